@@ -1,0 +1,31 @@
+"""The composition root: the one place that turns settings into working parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import Clock, SystemClock
+from core.db.engine import make_engine, make_session_factory
+from core.notifications.booking_news import notify_parties
+from core.settings import Settings
+from core.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: AsyncEngine
+    uows: UnitOfWorkFactory
+    clock: Clock
+    extras: dict[str, object] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
+    engine = make_engine(settings.database_url)
+    uows = UnitOfWorkFactory(make_session_factory(engine), event_handlers=(notify_parties,))
+    return Container(settings=settings, engine=engine, uows=uows, clock=clock or SystemClock())

@@ -1,0 +1,48 @@
+"""Every table, imported in one place so metadata and Alembic see them all."""
+
+from core.db.base import Base
+from core.db.tables_booking import Booking, BookingTransition, SlotHold
+from core.db.tables_catalog import (
+    Blackout,
+    BusyInterval,
+    Provider,
+    ProviderCategory,
+    ProviderCity,
+    ProviderStatus,
+    Service,
+    WeeklyRule,
+)
+from core.db.tables_ops import (
+    Conversation,
+    Flag,
+    OutboxMessage,
+    ProcessedEvent,
+    Ticket,
+    TicketMessage,
+)
+from core.db.tables_people import Channel, ChannelIdentity, User, UserRole
+
+__all__ = [
+    "Base",
+    "Blackout",
+    "Booking",
+    "BookingTransition",
+    "BusyInterval",
+    "Channel",
+    "ChannelIdentity",
+    "Conversation",
+    "Flag",
+    "OutboxMessage",
+    "ProcessedEvent",
+    "Provider",
+    "ProviderCategory",
+    "ProviderCity",
+    "ProviderStatus",
+    "Service",
+    "SlotHold",
+    "Ticket",
+    "TicketMessage",
+    "User",
+    "UserRole",
+    "WeeklyRule",
+]

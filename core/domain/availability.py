@@ -1,0 +1,209 @@
+"""Is a slot free, and which are the next free dates: pure functions, no I/O.
+
+Every instant is aware; rules are read in the provider's zone and instants compared in
+UTC, so a clock change (Africa/Casablanca around Ramadan) shifts nothing by an hour.
+Full-day events hold each local day they cover; hourly events hold the day they start
+on, even when they run past midnight, and must fit a weekly window of that day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from core.errors import InvalidValue, SlotUnavailable
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise InvalidValue("naive_datetime")
+        if self.end <= self.start:
+            raise InvalidValue("empty_interval")
+
+    def overlaps(self, other: Interval, pad: timedelta = timedelta(0)) -> bool:
+        return self.start < other.end + pad and other.start < self.end + pad
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyWindow:
+    """Opening hours on one weekday (0 = Monday); ``end <= start`` runs past midnight."""
+
+    weekday: int
+    start: time
+    end: time
+
+    def bounds(self, day: date, tz: ZoneInfo) -> Interval:
+        start = local_instant(day, self.start, tz)
+        end_day = day + timedelta(days=1) if self.end <= self.start else day
+        return Interval(start, local_instant(end_day, self.end, tz))
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRules:
+    duration_minutes: int | None  # None: full day(s)
+    days: int = 1
+    daily_capacity: int = 1
+    min_notice: timedelta = timedelta(hours=24)
+    buffer: timedelta = timedelta(0)
+
+    @property
+    def full_day(self) -> bool:
+        return self.duration_minutes is None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCalendar:
+    tz: ZoneInfo
+    windows: tuple[WeeklyWindow, ...]
+    blackouts: frozenset[date] = frozenset()
+    busy: tuple[Interval, ...] = ()
+
+    def open_on(self, day: date) -> tuple[WeeklyWindow, ...]:
+        return tuple(w for w in self.windows if w.weekday == day.weekday())
+
+
+@dataclass(frozen=True, slots=True)
+class Occupancy:
+    """What is already held: seats per local day for this service, and the provider's
+    hourly bookings (any service) that a new hourly booking must not overlap."""
+
+    seats_taken: Mapping[date, int] = field(default_factory=dict)
+    hourly_bookings: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    day: date
+    start_time: time | None  # None for a full-day service
+    interval: Interval
+    held_days: tuple[date, ...]
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall time; a time skipped by a clock change moves on."""
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=tz)
+    # Round-trip detects a non-existent wall time (spring forward) and normalises it.
+    return aware.astimezone(UTC).astimezone(tz).astimezone(UTC)
+
+
+def make_slot(day: date, start_time: time | None, rules: ServiceRules, tz: ZoneInfo) -> Slot:
+    if rules.full_day:
+        start = local_instant(day, time(0), tz)
+        end = local_instant(day + timedelta(days=rules.days), time(0), tz)
+        held = tuple(day + timedelta(days=i) for i in range(rules.days))
+        return Slot(day, None, Interval(start, end), held)
+    if start_time is None:
+        raise InvalidValue("start_time_required")
+    assert rules.duration_minutes is not None
+    start = local_instant(day, start_time, tz)
+    end = start + timedelta(minutes=rules.duration_minutes)
+    return Slot(day, start_time, Interval(start, end), (day,))
+
+
+def check_slot(
+    slot: Slot,
+    rules: ServiceRules,
+    calendar: ProviderCalendar,
+    occupancy: Occupancy,
+    *,
+    now: datetime,
+) -> None:
+    """Raise ``SlotUnavailable`` with the first reason the slot can't be booked."""
+    if slot.interval.start < now + rules.min_notice:
+        raise SlotUnavailable("slot_too_soon", day=slot.day.isoformat())
+    for day in slot.held_days:
+        if day in calendar.blackouts:
+            raise SlotUnavailable("slot_blackout", day=day.isoformat())
+        if not calendar.open_on(day):
+            raise SlotUnavailable("slot_closed_day", day=day.isoformat())
+        if occupancy.seats_taken.get(day, 0) >= rules.daily_capacity:
+            raise SlotUnavailable("slot_fully_booked", day=day.isoformat())
+    if not rules.full_day and not any(
+        _contains(w.bounds(slot.day, calendar.tz), slot.interval)
+        for w in calendar.open_on(slot.day)
+    ):
+        raise SlotUnavailable("slot_outside_hours", day=slot.day.isoformat())
+    if any(slot.interval.overlaps(b, rules.buffer) for b in calendar.busy):
+        raise SlotUnavailable("slot_calendar_busy", day=slot.day.isoformat())
+    if not rules.full_day and any(
+        slot.interval.overlaps(b, rules.buffer) for b in occupancy.hourly_bookings
+    ):
+        raise SlotUnavailable("slot_overlaps_booking", day=slot.day.isoformat())
+
+
+def is_free(
+    slot: Slot,
+    rules: ServiceRules,
+    calendar: ProviderCalendar,
+    occupancy: Occupancy,
+    *,
+    now: datetime,
+) -> bool:
+    try:
+        check_slot(slot, rules, calendar, occupancy, now=now)
+    except SlotUnavailable:
+        return False
+    return True
+
+
+def next_free_dates(
+    rules: ServiceRules,
+    calendar: ProviderCalendar,
+    occupancy: Occupancy,
+    *,
+    now: datetime,
+    count: int = 5,
+    horizon_days: int = 180,
+) -> list[date]:
+    """The next ``count`` local days with room, within ``horizon_days`` from today."""
+    today = now.astimezone(calendar.tz).date()
+    found: list[date] = []
+    for day in (today + timedelta(days=i) for i in range(horizon_days + 1)):
+        if any(
+            _day_has_room(day, start, rules, calendar, occupancy, now)
+            for start in _candidate_starts(day, rules, calendar)
+        ):
+            found.append(day)
+            if len(found) >= count:
+                break
+    return found
+
+
+def _candidate_starts(
+    day: date, rules: ServiceRules, calendar: ProviderCalendar
+) -> Iterable[time | None]:
+    if rules.full_day:
+        return (None,)
+    # The first start of each window, then every half hour: enough to say "a slot exists".
+    starts: list[time] = []
+    for w in calendar.open_on(day):
+        bounds = w.bounds(day, calendar.tz)
+        t = bounds.start
+        while t < bounds.end:
+            starts.append(t.astimezone(calendar.tz).time())
+            t += timedelta(minutes=30)
+    return starts
+
+
+def _day_has_room(
+    day: date,
+    start: time | None,
+    rules: ServiceRules,
+    calendar: ProviderCalendar,
+    occupancy: Occupancy,
+    now: datetime,
+) -> bool:
+    slot = make_slot(day, start, rules, calendar.tz)
+    return is_free(slot, rules, calendar, occupancy, now=now)
+
+
+def _contains(outer: Interval, inner: Interval) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end

@@ -1,0 +1,168 @@
+"""Every booking transition after the request, through one checked function."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from core.db.tables import Booking, BookingTransition, Provider, SlotHold
+from core.domain.booking_states import Action, BookingState, Decision, Role, decide
+from core.domain.events import BookingStateChanged
+from core.domain.money import Money
+from core.domain.policy import CancellationPolicy
+from core.errors import InvalidValue
+from core.services.actors import Actor, check_owns_booking, get_booking
+from core.uow import UnitOfWork
+
+DEPOSIT_WINDOW = timedelta(hours=48)
+
+
+async def apply_action(
+    uow: UnitOfWork,
+    booking_id: int,
+    action: Action,
+    actor: Actor,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    resolve_to: BookingState | None = None,
+    amount_minor: int | None = None,
+) -> Booking:
+    """Check ownership and legality, move the booking, audit it and record the event."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    await check_owns_booking(uow.session, actor, booking)
+    decision = decide(
+        BookingState(booking.state), action, actor.role, reason=reason, resolve_to=resolve_to
+    )
+    await _apply(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
+    return booking
+
+
+async def _apply(
+    uow: UnitOfWork,
+    booking: Booking,
+    decision: Decision,
+    actor: Actor,
+    *,
+    now: datetime,
+    amount_minor: int | None,
+) -> None:
+    session = uow.session
+    booking.state = decision.target.value
+    booking.updated_at = now
+    if decision.action is Action.DECLINE:
+        booking.decline_reason = decision.reason
+    if decision.target is BookingState.ACCEPTED:
+        booking.expires_at = min(now + DEPOSIT_WINDOW, booking.starts_at)
+    else:
+        booking.expires_at = None
+    if decision.releases_slot:
+        await session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
+    session.add(
+        BookingTransition(
+            booking_id=booking.id,
+            source=decision.source.value,
+            target=decision.target.value,
+            action=decision.action.value,
+            actor_role=actor.role.value,
+            actor_user_id=actor.user_id,
+            reason=decision.reason,
+            at=now,
+        )
+    )
+    uow.record(
+        BookingStateChanged(
+            booking.id,
+            decision.source,
+            decision.target,
+            decision.action,
+            decision.role,
+            decision.reason,
+            amount_minor,
+        )
+    )
+
+
+async def refund_due_on_cancel(
+    uow: UnitOfWork, booking: Booking, actor: Actor, now: datetime
+) -> Money:
+    """What the policy gives back if ``actor`` cancels ``booking`` now (shown before confirming)."""
+    provider = await uow.session.get(Provider, booking.provider_id)
+    policy = CancellationPolicy.from_json(provider.cancellation_policy if provider else None)
+    paid = Money(booking.paid_minor - booking.refunded_minor, booking.currency)
+    return policy.refund(paid=paid, event_start=booking.starts_at, cancelled_at=now, by=actor.role)
+
+
+async def cancel_booking(
+    uow: UnitOfWork, booking_id: int, actor: Actor, *, now: datetime, reason: str | None = None
+) -> tuple[Booking, Money]:
+    """Cancel and return the refund the policy gives (the payments layer executes it)."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    await check_owns_booking(uow.session, actor, booking)
+    refund = await refund_due_on_cancel(uow, booking, actor, now)
+    await apply_action(
+        uow, booking_id, Action.CANCEL, actor, now=now, reason=reason, amount_minor=refund.amount
+    )
+    return booking, refund
+
+
+async def record_payment(
+    uow: UnitOfWork, booking_id: int, amount_minor: int, *, now: datetime, kind: str
+) -> Booking:
+    """Money arrived: deposit confirms the booking, balance completes it."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    if amount_minor <= 0 or booking.paid_minor + amount_minor > booking.total_minor:
+        raise InvalidValue("payment_out_of_range", amount=amount_minor)
+    action = {"deposit": Action.PAY_DEPOSIT, "balance": Action.PAY_BALANCE}.get(kind)
+    if action is None:
+        raise InvalidValue("unknown_payment_kind", kind=kind)
+    booking.paid_minor += amount_minor
+    return await apply_action(
+        uow, booking_id, action, Actor.system(), now=now, amount_minor=amount_minor
+    )
+
+
+async def record_refund(
+    uow: UnitOfWork, booking_id: int, amount_minor: int, *, now: datetime
+) -> Booking:
+    """Money went back; never more than was paid (the table checks it too)."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    if amount_minor <= 0 or booking.refunded_minor + amount_minor > booking.paid_minor:
+        raise InvalidValue("refund_out_of_range", amount=amount_minor)
+    booking.refunded_minor += amount_minor
+    booking.updated_at = now
+    return booking
+
+
+async def confirm_delivery(
+    uow: UnitOfWork, booking_id: int, actor: Actor, *, now: datetime
+) -> Booking:
+    """The client (or the auto-confirm sweep) agrees the service was delivered."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    await check_owns_booking(uow.session, actor, booking)
+    if actor.role not in (Role.CLIENT, Role.SYSTEM, Role.ADMIN):
+        raise InvalidValue("only_client_confirms_delivery")
+    if booking.state != BookingState.DELIVERED.value or booking.delivery_confirmed_at:
+        raise InvalidValue("delivery_not_awaiting_confirmation", state=booking.state)
+    booking.delivery_confirmed_at = now
+    booking.updated_at = now
+    return booking
+
+
+async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> list[int]:
+    """Sweep: expire unanswered requests and unpaid acceptances; safe to run twice or late."""
+    ids = (
+        await uow.session.scalars(
+            select(Booking.id)
+            .where(
+                Booking.state.in_([BookingState.REQUESTED.value, BookingState.ACCEPTED.value]),
+                Booking.expires_at <= now,
+            )
+            .order_by(Booking.expires_at)
+            .limit(limit)
+        )
+    ).all()
+    for booking_id in ids:
+        await apply_action(uow, booking_id, Action.EXPIRE, Actor.system(), now=now)
+    return list(ids)

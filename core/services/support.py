@@ -1,0 +1,68 @@
+"""Support tickets and flags: the tables later issues (support, admin) build on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core.db.tables import Flag, Ticket, TicketMessage
+from core.errors import InvalidValue
+from core.uow import UnitOfWork
+
+MAX_BODY = 4000
+
+
+async def open_ticket(
+    uow: UnitOfWork,
+    *,
+    user_id: int,
+    subject: str,
+    body: str,
+    now: datetime,
+    booking_id: int | None = None,
+) -> Ticket:
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise InvalidValue("ticket_empty")
+    ticket = Ticket(
+        user_id=user_id,
+        booking_id=booking_id,
+        subject=subject[:200],
+        status="open",
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(ticket)
+    await uow.session.flush()
+    uow.session.add(
+        TicketMessage(
+            ticket_id=ticket.id,
+            author_id=user_id,
+            author_role="client",
+            body=body[:MAX_BODY],
+            at=now,
+        )
+    )
+    return ticket
+
+
+def raise_flag(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    subject_type: str,
+    subject_id: str | int,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    severity: str = "warning",
+) -> Flag:
+    flag = Flag(
+        kind=kind,
+        severity=severity,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        details=details or {},
+        created_at=now,
+    )
+    uow.session.add(flag)
+    return flag

@@ -1,0 +1,52 @@
+"""The one typed settings object, read from MOUNASABET_* variables and a .env file.
+
+Built once by the composition root (``bots.bootstrap``), never at import time.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MOUNASABET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./mounasabet.db"
+    public_url: str = "http://127.0.0.1:8080"
+    default_locale: str = "fr"
+    timezone: str = "Africa/Casablanca"
+
+    telegram_client_token: SecretStr | None = None
+    telegram_provider_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_url: str = "https://api.stripe.com"
+
+    smtp_url: str | None = None
+    rasa_url: str | None = None
+
+    commission_bp: int = Field(default=1000, ge=0, le=10_000)
+    sandbox_enabled: bool = True
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_client_token is not None or self.telegram_provider_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def stripe_enabled(self) -> bool:
+        return self.stripe_secret_key is not None

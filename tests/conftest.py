@@ -1,0 +1,68 @@
+"""Shared fixtures: real SQLite files and, when configured, a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import FixedClock
+from core.db.engine import make_engine, make_session_factory
+from core.db.migrate import upgrade
+from core.db.tables import Base
+from core.notifications.booking_news import notify_parties
+from core.uow import UnitOfWorkFactory
+
+PG_URL = os.environ.get("MOUNASABET_TEST_POSTGRES_URL")
+PG_SKIP = "MOUNASABET_TEST_POSTGRES_URL is not set: PostgreSQL tests need a real server"
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres", id="postgres", marks=pytest.mark.skipif(PG_URL is None, reason=PG_SKIP)
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> Iterator[str]:
+    """The CI database, migrated once per test run."""
+    assert PG_URL is not None
+    upgrade(PG_URL)
+    yield PG_URL
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture(params=BACKENDS)
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A clean, migrated database on each backend."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        async with eng.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+    else:
+        url = request.getfixturevalue("pg_migrated")
+        eng = make_engine(url)
+        await truncate_all(eng)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def uows(engine: AsyncEngine) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(make_session_factory(engine), event_handlers=(notify_parties,))
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
