@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from dialogs.nlu.rasa_adapter import RasaParser
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import Clock, SystemClock
@@ -11,6 +12,8 @@ from core.db.engine import make_engine, make_session_factory
 from core.notifications.booking_news import notify_parties
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs.nlu.builtin import BuiltinParser
+from dialogs.nlu.model import NluParser
 
 
 @dataclass
@@ -19,13 +22,21 @@ class Container:
     engine: AsyncEngine
     uows: UnitOfWorkFactory
     clock: Clock
-    extras: dict[str, object] = field(default_factory=dict)
+    nlu: NluParser
 
     async def close(self) -> None:
+        if isinstance(self.nlu, RasaParser):
+            await self.nlu.close()
         await self.engine.dispose()
 
 
 def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
     engine = make_engine(settings.database_url)
     uows = UnitOfWorkFactory(make_session_factory(engine), event_handlers=(notify_parties,))
-    return Container(settings=settings, engine=engine, uows=uows, clock=clock or SystemClock())
+    builtin = BuiltinParser()
+    nlu: NluParser = (
+        RasaParser(settings.rasa_url, fallback=builtin) if settings.rasa_url else builtin
+    )
+    return Container(
+        settings=settings, engine=engine, uows=uows, clock=clock or SystemClock(), nlu=nlu
+    )

@@ -1,0 +1,77 @@
+"""`mounasabet`: serve, run the worker, migrate, seed the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+from aiohttp import web
+from rich.console import Console
+
+from bots.bootstrap import build_container
+from core.db.migrate import upgrade
+from core.settings import Settings
+
+app = typer.Typer(help="Mounasabet: event services booked in chat.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+out = Console()
+err = Console(stderr=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Web only: no outbox worker.")
+    ] = False,
+) -> None:
+    """Serve the web app (sandbox, health, metrics) and, unless --no-worker, the worker."""
+    from bots.web_app import build_app, channels
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    container = build_container(settings)
+    for name, on in channels(container).items():
+        out.print(f"  {name:<9} {'[green]on[/]' if on else '[dim]off[/]'}")
+    out.print(f"Open http://{host}:{port}/sandbox to chat with the bots.")
+    web.run_app(
+        build_app(container, worker=not no_worker),
+        host=host,
+        port=port,
+        print=None,
+        access_log=None,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply the migrations up to REVISION (default: the latest)."""
+    settings = Settings()
+    upgrade(settings.database_url, revision)
+    out.print(f"database at {revision}")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Load the demo providers, services and bookings (safe to run again)."""
+    from core.demo.seed import seed_demo
+
+    async def run() -> None:
+        container = build_container(Settings())
+        try:
+            report = await seed_demo(container.uows, now=container.clock.now())
+        finally:
+            await container.close()
+        out.print(report)
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,63 @@
+"""Delivers outbox messages on the channel that reaches each recipient."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import select
+
+from core.db.tables import ChannelIdentity
+from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
+from core.uow import UnitOfWork, UnitOfWorkFactory
+from dialogs.notifications import render_notification
+from dialogs.replies import Reply
+
+log = logging.getLogger(__name__)
+
+# A channel sender gets the identity's external id and the rendered replies.
+ChannelSend = Callable[[ChannelIdentity, list[Reply]], Awaitable[DeliveryResult]]
+# Which identities can carry a message for each audience, in order of preference.
+AUDIENCE_CHANNELS = {
+    "provider": ("telegram_provider", "whatsapp", "sandbox"),
+    "client": ("telegram_client", "whatsapp", "sandbox"),
+}
+
+
+class ChannelRouter:
+    """The MessageSender of the outbox worker: pick a channel, render, send."""
+
+    def __init__(self, uows: UnitOfWorkFactory, senders: dict[str, ChannelSend]) -> None:
+        self.uows, self.senders = uows, senders
+
+    async def deliver(self, envelope: Envelope) -> DeliveryResult:
+        async with self.uows() as uow:
+            replies = await render_notification(uow.session, envelope)
+            if not replies:
+                return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
+            identity = await self._identity(uow, envelope)
+        if identity is None:
+            # Nobody to reach yet (e.g. a provider who never opened the bot): wait for them.
+            return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
+        return await self.senders[identity.channel](identity, replies)
+
+    async def _identity(self, uow: UnitOfWork, envelope: Envelope) -> ChannelIdentity | None:
+        audience = str(envelope.payload.get("audience", "client"))
+        allowed = [c for c in AUDIENCE_CHANNELS.get(audience, ()) if c in self.senders]
+        if envelope.channel:
+            allowed = [c for c in allowed if c == envelope.channel]
+        rows = (
+            await uow.session.scalars(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.user_id == envelope.user_id,
+                    ChannelIdentity.channel.in_(allowed),
+                    ChannelIdentity.unreachable.is_(False),
+                )
+            )
+        ).all()
+        if audience == "provider":
+            rows = [r for r in rows if r.channel != "sandbox" or r.external_id.startswith("p:")]
+        else:
+            rows = [r for r in rows if r.channel != "sandbox" or r.external_id.startswith("c:")]
+        rows = sorted(rows, key=lambda r: allowed.index(r.channel))
+        return rows[0] if rows else None

@@ -1,0 +1,152 @@
+"""The sandbox: a local chat page and its JSON API, driving the real dialogs. No tokens."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bots.sandbox.hub import SandboxHub
+from core.clock import Clock
+from core.db.tables import ChannelIdentity, Provider
+from core.db.tables_catalog import ProviderStatus
+from core.notifications.outbox import DeliveryOutcome, DeliveryResult, release_held
+from core.uow import UnitOfWorkFactory
+from dialogs.engine import DialogEngine, Inbound
+from dialogs.replies import Reply
+
+STATIC = Path(__file__).parent / "static"
+CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+CHANNEL = "sandbox"
+MAX_BODY = 20_000
+
+
+class Sandbox:
+    def __init__(
+        self, uows: UnitOfWorkFactory, client: DialogEngine, provider: DialogEngine, clock: Clock
+    ) -> None:
+        self.uows, self.client, self.provider, self.clock = uows, client, provider, clock
+        self.hub = SandboxHub()
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/sandbox", self.page),
+            web.get("/sandbox/static/{name}", self.static),
+            web.get("/sandbox/api/providers", self.providers),
+            web.post("/sandbox/api/send", self.send),
+            web.get("/sandbox/api/messages", self.messages),
+        ]
+
+    async def page(self, _: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "sandbox.html")
+
+    async def static(self, request: web.Request) -> web.FileResponse:
+        name = request.match_info["name"]
+        path = STATIC / name
+        if not re.fullmatch(r"[a-z0-9_-]+\.(js|css)", name) or not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
+
+    async def providers(self, _: web.Request) -> web.Response:
+        async with self.uows() as uow:
+            rows = (
+                await uow.session.scalars(
+                    select(Provider)
+                    .where(Provider.status == ProviderStatus.ACTIVE.value)
+                    .order_by(Provider.slug)
+                )
+            ).all()
+            data = [{"slug": p.slug, "name": p.name} for p in rows]
+        return web.json_response({"providers": data})
+
+    async def send(self, request: web.Request) -> web.Response:
+        body = await _json(request)
+        pane, chat = body.get("pane"), str(body.get("chat", ""))
+        if pane not in ("client", "provider") or not CHAT_ID.match(chat):
+            return _error("pane must be client|provider and chat 1-40 chars of A-Za-z0-9_-")
+        text, payload = body.get("text"), body.get("payload")
+        contact = body.get("contact")
+        if not any(isinstance(v, str) and v for v in (text, payload, contact)):
+            return _error("send text, payload or contact")
+        key = f"{'c' if pane == 'client' else 'p'}:{chat}"
+        if pane == "provider" and not await self._link_provider(chat):
+            return _error("unknown provider slug", status=404)
+        shown = text if isinstance(text, str) and text else (contact or "")
+        if shown:
+            self.hub.user_said(key, str(shown)[:MAX_BODY])
+        engine = self.client if pane == "client" else self.provider
+        replies = await engine.handle(
+            Inbound(
+                channel=CHANNEL,
+                chat_key=key,
+                user_external_id=key,
+                text=text if isinstance(text, str) else None,
+                payload=payload if isinstance(payload, str) else None,
+                contact_phone=contact if isinstance(contact, str) else None,
+                display_name=str(body.get("name", ""))[:100],
+                language_code=str(body.get("language", "")) or None,
+            )
+        )
+        for reply in replies:
+            self.hub.bot_said(key, reply)
+        return web.json_response({"messages": self.hub.since(key, int(body.get("after", 0)))})
+
+    async def messages(self, request: web.Request) -> web.Response:
+        pane, chat = request.query.get("pane"), request.query.get("chat", "")
+        after = request.query.get("after", "0")
+        if pane not in ("client", "provider") or not CHAT_ID.match(chat) or not after.isdigit():
+            return _error("bad pane, chat or after")
+        key = f"{'c' if pane == 'client' else 'p'}:{chat}"
+        return web.json_response({"messages": self.hub.since(key, int(after))})
+
+    async def _link_provider(self, slug: str) -> bool:
+        """The provider pane acts as the provider named by its slug (local use only)."""
+        now = self.clock.now()
+        async with self.uows() as uow:
+            provider = await uow.session.scalar(select(Provider).where(Provider.slug == slug))
+            if provider is None:
+                return False
+            external = f"p:{slug}"
+            found = await uow.session.scalar(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == external
+                )
+            )
+            if found is None:
+                uow.session.add(
+                    ChannelIdentity(
+                        user_id=provider.user_id,
+                        channel=CHANNEL,
+                        external_id=external,
+                        last_inbound_at=now,
+                        created_at=now,
+                    )
+                )
+                await release_held(uow.session, provider.user_id, now=now)
+                await uow.commit()
+        return True
+
+    async def deliver(self, identity: ChannelIdentity, replies: list[Reply]) -> DeliveryResult:
+        """Channel sender for the outbox: notifications land in the chat's transcript."""
+        for reply in replies:
+            self.hub.bot_said(identity.external_id, reply)
+        return DeliveryResult(DeliveryOutcome.SENT, external_id=f"sbx-{identity.external_id}")
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    if request.content_length and request.content_length > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
+    try:
+        data = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="invalid JSON") from exc
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text="a JSON object is expected")
+    return data
+
+
+def _error(message: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": message}, status=status)

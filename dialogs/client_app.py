@@ -1,0 +1,77 @@
+"""The client bot's conversation: flows, /commands and buttons valid on any screen."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.db.tables import Provider
+from core.services.users import record_source
+from dialogs.context import Ctx
+from dialogs.deeplinks import parse_deeplink
+from dialogs.engine import Command, DialogApp
+from dialogs.flow import Go, Outcome, Show
+from dialogs.flows import book, discover, mybookings, support
+from dialogs.flows.discover_order import next_step
+from dialogs.flows.free_text import help_text
+from dialogs.flows.menu import LANGUAGE, MENU
+
+
+async def start(ctx: Ctx, payload: str) -> Outcome:
+    """/start, with or without a deep link from the site, an ad or a shared link."""
+    link = parse_deeplink(payload)
+    record_source(ctx.user, link.source or ("link" if payload else None))
+    ctx.state.history = []
+    if link.provider:
+        provider = await ctx.uow.session.scalar(
+            select(Provider).where(Provider.slug == link.provider)
+        )
+        if provider is not None and provider.status == "active":
+            ctx.state.data = {"provider_id": provider.id}
+            return Go("profile", "discover")
+    if link.category or link.city:
+        ctx.state.flow, ctx.state.data = "discover", {}
+        if link.category:
+            ctx.state.data["category"] = link.category
+        if link.city:
+            ctx.state.data["city"] = link.city
+        return next_step(ctx)
+    return Go("main", "menu", reset=True)
+
+
+async def show_help(ctx: Ctx, _: str) -> Outcome:
+    return Show((ctx.reply(help_text(ctx)),))
+
+
+def jump(flow: str, step: str) -> Command:
+    """A command that goes straight to a flow's first step, forgetting the current one."""
+
+    async def command(ctx: Ctx, _: str) -> Outcome:
+        return Go(step, flow, reset=True)
+
+    return command
+
+
+async def open_booking(ctx: Ctx, arg: str) -> Outcome:
+    """A 'view booking' button under a notification; ownership is checked on display."""
+    if not arg.isdigit():
+        return Go("list", "mybookings", reset=True)
+    ctx.state.data = {"booking_id": int(arg)}
+    return Go("detail", "mybookings")
+
+
+CLIENT_APP = DialogApp(
+    flows={
+        f.name: f for f in (MENU, LANGUAGE, discover.FLOW, book.FLOW, mybookings.FLOW, support.FLOW)
+    },
+    commands={
+        "start": start,
+        "help": show_help,
+        "menu": jump("menu", "main"),
+        "cancel": jump("menu", "main"),
+        "language": jump("language", "choose"),
+        "mybookings": jump("mybookings", "list"),
+        "support": jump("support", "booking"),
+        "search": jump("discover", "category"),
+    },
+    globals={"bk": open_booking},
+)

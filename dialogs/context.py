@@ -1,0 +1,67 @@
+"""What a step sees: the user, the state, the unit of work, the clock, the translator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from core.db.tables import User
+from core.domain.catalog import MARKET_TIMEZONE
+from core.uow import UnitOfWork
+from dialogs.i18n.translator import Translator, translator
+from dialogs.nlu.model import NluParser
+from dialogs.replies import Button, Reply
+from dialogs.state import DialogState
+
+MARKET_TZ = ZoneInfo(MARKET_TIMEZONE)
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """Long-lived collaborators, built once by the composition root."""
+
+    nlu: NluParser
+    public_url: str = "http://127.0.0.1:8080"
+
+
+@dataclass
+class Ctx:
+    uow: UnitOfWork
+    user: User
+    state: DialogState
+    now: datetime
+    deps: Deps
+    channel: str
+    extra_replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def t(self) -> Translator:
+        return translator(self.user.locale)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(MARKET_TZ).date()
+
+    def button(self, label: str, code: str) -> Button:
+        """A button bound to the current screen (stale once the screen changes)."""
+        return Button(label, f"{self.state.seq:x}|{code}")
+
+    def nav_row(self, *, back: bool = True, cancel: bool = True) -> tuple[Button, ...]:
+        row = []
+        if back:
+            row.append(self.button("« " + self.t("Back"), "nav:back"))
+        if cancel:
+            row.append(self.button("✖ " + self.t("Cancel"), "nav:cancel"))
+        return tuple(row)
+
+    def reply(
+        self, text: str, buttons: list[tuple[Button, ...]] | None = None, **kwargs: object
+    ) -> Reply:
+        rows = tuple(row for row in (buttons or []) if row)
+        return Reply(text=text, buttons=rows, rtl=self.t.rtl, **kwargs)  # type: ignore[arg-type]
+
+
+def global_button(label: str, code: str) -> Button:
+    """A button valid on any screen; what it names is checked against the database."""
+    return Button(label, f"g|{code}")

@@ -1,0 +1,188 @@
+"""The dialog engine: one update in, replies out, state saved — one at a time per chat."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from core.clock import Clock
+from core.errors import DomainError
+from core.services.conversations import load_conversation, save_state
+from core.services.users import identify
+from core.uow import UnitOfWorkFactory
+from dialogs.context import Ctx, Deps
+from dialogs.errors import explain
+from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show
+from dialogs.keyed_lock import KeyedLock
+from dialogs.replies import Reply
+from dialogs.state import DialogState
+
+log = logging.getLogger(__name__)
+A = TypeVar("A")
+
+Command = Callable[[Ctx, str], Awaitable[Outcome]]
+MAX_TEXT = 4000  # longer input is cut: nobody types an essay into a booking form
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    channel: str
+    chat_key: str
+    user_external_id: str
+    text: str | None = None
+    payload: str | None = None
+    contact_phone: str | None = None
+    display_name: str = ""
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DialogApp:
+    """A bot's whole conversation: its flows, its /commands and its global buttons."""
+
+    flows: dict[str, Flow]
+    commands: dict[str, Command]
+    globals: dict[str, Command] = field(default_factory=dict)
+    home: tuple[str, str] = ("menu", "main")
+
+
+class DialogEngine:
+    def __init__(self, app: DialogApp, uows: UnitOfWorkFactory, deps: Deps, clock: Clock) -> None:
+        self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
+        self._locks = KeyedLock()
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        async with self._locks.hold(f"{inbound.channel}:{inbound.chat_key}"):
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
+        now = self.clock.now()
+        async with self.uows() as uow:
+            user = await identify(
+                uow,
+                channel=inbound.channel,
+                external_id=inbound.user_external_id,
+                now=now,
+                display_name=inbound.display_name,
+                locale=inbound.language_code,
+            )
+            conv = await load_conversation(uow, inbound.channel, inbound.chat_key, now=now)
+            ctx = Ctx(uow, user, DialogState.from_json(conv.state), now, self.deps, inbound.channel)
+            try:
+                replies = await self._dispatch(ctx, inbound)
+            except Exception:
+                log.exception("dialog step failed at %s", ctx.state.position)
+                return [
+                    ctx.reply(
+                        ctx.t(
+                            "Sorry, something went wrong on our side. "
+                            "Your information is safe; please try again."
+                        )
+                    )
+                ]
+            save_state(conv, ctx.state.to_json(), now=now)
+            await uow.commit()
+            return replies
+
+    async def _dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
+        if inbound.payload:
+            return await self._on_payload(ctx, inbound.payload)
+        if inbound.contact_phone:
+            return await self.run(ctx, Answer(contact_phone=inbound.contact_phone))
+        text = (inbound.text or "").strip()[:MAX_TEXT]
+        if text.startswith("/"):
+            name, _, arg = text[1:].partition(" ")
+            command = self.app.commands.get(name.split("@")[0].lower())
+            if command is not None:
+                return await self.apply(ctx, await self._guarded(ctx, command, arg.strip()))
+        if not text:
+            return [
+                await self.prompt_current(ctx, note=ctx.t("Please answer with text or a button."))
+            ]
+        return await self.run(ctx, Answer(text=text))
+
+    async def _on_payload(self, ctx: Ctx, payload: str) -> list[Reply]:
+        screen, _, code = payload.partition("|")
+        if screen == "g" and code:
+            name, _, arg = code.partition(":")
+            action = self.app.globals.get(name)
+            if action is not None:
+                return await self.apply(ctx, await self._guarded(ctx, action, arg))
+        if payload == ctx.state.last_payload:
+            return []  # the same button twice (a double tap): it was done once already
+        if screen != f"{ctx.state.seq:x}" or not code:
+            note = ctx.t("That button belongs to an older message. Here is where we are now:")
+            return [await self.prompt_current(ctx, note=note)]
+        ctx.state.last_payload = payload
+        if code == "nav:back":
+            return await self.back(ctx)
+        if code == "nav:cancel":
+            flow = self.app.flows[ctx.state.flow]
+            cancelled = (ctx.reply(ctx.t("Cancelled.")),)
+            return await self.go(
+                ctx, Go(flow.on_cancel[1], flow.on_cancel[0], before=cancelled, reset=True)
+            )
+        return await self.run(ctx, Answer(code=code))
+
+    async def run(self, ctx: Ctx, answer: Answer) -> list[Reply]:
+        step = self._flow(ctx).steps[ctx.state.step]
+        return await self.apply(ctx, await self._guarded(ctx, step.answer, answer))
+
+    async def _guarded(
+        self, ctx: Ctx, handler: Callable[[Ctx, A], Awaitable[Outcome]], arg: A
+    ) -> Outcome:
+        """Run a handler in a savepoint: a domain error undoes its writes, not the chat's."""
+        try:
+            async with ctx.uow.session.begin_nested():
+                return await handler(ctx, arg)
+        except DomainError as error:
+            return Invalid(explain(error, ctx.t))
+
+    async def apply(self, ctx: Ctx, outcome: Outcome) -> list[Reply]:
+        if isinstance(outcome, Invalid):
+            return [await self.prompt_current(ctx, note=outcome.reason)]
+        if isinstance(outcome, Show):
+            return [*ctx.extra_replies, *outcome.replies]
+        return await self.go(ctx, outcome)
+
+    async def go(self, ctx: Ctx, to: Go) -> list[Reply]:
+        state, reset = ctx.state, to.reset
+        flow_name = to.flow or state.flow
+        if reset or flow_name != state.flow:
+            state.history = [] if reset else [*state.history, state.position]
+        elif to.step != state.step:
+            state.history.append(state.position)
+        if reset:
+            state.data = {}
+        state.flow, state.step = flow_name, to.step
+        return [*to.before, *ctx.extra_replies, await self.prompt_current(ctx)]
+
+    async def back(self, ctx: Ctx) -> list[Reply]:
+        state = ctx.state
+        while state.history:
+            flow, _, step = state.history.pop().partition(":")
+            if flow in self.app.flows and step in self.app.flows[flow].steps:
+                state.flow, state.step = flow, step
+                state.data.pop("_return", None)
+                return [await self.prompt_current(ctx)]
+        return await self.go(ctx, Go(self.app.home[1], self.app.home[0], reset=True))
+
+    async def prompt_current(self, ctx: Ctx, *, note: str | None = None) -> Reply:
+        state = ctx.state
+        if state.flow not in self.app.flows or state.step not in self._flow(ctx).steps:
+            state.flow, state.step, state.data = *self.app.home, {}
+        state.seq += 1
+        reply = await self._flow(ctx).steps[state.step].prompt(ctx)
+        if note:
+            reply = ctx.reply(
+                f"{note}\n\n{reply.text}",
+                list(reply.buttons),
+                photos=reply.photos,
+                request_contact=reply.request_contact,
+            )
+        return reply
+
+    def _flow(self, ctx: Ctx) -> Flow:
+        return self.app.flows[ctx.state.flow]

@@ -1,0 +1,222 @@
+"""Book: the questions, in order. Each answer moves to the first one not yet answered."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+from core.db.tables import Service
+from core.domain.catalog import EVENT_TYPES
+from core.domain.quote import PricingModel
+from core.errors import SlotUnavailable
+from core.services.availability_query import check_day, free_times
+from core.services.users import set_phone
+from dialogs import labels
+from dialogs.context import Ctx
+from dialogs.errors import explain
+from dialogs.flow import Answer, Go, Invalid, Outcome
+from dialogs.replies import Button, Reply
+
+ORDER = (
+    "service",
+    "event_type",
+    "date",
+    "time",
+    "guests",
+    "city",
+    "venue",
+    "notes",
+    "phone",
+    "email",
+    "summary",
+)
+GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,24}$")
+CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:hH.]\s*([0-5]\d)?\s*$")
+
+
+async def service_of(ctx: Ctx) -> Service | None:
+    sid = ctx.state.data.get("service_id")
+    return await ctx.uow.session.get(Service, sid) if sid else None
+
+
+def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
+    data = ctx.state.data
+    if step == "time":
+        return service is not None and (service.duration_minutes is None or "start" in data)
+    if step == "service":
+        return service is not None
+    if step == "date":
+        return bool(data.get("day"))
+    if step in ("event_type", "city"):
+        return bool(data.get(step))
+    return step != "summary" and step in data
+
+
+async def advance(ctx: Ctx) -> Go:
+    """Back to the summary after an edit, else on to the next unanswered question."""
+    if ctx.state.data.pop("_return", None) == "summary":
+        return Go("summary", "book")
+    service = await service_of(ctx)
+    for step in ORDER:
+        if not answered(ctx, step, service):
+            return Go(step, "book")
+    return Go("summary", "book")
+
+
+def _grid(buttons: list[Button], per_row: int = 2) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+async def event_type_prompt(ctx: Ctx) -> Reply:
+    buttons = [ctx.button(labels.event(code, ctx.t), f"evt:{code}") for code in EVENT_TYPES]
+    return ctx.reply(ctx.t("What is the occasion?"), [*_grid(buttons), ctx.nav_row()])
+
+
+async def event_type_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.code or "").removeprefix("evt:")
+    if code not in EVENT_TYPES:
+        return Invalid(ctx.t("Please choose the occasion from the list."))
+    ctx.state.data["event_type"] = code
+    return await advance(ctx)
+
+
+async def date_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        ctx.t("Which date? Type it, for example: 14 June, next Saturday, 14/06."), [ctx.nav_row()]
+    )
+
+
+async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if not answer.text:
+        return Invalid(ctx.t("Please type the date of the event."))
+    parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
+    if parsed.date is None:
+        return Invalid(
+            ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027.")
+        )
+    if parsed.date < ctx.today:
+        return Invalid(ctx.t("This date is in the past. Please choose a future date."))
+    problem = await day_problem(ctx, parsed.date)
+    if problem:
+        return Invalid(problem)
+    ctx.state.data["day"] = parsed.date.isoformat()
+    ctx.state.data.pop("start", None)
+    return await advance(ctx)
+
+
+async def day_problem(ctx: Ctx, day: date) -> str | None:
+    """Why this day can't be booked for the chosen service, or None if it can."""
+    service = await service_of(ctx)
+    if service is None:
+        return None
+    try:
+        await check_day(ctx.uow.session, service, day, None, now=ctx.now)
+    except SlotUnavailable as error:
+        return explain(error, ctx.t)
+    return None
+
+
+async def time_prompt(ctx: Ctx) -> Reply:
+    service = await service_of(ctx)
+    day = date.fromisoformat(ctx.state.data["day"])
+    times = await free_times(ctx.uow.session, service, day, now=ctx.now) if service else []
+    buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
+    return ctx.reply(
+        ctx.t("At what time does it start? Choose or type a time like 20:30."),
+        [*_grid(buttons, 4), ctx.nav_row()],
+    )
+
+
+async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    start = _parse_time(answer)
+    if start is None:
+        return Invalid(ctx.t("Please choose a start time, or type one like 20:30."))
+    service = await service_of(ctx)
+    if service is not None:
+        try:
+            await check_day(
+                ctx.uow.session,
+                service,
+                date.fromisoformat(ctx.state.data["day"]),
+                start,
+                now=ctx.now,
+            )
+        except SlotUnavailable as error:
+            return Invalid(explain(error, ctx.t))
+    ctx.state.data["start"] = start.strftime("%H:%M")
+    return await advance(ctx)
+
+
+def _parse_time(answer: Answer) -> time | None:
+    if answer.code and answer.code.startswith("tm:") and len(answer.code) == 7:
+        raw = answer.code[3:]
+        if raw.isdigit() and int(raw[:2]) < 24 and int(raw[2:]) < 60:
+            return time(int(raw[:2]), int(raw[2:]))
+        return None
+    match = CLOCK.match(answer.text or "")
+    return time(int(match.group(1)), int(match.group(2) or 0)) if match else None
+
+
+async def guests_prompt(ctx: Ctx) -> Reply:
+    service = await service_of(ctx)
+    t = ctx.t
+    rows = _grid([ctx.button(t.number(g), f"gst:{g}") for g in GUEST_PRESETS], 3)
+    if service is not None and service.pricing_model != PricingModel.PER_GUEST.value:
+        rows.append((ctx.button(t("Skip"), "skip"),))
+    return ctx.reply(
+        t("How many guests do you expect? Choose or type a number."), [*rows, ctx.nav_row()]
+    )
+
+
+async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    service = await service_of(ctx)
+    if answer.code == "skip" and service and service.pricing_model != PricingModel.PER_GUEST:
+        ctx.state.data["guests"] = None
+        return await advance(ctx)
+    raw = (answer.code or "").removeprefix("gst:") if answer.code else (answer.text or "")
+    digits = "".join(ch for ch in raw if ch.isdigit())[:6]
+    count = int(digits) if digits else 0
+    if not 1 <= count <= 10_000:
+        return Invalid(ctx.t("Please type a number of guests between 1 and 10000."))
+    if service and service.min_guests and count < service.min_guests:
+        return Invalid(ctx.t("This service needs at least {min} guests.", min=service.min_guests))
+    if service and service.max_guests and count > service.max_guests:
+        return Invalid(ctx.t("This service takes at most {max} guests.", max=service.max_guests))
+    ctx.state.data["guests"] = count
+    return await advance(ctx)
+
+
+async def phone_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        ctx.t("Which phone number can the provider call? Share your contact or type it."),
+        [ctx.nav_row()],
+        request_contact=True,
+    )
+
+
+async def phone_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    raw = answer.contact_phone or answer.text
+    if not raw:
+        return Invalid(ctx.t("Please share your contact or type your phone number."))
+    ctx.state.data["phone"] = await set_phone(ctx.uow, ctx.user, raw)
+    return await advance(ctx)
+
+
+async def email_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        ctx.t("Your email address for the invoice? (optional)"),
+        [(ctx.button(ctx.t("Skip"), "skip"),), ctx.nav_row()],
+    )
+
+
+async def email_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "skip":
+        ctx.state.data["email"] = None
+        return await advance(ctx)
+    text = (answer.text or "").strip()
+    if not EMAIL.match(text):
+        return Invalid(ctx.t("This does not look like an email address. Example: name@example.com"))
+    ctx.state.data["email"] = text
+    ctx.user.email = text
+    return await advance(ctx)

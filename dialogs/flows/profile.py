@@ -1,0 +1,65 @@
+"""Provider profile: who they are, what they sell at what price, and when they are free."""
+
+from __future__ import annotations
+
+from core.services.availability_query import upcoming_free_dates
+from dialogs import labels
+from dialogs.context import Ctx
+from dialogs.flow import Answer, Invalid, Outcome, Step
+from dialogs.flows.book import start_booking
+from dialogs.flows.catalog_reads import (
+    active_provider,
+    active_services,
+    price_text,
+    provider_cities,
+)
+from dialogs.flows.free_text import route_text
+from dialogs.labels import LANGUAGE_NAMES
+from dialogs.replies import Reply
+
+
+async def profile_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    provider = await active_provider(ctx, ctx.state.data.get("provider_id"))
+    if provider is None:
+        return ctx.reply(t("This provider is not available any more."), [ctx.nav_row()])
+    services = await active_services(ctx, provider.id)
+    lines = ["✦ " + t.pick(provider.name)]
+    if provider.rating_count:
+        lines.append(
+            t(
+                "Rated {rating}/5 by {n} clients",
+                rating=f"{provider.rating_x100 / 100:.1f}",
+                n=provider.rating_count,
+            )
+        )
+    lines.append(t.pick(provider.description))
+    cities = ", ".join(labels.city(c, t) for c in await provider_cities(ctx, provider.id))
+    langs = ", ".join(LANGUAGE_NAMES.get(code, code) for code in provider.languages)
+    lines += [t("Cities: {cities}", cities=cities), t("Speaks: {languages}", languages=langs), ""]
+    for service in services:
+        lines.append(f"• {t.pick(service.title)} — {price_text(service, t)}")
+    if services:
+        dates = await upcoming_free_dates(ctx.uow.session, services[0], now=ctx.now, count=5)
+        if dates:
+            lines += [
+                "",
+                t("Next free dates: {dates}", dates=", ".join(t.date(d, "medium") for d in dates)),
+            ]
+    rows = [
+        (ctx.button(t("Book: {service}", service=t.pick(s.title))[:60], f"book:{s.id}"),)
+        for s in services
+    ]
+    return ctx.reply("\n".join(lines), [*rows, ctx.nav_row()], photos=tuple(provider.photos[:10]))
+
+
+async def profile_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = answer.code or ""
+    if code.startswith("book:") and code[5:].isdigit():
+        return await start_booking(ctx, int(code[5:]))
+    if answer.text:
+        return await route_text(ctx, answer, fallback=ctx.t("Please choose a service to book."))
+    return Invalid(ctx.t("Please choose a service to book."))
+
+
+profile_step = Step(profile_prompt, profile_answer)

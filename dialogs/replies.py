@@ -1,0 +1,50 @@
+"""The rendering model: what a dialog step says, independent of any channel.
+
+Channels turn a Reply into their own shape: Telegram inline keyboards, WhatsApp
+numbered options, sandbox HTML buttons. Button payloads are short ASCII strings that
+fit Telegram's 64-byte callback data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MAX_PAYLOAD_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+    def __post_init__(self) -> None:
+        if not self.payload or len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"button payload must be 1..64 bytes: {self.payload!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    filename: str
+    url: str
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    # Rows of buttons; the last rows usually hold navigation (back, cancel).
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photos: tuple[str, ...] = ()
+    document: Document | None = None
+    request_contact: bool = False
+    rtl: bool = False
+    # Replace the previous message instead of sending a new one (paging, filters).
+    edit: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def all_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,45 @@
+"""Conversation state: JSON in, JSON out, so it survives any store and any restart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class DialogState:
+    flow: str = "menu"
+    step: str = "main"
+    data: dict[str, Any] = field(default_factory=dict)
+    # Screen number: every prompt bumps it and its buttons carry it, so a button
+    # from an older screen is recognised as stale.
+    seq: int = 0
+    last_payload: str | None = None
+    history: list[str] = field(default_factory=list)  # "flow:step" for Back
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DialogState:
+        if not raw:
+            return cls()
+        return cls(
+            flow=str(raw.get("flow", "menu")),
+            step=str(raw.get("step", "main")),
+            data=dict(raw.get("data", {})),
+            seq=int(raw.get("seq", 0)),
+            last_payload=raw.get("last_payload"),
+            history=[str(h) for h in raw.get("history", [])][-20:],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow,
+            "step": self.step,
+            "data": self.data,
+            "seq": self.seq,
+            "last_payload": self.last_payload,
+            "history": self.history[-20:],
+        }
+
+    @property
+    def position(self) -> str:
+        return f"{self.flow}:{self.step}"
