@@ -49,6 +49,19 @@ def serve(
     )
 
 
+@app.command()
+def poll() -> None:
+    """Development: run the Telegram bots by long polling (no public URL needed)."""
+    from bots.telegram.polling import run_polling
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    if not settings.telegram_enabled:
+        err.print("Set MOUNASABET_TELEGRAM_CLIENT_TOKEN and/or MOUNASABET_TELEGRAM_PROVIDER_TOKEN.")
+        raise typer.Exit(1)
+    asyncio.run(run_polling(build_container(settings)))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply the migrations up to REVISION (default: the latest)."""

@@ -1,10 +1,11 @@
-"""The one aiohttp application: health, metrics, status page, sandbox (and later webhooks)."""
+"""The one aiohttp application: webhooks, sandbox, health, metrics, status page."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import html
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -15,27 +16,46 @@ from bots.bootstrap import Container
 from bots.metrics import Metrics
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
+from bots.telegram import setup as telegram
+from bots.telegram.webhook import webhook_handler
 from bots.worker import run_outbox
 from dialogs.client_app import CLIENT_APP
 from dialogs.context import Deps
 from dialogs.engine import DialogEngine
 from dialogs.provider_app import PROVIDER_APP
 
+log = logging.getLogger(__name__)
 CONTAINER = web.AppKey("container", Container)
+
+
+def build_engines(container: Container) -> dict[str, DialogEngine]:
+    deps = Deps(nlu=container.nlu, public_url=container.settings.base_url)
+    return {
+        "client": DialogEngine(CLIENT_APP, container.uows, deps, container.clock),
+        "provider": DialogEngine(PROVIDER_APP, container.uows, deps, container.clock),
+    }
 
 
 def build_app(container: Container, *, worker: bool = True) -> web.Application:
     metrics = Metrics()
     app = web.Application(middlewares=[metrics.middleware()], client_max_size=1024**2)
     app[CONTAINER] = container
-    deps = Deps(nlu=container.nlu, public_url=container.settings.public_url)
-    client = DialogEngine(CLIENT_APP, container.uows, deps, container.clock)
-    provider = DialogEngine(PROVIDER_APP, container.uows, deps, container.clock)
+    engines = build_engines(container)
     senders: dict[str, ChannelSend] = {}
     if container.settings.sandbox_enabled:
-        sandbox = Sandbox(container.uows, client, provider, container.clock)
+        sandbox = Sandbox(container.uows, engines["client"], engines["provider"], container.clock)
         app.add_routes(sandbox.routes())
         senders["sandbox"] = sandbox.deliver
+    bots = telegram.build_bots(
+        container.settings, engines, container.uows, container.clock, container.settings.base_url
+    )
+    secret = container.settings.telegram_webhook_secret
+    for kind, tb in bots.items():
+        app.router.add_post(
+            f"/webhooks/telegram/{kind}",
+            webhook_handler(tb.channel, secret.get_secret_value() if secret else None),
+        )
+        senders[tb.channel.channel] = tb.sender.deliver
     app.add_routes(
         [
             web.get("/healthz", healthz),
@@ -43,18 +63,44 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
             web.get("/", status_page),
         ]
     )
+    if bots:
+        app.on_startup.append(_introduce(bots, container))
+        app.on_cleanup.append(_close_bots(bots))
     if worker:
         router = ChannelRouter(container.uows, senders)
-        app.cleanup_ctx.append(_background(run_outbox(container.uows, router, container.clock)))
+        app.cleanup_ctx.append(
+            _background(lambda: run_outbox(container.uows, router, container.clock))
+        )
     app.on_cleanup.append(_close(container))
     return app
 
 
+def _introduce(
+    bots: dict[str, telegram.TelegramBot], container: Container
+) -> Callable[[web.Application], Awaitable[None]]:
+    async def start(_: web.Application) -> None:
+        try:
+            await telegram.introduce(bots, container.settings)
+        except Exception:  # Telegram down must not keep the rest from serving
+            log.exception("could not register the Telegram bots; webhooks may be stale")
+
+    return start
+
+
+def _close_bots(
+    bots: dict[str, telegram.TelegramBot],
+) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(_: web.Application) -> None:
+        await telegram.close(bots)
+
+    return close
+
+
 def _background(
-    coro: Coroutine[Any, Any, None],
+    make: Callable[[], Coroutine[Any, Any, None]],
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(_: web.Application) -> AsyncIterator[None]:
-        task = asyncio.ensure_future(coro)
+        task = asyncio.ensure_future(make())
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -84,7 +130,8 @@ def channels(container: Container) -> dict[str, bool]:
     s = container.settings
     return {
         "sandbox": s.sandbox_enabled,
-        "telegram": s.telegram_enabled,
+        "telegram_client": s.telegram_client_token is not None,
+        "telegram_provider": s.telegram_provider_token is not None,
         "whatsapp": s.whatsapp_enabled,
         "stripe": s.stripe_enabled,
     }

@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///./mounasabet.db"
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str | None = None  # where the outside world reaches us (webhooks, links)
     default_locale: str = "fr"
     timezone: str = "Africa/Casablanca"
 
@@ -38,6 +38,11 @@ class Settings(BaseSettings):
 
     commission_bp: int = Field(default=1000, ge=0, le=10_000)
     sandbox_enabled: bool = True
+
+    @property
+    def base_url(self) -> str:
+        """The public URL, or the local one when running on a laptop."""
+        return (self.public_url or "http://127.0.0.1:8080").rstrip("/")
 
     @property
     def telegram_enabled(self) -> bool:

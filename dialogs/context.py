@@ -33,6 +33,7 @@ class Ctx:
     now: datetime
     deps: Deps
     channel: str
+    external_id: str = ""  # the sender's id on the channel (for joining identities)
     extra_replies: list[Reply] = field(default_factory=list)
 
     @property
@@ -59,7 +60,8 @@ class Ctx:
         self, text: str, buttons: list[tuple[Button, ...]] | None = None, **kwargs: object
     ) -> Reply:
         rows = tuple(row for row in (buttons or []) if row)
-        return Reply(text=text, buttons=rows, rtl=self.t.rtl, **kwargs)  # type: ignore[arg-type]
+        meta = {"locale": self.user.locale}
+        return Reply(text, rows, rtl=self.t.rtl, meta=meta, **kwargs)  # type: ignore[arg-type]
 
 
 def global_button(label: str, code: str) -> Button:

@@ -10,6 +10,7 @@ from typing import TypeVar
 from core.clock import Clock
 from core.errors import DomainError
 from core.services.conversations import load_conversation, save_state
+from core.services.inbound import claim_event
 from core.services.users import identify
 from core.uow import UnitOfWorkFactory
 from dialogs.context import Ctx, Deps
@@ -36,6 +37,10 @@ class Inbound:
     contact_phone: str | None = None
     display_name: str = ""
     language_code: str | None = None
+    # The channel's id for this event (Telegram update_id, Twilio MessageSid): claimed in
+    # the same transaction as the effect, so a redelivery changes nothing.
+    event_source: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,22 @@ class DialogEngine:
                 display_name=inbound.display_name,
                 locale=inbound.language_code,
             )
+            if (
+                inbound.event_source
+                and inbound.event_id
+                and not await claim_event(uow, inbound.event_source, inbound.event_id, now=now)
+            ):
+                return []  # already handled: a redelivery changes nothing
             conv = await load_conversation(uow, inbound.channel, inbound.chat_key, now=now)
-            ctx = Ctx(uow, user, DialogState.from_json(conv.state), now, self.deps, inbound.channel)
+            ctx = Ctx(
+                uow,
+                user,
+                DialogState.from_json(conv.state),
+                now,
+                self.deps,
+                inbound.channel,
+                external_id=inbound.user_external_id,
+            )
             try:
                 replies = await self._dispatch(ctx, inbound)
             except Exception:

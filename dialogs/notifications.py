@@ -10,7 +10,7 @@ from dialogs.context import global_button
 from dialogs.errors import state_label
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.provider_app import decision_buttons, request_card
-from dialogs.replies import Button, Reply
+from dialogs.replies import Button, Reply, reply_from_json
 
 CLIENT_TEXT: dict[str, str] = {
     "booking_accepted": N_(
@@ -45,6 +45,8 @@ NEW_REQUEST = N_("New booking request!")
 
 async def render_notification(session: AsyncSession, envelope: Envelope) -> list[Reply]:
     """The replies that tell ``envelope``'s recipient its news; [] when nothing is left to say."""
+    if envelope.kind == "direct_reply":  # an answer whose first delivery failed
+        return [reply_from_json(r) for r in envelope.payload.get("replies", [])]
     user = await session.get(User, envelope.user_id)
     booking = await session.get(Booking, envelope.payload.get("booking_id", 0))
     if user is None or booking is None:
@@ -54,7 +56,7 @@ async def render_notification(session: AsyncSession, envelope: Envelope) -> list
     if envelope.kind == "booking_requested":
         service = await session.get(Service, booking.service_id)
         text = t(NEW_REQUEST) + "\n\n" + request_card(booking, service, t)
-        return [Reply(text, decision_buttons(booking, t), rtl=t.rtl)]
+        return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
     msgid = table.get(envelope.kind)
     if msgid is None:
@@ -63,7 +65,7 @@ async def render_notification(session: AsyncSession, envelope: Envelope) -> list
     buttons: tuple[tuple[Button, ...], ...] = ()
     if envelope.payload.get("audience") == "client":
         buttons = ((global_button(t("View booking"), f"bk:{booking.id}"),),)
-    return [Reply(text, buttons, rtl=t.rtl)]
+    return [Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})]
 
 
 def _params(

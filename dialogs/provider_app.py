@@ -8,6 +8,7 @@ from core.db.tables import Booking, Provider, Service
 from core.domain.booking_states import Action, BookingState, Role
 from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.booking_actions import apply_action
+from core.services.users import join_by_phone
 from dialogs import labels
 from dialogs.context import MARKET_TZ, Ctx, global_button
 from dialogs.engine import DialogApp
@@ -71,13 +72,12 @@ async def home_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     provider = await my_provider(ctx)
     if provider is None:
-        return ctx.reply(
-            t(
-                "This bot is for Mounasabet providers, and this account is not "
-                "registered as one. To offer your services, write to us with "
-                "/support."
-            )
+        text = t(
+            "This bot is for Mounasabet providers. If you are registered, share the phone "
+            "number of your provider account to connect. To offer your services, write to us "
+            "with /support."
         )
+        return ctx.reply(text, request_contact=True)
     rows = (
         await ctx.uow.session.scalars(
             select(Booking)
@@ -105,12 +105,25 @@ async def home_prompt(ctx: Ctx) -> Reply:
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.contact_phone:
+        return await connect_by_phone(ctx, answer.contact_phone)
     code = answer.code or ""
     if code == "lang":
         return Go("choose", "language")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
     return Invalid(ctx.t("Please choose a request from the list."))
+
+
+async def connect_by_phone(ctx: Ctx, phone: str) -> Outcome:
+    """A provider proves their number (the channel verified it) and gets their menu."""
+    ctx.user = await join_by_phone(
+        ctx.uow, ctx.user, channel=ctx.channel, external_id=ctx.external_id, raw_phone=phone
+    )
+    if await my_provider(ctx) is None:
+        return Invalid(ctx.t("No provider account uses this phone number."))
+    connected = (ctx.reply(ctx.t("Your account is connected.")),)
+    return Go("home", "phome", reset=True, before=connected)
 
 
 async def _owned(ctx: Ctx, booking_id: int) -> Booking:

@@ -48,3 +48,19 @@ class Reply:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    """The inverse of ``Reply.to_json`` (for replies kept in the outbox)."""
+    document = data.get("document")
+    return Reply(
+        text=str(data.get("text", "")),
+        buttons=tuple(
+            tuple(Button(b["label"], b["payload"]) for b in row) for row in data.get("buttons", [])
+        ),
+        photos=tuple(data.get("photos", [])),
+        document=Document(**document) if document else None,
+        request_contact=bool(data.get("request_contact")),
+        rtl=bool(data.get("rtl")),
+        meta=dict(data.get("meta", {})),
+    )

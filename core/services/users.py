@@ -115,3 +115,28 @@ def set_locale(user: User, code: str) -> None:
     if code not in LANGUAGES:
         raise InvalidValue("unknown_language", code=code)
     user.locale = code
+
+
+async def join_by_phone(
+    uow: UnitOfWork, user: User, *, channel: str, external_id: str, raw_phone: str
+) -> User:
+    """Move this channel identity to the account that owns the phone number, if any.
+
+    The caller must have verified the number belongs to the sender (Telegram's own
+    contact share, WhatsApp's From). Returns the account the identity now belongs to.
+    """
+    phone = normalize_phone(raw_phone)
+    owner = await uow.session.scalar(select(User).where(User.phone_e164 == phone))
+    if owner is None:
+        user.phone_e164 = phone
+        return user
+    if owner.id == user.id:
+        return user
+    identity = await uow.session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    if identity is not None:
+        identity.user_id = owner.id
+    return owner

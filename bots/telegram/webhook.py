@@ -1,0 +1,44 @@
+"""The webhook routes: authenticate with the secret header, then handle the update."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import ValidationError
+
+from bots.telegram.channel import TelegramChannel
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES = 1024 * 1024
+
+
+def webhook_handler(channel: TelegramChannel, secret: str | None) -> Handler:
+    expected = (secret or "").encode()
+
+    async def handle(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        # Compare in constant time, and refuse everything when no secret is configured.
+        if not expected or not hmac.compare_digest(given, expected):
+            return web.Response(status=403, text="forbidden")
+        body = await request.read()
+        if len(body) > MAX_UPDATE_BYTES:
+            return web.Response(status=413)
+        try:
+            update = json.loads(body)
+        except ValueError:
+            return web.Response(status=400, text="invalid JSON")
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return web.Response(status=400, text="not an update")
+        # Answer only once the effect is committed: an error gives 500 and Telegram retries.
+        try:
+            await channel.process(update)
+        except ValidationError:
+            return web.Response(status=400, text="not an update")
+        return web.Response(status=200)
+
+    return handle
