@@ -39,6 +39,14 @@ class ChannelRouter:
         if identity is None:
             # Nobody to reach yet (e.g. a provider who never opened the bot): wait for them.
             return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
+        # Senders may need to know what they carry (WhatsApp picks a template by kind).
+        for reply in replies:
+            reply.meta["outbox"] = {
+                "id": envelope.id,
+                "kind": envelope.kind,
+                "audience": envelope.payload.get("audience"),
+                "booking_id": envelope.payload.get("booking_id"),
+            }
         return await self.senders[identity.channel](identity, replies)
 
     async def _identity(self, uow: UnitOfWork, envelope: Envelope) -> ChannelIdentity | None:
@@ -60,4 +68,8 @@ class ChannelRouter:
         else:
             rows = [r for r in rows if r.channel != "sandbox" or r.external_id.startswith("c:")]
         rows = sorted(rows, key=lambda r: allowed.index(r.channel))
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        # Detach it loaded: the unit of work rolls back on exit, which would expire it.
+        uow.session.expunge(rows[0])
+        return rows[0]

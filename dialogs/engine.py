@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -17,7 +18,8 @@ from dialogs.context import Ctx, Deps
 from dialogs.errors import explain
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.keyed_lock import KeyedLock
-from dialogs.replies import Reply
+from dialogs.options import chosen_option, remember_options
+from dialogs.replies import MAX_PAYLOAD_BYTES, Reply
 from dialogs.state import DialogState
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,10 @@ A = TypeVar("A")
 
 Command = Callable[[Ctx, str], Awaitable[Outcome]]
 MAX_TEXT = 4000  # longer input is cut: nobody types an essay into a booking form
+# Control characters have no place in a chat answer, and PostgreSQL refuses NUL in text.
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
+# Our payloads are printable ASCII whose numbers fit a 64-bit id; anything else is forged.
+_FORGED = re.compile(r"[^\x21-\x7e]|\d{19}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,9 @@ class Inbound:
     # the same transaction as the effect, so a redelivery changes nothing.
     event_source: str | None = None
     event_id: str | None = None
+    # The sender's number in E.164 when the channel itself vouches for it (WhatsApp's
+    # From): a first contact joins the account that already has this number.
+    verified_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,9 @@ class DialogEngine:
                 channel=inbound.channel,
                 external_id=inbound.user_external_id,
                 now=now,
-                display_name=inbound.display_name,
+                display_name=inbound.display_name.translate(_CONTROL),
                 locale=inbound.language_code,
+                phone_e164=inbound.verified_phone,
             )
             if (
                 inbound.event_source
@@ -91,6 +101,9 @@ class DialogEngine:
             )
             try:
                 replies = await self._dispatch(ctx, inbound)
+                remember_options(ctx.state, replies)
+                save_state(conv, ctx.state.to_json(), now=now)
+                await uow.commit()  # inside: a write refused on commit gets the apology too
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
                 return [
@@ -101,8 +114,6 @@ class DialogEngine:
                         )
                     )
                 ]
-            save_state(conv, ctx.state.to_json(), now=now)
-            await uow.commit()
             return replies
 
     async def _dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
@@ -110,19 +121,26 @@ class DialogEngine:
             return await self._on_payload(ctx, inbound.payload)
         if inbound.contact_phone:
             return await self.run(ctx, Answer(contact_phone=inbound.contact_phone))
-        text = (inbound.text or "").strip()[:MAX_TEXT]
+        text = (inbound.text or "").translate(_CONTROL).strip()[:MAX_TEXT]
         if text.startswith("/"):
             name, _, arg = text[1:].partition(" ")
             command = self.app.commands.get(name.split("@")[0].lower())
+            if command is None:  # a mistyped command is no answer: show the ones there are
+                command, arg = self.app.commands.get("help"), ""
             if command is not None:
                 return await self.apply(ctx, await self._guarded(ctx, command, arg.strip()))
         if not text:
             return [
                 await self.prompt_current(ctx, note=ctx.t("Please answer with text or a button."))
             ]
+        chosen = chosen_option(ctx.state.options, text)
+        if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
+            return await self._on_payload(ctx, chosen)
         return await self.run(ctx, Answer(text=text))
 
     async def _on_payload(self, ctx: Ctx, payload: str) -> list[Reply]:
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES or _FORGED.search(payload):
+            payload = ""  # treated as a button from an older screen
         screen, _, code = payload.partition("|")
         if screen == "g" and code:
             name, _, arg = code.partition(":")

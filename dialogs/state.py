@@ -16,6 +16,9 @@ class DialogState:
     seq: int = 0
     last_payload: str | None = None
     history: list[str] = field(default_factory=list)  # "flow:step" for Back
+    # The options of the last prompt as [label, payload]: channels without buttons
+    # (WhatsApp) show them numbered, and a typed number or label picks one.
+    options: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DialogState:
@@ -28,6 +31,7 @@ class DialogState:
             seq=int(raw.get("seq", 0)),
             last_payload=raw.get("last_payload"),
             history=[str(h) for h in raw.get("history", [])][-20:],
+            options=[[str(label), str(payload)] for label, payload in raw.get("options", [])],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -38,6 +42,7 @@ class DialogState:
             "seq": self.seq,
             "last_payload": self.last_payload,
             "history": self.history[-20:],
+            "options": self.options,
         }
 
     @property

@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from bots.sandbox.hub import SandboxHub
 from core.clock import Clock
-from core.db.tables import ChannelIdentity, Provider
+from core.db.tables import ChannelIdentity, Provider, User
 from core.db.tables_catalog import ProviderStatus
+from core.domain.catalog import LANGUAGES
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, release_held
+from core.services.users import set_locale
 from core.uow import UnitOfWorkFactory
 from dialogs.engine import DialogEngine, Inbound
 from dialogs.replies import Reply
@@ -38,6 +40,7 @@ class Sandbox:
             web.get("/sandbox/api/providers", self.providers),
             web.post("/sandbox/api/send", self.send),
             web.get("/sandbox/api/messages", self.messages),
+            web.post("/sandbox/api/language", self.language),
         ]
 
     async def page(self, _: web.Request) -> web.FileResponse:
@@ -68,13 +71,17 @@ class Sandbox:
         if pane not in ("client", "provider") or not CHAT_ID.match(chat):
             return _error("pane must be client|provider and chat 1-40 chars of A-Za-z0-9_-")
         text, payload = body.get("text"), body.get("payload")
-        contact = body.get("contact")
+        contact, after = body.get("contact"), body.get("after", 0)
         if not any(isinstance(v, str) and v for v in (text, payload, contact)):
             return _error("send text, payload or contact")
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            return _error("after must be a non-negative integer")
         key = f"{'c' if pane == 'client' else 'p'}:{chat}"
         if pane == "provider" and not await self._link_provider(chat):
             return _error("unknown provider slug", status=404)
         shown = text if isinstance(text, str) and text else (contact or "")
+        if not shown and isinstance(payload, str):
+            shown = self._label_of(key, payload)  # a tap shows as the button's label
         if shown:
             self.hub.user_said(key, str(shown)[:MAX_BODY])
         engine = self.client if pane == "client" else self.provider
@@ -92,7 +99,7 @@ class Sandbox:
         )
         for reply in replies:
             self.hub.bot_said(key, reply)
-        return web.json_response({"messages": self.hub.since(key, int(body.get("after", 0)))})
+        return web.json_response({"messages": self.hub.since(key, after)})
 
     async def messages(self, request: web.Request) -> web.Response:
         pane, chat = request.query.get("pane"), request.query.get("chat", "")
@@ -101,6 +108,32 @@ class Sandbox:
             return _error("bad pane, chat or after")
         key = f"{'c' if pane == 'client' else 'p'}:{chat}"
         return web.json_response({"messages": self.hub.since(key, int(after))})
+
+    async def language(self, request: web.Request) -> web.Response:
+        """The page's language selector: the chat's user speaks this language from now on."""
+        body = await _json(request)
+        pane, chat, code = body.get("pane"), str(body.get("chat", "")), body.get("language")
+        if pane not in ("client", "provider") or not CHAT_ID.match(chat) or code not in LANGUAGES:
+            return _error("bad pane, chat or language")
+        key = f"{'c' if pane == 'client' else 'p'}:{chat}"
+        async with self.uows() as uow:
+            user = await uow.session.scalar(
+                select(User)
+                .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
+                .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == key)
+            )
+            if user is not None:  # else the first message creates the user in this language
+                set_locale(user, str(code))
+                await uow.commit()
+        return web.json_response({"language": code, "applied": user is not None})
+
+    def _label_of(self, key: str, payload: str) -> str:
+        for message in reversed(self.hub.since(key, 0)):
+            for row in message.get("buttons") or ():
+                for button in row:
+                    if button.get("payload") == payload:
+                        return str(button.get("label", ""))
+        return ""
 
     async def _link_provider(self, slug: str) -> bool:
         """The provider pane acts as the provider named by its slug (local use only)."""
@@ -125,8 +158,10 @@ class Sandbox:
                         created_at=now,
                     )
                 )
-                await release_held(uow.session, provider.user_id, now=now)
-                await uow.commit()
+            # Every message proves the provider reachable: news held for them goes out now,
+            # including news the worker held while this identity was being created.
+            await release_held(uow.session, provider.user_id, now=now)
+            await uow.commit()
         return True
 
     async def deliver(self, identity: ChannelIdentity, replies: list[Reply]) -> DeliveryResult:

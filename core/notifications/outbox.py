@@ -84,6 +84,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 LEASE = timedelta(seconds=60)
+HOLD_RECHECK = timedelta(minutes=10)
+DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value)
 
 
 async def deliver_due(
@@ -100,7 +102,7 @@ async def deliver_due(
             await uow.session.scalars(
                 select(OutboxMessage)
                 .where(
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                    OutboxMessage.status.in_(DUE_STATUSES),
                     OutboxMessage.next_attempt_at <= now,
                 )
                 .order_by(OutboxMessage.id)
@@ -117,7 +119,7 @@ async def deliver_due(
         result = await sender.deliver(envelope)
         async with uows() as uow:
             current = await uow.session.get(OutboxMessage, envelope.id)
-            if current is not None and current.status == OutboxStatus.PENDING.value:
+            if current is not None and current.status in DUE_STATUSES:
                 _record(current, result, now)
                 await uow.commit()
         sent += result.outcome is DeliveryOutcome.SENT
@@ -144,6 +146,9 @@ def _record(row: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
         row.status, row.sent_at, row.external_id = OutboxStatus.SENT.value, now, result.external_id
     elif result.outcome is DeliveryOutcome.HOLD:
         row.status = OutboxStatus.HELD.value
+        # Looked at again later even if nobody releases it: a release that raced with this
+        # delivery attempt must not leave the message held for good.
+        row.next_attempt_at = now + HOLD_RECHECK
     elif result.outcome is DeliveryOutcome.GIVE_UP or row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.DEAD.value
     else:

@@ -1,0 +1,213 @@
+"""Event dates: find date-like spans in normalised text and resolve them against today.
+
+Absolute dates ("14 juin", "June 14", "14/06", "14 يونيو") go to dateparser one short span
+at a time. Relative words that dateparser gets wrong or does not know ("après demain" comes
+back as tomorrow, "samedi prochain" and "السبت المقبل" as nothing, Darija "ghedda" and
+Moroccan month names such as غشت are unknown) are resolved here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Final
+
+import dateparser
+
+from dialogs.nlu.normalize import TermMatcher, normalize, words
+from dialogs.nlu.quantities import CURRENCY_RE, UNIT_RE, alternation
+
+MONTHS: Final = words(
+    "janvier, février, mars, avril, mai, juin, juillet, août, septembre, octobre, novembre,"
+    "décembre, janv, fév, févr, avr, juil, sept, oct, nov, déc, january, february, march,"
+    "april, may, june, july, august, september, october, november, december, jan, feb, mar,"
+    "apr, jun, jul, aug, sep, dec, يناير, فبراير, مارس, أبريل, مايو, يونيو, يونيه, يوليو,"
+    "يوليه, أغسطس, سبتمبر, أكتوبر, نوفمبر, ديسمبر, ماي, يوليوز, غشت, شتنبر, نونبر, دجنبر"
+)
+# Moroccan month names (and ماي) that dateparser's Arabic data lacks -> the MSA names.
+MOROCCAN_MONTHS: Final = {
+    "ماي": "مايو",
+    "يوليوز": "يوليو",
+    "غشت": "أغسطس",
+    "شتنبر": "سبتمبر",
+    "نونبر": "نوفمبر",
+    "دجنبر": "ديسمبر",
+}
+RELATIVE_DAYS: Final[dict[str, tuple[str, ...]]] = {
+    "0": words(
+        "today, tonight, aujourd'hui, ce soir, اليوم, الليلة, lyoum, lyouma, lyoma, had nhar,ليوما"
+    ),
+    "1": words(
+        "tomorrow, demain, غدا, غدوة, غد, الغد, ghedda, ghda, ghdda, ghadda, ghedwa, ghdwa,"
+        "ghodwa, بكرة, bokra"
+    ),
+    "2": words(
+        "day after tomorrow, après-demain, après demain, apres demain, بعد غد, بعد غدا,"
+        "بعد الغد, بعد غدوة, ba3d ghedda, ba3d ghda, mn ba3d ghedda, من بعد غدا"
+    ),
+}
+WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
+    "0": words("monday, lundi, الاثنين, الإثنين, الاتنين, التنين, tnin, letnin, ltnin"),
+    "1": words("tuesday, mardi, الثلاثاء, التلات, ltlat, ttlat, nhar tlat"),
+    "2": words("wednesday, mercredi, الأربعاء, الاربع, larb3, larba, larbe3"),
+    "3": words("thursday, jeudi, الخميس, lkhmis, lekhmis, khmis"),
+    "4": words("friday, vendredi, الجمعة, jem3a, jom3a, jam3a, jm3a, ljem3a, ljom3a, ljm3a"),
+    "5": words("saturday, samedi, السبت, sebt, sabt, ssebt, ssabt"),
+    "6": words("sunday, dimanche, الأحد, الحد, l7ed, l7ad, lhed"),
+}
+# Offset unit -> (English unit for dateparser, count implied by an Arabic dual or None).
+OFFSET_UNITS: Final[dict[str, tuple[str, int | None]]] = {
+    **dict.fromkeys(words("day, days, jour, jours, يوم, أيام, iyam, ayam"), ("days", None)),
+    **dict.fromkeys(
+        words("week, weeks, semaine, semaines, أسبوع, أسابيع, simana, simanat"), ("weeks", None)
+    ),
+    **dict.fromkeys(words("month, months, mois, شهر, أشهر, شهور, chhar, chhour"), ("months", None)),
+    "يومين": ("days", 2),
+    "أسبوعين": ("weeks", 2),
+    "شهرين": ("months", 2),
+}
+NUMBER_WORDS: Final[dict[str, int]] = {
+    **dict.fromkeys(words("a, one, un, une, واحد, wa7ed"), 1),
+    **dict.fromkeys(words("two, deux, jouj, joj"), 2),
+    **dict.fromkeys(words("three, trois, ثلاثة, ثلاث, tlata"), 3),
+    **dict.fromkeys(words("four, quatre, أربعة, reb3a"), 4),
+    **dict.fromkeys(words("five, cinq, خمسة, khamsa"), 5),
+    **dict.fromkeys(words("six, ستة, setta"), 6),
+    **dict.fromkeys(words("ten, dix, عشرة, 3achra"), 10),
+}
+OFFSET_CUES: Final = words(
+    "in, dans, d'ici, within, after, après, بعد, من بعد, من هنا, mn ba3d, men ba3d, mn daba,"
+    "men daba, ba3d"
+)
+
+# At most this many spans go to dateparser per message, which bounds the cost of long input.
+MAX_DATEPARSER_CALLS: Final = 3
+
+_MONTH: Final = rf"(?P<month>{alternation(MONTHS)})(?!\w)"
+_ORDINAL: Final = r"(?:er|st|nd|rd|th|eme|e)?"
+_YEAR: Final = r"(?:\s*,?\s*(?P<year>\d{4})(?!\d))?"
+_ABSOLUTE: Final = (
+    re.compile(
+        rf"(?<![\w/.,])(?P<day>\d{{1,2}}){_ORDINAL}\s*(?:(?:of|de|d|من)\s+)?{_MONTH}{_YEAR}"
+    ),
+    re.compile(rf"(?<!\w){_MONTH}\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\w){_YEAR}"),
+    re.compile(
+        rf"(?<![\w/.,:])(?P<day>\d{{1,2}})(?P<sep>[/.-])(?P<month>\d{{1,2}})"
+        rf"(?:(?P=sep)(?P<year>\d{{4}}|\d{{2}}))?(?![\w/]|[.,:]\d)"
+        rf"(?!\s*(?:{CURRENCY_RE}|{UNIT_RE}))"
+    ),
+)
+_OFFSET: Final = re.compile(
+    rf"(?<!\w)(?:{alternation(OFFSET_CUES)})\s+"
+    rf"(?:(?P<n>\d{{1,3}}|{alternation(list(NUMBER_WORDS))})\s*)?"
+    rf"(?P<unit>{alternation(list(OFFSET_UNITS))})(?!\w)"
+)
+_ARABIC: Final = re.compile(r"[\u0600-\u06ff]")
+
+
+def _settings(today: datetime.date) -> dict[str, object]:
+    """dateparser settings anchored on `today` (noon, so no time-of-day edge cases)."""
+    return {
+        "RELATIVE_BASE": datetime.datetime.combine(today, datetime.time(12)),
+        "PREFER_DATES_FROM": "future",
+        "DATE_ORDER": "DMY",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+
+
+def _dateparser(span: str, today: datetime.date, languages: list[str]) -> datetime.date | None:
+    """Run dateparser on one short span, shielding callers from its exceptions."""
+    try:
+        parsed = dateparser.parse(span, languages=languages, settings=_settings(today))
+    except Exception:  # dateparser raises assorted errors on odd input; a miss is fine
+        return None
+    return parsed.date() if parsed is not None else None
+
+
+def _next_on_or_after(today: datetime.date, month: int, day: int) -> datetime.date | None:
+    """The first (month, day) on or after today; 29 February waits for a leap year."""
+    for year in range(today.year, today.year + 9):
+        try:
+            candidate = datetime.date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    return None
+
+
+class DateExtractor:
+    """Date patterns compiled once per parser; `extract` works on normalised text."""
+
+    def __init__(self) -> None:
+        self._relative = TermMatcher(RELATIVE_DAYS, inflect=False, strip_article=False)
+        self._weekdays = TermMatcher(WEEKDAYS, inflect=False, strip_article=False)
+        self._moroccan = {normalize(k): v for k, v in MOROCCAN_MONTHS.items()}
+        self._units = {normalize(k): v for k, v in OFFSET_UNITS.items()}
+        self._numbers = {normalize(k): v for k, v in NUMBER_WORDS.items()}
+
+    def warm_up(self) -> None:
+        """Load dateparser's language data now rather than on the first client message."""
+        today = datetime.date(2000, 1, 1)
+        _dateparser("14 juin", today, ["fr", "en"])
+        _dateparser("14 يونيو", today, ["ar"])
+
+    def extract(self, text: str, today: datetime.date) -> datetime.date | None:
+        """The event date mentioned in normalised text, or None."""
+        return self._absolute(text, today) or self._offset(text, today) or self._named(text, today)
+
+    def _absolute(self, text: str, today: datetime.date) -> datetime.date | None:
+        """Day-and-month dates, trying the earliest span first."""
+        matches = sorted(
+            (m for pattern in _ABSOLUTE for m in pattern.finditer(text)), key=lambda m: m.start()
+        )
+        for match in matches[:MAX_DATEPARSER_CALLS]:
+            parsed = self._resolve_absolute(match, today)
+            if parsed is not None:
+                return parsed
+        return None
+
+    def _resolve_absolute(self, match: re.Match[str], today: datetime.date) -> datetime.date | None:
+        """Hand one absolute-date match to dateparser and check it kept the day and month."""
+        day, month, year = int(match.group("day")), match.group("month"), match.group("year")
+        expected_month: int | None = None
+        if month.isdigit():
+            expected_month = int(month)
+            # Morocco writes day/month; an impossible month means a US-style month/day.
+            if expected_month > 12 >= day:
+                day, expected_month = expected_month, day
+            span = f"{day}/{expected_month}" + (f"/{year}" if year else "")
+        else:
+            span = f"{day} {self._moroccan.get(month, month)}" + (f" {year}" if year else "")
+        languages = ["ar"] if _ARABIC.search(span) else ["fr", "en"]
+        parsed = _dateparser(span, today, languages)
+        # dateparser happily reads "6/20" as June 2020 or "12.09" as a time: reject any
+        # answer that lost the day (or month) the user wrote.
+        if parsed is None or parsed.day != day:
+            return None
+        if expected_month is not None and parsed.month != expected_month:
+            return None
+        # dateparser's "future" skips today; our rule is "on or after today".
+        return parsed if year else _next_on_or_after(today, parsed.month, parsed.day)
+
+    def _offset(self, text: str, today: datetime.date) -> datetime.date | None:
+        """Offsets ("in 10 days", "بعد أسبوعين") via a canonical English phrase for dateparser."""
+        match = _OFFSET.search(text)
+        if match is None:
+            return None
+        unit, implied = self._units[match.group("unit")]
+        raw = match.group("n")
+        count = implied or (int(raw) if raw and raw.isdigit() else self._numbers.get(raw or "", 1))
+        return _dateparser(f"in {count} {unit}", today, ["en"])
+
+    def _named(self, text: str, today: datetime.date) -> datetime.date | None:
+        """Today/tomorrow/after tomorrow words, else the next named weekday."""
+        offset = self._relative.first(text)
+        if offset is not None:
+            return today + datetime.timedelta(days=int(offset))
+        weekday = self._weekdays.first(text)
+        if weekday is not None:
+            # A bare or "next" weekday means the first one strictly after today.
+            ahead = (int(weekday) - today.weekday()) % 7 or 7
+            return today + datetime.timedelta(days=ahead)
+        return None
