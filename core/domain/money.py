@@ -10,7 +10,7 @@ from core.errors import InvalidValue
 MINOR_DIGITS: dict[str, int] = {"MAD": 2, "EUR": 2, "USD": 2}
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Money:
     amount: int
     currency: str = "MAD"
@@ -36,6 +36,25 @@ class Money:
     def __sub__(self, other: Money) -> Money:
         self._same(other)
         return Money(self.amount - other.amount, self.currency)
+
+    # Ordering only within one currency: 100 EUR is not "less than" 200 MAD.
+    def __lt__(self, other: object) -> bool:
+        return self._amount_of(other) > self.amount
+
+    def __le__(self, other: object) -> bool:
+        return self._amount_of(other) >= self.amount
+
+    def __gt__(self, other: object) -> bool:
+        return self._amount_of(other) < self.amount
+
+    def __ge__(self, other: object) -> bool:
+        return self._amount_of(other) <= self.amount
+
+    def _amount_of(self, other: object) -> int:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot compare Money with {type(other).__name__}")
+        self._same(other)
+        return other.amount
 
     def times(self, factor: int) -> Money:
         return Money(self.amount * factor, self.currency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,6 +15,7 @@ from core.db.tables import OutboxMessage
 from core.uow import UnitOfWorkFactory
 
 MAX_ATTEMPTS = 8
+log = logging.getLogger(__name__)
 
 
 class OutboxStatus(StrEnum):
@@ -116,7 +118,11 @@ async def deliver_due(
         await uow.commit()
     sent = 0
     for envelope in leased:
-        result = await sender.deliver(envelope)
+        try:
+            result = await sender.deliver(envelope)
+        except Exception as exc:  # one broken message must not hold up the batch
+            log.exception("delivering outbox message %s failed", envelope.id)
+            result = DeliveryResult(DeliveryOutcome.RETRY, error=repr(exc)[:500])
         async with uows() as uow:
             current = await uow.session.get(OutboxMessage, envelope.id)
             if current is not None and current.status in DUE_STATUSES:

@@ -117,10 +117,12 @@ async def record_payment(
     action = {"deposit": Action.PAY_DEPOSIT, "balance": Action.PAY_BALANCE}.get(kind)
     if action is None:
         raise InvalidValue("unknown_payment_kind", kind=kind)
-    booking.paid_minor += amount_minor
-    return await apply_action(
+    # Move first: a refused transition (say, a deposit after expiry) must leave paid as it was.
+    booking = await apply_action(
         uow, booking_id, action, Actor.system(), now=now, amount_minor=amount_minor
     )
+    booking.paid_minor += amount_minor
+    return booking
 
 
 async def record_refund(
@@ -150,19 +152,29 @@ async def confirm_delivery(
     return booking
 
 
+_EXPIRING = (BookingState.REQUESTED.value, BookingState.ACCEPTED.value)
+
+
 async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> list[int]:
     """Sweep: expire unanswered requests and unpaid acceptances; safe to run twice or late."""
     ids = (
         await uow.session.scalars(
             select(Booking.id)
             .where(
-                Booking.state.in_([BookingState.REQUESTED.value, BookingState.ACCEPTED.value]),
+                Booking.state.in_(_EXPIRING),
                 Booking.expires_at <= now,
             )
             .order_by(Booking.expires_at)
             .limit(limit)
         )
     ).all()
+    expired: list[int] = []
     for booking_id in ids:
+        # Re-check under the row lock: an acceptance or a deposit may have committed since
+        # the query above (PostgreSQL reads committed rows without waiting for writers).
+        booking = await get_booking(uow.session, booking_id, lock=True)
+        if booking.state not in _EXPIRING or booking.expires_at is None or booking.expires_at > now:
+            continue
         await apply_action(uow, booking_id, Action.EXPIRE, Actor.system(), now=now)
-    return list(ids)
+        expired.append(booking_id)
+    return expired

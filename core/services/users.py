@@ -56,23 +56,25 @@ async def identify(
     if identity is not None:
         user = await session.get(User, identity.user_id)
         assert user is not None
-        identity.last_inbound_at = now
+        identity.last_inbound_at, identity.unreachable = now, False  # they wrote: reachable
         return user
     user = None
     if phone_e164:
         user = await session.scalar(select(User).where(User.phone_e164 == phone_e164))
-    if user is None:
-        user = User(
-            role=UserRole.CLIENT.value,
-            display_name=display_name[:200],
-            locale=pick_locale(locale),
-            phone_e164=phone_e164,
-            created_at=now,
-        )
-        session.add(user)
-        await session.flush()
     try:
+        # The new user goes in the same savepoint as the identity: losing the race below
+        # must not leave a user nobody can reach.
         async with session.begin_nested():
+            if user is None:
+                user = User(
+                    role=UserRole.CLIENT.value,
+                    display_name=display_name[:200],
+                    locale=pick_locale(locale),
+                    phone_e164=phone_e164,
+                    created_at=now,
+                )
+                session.add(user)
+                await session.flush()
             session.add(
                 ChannelIdentity(
                     user_id=user.id,
