@@ -76,6 +76,7 @@ class Occupancy:
 
     seats_taken: Mapping[date, int] = field(default_factory=dict)
     hourly_bookings: tuple[Interval, ...] = ()
+    other_services: tuple[Interval, ...] = ()  # same team, another service: no overlap
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,8 @@ def check_slot(
     if not rules.full_day and any(
         slot.interval.overlaps(b, rules.buffer) for b in occupancy.hourly_bookings
     ):
+        raise SlotUnavailable("slot_overlaps_booking", day=slot.day.isoformat())
+    if any(slot.interval.overlaps(b, rules.buffer) for b in occupancy.other_services):
         raise SlotUnavailable("slot_overlaps_booking", day=slot.day.isoformat())
 
 

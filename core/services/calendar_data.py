@@ -83,21 +83,30 @@ async def load_occupancy(
             )
         )
     ).all()
-    hourly = (
+    rows = (
         await session.execute(
-            select(Booking.starts_at, Booking.ends_at)
+            select(Booking.starts_at, Booking.ends_at, Booking.service_id,
+                   Service.duration_minutes, Service.daily_capacity)
             .join(Service, Service.id == Booking.service_id)
             .where(
                 Booking.provider_id == service.provider_id,
                 Booking.state.in_([s.value for s in ACTIVE_STATES]),
-                Service.duration_minutes.is_not(None),
                 Booking.event_date.between(first - timedelta(days=1), last + timedelta(days=1)),
             )
         )
     ).all()
     return Occupancy(
         seats_taken=Counter(seats),
-        hourly_bookings=tuple(Interval(s, e) for s, e in hourly),
+        hourly_bookings=tuple(
+            Interval(r.starts_at, r.ends_at) for r in rows if r.duration_minutes is not None
+        ),
+        # One-event-a-day providers (capacity 1) are one team: their other services'
+        # bookings take the same time, full day or hourly.
+        other_services=tuple(
+            Interval(r.starts_at, r.ends_at)
+            for r in rows
+            if r.service_id != service.id and r.daily_capacity == 1 and service.daily_capacity == 1
+        ),
     )
 
 

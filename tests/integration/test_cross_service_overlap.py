@@ -1,0 +1,98 @@
+"""A one-team provider can't be booked for two of its services at the same time."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from core.clock import FixedClock
+from core.db.tables import Service
+from core.errors import SlotUnavailable
+from core.services.booking_request import RequestBooking, request_booking
+from core.uow import UnitOfWorkFactory
+from tests.support.factories import make_provider, make_user
+
+DAY = date(2026, 6, 13)
+
+
+async def add_hourly_service(uows: UnitOfWorkFactory, provider_id: int, capacity: int) -> int:
+    async with uows() as uow:
+        service = Service(
+            provider_id=provider_id,
+            category="photographer",
+            title={"en": "Portrait session"},
+            description={"en": ""},
+            pricing_model="per_hour",
+            price_minor=80_000,
+            currency="MAD",
+            deposit_bp=3000,
+            duration_minutes=120,
+            days=1,
+            daily_capacity=capacity,
+            min_notice_hours=24,
+            buffer_minutes=30,
+            active=True,
+        )
+        uow.session.add(service)
+        await uow.commit()
+        return service.id
+
+
+async def book(
+    uows: UnitOfWorkFactory,
+    clock: FixedClock,
+    client: int,
+    service_id: int,
+    start: time | None = None,
+    day: date = DAY,
+) -> None:
+    async with uows() as uow:
+        await request_booking(
+            uow,
+            RequestBooking(
+                client_id=client,
+                service_id=service_id,
+                event_type="wedding",
+                day=day,
+                start_time=start,
+                guests=50,
+                city="rabat",
+            ),
+            now=clock.now(),
+        )
+        await uow.commit()
+
+
+async def test_full_day_blocks_the_teams_hourly_service(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, provider_id, full_day = await make_provider(uows, clock.now())
+    hourly = await add_hourly_service(uows, provider_id, capacity=1)
+    client = await make_user(uows, clock.now())
+    await book(uows, clock, client, full_day)
+    with pytest.raises(SlotUnavailable) as caught:
+        await book(uows, clock, client, hourly, time(18))
+    assert caught.value.key == "slot_overlaps_booking"
+    await book(uows, clock, client, hourly, time(18), day=date(2026, 6, 14))
+
+
+async def test_hourly_blocks_the_teams_full_day_service(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, provider_id, full_day = await make_provider(uows, clock.now())
+    hourly = await add_hourly_service(uows, provider_id, capacity=1)
+    client = await make_user(uows, clock.now())
+    await book(uows, clock, client, hourly, time(10))
+    with pytest.raises(SlotUnavailable):
+        await book(uows, clock, client, full_day)
+
+
+async def test_services_with_several_teams_do_not_block_each_other(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, provider_id, full_day = await make_provider(uows, clock.now(), capacity=3)
+    hourly = await add_hourly_service(uows, provider_id, capacity=2)
+    client = await make_user(uows, clock.now())
+    await book(uows, clock, client, full_day)
+    await book(uows, clock, client, hourly, time(18))
