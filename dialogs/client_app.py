@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.db.tables import Provider
+from core.domain.booking_states import Role
+from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.users import record_source
 from dialogs.context import Ctx
 from dialogs.deeplinks import parse_deeplink
@@ -14,13 +16,15 @@ from dialogs.flows import book, discover, mybookings, support
 from dialogs.flows.discover_order import next_step
 from dialogs.flows.free_text import help_text
 from dialogs.flows.menu import LANGUAGE, MENU
+from dialogs.pay import pay_now
 
 
 async def start(ctx: Ctx, payload: str) -> Outcome:
     """/start, with or without a deep link from the site, an ad or a shared link."""
     link = parse_deeplink(payload)
     record_source(ctx.user, link.source or ("link" if payload else None))
-    ctx.state.history = []
+    # Whatever the chat was doing, a link starts from home, so Back leads there.
+    ctx.state.flow, ctx.state.step, ctx.state.history = "menu", "main", []
     if link.provider:
         provider = await ctx.uow.session.scalar(
             select(Provider).where(Provider.slug == link.provider)
@@ -29,7 +33,7 @@ async def start(ctx: Ctx, payload: str) -> Outcome:
             ctx.state.data = {"provider_id": provider.id}
             return Go("profile", "discover")
     if link.category or link.city:
-        ctx.state.flow, ctx.state.data = "discover", {}
+        ctx.state.data = {}
         if link.category:
             ctx.state.data["category"] = link.category
         if link.city:
@@ -52,10 +56,14 @@ def jump(flow: str, step: str) -> Command:
 
 
 async def open_booking(ctx: Ctx, arg: str) -> Outcome:
-    """A 'view booking' button under a notification; ownership is checked on display."""
+    """A 'view booking' button under a notification: anyone can forge one, so check first."""
     if not arg.isdigit():
         return Go("list", "mybookings", reset=True)
-    ctx.state.data = {"booking_id": int(arg)}
+    booking = await get_booking(ctx.uow.session, int(arg))
+    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+    # As /mybookings then this booking: the form in progress is left; Back leads to the list.
+    ctx.state.flow, ctx.state.step, ctx.state.history = "mybookings", "list", []
+    ctx.state.data = {"booking_id": booking.id}
     return Go("detail", "mybookings")
 
 
@@ -73,5 +81,5 @@ CLIENT_APP = DialogApp(
         "support": jump("support", "booking"),
         "search": jump("discover", "category"),
     },
-    globals={"bk": open_booking},
+    globals={"bk": open_booking, "pay": pay_now},
 )

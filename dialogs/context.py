@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from core.db.tables import User
 from core.domain.catalog import MARKET_TIMEZONE
+from core.payments.ports import Payments
 from core.uow import UnitOfWork
 from dialogs.i18n.translator import Translator, translator
 from dialogs.nlu.model import NluParser
@@ -23,6 +24,7 @@ class Deps:
 
     nlu: NluParser
     public_url: str = "http://127.0.0.1:8080"
+    payments: Payments | None = None  # None: payments are off (tests of other features)
 
 
 @dataclass

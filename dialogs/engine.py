@@ -164,7 +164,12 @@ class DialogEngine:
         return await self.run(ctx, Answer(code=code))
 
     async def run(self, ctx: Ctx, answer: Answer) -> list[Reply]:
-        step = self._flow(ctx).steps[ctx.state.step]
+        flow = self.app.flows.get(ctx.state.flow)
+        if flow is None or ctx.state.step not in flow.steps:
+            # A new chat starts on the default "menu:main", which not every app has (the
+            # provider bot's first words may be "Salam", not /start): show home instead.
+            return [await self.prompt_current(ctx)]
+        step = flow.steps[ctx.state.step]
         return await self.apply(ctx, await self._guarded(ctx, step.answer, answer))
 
     async def _guarded(

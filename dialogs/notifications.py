@@ -9,6 +9,7 @@ from core.notifications.outbox import Envelope
 from dialogs.context import global_button
 from dialogs.errors import state_label
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.payment_news import PAYMENT_KINDS, link_lines, payment_news
 from dialogs.provider_app import decision_buttons, request_card
 from dialogs.replies import Button, Reply, reply_from_json
 
@@ -57,6 +58,8 @@ async def render_notification(session: AsyncSession, envelope: Envelope) -> list
         service = await session.get(Service, booking.service_id)
         text = t(NEW_REQUEST) + "\n\n" + request_card(booking, service, t)
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind in PAYMENT_KINDS:
+        return await payment_news(session, envelope, booking, t)
     table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
     msgid = table.get(envelope.kind)
     if msgid is None:
@@ -64,7 +67,10 @@ async def render_notification(session: AsyncSession, envelope: Envelope) -> list
     text = t(msgid, **_params(booking, provider, envelope, t))
     buttons: tuple[tuple[Button, ...], ...] = ()
     if envelope.payload.get("audience") == "client":
-        buttons = ((global_button(t("View booking"), f"bk:{booking.id}"),),)
+        link, pay = await link_lines(session, envelope.kind, booking, t)
+        text += link
+        view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+        buttons = (pay, view) if pay else (view,)
     return [Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})]
 
 
@@ -75,6 +81,6 @@ def _params(
         "ref": booking.reference,
         "provider": t.pick(provider.name) if provider else "—",
         "deposit": t.money(booking.deposit_minor, booking.currency),
-        "reason": envelope.payload.get("reason") or "—",
+        "reason": t(str(reason)) if (reason := envelope.payload.get("reason")) else "—",
         "state": state_label(booking.state, t),
     }

@@ -34,8 +34,8 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
             return payload
     digits = text.strip().translate(_ARABIC_DIGITS)
     # Where labels are numbers themselves (guests: 50, 100…), a number is a value, not a rank.
-    numeric_labels = any(_fold(label).isdigit() for label, _ in options)
-    if digits.isdigit() and not numeric_labels and 1 <= int(digits) <= len(options):
+    numeric_labels = any(_fold(label).isdecimal() for label, _ in options)
+    if digits.isdecimal() and not numeric_labels and 1 <= int(digits) <= len(options):
         return options[int(digits) - 1][1]
     return None
 

@@ -14,9 +14,9 @@ from dialogs.context import MARKET_TZ, Ctx, global_button
 from dialogs.engine import DialogApp
 from dialogs.errors import state_label
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
-from dialogs.flows.free_text import help_text
 from dialogs.flows.menu import LANGUAGE
 from dialogs.i18n.translator import N_, Translator
+from dialogs.pay import prepare_deposit_link
 from dialogs.replies import Button, Reply
 
 DECLINE_REASONS = {
@@ -151,6 +151,7 @@ async def accept(ctx: Ctx, arg: str) -> Outcome:
         Actor(Role.PROVIDER, ctx.user.id),
         now=ctx.now,
     )
+    await prepare_deposit_link(ctx, booking.id)  # the client's notice carries the link
     text = ctx.t(
         "You accepted {ref}. The client has been asked to pay the deposit.", ref=booking.reference
     )
@@ -198,7 +199,8 @@ async def reason_prompt(ctx: Ctx) -> Reply:
 
 async def reason_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = (answer.code or "").removeprefix("why:")
-    reason = ctx.t(DECLINE_REASONS[code]) if code in DECLINE_REASONS else (answer.text or "")
+    # A listed reason is stored as its msgid, so the client reads it in their own language.
+    reason = DECLINE_REASONS.get(code, answer.text or "")
     if not reason.strip():
         return Invalid(ctx.t("Please give a reason."))
     booking = await apply_action(
@@ -218,7 +220,18 @@ async def start(ctx: Ctx, _: str) -> Outcome:
 
 
 async def show_help(ctx: Ctx, _: str) -> Outcome:
-    return Show((ctx.reply(help_text(ctx)),))
+    t = ctx.t
+    text = "\n".join(
+        [
+            t("This bot brings you the booking requests of your Mounasabet clients."),
+            t("Open a request to accept or decline it; mark confirmed bookings as delivered."),
+            "",
+            "/start — " + t("your requests"),
+            "/language — " + t("change language"),
+            "/help — " + t("this help"),
+        ]
+    )
+    return Show((ctx.reply(text),))
 
 
 async def language(ctx: Ctx, _: str) -> Outcome:

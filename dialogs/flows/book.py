@@ -1,4 +1,4 @@
-"""Book: service → occasion → date (→ time) → guests → city → venue → notes → contact → summary."""
+"""Book a service chosen on the profile: occasion → date (→ time) → guests → place → contact."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from dialogs.flows.book_steps import advance, day_problem, service_of
 from dialogs.flows.catalog_reads import (
     active_provider,
     active_services,
-    price_text,
     provider_cities,
 )
 from dialogs.i18n.translator import N_
@@ -48,22 +47,6 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         else:
             ctx.extra_replies.append(ctx.reply(problem))
     return await advance(ctx)
-
-
-async def service_prompt(ctx: Ctx) -> Reply:
-    services = await active_services(ctx, ctx.state.data.get("provider_id", 0))
-    rows = [
-        (ctx.button(f"{ctx.t.pick(s.title)} — {price_text(s, ctx.t)}"[:60], f"svc:{s.id}"),)
-        for s in services
-    ]
-    return ctx.reply(ctx.t("Which service would you like?"), [*rows, ctx.nav_row()])
-
-
-async def service_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    code = (answer.code or "").removeprefix("svc:")
-    if not code.isdigit():
-        return Invalid(ctx.t("Please choose a service to book."))
-    return await start_booking(ctx, int(code))
 
 
 async def city_prompt(ctx: Ctx) -> Reply:
@@ -195,9 +178,8 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 FLOW = Flow(
     name="book",
-    first="service",
+    first="event_type",
     steps={
-        "service": Step(service_prompt, service_answer),
         "event_type": Step(steps.event_type_prompt, steps.event_type_answer),
         "date": Step(steps.date_prompt, steps.date_answer),
         "time": Step(steps.time_prompt, steps.time_answer),

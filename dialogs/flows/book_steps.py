@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date, time
 
 from core.db.tables import Service
 from core.domain.catalog import EVENT_TYPES
 from core.domain.quote import PricingModel
-from core.errors import SlotUnavailable
+from core.errors import InvalidValue, SlotUnavailable
 from core.services.availability_query import check_day, free_times
-from core.services.users import set_phone
+from core.services.users import normalize_phone, set_phone
 from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.errors import explain
@@ -18,7 +19,6 @@ from dialogs.flow import Answer, Go, Invalid, Outcome
 from dialogs.replies import Button, Reply
 
 ORDER = (
-    "service",
     "event_type",
     "date",
     "time",
@@ -44,8 +44,6 @@ def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
     data = ctx.state.data
     if step == "time":
         return service is not None and (service.duration_minutes is None or "start" in data)
-    if step == "service":
-        return service is not None
     if step == "date":
         return bool(data.get("day"))
     if step in ("event_type", "city"):
@@ -54,9 +52,9 @@ def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
 
 
 async def advance(ctx: Ctx) -> Go:
-    """Back to the summary after an edit, else on to the next unanswered question."""
-    if ctx.state.data.pop("_return", None) == "summary":
-        return Go("summary", "book")
+    """On to the next unanswered question: after an edit that is the summary, unless the
+    edit voided another answer (a new date needs its start time asked again)."""
+    ctx.state.data.pop("_return", None)
     service = await service_of(ctx)
     for step in ORDER:
         if not answered(ctx, step, service):
@@ -175,7 +173,7 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.state.data["guests"] = None
         return await advance(ctx)
     raw = (answer.code or "").removeprefix("gst:") if answer.code else (answer.text or "")
-    digits = "".join(ch for ch in raw if ch.isdigit())[:6]
+    digits = "".join(ch for ch in raw if ch.isdecimal())[:6]  # isdigit() lets "²" through
     count = int(digits) if digits else 0
     if not 1 <= count <= 10_000:
         return Invalid(ctx.t("Please type a number of guests between 1 and 10000."))
@@ -199,7 +197,13 @@ async def phone_answer(ctx: Ctx, answer: Answer) -> Outcome:
     raw = answer.contact_phone or answer.text
     if not raw:
         return Invalid(ctx.t("Please share your contact or type your phone number."))
-    ctx.state.data["phone"] = await set_phone(ctx.uow, ctx.user, raw)
+    phone = normalize_phone(raw)
+    if ctx.user.phone_e164 is None:
+        # Keep it on the account too, unless it is someone else's (a spouse's number is a
+        # fine contact for one booking, but it doesn't make this person that account).
+        with contextlib.suppress(InvalidValue):
+            await set_phone(ctx.uow, ctx.user, phone)
+    ctx.state.data["phone"] = phone
     return await advance(ctx)
 
 

@@ -225,7 +225,7 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 def _number(answer: Answer, prefix: str) -> int | None:
     raw = (answer.code or "").removeprefix(prefix) if answer.code else (answer.text or "")
-    digits = "".join(ch for ch in raw if ch.isdigit())
+    digits = "".join(ch for ch in raw if ch.isdecimal())  # isdigit() lets "²" through
     if not digits or len(digits) > 9:
         return None
     return int(digits.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")))

@@ -8,11 +8,13 @@ from core.db.tables import Booking, Provider
 from core.domain.booking_states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.services.actors import Actor, check_owns_booking, get_booking
-from core.services.booking_actions import cancel_booking, refund_due_on_cancel
+from core.services.booking_actions import refund_due_on_cancel
+from core.services.refunds import cancel_and_refund
 from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.errors import state_label
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.pay import confirm_delivered, pay_now
 from dialogs.replies import Reply
 
 LIST_SIZE = 10
@@ -51,7 +53,9 @@ async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.state.data = {}
         return Go("category", "discover")
     if code.startswith("bk:") and code[3:].isdigit():
-        ctx.state.data["booking_id"] = int(code[3:])
+        booking = await get_booking(ctx.uow.session, int(code[3:]))
+        await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+        ctx.state.data["booking_id"] = booking.id
         return Go("detail")
     return Invalid(ctx.t("Please choose a booking."))
 
@@ -88,8 +92,14 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         t("Paid") + ": " + t.money(booking.paid_minor - booking.refunded_minor, booking.currency),
     ]
     if booking.decline_reason:
-        lines.append(t("Reason") + ": " + booking.decline_reason)
+        lines.append(t("Reason") + ": " + t(booking.decline_reason))  # a listed one is a msgid
     rows = []
+    if booking.state == BookingState.ACCEPTED.value:
+        rows.append((ctx.button("💳 " + t("Pay the deposit"), "pay"),))
+    elif booking.state == BookingState.PAYMENT_DUE.value:
+        rows.append((ctx.button("💳 " + t("Pay the balance"), "pay"),))
+    elif booking.state == BookingState.DELIVERED.value and not booking.delivery_confirmed_at:
+        rows.append((ctx.button("✅ " + t("Confirm delivery"), "confirm"),))
     if cancellable(booking):
         rows.append((ctx.button("✖ " + t("Cancel this booking"), "cancel"),))
     return ctx.reply("\n".join(lines), [*rows, ctx.nav_row(cancel=False)])
@@ -98,6 +108,11 @@ async def detail_prompt(ctx: Ctx) -> Reply:
 async def detail_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "cancel":
         return Go("cancel")
+    if answer.code == "pay":
+        return await pay_now(ctx, str(ctx.state.data.get("booking_id", "")))
+    if answer.code == "confirm":
+        booking = await _own_booking(ctx)
+        return Go("detail", before=(ctx.reply(await confirm_delivered(ctx, booking.id)),))
     return Invalid(ctx.t("Please use the buttons."))
 
 
@@ -128,13 +143,23 @@ async def cancel_prompt(ctx: Ctx) -> Reply:
     )
 
 
+def back_to_detail(ctx: Ctx, before: tuple[Reply, ...] = ()) -> Go:
+    """Yes or No returns to the booking as Back would, so Back from there is the list."""
+    if ctx.state.history[-1:] == ["mybookings:detail"]:
+        ctx.state.history.pop()
+        ctx.state.step = "detail"
+    return Go("detail", before=before)
+
+
 async def cancel_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "no":
-        return Go("detail")
+        return back_to_detail(ctx)
     if answer.code != "yes":
         return Invalid(ctx.t("Please answer Yes or No."))
-    booking, refund = await cancel_booking(
+    gateway = ctx.deps.payments.gateway if ctx.deps.payments else None
+    booking, refund, _ = await cancel_and_refund(
         ctx.uow,
+        gateway,
         int(ctx.state.data["booking_id"]),
         Actor(Role.CLIENT, ctx.user.id),
         now=ctx.now,
@@ -146,7 +171,7 @@ async def cancel_answer(ctx: Ctx, answer: Answer) -> Outcome:
         text += " " + t(
             "A refund of {amount} is on its way.", amount=t.money(refund.amount, refund.currency)
         )
-    return Go("detail", before=(ctx.reply(text),))
+    return back_to_detail(ctx, (ctx.reply(text),))
 
 
 FLOW = Flow(

@@ -1,0 +1,81 @@
+"""Payment news in the chat: links under acceptances and failed balances, invoices, reminders."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.tables import Booking, Payment
+from core.domain.booking_states import BookingState
+from core.notifications.outbox import Envelope
+from dialogs.context import global_button
+from dialogs.i18n.translator import Translator
+from dialogs.replies import Button, Document, Reply
+
+PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
+# Which news carries a link, for which state and kind of payment.
+LINKED = {
+    "booking_accepted": (BookingState.ACCEPTED.value, "deposit"),
+    "balance_failed": (BookingState.PAYMENT_DUE.value, "balance"),
+}
+
+
+def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
+    return Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})
+
+
+def pay_button(booking: Booking, t: Translator) -> Button:
+    label = t("Pay the deposit") if booking.state == "accepted" else t("Pay the balance")
+    return global_button("💳 " + label, f"pay:{booking.id}")
+
+
+async def pending_link(session: AsyncSession, booking: Booking, kind: str) -> str | None:
+    return await session.scalar(
+        select(Payment.checkout_url)
+        .where(
+            Payment.booking_id == booking.id,
+            Payment.kind == kind,
+            Payment.status == "pending",
+            Payment.checkout_url.is_not(None),
+        )
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+
+
+async def link_lines(
+    session: AsyncSession, kind: str, booking: Booking, t: Translator
+) -> tuple[str, tuple[Button, ...]]:
+    """Text to add and a Pay button, while the booking still owes what the news is about."""
+    state, payment_kind = LINKED.get(kind, (None, None))
+    if state is None or payment_kind is None or booking.state != state:
+        return "", ()
+    url = await pending_link(session, booking, payment_kind)
+    if url is None:  # payments off, or the gateway was down: "View booking" offers to pay
+        return "", ()
+    return "\n\n" + t("Pay here: {url}", url=url), (pay_button(booking, t),)
+
+
+async def payment_news(
+    session: AsyncSession, envelope: Envelope, booking: Booking, t: Translator
+) -> list[Reply]:
+    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    if envelope.kind == "invoice_issued":
+        number = str(envelope.payload.get("number", ""))
+        url = str(envelope.payload.get("url", ""))
+        if not url:
+            return []
+        text = t("Your invoice {number} for {ref}.", number=number, ref=booking.reference)
+        document = Document(f"{number}.pdf", url, "application/pdf")
+        return [Reply(text, (view,), document=document, rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind == "balance_reminder":
+        if booking.state != BookingState.PAYMENT_DUE.value:
+            return []  # paid since: nothing to remind
+        text = t(
+            "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",
+            amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
+            ref=booking.reference,
+            url=str(envelope.payload.get("url", "")),
+        )
+        return [_reply(text, t, ((pay_button(booking, t),), view))]
+    return []
