@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 
 from core.db.tables import ChannelIdentity
-from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
+from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.notifications import render_notification
 from dialogs.replies import Reply
@@ -27,10 +27,20 @@ AUDIENCE_CHANNELS = {
 class ChannelRouter:
     """The MessageSender of the outbox worker: pick a channel, render, send."""
 
-    def __init__(self, uows: UnitOfWorkFactory, senders: dict[str, ChannelSend]) -> None:
-        self.uows, self.senders = uows, senders
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        senders: dict[str, ChannelSend],
+        *,
+        email: MessageSender | None = None,
+    ) -> None:
+        self.uows, self.senders, self.email = uows, senders, email
 
     async def deliver(self, envelope: Envelope) -> DeliveryResult:
+        if envelope.channel == "email":  # an address, not a chat: no identity to look up
+            if self.email is None:
+                return DeliveryResult(DeliveryOutcome.GIVE_UP, error="email is not configured")
+            return await self.email.deliver(envelope)
         async with self.uows() as uow:
             replies = await render_notification(uow.session, envelope)
             if not replies:

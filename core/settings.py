@@ -5,6 +5,8 @@ Built once by the composition root (``bots.bootstrap``), never at import time.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,12 +30,27 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    # Content templates for in-session buttons, keyed by how many options they hold:
+    # quick replies 1-3, list pickers 2-10 (layout in bots/whatsapp/render.py).
+    twilio_quick_reply_sids: dict[int, str] = Field(default_factory=dict)
+    twilio_list_picker_sids: dict[int, str] = Field(default_factory=dict)
+    # Approved templates for news outside the 24-hour window: "kind:locale" (or "kind")
+    # -> "HX..." or {"sid": "HX...", "variables": ["ref", "provider", ...]}.
+    twilio_templates: dict[str, str | dict[str, Any]] = Field(default_factory=dict)
+    twilio_media_secret: SecretStr | None = None  # signs document links; default: from the token
+    twilio_media_dir: str = "./var/media"
+    twilio_media_ttl_seconds: int = Field(default=3600, ge=60)
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_url: str = "https://api.stripe.com"
+    # Signs invoice links (/invoices/<token>.pdf); default: derived from the Stripe key,
+    # or a random one per process (links then die on restart) when there is none.
+    payments_link_secret: SecretStr | None = None
+    auto_confirm_delivery_days: int = Field(default=3, ge=1, le=60)
 
     smtp_url: str | None = None
+    email_from: str = "Mounasabet <no-reply@mounasabet.ma>"
     rasa_url: str | None = None
 
     commission_bp: int = Field(default=1000, ge=0, le=10_000)

@@ -1,0 +1,1 @@
+"""WhatsApp over Twilio: signed webhooks in, outbox messages out through the REST API."""

@@ -1,0 +1,152 @@
+"""Inbound WhatsApp messages: who is writing, which bot answers, and the answer queued.
+
+One number serves both sides. A message whose sender is a provider's account (by its
+WhatsApp identity or, on first contact, by the phone number on the account) goes to the
+provider dialogs; everyone else talks to the client dialogs. The number Twilio gives in
+``From`` is the sender's own, so it joins the account that already has it (say, from
+Telegram): one person, one user.
+
+Answers go through the outbox (kind ``direct_reply``) rather than straight to Twilio:
+Twilio waits on our webhook, a send is one REST call per message, and only an outbox row
+can record the MessageSid that delivery-status callbacks report on; the worker retries,
+spaces and orders them with the news that was held for this person.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
+from core.clock import Clock
+from core.db.tables import ChannelIdentity, Provider, User
+from core.notifications.outbox import enqueue, release_held
+from core.uow import UnitOfWork, UnitOfWorkFactory
+from dialogs.deeplinks import DeepLink, parse_deeplink
+from dialogs.engine import DialogEngine, Inbound
+from dialogs.replies import Reply
+
+log = logging.getLogger(__name__)
+EVENT_SOURCE = "twilio"
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+# Where French is the everyday second language; elsewhere English is the better guess.
+_FRENCH_CODES = ("+212", "+213", "+216", "+33", "+32", "+41", "+352", "+221", "+225")
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppInbound:
+    """The parts of Twilio's inbound request we act on."""
+
+    sid: str
+    phone: str
+    text: str | None = None
+    payload: str | None = None
+    profile_name: str = ""
+    media: tuple[str, ...] = ()
+
+
+def parse_inbound(params: Mapping[str, str]) -> WhatsAppInbound | None:
+    """None when the request is not a WhatsApp message we can answer."""
+    sid = str(params.get("MessageSid", ""))
+    phone = phone_of(str(params.get("From", "")))
+    if not sid or phone is None:
+        return None
+    try:
+        count = min(int(params.get("NumMedia", "0") or 0), 10)
+    except ValueError:
+        count = 0
+    # A tapped quick reply or list item brings back our payload; its text is only a label.
+    payload = str(params.get("ButtonPayload") or params.get("ListId") or "") or None
+    return WhatsAppInbound(
+        sid=sid[:64],
+        phone=phone,
+        text=None if payload else (params.get("Body") or None),
+        payload=payload,
+        profile_name=str(params.get("ProfileName", ""))[:100],
+        media=tuple(str(params.get(f"MediaUrl{i}", "")) for i in range(count)),
+    )
+
+
+def guess_language(message: WhatsAppInbound) -> str:
+    """WhatsApp tells us no language: the script of the text, else the country code."""
+    if message.text and _ARABIC.search(message.text):
+        return "ar"
+    return "fr" if message.phone.startswith(_FRENCH_CODES) else "en"
+
+
+def as_command(text: str | None) -> str | None:
+    """A wa.me link's prefilled code (``p-studio-atlas__s-site``) opens it like /start."""
+    if text and " " not in text.strip() and parse_deeplink(text.strip()) != DeepLink():
+        return f"/start {text.strip()}"
+    return text
+
+
+class WhatsAppChannel:
+    def __init__(
+        self, engines: Mapping[str, DialogEngine], uows: UnitOfWorkFactory, clock: Clock
+    ) -> None:
+        self.engines, self.uows, self.clock = engines, uows, clock
+
+    async def receive(self, message: WhatsAppInbound) -> list[Reply]:
+        """Handle one message once (Twilio's MessageSid), queue the answer; returns it."""
+        audience = await self.audience(message.phone)
+        inbound = Inbound(
+            channel=CHANNEL,
+            chat_key=chat_key(message.phone, audience),
+            user_external_id=message.phone,
+            text=as_command(message.text),
+            payload=message.payload,
+            display_name=message.profile_name,
+            language_code=guess_language(message),
+            event_source=EVENT_SOURCE,
+            event_id=message.sid,
+            verified_phone=message.phone,
+        )
+        if message.media and not message.text:
+            log.info("WhatsApp media in %s not handled (%d files)", message.sid, len(message.media))
+        replies = await self.engines[audience].handle(inbound)
+        if replies:  # nothing for a redelivered MessageSid
+            await self._queue(message.phone, audience, replies)
+        return replies
+
+    async def audience(self, phone: str) -> str:
+        async with self.uows() as uow:
+            user_id = await uow.session.scalar(
+                select(ChannelIdentity.user_id).where(
+                    ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == phone
+                )
+            )
+            if user_id is None:
+                user_id = await uow.session.scalar(select(User.id).where(User.phone_e164 == phone))
+            return "provider" if user_id and await _is_provider(uow, user_id) else "client"
+
+    async def _queue(self, phone: str, audience: str, replies: list[Reply]) -> None:
+        now = self.clock.now()
+        async with self.uows() as uow:
+            identity = await uow.session.scalar(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == phone
+                )
+            )
+            if identity is None:
+                return
+            enqueue(
+                uow.session,
+                kind="direct_reply",
+                user_id=identity.user_id,
+                channel=CHANNEL,
+                now=now,
+                payload={"audience": audience, "replies": [r.to_json() for r in replies]},
+            )
+            # They wrote: the window is open again for what waited for them.
+            await release_held(uow.session, identity.user_id, now=now)
+            await uow.commit()
+
+
+async def _is_provider(uow: UnitOfWork, user_id: int) -> bool:
+    query = select(Provider.id).where(Provider.user_id == user_id).limit(1)
+    return await uow.session.scalar(query) is not None

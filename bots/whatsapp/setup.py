@@ -1,0 +1,100 @@
+"""Build the WhatsApp channel from settings: webhooks, media links and the sender."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from bots.telegram.rate_limit import SendLimiter
+from bots.whatsapp.channel import WhatsAppChannel
+from bots.whatsapp.media import MediaLinks, media_secret
+from bots.whatsapp.render import WhatsAppRenderer
+from bots.whatsapp.sender import AiohttpTwilioClient, TwilioWhatsAppSender, make_client
+from bots.whatsapp.templates import TemplateBook
+from bots.whatsapp.webhook import (
+    INBOUND_PATH,
+    STATUS_PATH,
+    TwilioSignature,
+    inbound_handler,
+    status_handler,
+)
+from core.clock import Clock
+from core.settings import Settings
+from core.uow import UnitOfWorkFactory
+from dialogs.engine import DialogEngine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WhatsApp:
+    channel: WhatsAppChannel
+    sender: TwilioWhatsAppSender
+    links: MediaLinks
+    signature: TwilioSignature
+    http: AiohttpTwilioClient
+    uows: UnitOfWorkFactory
+    clock: Clock
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post(INBOUND_PATH, inbound_handler(self.signature, self.channel)),
+            web.post(STATUS_PATH, status_handler(self.signature, self.uows, self.clock)),
+            *self.links.routes(),
+        ]
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+def build_whatsapp(
+    settings: Settings,
+    engines: Mapping[str, DialogEngine],
+    uows: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    limiter: SendLimiter | None = None,
+) -> WhatsApp:
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
+    if not sid or token is None:
+        raise ValueError("WhatsApp needs MOUNASABET_TWILIO_ACCOUNT_SID and _AUTH_TOKEN")
+    if not settings.twilio_whatsapp_from:
+        raise ValueError("WhatsApp needs MOUNASABET_TWILIO_WHATSAPP_FROM (our WhatsApp number)")
+    if not settings.public_url:
+        log.warning("MOUNASABET_PUBLIC_URL is unset: Twilio's signatures will not match")
+    secret = settings.twilio_media_secret
+    links = MediaLinks(
+        media_secret(secret.get_secret_value() if secret else None, token.get_secret_value()),
+        Path(settings.twilio_media_dir),
+        settings.base_url,
+        timedelta(seconds=settings.twilio_media_ttl_seconds),
+        clock,
+    )
+    renderer = WhatsAppRenderer(
+        links, settings.twilio_quick_reply_sids, settings.twilio_list_picker_sids
+    )
+    http = AiohttpTwilioClient()
+    sender = TwilioWhatsAppSender(
+        make_client(sid, token.get_secret_value(), settings.twilio_api_url, http),
+        from_number=settings.twilio_whatsapp_from,
+        status_callback=settings.base_url + STATUS_PATH,
+        renderer=renderer,
+        templates=TemplateBook(settings.twilio_templates),
+        uows=uows,
+        clock=clock,
+        limiter=limiter,
+    )
+    return WhatsApp(
+        channel=WhatsAppChannel(engines, uows, clock),
+        sender=sender,
+        links=links,
+        signature=TwilioSignature(token.get_secret_value(), settings.base_url),
+        http=http,
+        uows=uows,
+        clock=clock,
+    )

@@ -1,0 +1,226 @@
+"""A client books on WhatsApp, the provider accepts on Telegram, the client hears of it.
+
+Driven through the webhooks only: the real web app (`build_app`, outbox worker included)
+on loopback, migrated SQLite, the fake Twilio API sending signed WhatsApp messages and
+status callbacks, the fake Telegram Bot API posting the provider's updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from bots.bootstrap import Container, build_container
+from bots.web_app import build_app
+from core.db.migrate import upgrade
+from core.db.tables import Booking, OutboxMessage, User
+from core.settings import Settings
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.telegram_objects import FakeUser, StoredMessage
+from tests.fakes.twilio_api import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    WHATSAPP_FROM,
+    FakeTwilioAPI,
+    SentMessage,
+)
+from tests.support.factories import make_provider
+
+PUBLIC = "https://mounasabet.example"
+PROVIDER_TOKEN = "7000001:provider-bot-token"
+SECRET = "webhook-secret_1"
+CLIENT_PHONE = "+212612345678"
+PROVIDER_PHONE = "+212661000111"
+PROVIDER = FakeUser(id=5001, first_name="Karim", language_code="fr")
+_OPTION = re.compile(r"^(\d+)\. (.+)$")
+
+
+class RunningClock:
+    """Starts at a fixed instant and runs with real time (retries and rate limits come due)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self.origin = start, time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.origin)
+
+
+@dataclass
+class World:
+    container: Container
+    twilio: FakeTwilioAPI
+    telegram: FakeTelegramAPI
+    clock: RunningClock
+
+    async def client_says(self, text: str = "", **kw: Any) -> list[SentMessage]:
+        """The client writes on WhatsApp; what came back once the worker went quiet."""
+        before = len(self.twilio.messages)
+        posted = await self.twilio.user_sends(CLIENT_PHONE, text, profile_name="Salma", **kw)
+        assert posted.status == 200
+        await eventually(lambda: len(self.twilio.messages) > before)
+        await self.quiet()
+        return self.twilio.messages[before:]
+
+    async def quiet(self) -> None:
+        """Wait until the outbox has nothing due any more."""
+
+        async def pending() -> int:
+            async with self.container.uows() as uow:
+                rows = await uow.session.scalars(
+                    select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+                )
+                return len(rows.all())
+
+        for _ in range(200):
+            if not await pending():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the outbox never emptied")
+
+
+async def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out waiting")
+
+
+def option(messages: list[SentMessage], wanted: str) -> str:
+    """The number the messages show for the option whose label contains ``wanted``."""
+    for message in messages:
+        for line in (message.body or "").split("\n"):
+            found = _OPTION.match(line)
+            if found and wanted.lower() in found[2].lower():
+                return found[1]
+    shown = "\n---\n".join(m.body or "" for m in messages)
+    raise AssertionError(f"no option {wanted!r} in:\n{shown}")
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    clock = RunningClock(datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'journey.db'}"
+    upgrade(url)  # the migrations, 0002 included, not create_all
+    async with (
+        FakeTwilioAPI(clock=clock) as twilio,
+        FakeTelegramAPI(clock=clock) as telegram,
+    ):
+        settings = Settings(
+            _env_file=None,
+            database_url=url,
+            public_url=PUBLIC,
+            sandbox_enabled=False,
+            telegram_provider_token=PROVIDER_TOKEN,
+            telegram_webhook_secret=SECRET,
+            telegram_api_url=telegram.base_url,
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN,
+            twilio_whatsapp_from=WHATSAPP_FROM,
+            twilio_api_url=twilio.base_url,
+            twilio_media_dir=str(tmp_path / "media"),
+        )
+        container = build_container(settings, clock=clock)
+        owner, _, _ = await make_provider(container.uows, clock.now())
+        async with container.uows() as uow:
+            user = await uow.session.get(User, owner)
+            assert user is not None
+            user.phone_e164 = PROVIDER_PHONE
+            await uow.commit()
+        runner = web.AppRunner(build_app(container), access_log=None)
+        await runner.setup()  # introduces the Telegram bot: webhook set to the public URL
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        local = f"http://{host}:{port}"
+        # The reverse proxy: Twilio and Telegram know the public URL, we listen locally.
+        twilio.connect(public_url=PUBLIC, local_url=local)
+        bot = telegram.bot(PROVIDER_TOKEN)
+        assert bot.webhook_url == PUBLIC + "/webhooks/telegram/provider"
+        bot.webhook_url = local + "/webhooks/telegram/provider"
+        try:
+            yield World(container, twilio, telegram, clock)
+        finally:
+            await runner.cleanup()
+
+
+async def test_book_on_whatsapp_accept_on_telegram_told_on_whatsapp(world: World) -> None:
+    # The provider connects the Telegram provider bot with their phone number.
+    await world.telegram.user_sends_text(PROVIDER_TOKEN, PROVIDER, "/start")
+    await world.telegram.user_shares_contact(PROVIDER_TOKEN, PROVIDER, PROVIDER_PHONE)
+
+    # The client, by numbers and by free text, in French (a Moroccan number).
+    shown = await world.client_says("Bonjour")
+    assert "Bienvenue sur Mounasabet" in (shown[0].body or "")
+    shown = await world.client_says(option(shown, "Trouver un prestataire"))
+    assert len(shown) == 2  # ten categories, then the rest: blocks of ten
+    shown = await world.client_says(option(shown, "Photographe"))
+    shown = await world.client_says("rabat")  # a label typed instead of its number
+    shown = await world.client_says("14 juin")  # free text
+    assert "Photographe à Rabat" in (shown[0].body or "")
+    for label in ["studio-atlas", "Réserver", "Mariage"]:
+        shown = await world.client_says(option(shown, label))
+    assert "• 200" in (shown[0].body or "")  # numbers that are values are not ranks
+    shown = await world.client_says("200")
+    shown = await world.client_says("Salle Al Amal, Agdal")
+    shown = await world.client_says(option(shown, "Passer"))  # notes
+    # No phone question: WhatsApp told us the number.
+    assert "e-mail" in (shown[0].body or "").lower()
+    shown = await world.client_says(option(shown, "Passer"))
+    summary = shown[0].body or ""
+    assert "Salle Al Amal, Agdal" in summary and CLIENT_PHONE in summary
+    shown = await world.client_says(option(shown, "Envoyer la demande"))
+
+    async with world.container.uows() as uow:
+        booking = await uow.session.scalar(select(Booking))
+        client = await uow.session.scalar(select(User).where(User.phone_e164 == CLIENT_PHONE))
+        assert booking is not None and client is not None
+        assert (booking.state, booking.client_id, booking.guests) == ("requested", client.id, 200)
+        booking_id, reference = booking.id, booking.reference
+
+    # The provider gets the request on Telegram and accepts it there.
+    accept = f"g|pacc:{booking_id}"
+
+    def card() -> StoredMessage | None:
+        sent = world.telegram.sent_to(PROVIDER.id, bot=PROVIDER_TOKEN)
+        return next((m for m in sent if accept in m.callback_data()), None)
+
+    await eventually(lambda: card() is not None)
+    request_card = card()
+    assert request_card is not None and reference in (request_card.text or "")
+    await world.telegram.user_presses(PROVIDER_TOKEN, PROVIDER, request_card.message_id, accept)
+
+    # The client is told on WhatsApp; the news's own numbers work (here: view the booking).
+    def news() -> SentMessage | None:
+        return next(
+            (m for m in world.twilio.sent_to(CLIENT_PHONE) if "accepté" in (m.body or "")), None
+        )
+
+    await eventually(lambda: news() is not None)
+    told = news()
+    assert told is not None and reference in (told.body or "")
+    shown = await world.client_says(option([told], "Voir la réservation"))
+    assert reference in (shown[0].body or "")
+
+    # Twilio reports delivery; the news's outbox row says so.
+    for posted in await world.twilio.report(told):
+        assert posted.status == 200
+    async with world.container.uows() as uow:
+        row = await uow.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.kind == "booking_accepted")
+        )
+        assert row is not None
+        assert (row.channel, row.status, row.external_id) == (None, "sent", told.sid)
+        assert row.delivery_status == "delivered"
+        booking = await uow.session.get(Booking, booking_id)
+        assert booking is not None and booking.state == "accepted"

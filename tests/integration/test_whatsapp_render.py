@@ -1,0 +1,158 @@
+"""WhatsApp rendering: clean splits, numbered options the engine maps back, pagination,
+Content templates only where they fit. Pure functions: no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bots.whatsapp.media import MediaLinks
+from bots.whatsapp.render import (
+    PAGE,
+    TEXT_LIMIT,
+    WhatsAppRenderer,
+    option_lines,
+    size,
+    split_text,
+    text_pages,
+)
+from core.clock import FixedClock
+from dialogs.options import chosen_option, option_list
+from dialogs.replies import Button, Document, Reply
+
+NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+
+def links(tmp_path: Path) -> MediaLinks:
+    return MediaLinks(
+        b"k" * 32, tmp_path, "https://mounasabet.example", timedelta(hours=1), FixedClock(NOW)
+    )
+
+
+def reply_with(labels: list[str], text: str = "Choose:") -> Reply:
+    rows = tuple((Button(label, f"3|opt:{i}"),) for i, label in enumerate(labels))
+    return Reply(text, rows)
+
+
+def test_short_text_is_one_message() -> None:
+    assert split_text("Hello\nworld") == ["Hello\nworld"]
+
+
+def test_long_text_is_split_at_line_breaks_within_the_limit() -> None:
+    lines = [f"Line {i:03d} " + "x" * 90 for i in range(60)]  # ~6,000 characters
+    pages = split_text("\n".join(lines))
+    assert len(pages) > 3
+    assert all(size(p) <= TEXT_LIMIT for p in pages)
+    # Nothing lost, nothing cut inside a line: rejoined, the pages are the text again.
+    assert "\n".join(pages) == "\n".join(lines)
+    assert all(p.split("\n")[0].startswith("Line ") for p in pages)
+
+
+def test_a_line_longer_than_the_limit_is_cut_at_spaces() -> None:
+    words = " ".join(f"w{i:04d}" for i in range(600))  # one 3,599-character line
+    pages = split_text(words)
+    assert all(size(p) <= TEXT_LIMIT for p in pages)
+    assert " ".join(pages).split() == words.split()
+
+
+def test_emoji_count_as_twilio_counts_them() -> None:
+    text = "🎉" * 1000  # 2,000 UTF-16 units, 1,000 code points
+    pages = split_text(text)
+    assert len(pages) == 2 and all(size(p) <= TEXT_LIMIT for p in pages)
+
+
+def test_options_are_numbered_in_button_order_and_typing_the_number_picks_them() -> None:
+    reply = Reply(
+        "In which city?",
+        (
+            (Button("Casablanca", "4|city:casablanca"), Button("Rabat", "4|city:rabat")),
+            (Button("« Back", "4|nav:back"), Button("✖ Cancel", "4|nav:cancel")),
+        ),
+    )
+    (page,) = text_pages(reply)
+    assert page == "In which city?\n\n1. Casablanca\n2. Rabat\n3. « Back\n4. ✖ Cancel"
+    options = option_list(reply)
+    assert chosen_option(options, "2") == "4|city:rabat"
+    assert chosen_option(options, "4") == "4|nav:cancel"
+
+
+def test_numeric_labels_are_bulleted_since_a_number_is_then_a_value() -> None:
+    reply = reply_with(["50", "100", "200", "« Back"])
+    assert option_lines(reply) == ["• 50", "• 100", "• 200", "• « Back"]
+    assert chosen_option(option_list(reply), "100") == "3|opt:1"
+
+
+def test_more_than_ten_options_come_in_blocks_of_ten_numbered_on() -> None:
+    reply = reply_with([f"Option {i}" for i in range(1, 24)])
+    pages = text_pages(reply)
+    assert len(pages) == 3
+    assert pages[0].startswith("Choose:\n\n1. Option 1\n")
+    assert pages[0].endswith("\n10. Option 10")
+    assert pages[1].split("\n") == [f"{i}. Option {i}" for i in range(11, 21)]
+    assert pages[2].split("\n") == [f"{i}. Option {i}" for i in range(21, 24)]
+    assert all(p.count("\n") < PAGE + 2 for p in pages)
+    assert chosen_option(option_list(reply), "17") == "3|opt:16"
+
+
+def test_a_long_text_with_options_keeps_every_message_within_the_limit() -> None:
+    text = "\n".join("y" * 150 for _ in range(15))  # 2,264 characters
+    pages = text_pages(reply_with(["A", "B", "C"], text))
+    assert all(size(p) <= TEXT_LIMIT for p in pages)
+    assert pages[-1].endswith("1. A\n2. B\n3. C")
+
+
+def quick_renderer(tmp_path: Path) -> WhatsAppRenderer:
+    return WhatsAppRenderer(links(tmp_path), {2: "HXquick2", 3: "HXquick3"}, {5: "HXlist5"})
+
+
+def test_quick_reply_template_carries_body_titles_and_payloads(tmp_path: Path) -> None:
+    reply = reply_with(["Yes", "No"], "Confirm?")
+    (message,) = quick_renderer(tmp_path).render(reply)
+    assert message.content_sid == "HXquick2" and message.body is None
+    assert message.content_variables == {
+        "1": "Confirm?",
+        "2": "Yes",
+        "3": "3|opt:0",
+        "4": "No",
+        "5": "3|opt:1",
+    }
+
+
+def test_list_picker_for_up_to_ten_short_items(tmp_path: Path) -> None:
+    (message,) = quick_renderer(tmp_path).render(reply_with(["A", "B", "C", "D", "E"]))
+    assert message.content_sid == "HXlist5"
+    assert message.content_variables is not None and message.content_variables["11"] == "3|opt:4"
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["A title longer than 20", "No"],  # a quick-reply title is at most 20 characters
+        ["Same", "Same"],  # titles must be unique
+        ["A", "B", "C", "D"],  # no template configured for four
+    ],
+)
+def test_the_numbered_list_when_no_template_fits(tmp_path: Path, labels: list[str]) -> None:
+    messages = quick_renderer(tmp_path).render(reply_with(labels))
+    assert [m.content_sid for m in messages] == [None]
+    assert messages[0].body is not None and "1. " in messages[0].body
+
+
+def test_photos_and_documents_become_media_messages(tmp_path: Path) -> None:
+    (tmp_path / "invoices").mkdir()
+    (tmp_path / "invoices" / "INV-1.pdf").write_bytes(b"%PDF-1.4")
+    reply = Reply(
+        "Your invoice",
+        photos=("/static/a.jpg", "https://cdn.example/b.jpg"),
+        document=Document("INV-1.pdf", "media:invoices/INV-1.pdf"),
+    )
+    renderer = quick_renderer(tmp_path)
+    photo_a, photo_b, text, document = renderer.render(reply)
+    assert photo_a.media_url == "https://mounasabet.example/static/a.jpg"
+    assert photo_b.media_url == "https://cdn.example/b.jpg"
+    assert text.body == "Your invoice"
+    assert document.body == "INV-1.pdf" and document.media_url is not None
+    token = document.media_url.removeprefix("https://mounasabet.example/media/")
+    assert renderer.links.resolve(token) == (tmp_path / "invoices" / "INV-1.pdf").resolve()
