@@ -18,18 +18,24 @@ from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
 from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
+from bots.whatsapp.setup import build_whatsapp
 from bots.worker import run_outbox
+from core.payments.ports import Payments
 from dialogs.client_app import CLIENT_APP
 from dialogs.context import Deps
 from dialogs.engine import DialogEngine
+from dialogs.i18n.translator import translator
 from dialogs.provider_app import PROVIDER_APP
+from payments.setup import PaymentParts, build_payments
 
 log = logging.getLogger(__name__)
 CONTAINER = web.AppKey("container", Container)
 
 
-def build_engines(container: Container) -> dict[str, DialogEngine]:
-    deps = Deps(nlu=container.nlu, public_url=container.settings.base_url)
+def build_engines(
+    container: Container, payments: Payments | None = None
+) -> dict[str, DialogEngine]:
+    deps = Deps(nlu=container.nlu, public_url=container.settings.base_url, payments=payments)
     return {
         "client": DialogEngine(CLIENT_APP, container.uows, deps, container.clock),
         "provider": DialogEngine(PROVIDER_APP, container.uows, deps, container.clock),
@@ -40,7 +46,9 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
     metrics = Metrics()
     app = web.Application(middlewares=[metrics.middleware()], client_max_size=1024**2)
     app[CONTAINER] = container
-    engines = build_engines(container)
+    pay = build_payments(container.settings, container.uows, container.clock, translator)
+    app.add_routes(pay.routes)
+    engines = build_engines(container, pay.payments)
     senders: dict[str, ChannelSend] = {}
     if container.settings.sandbox_enabled:
         sandbox = Sandbox(container.uows, engines["client"], engines["provider"], container.clock)
@@ -56,6 +64,11 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
             webhook_handler(tb.channel, secret.get_secret_value() if secret else None),
         )
         senders[tb.channel.channel] = tb.sender.deliver
+    if container.settings.whatsapp_enabled:
+        whatsapp = build_whatsapp(container.settings, engines, container.uows, container.clock)
+        app.add_routes(whatsapp.routes())
+        senders["whatsapp"] = whatsapp.sender.deliver
+        app.on_cleanup.append(lambda _: whatsapp.close())
     app.add_routes(
         [
             web.get("/healthz", healthz),
@@ -67,10 +80,11 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
         app.on_startup.append(_introduce(bots, container))
         app.on_cleanup.append(_close_bots(bots))
     if worker:
-        router = ChannelRouter(container.uows, senders)
+        router = ChannelRouter(container.uows, senders, email=pay.email)
         app.cleanup_ctx.append(
             _background(lambda: run_outbox(container.uows, router, container.clock))
         )
+    app.on_cleanup.append(_close_payments(pay))
     app.on_cleanup.append(_close(container))
     return app
 
@@ -107,6 +121,13 @@ def _background(
             await task
 
     return ctx
+
+
+def _close_payments(pay: PaymentParts) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(_: web.Application) -> None:
+        await pay.close()
+
+    return close
 
 
 def _close(container: Container) -> Callable[[web.Application], Awaitable[None]]:

@@ -1,0 +1,1 @@
+"""Payments: Stripe and offline gateways, webhooks, invoices, emails (the outer layer)."""

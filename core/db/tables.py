@@ -20,6 +20,14 @@ from core.db.tables_ops import (
     Ticket,
     TicketMessage,
 )
+from core.db.tables_payments import (
+    Invoice,
+    InvoiceCounter,
+    LedgerEntry,
+    Payment,
+    Refund,
+    StripeCustomer,
+)
 from core.db.tables_people import Channel, ChannelIdentity, User, UserRole
 
 __all__ = [
@@ -32,14 +40,20 @@ __all__ = [
     "ChannelIdentity",
     "Conversation",
     "Flag",
+    "Invoice",
+    "InvoiceCounter",
+    "LedgerEntry",
     "OutboxMessage",
+    "Payment",
     "ProcessedEvent",
     "Provider",
     "ProviderCategory",
     "ProviderCity",
     "ProviderStatus",
+    "Refund",
     "Service",
     "SlotHold",
+    "StripeCustomer",
     "Ticket",
     "TicketMessage",
     "User",

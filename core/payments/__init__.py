@@ -1,0 +1,1 @@
+"""Payment ports: what core needs from a payment provider, implemented in ``payments/``."""

@@ -1,0 +1,117 @@
+"""The invoice as a PDF, in the client's language, from the data frozen at issue.
+
+fpdf2 with a bundled DejaVu Sans (Latin and Arabic, see fonts/LICENSE-DejaVu.txt) and
+HarfBuzz text shaping, so Arabic letters join and runs right to left; an Arabic
+invoice is laid out from the right margin.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+
+from payments.i18n import N_, Translate
+
+FONTS = Path(__file__).parent / "fonts"
+MARKET_TZ = ZoneInfo("Africa/Casablanca")
+LINE_LABELS = {"deposit": N_("Deposit"), "balance": N_("Balance")}
+EVENT_LABELS = {
+    "wedding": N_("Wedding"),
+    "engagement": N_("Engagement"),
+    "henna": N_("Henna night"),
+    "birthday": N_("Birthday"),
+    "aqiqa": N_("Aqiqa (naming ceremony)"),
+    "graduation": N_("Graduation"),
+    "corporate": N_("Corporate event"),
+    "other": N_("Other event"),
+}
+CITY_LABELS = {
+    "casablanca": N_("Casablanca"),
+    "rabat": N_("Rabat"),
+    "marrakech": N_("Marrakech"),
+    "fes": N_("Fes"),
+    "tanger": N_("Tangier"),
+    "agadir": N_("Agadir"),
+    "meknes": N_("Meknes"),
+    "oujda": N_("Oujda"),
+    "kenitra": N_("Kenitra"),
+    "tetouan": N_("Tetouan"),
+    "el_jadida": N_("El Jadida"),
+}
+
+
+class _Invoice(FPDF):
+    def __init__(self, rtl: bool) -> None:
+        super().__init__(format="A4")
+        self.rtl = rtl
+        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_text_shaping(True)
+        self.set_auto_page_break(True, margin=15)
+
+    def text_line(self, text: str, *, size: float = 10, bold: bool = False, gap: float = 6) -> None:
+        self.set_font("DejaVu", "B" if bold else "", size)
+        self.cell(0, gap, text, align="R" if self.rtl else "L", new_x="LMARGIN", new_y="NEXT")
+
+    def row(self, label: str, value: str, *, bold: bool = False) -> None:
+        """A label and an amount on one line, mirrored for right-to-left."""
+        self.set_font("DejaVu", "B" if bold else "", 10)
+        width = self.epw / 2
+        left, right = (value, label) if self.rtl else (label, value)
+        self.cell(width, 7, left, border="B", align="L")
+        self.cell(width, 7, right, border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def render_invoice(data: dict[str, Any], t: Translate) -> bytes:
+    """The PDF bytes of one invoice; the same data always gives the same document."""
+    issued = datetime.fromisoformat(str(data["issued_at"]))
+    pdf = _Invoice(t.rtl)
+    pdf.set_creation_date(issued)
+    pdf.set_title(t("Invoice {number}", number=data["number"]))
+    pdf.set_author("Mounasabet")
+    pdf.add_page()
+    currency = str(data["currency"])
+    booking, client, provider = data["booking"], data["client"], data["provider"]
+
+    pdf.text_line("Mounasabet — منصة مناسبات", size=18, bold=True, gap=10)
+    pdf.text_line(t("Invoice {number}", number=data["number"]), size=14, bold=True, gap=9)
+    pdf.text_line(t("Issued on {date}", date=t.date(issued.astimezone(MARKET_TZ).date())))
+    pdf.ln(3)
+    pdf.text_line(t("Billed to"), bold=True)
+    pdf.text_line(client.get("name") or "—")
+    for extra in (client.get("email"), client.get("phone")):
+        if extra:
+            pdf.text_line(str(extra))
+    pdf.ln(2)
+    pdf.text_line(t("Service provider"), bold=True)
+    pdf.text_line(t.pick(provider.get("name")) or "—")
+    pdf.ln(2)
+    pdf.text_line(t("Booking {ref}", ref=booking["reference"]), bold=True)
+    pdf.text_line(t("Service") + ": " + (t.pick(booking.get("service")) or "—"))
+    event_type = str(booking.get("event_type", "other"))
+    pdf.text_line(t("Occasion") + ": " + t(EVENT_LABELS.get(event_type, event_type)))
+    pdf.text_line(t("Date") + ": " + t.date(date.fromisoformat(str(booking["event_date"]))))
+    city = str(booking.get("city") or "")
+    place = ", ".join(p for p in (booking.get("venue"), t(CITY_LABELS.get(city, city))) if p)
+    pdf.text_line(t("Venue") + ": " + (place or "—"))
+    pdf.ln(4)
+
+    for line in data["lines"]:
+        label = t(LINE_LABELS.get(line["kind"], line["kind"]))
+        pdf.row(label, t.money(int(line["amount_minor"]), currency), bold=True)
+    pdf.ln(3)
+    pdf.row(t("Total price of the booking"), t.money(int(data["total_minor"]), currency))
+    pdf.row(t("Deposit"), t.money(int(data["deposit_minor"]), currency))
+    pdf.row(t("Paid to date"), t.money(int(data["paid_to_date_minor"]), currency))
+    pdf.row(t("Balance due"), t.money(int(data["balance_due_minor"]), currency), bold=True)
+    pdf.ln(5)
+    payment = data.get("payment", {})
+    pdf.text_line(
+        t("Payment reference: {reference}", reference=payment.get("reference") or "—"), size=9
+    )
+    pdf.text_line(t("Amounts in {currency}.", currency=currency), size=9)
+    return bytes(pdf.output())

@@ -1,0 +1,181 @@
+"""The offline gateway's checkout page: ``GET /pay/<session>`` with Pay and Fail buttons.
+
+It stands in for Stripe's hosted page in local runs and demos (so it speaks English, as
+Stripe's own test pages do). Its buttons build the very event objects Stripe's webhooks
+carry and hand them to the same EventProcessor, so the offline journey exercises the
+production path.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from core.clock import Clock
+from core.db.tables import Booking, Payment
+from core.domain.money import Money
+from core.payments.ports import GatewayEvent
+from core.uow import UnitOfWorkFactory
+from payments.offline_gateway import SAVED_CARD
+from payments.processing import EventProcessor
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;
+padding:0 1rem}}button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.8rem}}
+.note{{color:#666;font-size:.9rem}}</style></head><body><h1>{title}</h1>{body}
+<p class="note">Offline test payment: no real money moves.</p></body></html>"""
+
+
+def _page(title: str, body: str, status: int = 200) -> web.Response:
+    text = PAGE.format(title=html.escape(title), body=body)
+    return web.Response(text=text, content_type="text/html", status=status)
+
+
+def stripe_event(kind: str, obj: dict[str, Any], now: datetime) -> GatewayEvent:
+    """An event as Stripe would POST it (the envelope fields the handlers read, and more)."""
+    data = {
+        "id": f"evt_offline_{secrets.token_hex(12)}",
+        "object": "event",
+        "type": kind,
+        "created": int(now.timestamp()),
+        "livemode": False,
+        "data": {"object": obj},
+    }
+    return GatewayEvent.from_json(data, source="offline")
+
+
+def session_object(payment: Payment, booking: Booking, **fields: Any) -> dict[str, Any]:
+    meta = {"booking_id": str(booking.id), "kind": payment.kind, "payment_id": str(payment.id)}
+    return {
+        "id": payment.checkout_session_id,
+        "object": "checkout.session",
+        "mode": "payment",
+        "amount_total": payment.amount_minor,
+        "currency": payment.currency.lower(),
+        "customer": payment.customer_id,
+        "client_reference_id": str(booking.id),
+        "metadata": meta,
+        "expires_at": int(payment.checkout_expires_at.timestamp())
+        if payment.checkout_expires_at
+        else None,
+        **fields,
+    }
+
+
+def intent_object(payment: Payment, intent_id: str) -> dict[str, Any]:
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount": payment.amount_minor,
+        "amount_received": payment.amount_minor,
+        "currency": payment.currency.lower(),
+        "customer": payment.customer_id,
+        "payment_method": SAVED_CARD,
+        "status": "succeeded",
+        "metadata": {"booking_id": str(payment.booking_id), "payment_id": str(payment.id)},
+    }
+
+
+class OfflinePayPage:
+    def __init__(self, uows: UnitOfWorkFactory, processor: EventProcessor, clock: Clock) -> None:
+        self.uows, self.processor, self.clock = uows, processor, clock
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/pay/done", self.done),
+            web.get("/pay/cancelled", self.cancelled),
+            web.get("/pay/{session}", self.show),
+            web.post("/pay/{session}", self.act),
+        ]
+
+    async def _load(self, session_id: str) -> tuple[Payment, Booking] | None:
+        if not session_id.startswith("cs_offline_") or len(session_id) > 80:  # not ours
+            return None
+        async with self.uows() as uow:
+            payment = await uow.session.scalar(
+                select(Payment).where(Payment.checkout_session_id == session_id)
+            )
+            booking = await uow.session.get(Booking, payment.booking_id) if payment else None
+            uow.session.expunge_all()
+        if payment is None or booking is None or payment.gateway != "offline":
+            return None
+        return payment, booking
+
+    async def show(self, request: web.Request) -> web.Response:
+        found = await self._load(request.match_info["session"])
+        if found is None:
+            return _page("Payment not found", "<p>This payment link does not exist.</p>", 404)
+        payment, booking = found
+        what = html.escape(f"{payment.kind.capitalize()} for booking {booking.reference}")
+        amount = html.escape(_amount(payment))
+        if payment.status != "pending" or self._expired(payment):
+            state = "expired" if payment.status == "pending" else payment.status
+            return _page("Payment", f"<p>{what}: {amount}.</p><p>This link is {state}.</p>")
+        body = (
+            f"<p>{what}</p><p><strong>{amount}</strong></p>"
+            '<form method="post"><button name="action" value="pay">Pay</button>'
+            '<button name="action" value="fail">Fail</button></form>'
+        )
+        return _page("Pay with Mounasabet (offline)", body)
+
+    async def act(self, request: web.Request) -> web.Response:
+        found = await self._load(request.match_info["session"])
+        if found is None:
+            return _page("Payment not found", "<p>This payment link does not exist.</p>", 404)
+        payment, booking = found
+        action = (await request.post()).get("action")
+        now = self.clock.now()
+        if payment.status == "pending" and self._expired(payment):
+            await self.processor.process(
+                stripe_event(
+                    "checkout.session.expired",
+                    session_object(payment, booking, status="expired"),
+                    now,
+                )
+            )
+            return _page(
+                "Payment", "<p>This link has expired. Ask for a new one in the chat.</p>", 410
+            )
+        if payment.status != "pending":
+            return _page("Payment", f"<p>This link is {html.escape(payment.status)}.</p>", 409)
+        if action == "pay":
+            intent = f"pi_offline_{secrets.token_hex(8)}"
+            paid = session_object(
+                payment, booking, status="complete", payment_status="paid", payment_intent=intent
+            )
+            await self.processor.process(stripe_event("checkout.session.completed", paid, now))
+            await self.processor.process(
+                stripe_event("payment_intent.succeeded", intent_object(payment, intent), now)
+            )
+            raise web.HTTPSeeOther(f"/pay/done?booking={booking.id}")
+        if action == "fail":
+            failed = session_object(payment, booking, status="complete", payment_status="unpaid")
+            await self.processor.process(
+                stripe_event("checkout.session.async_payment_failed", failed, now)
+            )
+            return _page("Payment failed", "<p>The payment failed. Nothing was charged.</p>")
+        return _page("Payment", "<p>Please press Pay or Fail.</p>", 400)
+
+    def _expired(self, payment: Payment) -> bool:
+        return (
+            payment.checkout_expires_at is not None
+            and payment.checkout_expires_at <= self.clock.now()
+        )
+
+    async def done(self, _: web.Request) -> web.Response:
+        return _page("Thank you", "<p>Payment received. Your confirmation arrives in the chat.</p>")
+
+    async def cancelled(self, _: web.Request) -> web.Response:
+        return _page(
+            "Payment cancelled", "<p>Nothing was charged. You can pay later from the chat.</p>"
+        )
+
+
+def _amount(payment: Payment) -> str:
+    return f"{Money(payment.amount_minor, payment.currency).major_str()} {payment.currency}"

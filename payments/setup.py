@@ -1,0 +1,90 @@
+"""Builds the payment parts from settings: Stripe when a key is set, else the offline gateway."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from core.clock import Clock
+from core.payments.ports import Payments
+from core.settings import Settings
+from core.uow import UnitOfWorkFactory
+from payments.email import EmailSender, SmtpTarget
+from payments.i18n import Translations
+from payments.invoice_route import InvoiceRoute
+from payments.links import HmacLinks
+from payments.offline_gateway import OfflineGateway
+from payments.offline_page import OfflinePayPage
+from payments.processing import EventProcessor, InvoiceDocuments
+from payments.stripe_gateway import StripeGateway
+from payments.stripe_webhook import StripeWebhook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PaymentParts:
+    payments: Payments
+    processor: EventProcessor
+    documents: InvoiceDocuments
+    links: HmacLinks
+    email: EmailSender | None
+    routes: list[web.RouteDef] = field(default_factory=list)
+
+    async def close(self) -> None:
+        gateway = self.payments.gateway
+        if isinstance(gateway, StripeGateway):
+            await gateway.close()
+
+
+def link_secret(settings: Settings) -> bytes:
+    if settings.payments_link_secret is not None:
+        return settings.payments_link_secret.get_secret_value().encode()
+    if settings.stripe_secret_key is not None:
+        key = settings.stripe_secret_key.get_secret_value().encode()
+        return hmac.new(key, b"mounasabet invoice links", hashlib.sha256).digest()
+    log.warning("no MOUNASABET_PAYMENTS_LINK_SECRET: invoice links last until the next restart")
+    return secrets.token_bytes(32)
+
+
+def build_payments(
+    settings: Settings, uows: UnitOfWorkFactory, clock: Clock, translations: Translations
+) -> PaymentParts:
+    base = settings.base_url
+    links = HmacLinks(link_secret(settings), base)
+    gateway: StripeGateway | OfflineGateway
+    if settings.stripe_secret_key is not None:
+        gateway = StripeGateway(
+            settings.stripe_secret_key.get_secret_value(),
+            api_url=settings.stripe_api_url,
+            return_url=base,
+        )
+    else:
+        gateway = OfflineGateway(base)
+    payments = Payments(gateway, links, settings.commission_bp)
+    documents = InvoiceDocuments(translations)
+    processor = EventProcessor(uows, payments, documents, clock)
+    webhook_secret = settings.stripe_webhook_secret
+    routes = [
+        *StripeWebhook(
+            webhook_secret.get_secret_value() if webhook_secret else None, processor
+        ).routes(),
+        *InvoiceRoute(uows, links, documents, clock).routes(),
+        # Our own checkout page only stands in for Stripe's; the return pages serve both.
+        *OfflinePayPage(uows, processor, clock).routes(),
+    ]
+    email = None
+    if settings.smtp_url:
+        email = EmailSender(
+            uows,
+            SmtpTarget.parse(settings.smtp_url),
+            sender=settings.email_from,
+            translations=translations,
+            documents=documents,
+        )
+    return PaymentParts(payments, processor, documents, links, email, routes)

@@ -1,0 +1,192 @@
+"""The balance: off-session on the deposit's card, else a link, reminders, auto-confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from core.db.migrate import upgrade
+from core.db.tables import Invoice, LedgerEntry, OutboxMessage, Provider
+from core.payments.ports import Payments
+from core.services.payment_sweeps import auto_confirm_deliveries, send_balance_reminders
+from dialogs.i18n.translator import translator
+from payments.links import HmacLinks
+from payments.stripe_gateway import StripeGateway
+from tests.fakes.stripe_api import AUTH_REQUIRED, DECLINED
+from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, eventually, payment_stack
+
+en = translator("en")
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
+    upgrade(url)
+    async with payment_stack(url, clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def payments(stack: Stack) -> AsyncIterator[Payments]:
+    """Payment parts of our own for the sweeps (the scheduler will hold its own)."""
+    gateway = StripeGateway(API_KEY, api_url=stack.fake.url, return_url=stack.url)
+    try:
+        yield Payments(gateway, HmacLinks(b"x" * 32, stack.url), 1000)
+    finally:
+        await gateway.close()
+
+
+async def deliver(stack: Stack, booking_id: int) -> None:
+    """The event day passes; the provider marks the booking delivered."""
+    booking = await stack.booking(booking_id)
+    stack.clock.set(booking.ends_at + timedelta(hours=1))
+    await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
+    assert (await stack.booking(booking_id)).state == "delivered"
+
+
+async def confirm(stack: Stack, chat: str, booking_id: int) -> str:
+    await stack.send("client", chat, payload=f"g|bk:{booking_id}")
+    answer = await stack.click("client", chat, "confirm")
+    return "\n".join(m["text"] for m in answer)  # outbox news may land in between
+
+
+async def ledger(stack: Stack, booking_id: int) -> dict[str, tuple[int, str]]:
+    async with stack.uows() as uow:
+        rows = (
+            await uow.session.scalars(
+                select(LedgerEntry).where(LedgerEntry.booking_id == booking_id)
+            )
+        ).all()
+        return {r.kind: (r.amount_minor, r.status) for r in rows if r.kind == "payout"} | {
+            f"{r.kind}-{r.id}": (r.amount_minor, r.status) for r in rows if r.kind != "payout"
+        }
+
+
+async def test_confirming_delivery_charges_the_saved_card(stack: Stack) -> None:
+    client = await stack.client("salma", email_address="salma@example.com")
+    booking_id = await stack.confirmed(client, "salma", days_ahead=20)
+    await deliver(stack, booking_id)
+    said = await confirm(stack, "salma", booking_id)
+    booking = await stack.booking(booking_id)
+    assert (
+        en(
+            "Thank you for confirming {ref}. The balance was paid with your saved card.",
+            ref=booking.reference,
+        )
+        in said
+    )
+    assert (booking.state, booking.paid_minor) == ("completed", booking.total_minor)
+    [charge] = stack.fake.posts("/payment_intents")
+    assert charge.idempotency_key == f"booking-{booking_id}-balance-1"
+    assert charge.params["off_session"] == "true" and charge.params["confirm"] == "true"
+    assert charge.params["payment_method"] == "pm_card_visa"
+    assert charge.params["amount"] == str(booking.total_minor - booking.deposit_minor)
+    [customer] = stack.fake.customers
+    assert charge.params["customer"] == customer
+    async with stack.uows() as uow:
+        numbers = (await uow.session.scalars(select(Invoice.number).order_by(Invoice.id))).all()
+    assert numbers == ["MSB-2026-000001", "MSB-2026-000002"]
+    # The provider is owed the total less 10 % commission (no connected account).
+    payout = (await ledger(stack, booking_id))["payout"]
+    assert payout == (booking.total_minor - booking.total_minor // 10, "owed")
+    await eventually(lambda: _mails(stack, 3), "deposit and balance emails")
+
+
+async def _mails(stack: Stack, n: int) -> bool:
+    return len(stack.mailbox.messages) >= n
+
+
+@pytest.mark.parametrize("card", [AUTH_REQUIRED, DECLINED])
+async def test_card_refused_off_session_sends_a_balance_link(stack: Stack, card: str) -> None:
+    client = await stack.client("omar", email_address=None)
+    booking_id = await stack.book(client, days_ahead=20)
+    await stack.accept(booking_id)
+    for event in stack.fake.pay_checkout(await stack.pending_session(booking_id), card):
+        assert await stack.fake.deliver(event) == [200, 200, 200]
+    await deliver(stack, booking_id)
+    said = await confirm(stack, "omar", booking_id)
+    booking = await stack.booking(booking_id)
+    assert booking.state == "payment_due"
+    session_id = await stack.pending_session(booking_id, "balance")
+    session = stack.fake.sessions[session_id]
+    assert session["amount_total"] == booking.total_minor - booking.paid_minor
+    assert session["url"] in said
+    call = stack.fake.posts("/checkout/sessions")[-1]
+    # Attempt 1 was the off-session charge: keys are unique across request kinds.
+    assert (
+        stack.fake.posts("/payment_intents")[0].idempotency_key == f"booking-{booking_id}-balance-1"
+    )
+    assert call.idempotency_key == f"booking-{booking_id}-balance-2"
+    assert "setup_future_usage" not in call.params["payment_intent_data"]
+    balance = [p for p in await stack.payments(booking_id) if p.kind == "balance"]
+    assert [p.status for p in balance] == ["failed", "pending"]
+    code = "authentication_required" if card == AUTH_REQUIRED else "generic_decline"
+    assert balance[0].failure_reason == code
+
+    async def news_with_link() -> bool:
+        texts = await stack.bot_texts("client", "omar")
+        return any(session["url"] in t and t != said for t in texts)
+
+    await eventually(news_with_link, "the balance_failed news with the link")
+    # The client pays the link: completed.
+    for event in stack.fake.pay_checkout(session_id):
+        assert await stack.fake.deliver(event) == [200, 200, 200]
+    booking = await stack.booking(booking_id)
+    assert (booking.state, booking.paid_minor) == ("completed", booking.total_minor)
+
+
+async def test_reminders_every_day_at_most_three(stack: Stack, payments: Payments) -> None:
+    client = await stack.client("nora", email_address=None)
+    booking_id = await stack.book(client, days_ahead=20)
+    await stack.accept(booking_id)
+    for event in stack.fake.pay_checkout(await stack.pending_session(booking_id), DECLINED):
+        assert await stack.fake.deliver(event) == [200, 200, 200]
+    await deliver(stack, booking_id)
+    await confirm(stack, "nora", booking_id)
+    assert (await stack.booking(booking_id)).state == "payment_due"
+    first_link = await stack.pending_session(booking_id, "balance")
+    sent: list[list[int]] = []
+    for _ in range(5):
+        assert await send_balance_reminders(stack.uows, payments, now=stack.clock.now()) == []
+        stack.clock.advance(timedelta(hours=24, minutes=1))
+        sent.append(await send_balance_reminders(stack.uows, payments, now=stack.clock.now()))
+    assert sent == [[booking_id]] * 3 + [[], []]
+    async with stack.uows() as uow:
+        payloads = (
+            await uow.session.scalars(
+                select(OutboxMessage.payload).where(OutboxMessage.kind == "balance_reminder")
+            )
+        ).all()
+    assert len(payloads) == 3
+    # Each reminder carries a link that still works: the first one had expired by then.
+    assert all(p["url"].startswith(stack.fake.url) for p in payloads)
+    assert stack.fake.sessions[first_link]["url"] != payloads[-1]["url"]
+
+
+async def test_auto_confirmation_after_three_days(stack: Stack, payments: Payments) -> None:
+    client = await stack.client("karim", email_address=None)
+    booking_id = await stack.confirmed(client, "karim", days_ahead=20)
+    async with stack.uows() as uow:
+        provider = await uow.session.scalar(select(Provider).where(Provider.slug == PROVIDER_SLUG))
+        assert provider is not None
+        provider.stripe_account_id = "acct_1Atlas"
+        await uow.commit()
+    await deliver(stack, booking_id)
+    stack.clock.advance(timedelta(days=2, hours=23))
+    assert await auto_confirm_deliveries(stack.uows, payments, now=stack.clock.now()) == []
+    stack.clock.advance(timedelta(hours=2))
+    now = stack.clock.now()
+    assert await auto_confirm_deliveries(stack.uows, payments, now=now) == [booking_id]
+    assert await auto_confirm_deliveries(stack.uows, payments, now=now) == []  # twice: no harm
+    booking = await stack.booking(booking_id)
+    assert booking.state == "completed" and booking.delivery_confirmed_at == now
+    # The provider has a connected account: the share is transferred, once.
+    [transfer] = stack.fake.transfers.values()
+    share = booking.total_minor - booking.total_minor // 10
+    assert (transfer["amount"], transfer["destination"]) == (share, "acct_1Atlas")
+    assert (await ledger(stack, booking_id))["payout"] == (share, "paid_via_connect")

@@ -1,0 +1,207 @@
+"""Refunds through Stripe: by the cancellation policy, by the provider, by hand, disputes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from core.db.migrate import upgrade
+from core.db.tables import Flag, Refund, Ticket
+from core.domain.booking_states import Role
+from core.errors import InvalidValue
+from core.services.actors import Actor
+from core.services.ledger import period_totals
+from core.services.refunds import cancel_and_refund, refund_booking, retry_pending_refunds
+from dialogs.i18n.translator import translator
+from payments.stripe_gateway import StripeGateway
+from tests.support.payments import API_KEY, Stack, payment_stack
+
+en = translator("en")
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
+    upgrade(url)
+    async with payment_stack(url, clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def gateway(stack: Stack) -> AsyncIterator[StripeGateway]:
+    gw = StripeGateway(API_KEY, api_url=stack.fake.url, return_url=stack.url)
+    try:
+        yield gw
+    finally:
+        await gw.close()
+
+
+async def cancel_in_chat(stack: Stack, chat: str, booking_id: int) -> str:
+    await stack.send("client", chat, payload=f"g|bk:{booking_id}")
+    await stack.click("client", chat, "cancel")
+    answer = await stack.click("client", chat, "yes")
+    return "\n".join(m["text"] for m in answer)  # outbox news may land in between
+
+
+@pytest.mark.parametrize(("days", "share"), [(40, 10_000), (10, 5_000), (3, 0)])
+async def test_client_cancels_refund_by_policy(stack: Stack, days: int, share: int) -> None:
+    client = await stack.client("salma", email_address=None)
+    booking_id = await stack.confirmed(client, "salma", days_ahead=days)
+    said = await cancel_in_chat(stack, "salma", booking_id)
+    booking = await stack.booking(booking_id)
+    expected = booking.deposit_minor * share // 10_000
+    assert booking.state == "cancelled"
+    assert booking.refunded_minor == expected
+    refunds = list(stack.fake.refunds.values())
+    if expected:
+        [refund] = refunds
+        [call] = stack.fake.posts("/refunds")
+        assert call.idempotency_key == f"booking-{booking_id}-refund-1"
+        assert refund["amount"] == expected
+        assert en("A refund of {amount} is on its way.", amount=en.money(expected)) in said
+        # Stripe then reports the refund, three times: already booked, nothing changes.
+        [payment] = await stack.payments(booking_id)
+        assert payment.payment_intent_id is not None
+        event = stack.fake.charge_refunded(payment.payment_intent_id)
+        assert await stack.fake.deliver(event) == [200, 200, 200]
+        assert (await stack.booking(booking_id)).refunded_minor == expected
+    else:
+        assert refunds == [] and stack.fake.posts("/refunds") == []
+        assert en("Booking {ref} is cancelled.", ref=booking.reference) in said
+        assert "refund" not in said
+
+
+async def test_provider_cancels_full_refund(stack: Stack, gateway: StripeGateway) -> None:
+    client = await stack.client("omar", email_address=None)
+    booking_id = await stack.confirmed(client, "omar", days_ahead=3)  # late: still 100 %
+    async with stack.uows() as uow:
+        _, refund, outcome = await cancel_and_refund(
+            uow,
+            gateway,
+            booking_id,
+            Actor(Role.PROVIDER, stack.provider_owner),
+            now=stack.clock.now(),
+            reason="provider ill",
+        )
+        await uow.commit()
+    booking = await stack.booking(booking_id)
+    assert outcome is not None and outcome.complete
+    assert refund.amount == booking.deposit_minor == booking.refunded_minor
+    async with stack.uows() as uow:
+        [row] = (await uow.session.scalars(select(Refund))).all()
+        assert (row.actor_role, row.status, row.external_id) == (
+            "provider",
+            "succeeded",
+            next(iter(stack.fake.refunds)),
+        )
+
+
+async def test_admin_refunds_odd_amounts_and_never_more(
+    stack: Stack, gateway: StripeGateway
+) -> None:
+    client = await stack.client("nora", email_address=None)
+    booking_id = await stack.confirmed(client, "nora", days_ahead=20)
+    booking = await stack.booking(booking_id)
+    system = Actor.system()
+    for amount in (1, 333):
+        async with stack.uows() as uow:
+            outcome = await refund_booking(
+                uow,
+                gateway,
+                booking_id,
+                amount,
+                reason="goodwill",
+                actor=system,
+                now=stack.clock.now(),
+            )
+            await uow.commit()
+        assert outcome.complete
+    rest = booking.deposit_minor - 334
+    async with stack.uows() as uow:
+        with pytest.raises(InvalidValue):
+            await refund_booking(
+                uow,
+                gateway,
+                booking_id,
+                rest + 1,
+                reason="too much",
+                actor=system,
+                now=stack.clock.now(),
+            )
+    keys = [c.idempotency_key for c in stack.fake.posts("/refunds")]
+    assert keys == [f"booking-{booking_id}-refund-1", f"booking-{booking_id}-refund-2"]
+    assert (await stack.booking(booking_id)).refunded_minor == 334
+    # The period report adds up to the cent.
+    async with stack.uows() as uow:
+        now = stack.clock.now()
+        totals, lines = await period_totals(
+            uow.session, now - timedelta(days=1), now + timedelta(days=1), commission_bp=1000
+        )
+    assert (totals.paid, totals.refunded) == (booking.deposit_minor, 334)
+    assert totals.commission + totals.provider_share == totals.paid - totals.refunded
+    assert [line.booking_id for line in lines] == [booking_id]
+
+
+async def test_refund_made_in_the_dashboard_is_booked_once(stack: Stack) -> None:
+    client = await stack.client("karim", email_address=None)
+    booking_id = await stack.confirmed(client, "karim", days_ahead=20)
+    [payment] = await stack.payments(booking_id)
+    assert payment.payment_intent_id is not None
+    event = stack.fake.refund_in_dashboard(payment.payment_intent_id, 1001)
+    assert await stack.fake.deliver(event) == [200, 200, 200]
+    booking = await stack.booking(booking_id)
+    assert booking.refunded_minor == 1001
+    async with stack.uows() as uow:
+        [row] = (await uow.session.scalars(select(Refund))).all()
+        assert (row.amount_minor, row.status, row.reason) == (
+            1001,
+            "succeeded",
+            "refunded at the gateway",
+        )
+
+
+async def test_refund_waits_while_stripe_is_down(stack: Stack, gateway: StripeGateway) -> None:
+    client = await stack.client("hind", email_address=None)
+    booking_id = await stack.confirmed(client, "hind", days_ahead=40)
+    real_url = stack.fake.url
+    down = StripeGateway(API_KEY, api_url="http://127.0.0.1:9", return_url=stack.url)
+    try:
+        async with stack.uows() as uow:
+            _, refund, outcome = await cancel_and_refund(
+                uow, down, booking_id, Actor(Role.CLIENT, client), now=stack.clock.now()
+            )
+            await uow.commit()
+    finally:
+        await down.close()
+    assert outcome is not None and (outcome.sent, outcome.pending) == (0, refund.amount)
+    booking = await stack.booking(booking_id)
+    assert (booking.state, booking.refunded_minor) == ("cancelled", 0)
+    stack.clock.advance(timedelta(minutes=10))
+    assert stack.fake.url == real_url
+    done = await retry_pending_refunds(stack.uows, gateway, now=stack.clock.now())
+    assert len(done) == 1
+    assert (await stack.booking(booking_id)).refunded_minor == refund.amount
+    assert [c.idempotency_key for c in stack.fake.posts("/refunds")] == [
+        f"booking-{booking_id}-refund-1"
+    ]
+    assert await retry_pending_refunds(stack.uows, gateway, now=stack.clock.now()) == []
+
+
+async def test_dispute_puts_the_booking_under_review(stack: Stack) -> None:
+    client = await stack.client("laila", email_address=None)
+    booking_id = await stack.confirmed(client, "laila", days_ahead=20)
+    [payment] = await stack.payments(booking_id)
+    assert payment.payment_intent_id is not None
+    event = stack.fake.dispute(payment.payment_intent_id)
+    assert await stack.fake.deliver(event) == [200, 200, 200]
+    assert (await stack.booking(booking_id)).state == "disputed"
+    async with stack.uows() as uow:
+        flags = (await uow.session.scalars(select(Flag.kind))).all()
+        tickets = (await uow.session.scalars(select(Ticket))).all()
+        assert flags == ["payment_dispute"]
+        assert [(t.user_id, t.booking_id) for t in tickets] == [(client, booking_id)]
