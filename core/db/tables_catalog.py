@@ -62,7 +62,11 @@ class ProviderCity(Base):
 
 class Service(Base):
     __tablename__ = "services"
-    __table_args__ = (Index("ix_services_provider_category", "provider_id", "category"),)
+    __table_args__ = (
+        Index("ix_services_provider_category", "provider_id", "category"),
+        # Catalog search by category alone (core/services/search.py).
+        Index("ix_services_category_provider", "category", "provider_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
@@ -87,9 +91,11 @@ class Service(Base):
 
 class WeeklyRule(Base):
     __tablename__ = "weekly_rules"
+    # "Works that weekday?" is one index probe for the search; serves provider_id alone too.
+    __table_args__ = (Index("ix_weekly_rules_provider_weekday", "provider_id", "weekday"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
     start: Mapped[time] = mapped_column(Time)
     end: Mapped[time] = mapped_column(Time)
@@ -108,7 +114,12 @@ class BusyInterval(Base):
     """Time taken elsewhere, imported from the provider's external calendar."""
 
     __tablename__ = "busy_intervals"
-    __table_args__ = (Index("ix_busy_intervals_provider_start", "provider_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_busy_intervals_provider_start", "provider_id", "starts_at"),
+        # Overlap tests (ends_at > day start AND starts_at < day end) read only this index
+        # and skip the provider's past intervals, however long the imported history.
+        Index("ix_busy_intervals_provider_end", "provider_id", "ends_at", "starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))

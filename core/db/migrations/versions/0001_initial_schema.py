@@ -156,6 +156,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_busy_intervals'))
     )
     with op.batch_alter_table('busy_intervals', schema=None) as batch_op:
+        batch_op.create_index('ix_busy_intervals_provider_end', ['provider_id', 'ends_at', 'starts_at'], unique=False)
         batch_op.create_index('ix_busy_intervals_provider_start', ['provider_id', 'starts_at'], unique=False)
 
     op.create_table('provider_categories',
@@ -198,6 +199,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_services'))
     )
     with op.batch_alter_table('services', schema=None) as batch_op:
+        batch_op.create_index('ix_services_category_provider', ['category', 'provider_id'], unique=False)
         batch_op.create_index('ix_services_provider_category', ['provider_id', 'category'], unique=False)
 
     op.create_table('weekly_rules',
@@ -210,7 +212,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_weekly_rules'))
     )
     with op.batch_alter_table('weekly_rules', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_weekly_rules_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index('ix_weekly_rules_provider_weekday', ['provider_id', 'weekday'], unique=False)
 
     op.create_table('bookings',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -348,11 +350,12 @@ def downgrade() -> None:
 
     op.drop_table('bookings')
     with op.batch_alter_table('weekly_rules', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_weekly_rules_provider_id'))
+        batch_op.drop_index('ix_weekly_rules_provider_weekday')
 
     op.drop_table('weekly_rules')
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.drop_index('ix_services_provider_category')
+        batch_op.drop_index('ix_services_category_provider')
 
     op.drop_table('services')
     with op.batch_alter_table('provider_cities', schema=None) as batch_op:
@@ -365,6 +368,7 @@ def downgrade() -> None:
     op.drop_table('provider_categories')
     with op.batch_alter_table('busy_intervals', schema=None) as batch_op:
         batch_op.drop_index('ix_busy_intervals_provider_start')
+        batch_op.drop_index('ix_busy_intervals_provider_end')
 
     op.drop_table('busy_intervals')
     with op.batch_alter_table('blackouts', schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks; each has a section in bench/README.md."""

@@ -1,0 +1,521 @@
+"""Benchmark of the Telegram webhook: our app against a bare aiogram echo bot, same load.
+
+Run ``python -m bench.telegram_webhook`` (SQLite in a temporary directory), or with
+``--database-url`` pointing at a dedicated PostgreSQL database (it is emptied). See
+bench/README.md ("Telegram webhook").
+
+The fake Bot API (tests/fakes, rate limits off) and the load driver run in this process;
+the bot under test runs in a child process, as `mounasabet serve` does, so that it has a
+CPU of its own like a real deployment facing Telegram. The fake posts every update to the
+bot's webhook and the latency is measured from the injection to the webhook's answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import text
+
+from core.clock import SystemClock
+from core.db.engine import make_engine, make_session_factory
+from core.db.migrate import upgrade
+from core.db.tables import Base
+from core.demo.catalog import add_provider
+from core.demo.data import PROVIDERS
+from core.demo.seed import seed_demo
+from core.notifications.booking_news import notify_parties
+from core.uow import UnitOfWorkFactory
+from tests.fakes import Delivery, FakeTelegramAPI, FakeUser, StoredMessage
+
+CLIENT_TOKEN = "111:client"
+PROVIDER_TOKEN = "222:provider"
+ECHO_TOKEN = "333:echo"
+SECRET = "s3cret-_"
+TARGET_RATIO = 0.6
+LANGS = ("fr", "ar", "en")
+FREE_TEXT = {
+    "ar": "مصور في الرباط يوم 14 يونيو ل 200 ضيف",
+    "fr": "photographe à Rabat le 14 juin pour 200 invités",
+    "en": "photographer in Rabat on 14 June for 200 guests",
+}
+# One chat's conversation: (kind, argument); a tap names the code of a button.
+SCRIPT: tuple[tuple[str, str], ...] = (
+    ("text", "/start"),
+    ("tap", "m:find"),
+    ("tap", "cat:photographer"),
+    ("tap", "city:rabat"),
+    ("tap", "day:any"),
+    ("tap", "page:next"),  # edits the results in place
+    ("tap", "open:"),  # the first provider of the page: profile with photos
+    ("text", "{free}"),  # a search in the chat's language
+)
+EXTRA_PHOTOGRAPHERS = 12  # Rabat photographers next to the demo's: results span 3 pages
+
+
+@dataclass
+class Run:
+    name: str
+    latencies_ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    api_calls: int = 0
+    failed_calls: int = 0
+    undelivered: int = 0
+    server_cpu_s: float = 0.0
+    driver_cpu_s: float = 0.0  # this process: the fake Bot API and the load driver
+
+    @property
+    def updates(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def throughput(self) -> float:
+        return self.updates / self.wall_s
+
+    def quantile(self, q: int) -> float:
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[q - 1]
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<5} {self.updates} updates in {self.wall_s:.2f} s: "
+            f"{self.throughput:.0f} updates/s, p50 {self.quantile(50):.1f} ms, "
+            f"p99 {self.quantile(99):.1f} ms, max {max(self.latencies_ms):.1f} ms; "
+            f"{self.api_calls / self.updates:.2f} Bot API calls/update "
+            f"({self.failed_calls} refused), {self.undelivered} undelivered; "
+            f"CPU per update: bot {1000 * self.server_cpu_s / self.updates:.2f} ms, "
+            f"fake + driver {1000 * self.driver_cpu_s / self.updates:.2f} ms"
+        )
+
+
+# ---- the bots under test (child processes) ---------------------------------------------------
+
+
+def serve_ours(port: int) -> None:
+    """Exactly `mounasabet serve`: settings from MOUNASABET_* variables."""
+    from bots.cli import serve
+
+    serve(host="127.0.0.1", port=port, no_worker=False)
+
+
+def serve_echo(port: int, api_url: str) -> None:
+    """The baseline: one aiogram Dispatcher, echo texts, answer presses, nothing else."""
+    import logging
+
+    from aiogram import Dispatcher
+    from aiogram.types import CallbackQuery, Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    # The same logging as `mounasabet serve` (aiogram logs every update at INFO).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    bot = Bot(ECHO_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    dp = Dispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "?")
+
+    @dp.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer()
+
+    async def introduce(_: web.Application) -> None:
+        await bot.set_webhook(
+            f"http://127.0.0.1:{port}/webhook",
+            secret_token=SECRET,
+            allowed_updates=["message", "callback_query"],
+        )
+
+    app = web.Application()
+    SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=SECRET).register(
+        app, path="/webhook"
+    )
+    app.on_startup.append(introduce)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+# ---- data ------------------------------------------------------------------------------------
+
+
+async def prepare_database(url: str) -> None:
+    """Migrated, emptied, then the demo marketplace plus photographers enough for paging."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        if not url.startswith("sqlite"):
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            async with engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        uows = UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+        now = SystemClock().now()
+        await seed_demo(uows, now=now)
+        model = next(p for p in PROVIDERS if p.services[0].category == "photographer")
+        for n in range(EXTRA_PHOTOGRAPHERS):
+            clone = dataclasses.replace(model, slug=f"bench-photo-rabat-{n:02d}", cities=("rabat",))
+            await add_provider(uows, clone, now=now, seed=n)
+    finally:
+        await engine.dispose()
+
+
+# ---- driving the load ------------------------------------------------------------------------
+
+
+def users(chats: int) -> list[FakeUser]:
+    return [
+        FakeUser(id=100_000 + n, first_name=f"Client {n}", language_code=LANGS[n % len(LANGS)])
+        for n in range(chats)
+    ]
+
+
+def newest_offering(
+    fake: FakeTelegramAPI, token: str, user: FakeUser, code: str
+) -> tuple[int, str]:
+    # The chat's own messages (fake.sent_to scans every chat's: too slow for a driver).
+    for message in reversed(fake.bot(token).chats[user.id].messages.values()):
+        if not message.from_bot or message.deleted:
+            continue
+        for data in message.callback_data():
+            if data.partition("|")[2].startswith(code) or data == code:
+                return message.message_id, data
+    raise LookupError(f"chat {user.id}: no button {code!r}")
+
+
+Step = Callable[[], Awaitable[Delivery]]
+
+
+def our_steps(fake: FakeTelegramAPI, user: FakeUser) -> list[Step]:
+    def step(kind: str, arg: str) -> Step:
+        async def run() -> Delivery:
+            if kind == "text":
+                words = arg.format(free=FREE_TEXT[user.language_code or "fr"])
+                return await fake.user_sends_text(CLIENT_TOKEN, user, words)
+            message_id, data = newest_offering(fake, CLIENT_TOKEN, user, arg)
+            return await fake.user_presses(CLIENT_TOKEN, user, message_id, data)
+
+        return run
+
+    return [step(kind, arg) for kind, arg in SCRIPT]
+
+
+def echo_steps(fake: FakeTelegramAPI, user: FakeUser, keyboard: StoredMessage) -> list[Step]:
+    def step(kind: str, arg: str) -> Step:
+        async def run() -> Delivery:
+            if kind == "text":
+                words = arg.format(free=FREE_TEXT[user.language_code or "fr"])
+                return await fake.user_sends_text(ECHO_TOKEN, user, words)
+            return await fake.user_presses(ECHO_TOKEN, user, keyboard.message_id, arg)
+
+        return run
+
+    return [step(kind, arg) for kind, arg in SCRIPT]
+
+
+async def echo_keyboards(fake: FakeTelegramAPI, people: list[FakeUser]) -> dict[int, StoredMessage]:
+    """Before the clock starts: one message per chat carrying the buttons users will press."""
+    codes = [arg for kind, arg in SCRIPT if kind == "tap"]
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=c, callback_data=c)] for c in codes]
+    )
+    session = AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url))
+    async with Bot(ECHO_TOKEN, session=session) as bot:
+        for user in people:
+            fake.open_chat(ECHO_TOKEN, user)
+            await bot.send_message(user.id, "buttons", reply_markup=markup)
+    return {user.id: fake.last_message(user.id, bot=ECHO_TOKEN) for user in people}
+
+
+async def drive(run: Run, chats: dict[int, list[Step]], concurrency: int) -> None:
+    """Each chat plays its steps in order; ``concurrency`` chats are in progress at a time."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def chat(steps: list[Step]) -> None:
+        async with gate:
+            for step in steps:
+                started = time.perf_counter()
+                delivery = await step()
+                run.latencies_ms.append((time.perf_counter() - started) * 1000)
+                if (delivery.state, delivery.status) != ("delivered", 200):
+                    # Telegram would retry it later; this chat's next button may not exist.
+                    run.undelivered += 1
+                    return
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(chat(steps) for steps in chats.values()))
+    run.wall_s = time.perf_counter() - started
+    run.driver_cpu_s = time.process_time() - cpu_started
+
+
+# ---- the child process -------------------------------------------------------------------------
+
+
+def hot_spots(raw: Path, limit: int = 25) -> str:
+    """Summarise py-spy's collapsed stacks: which library is on the CPU (innermost frame),
+    and which of our functions the CPU works for (any frame of ours on the stack)."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [_frame(f) for f in stack.split(";")]
+        own[frames[-1][0]] += n
+        for ours in {name for layer, name in frames if layer in OUR_LAYERS}:
+            inclusive[ours] += n
+    if not total:
+        return "(no samples)"
+    lines = [f"{total} samples of CPU (py-spy, GIL held); on the CPU:"]
+    lines += [f"  {100 * n / total:5.1f}%  {k}" for k, n in own.most_common(12)]
+    lines.append("working for (our functions on the stack):")
+    lines += [f"  {100 * n / total:5.1f}%  {k}" for k, n in inclusive.most_common(limit)]
+    return "\n".join(lines)
+
+
+OUR_LAYERS = ("bots", "dialogs", "core", "payments", "web")
+
+
+def _frame(text: str) -> tuple[str, str]:
+    """("sqlalchemy", ...) or ("dialogs", "dialogs/engine.py:_handle") from py-spy's
+    "function (path:line)"."""
+    name, _, where = text.rpartition(" (")
+    path = where.rsplit(":", 1)[0]
+    if "site-packages/" in path:
+        return path.split("site-packages/")[1].split("/")[0], name
+    root = str(Path(__file__).parent.parent) + "/"
+    if path.startswith(root):
+        rel = path[len(root) :]
+        return rel.split("/")[0], f"{rel}:{name}"
+    return "python:" + Path(path).stem, name
+
+
+@contextlib.asynccontextmanager
+async def py_spy(pid: int, out: Path) -> Any:
+    """py-spy recording the bot's process while the load runs (``pip install py-spy``)."""
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    args = [exe, "record", "--pid", str(pid), "--format", "raw", "--gil", "--rate", "1000"]
+    args += ["--full-filenames"]
+    proc = await asyncio.create_subprocess_exec(
+        *args,
+        "--output",
+        str(out),
+        "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.sleep(1)  # attached
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        await proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def log_file(path: Path) -> BinaryIO:
+    return path.open("wb")  # the child writes it; we only hand it over
+
+
+@contextlib.asynccontextmanager
+async def child(kind: str, port: int, env: dict[str, str], workdir: Path, profile: bool) -> Any:
+    args = [sys.executable, "-m", "bench.telegram_webhook", f"serve-{kind}", "--port", str(port)]
+    args += ["--api", env["MOUNASABET_TELEGRAM_API_URL"]]
+    with log_file(workdir / f"{kind}.log") as log:
+        proc = await asyncio.create_subprocess_exec(
+            *args, env=env, stdout=log, stderr=log, cwd=Path(__file__).parent.parent
+        )
+        try:
+            yield proc
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGINT)  # aiohttp shuts down cleanly
+                try:
+                    await asyncio.wait_for(proc.wait(), 30)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
+
+
+async def ready(fake: FakeTelegramAPI, token: str, port: int, proc: Any) -> None:
+    """The child has set its webhook and listens."""
+    for _ in range(2400):
+        if proc.returncode is not None:
+            raise RuntimeError(f"the bot process exited with {proc.returncode}: see its log")
+        if fake.bot(token).webhook_url:
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                await writer.wait_closed()
+                return
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the bot under test did not come up in 120 s")
+
+
+async def outbox_settled(db_url: str) -> None:
+    """Let the app's outbox worker go through the demo's old news before the clock starts."""
+    engine = make_engine(db_url)
+    try:
+        for _ in range(600):
+            async with engine.connect() as conn:
+                due = await conn.scalar(
+                    text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+                )
+            if not due:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def measure(
+    kind: str,
+    fake: FakeTelegramAPI,
+    db_url: str,
+    workdir: Path,
+    people: list[FakeUser],
+    concurrency: int,
+    profile: bool,
+) -> Run:
+    port = free_port()
+    env = dict(os.environ) | {
+        "MOUNASABET_DATABASE_URL": db_url,
+        "MOUNASABET_TELEGRAM_CLIENT_TOKEN": CLIENT_TOKEN,
+        "MOUNASABET_TELEGRAM_PROVIDER_TOKEN": PROVIDER_TOKEN,
+        "MOUNASABET_TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "MOUNASABET_TELEGRAM_API_URL": fake.base_url,
+        "MOUNASABET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    token = CLIENT_TOKEN if kind == "ours" else ECHO_TOKEN
+    run = Run(kind)
+    if kind == "ours":
+        chats = {u.id: our_steps(fake, u) for u in people}
+    else:
+        keyboards = await echo_keyboards(fake, people)
+        chats = {u.id: echo_steps(fake, u, keyboards[u.id]) for u in people}
+    async with child(kind, port, env, workdir, profile) as proc:
+        await ready(fake, token, port, proc)
+        if kind == "ours":
+            await outbox_settled(db_url)
+        profiling = py_spy(proc.pid, workdir / f"{kind}.pyspy") if profile else None
+        async with profiling or contextlib.nullcontext():
+            calls_before, cpu_before = len(fake.calls(bot=token)), cpu_seconds(proc.pid)
+            await drive(run, chats, concurrency)
+            run.server_cpu_s = cpu_seconds(proc.pid) - cpu_before
+        calls = fake.calls(bot=token)[calls_before:]
+        run.api_calls, run.failed_calls = len(calls), sum(not c.ok for c in calls)
+    return run
+
+
+async def bench(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-telegram-"))
+    db_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    started = time.perf_counter()
+    await prepare_database(db_url)
+    print(f"database ready in {time.perf_counter() - started:.1f} s ({db_url.split(':')[0]})")
+    people = users(args.chats)
+    random.Random(7).shuffle(people)  # languages interleaved in the order chats start
+    runs = []
+    load_before = os.getloadavg()[0]
+    async with FakeTelegramAPI(rate_limits=None, webhook_timeout=60.0) as fake:
+        for kind in args.only or ("echo", "ours"):
+            run = await measure(kind, fake, db_url, workdir, people, args.concurrency, args.profile)
+            runs.append(run)
+            print(run.line(), flush=True)
+    print(
+        f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}; {args.chats} chats x {len(SCRIPT)} updates, "
+        f"{args.concurrency} chats at a time; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after"
+    )
+    by_name = {r.name: r for r in runs}
+    code = 0
+    if {"echo", "ours"} <= by_name.keys():
+        ours, echo = by_name["ours"], by_name["echo"]
+        ratio = ours.throughput / echo.throughput
+        verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
+        print(
+            f"ours / echo throughput: {ratio:.2f} (target >= {TARGET_RATIO}: {verdict}); "
+            f"server CPU per update ours / echo: "
+            f"{(ours.server_cpu_s / ours.updates) / (echo.server_cpu_s / echo.updates):.1f}x"
+        )
+        code = 0 if ratio >= TARGET_RATIO else 1
+    if any(r.undelivered or r.failed_calls for r in runs):
+        print("some updates were not delivered or some calls refused: see the logs")
+        code = 2
+    if args.profile:
+        for run in runs:
+            print(f"\nprofile of {run.name}:")
+            path = workdir / f"{run.name}.pyspy"
+            print(hot_spots(path) if path.exists() else f"(no profile at {path})")
+    print(f"logs and profiles in {workdir}")
+    return code
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    for name in ("serve-ours", "serve-echo"):
+        child_parser = sub.add_parser(name, help=argparse.SUPPRESS)
+        child_parser.add_argument("--port", type=int, required=True)
+        child_parser.add_argument("--api", required=True)
+    parser.add_argument("--chats", type=int, default=200, help="chats, each one conversation")
+    parser.add_argument("--concurrency", type=int, default=50, help="chats in progress at once")
+    parser.add_argument("--database-url", help="a dedicated PostgreSQL database (emptied)")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the bots under test during the load"
+    )
+    parser.add_argument("--only", choices=("echo", "ours"), action="append")
+    args = parser.parse_args(argv)
+    if args.command in ("serve-ours", "serve-echo"):
+        if args.command == "serve-ours":
+            serve_ours(args.port)
+        else:
+            serve_echo(args.port, args.api)
+        return 0
+    return asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
