@@ -9,17 +9,21 @@ from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.telegram import setup as telegram
 from bots.web_app import build_engines
 from bots.worker import run_outbox
+from dialogs.i18n.translator import translator
+from payments.setup import build_payments
 
 
 async def run_polling(container: Container) -> None:
-    engines = build_engines(container)
+    """Payment links work here too; their confirmations arrive through `serve`'s webhooks."""
+    pay = build_payments(container.settings, container.uows, container.clock, translator)
+    engines = build_engines(container, pay.payments)
     bots = telegram.build_bots(
         container.settings, engines, container.uows, container.clock, container.settings.base_url
     )
     senders: dict[str, ChannelSend] = {
         tb.channel.channel: tb.sender.deliver for tb in bots.values()
     }
-    router = ChannelRouter(container.uows, senders)
+    router = ChannelRouter(container.uows, senders, email=pay.email)
     worker = asyncio.ensure_future(run_outbox(container.uows, router, container.clock))
     try:
         for tb in bots.values():
@@ -36,4 +40,5 @@ async def run_polling(container: Container) -> None:
     finally:
         worker.cancel()
         await telegram.close(bots)
+        await pay.close()
         await container.close()

@@ -22,8 +22,14 @@ CASES = [
     (FLOWS_DIR / "book.mmd", [CLIENT_APP.flows["book"]]),
     (FLOWS_DIR / "mybookings.mmd", [CLIENT_APP.flows["mybookings"]]),
     (FLOWS_DIR / "support.mmd", [CLIENT_APP.flows["support"]]),
-    (FLOWS_DIR.parent / "provider_flows.mmd",
-     [PROVIDER_APP.flows["phome"], PROVIDER_APP.flows["decline"], PROVIDER_APP.flows["language"]]),
+    (
+        FLOWS_DIR.parent / "provider_flows.mmd",
+        [
+            PROVIDER_APP.flows["phome"],
+            PROVIDER_APP.flows["decline"],
+            PROVIDER_APP.flows["language"],
+        ],
+    ),
 ]
 
 
@@ -38,7 +44,9 @@ def diagram_nodes(path: Path) -> set[str]:
 def test_diagram_matches_step_table(path: Path, flows: list[Flow]) -> None:
     steps = {name for flow in flows for name in flow.steps}
     nodes = diagram_nodes(path) - (OTHER_FLOWS - steps)
-    assert nodes == steps, f"{path.name}: only in diagram {nodes - steps}, only in code {steps - nodes}"
+    assert nodes == steps, (
+        f"{path.name}: only in diagram {nodes - steps}, only in code {steps - nodes}"
+    )
 
 
 def test_every_flow_has_a_diagram() -> None:
