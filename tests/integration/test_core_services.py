@@ -289,14 +289,14 @@ async def test_concurrent_first_messages_share_one_conversation(
 class ScriptedSender(MessageSender):
     """A fake channel: answers each message with the next scripted result for its kind."""
 
-    script: dict[str, list[DeliveryResult | Exception]]
+    script: dict[str, list[DeliveryResult | BaseException]]
     seen: list[Envelope] = field(default_factory=list)
 
     async def deliver(self, envelope: Envelope) -> DeliveryResult:
         self.seen.append(envelope)
         results = self.script[envelope.kind]
         result = results.pop(0) if len(results) > 1 else results[0]
-        if isinstance(result, Exception):
+        if isinstance(result, BaseException):
             raise result
         return result
 
@@ -415,19 +415,36 @@ async def test_outbox_gives_up(uows: UnitOfWorkFactory, clock: FixedClock) -> No
     assert [e.kind for e in sender.seen].count("flaky") == MAX_ATTEMPTS
 
 
+class ProcessDied(BaseException):
+    """Stands for the worker process dying mid-send (nothing in the loop can catch it)."""
+
+
 async def test_outbox_crash_mid_send_retries_after_the_lease(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     now = clock.now()
     [mid] = await _enqueue(uows, now, ["a"])
-    sender = ScriptedSender({"a": [ConnectionResetError("network down"), SENT]})
-    with pytest.raises(ConnectionResetError):
+    sender = ScriptedSender({"a": [ProcessDied("killed"), SENT]})
+    with pytest.raises(ProcessDied):
         await deliver_due(uows, sender, now=now)
     row = await _outbox(uows, mid)
     assert (row["status"], row["attempts"], row["next"]) == ("pending", 0, now + LEASE)
     assert await deliver_due(uows, sender, now=now + LEASE - timedelta(seconds=1)) == 0
     assert await deliver_due(uows, sender, now=now + LEASE) == 1
     assert len(sender.seen) == 2  # at least once
+
+
+async def test_outbox_sender_error_is_retried_with_backoff(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    [first, second] = await _enqueue(uows, now, ["a", "b"])
+    sender = ScriptedSender({"a": [ConnectionResetError("network down"), SENT], "b": [SENT]})
+    assert await deliver_due(uows, sender, now=now) == 1  # "b" is not held up by "a"
+    row = await _outbox(uows, first)
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert row["next"] == now + backoff(1)
+    assert (await _outbox(uows, second))["status"] == "sent"
 
 
 async def test_two_workers_never_send_a_message_twice(
