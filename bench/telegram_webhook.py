@@ -21,6 +21,7 @@ import platform
 import random
 import shutil
 import signal
+import socket
 import statistics
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import SystemClock
 from core.db.engine import make_engine, make_session_factory
@@ -150,7 +152,12 @@ def serve_echo(port: int, api_url: str) -> None:
     SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=SECRET).register(
         app, path="/webhook"
     )
+
+    async def close(_: web.Application) -> None:
+        await bot.session.close()
+
     app.on_startup.append(introduce)
+    app.on_cleanup.append(close)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
@@ -163,6 +170,7 @@ async def prepare_database(url: str) -> None:
     engine = make_engine(url)
     try:
         if not url.startswith("sqlite"):
+            await refuse_foreign_data(engine)
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)
             async with engine.begin() as conn:
                 await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -175,6 +183,17 @@ async def prepare_database(url: str) -> None:
             await add_provider(uows, clone, now=now, seed=n)
     finally:
         await engine.dispose()
+
+
+async def refuse_foreign_data(engine: AsyncEngine) -> None:
+    """Empty a PostgreSQL database only if it is empty or was filled by this benchmark."""
+    async with engine.connect() as conn:
+        users = await conn.scalar(text("SELECT count(*) FROM users"))
+        ours = await conn.scalar(
+            text("SELECT count(*) FROM providers WHERE slug LIKE 'bench-photo-rabat-%'")
+        )
+    if users and not ours:
+        raise SystemExit("refused: this database holds data the benchmark did not make")
 
 
 # ---- driving the load ------------------------------------------------------------------------
@@ -265,10 +284,10 @@ async def drive(run: Run, chats: dict[int, list[Step]], concurrency: int) -> Non
     run.driver_cpu_s = time.process_time() - cpu_started
 
 
-# ---- the child process -------------------------------------------------------------------------
+# ---- profiling (py-spy) ------------------------------------------------------------------------
 
 
-def hot_spots(raw: Path, limit: int = 25) -> str:
+def hot_spots(raw: Path, limit: int = 40) -> str:
     """Summarise py-spy's collapsed stacks: which library is on the CPU (innermost frame),
     and which of our functions the CPU works for (any frame of ours on the stack)."""
     own: Counter[str] = Counter()
@@ -332,6 +351,9 @@ async def py_spy(pid: int, out: Path) -> Any:
         await proc.wait()
 
 
+# ---- the child process -------------------------------------------------------------------------
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -343,7 +365,7 @@ def log_file(path: Path) -> BinaryIO:
 
 
 @contextlib.asynccontextmanager
-async def child(kind: str, port: int, env: dict[str, str], workdir: Path, profile: bool) -> Any:
+async def child(kind: str, port: int, env: dict[str, str], workdir: Path) -> Any:
     args = [sys.executable, "-m", "bench.telegram_webhook", f"serve-{kind}", "--port", str(port)]
     args += ["--api", env["MOUNASABET_TELEGRAM_API_URL"]]
     with log_file(workdir / f"{kind}.log") as log:
@@ -394,8 +416,6 @@ async def outbox_settled(db_url: str) -> None:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -426,7 +446,7 @@ async def measure(
     else:
         keyboards = await echo_keyboards(fake, people)
         chats = {u.id: echo_steps(fake, u, keyboards[u.id]) for u in people}
-    async with child(kind, port, env, workdir, profile) as proc:
+    async with child(kind, port, env, workdir) as proc:
         await ready(fake, token, port, proc)
         if kind == "ours":
             await outbox_settled(db_url)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from core.db.tables import Booking, Provider, Service
 from core.domain.booking_states import Action, BookingState, Role
+from core.notifications.outbox import release_held
 from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.booking_actions import apply_action
 from core.services.users import join_by_phone
@@ -122,6 +123,8 @@ async def connect_by_phone(ctx: Ctx, phone: str) -> Outcome:
     )
     if await my_provider(ctx) is None:
         return Invalid(ctx.t("No provider account uses this phone number."))
+    # News that waited for a way to reach this provider (requests made before) goes now.
+    await release_held(ctx.uow.session, ctx.user.id, now=ctx.now)
     connected = (ctx.reply(ctx.t("Your account is connected.")),)
     return Go("home", "phome", reset=True, before=connected)
 

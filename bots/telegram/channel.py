@@ -90,14 +90,15 @@ class TelegramChannel:
     async def _deliver(
         self, chat_id: int, user_id: int, replies: list[Reply], editable: Message | None
     ) -> None:
-        if not replies:
-            return
-        try:
-            await self.renderer.send(chat_id, replies, editable=editable)
-        except (TelegramAPIError, TelegramNetworkError) as exc:
-            # The update's effect is committed: keep the answer and let the outbox retry it.
-            log.warning("direct reply to %s failed (%s); queued for the outbox", chat_id, exc)
-            await self._queue(user_id, replies)
+        for done, reply in enumerate(replies):
+            try:
+                await self.renderer.send(chat_id, [reply], editable=editable)
+            except (TelegramAPIError, TelegramNetworkError) as exc:
+                # The update's effect is committed: keep what is left of the answer (not
+                # what was already sent) and let the outbox retry it.
+                log.warning("direct reply to %s failed (%s); queued for the outbox", chat_id, exc)
+                await self._queue(user_id, replies[done:])
+                return
 
     async def _queue(self, user_external_id: int, replies: list[Reply]) -> None:
         async with self.uows() as uow:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BotCommand
 
 from bots.telegram.channel import TelegramChannel
@@ -48,8 +52,24 @@ class TelegramBot:
     sender: TelegramSender
 
 
+class PinnedResponseSession(AiohttpSession):
+    """aiogram validates every answer as ``Response[<method's result type>]``, a pydantic
+    generic that pydantic caches only weakly: once the garbage collector drops it, the next
+    call rebuilds its schema (~10 ms of CPU; one call in six under load). Keep them alive."""
+
+    _pinned: ClassVar[dict[Any, type[Response[Any]]]] = {}
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self._pinned:
+            self._pinned[returning] = Response[returning]  # type: ignore[valid-type]
+        return super().check_response(bot, method, status_code, content)
+
+
 def make_bot(token: str, api_url: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    session = PinnedResponseSession(api=TelegramAPIServer.from_base(api_url))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -78,8 +98,9 @@ def build_bots(
 async def introduce(bots: dict[str, TelegramBot], settings: Settings) -> None:
     """Commands per language, and the webhook when we have a public URL."""
     for kind, tb in bots.items():
-        for code in LANGUAGES:
-            t = translator(code)
+        # None: the list Telegram shows users whose language has no list of its own.
+        for code in (*LANGUAGES, None):
+            t = translator(code or settings.default_locale)
             commands = [BotCommand(command=c, description=t(d)) for c, d in COMMANDS[kind]]
             await tb.bot.set_my_commands(commands, language_code=code)
         if settings.public_url and settings.telegram_webhook_secret:
@@ -93,5 +114,5 @@ async def introduce(bots: dict[str, TelegramBot], settings: Settings) -> None:
 
 
 async def close(bots: dict[str, TelegramBot]) -> None:
-    for tb in bots.values():
-        await tb.bot.session.close()
+    # Together: aiogram's close waits 250 ms per session for TLS connections to wind down.
+    await asyncio.gather(*(tb.bot.session.close() for tb in bots.values()))

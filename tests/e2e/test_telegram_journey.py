@@ -1,0 +1,191 @@
+"""A client books through the Telegram client bot, the provider accepts from the provider bot.
+
+Everything goes through the real webhook routes of our app over loopback HTTP: the fake
+Bot API posts the users' updates to ``/webhooks/telegram/{client,provider}`` with the secret
+header, our bots answer by calling the fake back as they would call Telegram, and the
+app's own outbox worker delivers the notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core.clock import FixedClock
+from core.db.tables import Booking, ChannelIdentity, OutboxMessage, User
+from dialogs.errors import state_label
+from dialogs.i18n.translator import translator
+from dialogs.notifications import CLIENT_TEXT, NEW_REQUEST
+from tests.conftest import BACKENDS
+from tests.fakes import FakeUser
+from tests.support.telegram_app import (
+    CLIENT_TOKEN,
+    PROVIDER_TOKEN,
+    TelegramApp,
+    app_on_backend,
+    assert_wire_clean,
+    eventually,
+)
+
+SALMA = FakeUser(id=2001, first_name="Salma", language_code="fr", username="salma")
+KARIM = FakeUser(id=3001, first_name="Karim", language_code="fr")
+OMAR = FakeUser(id=2002, first_name="Omar", language_code="en")
+USER_HTML = "<b>hi</b> & co"  # typed by the client: must come back as text, not markup
+
+
+@pytest.fixture(scope="module")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("telegram-template")
+
+
+@pytest.fixture(params=BACKENDS)
+async def tg(
+    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
+) -> AsyncIterator[TelegramApp]:
+    """The app on SQLite, and on PostgreSQL when MOUNASABET_TEST_POSTGRES_URL is set."""
+    async with app_on_backend(
+        request.param, request, tmp_path, template_dir, clock, paging=7
+    ) as app:
+        yield app
+
+
+async def client_user(tg: TelegramApp, user: FakeUser) -> User:
+    identities = await tg.rows(
+        ChannelIdentity,
+        ChannelIdentity.channel == "telegram_client",
+        ChannelIdentity.external_id == str(user.id),
+    )
+    assert len(identities) == 1
+    found = await tg.rows(User, User.id == identities[0].user_id)
+    return found[0]
+
+
+async def test_deep_link_booking_accepted_in_french(tg: TelegramApp) -> None:
+    fake, fr = tg.fake, translator("fr")
+
+    # The provider connects his Telegram account by sharing the phone of his account.
+    await tg.say(KARIM, "/start", bot="provider")
+    ask = fake.calls("sendMessage", bot=PROVIDER_TOKEN)[-1].params["reply_markup"]
+    assert ask["keyboard"][0][0]["request_contact"] is True
+    await tg.share(KARIM, "212661234567", bot="provider")  # Telegram's form: no "+"
+    assert fr("Your account is connected.") in tg.texts(KARIM, bot="provider")
+
+    # The client opens the site's deep link: the provider's profile, the source recorded.
+    await tg.say(SALMA, f"/start p-{tg.provider.slug}__s-site")
+    assert (tg.last(SALMA).text or "").startswith("✦ studio-atlas")
+    assert (await client_user(tg, SALMA)).source == "site"
+
+    # The form, by buttons and by text.
+    pressed = [
+        await tg.tap(SALMA, f"book:{tg.provider.service_id}"),
+        await tg.tap(SALMA, "evt:wedding"),
+    ]
+    await tg.say(SALMA, "14 juin")
+    pressed += [await tg.tap(SALMA, "gst:100"), await tg.tap(SALMA, "city:rabat")]
+    await tg.say(SALMA, USER_HTML)
+    await tg.say(SALMA, "Photos de famille aussi")
+    assert (
+        fr("Which phone number can the provider call? Share your contact or type it.")
+        in (tg.texts(SALMA)[-2])
+    )
+    contact = fake.calls("sendMessage", bot=CLIENT_TOKEN)[-1].params["reply_markup"]
+    assert contact["keyboard"][0][0]["request_contact"] is True
+    await tg.share(SALMA, "212612345678")
+    pressed.append(await tg.tap(SALMA, "skip"))  # no email
+    summary = tg.last(SALMA)
+    assert summary.text is not None and fr("Please check your request:") in summary.text
+    assert f"{fr('Venue')}: {USER_HTML}\n" in summary.text  # escaped on the way, shown as typed
+    assert summary.entities == []  # and no bold came out of it
+    pressed.append(await tg.tap(SALMA, "confirm"))
+
+    [booking] = await tg.rows(Booking)
+    client = await client_user(tg, SALMA)
+    assert (booking.state, booking.client_id, booking.venue) == ("requested", client.id, USER_HTML)
+    assert (booking.guests, booking.contact_phone, client.locale) == (100, "+212612345678", "fr")
+    sent = fr(
+        "Your request {ref} has been sent ({state}). We will tell you here as soon as the "
+        "provider answers.",
+        ref=booking.reference,
+        state=state_label("requested", fr),
+    )
+    assert sent in tg.texts(SALMA)
+
+    # The outbox worker brings the request to the provider bot, with Accept / Decline.
+    def request_arrived() -> bool:
+        return any(
+            (m.text or "").startswith(fr(NEW_REQUEST))
+            for m in fake.sent_to(KARIM.id, bot=PROVIDER_TOKEN)
+        )
+
+    await eventually(request_arrived, what="the request on the provider bot")
+    request = tg.last(KARIM, bot="provider")
+    assert request.text is not None and booking.reference in request.text
+    assert request.callback_data() == [f"g|pacc:{booking.id}", f"g|pdec:{booking.id}"]
+
+    accepted = await tg.tap(KARIM, f"pacc:{booking.id}", bot="provider", message=request)
+    pressed.append(accepted)
+    [booking] = await tg.rows(Booking)
+    assert booking.state == "accepted"
+    confirmation = fr(
+        "You accepted {ref}. The client has been asked to pay the deposit.", ref=booking.reference
+    )
+    assert confirmation in tg.texts(KARIM, bot="provider")
+    # The press was answered before the work was done (Telegram's "query is too old").
+    calls = fake.calls(bot=PROVIDER_TOKEN)
+    answered = next(
+        i
+        for i, c in enumerate(calls)
+        if c.method == "answerCallbackQuery"
+        and c.params["callback_query_id"] == accepted.callback_query_id
+    )
+    said = next(i for i, c in enumerate(calls) if c.params.get("text") == confirmation)
+    assert answered < said
+
+    # The client hears it, in French, with a button to the booking.
+    news = fr(
+        CLIENT_TEXT["booking_accepted"],
+        provider="studio-atlas",
+        ref=booking.reference,
+        deposit=fr.money(booking.deposit_minor, booking.currency),
+    )
+    await eventually(
+        lambda: tg.texts(SALMA)[-1].startswith(news), what="the acceptance for the client"
+    )
+    assert news.startswith("Bonne nouvelle")
+    pay_here = fr("Pay here: {url}", url=f"{tg.url}/pay/")
+    assert pay_here in tg.texts(SALMA)[-1]  # the deposit link (offline gateway: no Stripe key)
+    assert tg.last(SALMA).callback_data() == [f"g|pay:{booking.id}", f"g|bk:{booking.id}"]
+    statuses = {m.kind: m.status for m in await tg.rows(OutboxMessage)}
+    assert statuses == {"booking_requested": "sent", "booking_accepted": "sent"}
+
+    # Every press got its answerCallbackQuery; every call was valid Telegram.
+    answered_ids = sorted(a.query_id for a in fake.callback_answers())
+    assert answered_ids == sorted(d.callback_query_id for d in pressed)
+    assert_wire_clean(fake)
+
+
+async def test_paging_edits_the_results_in_place(tg: TelegramApp) -> None:
+    fake, en = tg.fake, translator("en")
+    await tg.say(OMAR, "/start")
+    for code in ("m:find", "cat:photographer", "city:rabat", "day:any"):
+        await tg.tap(OMAR, code)
+    results = tg.last(OMAR)
+    assert results.text is not None and en("Page {page} of {pages}", page=1, pages=2) in (
+        results.text
+    )
+    sends = len(fake.calls("sendMessage"))
+
+    await tg.tap(OMAR, "page:next", message=results)
+    assert len(fake.calls("sendMessage")) == sends  # no new message...
+    [edit] = fake.edits(OMAR.id)
+    assert (edit.method, edit.message_id) == ("editMessageText", results.message_id)  # ...an edit
+    assert tg.last(OMAR).text is not None
+    assert en("Page {page} of {pages}", page=2, pages=2) in (tg.last(OMAR).text or "")
+
+    await tg.tap(OMAR, "page:prev", message=tg.last(OMAR))
+    assert len(fake.edits(OMAR.id)) == 2 and len(fake.calls("sendMessage")) == sends
+    assert en("Page {page} of {pages}", page=1, pages=2) in (tg.last(OMAR).text or "")
+    assert len(fake.callback_answers()) == 6
+    assert_wire_clean(fake)
