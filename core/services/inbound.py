@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.db.tables import ProcessedEvent
 from core.uow import UnitOfWork
@@ -18,16 +18,12 @@ async def claim_event(uow: UnitOfWork, source: str, external_id: str, *, now: da
     event unclaimed for the retry, and a replay after commit changes nothing.
     """
     session = uow.session
-    seen = await session.scalar(
-        select(ProcessedEvent.id).where(
-            ProcessedEvent.source == source, ProcessedEvent.external_id == external_id
-        )
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One statement: a concurrent claim of the same id waits for ours, then does nothing.
+    result = await session.execute(
+        insert(ProcessedEvent)
+        .values(source=source, external_id=external_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
     )
-    if seen is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedEvent(source=source, external_id=external_id, processed_at=now))
-    except IntegrityError:  # a concurrent delivery of the same event won the race
-        return False
-    return True
+    return bool(getattr(result, "rowcount", 0) == 1)

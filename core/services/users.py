@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from core.errors import InvalidValue
 from core.uow import UnitOfWork
 
 DEFAULT_REGION = "MA"
+INBOUND_RESOLUTION = timedelta(minutes=1)
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
@@ -48,16 +49,23 @@ async def identify(
     the same person instead of creating a second one.
     """
     session = uow.session
-    identity = await session.scalar(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+    row = (
+        await session.execute(
+            select(ChannelIdentity, User)
+            .join(User, User.id == ChannelIdentity.user_id)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
         )
-    )
-    if identity is not None:
-        user = await session.get(User, identity.user_id)
-        assert user is not None
-        identity.last_inbound_at, identity.unreachable = now, False  # they wrote: reachable
-        return user
+    ).first()
+    if row is not None:
+        identity, known = row
+        # A write per message only when it says something new: the 24-hour window needs
+        # minutes, not milliseconds.
+        last = identity.last_inbound_at
+        if last is None or now - last >= INBOUND_RESOLUTION:
+            identity.last_inbound_at = now
+        if identity.unreachable:
+            identity.unreachable = False  # they wrote: reachable again
+        return known
     user = None
     if phone_e164:
         user = await session.scalar(select(User).where(User.phone_e164 == phone_e164))
