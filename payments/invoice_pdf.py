@@ -14,34 +14,12 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from core.domain.labels import CITY_LABELS, EVENT_LABELS
 from payments.i18n import N_, Translate
 
 FONTS = Path(__file__).parent / "fonts"
 MARKET_TZ = ZoneInfo("Africa/Casablanca")
 LINE_LABELS = {"deposit": N_("Deposit"), "balance": N_("Balance")}
-EVENT_LABELS = {
-    "wedding": N_("Wedding"),
-    "engagement": N_("Engagement"),
-    "henna": N_("Henna night"),
-    "birthday": N_("Birthday"),
-    "aqiqa": N_("Aqiqa (naming ceremony)"),
-    "graduation": N_("Graduation"),
-    "corporate": N_("Corporate event"),
-    "other": N_("Other event"),
-}
-CITY_LABELS = {
-    "casablanca": N_("Casablanca"),
-    "rabat": N_("Rabat"),
-    "marrakech": N_("Marrakech"),
-    "fes": N_("Fes"),
-    "tanger": N_("Tangier"),
-    "agadir": N_("Agadir"),
-    "meknes": N_("Meknes"),
-    "oujda": N_("Oujda"),
-    "kenitra": N_("Kenitra"),
-    "tetouan": N_("Tetouan"),
-    "el_jadida": N_("El Jadida"),
-}
 
 
 class _Invoice(FPDF):

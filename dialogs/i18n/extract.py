@@ -24,7 +24,7 @@ ROOT = I18N_DIR.parents[1]
 LOCALES_DIR = I18N_DIR / "locales"
 POT_PATH = I18N_DIR / "messages.pot"
 DOMAIN = "messages"
-SOURCE_DIRS = ("dialogs", "bots", "web", "payments", "admin_cli")
+SOURCE_DIRS = ("core", "dialogs", "bots", "web", "payments", "admin_cli")
 TEMPLATES_DIR = "web/templates"
 # `t` also matches `ctx.t(...)`: Babel looks at the last name of the callee.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
