@@ -15,13 +15,20 @@ from sqlalchemy import select
 
 from bots.bootstrap import build_container
 from core.db.tables import Booking, Provider
+from core.errors import NotFound
+from core.services.invoices import resend_invoice
 from core.settings import Settings
+from payments.links import HmacLinks
+from payments.setup import link_secret
 
 app = typer.Typer(help="Mounasabet administration.", no_args_is_help=True)
 bookings_app = typer.Typer(help="Bookings.", no_args_is_help=True)
 providers_app = typer.Typer(help="Providers.", no_args_is_help=True)
 app.add_typer(bookings_app, name="bookings")
 app.add_typer(providers_app, name="providers")
+invoices_app = typer.Typer(help="Invoices.", no_args_is_help=True)
+app.add_typer(invoices_app, name="invoices")
+err = Console(stderr=True)
 out = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 LimitOption = Annotated[int, typer.Option(min=1, max=10_000, help="At most this many rows.")]
@@ -100,6 +107,35 @@ def providers_list(limit: LimitOption = 100, as_json: JsonOption = False) -> Non
         ]
 
     _show(_run(query), "Providers", as_json)
+
+
+@invoices_app.command("resend")
+def invoices_resend(number: Annotated[str, typer.Argument(help="e.g. MSB-2026-000001")]) -> None:
+    """Send an invoice again to its client, in chat and by email."""
+    settings = Settings()
+    if settings.payments_link_secret is None and settings.stripe_secret_key is None:
+        err.print(
+            "[yellow]No MOUNASABET_PAYMENTS_LINK_SECRET: the server cannot open links "
+            "signed here. Set the same secret for the server and this command.[/]"
+        )
+    links = HmacLinks(link_secret(settings), settings.base_url)
+
+    async def go() -> str:
+        container = build_container(settings)
+        try:
+            async with container.uows() as uow:
+                invoice = await resend_invoice(uow, number, links, now=container.clock.now())
+                await uow.commit()
+                return invoice.number
+        finally:
+            await container.close()
+
+    try:
+        sent = asyncio.run(go())
+    except NotFound:
+        err.print(f"No invoice {escape(number)}.")
+        raise typer.Exit(1) from None
+    out.print(f"Invoice {escape(sent)} queued for the client's chat and email.")
 
 
 def main() -> None:

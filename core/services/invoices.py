@@ -27,6 +27,7 @@ from core.db.tables import (
     User,
 )
 from core.domain.catalog import MARKET_TIMEZONE
+from core.errors import NotFound
 from core.notifications.outbox import enqueue
 from core.payments.ports import LinkSigner, PaymentKind
 from core.uow import UnitOfWork
@@ -141,10 +142,20 @@ async def _snapshot(
 
 
 def announce_invoice(
-    uow: UnitOfWork, invoice: Invoice, booking: Booking, links: LinkSigner, *, now: datetime
+    uow: UnitOfWork,
+    invoice: Invoice,
+    booking: Booking,
+    links: LinkSigner,
+    *,
+    now: datetime,
+    again: bool = False,
 ) -> None:
-    """The invoice in the client's chat and by email; with the deposit, the calendar invite."""
+    """The invoice in the client's chat and by email; with the deposit, the calendar invite.
+
+    ``again`` (an admin re-sending) makes new messages instead of matching the first ones.
+    """
     session = uow.session
+    suffix = f"-again-{now.timestamp():.0f}" if again else ""
     url = links.invoice_url(invoice.id, now=now)
     base = {"booking_id": booking.id, "invoice_id": invoice.id, "audience": "client"}
     enqueue(
@@ -153,7 +164,7 @@ def announce_invoice(
         user_id=booking.client_id,
         now=now,
         payload=base | {"number": invoice.number, "url": url},
-        dedupe_key=f"invoice-{invoice.id}-chat",
+        dedupe_key=f"invoice-{invoice.id}-chat{suffix}",
     )
     email = invoice.data.get("client", {}).get("email")
     if not email:
@@ -165,9 +176,9 @@ def announce_invoice(
         channel="email",
         now=now,
         payload=base | {"number": invoice.number, "url": url, "to": email},
-        dedupe_key=f"invoice-{invoice.id}-email",
+        dedupe_key=f"invoice-{invoice.id}-email{suffix}",
     )
-    if invoice.kind == PaymentKind.DEPOSIT.value:
+    if invoice.kind == PaymentKind.DEPOSIT.value and not again:
         enqueue(
             session,
             kind="booking_confirmation_email",
@@ -177,3 +188,17 @@ def announce_invoice(
             payload=base | {"to": email, "sequence": 0},
             dedupe_key=f"booking-{booking.id}-confirmation-{invoice.id}",
         )
+
+
+async def resend_invoice(
+    uow: UnitOfWork, number: str, links: LinkSigner, *, now: datetime
+) -> Invoice:
+    """An admin sends an invoice again: in the client's chat and by email."""
+    invoice = await uow.session.scalar(select(Invoice).where(Invoice.number == number.strip()))
+    if invoice is None:
+        raise NotFound("invoice_not_found", number=number)
+    booking = await uow.session.get(Booking, invoice.booking_id)
+    if booking is None:
+        raise NotFound("booking_not_found", booking_id=invoice.booking_id)
+    announce_invoice(uow, invoice, booking, links, now=now, again=True)
+    return invoice

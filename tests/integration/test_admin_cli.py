@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from admin_cli.app import app
 from core.db.engine import make_engine, make_session_factory
 from core.db.migrate import upgrade
+from core.db.tables import Invoice, OutboxMessage, User
 from core.demo.seed import seed_demo
+from core.domain.booking_states import Action, Role
 from core.notifications.booking_news import notify_parties
+from core.payments.ports import GatewayEvent, Payments
+from core.services.actors import Actor
+from core.services.payment_events import handle_gateway_event
+from core.services.payments import deposit_link
 from core.uow import UnitOfWorkFactory
+from payments.links import HmacLinks
+from payments.offline_gateway import OfflineGateway
+from tests.support.bookings import act, request
+from tests.support.factories import make_provider, make_user
 
 
 @pytest.fixture
@@ -50,3 +61,77 @@ def test_providers_list_table(seeded: str) -> None:
 def test_bad_limit_is_refused(seeded: str) -> None:
     result = CliRunner().invoke(app, ["bookings", "list", "--limit", "0"])
     assert result.exit_code != 0
+
+
+async def paid_invoice_number(uows: UnitOfWorkFactory, now: datetime) -> str:
+    """One booking whose deposit went through the offline gateway: one invoice."""
+    owner, _, service = await make_provider(uows, now, slug="studio-resend")
+    client = await make_user(uows, now)
+    async with uows() as uow:
+        user = await uow.session.get(User, client)
+        assert user is not None
+        user.email = "client@example.test"
+        await uow.commit()
+    booking_id = await request(uows, now, client, service, now.date() + timedelta(days=30))
+    await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=now)
+    gateway = OfflineGateway("http://test")
+    async with uows() as uow:
+        session_id = (await deposit_link(uow, gateway, booking_id, now)).id
+        await uow.commit()
+    event = GatewayEvent(
+        "evt_resend",
+        "checkout.session.completed",
+        {
+            "id": session_id,
+            "object": "checkout.session",
+            "payment_status": "paid",
+            "payment_intent": "pi_resend",
+            "metadata": {"booking_id": str(booking_id)},
+        },
+    )
+    async with uows() as uow:
+        await handle_gateway_event(
+            uow, Payments(gateway, HmacLinks(b"k" * 32, "http://t")), event, now=now
+        )
+        await uow.commit()
+    async with uows() as uow:
+        number = await uow.session.scalar(select(Invoice.number))
+    assert number is not None
+    return str(number)
+
+
+def test_invoice_resend_queues_the_chat_and_email_messages_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'resend.db'}"
+    upgrade(url)
+    now = datetime(2026, 5, 4, 9, tzinfo=UTC)
+
+    async def prepare() -> str:
+        engine = make_engine(url)
+        uows = UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+        try:
+            return await paid_invoice_number(uows, now)
+        finally:
+            await engine.dispose()
+
+    async def count(kinds: tuple[str, ...]) -> int:
+        engine = make_engine(url)
+        async with engine.connect() as conn:
+            total = await conn.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind.in_(kinds))
+            )
+        await engine.dispose()
+        return int(total or 0)
+
+    number = asyncio.run(prepare())
+    kinds = ("invoice_issued", "invoice_email")
+    before = asyncio.run(count(kinds))
+    monkeypatch.setenv("MOUNASABET_DATABASE_URL", url)
+    monkeypatch.setenv("MOUNASABET_PAYMENTS_LINK_SECRET", "x" * 32)
+    result = CliRunner().invoke(app, ["invoices", "resend", number])
+    assert result.exit_code == 0, result.output
+    assert number in result.output
+    assert asyncio.run(count(kinds)) == before + 2
+    missing = CliRunner().invoke(app, ["invoices", "resend", "MSB-1999-000001"])
+    assert missing.exit_code == 1
