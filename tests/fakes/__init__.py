@@ -1,6 +1,7 @@
 """Protocol-faithful fakes of the outside services our bots talk to."""
 
 from tests.fakes.telegram_api import BotRef, FakeBot, FakeTelegramAPI, RateLimits
+from tests.fakes.telegram_html import parse_html
 from tests.fakes.telegram_objects import (
     ApiError,
     CallbackAnswer,
@@ -10,7 +11,6 @@ from tests.fakes.telegram_objects import (
     RecordedCall,
     StoredMessage,
     UploadedFile,
-    parse_html,
 )
 
 __all__ = [

@@ -1,0 +1,144 @@
+"""Core services against real SQLite and PostgreSQL: phone numbers, identifying users
+across channels, and where they came from."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from core.db.tables import ChannelIdentity, User
+from core.errors import InvalidValue
+from core.services.users import identify, normalize_phone, record_source
+from core.uow import UnitOfWorkFactory
+
+# --- Users -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["0612345678", "+212 6 12 34 56 78", "06-12-34-56-78", "+212612345678", " 00212612345678 "],
+)
+def test_normalize_phone(raw: str) -> None:
+    assert normalize_phone(raw) == "+212612345678"
+
+
+@pytest.mark.parametrize("raw", ["", "hello", "123", "06123", "+212 6 12", "0012", "x" * 200])
+def test_normalize_phone_refuses_garbage(raw: str) -> None:
+    with pytest.raises(InvalidValue) as info:
+        normalize_phone(raw)
+    assert info.value.key == "invalid_phone"
+
+
+async def test_identify_same_identity_same_user(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    first, later = clock.now(), clock.now() + timedelta(hours=3)
+    async with uows() as uow:
+        user = await identify(
+            uow,
+            channel="telegram_client",
+            external_id="555",
+            now=first,
+            display_name="Salma",
+            locale="ar-MA",
+        )
+        await uow.commit()
+        user_id = user.id
+        assert (user.locale, user.display_name, user.role) == ("ar", "Salma", "client")
+    async with uows() as uow:
+        again = await identify(
+            uow, channel="telegram_client", external_id="555", now=later, display_name="S."
+        )
+        await uow.commit()
+        assert again.id == user_id
+        assert again.display_name == "Salma"
+    async with uows() as uow:
+        other = await identify(
+            uow, channel="telegram_client", external_id="556", now=later, locale="de"
+        )
+        await uow.commit()
+        assert other.id != user_id
+        assert other.locale == "fr"
+        seen = await uow.session.scalar(
+            select(ChannelIdentity.last_inbound_at).where(ChannelIdentity.external_id == "555")
+        )
+    assert seen == later
+
+
+async def test_first_two_messages_racing_make_one_user(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    async def first_message(n: int) -> int:
+        async with uows() as uow:
+            user = await identify(
+                uow,
+                channel="telegram_client",
+                external_id="900",
+                now=clock.now(),
+                display_name=f"copy {n}",
+            )
+            await asyncio.sleep(0.05)  # the rest of the update's handling
+            await uow.commit()
+            return user.id
+
+    ids = await asyncio.gather(first_message(1), first_message(2))
+    assert ids[0] == ids[1]
+    async with uows() as uow:
+        users = (await uow.session.scalars(select(User.id))).all()
+        identities = (await uow.session.scalars(select(ChannelIdentity.user_id))).all()
+    assert users == [ids[0]]  # no second user left behind by the loser
+    assert identities == [ids[0]]
+
+
+async def test_identify_joins_identities_by_phone(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    phone = normalize_phone("06 12 34 56 78")
+    async with uows() as uow:
+        on_telegram = await identify(
+            uow, channel="telegram_client", external_id="777", now=now, phone_e164=phone
+        )
+        await uow.commit()
+        telegram_user = on_telegram.id
+    async with uows() as uow:
+        on_whatsapp = await identify(
+            uow,
+            channel="whatsapp",
+            external_id="whatsapp:+212612345678",
+            now=now,
+            phone_e164=phone,
+        )
+        await uow.commit()
+        assert on_whatsapp.id == telegram_user
+    async with uows() as uow:
+        channels = (
+            await uow.session.scalars(
+                select(ChannelIdentity.channel)
+                .where(ChannelIdentity.user_id == telegram_user)
+                .order_by(ChannelIdentity.channel)
+            )
+        ).all()
+        users = (await uow.session.scalars(select(User.id))).all()
+    assert channels == ["telegram_client", "whatsapp"]
+    assert users == [telegram_user]
+
+
+async def test_record_source_sticks_once(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    async with uows() as uow:
+        user = await identify(uow, channel="sandbox", external_id="s1", now=clock.now())
+        record_source(user, None)
+        record_source(user, "")
+        assert user.source is None
+        record_source(user, "site:provider:studio-atlas")
+        record_source(user, "instagram")
+        await uow.commit()
+    async with uows() as uow:
+        user = await identify(uow, channel="sandbox", external_id="s1", now=clock.now())
+        record_source(user, "facebook")
+        assert user.source == "site:provider:studio-atlas"
+        other = await identify(uow, channel="sandbox", external_id="s2", now=clock.now())
+        record_source(other, "q" * 100)
+        assert other.source == "q" * 64

@@ -1,0 +1,219 @@
+"""Core services against real SQLite and PostgreSQL: the outbox worker (sending once,
+retries and backoff, holds, leases, concurrent workers)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from core.clock import FixedClock
+from core.db.tables import OutboxMessage
+from core.notifications.outbox import (
+    LEASE,
+    MAX_ATTEMPTS,
+    DeliveryOutcome,
+    DeliveryResult,
+    Envelope,
+    MessageSender,
+    backoff,
+    deliver_due,
+    enqueue,
+    release_held,
+)
+from core.uow import UnitOfWorkFactory
+from tests.support.factories import make_user
+
+# --- Outbox worker ---------------------------------------------------------------------
+
+
+@dataclass
+class ScriptedSender(MessageSender):
+    """A fake channel: answers each message with the next scripted result for its kind."""
+
+    script: dict[str, list[DeliveryResult | BaseException]]
+    seen: list[Envelope] = field(default_factory=list)
+
+    async def deliver(self, envelope: Envelope) -> DeliveryResult:
+        self.seen.append(envelope)
+        results = self.script[envelope.kind]
+        result = results.pop(0) if len(results) > 1 else results[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
+SENT = DeliveryResult(DeliveryOutcome.SENT, external_id="ext-1")
+RETRY = DeliveryResult(DeliveryOutcome.RETRY, error="timeout")
+
+
+async def _enqueue(uows: UnitOfWorkFactory, now: datetime, kinds: Iterable[str]) -> list[int]:
+    user = await make_user(uows, now)
+    async with uows() as uow:
+        rows = [
+            enqueue(uow.session, kind=k, user_id=user, payload={"k": k}, now=now) for k in kinds
+        ]
+        await uow.commit()
+        return [r.id for r in rows]
+
+
+async def _outbox(uows: UnitOfWorkFactory, message_id: int) -> dict[str, Any]:
+    async with uows() as uow:
+        row = await uow.session.get(OutboxMessage, message_id)
+        assert row is not None
+        return {
+            "status": row.status,
+            "attempts": row.attempts,
+            "next": row.next_attempt_at,
+            "sent_at": row.sent_at,
+            "external_id": row.external_id,
+            "error": row.last_error,
+            "user_id": row.user_id,
+        }
+
+
+async def test_outbox_sends_once(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    now = clock.now()
+    ids = await _enqueue(uows, now, ["a", "b", "c"])
+    sender = ScriptedSender({"a": [SENT], "b": [SENT], "c": [SENT]})
+    assert await deliver_due(uows, sender, now=now, limit=2) == 2
+    assert [e.id for e in sender.seen] == ids[:2]  # oldest first, at most ``limit``
+    assert sender.seen[0].payload == {"k": "a"}
+    assert await deliver_due(uows, sender, now=now) == 1
+    assert await deliver_due(uows, sender, now=now + timedelta(days=1)) == 0
+    assert [e.id for e in sender.seen] == ids
+    first = await _outbox(uows, ids[0])
+    assert (first["status"], first["attempts"], first["sent_at"], first["external_id"]) == (
+        "sent",
+        1,
+        now,
+        "ext-1",
+    )
+
+
+async def test_outbox_retries_with_backoff(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    now = clock.now()
+    [mid] = await _enqueue(uows, now, ["a"])
+    sender = ScriptedSender({"a": [RETRY, RETRY, SENT]})
+    assert await deliver_due(uows, sender, now=now) == 0
+    row = await _outbox(uows, mid)
+    assert (row["status"], row["attempts"], row["error"]) == ("pending", 1, "timeout")
+    assert row["next"] == now + backoff(1) == now + timedelta(seconds=2)
+    # Not due yet: nothing is sent.
+    assert await deliver_due(uows, sender, now=now + timedelta(seconds=1)) == 0
+    assert len(sender.seen) == 1
+    t2 = now + timedelta(seconds=2)
+    assert await deliver_due(uows, sender, now=t2) == 0
+    row = await _outbox(uows, mid)
+    assert row["next"] == t2 + timedelta(seconds=4)
+    t3 = t2 + timedelta(seconds=4)
+    assert await deliver_due(uows, sender, now=t3) == 1
+    row = await _outbox(uows, mid)
+    assert (row["status"], row["attempts"], row["sent_at"], row["error"]) == ("sent", 3, t3, None)
+    assert backoff(20) == timedelta(seconds=600)  # capped
+
+
+async def test_outbox_honours_retry_after(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    now = clock.now()
+    [mid] = await _enqueue(uows, now, ["a"])
+    limited = DeliveryResult(DeliveryOutcome.RETRY, error="429", retry_after=17.5)
+    sender = ScriptedSender({"a": [limited, SENT]})
+    await deliver_due(uows, sender, now=now)
+    assert (await _outbox(uows, mid))["next"] == now + timedelta(seconds=17.5)
+    assert await deliver_due(uows, sender, now=now + timedelta(seconds=17)) == 0
+    assert await deliver_due(uows, sender, now=now + timedelta(seconds=17.5)) == 1
+
+
+async def test_outbox_hold_until_released(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    now = clock.now()
+    [mid] = await _enqueue(uows, now, ["a"])
+    sender = ScriptedSender({"a": [DeliveryResult(DeliveryOutcome.HOLD, error="24h"), SENT]})
+    assert await deliver_due(uows, sender, now=now) == 0
+    assert (await _outbox(uows, mid))["status"] == "held"
+    assert await deliver_due(uows, sender, now=now) == 0  # not tried again at once
+    assert len(sender.seen) == 1
+    later = now + timedelta(seconds=30)
+    async with uows() as uow:
+        await release_held(uow.session, (await _outbox(uows, mid))["user_id"], now=later)
+        await uow.commit()
+    row = await _outbox(uows, mid)
+    assert (row["status"], row["next"]) == ("pending", later)
+    assert await deliver_due(uows, sender, now=later) == 1
+
+
+async def test_outbox_gives_up(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    now = clock.now()
+    dead_now, dead_later = await _enqueue(uows, now, ["bad", "flaky"])
+    sender = ScriptedSender(
+        {"bad": [DeliveryResult(DeliveryOutcome.GIVE_UP, error="blocked")], "flaky": [RETRY]}
+    )
+    t = now
+    for _ in range(MAX_ATTEMPTS + 3):
+        await deliver_due(uows, sender, now=t)
+        t += timedelta(seconds=700)  # beyond any backoff
+    bad, flaky = await _outbox(uows, dead_now), await _outbox(uows, dead_later)
+    assert (bad["status"], bad["attempts"], bad["error"]) == ("dead", 1, "blocked")
+    assert (flaky["status"], flaky["attempts"]) == ("dead", MAX_ATTEMPTS)
+    assert [e.kind for e in sender.seen].count("flaky") == MAX_ATTEMPTS
+
+
+class ProcessDied(BaseException):
+    """Stands for the worker process dying mid-send (nothing in the loop can catch it)."""
+
+
+async def test_outbox_crash_mid_send_retries_after_the_lease(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    [mid] = await _enqueue(uows, now, ["a"])
+    sender = ScriptedSender({"a": [ProcessDied("killed"), SENT]})
+    with pytest.raises(ProcessDied):
+        await deliver_due(uows, sender, now=now)
+    row = await _outbox(uows, mid)
+    assert (row["status"], row["attempts"], row["next"]) == ("pending", 0, now + LEASE)
+    assert await deliver_due(uows, sender, now=now + LEASE - timedelta(seconds=1)) == 0
+    assert await deliver_due(uows, sender, now=now + LEASE) == 1
+    assert len(sender.seen) == 2  # at least once
+
+
+async def test_outbox_sender_error_is_retried_with_backoff(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    [first, second] = await _enqueue(uows, now, ["a", "b"])
+    sender = ScriptedSender({"a": [ConnectionResetError("network down"), SENT], "b": [SENT]})
+    assert await deliver_due(uows, sender, now=now) == 1  # "b" is not held up by "a"
+    row = await _outbox(uows, first)
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert row["next"] == now + backoff(1)
+    assert (await _outbox(uows, second))["status"] == "sent"
+
+
+async def test_two_workers_never_send_a_message_twice(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    ids = await _enqueue(uows, now, [f"m{i}" for i in range(12)])
+
+    class SlowSender(MessageSender):
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
+        async def deliver(self, envelope: Envelope) -> DeliveryResult:
+            self.seen.append(envelope.id)
+            await asyncio.sleep(0.01)  # the network: the other worker runs meanwhile
+            return SENT
+
+    a, b = SlowSender(), SlowSender()
+    sent = await asyncio.gather(
+        deliver_due(uows, a, now=now, limit=5),
+        deliver_due(uows, b, now=now, limit=5),
+        deliver_due(uows, a, now=now, limit=5),
+        deliver_due(uows, b, now=now, limit=5),
+    )
+    assert sum(sent) == len(ids)
+    assert sorted(a.seen + b.seen) == ids
