@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs.nlu.rasa_adapter import RasaParser
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import Clock, SystemClock
@@ -14,6 +13,7 @@ from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from dialogs.nlu.builtin import BuiltinParser
 from dialogs.nlu.model import NluParser
+from dialogs.nlu.rasa_adapter import RasaParser
 
 
 @dataclass
