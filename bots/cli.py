@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Annotated
 
@@ -60,6 +61,17 @@ def poll() -> None:
         err.print("Set MOUNASABET_TELEGRAM_CLIENT_TOKEN and/or MOUNASABET_TELEGRAM_PROVIDER_TOKEN.")
         raise typer.Exit(1)
     asyncio.run(run_polling(build_container(settings)))
+
+
+@app.command()
+def worker() -> None:
+    """Deliver the outbox (Telegram, WhatsApp, email) without serving HTTP; pair with
+    `serve --no-worker` when several web processes run."""
+    from bots.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(build_container(Settings())))
 
 
 @db_app.command("upgrade")
