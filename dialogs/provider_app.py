@@ -49,7 +49,7 @@ def request_card(booking: Booking, service: Service | None, t: Translator) -> st
         t("Date") + ": " + when,
         t("Guests") + ": " + (t.number(booking.guests) if booking.guests else "—"),
         t("City") + ": " + labels.city(booking.city, t),
-        t("Venue") + ": " + (booking.venue or "—"),
+        t("Place") + ": " + (booking.venue or "—"),
         t("Notes") + ": " + (booking.notes or "—"),
         t("Total") + ": " + t.money(booking.total_minor, booking.currency),
     ]

@@ -75,7 +75,7 @@ def render_invoice(data: dict[str, Any], t: Translate) -> bytes:
     pdf.text_line(t("Date") + ": " + t.date(date.fromisoformat(str(booking["event_date"]))))
     city = str(booking.get("city") or "")
     place = ", ".join(p for p in (booking.get("venue"), t(CITY_LABELS.get(city, city))) if p)
-    pdf.text_line(t("Venue") + ": " + (place or "—"))
+    pdf.text_line(t("Place") + ": " + (place or "—"))
     pdf.ln(4)
 
     for line in data["lines"]:

@@ -149,6 +149,19 @@ async def confirm_delivery(
         raise InvalidValue("delivery_not_awaiting_confirmation", state=booking.state)
     booking.delivery_confirmed_at = now
     booking.updated_at = now
+    # Not a state change, but who agreed the service was delivered belongs in the trail.
+    uow.session.add(
+        BookingTransition(
+            booking_id=booking.id,
+            source=booking.state,
+            target=booking.state,
+            action="confirm_delivery",
+            actor_role=actor.role.value,
+            actor_user_id=actor.user_id,
+            reason=None,
+            at=now,
+        )
+    )
     return booking
 
 

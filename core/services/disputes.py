@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.db.tables import Payment, Ticket, TicketMessage
+from core.db.tables import Payment
 from core.domain.booking_states import ACTIVE_STATES, Action, BookingState
 from core.payments.ports import Payments
 from core.services.actors import Actor, get_booking
 from core.services.booking_actions import apply_action
 from core.services.payment_lookup import locked_payment, unknown_object
-from core.services.support import raise_flag
+from core.services.support import open_ticket, raise_flag
 from core.uow import UnitOfWork
 
 
@@ -35,23 +35,13 @@ async def dispute_created(
         severity="critical",
         details={"dispute": obj.get("id"), "amount_minor": obj.get("amount"), "reason": why},
     )
-    ticket = Ticket(
+    await open_ticket(
+        uow,
         user_id=booking.client_id,
         booking_id=booking.id,
         subject=f"Card dispute on {booking.reference}",
-        status="open",
-        created_at=now,
-        updated_at=now,
-    )
-    uow.session.add(ticket)
-    await uow.session.flush()
-    uow.session.add(
-        TicketMessage(
-            ticket_id=ticket.id,
-            author_id=None,
-            author_role="system",
-            body=f"The bank reports a dispute ({why}) on payment {payment.payment_intent_id}.",
-            at=now,
-        )
+        body=f"The bank reports a dispute ({why}) on payment {payment.payment_intent_id}.",
+        now=now,
+        author_role="system",
     )
     return []

@@ -20,7 +20,9 @@ async def open_ticket(
     body: str,
     now: datetime,
     booking_id: int | None = None,
+    author_role: str = "client",
 ) -> Ticket:
+    """A ticket for ``user_id``; its first message is theirs, or the system's on their behalf."""
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
         raise InvalidValue("ticket_empty")
@@ -37,8 +39,8 @@ async def open_ticket(
     uow.session.add(
         TicketMessage(
             ticket_id=ticket.id,
-            author_id=user_id,
-            author_role="client",
+            author_id=user_id if author_role == "client" else None,
+            author_role=author_role,
             body=body[:MAX_BODY],
             at=now,
         )

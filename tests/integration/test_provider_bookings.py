@@ -1,16 +1,21 @@
-"""A one-team provider can't be booked for two of its services at the same time."""
+"""Rules across a provider's bookings: one team, one place at a time; the audit trail."""
 
 from __future__ import annotations
 
 from datetime import date, time
 
 import pytest
+from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.tables import Service
+from core.db.tables import BookingTransition, Service
+from core.domain.booking_states import BookingState, Role
 from core.errors import SlotUnavailable
+from core.services.actors import Actor
+from core.services.booking_actions import confirm_delivery
 from core.services.booking_request import RequestBooking, request_booking
 from core.uow import UnitOfWorkFactory
+from tests.support.bookings import drive_to, request
 from tests.support.factories import make_provider, make_user
 
 DAY = date(2026, 6, 13)
@@ -96,3 +101,31 @@ async def test_services_with_several_teams_do_not_block_each_other(
     client = await make_user(uows, clock.now())
     await book(uows, clock, client, full_day)
     await book(uows, clock, client, hourly, time(18))
+
+
+async def test_confirming_delivery_is_written_in_the_audit_trail(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service = await make_provider(uows, clock.now())
+    client = await make_user(uows, clock.now())
+    booking_id = await request(uows, clock.now(), client, service, DAY)
+    await drive_to(uows, booking_id, BookingState.DELIVERED, owner=owner, now=clock.now())
+    async with uows() as uow:
+        await confirm_delivery(uow, booking_id, Actor(Role.CLIENT, client), now=clock.now())
+        await uow.commit()
+    async with uows() as uow:
+        last = (
+            await uow.session.execute(
+                select(
+                    BookingTransition.action,
+                    BookingTransition.actor_role,
+                    BookingTransition.actor_user_id,
+                    BookingTransition.source,
+                    BookingTransition.target,
+                )
+                .where(BookingTransition.booking_id == booking_id)
+                .order_by(BookingTransition.id.desc())
+            )
+        ).first()
+    assert last is not None
+    assert tuple(last) == ("confirm_delivery", "client", client, "delivered", "delivered")
