@@ -96,7 +96,7 @@ async def test_deep_link_booking_accepted_in_french(tg: TelegramApp) -> None:
     pressed.append(await tg.tap(SALMA, "skip"))  # no email
     summary = tg.last(SALMA)
     assert summary.text is not None and fr("Please check your request:") in summary.text
-    assert f"{fr('Venue')}: {USER_HTML}\n" in summary.text  # escaped on the way, shown as typed
+    assert f"{fr('Place')}: {USER_HTML}\n" in summary.text  # escaped on the way, shown as typed
     assert summary.entities == []  # and no bold came out of it
     pressed.append(await tg.tap(SALMA, "confirm"))
 
