@@ -8,14 +8,35 @@ written together or not at all.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from itertools import chain
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.domain.events import DomainEvent
 
 EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
+# Told the names of the tables a committed unit of work wrote (caches of reads listen).
+CommitHook = Callable[[frozenset[str]], None]
+_TOUCHED = "touched_tables"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _context: Any) -> None:
+    touched = session.info.setdefault(_TOUCHED, set())
+    for obj in chain(session.new, session.dirty, session.deleted):
+        touched.add(obj.__table__.name)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None:
+            state.session.info.setdefault(_TOUCHED, set()).add(table.name)
 
 
 class UnitOfWork:
@@ -23,9 +44,11 @@ class UnitOfWork:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         event_handlers: tuple[EventHandler, ...] = (),
+        after_commit: list[CommitHook] | None = None,
     ) -> None:
         self._factory = session_factory
         self._handlers = event_handlers
+        self._after_commit = after_commit or []
         self._session: AsyncSession | None = None
         self.events: list[DomainEvent] = []
 
@@ -63,9 +86,14 @@ class UnitOfWork:
             for handler in self._handlers:
                 await handler(session, event)
         await session.commit()
+        touched = frozenset(session.info.pop(_TOUCHED, ()))
+        if touched:
+            for hook in self._after_commit:
+                hook(touched)
 
     async def rollback(self) -> None:
         self.events.clear()
+        self.session.info.pop(_TOUCHED, None)
         await self.session.rollback()
 
 
@@ -79,6 +107,13 @@ class UnitOfWorkFactory:
     ) -> None:
         self.session_factory = session_factory
         self.event_handlers = event_handlers
+        self.after_commit: list[CommitHook] = []
+
+    @property
+    def engine(self) -> AsyncEngine:
+        bind = self.session_factory.kw["bind"]
+        assert isinstance(bind, AsyncEngine)
+        return bind
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.event_handlers)
+        return UnitOfWork(self.session_factory, self.event_handlers, self.after_commit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from core.db.tables import User
@@ -14,6 +15,9 @@ from dialogs.i18n.translator import Translator, translator
 from dialogs.nlu.model import NluParser
 from dialogs.replies import Button, Reply
 from dialogs.state import DialogState
+
+if TYPE_CHECKING:
+    from dialogs.reads import Reads
 
 MARKET_TZ = ZoneInfo(MARKET_TIMEZONE)
 
@@ -27,16 +31,35 @@ class Deps:
     payments: Payments | None = None  # None: payments are off (tests of other features)
 
 
+class NeedsTransaction(Exception):
+    """A step run without a transaction reached for one: the engine runs it again inside."""
+
+
 @dataclass
 class Ctx:
-    uow: UnitOfWork
+    """One update's view. ``uow`` is None while the engine tries the step without a
+    transaction (navigation and reads): reaching for it then raises NeedsTransaction and
+    the engine runs the update again in a transaction, so steps may simply use it."""
+
+    _uow: UnitOfWork | None
     user: User
     state: DialogState
     now: datetime
     deps: Deps
     channel: str
+    reads: Reads
     external_id: str = ""  # the sender's id on the channel (for joining identities)
     extra_replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def uow(self) -> UnitOfWork:
+        if self._uow is None:
+            raise NeedsTransaction
+        return self._uow
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._uow is not None
 
     @property
     def t(self) -> Translator:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from core.clock import Clock
 from core.errors import DomainError
+from core.services.chat_memory import ChatMemory, KnownConversation
 from core.services.conversations import load_conversation, save_state
 from core.services.inbound import claim_event
+from core.services.journal import ChatJournal
 from core.services.users import identify
 from core.uow import UnitOfWorkFactory
 from dialogs.context import Ctx, Deps
 from dialogs.errors import explain
+from dialogs.fast_path import run_without_transaction
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.keyed_lock import KeyedLock
 from dialogs.options import chosen_option, remember_options
+from dialogs.reads import CachedReads, Reads, SessionReads
 from dialogs.replies import MAX_PAYLOAD_BYTES, Reply
 from dialogs.state import DialogState
 
@@ -63,23 +69,51 @@ class DialogApp:
 
 
 class DialogEngine:
-    def __init__(self, app: DialogApp, uows: UnitOfWorkFactory, deps: Deps, clock: Clock) -> None:
+    """Runs each update once, in order per chat: first without a transaction (see
+    dialogs/fast_path.py), and in one when the step needs it."""
+
+    def __init__(
+        self,
+        app: DialogApp,
+        uows: UnitOfWorkFactory,
+        deps: Deps,
+        clock: Clock,
+        *,
+        memory: ChatMemory | None = None,
+        journal: ChatJournal | None = None,
+        reads: Reads | None = None,
+    ) -> None:
         self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
         self._locks = KeyedLock()
+        self.memory = memory or ChatMemory()
+        self.journal = journal or ChatJournal(uows.engine)
+        if reads is None:
+            cached = CachedReads(uows.session_factory)
+            uows.after_commit.append(cached.on_commit)
+            reads = cached
+        self.reads = reads
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         async with self._locks.hold(f"{inbound.channel}:{inbound.chat_key}"):
-            return await self._handle(inbound)
+            now = self.clock.now()
+            display_name = inbound.display_name.translate(_CONTROL)
+            replies = await run_without_transaction(self, inbound, now, display_name)
+            if replies is not None:
+                return replies
+            return await self._in_transaction(inbound, now, display_name)
 
-    async def _handle(self, inbound: Inbound) -> list[Reply]:
-        now = self.clock.now()
+    async def _in_transaction(
+        self, inbound: Inbound, now: datetime, display_name: str
+    ) -> list[Reply]:
+        # What the process remembers of this chat may change here: read it afresh next time.
+        self.memory.forget(inbound.channel, inbound.chat_key, inbound.user_external_id)
         async with self.uows() as uow:
             user = await identify(
                 uow,
                 channel=inbound.channel,
                 external_id=inbound.user_external_id,
                 now=now,
-                display_name=inbound.display_name.translate(_CONTROL),
+                display_name=display_name,
                 locale=inbound.language_code,
                 phone_e164=inbound.verified_phone,
             )
@@ -97,13 +131,19 @@ class DialogEngine:
                 now,
                 self.deps,
                 inbound.channel,
+                SessionReads(uow.session),
                 external_id=inbound.user_external_id,
             )
             try:
-                replies = await self._dispatch(ctx, inbound)
+                replies = await self.dispatch(ctx, inbound)
                 remember_options(ctx.state, replies)
                 save_state(conv, ctx.state.to_json(), now=now)
                 await uow.commit()  # inside: a write refused on commit gets the apology too
+                self.memory.remember_conversation(
+                    inbound.channel,
+                    inbound.chat_key,
+                    KnownConversation(conv.id, conv.version, json.dumps(conv.state)),
+                )
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
                 return [
@@ -116,7 +156,7 @@ class DialogEngine:
                 ]
             return replies
 
-    async def _dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
+    async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
         if inbound.payload:
             return await self._on_payload(ctx, inbound.payload)
         if inbound.contact_phone:
@@ -177,6 +217,8 @@ class DialogEngine:
     ) -> Outcome:
         """Run a handler in a savepoint: a domain error undoes its writes, not the chat's."""
         try:
+            if not ctx.in_transaction:  # nothing to undo
+                return await handler(ctx, arg)
             async with ctx.uow.session.begin_nested():
                 return await handler(ctx, arg)
         except DomainError as error:

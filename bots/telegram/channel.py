@@ -1,16 +1,20 @@
-"""One Telegram bot (client or provider): updates in through aiogram, dialog replies out."""
+"""One Telegram bot (client or provider): updates in, dialog replies out through aiogram."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
-from aiogram.types import CallbackQuery, Message, Update, User
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
+from aiogram.types import Update
 from sqlalchemy import select
 
 from bots.telegram.render import TelegramRenderer
+from bots.telegram.updates import TgCallbackQuery, TgMessage, TgUpdate, TgUser
 from core.clock import Clock
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import enqueue
@@ -19,6 +23,10 @@ from dialogs.engine import DialogEngine, Inbound
 from dialogs.replies import Reply
 
 log = logging.getLogger(__name__)
+# A press whose step takes longer than this is answered at once, apart from the webhook's
+# reply: the spinner stops and Telegram's deadline for answers ("query is too old") is met
+# even when the step waits for a payment provider.
+EARLY_ANSWER_AFTER = 0.5  # seconds
 
 
 class TelegramChannel:
@@ -34,20 +42,36 @@ class TelegramChannel:
         self.kind, self.bot, self.engine, self.renderer = kind, bot, engine, renderer
         self.uows, self.clock = uows, clock
         self.channel = f"telegram_{kind}"
-        router = Router(name=self.channel)
-        router.message.register(self.on_message, F.chat.type == "private")
-        router.callback_query.register(self.on_callback)
+        self._early_answers: set[asyncio.Future[None]] = set()
+        self._answered: set[str] = set()  # presses answered early, not yet finished
+        # Polling only (`mounasabet poll`): aiogram's dispatcher fetches the updates and
+        # makes the call a handler returns, as the webhook's reply would.
         self.dispatcher = Dispatcher()
-        self.dispatcher.include_router(router)
+        self.dispatcher.message.register(self._polled)
+        self.dispatcher.callback_query.register(self._polled)
 
-    async def process(self, update: dict[str, object]) -> None:
-        """Handle one raw update; raises if it could not be committed (Telegram retries)."""
-        await self.dispatcher.feed_raw_update(self.bot, update)
+    async def _polled(self, _: object, event_update: Update) -> TelegramMethod[Any] | None:
+        raw = event_update.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return await self.process(raw)
+
+    async def process(self, raw: dict[str, object]) -> TelegramMethod[Any] | None:
+        """Handle one raw update; raises if it could not be committed (Telegram retries),
+        ValidationError if it is not an update.
+
+        Returns the Bot API call to make in answer to the webhook, if any (a button
+        press is answered that way: no round trip of its own)."""
+        update = TgUpdate.model_validate(raw)
+        if update.callback_query is not None:
+            return await self._on_press(update.update_id, update.callback_query)
+        message = update.message
+        if message is not None and message.chat.type == "private" and message.sender:
+            await self._on_message(update.update_id, message, message.sender)
+        return None
 
     def _inbound(
         self,
-        update: Update,
-        user: User,
+        update_id: int,
+        user: TgUser,
         chat_id: int,
         *,
         text: str | None = None,
@@ -64,31 +88,52 @@ class TelegramChannel:
             display_name=user.full_name[:100],
             language_code=user.language_code,
             event_source=f"telegram:{self.bot.id}",
-            event_id=str(update.update_id),
+            event_id=str(update_id),
         )
 
-    async def on_message(self, message: Message, event_update: Update) -> None:
-        user = message.from_user
-        if user is None:
-            return
+    async def _on_message(self, update_id: int, message: TgMessage, user: TgUser) -> None:
         contact = None
         if message.contact is not None and message.contact.user_id == user.id:
             contact = message.contact.phone_number  # Telegram vouches it is the sender's own
         inbound = self._inbound(
-            event_update, user, message.chat.id, text=message.text, contact=contact
+            update_id, user, message.chat.id, text=message.text, contact=contact
         )
         await self._deliver(message.chat.id, user.id, await self.engine.handle(inbound), None)
 
-    async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        with contextlib.suppress(TelegramBadRequest):  # a redelivered or very old press
-            await query.answer()  # first, or Telegram calls the query too old
-        message = query.message if isinstance(query.message, Message) else None
-        chat_id = message.chat.id if message else query.from_user.id
-        inbound = self._inbound(event_update, query.from_user, chat_id, payload=query.data)
-        await self._deliver(chat_id, query.from_user.id, await self.engine.handle(inbound), message)
+    async def _on_press(self, update_id: int, query: TgCallbackQuery) -> AnswerCallbackQuery | None:
+        message = query.message
+        chat_id = message.chat.id if message else query.sender.id
+        inbound = self._inbound(update_id, query.sender, chat_id, payload=query.data)
+        early = asyncio.get_running_loop().call_later(
+            EARLY_ANSWER_AFTER, self._answer_now, query.id
+        )
+        try:
+            replies = await self.engine.handle(inbound)
+            await self._deliver(
+                chat_id, query.sender.id, replies, message.message_id if message else None
+            )
+        finally:
+            early.cancel()
+            answered = query.id in self._answered
+            self._answered.discard(query.id)
+        if answered:
+            return None
+        # Answered with the webhook's reply: no round trip of its own, and the spinner
+        # stops as the new screen shows. A failed answer (a very old press) loses nothing.
+        return AnswerCallbackQuery(callback_query_id=query.id)
+
+    def _answer_now(self, query_id: str) -> None:
+        self._answered.add(query_id)
+        task = asyncio.ensure_future(self._answer(query_id))
+        self._early_answers.add(task)
+        task.add_done_callback(self._early_answers.discard)
+
+    async def _answer(self, query_id: str) -> None:
+        with contextlib.suppress(TelegramAPIError, TelegramNetworkError):
+            await self.bot.answer_callback_query(query_id)
 
     async def _deliver(
-        self, chat_id: int, user_id: int, replies: list[Reply], editable: Message | None
+        self, chat_id: int, user_id: int, replies: list[Reply], editable: int | None
     ) -> None:
         for done, reply in enumerate(replies):
             try:

@@ -11,7 +11,6 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
 )
 
@@ -49,13 +48,14 @@ class TelegramRenderer:
         self.bot, self.public_url = bot, public_url
 
     async def send(
-        self, chat_id: int, replies: list[Reply], *, editable: Message | None = None
+        self, chat_id: int, replies: list[Reply], *, editable: int | None = None
     ) -> list[int]:
+        """Send (or edit the message ``editable``, a message id, in place); the ids sent."""
         sent: list[int] = []
         for reply in replies:
             editing = reply.edit and editable is not None and not reply.photos
-            if editing and editable and await self._edit(chat_id, editable.message_id, reply):
-                sent.append(editable.message_id)
+            if editing and editable and await self._edit(chat_id, editable, reply):
+                sent.append(editable)
                 continue
             await self._photos(chat_id, reply)
             message = await self.bot.send_message(

@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BotCommand
 
 from bots.telegram.channel import TelegramChannel
 from bots.telegram.render import TelegramRenderer
 from bots.telegram.sender import TelegramSender
+from bots.telegram.session import BotApiSession
 from core.clock import Clock
 from core.domain.catalog import LANGUAGES
 from core.settings import Settings
@@ -52,24 +49,8 @@ class TelegramBot:
     sender: TelegramSender
 
 
-class PinnedResponseSession(AiohttpSession):
-    """aiogram validates every answer as ``Response[<method's result type>]``, a pydantic
-    generic that pydantic caches only weakly: once the garbage collector drops it, the next
-    call rebuilds its schema (~10 ms of CPU; one call in six under load). Keep them alive."""
-
-    _pinned: ClassVar[dict[Any, type[Response[Any]]]] = {}
-
-    def check_response(
-        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
-    ) -> Response[TelegramType]:
-        returning = method.__returning__
-        if returning not in self._pinned:
-            self._pinned[returning] = Response[returning]  # type: ignore[valid-type]
-        return super().check_response(bot, method, status_code, content)
-
-
 def make_bot(token: str, api_url: str) -> Bot:
-    session = PinnedResponseSession(api=TelegramAPIServer.from_base(api_url))
+    session = BotApiSession(api=TelegramAPIServer.from_base(api_url))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

@@ -36,9 +36,14 @@ def webhook_handler(channel: TelegramChannel, secret: str | None) -> Handler:
             return web.Response(status=400, text="not an update")
         # Answer only once the effect is committed: an error gives 500 and Telegram retries.
         try:
-            await channel.process(update)
+            answer = await channel.process(update)
         except ValidationError:
             return web.Response(status=400, text="not an update")
-        return web.Response(status=200)
+        if answer is None:
+            return web.Response(status=200)
+        # The Bot API makes this call for us ("method" in the webhook's answer); we can't
+        # know whether it succeeds, so only calls nobody needs the result of come here.
+        call = {"method": answer.__api_method__, **answer.model_dump(exclude_none=True)}
+        return web.json_response(call)
 
     return handle

@@ -12,6 +12,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Execution option for connections that only read: `session.connection(execution_options=
+# {READ_ONLY: True})` or `await conn.execution_options(**{READ_ONLY: True})` before the
+# first statement. On SQLite their transaction does not take the write lock.
+READ_ONLY = "mounasabet_read_only"
+
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build an engine; SQLite gets foreign keys, WAL and write-serialising transactions."""
@@ -40,9 +45,19 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
-        # instead of both reading, then one failing to upgrade its lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of both reading, then one failing to upgrade its lock. A connection that
+        # only reads (READ_ONLY) begins DEFERRED and never waits for a writer.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def read_only(session: AsyncSession) -> AsyncSession:
+    """Mark a fresh session as read only (see READ_ONLY) and return it."""
+    await session.connection(execution_options={READ_ONLY: True})
+    return session

@@ -1,19 +1,30 @@
-"""Cancellation policy: how much of what was paid goes back, by who cancels and when."""
+"""Cancellation policy: how much of what was paid goes back, by who cancels and when.
+
+"Days before" are calendar days in the market's time zone: the event's local start date
+minus the local date of the cancellation. Cancelling at any hour on 10 June for an event
+on 10 July is 30 days before; from 11 June it is 29. Counting 24-hour periods instead
+would make the answer depend on the hour and on Morocco's clock changes around Ramadan
+(30 calendar days can be 29 d 23 h of UTC). Once the event has started no tier applies.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.domain.booking_states import Role
+from core.domain.catalog import MARKET_TIMEZONE
 from core.domain.money import Money
 from core.errors import InvalidValue
+
+MARKET_TZ = ZoneInfo(MARKET_TIMEZONE)
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyTier:
-    min_days_before: int  # applies when the event is at least this many days away
+    min_days_before: int  # applies when the event is at least this many local days away
     refund_bp: int
 
 
@@ -46,7 +57,7 @@ class CancellationPolicy:
         """Share of the amount paid to give back, in basis points."""
         if by in (Role.PROVIDER, Role.SYSTEM):
             return 10_000
-        days_before = (event_start - cancelled_at).total_seconds() / 86_400
+        days_before = calendar_days_before(event_start, cancelled_at)
         for tier in self.tiers:
             if days_before >= tier.min_days_before:
                 return tier.refund_bp
@@ -58,3 +69,10 @@ class CancellationPolicy:
         return paid.percent_bp(
             self.refund_bp(event_start=event_start, cancelled_at=cancelled_at, by=by)
         )
+
+
+def calendar_days_before(event_start: datetime, at: datetime, tz: tzinfo = MARKET_TZ) -> int:
+    """Local calendar days from ``at`` to the event's start day; -1 once it has started."""
+    if at > event_start:
+        return -1
+    return (event_start.astimezone(tz).date() - at.astimezone(tz).date()).days

@@ -13,9 +13,15 @@ from core.domain.money import Money
 from core.domain.policy import CancellationPolicy
 from core.errors import InvalidValue
 from core.services.actors import Actor, check_owns_booking, get_booking
+from core.services.booking_request import REQUEST_TTL
 from core.uow import UnitOfWork
 
 DEPOSIT_WINDOW = timedelta(hours=48)
+# How long each pending state waits for its next step (capped at the event's start).
+PENDING_WINDOWS: dict[BookingState, timedelta] = {
+    BookingState.REQUESTED: REQUEST_TTL,
+    BookingState.ACCEPTED: DEPOSIT_WINDOW,
+}
 
 
 async def apply_action(
@@ -53,10 +59,10 @@ async def _apply(
     booking.updated_at = now
     if decision.action is Action.DECLINE:
         booking.decline_reason = decision.reason
-    if decision.target is BookingState.ACCEPTED:
-        booking.expires_at = min(now + DEPOSIT_WINDOW, booking.starts_at)
-    else:
-        booking.expires_at = None
+    # A pending state gets a fresh deadline however it is reached, also when a dispute is
+    # resolved back to it: a pending booking without one would hold its slot forever.
+    window = PENDING_WINDOWS.get(decision.target)
+    booking.expires_at = min(now + window, booking.starts_at) if window else None
     if decision.releases_slot:
         await session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
     session.add(
@@ -165,7 +171,7 @@ async def confirm_delivery(
     return booking
 
 
-_EXPIRING = (BookingState.REQUESTED.value, BookingState.ACCEPTED.value)
+_EXPIRING = tuple(state.value for state in PENDING_WINDOWS)
 
 
 async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> list[int]:

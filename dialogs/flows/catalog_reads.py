@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import select
 
 from core.db.tables import Provider, ProviderCity, Service
@@ -33,7 +35,18 @@ async def provider_cities(ctx: Ctx, provider_id: int) -> list[str]:
     return sorted(rows.all())
 
 
-def price_text(service: Service, t: Translator) -> str:
+class Priced(Protocol):
+    """A service's price: an ORM Service or a cached ProfileService."""
+
+    @property
+    def price_minor(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def pricing_model(self) -> str: ...
+
+
+def price_text(service: Priced, t: Translator) -> str:
     amount = t.money(service.price_minor, service.currency)
     if service.pricing_model == "per_guest":
         return t("{amount} per guest", amount=amount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.domain.catalog import CATEGORIES, CITIES
-from core.services.search import SearchQuery, search_providers
+from core.services.search import SearchQuery
 from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Step
@@ -96,7 +96,7 @@ def query_of(ctx: Ctx) -> SearchQuery:
 
 async def results_prompt(ctx: Ctx) -> Reply:
     t, data = ctx.t, ctx.state.data
-    page = await search_providers(ctx.uow.session, query_of(ctx), now=ctx.now)
+    page = await ctx.reads.search(query_of(ctx), now=ctx.now)
     head = t(
         "{category} in {city}",
         category=labels.category(data["category"], t),

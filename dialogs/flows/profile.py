@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from core.services.availability_query import upcoming_free_dates
 from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.flow import Answer, Invalid, Outcome, Step
 from dialogs.flows.book import start_booking
-from dialogs.flows.catalog_reads import (
-    active_provider,
-    active_services,
-    price_text,
-    provider_cities,
-)
+from dialogs.flows.catalog_reads import price_text
 from dialogs.flows.free_text import route_text
 from dialogs.labels import LANGUAGE_NAMES
 from dialogs.replies import Reply
@@ -20,37 +14,33 @@ from dialogs.replies import Reply
 
 async def profile_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    provider = await active_provider(ctx, ctx.state.data.get("provider_id"))
-    if provider is None:
+    provider_id = ctx.state.data.get("provider_id")
+    profile = await ctx.reads.profile(provider_id, now=ctx.now) if provider_id else None
+    if profile is None:
         return ctx.reply(t("This provider is not available any more."), [ctx.nav_row()])
-    services = await active_services(ctx, provider.id)
-    lines = ["✦ " + t.pick(provider.name)]
-    if provider.rating_count:
+    lines = ["✦ " + t.pick(profile.name)]
+    if profile.rating_count:
         lines.append(
             t(
                 "Rated {rating}/5 by {n} clients",
-                rating=f"{provider.rating_x100 / 100:.1f}",
-                n=provider.rating_count,
+                rating=f"{profile.rating_x100 / 100:.1f}",
+                n=profile.rating_count,
             )
         )
-    lines.append(t.pick(provider.description))
-    cities = ", ".join(labels.city(c, t) for c in await provider_cities(ctx, provider.id))
-    langs = ", ".join(LANGUAGE_NAMES.get(code, code) for code in provider.languages)
+    lines.append(t.pick(profile.description))
+    cities = ", ".join(labels.city(c, t) for c in profile.cities)
+    langs = ", ".join(LANGUAGE_NAMES.get(code, code) for code in profile.languages)
     lines += [t("Cities: {cities}", cities=cities), t("Speaks: {languages}", languages=langs), ""]
-    for service in services:
+    for service in profile.services:
         lines.append(f"• {t.pick(service.title)} — {price_text(service, t)}")
-    if services:
-        dates = await upcoming_free_dates(ctx.uow.session, services[0], now=ctx.now, count=5)
-        if dates:
-            lines += [
-                "",
-                t("Next free dates: {dates}", dates=", ".join(t.date(d, "medium") for d in dates)),
-            ]
+    if profile.free_dates:
+        dates = ", ".join(t.date(d, "medium") for d in profile.free_dates)
+        lines += ["", t("Next free dates: {dates}", dates=dates)]
     rows = [
         (ctx.button(t("Book: {service}", service=t.pick(s.title))[:60], f"book:{s.id}"),)
-        for s in services
+        for s in profile.services
     ]
-    return ctx.reply("\n".join(lines), [*rows, ctx.nav_row()], photos=tuple(provider.photos[:10]))
+    return ctx.reply("\n".join(lines), [*rows, ctx.nav_row()], photos=profile.photos[:10])
 
 
 async def profile_answer(ctx: Ctx, answer: Answer) -> Outcome:

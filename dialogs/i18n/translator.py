@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -56,7 +57,7 @@ class Translator:
         major = Decimal(amount_minor).scaleb(-MINOR_DIGITS.get(currency, 2))
         return format_currency(major, currency, locale=self._babel)
 
-    def pick(self, texts: dict[str, str] | None) -> str:
+    def pick(self, texts: Mapping[str, str] | None) -> str:
         """The best text of a per-locale dict (provider names, service titles)."""
         if not texts:
             return ""

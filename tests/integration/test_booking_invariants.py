@@ -25,7 +25,7 @@ from core.services.booking_actions import (
     record_payment,
     record_refund,
 )
-from core.services.booking_request import request_booking
+from core.services.booking_request import REQUEST_TTL, request_booking
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import count, drive_to, request, request_cmd, snapshot
 from tests.support.factories import make_provider, make_user
@@ -159,6 +159,8 @@ async def test_every_legal_transition_writes_audit_news_and_holds(
             assert after.holds == before.holds != (), label
         if target is S.ACCEPTED:
             assert after.expires_at == later + DEPOSIT_WINDOW, label
+        elif target is S.REQUESTED:  # only a dispute's resolution gets here
+            assert after.expires_at == later + REQUEST_TTL, label
         else:
             assert after.expires_at is None, label
         assert (after.paid, after.refunded) == (before.paid, before.refunded), label

@@ -160,9 +160,10 @@ class BookingMachine(RuleBasedStateMachine):
     def moved(self, model: Model, target: BookingState) -> None:
         model.state = target
         model.transitions += 1
-        accepted = target is S.ACCEPTED
+        # Every way into a pending state starts its clock, a dispute's resolution too.
+        window = {S.REQUESTED: REQUEST_TTL, S.ACCEPTED: DEPOSIT_WINDOW}.get(target)
         now = self.clock.now()
-        model.expires_at = min(now + DEPOSIT_WINDOW, model.starts_at) if accepted else None
+        model.expires_at = min(now + window, model.starts_at) if window else None
 
     def transition(
         self,

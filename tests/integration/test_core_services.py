@@ -96,6 +96,59 @@ async def test_request_expires_no_later_than_the_event(
         await uow.commit()
 
 
+@pytest.mark.parametrize(
+    ("target", "window"),
+    [(BookingState.REQUESTED, REQUEST_TTL), (BookingState.ACCEPTED, DEPOSIT_WINDOW)],
+)
+async def test_a_dispute_resolved_back_to_a_pending_state_gets_a_fresh_deadline(
+    uows: UnitOfWorkFactory, clock: FixedClock, target: BookingState, window: timedelta
+) -> None:
+    """Resolving to ``requested`` used to clear the deadline: the request hung forever."""
+    t0 = clock.now()
+    owner, client, service_id = await _provider_and_client(uows, t0)
+    booking_id = await request(uows, t0, client, service_id, DAY)
+    await drive_to(uows, booking_id, BookingState.DISPUTED, owner=owner, now=t0)
+    admin = Actor(Role.ADMIN, await make_user(uows, t0, role="admin"))
+    resolved = t0 + timedelta(days=3)  # both original deadlines have long passed
+    await act(
+        uows, booking_id, Action.RESOLVE, admin, now=resolved, reason="call", resolve_to=target
+    )
+    assert (await snapshot(uows, booking_id)).expires_at == resolved + window
+
+    async def sweep(at: datetime) -> list[int]:
+        async with uows() as uow:
+            ids = await expire_due(uow, now=at)
+            await uow.commit()
+            return ids
+
+    assert await sweep(resolved + window - timedelta(seconds=1)) == []
+    assert await sweep(resolved + window) == [booking_id]
+    expired = await snapshot(uows, booking_id)
+    assert (expired.state, expired.holds) == ("expired", ())
+
+
+@pytest.mark.parametrize("target", [BookingState.REQUESTED, BookingState.ACCEPTED])
+async def test_a_resolved_pending_deadline_is_capped_at_the_event(
+    uows: UnitOfWorkFactory, clock: FixedClock, target: BookingState
+) -> None:
+    t0 = clock.now()
+    owner, client, service_id = await _provider_and_client(uows, t0)
+    booking_id = await request(uows, t0, client, service_id, DAY)
+    await drive_to(uows, booking_id, BookingState.DISPUTED, owner=owner, now=t0)
+    admin = Actor(Role.ADMIN, await make_user(uows, t0, role="admin"))
+    late = EVENT_START - timedelta(hours=2)
+    await act(uows, booking_id, Action.RESOLVE, admin, now=late, reason="call", resolve_to=target)
+    assert (await snapshot(uows, booking_id)).expires_at == EVENT_START
+    async with uows() as uow:
+        assert await expire_due(uow, now=EVENT_START) == [booking_id]
+        await uow.commit()
+
+
+async def _provider_and_client(uows: UnitOfWorkFactory, now: datetime) -> tuple[int, int, int]:
+    owner, _, service_id = await make_provider(uows, now)
+    return owner, await make_user(uows, now), service_id
+
+
 # --- Payments and refunds --------------------------------------------------------------
 
 
@@ -194,7 +247,8 @@ async def test_the_table_refuses_refunding_more_than_paid(
         (Role.CLIENT, timedelta(days=30), 150_000),
         (Role.CLIENT, timedelta(days=10), 75_000),  # 7-30 days: half
         (Role.CLIENT, timedelta(days=7), 75_000),
-        (Role.CLIENT, timedelta(days=6, hours=23), 0),  # under 7 days: nothing
+        (Role.CLIENT, timedelta(days=6, hours=23), 75_000),  # 7 June 01:00: 7 local days
+        (Role.CLIENT, timedelta(days=6), 0),  # 8 June: under 7 days, nothing
         (Role.PROVIDER, timedelta(days=1), 150_000),  # the provider cancelling: everything
         (Role.PROVIDER, timedelta(days=60), 150_000),
     ],

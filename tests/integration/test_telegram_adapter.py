@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bots.telegram import channel as telegram_channel
 from core.clock import FixedClock
 from core.db.tables import (
     Booking,
@@ -30,7 +31,7 @@ from core.services.actors import Actor
 from dialogs.i18n.translator import translator
 from dialogs.notifications import CLIENT_TEXT
 from tests.conftest import BACKENDS
-from tests.fakes import FakeTelegramAPI, FakeUser, RateLimits, StoredMessage
+from tests.fakes import Delivery, FakeTelegramAPI, FakeUser, RateLimits, StoredMessage
 from tests.support.bookings import act, request
 from tests.support.telegram_app import (
     CLIENT_TOKEN,
@@ -223,6 +224,29 @@ async def test_a_stale_button_gets_a_note_and_the_current_step(tg: TelegramApp) 
     state = await conversation_json(tg, YOUSSEF)
     assert (state["flow"], state["step"]) == ("discover", "category")
     assert len(tg.fake.callback_answers()) == 2  # the stale press was answered too
+    assert_wire_clean(tg.fake)
+
+
+async def test_a_press_is_answered_by_the_webhook_reply_or_early_when_slow(
+    tg: TelegramApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await tg.say(YOUSSEF, "/start")
+    quick = await tg.tap(YOUSSEF, "m:find")
+    # A step slower than EARLY_ANSWER_AFTER (here: any step) is answered at once, apart.
+    monkeypatch.setattr(telegram_channel, "EARLY_ANSWER_AFTER", 0.0)
+    slow = await tg.tap(YOUSSEF, "cat:photographer")
+
+    def answers(pressed: Delivery) -> list[str]:
+        return [
+            c.source
+            for c in tg.fake.calls()
+            if c.method == "answerCallbackQuery"
+            and c.params["callback_query_id"] == pressed.callback_query_id
+        ]
+
+    assert answers(quick) == ["webhook-reply"]
+    assert answers(slow) == ["http"]  # once: the webhook's reply carried nothing more
+    assert tg.fake.callback_answers()[-1].query_id == slow.callback_query_id
     assert_wire_clean(tg.fake)
 
 

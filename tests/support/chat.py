@@ -174,6 +174,7 @@ class Chat:
                 row = Conversation(channel=self.channel, chat_key=self.chat_key, version=0)
                 uow.session.add(row)
             row.state, row.updated_at = dict(point.state), self.engine.clock.now()
+            row.version += 1  # as every writer does: a serving process sees it moved on
             await uow.commit()
         self._last, self.replies = point.last, [point.last]
 

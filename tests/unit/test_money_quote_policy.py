@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -265,7 +266,8 @@ def test_deposit_plus_balance_is_total(
 
 # --- Cancellation policy --------------------------------------------------------------
 
-EVENT = datetime(2026, 7, 10, 18, 0, tzinfo=UTC)
+EVENT = datetime(2026, 7, 10, 18, 0, tzinfo=UTC)  # 19:00 in Casablanca
+CASABLANCA = ZoneInfo("Africa/Casablanca")
 DEFAULT = CancellationPolicy.default()
 
 
@@ -274,9 +276,15 @@ DEFAULT = CancellationPolicy.default()
     [
         (timedelta(days=90), 10_000),
         (timedelta(days=30), 10_000),  # exactly 30 days: still the generous tier
-        (timedelta(days=30) - timedelta(seconds=1), 5_000),
+        # Days are local calendar days: later the same day is still 30 (7) days before.
+        (timedelta(days=30) - timedelta(seconds=1), 10_000),
+        (timedelta(days=30, hours=19), 10_000),  # 10 June 00:00 local (event at 19:00)
+        (timedelta(days=29, hours=19, seconds=1), 10_000),  # 10 June 23:59:59
+        (timedelta(days=29, hours=19), 5_000),  # 11 June 00:00: 29 days before
         (timedelta(days=7), 5_000),  # exactly 7 days
-        (timedelta(days=7) - timedelta(seconds=1), 0),
+        (timedelta(days=7) - timedelta(seconds=1), 5_000),
+        (timedelta(days=6, hours=19, seconds=1), 5_000),  # 3 July 23:59:59
+        (timedelta(days=6, hours=19), 0),  # 4 July 00:00: 6 days before
         (timedelta(hours=1), 0),
         (timedelta(0), 0),
         (-timedelta(days=1), 0),  # after the event started
@@ -284,6 +292,48 @@ DEFAULT = CancellationPolicy.default()
 )
 def test_client_tiers(before: timedelta, bp: int) -> None:
     assert DEFAULT.refund_bp(event_start=EVENT, cancelled_at=EVENT - before, by=Role.CLIENT) == bp
+
+
+def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=CASABLANCA)
+
+
+@pytest.mark.parametrize(
+    ("event", "cancelled", "bp"),
+    [
+        # Ramadan 2026 (UTC+0 from 15 Feb to 22 Mar) to after it (UTC+1): 30 calendar
+        # days at the same local hour are only 29 d 23 h of UTC.
+        (local(2026, 4, 5, 20), local(2026, 3, 6, 20), 10_000),
+        (local(2026, 4, 5, 20), local(2026, 3, 6, 23, 59), 10_000),
+        (local(2026, 4, 5, 20), local(2026, 3, 7, 0, 0), 5_000),
+        # ... and the same for the 7-day tier across the change back on 22 March.
+        (local(2026, 3, 25, 20), local(2026, 3, 18, 20), 5_000),
+        (local(2026, 3, 25, 20), local(2026, 3, 19, 0, 0), 0),
+        # Into Ramadan (15 Feb): 30 days of wall clock are 30 d 1 h of UTC; one
+        # calendar day less is still one day less.
+        (local(2026, 3, 1, 20), local(2026, 1, 30, 20), 10_000),
+        (local(2026, 3, 1, 20), local(2026, 1, 31, 0, 0), 5_000),
+        # The event's *local* day counts: a 00:30 start is on the 10th, not the 9th UTC.
+        (local(2026, 7, 10, 0, 30), local(2026, 6, 10, 23, 0), 10_000),
+        (local(2026, 7, 10, 0, 30), local(2026, 6, 11, 0, 0), 5_000),
+    ],
+)
+def test_client_tiers_count_local_calendar_days(
+    event: datetime, cancelled: datetime, bp: int
+) -> None:
+    utc_event, utc_cancelled = event.astimezone(UTC), cancelled.astimezone(UTC)
+    got = DEFAULT.refund_bp(event_start=utc_event, cancelled_at=utc_cancelled, by=Role.CLIENT)
+    assert got == bp
+
+
+def test_no_tier_once_the_event_has_started() -> None:
+    """On the event's own day a 0-day tier applies until the start, not after it."""
+    policy = CancellationPolicy((PolicyTier(0, 1_000),))
+    at_start = policy.refund_bp(event_start=EVENT, cancelled_at=EVENT, by=Role.CLIENT)
+    after = policy.refund_bp(
+        event_start=EVENT, cancelled_at=EVENT + timedelta(minutes=1), by=Role.CLIENT
+    )
+    assert (at_start, after) == (1_000, 0)
 
 
 @pytest.mark.parametrize("by", [Role.PROVIDER, Role.SYSTEM])

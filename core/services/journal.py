@@ -1,0 +1,330 @@
+"""The chat journal: the bookkeeping of dialog steps that changed nothing but the chat,
+written for many chats in one transaction (group commit).
+
+A navigation step (a menu, a search page, a profile) writes three things: the inbound
+event's id (so a redelivery changes nothing), the conversation's new state, and now and
+then the identity's last contact. Done one transaction per update, the statements and
+commits cost far more than the step. Here each step hands its write to the journal and
+waits; one writer takes every write waiting and commits them together, so the caller
+still answers only once its write is durable.
+
+Each write stays all-or-nothing on its own:
+- an event already claimed makes the write a `DUPLICATE` and nothing of it is kept;
+- a conversation that moved past the version the step started from (another process
+  wrote it) makes it a `CONFLICT`: its claim is taken back and the caller runs the
+  update again the slow way, in a transaction of its own;
+- a first contact (no identity yet) creates the user, the identity and the conversation
+  in a savepoint; if any of them exists already, that is a `CONFLICT` too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User, UserRole
+
+MAX_BATCH = 200
+
+EVENTS: Table = ProcessedEvent.__table__  # type: ignore[assignment]
+CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+IDENTITIES: Table = ChannelIdentity.__table__  # type: ignore[assignment]
+USERS: Table = User.__table__  # type: ignore[assignment]
+
+
+class Written(enum.Enum):
+    DONE = "done"
+    DUPLICATE = "duplicate"  # the event was handled before: nothing was written
+    CONFLICT = "conflict"  # someone else wrote first: nothing was written, run it again
+
+
+@dataclass(frozen=True, slots=True)
+class NewChat:
+    """A first contact: the user and identity the journal creates with the conversation."""
+
+    channel: str
+    chat_key: str
+    external_id: str
+    display_name: str
+    locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatWrite:
+    now: datetime
+    state: dict[str, Any]
+    conversation_id: int | None = None  # None with new_chat
+    expected_version: int = 0
+    event: tuple[str, str] | None = None  # (source, external id) to claim
+    identity_id: int | None = None  # who wrote: reachable again, whatever was noted
+    touch: bool = False  # and note their last contact as now
+    new_chat: NewChat | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    written: Written
+    conversation_id: int | None = None
+    version: int = 0
+    identity_id: int | None = None
+    user_id: int | None = None
+
+
+class ChatJournal:
+    def __init__(self, engine: AsyncEngine, *, max_batch: int = MAX_BATCH) -> None:
+        self.engine, self.max_batch = engine, max_batch
+        self._waiting: list[tuple[ChatWrite, asyncio.Future[Outcome]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.batches = 0  # for tests and metrics: how many transactions were used
+
+    async def write(self, item: ChatWrite) -> Outcome:
+        """Durable once this returns; raises if the batch's transaction failed."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self.max_batch]
+            del self._waiting[: self.max_batch]
+            try:
+                outcomes = await self._commit([item for item, _ in batch])
+            except Exception as exc:  # every waiter hears it; the next batch tries afresh
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
+
+    async def _commit(self, items: list[ChatWrite]) -> list[Outcome]:
+        self.batches += 1
+        async with self.engine.begin() as conn:
+            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            batch = _Batch(conn, insert, items)
+            return await batch.run()
+
+
+class _Batch:
+    def __init__(self, conn: AsyncConnection, insert: Any, items: list[ChatWrite]) -> None:
+        self.conn, self.insert, self.items = conn, insert, items
+        self.outcomes: list[Outcome | None] = [None] * len(items)
+
+    async def run(self) -> list[Outcome]:
+        known = [n for n, item in enumerate(self.items) if item.new_chat is None]
+        await self._claim(known)
+        await self._update_conversations([n for n in known if self.outcomes[n] is None])
+        for n, item in enumerate(self.items):
+            if item.new_chat is not None:
+                self.outcomes[n] = await self._first_contact(item, item.new_chat)
+        await self._note_contact()
+        return [o if o is not None else Outcome(Written.CONFLICT) for o in self.outcomes]
+
+    async def _note_contact(self) -> None:
+        """Whoever wrote can be reached again (a blocked bot was unblocked); their last
+        contact moves on when the caller asks (once a minute is precise enough)."""
+        kept = [
+            item
+            for n, item in enumerate(self.items)
+            if item.identity_id is not None and self._done(n)
+        ]
+        if not kept:
+            return
+        sql = _Sql(self.conn)  # parameters are bound in the order they are written
+        everyone = [item.identity_id for item in kept]
+        touched = [item.identity_id for item in kept if item.touch]
+        if touched:
+            await sql.run(
+                f"UPDATE channel_identities SET unreachable = {sql.false},"
+                f" last_inbound_at = CASE WHEN id IN ({sql.params(touched)})"
+                f" THEN {sql.time(max(item.now for item in kept))} ELSE last_inbound_at END"
+                f" WHERE id IN ({sql.params(everyone)})"
+                f" AND (unreachable OR id IN ({sql.params(touched)}))"
+            )
+        else:
+            await sql.run(
+                f"UPDATE channel_identities SET unreachable = {sql.false}"
+                f" WHERE id IN ({sql.params(everyone)}) AND unreachable"
+            )
+
+    def _done(self, n: int) -> bool:
+        outcome = self.outcomes[n]
+        return outcome is not None and outcome.written is Written.DONE
+
+    async def _claim(self, indexes: Sequence[int]) -> None:
+        """Claim the events of these writes in one statement; the taken ones are duplicates
+        (and so is a second write of the same event in this batch)."""
+        wanted: dict[tuple[str, str], int] = {}
+        for n in indexes:
+            event = self.items[n].event
+            if event is None:
+                continue
+            if event in wanted:
+                self.outcomes[n] = Outcome(Written.DUPLICATE)
+            else:
+                wanted[event] = n
+        if not wanted:
+            return
+        sql = _Sql(self.conn)
+        rows = ", ".join(
+            f"({sql.param(source)}, {sql.param(external_id)}, {sql.time(self.items[n].now)})"
+            for (source, external_id), n in wanted.items()
+        )
+        claimed = await sql.run(
+            "INSERT INTO processed_events (source, external_id, processed_at)"
+            f" VALUES {rows} ON CONFLICT (source, external_id) DO NOTHING"
+            " RETURNING source, external_id"
+        )
+        mine = {(source, external_id) for source, external_id in claimed}
+        for event, n in wanted.items():
+            if event not in mine:
+                self.outcomes[n] = Outcome(Written.DUPLICATE)
+
+    async def _update_conversations(self, indexes: Sequence[int]) -> None:
+        """One UPDATE for all: each row only if still at the version its step started from."""
+        if not indexes:
+            return
+        sql = _Sql(self.conn)
+        items = {self.items[n].conversation_id or 0: self.items[n] for n in indexes}
+        states = " ".join(  # parameters are bound in the order they are written
+            f"WHEN {sql.param(i)} THEN {sql.json(w.state)}" for i, w in items.items()
+        )
+        now = sql.time(max(w.now for w in items.values()))
+        versions = ", ".join(
+            f"({sql.number(i)}, {sql.number(w.expected_version)})" for i, w in items.items()
+        )
+        updated = await sql.run(
+            f"UPDATE conversations SET state = CASE id {states} END,"
+            f" version = version + 1, updated_at = {now}"
+            f" WHERE (id, version) IN (VALUES {versions}) RETURNING id"
+        )
+        done = {row[0] for row in updated}
+        lost: list[tuple[str, str]] = []
+        for n in indexes:
+            item = self.items[n]
+            if item.conversation_id in done:
+                self.outcomes[n] = Outcome(
+                    Written.DONE, item.conversation_id, item.expected_version + 1
+                )
+            else:
+                self.outcomes[n] = Outcome(Written.CONFLICT)
+                if item.event is not None:
+                    lost.append(item.event)
+        if lost:  # their claims go with them: the slow way claims again
+            await self.conn.execute(
+                delete(EVENTS).where(tuple_(EVENTS.c.source, EVENTS.c.external_id).in_(lost))
+            )
+
+    async def _first_contact(self, item: ChatWrite, chat: NewChat) -> Outcome:
+        savepoint = await self.conn.begin_nested()
+        try:
+            outcome = await self._create(item, chat)
+        except BaseException:
+            await savepoint.rollback()
+            raise
+        if outcome.written is Written.DONE:
+            await savepoint.commit()
+        else:
+            await savepoint.rollback()
+        return outcome
+
+    async def _create(self, item: ChatWrite, chat: NewChat) -> Outcome:
+        conn, now = self.conn, item.now
+        if item.event is not None:
+            source, external_id = item.event
+            claimed = await conn.scalar(
+                self.insert(EVENTS)
+                .values(source=source, external_id=external_id, processed_at=now)
+                .on_conflict_do_nothing(index_elements=["source", "external_id"])
+                .returning(EVENTS.c.id)
+            )
+            if claimed is None:
+                return Outcome(Written.DUPLICATE)
+        user_id = await conn.scalar(
+            USERS.insert()
+            .values(
+                role=UserRole.CLIENT.value,
+                display_name=chat.display_name[:200],
+                locale=chat.locale,
+                blocked=False,
+                created_at=now,
+            )
+            .returning(USERS.c.id)
+        )
+        identity_id = await conn.scalar(
+            self.insert(IDENTITIES)
+            .values(
+                user_id=user_id,
+                channel=chat.channel,
+                external_id=chat.external_id,
+                unreachable=False,
+                last_inbound_at=now,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(IDENTITIES.c.id)
+        )
+        conversation_id = await conn.scalar(
+            self.insert(CONVERSATIONS)
+            .values(
+                channel=chat.channel,
+                chat_key=chat.chat_key,
+                state=item.state,
+                version=1,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "chat_key"])
+            .returning(CONVERSATIONS.c.id)
+        )
+        if identity_id is None or conversation_id is None:
+            return Outcome(Written.CONFLICT)
+        return Outcome(Written.DONE, conversation_id, 1, identity_id, user_id)
+
+
+class _Sql:
+    """Statements of the hot path written once in SQL both databases speak, with their
+    parameters bound the driver's way: building them as SQLAlchemy expressions for every
+    batch cost more than running them. Values pass through the columns' own types."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn, self.dialect = conn, conn.dialect
+        self.postgres = self.dialect.name == "postgresql"
+        self.false = "false" if self.postgres else "0"
+        self.values: list[Any] = []
+        column_type = CONVERSATIONS.c.updated_at.type.dialect_impl(self.dialect)
+        self._time = column_type.bind_processor(self.dialect)
+
+    def param(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else "?"
+
+    def params(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.param(v) for v in values)
+
+    def time(self, value: datetime) -> str:
+        return self.param(self._time(value) if self._time else value)
+
+    def number(self, value: int) -> str:
+        """An integer where PostgreSQL can't tell the type (a VALUES list)."""
+        marker = self.param(value)
+        return f"CAST({marker} AS BIGINT)" if self.postgres else marker
+
+    def json(self, value: dict[str, Any]) -> str:
+        marker = self.param(json.dumps(value))
+        return f"CAST({marker} AS JSON)" if self.postgres else marker
+
+    async def run(self, statement: str) -> Any:
+        return await self.conn.exec_driver_sql(statement, tuple(self.values))

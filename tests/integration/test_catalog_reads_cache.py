@@ -1,0 +1,294 @@
+"""CachedReads: search and profile from memory, refreshed by time, by commits, by hand."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.clock import FixedClock
+from core.db.tables import Base, Service
+from core.services.booking_request import RequestBooking, request_booking
+from core.services.search import SearchQuery
+from core.uow import UnitOfWorkFactory
+from dialogs.reads import CATALOG_TABLES, CachedReads
+from tests.support.factories import make_user
+from tests.support.search_data import Built, ServiceSpec, add_provider
+from tests.support.statements import selects, statements_on
+
+QUERY = SearchQuery(category="photographer", city="rabat")
+
+
+@pytest.fixture
+async def built(uows: UnitOfWorkFactory, clock: FixedClock) -> Built:
+    return await add_provider(uows, clock.now(), "atlas", services=[ServiceSpec()])
+
+
+@pytest.fixture
+def reads(uows: UnitOfWorkFactory) -> CachedReads:
+    return CachedReads(uows.session_factory)
+
+
+async def set_price(uows: UnitOfWorkFactory, service_id: int, price_minor: int) -> None:
+    async with uows() as uow:
+        await uow.session.execute(
+            update(Service).where(Service.id == service_id).values(price_minor=price_minor)
+        )
+        await uow.commit()
+
+
+async def price_seen(reads: CachedReads, built: Built, now: datetime) -> int:
+    profile = await reads.profile(built.provider_id, now=now)
+    assert profile is not None
+    return profile.services[0].price_minor
+
+
+async def reads_made(engine: AsyncEngine, reads: CachedReads, built: Built, now: datetime) -> int:
+    """How many SELECTs one profile and one search cost now."""
+    with statements_on(engine) as sent:
+        await reads.profile(built.provider_id, now=now)
+        await reads.search(QUERY, now=now)
+    return len(selects(sent))
+
+
+async def test_second_call_is_served_from_memory(
+    engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    now = clock.now()
+    with statements_on(engine) as sent:
+        profile = await reads.profile(built.provider_id, now=now)
+        page = await reads.search(QUERY, now=now)
+    assert len(selects(sent)) == 8  # 7 for the profile, 1 for the search
+    with statements_on(engine) as sent:
+        again = await reads.profile(built.provider_id, now=now)
+        page_again = await reads.search(QUERY, now=now)
+    assert sent == []
+    assert again is profile
+    assert page_again == page
+    assert [h.provider_id for h in page.hits] == [built.provider_id]
+
+
+async def test_miss_reads_without_the_write_lock(
+    engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the write lock up front is SQLite's BEGIN IMMEDIATE")
+    with statements_on(engine) as sent:
+        await reads.profile(built.provider_id, now=clock.now())
+    begins = [s for s in sent if s.upper().startswith("BEGIN")]
+    assert begins == ["BEGIN"]
+
+
+async def test_callers_cannot_change_cached_search_hits(
+    reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    page = await reads.search(QUERY, now=clock.now())
+    page.hits[0].name["fr"] = "vandal"
+    page.hits.clear()
+    again = await reads.search(QUERY, now=clock.now())
+    assert [h.name["fr"] for h in again.hits] == ["atlas"]
+
+
+async def test_entries_expire_after_the_ttl(
+    engine: AsyncEngine, uows: UnitOfWorkFactory, built: Built, clock: FixedClock
+) -> None:
+    reads = CachedReads(uows.session_factory, ttl_seconds=0.05)
+    now = clock.now()
+    await reads_made(engine, reads, built, now)
+    assert await reads_made(engine, reads, built, now) == 0
+    await asyncio.sleep(0.06)
+    assert await reads_made(engine, reads, built, now) == 8
+
+
+async def test_invalidate_drops_everything(
+    engine: AsyncEngine,
+    uows: UnitOfWorkFactory,
+    reads: CachedReads,
+    built: Built,
+    clock: FixedClock,
+) -> None:
+    now = clock.now()
+    assert await price_seen(reads, built, now) == 500_000
+    await set_price(uows, built.service_id, 400_000)
+    assert await price_seen(reads, built, now) == 500_000  # not told: the cached answer
+    reads.invalidate()
+    assert await price_seen(reads, built, now) == 400_000
+    reads.invalidate()
+    assert await reads_made(engine, reads, built, now) == 8
+
+
+@pytest.mark.parametrize("table", sorted(CATALOG_TABLES))
+async def test_commit_on_a_catalog_table_invalidates(
+    engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock, table: str
+) -> None:
+    now = clock.now()
+    await reads_made(engine, reads, built, now)
+    reads.on_commit(frozenset({"outbox", table}))
+    assert await reads_made(engine, reads, built, now) == 8
+
+
+async def test_commit_on_other_tables_keeps_the_cache(
+    engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    now = clock.now()
+    await reads_made(engine, reads, built, now)
+    reads.on_commit(frozenset({"outbox"}))
+    reads.on_commit(frozenset({"users", "conversations", "processed_events"}))
+    assert await reads_made(engine, reads, built, now) == 0
+
+
+def test_catalog_tables_are_real_tables() -> None:
+    assert set(Base.metadata.tables) >= CATALOG_TABLES
+    assert {"providers", "services", "bookings", "slot_holds"} <= CATALOG_TABLES
+
+
+async def test_a_booking_committed_through_the_uow_refreshes_the_profile(
+    uows: UnitOfWorkFactory, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    now = clock.now()
+    uows.after_commit.append(reads.on_commit)
+    before = await reads.profile(built.provider_id, now=now)
+    assert before is not None
+    client = await make_user(uows, now)
+    day = before.free_dates[0]
+    async with uows() as uow:
+        cmd = RequestBooking(
+            client_id=client,
+            service_id=built.service_id,
+            event_type="wedding",
+            day=day,
+            city="rabat",
+        )
+        await request_booking(uow, cmd, now=now)
+        await uow.commit()
+    after = await reads.profile(built.provider_id, now=now)
+    assert after is not None
+    assert day not in after.free_dates
+
+
+async def test_concurrent_misses_read_once(
+    engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    now = clock.now()
+    with statements_on(engine) as sent:
+        profiles = await asyncio.gather(
+            *(reads.profile(built.provider_id, now=now) for _ in range(10))
+        )
+        pages = await asyncio.gather(*(reads.search(QUERY, now=now) for _ in range(10)))
+    assert len(selects(sent)) == 8
+    assert all(p is profiles[0] for p in profiles)
+    assert all(p == pages[0] for p in pages)
+
+
+async def test_entries_are_keyed_by_the_minute(
+    engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    nine = clock.now()
+    assert await reads_made(engine, reads, built, nine + timedelta(seconds=5)) == 8
+    assert await reads_made(engine, reads, built, nine + timedelta(seconds=59.9)) == 0
+    assert await reads_made(engine, reads, built, nine + timedelta(minutes=1)) == 8
+    assert await reads_made(engine, reads, built, nine + timedelta(seconds=30)) == 0
+
+
+async def test_the_oldest_entry_is_dropped_when_full(
+    engine: AsyncEngine, uows: UnitOfWorkFactory, built: Built, clock: FixedClock
+) -> None:
+    reads = CachedReads(uows.session_factory, max_entries=2)
+    minutes = [clock.now() + timedelta(minutes=i) for i in range(3)]
+    for at in minutes:
+        await reads.profile(built.provider_id, now=at)
+    with statements_on(engine) as sent:
+        await reads.profile(built.provider_id, now=minutes[2])
+        await reads.profile(built.provider_id, now=minutes[1])
+    assert sent == []
+    with statements_on(engine) as sent:
+        await reads.profile(built.provider_id, now=minutes[0])
+    assert len(selects(sent)) == 7
+
+
+def gated_factory(engine: AsyncEngine, gate: asyncio.Event, entered: list[int]) -> Any:
+    """Sessions whose statements wait for ``gate``; ``entered`` counts the waits."""
+
+    class GatedSession(AsyncSession):
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:
+            entered.append(1)
+            await gate.wait()
+            return await super().execute(*args, **kwargs)
+
+    return async_sessionmaker(engine, class_=GatedSession, expire_on_commit=False)
+
+
+async def until(condition: Any) -> None:
+    """Wait (up to 5 s) while the reads go through the database's I/O thread."""
+    for _ in range(5000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("never happened")
+
+
+async def test_a_read_begun_before_invalidate_is_not_kept(
+    engine: AsyncEngine, built: Built, clock: FixedClock
+) -> None:
+    gate, entered = asyncio.Event(), list[int]()
+    reads = CachedReads(gated_factory(engine, gate, entered))
+    now = clock.now()
+    stale = asyncio.create_task(reads.profile(built.provider_id, now=now))
+    await until(lambda: len(entered) == 1)
+    reads.invalidate()  # say a commit lands now: the read under way may predate it
+    gate.set()
+    assert await stale is not None  # its waiters get it ...
+    await reads.profile(built.provider_id, now=now)
+    assert len(entered) == 14  # ... but the next caller reads again
+
+
+async def test_a_caller_after_invalidate_does_not_join_the_read_under_way(
+    engine: AsyncEngine, built: Built, clock: FixedClock
+) -> None:
+    gate, entered = asyncio.Event(), list[int]()
+    reads = CachedReads(gated_factory(engine, gate, entered))
+    now = clock.now()
+    stale = asyncio.create_task(reads.profile(built.provider_id, now=now))
+    await until(lambda: len(entered) == 1)
+    reads.invalidate()
+    fresh = asyncio.create_task(reads.profile(built.provider_id, now=now))
+    await until(lambda: len(entered) == 2)  # a read of its own
+    gate.set()
+    assert await stale is not await fresh
+
+
+async def test_a_cancelled_waiter_does_not_cancel_the_shared_read(
+    built: Built, engine: AsyncEngine, clock: FixedClock
+) -> None:
+    gate, entered = asyncio.Event(), list[int]()
+    reads = CachedReads(gated_factory(engine, gate, entered))
+    now = clock.now()
+    impatient = asyncio.create_task(reads.profile(built.provider_id, now=now))
+    patient = asyncio.create_task(reads.profile(built.provider_id, now=now))
+    await until(lambda: len(entered) == 1)
+    impatient.cancel()
+    gate.set()
+    profile = await patient
+    assert profile is not None and impatient.cancelled()
+    assert len(entered) == 7  # one read, run to its end
+
+
+async def test_a_failed_read_is_not_kept(
+    engine: AsyncEngine, built: Built, clock: FixedClock
+) -> None:
+    failures = [RuntimeError("database went away")]
+
+    class FlakySession(AsyncSession):
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return await super().execute(*args, **kwargs)
+
+    reads = CachedReads(async_sessionmaker(engine, class_=FlakySession))
+    with pytest.raises(RuntimeError, match="went away"):
+        await reads.profile(built.provider_id, now=clock.now())
+    assert await reads.profile(built.provider_id, now=clock.now()) is not None

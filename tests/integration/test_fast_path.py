@@ -1,0 +1,129 @@
+"""The engine's way without a transaction: which updates take it, which fall back, and
+that the database ends up exactly as if every update had had its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import event, func, select
+
+from core.clock import FixedClock
+from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
+from core.uow import UnitOfWorkFactory
+from dialogs.engine import Inbound
+from dialogs.i18n.translator import translator
+from tests.support.chat import Chat, client_chat, open_market, user_of
+
+EN, FR = translator("en"), translator("fr")
+
+
+@contextmanager
+def transactions(uows: UnitOfWorkFactory) -> Iterator[list[str]]:
+    """The BEGINs on the database while the block runs: BEGIN IMMEDIATE (SQLite) or, on
+    PostgreSQL, any BEGIN, is a writing transaction."""
+    seen: list[str] = []
+
+    def on_begin(conn: Any) -> None:
+        seen.append(conn.dialect.name)
+
+    target = uows.engine.sync_engine
+    event.listen(target, "begin", on_begin)
+    try:
+        yield seen
+    finally:
+        event.remove(target, "begin", on_begin)
+
+
+def with_event(chat: Chat, inbound: Inbound, update_id: int) -> Inbound:
+    return replace(inbound, event_source="test", event_id=str(update_id))
+
+
+async def count(uows: UnitOfWorkFactory, table: type) -> int:
+    async with uows() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def test_navigation_goes_through_the_journal(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    batches = chat.engine.journal.batches
+    await chat.send("/start")  # a first contact, created by the journal
+    await chat.click("m:find")
+    await chat.click("cat:photographer")
+    await chat.click("city:rabat")
+    with transactions(uows) as begun:
+        await chat.click("day:any")  # results: the cached search, then the journal
+    assert EN("Page {page} of {pages}", page=1, pages=1) in chat.text
+    assert chat.engine.journal.batches == batches + 5
+    assert len(begun) <= 2  # the journal's, and the search's own read on a cache miss
+    state = await chat.state()
+    assert state.position == "discover:results"
+    user = await user_of(chat)
+    assert (user.locale, user.display_name) == ("en", "Test user")
+
+
+async def test_a_step_that_writes_runs_in_a_transaction_and_memory_follows(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    await chat.click("m:lang")
+    batches = chat.engine.journal.batches
+    await chat.click("lang:fr")  # changes the user: the journal can't do it
+    assert chat.engine.journal.batches == batches
+    assert FR("Language changed.") in chat.text
+    assert (await user_of(chat)).locale == "fr"
+    await chat.click("m:find")  # from memory again, in the new language
+    assert chat.engine.journal.batches == batches + 1
+    assert chat.text.startswith(FR("What are you looking for?"))
+
+
+async def test_a_redelivered_update_changes_nothing(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = client_chat(uows, clock)
+    first = with_event(chat, chat.inbound(text="/start"), 1)
+    assert await chat.deliver(first)
+    press = with_event(chat, chat.inbound(payload=chat.payload("m:find")), 2)
+    assert await chat.deliver(press)
+    state = await chat.state()
+    for again in (first, press, first):
+        assert await chat.engine.handle(again) == []
+    assert (await chat.state()) == state
+    assert await count(uows, ProcessedEvent) == 2
+
+
+async def test_another_process_moving_the_chat_on_is_noticed(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    menu = chat.payload("m:find")
+    other = client_chat(uows, clock)  # another serving process: its own memory
+    other.chat_key = other.user_external_id = chat.chat_key
+    await other.send("/start")
+    await other.click("m:find")  # the chat is on the categories now
+    await chat.press(menu)  # this process still remembers the menu: refused, run again
+    assert EN("That button belongs to an older message.") in chat.text
+    assert (await chat.state()).position == "discover:category"
+
+
+async def test_a_restarted_process_picks_up_where_the_chat_was(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    await chat.click("m:find")
+    after_restart = client_chat(uows, clock)
+    after_restart.chat_key = after_restart.user_external_id = chat.chat_key
+    after_restart._last = chat.last
+    await after_restart.click("cat:photographer")
+    assert after_restart.text.startswith(EN("In which city is the event?"))
+    assert await count(uows, User) == 1
+    assert await count(uows, ChannelIdentity) == 1
+    assert await count(uows, Conversation) == 1

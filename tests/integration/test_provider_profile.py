@@ -1,0 +1,160 @@
+"""The provider profile snapshot against what the ORM says, on real databases."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import FixedClock
+from core.db.tables import Provider, Service
+from core.services.availability_query import upcoming_free_dates
+from core.services.provider_profile import ProviderProfile, provider_profile
+from core.services.search import SearchQuery
+from core.uow import UnitOfWorkFactory
+from dialogs.reads import SessionReads
+from tests.support.search_data import Built, ServiceSpec, add_blackout, add_provider
+from tests.support.statements import selects, statements_on
+
+# The clock fixture says Monday 2026-05-04 09:00 UTC; the provider works weekends only.
+FIRST_SATURDAY = date(2026, 5, 9)
+
+
+async def atlas(uows: UnitOfWorkFactory, now: datetime) -> Built:
+    """Three active services (two at the same price), one inactive; three cities."""
+    built = await add_provider(
+        uows,
+        now,
+        "atlas",
+        services=[
+            ServiceSpec(price_minor=700_000),
+            ServiceSpec(price_minor=300_000, pricing_model="per_guest"),
+            ServiceSpec(price_minor=300_000),
+            ServiceSpec(price_minor=1, active=False),
+        ],
+        cities=["rabat", "fes", "agadir"],
+        languages=["fr", "en"],
+        rating_x100=460,
+        rating_count=12,
+        weekdays=[5, 6],
+    )
+    await add_blackout(uows, built.provider_id, FIRST_SATURDAY)
+    async with uows() as uow:
+        provider = await uow.session.get(Provider, built.provider_id)
+        assert provider is not None
+        provider.description = {"fr": "Photos de mariage", "en": "Wedding photos"}
+        provider.photos = ["a.jpg", "b.jpg"]
+        await uow.commit()
+    return built
+
+
+async def test_profile_is_what_the_orm_says(
+    uows: UnitOfWorkFactory, engine: AsyncEngine, clock: FixedClock
+) -> None:
+    now = clock.now()
+    built = await atlas(uows, now)
+    with statements_on(engine) as sent:
+        async with uows() as uow:
+            profile = await provider_profile(uow.session, built.provider_id, now=now)
+    assert len(selects(sent)) == 7  # provider and cities, services, five for the dates
+
+    async with uows() as uow:
+        provider = await uow.session.get(Provider, built.provider_id)
+        assert provider is not None
+        services = (
+            await uow.session.scalars(
+                select(Service)
+                .where(Service.provider_id == provider.id, Service.active.is_(True))
+                .order_by(Service.price_minor, Service.id)
+            )
+        ).all()
+        dates = await upcoming_free_dates(uow.session, services[0], now=now, count=5)
+        orm = (provider.id, provider.name, [(s.id, s.title) for s in services])
+
+    assert profile is not None
+    assert (profile.id, profile.slug, profile.name) == (orm[0], "atlas", orm[1])
+    assert profile.description == {"fr": "Photos de mariage", "en": "Wedding photos"}
+    assert (profile.rating_x100, profile.rating_count) == (460, 12)
+    assert profile.languages == ("fr", "en")
+    assert profile.photos == ("a.jpg", "b.jpg")
+    assert profile.cities == ("agadir", "fes", "rabat")
+    ids = built.service_ids
+    assert [s.id for s in profile.services] == [ids[1], ids[2], ids[0]]
+    assert [(s.id, s.title) for s in profile.services] == orm[2]
+    first = profile.services[0]
+    assert (first.price_minor, first.currency, first.pricing_model) == (300_000, "MAD", "per_guest")
+    # Weekends from the first Saturday, which is blacked out.
+    assert profile.free_dates == tuple(dates)
+    assert profile.free_dates == (
+        date(2026, 5, 10),
+        date(2026, 5, 16),
+        date(2026, 5, 17),
+        date(2026, 5, 23),
+        date(2026, 5, 24),
+    )
+
+
+async def test_profile_is_read_only(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    built = await atlas(uows, clock.now())
+    async with uows() as uow:
+        profile = await provider_profile(uow.session, built.provider_id, now=clock.now())
+        assert profile is not None
+        provider = await uow.session.get(Provider, built.provider_id)
+        assert provider is not None
+        provider.name["fr"] = "changed in the session"  # the snapshot holds a copy
+    assert profile.name["fr"] == "atlas"
+    with pytest.raises(TypeError):
+        profile.name["fr"] = "x"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        profile.services[0].title["fr"] = "x"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        profile.slug = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("status", ["pending", "suspended"])
+async def test_no_profile_for_inactive_provider(
+    uows: UnitOfWorkFactory, clock: FixedClock, status: str
+) -> None:
+    built = await add_provider(uows, clock.now(), "sleepy", status=status)
+    async with uows() as uow:
+        assert await provider_profile(uow.session, built.provider_id, now=clock.now()) is None
+
+
+async def test_no_profile_for_missing_provider(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
+    async with uows() as uow:
+        assert await provider_profile(uow.session, 424242, now=clock.now()) is None
+
+
+async def test_profile_without_services_or_cities(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    built = await add_provider(
+        uows, clock.now(), "idle", services=[ServiceSpec(active=False)], cities=[]
+    )
+    async with uows() as uow:
+        profile = await provider_profile(uow.session, built.provider_id, now=clock.now())
+    assert isinstance(profile, ProviderProfile)
+    assert (profile.services, profile.cities, profile.free_dates) == ((), (), ())
+
+
+async def test_session_reads_see_the_transactions_own_writes(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    built = await atlas(uows, now)
+    async with uows() as uow:
+        reads = SessionReads(uow.session)
+        service = await uow.session.get(Service, built.service_ids[0])
+        assert service is not None
+        service.price_minor = 100_000  # now the cheapest
+        await uow.session.flush()
+        profile = await reads.profile(built.provider_id, now=now)
+        page = await reads.search(SearchQuery(category="photographer"), now=now)
+        await uow.rollback()
+    assert profile is not None
+    assert profile.services[0].id == built.service_ids[0]
+    assert profile.services[0].price_minor == 100_000
+    assert page.hits[0].from_price_minor == 100_000
