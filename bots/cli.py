@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from typing import Annotated
 
@@ -41,8 +42,12 @@ def serve(
     for name, on in channels(container).items():
         out.print(f"  {name:<9} {'[green]on[/]' if on else '[dim]off[/]'}")
     out.print(f"Open http://{host}:{port}/sandbox to chat with the bots.")
+    application = build_app(container, worker=not no_worker)
+    # What is loaded by now (modules, catalogs, compiled patterns) lives as long as the
+    # process: out of the collector's way, its full collections stay short under load.
+    gc.freeze()
     web.run_app(
-        build_app(container, worker=not no_worker),
+        application,
         host=host,
         port=port,
         print=None,

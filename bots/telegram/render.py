@@ -1,34 +1,42 @@
-"""Dialog replies as Telegram messages: HTML-escaped text, inline keyboards, media."""
+"""Dialog replies as Telegram messages: HTML-escaped text, inline keyboards, media.
+
+Sent with `BotApiSession.call` (plain JSON both ways): these calls are made for every
+update, and aiogram's models for them cost more than the rest of the step.
+"""
 
 from __future__ import annotations
 
 import html
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
+from aiogram.methods import (
+    EditMessageText,
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
 )
 
+from bots.telegram.session import BotApiSession
 from dialogs.i18n.translator import translator
 from dialogs.replies import Reply
 
 TEXT_LIMIT = 4096
+JSON = dict[str, Any]
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def keyboard(reply: Reply) -> JSON | None:
     if not reply.buttons:
         return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.label[:64], callback_data=b.payload) for b in row]
+    return {
+        "inline_keyboard": [
+            [{"text": b.label[:64], "callback_data": b.payload} for b in row]
             for row in reply.buttons
         ]
-    )
+    }
 
 
 def as_html(text: str) -> str:
@@ -46,6 +54,10 @@ class TelegramRenderer:
 
     def __init__(self, bot: Bot, public_url: str) -> None:
         self.bot, self.public_url = bot, public_url
+        self.session = cast(BotApiSession, bot.session)
+
+    async def _call(self, method: type[TelegramMethod[Any]], params: JSON) -> Any:
+        return await self.session.call(self.bot, method, params)
 
     async def send(
         self, chat_id: int, replies: list[Reply], *, editable: int | None = None
@@ -58,24 +70,28 @@ class TelegramRenderer:
                 sent.append(editable)
                 continue
             await self._photos(chat_id, reply)
-            message = await self.bot.send_message(
-                chat_id, as_html(reply.text), reply_markup=keyboard(reply)
-            )
-            sent.append(message.message_id)
+            message = await self._call(SendMessage, self._text(chat_id, reply))
+            sent.append(int(message["message_id"]))
             if reply.document is not None:
-                await self.bot.send_document(chat_id, absolute(reply.document.url, self.public_url))
+                url = absolute(reply.document.url, self.public_url)
+                await self._call(SendDocument, {"chat_id": chat_id, "document": url})
             if reply.request_contact:
                 await self._ask_contact(chat_id, str(reply.meta.get("locale", "fr")))
         return sent
 
+    @staticmethod
+    def _text(chat_id: int, reply: Reply) -> JSON:
+        params: JSON = {"chat_id": chat_id, "text": as_html(reply.text), "parse_mode": "HTML"}
+        markup = keyboard(reply)
+        if markup is not None:
+            params["reply_markup"] = markup
+        return params
+
     async def _edit(self, chat_id: int, message_id: int, reply: Reply) -> bool:
         """Edit in place; False when the message is gone (then a new one is sent)."""
         try:
-            await self.bot.edit_message_text(
-                text=as_html(reply.text),
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=keyboard(reply),
+            await self._call(
+                EditMessageText, {**self._text(chat_id, reply), "message_id": message_id}
             )
         except TelegramBadRequest as exc:
             return "not modified" in str(exc)
@@ -84,17 +100,24 @@ class TelegramRenderer:
     async def _photos(self, chat_id: int, reply: Reply) -> None:
         urls = [absolute(u, self.public_url) for u in reply.photos[:10]]
         if len(urls) == 1:
-            await self.bot.send_photo(chat_id, urls[0])
+            await self._call(SendPhoto, {"chat_id": chat_id, "photo": urls[0]})
         elif len(urls) > 1:
-            await self.bot.send_media_group(chat_id, [InputMediaPhoto(media=u) for u in urls])
+            media = [{"type": "photo", "media": u} for u in urls]
+            await self._call(SendMediaGroup, {"chat_id": chat_id, "media": media})
 
     async def _ask_contact(self, chat_id: int, locale: str) -> None:
         t = translator(locale)
-        markup = ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=t("Share my phone number"), request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-        await self.bot.send_message(
-            chat_id, as_html(t("Or tap the button below.")), reply_markup=markup
+        markup = {
+            "keyboard": [[{"text": t("Share my phone number"), "request_contact": True}]],
+            "resize_keyboard": True,
+            "one_time_keyboard": True,
+        }
+        await self._call(
+            SendMessage,
+            {
+                "chat_id": chat_id,
+                "text": as_html(t("Or tap the button below.")),
+                "parse_mode": "HTML",
+                "reply_markup": markup,
+            },
         )

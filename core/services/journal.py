@@ -13,8 +13,9 @@ Each write stays all-or-nothing on its own:
 - a conversation that moved past the version the step started from (another process
   wrote it) makes it a `CONFLICT`: its claim is taken back and the caller runs the
   update again the slow way, in a transaction of its own;
-- a first contact (no identity yet) creates the user, the identity and the conversation
-  in a savepoint; if any of them exists already, that is a `CONFLICT` too.
+- a first contact (no identity yet) creates the user, the identity and the conversation;
+  if the identity or the conversation exists already, what it made is removed again and
+  that is a `CONFLICT` too.
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User, UserRole
@@ -113,23 +112,33 @@ class ChatJournal:
     async def _commit(self, items: list[ChatWrite]) -> list[Outcome]:
         self.batches += 1
         async with self.engine.begin() as conn:
-            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            batch = _Batch(conn, insert, items)
-            return await batch.run()
+            return await _Batch(conn, items).run()
 
 
 class _Batch:
-    def __init__(self, conn: AsyncConnection, insert: Any, items: list[ChatWrite]) -> None:
-        self.conn, self.insert, self.items = conn, insert, items
+    def __init__(self, conn: AsyncConnection, items: list[ChatWrite]) -> None:
+        self.conn, self.items = conn, items
         self.outcomes: list[Outcome | None] = [None] * len(items)
 
     async def run(self) -> list[Outcome]:
-        known = [n for n, item in enumerate(self.items) if item.new_chat is None]
-        await self._claim(known)
-        await self._update_conversations([n for n in known if self.outcomes[n] is None])
-        for n, item in enumerate(self.items):
-            if item.new_chat is not None:
-                self.outcomes[n] = await self._first_contact(item, item.new_chat)
+        await self._claim(range(len(self.items)))
+        fresh = [n for n, outcome in enumerate(self.outcomes) if outcome is None]
+        await self._update_conversations([n for n in fresh if self.items[n].new_chat is None])
+        for n in fresh:
+            chat = self.items[n].new_chat
+            if chat is not None:
+                self.outcomes[n] = await self._create(self.items[n], chat)
+        lost = [
+            item.event
+            for item, outcome in zip(self.items, self.outcomes, strict=True)
+            if item.event is not None
+            and outcome is not None
+            and outcome.written is Written.CONFLICT
+        ]
+        if lost:  # their claims go with them: the slow way claims again
+            await self.conn.execute(
+                delete(EVENTS).where(tuple_(EVENTS.c.source, EVENTS.c.external_id).in_(lost))
+            )
         await self._note_contact()
         return [o if o is not None else Outcome(Written.CONFLICT) for o in self.outcomes]
 
@@ -164,7 +173,7 @@ class _Batch:
         outcome = self.outcomes[n]
         return outcome is not None and outcome.written is Written.DONE
 
-    async def _claim(self, indexes: Sequence[int]) -> None:
+    async def _claim(self, indexes: Iterable[int]) -> None:
         """Claim the events of these writes in one statement; the taken ones are duplicates
         (and so is a second write of the same event in this batch)."""
         wanted: dict[tuple[str, str], int] = {}
@@ -212,7 +221,6 @@ class _Batch:
             f" WHERE (id, version) IN (VALUES {versions}) RETURNING id"
         )
         done = {row[0] for row in updated}
-        lost: list[tuple[str, str]] = []
         for n in indexes:
             item = self.items[n]
             if item.conversation_id in done:
@@ -221,77 +229,47 @@ class _Batch:
                 )
             else:
                 self.outcomes[n] = Outcome(Written.CONFLICT)
-                if item.event is not None:
-                    lost.append(item.event)
-        if lost:  # their claims go with them: the slow way claims again
-            await self.conn.execute(
-                delete(EVENTS).where(tuple_(EVENTS.c.source, EVENTS.c.external_id).in_(lost))
-            )
-
-    async def _first_contact(self, item: ChatWrite, chat: NewChat) -> Outcome:
-        savepoint = await self.conn.begin_nested()
-        try:
-            outcome = await self._create(item, chat)
-        except BaseException:
-            await savepoint.rollback()
-            raise
-        if outcome.written is Written.DONE:
-            await savepoint.commit()
-        else:
-            await savepoint.rollback()
-        return outcome
 
     async def _create(self, item: ChatWrite, chat: NewChat) -> Outcome:
-        conn, now = self.conn, item.now
-        if item.event is not None:
-            source, external_id = item.event
-            claimed = await conn.scalar(
-                self.insert(EVENTS)
-                .values(source=source, external_id=external_id, processed_at=now)
-                .on_conflict_do_nothing(index_elements=["source", "external_id"])
-                .returning(EVENTS.c.id)
+        """The user, their identity and the conversation; if the identity or the
+        conversation exists already (someone else was first), what was made is removed."""
+        sql = _Sql(self.conn)
+        user_id = (
+            await sql.run(
+                "INSERT INTO users (role, display_name, locale, blocked, created_at)"
+                f" VALUES ({sql.param(UserRole.CLIENT.value)},"
+                f" {sql.param(chat.display_name[:200])}, {sql.param(chat.locale)},"
+                f" {sql.false}, {sql.time(item.now)}) RETURNING id"
             )
-            if claimed is None:
-                return Outcome(Written.DUPLICATE)
-        user_id = await conn.scalar(
-            USERS.insert()
-            .values(
-                role=UserRole.CLIENT.value,
-                display_name=chat.display_name[:200],
-                locale=chat.locale,
-                blocked=False,
-                created_at=now,
+        ).scalar_one()
+        sql = _Sql(self.conn)
+        identity_id = (
+            await sql.run(
+                "INSERT INTO channel_identities"
+                " (user_id, channel, external_id, unreachable, last_inbound_at, created_at)"
+                f" VALUES ({sql.param(user_id)}, {sql.param(chat.channel)},"
+                f" {sql.param(chat.external_id)}, {sql.false}, {sql.time(item.now)},"
+                f" {sql.time(item.now)})"
+                " ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
             )
-            .returning(USERS.c.id)
-        )
-        identity_id = await conn.scalar(
-            self.insert(IDENTITIES)
-            .values(
-                user_id=user_id,
-                channel=chat.channel,
-                external_id=chat.external_id,
-                unreachable=False,
-                last_inbound_at=now,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-            .returning(IDENTITIES.c.id)
-        )
-        conversation_id = await conn.scalar(
-            self.insert(CONVERSATIONS)
-            .values(
-                channel=chat.channel,
-                chat_key=chat.chat_key,
-                state=item.state,
-                version=1,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "chat_key"])
-            .returning(CONVERSATIONS.c.id)
-        )
-        if identity_id is None or conversation_id is None:
-            return Outcome(Written.CONFLICT)
-        return Outcome(Written.DONE, conversation_id, 1, identity_id, user_id)
+        ).scalar_one_or_none()
+        conversation_id = None
+        if identity_id is not None:
+            sql = _Sql(self.conn)
+            conversation_id = (
+                await sql.run(
+                    "INSERT INTO conversations (channel, chat_key, state, version, updated_at)"
+                    f" VALUES ({sql.param(chat.channel)}, {sql.param(chat.chat_key)},"
+                    f" {sql.json(item.state)}, 1, {sql.time(item.now)})"
+                    " ON CONFLICT (channel, chat_key) DO NOTHING RETURNING id"
+                )
+            ).scalar_one_or_none()
+        if identity_id is not None and conversation_id is not None:
+            return Outcome(Written.DONE, conversation_id, 1, identity_id, user_id)
+        if identity_id is not None:
+            await self.conn.execute(delete(IDENTITIES).where(IDENTITIES.c.id == identity_id))
+        await self.conn.execute(delete(USERS).where(USERS.c.id == user_id))
+        return Outcome(Written.CONFLICT)
 
 
 class _Sql:

@@ -9,6 +9,7 @@ Moroccan month names such as غشت are unknown) are resolved here.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from typing import Final
 
@@ -117,8 +118,17 @@ def _settings(today: datetime.date) -> dict[str, object]:
 
 def _dateparser(span: str, today: datetime.date, languages: list[str]) -> datetime.date | None:
     """Run dateparser on one short span, shielding callers from its exceptions."""
+    return _dateparser_once(span, today, tuple(languages))
+
+
+@functools.lru_cache(maxsize=4096)
+def _dateparser_once(
+    span: str, today: datetime.date, languages: tuple[str, ...]
+) -> datetime.date | None:
+    # The same few spans ("14 juin", "samedi prochain") come again and again on a given
+    # day, and dateparser takes about half a millisecond for each: remember its answers.
     try:
-        parsed = dateparser.parse(span, languages=languages, settings=_settings(today))
+        parsed = dateparser.parse(span, languages=list(languages), settings=_settings(today))
     except Exception:  # dateparser raises assorted errors on odd input; a miss is fine
         return None
     return parsed.date() if parsed is not None else None

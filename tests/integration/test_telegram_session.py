@@ -7,20 +7,25 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 
+from bots.telegram.session import BotApiSession
 from bots.telegram.setup import make_bot
 
 
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, bytes]] = []
+        message = {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "x"}
+        self.answer: tuple[int, dict[str, Any]] = (200, {"ok": True, "result": message})
 
     async def handle(self, request: web.Request) -> web.Response:
         self.calls.append((request.path, request.content_type, await request.read()))
-        message = {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "x"}
-        return web.json_response({"ok": True, "result": message})
+        status, body = self.answer
+        return web.json_response(body, status=status)
 
 
 @pytest.fixture
@@ -70,3 +75,38 @@ async def test_a_file_upload_goes_as_multipart(api: tuple[Recorder, str]) -> Non
     [(path, ctype, body)] = recorder.calls
     assert (path, ctype) == ("/bot111:abc/sendDocument", "multipart/form-data")
     assert b"%PDF-1.4" in body and b'filename="invoice.pdf"' in body
+
+
+async def test_plain_calls_give_json_and_raise_aiogram_errors(api: tuple[Recorder, str]) -> None:
+    recorder, url = api
+    bot = make_bot("111:abc", url)
+    session = bot.session
+    assert isinstance(session, BotApiSession)
+    try:
+        result = await session.call(bot, SendMessage, {"chat_id": 5, "text": "hi"})
+        assert result["message_id"] == 1  # the result as JSON, no model built
+        recorder.answer = (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 7",
+                "parameters": {"retry_after": 7},
+            },
+        )
+        with pytest.raises(TelegramRetryAfter) as slow_down:
+            await session.call(bot, SendMessage, {"chat_id": 5, "text": "again"})
+        assert slow_down.value.retry_after == 7
+        recorder.answer = (
+            403,
+            {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            },
+        )
+        with pytest.raises(TelegramForbiddenError):
+            await session.call(bot, SendMessage, {"chat_id": 5, "text": "again"})
+    finally:
+        await bot.session.close()
+    assert [json.loads(body)["text"] for _, _, body in recorder.calls] == ["hi", "again", "again"]
