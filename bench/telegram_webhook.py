@@ -81,6 +81,7 @@ class Run:
     latencies_ms: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     api_calls: int = 0
+    webhook_replies: int = 0  # of api_calls: made by Telegram from the webhook's answer
     failed_calls: int = 0
     undelivered: int = 0
     server_cpu_s: float = 0.0
@@ -103,7 +104,8 @@ class Run:
             f"{self.throughput:.0f} updates/s, p50 {self.quantile(50):.1f} ms, "
             f"p99 {self.quantile(99):.1f} ms, max {max(self.latencies_ms):.1f} ms; "
             f"{self.api_calls / self.updates:.2f} Bot API calls/update "
-            f"({self.failed_calls} refused), {self.undelivered} undelivered; "
+            f"({self.webhook_replies / self.updates:.2f} in webhook answers, "
+            f"{self.failed_calls} refused), {self.undelivered} undelivered; "
             f"CPU per update: bot {1000 * self.server_cpu_s / self.updates:.2f} ms, "
             f"fake + driver {1000 * self.driver_cpu_s / self.updates:.2f} ms"
         )
@@ -429,6 +431,7 @@ async def measure(
     people: list[FakeUser],
     concurrency: int,
     profile: bool,
+    catalog_cache: float | None = None,
 ) -> Run:
     port = free_port()
     env = dict(os.environ) | {
@@ -439,6 +442,8 @@ async def measure(
         "MOUNASABET_TELEGRAM_API_URL": fake.base_url,
         "MOUNASABET_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
+    if catalog_cache is not None:
+        env["MOUNASABET_CATALOG_CACHE_SECONDS"] = str(catalog_cache)
     token = CLIENT_TOKEN if kind == "ours" else ECHO_TOKEN
     run = Run(kind)
     if kind == "ours":
@@ -457,6 +462,7 @@ async def measure(
             run.server_cpu_s = cpu_seconds(proc.pid) - cpu_before
         calls = fake.calls(bot=token)[calls_before:]
         run.api_calls, run.failed_calls = len(calls), sum(not c.ok for c in calls)
+        run.webhook_replies = sum(c.source == "webhook-reply" for c in calls)
     return run
 
 
@@ -472,7 +478,16 @@ async def bench(args: argparse.Namespace) -> int:
     load_before = os.getloadavg()[0]
     async with FakeTelegramAPI(rate_limits=None, webhook_timeout=60.0) as fake:
         for kind in args.only or ("echo", "ours"):
-            run = await measure(kind, fake, db_url, workdir, people, args.concurrency, args.profile)
+            run = await measure(
+                kind,
+                fake,
+                db_url,
+                workdir,
+                people,
+                args.concurrency,
+                args.profile,
+                args.catalog_cache_seconds,
+            )
             runs.append(run)
             print(run.line(), flush=True)
     print(
@@ -527,6 +542,11 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="py-spy the bots under test during the load"
     )
     parser.add_argument("--only", choices=("echo", "ours"), action="append")
+    parser.add_argument(
+        "--catalog-cache-seconds",
+        type=float,
+        help="our bot's MOUNASABET_CATALOG_CACHE_SECONDS (0: every search and profile read)",
+    )
     args = parser.parse_args(argv)
     if args.command in ("serve-ours", "serve-echo"):
         if args.command == "serve-ours":

@@ -21,11 +21,14 @@ from bots.telegram.webhook import webhook_handler
 from bots.whatsapp.setup import build_whatsapp
 from bots.worker import run_outbox
 from core.payments.ports import Payments
+from core.services.chat_memory import ChatMemory
+from core.services.journal import ChatJournal
 from dialogs.client_app import CLIENT_APP
 from dialogs.context import Deps
 from dialogs.engine import DialogEngine
 from dialogs.i18n.translator import translator
 from dialogs.provider_app import PROVIDER_APP
+from dialogs.reads import CachedReads
 from payments.setup import PaymentParts, build_payments
 
 log = logging.getLogger(__name__)
@@ -36,9 +39,19 @@ def build_engines(
     container: Container, payments: Payments | None = None
 ) -> dict[str, DialogEngine]:
     deps = Deps(nlu=container.nlu, public_url=container.settings.base_url, payments=payments)
+    # One memory, journal and catalog cache for both bots: one group commit, one cache.
+    uows = container.uows
+    reads = CachedReads(
+        uows.session_factory, ttl_seconds=container.settings.catalog_cache_seconds
+    )
+    uows.after_commit.append(reads.on_commit)
+    memory, journal = ChatMemory(), ChatJournal(uows.engine)
+    uows.after_commit.append(memory.on_commit)
     return {
-        "client": DialogEngine(CLIENT_APP, container.uows, deps, container.clock),
-        "provider": DialogEngine(PROVIDER_APP, container.uows, deps, container.clock),
+        kind: DialogEngine(
+            app, uows, deps, container.clock, memory=memory, journal=journal, reads=reads
+        )
+        for kind, app in (("client", CLIENT_APP), ("provider", PROVIDER_APP))
     }
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from core.db.tables import User
-from core.domain.catalog import MARKET_TIMEZONE
+from core.domain.catalog import MARKET_TZ
 from core.payments.ports import Payments
 from core.uow import UnitOfWork
 from dialogs.i18n.translator import Translator, translator
@@ -18,8 +17,6 @@ from dialogs.state import DialogState
 
 if TYPE_CHECKING:
     from dialogs.reads import Reads
-
-MARKET_TZ = ZoneInfo(MARKET_TIMEZONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,10 @@ class DialogEngine:
     ) -> None:
         self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
         self._locks = KeyedLock()
-        self.memory = memory or ChatMemory()
+        if memory is None:
+            memory = ChatMemory()
+            uows.after_commit.append(memory.on_commit)
+        self.memory = memory
         self.journal = journal or ChatJournal(uows.engine)
         if reads is None:
             cached = CachedReads(uows.session_factory)

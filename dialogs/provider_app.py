@@ -6,12 +6,13 @@ from sqlalchemy import select
 
 from core.db.tables import Booking, Provider, Service
 from core.domain.booking_states import Action, BookingState, Role
+from core.domain.catalog import MARKET_TZ
 from core.notifications.outbox import release_held
 from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.booking_actions import apply_action
 from core.services.users import join_by_phone
 from dialogs import labels
-from dialogs.context import MARKET_TZ, Ctx, global_button
+from dialogs.context import Ctx, global_button
 from dialogs.engine import DialogApp
 from dialogs.errors import state_label
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step

@@ -7,12 +7,12 @@ SEQUENCE, METHOD:CANCEL) replaces the event in the client's calendar instead of 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import STATUS
 
-MARKET_TZ = ZoneInfo("Africa/Casablanca")
+from core.domain.catalog import MARKET_TZ
+
 PRODID = "-//Mounasabet//Bookings//EN"
 
 

@@ -16,10 +16,11 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from core.db.tables import Booking, Provider, User
+from core.domain.catalog import MARKET_TZ
 from core.domain.labels import CITY_LABELS, EVENT_LABELS
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
 from core.uow import UnitOfWork, UnitOfWorkFactory
-from payments.calendar_invite import MARKET_TZ, booking_invite
+from payments.calendar_invite import booking_invite
 from payments.i18n import Translate, Translations
 from payments.processing import InvoiceDocuments
 

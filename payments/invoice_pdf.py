@@ -10,15 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from core.domain.catalog import MARKET_TZ
 from core.domain.labels import CITY_LABELS, EVENT_LABELS
 from payments.i18n import N_, Translate
 
 FONTS = Path(__file__).parent / "fonts"
-MARKET_TZ = ZoneInfo("Africa/Casablanca")
 LINE_LABELS = {"deposit": N_("Deposit"), "balance": N_("Balance")}
 
 

@@ -7,6 +7,7 @@ labels live in the translation catalogs, never here.
 from __future__ import annotations
 
 from typing import Final
+from zoneinfo import ZoneInfo
 
 CATEGORIES: Final[tuple[str, ...]] = (
     "photographer",
@@ -50,6 +51,7 @@ LANGUAGES: Final[tuple[str, ...]] = ("ar", "fr", "en")
 
 DEFAULT_CURRENCY: Final = "MAD"
 MARKET_TIMEZONE: Final = "Africa/Casablanca"
+MARKET_TZ: Final = ZoneInfo(MARKET_TIMEZONE)
 
 
 def is_category(code: str) -> bool:

@@ -12,14 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from core.domain.booking_states import Role
-from core.domain.catalog import MARKET_TIMEZONE
+from core.domain.catalog import MARKET_TZ
 from core.domain.money import Money
 from core.errors import InvalidValue
-
-MARKET_TZ = ZoneInfo(MARKET_TIMEZONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,8 +85,13 @@ async def load_occupancy(
     ).all()
     rows = (
         await session.execute(
-            select(Booking.starts_at, Booking.ends_at, Booking.service_id,
-                   Service.duration_minutes, Service.daily_capacity)
+            select(
+                Booking.starts_at,
+                Booking.ends_at,
+                Booking.service_id,
+                Service.duration_minutes,
+                Service.daily_capacity,
+            )
             .join(Service, Service.id == Booking.service_id)
             .where(
                 Booking.provider_id == service.provider_id,

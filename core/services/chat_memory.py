@@ -4,8 +4,9 @@ and where each conversation stands.
 The database stays the record. Conversations carry a version: a write from memory says
 which version it started from and is refused if another process moved on (see
 core/services/journal.py), so the conversation entries need no expiry. Identities and
-their users are read-mostly; an entry is kept `IDENTITY_TTL` seconds so that a change made
-elsewhere (an admin, another process) is seen within that time.
+their users are read-mostly: a change committed in this process drops them (`on_commit`),
+and an entry is kept `IDENTITY_TTL` seconds so that a change made by another process (an
+admin, the worker) is seen within that time.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from core.db.tables import ChannelIdentity, Conversation, User
 IDENTITY_TTL = 60.0  # seconds of real time
 MAX_CHATS = 50_000  # entries of each kind; the least recently used go first
 
+PEOPLE_TABLES = frozenset({User.__tablename__, ChannelIdentity.__tablename__})
 USER_FIELDS = ("id", "role", "display_name", "locale", "phone_e164", "email", "blocked", "source")
 
 
@@ -115,6 +117,12 @@ class ChatMemory:
     def clear(self) -> None:
         self._identities.clear()
         self._conversations.clear()
+
+    def on_commit(self, tables: frozenset[str]) -> None:
+        """A unit of work in this process changed users or identities (a language picked
+        in the sandbox, a phone joined, a bot found blocked): read them afresh."""
+        if not PEOPLE_TABLES.isdisjoint(tables):
+            self._identities.clear()
 
 
 async def load_known_chat(

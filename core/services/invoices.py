@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,14 +25,13 @@ from core.db.tables import (
     Service,
     User,
 )
-from core.domain.catalog import MARKET_TIMEZONE
+from core.domain.catalog import MARKET_TZ
 from core.errors import NotFound
 from core.notifications.outbox import enqueue
 from core.payments.ports import LinkSigner, PaymentKind
 from core.uow import UnitOfWork
 
 PREFIX = "MSB"
-MARKET_TZ = ZoneInfo(MARKET_TIMEZONE)
 
 
 def format_number(year: int, sequence: int) -> str:

@@ -98,16 +98,26 @@ class ChatJournal:
         while self._waiting:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
-            try:
-                outcomes = await self._commit([item for item, _ in batch])
-            except Exception as exc:  # every waiter hears it; the next batch tries afresh
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
+            await self._write(batch, split=True)
+
+    async def _write(
+        self, batch: list[tuple[ChatWrite, asyncio.Future[Outcome]]], *, split: bool
+    ) -> None:
+        try:
+            outcomes = await self._commit([item for item, _ in batch])
+        except Exception as exc:
+            if split and len(batch) > 1:
+                # One write the database refuses must not fail the others: each alone.
+                for one in batch:
+                    await self._write([one], split=False)
+                return
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(outcome)
+                    future.set_exception(exc)
+            return
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
 
     async def _commit(self, items: list[ChatWrite]) -> list[Outcome]:
         self.batches += 1

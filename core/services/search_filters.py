@@ -32,7 +32,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeAlias
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -52,7 +51,7 @@ from sqlalchemy.orm.util import AliasedClass
 
 from core.db.tables import Blackout, BusyInterval, ProviderCity, Service, SlotHold, WeeklyRule
 from core.domain.availability import local_instant
-from core.domain.catalog import MARKET_TIMEZONE
+from core.domain.catalog import MARKET_TZ
 from core.domain.quote import PricingModel
 
 DEFAULT_GUESTS = 100
@@ -60,7 +59,7 @@ DEFAULT_GUESTS = 100
 # The search reads ``services`` twice (all matches, then the page's cheapest): an alias.
 ServiceRef: TypeAlias = type[Service] | AliasedClass[Service]
 
-_MARKET_TZ = ZoneInfo(MARKET_TIMEZONE)
+_MARKET_TZ = MARKET_TZ
 
 
 @dataclass(frozen=True)

@@ -137,3 +137,24 @@ async def test_whoever_writes_is_reachable_again(engine: AsyncEngine, clock: Fix
             (await conn.execute(select(ChannelIdentity.id, ChannelIdentity.unreachable))).all()
         )
     assert flags == {made[0].identity_id: False, made[1].identity_id: True}  # a refused write
+
+
+async def test_a_write_the_database_refuses_fails_alone(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    journal = ChatJournal(engine)
+    made = await first_contacts(journal, clock, 2)
+    poisoned = NewChat("telegram_client", "x" * 300, "x" * 300, "Too long", "fr")  # > 64
+    outcomes = await asyncio.gather(
+        journal.write(ChatWrite(clock.now(), {"seq": 2}, made[0].conversation_id, 1)),
+        journal.write(ChatWrite(clock.now(), {}, new_chat=poisoned)),
+        journal.write(ChatWrite(clock.now(), {"seq": 2}, made[1].conversation_id, 1)),
+        return_exceptions=True,
+    )
+    if engine.dialect.name == "sqlite":  # SQLite keeps long strings: nothing to refuse
+        assert all(isinstance(o, Outcome) for o in outcomes)
+        return
+    first, refused, last = outcomes
+    assert isinstance(refused, Exception)
+    assert isinstance(first, Outcome) and first.written is Written.DONE
+    assert isinstance(last, Outcome) and last.written is Written.DONE

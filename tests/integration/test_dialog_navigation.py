@@ -15,10 +15,10 @@ import pytest
 
 from core.clock import FixedClock
 from core.db.engine import make_engine, make_session_factory
+from core.domain.catalog import MARKET_TZ
 from core.notifications.booking_news import notify_parties
 from core.uow import UnitOfWorkFactory
 from dialogs.client_app import CLIENT_APP
-from dialogs.context import MARKET_TZ
 from dialogs.i18n.translator import translator
 from tests.support.bookings import request
 from tests.support.chat import (

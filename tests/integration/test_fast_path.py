@@ -127,3 +127,17 @@ async def test_a_restarted_process_picks_up_where_the_chat_was(
     assert await count(uows, User) == 1
     assert await count(uows, ChannelIdentity) == 1
     assert await count(uows, Conversation) == 1
+
+
+async def test_a_user_changed_elsewhere_in_the_process_is_read_afresh(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    async with uows() as uow:  # as the sandbox's language picker does
+        user = await uow.session.get(User, (await user_of(chat)).id)
+        assert user is not None
+        user.locale = "fr"
+        await uow.commit()
+    await chat.click("m:find")
+    assert chat.text.startswith(FR("What are you looking for?"))
