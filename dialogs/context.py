@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from core.db.tables import User
 from core.domain.catalog import MARKET_TZ
@@ -30,6 +30,24 @@ class Deps:
 
 class NeedsTransaction(Exception):
     """A step run without a transaction reached for one: the engine runs it again inside."""
+
+
+class PaymentsNeedTransaction:
+    """Stands for the payment gateway while a step runs without a transaction: a step
+    that reaches for it is about to charge or refund, so it runs in one first."""
+
+    def __getattr__(self, name: str) -> object:
+        raise NeedsTransaction
+
+    def __bool__(self) -> bool:
+        raise NeedsTransaction
+
+
+def without_transaction(deps: Deps) -> Deps:
+    """The collaborators a step sees when it runs without a transaction."""
+    if deps.payments is None:
+        return deps
+    return replace(deps, payments=cast(Payments, PaymentsNeedTransaction()))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from core.services.inbound import claim_event
 from core.services.journal import ChatJournal
 from core.services.users import identify
 from core.uow import UnitOfWorkFactory
-from dialogs.context import Ctx, Deps
+from dialogs.context import Ctx, Deps, without_transaction
 from dialogs.errors import explain
 from dialogs.fast_path import run_without_transaction
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show
@@ -84,6 +84,7 @@ class DialogEngine:
         reads: Reads | None = None,
     ) -> None:
         self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
+        self.deps_without_transaction = without_transaction(deps)
         self._locks = KeyedLock()
         if memory is None:
             memory = ChatMemory()

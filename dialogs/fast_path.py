@@ -8,7 +8,8 @@ state then go to the chat journal, which commits many chats' writes together
 
 Anything else falls back to the transaction (the engine's slow way), which then runs the
 update from the start, so a step never needs to know which way it runs:
-- the step reached for `ctx.uow` (it writes, or reads what must be exact) — NeedsTransaction;
+- the step reached for `ctx.uow` (it writes, or reads what must be exact) or for the
+  payment gateway — NeedsTransaction;
 - it changed the user (language, phone...), or raised anything;
 - the chat is not in memory and can't be read, or
   it is a first contact that may join an account by phone;
@@ -83,7 +84,16 @@ async def run_without_transaction(
         state = DialogState.from_json(json.loads(conversation.state_json))
 
     before = user_values(user)
-    ctx = Ctx(None, user, state, now, engine.deps, channel, engine.reads, inbound.user_external_id)
+    ctx = Ctx(
+        None,
+        user,
+        state,
+        now,
+        engine.deps_without_transaction,
+        channel,
+        engine.reads,
+        inbound.user_external_id,
+    )
     try:
         replies = await engine.dispatch(ctx, inbound)
         remember_options(ctx.state, replies)

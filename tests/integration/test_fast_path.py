@@ -6,15 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
+import pytest
 from sqlalchemy import event, func, select
 
 from core.clock import FixedClock
 from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
+from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
+from dialogs.context import Deps, NeedsTransaction, without_transaction
 from dialogs.engine import Inbound
 from dialogs.i18n.translator import translator
+from dialogs.nlu.builtin import BuiltinParser
 from tests.support.chat import Chat, client_chat, open_market, user_of
 
 EN, FR = translator("en"), translator("fr")
@@ -141,3 +145,14 @@ async def test_a_user_changed_elsewhere_in_the_process_is_read_afresh(
         await uow.commit()
     await chat.click("m:find")
     assert chat.text.startswith(FR("What are you looking for?"))
+
+
+def test_a_step_reaching_for_the_payment_gateway_needs_a_transaction() -> None:
+    deps = without_transaction(Deps(nlu=BuiltinParser(), payments=cast(Payments, object())))
+    assert deps.payments is not None  # "payments are on": steps go on to use them...
+    with pytest.raises(NeedsTransaction):
+        _ = deps.payments.gateway  # ...and are stopped before any charge or refund
+    with pytest.raises(NeedsTransaction):
+        bool(deps.payments)
+    plain = Deps(nlu=BuiltinParser())
+    assert without_transaction(plain) is plain  # payments off: nothing to guard
