@@ -17,6 +17,10 @@ from core.services.booking_request import REQUEST_TTL
 from core.uow import UnitOfWork
 
 DEPOSIT_WINDOW = timedelta(hours=48)
+# States in which a booking holds none of the client's money.
+MONEY_FREE_STATES = frozenset(
+    {BookingState.REQUESTED, BookingState.ACCEPTED, BookingState.DECLINED, BookingState.EXPIRED}
+)
 # How long each pending state waits for its next step (capped at the event's start).
 PENDING_WINDOWS: dict[BookingState, timedelta] = {
     BookingState.REQUESTED: REQUEST_TTL,
@@ -41,6 +45,11 @@ async def apply_action(
     decision = decide(
         BookingState(booking.state), action, actor.role, reason=reason, resolve_to=resolve_to
     )
+    held = booking.paid_minor - booking.refunded_minor
+    if action is Action.RESOLVE and decision.target in MONEY_FREE_STATES and held > 0:
+        # A dispute over a paid booking can't end where no money is expected: the money
+        # would be stranded (and a pending state's sweep would expire it, refunding none).
+        raise InvalidValue("state_holds_no_money", state=decision.target.value)
     await _apply(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
     return booking
 

@@ -27,7 +27,7 @@ from core.db.tables import ChannelIdentity, Conversation, User
 IDENTITY_TTL = 60.0  # seconds of real time
 MAX_CHATS = 50_000  # entries of each kind; the least recently used go first
 
-PEOPLE_TABLES = frozenset({User.__tablename__, ChannelIdentity.__tablename__})
+USERS_TABLE = User.__tablename__
 USER_FIELDS = ("id", "role", "display_name", "locale", "phone_e164", "email", "blocked", "source")
 
 
@@ -119,9 +119,12 @@ class ChatMemory:
         self._conversations.clear()
 
     def on_commit(self, tables: frozenset[str]) -> None:
-        """A unit of work in this process changed users or identities (a language picked
-        in the sandbox, a phone joined, a bot found blocked): read them afresh."""
-        if not PEOPLE_TABLES.isdisjoint(tables):
+        """A unit of work in this process changed users (a language picked in the sandbox
+        or in a dialog, a phone or an email given): read who is who afresh. Identity rows
+        alone are not a reason: their last contact and reachability are the journal's to
+        write, and an identity moved to another account (joined by phone) is forgotten by
+        the engine that moved it."""
+        if USERS_TABLE in tables:
             self._identities.clear()
 
 

@@ -38,6 +38,7 @@ from core.notifications.booking_news import notify_parties
 from core.services.actors import Actor
 from core.services.booking_actions import (
     DEPOSIT_WINDOW,
+    MONEY_FREE_STATES,
     apply_action,
     cancel_booking,
     confirm_delivery,
@@ -189,6 +190,8 @@ class BookingMachine(RuleBasedStateMachine):
         )
         if action is A.RESOLVE:
             target = resolve_to if model.state is S.DISPUTED else None
+            if target in MONEY_FREE_STATES and model.paid > model.refunded:
+                target = None  # the client's money can't be left in such a state
         else:
             target = TRANSITIONS.get((model.state, action))
         assert ok == (target is not None), (model.state, action)

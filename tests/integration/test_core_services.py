@@ -127,6 +127,35 @@ async def test_a_dispute_resolved_back_to_a_pending_state_gets_a_fresh_deadline(
     assert (expired.state, expired.holds) == ("expired", ())
 
 
+@pytest.mark.parametrize(
+    "target",
+    [BookingState.REQUESTED, BookingState.ACCEPTED, BookingState.DECLINED, BookingState.EXPIRED],
+)
+async def test_a_dispute_over_a_paid_booking_cannot_end_where_no_money_is_expected(
+    uows: UnitOfWorkFactory, clock: FixedClock, target: BookingState
+) -> None:
+    t0 = clock.now()
+    owner, client, service_id = await _provider_and_client(uows, t0)
+    booking_id = await request(uows, t0, client, service_id, DAY)
+    await drive_to(uows, booking_id, BookingState.CONFIRMED, owner=owner, now=t0)  # deposit paid
+    await act(uows, booking_id, Action.DISPUTE, Actor.system(), now=t0, reason="chargeback")
+    admin = Actor(Role.ADMIN, await make_user(uows, t0, role="admin"))
+    with pytest.raises(InvalidValue) as refused:
+        await act(uows, booking_id, Action.RESOLVE, admin, now=t0, reason="x", resolve_to=target)
+    assert refused.value.key == "state_holds_no_money"
+    assert (await snapshot(uows, booking_id)).state == "disputed"
+    await act(
+        uows,
+        booking_id,
+        Action.RESOLVE,
+        admin,
+        now=t0,
+        reason="x",
+        resolve_to=BookingState.CONFIRMED,
+    )
+    assert (await snapshot(uows, booking_id)).state == "confirmed"
+
+
 @pytest.mark.parametrize("target", [BookingState.REQUESTED, BookingState.ACCEPTED])
 async def test_a_resolved_pending_deadline_is_capped_at_the_event(
     uows: UnitOfWorkFactory, clock: FixedClock, target: BookingState
