@@ -45,6 +45,14 @@ def with_event(chat: Chat, inbound: Inbound, update_id: int) -> Inbound:
     return replace(inbound, event_source="test", event_id=str(update_id))
 
 
+def in_another_process(chat: Chat, uows: UnitOfWorkFactory, clock: FixedClock) -> Chat:
+    """The same chat served by another engine (another process, or this one restarted):
+    the same database, a memory of its own."""
+    other = client_chat(uows, clock, key=chat.chat_key)
+    other.seen([chat.last])
+    return other
+
+
 async def count(uows: UnitOfWorkFactory, table: type) -> int:
     async with uows() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(table)) or 0)
@@ -108,8 +116,7 @@ async def test_another_process_moving_the_chat_on_is_noticed(
     chat = client_chat(uows, clock)
     await chat.send("/start")
     menu = chat.payload("m:find")
-    other = client_chat(uows, clock)  # another serving process: its own memory
-    other.chat_key = other.user_external_id = chat.chat_key
+    other = in_another_process(chat, uows, clock)
     await other.send("/start")
     await other.click("m:find")  # the chat is on the categories now
     await chat.press(menu)  # this process still remembers the menu: refused, run again
@@ -123,9 +130,7 @@ async def test_a_restarted_process_picks_up_where_the_chat_was(
     chat = client_chat(uows, clock)
     await chat.send("/start")
     await chat.click("m:find")
-    after_restart = client_chat(uows, clock)
-    after_restart.chat_key = after_restart.user_external_id = chat.chat_key
-    after_restart._last = chat.last
+    after_restart = in_another_process(chat, uows, clock)
     await after_restart.click("cat:photographer")
     assert after_restart.text.startswith(EN("In which city is the event?"))
     assert await count(uows, User) == 1
