@@ -41,9 +41,7 @@ def build_engines(
     deps = Deps(nlu=container.nlu, public_url=container.settings.base_url, payments=payments)
     # One memory, journal and catalog cache for both bots: one group commit, one cache.
     uows = container.uows
-    reads = CachedReads(
-        uows.session_factory, ttl_seconds=container.settings.catalog_cache_seconds
-    )
+    reads = CachedReads(uows.session_factory, ttl_seconds=container.settings.catalog_cache_seconds)
     uows.after_commit.append(reads.on_commit)
     memory, journal = ChatMemory(), ChatJournal(uows.engine)
     uows.after_commit.append(memory.on_commit)

@@ -220,18 +220,25 @@ class DialogEngine:
         self, ctx: Ctx, handler: Callable[[Ctx, A], Awaitable[Outcome]], arg: A
     ) -> Outcome:
         """Run a handler in a savepoint: a domain error undoes its writes, not the chat's."""
-        try:
-            if not ctx.in_transaction:  # nothing to undo
+        if not ctx.in_transaction:  # nothing to undo
+            try:
                 return await handler(ctx, arg)
+            except DomainError as error:
+                return Invalid(explain(error, ctx.t))
+        recorded = len(ctx.uow.events)
+        try:
             async with ctx.uow.session.begin_nested():
                 return await handler(ctx, arg)
         except DomainError as error:
+            del ctx.uow.events[recorded:]  # the news of what was undone goes with it
             return Invalid(explain(error, ctx.t))
 
     async def apply(self, ctx: Ctx, outcome: Outcome) -> list[Reply]:
         if isinstance(outcome, Invalid):
             return [await self.prompt_current(ctx, note=outcome.reason)]
         if isinstance(outcome, Show):
+            # The screen stays: the same button may be pressed again (help, "try again").
+            ctx.state.last_payload = None
             return [*ctx.extra_replies, *outcome.replies]
         return await self.go(ctx, outcome)
 
@@ -262,7 +269,14 @@ class DialogEngine:
         if state.flow not in self.app.flows or state.step not in self._flow(ctx).steps:
             state.flow, state.step, state.data = *self.app.home, {}
         state.seq += 1
-        reply = await self._flow(ctx).steps[state.step].prompt(ctx)
+        try:
+            reply = await self._flow(ctx).steps[state.step].prompt(ctx)
+        except DomainError as error:
+            # This screen can't be shown from what the chat holds (a value out of range, a
+            # search without its city): say why, and start again from home.
+            state.flow, state.step, state.data, state.history = *self.app.home, {}, []
+            reply = await self._flow(ctx).steps[state.step].prompt(ctx)
+            note = explain(error, ctx.t) + (f"\n\n{note}" if note else "")
         if note:
             reply = ctx.reply(
                 f"{note}\n\n{reply.text}",

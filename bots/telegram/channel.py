@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import AiogramError
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import Update
 from sqlalchemy import select
@@ -60,9 +60,16 @@ class TelegramChannel:
 
         Returns the Bot API call to make in answer to the webhook, if any (a button
         press is answered that way: no round trip of its own)."""
-        update = TgUpdate.model_validate(raw)
-        if update.callback_query is not None:
-            return await self._on_press(update.update_id, update.callback_query)
+        return await self.handle(TgUpdate.model_validate(raw))
+
+    async def handle(self, update: TgUpdate) -> TelegramMethod[Any] | None:
+        """Handle one validated update (see `process`). Private chats only: the bots post
+        nothing in groups, so a message or a press from one is left alone."""
+        query = update.callback_query
+        if query is not None:
+            if query.message is not None and query.message.chat.type != "private":
+                return None
+            return await self._on_press(update.update_id, query)
         message = update.message
         if message is not None and message.chat.type == "private" and message.sender:
             await self._on_message(update.update_id, message, message.sender)
@@ -109,9 +116,9 @@ class TelegramChannel:
         )
         try:
             replies = await self.engine.handle(inbound)
-            await self._deliver(
-                chat_id, query.sender.id, replies, message.message_id if message else None
-            )
+            # A message too old to be shown to us (date 0) can't be edited either.
+            editable = message.message_id if message and message.date else None
+            await self._deliver(chat_id, query.sender.id, replies, editable)
         finally:
             early.cancel()
             answered = query.id in self._answered
@@ -129,7 +136,7 @@ class TelegramChannel:
         task.add_done_callback(self._early_answers.discard)
 
     async def _answer(self, query_id: str) -> None:
-        with contextlib.suppress(TelegramAPIError, TelegramNetworkError):
+        with contextlib.suppress(AiogramError):
             await self.bot.answer_callback_query(query_id)
 
     async def _deliver(
@@ -138,7 +145,7 @@ class TelegramChannel:
         for done, reply in enumerate(replies):
             try:
                 await self.renderer.send(chat_id, [reply], editable=editable)
-            except (TelegramAPIError, TelegramNetworkError) as exc:
+            except AiogramError as exc:  # also an answer that is not the Bot API's JSON
                 # The update's effect is committed: keep what is left of the answer (not
                 # what was already sent) and let the outbox retry it.
                 log.warning("direct reply to %s failed (%s); queued for the outbox", chat_id, exc)

@@ -39,6 +39,7 @@ class TgContact(_Part):
 
 class TgMessage(_Part):
     message_id: int
+    date: int = 0  # 0: an "inaccessible" message, too old to be shown to the bot
     chat: TgChat
     sender: TgUser | None = Field(default=None, alias="from")
     text: str | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
 from bots.telegram.channel import TelegramChannel
+from bots.telegram.updates import TgUpdate
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -28,17 +28,12 @@ def webhook_handler(channel: TelegramChannel, secret: str | None) -> Handler:
         body = await request.read()
         if len(body) > MAX_UPDATE_BYTES:
             return web.Response(status=413)
-        try:
-            update = json.loads(body)
-        except ValueError:
-            return web.Response(status=400, text="invalid JSON")
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-            return web.Response(status=400, text="not an update")
-        # Answer only once the effect is committed: an error gives 500 and Telegram retries.
-        try:
-            answer = await channel.process(update)
+        try:  # one pass: JSON, nesting depth, types (anything else is not an update)
+            update = TgUpdate.model_validate_json(body)
         except ValidationError:
             return web.Response(status=400, text="not an update")
+        # Answer only once the effect is committed: an error gives 500 and Telegram retries.
+        answer = await channel.handle(update)
         if answer is None:
             return web.Response(status=200)
         # The Bot API makes this call for us ("method" in the webhook's answer); we can't

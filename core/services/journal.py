@@ -214,10 +214,16 @@ class _Batch:
 
     async def _update_conversations(self, indexes: Sequence[int]) -> None:
         """One UPDATE for all: each row only if still at the version its step started from."""
-        if not indexes:
+        items: dict[int, ChatWrite] = {}
+        for n in indexes:
+            item = self.items[n]
+            if (item.conversation_id or 0) in items:  # the second of a chat in one batch
+                self.outcomes[n] = Outcome(Written.CONFLICT)  # started from a stale version
+            else:
+                items[item.conversation_id or 0] = item
+        if not items:
             return
         sql = _Sql(self.conn)
-        items = {self.items[n].conversation_id or 0: self.items[n] for n in indexes}
         states = " ".join(  # parameters are bound in the order they are written
             f"WHEN {sql.param(i)} THEN {sql.json(w.state)}" for i, w in items.items()
         )
@@ -233,6 +239,8 @@ class _Batch:
         done = {row[0] for row in updated}
         for n in indexes:
             item = self.items[n]
+            if self.outcomes[n] is not None:
+                continue
             if item.conversation_id in done:
                 self.outcomes[n] = Outcome(
                     Written.DONE, item.conversation_id, item.expected_version + 1

@@ -20,6 +20,7 @@ from dialogs.flows.catalog_reads import (
 from dialogs.i18n.translator import N_
 from dialogs.replies import Reply
 
+SEARCH_KEYS = ("category", "budget", "sort", "page")  # none of them is a question of the form
 EDITABLE = ("event_type", "date", "guests", "city", "venue", "notes", "phone", "email")
 
 
@@ -34,6 +35,10 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         return Invalid(ctx.t("This service is no longer offered."))
     old = ctx.state.data
     ctx.state.data = {"provider_id": old["provider_id"], "service_id": service_id}
+    # The search's own choices stay, so that Back can show its results again.
+    for key in SEARCH_KEYS:
+        if key in old:
+            ctx.state.data[key] = old[key]
     if old.get("guests"):
         ctx.state.data["guests"] = old["guests"]
     if old.get("city") in await provider_cities(ctx, old["provider_id"]):

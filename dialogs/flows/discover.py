@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.domain.catalog import CATEGORIES, CITIES
+from core.errors import InvalidValue
 from core.services.search import SearchQuery
 from dialogs import labels
 from dialogs.context import Ctx
@@ -96,6 +97,8 @@ def query_of(ctx: Ctx) -> SearchQuery:
 
 async def results_prompt(ctx: Ctx) -> Reply:
     t, data = ctx.t, ctx.state.data
+    if not data.get("category") or not data.get("city"):
+        raise InvalidValue("search_incomplete")  # the engine starts again from home
     page = await ctx.reads.search(query_of(ctx), now=ctx.now)
     head = t(
         "{category} in {city}",

@@ -41,6 +41,7 @@ from tests.fakes.telegram_state import RateLimits as RateLimits  # re-exported
 from tests.fakes.telegram_wire import Params, decode_params, read_method_call, read_request
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BAD_GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 _PATH = re.compile(r"/bot([^/]+)/([^/]*)")
 _TOKEN = re.compile(r"(\d+):(\S+)")
 _DEFAULT_UPDATES = frozenset({"message", "callback_query", "my_chat_member", "edited_message"})
@@ -88,6 +89,7 @@ class FakeTelegramAPI(BotApiMethods):
         self._files: dict[str, _File] = {}
         self._counter = 0
         self._closing = False
+        self._gateway_errors: list[str] = []  # methods whose next call meets a proxy's 502
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.base_url = ""
@@ -400,6 +402,11 @@ class FakeTelegramAPI(BotApiMethods):
         bot.last_error_date, bot.last_error_message = self._date(), message
         return Delivery(update, "pending", status, message)
 
+    def bad_gateway_once(self, method: str) -> None:
+        """The next call of ``method`` gets what a proxy in front of Telegram answers when
+        it is down: 502 with an HTML page, not the Bot API's JSON."""
+        self._gateway_errors.append(method)
+
     # ---- HTTP ----------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -409,6 +416,10 @@ class FakeTelegramAPI(BotApiMethods):
         token, method = match.groups()
         if _TOKEN.fullmatch(token) is None:
             return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        if method in self._gateway_errors:
+            self._gateway_errors.remove(method)
+            await request.read()
+            return web.Response(status=502, text=BAD_GATEWAY, content_type="text/html")
         try:
             params, files = await read_request(request)
         except ApiError as e:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -144,17 +145,31 @@ async def test_a_write_the_database_refuses_fails_alone(
 ) -> None:
     journal = ChatJournal(engine)
     made = await first_contacts(journal, clock, 2)
-    poisoned = NewChat("telegram_client", "x" * 300, "x" * 300, "Too long", "fr")  # > 64
-    outcomes = await asyncio.gather(
+    # users.locale may not be NULL: both databases refuse this first contact.
+    poisoned = NewChat("telegram_client", "p", "p", "No locale", cast(str, None))
+    first, refused, last = await asyncio.gather(
         journal.write(ChatWrite(clock.now(), {"seq": 2}, made[0].conversation_id, 1)),
         journal.write(ChatWrite(clock.now(), {}, new_chat=poisoned)),
         journal.write(ChatWrite(clock.now(), {"seq": 2}, made[1].conversation_id, 1)),
         return_exceptions=True,
     )
-    if engine.dialect.name == "sqlite":  # SQLite keeps long strings: nothing to refuse
-        assert all(isinstance(o, Outcome) for o in outcomes)
-        return
-    first, refused, last = outcomes
     assert isinstance(refused, Exception)
     assert isinstance(first, Outcome) and first.written is Written.DONE
     assert isinstance(last, Outcome) and last.written is Written.DONE
+
+
+async def test_two_writes_of_one_chat_in_a_batch_keep_only_the_first(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    journal = ChatJournal(engine)
+    [made] = await first_contacts(journal, clock, 1)
+    first, second = await asyncio.gather(
+        journal.write(ChatWrite(clock.now(), {"seq": "a"}, made.conversation_id, 1, ("t", "a"))),
+        journal.write(ChatWrite(clock.now(), {"seq": "b"}, made.conversation_id, 1, ("t", "b"))),
+    )
+    assert (first.written, second.written) == (Written.DONE, Written.CONFLICT)
+    async with engine.connect() as conn:
+        state = await conn.scalar(select(Conversation.state))
+        claims = set((await conn.scalars(select(ProcessedEvent.external_id))).all())
+    assert state == {"seq": "a"}
+    assert claims == {"u0", "a"}  # the refused one's claim went with it

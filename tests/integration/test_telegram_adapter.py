@@ -40,6 +40,7 @@ from tests.support.telegram_app import (
     TelegramApp,
     app_on_backend,
     assert_wire_clean,
+    button_data,
     eventually,
     migrated_sqlite,
     telegram_app,
@@ -162,15 +163,13 @@ async def test_garbage_with_the_right_secret_is_refused(tg: TelegramApp) -> None
     before = await traces(tg)
     assert (await tg.post("client", {"message": {}}))[0] == 400  # no update_id
     assert (await tg.post("client", ["not", "an", "update"]))[0] == 400
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            tg.webhook("client"),
-            data=b"{not json",
-            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-        ) as resp,
-    ):
-        assert resp.status == 400
+    nested = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"}"
+    async with aiohttp.ClientSession() as http:
+        for body in (b"{not json", b"\xff\xfe", b"[" * 100_000, nested, b"null"):
+            async with http.post(
+                tg.webhook("client"), data=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            ) as resp:
+                assert resp.status == 400, body[:20]
     assert await traces(tg) == before
 
 
@@ -248,6 +247,43 @@ async def test_a_press_is_answered_by_the_webhook_reply_or_early_when_slow(
     assert answers(slow) == ["http"]  # once: the webhook's reply carried nothing more
     assert tg.fake.callback_answers()[-1].query_id == slow.callback_query_id
     assert_wire_clean(tg.fake)
+
+
+async def test_a_reply_refused_by_a_proxy_goes_to_the_outbox(tg: TelegramApp) -> None:
+    tg.fake.bad_gateway_once("sendMessage")
+    await tg.say(YOUSSEF, "/start")  # committed, then the reply met an HTML 502
+    assert tg.fake.sent_to(YOUSSEF.id) == []
+    assert (await outbox_row(tg, "direct_reply")).status in ("pending", "sent")
+
+    def menu_arrived() -> bool:
+        sent = tg.fake.sent_to(YOUSSEF.id)
+        return bool(sent) and any(d.endswith("|m:find") for d in sent[-1].callback_data())
+
+    await eventually(menu_arrived, what="the queued reply")
+    assert (await outbox_row(tg, "direct_reply")).status == "sent"
+
+
+async def test_presses_from_groups_and_on_vanished_messages(tg: TelegramApp) -> None:
+    await tg.say(YOUSSEF, "/start")
+    find = button_data(tg.last(YOUSSEF), "m:find")
+    calls = len(tg.fake.calls())
+    press = {"id": "779", "from": YOUSSEF.to_json(), "chat_instance": "1", "data": find}
+    group = {"chat": {"id": -100123, "type": "supergroup", "title": "g"}, "message_id": 5}
+    in_group = await tg.fake.inject(
+        CLIENT_TOKEN, {"callback_query": {**press, "message": {**group, "date": 1}}}
+    )
+    assert (in_group.state, in_group.status) == ("delivered", 200)
+    assert tg.fake.calls()[calls:] == []  # nothing said in the group, nothing done
+    assert (await conversation_json(tg, YOUSSEF))["flow"] == "menu"
+    # A message too old for Telegram to show us (date 0): answered with a new message,
+    # without trying to edit what can't be edited.
+    vanished = {"chat": YOUSSEF.chat_json(), "message_id": 99999, "date": 0}
+    await tg.fake.inject(
+        CLIENT_TOKEN, {"callback_query": {**press, "id": "780", "message": vanished}}
+    )
+    methods = [c.method for c in tg.fake.calls()[calls:]]
+    assert "editMessageText" not in methods and "sendMessage" in methods
+    assert (await conversation_json(tg, YOUSSEF))["flow"] == "discover"
 
 
 async def test_two_fast_taps_give_one_step(tg: TelegramApp) -> None:
