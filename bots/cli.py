@@ -41,7 +41,8 @@ def serve(
     container = build_container(settings)
     for name, on in channels(container).items():
         out.print(f"  {name:<9} {'[green]on[/]' if on else '[dim]off[/]'}")
-    out.print(f"Open http://{host}:{port}/sandbox to chat with the bots.")
+    if settings.sandbox_on:
+        out.print(f"Open http://{host}:{port}/sandbox to chat with the bots.")
     application = build_app(container, worker=not no_worker)
     # What is loaded by now (modules, catalogs, compiled patterns) lives as long as the
     # process: out of the collector's way, its full collections stay short under load.

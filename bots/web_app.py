@@ -61,7 +61,7 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
     app.add_routes(pay.routes)
     engines = build_engines(container, pay.payments)
     senders: dict[str, ChannelSend] = {}
-    if container.settings.sandbox_enabled:
+    if container.settings.sandbox_on:
         sandbox = Sandbox(container.uows, engines["client"], engines["provider"], container.clock)
         app.add_routes(sandbox.routes())
         senders["sandbox"] = sandbox.deliver
@@ -161,7 +161,7 @@ async def healthz(request: web.Request) -> web.Response:
 def channels(container: Container) -> dict[str, bool]:
     s = container.settings
     return {
-        "sandbox": s.sandbox_enabled,
+        "sandbox": s.sandbox_on,
         "telegram_client": s.telegram_client_token is not None,
         "telegram_provider": s.telegram_provider_token is not None,
         "whatsapp": s.whatsapp_enabled,

@@ -57,7 +57,15 @@ class Settings(BaseSettings):
     rasa_url: str | None = None
 
     commission_bp: int = Field(default=1000, ge=0, le=10_000)
-    sandbox_enabled: bool = True
+    # The local chat at /sandbox lets anyone act as any provider: on by default only where
+    # the world can't reach us (no public URL); set it explicitly to override.
+    sandbox_enabled: bool | None = None
+
+    @property
+    def sandbox_on(self) -> bool:
+        if self.sandbox_enabled is not None:
+            return self.sandbox_enabled
+        return self.public_url is None
 
     @property
     def base_url(self) -> str:

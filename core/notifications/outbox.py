@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -91,14 +92,22 @@ DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value)
 
 
 async def deliver_due(
-    uows: UnitOfWorkFactory, sender: MessageSender, *, now: datetime, limit: int = 50
+    uows: UnitOfWorkFactory,
+    sender: MessageSender,
+    *,
+    now: datetime,
+    limit: int = 50,
+    lease: timedelta = LEASE,
 ) -> int:
     """Send what is due; returns how many were sent.
 
     Messages are leased in a short transaction, sent outside any transaction (a slow
     network must not hold the database), then recorded: a crash mid-send makes the
-    message due again when its lease ends, so delivery is at least once.
+    message due again when its lease ends, so delivery is at least once. A batch that
+    runs long (rate limits) stops before its lease ends: another worker may then take
+    the rest, and must not find them being sent.
     """
+    deadline = time.monotonic() + lease.total_seconds() * 0.75
     async with uows() as uow:
         rows = (
             await uow.session.scalars(
@@ -113,11 +122,13 @@ async def deliver_due(
             )
         ).all()
         for row in rows:
-            row.next_attempt_at = now + LEASE
+            row.next_attempt_at = now + lease
         leased = [_envelope(row) for row in rows]
         await uow.commit()
     sent = 0
     for envelope in leased:
+        if time.monotonic() > deadline:
+            break  # the rest stays leased until the lease ends, then is due again
         try:
             result = await sender.deliver(envelope)
         except Exception as exc:  # one broken message must not hold up the batch

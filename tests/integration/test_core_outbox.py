@@ -217,3 +217,33 @@ async def test_two_workers_never_send_a_message_twice(
     )
     assert sum(sent) == len(ids)
     assert sorted(a.seen + b.seen) == ids
+
+
+@dataclass
+class SlowSender(MessageSender):
+    """A channel that takes its time (a rate-limited chat)."""
+
+    seconds: float
+    seen: list[int] = field(default_factory=list)
+
+    async def deliver(self, envelope: Envelope) -> DeliveryResult:
+        self.seen.append(envelope.id)
+        await asyncio.sleep(self.seconds)
+        return SENT
+
+
+async def test_a_long_batch_stops_before_its_lease_ends(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    ids = await _enqueue(uows, now, ["a", "b", "c", "d"])
+    slow, lease = SlowSender(0.5), timedelta(seconds=1.2)
+    # A lease of 1.2 s leaves 0.9 s to start sends in: two messages, then the batch stops.
+    assert await deliver_due(uows, slow, now=now, lease=lease) == 2
+    assert slow.seen == ids[:2]
+    rest = [await _outbox(uows, i) for i in ids[2:]]
+    assert [(r["status"], r["attempts"]) for r in rest] == [("pending", 0), ("pending", 0)]
+    # Still leased until the lease ends; then due again for any worker.
+    assert await deliver_due(uows, slow, now=now, lease=lease) == 0
+    assert await deliver_due(uows, slow, now=now + timedelta(seconds=2), lease=lease) == 2
+    assert slow.seen == ids

@@ -525,7 +525,11 @@ async def test_without_tokens_the_webhooks_are_off_and_the_rest_runs(
             health = await resp.json()
         assert health["status"] == "ok"
         assert health["channels"]["telegram_client"] is False
-        async with http.get(f"{tg.url}/sandbox") as resp:
-            assert resp.status == 200
+        # With a public URL the sandbox (anyone acting as any provider) is off by default.
+        assert health["channels"]["sandbox"] is False
+        async with http.post(
+            f"{tg.url}/sandbox/api/send", json={"pane": "provider", "chat": "x", "text": "hi"}
+        ) as resp:
+            assert resp.status == 404
         assert fake.calls() == []  # nobody called Telegram
         assert await tg.count(User) == 1  # only the seeded provider's owner
