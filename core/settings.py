@@ -19,7 +19,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./mounasabet.db"
     public_url: str | None = None  # where the outside world reaches us (webhooks, links)
     default_locale: str = "fr"
-    timezone: str = "Africa/Casablanca"
     # Search pages and provider profiles shown in chat may be this old (0: always read);
     # this process's own writes show at once, other processes' within this time.
     catalog_cache_seconds: float = Field(default=30.0, ge=0, le=600)

@@ -7,28 +7,51 @@ written together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from itertools import chain
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.domain.events import DomainEvent
 
 EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
-# Told the names of the tables a committed unit of work wrote (caches of reads listen).
-CommitHook = Callable[[frozenset[str]], None]
-_TOUCHED = "touched_tables"
+_TOUCHED = "touched_rows"
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What a committed unit of work wrote, for caches of reads: per table, the primary
+    keys of the rows it wrote through the ORM, or None where a statement wrote rows it
+    did not name."""
+
+    writes: Mapping[str, frozenset[Any] | None]
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return frozenset(self.writes)
+
+
+CommitHook = Callable[[Committed], None]
+
+
+def _touched(session: Session) -> dict[str, set[Any] | None]:
+    touched: dict[str, set[Any] | None] = session.info.setdefault(_TOUCHED, {})
+    return touched
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context: Any) -> None:
-    touched = session.info.setdefault(_TOUCHED, set())
+    touched = _touched(session)
     for obj in chain(session.new, session.dirty, session.deleted):
-        touched.add(obj.__table__.name)
+        keys = touched.setdefault(obj.__table__.name, set())
+        if keys is not None:
+            identity = inspect(obj).identity
+            keys.add(identity[0] if identity and len(identity) == 1 else identity)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -36,7 +59,7 @@ def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         if table is not None:
-            state.session.info.setdefault(_TOUCHED, set()).add(table.name)
+            _touched(state.session)[table.name] = None  # which rows: unknown
 
 
 class UnitOfWork:
@@ -86,10 +109,13 @@ class UnitOfWork:
             for handler in self._handlers:
                 await handler(session, event)
         await session.commit()
-        touched = frozenset(session.info.pop(_TOUCHED, ()))
+        touched = session.info.pop(_TOUCHED, None)
         if touched:
+            committed = Committed(
+                {t: None if keys is None else frozenset(keys) for t, keys in touched.items()}
+            )
             for hook in self._after_commit:
-                hook(touched)
+                hook(committed)
 
     async def rollback(self) -> None:
         self.events.clear()

@@ -16,6 +16,7 @@ from dialogs.context import Ctx, global_button
 from dialogs.engine import DialogApp
 from dialogs.errors import state_label
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
+from dialogs.flows import support
 from dialogs.flows.menu import LANGUAGE
 from dialogs.i18n.translator import N_, Translator
 from dialogs.pay import prepare_deposit_link
@@ -232,6 +233,7 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             "",
             "/start — " + t("your requests"),
             "/language — " + t("change language"),
+            "/support — " + t("talk to our team"),
             "/help — " + t("this help"),
         ]
     )
@@ -240,6 +242,11 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
 
 async def language(ctx: Ctx, _: str) -> Outcome:
     return Go("choose", "language", reset=True)
+
+
+async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
+    """/support: the same ticket form as the client bot's (registration questions too)."""
+    return Go("booking", "support", reset=True)
 
 
 PROVIDER_APP = DialogApp(
@@ -254,6 +261,7 @@ PROVIDER_APP = DialogApp(
             on_cancel=("phome", "home"),
         ),
         "language": LANGUAGE,
+        "support": support.FLOW,
     },
     commands={
         "start": start,
@@ -261,6 +269,7 @@ PROVIDER_APP = DialogApp(
         "requests": start,
         "help": show_help,
         "language": language,
+        "support": talk_to_us,
     },
     globals={"pacc": accept, "pdec": decline, "pdel": mark_delivered, "preq": open_request},
     home=("phome", "home"),

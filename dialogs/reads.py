@@ -29,6 +29,7 @@ from core.db.tables import (
 )
 from core.services.provider_profile import ProviderProfile, provider_profile
 from core.services.search import SearchPage, SearchQuery, search_providers
+from core.uow import Committed
 
 T = TypeVar("T")
 
@@ -111,8 +112,8 @@ class CachedReads:
         self._inflight.clear()  # waiters keep their read; new callers start a fresh one
         self._generation += 1
 
-    def on_commit(self, tables: frozenset[str]) -> None:
-        if not CATALOG_TABLES.isdisjoint(tables):
+    def on_commit(self, committed: Committed) -> None:
+        if not CATALOG_TABLES.isdisjoint(committed.tables):
             self.invalidate()
 
     async def _get(self, key: Hashable, read: Callable[[AsyncSession], Awaitable[T]]) -> T:

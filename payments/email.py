@@ -83,7 +83,10 @@ class EmailSender:
             )
         except (aiosmtplib.SMTPException, OSError) as error:
             log.warning("email %s not sent: %s", envelope.id, error)
-            return DeliveryResult(DeliveryOutcome.RETRY, error=str(error)[:500])
+            # A 5xx answer (an address refused, a message rejected) won't change by trying
+            # again; everything else (4xx, a server down, a timeout) may.
+            outcome = DeliveryOutcome.GIVE_UP if permanent_failure(error) else DeliveryOutcome.RETRY
+            return DeliveryResult(outcome, error=str(error)[:500])
         return DeliveryResult(DeliveryOutcome.SENT, external_id=str(message["Message-ID"])[:64])
 
     async def compose(self, uow: UnitOfWork, envelope: Envelope) -> EmailMessage | None:
@@ -181,3 +184,10 @@ class EmailSender:
 
     def _domain(self) -> str:
         return self._address().rpartition("@")[2] or "mounasabet.local"
+
+
+def permanent_failure(error: Exception) -> bool:
+    """A 5xx refusal: trying again would get the same answer."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(500 <= refusal.code < 600 for refusal in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPResponseException) and 500 <= error.code < 600

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import secrets
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,10 +23,10 @@ from core.demo.data import DEMO_DOMAIN
 from core.demo.images import photo_paths
 from core.demo.model import HOURS, ProviderSpec, ServiceSpec
 from core.domain.availability import local_instant
-from core.domain.catalog import DEFAULT_CURRENCY, MARKET_TIMEZONE
+from core.domain.catalog import DEFAULT_CURRENCY, MARKET_TIMEZONE, MARKET_TZ
 from core.uow import UnitOfWorkFactory
 
-TZ = ZoneInfo(MARKET_TIMEZONE)
+TZ = MARKET_TZ
 
 
 def rating(rng: random.Random) -> tuple[int, int, int]:

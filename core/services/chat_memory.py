@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db.engine import READ_ONLY
 from core.db.tables import ChannelIdentity, Conversation, User
+from core.uow import Committed
 
 IDENTITY_TTL = 60.0  # seconds of real time
 MAX_CHATS = 50_000  # entries of each kind; the least recently used go first
@@ -39,24 +40,6 @@ class KnownIdentity:
     unreachable: bool
     last_inbound_at: datetime | None
     loaded_at: float = 0.0  # time.monotonic() when read from the database
-
-    @classmethod
-    def of(
-        cls,
-        identity_id: int,
-        user: User,
-        *,
-        unreachable: bool,
-        last_inbound_at: datetime | None,
-    ) -> KnownIdentity:
-        return cls(
-            identity_id,
-            user_values(user),
-            user.created_at,
-            unreachable,
-            last_inbound_at,
-            time.monotonic(),
-        )
 
     def detached_user(self) -> User:
         """A fresh User not attached to any session; comparing `user_values` of it after a
@@ -118,14 +101,20 @@ class ChatMemory:
         self._identities.clear()
         self._conversations.clear()
 
-    def on_commit(self, tables: frozenset[str]) -> None:
+    def on_commit(self, committed: Committed) -> None:
         """A unit of work in this process changed users (a language picked in the sandbox
-        or in a dialog, a phone or an email given): read who is who afresh. Identity rows
-        alone are not a reason: their last contact and reachability are the journal's to
-        write, and an identity moved to another account (joined by phone) is forgotten by
-        the engine that moved it."""
-        if USERS_TABLE in tables:
+        or in a dialog, a phone or an email given): read those afresh. Identity rows alone
+        are not a reason: their last contact and reachability are the journal's to write,
+        and an identity moved to another account (joined by phone) is forgotten by the
+        engine that moved it."""
+        if USERS_TABLE not in committed.writes:
+            return
+        changed = committed.writes[USERS_TABLE]
+        if changed is None:  # a statement changed users it did not name
             self._identities.clear()
+            return
+        for key in [k for k, known in self._identities.items() if known.user[0] in changed]:
+            del self._identities[key]
 
 
 async def load_known_chat(

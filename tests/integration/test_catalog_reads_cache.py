@@ -14,7 +14,7 @@ from core.clock import FixedClock
 from core.db.tables import Base, Service
 from core.services.booking_request import RequestBooking, request_booking
 from core.services.search import SearchQuery
-from core.uow import UnitOfWorkFactory
+from core.uow import Committed, UnitOfWorkFactory
 from dialogs.reads import CATALOG_TABLES, CachedReads
 from tests.support.factories import make_user
 from tests.support.search_data import Built, ServiceSpec, add_provider
@@ -127,7 +127,7 @@ async def test_commit_on_a_catalog_table_invalidates(
 ) -> None:
     now = clock.now()
     await reads_made(engine, reads, built, now)
-    reads.on_commit(frozenset({"outbox", table}))
+    reads.on_commit(Committed({"outbox": None, table: frozenset({1})}))
     assert await reads_made(engine, reads, built, now) == 8
 
 
@@ -136,8 +136,8 @@ async def test_commit_on_other_tables_keeps_the_cache(
 ) -> None:
     now = clock.now()
     await reads_made(engine, reads, built, now)
-    reads.on_commit(frozenset({"outbox"}))
-    reads.on_commit(frozenset({"users", "conversations", "processed_events"}))
+    reads.on_commit(Committed({"outbox": None}))
+    reads.on_commit(Committed({"users": None, "conversations": None, "processed_events": None}))
     assert await reads_made(engine, reads, built, now) == 0
 
 

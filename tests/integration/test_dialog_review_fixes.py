@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import FixedClock
+from core.db.tables import Ticket
 from core.domain.events import BookingRequested
 from core.errors import InvalidValue
 from core.uow import UnitOfWorkFactory
@@ -16,8 +17,10 @@ from dialogs.engine import DialogApp, DialogEngine
 from dialogs.flow import Answer, Flow, Outcome, Step
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
+from dialogs.provider_app import PROVIDER_APP
 from dialogs.replies import Reply
-from tests.support.chat import Chat, client_chat, open_market, sqlite_uows
+from tests.support.bookings import count
+from tests.support.chat import Chat, client_chat, dialog_engine, open_market, sqlite_uows
 
 EN = translator("en")
 
@@ -88,3 +91,16 @@ async def test_the_news_of_an_undone_step_is_undone_too(tmp_path: Path, clock: F
         await chat.click("go")
     assert EN("Please give a reason.") in chat.text
     assert seen == []  # the event recorded before the step failed was not published
+
+
+async def test_someone_on_the_provider_bot_can_write_to_us(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    stranger = Chat(dialog_engine(PROVIDER_APP, uows, clock), "p:new", language="en")
+    await stranger.send("/start")  # not a provider: the explanation points to /support
+    assert "/support" in stranger.text
+    await stranger.send("/support")
+    await stranger.click("sb:0")  # not about a booking
+    await stranger.send("I would like to offer my catering services")
+    assert await count(uows, Ticket) == 1
+    assert (await stranger.state()).flow == "phome"  # back home, the provider bot's

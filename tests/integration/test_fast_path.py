@@ -127,12 +127,17 @@ async def test_a_user_changed_elsewhere_in_the_process_is_read_afresh(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     chat = client_chat(uows, clock)
+    neighbour = Chat(chat.engine, "c:2")
     await chat.send("/start")
+    await neighbour.send("/start")
+    memory = chat.engine.memory
     async with uows() as uow:  # as the sandbox's language picker does
         user = await uow.session.get(User, (await user_of(chat)).id)
         assert user is not None
         user.locale = "fr"
         await uow.commit()
+    assert memory.identity(chat.channel, chat.user_external_id) is None  # read afresh
+    assert memory.identity(chat.channel, neighbour.user_external_id) is not None  # kept
     await chat.click("m:find")
     assert chat.text.startswith(FR("What are you looking for?"))
 
