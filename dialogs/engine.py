@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from dialogs.errors import explain
 from dialogs.fast_path import run_without_transaction
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.keyed_lock import KeyedLock
+from dialogs.nlu.remembering import RememberingNlu
 from dialogs.options import chosen_option, remember_options
 from dialogs.reads import CachedReads, Reads, SessionReads
 from dialogs.replies import MAX_PAYLOAD_BYTES, Reply
@@ -83,6 +84,9 @@ class DialogEngine:
         journal: ChatJournal | None = None,
         reads: Reads | None = None,
     ) -> None:
+        # One answer per question even when a step runs twice (without, then in a
+        # transaction), and for the texts people keep sending.
+        deps = replace(deps, nlu=RememberingNlu(deps.nlu))
         self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
         self.deps_without_transaction = without_transaction(deps)
         self._locks = KeyedLock()

@@ -41,11 +41,12 @@ async def check_owns_booking(session: AsyncSession, actor: Actor, booking: Booki
 
 
 async def get_booking(session: AsyncSession, booking_id: int, *, lock: bool = False) -> Booking:
-    # Locked, it is read again even if this session loaded it before: the checks that
-    # follow must see what the lock protects, not what was true before another commit.
-    booking = await session.get(
-        Booking, booking_id, with_for_update=lock, populate_existing=lock
-    )
+    if lock:
+        # Read again under the lock even if this session loaded it before: the checks that
+        # follow must see what the lock protects, not what was true before another
+        # commit. This session's own changes are flushed first, so they are kept.
+        await session.flush()
+    booking = await session.get(Booking, booking_id, with_for_update=lock, populate_existing=lock)
     if booking is None:
         raise NotFound("booking_not_found", booking_id=booking_id)
     return booking

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from core.domain.catalog import CATEGORIES, CITIES
@@ -195,10 +196,16 @@ async def budget_prompt(ctx: Ctx) -> Reply:
 
 
 async def budget_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    value = _number(answer, "bud:")
-    if value is None or not 0 <= value <= 100_000_000:
+    if answer.code:
+        value = _number(answer.code.removeprefix("bud:"))
+    else:  # typed: "8000", "8 000 dh", "8k", "8000,00 MAD" — the NLU reads amounts
+        text = answer.text or ""
+        parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+        plain = _number(text)
+        value = parsed.budget_minor if parsed.budget_minor else plain and plain * 100
+    if value is None or not 0 <= value <= 10_000_000_000:
         return Invalid(ctx.t("Please type an amount in dirhams, for example 8000."))
-    ctx.state.data["budget"] = value if answer.code else value * 100
+    ctx.state.data["budget"] = value
     if not value:
         ctx.state.data.pop("budget")
     ctx.state.data["page"] = 0
@@ -215,7 +222,7 @@ async def guests_prompt(ctx: Ctx) -> Reply:
 
 
 async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    value = _number(answer, "gst:")
+    value = _number(answer.code.removeprefix("gst:") if answer.code else answer.text or "")
     if value is None or not 0 <= value <= 10_000:
         return Invalid(ctx.t("Please type a number of guests between 1 and 10000."))
     if value:
@@ -226,12 +233,13 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("results")
 
 
-def _number(answer: Answer, prefix: str) -> int | None:
-    raw = (answer.code or "").removeprefix(prefix) if answer.code else (answer.text or "")
-    digits = "".join(ch for ch in raw if ch.isdecimal())  # isdigit() lets "²" through
-    if not digits or len(digits) > 9:
+def _number(raw: str) -> int | None:
+    """A whole number and nothing else ("8000", "8 000", "٨٠٠٠"); None for anything more
+    ("5000 à 8000", "8k", "²")."""
+    digits = re.sub(r"(?<=\d)[\s\u202f\u00a0](?=\d)", "", raw.strip())
+    if not digits or len(digits) > 9 or not all(ch.isdecimal() for ch in digits):
         return None
-    return int(digits.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")))
+    return int(digits)  # int() reads any decimal digits, Arabic-Indic ones included
 
 
 FLOW = Flow(

@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.db.tables import Booking, OutboxMessage, Provider, SlotHold
 from core.domain.booking_states import Action, BookingState, Role
 from core.errors import IllegalTransition, InvalidValue
-from core.services.actors import Actor
+from core.services.actors import Actor, get_booking
 from core.services.booking_actions import (
     DEPOSIT_WINDOW,
     apply_action,
@@ -457,3 +457,26 @@ async def _until_waiting(engine: AsyncEngine, task: asyncio.Task[Any]) -> None:
         assert not task.done(), "the sweep finished without waiting for the row"
         await asyncio.sleep(0.02)
     raise AssertionError("the sweep never waited for the row")
+
+
+async def test_a_locked_read_sees_what_another_transaction_committed(
+    uows: UnitOfWorkFactory, engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """Loaded once, then locked: the lock must bring the committed state, not the old one
+    (else a balance could be charged twice by a sweep and a client's tap)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite writers queue whole transactions: no second writer meanwhile")
+    t0 = clock.now()
+    _, client, service_id = await _provider_and_client(uows, t0)
+    booking_id = await request(uows, t0, client, service_id, DAY)
+    async with uows() as mine:
+        seen = await get_booking(mine.session, booking_id)  # read, not locked
+        assert seen.state == "requested"
+        async with uows() as other:  # another process expires it meanwhile
+            await apply_action(
+                other, booking_id, Action.EXPIRE, Actor.system(), now=t0 + REQUEST_TTL
+            )
+            await other.commit()
+        locked = await get_booking(mine.session, booking_id, lock=True)
+        assert locked.state == "expired"
+        assert seen is locked  # the same object, brought up to date

@@ -104,3 +104,20 @@ async def test_someone_on_the_provider_bot_can_write_to_us(
     await stranger.send("I would like to offer my catering services")
     assert await count(uows, Ticket) == 1
     assert (await stranger.state()).flow == "phome"  # back home, the provider bot's
+
+
+async def test_a_typed_budget_is_read_as_an_amount(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    for code in ("m:find", "cat:photographer", "city:rabat", "day:any"):
+        await chat.click(code)
+    for typed in ("8000,00 dh", "8k MAD", "8 000", "٨٠٠٠"):
+        await chat.click("flt:budget")
+        await chat.send(typed)
+        assert (await chat.state()).data["budget"] == 800_000, typed  # 8,000 MAD
+    await chat.click("flt:budget")
+    await chat.send("about eight")
+    assert EN("Please type an amount in dirhams, for example 8000.") in chat.text
