@@ -11,7 +11,7 @@ update from the start, so a step never needs to know which way it runs:
 - the step reached for `ctx.uow` (it writes, or reads what must be exact) or for the
   payment gateway — NeedsTransaction;
 - it changed the user (language, phone...), or raised anything;
-- the chat is half known (an identity without a conversation, or the reverse), or
+- the chat is not in memory and can't be read, or
   it is a first contact that may join an account by phone;
 - the journal refused the write because someone else moved the conversation on.
 Nothing is written before the fallback, so running the update again is safe.
@@ -55,26 +55,15 @@ async def run_without_transaction(
     identity = memory.identity(channel, inbound.user_external_id)
     conversation = memory.conversation(channel, inbound.chat_key)
     new_chat = None
-    if identity is None or conversation is None:
-        # Not in this process's memory (a restart, a chat not seen for long): the
-        # database may know it; if it knows neither, this is a first contact.
-        known = await load_known_chat(
-            engine.uows.engine, channel, inbound.chat_key, inbound.user_external_id
+    if identity is None and conversation is None and not inbound.verified_phone:
+        # Perhaps a first contact: the journal creates the user if nobody else has.
+        new_chat = NewChat(
+            channel,
+            inbound.chat_key,
+            inbound.user_external_id,
+            display_name,
+            pick_locale(inbound.language_code),
         )
-        if known is not None:
-            identity, conversation = known
-        elif identity is None and conversation is None and not inbound.verified_phone:
-            new_chat = NewChat(
-                channel,
-                inbound.chat_key,
-                inbound.user_external_id,
-                display_name,
-                pick_locale(inbound.language_code),
-            )
-        else:
-            return None  # half known, or may join an account by phone: the transaction
-    if new_chat is not None:
-        # The journal creates the user unless someone else was first (then: conflict).
         user = User(
             role=UserRole.CLIENT.value,
             display_name=display_name[:200],
@@ -84,7 +73,13 @@ async def run_without_transaction(
         )
         state = DialogState()
     else:
-        assert identity is not None and conversation is not None
+        if identity is None or conversation is None:
+            known = await load_known_chat(
+                engine.uows.engine, channel, inbound.chat_key, inbound.user_external_id
+            )
+            if known is None:
+                return None
+            identity, conversation = known
         user = identity.detached_user()
         state = DialogState.from_json(json.loads(conversation.state_json))
 
