@@ -3,16 +3,27 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every package at the version and hash pinned here; `make lock` refreshes it.
+LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test venv catalogs lint typecheck pytest bench clean
+.PHONY: run test venv lock catalogs lint typecheck pytest bench clean
 
-$(STAMP): pyproject.toml
+# The lock installs first (hash-checked), pip-sync then removes whatever it does not pin,
+# and the project itself goes in last without touching its dependencies.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip-sync --quiet $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Run after changing the dependencies in pyproject.toml; commit both files together.
+# `--upgrade` takes the newest versions the ranges allow: `make lock ARGS=--upgrade`.
+lock: venv
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links $(ARGS) -o $(LOCK) pyproject.toml
 
 venv: $(STAMP)
 

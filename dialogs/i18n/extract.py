@@ -26,7 +26,9 @@ POT_PATH = I18N_DIR / "messages.pot"
 DOMAIN = "messages"
 SOURCE_DIRS = ("core", "dialogs", "bots", "web", "payments", "admin_cli")
 TEMPLATES_DIR = "web/templates"
-# `t` also matches `ctx.t(...)`: Babel looks at the last name of the callee.
+# Python goes through our own method, which takes only real calls (see python_calls.py).
+PYTHON_METHOD = "dialogs.i18n.python_calls:extract"
+# `t` also matches `ctx.t(...)`: the last name of the callee counts, and only in a call.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "t": None,
     "N_": None,
@@ -55,7 +57,7 @@ def extract_template(root: Path = ROOT) -> Catalog:
 
 
 def _extract(root: Path) -> Iterator[tuple[str, int, str | tuple[str, ...], list[str], str | None]]:
-    sources = [(name, [("**.py", "python")], KEYWORDS) for name in SOURCE_DIRS]
+    sources = [(name, [("**.py", PYTHON_METHOD)], KEYWORDS) for name in SOURCE_DIRS]
     if (root / TEMPLATES_DIR).is_dir():
         method = "jinja2.ext.babel_extract"
         templates = [("**.html", method), ("**.txt", method)]

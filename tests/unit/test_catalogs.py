@@ -108,6 +108,27 @@ def test_extraction_reads_every_translation_call(tmp_path: Path) -> None:
     assert extract_template(tmp_path)["Marked"].locations == [("dialogs/flows/sample.py", 1)]
 
 
+def test_only_real_calls_become_msgids(tmp_path: Path) -> None:
+    """Babel 2.19's token scanner took `t["min_days_before"]` for a call of `t`."""
+    source = tmp_path / "core" / "domain"
+    source.mkdir(parents=True)
+    (source / "sample.py").write_text(
+        "def f(t, rows):\n"
+        "    days = t['min_days_before']\n"
+        "    share = t ['refund_bp'] + rows[0]['x']\n"
+        "    t = 'a local named t'\n"
+        "    pair = (t, 'next to t, not called')\n"
+        "    for t in rows: print(t, 'loop variable named t')\n"
+        "    lookup = {'t': 'a dict key'}.get('t')\n"
+        "    return ctx.t('Called through the context'), t('Called')\n",
+        encoding="utf-8",
+    )
+
+    found = {message.id for message in extract_template(tmp_path) if message.id}
+
+    assert found == {"Called through the context", "Called"}
+
+
 def test_the_check_names_the_untranslated_msgid_and_its_locale(template: Catalog) -> None:
     french = Catalog(locale="fr")
     for message in template:
