@@ -11,7 +11,7 @@ from core.domain.booking_states import Action, BookingState, Decision, Role, dec
 from core.domain.events import BookingStateChanged
 from core.domain.money import Money
 from core.domain.policy import CancellationPolicy
-from core.errors import InvalidValue
+from core.errors import IllegalTransition, InvalidValue
 from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.booking_request import REQUEST_TTL
 from core.uow import UnitOfWork
@@ -110,11 +110,23 @@ async def refund_due_on_cancel(
 
 
 async def cancel_booking(
-    uow: UnitOfWork, booking_id: int, actor: Actor, *, now: datetime, reason: str | None = None
+    uow: UnitOfWork,
+    booking_id: int,
+    actor: Actor,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    seen_state: str | None = None,
 ) -> tuple[Booking, Money]:
-    """Cancel and return the refund the policy gives (the payments layer executes it)."""
+    """Cancel and return the refund the policy gives (the payments layer executes it).
+
+    ``seen_state`` is the state the person saw when asked to confirm: a booking that moved
+    on meanwhile (accepted, paid) is not cancelled on the strength of an older quote.
+    """
     booking = await get_booking(uow.session, booking_id, lock=True)
     await check_owns_booking(uow.session, actor, booking)
+    if seen_state is not None and booking.state != seen_state:
+        raise IllegalTransition("illegal_transition", state=booking.state, action="cancel")
     refund = await refund_due_on_cancel(uow, booking, actor, now)
     await apply_action(
         uow, booking_id, Action.CANCEL, actor, now=now, reason=reason, amount_minor=refund.amount

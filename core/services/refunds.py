@@ -93,9 +93,12 @@ async def cancel_and_refund(
     *,
     now: datetime,
     reason: str | None = None,
+    seen_state: str | None = None,
 ) -> tuple[Booking, Money, RefundOutcome | None]:
     """Cancel, then give back what the cancellation policy says."""
-    booking, refund = await cancel_booking(uow, booking_id, actor, now=now, reason=reason)
+    booking, refund = await cancel_booking(
+        uow, booking_id, actor, now=now, reason=reason, seen_state=seen_state
+    )
     if refund.amount <= 0 or gateway is None:
         return booking, refund, None
     try:

@@ -120,6 +120,7 @@ async def cancel_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     booking = await _own_booking(ctx)
     refund = await refund_due_on_cancel(ctx.uow, booking, Actor(Role.CLIENT, ctx.user.id), ctx.now)
+    ctx.state.data["cancel_seen_state"] = booking.state  # "Yes" confirms what was shown
     paid = booking.paid_minor - booking.refunded_minor
     if paid:
         text = t(
@@ -164,6 +165,7 @@ async def cancel_answer(ctx: Ctx, answer: Answer) -> Outcome:
         Actor(Role.CLIENT, ctx.user.id),
         now=ctx.now,
         reason="cancelled by the client",
+        seen_state=ctx.state.data.get("cancel_seen_state"),
     )
     t = ctx.t
     text = t("Booking {ref} is cancelled.", ref=booking.reference)

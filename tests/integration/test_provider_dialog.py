@@ -283,3 +283,28 @@ async def test_client_cancels_while_provider_accepts(
         assert already_moved_on("accepted", EN) in said_client[0].text
     [news] = [k for k in await kinds(uows) if k != "booking_requested"][:1] or [""]
     assert news == {"cancelled": "booking_cancelled", "accepted": "booking_accepted"}[final.state]
+
+
+async def test_a_cancel_confirmed_after_the_provider_accepted_cancels_nothing(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The client's "Yes, cancel" answers the screen it was shown on (a request, nothing
+    paid): once the provider has accepted meanwhile, it is told, not carried out."""
+    owner, _, service_id = await make_provider(uows, clock.now())
+    client = client_chat(uows, clock, key="c:late")
+    await client.send("/start")
+    booking_id = await request(uows, clock.now(), (await user_of(client)).id, service_id, DAY)
+    await client.send("/mybookings")
+    await client.click(f"bk:{booking_id}")
+    await client.click("cancel")
+    provider = await provider_chat(uows, clock, owner)
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+    await provider.click(f"g|pacc:{booking_id}")
+
+    await client.click("yes")
+
+    assert already_moved_on("accepted", EN) in client.last.text
+    final = await snapshot(uows, booking_id)
+    assert final.state == "accepted"
+    assert len(final.transitions) == 2
