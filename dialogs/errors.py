@@ -31,6 +31,7 @@ MESSAGES: dict[str, str] = {
     "reason_required": N_("Please give a reason."),
     "ticket_empty": N_("Please write a few words about the problem."),
     "action_not_allowed_for_role": N_("You cannot do that."),
+    "delivery_not_awaiting_confirmation": N_("There is no delivery to confirm for this booking."),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 

@@ -11,7 +11,7 @@ from core.domain.booking_states import Action, BookingState, Decision, Role, dec
 from core.domain.events import BookingStateChanged
 from core.domain.money import Money
 from core.domain.policy import CancellationPolicy
-from core.errors import IllegalTransition, InvalidValue
+from core.errors import IllegalTransition, InvalidValue, NotAllowed
 from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.booking_request import REQUEST_TTL
 from core.uow import UnitOfWork
@@ -167,11 +167,16 @@ async def record_refund(
 async def confirm_delivery(
     uow: UnitOfWork, booking_id: int, actor: Actor, *, now: datetime
 ) -> Booking:
-    """The client (or the auto-confirm sweep) agrees the service was delivered."""
+    """The client (or the auto-confirm sweep) agrees the service was delivered.
+
+    The confirmation charges the balance, so it is checked as a transition is: only this
+    booking's client (or the sweep, or an admin) may give it, never its provider, and
+    only once (a second one would charge again while the first charge is processing).
+    """
     booking = await get_booking(uow.session, booking_id, lock=True)
     await check_owns_booking(uow.session, actor, booking)
     if actor.role not in (Role.CLIENT, Role.SYSTEM, Role.ADMIN):
-        raise InvalidValue("only_client_confirms_delivery")
+        raise NotAllowed("action_not_allowed_for_role", role=actor.role.value)
     if booking.state != BookingState.DELIVERED.value or booking.delivery_confirmed_at:
         raise InvalidValue("delivery_not_awaiting_confirmation", state=booking.state)
     booking.delivery_confirmed_at = now

@@ -94,7 +94,9 @@ async def settle_payout(
         .where(Refund.booking_id == booking.id, Refund.status == "pending")
     )
     if pending:
-        return None  # a refund is still on its way: the share is not known yet
+        # A refund is still on its way: the share is not known yet (the sweep
+        # payment_sweeps.settle_waiting_payouts settles it once the refund has landed).
+        return None
     money = await booking_money(session, booking, payments.commission_bp)
     if money.provider_share <= 0:
         return None

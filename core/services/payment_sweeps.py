@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.db.tables import Booking, BookingTransition, OutboxMessage
+from core.db.tables import Booking, BookingTransition, LedgerEntry, OutboxMessage, Refund
 from core.domain.booking_states import BookingState
 from core.errors import DomainError
 from core.notifications.outbox import enqueue
@@ -21,6 +21,7 @@ from core.payments.ports import GatewayError, Payments
 from core.services.actors import Actor, get_booking
 from core.services.balance import confirm_and_charge
 from core.services.booking_actions import expire_due
+from core.services.ledger import settle_payout
 from core.services.payments import balance_link
 from core.uow import UnitOfWorkFactory
 
@@ -30,7 +31,12 @@ AUTO_CONFIRM_AFTER = timedelta(days=3)
 REMINDER_EVERY = timedelta(hours=24)
 MAX_REMINDERS = 3
 
-__all__ = ["auto_confirm_deliveries", "expire_due", "send_balance_reminders"]
+__all__ = [
+    "auto_confirm_deliveries",
+    "expire_due",
+    "send_balance_reminders",
+    "settle_waiting_payouts",
+]
 
 
 async def _entered(
@@ -126,3 +132,38 @@ async def send_balance_reminders(
                 continue
             sent.append(booking_id)
     return sent
+
+
+async def settle_waiting_payouts(
+    uows: UnitOfWorkFactory, payments: Payments, *, now: datetime, limit: int = 100
+) -> list[int]:
+    """Completed bookings whose payout waited for a refund (see ``settle_payout``): once no
+    refund is pending any more, the provider's share is known and is paid or owed."""
+    refunds = select(Refund.id).where(Refund.booking_id == Booking.id)
+    payout = select(LedgerEntry.id).where(
+        LedgerEntry.booking_id == Booking.id, LedgerEntry.kind == "payout"
+    )
+    async with uows() as uow:
+        ids = (
+            await uow.session.scalars(
+                select(Booking.id)
+                .where(
+                    Booking.state == BookingState.COMPLETED.value,
+                    Booking.paid_minor > Booking.refunded_minor,
+                    refunds.exists(),
+                    ~refunds.where(Refund.status == "pending").exists(),
+                    ~payout.exists(),
+                )
+                .order_by(Booking.id)
+                .limit(limit)
+            )
+        ).all()
+    settled: list[int] = []
+    for booking_id in ids:
+        async with uows() as uow:
+            # settle_payout locks the booking and looks again: a twin run finds it done.
+            entry = await settle_payout(uow, payments, booking_id, now=now)
+            await uow.commit()
+        if entry is not None:
+            settled.append(booking_id)
+    return settled

@@ -9,7 +9,8 @@ signs events (``Stripe-Signature: t=...,v1=...``) and POSTs them to our endpoint
 
 Cards (payment methods) behave like Stripe's test cards:
 ``pm_card_visa`` succeeds, ``pm_card_authenticationRequired`` needs 3-D Secure off
-session, ``pm_card_chargeDeclined`` is declined.
+session, ``pm_card_chargeDeclined`` is declined; ``pm_bank_debit`` (a bank debit) leaves
+an off-session charge ``processing`` until ``settle_intent`` says how it ended.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ CHECKOUT_MIN = timedelta(minutes=30)
 CHECKOUT_MAX = timedelta(hours=24)
 AUTH_REQUIRED = "pm_card_authenticationRequired"
 DECLINED = "pm_card_chargeDeclined"
+BANK_DEBIT = "pm_bank_debit"
 VISA = "pm_card_visa"
 
 
@@ -254,6 +256,9 @@ class FakeStripe:
                 error["decline_code"] = "generic_decline"
             intent["last_payment_error"] = error
             raise StripeError(402, {**error, "payment_intent": intent})
+        if card == BANK_DEBIT:  # the bank answers days later, by webhook
+            intent.update(status="processing")
+            return intent
         intent.update(status="succeeded", amount_received=amount, latest_charge=_id("ch"))
         return intent
 
@@ -291,14 +296,12 @@ class FakeStripe:
         """The customer pays on the hosted page: the events Stripe then sends, in order."""
         session = self.sessions[session_id]
         intent_data = session.get("_intent_data") or {}
-        intent = self._intent(
-            amount=session["amount_total"],
+        intent = self._session_intent(session)
+        intent.update(
             amount_received=session["amount_total"],
-            currency=session["currency"],
-            customer=session["customer"],
             payment_method=card,
-            metadata=intent_data.get("metadata", {}),
             status="succeeded",
+            last_payment_error=None,
             latest_charge=_id("ch"),
         )
         if intent_data.get("setup_future_usage") == "off_session":
@@ -308,6 +311,43 @@ class FakeStripe:
             self.event("payment_intent.succeeded", intent),
             self.event("checkout.session.completed", self.public(session)),
         ]
+
+    def decline_on_checkout(self, session_id: str) -> JSON:
+        """The customer's card is declined on the hosted page, which stays open for another
+        try: Stripe tells only the session's PaymentIntent (``payment_intent.payment_failed``)."""
+        session = self.sessions[session_id]
+        intent = self._session_intent(session)
+        error = {"type": "card_error", "code": "card_declined", "decline_code": "generic_decline"}
+        intent.update(
+            payment_method=DECLINED, status="requires_payment_method", last_payment_error=error
+        )
+        return self.event("payment_intent.payment_failed", intent)
+
+    def _session_intent(self, session: JSON) -> JSON:
+        """The PaymentIntent behind a Checkout Session: made at the first attempt, then kept."""
+        if session.get("_intent") in self.intents:
+            return self.intents[session["_intent"]]
+        intent = self._intent(
+            amount=session["amount_total"],
+            currency=session["currency"],
+            customer=session["customer"],
+            metadata=(session.get("_intent_data") or {}).get("metadata", {}),
+            status="requires_payment_method",
+        )
+        session["_intent"] = intent["id"]
+        return intent
+
+    def settle_intent(self, intent_id: str, *, succeeded: bool = True) -> JSON:
+        """A processing charge (bank debit) ends: the event Stripe then sends."""
+        intent = self.intents[intent_id]
+        if succeeded:
+            intent.update(
+                status="succeeded", amount_received=intent["amount"], latest_charge=_id("ch")
+            )
+            return self.event("payment_intent.succeeded", intent)
+        error = {"type": "card_error", "code": "payment_failed"}
+        intent.update(status="requires_payment_method", last_payment_error=error)
+        return self.event("payment_intent.payment_failed", intent)
 
     def expire_checkout(self, session_id: str) -> JSON:
         session = self.sessions[session_id]

@@ -18,8 +18,13 @@ from dialogs.nlu.rasa_adapter import RasaParser
 
 EVAL_FILE = Path(__file__).resolve().parents[1] / "data" / "nlu_eval.yml"
 SLOTS = ("category", "city", "date", "guests", "budget_minor")
-MIN_INTENT_ACCURACY = 0.90
-MIN_SLOT_F1 = 0.85
+# Just under what the built-in parser measures (0.952 = 240/252, slot F1 0.9944), so that
+# one more wrong intent (0.948) or one more missed slot (0.9930) fails.
+MIN_INTENT_ACCURACY = 0.95
+MIN_SLOT_F1 = 0.994
+# A Rasa model is trained elsewhere and not measured here: it keeps the first bar.
+RASA_MIN_INTENT_ACCURACY = 0.90
+RASA_MIN_SLOT_F1 = 0.85
 # Opt-in: evaluate a running Rasa server (see dialogs/nlu/rasa/README.md) on the same set.
 RASA_URL = os.environ.get("MOUNASABET_TEST_RASA_URL")
 
@@ -152,5 +157,5 @@ async def test_rasa_server_meets_eval_thresholds(
         print("\n" + "\n".join(lines))
     # A fallback would silently measure the built-in parser instead of Rasa.
     assert "built-in parser" not in caplog.text
-    assert overall.accuracy >= MIN_INTENT_ACCURACY
-    assert overall.slot_f1 >= MIN_SLOT_F1
+    assert overall.accuracy >= RASA_MIN_INTENT_ACCURACY
+    assert overall.slot_f1 >= RASA_MIN_SLOT_F1
