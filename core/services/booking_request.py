@@ -68,7 +68,7 @@ async def request_booking(uow: UnitOfWork, cmd: RequestBooking, *, now: datetime
         client_id=cmd.client_id,
         provider_id=provider.id,
         service_id=service.id,
-        state=BookingState.REQUESTED.value,
+        state=BookingState.REQUESTED,
         event_type=cmd.event_type,
         event_date=cmd.day,
         starts_at=slot.interval.start,
