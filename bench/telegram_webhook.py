@@ -44,9 +44,9 @@ from core.clock import SystemClock
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Base
-from core.demo.catalog import add_provider
-from core.demo.data import PROVIDERS
-from core.demo.seed import seed_demo
+from demo import seed_demo
+from demo.catalogue import catalogue
+from demo.providers import add_provider
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser, StoredMessage
 
 CLIENT_TOKEN = "111:client"
@@ -178,10 +178,11 @@ async def prepare_database(url: str) -> None:
         uows = build_uow_factory(engine)
         now = SystemClock().now()
         await seed_demo(uows, now=now)
-        model = next(p for p in PROVIDERS if p.services[0].category == "photographer")
+        cat = catalogue()
+        model = next(p for p in cat.providers if p.services[0].category == "photographer")
         for n in range(EXTRA_PHOTOGRAPHERS):
             clone = dataclasses.replace(model, slug=f"bench-photo-rabat-{n:02d}", cities=("rabat",))
-            await add_provider(uows, clone, now=now, seed=n)
+            await add_provider(uows, clone, domain=cat.domain, now=now, seed=n)
     finally:
         await engine.dispose()
 

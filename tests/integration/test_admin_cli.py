@@ -16,13 +16,13 @@ from core.bootstrap import build_uow_factory
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Invoice, OutboxMessage, User
-from core.demo.seed import seed_demo
 from core.domain.booking_states import Action, Role
 from core.payments.ports import GatewayEvent, Payments
 from core.services.actors import Actor
 from core.services.payment_events import handle_gateway_event
 from core.services.payments import deposit_link
 from core.uow import UnitOfWorkFactory
+from demo import seed_demo
 from payments.links import HmacLinks
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import act, request
