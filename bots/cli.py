@@ -91,7 +91,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @demo_app.command("seed")
 def demo_seed() -> None:
     """Load the demo providers, services and bookings (safe to run again)."""
-    from core.demo.seed import seed_demo
+    from demo import seed_demo
 
     async def run() -> None:
         container = build_container(Settings())

@@ -39,7 +39,7 @@ async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
     if ctx.deps.payments is None:
         return None
     gateway = ctx.deps.payments.gateway
-    make = deposit_link if booking.state == BookingState.ACCEPTED.value else balance_link
+    make = deposit_link if booking.state == BookingState.ACCEPTED else balance_link
     try:
         async with ctx.uow.session.begin_nested():
             return await make(ctx.uow, gateway, booking.id, ctx.now)
@@ -49,7 +49,7 @@ async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
 
 
 def owes(booking: Booking) -> bool:
-    return booking.state in (BookingState.ACCEPTED.value, BookingState.PAYMENT_DUE.value)
+    return booking.state in (BookingState.ACCEPTED, BookingState.PAYMENT_DUE)
 
 
 async def pay_now(ctx: Ctx, arg: str) -> Outcome:
@@ -64,7 +64,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
     if link is None:
         text = t("We could not reach the payment service. Please try again in a few minutes.")
         return Show((ctx.reply(text),))
-    if booking.state == BookingState.ACCEPTED.value:
+    if booking.state == BookingState.ACCEPTED:
         text = t(
             "Pay the deposit of {amount} for {ref} here: {url}",
             amount=t.money(booking.deposit_minor, booking.currency),

@@ -15,8 +15,8 @@ from dialogs.replies import Button, Document, Reply
 PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
 # Which news carries a link, for which state and kind of payment.
 LINKED = {
-    "booking_accepted": (BookingState.ACCEPTED.value, "deposit"),
-    "balance_failed": (BookingState.PAYMENT_DUE.value, "balance"),
+    "booking_accepted": (BookingState.ACCEPTED, "deposit"),
+    "balance_failed": (BookingState.PAYMENT_DUE, "balance"),
 }
 
 
@@ -25,7 +25,7 @@ def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...] = (
 
 
 def pay_button(booking: Booking, t: Translator) -> Button:
-    label = t("Pay the deposit") if booking.state == "accepted" else t("Pay the balance")
+    label = t("Pay the deposit") if booking.state == BookingState.ACCEPTED else t("Pay the balance")
     return global_button("💳 " + label, f"pay:{booking.id}")
 
 
@@ -69,7 +69,7 @@ async def payment_news(
         document = Document(f"{number}.pdf", url, "application/pdf")
         return [Reply(text, (view,), document=document, rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "balance_reminder":
-        if booking.state != BookingState.PAYMENT_DUE.value:
+        if booking.state != BookingState.PAYMENT_DUE:
             return []  # paid since: nothing to remind
         text = t(
             "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",

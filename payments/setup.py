@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
-import secrets
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -17,14 +13,12 @@ from core.uow import UnitOfWorkFactory
 from payments.email import EmailSender, SmtpTarget
 from payments.i18n import Translations
 from payments.invoice_route import InvoiceRoute
-from payments.links import HmacLinks
+from payments.links import HmacLinks, link_secret
 from payments.offline_gateway import OfflineGateway
 from payments.offline_page import OfflinePayPage
 from payments.processing import EventProcessor, InvoiceDocuments
 from payments.stripe_gateway import StripeGateway
 from payments.stripe_webhook import StripeWebhook
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,16 +34,6 @@ class PaymentParts:
         gateway = self.payments.gateway
         if isinstance(gateway, StripeGateway):
             await gateway.close()
-
-
-def link_secret(settings: Settings) -> bytes:
-    if settings.payments_link_secret is not None:
-        return settings.payments_link_secret.get_secret_value().encode()
-    if settings.stripe_secret_key is not None:
-        key = settings.stripe_secret_key.get_secret_value().encode()
-        return hmac.new(key, b"mounasabet invoice links", hashlib.sha256).digest()
-    log.warning("no MOUNASABET_PAYMENTS_LINK_SECRET: invoice links last until the next restart")
-    return secrets.token_bytes(32)
 
 
 def build_payments(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, BigId
+from core.domain.booking_states import BookingState
 
 
 class Booking(Base):
@@ -35,7 +37,17 @@ class Booking(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
-    state: Mapped[str] = mapped_column(String(16))
+    # Stored as the enum's values in a plain VARCHAR(16), as before: no migration, no
+    # database enum type to alter when a state is added.
+    state: Mapped[BookingState] = mapped_column(
+        Enum(
+            BookingState,
+            native_enum=False,
+            create_constraint=False,
+            length=16,
+            values_callable=lambda states: [s.value for s in states],
+        )
+    )
     event_type: Mapped[str] = mapped_column(String(32))
     event_date: Mapped[date] = mapped_column(Date)  # local day the event starts on
     starts_at: Mapped[datetime]

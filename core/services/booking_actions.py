@@ -64,7 +64,7 @@ async def _apply(
     amount_minor: int | None,
 ) -> None:
     session = uow.session
-    booking.state = decision.target.value
+    booking.state = decision.target
     booking.updated_at = now
     if decision.action is Action.DECLINE:
         booking.decline_reason = decision.reason

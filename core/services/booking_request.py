@@ -6,8 +6,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, BookingTransition, Provider, Service, SlotHold
 from core.db.tables_catalog import ProviderCity, ProviderStatus
@@ -68,7 +69,7 @@ async def request_booking(uow: UnitOfWork, cmd: RequestBooking, *, now: datetime
         client_id=cmd.client_id,
         provider_id=provider.id,
         service_id=service.id,
-        state=BookingState.REQUESTED.value,
+        state=BookingState.REQUESTED,
         event_type=cmd.event_type,
         event_date=cmd.day,
         starts_at=slot.interval.start,
@@ -174,4 +175,14 @@ def _reference() -> str:
     return "MSB-" + "".join(secrets.choice(alphabet) for _ in range(7))
 
 
-__all__ = ["Action", "RequestBooking", "quote_for", "request_booking"]
+async def has_booked(session: AsyncSession, client_id: int, service_id: int) -> bool:
+    """Whether this client ever requested this service, whatever became of it."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.client_id == client_id, Booking.service_id == service_id)
+    )
+    return bool(found)
+
+
+__all__ = ["Action", "RequestBooking", "has_booked", "quote_for", "request_booking"]

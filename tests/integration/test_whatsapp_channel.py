@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bots.outbox_router import ChannelRouter
-from bots.telegram.rate_limit import SendLimiter
+from bots.rate_limit import SendLimiter
 from bots.whatsapp.setup import WhatsApp, build_whatsapp
 from bots.whatsapp.webhook import EMPTY_TWIML, INBOUND_PATH
 from core.clock import FixedClock

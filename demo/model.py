@@ -1,14 +1,14 @@
 """The shapes of demo data: providers, their services, opening hours and demo people.
 
 Prices are written in whole dirhams (as a provider would quote them) and converted to
-minor units when seeded; everything else maps one to one onto the catalog tables.
+minor units when seeded; everything else maps one to one onto the catalog. The data
+itself is in ``demo/data/*.yaml``; ``demo.catalogue`` reads it into these shapes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from typing import Final
 
 from core.domain.quote import PricingModel
 
@@ -22,8 +22,12 @@ class Text:
     en: str
 
     def as_dict(self) -> dict[str, str]:
-        """The JSON form stored in name/title/description columns."""
+        """The form stored in name/title/description columns."""
         return {"ar": self.ar, "fr": self.fr, "en": self.en}
+
+
+# (weekdays, start, end): ``end <= start`` means the window runs past midnight.
+Window = tuple[tuple[int, ...], time, time]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,8 @@ class ProviderSpec:
     description: Text
     cities: tuple[str, ...]
     languages: tuple[str, ...]
-    hours: str  # a key of HOURS
+    hours: str  # a name in hours.yaml
+    windows: tuple[Window, ...]  # what that name stands for
     services: tuple[ServiceSpec, ...]
     photos: int = 2
     policy: tuple[tuple[int, int], ...] | None = None  # (min_days_before, refund_bp)
@@ -82,33 +87,3 @@ class PersonSpec:
     display_name: str
     locale: str
     email: str
-
-
-# (weekdays, start, end): ``end <= start`` means the window runs past midnight.
-Window = tuple[tuple[int, ...], time, time]
-
-ALL_WEEK: Final = (0, 1, 2, 3, 4, 5, 6)
-
-HOURS: Final[dict[str, tuple[Window, ...]]] = {
-    # Studios close on Monday and shoot from morning to late evening.
-    "studio": (((1, 2, 3, 4, 5, 6), time(9), time(23)),),
-    "daily": ((ALL_WEEK, time(9), time(23)),),
-    # Shops: weekdays and Saturday all day, Sunday morning only.
-    "shop": (((0, 1, 2, 3, 4, 5), time(8), time(20)), ((6,), time(9), time(13))),
-    "venue": ((ALL_WEEK, time(10), time(2)),),
-    # DJs: short evenings early in the week, long nights from Thursday.
-    "nights": (((0, 1, 2), time(18), time(0)), ((3, 4, 5, 6), time(18), time(2))),
-    "band": (((2, 3, 4, 5, 6), time(19), time(3)),),
-    # Negafa houses dress brides from Thursday to Sunday.
-    "weekend": (((3, 4, 5, 6), time(10), time(2)),),
-}
-
-
-FIXED: Final = PricingModel.FIXED
-PER_GUEST: Final = PricingModel.PER_GUEST
-PER_HOUR: Final = PricingModel.PER_HOUR
-
-
-def tiers(*pairs: tuple[int, int]) -> tuple[tuple[int, int], ...]:
-    """A custom cancellation policy, most generous tier first."""
-    return tuple(sorted(pairs, key=lambda p: -p[0]))

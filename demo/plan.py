@@ -13,17 +13,8 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
-from core.demo.data import (
-    CATEGORY_EVENTS,
-    CLIENT_CANCEL_REASONS,
-    CLIENTS,
-    DECLINE_REASONS,
-    NOTES,
-    PLACES,
-    PROVIDER_CANCEL_REASON,
-    PROVIDERS,
-)
-from core.demo.model import PersonSpec, ProviderSpec, ServiceSpec
+from demo.catalogue import Catalogue
+from demo.model import PersonSpec, ProviderSpec, ServiceSpec
 
 
 class Story(StrEnum):
@@ -110,14 +101,14 @@ class Scenario:
         return self.client.key, self.provider.slug, self.service_index
 
 
-def plan(seed: int) -> list[Scenario]:
-    """The demo bookings, the same for the same seed."""
+def plan(cat: Catalogue, seed: int) -> list[Scenario]:
+    """The demo bookings of ``cat``, the same for the same seed."""
     rng = random.Random(seed)
     stories = [story for story, n in STORY_COUNTS for _ in range(n)]
     for _, story in PINNED:
         stories.remove(story)
     rng.shuffle(stories)
-    active = [p for p in PROVIDERS if p.status == "active"]
+    active = [p for p in cat.providers if p.status == "active"]
     by_slug = {p.slug: p for p in active}
     others = [p for p in active if p.slug not in SHOWCASE]
     rng.shuffle(others)
@@ -127,24 +118,28 @@ def plan(seed: int) -> list[Scenario]:
     scenarios: list[Scenario] = []
     used: set[tuple[str, str, int]] = set()
     for provider, story in pairs:
-        scenario = _scenario(rng, story, provider, used)
+        scenario = _scenario(cat, rng, story, provider, used)
         used.add(scenario.key)
         scenarios.append(scenario)
     return scenarios
 
 
 def _scenario(
-    rng: random.Random, story: Story, provider: ProviderSpec, used: set[tuple[str, str, int]]
+    cat: Catalogue,
+    rng: random.Random,
+    story: Story,
+    provider: ProviderSpec,
+    used: set[tuple[str, str, int]],
 ) -> Scenario:
     choices = [
         (client, index)
-        for client in CLIENTS
+        for client in cat.clients
         for index in range(len(provider.services))
         if (client.key, provider.slug, index) not in used
     ]
     client, index = rng.choice(choices)
     service = provider.services[index]
-    event_type = rng.choice(service.events or CATEGORY_EVENTS[service.category])
+    event_type = rng.choice(service.events or cat.category_events[service.category])
     city = rng.choice(provider.cities)
     low, high = DAY_RANGES.get(story, FUTURE_DAYS)
     return Scenario(
@@ -158,9 +153,9 @@ def _scenario(
         day_offset=rng.randint(low, high),
         start_pick=rng.randrange(1000),
         lead=_lead(rng, story),
-        venue="" if service.category == "venue" else rng.choice(PLACES[city]),
-        notes=rng.choice(NOTES[client.locale]),
-        reason=_reason(rng, story),
+        venue="" if service.category == "venue" else rng.choice(cat.places[city]),
+        notes=rng.choice(cat.notes[client.locale]),
+        reason=_reason(cat, rng, story),
     )
 
 
@@ -186,11 +181,11 @@ def _lead(rng: random.Random, story: Story) -> timedelta:
     return timedelta(days=rng.randint(10, 30))  # confirmed, cancelled after paying
 
 
-def _reason(rng: random.Random, story: Story) -> str | None:
+def _reason(cat: Catalogue, rng: random.Random, story: Story) -> str | None:
     if story is Story.DECLINED:
-        return rng.choice(DECLINE_REASONS)
+        return rng.choice(cat.decline_reasons)
     if story in (Story.CANCELLED_REQUEST, Story.CANCELLED_PAID):
-        return rng.choice(CLIENT_CANCEL_REASONS)
+        return rng.choice(cat.client_cancel_reasons)
     if story is Story.CANCELLED_BY_PROVIDER:
-        return PROVIDER_CANCEL_REASON
+        return cat.provider_cancel_reason
     return None

@@ -1,4 +1,5 @@
-"""Telegram's send limits, kept on our side: ~1 message/s per chat, ~30/s per bot."""
+"""Send limits kept on our side, shared by the channels; the defaults are Telegram's:
+~1 message/s per chat, ~30/s per bot."""
 
 from __future__ import annotations
 

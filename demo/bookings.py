@@ -11,16 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
-
-from core.db.tables import Booking, OutboxMessage
-from core.demo.catalog import TZ
-from core.demo.model import HOURS
-from core.demo.plan import PAST_STORIES, Scenario, Story
 from core.domain.availability import local_instant
 from core.domain.booking_states import Action, Role
 from core.errors import DomainError, SlotUnavailable
-from core.notifications.outbox import OutboxStatus
+from core.notifications import history
 from core.services.actors import Actor
 from core.services.booking_actions import (
     apply_action,
@@ -29,8 +23,10 @@ from core.services.booking_actions import (
     record_payment,
     record_refund,
 )
-from core.services.booking_request import RequestBooking, request_booking
+from core.services.booking_request import RequestBooking, has_booked, request_booking
 from core.uow import UnitOfWork, UnitOfWorkFactory
+from demo.plan import PAST_STORIES, Scenario, Story
+from demo.providers import TZ
 
 MAX_TRIES = 21  # days to move an event when its first day is taken, closed or off
 HISTORY = timedelta(days=1)  # news older than this counts as already delivered
@@ -48,6 +44,18 @@ class Step(StrEnum):
     CONFIRM_DELIVERY = "confirm_delivery"
     BALANCE_FAILS = "balance_fails"
     PAY_BALANCE = "pay_balance"
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """What the later steps need of a booking just requested (no ORM object kept)."""
+
+    id: int
+    created_at: datetime
+    ends_at: datetime
+    expires_at: datetime | None
+    deposit_minor: int
+    balance_minor: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +84,13 @@ async def play(
 async def exists(uows: UnitOfWorkFactory, parties: Parties) -> bool:
     """Whether this client already booked this service (a previous seed did)."""
     async with uows() as uow:
-        found = await uow.session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(Booking.client_id == parties.client_id, Booking.service_id == parties.service_id)
-        )
-    return bool(found)
+        return await has_booked(uow.session, parties.client_id, parties.service_id)
 
 
 async def outbox_mark(uows: UnitOfWorkFactory) -> int:
     """The highest outbox id now; messages after it were written by this seed."""
     async with uows() as uow:
-        return int(await uow.session.scalar(select(func.max(OutboxMessage.id))) or 0)
+        return await history.outbox_mark(uow.session)
 
 
 async def settle_history(
@@ -99,26 +102,15 @@ async def settle_history(
     recent ones stay pending and show the outbox at work.
     """
     async with uows() as uow:
-        await uow.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id > after_id,
-                OutboxMessage.user_id.in_(user_ids),
-                OutboxMessage.status == OutboxStatus.PENDING.value,
-                OutboxMessage.created_at < now - HISTORY,
-            )
-            .values(
-                status=OutboxStatus.SENT.value,
-                sent_at=OutboxMessage.created_at,
-                attempts=1,
-            )
+        await history.settle_news_before(
+            uow, after_id=after_id, user_ids=user_ids, before=now - HISTORY
         )
         await uow.commit()
 
 
 async def _request(
     uows: UnitOfWorkFactory, sc: Scenario, parties: Parties, *, now: datetime
-) -> Booking | None:
+) -> Requested | None:
     today = now.astimezone(TZ).date()
     step = -1 if sc.story in PAST_STORIES else 1
     for attempt in range(MAX_TRIES):
@@ -144,11 +136,19 @@ async def _request(
             async with uows() as uow:
                 booking = await request_booking(uow, cmd, now=at)
                 await uow.commit()
+                requested = Requested(
+                    booking.id,
+                    booking.created_at,
+                    booking.ends_at,
+                    booking.expires_at,
+                    booking.deposit_minor,
+                    booking.balance_minor,
+                )
         except SlotUnavailable:
             continue
         except DomainError:
             return None  # a same-named provider that isn't ours, or no longer bookable
-        return booking
+        return requested
     return None
 
 
@@ -158,7 +158,7 @@ def _start_time(sc: Scenario, day: date) -> time | None:
     if duration is None:
         return None
     starts: list[int] = []
-    for weekdays, opens, closes in HOURS[sc.provider.hours]:
+    for weekdays, opens, closes in sc.provider.windows:
         if day.weekday() not in weekdays:
             continue
         first = opens.hour * 60 + opens.minute
@@ -173,7 +173,7 @@ def _start_time(sc: Scenario, day: date) -> time | None:
     return time(minutes // 60, minutes % 60)
 
 
-def _steps(story: Story, booking: Booking) -> list[tuple[datetime, Step]]:
+def _steps(story: Story, booking: Requested) -> list[tuple[datetime, Step]]:
     """What happened after the request, and when (the caller keeps every time <= now)."""
     t0, ends = booking.created_at, booking.ends_at
     paid = [(t0 + 4 * H, Step.ACCEPT), (t0 + D, Step.PAY_DEPOSIT)]
@@ -201,7 +201,7 @@ def _steps(story: Story, booking: Booking) -> list[tuple[datetime, Step]]:
 async def _do(
     uow: UnitOfWork,
     step: Step,
-    booking: Booking,
+    booking: Requested,
     parties: Parties,
     reason: str | None,
     *,

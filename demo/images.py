@@ -1,7 +1,7 @@
 """Placeholder photos for demo providers: small SVGs with the provider's initials.
 
 The files live in ``web/static/demo/`` and are committed; regenerate them after changing
-the demo providers with ``python -m core.demo web/static/demo``.
+the demo providers with ``python -m demo web/static/demo``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final
 from xml.sax.saxutils import escape
 
-from core.demo.model import ProviderSpec
+from demo.model import ProviderSpec
 
 STATIC_PREFIX: Final = "/static/demo/"
 
