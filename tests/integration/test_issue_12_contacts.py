@@ -1,12 +1,16 @@
-"""Issue 12, item 1: every way a phone number links a chat to an account, on SQLite and
-PostgreSQL. Only proofs link: WhatsApp's sender, Telegram's own contact share (the
-channel passes it as ``contact_phone`` only when ``contact.user_id`` is the sender, see
-tests/integration/test_telegram_adapter.py), or an admin registering a provider. A typed
-number is a booking contact; an email joins nothing. The whole attack through the
-webhooks is tests/e2e/test_issue_12_phone_takeover.py."""
+"""Issue 12, items 1 and 13: the booking form's contact steps, on SQLite and PostgreSQL.
+
+Every way a phone number links a chat to an account. Only proofs link: WhatsApp's
+sender, Telegram's own contact share (the channel passes it as ``contact_phone`` only
+when ``contact.user_id`` is the sender, see tests/integration/test_telegram_adapter.py),
+or an admin registering a provider. A typed number is a booking contact; an email joins
+nothing. The whole attack through the webhooks is
+tests/e2e/test_issue_12_phone_takeover.py. Emails are checked by email-validator and
+refused with a translated explanation."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
@@ -15,7 +19,7 @@ from core.services.users import identify
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from dialogs.provider_app import PROVIDER_APP
-from tests.support.chat import Chat, client_chat, dialog_engine, user_of
+from tests.support.chat import Chat, bookings, client_chat, dialog_engine, user_of
 from tests.support.factories import make_provider
 
 NUMBER = "+212661234567"
@@ -23,11 +27,11 @@ TYPED = "06 61 23 45 67"
 PROVIDER_PHONE = "+212661000111"
 
 
-async def to_phone_step(chat: Chat, service_id: int) -> None:
+async def to_phone_step(chat: Chat, service_id: int, day: str = "14/06/2026") -> None:
     await chat.send("/start p-studio-atlas")
     await chat.click(f"book:{service_id}")
     await chat.click("evt:wedding")
-    await chat.send("14/06/2026")
+    await chat.send(day)
     await chat.click("gst:200")
     await chat.click("city:rabat")
     await chat.send("Salle Al Amal, Agdal")
@@ -161,3 +165,55 @@ async def test_a_provider_connects_by_their_registered_number_though_a_client_ty
             )
         ).all()
     assert sorted(channels) == ["sandbox", "whatsapp"]
+
+
+BAD_EMAILS = [
+    "<script>alert(1)</script>@x.com",
+    "salma@<b>x</b>.com",
+    '"<img src=x onerror=alert(1)>"@example.com',
+    "salma@example.com\nBcc: all@example.com",
+    "salma example@example.com",
+    "salma@localhost",
+    "salma@",
+    "@example.com",
+]
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar", "en"])
+async def test_an_email_that_is_not_one_is_refused_with_the_reason(
+    uows: UnitOfWorkFactory, clock: FixedClock, lang: str
+) -> None:
+    _, _, service_id = await make_provider(uows, clock.now())
+    chat = client_chat(uows, clock, "c:salma", language=lang)
+    await to_phone_step(chat, service_id)
+    await chat.send(TYPED)
+    assert await chat.position() == "book:email"
+    reason = translator(lang)("This does not look like an email address. Example: name@example.com")
+    for bad in BAD_EMAILS:
+        await chat.send(bad)
+        assert await chat.position() == "book:email", bad
+        assert reason in chat.text, bad
+    assert (await user_of(chat)).email is None
+    await chat.send("  Salma.B@Example.COM ")  # kept as a mail server takes it
+    assert await chat.position() == "book:summary"
+    assert (await chat.state()).data["email"] == "Salma.B@example.com"
+    await chat.click("confirm")
+    [booking] = await bookings(uows)
+    assert booking.contact_email == "Salma.B@example.com"
+    assert (await user_of(chat)).email == "Salma.B@example.com"
+
+
+async def test_the_same_email_typed_in_two_chats_joins_nothing(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service_id = await make_provider(uows, clock.now())
+    users = []
+    for key, day in (("c:one", "14/06/2026"), ("c:two", "21/06/2026")):
+        chat = client_chat(uows, clock, key)
+        await to_phone_step(chat, service_id, day)
+        await chat.send(TYPED)
+        await chat.send("salma@example.com")
+        await chat.click("confirm")
+        users.append((await user_of(chat)).id)
+    assert users[0] != users[1]
+    assert sorted(b.client_id for b in await bookings(uows)) == sorted(users)
