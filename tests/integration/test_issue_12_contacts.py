@@ -10,10 +10,13 @@ refused with a translated explanation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
+from core.db.migrate import upgrade
 from core.db.tables import Booking, ChannelIdentity, User
 from core.services.users import identify
 from core.uow import UnitOfWorkFactory
@@ -21,6 +24,7 @@ from dialogs.i18n.translator import translator
 from dialogs.provider_app import PROVIDER_APP
 from tests.support.chat import Chat, bookings, client_chat, dialog_engine, user_of
 from tests.support.factories import make_provider
+from tests.support.payments import payment_stack
 
 NUMBER = "+212661234567"
 TYPED = "06 61 23 45 67"
@@ -217,3 +221,34 @@ async def test_the_same_email_typed_in_two_chats_joins_nothing(
         users.append((await user_of(chat)).id)
     assert users[0] != users[1]
     assert sorted(b.client_id for b in await bookings(uows)) == sorted(users)
+
+
+async def test_a_contact_sent_from_the_sandbox_page_is_typed_not_proven(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """A web page proves nothing about whose number it sends: the sandbox's contact form
+    gives the booking a contact, not the account a phone that WhatsApp would join."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
+    upgrade(url)
+    async with payment_stack(url, clock, stripe=False) as stack:
+        await stack.send("client", "mallory", text="/start p-studio-atlas")
+        await stack.click("client", "mallory", f"book:{stack.service_id}")
+        await stack.click("client", "mallory", "evt:wedding")
+        await stack.send("client", "mallory", text="14/06/2026")
+        await stack.click("client", "mallory", "gst:200")
+        await stack.click("client", "mallory", "city:rabat")
+        await stack.send("client", "mallory", text="Salle Al Amal")
+        await stack.click("client", "mallory", "skip")
+        body = {"pane": "client", "chat": "mallory", "contact": TYPED, "language": "en"}
+        async with stack.http.post(f"{stack.url}/sandbox/api/send", json=body) as response:
+            assert response.status == 200
+        async with stack.uows() as uow:
+            user = await uow.session.scalar(
+                select(User)
+                .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
+                .where(ChannelIdentity.external_id == "c:mallory")
+            )
+            assert user is not None
+            assert (user.phone_e164, user.contact_phone) == (None, NUMBER)
+            typed_id = user.id
+        assert (await on_whatsapp(stack.uows, clock, NUMBER)).id != typed_id
