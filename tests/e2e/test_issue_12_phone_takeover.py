@@ -247,3 +247,40 @@ def _labels(message: StoredMessage) -> list[str]:
     markup = message.reply_markup or {}
     rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
     return [str(button.get("text", "")) for row in rows for button in row]
+
+
+async def test_someone_elses_contact_card_proves_nothing_on_the_client_bot(world: World) -> None:
+    """A contact card of another person (its user_id is theirs, or absent) is no proof:
+    the phone step does not take it, and the account gets no phone from it."""
+    tg = world.tg
+    await attacker_books_typing(world, VICTIM_TYPED)
+    await tg.say(ATTACKER, f"/start p-{tg.provider.slug}")
+    await tg.tap(ATTACKER, f"book:{tg.provider.service_id}")
+    await tg.tap(ATTACKER, "evt:birthday")
+    await tg.say(ATTACKER, "21 juin")
+    await tg.tap(ATTACKER, "gst:50")
+    await tg.tap(ATTACKER, "city:rabat")
+    await tg.say(ATTACKER, "Chez moi")
+    await tg.tap(ATTACKER, "skip")
+    # The typed number of the first booking is prefilled: edit it to send a card instead.
+    await tg.tap(ATTACKER, "skip")  # email
+    await tg.tap(ATTACKER, "edit:phone")
+    for n, owner in enumerate((7777, None)):
+        contact = {"phone_number": VICTIM_PHONE.lstrip("+"), "first_name": "Salma"}
+        if owner is not None:
+            contact["user_id"] = owner
+        message = {
+            "message_id": 9000 + n,
+            "from": ATTACKER.to_json(),
+            "chat": ATTACKER.chat_json(),
+            "date": 1_777_885_200,
+            "contact": contact,
+        }
+        delivery = await tg.fake.inject(CLIENT_TOKEN, {"message": message})
+        assert (delivery.state, delivery.status) == ("delivered", 200)
+    fr = translator("fr")
+    assert fr("Please answer with text or a button.") in "\n".join(tg.texts(ATTACKER)[-2:])
+    attacker = await world.user_of("telegram_client", str(ATTACKER.id))
+    assert attacker.phone_e164 is None
+    await world.victim_says("Bonjour")
+    assert (await world.user_of("whatsapp", VICTIM_PHONE)).id != attacker.id
