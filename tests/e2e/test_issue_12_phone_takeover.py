@@ -266,7 +266,10 @@ async def test_someone_elses_contact_card_proves_nothing_on_the_client_bot(world
     await tg.tap(ATTACKER, "skip")  # email
     await tg.tap(ATTACKER, "edit:phone")
     for n, owner in enumerate((7777, None)):
-        contact = {"phone_number": VICTIM_PHONE.lstrip("+"), "first_name": "Salma"}
+        contact: dict[str, object] = {
+            "phone_number": VICTIM_PHONE.lstrip("+"),
+            "first_name": "Salma",
+        }
         if owner is not None:
             contact["user_id"] = owner
         message = {
