@@ -22,7 +22,7 @@ MESSAGES: dict[str, str] = {
     "guests_above_maximum": N_("This service takes at most {max} guests."),
     "start_time_required": N_("Please choose a start time."),
     "invalid_phone": N_("This does not look like a phone number. Example: 06 12 34 56 78"),
-    "phone_in_use": N_("This phone number already belongs to another account."),
+    "invalid_email": N_("This does not look like an email address. Example: name@example.com"),
     "not_your_booking": N_("This booking is not yours."),
     "booking_not_found": N_("This booking no longer exists."),
     "service_not_found": N_("This service is no longer offered."),

@@ -85,6 +85,10 @@ class Sandbox:
         if shown:
             self.hub.user_said(key, str(shown)[:MAX_BODY])
         engine = self.client if pane == "client" else self.provider
+        if not (isinstance(text, str) and text) and isinstance(contact, str):
+            # A web page proves nothing about whose number this is: it is typed, a
+            # booking contact at most, never the account's phone (issue 12).
+            text = contact
         replies = await engine.handle(
             Inbound(
                 channel=CHANNEL,
@@ -92,7 +96,6 @@ class Sandbox:
                 user_external_id=key,
                 text=text if isinstance(text, str) else None,
                 payload=payload if isinstance(payload, str) else None,
-                contact_phone=contact if isinstance(contact, str) else None,
                 display_name=str(body.get("name", ""))[:100],
                 language_code=str(body.get("language", "")) or None,
             )

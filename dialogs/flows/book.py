@@ -43,8 +43,8 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         ctx.state.data["guests"] = old["guests"]
     if old.get("city") in await provider_cities(ctx, old["provider_id"]):
         ctx.state.data["city"] = old["city"]
-    if ctx.user.phone_e164:
-        ctx.state.data["phone"] = ctx.user.phone_e164
+    if ctx.user.phone_e164 or ctx.user.contact_phone:
+        ctx.state.data["phone"] = ctx.user.phone_e164 or ctx.user.contact_phone
     if old.get("day"):
         problem = await day_problem(ctx, date.fromisoformat(old["day"]))
         if problem is None:

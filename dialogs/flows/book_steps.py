@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import date, time
 
 from core.db.tables import Service
 from core.domain.catalog import EVENT_TYPES
 from core.domain.quote import PricingModel
-from core.errors import InvalidValue, SlotUnavailable
+from core.errors import SlotUnavailable
 from core.services.availability_query import check_day, free_times
-from core.services.users import normalize_phone, set_phone
+from core.services.users import (
+    normalize_email,
+    normalize_phone,
+    note_contact_phone,
+    prove_phone,
+)
 from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.errors import explain
@@ -31,7 +35,6 @@ ORDER = (
     "summary",
 )
 GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,24}$")
 CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:hH.]\s*([0-5]\d)?\s*$")
 
 
@@ -194,15 +197,16 @@ async def phone_prompt(ctx: Ctx) -> Reply:
 
 
 async def phone_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    raw = answer.contact_phone or answer.text
-    if not raw:
+    """The booking's contact number. Only a shared contact, which the channel proves to be
+    the sender's own, becomes the account's phone; a typed one is a contact (issue 12)."""
+    if answer.contact_phone:
+        phone = normalize_phone(answer.contact_phone)
+        await prove_phone(ctx.uow, ctx.user, phone)
+    elif answer.text:
+        phone = normalize_phone(answer.text)
+        note_contact_phone(ctx.user, phone)
+    else:
         return Invalid(ctx.t("Please share your contact or type your phone number."))
-    phone = normalize_phone(raw)
-    if ctx.user.phone_e164 is None:
-        # Keep it on the account too, unless it is someone else's (a spouse's number is a
-        # fine contact for one booking, but it doesn't make this person that account).
-        with contextlib.suppress(InvalidValue):
-            await set_phone(ctx.uow, ctx.user, phone)
     ctx.state.data["phone"] = phone
     return await advance(ctx)
 
@@ -218,9 +222,10 @@ async def email_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "skip":
         ctx.state.data["email"] = None
         return await advance(ctx)
-    text = (answer.text or "").strip()
-    if not EMAIL.match(text):
-        return Invalid(ctx.t("This does not look like an email address. Example: name@example.com"))
-    ctx.state.data["email"] = text
-    ctx.user.email = text
+    if not answer.text:
+        return Invalid(ctx.t("Please type your email address, or tap Skip."))
+    email = normalize_email(answer.text)  # refused with the reason, translated, by the engine
+    ctx.state.data["email"] = email
+    # For the invoice of later bookings too; an email joins no accounts (unlike a proven phone).
+    ctx.user.email = email
     return await advance(ctx)

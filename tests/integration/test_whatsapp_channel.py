@@ -211,7 +211,11 @@ async def test_the_same_number_on_telegram_and_whatsapp_is_one_user(
 ) -> None:
     async with stack.uows() as uow:
         telegram = await identify(
-            uow, channel="telegram_client", external_id="1001", now=clock.now(), phone_e164=PHONE
+            uow,
+            channel="telegram_client",
+            external_id="1001",
+            now=clock.now(),
+            verified_phone=PHONE,
         )
         await uow.commit()
         telegram_id = telegram.id
