@@ -20,6 +20,11 @@ MESSAGES: dict[str, str] = {
     "guests_required": N_("Please tell us how many guests to expect."),
     "guests_below_minimum": N_("This service needs at least {min} guests."),
     "guests_above_maximum": N_("This service takes at most {max} guests."),
+    "price_too_high": N_("This price is higher than a booking on Mounasabet can take."),
+    "total_too_high": N_(
+        "This booking would cost more than Mounasabet can take at once. Please lower the number"
+        " of guests."
+    ),
     "start_time_required": N_("Please choose a start time."),
     "invalid_phone": N_("This does not look like a phone number. Example: 06 12 34 56 78"),
     "phone_in_use": N_("This phone number already belongs to another account."),

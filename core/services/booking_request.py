@@ -16,12 +16,11 @@ from core.domain.booking_states import Action, BookingState, Role
 from core.domain.catalog import CITIES, EVENT_TYPES
 from core.domain.events import BookingRequested
 from core.domain.money import Money
-from core.domain.quote import PricingModel, Quote, make_quote
+from core.domain.quote import PricingModel, Quote, check_guests, make_quote
 from core.errors import InvalidValue, NotFound, SlotUnavailable
 from core.services.calendar_data import load_calendar, load_occupancy, service_rules, taken_seats
 from core.uow import UnitOfWork
 
-MAX_GUESTS = 10_000
 REQUEST_TTL = timedelta(hours=24)
 
 
@@ -145,8 +144,8 @@ async def _validate(
     serves = await uow.session.get(ProviderCity, (provider.id, cmd.city))
     if serves is None:
         raise InvalidValue("provider_not_in_city", city=cmd.city)
-    if cmd.guests is not None and not 1 <= cmd.guests <= MAX_GUESTS:
-        raise InvalidValue("guests_out_of_range", guests=cmd.guests, max=MAX_GUESTS)
+    if cmd.guests is not None:
+        check_guests(cmd.guests)
     if service.pricing_model == PricingModel.PER_GUEST.value and cmd.guests is None:
         raise InvalidValue("guests_required")
     if cmd.guests is not None and service.min_guests and cmd.guests < service.min_guests:
