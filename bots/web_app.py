@@ -38,7 +38,12 @@ CONTAINER = web.AppKey("container", Container)
 def build_engines(
     container: Container, payments: Payments | None = None
 ) -> dict[str, DialogEngine]:
-    deps = Deps(nlu=container.nlu, public_url=container.settings.base_url, payments=payments)
+    deps = Deps(
+        nlu=container.nlu,
+        public_url=container.settings.base_url,
+        payments=payments,
+        max_days_ahead=container.settings.max_booking_days_ahead,
+    )
     # One memory, journal and catalog cache for both bots: one group commit, one cache.
     uows = container.uows
     reads = CachedReads(uows.session_factory, ttl_seconds=container.settings.catalog_cache_seconds)

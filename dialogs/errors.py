@@ -9,6 +9,10 @@ MESSAGES: dict[str, str] = {
     "slot_taken": N_("Sorry, someone just booked this date. Please choose another one."),
     "slot_fully_booked": N_("Sorry, this date is fully booked. Please choose another one."),
     "slot_too_soon": N_("This date is too soon for this provider. Please choose a later date."),
+    "slot_too_far": N_(
+        "This date is too far ahead: bookings open at most {max_days} days in advance. Please"
+        " choose an earlier date."
+    ),
     "slot_blackout": N_("The provider is not available on this date."),
     "slot_closed_day": N_("The provider does not work on this day of the week."),
     "slot_outside_hours": N_("This time is outside the provider's working hours."),

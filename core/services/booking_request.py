@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db.tables import Booking, BookingTransition, Provider, Service, SlotHold
 from core.db.tables_catalog import ProviderCity, ProviderStatus
-from core.domain.availability import check_slot, make_slot
+from core.domain.availability import MAX_DAYS_AHEAD, check_horizon, check_slot, make_slot
 from core.domain.booking_states import Action, BookingState, Role
-from core.domain.catalog import CITIES, EVENT_TYPES
+from core.domain.catalog import CITIES, EVENT_TYPES, MARKET_TZ
 from core.domain.events import BookingRequested
 from core.domain.money import Money
 from core.domain.quote import PricingModel, Quote, check_guests, make_quote
@@ -45,8 +45,11 @@ async def quote_for(uow: UnitOfWork, service_id: int, guests: int | None) -> Quo
     return _quote(service, guests)
 
 
-async def request_booking(uow: UnitOfWork, cmd: RequestBooking, *, now: datetime) -> Booking:
+async def request_booking(
+    uow: UnitOfWork, cmd: RequestBooking, *, now: datetime, max_days_ahead: int = MAX_DAYS_AHEAD
+) -> Booking:
     """Create a ``requested`` booking holding its seats; raise SlotUnavailable if taken."""
+    check_horizon(cmd.day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
     session = uow.session
     service = await _active_service(uow, cmd.service_id)
     # Serialise requests per provider (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE).
