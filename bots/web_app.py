@@ -96,7 +96,7 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
         app.on_startup.append(_introduce(bots, container))
         app.on_cleanup.append(_close_bots(bots))
     if worker:
-        router = ChannelRouter(container.uows, senders, email=pay.email)
+        router = ChannelRouter(container.uows, senders, email=pay.email, gateway=pay.expiry)
         app.cleanup_ctx.append(
             _background(lambda: run_outbox(container.uows, router, container.clock))
         )

@@ -16,8 +16,8 @@ from core.errors import InvalidValue
 # Sane bounds, the same on every database: a typo (a price in centimes typed as dirhams,
 # a phone number as a guest count) is refused with a clear message instead of stored.
 MAX_GUESTS = 10_000
-MAX_UNIT_PRICE_MINOR = 1_000_000_000  # 10 million MAD per unit (a day, a guest, an hour)
 MAX_TOTAL_MINOR = 10_000_000_000  # 100 million MAD for one booking; BIGINT holds far more
+MAX_UNIT_PRICE_MINOR = MAX_TOTAL_MINOR  # a price (a day, a guest, an hour) never more
 
 
 class PricingModel(StrEnum):
