@@ -50,7 +50,10 @@ async def test_a_search_for_too_many_guests_says_so(
     await chat.send("/start")
     await chat.send("photographer in Rabat for 20000 guests")
     assert EN("Please give a number of guests between 1 and {max}.", max=10_000) in chat.text
-    assert (await chat.state()).position == "menu:main"
+    # The rest of the request still stands: the search goes on without the count.
+    state = await chat.state()
+    assert state.position == "discover:results"
+    assert "guests" not in state.data
 
 
 async def test_an_information_button_answers_every_time(
