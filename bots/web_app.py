@@ -38,7 +38,12 @@ CONTAINER = web.AppKey("container", Container)
 def build_engines(
     container: Container, payments: Payments | None = None
 ) -> dict[str, DialogEngine]:
-    deps = Deps(nlu=container.nlu, public_url=container.settings.base_url, payments=payments)
+    deps = Deps(
+        nlu=container.nlu,
+        public_url=container.settings.base_url,
+        payments=payments,
+        max_days_ahead=container.settings.max_booking_days_ahead,
+    )
     # One memory, journal and catalog cache for both bots: one group commit, one cache.
     uows = container.uows
     reads = CachedReads(uows.session_factory, ttl_seconds=container.settings.catalog_cache_seconds)
@@ -91,7 +96,7 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
         app.on_startup.append(_introduce(bots, container))
         app.on_cleanup.append(_close_bots(bots))
     if worker:
-        router = ChannelRouter(container.uows, senders, email=pay.email)
+        router = ChannelRouter(container.uows, senders, email=pay.email, gateway=pay.expiry)
         app.cleanup_ctx.append(
             _background(lambda: run_outbox(container.uows, router, container.clock))
         )

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from core.clock import Clock
 from core.payments.ports import Payments
+from core.services.checkout_expiry import CheckoutExpiry
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from payments.email import EmailSender, SmtpTarget
@@ -28,6 +29,7 @@ class PaymentParts:
     documents: InvoiceDocuments
     links: HmacLinks
     email: EmailSender | None
+    expiry: CheckoutExpiry  # the outbox's sender for gateway calls (expiring links)
     routes: list[web.RouteDef] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -71,4 +73,5 @@ def build_payments(
             translations=translations,
             documents=documents,
         )
-    return PaymentParts(payments, processor, documents, links, email, routes)
+    expiry = CheckoutExpiry(uows, gateway, clock)
+    return PaymentParts(payments, processor, documents, links, email, expiry, routes)

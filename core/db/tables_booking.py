@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Base, BigId
+from core.db.base import Base, BigId, MinorUnits
 from core.domain.booking_states import BookingState
 
 
@@ -59,12 +59,12 @@ class Booking(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     currency: Mapped[str] = mapped_column(String(3))
-    total_minor: Mapped[int] = mapped_column(Integer)
-    deposit_minor: Mapped[int] = mapped_column(Integer)
-    balance_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(MinorUnits)
+    deposit_minor: Mapped[int] = mapped_column(MinorUnits)
+    balance_minor: Mapped[int] = mapped_column(MinorUnits)
     quote: Mapped[dict[str, Any]]
-    paid_minor: Mapped[int] = mapped_column(Integer, default=0)
-    refunded_minor: Mapped[int] = mapped_column(Integer, default=0)
+    paid_minor: Mapped[int] = mapped_column(MinorUnits, default=0)
+    refunded_minor: Mapped[int] = mapped_column(MinorUnits, default=0)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     delivery_confirmed_at: Mapped[datetime | None]

@@ -20,6 +20,8 @@ from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.errors import explain
 from dialogs.flow import Answer, Go, Invalid, Outcome
+from dialogs.flows.event_date import date_problem
+from dialogs.flows.guests import guest_count, guests_problem
 from dialogs.replies import Button, Reply
 
 ORDER = (
@@ -96,8 +98,6 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Invalid(
             ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027.")
         )
-    if parsed.date < ctx.today:
-        return Invalid(ctx.t("This date is in the past. Please choose a future date."))
     problem = await day_problem(ctx, parsed.date)
     if problem:
         return Invalid(problem)
@@ -108,11 +108,14 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 async def day_problem(ctx: Ctx, day: date) -> str | None:
     """Why this day can't be booked for the chosen service, or None if it can."""
+    problem = date_problem(ctx, day)
     service = await service_of(ctx)
-    if service is None:
-        return None
+    if problem is not None or service is None:
+        return problem
     try:
-        await check_day(ctx.uow.session, service, day, None, now=ctx.now)
+        await check_day(
+            ctx.uow.session, service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead
+        )
     except SlotUnavailable as error:
         return explain(error, ctx.t)
     return None
@@ -142,6 +145,7 @@ async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
                 date.fromisoformat(ctx.state.data["day"]),
                 start,
                 now=ctx.now,
+                max_days_ahead=ctx.deps.max_days_ahead,
             )
         except SlotUnavailable as error:
             return Invalid(explain(error, ctx.t))
@@ -175,15 +179,11 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "skip" and service and service.pricing_model != PricingModel.PER_GUEST:
         ctx.state.data["guests"] = None
         return await advance(ctx)
-    raw = (answer.code or "").removeprefix("gst:") if answer.code else (answer.text or "")
-    digits = "".join(ch for ch in raw if ch.isdecimal())[:6]  # isdigit() lets "²" through
-    count = int(digits) if digits else 0
-    if not 1 <= count <= 10_000:
-        return Invalid(ctx.t("Please type a number of guests between 1 and 10000."))
-    if service and service.min_guests and count < service.min_guests:
-        return Invalid(ctx.t("This service needs at least {min} guests.", min=service.min_guests))
-    if service and service.max_guests and count > service.max_guests:
-        return Invalid(ctx.t("This service takes at most {max} guests.", max=service.max_guests))
+    count, problem = guest_count(ctx, answer)
+    if count is not None:
+        problem = guests_problem(ctx, count, service)
+    if problem is not None:
+        return Invalid(problem)
     ctx.state.data["guests"] = count
     return await advance(ctx)
 

@@ -36,7 +36,10 @@ async def test_a_search_for_more_guests_than_allowed_names_the_allowed_range(
     await chat.send("/start")
     await chat.send("photographer in Rabat for 20000 guests")
     assert EN("Please give a number of guests between 1 and {max}.", max=10_000) in chat.text
-    assert (await chat.state()).position == "menu:main"
+    # The rest of the request still stands: the search goes on without the count.
+    state = await chat.state()
+    assert state.position == "discover:results"
+    assert "guests" not in state.data
 
 
 async def test_a_budget_typed_in_any_usual_form_is_read_as_dirhams(

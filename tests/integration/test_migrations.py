@@ -184,3 +184,52 @@ async def test_0005_keeps_only_proven_phones_on_accounts(empty_db: str) -> None:
             ]
     finally:
         await engine.dispose()
+
+
+MONEY = {
+    (t.name, c.name)
+    for t in Base.metadata.sorted_tables
+    for c in t.columns
+    if c.name.endswith("_minor")
+}
+
+
+def _money_types(conn: Connection) -> set[str]:
+    """The types the database reports for the money columns, and their check constraints."""
+    inspector = inspect(conn)
+    found = set()
+    for table, name in MONEY:
+        kinds = {c["name"]: type(c["type"]).__name__.upper() for c in inspector.get_columns(table)}
+        found.add(kinds[name])
+    return found
+
+
+def _checks(conn: Connection) -> set[str]:
+    inspector = inspect(conn)
+    return {
+        str(check["name"])
+        for table in {t for t, _ in MONEY}
+        for check in inspector.get_check_constraints(table)
+    }
+
+
+async def test_0004_makes_every_money_column_64_bit_and_back(empty_db: str) -> None:
+    """Issue 12: PostgreSQL's INTEGER refused totals that SQLite stored; BIGINT on both."""
+    assert len(MONEY) == 15
+    engine = make_engine(empty_db)
+    try:
+        upgrade(empty_db, "0003")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_money_types) == {"INTEGER"}
+            checks = await conn.run_sync(_checks)
+        upgrade(empty_db, "0004")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_money_types) == {"BIGINT"}
+            # SQLite's batch mode copies each table: its check constraints come along.
+            assert await conn.run_sync(_checks) == checks
+        downgrade(empty_db, "0003")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_money_types) == {"INTEGER"}
+            assert await conn.run_sync(_checks) == checks
+    finally:
+        await engine.dispose()
