@@ -13,6 +13,7 @@ import html
 import secrets
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from sqlalchemy import select
@@ -150,7 +151,7 @@ class OfflinePayPage:
         if found is None:
             return self._not_found()
         payment, booking, t = found
-        action = (await request.post()).get("action")
+        action = _action(await request.read(), request.charset)
         now = self.clock.now()
         if payment.status == "pending" and self._expired(payment):
             await self.processor.process(
@@ -199,6 +200,19 @@ class OfflinePayPage:
         t = self.translations(self.default_locale)
         body = "<p>Nothing was charged. You can pay later from the chat.</p>"
         return _page("Payment cancelled", body, t=t)
+
+
+def _action(body: bytes, charset: str | None) -> str | None:
+    """The pressed button, read leniently from anyone's form: whatever is not a UTF-8 form
+    (which aiohttp's own reader would raise on, a 500) presses no button."""
+    if (charset or "utf-8").lower() != "utf-8":
+        return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), errors="strict")
+    except UnicodeDecodeError:
+        return None
+    pressed = fields.get("action", [])
+    return pressed[0] if len(pressed) == 1 else None
 
 
 def _amount(payment: Payment) -> str:

@@ -116,6 +116,12 @@ async def test_the_demo_says_no_money_moves_in_the_chat_and_on_the_page(demo: St
     link = PAY_LINK.findall(news)[-1]
     async with demo.http.get(link) as page:
         assert french in await page.text()
+    # Anyone may post to the page: what is not a UTF-8 form presses nothing (and is no 500).
+    form = "application/x-www-form-urlencoded"
+    for body, kind in ((b"action=pay\xff", form), (b"action=pay", form + "; charset=bogus")):
+        async with demo.http.post(link, data=body, headers={"Content-Type": kind}) as resp:
+            assert resp.status == 400
+    assert (await demo.booking(booking_id)).state == "accepted"
     # Asked for again from the booking: the same warning under the fresh link.
     again = "\n".join(
         m["text"] for m in await demo.send("client", "nadia", payload=f"g|pay:{booking_id}")
