@@ -22,10 +22,12 @@ from sqlalchemy import select
 
 from bots.bootstrap import build_container
 from core.db.migrate import upgrade
-from core.db.tables import ChannelIdentity, OutboxMessage, User
+from core.db.tables import ChannelIdentity, Flag, OutboxMessage, User
 from core.notifications.outbox import enqueue
 from core.redaction import MASK, Redactor, install, redact
+from core.services.support import raise_flag
 from core.settings import Settings
+from core.uow import UnitOfWorkFactory
 from dialogs.replies import Reply
 
 MOUNASABET = Path(sys.executable).with_name("mounasabet")
@@ -177,3 +179,24 @@ async def test_a_redirecting_bot_api_leaks_the_token_nowhere(
     assert stored is not None, logged
     assert "CLIENTTOKEN" not in stored and "CLIENTTOKEN" not in logged, (stored, logged)
     assert "<h1>" not in stored and "<a href" not in stored  # no upstream page word for word
+
+
+async def test_errors_quoted_in_flags_are_masked(uows: UnitOfWorkFactory) -> None:
+    undo = install(Redactor([TOKEN]))
+    try:
+        async with uows() as uow:
+            raise_flag(
+                uow,
+                kind="bot_blocked",
+                subject_type="user",
+                subject_id=1,
+                now=datetime.now(UTC),
+                details={"error": f"Forbidden at /bot{TOKEN}/sendMessage", "outbox_id": 7},
+            )
+            await uow.commit()
+    finally:
+        undo()
+    async with uows() as uow:
+        flag = await uow.session.scalar(select(Flag))
+        assert flag is not None
+        assert flag.details == {"error": f"Forbidden at /bot{MASK}/sendMessage", "outbox_id": 7}
