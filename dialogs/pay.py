@@ -19,6 +19,7 @@ from core.services.booking_actions import confirm_delivery
 from core.services.payments import balance_link, deposit_link
 from dialogs.context import Ctx
 from dialogs.flow import Outcome, Show
+from dialogs.payment_news import demo_note
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
     if link is None:
         text = t("We could not reach the payment service. Please try again in a few minutes.")
         return Show((ctx.reply(text),))
+    note = demo_note(t, ctx.deps.payments.gateway.name) if ctx.deps.payments else ""
     if booking.state == BookingState.ACCEPTED:
         text = t(
             "Pay the deposit of {amount} for {ref} here: {url}",
@@ -78,7 +80,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
             ref=booking.reference,
             url=link.url,
         )
-    return Show((ctx.reply(text),))
+    return Show((ctx.reply(text + note),))
 
 
 async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
@@ -113,4 +115,4 @@ async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
         ref=booking.reference,
         amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
         url=link.url,
-    )
+    ) + demo_note(t, ctx.deps.payments.gateway.name)

@@ -62,7 +62,7 @@ def build_payments(
         ).routes(),
         *InvoiceRoute(uows, links, documents, clock).routes(),
         # Our own checkout page only stands in for Stripe's; the return pages serve both.
-        *OfflinePayPage(uows, processor, clock).routes(),
+        *OfflinePayPage(uows, processor, clock, translations, settings.default_locale).routes(),
     ]
     email = None
     if settings.smtp_url:
