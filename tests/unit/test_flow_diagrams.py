@@ -7,23 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.client_app import CLIENT_APP
-from dialogs.flow import Flow
-from dialogs.provider_app import PROVIDER_APP
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.flow import Flow
+from dialogs.provider.app import PROVIDER_APP
 
-FLOWS_DIR = Path(__file__).parents[2] / "dialogs" / "flows"
+DIALOGS_DIR = Path(__file__).parents[2] / "dialogs"
+CLIENT_DIR = DIALOGS_DIR / "client"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)
 # Targets that name another flow rather than a step of this one.
 OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu"}
 
 CASES = [
-    (FLOWS_DIR / "menu.mmd", [CLIENT_APP.flows["menu"], CLIENT_APP.flows["language"]]),
-    (FLOWS_DIR / "discover.mmd", [CLIENT_APP.flows["discover"]]),
-    (FLOWS_DIR / "book.mmd", [CLIENT_APP.flows["book"]]),
-    (FLOWS_DIR / "mybookings.mmd", [CLIENT_APP.flows["mybookings"]]),
-    (FLOWS_DIR / "support.mmd", [CLIENT_APP.flows["support"]]),
+    (CLIENT_DIR / "menu.mmd", [CLIENT_APP.flows["menu"], CLIENT_APP.flows["language"]]),
+    (CLIENT_DIR / "discover.mmd", [CLIENT_APP.flows["discover"]]),
+    (CLIENT_DIR / "book.mmd", [CLIENT_APP.flows["book"]]),
+    (CLIENT_DIR / "mybookings.mmd", [CLIENT_APP.flows["mybookings"]]),
+    (DIALOGS_DIR / "shared" / "support.mmd", [CLIENT_APP.flows["support"]]),
     (
-        FLOWS_DIR.parent / "provider_flows.mmd",
+        DIALOGS_DIR / "provider" / "flows.mmd",
         [
             PROVIDER_APP.flows["phome"],
             PROVIDER_APP.flows["decline"],
