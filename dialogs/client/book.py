@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from pathlib import Path
 
 from core.booking.request import RequestBooking, quote_for, request_booking
 from core.catalog.vocabulary import CITIES
@@ -200,4 +201,5 @@ FLOW = Flow(
         "email": Step(steps.email_prompt, steps.email_answer),
         "summary": Step(summary_prompt, summary_answer),
     },
+    diagram=Path(__file__).with_name("book.mmd"),
 )

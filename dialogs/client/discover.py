@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from core.catalog.search import SearchQuery
 from core.catalog.vocabulary import CATEGORIES, CITIES
@@ -259,4 +260,5 @@ FLOW = Flow(
         "guests": Step(guests_prompt, guests_answer),
         "profile": profile_step,
     },
+    diagram=Path(__file__).with_name("discover.mmd"),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core.people.users import set_locale
 from dialogs.client.free_text import help_text, route_text
 from dialogs.framework.context import Ctx
@@ -63,7 +65,13 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
 
 
-MENU = Flow(name="menu", first="main", steps={"main": Step(main_prompt, main_answer)})
+DIAGRAM = Path(__file__).with_name("menu.mmd")
+MENU = Flow(
+    name="menu", first="main", steps={"main": Step(main_prompt, main_answer)}, diagram=DIAGRAM
+)
 LANGUAGE = Flow(
-    name="language", first="choose", steps={"choose": Step(language_prompt, language_answer)}
+    name="language",
+    first="choose",
+    steps={"choose": Step(language_prompt, language_answer)},
+    diagram=DIAGRAM,
 )

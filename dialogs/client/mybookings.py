@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from core.booking.actions import refund_due_on_cancel
@@ -184,4 +186,5 @@ FLOW = Flow(
         "detail": Step(detail_prompt, detail_answer),
         "cancel": Step(cancel_prompt, cancel_answer),
     },
+    diagram=Path(__file__).with_name("mybookings.mmd"),
 )

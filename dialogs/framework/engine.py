@@ -19,6 +19,7 @@ from core.inbound import claim_event
 from core.people.users import identify
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Ctx, Deps, without_transaction
+from dialogs.framework.diagrams import check_arrow
 from dialogs.framework.errors import explain
 from dialogs.framework.fast_path import run_without_transaction
 from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show
@@ -220,8 +221,11 @@ class DialogEngine:
             # A new chat starts on the default "menu:main", which not every app has (the
             # provider bot's first words may be "Salam", not /start): show home instead.
             return [await self.prompt_current(ctx)]
-        step = flow.steps[ctx.state.step]
-        return await self.apply(ctx, await self._guarded(ctx, step.answer, answer))
+        origin = ctx.state.step
+        outcome = await self._guarded(ctx, flow.steps[origin].answer, answer)
+        if isinstance(outcome, Go):
+            check_arrow(self.app.flows, flow, origin, outcome)
+        return await self.apply(ctx, outcome)
 
     async def _guarded(
         self, ctx: Ctx, handler: Callable[[Ctx, A], Awaitable[Outcome]], arg: A

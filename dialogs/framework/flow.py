@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dialogs.framework.replies import Reply
@@ -67,3 +68,5 @@ class Flow:
     steps: dict[str, Step] = field(default_factory=dict)
     # Where Cancel leads: the main menu unless a flow says otherwise.
     on_cancel: tuple[str, str] = ("menu", "main")
+    # Its Mermaid diagram, which the engine holds each step's moves to (diagrams.py).
+    diagram: Path | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from core.booking.actions import apply_action
@@ -249,16 +251,22 @@ async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
     return Go("booking", "support", reset=True)
 
 
+DIAGRAM = Path(__file__).with_name("flows.mmd")
 PROVIDER_APP = DialogApp(
     flows={
         "phome": Flow(
-            "phome", "home", {"home": Step(home_prompt, home_answer)}, on_cancel=("phome", "home")
+            "phome",
+            "home",
+            {"home": Step(home_prompt, home_answer)},
+            on_cancel=("phome", "home"),
+            diagram=DIAGRAM,
         ),
         "decline": Flow(
             "decline",
             "reason",
             {"reason": Step(reason_prompt, reason_answer)},
             on_cancel=("phome", "home"),
+            diagram=DIAGRAM,
         ),
         "language": LANGUAGE,
         "support": support.FLOW,

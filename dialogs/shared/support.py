@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from core.db.tables import Booking
@@ -77,4 +79,5 @@ FLOW = Flow(
         "booking": Step(booking_prompt, booking_answer),
         "message": Step(message_prompt, message_answer),
     },
+    diagram=Path(__file__).with_name("support.mmd"),
 )
