@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
-from core.db.tables import User
 from core.domain.catalog import MARKET_TZ
 from core.payments.ports import Payments
+from core.rows import User
 from core.uow import UnitOfWork
 from dialogs.i18n.translator import Translator, translator
 from dialogs.nlu.model import NluParser

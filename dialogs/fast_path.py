@@ -25,7 +25,6 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from core.db.tables import User, UserRole
 from core.services.chat_memory import (
     KnownConversation,
     KnownIdentity,
@@ -33,7 +32,7 @@ from core.services.chat_memory import (
     user_values,
 )
 from core.services.journal import ChatWrite, NewChat, Written
-from core.services.users import INBOUND_RESOLUTION, pick_locale
+from core.services.users import INBOUND_RESOLUTION, new_client, pick_locale
 from dialogs.context import Ctx, NeedsTransaction
 from dialogs.options import remember_options
 from dialogs.replies import Reply
@@ -64,13 +63,7 @@ async def run_without_transaction(
             display_name,
             pick_locale(inbound.language_code),
         )
-        user = User(
-            role=UserRole.CLIENT.value,
-            display_name=display_name[:200],
-            locale=new_chat.locale,
-            blocked=False,
-            created_at=now,
-        )
+        user = new_client(display_name, new_chat.locale, now=now)
         state = DialogState()
     else:
         if identity is None or conversation is None:
