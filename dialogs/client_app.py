@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from core.db.tables import Provider
 from core.domain.booking_states import Role
-from core.services.actors import Actor, check_owns_booking, get_booking
+from core.services.actors import Actor
+from core.services.booking_queries import owned_booking
+from core.services.catalog_queries import active_provider_by_slug
 from core.services.users import record_source
 from dialogs.context import Ctx
 from dialogs.deeplinks import parse_deeplink
@@ -26,10 +25,8 @@ async def start(ctx: Ctx, payload: str) -> Outcome:
     # Whatever the chat was doing, a link starts from home, so Back leads there.
     ctx.state.flow, ctx.state.step, ctx.state.history = "menu", "main", []
     if link.provider:
-        provider = await ctx.uow.session.scalar(
-            select(Provider).where(Provider.slug == link.provider)
-        )
-        if provider is not None and provider.status == "active":
+        provider = await active_provider_by_slug(ctx.uow, link.provider)
+        if provider is not None:
             ctx.state.data = {"provider_id": provider.id}
             return Go("profile", "discover")
     if link.category or link.city:
@@ -59,8 +56,7 @@ async def open_booking(ctx: Ctx, arg: str) -> Outcome:
     """A 'view booking' button under a notification: anyone can forge one, so check first."""
     if not arg.isdigit():
         return Go("list", "mybookings", reset=True)
-    booking = await get_booking(ctx.uow.session, int(arg))
-    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+    booking = await owned_booking(ctx.uow, Actor(Role.CLIENT, ctx.user.id), int(arg))
     # As /mybookings then this booking: the form in progress is left; Back leads to the list.
     ctx.state.flow, ctx.state.step, ctx.state.history = "mybookings", "list", []
     ctx.state.data = {"booking_id": booking.id}
