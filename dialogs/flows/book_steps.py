@@ -6,11 +6,12 @@ import contextlib
 import re
 from datetime import date, time
 
-from core.db.tables import Service
 from core.domain.catalog import EVENT_TYPES
 from core.domain.quote import PricingModel
 from core.errors import InvalidValue, SlotUnavailable
-from core.services.availability_query import check_day, free_times
+from core.rows import Service
+from core.services.availability_query import check_bookable, free_times_in
+from core.services.catalog_queries import service_by_id
 from core.services.users import normalize_phone, set_phone
 from dialogs import labels
 from dialogs.context import Ctx
@@ -37,7 +38,7 @@ CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:hH.]\s*([0-5]\d)?\s*$")
 
 async def service_of(ctx: Ctx) -> Service | None:
     sid = ctx.state.data.get("service_id")
-    return await ctx.uow.session.get(Service, sid) if sid else None
+    return await service_by_id(ctx.uow, sid) if sid else None
 
 
 def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
@@ -109,7 +110,7 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
     if service is None:
         return None
     try:
-        await check_day(ctx.uow.session, service, day, None, now=ctx.now)
+        await check_bookable(ctx.uow, service, day, None, now=ctx.now)
     except SlotUnavailable as error:
         return explain(error, ctx.t)
     return None
@@ -118,7 +119,7 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
 async def time_prompt(ctx: Ctx) -> Reply:
     service = await service_of(ctx)
     day = date.fromisoformat(ctx.state.data["day"])
-    times = await free_times(ctx.uow.session, service, day, now=ctx.now) if service else []
+    times = await free_times_in(ctx.uow, service, day, now=ctx.now) if service else []
     buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
     return ctx.reply(
         ctx.t("At what time does it start? Choose or type a time like 20:30."),
@@ -133,8 +134,8 @@ async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
     service = await service_of(ctx)
     if service is not None:
         try:
-            await check_day(
-                ctx.uow.session,
+            await check_bookable(
+                ctx.uow,
                 service,
                 date.fromisoformat(ctx.state.data["day"]),
                 start,
