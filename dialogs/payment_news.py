@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.db.tables import Booking, Payment
 from core.domain.booking_states import BookingState
 from core.notifications.outbox import Envelope
+from core.rows import Booking
 from dialogs.context import global_button
 from dialogs.i18n.translator import Translator
 from dialogs.replies import Button, Document, Reply
@@ -29,36 +26,27 @@ def pay_button(booking: Booking, t: Translator) -> Button:
     return global_button("💳 " + label, f"pay:{booking.id}")
 
 
-async def pending_link(session: AsyncSession, booking: Booking, kind: str) -> str | None:
-    return await session.scalar(
-        select(Payment.checkout_url)
-        .where(
-            Payment.booking_id == booking.id,
-            Payment.kind == kind,
-            Payment.status == "pending",
-            Payment.checkout_url.is_not(None),
-        )
-        .order_by(Payment.id.desc())
-        .limit(1)
-    )
+def link_kind(envelope: Envelope) -> str | None:
+    """The kind of payment whose pending link this news may carry (loaded before
+    rendering), or None."""
+    if envelope.payload.get("audience") != "client":
+        return None
+    return LINKED.get(envelope.kind, (None, None))[1]
 
 
-async def link_lines(
-    session: AsyncSession, kind: str, booking: Booking, t: Translator
+def link_lines(
+    kind: str, booking: Booking, url: str | None, t: Translator
 ) -> tuple[str, tuple[Button, ...]]:
     """Text to add and a Pay button, while the booking still owes what the news is about."""
     state, payment_kind = LINKED.get(kind, (None, None))
     if state is None or payment_kind is None or booking.state != state:
         return "", ()
-    url = await pending_link(session, booking, payment_kind)
     if url is None:  # payments off, or the gateway was down: "View booking" offers to pay
         return "", ()
     return "\n\n" + t("Pay here: {url}", url=url), (pay_button(booking, t),)
 
 
-async def payment_news(
-    session: AsyncSession, envelope: Envelope, booking: Booking, t: Translator
-) -> list[Reply]:
+def payment_news(envelope: Envelope, booking: Booking, t: Translator) -> list[Reply]:
     view = (global_button(t("View booking"), f"bk:{booking.id}"),)
     if envelope.kind == "invoice_issued":
         number = str(envelope.payload.get("number", ""))
