@@ -65,7 +65,7 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
         text = t(NEW_REQUEST) + "\n\n" + request_card(booking, news.service, t)
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind in PAYMENT_KINDS:
-        return payment_news(envelope, booking, t)
+        return payment_news(envelope, booking, news.checkout, t)
     table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
     msgid = table.get(envelope.kind)
     if msgid is None:
@@ -73,7 +73,7 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
     text = t(msgid, **_params(booking, provider, envelope, t))
     buttons: tuple[tuple[Button, ...], ...] = ()
     if envelope.payload.get("audience") == "client":
-        link, pay = link_lines(envelope.kind, booking, news.checkout_url, t)
+        link, pay = link_lines(envelope.kind, booking, news.checkout, t)
         text += link
         view = (global_button(t("View booking"), f"bk:{booking.id}"),)
         buttons = (pay, view) if pay else (view,)

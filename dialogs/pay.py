@@ -16,6 +16,7 @@ from core.services.booking_queries import booking_by_id, owned_booking
 from core.services.payment_links import try_deposit_link, try_link_for_what_is_owed
 from dialogs.context import Ctx
 from dialogs.flow import Outcome, Show
+from dialogs.payment_news import demo_note
 
 
 async def prepare_deposit_link(ctx: Ctx, booking_id: int) -> None:
@@ -33,7 +34,7 @@ async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
 
 
 def owes(booking: Booking) -> bool:
-    return booking.state in (BookingState.ACCEPTED.value, BookingState.PAYMENT_DUE.value)
+    return booking.state in (BookingState.ACCEPTED, BookingState.PAYMENT_DUE)
 
 
 async def pay_now(ctx: Ctx, arg: str) -> Outcome:
@@ -48,7 +49,8 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
     if link is None:
         text = t("We could not reach the payment service. Please try again in a few minutes.")
         return Show((ctx.reply(text),))
-    if booking.state == BookingState.ACCEPTED.value:
+    note = demo_note(t, ctx.deps.payments.gateway.name) if ctx.deps.payments else ""
+    if booking.state == BookingState.ACCEPTED:
         text = t(
             "Pay the deposit of {amount} for {ref} here: {url}",
             amount=t.money(booking.deposit_minor, booking.currency),
@@ -62,7 +64,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
             ref=booking.reference,
             url=link.url,
         )
-    return Show((ctx.reply(text),))
+    return Show((ctx.reply(text + note),))
 
 
 async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
@@ -97,4 +99,4 @@ async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
         ref=booking.reference,
         amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
         url=link.url,
-    )
+    ) + demo_note(t, ctx.deps.payments.gateway.name)

@@ -52,14 +52,14 @@ def request_card(booking: Booking, service: Service | None, t: Translator) -> st
 
 
 def decision_buttons(booking: Booking, t: Translator) -> tuple[tuple[Button, ...], ...]:
-    if booking.state == BookingState.REQUESTED.value:
+    if booking.state == BookingState.REQUESTED:
         return (
             (
                 global_button("✅ " + t("Accept"), f"pacc:{booking.id}"),
                 global_button("✖ " + t("Decline"), f"pdec:{booking.id}"),
             ),
         )
-    if booking.state == BookingState.CONFIRMED.value:
+    if booking.state == BookingState.CONFIRMED:
         return ((global_button(t("Mark as delivered"), f"pdel:{booking.id}"),),)
     return ()
 
@@ -152,7 +152,7 @@ async def accept(ctx: Ctx, arg: str) -> Outcome:
 
 async def decline(ctx: Ctx, arg: str) -> Outcome:
     booking = await _owned(ctx, int(arg) if arg.isdigit() else 0)
-    if booking.state != BookingState.REQUESTED.value:
+    if booking.state != BookingState.REQUESTED:
         return Show(
             (
                 ctx.reply(

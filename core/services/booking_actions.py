@@ -14,6 +14,7 @@ from core.domain.policy import CancellationPolicy
 from core.errors import IllegalTransition, InvalidValue, NotAllowed
 from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.booking_request import REQUEST_TTL
+from core.services.checkout_expiry import void_checkouts
 from core.uow import UnitOfWork
 
 DEPOSIT_WINDOW = timedelta(hours=48)
@@ -64,7 +65,7 @@ async def _apply(
     amount_minor: int | None,
 ) -> None:
     session = uow.session
-    booking.state = decision.target.value
+    booking.state = decision.target
     booking.updated_at = now
     if decision.action is Action.DECLINE:
         booking.decline_reason = decision.reason
@@ -74,6 +75,8 @@ async def _apply(
     booking.expires_at = min(now + window, booking.starts_at) if window else None
     if decision.releases_slot:
         await session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
+    if decision.target is not decision.source:
+        await void_checkouts(session, booking, decision.source, now=now)
     session.add(
         BookingTransition(
             booking_id=booking.id,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.db.tables import Booking, Provider, Service, User
-from core.services.payment_links import pending_checkout_url
+from core.services.payment_links import PendingLink, pending_checkout
 from core.uow import UnitOfWork
 
 
@@ -19,7 +19,7 @@ class BookingNews:
     booking: Booking
     provider: Provider | None
     service: Service | None
-    checkout_url: str | None  # the pending link of the payment kind asked for, if any
+    checkout: PendingLink | None  # the pending link of the payment kind asked for, if any
 
 
 async def booking_news(
@@ -34,5 +34,5 @@ async def booking_news(
         return None
     provider = await session.get(Provider, booking.provider_id)
     service = await session.get(Service, booking.service_id)
-    url = await pending_checkout_url(uow, booking.id, payment_kind) if payment_kind else None
-    return BookingNews(user.locale, booking, provider, service, url)
+    link = await pending_checkout(uow, booking.id, payment_kind) if payment_kind else None
+    return BookingNews(user.locale, booking, provider, service, link)

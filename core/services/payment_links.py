@@ -8,6 +8,7 @@ to its savepoint, logged, and answered with None.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -47,16 +48,25 @@ async def try_link_for_what_is_owed(
         return None
 
 
-async def pending_checkout_url(uow: UnitOfWork, booking_id: int, kind: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class PendingLink:
+    url: str
+    gateway: str  # "offline" links are a demo: the chat says that no money moves
+
+
+async def pending_checkout(uow: UnitOfWork, booking_id: int, kind: str) -> PendingLink | None:
     """The link of the latest payment of this kind still waiting to be paid, if any."""
-    return await uow.session.scalar(
-        select(Payment.checkout_url)
-        .where(
-            Payment.booking_id == booking_id,
-            Payment.kind == kind,
-            Payment.status == "pending",
-            Payment.checkout_url.is_not(None),
+    row = (
+        await uow.session.execute(
+            select(Payment.checkout_url, Payment.gateway)
+            .where(
+                Payment.booking_id == booking_id,
+                Payment.kind == kind,
+                Payment.status == "pending",
+                Payment.checkout_url.is_not(None),
+            )
+            .order_by(Payment.id.desc())
+            .limit(1)
         )
-        .order_by(Payment.id.desc())
-        .limit(1)
-    )
+    ).first()
+    return PendingLink(str(row[0]), str(row[1])) if row is not None else None

@@ -126,13 +126,13 @@ async def test_the_news_of_a_booking_comes_in_the_recipients_language_or_not_at_
     async with uows() as uow:
         news = await booking_news(uow, user_id=client, booking_id=booking_id)
         assert news is not None
-        assert (news.locale, news.booking.id, news.checkout_url) == ("fr", booking_id, None)
+        assert (news.locale, news.booking.id, news.checkout) == ("fr", booking_id, None)
         assert news.provider is not None and news.provider.id == provider_id
         assert news.service is not None and news.service.id == service_id
         # No link is pending before the provider accepts.
         linked = await booking_news(
             uow, user_id=client, booking_id=booking_id, payment_kind="deposit"
         )
-        assert linked is not None and linked.checkout_url is None
+        assert linked is not None and linked.checkout is None
         assert await booking_news(uow, user_id=client, booking_id=booking_id + 1000) is None
         assert await booking_news(uow, user_id=client + 1000, booking_id=booking_id) is None
