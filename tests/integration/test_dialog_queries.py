@@ -7,19 +7,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.clock import FixedClock
-from core.domain.booking_states import BookingState, Role
-from core.errors import NotAllowed, NotFound
-from core.services.actors import Actor
-from core.services.booking_news import booking_news
-from core.services.booking_queries import (
+from core.booking.actors import Actor
+from core.booking.news_view import booking_news
+from core.booking.queries import (
     bookings_of_client,
     client_owns_booking,
     open_bookings_of,
     owned_booking,
     recent_bookings_of_client,
 )
-from core.services.catalog_queries import active_provider_by_slug
+from core.booking.states import BookingState, Role
+from core.catalog.queries import active_provider_by_slug
+from core.clock import FixedClock
+from core.errors import NotAllowed, NotFound
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import drive_to, request
 from tests.support.factories import make_provider, make_user

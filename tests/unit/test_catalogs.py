@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog, Message
 
-from core.domain.catalog import LANGUAGES
+from core.catalog.vocabulary import LANGUAGES
 from dialogs.i18n import translator as translator_module
 from dialogs.i18n.build import compile_catalogs
 from dialogs.i18n.extract import (
@@ -105,7 +105,7 @@ def test_extraction_reads_every_translation_call(tmp_path: Path) -> None:
     )
     found = {message.id for message in extract_template(tmp_path) if message.id}
     assert found == {"Marked", "Through the context", "Nested", ("One booking", "{n} bookings")}
-    assert extract_template(tmp_path)["Marked"].locations == [("dialogs/flows/sample.py", 1)]
+    assert extract_template(tmp_path)["Marked"].locations == [("dialogs/client/sample.py", 1)]
 
 
 def test_only_real_calls_become_msgids(tmp_path: Path) -> None:
