@@ -48,7 +48,7 @@ class ChannelRouter:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="email is not configured")
             return await self.email.deliver(envelope)
         async with self.uows() as uow:
-            replies = await render_notification(uow.session, envelope)
+            replies = await render_notification(uow, envelope)
             if not replies:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
             identity = await self._identity(uow, envelope)

@@ -20,6 +20,7 @@ from core.booking.calendar_data import load_calendar, load_occupancy, service_ru
 from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Provider, Service
 from core.errors import NotFound
+from core.uow import UnitOfWork
 
 HORIZON_DAYS = 180
 
@@ -113,3 +114,23 @@ def free_start_times(
 def _first_start(calendar: ProviderCalendar, day: date) -> time:
     windows = calendar.open_on(day)
     return windows[0].start if windows else time(0)
+
+
+async def check_bookable(
+    uow: UnitOfWork,
+    service: Service,
+    day: date,
+    start: time | None,
+    *,
+    now: datetime,
+    max_days_ahead: int = MAX_DAYS_AHEAD,
+) -> None:
+    """`check_day` in the update's unit of work: SlotUnavailable says why not."""
+    await check_day(uow.session, service, day, start, now=now, max_days_ahead=max_days_ahead)
+
+
+async def free_times_in(
+    uow: UnitOfWork, service: Service, day: date, *, now: datetime
+) -> list[time]:
+    """`free_times` in the update's unit of work."""
+    return await free_times(uow.session, service, day, now=now)

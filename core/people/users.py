@@ -184,3 +184,15 @@ async def join_by_phone(
     if identity is not None:
         identity.user_id = owner.id
     return owner
+
+
+def new_client(display_name: str, locale: str, *, now: datetime) -> User:
+    """A first contact's user as `identify` would make it, not yet saved: the fast path
+    runs the step on it before the journal decides whether it is created."""
+    return User(
+        role=UserRole.CLIENT.value,
+        display_name=display_name[:200],
+        locale=locale,
+        blocked=False,
+        created_at=now,
+    )

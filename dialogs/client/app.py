@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.actors import Actor
+from core.booking.queries import owned_booking
 from core.booking.states import Role
-from core.db.tables import Provider
+from core.catalog.queries import active_provider_by_slug
 from core.people.users import record_source
 from dialogs.client import book, discover, mybookings
 from dialogs.client.deeplinks import parse_deeplink
@@ -27,10 +26,8 @@ async def start(ctx: Ctx, payload: str) -> Outcome:
     # Whatever the chat was doing, a link starts from home, so Back leads there.
     ctx.state.flow, ctx.state.step, ctx.state.history = "menu", "main", []
     if link.provider:
-        provider = await ctx.uow.session.scalar(
-            select(Provider).where(Provider.slug == link.provider)
-        )
-        if provider is not None and provider.status == "active":
+        provider = await active_provider_by_slug(ctx.uow, link.provider)
+        if provider is not None:
             ctx.state.data = {"provider_id": provider.id}
             return Go("profile", "discover")
     if link.category or link.city:
@@ -60,8 +57,7 @@ async def open_booking(ctx: Ctx, arg: str) -> Outcome:
     """A 'view booking' button under a notification: anyone can forge one, so check first."""
     if not arg.isdigit():
         return Go("list", "mybookings", reset=True)
-    booking = await get_booking(ctx.uow.session, int(arg))
-    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+    booking = await owned_booking(ctx.uow, Actor(Role.CLIENT, ctx.user.id), int(arg))
     # As /mybookings then this booking: the form in progress is left; Back leads to the list.
     ctx.state.flow, ctx.state.step, ctx.state.history = "mybookings", "list", []
     ctx.state.data = {"booking_id": booking.id}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date, time
 
-from core.booking.availability_query import check_day, free_times
+from core.booking.availability_query import check_bookable, free_times_in
 from core.booking.quote import PricingModel
+from core.catalog.queries import service_by_id
 from core.catalog.vocabulary import EVENT_TYPES
-from core.db.tables import Service
 from core.errors import SlotUnavailable
 from core.people.users import (
     normalize_email,
@@ -16,6 +16,7 @@ from core.people.users import (
     note_contact_phone,
     prove_phone,
 )
+from core.rows import Service
 from dialogs import labels
 from dialogs.client.event_date import date_problem
 from dialogs.client.guests import guest_count, guests_problem
@@ -42,7 +43,7 @@ CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:hH.]\s*([0-5]\d)?\s*$")
 
 async def service_of(ctx: Ctx) -> Service | None:
     sid = ctx.state.data.get("service_id")
-    return await ctx.uow.session.get(Service, sid) if sid else None
+    return await service_by_id(ctx.uow, sid) if sid else None
 
 
 def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
@@ -113,8 +114,8 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
     if problem is not None or service is None:
         return problem
     try:
-        await check_day(
-            ctx.uow.session, service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead
+        await check_bookable(
+            ctx.uow, service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead
         )
     except SlotUnavailable as error:
         return explain(error, ctx.t)
@@ -124,7 +125,7 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
 async def time_prompt(ctx: Ctx) -> Reply:
     service = await service_of(ctx)
     day = date.fromisoformat(ctx.state.data["day"])
-    times = await free_times(ctx.uow.session, service, day, now=ctx.now) if service else []
+    times = await free_times_in(ctx.uow, service, day, now=ctx.now) if service else []
     buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
     return ctx.reply(
         ctx.t("At what time does it start? Choose or type a time like 20:30."),
@@ -139,8 +140,8 @@ async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
     service = await service_of(ctx)
     if service is not None:
         try:
-            await check_day(
-                ctx.uow.session,
+            await check_bookable(
+                ctx.uow,
                 service,
                 date.fromisoformat(ctx.state.data["day"]),
                 start,

@@ -4,35 +4,22 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import select
-
-from core.db.tables import Provider, ProviderCity, Service
-from core.db.tables_catalog import ProviderStatus
+from core.catalog import queries as catalog_queries
+from core.rows import Provider, Service
 from dialogs.framework.context import Ctx
 from dialogs.i18n.translator import Translator
 
 
 async def active_provider(ctx: Ctx, provider_id: int | None) -> Provider | None:
-    provider = await ctx.uow.session.get(Provider, provider_id) if provider_id else None
-    if provider is None or provider.status != ProviderStatus.ACTIVE.value:
-        return None
-    return provider
+    return await catalog_queries.active_provider(ctx.uow, provider_id)
 
 
 async def active_services(ctx: Ctx, provider_id: int) -> list[Service]:
-    rows = await ctx.uow.session.scalars(
-        select(Service)
-        .where(Service.provider_id == provider_id, Service.active.is_(True))
-        .order_by(Service.price_minor, Service.id)
-    )
-    return list(rows.all())
+    return await catalog_queries.active_services(ctx.uow, provider_id)
 
 
 async def provider_cities(ctx: Ctx, provider_id: int) -> list[str]:
-    rows = await ctx.uow.session.scalars(
-        select(ProviderCity.city).where(ProviderCity.provider_id == provider_id)
-    )
-    return sorted(rows.all())
+    return await catalog_queries.provider_cities(ctx.uow, provider_id)
 
 
 class Priced(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.booking.quote import MAX_GUESTS
-from core.db.tables import Service
+from core.rows import Service
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer
 from dialogs.nlu.guest_answer import GuestProblem, read_guest_answer, read_guest_code

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from core.booking.actions import refund_due_on_cancel
-from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.actors import Actor
+from core.booking.queries import bookings_of_client, owned_booking, provider_of_booking
 from core.booking.states import Action, BookingState, Role, decide
-from core.db.tables import Booking, Provider
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
+from core.rows import Booking
 from dialogs import labels
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
@@ -24,14 +23,7 @@ LIST_SIZE = 10
 
 async def list_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    rows = (
-        await ctx.uow.session.scalars(
-            select(Booking)
-            .where(Booking.client_id == ctx.user.id)
-            .order_by(Booking.event_date.desc(), Booking.id.desc())
-            .limit(LIST_SIZE)
-        )
-    ).all()
+    rows = await bookings_of_client(ctx.uow, ctx.user.id, limit=LIST_SIZE)
     if not rows:
         return ctx.reply(
             t("You have no bookings yet."),
@@ -55,17 +47,15 @@ async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.state.data = {}
         return Go("category", "discover")
     if code.startswith("bk:") and code[3:].isdigit():
-        booking = await get_booking(ctx.uow.session, int(code[3:]))
-        await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+        booking = await owned_booking(ctx.uow, Actor(Role.CLIENT, ctx.user.id), int(code[3:]))
         ctx.state.data["booking_id"] = booking.id
         return Go("detail")
     return Invalid(ctx.t("Please choose a booking."))
 
 
 async def _own_booking(ctx: Ctx) -> Booking:
-    booking = await get_booking(ctx.uow.session, int(ctx.state.data.get("booking_id", 0)))
-    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
-    return booking
+    booking_id = int(ctx.state.data.get("booking_id", 0))
+    return await owned_booking(ctx.uow, Actor(Role.CLIENT, ctx.user.id), booking_id)
 
 
 def cancellable(booking: Booking) -> bool:
@@ -82,7 +72,7 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         booking = await _own_booking(ctx)
     except DomainError:
         return ctx.reply(t("This booking no longer exists."), [ctx.nav_row()])
-    provider = await ctx.uow.session.get(Provider, booking.provider_id)
+    provider = await provider_of_booking(ctx.uow, booking)
     lines = [
         t("Booking {ref}", ref=booking.reference),
         t("Status") + ": " + state_label(booking.state, t),

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, cast
 
 from core.booking.availability import MAX_DAYS_AHEAD
 from core.catalog.vocabulary import MARKET_TZ
-from core.db.tables import User
 from core.payments.ports import Payments
+from core.rows import User
 from core.uow import UnitOfWork
 from dialogs.framework.replies import Button, Reply
 from dialogs.framework.state import DialogState

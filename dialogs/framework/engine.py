@@ -143,7 +143,7 @@ class DialogEngine:
                 now,
                 self.deps,
                 inbound.channel,
-                SessionReads(uow.session),
+                SessionReads(uow),
                 external_id=inbound.user_external_id,
             )
             try:
@@ -238,7 +238,7 @@ class DialogEngine:
                 return Invalid(explain(error, ctx.t))
         recorded = len(ctx.uow.events)
         try:
-            async with ctx.uow.session.begin_nested():
+            async with ctx.uow.savepoint():
                 return await handler(ctx, arg)
         except DomainError as error:
             del ctx.uow.events[recorded:]  # the news of what was undone goes with it

@@ -32,8 +32,7 @@ from core.conversations.chat_memory import (
     user_values,
 )
 from core.conversations.journal import ChatWrite, NewChat, Written
-from core.db.tables import User, UserRole
-from core.people.users import INBOUND_RESOLUTION, pick_locale
+from core.people.users import INBOUND_RESOLUTION, new_client, pick_locale
 from dialogs.framework.context import Ctx, NeedsTransaction
 from dialogs.framework.options import remember_options
 from dialogs.framework.replies import Reply
@@ -64,13 +63,7 @@ async def run_without_transaction(
             display_name,
             pick_locale(inbound.language_code),
         )
-        user = User(
-            role=UserRole.CLIENT.value,
-            display_name=display_name[:200],
-            locale=new_chat.locale,
-            blocked=False,
-            created_at=now,
-        )
+        user = new_client(display_name, new_chat.locale, now=now)
         state = DialogState()
     else:
         if identity is None or conversation is None:

@@ -1,8 +1,9 @@
 """The catalog reads a step may do without a transaction: search and provider profile.
 
-``SessionReads`` reads on the update's own session (inside a transaction: no cache, it
+``SessionReads`` reads in the update's own unit of work (inside a transaction: no cache, it
 sees the transaction's writes). ``CachedReads`` answers from memory, keyed by the
-question and the minute, and reads through a short-lived session of its own on a miss.
+question and the minute, and reads through a short-lived read-only session of its own on
+a miss (core/catalog/reads.py).
 """
 
 from __future__ import annotations
@@ -14,39 +15,20 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.catalog.provider_profile import ProviderProfile, provider_profile
-from core.catalog.search import SearchPage, SearchQuery, search_providers
-from core.db.engine import read_only
-from core.db.tables import (
-    Blackout,
-    Booking,
-    BusyInterval,
-    Provider,
-    ProviderCity,
-    Service,
-    SlotHold,
-    WeeklyRule,
+from core.catalog.provider_profile import ProviderProfile
+from core.catalog.reads import (
+    CATALOG_TABLES,
+    SessionFactory,
+    profile_in,
+    profile_read_only,
+    search_in,
+    search_read_only,
 )
-from core.uow import Committed
+from core.catalog.search import SearchPage, SearchQuery
+from core.uow import Committed, UnitOfWork
 
 T = TypeVar("T")
-
-# Every table the search or the profile reads (ratings are columns of ``providers``).
-CATALOG_TABLES = frozenset(
-    table.__tablename__
-    for table in (
-        Provider,
-        ProviderCity,
-        Service,
-        WeeklyRule,
-        Blackout,
-        BusyInterval,
-        Booking,
-        SlotHold,
-    )
-)
+__all__ = ["CATALOG_TABLES", "CachedReads", "Reads", "SessionReads"]
 
 
 class Reads(Protocol):
@@ -56,16 +38,16 @@ class Reads(Protocol):
 
 
 class SessionReads:
-    """Reads on a given session, uncached: for steps run inside a transaction."""
+    """Reads in the update's unit of work, uncached: for steps run inside a transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
 
     async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage:
-        return await search_providers(self.session, query, now=now)
+        return await search_in(self.uow, query, now=now)
 
     async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None:
-        return await provider_profile(self.session, provider_id, now=now)
+        return await profile_in(self.uow, provider_id, now=now)
 
 
 class CachedReads:
@@ -78,7 +60,7 @@ class CachedReads:
 
     def __init__(
         self,
-        session_factory: Callable[[], AsyncSession],
+        session_factory: SessionFactory,
         *,
         ttl_seconds: float = 30.0,
         max_entries: int = 2048,
@@ -95,7 +77,8 @@ class CachedReads:
     async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage:
         minute = _minute(now)
         page = await self._get(
-            ("search", query, minute), lambda s: search_providers(s, query, now=minute)
+            ("search", query, minute),
+            lambda: search_read_only(self._factory, query, now=minute),
         )
         # Hits are frozen but hold a list and dicts: callers get their own copies.
         return replace(page, hits=[replace(h, name=dict(h.name)) for h in page.hits])
@@ -104,7 +87,7 @@ class CachedReads:
         minute = _minute(now)
         return await self._get(  # read-only all the way down: shared as is
             ("profile", provider_id, minute),
-            lambda s: provider_profile(s, provider_id, now=minute),
+            lambda: profile_read_only(self._factory, provider_id, now=minute),
         )
 
     def invalidate(self) -> None:
@@ -116,7 +99,7 @@ class CachedReads:
         if not CATALOG_TABLES.isdisjoint(committed.tables):
             self.invalidate()
 
-    async def _get(self, key: Hashable, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def _get(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         entry = self._entries.get(key)
         if entry is not None and entry[0] > time.monotonic():
             return cast(T, entry[1])
@@ -129,11 +112,10 @@ class CachedReads:
         # Shielded: one waiter cancelled must not cancel the read the others wait for.
         return cast(T, await asyncio.shield(task))
 
-    async def _read(self, key: Hashable, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def _read(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         generation = self._generation
         try:
-            async with self._factory() as session:
-                value = await read(await read_only(session))
+            value = await read()
         finally:
             if self._inflight.get(key) is asyncio.current_task():
                 del self._inflight[key]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.booking.states import BookingState
-from core.db.tables import Booking, Payment
 from core.notifications.outbox import Envelope
+from core.payments.links import PendingLink
+from core.rows import Booking
 from dialogs.framework.context import global_button
 from dialogs.framework.replies import Button, Document, Reply
 from dialogs.i18n.translator import Translator
@@ -30,47 +28,36 @@ def pay_button(booking: Booking, t: Translator) -> Button:
     return global_button("💳 " + label, f"pay:{booking.id}")
 
 
+def link_kind(envelope: Envelope) -> str | None:
+    """The kind of payment whose pending link this news may carry (loaded before
+    rendering), or None."""
+    if envelope.kind == "balance_reminder":
+        return "balance"
+    if envelope.payload.get("audience") != "client":
+        return None
+    return LINKED.get(envelope.kind, (None, None))[1]
+
+
 def demo_note(t: Translator, gateway: str) -> str:
     """Under a link of the offline gateway: nobody must believe money was taken."""
     return "\n" + t("Demo — no money moves.") if gateway == OFFLINE_GATEWAY else ""
 
 
-async def pending_link(
-    session: AsyncSession, booking: Booking, kind: str
-) -> tuple[str, str] | None:
-    """The newest pending link of this kind and the gateway that made it."""
-    row = (
-        await session.execute(
-            select(Payment.checkout_url, Payment.gateway)
-            .where(
-                Payment.booking_id == booking.id,
-                Payment.kind == kind,
-                Payment.status == "pending",
-                Payment.checkout_url.is_not(None),
-            )
-            .order_by(Payment.id.desc())
-            .limit(1)
-        )
-    ).first()
-    return (str(row[0]), str(row[1])) if row is not None else None
-
-
-async def link_lines(
-    session: AsyncSession, kind: str, booking: Booking, t: Translator
+def link_lines(
+    kind: str, booking: Booking, link: PendingLink | None, t: Translator
 ) -> tuple[str, tuple[Button, ...]]:
     """Text to add and a Pay button, while the booking still owes what the news is about."""
     state, payment_kind = LINKED.get(kind, (None, None))
     if state is None or payment_kind is None or booking.state != state:
         return "", ()
-    found = await pending_link(session, booking, payment_kind)
-    if found is None:  # payments off, or the gateway was down: "View booking" offers to pay
+    if link is None:  # payments off, or the gateway was down: "View booking" offers to pay
         return "", ()
-    url, gateway = found
-    return "\n\n" + t("Pay here: {url}", url=url) + demo_note(t, gateway), (pay_button(booking, t),)
+    text = "\n\n" + t("Pay here: {url}", url=link.url) + demo_note(t, link.gateway)
+    return text, (pay_button(booking, t),)
 
 
-async def payment_news(
-    session: AsyncSession, envelope: Envelope, booking: Booking, t: Translator
+def payment_news(
+    envelope: Envelope, booking: Booking, link: PendingLink | None, t: Translator
 ) -> list[Reply]:
     view = (global_button(t("View booking"), f"bk:{booking.id}"),)
     if envelope.kind == "invoice_issued":
@@ -90,7 +77,6 @@ async def payment_news(
             ref=booking.reference,
             url=str(envelope.payload.get("url", "")),
         )
-        found = await pending_link(session, booking, "balance")
-        text += demo_note(t, found[1]) if found else ""
+        text += demo_note(t, link.gateway) if link else ""
         return [_reply(text, t, ((pay_button(booking, t),), view))]
     return []

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.db.tables import Booking, Provider, Service, User
+from core.booking.news_view import BookingNews, booking_news
 from core.notifications.outbox import Envelope
+from core.rows import Booking, Provider
+from core.uow import UnitOfWork
 from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
-from dialogs.notifications.payment_news import PAYMENT_KINDS, link_lines, payment_news
+from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.provider.app import decision_buttons, request_card
 
 CLIENT_TEXT: dict[str, str] = {
@@ -44,22 +44,28 @@ PROVIDER_TEXT: dict[str, str] = {
 NEW_REQUEST = N_("New booking request!")
 
 
-async def render_notification(session: AsyncSession, envelope: Envelope) -> list[Reply]:
+async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply]:
     """The replies that tell ``envelope``'s recipient its news; [] when nothing is left to say."""
     if envelope.kind == "direct_reply":  # an answer whose first delivery failed
         return [reply_from_json(r) for r in envelope.payload.get("replies", [])]
-    user = await session.get(User, envelope.user_id)
-    booking = await session.get(Booking, envelope.payload.get("booking_id", 0))
-    if user is None or booking is None:
-        return []
-    t = translator(user.locale)
-    provider = await session.get(Provider, booking.provider_id)
+    news = await booking_news(
+        uow,
+        user_id=envelope.user_id,
+        booking_id=envelope.payload.get("booking_id", 0),
+        payment_kind=link_kind(envelope),
+    )
+    return [] if news is None else news_replies(envelope, news)
+
+
+def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
+    """The news as replies, from what was loaded (no more reads)."""
+    booking, provider = news.booking, news.provider
+    t = translator(news.locale)
     if envelope.kind == "booking_requested":
-        service = await session.get(Service, booking.service_id)
-        text = t(NEW_REQUEST) + "\n\n" + request_card(booking, service, t)
+        text = t(NEW_REQUEST) + "\n\n" + request_card(booking, news.service, t)
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind in PAYMENT_KINDS:
-        return await payment_news(session, envelope, booking, t)
+        return payment_news(envelope, booking, news.checkout, t)
     table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
     msgid = table.get(envelope.kind)
     if msgid is None:
@@ -67,7 +73,7 @@ async def render_notification(session: AsyncSession, envelope: Envelope) -> list
     text = t(msgid, **_params(booking, provider, envelope, t))
     buttons: tuple[tuple[Button, ...], ...] = ()
     if envelope.payload.get("audience") == "client":
-        link, pay = await link_lines(session, envelope.kind, booking, t)
+        link, pay = link_lines(envelope.kind, booking, news.checkout, t)
         text += link
         view = (global_button(t("View booking"), f"bk:{booking.id}"),)
         buttons = (pay, view) if pay else (view,)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from core.booking.actions import apply_action
-from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.actors import Actor
+from core.booking.queries import open_bookings_of, owned_booking, service_of_booking
 from core.booking.states import Action, BookingState, Role
 from core.catalog.vocabulary import MARKET_TZ
-from core.db.tables import Booking, Provider, Service
-from core.notifications.outbox import release_held
-from core.people.users import join_by_phone
+from core.people.provider_accounts import connect_provider, provider_of_user
+from core.rows import Booking, Provider, Service
 from dialogs import labels
 from dialogs.client.menu import LANGUAGE
 from dialogs.framework.context import Ctx, global_button
@@ -30,15 +28,10 @@ DECLINE_REASONS = {
     "size": N_("The event does not fit my service"),
 }
 LIST_LIMIT = 10
-OPEN_STATES = (
-    BookingState.REQUESTED,
-    BookingState.ACCEPTED,
-    BookingState.CONFIRMED,
-)
 
 
 async def my_provider(ctx: Ctx) -> Provider | None:
-    return await ctx.uow.session.scalar(select(Provider).where(Provider.user_id == ctx.user.id))
+    return await provider_of_user(ctx.uow, ctx.user.id)
 
 
 def request_card(booking: Booking, service: Service | None, t: Translator) -> str:
@@ -83,15 +76,8 @@ async def home_prompt(ctx: Ctx) -> Reply:
             "with /support."
         )
         return ctx.reply(text, request_contact=True)
-    rows = (
-        await ctx.uow.session.scalars(
-            select(Booking)
-            .where(Booking.provider_id == provider.id, Booking.state.in_(OPEN_STATES))
-            .order_by(Booking.event_date, Booking.id)
-            .limit(LIST_LIMIT)
-        )
-    ).all()
-    pending = sum(b.state == BookingState.REQUESTED for b in rows)
+    rows = await open_bookings_of(ctx.uow, provider.id, limit=LIST_LIMIT)
+    pending = sum(b.state == BookingState.REQUESTED.value for b in rows)
     text = t(
         "Hello {name}. Requests waiting for your answer: {n}.",
         name=t.pick(provider.name),
@@ -122,28 +108,29 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 async def connect_by_phone(ctx: Ctx, phone: str) -> Outcome:
     """A provider proves their number (the channel verified it) and gets their menu."""
-    ctx.user = await join_by_phone(
-        ctx.uow, ctx.user, channel=ctx.channel, external_id=ctx.external_id, raw_phone=phone
+    ctx.user, provider = await connect_provider(
+        ctx.uow,
+        ctx.user,
+        channel=ctx.channel,
+        external_id=ctx.external_id,
+        raw_phone=phone,
+        now=ctx.now,
     )
-    if await my_provider(ctx) is None:
+    if provider is None:
         return Invalid(ctx.t("No provider account uses this phone number."))
-    # News that waited for a way to reach this provider (requests made before) goes now.
-    await release_held(ctx.uow.session, ctx.user.id, now=ctx.now)
     connected = (ctx.reply(ctx.t("Your account is connected.")),)
     return Go("home", "phome", reset=True, before=connected)
 
 
 async def _owned(ctx: Ctx, booking_id: int) -> Booking:
-    booking = await get_booking(ctx.uow.session, booking_id)
-    await check_owns_booking(ctx.uow.session, Actor(Role.PROVIDER, ctx.user.id), booking)
-    return booking
+    return await owned_booking(ctx.uow, Actor(Role.PROVIDER, ctx.user.id), booking_id)
 
 
 async def open_request(ctx: Ctx, arg: str) -> Outcome:
     if not arg.isdigit():
         return Invalid(ctx.t("This booking no longer exists."))
     booking = await _owned(ctx, int(arg))
-    service = await ctx.uow.session.get(Service, booking.service_id)
+    service = await service_of_booking(ctx.uow, booking)
     card = Reply(
         request_card(booking, service, ctx.t), decision_buttons(booking, ctx.t), rtl=ctx.t.rtl
     )

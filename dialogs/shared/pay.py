@@ -1,52 +1,36 @@
 """Paying from the chat: deposit and balance links, and confirming a delivery.
 
-Gateway trouble never undoes what the user did: an acceptance stays accepted and the
-client can ask for the link again ("Pay the deposit"), so errors here are caught,
-logged and explained.
+Gateway trouble never undoes what the user did: the link is tried in a savepoint of its
+own by core (core/payments/links.py), and a missing link is explained here.
 """
 
 from __future__ import annotations
 
-import logging
-
 from core.booking.actions import confirm_delivery
-from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.actors import Actor
+from core.booking.queries import booking_by_id, owned_booking
 from core.booking.states import BookingState, Role
-from core.db.tables import Booking
-from core.errors import DomainError
 from core.payments.balance import confirm_and_charge
-from core.payments.charges import balance_link, deposit_link
-from core.payments.ports import ChargeStatus, CheckoutLink, GatewayError
+from core.payments.links import try_deposit_link, try_link_for_what_is_owed
+from core.payments.ports import ChargeStatus, CheckoutLink
+from core.rows import Booking
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Outcome, Show
 from dialogs.notifications.payment_news import demo_note
-
-log = logging.getLogger(__name__)
 
 
 async def prepare_deposit_link(ctx: Ctx, booking_id: int) -> None:
     """Right after an acceptance: make the link the client's notification will carry."""
     if ctx.deps.payments is None:
         return
-    try:
-        async with ctx.uow.session.begin_nested():
-            await deposit_link(ctx.uow, ctx.deps.payments.gateway, booking_id, ctx.now)
-    except (GatewayError, DomainError):
-        log.exception("no deposit link for booking %s yet; the client can ask again", booking_id)
+    await try_deposit_link(ctx.uow, ctx.deps.payments.gateway, booking_id, ctx.now)
 
 
 async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
     """A valid link for what the booking owes now, or None (the reason is logged)."""
     if ctx.deps.payments is None:
         return None
-    gateway = ctx.deps.payments.gateway
-    make = deposit_link if booking.state == BookingState.ACCEPTED else balance_link
-    try:
-        async with ctx.uow.session.begin_nested():
-            return await make(ctx.uow, gateway, booking.id, ctx.now)
-    except GatewayError:
-        log.exception("payment link for booking %s failed", booking.id)
-        return None
+    return await try_link_for_what_is_owed(ctx.uow, ctx.deps.payments.gateway, booking, ctx.now)
 
 
 def owes(booking: Booking) -> bool:
@@ -56,8 +40,8 @@ def owes(booking: Booking) -> bool:
 async def pay_now(ctx: Ctx, arg: str) -> Outcome:
     """The "Pay" button (global ``g|pay:<id>`` or on the booking's screen): a fresh link."""
     t = ctx.t
-    booking = await get_booking(ctx.uow.session, int(arg) if arg.isdigit() else 0)
-    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+    actor = Actor(Role.CLIENT, ctx.user.id)
+    booking = await owned_booking(ctx.uow, actor, int(arg) if arg.isdigit() else 0)
     if not owes(booking):
         text = t("There is nothing to pay for {ref} right now.", ref=booking.reference)
         return Show((ctx.reply(text),))
@@ -91,7 +75,7 @@ async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
         booking = await confirm_delivery(ctx.uow, booking_id, actor, now=ctx.now)
         return t("Thank you for confirming {ref}.", ref=booking.reference)
     status = await confirm_and_charge(ctx.uow, ctx.deps.payments, booking_id, actor, now=ctx.now)
-    booking = await get_booking(ctx.uow.session, booking_id)
+    booking = await booking_by_id(ctx.uow, booking_id)
     if status is ChargeStatus.SUCCEEDED:
         return t(
             "Thank you for confirming {ref}. The balance was paid with your saved card.",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
-from core.db.tables import Booking
+from core.booking.queries import client_owns_booking, recent_bookings_of_client
 from core.support.tickets import open_ticket
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
@@ -15,14 +13,7 @@ from dialogs.framework.replies import Reply
 
 async def booking_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    rows = (
-        await ctx.uow.session.scalars(
-            select(Booking)
-            .where(Booking.client_id == ctx.user.id)
-            .order_by(Booking.id.desc())
-            .limit(5)
-        )
-    ).all()
+    rows = await recent_bookings_of_client(ctx.uow, ctx.user.id, limit=5)
     buttons = [
         (ctx.button(f"{b.reference} · {t.date(b.event_date, 'short')}", f"sb:{b.id}"),)
         for b in rows
@@ -40,10 +31,8 @@ async def booking_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if not code.isdigit():
         return Invalid(ctx.t("Please choose a booking, or 'Not about a booking'."))
     booking_id = int(code)
-    if booking_id:
-        booking = await ctx.uow.session.get(Booking, booking_id)
-        if booking is None or booking.client_id != ctx.user.id:
-            return Invalid(ctx.t("This booking is not yours."))
+    if booking_id and not await client_owns_booking(ctx.uow, ctx.user.id, booking_id):
+        return Invalid(ctx.t("This booking is not yours."))
     ctx.state.data["ticket_booking"] = booking_id or None
     return Go("message")
 

@@ -146,7 +146,7 @@ async def test_session_reads_see_the_transactions_own_writes(
     now = clock.now()
     built = await atlas(uows, now)
     async with uows() as uow:
-        reads = SessionReads(uow.session)
+        reads = SessionReads(uow)
         service = await uow.session.get(Service, built.service_ids[0])
         assert service is not None
         service.price_minor = 100_000  # now the cheapest

@@ -70,7 +70,7 @@ async def test_cached_step_says_what_the_transaction_says(
     # No unit of work at all: reaching for ctx.uow would raise NeedsTransaction.
     outside = await prompt(ctx_for(None, cached, now, data, locale))
     async with uows() as uow:
-        inside = await prompt(ctx_for(uow, SessionReads(uow.session), now, data, locale))
+        inside = await prompt(ctx_for(uow, SessionReads(uow), now, data, locale))
     assert outside == inside
     assert await prompt(ctx_for(None, cached, now, data, locale)) == inside  # from memory
     assert ("atlas" in inside.text) is shows_atlas

@@ -244,7 +244,7 @@ async def news_for(uows: UnitOfWorkFactory, kind: str, user_id: int) -> list[Rep
         replies: list[Reply] = []
         for row in rows:
             envelope = Envelope(row.id, row.kind, row.user_id, row.channel, row.payload, 0)
-            replies += await render_notification(uow.session, envelope)
+            replies += await render_notification(uow, envelope)
         return replies
 
 
