@@ -62,6 +62,8 @@ class ChannelRouter:
                 "kind": envelope.kind,
                 "audience": envelope.payload.get("audience"),
                 "booking_id": envelope.payload.get("booking_id"),
+                # The message a kept reply replaces: sent again, it edits it once more.
+                "edit_message_id": envelope.payload.get("edit_message_id"),
             }
         return await self.senders[identity.channel](identity, replies)
 

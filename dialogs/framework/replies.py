@@ -62,5 +62,6 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
         document=Document(**document) if document else None,
         request_contact=bool(data.get("request_contact")),
         rtl=bool(data.get("rtl")),
+        edit=bool(data.get("edit")),
         meta=dict(data.get("meta", {})),
     )
