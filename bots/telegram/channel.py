@@ -161,10 +161,9 @@ class TelegramChannel:
         except (AiogramError, TimeoutError) as exc:  # aiogram's: also a non-JSON answer
             # The update's effect is committed: what is left of the answer (not what was
             # already sent) goes to the outbox's worker, which retries it.
-            error = str(exc) or type(exc).__name__
-            log.warning("direct reply to %s failed (%s); handed to the outbox", chat_id, error)
-            if attempt is not None:
-                await self.engine.undelivered(attempt, replies[sent:], error)
+            log.warning("direct reply to %s failed (%s); handed to the outbox", chat_id, exc)
+            if attempt is not None:  # what is stored is the kind of failure, not its text
+                await self.engine.undelivered(attempt, replies[sent:], type(exc).__name__)
             else:  # an answer that was not kept (an apology: nothing was committed)
                 await self._queue(user_id, replies[sent:])
             return

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
@@ -29,6 +29,9 @@ KIND = "direct_reply"
 # the two never send one reply at the same time. After a crash the worker waits the lease.
 DIRECT_LEASE = timedelta(seconds=15)
 DIRECT_SEND_LIMIT = timedelta(seconds=10)
+# Every step leaves a row; once sent it is only needed for late Twilio status callbacks.
+KEEP_SENT = timedelta(days=1)
+PRUNE_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +82,27 @@ async def hand_over(
     row.payload = {**row.payload, "replies": replies}
     row.status, row.next_attempt_at = OutboxStatus.PENDING.value, now
     row.last_error = error[:500]
+
+
+async def prune_sent(
+    session: AsyncSession, *, now: datetime, older_than: timedelta = KEEP_SENT
+) -> int:
+    """Forget kept replies sent more than ``older_than`` ago, a batch at a time; how many.
+
+    Found by the due index (status, next_attempt_at): a kept reply's next_attempt_at is
+    within a lease of its creation. News (other kinds) stays: it is the record of what
+    each person was told.
+    """
+    batch = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENT.value,
+            OutboxMessage.next_attempt_at < now - older_than,
+            OutboxMessage.kind == KIND,
+        )
+        .limit(PRUNE_BATCH)
+    )
+    ids = (await session.scalars(batch)).all()
+    if ids:
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return len(ids)

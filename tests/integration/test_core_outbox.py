@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.db.tables import OutboxMessage
+from core.notifications.direct_replies import KEEP_SENT, prune_sent
 from core.notifications.outbox import (
     LEASE,
     MAX_ATTEMPTS,
@@ -263,3 +265,33 @@ async def test_a_send_that_outlasts_half_its_lease_is_given_up_and_retried(
     row = await _outbox(uows, mid)
     assert (row["status"], row["attempts"]) == ("pending", 1)
     assert row["error"] == f"no answer within {lease / 2}"
+
+
+async def test_kept_replies_sent_long_ago_are_pruned_and_nothing_else(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    user = await make_user(uows, now)
+    long_ago = now - KEEP_SENT - timedelta(minutes=1)
+    rows = [
+        ("direct_reply", "sent", long_ago),  # the only one to go
+        ("direct_reply", "sent", now - timedelta(hours=1)),
+        ("direct_reply", "pending", long_ago),
+        ("booking_accepted", "sent", long_ago),  # news is the record of what was said
+    ]
+    async with uows() as uow:
+        made = []
+        for kind, status, at in rows:
+            row = enqueue(uow.session, kind=kind, user_id=user, payload={}, now=at)
+            row.status = status
+            made.append(row)
+        await uow.commit()
+        ids = [row.id for row in made]
+    async with uows() as uow:
+        assert await prune_sent(uow.session, now=now) == 1
+        await uow.commit()
+    async with uows() as uow:
+        left = (
+            await uow.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id))
+        ).all()
+    assert left == ids[1:]
