@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -38,7 +37,8 @@ from typing import Any
 from sqlalchemy import Table, delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User, UserRole
+from core.conversations.journal_sql import Sql
+from core.db.tables import ChannelIdentity, ProcessedEvent, User, UserRole
 from core.notifications.direct_replies import KIND as REPLY_KIND
 from core.notifications.direct_replies import Attempt
 from core.notifications.outbox import OutboxStatus
@@ -47,7 +47,6 @@ MAX_BATCH = 200
 log = logging.getLogger(__name__)
 
 EVENTS: Table = ProcessedEvent.__table__  # type: ignore[assignment]
-CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 IDENTITIES: Table = ChannelIdentity.__table__  # type: ignore[assignment]
 USERS: Table = User.__table__  # type: ignore[assignment]
 
@@ -185,13 +184,14 @@ class ChatJournal:
 
 async def _mark_sent(conn: AsyncConnection, sent: Sequence[tuple[Attempt, datetime]]) -> None:
     """Rows still held by the attempt that sent them become sent (one statement for all)."""
-    sql = _Sql(conn)  # parameters are bound in the order they are written
+    sql = Sql(conn)  # parameters are bound in the order they are written
     status = sql.param(OutboxStatus.SENT.value)
     at = sql.time(max(now for _, now in sent))
+    ids = sql.params([a.outbox_id for a, _ in sent])
     attempts = ", ".join(f"({sql.number(a.outbox_id)}, {sql.number(a.number)})" for a, _ in sent)
-    await sql.run(
+    await sql.run(  # "id IN": by the primary key (row values alone scan the table)
         f"UPDATE outbox SET status = {status}, sent_at = {at}"
-        f" WHERE (id, attempts) IN (VALUES {attempts})"
+        f" WHERE id IN ({ids}) AND (id, attempts) IN (VALUES {attempts})"
         f" AND status = {sql.param(OutboxStatus.SENDING.value)}"
     )
 
@@ -233,7 +233,7 @@ class _Batch:
         }
         if not kept:
             return
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         rows = []
         for n in kept.values():
             item, outcome = self.items[n], self.outcomes[n]
@@ -270,7 +270,7 @@ class _Batch:
         ]
         if not kept:
             return
-        sql = _Sql(self.conn)  # parameters are bound in the order they are written
+        sql = Sql(self.conn)  # parameters are bound in the order they are written
         everyone = [item.identity_id for item in kept]
         touched = [item.identity_id for item in kept if item.touch]
         if touched:
@@ -305,7 +305,7 @@ class _Batch:
                 wanted[event] = n
         if not wanted:
             return
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         rows = ", ".join(
             f"({sql.param(source)}, {sql.param(external_id)}, {sql.time(self.items[n].now)})"
             for (source, external_id), n in wanted.items()
@@ -331,18 +331,19 @@ class _Batch:
                 items[item.conversation_id or 0] = item
         if not items:
             return
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         states = " ".join(  # parameters are bound in the order they are written
             f"WHEN {sql.param(i)} THEN {sql.json(w.state)}" for i, w in items.items()
         )
         now = sql.time(max(w.now for w in items.values()))
+        ids = sql.params(list(items))
         versions = ", ".join(
             f"({sql.number(i)}, {sql.number(w.expected_version)})" for i, w in items.items()
         )
-        updated = await sql.run(
+        updated = await sql.run(  # "id IN": by the primary key (row values alone scan it all)
             f"UPDATE conversations SET state = CASE id {states} END,"
             f" version = version + 1, updated_at = {now}"
-            f" WHERE (id, version) IN (VALUES {versions}) RETURNING id"
+            f" WHERE id IN ({ids}) AND (id, version) IN (VALUES {versions}) RETURNING id"
         )
         done = {row[0] for row in updated}
         for n in indexes:
@@ -359,7 +360,7 @@ class _Batch:
     async def _create(self, item: ChatWrite, chat: NewChat) -> Outcome:
         """The user, their identity and the conversation; if the identity or the
         conversation exists already (someone else was first), what was made is removed."""
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         user_id = (
             await sql.run(
                 "INSERT INTO users (role, display_name, locale, blocked, created_at)"
@@ -368,7 +369,7 @@ class _Batch:
                 f" {sql.false}, {sql.time(item.now)}) RETURNING id"
             )
         ).scalar_one()
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         identity_id = (
             await sql.run(
                 "INSERT INTO channel_identities"
@@ -381,7 +382,7 @@ class _Batch:
         ).scalar_one_or_none()
         conversation_id = None
         if identity_id is not None:
-            sql = _Sql(self.conn)
+            sql = Sql(self.conn)
             conversation_id = (
                 await sql.run(
                     "INSERT INTO conversations (channel, chat_key, state, version, updated_at)"
@@ -396,39 +397,3 @@ class _Batch:
             await self.conn.execute(delete(IDENTITIES).where(IDENTITIES.c.id == identity_id))
         await self.conn.execute(delete(USERS).where(USERS.c.id == user_id))
         return Outcome(Written.CONFLICT)
-
-
-class _Sql:
-    """Statements of the hot path written once in SQL both databases speak, with their
-    parameters bound the driver's way: building them as SQLAlchemy expressions for every
-    batch cost more than running them. Values pass through the columns' own types."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn, self.dialect = conn, conn.dialect
-        self.postgres = self.dialect.name == "postgresql"
-        self.false = "false" if self.postgres else "0"
-        self.values: list[Any] = []
-        column_type = CONVERSATIONS.c.updated_at.type.dialect_impl(self.dialect)
-        self._time = column_type.bind_processor(self.dialect)
-
-    def param(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-    def params(self, values: Sequence[Any]) -> str:
-        return ", ".join(self.param(v) for v in values)
-
-    def time(self, value: datetime) -> str:
-        return self.param(self._time(value) if self._time else value)
-
-    def number(self, value: int) -> str:
-        """An integer where PostgreSQL can't tell the type (a VALUES list)."""
-        marker = self.param(value)
-        return f"CAST({marker} AS BIGINT)" if self.postgres else marker
-
-    def json(self, value: dict[str, Any]) -> str:
-        marker = self.param(json.dumps(value))
-        return f"CAST({marker} AS JSON)" if self.postgres else marker
-
-    async def run(self, statement: str) -> Any:
-        return await self.conn.exec_driver_sql(statement, tuple(self.values))
