@@ -1,7 +1,7 @@
 """A dialog step's reply, kept in the outbox with the step, so that a crash can't lose it.
 
 The row is written in the step's own transaction (or the chat journal's group commit,
-core/services/journal.py), keyed by the inbound event it answers. Then:
+core/conversations/journal.py), keyed by the inbound event it answers. Then:
 - a channel that answers at once (Telegram) makes the first attempt itself and holds the
   row meanwhile (status ``sending``, `DIRECT_LEASE`); it marks the row sent through the
   journal, or hands what it could not send to the worker (`hand_over`);
