@@ -408,7 +408,7 @@ async def outbox_settled(db_url: str) -> None:
         for _ in range(600):
             async with engine.connect() as conn:
                 due = await conn.scalar(
-                    text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+                    text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
                 )
             if not due:
                 return

@@ -13,6 +13,7 @@ from core.payments.checkout_expiry import GATEWAY_CHANNEL
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply
 from dialogs.notifications.render import render_notification
+from dialogs.notifications.said_again import said_again
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ChannelRouter:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="email is not configured")
             return await self.email.deliver(envelope)
         async with self.uows() as uow:
-            replies = await render_notification(uow, envelope)
+            replies = said_again(envelope, await render_notification(uow, envelope))
             if not replies:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
             identity = await self._identity(uow, envelope)
@@ -62,6 +63,8 @@ class ChannelRouter:
                 "kind": envelope.kind,
                 "audience": envelope.payload.get("audience"),
                 "booking_id": envelope.payload.get("booking_id"),
+                # The message a kept reply replaces: sent again, it edits it once more.
+                "edit_message_id": envelope.payload.get("edit_message_id"),
             }
         return await self.senders[identity.channel](identity, replies)
 

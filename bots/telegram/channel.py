@@ -17,9 +17,11 @@ from bots.telegram.render import TelegramRenderer
 from bots.telegram.updates import TgCallbackQuery, TgMessage, TgUpdate, TgUser
 from core.clock import Clock
 from core.db.tables import ChannelIdentity
+from core.notifications.direct_replies import DIRECT_LEASE, DIRECT_SEND_LIMIT
 from core.notifications.outbox import enqueue
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.engine import DialogEngine, Inbound
+from dialogs.framework.kept_replies import Answered, KeepReply
 from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ class TelegramChannel:
         text: str | None = None,
         payload: str | None = None,
         contact: str | None = None,
+        editable: int | None = None,
     ) -> Inbound:
         return Inbound(
             channel=self.channel,
@@ -96,6 +99,9 @@ class TelegramChannel:
             language_code=user.language_code,
             event_source=f"telegram:{self.bot.id}",
             event_id=str(update_id),
+            # Kept with the step, sent from here at once (the outbox's worker takes it
+            # over if this process dies before it is sent).
+            keep=KeepReply(self.kind, DIRECT_LEASE, editable),
         )
 
     async def _on_message(self, update_id: int, message: TgMessage, user: TgUser) -> None:
@@ -105,25 +111,28 @@ class TelegramChannel:
         inbound = self._inbound(
             update_id, user, message.chat.id, text=message.text, contact=contact
         )
-        await self._deliver(message.chat.id, user.id, await self.engine.handle(inbound), None)
+        await self._deliver(message.chat.id, user.id, await self.engine.answer(inbound), None)
 
     async def _on_press(self, update_id: int, query: TgCallbackQuery) -> AnswerCallbackQuery | None:
         message = query.message
         chat_id = message.chat.id if message else query.sender.id
-        inbound = self._inbound(update_id, query.sender, chat_id, payload=query.data)
+        # A message too old to be shown to us (date 0) can't be edited either.
+        editable = message.message_id if message and message.date else None
+        inbound = self._inbound(
+            update_id, query.sender, chat_id, payload=query.data, editable=editable
+        )
         early = asyncio.get_running_loop().call_later(
             EARLY_ANSWER_AFTER, self._answer_now, query.id
         )
         try:
-            replies = await self.engine.handle(inbound)
-            # A message too old to be shown to us (date 0) can't be edited either.
-            editable = message.message_id if message and message.date else None
-            await self._deliver(chat_id, query.sender.id, replies, editable)
+            await self._deliver(
+                chat_id, query.sender.id, await self.engine.answer(inbound), editable
+            )
         finally:
             early.cancel()
-            answered = query.id in self._answered
+            answered_early = query.id in self._answered
             self._answered.discard(query.id)
-        if answered:
+        if answered_early:
             return None
         # Answered with the webhook's reply: no round trip of its own, and the spinner
         # stops as the new screen shows. A failed answer (a very old press) loses nothing.
@@ -140,17 +149,26 @@ class TelegramChannel:
             await self.bot.answer_callback_query(query_id)
 
     async def _deliver(
-        self, chat_id: int, user_id: int, replies: list[Reply], editable: int | None
+        self, chat_id: int, user_id: int, answered: Answered, editable: int | None
     ) -> None:
-        for done, reply in enumerate(replies):
-            try:
-                await self.renderer.send(chat_id, [reply], editable=editable)
-            except AiogramError as exc:  # also an answer that is not the Bot API's JSON
-                # The update's effect is committed: keep what is left of the answer (not
-                # what was already sent) and let the outbox retry it.
-                log.warning("direct reply to %s failed (%s); queued for the outbox", chat_id, exc)
-                await self._queue(user_id, replies[done:])
-                return
+        replies, attempt, sent = answered.replies, answered.attempt, 0
+        try:
+            # Within the attempt's lease: past it, the worker could send the same reply.
+            async with asyncio.timeout(DIRECT_SEND_LIMIT.total_seconds()):
+                for reply in replies:
+                    await self.renderer.send(chat_id, [reply], editable=editable)
+                    sent += 1
+        except (AiogramError, TimeoutError) as exc:  # aiogram's: also a non-JSON answer
+            # The update's effect is committed: what is left of the answer (not what was
+            # already sent) goes to the outbox's worker, which retries it.
+            log.warning("direct reply to %s failed (%s); handed to the outbox", chat_id, exc)
+            if attempt is not None:  # what is stored is the kind of failure, not its text
+                await self.engine.undelivered(attempt, replies[sent:], type(exc).__name__)
+            else:  # an answer that was not kept (an apology: nothing was committed)
+                await self._queue(user_id, replies[sent:])
+            return
+        if attempt is not None:
+            self.engine.delivered(attempt)
 
     async def _queue(self, user_external_id: int, replies: list[Reply]) -> None:
         async with self.uows() as uow:

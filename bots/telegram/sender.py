@@ -40,8 +40,9 @@ class TelegramSender:
         try:
             ids: list[int] = []
             for reply in replies:
+                editable = reply.meta.get("outbox", {}).get("edit_message_id")
                 await self.limiter.acquire(chat_id)
-                ids += await self.renderer.send(chat_id, [reply])
+                ids += await self.renderer.send(chat_id, [reply], editable=editable)
         except TelegramRetryAfter as exc:
             return DeliveryResult(
                 DeliveryOutcome.RETRY, error=str(exc), retry_after=float(exc.retry_after)

@@ -96,5 +96,8 @@ async def introduce(bots: dict[str, TelegramBot], settings: Settings) -> None:
 
 
 async def close(bots: dict[str, TelegramBot]) -> None:
+    # Replies sent but not yet marked so would be sent again by the next worker.
+    for tb in bots.values():
+        await tb.channel.engine.journal.flush()
     # Together: aiogram's close waits 250 ms per session for TLS connections to wind down.
     await asyncio.gather(*(tb.bot.session.close() for tb in bots.values()))

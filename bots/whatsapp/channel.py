@@ -10,7 +10,8 @@ nothing and joins nothing (issue 12).
 Answers go through the outbox (kind ``direct_reply``) rather than straight to Twilio:
 Twilio waits on our webhook, a send is one REST call per message, and only an outbox row
 can record the MessageSid that delivery-status callbacks report on; the worker retries,
-spaces and orders them with the news that was held for this person.
+spaces and orders them with the news that was held for this person. The row is written
+with the step itself (`Inbound.keep`), so a crash after the step can't lose the answer.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from sqlalchemy import select
 from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
 from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
-from core.notifications.outbox import enqueue, release_held
+from core.notifications.outbox import release_held
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.client.deeplinks import DeepLink, parse_deeplink
 from dialogs.framework.engine import DialogEngine, Inbound
+from dialogs.framework.kept_replies import KeepReply
 from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -106,12 +108,13 @@ class WhatsAppChannel:
             event_source=EVENT_SOURCE,
             event_id=message.sid,
             verified_phone=message.phone,
+            keep=KeepReply(audience),  # the worker sends it: no lease of our own
         )
         if message.media and not message.text:
             log.info("WhatsApp media in %s not handled (%d files)", message.sid, len(message.media))
         replies = await self.engines[audience].handle(inbound)
         if replies:  # nothing for a redelivered MessageSid
-            await self._queue(message.phone, audience, replies)
+            await self._release(message.phone)
         return replies
 
     async def audience(self, phone: str) -> str:
@@ -125,26 +128,19 @@ class WhatsAppChannel:
                 user_id = await uow.session.scalar(select(User.id).where(User.phone_e164 == phone))
             return "provider" if user_id and await _is_provider(uow, user_id) else "client"
 
-    async def _queue(self, phone: str, audience: str, replies: list[Reply]) -> None:
+    async def _release(self, phone: str) -> None:
+        """They wrote: the window is open again for what waited for them. Apart from the
+        step: lost in a crash, the held news goes at its next look (`HOLD_RECHECK`)."""
         now = self.clock.now()
         async with self.uows() as uow:
-            identity = await uow.session.scalar(
-                select(ChannelIdentity).where(
+            user_id = await uow.session.scalar(
+                select(ChannelIdentity.user_id).where(
                     ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == phone
                 )
             )
-            if identity is None:
+            if user_id is None:
                 return
-            enqueue(
-                uow.session,
-                kind="direct_reply",
-                user_id=identity.user_id,
-                channel=CHANNEL,
-                now=now,
-                payload={"audience": audience, "replies": [r.to_json() for r in replies]},
-            )
-            # They wrote: the window is open again for what waited for them.
-            await release_held(uow.session, identity.user_id, now=now)
+            await release_held(uow.session, user_id, now=now)
             await uow.commit()
 
 

@@ -15,28 +15,38 @@ Each write stays all-or-nothing on its own:
   update again the slow way, in a transaction of its own;
 - a first contact (no identity yet) creates the user, the identity and the conversation;
   if the identity or the conversation exists already, what it made is removed again and
-  that is a `CONFLICT` too.
+  that is a `CONFLICT` too;
+- the step's reply, when the caller keeps it, is written to the outbox with the rest
+  (core/notifications/direct_replies.py), so that a crash after the commit can't lose it.
+
+Once the caller has sent that reply it says so (`mark_sent`) without waiting: the marks
+ride on the next batch's transaction. A mark lost in a crash only means the reply may be
+sent once more (the outbox promises at least once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
-import json
+import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User, UserRole
+from core.conversations.journal_sql import Sql
+from core.db.tables import ChannelIdentity, ProcessedEvent, User, UserRole
+from core.notifications.direct_replies import KIND as REPLY_KIND
+from core.notifications.direct_replies import Attempt
+from core.notifications.outbox import OutboxStatus
 
 MAX_BATCH = 200
+log = logging.getLogger(__name__)
 
 EVENTS: Table = ProcessedEvent.__table__  # type: ignore[assignment]
-CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 IDENTITIES: Table = ChannelIdentity.__table__  # type: ignore[assignment]
 USERS: Table = User.__table__  # type: ignore[assignment]
 
@@ -59,6 +69,17 @@ class NewChat:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptReply:
+    """The step's reply as an outbox row (kind ``direct_reply``), written with the step."""
+
+    channel: str
+    payload: dict[str, Any]
+    key: str  # its dedupe key: one reply per event
+    user_id: int | None = None  # None with new_chat: the user the journal creates
+    sending_until: datetime | None = None  # the caller's own attempt; None: the worker's
+
+
+@dataclass(frozen=True, slots=True)
 class ChatWrite:
     now: datetime
     state: dict[str, Any]
@@ -68,6 +89,7 @@ class ChatWrite:
     identity_id: int | None = None  # who wrote: reachable again, whatever was noted
     touch: bool = False  # and note their last contact as now
     new_chat: NewChat | None = None
+    reply: KeptReply | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +99,14 @@ class Outcome:
     version: int = 0
     identity_id: int | None = None
     user_id: int | None = None
+    reply: Attempt | None = None  # the kept reply's row, held by the caller if it sends
 
 
 class ChatJournal:
     def __init__(self, engine: AsyncEngine, *, max_batch: int = MAX_BATCH) -> None:
         self.engine, self.max_batch = engine, max_batch
         self._waiting: list[tuple[ChatWrite, asyncio.Future[Outcome]]] = []
+        self._sent: list[tuple[Attempt, datetime]] = []
         self._writer: asyncio.Task[None] | None = None
         self.batches = 0  # for tests and metrics: how many transactions were used
 
@@ -90,22 +114,45 @@ class ChatJournal:
         """Durable once this returns; raises if the batch's transaction failed."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain())
+        self._wake()
         return await asyncio.shield(future)
 
+    def mark_sent(self, attempt: Attempt, now: datetime) -> None:
+        """The caller delivered its kept reply: recorded with the next batch, not awaited."""
+        self._sent.append((attempt, now))
+        self._wake()
+
+    async def flush(self) -> None:
+        """Wait until everything handed to the journal so far is written (or failed)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    def _wake(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+
     async def _drain(self) -> None:
-        while self._waiting:
+        while self._waiting or self._sent:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
-            await self._write(batch, split=True)
+            sent, self._sent = self._sent, []
+            await self._write(batch, split=True, sent=sent)
 
     async def _write(
-        self, batch: list[tuple[ChatWrite, asyncio.Future[Outcome]]], *, split: bool
+        self,
+        batch: list[tuple[ChatWrite, asyncio.Future[Outcome]]],
+        *,
+        split: bool,
+        sent: Sequence[tuple[Attempt, datetime]] = (),
     ) -> None:
         try:
-            outcomes = await self._commit([item for item, _ in batch])
+            outcomes = await self._commit([item for item, _ in batch], sent)
         except Exception as exc:
+            if sent:  # the marks alone, then the writes without them
+                await self._mark_alone(sent)
+                if batch:
+                    await self._write(batch, split=split)
+                return
             if split and len(batch) > 1:
                 # One write the database refuses must not fail the others: each alone.
                 for one in batch:
@@ -119,10 +166,34 @@ class ChatJournal:
             if not future.done():
                 future.set_result(outcome)
 
-    async def _commit(self, items: list[ChatWrite]) -> list[Outcome]:
+    async def _mark_alone(self, sent: Sequence[tuple[Attempt, datetime]]) -> None:
+        try:
+            await self._commit([], sent)
+        except Exception:  # nobody waits for a mark: say so, and the worker sends again
+            log.exception("%d sent replies not recorded; they may be sent again", len(sent))
+
+    async def _commit(
+        self, items: list[ChatWrite], sent: Sequence[tuple[Attempt, datetime]] = ()
+    ) -> list[Outcome]:
         self.batches += 1
         async with self.engine.begin() as conn:
-            return await _Batch(conn, items).run()
+            if sent:
+                await _mark_sent(conn, sent)
+            return await _Batch(conn, items).run() if items else []
+
+
+async def _mark_sent(conn: AsyncConnection, sent: Sequence[tuple[Attempt, datetime]]) -> None:
+    """Rows still held by the attempt that sent them become sent (one statement for all)."""
+    sql = Sql(conn)  # parameters are bound in the order they are written
+    status = sql.param(OutboxStatus.SENT.value)
+    at = sql.time(max(now for _, now in sent))
+    ids = sql.params([a.outbox_id for a, _ in sent])
+    attempts = ", ".join(f"({sql.number(a.outbox_id)}, {sql.number(a.number)})" for a, _ in sent)
+    await sql.run(  # "id IN": by the primary key (row values alone scan the table)
+        f"UPDATE outbox SET status = {status}, sent_at = {at}"
+        f" WHERE id IN ({ids}) AND (id, attempts) IN (VALUES {attempts})"
+        f" AND status = {sql.param(OutboxStatus.SENDING.value)}"
+    )
 
 
 class _Batch:
@@ -150,7 +221,44 @@ class _Batch:
                 delete(EVENTS).where(tuple_(EVENTS.c.source, EVENTS.c.external_id).in_(lost))
             )
         await self._note_contact()
+        await self._keep_replies()
         return [o if o is not None else Outcome(Written.CONFLICT) for o in self.outcomes]
+
+    async def _keep_replies(self) -> None:
+        """The kept replies of the writes that hold, as outbox rows (one statement)."""
+        kept = {
+            item.reply.key: n
+            for n, item in enumerate(self.items)
+            if item.reply is not None and self._done(n)
+        }
+        if not kept:
+            return
+        sql = Sql(self.conn)
+        rows = []
+        for n in kept.values():
+            item, outcome = self.items[n], self.outcomes[n]
+            reply = item.reply
+            assert reply is not None and outcome is not None
+            sending = reply.sending_until is not None
+            status = OutboxStatus.SENDING if sending else OutboxStatus.PENDING
+            rows.append(
+                f"({sql.param(REPLY_KIND)}, {sql.param(reply.user_id or outcome.user_id)},"
+                f" {sql.param(reply.channel)}, {sql.json(reply.payload)},"
+                f" {sql.param(status.value)}, {sql.number(int(sending))},"
+                f" {sql.time(reply.sending_until or item.now)}, {sql.param(reply.key)},"
+                f" {sql.time(item.now)})"
+            )
+        created = await sql.run(
+            "INSERT INTO outbox (kind, user_id, channel, payload, status, attempts,"
+            " next_attempt_at, dedupe_key, created_at)"
+            f" VALUES {', '.join(rows)} RETURNING id, dedupe_key"
+        )
+        for outbox_id, key in created:  # RETURNING promises no order: matched by key
+            n = kept[key]
+            outcome, reply = self.outcomes[n], self.items[n].reply
+            assert outcome is not None and reply is not None
+            if reply.sending_until is not None:  # the caller's attempt, the row's first
+                self.outcomes[n] = replace(outcome, reply=Attempt(outbox_id, 1))
 
     async def _note_contact(self) -> None:
         """Whoever wrote can be reached again (a blocked bot was unblocked); their last
@@ -162,7 +270,7 @@ class _Batch:
         ]
         if not kept:
             return
-        sql = _Sql(self.conn)  # parameters are bound in the order they are written
+        sql = Sql(self.conn)  # parameters are bound in the order they are written
         everyone = [item.identity_id for item in kept]
         touched = [item.identity_id for item in kept if item.touch]
         if touched:
@@ -197,7 +305,7 @@ class _Batch:
                 wanted[event] = n
         if not wanted:
             return
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         rows = ", ".join(
             f"({sql.param(source)}, {sql.param(external_id)}, {sql.time(self.items[n].now)})"
             for (source, external_id), n in wanted.items()
@@ -223,18 +331,19 @@ class _Batch:
                 items[item.conversation_id or 0] = item
         if not items:
             return
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         states = " ".join(  # parameters are bound in the order they are written
             f"WHEN {sql.param(i)} THEN {sql.json(w.state)}" for i, w in items.items()
         )
         now = sql.time(max(w.now for w in items.values()))
+        ids = sql.params(list(items))
         versions = ", ".join(
             f"({sql.number(i)}, {sql.number(w.expected_version)})" for i, w in items.items()
         )
-        updated = await sql.run(
+        updated = await sql.run(  # "id IN": by the primary key (row values alone scan it all)
             f"UPDATE conversations SET state = CASE id {states} END,"
             f" version = version + 1, updated_at = {now}"
-            f" WHERE (id, version) IN (VALUES {versions}) RETURNING id"
+            f" WHERE id IN ({ids}) AND (id, version) IN (VALUES {versions}) RETURNING id"
         )
         done = {row[0] for row in updated}
         for n in indexes:
@@ -251,7 +360,7 @@ class _Batch:
     async def _create(self, item: ChatWrite, chat: NewChat) -> Outcome:
         """The user, their identity and the conversation; if the identity or the
         conversation exists already (someone else was first), what was made is removed."""
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         user_id = (
             await sql.run(
                 "INSERT INTO users (role, display_name, locale, blocked, created_at)"
@@ -260,7 +369,7 @@ class _Batch:
                 f" {sql.false}, {sql.time(item.now)}) RETURNING id"
             )
         ).scalar_one()
-        sql = _Sql(self.conn)
+        sql = Sql(self.conn)
         identity_id = (
             await sql.run(
                 "INSERT INTO channel_identities"
@@ -273,7 +382,7 @@ class _Batch:
         ).scalar_one_or_none()
         conversation_id = None
         if identity_id is not None:
-            sql = _Sql(self.conn)
+            sql = Sql(self.conn)
             conversation_id = (
                 await sql.run(
                     "INSERT INTO conversations (channel, chat_key, state, version, updated_at)"
@@ -288,39 +397,3 @@ class _Batch:
             await self.conn.execute(delete(IDENTITIES).where(IDENTITIES.c.id == identity_id))
         await self.conn.execute(delete(USERS).where(USERS.c.id == user_id))
         return Outcome(Written.CONFLICT)
-
-
-class _Sql:
-    """Statements of the hot path written once in SQL both databases speak, with their
-    parameters bound the driver's way: building them as SQLAlchemy expressions for every
-    batch cost more than running them. Values pass through the columns' own types."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn, self.dialect = conn, conn.dialect
-        self.postgres = self.dialect.name == "postgresql"
-        self.false = "false" if self.postgres else "0"
-        self.values: list[Any] = []
-        column_type = CONVERSATIONS.c.updated_at.type.dialect_impl(self.dialect)
-        self._time = column_type.bind_processor(self.dialect)
-
-    def param(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-    def params(self, values: Sequence[Any]) -> str:
-        return ", ".join(self.param(v) for v in values)
-
-    def time(self, value: datetime) -> str:
-        return self.param(self._time(value) if self._time else value)
-
-    def number(self, value: int) -> str:
-        """An integer where PostgreSQL can't tell the type (a VALUES list)."""
-        marker = self.param(value)
-        return f"CAST({marker} AS BIGINT)" if self.postgres else marker
-
-    def json(self, value: dict[str, Any]) -> str:
-        marker = self.param(json.dumps(value))
-        return f"CAST({marker} AS JSON)" if self.postgres else marker
-
-    async def run(self, statement: str) -> Any:
-        return await self.conn.exec_driver_sql(statement, tuple(self.values))

@@ -1,7 +1,14 @@
-"""The transactional outbox: enqueue with the change, deliver later with retries."""
+"""The transactional outbox: enqueue with the change, deliver later with retries.
+
+Delivery is at least once. An attempt is claimed on its row (status ``sending``, the
+attempt counted, a lease), made, and its outcome recorded at once; a process that dies
+in between leaves the row ``sending`` past its lease, and the next attempt knows that
+the one before may have reached the person (``Envelope.repeat``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -22,6 +29,9 @@ log = logging.getLogger(__name__)
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    # An attempt is under way until next_attempt_at; found past it, the attempt was cut
+    # short (the process died) and nobody knows whether it reached the person.
+    SENDING = "sending"
     SENT = "sent"
     HELD = "held"  # waiting for the recipient (e.g. outside WhatsApp's 24-hour window)
     DEAD = "dead"  # gave up: a flag says why
@@ -34,7 +44,8 @@ class Envelope:
     user_id: int
     channel: str | None
     payload: dict[str, Any]
-    attempts: int
+    attempts: int  # this one included
+    repeat: bool = False  # the attempt before was cut short: it may have arrived
 
 
 class DeliveryOutcome(StrEnum):
@@ -67,15 +78,18 @@ def enqueue(
     now: datetime,
     channel: str | None = None,
     dedupe_key: str | None = None,
+    sending_until: datetime | None = None,
 ) -> OutboxMessage:
+    """Queue a message; with ``sending_until`` the caller makes its first attempt itself
+    and holds it until then (see `claim`), after which the worker takes it over."""
     message = OutboxMessage(
         kind=kind,
         user_id=user_id,
         channel=channel,
         payload=payload,
-        status=OutboxStatus.PENDING.value,
-        attempts=0,
-        next_attempt_at=now,
+        status=(OutboxStatus.PENDING if sending_until is None else OutboxStatus.SENDING).value,
+        attempts=0 if sending_until is None else 1,
+        next_attempt_at=now if sending_until is None else sending_until,
         dedupe_key=dedupe_key,
         created_at=now,
     )
@@ -87,9 +101,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 600))
 
 
-LEASE = timedelta(seconds=60)
+# How long one attempt may take before another worker may make the next: sends give up
+# after half of it, and a round claims no more after a third, so a claim always outlives
+# its send. A crash mid-send is repeated after this long: keep it short.
+LEASE = timedelta(seconds=30)
 HOLD_RECHECK = timedelta(minutes=10)
-DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value)
+DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 
 
 async def deliver_due(
@@ -102,46 +119,69 @@ async def deliver_due(
 ) -> int:
     """Send what is due; returns how many were sent.
 
-    Messages are leased in a short transaction, sent outside any transaction (a slow
-    network must not hold the database), then recorded: a crash mid-send makes the
-    message due again when its lease ends, so delivery is at least once. A batch that
-    runs long (rate limits) stops before its lease ends: another worker may then take
-    the rest, and must not find them being sent.
+    Each message is claimed just before its attempt and its outcome recorded just after
+    (a short transaction each; a slow network never holds the database), so a crash
+    repeats at most the one message in flight, once its lease ends.
     """
-    deadline = time.monotonic() + lease.total_seconds() * 0.75
-    async with uows() as uow:
-        rows = (
-            await uow.session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.status.in_(DUE_STATUSES),
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for row in rows:
-            row.next_attempt_at = now + lease
-        leased = [_envelope(row) for row in rows]
-        await uow.commit()
+    claiming_until = time.monotonic() + lease.total_seconds() / 3
     sent = 0
-    for envelope in leased:
-        if time.monotonic() > deadline:
-            break  # the rest stays leased until the lease ends, then is due again
-        try:
-            result = await sender.deliver(envelope)
-        except Exception as exc:  # one broken message must not hold up the batch
-            log.exception("delivering outbox message %s failed", envelope.id)
-            result = DeliveryResult(DeliveryOutcome.RETRY, error=repr(exc)[:500])
+    for _ in range(limit):
+        if time.monotonic() > claiming_until:
+            break  # what is left is due for the next round, or another worker
+        envelope = await claim_next(uows, now=now, lease=lease)
+        if envelope is None:
+            break
+        result = await _attempt(sender, envelope, lease / 2)
         async with uows() as uow:
-            current = await uow.session.get(OutboxMessage, envelope.id)
-            if current is not None and current.status in DUE_STATUSES:
+            current = await uow.session.get(OutboxMessage, envelope.id, with_for_update=True)
+            if current is not None and _still_mine(current, envelope):
                 _record(current, result, now)
                 await uow.commit()
         sent += result.outcome is DeliveryOutcome.SENT
     return sent
+
+
+async def claim_next(
+    uows: UnitOfWorkFactory, *, now: datetime, lease: timedelta
+) -> Envelope | None:
+    """Take the oldest due message for one attempt, counted now (a crash shows in
+    `attempts`); workers side by side each take another (SKIP LOCKED)."""
+    async with uows() as uow:
+        row = await uow.session.scalar(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_(DUE_STATUSES),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if row is None:
+            return None
+        repeat = row.status == OutboxStatus.SENDING.value
+        row.status, row.attempts = OutboxStatus.SENDING.value, row.attempts + 1
+        row.next_attempt_at = now + lease
+        envelope = _envelope(row, repeat=repeat)
+        await uow.commit()
+    return envelope
+
+
+async def _attempt(sender: MessageSender, envelope: Envelope, limit: timedelta) -> DeliveryResult:
+    try:
+        async with asyncio.timeout(limit.total_seconds()):
+            return await sender.deliver(envelope)
+    except TimeoutError:
+        # It may have gone out all the same: the next attempt is a repeat, and says so.
+        log.warning("delivering outbox message %s took over %s; retried", envelope.id, limit)
+        return DeliveryResult(DeliveryOutcome.RETRY, error=f"no answer within {limit}")
+    except Exception as exc:  # one broken message must not hold up the batch
+        log.exception("delivering outbox message %s failed", envelope.id)
+        return DeliveryResult(DeliveryOutcome.RETRY, error=repr(exc)[:500])
+
+
+def _still_mine(row: OutboxMessage, envelope: Envelope) -> bool:
+    return row.status == OutboxStatus.SENDING.value and row.attempts == envelope.attempts
 
 
 async def release_held(session: AsyncSession, user_id: int, *, now: datetime) -> None:
@@ -153,12 +193,13 @@ async def release_held(session: AsyncSession, user_id: int, *, now: datetime) ->
     )
 
 
-def _envelope(row: OutboxMessage) -> Envelope:
-    return Envelope(row.id, row.kind, row.user_id, row.channel, dict(row.payload), row.attempts)
+def _envelope(row: OutboxMessage, *, repeat: bool = False) -> Envelope:
+    return Envelope(
+        row.id, row.kind, row.user_id, row.channel, dict(row.payload), row.attempts, repeat
+    )
 
 
 def _record(row: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
-    row.attempts += 1
     row.last_error = redact(result.error)  # an upstream error may quote a URL with a token
     if result.outcome is DeliveryOutcome.SENT:
         row.status, row.sent_at, row.external_id = OutboxStatus.SENT.value, now, result.external_id
@@ -170,6 +211,7 @@ def _record(row: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
     elif result.outcome is DeliveryOutcome.GIVE_UP or row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.DEAD.value
     else:
+        row.status = OutboxStatus.PENDING.value
         wait = (
             timedelta(seconds=result.retry_after) if result.retry_after else backoff(row.attempts)
         )

@@ -16,6 +16,7 @@ from core.conversations.journal import ChatJournal
 from core.conversations.saved_state import load_conversation, save_state
 from core.errors import DomainError
 from core.inbound import claim_event
+from core.notifications.direct_replies import Attempt, hand_over
 from core.people.users import identify
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Ctx, Deps, without_transaction
@@ -23,6 +24,7 @@ from dialogs.framework.diagrams import check_arrow
 from dialogs.framework.errors import explain
 from dialogs.framework.fast_path import run_without_transaction
 from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show
+from dialogs.framework.kept_replies import Answered, KeepReply, in_step, redelivered
 from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.options import chosen_option, remember_options
 from dialogs.framework.reads import CachedReads, Reads, SessionReads
@@ -61,6 +63,9 @@ class Inbound:
     # The sender's number in E.164 when the channel itself vouches for it (WhatsApp's
     # From): a first contact joins the account whose proven number it is.
     verified_phone: str | None = None
+    # Keep the reply in the outbox with the step (dialogs/framework/kept_replies.py): a channel that
+    # must answer even if the process dies right after the commit asks for it.
+    keep: KeepReply | None = None
 
 
 @dataclass(frozen=True)
@@ -106,17 +111,36 @@ class DialogEngine:
         self.reads = reads
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
+        return (await self.answer(inbound)).replies
+
+    async def answer(self, inbound: Inbound) -> Answered:
+        """The update's replies, and the attempt at them the caller holds if it keeps them
+        (`Inbound.keep`): it says how that went with `delivered` or `undelivered`."""
         async with self._locks.hold(f"{inbound.channel}:{inbound.chat_key}"):
             now = self.clock.now()
             display_name = inbound.display_name.translate(_CONTROL)
-            replies = await run_without_transaction(self, inbound, now, display_name)
-            if replies is not None:
-                return replies
+            answered = await run_without_transaction(self, inbound, now, display_name)
+            if answered is not None:
+                return answered
             return await self._in_transaction(inbound, now, display_name)
 
-    async def _in_transaction(
-        self, inbound: Inbound, now: datetime, display_name: str
-    ) -> list[Reply]:
+    def delivered(self, attempt: Attempt) -> None:
+        """The kept reply went out: its row is marked sent with the journal's next batch."""
+        self.journal.mark_sent(attempt, self.clock.now())
+
+    async def undelivered(self, attempt: Attempt, rest: list[Reply], error: str) -> None:
+        """Only part of the kept reply went out: the worker sends ``rest`` now."""
+        async with self.uows() as uow:
+            await hand_over(
+                uow.session,
+                attempt,
+                [r.to_json() for r in rest],
+                now=self.clock.now(),
+                error=error,
+            )
+            await uow.commit()
+
+    async def _in_transaction(self, inbound: Inbound, now: datetime, display_name: str) -> Answered:
         # What the process remembers of this chat may change here: read it afresh next time.
         self.memory.forget(inbound.channel, inbound.chat_key, inbound.user_external_id)
         async with self.uows() as uow:
@@ -134,7 +158,10 @@ class DialogEngine:
                 and inbound.event_id
                 and not await claim_event(uow, inbound.event_source, inbound.event_id, now=now)
             ):
-                return []  # already handled: a redelivery changes nothing
+                # Already handled: a redelivery changes nothing (but its reply may be due).
+                # This transaction ends first: on SQLite it holds the write lock.
+                await uow.rollback()
+                return await redelivered(self.uows, self.journal, inbound, now)
             conv = await load_conversation(uow, inbound.channel, inbound.chat_key, now=now)
             ctx = Ctx(
                 uow,
@@ -150,6 +177,7 @@ class DialogEngine:
                 replies = await self.dispatch(ctx, inbound)
                 remember_options(ctx.state, replies)
                 save_state(conv, ctx.state.to_json(), now=now)
+                attempt = await in_step(uow, inbound, user.id, replies, now)
                 await uow.commit()  # inside: a write refused on commit gets the apology too
                 self.memory.remember_conversation(
                     inbound.channel,
@@ -158,15 +186,12 @@ class DialogEngine:
                 )
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
-                return [
-                    ctx.reply(
-                        ctx.t(
-                            "Sorry, something went wrong on our side. "
-                            "Your information is safe; please try again."
-                        )
-                    )
-                ]
-            return replies
+                apology = ctx.t(
+                    "Sorry, something went wrong on our side. "
+                    "Your information is safe; please try again."
+                )
+                return Answered([ctx.reply(apology)])  # nothing was committed, nor kept
+            return Answered(replies, attempt)
 
     async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
         if inbound.payload:

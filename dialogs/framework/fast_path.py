@@ -2,8 +2,9 @@
 
 Most updates are navigation: a menu, a search page, a profile. For those the engine runs
 the step on what the process remembers of the chat (core/conversations/chat_memory.py) and
-reads through the cached catalog (dialogs/framework/reads.py); the event's claim and the chat's new
-state then go to the chat journal, which commits many chats' writes together
+reads through the cached catalog (dialogs/framework/reads.py); the event's claim, the chat's
+new state and the reply, if the channel keeps it (dialogs/framework/kept_replies.py), then
+go to the chat journal, which commits many chats' writes together
 (core/conversations/journal.py). The replies leave only once that write is durable.
 
 Anything else falls back to the transaction (the engine's slow way), which then runs the
@@ -34,8 +35,8 @@ from core.conversations.chat_memory import (
 from core.conversations.journal import ChatWrite, NewChat, Written
 from core.people.users import INBOUND_RESOLUTION, new_client, pick_locale
 from dialogs.framework.context import Ctx, NeedsTransaction
+from dialogs.framework.kept_replies import Answered, for_journal, redelivered
 from dialogs.framework.options import remember_options
-from dialogs.framework.replies import Reply
 from dialogs.framework.state import DialogState
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 async def run_without_transaction(
     engine: DialogEngine, inbound: Inbound, now: datetime, display_name: str
-) -> list[Reply] | None:
+) -> Answered | None:
     """The update's replies, or None when it must run in a transaction instead."""
     if inbound.contact_phone:
         return None
@@ -117,6 +118,7 @@ async def run_without_transaction(
         identity.identity_id if identity else None,
         touch,
         new_chat,
+        for_journal(inbound, None if new_chat else user.id, replies, now),
     )
     try:
         outcome = await engine.journal.write(write)
@@ -124,7 +126,7 @@ async def run_without_transaction(
         memory.forget(channel, inbound.chat_key, inbound.user_external_id)
         raise
     if outcome.written is Written.DUPLICATE:
-        return []  # already handled: a redelivery changes nothing
+        return await redelivered(engine.uows, engine.journal, inbound, now)  # nothing else to do
     if outcome.written is Written.CONFLICT:
         memory.forget(channel, inbound.chat_key, inbound.user_external_id)
         return None
@@ -146,4 +148,4 @@ async def run_without_transaction(
         )
     elif touch and identity is not None:
         memory.remember_identity(channel, inbound.user_external_id, identity.touched(now))
-    return replies
+    return Answered(replies, outcome.reply)

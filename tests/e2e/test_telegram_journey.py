@@ -156,8 +156,16 @@ async def test_deep_link_booking_accepted_in_french(tg: TelegramApp) -> None:
     pay_here = fr("Pay here: {url}", url=f"{tg.url}/pay/")
     assert pay_here in tg.texts(SALMA)[-1]  # the deposit link (offline gateway: no Stripe key)
     assert tg.last(SALMA).callback_data() == [f"g|pay:{booking.id}", f"g|bk:{booking.id}"]
-    statuses = {m.kind: m.status for m in await tg.rows(OutboxMessage)}
-    assert statuses == {"booking_requested": "sent", "booking_accepted": "sent"}
+    # The worker records "sent" just after the fake has the message: wait for the record.
+    async def news_recorded_sent() -> bool:
+        rows = await tg.rows(OutboxMessage)
+        statuses = {m.kind: m.status for m in rows if m.kind != "direct_reply"}
+        return statuses == {"booking_requested": "sent", "booking_accepted": "sent"}
+
+    await eventually(news_recorded_sent, what="both news recorded as sent")
+    rows = await tg.rows(OutboxMessage)
+    # Every answer was kept with its step, sent at once and marked so (or is being marked).
+    assert {m.status for m in rows if m.kind == "direct_reply"} <= {"sent", "sending"}
 
     # Every press got its answerCallbackQuery; every call was valid Telegram.
     answered_ids = sorted(a.query_id for a in fake.callback_answers())

@@ -72,12 +72,12 @@ class World:
         return self.twilio.messages[before:]
 
     async def quiet(self) -> None:
-        """Wait until the outbox has nothing due any more."""
+        """Wait until the outbox has nothing due or under way any more."""
 
         async def pending() -> int:
             async with self.container.uows() as uow:
                 rows = await uow.session.scalars(
-                    select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+                    select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending")))
                 )
                 return len(rows.all())
 

@@ -8,6 +8,7 @@ through its webhook or getUpdates, as with Telegram.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -90,6 +91,7 @@ class FakeTelegramAPI(BotApiMethods):
         self._counter = 0
         self._closing = False
         self._gateway_errors: list[str] = []  # methods whose next call meets a proxy's 502
+        self._stalls: dict[str, float] = {}  # method (lower case) -> seconds held on the way
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.base_url = ""
@@ -407,6 +409,14 @@ class FakeTelegramAPI(BotApiMethods):
         it is down: 502 with an HTML page, not the Bot API's JSON."""
         self._gateway_errors.append(method)
 
+    def stall(self, method: str, seconds: float | None) -> None:
+        """Calls of ``method`` are held ``seconds`` on the way to Telegram (None: no more).
+        One whose caller hangs up meanwhile (a process killed) never reaches Telegram."""
+        if seconds is None:
+            self._stalls.pop(method.lower(), None)
+        else:
+            self._stalls[method.lower()] = seconds
+
     # ---- HTTP ----------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -420,6 +430,11 @@ class FakeTelegramAPI(BotApiMethods):
             self._gateway_errors.remove(method)
             await request.read()
             return web.Response(status=502, text=BAD_GATEWAY, content_type="text/html")
+        stalled = self._stalls.get(method.lower())
+        if stalled is not None:
+            await asyncio.sleep(stalled)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # nobody to answer: it never arrived
         try:
             params, files = await read_request(request)
         except ApiError as e:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
-from core.conversations.journal import ChatJournal, ChatWrite, NewChat, Outcome, Written
-from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
+from core.conversations.journal import (
+    ChatJournal,
+    ChatWrite,
+    KeptReply,
+    NewChat,
+    Outcome,
+    Written,
+)
+from core.db.tables import ChannelIdentity, Conversation, OutboxMessage, ProcessedEvent, User
 
 
 def new_chat(n: int) -> NewChat:
@@ -173,3 +181,65 @@ async def test_two_writes_of_one_chat_in_a_batch_keep_only_the_first(
         claims = set((await conn.scalars(select(ProcessedEvent.external_id))).all())
     assert state == {"seq": "a"}
     assert claims == {"u0", "a"}  # the refused one's claim went with it
+
+
+async def test_a_kept_reply_is_written_with_the_step_and_marked_sent_later(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    journal = ChatJournal(engine)
+    [made] = await first_contacts(journal, clock, 1)
+    until = clock.now() + timedelta(seconds=15)  # the caller sends it meanwhile
+    reply = KeptReply("telegram_client", {"replies": []}, "reply:tg:1:u9", made.user_id, until)
+    write = ChatWrite(clock.now(), {"seq": 2}, made.conversation_id, 1, ("tg:1", "u9"), reply=reply)
+    outcome = await journal.write(write)
+    assert outcome.reply is not None and outcome.reply.number == 1
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(OutboxMessage.status, OutboxMessage.user_id))).one()
+    assert row == ("sending", made.user_id)
+
+    journal.mark_sent(outcome.reply, clock.now())
+    await journal.flush()
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(OutboxMessage.status)) == "sent"
+
+
+async def test_the_batch_updates_find_their_rows_by_primary_key(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """Not by scanning the table: conversations and the outbox grow with every chat."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the plans checked are SQLite's (PostgreSQL plans by table size)")
+    journal = ChatJournal(engine)
+    made = await first_contacts(journal, clock, 3)
+    writes = [
+        ChatWrite(
+            clock.now(),
+            {"seq": 2},
+            o.conversation_id,
+            1,
+            reply=KeptReply("telegram_client", {}, f"reply:{n}", o.user_id, clock.now()),
+        )
+        for n, o in enumerate(made)
+    ]
+    seen: list[tuple[str, Any]] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            seen.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", note)
+    try:
+        outcomes = await asyncio.gather(*(journal.write(w) for w in writes))
+        for outcome in outcomes:
+            assert outcome.reply is not None
+            journal.mark_sent(outcome.reply, clock.now())
+        await journal.flush()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", note)
+    tables = {statement.split()[1] for statement, _ in seen}
+    assert {"conversations", "outbox"} <= tables
+    async with engine.connect() as conn:
+        for statement, parameters in seen:
+            plan = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            details = " / ".join(str(row[-1]) for row in plan)
+            assert "SCAN conversations" not in details and "SCAN outbox" not in details, details

@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.db.tables import OutboxMessage
+from core.notifications.direct_replies import KEEP_SENT, prune_sent
 from core.notifications.outbox import (
     LEASE,
     MAX_ATTEMPTS,
@@ -174,10 +176,15 @@ async def test_outbox_crash_mid_send_retries_after_the_lease(
     with pytest.raises(ProcessDied):
         await deliver_due(uows, sender, now=now)
     row = await _outbox(uows, mid)
-    assert (row["status"], row["attempts"], row["next"]) == ("pending", 0, now + LEASE)
+    # The attempt was counted when it began: the row shows one under way, lease and all.
+    assert (row["status"], row["attempts"], row["next"]) == ("sending", 1, now + LEASE)
     assert await deliver_due(uows, sender, now=now + LEASE - timedelta(seconds=1)) == 0
     assert await deliver_due(uows, sender, now=now + LEASE) == 1
     assert len(sender.seen) == 2  # at least once
+    # The second attempt knows the first may have reached the person.
+    assert [e.repeat for e in sender.seen] == [False, True]
+    row = await _outbox(uows, mid)
+    assert (row["status"], row["attempts"]) == ("sent", 2)
 
 
 async def test_outbox_sender_error_is_retried_with_backoff(
@@ -232,18 +239,59 @@ class SlowSender(MessageSender):
         return SENT
 
 
-async def test_a_long_batch_stops_before_its_lease_ends(
+async def test_a_long_round_leaves_the_rest_to_others_and_keeps_its_claims_short(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     now = clock.now()
     ids = await _enqueue(uows, now, ["a", "b", "c", "d"])
     slow, lease = SlowSender(0.5), timedelta(seconds=1.2)
-    # A lease of 1.2 s leaves 0.9 s to start sends in: two messages, then the batch stops.
-    assert await deliver_due(uows, slow, now=now, lease=lease) == 2
-    assert slow.seen == ids[:2]
-    rest = [await _outbox(uows, i) for i in ids[2:]]
-    assert [(r["status"], r["attempts"]) for r in rest] == [("pending", 0), ("pending", 0)]
-    # Still leased until the lease ends; then due again for any worker.
-    assert await deliver_due(uows, slow, now=now, lease=lease) == 0
-    assert await deliver_due(uows, slow, now=now + timedelta(seconds=2), lease=lease) == 2
-    assert slow.seen == ids
+    # A round claims for a third of the lease (0.4 s): one message each time it starts,
+    # then the round stops. Nothing else was leased: another worker may send the rest.
+    assert await deliver_due(uows, slow, now=now, lease=lease) == 1
+    rest = [await _outbox(uows, i) for i in ids[1:]]
+    assert [(r["status"], r["attempts"]) for r in rest] == [("pending", 0)] * 3
+    assert await deliver_due(uows, SlowSender(0), now=now, lease=lease) == 3
+    assert slow.seen == ids[:1]
+
+
+async def test_a_send_that_outlasts_half_its_lease_is_given_up_and_retried(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """No worker may find a message still being sent when its lease ends."""
+    now = clock.now()
+    [mid] = await _enqueue(uows, now, ["a"])
+    lease = timedelta(seconds=0.4)
+    assert await deliver_due(uows, SlowSender(5), now=now, lease=lease) == 0
+    row = await _outbox(uows, mid)
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert row["error"] == f"no answer within {lease / 2}"
+
+
+async def test_kept_replies_sent_long_ago_are_pruned_and_nothing_else(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    user = await make_user(uows, now)
+    long_ago = now - KEEP_SENT - timedelta(minutes=1)
+    rows = [
+        ("direct_reply", "sent", long_ago),  # the only one to go
+        ("direct_reply", "sent", now - timedelta(hours=1)),
+        ("direct_reply", "pending", long_ago),
+        ("booking_accepted", "sent", long_ago),  # news is the record of what was said
+    ]
+    async with uows() as uow:
+        made = []
+        for kind, status, at in rows:
+            row = enqueue(uow.session, kind=kind, user_id=user, payload={}, now=at)
+            row.status = status
+            made.append(row)
+        await uow.commit()
+        ids = [row.id for row in made]
+    async with uows() as uow:
+        assert await prune_sent(uow.session, now=now) == 1
+        await uow.commit()
+    async with uows() as uow:
+        left = (
+            await uow.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id))
+        ).all()
+    assert left == ids[1:]

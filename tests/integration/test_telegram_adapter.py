@@ -134,6 +134,13 @@ async def outbox_row(tg: TelegramApp, kind: str) -> OutboxMessage:
     return row
 
 
+async def last_reply_row(tg: TelegramApp) -> OutboxMessage:
+    """The kept reply of the latest update (every update's reply is kept)."""
+    return (
+        await tg.rows(OutboxMessage, OutboxMessage.kind == "direct_reply", order=OutboxMessage.id)
+    )[-1]
+
+
 # ---- authentication -----------------------------------------------------------------------
 
 
@@ -393,8 +400,9 @@ async def test_429_is_retried_after_retry_after(tg: TelegramApp, clock: FixedClo
     booking_id = await accepted_booking_for(tg, YOUSSEF)
     now = clock.now()
 
-    async def attempted() -> bool:
-        return (await outbox_row(tg, "booking_accepted")).attempts == 1
+    async def attempted() -> bool:  # counted when it began, "pending" once it ended
+        row = await outbox_row(tg, "booking_accepted")
+        return (row.attempts, row.status) == (1, "pending")
 
     await eventually(attempted, what="the first delivery attempt")
     row = await outbox_row(tg, "booking_accepted")
@@ -429,14 +437,14 @@ async def test_a_direct_reply_refused_midway_queues_only_the_rest(
     # one hits the flood limit (429) and must go through the outbox, alone.
     await tg.tap(YOUSSEF, "lang:fr")
     assert tg.texts(YOUSSEF)[sends:] == [fr("Language changed.")]
-    row = await outbox_row(tg, "direct_reply")
+    row = await last_reply_row(tg)
     [queued] = row.payload["replies"]
     assert queued["text"].startswith("Bienvenue sur Mounasabet")  # the menu, in French
 
     clock.advance(timedelta(seconds=1))
 
     async def sent() -> bool:
-        return (await outbox_row(tg, "direct_reply")).status == "sent"
+        return (await last_reply_row(tg)).status == "sent"
 
     await eventually(sent, what="the queued rest of the answer")
     later = tg.texts(YOUSSEF)[sends:]

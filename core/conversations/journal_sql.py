@@ -1,0 +1,51 @@
+"""Plain SQL for the chat journal's hot path (core/conversations/journal.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.db.tables import Conversation
+
+CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+
+
+class Sql:
+    """Statements of the hot path written once in SQL both databases speak, with their
+    parameters bound the driver's way: building them as SQLAlchemy expressions for every
+    batch cost more than running them. Values pass through the columns' own types."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn, self.dialect = conn, conn.dialect
+        self.postgres = self.dialect.name == "postgresql"
+        self.false = "false" if self.postgres else "0"
+        self.values: list[Any] = []
+        column_type = CONVERSATIONS.c.updated_at.type.dialect_impl(self.dialect)
+        self._time = column_type.bind_processor(self.dialect)
+
+    def param(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else "?"
+
+    def params(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.param(v) for v in values)
+
+    def time(self, value: datetime) -> str:
+        return self.param(self._time(value) if self._time else value)
+
+    def number(self, value: int) -> str:
+        """An integer where PostgreSQL can't tell the type (a VALUES list)."""
+        marker = self.param(value)
+        return f"CAST({marker} AS BIGINT)" if self.postgres else marker
+
+    def json(self, value: dict[str, Any]) -> str:
+        marker = self.param(json.dumps(value))
+        return f"CAST({marker} AS JSON)" if self.postgres else marker
+
+    async def run(self, statement: str) -> Any:
+        return await self.conn.exec_driver_sql(statement, tuple(self.values))
