@@ -81,7 +81,8 @@ class Site:
             ("privacy", self.privacy),
         ]
         found = [web.get(PATHS[name], handler) for name, handler in pages]
-        found += [web.get(PageRef(name).url(LANG), handler) for name, handler in pages]
+        # The slug placeholder survives url(): "/{lang}/providers/{slug}".
+        found += [web.get(PageRef(name, "{slug}").url(LANG), handler) for name, handler in pages]
         found += [
             web.get("/sitemap.xml", self.sitemap),
             web.get("/robots.txt", self.robots),
