@@ -64,6 +64,8 @@ def payload(
     city: str | None = None,
 ) -> str:
     """The deep-link payload, the source shortened to fit Telegram's 64 characters."""
+    if provider is not None and len(f"p-{provider}") > MAX_LEN:
+        provider = None  # slugs go up to 80: such a link opens the bot's menu instead
     target = DeepLink(provider=provider, category=category, city=city).encode()
     room = MAX_LEN - len(target) - (len("__s-") if target else len("s-"))
     source = visit.source(page)[: max(room, 0)].rstrip("-")
