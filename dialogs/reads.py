@@ -107,6 +107,12 @@ class CachedReads:
             lambda s: provider_profile(s, provider_id, now=minute),
         )
 
+    async def cached(self, key: Hashable, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Another read-only catalog question (the site's pages), cached and invalidated
+        like the two above; ``key`` names the question, ``read`` must not change anything
+        and its answer is shared by every caller as is."""
+        return await self._get(key, read)
+
     def invalidate(self) -> None:
         self._entries.clear()
         self._inflight.clear()  # waiters keep their read; new callers start a fresh one

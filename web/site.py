@@ -18,11 +18,18 @@ from aiohttp import web
 
 from core.clock import Clock
 from core.domain.catalog import CATEGORIES, CITIES, LANGUAGES, MARKET_TZ
-from core.services.search import SearchQuery, search_providers
-from core.services.site_catalog import catalog_counts, provider_cards, provider_page, public_slugs
+from core.services.search import SearchPage, SearchQuery
+from core.services.site_catalog import (
+    ProviderCard,
+    catalog_counts,
+    provider_cards,
+    provider_page,
+    public_slugs,
+)
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
+from dialogs.reads import CachedReads
 from web import languages
 from web.links import Channels, Visit, calls_to_action, payload
 from web.render import environment, stylesheet_url
@@ -71,6 +78,10 @@ class Site:
     ) -> None:
         self.uows, self.clock, self.settings = uows, clock, settings
         self.channels = channels
+        # The chat's search and its cache: the same answers, as fresh as the chat's
+        # (this process's commits show at once, other processes' within the TTL).
+        self.reads = CachedReads(uows.session_factory, ttl_seconds=settings.catalog_cache_seconds)
+        uows.after_commit.append(self.reads.on_commit)
 
     def routes(self) -> list[web.RouteDef]:
         pages: list[tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
@@ -110,12 +121,9 @@ class Site:
 
     async def home(self, request: web.Request) -> web.StreamResponse:
         ctx = self._context(request, PageRef("home"), "home")
-        async with self.uows.session_factory() as session:
-            featured = await search_providers(
-                session, SearchQuery(page_size=FEATURED), now=self.clock.now()
-            )
-            cards = await provider_cards(session, [h.provider_id for h in featured.hits])
-            counts = await catalog_counts(session)
+        featured = await self.reads.search(SearchQuery(page_size=FEATURED), now=self.clock.now())
+        cards = await self._cards(featured)
+        counts = await self.reads.cached(("site-counts",), catalog_counts)
         t = ctx["t"]
         return self._render(
             request,
@@ -143,9 +151,8 @@ class Site:
         )
         ref = PageRef("directory", query=urlencode(form.filters))
         ctx = self._context(request, ref, "directory")
-        async with self.uows.session_factory() as session:
-            results = await search_providers(session, form.query, now=now)
-            cards = await provider_cards(session, [h.provider_id for h in results.hits])
+        results = await self.reads.search(form.query, now=now)
+        cards = await self._cards(results)
         q = form.query
         return self._render(
             request,
@@ -167,8 +174,10 @@ class Site:
     async def provider(self, request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]
         ctx = self._context(request, PageRef("provider", slug=slug), "provider")
-        async with self.uows.session_factory() as session:
-            found = await provider_page(session, slug, now=self.clock.now())
+        minute = self.clock.now().replace(second=0, microsecond=0)
+        found = await self.reads.cached(
+            ("site-provider", slug, minute), lambda s: provider_page(s, slug, now=minute)
+        )
         t = ctx["t"]
         if found is None:
             return self._render(
@@ -215,8 +224,7 @@ class Site:
         )
 
     async def sitemap(self, _: web.Request) -> web.Response:
-        async with self.uows.session_factory() as session:
-            slugs = await public_slugs(session)
+        slugs = await self.reads.cached(("site-slugs",), public_slugs)
         refs = [PageRef(n) for n in ("home", "directory", "faq", "privacy")]
         refs += [PageRef("provider", slug=s) for s in slugs]
         body = (
@@ -238,6 +246,10 @@ class Site:
         return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
     # ---- helpers -----------------------------------------------------------------------------
+
+    async def _cards(self, page: SearchPage) -> dict[int, ProviderCard]:
+        ids = tuple(hit.provider_id for hit in page.hits)
+        return await self.reads.cached(("site-cards", ids), lambda s: provider_cards(s, list(ids)))
 
     def _lang(self, request: web.Request) -> str:
         return languages.choose(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -19,8 +19,10 @@ from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Provider, ProviderCity, ProviderStatus, Service
+from core.domain.availability import ProviderCalendar, next_free_dates
 from core.domain.policy import CancellationPolicy, PolicyTier
-from core.services.availability_query import upcoming_free_dates
+from core.services.availability_query import HORIZON_DAYS
+from core.services.calendar_data import load_calendar, load_occupancy, service_rules
 
 FREE_DATES_SHOWN = 6
 
@@ -124,7 +126,12 @@ async def provider_page(session: AsyncSession, slug: str, *, now: datetime) -> P
             .order_by(ProviderCity.city)
         )
     ).all()
-    terms = [await _terms(session, s, now) for s in services]
+    # One calendar for all the services (it is the provider's), loaded over the longest
+    # span any of them needs: the same inputs as upcoming_free_dates, read once.
+    first = now.date() - timedelta(days=1)
+    last = first + timedelta(days=HORIZON_DAYS + max((s.days for s in services), default=1) + 1)
+    calendar = await load_calendar(session, provider, first, last)
+    terms = [await _terms(session, s, calendar, first, last, now) for s in services]
     return ProviderPage(
         id=provider.id,
         slug=provider.slug,
@@ -140,9 +147,24 @@ async def provider_page(session: AsyncSession, slug: str, *, now: datetime) -> P
     )
 
 
-async def _terms(session: AsyncSession, s: Service, now: datetime) -> ServiceTerms:
+async def _terms(
+    session: AsyncSession,
+    s: Service,
+    calendar: ProviderCalendar,
+    first: date,
+    last: date,
+    now: datetime,
+) -> ServiceTerms:
     # Each service has its own rules (notice, capacity, hours): its own free dates.
-    dates = await upcoming_free_dates(session, s, now=now, count=FREE_DATES_SHOWN)
+    occupancy = await load_occupancy(session, s, first, last)
+    dates = next_free_dates(
+        service_rules(s),
+        calendar,
+        occupancy,
+        now=now,
+        count=FREE_DATES_SHOWN,
+        horizon_days=HORIZON_DAYS,
+    )
     return ServiceTerms(
         id=s.id,
         category=s.category,
