@@ -95,6 +95,7 @@ class Site:
         # The slug placeholder survives url(): "/{lang}/providers/{slug}".
         found += [web.get(PageRef(name, "{slug}").url(LANG), handler) for name, handler in pages]
         found += [
+            web.get("/" + LANG, self.language_home),
             web.get("/sitemap.xml", self.sitemap),
             web.get("/robots.txt", self.robots),
             *static_routes(),
@@ -222,6 +223,10 @@ class Site:
             title=t("Privacy"),
             description=t("What Mounasabet keeps about you, why, and for how long."),
         )
+
+    async def language_home(self, request: web.Request) -> web.StreamResponse:
+        """``/ar`` as typed by hand: the landing page lives at ``/ar/``."""
+        raise web.HTTPMovedPermanently(PageRef("home").url(request.match_info["lang"]))
 
     async def sitemap(self, _: web.Request) -> web.Response:
         slugs = await self.reads.cached(("site-slugs",), public_slugs)

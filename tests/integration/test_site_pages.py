@@ -123,6 +123,8 @@ async def test_language_from_the_address_the_cookie_or_the_browser(
     _, html, resp = await site.get("/fr/providers/studio", **{"Accept-Language": "ar"})
     assert '<html lang="fr" dir="ltr">' in html
     assert resp.cookies["lang"].value == "fr"  # the switch sticks for the next visit
+    async with site.http.get(site.url + "/ar", allow_redirects=False) as resp:
+        assert (resp.status, resp.headers["Location"]) == (301, "/ar/")
 
 
 async def test_unknown_and_suspended_providers_are_not_found(site: Web, clock: FixedClock) -> None:
