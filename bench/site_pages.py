@@ -24,8 +24,8 @@ from aiohttp import web
 
 from bots.bootstrap import build_container
 from bots.web_app import build_app
+from core.catalog.vocabulary import CATEGORIES, CITIES, MARKET_TZ
 from core.db.migrate import upgrade
-from core.domain.catalog import CATEGORIES, CITIES, MARKET_TZ
 from core.settings import Settings
 from demo import seed_demo
 

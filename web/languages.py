@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from core.domain.catalog import LANGUAGES
+from core.catalog.vocabulary import LANGUAGES
 
 COOKIE = "lang"
 DEFAULT = "fr"

@@ -2,7 +2,7 @@
 
 A link opens the client bot on the page's provider or search, and its payload's source
 names the page and the visit's ``utm_source`` / ``utm_campaign``:
-``p-studio-nour-rabat__s-site-prov-instagram-ramadan`` (``dialogs.deeplinks`` reads it).
+``p-studio-nour-rabat__s-site-prov-instagram-ramadan`` (``dialogs.client.deeplinks`` reads it).
 Telegram takes at most 64 characters of ``A-Za-z0-9_-`` after ``?start=``, so the source
 is cut to what the provider's slug leaves; a WhatsApp ``wa.me`` code is the same payload.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from core.settings import Settings
-from dialogs.deeplinks import MAX_LEN, DeepLink
+from dialogs.client.deeplinks import MAX_LEN, DeepLink
 
 SITE = "site"
 # How a page is named in a source: short, so the campaign keeps room in 64 characters.

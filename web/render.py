@@ -15,10 +15,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from core.domain.policy import PolicyTier
-from core.services.site_catalog import ServiceTerms
+from core.booking.policy import PolicyTier
+from core.catalog.site_catalog import ServiceTerms
 from dialogs import labels
-from dialogs.flows.catalog_reads import price_text
+from dialogs.client.catalog_reads import price_text
 from dialogs.i18n.translator import Translator
 from dialogs.labels import LANGUAGE_NAMES
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from core.domain.availability import beyond_horizon
-from core.domain.catalog import CATEGORIES, CITIES
-from core.domain.quote import MAX_GUESTS
-from core.services.search import SearchQuery
+from core.booking.availability import beyond_horizon
+from core.booking.quote import MAX_GUESTS
+from core.catalog.search import SearchQuery
+from core.catalog.vocabulary import CATEGORIES, CITIES
 from dialogs.i18n.translator import Translator
 
 PAGE_SIZE = 12

@@ -16,20 +16,20 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from core.clock import Clock
-from core.domain.catalog import CATEGORIES, CITIES, LANGUAGES, MARKET_TZ
-from core.services.search import SearchPage, SearchQuery
-from core.services.site_catalog import (
+from core.catalog.search import SearchPage, SearchQuery
+from core.catalog.site_catalog import (
     ProviderCard,
     catalog_counts,
     provider_cards,
     provider_page,
     public_slugs,
 )
+from core.catalog.vocabulary import CATEGORIES, CITIES, LANGUAGES, MARKET_TZ
+from core.clock import Clock
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs.framework.reads import CachedReads
 from dialogs.i18n.translator import translator
-from dialogs.reads import CachedReads
 from web import languages
 from web.links import Channels, Visit, calls_to_action, payload
 from web.render import environment, stylesheet_url

@@ -20,7 +20,7 @@ from bots.web_app import build_app
 from core.db.migrate import upgrade
 from core.settings import Settings
 from demo import seed_demo
-from dialogs.deeplinks import parse_deeplink
+from dialogs.client.deeplinks import parse_deeplink
 from dialogs.i18n.translator import translator
 from tests.e2e.conftest import LiveServer
 

@@ -13,9 +13,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from core.catalog.search import SearchQuery, search_providers
 from core.clock import FixedClock
 from core.db.tables import Blackout, Provider
-from core.services.search import SearchQuery, search_providers
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.settings import Settings
-from dialogs.deeplinks import parse_deeplink
+from dialogs.client.deeplinks import parse_deeplink
 from web.languages import choose, from_accept_language
 from web.links import Channels, Visit, calls_to_action, payload
 
