@@ -32,6 +32,8 @@ from dialogs.framework.reads import CachedReads
 from dialogs.i18n.translator import translator
 from dialogs.provider.app import PROVIDER_APP
 from payments.setup import PaymentParts, build_payments
+from web.links import Channels
+from web.site import Site
 
 log = logging.getLogger(__name__)
 CONTAINER = web.AppKey("container", Container)
@@ -72,7 +74,7 @@ def build_engines(
 
 
 def build_app(container: Container, *, worker: bool = True) -> web.Application:
-    metrics = Metrics()
+    metrics, s = Metrics(), container.settings
     read_body = body_deadline(container.settings.http_read_seconds)
     app = web.Application(middlewares=[read_body], client_max_size=MAX_BODY_BYTES)
     app[CONTAINER], app[METRICS] = container, metrics
@@ -108,9 +110,14 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
         [
             web.get("/healthz", healthz),
             web.get("/metrics", metrics.render),
-            web.get("/", status_page),
+            web.get("/status", status_page),
         ]
     )
+    site = Site(container.uows, container.clock, container.settings, Channels.from_settings(s))
+    app.add_routes(site.routes())
+    if "client" in bots and not s.telegram_client_username:
+        client_bot = bots["client"].bot
+        app.on_startup.append(site.learn_username(lambda: client_bot.get_me()))
     if bots:
         app.on_startup.append(_introduce(bots, container))
         app.on_cleanup.append(_close_bots(bots))
@@ -197,7 +204,7 @@ def channels(container: Container) -> dict[str, bool]:
 
 
 async def status_page(request: web.Request) -> web.Response:
-    """Until the marketing site lands: say what runs and where to go."""
+    """For operators: what runs and where to go (the site has ``/``)."""
     container = request.app[CONTAINER]
     items = "".join(
         f"<li>{html.escape(name)}: {'on' if on else 'off'}</li>"

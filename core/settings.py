@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     telegram_provider_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    # The client bot's @username for the site's t.me links; unset: asked with getMe.
+    telegram_client_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{3,64}$")
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

@@ -38,6 +38,7 @@ class RequestBooking:
     notes: str = ""
     contact_phone: str | None = None
     contact_email: str | None = None
+    source: str | None = None  # the deep link's source that led here (attribution)
 
 
 async def quote_for(uow: UnitOfWork, service_id: int, guests: int | None) -> Quote:
@@ -82,6 +83,7 @@ async def request_booking(
         notes=cmd.notes.strip()[:2000],
         contact_phone=cmd.contact_phone,
         contact_email=cmd.contact_email,
+        source=cmd.source[:64] if cmd.source else None,
         currency=quote.total.currency,
         total_minor=quote.total.amount,
         deposit_minor=quote.deposit.amount,

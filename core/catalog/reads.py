@@ -3,8 +3,9 @@ unit of work or on a read-only session of their own for the dialogs' cache."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +24,11 @@ from core.db.tables import (
 )
 from core.uow import UnitOfWork
 
+T = TypeVar("T")
 # Makes a session of its own for one read; the cache's misses go through it.
 SessionFactory = Callable[[], AsyncSession]
+# Any other read-only catalog question (the site's pages ask a few), answered on a session.
+CatalogQuery = Callable[[AsyncSession], Awaitable[T]]
 
 # Every table the search or the profile reads (ratings are columns of ``providers``):
 # a commit that writes one of them makes cached answers stale.
@@ -58,6 +62,11 @@ async def search_read_only(
     """On a read-only session: on SQLite it does not wait for the write lock."""
     async with sessions() as session:
         return await search_providers(await read_only(session), query, now=now)
+
+
+async def ask_read_only(sessions: SessionFactory, query: CatalogQuery[T]) -> T:
+    async with sessions() as session:
+        return await query(await read_only(session))
 
 
 async def profile_read_only(

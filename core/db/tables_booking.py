@@ -68,6 +68,8 @@ class Booking(Base):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     delivery_confirmed_at: Mapped[datetime | None]
+    # The deep link's source that led to this booking (users.source is the first one).
+    source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

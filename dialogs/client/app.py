@@ -25,13 +25,15 @@ async def start(ctx: Ctx, payload: str) -> Outcome:
     record_source(ctx.user, link.source or ("link" if payload else None))
     # Whatever the chat was doing, a link starts from home, so Back leads there.
     ctx.state.flow, ctx.state.step, ctx.state.history = "menu", "main", []
+    # The link's own source rides along to the booking it leads to (bookings.source).
+    came_from = {"source": link.source} if link.source else {}
     if link.provider:
         provider = await active_provider_by_slug(ctx.uow, link.provider)
         if provider is not None:
-            ctx.state.data = {"provider_id": provider.id}
+            ctx.state.data = {"provider_id": provider.id, **came_from}
             return Go("profile", "discover")
     if link.category or link.city:
-        ctx.state.data = {}
+        ctx.state.data = dict(came_from)
         if link.category:
             ctx.state.data["category"] = link.category
         if link.city:

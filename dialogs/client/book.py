@@ -23,6 +23,8 @@ from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
 SEARCH_KEYS = ("category", "budget", "sort", "page")  # none of them is a question of the form
+# Kept through the form: not a question either, but where the client came from.
+CARRIED_KEYS = (*SEARCH_KEYS, "source")
 EDITABLE = ("event_type", "date", "guests", "city", "venue", "notes", "phone", "email")
 
 
@@ -38,7 +40,7 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
     old = ctx.state.data
     ctx.state.data = {"provider_id": old["provider_id"], "service_id": service_id}
     # The search's own choices stay, so that Back can show its results again.
-    for key in SEARCH_KEYS:
+    for key in CARRIED_KEYS:
         if key in old:
             ctx.state.data[key] = old[key]
     # The search's count stays unless this service can't take it: then it is asked.
@@ -170,6 +172,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
             notes=data.get("notes", ""),
             contact_phone=data.get("phone"),
             contact_email=data.get("email"),
+            source=data.get("source") or ctx.user.source,
         ),
         now=ctx.now,
         max_days_ahead=ctx.deps.max_days_ahead,

@@ -18,7 +18,9 @@ from typing import Any, Protocol, TypeVar, cast
 from core.catalog.provider_profile import ProviderProfile
 from core.catalog.reads import (
     CATALOG_TABLES,
+    CatalogQuery,
     SessionFactory,
+    ask_read_only,
     profile_in,
     profile_read_only,
     search_in,
@@ -89,6 +91,12 @@ class CachedReads:
             ("profile", provider_id, minute),
             lambda: profile_read_only(self._factory, provider_id, now=minute),
         )
+
+    async def cached(self, key: Hashable, read: CatalogQuery[T]) -> T:
+        """Another read-only catalog question (the site's pages), cached and invalidated
+        like the two above; ``key`` names the question, ``read`` must not change anything
+        and its answer is shared by every caller as is."""
+        return await self._get(key, lambda: ask_read_only(self._factory, read))
 
     def invalidate(self) -> None:
         self._entries.clear()

@@ -319,6 +319,13 @@
       pane.input.focus();
     });
     pane.startPolling();
+    // The site's "Try it here" links (/sandbox?start=<payload>) open the client bot as a
+    // Telegram deep link would; the address is cleaned so a reload does not send it again.
+    const start = new URLSearchParams(window.location.search).get("start");
+    if (start && /^[A-Za-z0-9_-]{1,64}$/.test(start)) {
+      window.history.replaceState(null, "", window.location.pathname);
+      pane.send({ text: `/start ${start}` });
+    }
     return { pane, language: () => select.value };
   }
 
