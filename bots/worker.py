@@ -1,12 +1,13 @@
-"""The background loop: deliver the outbox (the scheduler's sweeps come with their issue)."""
+"""The background loop: deliver the outbox (the scheduler's sweeps come with their issue).
+
+Run by `serve`, `worker` and `poll` (bots/programs/), each with the senders it built.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
-from bots.bootstrap import Container
 from core.clock import Clock
 from core.notifications.outbox import MessageSender, deliver_due
 from core.uow import UnitOfWorkFactory
@@ -26,23 +27,3 @@ async def run_outbox(
             sent = 0
         if not sent:
             await asyncio.sleep(interval)
-
-
-async def run_worker(container: Container, *, stop: asyncio.Event | None = None) -> None:
-    """`mounasabet worker`: deliver the outbox on Telegram, WhatsApp and email, no HTTP.
-
-    Sandbox chats live in the memory of the `serve` process that shows them, so their
-    messages are delivered by that process's own worker, not by this one.
-    """
-    from bots.delivery import build_delivery
-
-    delivery = build_delivery(container)
-    task = asyncio.ensure_future(run_outbox(container.uows, delivery.router, container.clock))
-    try:
-        await (stop or asyncio.Event()).wait()
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await delivery.close()
-        await container.close()

@@ -34,9 +34,9 @@ from core.services.actors import Actor
 from core.services.users import identify
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs.bootstrap import build_engine
 from dialogs.client_app import CLIENT_APP
 from dialogs.context import Deps
-from dialogs.engine import DialogEngine
 from dialogs.nlu.builtin import BuiltinParser
 from dialogs.provider_app import PROVIDER_APP
 from dialogs.replies import Reply
@@ -111,8 +111,8 @@ async def whatsapp_stack(
         )
         deps = Deps(nlu=BuiltinParser(), public_url=PUBLIC)
         engines = {
-            "client": DialogEngine(CLIENT_APP, uows, deps, clock),
-            "provider": DialogEngine(PROVIDER_APP, uows, deps, clock),
+            "client": build_engine(CLIENT_APP, uows, deps, clock),
+            "provider": build_engine(PROVIDER_APP, uows, deps, clock),
         }
         whatsapp = build_whatsapp(
             config, engines, uows, clock, limiter=SendLimiter(per_chat_interval=0)
