@@ -34,11 +34,7 @@ from core.services.actors import Actor
 from core.services.users import identify
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from dialogs.bootstrap import build_engine
-from dialogs.client_app import CLIENT_APP
-from dialogs.context import Deps
-from dialogs.nlu.builtin import BuiltinParser
-from dialogs.provider_app import PROVIDER_APP
+from dialogs.bootstrap import build_dialogs
 from dialogs.replies import Reply
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
@@ -109,11 +105,7 @@ async def whatsapp_stack(
             twilio_media_dir=str(tmp_path),
             **settings,
         )
-        deps = Deps(nlu=BuiltinParser(), public_url=PUBLIC)
-        engines = {
-            "client": build_engine(CLIENT_APP, uows, deps, clock),
-            "provider": build_engine(PROVIDER_APP, uows, deps, clock),
-        }
+        engines = build_dialogs(config, uows, clock).engines
         whatsapp = build_whatsapp(
             config, engines, uows, clock, limiter=SendLimiter(per_chat_interval=0)
         )
