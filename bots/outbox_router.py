@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
-from core.services.checkout_expiry import GATEWAY_CHANNEL
+from core.payments.checkout_expiry import GATEWAY_CHANNEL
 from core.uow import UnitOfWork, UnitOfWorkFactory
-from dialogs.notifications import render_notification
-from dialogs.replies import Reply
+from dialogs.framework.replies import Reply
+from dialogs.notifications.render import render_notification
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class ChannelRouter:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="email is not configured")
             return await self.email.deliver(envelope)
         async with self.uows() as uow:
-            replies = await render_notification(uow.session, envelope)
+            replies = await render_notification(uow, envelope)
             if not replies:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
             identity = await self._identity(uow, envelope)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.booking.news import notify_parties
 from core.clock import Clock, SystemClock
 from core.db.engine import make_engine, make_session_factory
-from core.notifications.booking_news import notify_parties
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 

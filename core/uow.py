@@ -14,11 +14,16 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import event, inspect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    AsyncSessionTransaction,
+    async_sessionmaker,
+)
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db.engine import AppSession
-from core.domain.events import DomainEvent
+from core.events import DomainEvent
 
 EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
 _TOUCHED = "touched_rows"
@@ -101,6 +106,11 @@ class UnitOfWork:
 
     def record(self, event: DomainEvent) -> None:
         self.events.append(event)
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """``async with uow.savepoint():`` an error inside undoes the block's writes only,
+        not the whole unit of work's (the events it recorded are the caller's to drop)."""
+        return self.session.begin_nested()
 
     async def commit(self) -> None:
         session = self.session

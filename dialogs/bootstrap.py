@@ -9,20 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from core.clock import Clock
+from core.conversations.chat_memory import ChatMemory
+from core.conversations.journal import ChatJournal
 from core.payments.ports import Payments
-from core.services.chat_memory import ChatMemory
-from core.services.journal import ChatJournal
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from dialogs.client_app import CLIENT_APP
-from dialogs.context import Deps
-from dialogs.engine import DialogApp, DialogEngine
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.context import Deps
+from dialogs.framework.engine import DialogApp, DialogEngine
+from dialogs.framework.reads import CachedReads
 from dialogs.nlu.builtin import BuiltinParser
 from dialogs.nlu.model import NluParser
 from dialogs.nlu.rasa_adapter import RasaParser
 from dialogs.nlu.remembering import RememberingNlu
-from dialogs.provider_app import PROVIDER_APP
-from dialogs.reads import CachedReads
+from dialogs.provider.app import PROVIDER_APP
 
 APPS = {"client": CLIENT_APP, "provider": PROVIDER_APP}
 

@@ -12,9 +12,9 @@ from pydantic import SecretStr
 from bots.programs.serve import build_app
 from bots.programs.worker import build_worker
 from core.bootstrap import build_core
-from core.services.chat_memory import ChatMemory
+from core.conversations.chat_memory import ChatMemory
 from core.settings import Settings
-from dialogs.reads import CachedReads
+from dialogs.framework.reads import CachedReads
 
 
 def settings(tmp_path: Path, **options: Any) -> Settings:

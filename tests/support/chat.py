@@ -32,15 +32,15 @@ from core.db.tables import (
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
 from dialogs.bootstrap import build_engine
-from dialogs.client_app import CLIENT_APP
-from dialogs.context import Deps
-from dialogs.engine import DialogApp, DialogEngine, Inbound
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.context import Deps
+from dialogs.framework.engine import DialogApp, DialogEngine, Inbound
+from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
+from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
-from dialogs.notifications import render_notification
-from dialogs.provider_app import PROVIDER_APP
-from dialogs.replies import MAX_PAYLOAD_BYTES, Reply
-from dialogs.state import DialogState
+from dialogs.notifications.render import render_notification
+from dialogs.provider.app import PROVIDER_APP
 from tests.support.factories import make_provider
 
 CHANNEL = "sandbox"
@@ -245,7 +245,7 @@ async def news_for(uows: UnitOfWorkFactory, kind: str, user_id: int) -> list[Rep
         replies: list[Reply] = []
         for row in rows:
             envelope = Envelope(row.id, row.kind, row.user_id, row.channel, row.payload, 0)
-            replies += await render_notification(uow.session, envelope)
+            replies += await render_notification(uow, envelope)
         return replies
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog, Message
 
-from core.domain.catalog import LANGUAGES
+from core.catalog.vocabulary import LANGUAGES
 from dialogs.i18n import translator as translator_module
 from dialogs.i18n.build import compile_catalogs
 from dialogs.i18n.extract import (

@@ -1,0 +1,82 @@
+"""Payment news in the chat: links under acceptances and failed balances, invoices, reminders."""
+
+from __future__ import annotations
+
+from core.booking.states import BookingState
+from core.notifications.outbox import Envelope
+from core.payments.links import PendingLink
+from core.rows import Booking
+from dialogs.framework.context import global_button
+from dialogs.framework.replies import Button, Document, Reply
+from dialogs.i18n.translator import Translator
+
+OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
+PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
+# Which news carries a link, for which state and kind of payment.
+LINKED = {
+    "booking_accepted": (BookingState.ACCEPTED, "deposit"),
+    "balance_failed": (BookingState.PAYMENT_DUE, "balance"),
+}
+
+
+def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
+    return Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})
+
+
+def pay_button(booking: Booking, t: Translator) -> Button:
+    label = t("Pay the deposit") if booking.state == BookingState.ACCEPTED else t("Pay the balance")
+    return global_button("💳 " + label, f"pay:{booking.id}")
+
+
+def link_kind(envelope: Envelope) -> str | None:
+    """The kind of payment whose pending link this news may carry (loaded before
+    rendering), or None."""
+    if envelope.kind == "balance_reminder":
+        return "balance"
+    if envelope.payload.get("audience") != "client":
+        return None
+    return LINKED.get(envelope.kind, (None, None))[1]
+
+
+def demo_note(t: Translator, gateway: str) -> str:
+    """Under a link of the offline gateway: nobody must believe money was taken."""
+    return "\n" + t("Demo — no money moves.") if gateway == OFFLINE_GATEWAY else ""
+
+
+def link_lines(
+    kind: str, booking: Booking, link: PendingLink | None, t: Translator
+) -> tuple[str, tuple[Button, ...]]:
+    """Text to add and a Pay button, while the booking still owes what the news is about."""
+    state, payment_kind = LINKED.get(kind, (None, None))
+    if state is None or payment_kind is None or booking.state != state:
+        return "", ()
+    if link is None:  # payments off, or the gateway was down: "View booking" offers to pay
+        return "", ()
+    text = "\n\n" + t("Pay here: {url}", url=link.url) + demo_note(t, link.gateway)
+    return text, (pay_button(booking, t),)
+
+
+def payment_news(
+    envelope: Envelope, booking: Booking, link: PendingLink | None, t: Translator
+) -> list[Reply]:
+    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    if envelope.kind == "invoice_issued":
+        number = str(envelope.payload.get("number", ""))
+        url = str(envelope.payload.get("url", ""))
+        if not url:
+            return []
+        text = t("Your invoice {number} for {ref}.", number=number, ref=booking.reference)
+        document = Document(f"{number}.pdf", url, "application/pdf")
+        return [Reply(text, (view,), document=document, rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind == "balance_reminder":
+        if booking.state != BookingState.PAYMENT_DUE:
+            return []  # paid since: nothing to remind
+        text = t(
+            "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",
+            amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
+            ref=booking.reference,
+            url=str(envelope.payload.get("url", "")),
+        )
+        text += demo_note(t, link.gateway) if link else ""
+        return [_reply(text, t, ((pay_button(booking, t),), view))]
+    return []
