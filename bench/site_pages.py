@@ -22,8 +22,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bots.bootstrap import build_container
-from bots.web_app import build_app
+from bots.programs.serve import build_app
+from core.bootstrap import build_core
 from core.catalog.vocabulary import CATEGORIES, CITIES, MARKET_TZ
 from core.db.migrate import upgrade
 from core.settings import Settings
@@ -69,7 +69,7 @@ async def run(requests: int, cache_seconds: float) -> bool:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'site.db'}"
         upgrade(url)
-        container = build_container(
+        container = build_core(
             Settings(
                 database_url=url,
                 sandbox_enabled=True,

@@ -12,7 +12,7 @@ import typer
 from aiohttp import web
 from rich.console import Console
 
-from bots.bootstrap import build_container
+from core.bootstrap import build_core
 from core.db.migrate import upgrade
 from core.redaction import Redactor
 from core.redaction import install as install_redaction
@@ -48,20 +48,21 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web app (sandbox, health, metrics) and, unless --no-worker, the worker."""
-    from bots.web_app import build_app, channels, server_options
+    from bots.programs.serve import build_app
+    from bots.web_app import channels, server_options
 
     settings = Settings()
     start_logging(settings)
     if settings.payment_mode == "refused":
         err.print(REFUSED_OFFLINE, markup=False)
         raise typer.Exit(2)
-    container = build_container(settings)
-    for name, on in channels(container).items():
+    core = build_core(settings)
+    for name, on in channels(core).items():
         out.print(f"  {name:<9} {'[green]on[/]' if on else '[dim]off[/]'}")
     out.print(f"  payments  {settings.payment_mode}")
     if settings.sandbox_on:
         out.print(f"Open http://{host}:{port}/sandbox to chat with the bots.")
-    application = build_app(container, worker=not no_worker)
+    application = build_app(core, worker=not no_worker)
     # What is loaded by now (modules, catalogs, compiled patterns) lives as long as the
     # process: out of the collector's way, its full collections stay short under load.
     gc.freeze()
@@ -71,26 +72,26 @@ def serve(
 @app.command()
 def poll() -> None:
     """Development: run the Telegram bots by long polling (no public URL needed)."""
-    from bots.telegram.polling import run_polling
+    from bots.programs.poll import run_polling
 
     settings = Settings()
     start_logging(settings)
     if not settings.telegram_enabled:
         err.print("Set MOUNASABET_TELEGRAM_CLIENT_TOKEN and/or MOUNASABET_TELEGRAM_PROVIDER_TOKEN.")
         raise typer.Exit(1)
-    asyncio.run(run_polling(build_container(settings)))
+    asyncio.run(run_polling(build_core(settings)))
 
 
 @app.command()
 def worker() -> None:
     """Deliver the outbox (Telegram, WhatsApp, email) without serving HTTP; pair with
     `serve --no-worker` when several web processes run."""
-    from bots.worker import run_worker
+    from bots.programs.worker import run_worker
 
     settings = Settings()
     start_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(build_container(settings)))
+        asyncio.run(run_worker(build_core(settings)))
 
 
 @db_app.command("upgrade")
@@ -107,11 +108,11 @@ def demo_seed() -> None:
     from demo import seed_demo
 
     async def run() -> None:
-        container = build_container(Settings())
+        core = build_core(Settings())
         try:
-            report = await seed_demo(container.uows, now=container.clock.now())
+            report = await seed_demo(core.uows, now=core.clock.now())
         finally:
-            await container.close()
+            await core.close()
         out.print(report)
 
     asyncio.run(run())

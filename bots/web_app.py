@@ -1,4 +1,8 @@
-"""The one aiohttp application: webhooks, sandbox, health, metrics, status page."""
+"""The aiohttp application's own parts: HTTP limits, health, metrics, status page.
+
+`mounasabet serve` (bots/programs/serve.py) builds the app from these and adds the routes
+of the channels, the sandbox and the payments.
+"""
 
 from __future__ import annotations
 
@@ -13,30 +17,11 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bots import http_limits
-from bots.bootstrap import Container
 from bots.http_limits import MAX_BODY_BYTES, body_deadline
 from bots.metrics import Metrics
-from bots.outbox_router import ChannelRouter, ChannelSend
-from bots.sandbox.routes import Sandbox
-from bots.telegram import setup as telegram
-from bots.telegram.webhook import webhook_handler
-from bots.whatsapp.setup import build_whatsapp
-from bots.worker import run_outbox
-from core.conversations.chat_memory import ChatMemory
-from core.conversations.journal import ChatJournal
-from core.payments.ports import Payments
-from dialogs.client.app import CLIENT_APP
-from dialogs.framework.context import Deps
-from dialogs.framework.engine import DialogEngine
-from dialogs.framework.reads import CachedReads
-from dialogs.i18n.translator import translator
-from dialogs.provider.app import PROVIDER_APP
-from payments.setup import PaymentParts, build_payments
-from web.links import Channels
-from web.site import Site
+from core.bootstrap import Core
 
-log = logging.getLogger(__name__)
-CONTAINER = web.AppKey("container", Container)
+CORE = web.AppKey("core", Core)
 METRICS = web.AppKey("metrics", Metrics)
 
 
@@ -44,115 +29,29 @@ def server_options(app: web.Application) -> dict[str, Any]:
     """What ``web.run_app`` / ``web.AppRunner`` take besides the app: the HTTP limits and
     the hook that counts every response for /metrics."""
     return {
-        **http_limits.server_options(app[CONTAINER].settings.http_read_seconds),
+        **http_limits.server_options(app[CORE].settings.http_read_seconds),
         "access_log_class": app[METRICS].access_log_class(),
         "access_log": logging.getLogger("aiohttp.access"),
     }
 
 
-def build_engines(
-    container: Container, payments: Payments | None = None
-) -> dict[str, DialogEngine]:
-    deps = Deps(
-        nlu=container.nlu,
-        public_url=container.settings.base_url,
-        payments=payments,
-        max_days_ahead=container.settings.max_booking_days_ahead,
-    )
-    # One memory, journal and catalog cache for both bots: one group commit, one cache.
-    uows = container.uows
-    reads = CachedReads(uows.session_factory, ttl_seconds=container.settings.catalog_cache_seconds)
-    uows.after_commit.append(reads.on_commit)
-    memory, journal = ChatMemory(), ChatJournal(uows.engine)
-    uows.after_commit.append(memory.on_commit)
-    return {
-        kind: DialogEngine(
-            app, uows, deps, container.clock, memory=memory, journal=journal, reads=reads
-        )
-        for kind, app in (("client", CLIENT_APP), ("provider", PROVIDER_APP))
-    }
-
-
-def build_app(container: Container, *, worker: bool = True) -> web.Application:
-    metrics, s = Metrics(), container.settings
-    read_body = body_deadline(container.settings.http_read_seconds)
+def web_application(core: Core) -> web.Application:
+    """An empty app held to the HTTP limits, counting its responses for /metrics."""
+    read_body = body_deadline(core.settings.http_read_seconds)
     app = web.Application(middlewares=[read_body], client_max_size=MAX_BODY_BYTES)
-    app[CONTAINER], app[METRICS] = container, metrics
-    pay = build_payments(container.settings, container.uows, container.clock, translator)
-    app.add_routes(pay.routes)
-    engines = build_engines(container, pay.payments)
-    senders: dict[str, ChannelSend] = {}
-    if container.settings.sandbox_on:
-        sandbox = Sandbox(container.uows, engines["client"], engines["provider"], container.clock)
-        app.add_routes(sandbox.routes())
-        senders["sandbox"] = sandbox.deliver
-    bots = telegram.build_bots(
-        container.settings, engines, container.uows, container.clock, container.settings.base_url
-    )
-    secret = container.settings.telegram_webhook_secret
-    if bots and secret is None:
-        log.warning(
-            "MOUNASABET_TELEGRAM_WEBHOOK_SECRET is unset: the Telegram webhooks refuse every "
-            "request (use `mounasabet poll` without a public URL)"
-        )
-    for kind, tb in bots.items():
-        app.router.add_post(
-            f"/webhooks/telegram/{kind}",
-            webhook_handler(tb.channel, secret.get_secret_value() if secret else None),
-        )
-        senders[tb.channel.channel] = tb.sender.deliver
-    if container.settings.whatsapp_enabled:
-        whatsapp = build_whatsapp(container.settings, engines, container.uows, container.clock)
-        app.add_routes(whatsapp.routes())
-        senders["whatsapp"] = whatsapp.sender.deliver
-        app.on_cleanup.append(lambda _: whatsapp.close())
-    app.add_routes(
-        [
-            web.get("/healthz", healthz),
-            web.get("/metrics", metrics.render),
-            web.get("/status", status_page),
-        ]
-    )
-    site = Site(container.uows, container.clock, container.settings, Channels.from_settings(s))
-    app.add_routes(site.routes())
-    if "client" in bots and not s.telegram_client_username:
-        client_bot = bots["client"].bot
-        app.on_startup.append(site.learn_username(lambda: client_bot.get_me()))
-    if bots:
-        app.on_startup.append(_introduce(bots, container))
-        app.on_cleanup.append(_close_bots(bots))
-    if worker:
-        router = ChannelRouter(container.uows, senders, email=pay.email, gateway=pay.expiry)
-        app.cleanup_ctx.append(
-            _background(lambda: run_outbox(container.uows, router, container.clock))
-        )
-    app.on_cleanup.append(_close_payments(pay))
-    app.on_cleanup.append(_close(container))
+    app[CORE], app[METRICS] = core, Metrics()
     return app
 
 
-def _introduce(
-    bots: dict[str, telegram.TelegramBot], container: Container
-) -> Callable[[web.Application], Awaitable[None]]:
-    async def start(_: web.Application) -> None:
-        try:
-            await telegram.introduce(bots, container.settings)
-        except Exception:  # Telegram down must not keep the rest from serving
-            log.exception("could not register the Telegram bots; webhooks may be stale")
-
-    return start
+def own_routes(app: web.Application) -> list[web.RouteDef]:
+    return [
+        web.get("/healthz", healthz),
+        web.get("/metrics", app[METRICS].render),
+        web.get("/status", status_page),
+    ]
 
 
-def _close_bots(
-    bots: dict[str, telegram.TelegramBot],
-) -> Callable[[web.Application], Awaitable[None]]:
-    async def close(_: web.Application) -> None:
-        await telegram.close(bots)
-
-    return close
-
-
-def _background(
+def background(
     make: Callable[[], Coroutine[Any, Any, None]],
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(_: web.Application) -> AsyncIterator[None]:
@@ -165,35 +64,30 @@ def _background(
     return ctx
 
 
-def _close_payments(pay: PaymentParts) -> Callable[[web.Application], Awaitable[None]]:
-    async def close(_: web.Application) -> None:
-        await pay.close()
+def closing(
+    close: Callable[[], Awaitable[None]],
+) -> Callable[[web.Application], Awaitable[None]]:
+    """An ``on_cleanup`` handler that closes one part the program built."""
 
-    return close
+    async def on_cleanup(_: web.Application) -> None:
+        await close()
 
-
-def _close(container: Container) -> Callable[[web.Application], Awaitable[None]]:
-    async def close(_: web.Application) -> None:
-        await container.close()
-
-    return close
+    return on_cleanup
 
 
 async def healthz(request: web.Request) -> web.Response:
-    container = request.app[CONTAINER]
+    core = request.app[CORE]
     try:
-        async with container.engine.connect() as conn:
+        async with core.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # the probe must answer, whatever broke
         return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
-    payments = container.settings.payment_mode
-    return web.json_response(
-        {"status": "ok", "channels": channels(container), "payments": payments}
-    )
+    payments = core.settings.payment_mode
+    return web.json_response({"status": "ok", "channels": channels(core), "payments": payments})
 
 
-def channels(container: Container) -> dict[str, bool]:
-    s = container.settings
+def channels(core: Core) -> dict[str, bool]:
+    s = core.settings
     return {
         "sandbox": s.sandbox_on,
         "telegram_client": s.telegram_client_token is not None,
@@ -204,11 +98,10 @@ def channels(container: Container) -> dict[str, bool]:
 
 
 async def status_page(request: web.Request) -> web.Response:
-    """For operators: what runs and where to go (the site has ``/``)."""
-    container = request.app[CONTAINER]
+    """Until the marketing site lands: say what runs and where to go."""
     items = "".join(
         f"<li>{html.escape(name)}: {'on' if on else 'off'}</li>"
-        for name, on in channels(container).items()
+        for name, on in channels(request.app[CORE]).items()
     )
     body = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Mounasabet</title>"

@@ -1,13 +1,14 @@
-"""The background loop: deliver the outbox (the scheduler's sweeps come with their issue)."""
+"""The background loop: deliver the outbox (the scheduler's sweeps come with their issue).
+
+Run by `serve`, `worker` and `poll` (bots/programs/), each with the senders it built.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
-from bots.bootstrap import Container
 from core.clock import Clock
 from core.notifications.direct_replies import prune_sent
 from core.notifications.outbox import MessageSender, deliver_due
@@ -40,23 +41,3 @@ async def prune(uows: UnitOfWorkFactory, clock: Clock) -> None:
     async with uows() as uow:
         if await prune_sent(uow.session, now=clock.now()):
             await uow.commit()
-
-
-async def run_worker(container: Container, *, stop: asyncio.Event | None = None) -> None:
-    """`mounasabet worker`: deliver the outbox on Telegram, WhatsApp and email, no HTTP.
-
-    Sandbox chats live in the memory of the `serve` process that shows them, so their
-    messages are delivered by that process's own worker, not by this one.
-    """
-    from bots.delivery import build_delivery
-
-    delivery = build_delivery(container)
-    task = asyncio.ensure_future(run_outbox(container.uows, delivery.router, container.clock))
-    try:
-        await (stop or asyncio.Event()).wait()
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await delivery.close()
-        await container.close()

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.booking.news import notify_parties
-from core.db.engine import make_session_factory
+from core.clock import Clock, SystemClock
+from core.db.engine import make_engine, make_session_factory
+from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Core:
+    """What every program builds first: its settings, the database and the clock."""
+
+    settings: Settings
+    engine: AsyncEngine
+    uows: UnitOfWorkFactory
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.engine.dispose()
 
 
 def build_uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
     """Units of work on ``engine`` whose domain events become outbox messages."""
     return UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+
+
+def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
+    """The database engine and its units of work, from settings; close it when done."""
+    engine = make_engine(settings.database_url)
+    return Core(settings, engine, build_uow_factory(engine), clock or SystemClock())

@@ -1,6 +1,7 @@
 """The one typed settings object, read from MOUNASABET_* variables and a .env file.
 
-Built once by the composition root (``bots.bootstrap``), never at import time.
+Built once by each program's command (bots/cli.py, admin_cli/app.py) and handed to its
+composition root, never at import time.
 """
 
 from __future__ import annotations

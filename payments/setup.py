@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -30,7 +30,6 @@ class PaymentParts:
     links: HmacLinks
     email: EmailSender | None
     expiry: CheckoutExpiry  # the outbox's sender for gateway calls (expiring links)
-    routes: list[web.RouteDef] = field(default_factory=list)
 
     async def close(self) -> None:
         gateway = self.payments.gateway
@@ -55,15 +54,6 @@ def build_payments(
     payments = Payments(gateway, links, settings.commission_bp)
     documents = InvoiceDocuments(translations)
     processor = EventProcessor(uows, payments, documents, clock)
-    webhook_secret = settings.stripe_webhook_secret
-    routes = [
-        *StripeWebhook(
-            webhook_secret.get_secret_value() if webhook_secret else None, processor
-        ).routes(),
-        *InvoiceRoute(uows, links, documents, clock).routes(),
-        # Our own checkout page only stands in for Stripe's; the return pages serve both.
-        *OfflinePayPage(uows, processor, clock, translations, settings.default_locale).routes(),
-    ]
     email = None
     if settings.smtp_url:
         email = EmailSender(
@@ -74,4 +64,23 @@ def build_payments(
             documents=documents,
         )
     expiry = CheckoutExpiry(uows, gateway, clock)
-    return PaymentParts(payments, processor, documents, links, email, expiry, routes)
+    return PaymentParts(payments, processor, documents, links, email, expiry)
+
+
+def build_payment_routes(
+    pay: PaymentParts,
+    settings: Settings,
+    uows: UnitOfWorkFactory,
+    clock: Clock,
+    translations: Translations,
+) -> list[web.RouteDef]:
+    """The web server's payment pages (the worker needs none): webhook, invoices, checkout."""
+    webhook_secret = settings.stripe_webhook_secret
+    return [
+        *StripeWebhook(
+            webhook_secret.get_secret_value() if webhook_secret else None, pay.processor
+        ).routes(),
+        *InvoiceRoute(uows, pay.links, pay.documents, clock).routes(),
+        # Our own checkout page only stands in for Stripe's; the return pages serve both.
+        *OfflinePayPage(uows, pay.processor, clock, translations, settings.default_locale).routes(),
+    ]

@@ -74,14 +74,18 @@ class PageRef:
 
 class Site:
     def __init__(
-        self, uows: UnitOfWorkFactory, clock: Clock, settings: Settings, channels: Channels
+        self,
+        uows: UnitOfWorkFactory,
+        clock: Clock,
+        settings: Settings,
+        channels: Channels,
+        reads: CachedReads,
     ) -> None:
         self.uows, self.clock, self.settings = uows, clock, settings
         self.channels = channels
         # The chat's search and its cache: the same answers, as fresh as the chat's
         # (this process's commits show at once, other processes' within the TTL).
-        self.reads = CachedReads(uows.session_factory, ttl_seconds=settings.catalog_cache_seconds)
-        uows.after_commit.append(self.reads.on_commit)
+        self.reads = reads
 
     def routes(self) -> list[web.RouteDef]:
         pages: list[tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -43,11 +44,25 @@ COMMANDS = {
 
 
 @dataclass
-class TelegramBot:
+class TelegramSending:
+    """One bot's outbound side: all `mounasabet worker` needs of it."""
+
     kind: str
     bot: Bot
-    channel: TelegramChannel
+    renderer: TelegramRenderer
     sender: TelegramSender
+
+    @property
+    def identity_channel(self) -> str:
+        """The channel its users' identities (and so the outbox's messages) are kept under."""
+        return f"telegram_{self.kind}"
+
+
+@dataclass
+class TelegramBot(TelegramSending):
+    """One bot whole: its outbound side and the channel that answers its updates."""
+
+    channel: TelegramChannel
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -55,26 +70,41 @@ def make_bot(token: str, api_url: str) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def build_bots(
-    settings: Settings,
-    engines: dict[str, DialogEngine],
-    uows: UnitOfWorkFactory,
-    clock: Clock,
-    public_url: str,
-) -> dict[str, TelegramBot]:
+def build_senders(
+    settings: Settings, uows: UnitOfWorkFactory, clock: Clock
+) -> dict[str, TelegramSending]:
+    """The bots whose token is set, able to send (no dialog engine: nothing answers)."""
     tokens = {
         "client": settings.telegram_client_token,
         "provider": settings.telegram_provider_token,
     }
-    bots: dict[str, TelegramBot] = {}
+    sending: dict[str, TelegramSending] = {}
     for kind, token in tokens.items():
         if token is None:
             continue
         bot = make_bot(token.get_secret_value(), settings.telegram_api_url)
-        renderer = TelegramRenderer(bot, public_url)
-        channel = TelegramChannel(kind, bot, engines[kind], renderer, uows, clock)
-        bots[kind] = TelegramBot(kind, bot, channel, TelegramSender(renderer, uows, clock))
-    return bots
+        renderer = TelegramRenderer(bot, settings.base_url)
+        sending[kind] = TelegramSending(kind, bot, renderer, TelegramSender(renderer, uows, clock))
+    return sending
+
+
+def build_bots(
+    settings: Settings,
+    engines: Mapping[str, DialogEngine],
+    uows: UnitOfWorkFactory,
+    clock: Clock,
+) -> dict[str, TelegramBot]:
+    """The bots whose token is set, each answering its updates with its engine."""
+    return {
+        kind: TelegramBot(
+            kind,
+            out.bot,
+            out.renderer,
+            out.sender,
+            TelegramChannel(kind, out.bot, engines[kind], out.renderer, uows, clock),
+        )
+        for kind, out in build_senders(settings, uows, clock).items()
+    }
 
 
 async def introduce(bots: dict[str, TelegramBot], settings: Settings) -> None:
@@ -95,9 +125,6 @@ async def introduce(bots: dict[str, TelegramBot], settings: Settings) -> None:
             log.info("telegram %s bot: webhook set to %s", kind, url)
 
 
-async def close(bots: dict[str, TelegramBot]) -> None:
-    # Replies sent but not yet marked so would be sent again by the next worker.
-    for tb in bots.values():
-        await tb.channel.engine.journal.flush()
+async def close(bots: Mapping[str, TelegramSending]) -> None:
     # Together: aiogram's close waits 250 ms per session for TLS connections to wind down.
     await asyncio.gather(*(tb.bot.session.close() for tb in bots.values()))

@@ -32,44 +32,56 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class WhatsApp:
-    channel: WhatsAppChannel
+class WhatsAppSending:
+    """The outbound side: all `mounasabet worker` needs (media links write the files that
+    `serve` hands to Twilio)."""
+
     sender: TwilioWhatsAppSender
     links: MediaLinks
-    signature: TwilioSignature
     http: AiohttpTwilioClient
-    uows: UnitOfWorkFactory
-    clock: Clock
-
-    def routes(self) -> list[web.RouteDef]:
-        return [
-            web.post(INBOUND_PATH, inbound_handler(self.signature, self.channel)),
-            web.post(STATUS_PATH, status_handler(self.signature, self.uows, self.clock)),
-            *self.links.routes(),
-        ]
 
     async def close(self) -> None:
         await self.http.close()
 
 
-def build_whatsapp(
+@dataclass
+class WhatsApp:
+    """The outbound side and the webhooks that answer with the dialog engines."""
+
+    channel: WhatsAppChannel
+    sending: WhatsAppSending
+    signature: TwilioSignature
+    uows: UnitOfWorkFactory
+    clock: Clock
+
+    @property
+    def sender(self) -> TwilioWhatsAppSender:
+        return self.sending.sender
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post(INBOUND_PATH, inbound_handler(self.signature, self.channel)),
+            web.post(STATUS_PATH, status_handler(self.signature, self.uows, self.clock)),
+            *self.sending.links.routes(),
+        ]
+
+    async def close(self) -> None:
+        await self.sending.close()
+
+
+def build_whatsapp_sender(
     settings: Settings,
-    engines: Mapping[str, DialogEngine],
     uows: UnitOfWorkFactory,
     clock: Clock,
     *,
     limiter: SendLimiter | None = None,
-) -> WhatsApp:
-    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
-    if not sid or token is None:
-        raise ValueError("WhatsApp needs MOUNASABET_TWILIO_ACCOUNT_SID and _AUTH_TOKEN")
-    if not settings.twilio_whatsapp_from:
-        raise ValueError("WhatsApp needs MOUNASABET_TWILIO_WHATSAPP_FROM (our WhatsApp number)")
+) -> WhatsAppSending:
+    sid, token, from_number = _account(settings)
     if not settings.public_url:
         log.warning("MOUNASABET_PUBLIC_URL is unset: Twilio's signatures will not match")
     secret = settings.twilio_media_secret
     links = MediaLinks(
-        media_secret(secret.get_secret_value() if secret else None, token.get_secret_value()),
+        media_secret(secret.get_secret_value() if secret else None, token),
         Path(settings.twilio_media_dir),
         settings.base_url,
         timedelta(seconds=settings.twilio_media_ttl_seconds),
@@ -80,8 +92,8 @@ def build_whatsapp(
     )
     http = AiohttpTwilioClient()
     sender = TwilioWhatsAppSender(
-        make_client(sid, token.get_secret_value(), settings.twilio_api_url, http),
-        from_number=settings.twilio_whatsapp_from,
+        make_client(sid, token, settings.twilio_api_url, http),
+        from_number=from_number,
         status_callback=settings.base_url + STATUS_PATH,
         renderer=renderer,
         templates=TemplateBook(settings.twilio_templates),
@@ -89,12 +101,32 @@ def build_whatsapp(
         clock=clock,
         limiter=limiter,
     )
+    return WhatsAppSending(sender, links, http)
+
+
+def build_whatsapp(
+    settings: Settings,
+    engines: Mapping[str, DialogEngine],
+    uows: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    limiter: SendLimiter | None = None,
+) -> WhatsApp:
+    _, token, _ = _account(settings)
     return WhatsApp(
         channel=WhatsAppChannel(engines, uows, clock),
-        sender=sender,
-        links=links,
-        signature=TwilioSignature(token.get_secret_value(), settings.base_url),
-        http=http,
+        sending=build_whatsapp_sender(settings, uows, clock, limiter=limiter),
+        signature=TwilioSignature(token, settings.base_url),
         uows=uows,
         clock=clock,
     )
+
+
+def _account(settings: Settings) -> tuple[str, str, str]:
+    """The account, its auth token and our number; refused at start-up when one is unset."""
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
+    if not sid or token is None:
+        raise ValueError("WhatsApp needs MOUNASABET_TWILIO_ACCOUNT_SID and _AUTH_TOKEN")
+    if not settings.twilio_whatsapp_from:
+        raise ValueError("WhatsApp needs MOUNASABET_TWILIO_WHATSAPP_FROM (our WhatsApp number)")
+    return sid, token.get_secret_value(), settings.twilio_whatsapp_from

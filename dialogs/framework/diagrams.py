@@ -45,8 +45,7 @@ def check_arrow(flows: dict[str, Flow], origin: Flow, step: str, to: Go) -> None
     node = target_node(flows, origin, to)
     if (step, node) not in arrows(origin.diagram):
         warnings.warn(
-            f"{origin.name}:{step} went to {node}, "
-            f"an arrow {origin.diagram.name} does not draw",
+            f"{origin.name}:{step} went to {node}, an arrow {origin.diagram.name} does not draw",
             UndeclaredTransition,
             stacklevel=3,
         )

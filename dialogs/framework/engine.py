@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -27,10 +27,9 @@ from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.framework.kept_replies import Answered, KeepReply, in_step, redelivered
 from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.options import chosen_option, remember_options
-from dialogs.framework.reads import CachedReads, Reads, SessionReads
+from dialogs.framework.reads import Reads, SessionReads
 from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
 from dialogs.framework.state import DialogState
-from dialogs.nlu.remembering import RememberingNlu
 
 log = logging.getLogger(__name__)
 A = TypeVar("A")
@@ -89,26 +88,15 @@ class DialogEngine:
         deps: Deps,
         clock: Clock,
         *,
-        memory: ChatMemory | None = None,
-        journal: ChatJournal | None = None,
-        reads: Reads | None = None,
+        memory: ChatMemory,
+        journal: ChatJournal,
+        reads: Reads,
     ) -> None:
-        # One answer per question even when a step runs twice (without, then in a
-        # transaction), and for the texts people keep sending.
-        deps = replace(deps, nlu=RememberingNlu(deps.nlu))
+        """Built by dialogs/bootstrap.py, which makes what is given here."""
         self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
         self.deps_without_transaction = without_transaction(deps)
         self._locks = KeyedLock()
-        if memory is None:
-            memory = ChatMemory()
-            uows.after_commit.append(memory.on_commit)
-        self.memory = memory
-        self.journal = journal or ChatJournal(uows.engine)
-        if reads is None:
-            cached = CachedReads(uows.session_factory)
-            uows.after_commit.append(cached.on_commit)
-            reads = cached
-        self.reads = reads
+        self.memory, self.journal, self.reads = memory, journal, reads
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return (await self.answer(inbound)).replies

@@ -18,8 +18,8 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from bots.bootstrap import build_container
-from bots.web_app import build_app
+from bots.programs.serve import build_app
+from core.bootstrap import build_core
 from core.db.migrate import upgrade
 from core.db.tables import Provider, User
 from core.settings import Settings
@@ -74,7 +74,7 @@ async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     upgrade(url)
     settings = Settings(database_url=url, sandbox_enabled=True, _env_file=None)
-    container = build_container(settings)
+    container = build_core(settings)
     now = container.clock.now()
     await seed_demo(container.uows, now=now)
     await _add_e2e_provider(container.uows, now)

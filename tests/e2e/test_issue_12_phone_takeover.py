@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bots.bootstrap import build_container
-from bots.web_app import build_app
+from bots.programs.serve import build_app
+from core.bootstrap import build_core
 from core.db.migrate import upgrade
 from core.db.tables import Booking, ChannelIdentity, OutboxMessage, User
 from core.settings import Settings
@@ -104,7 +104,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             twilio_api_url=twilio.base_url,
             twilio_media_dir=str(tmp_path / "media"),
         )
-        container = build_container(settings, clock=clock)
+        container = build_core(settings, clock=clock)
         owner, provider_id, service_id = await make_provider(container.uows, clock.now())
         async with container.uows() as uow:  # registered by an admin: a proven number
             user = await uow.session.get(User, owner)

@@ -15,8 +15,8 @@ from aiohttp import web
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from bots.bootstrap import build_container
-from bots.web_app import build_app
+from bots.programs.serve import build_app
+from core.bootstrap import build_core
 from core.db.migrate import upgrade
 from core.settings import Settings
 from demo import seed_demo
@@ -45,7 +45,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveSe
         twilio_whatsapp_from=f"whatsapp:{WHATSAPP}",
         _env_file=None,
     )
-    container = build_container(settings)
+    container = build_core(settings)
     await seed_demo(container.uows, now=container.clock.now())
     runner = web.AppRunner(build_app(container, worker=False))
     await runner.setup()

@@ -20,8 +20,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bots.bootstrap import Container, build_container
-from bots.web_app import build_app
+from bots.programs.serve import build_app
+from core.bootstrap import Core, build_core
 from core.db.migrate import upgrade
 from core.db.tables import Booking, OutboxMessage, User
 from core.settings import Settings
@@ -57,7 +57,7 @@ class RunningClock:
 
 @dataclass
 class World:
-    container: Container
+    container: Core
     twilio: FakeTwilioAPI
     telegram: FakeTelegramAPI
     clock: RunningClock
@@ -130,7 +130,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             twilio_api_url=twilio.base_url,
             twilio_media_dir=str(tmp_path / "media"),
         )
-        container = build_container(settings, clock=clock)
+        container = build_core(settings, clock=clock)
         owner, _, _ = await make_provider(container.uows, clock.now())
         async with container.uows() as uow:
             user = await uow.session.get(User, owner)

@@ -10,8 +10,9 @@ from core.clock import FixedClock
 from core.errors import InvalidValue
 from core.events import BookingRequested
 from core.uow import UnitOfWorkFactory
+from dialogs.bootstrap import build_engine
 from dialogs.framework.context import Ctx, Deps
-from dialogs.framework.engine import DialogApp, DialogEngine
+from dialogs.framework.engine import DialogApp
 from dialogs.framework.flow import Answer, Flow, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
@@ -56,7 +57,7 @@ async def test_events_recorded_by_a_step_that_fails_are_not_published(
             seen.append(event)
 
         uows = UnitOfWorkFactory(base.session_factory, (on_event,))
-        chat = Chat(DialogEngine(app, uows, Deps(nlu=BuiltinParser()), clock), "c:1")
+        chat = Chat(build_engine(app, uows, Deps(nlu=BuiltinParser()), clock), "c:1")
         await chat.send("hello")
         await chat.click("go")
     assert EN("Please give a reason.") in chat.text

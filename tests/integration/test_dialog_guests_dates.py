@@ -16,9 +16,9 @@ from core.clock import FixedClock
 from core.db.tables import Service
 from core.errors import SlotUnavailable
 from core.uow import UnitOfWorkFactory
+from dialogs.bootstrap import build_engine
 from dialogs.client.app import CLIENT_APP
 from dialogs.framework.context import Deps
-from dialogs.framework.engine import DialogEngine
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
 from tests.support.bookings import request
@@ -195,7 +195,7 @@ async def test_the_horizon_is_a_setting_and_core_has_the_last_word(
     market = await open_market(db, clock.now())
     today = clock.now().date()
     deps = Deps(nlu=BuiltinParser(), max_days_ahead=30)
-    chat = Chat(DialogEngine(CLIENT_APP, db, deps, clock), "c:1", language="en")
+    chat = Chat(build_engine(CLIENT_APP, db, deps, clock), "c:1", language="en")
     await chat.send("/start")
     await chat.play(journeys(market)["book"][:3])
     await chat.send((today + timedelta(days=45)).strftime("%d/%m/%Y"))

@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bots.bootstrap import build_container
+from core.bootstrap import build_core
 from core.db.migrate import upgrade
 from core.db.tables import ChannelIdentity, Flag, OutboxMessage, User
 from core.notifications.outbox import enqueue
@@ -117,7 +117,7 @@ async def redirecting_api() -> AsyncIterator[str]:
 
 
 async def queue_a_message(url: str) -> None:
-    container = build_container(Settings(_env_file=None, database_url=url))
+    container = build_core(Settings(_env_file=None, database_url=url))
     now = datetime.now(UTC)
     async with container.uows() as uow:
         user = User(role="client", display_name="Salma", locale="fr", created_at=now)
@@ -141,7 +141,7 @@ async def queue_a_message(url: str) -> None:
 
 
 async def last_error(url: str) -> str | None:
-    container = build_container(Settings(_env_file=None, database_url=url))
+    container = build_core(Settings(_env_file=None, database_url=url))
     async with container.uows() as uow:
         row = await uow.session.scalar(select(OutboxMessage))
         assert row is not None

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bots.bootstrap import build_container
+from core.bootstrap import build_core
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Conversation, OutboxMessage
@@ -50,7 +50,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         engine = make_engine(url)
         await truncate_all(engine)
         await engine.dispose()
-    container = build_container(Settings(database_url=url, _env_file=None))
+    container = build_core(Settings(database_url=url, _env_file=None))
     try:
         await seed_provider(container)
     finally:

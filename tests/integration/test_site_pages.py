@@ -18,6 +18,7 @@ from core.clock import FixedClock
 from core.db.tables import Blackout, Provider
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs.bootstrap import build_stores
 from dialogs.i18n.translator import translator
 from tests.support.factories import make_provider
 from web.links import Channels
@@ -40,7 +41,8 @@ class Web:
 async def serve(uows: UnitOfWorkFactory, clock: FixedClock, channels: Channels) -> TestServer:
     settings = Settings(public_url="https://mounasabet.example", _env_file=None)
     app = web.Application()
-    app.add_routes(Site(uows, clock, settings, channels).routes())
+    reads = build_stores(uows, catalog_cache_seconds=settings.catalog_cache_seconds).reads
+    app.add_routes(Site(uows, clock, settings, channels, reads).routes())
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     return server

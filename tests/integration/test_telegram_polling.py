@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bots.bootstrap import build_container
-from bots.telegram.polling import run_polling
+from bots.programs.poll import run_polling
+from core.bootstrap import build_core
 from core.clock import FixedClock
 from core.db.tables import ProcessedEvent
 from dialogs.i18n.translator import translator
@@ -29,7 +29,7 @@ EN = translator("en")
 async def test_polling_answers_texts_and_presses(tmp_path: Path, clock: FixedClock) -> None:
     url = migrated_sqlite(tmp_path, tmp_path / "poll.db")
     async with FakeTelegramAPI(clock=clock, rate_limits=None) as fake:
-        container = build_container(app_settings(url, fake.base_url, 9), clock=clock)
+        container = build_core(app_settings(url, fake.base_url, 9), clock=clock)
         await seed_provider(container)
         polling = asyncio.create_task(run_polling(container))
         try:

@@ -34,12 +34,8 @@ from core.notifications.outbox import deliver_due
 from core.people.users import identify
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from dialogs.client.app import CLIENT_APP
-from dialogs.framework.context import Deps
-from dialogs.framework.engine import DialogEngine
+from dialogs.bootstrap import build_dialogs
 from dialogs.framework.replies import Reply
-from dialogs.nlu.builtin import BuiltinParser
-from dialogs.provider.app import PROVIDER_APP
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -109,11 +105,7 @@ async def whatsapp_stack(
             twilio_media_dir=str(tmp_path),
             **settings,
         )
-        deps = Deps(nlu=BuiltinParser(), public_url=PUBLIC)
-        engines = {
-            "client": DialogEngine(CLIENT_APP, uows, deps, clock),
-            "provider": DialogEngine(PROVIDER_APP, uows, deps, clock),
-        }
+        engines = build_dialogs(config, uows, clock).engines
         whatsapp = build_whatsapp(
             config, engines, uows, clock, limiter=SendLimiter(per_chat_interval=0)
         )

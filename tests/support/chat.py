@@ -31,6 +31,7 @@ from core.db.tables import (
 )
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
+from dialogs.bootstrap import build_engine
 from dialogs.client.app import CLIENT_APP
 from dialogs.framework.context import Deps
 from dialogs.framework.engine import DialogApp, DialogEngine, Inbound
@@ -186,7 +187,7 @@ class SavePoint:
 
 
 def dialog_engine(app: DialogApp, uows: UnitOfWorkFactory, clock: Clock) -> DialogEngine:
-    return DialogEngine(app, uows, Deps(nlu=BuiltinParser()), clock)
+    return build_engine(app, uows, Deps(nlu=BuiltinParser()), clock)
 
 
 def client_chat(

@@ -1,7 +1,7 @@
 """The whole app on loopback with a fake Stripe, a real SMTP server and the sandbox chat.
 
 ``payment_stack`` starts: the fake Stripe API (tests/fakes/stripe_api.py), an aiosmtpd
-server, and ``bots.web_app.build_app`` with its outbox worker, configured as production
+server, and ``bots.programs.serve.build_app`` with its outbox worker, configured as production
 would be (Stripe key and webhook secret, SMTP URL, public URL). Tests talk to it only
 over HTTP: the sandbox's JSON API for the chats, ``/webhooks/stripe`` for Stripe, and
 ``/invoices/...`` for documents.
@@ -25,8 +25,8 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from bots.bootstrap import Container, build_container
-from bots.web_app import build_app
+from bots.programs.serve import build_app
+from core.bootstrap import Core, build_core
 from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, Payment, User
 from core.settings import Settings
@@ -65,7 +65,7 @@ class Stack:
     url: str
     fake: FakeStripe
     mailbox: Mailbox
-    container: Container
+    container: Core
     clock: FixedClock
     http: aiohttp.ClientSession
     provider_owner: int = 0
@@ -203,7 +203,7 @@ async def payment_stack(
         twilio_account_sid=None,
         **settings,
     )
-    container = build_container(config, clock=clock)
+    container = build_core(config, clock=clock)
     runner = web.AppRunner(build_app(container))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()

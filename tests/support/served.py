@@ -21,8 +21,9 @@ from typing import Any
 from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from bots.bootstrap import Container, build_container
-from bots.web_app import build_app, server_options
+from bots.programs.serve import build_app
+from bots.web_app import server_options
+from core.bootstrap import Core, build_core
 from core.clock import Clock
 from core.settings import Settings
 from tests.fakes import FakeTelegramAPI
@@ -38,7 +39,7 @@ TOKENS = {"client": "111111:CLIENTTOKEN", "provider": "222222:PROVIDERTOKEN"}
 class Served:
     url: str
     port: int
-    container: Container
+    container: Core
 
     def twilio_signature(self, path: str, params: dict[str, str]) -> str:
         return str(RequestValidator(TWILIO_TOKEN).compute_signature(self.url + path, params))
@@ -100,9 +101,7 @@ async def served(database_url: str, clock: Clock, **settings: Any) -> AsyncItera
                 "twilio_api_url": "http://127.0.0.1:9",  # nothing is sent: no worker
                 "stripe_webhook_secret": STRIPE_SECRET,
             }
-            container = build_container(
-                Settings(_env_file=None, **(options | settings)), clock=clock
-            )
+            container = build_core(Settings(_env_file=None, **(options | settings)), clock=clock)
             app = build_app(container, worker=False)
             runner = web.AppRunner(app, **server_options(app))
             await runner.setup()

@@ -1,7 +1,7 @@
 """Our real web app on loopback, wired to the fake Telegram Bot API, for Telegram tests.
 
 ``telegram_app(...)`` migrates a database, seeds a provider whose owner has a phone number,
-binds a free port, builds the app with ``bots.web_app.build_app`` (the same composition
+binds a free port, builds the app with ``bots.programs.serve.build_app`` (the same composition
 root as ``mounasabet serve``) and starts it: its start-up calls setMyCommands and setWebhook
 on the fake, so from then on the fake posts every update to our webhook routes.
 
@@ -27,8 +27,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bots.bootstrap import Container, build_container
-from bots.web_app import build_app
+from bots.programs.serve import build_app
+from core.bootstrap import Core, build_core
 from core.clock import Clock
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
@@ -63,7 +63,7 @@ class TelegramApp:
     """The running app, the fake it talks to, and ways to play users and look at the data."""
 
     fake: FakeTelegramAPI
-    container: Container
+    container: Core
     url: str
     provider: SeededProvider
 
@@ -226,7 +226,7 @@ def bound_socket() -> socket.socket:
     return sock
 
 
-async def seed_provider(container: Container, *, paging: int = 0) -> SeededProvider:
+async def seed_provider(container: Core, *, paging: int = 0) -> SeededProvider:
     """The provider of the journeys (a Rabat photographer whose owner has a phone), and
     ``paging`` more photographers in Rabat so that search results span pages."""
     now = container.clock.now()
@@ -283,7 +283,7 @@ async def telegram_app(
         upgrade(database_url)
     sock = bound_socket()
     port = sock.getsockname()[1]
-    container = build_container(
+    container = build_core(
         app_settings(database_url, fake.base_url, port, tokens=tokens), clock=clock
     )
     try:

@@ -1,0 +1,43 @@
+"""`mounasabet poll`: the Telegram bots by long polling, with the outbox worker beside them.
+
+Payment links work here too; their confirmations arrive through `serve`'s webhooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bots.programs.outbound import build_outbound
+from bots.telegram import setup as telegram
+from bots.worker import run_outbox
+from core.bootstrap import Core
+from dialogs.bootstrap import build_dialogs
+from dialogs.i18n.translator import translator
+from payments.setup import build_payments
+
+
+async def run_polling(core: Core) -> None:
+    settings, uows, clock = core.settings, core.uows, core.clock
+    pay = build_payments(settings, uows, clock, translator)
+    dialogs = build_dialogs(settings, uows, clock, payments=pay.payments)
+    bots = telegram.build_bots(settings, dialogs.engines, uows, clock)
+    outbound = build_outbound(core, pay, bots)
+    worker = asyncio.ensure_future(run_outbox(uows, outbound.router, clock))
+    try:
+        for tb in bots.values():
+            await tb.bot.delete_webhook()
+        local = settings.model_copy(update={"public_url": None})
+        await telegram.introduce(bots, local)
+        await asyncio.gather(
+            *(
+                tb.channel.dispatcher.start_polling(
+                    tb.bot, handle_signals=False, allowed_updates=telegram.ALLOWED_UPDATES
+                )
+                for tb in bots.values()
+            )
+        )
+    finally:
+        worker.cancel()
+        await outbound.close()
+        await dialogs.close()
+        await core.close()

@@ -1,0 +1,37 @@
+"""`mounasabet worker`: the outbox on Telegram, WhatsApp and email, without HTTP.
+
+It sends and answers nothing: no dialog engine, no NLU, no webhook route. Sandbox chats
+live in the memory of the `serve` process that shows them, so their messages are
+delivered by that process's own worker, not by this one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from bots.programs.outbound import Outbound, build_outbound
+from bots.telegram import setup as telegram
+from bots.worker import run_outbox
+from core.bootstrap import Core
+from dialogs.i18n.translator import translator
+from payments.setup import build_payments
+
+
+def build_worker(core: Core) -> Outbound:
+    pay = build_payments(core.settings, core.uows, core.clock, translator)
+    return build_outbound(core, pay, telegram.build_senders(core.settings, core.uows, core.clock))
+
+
+async def run_worker(core: Core, *, stop: asyncio.Event | None = None) -> None:
+    """Deliver until ``stop`` is set (for ever without one), then close what was built."""
+    outbound = build_worker(core)
+    task = asyncio.ensure_future(run_outbox(core.uows, outbound.router, core.clock))
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await outbound.close()
+        await core.close()

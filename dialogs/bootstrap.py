@@ -1,0 +1,101 @@
+"""The dialogs layer's builders: the NLU, what the engines share, and the two engines.
+
+`serve` and `poll` build their engines here, and so do the tests and the benchmarks:
+an engine is given its chat memory, journal and cached reads, it builds none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from core.clock import Clock
+from core.conversations.chat_memory import ChatMemory
+from core.conversations.journal import ChatJournal
+from core.payments.ports import Payments
+from core.settings import Settings
+from core.uow import UnitOfWorkFactory
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.context import Deps
+from dialogs.framework.engine import DialogApp, DialogEngine
+from dialogs.framework.reads import CachedReads
+from dialogs.nlu.builtin import BuiltinParser
+from dialogs.nlu.model import NluParser
+from dialogs.nlu.rasa_adapter import RasaParser
+from dialogs.nlu.remembering import RememberingNlu
+from dialogs.provider.app import PROVIDER_APP
+
+APPS = {"client": CLIENT_APP, "provider": PROVIDER_APP}
+
+
+@dataclass(frozen=True)
+class ChatStores:
+    """What the engines of one process share: one group commit, one catalog cache."""
+
+    memory: ChatMemory
+    journal: ChatJournal
+    reads: CachedReads
+
+
+@dataclass
+class Dialogs:
+    nlu: NluParser
+    stores: ChatStores
+    engines: dict[str, DialogEngine]
+
+    async def close(self) -> None:
+        # Replies sent but not yet marked so would be sent again by the next worker.
+        await self.stores.journal.flush()
+        if isinstance(self.nlu, RasaParser):
+            await self.nlu.close()
+
+
+def build_nlu(rasa_url: str | None) -> NluParser:
+    """The built-in parser, or a Rasa server's with the built-in one as its fallback."""
+    builtin = BuiltinParser()
+    return RasaParser(rasa_url, fallback=builtin) if rasa_url else builtin
+
+
+def build_stores(uows: UnitOfWorkFactory, *, catalog_cache_seconds: float = 30.0) -> ChatStores:
+    """The chat memory, the journal and the cached reads, told of every commit."""
+    reads = CachedReads(uows.session_factory, ttl_seconds=catalog_cache_seconds)
+    uows.after_commit.append(reads.on_commit)
+    memory = ChatMemory()
+    uows.after_commit.append(memory.on_commit)
+    return ChatStores(memory, ChatJournal(uows.engine), reads)
+
+
+def build_engine(
+    app: DialogApp,
+    uows: UnitOfWorkFactory,
+    deps: Deps,
+    clock: Clock,
+    stores: ChatStores | None = None,
+) -> DialogEngine:
+    """One bot's engine; without ``stores``, with stores of its own."""
+    stores = stores or build_stores(uows)
+    # One answer per question even when a step runs twice (without, then in a
+    # transaction), and for the texts people keep sending: one memory per engine.
+    deps = replace(deps, nlu=RememberingNlu(deps.nlu))
+    return DialogEngine(
+        app, uows, deps, clock, memory=stores.memory, journal=stores.journal, reads=stores.reads
+    )
+
+
+def build_dialogs(
+    settings: Settings,
+    uows: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    payments: Payments | None = None,
+) -> Dialogs:
+    """Both bots' engines from settings, sharing one set of stores; close it when done."""
+    nlu = build_nlu(settings.rasa_url)
+    deps = Deps(
+        nlu=nlu,
+        public_url=settings.base_url,
+        payments=payments,
+        max_days_ahead=settings.max_booking_days_ahead,
+    )
+    stores = build_stores(uows, catalog_cache_seconds=settings.catalog_cache_seconds)
+    engines = {kind: build_engine(app, uows, deps, clock, stores) for kind, app in APPS.items()}
+    return Dialogs(nlu, stores, engines)
