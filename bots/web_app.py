@@ -16,6 +16,7 @@ from bots.bootstrap import Container
 from bots.metrics import Metrics
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
+from bots.scheduler import scheduler_health, sweeps_ctx
 from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
 from bots.whatsapp.setup import build_whatsapp
@@ -95,6 +96,7 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
         app.cleanup_ctx.append(
             _background(lambda: run_outbox(container.uows, router, container.clock))
         )
+        app.cleanup_ctx.append(sweeps_ctx(container, pay.payments, router))
     app.on_cleanup.append(_close_payments(pay))
     app.on_cleanup.append(_close(container))
     return app
@@ -155,7 +157,13 @@ async def healthz(request: web.Request) -> web.Response:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # the probe must answer, whatever broke
         return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
-    return web.json_response({"status": "ok", "channels": channels(container)})
+    return web.json_response(
+        {
+            "status": "ok",
+            "channels": channels(container),
+            "scheduler": await scheduler_health(container.uows, container.clock.now()),
+        }
+    )
 
 
 def channels(container: Container) -> dict[str, bool]:

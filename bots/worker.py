@@ -1,4 +1,4 @@
-"""The background loop: deliver the outbox (the scheduler's sweeps come with their issue)."""
+"""The background work: deliver the outbox, and run the sweeps while holding their lease."""
 
 from __future__ import annotations
 
@@ -29,18 +29,28 @@ async def run_outbox(
 
 
 async def run_worker(container: Container, *, stop: asyncio.Event | None = None) -> None:
-    """`mounasabet worker`: deliver the outbox on Telegram, WhatsApp and email, no HTTP.
+    """`mounasabet worker`: the outbox on Telegram, WhatsApp and email, and the sweeps; no HTTP.
 
     Sandbox chats live in the memory of the `serve` process that shows them, so their
     messages are delivered by that process's own worker, not by this one.
     """
     from bots.delivery import build_delivery
+    from bots.scheduler import SweepScheduler
 
     delivery = build_delivery(container)
     task = asyncio.ensure_future(run_outbox(container.uows, delivery.router, container.clock))
+    sweeps = SweepScheduler(
+        container.uows,
+        container.clock,
+        container.settings,
+        payments=delivery.pay.payments,
+        sender=delivery.router,
+    )
     try:
+        await sweeps.start()
         await (stop or asyncio.Event()).wait()
     finally:
+        await sweeps.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

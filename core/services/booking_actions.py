@@ -197,7 +197,7 @@ async def confirm_delivery(
     return booking
 
 
-_EXPIRING = tuple(state.value for state in PENDING_WINDOWS)
+EXPIRING = tuple(state.value for state in PENDING_WINDOWS)
 
 
 async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> list[int]:
@@ -206,20 +206,22 @@ async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> lis
         await uow.session.scalars(
             select(Booking.id)
             .where(
-                Booking.state.in_(_EXPIRING),
+                Booking.state.in_(EXPIRING),
                 Booking.expires_at <= now,
             )
             .order_by(Booking.expires_at)
             .limit(limit)
         )
     ).all()
-    expired: list[int] = []
-    for booking_id in ids:
-        # Re-check under the row lock: an acceptance or a deposit may have committed since
-        # the query above (PostgreSQL reads committed rows without waiting for writers).
-        booking = await get_booking(uow.session, booking_id, lock=True)
-        if booking.state not in _EXPIRING or booking.expires_at is None or booking.expires_at > now:
-            continue
-        await apply_action(uow, booking_id, Action.EXPIRE, Actor.system(), now=now)
-        expired.append(booking_id)
-    return expired
+    return [booking_id for booking_id in ids if await expire_one(uow, booking_id, now=now)]
+
+
+async def expire_one(uow: UnitOfWork, booking_id: int, *, now: datetime) -> bool:
+    """Expire one pending booking if it is still overdue; False if it moved on meanwhile."""
+    # Re-check under the row lock: an acceptance or a deposit may have committed since
+    # the caller's query (PostgreSQL reads committed rows without waiting for writers).
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    if booking.state not in EXPIRING or booking.expires_at is None or booking.expires_at > now:
+        return False
+    await apply_action(uow, booking_id, Action.EXPIRE, Actor.system(), now=now)
+    return True

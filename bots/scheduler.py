@@ -1,0 +1,165 @@
+"""The sweeps' runtime: APScheduler 3 in this process, while it holds the database lease.
+
+Every process that may run sweeps (`serve` unless --no-worker, `worker`) starts one; they
+all try to take the lease, one gets it and runs the sweeps, the others only keep asking,
+so when the holder dies one of them takes over once its lease expires. Jobs have fixed
+ids (the sweeps'), coalesce, and a grace time: a loop that was blocked for an hour does
+one catch-up run per sweep, not sixty.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, time, timedelta
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bots.bootstrap import Container
+from core.clock import Clock
+from core.notifications.outbox import MessageSender
+from core.payments.ports import Payments
+from core.scheduling import lease
+from core.scheduling.model import Sweep, SweepConfig, SweepContext
+from core.scheduling.registry import SWEEPS
+from core.scheduling.runs import run_sweep, set_next_run
+from core.settings import Settings
+from core.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+LEASE_JOB = "scheduler-lease"
+
+
+def sweep_config(settings: Settings) -> SweepConfig:
+    return SweepConfig(
+        deposit_reminder_after=timedelta(hours=settings.deposit_reminder_hours),
+        auto_confirm_after=timedelta(days=settings.auto_confirm_delivery_days),
+        event_reminder_at=time(settings.event_reminder_hour),
+        ticket_sla=timedelta(hours=settings.ticket_sla_hours),
+        digest_at=time(settings.admin_digest_hour),
+    )
+
+
+def holder_name() -> str:
+    """Which process holds the lease, as /healthz and `jobs` show it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class SweepScheduler:
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        clock: Clock,
+        settings: Settings,
+        *,
+        payments: Payments | None,
+        sender: MessageSender | None,
+        sweeps: tuple[Sweep, ...] = SWEEPS,
+    ) -> None:
+        self.uows, self.clock, self.settings = uows, clock, settings
+        self.payments, self.sender, self.sweeps = payments, sender, sweeps
+        self.config = sweep_config(settings)
+        self.holder = holder_name()
+        self.ttl = timedelta(seconds=settings.scheduler_lease_seconds)
+        self.held_until: datetime | None = None
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def _every(self, sweep: Sweep) -> timedelta:
+        override = self.settings.sweep_interval_seconds
+        return timedelta(seconds=override) if override else sweep.every
+
+    async def start(self) -> None:
+        await self.renew()
+        now = datetime.now(UTC)
+        self.scheduler.add_job(
+            self.renew,
+            "interval",
+            seconds=self.ttl.total_seconds() / 3,
+            id=LEASE_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(self.ttl.total_seconds()),
+        )
+        for sweep in self.sweeps:
+            every = self._every(sweep)
+            self.scheduler.add_job(
+                self.run,
+                "interval",
+                args=[sweep],
+                seconds=every.total_seconds(),
+                id=sweep.id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(1, int(every.total_seconds())),
+                next_run_time=now,  # a fresh holder catches up at once
+            )
+        self.scheduler.start()
+        log.info("scheduler started as %s with %d sweeps", self.holder, len(self.sweeps))
+
+    async def renew(self) -> None:
+        now = self.clock.now()
+        won = await lease.acquire(self.uows, self.holder, now=now, ttl=self.ttl)
+        if won and self.held_until is None:
+            log.info("sweep lease taken by %s", self.holder)
+        elif not won and self.held_until is not None:
+            log.warning("sweep lease lost by %s", self.holder)
+        self.held_until = now + self.ttl if won else None
+
+    def holds_lease(self) -> bool:
+        # A margin: a sweep is not started on a lease about to run out unrenewed.
+        return self.held_until is not None and self.clock.now() < self.held_until - self.ttl / 3
+
+    async def run(self, sweep: Sweep) -> None:
+        if not self.holds_lease():
+            return
+        ctx = SweepContext(
+            self.uows,
+            self.clock.now(),
+            payments=self.payments,
+            sender=self.sender,
+            config=self.config,
+        )
+        await run_sweep(sweep, ctx, holder=self.holder)
+        job = self.scheduler.get_job(sweep.id)
+        await set_next_run(self.uows, sweep.id, job.next_run_time if job else None)
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.held_until is not None:
+            await lease.release(self.uows, self.holder, now=self.clock.now())
+            self.held_until = None
+
+
+def sweeps_ctx(
+    container: Container, payments: Payments, sender: MessageSender
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """`serve` runs the sweeps (unless --no-worker) for as long as the app lives."""
+
+    async def ctx(_: web.Application) -> AsyncIterator[None]:
+        sweeps = SweepScheduler(
+            container.uows, container.clock, container.settings, payments=payments, sender=sender
+        )
+        await sweeps.start()
+        yield
+        await sweeps.stop()
+
+    return ctx
+
+
+async def scheduler_health(uows: UnitOfWorkFactory, now: datetime) -> dict[str, object]:
+    """For /healthz: who holds the sweeps' lease and whether it is stale (holder gone)."""
+    state = await lease.current(uows)
+    if state is None:
+        return {"holder": None, "stale": None}
+    return {
+        "holder": state.holder,
+        "expires_at": state.expires_at.isoformat(),
+        "stale": state.stale(now),
+    }
