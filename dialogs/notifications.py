@@ -11,6 +11,7 @@ from dialogs.errors import state_label
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.payment_news import PAYMENT_KINDS, link_lines, payment_news
 from dialogs.provider_app import decision_buttons, request_card
+from dialogs.reminder_news import REMINDER_KINDS, reminder_news
 from dialogs.replies import Button, Reply, reply_from_json
 
 CLIENT_TEXT: dict[str, str] = {
@@ -60,6 +61,8 @@ async def render_notification(session: AsyncSession, envelope: Envelope) -> list
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind in PAYMENT_KINDS:
         return await payment_news(session, envelope, booking, t)
+    if envelope.kind in REMINDER_KINDS:
+        return await reminder_news(session, envelope, booking, t)
     table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
     msgid = table.get(envelope.kind)
     if msgid is None:

@@ -16,6 +16,7 @@ PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
 # Which news carries a link, for which state and kind of payment.
 LINKED = {
     "booking_accepted": (BookingState.ACCEPTED.value, "deposit"),
+    "deposit_reminder": (BookingState.ACCEPTED.value, "deposit"),
     "balance_failed": (BookingState.PAYMENT_DUE.value, "balance"),
 }
 

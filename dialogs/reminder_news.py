@@ -1,0 +1,106 @@
+"""The scheduler's reminders, rendered: an unanswered request, an unpaid deposit, an event.
+
+Each reminder checks the booking is still where it was when the sweep queued it: a
+request answered meanwhile, or a deposit paid, needs no reminder any more.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.tables import Booking, Provider, Service, User
+from core.domain.booking_states import BookingState
+from core.domain.catalog import MARKET_TZ
+from core.notifications.outbox import Envelope
+from dialogs.context import global_button
+from dialogs.i18n.translator import N_, Translator
+from dialogs.payment_news import link_lines
+from dialogs.provider_app import decision_buttons, request_card
+from dialogs.replies import Button, Reply
+
+REMINDER_KINDS = frozenset({"request_reminder", "deposit_reminder", "event_reminder"})
+STILL_IN = {
+    "request_reminder": BookingState.REQUESTED.value,
+    "deposit_reminder": BookingState.ACCEPTED.value,
+    "event_reminder": BookingState.CONFIRMED.value,
+}
+EVENT_TEXT = {
+    ("client", 7): N_(
+        "Reminder: your event {ref} with {provider} is in one week, on {date}. "
+        "Your provider's contact: {contact}."
+    ),
+    ("client", 1): N_(
+        "Reminder: your event {ref} with {provider} is tomorrow, {date}. "
+        "Your provider's contact: {contact}."
+    ),
+    ("provider", 7): N_(
+        "Reminder: the booking {ref} is in one week, on {date}. The client's contact: {contact}."
+    ),
+    ("provider", 1): N_(
+        "Reminder: the booking {ref} is tomorrow, {date}. The client's contact: {contact}."
+    ),
+}
+
+
+async def reminder_news(
+    session: AsyncSession, envelope: Envelope, booking: Booking, t: Translator
+) -> list[Reply]:
+    if booking.state != STILL_IN.get(envelope.kind):
+        return []
+    deadline = _deadline(booking, t)
+    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    provider = await session.get(Provider, booking.provider_id)
+    if envelope.kind == "request_reminder":
+        service = await session.get(Service, booking.service_id)
+        text = (
+            t(
+                "This request is still waiting for your answer; it expires on {deadline}.",
+                deadline=deadline,
+            )
+            + "\n\n"
+            + request_card(booking, service, t)
+        )
+        return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind == "deposit_reminder":
+        text = t(
+            "{provider} accepted your request {ref}: pay the deposit of {deposit} before "
+            "{deadline} to confirm it, or it expires.",
+            provider=t.pick(provider.name) if provider else "—",
+            ref=booking.reference,
+            deposit=t.money(booking.deposit_minor, booking.currency),
+            deadline=deadline,
+        )
+        link, pay = await link_lines(session, envelope.kind, booking, t)
+        buttons: tuple[tuple[Button, ...], ...] = (pay, view) if pay else (view,)
+        return [Reply(text + link, buttons, rtl=t.rtl, meta={"locale": t.locale})]
+    audience = str(envelope.payload.get("audience", "client"))
+    msgid = EVENT_TEXT.get((audience, int(envelope.payload.get("days", 0))))
+    if msgid is None:
+        return []
+    text = t(
+        msgid,
+        ref=booking.reference,
+        provider=t.pick(provider.name) if provider else "—",
+        date=t.date(booking.event_date),
+        contact=await _contact(session, booking, provider, audience) or "—",
+    )
+    return [Reply(text, (view,), rtl=t.rtl, meta={"locale": t.locale})]
+
+
+def _deadline(booking: Booking, t: Translator) -> str:
+    if booking.expires_at is None:
+        return "—"
+    local = booking.expires_at.astimezone(MARKET_TZ)
+    return f"{t.date(local.date(), 'medium')} {t.time(local)}"
+
+
+async def _contact(
+    session: AsyncSession, booking: Booking, provider: Provider | None, audience: str
+) -> str | None:
+    """The other party's phone or email: the client's as given with the booking."""
+    if audience == "provider":
+        client = await session.get(User, booking.client_id)
+        phone = booking.contact_phone or (client.phone_e164 if client else None)
+        return phone or booking.contact_email or (client.email if client else None)
+    owner = await session.get(User, provider.user_id) if provider else None
+    return (owner.phone_e164 or owner.email) if owner else None
