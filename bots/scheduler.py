@@ -9,6 +9,7 @@ one catch-up run per sweep, not sixty.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -26,7 +27,7 @@ from core.payments.ports import Payments
 from core.scheduling import lease
 from core.scheduling.model import Sweep, SweepConfig, SweepContext
 from core.scheduling.registry import SWEEPS
-from core.scheduling.runs import run_sweep, set_next_run
+from core.scheduling.runs import run_sweep
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 
@@ -67,12 +68,17 @@ class SweepScheduler:
         self.ttl = timedelta(seconds=settings.scheduler_lease_seconds)
         self.held_until: datetime | None = None
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        # One sweep at a time: they share the database (on SQLite, one writer), and a tick
+        # that finds its sweep still waiting is coalesced by APScheduler, not stacked.
+        self.one_at_a_time = asyncio.Lock()
 
     def _every(self, sweep: Sweep) -> timedelta:
         override = self.settings.sweep_interval_seconds
         return timedelta(seconds=override) if override else sweep.every
 
     async def start(self) -> None:
+        # APScheduler logs every job start and end at INFO; the sweeps log their own counts.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         await self.renew()
         now = datetime.now(UTC)
         self.scheduler.add_job(
@@ -116,18 +122,19 @@ class SweepScheduler:
         return self.held_until is not None and self.clock.now() < self.held_until - self.ttl / 3
 
     async def run(self, sweep: Sweep) -> None:
-        if not self.holds_lease():
-            return
-        ctx = SweepContext(
-            self.uows,
-            self.clock.now(),
-            payments=self.payments,
-            sender=self.sender,
-            config=self.config,
-        )
-        await run_sweep(sweep, ctx, holder=self.holder)
-        job = self.scheduler.get_job(sweep.id)
-        await set_next_run(self.uows, sweep.id, job.next_run_time if job else None)
+        async with self.one_at_a_time:
+            if not self.holds_lease():
+                return
+            ctx = SweepContext(
+                self.uows,
+                self.clock.now(),
+                payments=self.payments,
+                sender=self.sender,
+                config=self.config,
+            )
+            job = self.scheduler.get_job(sweep.id)
+            next_run = job.next_run_time if job else None
+            await run_sweep(sweep, ctx, holder=self.holder, next_run=next_run)
 
     async def stop(self) -> None:
         if self.scheduler.running:

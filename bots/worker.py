@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 
 from bots.bootstrap import Container
 from core.clock import Clock
@@ -46,10 +47,16 @@ async def run_worker(container: Container, *, stop: asyncio.Event | None = None)
         payments=delivery.pay.payments,
         sender=delivery.router,
     )
+    stop = stop or asyncio.Event()
+    # SIGTERM (systemd, Docker) stops cleanly: the lease is released at once instead of
+    # making the next worker wait for it to expire.
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     try:
         await sweeps.start()
-        await (stop or asyncio.Event()).wait()
+        await stop.wait()
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
         await sweeps.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from core.db.engine import read_only
 from core.db.tables import SchedulerLease
 from core.uow import UnitOfWorkFactory
 
@@ -91,7 +92,7 @@ async def release(
 
 async def current(uows: UnitOfWorkFactory, *, name: str = SWEEPS_LEASE) -> LeaseState | None:
     async with uows() as uow:
-        row = await uow.session.get(SchedulerLease, name)
+        row = await (await read_only(uow.session)).get(SchedulerLease, name)
         if row is None:
             return None
         return LeaseState(row.holder, row.acquired_at, row.renewed_at, row.expires_at)

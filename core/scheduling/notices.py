@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.db.engine import read_only
 from core.db.tables import Booking, OutboxMessage, Provider
 from core.notifications.outbox import enqueue
 from core.scheduling.model import SweepContext
@@ -15,7 +16,8 @@ from core.scheduling.model import SweepContext
 async def sent_keys(ctx: SweepContext, keys: Iterable[str]) -> set[str]:
     """Which of ``keys`` already went into the outbox (one query for a whole batch)."""
     async with ctx.uows() as uow:
-        found = await uow.session.scalars(
+        session = await read_only(uow.session)
+        found = await session.scalars(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))
         )
         return {key for key in found if key}

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.db.engine import read_only
 from core.db.tables import SweepRecord
 from core.scheduling.model import Counts, Sweep, SweepContext
 from core.uow import UnitOfWorkFactory
@@ -29,7 +30,9 @@ class RunOutcome:
         return self.error is None
 
 
-async def run_sweep(sweep: Sweep, ctx: SweepContext, *, holder: str) -> RunOutcome:
+async def run_sweep(
+    sweep: Sweep, ctx: SweepContext, *, holder: str, next_run: datetime | None = None
+) -> RunOutcome:
     """Run ``sweep`` once for ``ctx.now``; a failure is recorded and logged, never raised.
 
     The next run is the retry: each item commits alone, so whatever the failed run
@@ -54,22 +57,17 @@ async def run_sweep(sweep: Sweep, ctx: SweepContext, *, holder: str) -> RunOutco
         duration_ms=ms,
         result=counts,
         error=error,
+        next_run=next_run,
     )
     # Counts only: sweeps never put personal data in what they return.
     log.info("sweep %s %s in %d ms: %s", sweep.id, "failed" if error else "ok", ms, counts)
     return RunOutcome(sweep.id, counts, error, ms)
 
 
-async def set_next_run(uows: UnitOfWorkFactory, sweep_id: str, at: datetime | None) -> None:
-    async with uows() as uow:
-        record = await _row(uow.session, sweep_id)
-        record.next_run_at = at
-        await uow.commit()
-
-
 async def records(uows: UnitOfWorkFactory) -> dict[str, SweepRecord]:
     async with uows() as uow:
-        rows = (await uow.session.scalars(select(SweepRecord))).all()
+        session = await read_only(uow.session)
+        rows = (await session.scalars(select(SweepRecord))).all()
         return {row.id: row for row in rows}
 
 
@@ -92,6 +90,7 @@ async def _record(
     duration_ms: int | None = None,
     result: Counts | None = None,
     error: str | None = None,
+    next_run: datetime | None = None,
 ) -> None:
     async with uows() as uow:
         record = await _row(uow.session, sweep_id)
@@ -99,6 +98,7 @@ async def _record(
         if started is not None:
             record.last_started_at = started
         if finished is not None:
+            record.next_run_at = next_run
             record.last_finished_at, record.duration_ms = finished, duration_ms
             record.last_result = dict(result or {})
             record.runs += 1

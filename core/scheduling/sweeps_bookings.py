@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
+from core.db.engine import read_only
 from core.db.tables import Booking, BookingTransition
 from core.domain.booking_states import BookingState
 from core.errors import DomainError
@@ -40,8 +41,9 @@ async def expire_overdue(ctx: SweepContext) -> Counts:
                     )
                 )
             async with ctx.uows() as uow:
+                session = await read_only(uow.session)  # SQLite: reads take no write lock
                 rows = (
-                    await uow.session.execute(
+                    await session.execute(
                         stmt.order_by(Booking.expires_at, Booking.id).limit(ctx.batch)
                     )
                 ).all()
@@ -117,8 +119,9 @@ async def _pending_batch(
     """Bookings still waiting in ``state``, with when they entered it and their deadline."""
     entered = func.max(BookingTransition.at)
     async with ctx.uows() as uow:
+        session = await read_only(uow.session)
         rows = (
-            await uow.session.execute(
+            await session.execute(
                 select(Booking.id, entered, Booking.expires_at)
                 .join(BookingTransition, BookingTransition.booking_id == Booking.id)
                 .where(

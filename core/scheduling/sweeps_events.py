@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from core.db.engine import read_only
 from core.db.tables import Booking, Provider
 from core.domain.booking_states import BookingState
 from core.domain.catalog import MARKET_TZ
@@ -47,8 +48,9 @@ async def remind_events(ctx: SweepContext) -> Counts:
     last_id = 0
     while True:
         async with ctx.uows() as uow:
+            session = await read_only(uow.session)
             rows = (
-                await uow.session.execute(
+                await session.execute(
                     select(Booking.id, Booking.event_date, Booking.starts_at, Provider.timezone)
                     .join(Provider, Provider.id == Booking.provider_id)
                     .where(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from core.db.engine import read_only
 from core.db.tables import Ticket, TicketMessage
 from core.notifications.outbox import deliver_due
 from core.scheduling.digest import send_digest
@@ -39,8 +40,9 @@ async def ticket_sla(ctx: SweepContext) -> Counts:
     flagged, last_id = 0, 0
     while True:
         async with ctx.uows() as uow:
+            session = await read_only(uow.session)
             ids = (
-                await uow.session.scalars(
+                await session.scalars(
                     select(Ticket.id)
                     .where(
                         Ticket.status == "open",

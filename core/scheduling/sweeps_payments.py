@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core.db.engine import read_only
 from core.db.tables import Booking, OutboxMessage, Refund
 from core.domain.booking_states import BookingState
 from core.payments.ports import Payments
@@ -53,8 +54,9 @@ async def _flag_unpaid_balances(ctx: SweepContext) -> int:
     flagged, last_id = 0, 0
     while True:
         async with ctx.uows() as uow:
+            session = await read_only(uow.session)
             rows = (
-                await uow.session.execute(
+                await session.execute(
                     select(Booking.id)
                     .where(Booking.state == BookingState.PAYMENT_DUE.value, Booking.id > last_id)
                     .order_by(Booking.id)
@@ -101,8 +103,9 @@ async def refunds(ctx: SweepContext) -> Counts:
     )
     stuck = 0
     async with ctx.uows() as uow:
+        session = await read_only(uow.session)
         ids = (
-            await uow.session.scalars(
+            await session.scalars(
                 select(Refund.id)
                 .where(
                     Refund.status == "pending",
