@@ -10,6 +10,7 @@ one catch-up run per sweep, not sixty.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -71,6 +72,7 @@ class SweepScheduler:
         # One sweep at a time: they share the database (on SQLite, one writer), and a tick
         # that finds its sweep still waiting is coalesced by APScheduler, not stacked.
         self.one_at_a_time = asyncio.Lock()
+        self.current: asyncio.Task[object] | None = None
 
     def _every(self, sweep: Sweep) -> timedelta:
         override = self.settings.sweep_interval_seconds
@@ -134,11 +136,21 @@ class SweepScheduler:
             )
             job = self.scheduler.get_job(sweep.id)
             next_run = job.next_run_time if job else None
-            await run_sweep(sweep, ctx, holder=self.holder, next_run=next_run)
+            self.current = asyncio.current_task()
+            try:
+                await run_sweep(sweep, ctx, holder=self.holder, next_run=next_run)
+            finally:
+                self.current = None
 
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        current = self.current
+        if current is not None:
+            # Safe to cut short: each item of a sweep commits alone, the next run goes on.
+            current.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await current
         if self.held_until is not None:
             await lease.release(self.uows, self.holder, now=self.clock.now())
             self.held_until = None

@@ -68,6 +68,7 @@ async def records(uows: UnitOfWorkFactory) -> dict[str, SweepRecord]:
     async with uows() as uow:
         session = await read_only(uow.session)
         rows = (await session.scalars(select(SweepRecord))).all()
+        session.expunge_all()  # loaded: the rollback on exit must not expire them
         return {row.id: row for row in rows}
 
 
