@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 
 from core.db.engine import read_only
-from core.db.tables import Booking, BookingTransition
+from core.db.tables import Booking, BookingTransition, Provider
 from core.domain.booking_states import BookingState
-from core.errors import DomainError
 from core.scheduling.model import Counts, Sweep, SweepContext
 from core.scheduling.notices import remind_once, sent_keys
-from core.services.booking_actions import EXPIRING, expire_one
+from core.services.booking_actions import EXPIRING, expire_many
 
 log = logging.getLogger(__name__)
 # Whether a reminder is due, from when the booking entered its state and its deadline.
@@ -23,7 +22,8 @@ _Due = Callable[[datetime, datetime], bool]
 
 
 async def expire_overdue(ctx: SweepContext) -> Counts:
-    """Expire each overdue request or unpaid acceptance in a transaction of its own."""
+    """Expire overdue requests and unpaid acceptances, a batch per transaction: each batch
+    is expired, audited and announced whole, or (a crash, an error) not at all."""
     counts = {"expired": 0, "skipped": 0}
     for state in EXPIRING:
         # Keyset over the (state, expires_at) index: a batch never sorts the backlog, and a
@@ -47,23 +47,27 @@ async def expire_overdue(ctx: SweepContext) -> Counts:
                         stmt.order_by(Booking.expires_at, Booking.id).limit(ctx.batch)
                     )
                 ).all()
-            for booking_id, expires_at in rows:
-                after = (expires_at or ctx.now, booking_id)  # never None: filtered above
-                counts["expired" if await _expire(ctx, booking_id) else "skipped"] += 1
+            if not rows:
+                break
+            last_id, last_expiry = rows[-1]
+            after = (last_expiry or ctx.now, last_id)  # never None: filtered above
+            async with ctx.uows() as uow:
+                ids = [booking_id for booking_id, _ in rows]
+                expired = await expire_many(uow, ids, now=ctx.now)
+                # Loaded once for the batch and held until the commit, which writes the
+                # news of each expiry to the booking's provider.
+                providers = (
+                    await uow.session.scalars(
+                        select(Provider).where(Provider.id.in_({b.provider_id for b in expired}))
+                    )
+                ).all()
+                await uow.commit()
+            counts["expired"] += len(expired)
+            del providers
+            counts["skipped"] += len(rows) - len(expired)
             if len(rows) < ctx.batch:
                 break
     return counts
-
-
-async def _expire(ctx: SweepContext, booking_id: int) -> bool:
-    async with ctx.uows() as uow:
-        try:
-            done = await expire_one(uow, booking_id, now=ctx.now)
-        except DomainError:  # a booking the rules refuse to expire: logged, left for an admin
-            log.exception("booking %s could not expire", booking_id)
-            return False
-        await uow.commit()
-        return done
 
 
 async def remind_unanswered(ctx: SweepContext) -> Counts:

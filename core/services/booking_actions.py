@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from core.db.tables import Booking, BookingTransition, Provider, SlotHold
 from core.domain.booking_states import Action, BookingState, Decision, Role, decide
@@ -63,7 +65,26 @@ async def _apply(
     now: datetime,
     amount_minor: int | None,
 ) -> None:
-    session = uow.session
+    if decision.releases_slot:
+        await uow.session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
+    uow.session.add(
+        BookingTransition(
+            **_move(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
+        )
+    )
+
+
+def _move(
+    uow: UnitOfWork,
+    booking: Booking,
+    decision: Decision,
+    actor: Actor,
+    *,
+    now: datetime,
+    amount_minor: int | None,
+) -> dict[str, Any]:
+    """The transition itself and its event; returns its audit row, for the caller to add
+    (one by one through the session, or a batch in one INSERT), and frees the slot."""
     booking.state = decision.target.value
     booking.updated_at = now
     if decision.action is Action.DECLINE:
@@ -72,20 +93,6 @@ async def _apply(
     # resolved back to it: a pending booking without one would hold its slot forever.
     window = PENDING_WINDOWS.get(decision.target)
     booking.expires_at = min(now + window, booking.starts_at) if window else None
-    if decision.releases_slot:
-        await session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
-    session.add(
-        BookingTransition(
-            booking_id=booking.id,
-            source=decision.source.value,
-            target=decision.target.value,
-            action=decision.action.value,
-            actor_role=actor.role.value,
-            actor_user_id=actor.user_id,
-            reason=decision.reason,
-            at=now,
-        )
-    )
     uow.record(
         BookingStateChanged(
             booking.id,
@@ -97,6 +104,16 @@ async def _apply(
             amount_minor,
         )
     )
+    return {
+        "booking_id": booking.id,
+        "source": decision.source.value,
+        "target": decision.target.value,
+        "action": decision.action.value,
+        "actor_role": actor.role.value,
+        "actor_user_id": actor.user_id,
+        "reason": decision.reason,
+        "at": now,
+    }
 
 
 async def refund_due_on_cancel(
@@ -213,15 +230,35 @@ async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> lis
             .limit(limit)
         )
     ).all()
-    return [booking_id for booking_id in ids if await expire_one(uow, booking_id, now=now)]
+    return [booking.id for booking in await expire_many(uow, ids, now=now)]
 
 
-async def expire_one(uow: UnitOfWork, booking_id: int, *, now: datetime) -> bool:
-    """Expire one pending booking if it is still overdue; False if it moved on meanwhile."""
-    # Re-check under the row lock: an acceptance or a deposit may have committed since
+async def expire_many(uow: UnitOfWork, ids: Sequence[int], *, now: datetime) -> list[Booking]:
+    """Expire those of ``ids`` still overdue, in the caller's transaction; returns them
+    (hold them until the commit: the session keeps unchanged rows only weakly, and the
+    news of each is written at commit from them).
+
+    The sweep's backlog after an outage can be 100,000 bookings: here each table gets one
+    statement for the whole batch (the moves are checked one by one, as ``apply_action``
+    checks them), so a batch is all expired, audited and announced, or not at all.
+    """
+    rows = (
+        await uow.session.scalars(
+            select(Booking).where(Booking.id.in_(ids)).order_by(Booking.id).with_for_update()
+        )
+    ).all()
+    # Re-checked under the row locks: an acceptance or a deposit may have committed since
     # the caller's query (PostgreSQL reads committed rows without waiting for writers).
-    booking = await get_booking(uow.session, booking_id, lock=True)
-    if booking.state not in EXPIRING or booking.expires_at is None or booking.expires_at > now:
-        return False
-    await apply_action(uow, booking_id, Action.EXPIRE, Actor.system(), now=now)
-    return True
+    due = [b for b in rows if b.state in EXPIRING and b.expires_at and b.expires_at <= now]
+    actor, freed, trail = Actor.system(), [], []
+    for booking in due:
+        decision = decide(BookingState(booking.state), Action.EXPIRE, Role.SYSTEM)
+        trail.append(_move(uow, booking, decision, actor, now=now, amount_minor=None))
+        if decision.releases_slot:
+            freed.append(booking.id)
+    if trail:
+        # One executemany: through the session, SQLite would insert them one at a time.
+        await uow.session.execute(insert(BookingTransition), trail)
+    if freed:
+        await uow.session.execute(delete(SlotHold).where(SlotHold.booking_id.in_(freed)))
+    return due
