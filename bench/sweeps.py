@@ -95,7 +95,7 @@ def run(url: str, rows: int, label: str) -> bool:
         capture_output=True,
         text=True,
     )
-    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
     rate = figures["expired"] / figures["seconds"]
     ok = (
         figures["expired"] == rows
