@@ -51,23 +51,26 @@ async def expire_overdue(ctx: SweepContext) -> Counts:
                 break
             last_id, last_expiry = rows[-1]
             after = (last_expiry or ctx.now, last_id)  # never None: filtered above
-            async with ctx.uows() as uow:
-                ids = [booking_id for booking_id, _ in rows]
-                expired = await expire_many(uow, ids, now=ctx.now)
-                # Loaded once for the batch and held until the commit, which writes the
-                # news of each expiry to the booking's provider.
-                providers = (
-                    await uow.session.scalars(
-                        select(Provider).where(Provider.id.in_({b.provider_id for b in expired}))
-                    )
-                ).all()
-                await uow.commit()
-            counts["expired"] += len(expired)
-            del providers
-            counts["skipped"] += len(rows) - len(expired)
+            expired = await _expire_batch(ctx, [booking_id for booking_id, _ in rows])
+            counts["expired"] += expired
+            counts["skipped"] += len(rows) - expired
             if len(rows) < ctx.batch:
                 break
     return counts
+
+
+async def _expire_batch(ctx: SweepContext, ids: list[int]) -> int:
+    async with ctx.uows() as uow:
+        expired = await expire_many(uow, ids, now=ctx.now)
+        # Loaded once for the batch and held until the commit, which writes the news of
+        # each expiry to its provider (the session keeps unchanged rows only weakly).
+        _providers = (
+            await uow.session.scalars(
+                select(Provider).where(Provider.id.in_({b.provider_id for b in expired}))
+            )
+        ).all()
+        await uow.commit()
+        return len(expired)
 
 
 async def remind_unanswered(ctx: SweepContext) -> Counts:

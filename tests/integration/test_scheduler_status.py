@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from admin_cli.app import app as admin
 from bots.bootstrap import build_container
+from bots.scheduler import LEASE_JOB, SweepScheduler
 from bots.web_app import build_app
 from core.db.migrate import upgrade
 from core.scheduling import lease
@@ -147,3 +148,27 @@ def test_jobs_run_an_unknown_id_exits_1(database: str) -> None:
     result = CliRunner().invoke(admin, ["jobs", "run", "nope"])
     assert result.exit_code == 1
     assert "No sweep nope" in result.stderr
+
+
+async def test_jobs_have_fixed_ids_and_coalesce_missed_runs(database: str) -> None:
+    container = build_container(Settings(database_url=database))
+    sweeps = SweepScheduler(
+        container.uows, container.clock, container.settings, payments=None, sender=None
+    )
+    try:
+        await sweeps.start()
+        jobs = {job.id: job for job in sweeps.scheduler.get_jobs()}
+        assert set(jobs) == {s.id for s in SWEEPS} | {LEASE_JOB}
+        for sweep in SWEEPS:
+            job = jobs[sweep.id]
+            # A loop blocked (or a machine asleep) for an hour runs each sweep once after.
+            assert job.coalesce is True
+            assert job.misfire_grace_time == int(sweep.every.total_seconds())
+            assert job.max_instances == 1
+        # Starting again replaces the jobs instead of adding twins.
+        sweeps.scheduler.shutdown(wait=False)
+        await sweeps.start()
+        assert len(sweeps.scheduler.get_jobs()) == len(SWEEPS) + 1
+    finally:
+        await sweeps.stop()
+        await container.close()
