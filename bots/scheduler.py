@@ -34,6 +34,8 @@ from core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 LEASE_JOB = "scheduler-lease"
+STARTUP_DELAY = timedelta(seconds=5)
+STAGGER = timedelta(milliseconds=500)
 
 
 def sweep_config(settings: Settings) -> SweepConfig:
@@ -93,7 +95,7 @@ class SweepScheduler:
             max_instances=1,
             misfire_grace_time=int(self.ttl.total_seconds()),
         )
-        for sweep in self.sweeps:
+        for i, sweep in enumerate(self.sweeps):
             every = self._every(sweep)
             self.scheduler.add_job(
                 self.run,
@@ -105,7 +107,9 @@ class SweepScheduler:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=max(1, int(every.total_seconds())),
-                next_run_time=now,  # a fresh holder catches up at once
+                # A fresh holder catches up soon, staggered, not all at once while the
+                # process is still answering its first requests.
+                next_run_time=now + min(every, STARTUP_DELAY) + i * STAGGER,
             )
         self.scheduler.start()
         log.info("scheduler started as %s with %d sweeps", self.holder, len(self.sweeps))
