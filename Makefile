@@ -40,7 +40,7 @@ lint: venv
 	$(BIN)/lint-imports
 
 typecheck: venv
-	$(BIN)/mypy core dialogs bots payments admin_cli web tests bench
+	$(BIN)/mypy core demo dialogs bots payments admin_cli web tests bench
 
 pytest: venv catalogs
 	$(BIN)/pytest

@@ -14,13 +14,12 @@ from rich.table import Table
 from sqlalchemy import select
 
 from admin_cli import jobs
-from bots.bootstrap import build_container
+from admin_cli.bootstrap import build_admin
 from core.db.tables import Booking, Provider
 from core.errors import NotFound
 from core.services.invoices import resend_invoice
 from core.settings import Settings
-from payments.links import HmacLinks
-from payments.setup import link_secret
+from payments.links import HmacLinks, link_secret
 
 app = typer.Typer(help="Mounasabet administration.", no_args_is_help=True)
 bookings_app = typer.Typer(help="Bookings.", no_args_is_help=True)
@@ -38,12 +37,12 @@ LimitOption = Annotated[int, typer.Option(min=1, max=10_000, help="At most this 
 
 def _run(query: Callable[[Any], Awaitable[list[dict[str, Any]]]]) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
-        container = build_container(Settings())
+        parts = build_admin(Settings())
         try:
-            async with container.uows() as uow:
+            async with parts.uows() as uow:
                 return await query(uow.session)
         finally:
-            await container.close()
+            await parts.close()
 
     return asyncio.run(go())
 
@@ -123,14 +122,14 @@ def invoices_resend(number: Annotated[str, typer.Argument(help="e.g. MSB-2026-00
     links = HmacLinks(link_secret(settings), settings.base_url)
 
     async def go() -> str:
-        container = build_container(settings)
+        parts = build_admin(settings)
         try:
-            async with container.uows() as uow:
-                invoice = await resend_invoice(uow, number, links, now=container.clock.now())
+            async with parts.uows() as uow:
+                invoice = await resend_invoice(uow, number, links, now=parts.clock.now())
                 await uow.commit()
                 return invoice.number
         finally:
-            await container.close()
+            await parts.close()
 
     try:
         sent = asyncio.run(go())

@@ -39,15 +39,14 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.bootstrap import build_uow_factory
 from core.clock import SystemClock
-from core.db.engine import make_engine, make_session_factory
+from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Base
-from core.demo.catalog import add_provider
-from core.demo.data import PROVIDERS
-from core.demo.seed import seed_demo
-from core.notifications.booking_news import notify_parties
-from core.uow import UnitOfWorkFactory
+from demo import seed_demo
+from demo.catalogue import catalogue
+from demo.providers import add_provider
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser, StoredMessage
 
 CLIENT_TOKEN = "111:client"
@@ -176,13 +175,14 @@ async def prepare_database(url: str) -> None:
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)
             async with engine.begin() as conn:
                 await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        uows = UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+        uows = build_uow_factory(engine)
         now = SystemClock().now()
         await seed_demo(uows, now=now)
-        model = next(p for p in PROVIDERS if p.services[0].category == "photographer")
+        cat = catalogue()
+        model = next(p for p in cat.providers if p.services[0].category == "photographer")
         for n in range(EXTRA_PHOTOGRAPHERS):
             clone = dataclasses.replace(model, slug=f"bench-photo-rabat-{n:02d}", cities=("rabat",))
-            await add_provider(uows, clone, now=now, seed=n)
+            await add_provider(uows, clone, domain=cat.domain, now=now, seed=n)
     finally:
         await engine.dispose()
 

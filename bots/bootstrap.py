@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.bootstrap import build_uow_factory
 from core.clock import Clock, SystemClock
-from core.db.engine import make_engine, make_session_factory
-from core.notifications.booking_news import notify_parties
+from core.db.engine import make_engine
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from dialogs.nlu.builtin import BuiltinParser
@@ -32,7 +32,7 @@ class Container:
 
 def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
     engine = make_engine(settings.database_url)
-    uows = UnitOfWorkFactory(make_session_factory(engine), event_handlers=(notify_parties,))
+    uows = build_uow_factory(engine)
     builtin = BuiltinParser()
     nlu: NluParser = (
         RasaParser(settings.rasa_url, fallback=builtin) if settings.rasa_url else builtin

@@ -14,6 +14,8 @@ from rich.console import Console
 
 from bots.bootstrap import build_container
 from core.db.migrate import upgrade
+from core.redaction import Redactor
+from core.redaction import install as install_redaction
 from core.settings import Settings
 
 app = typer.Typer(help="Mounasabet: event services booked in chat.", no_args_is_help=True)
@@ -23,6 +25,18 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 out = Console()
 err = Console(stderr=True)
+REFUSED_OFFLINE = (
+    "Not starting: MOUNASABET_PUBLIC_URL is set but MOUNASABET_STRIPE_SECRET_KEY is not, so "
+    "payments would go to the offline gateway, where anyone with a link can mark a booking "
+    "paid and no money moves. Set MOUNASABET_STRIPE_SECRET_KEY, or set "
+    "MOUNASABET_OFFLINE_PAYMENTS=1 if this is a demo deployment."
+)
+
+
+def start_logging(settings: Settings) -> None:
+    """Log lines to stderr, with every configured secret masked (core.redaction)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_redaction(Redactor(settings.secret_values()))
 
 
 @app.command()
@@ -34,26 +48,24 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web app (sandbox, health, metrics) and, unless --no-worker, the worker."""
-    from bots.web_app import build_app, channels
+    from bots.web_app import build_app, channels, server_options
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    start_logging(settings)
+    if settings.payment_mode == "refused":
+        err.print(REFUSED_OFFLINE, markup=False)
+        raise typer.Exit(2)
     container = build_container(settings)
     for name, on in channels(container).items():
         out.print(f"  {name:<9} {'[green]on[/]' if on else '[dim]off[/]'}")
+    out.print(f"  payments  {settings.payment_mode}")
     if settings.sandbox_on:
         out.print(f"Open http://{host}:{port}/sandbox to chat with the bots.")
     application = build_app(container, worker=not no_worker)
     # What is loaded by now (modules, catalogs, compiled patterns) lives as long as the
     # process: out of the collector's way, its full collections stay short under load.
     gc.freeze()
-    web.run_app(
-        application,
-        host=host,
-        port=port,
-        print=None,
-        access_log=None,
-    )
+    web.run_app(application, host=host, port=port, print=None, **server_options(application))
 
 
 @app.command()
@@ -61,8 +73,8 @@ def poll() -> None:
     """Development: run the Telegram bots by long polling (no public URL needed)."""
     from bots.telegram.polling import run_polling
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    start_logging(settings)
     if not settings.telegram_enabled:
         err.print("Set MOUNASABET_TELEGRAM_CLIENT_TOKEN and/or MOUNASABET_TELEGRAM_PROVIDER_TOKEN.")
         raise typer.Exit(1)
@@ -75,9 +87,10 @@ def worker() -> None:
     HTTP; pair with `serve --no-worker` when several web processes run."""
     from bots.worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    start_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(build_container(Settings())))
+        asyncio.run(run_worker(build_container(settings)))
 
 
 @db_app.command("upgrade")
@@ -91,7 +104,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @demo_app.command("seed")
 def demo_seed() -> None:
     """Load the demo providers, services and bookings (safe to run again)."""
-    from core.demo.seed import seed_demo
+    from demo import seed_demo
 
     async def run() -> None:
         container = build_container(Settings())

@@ -47,5 +47,5 @@ def build_delivery(container: Container) -> Delivery:
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(settings, engines, container.uows, container.clock)
         senders["whatsapp"] = whatsapp.sender.deliver
-    router = ChannelRouter(container.uows, senders, email=pay.email)
+    router = ChannelRouter(container.uows, senders, email=pay.email, gateway=pay.expiry)
     return Delivery(pay, engines, bots, whatsapp, router)

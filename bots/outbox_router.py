@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
+from core.services.checkout_expiry import GATEWAY_CHANNEL
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.notifications import render_notification
 from dialogs.replies import Reply
@@ -33,10 +34,15 @@ class ChannelRouter:
         senders: dict[str, ChannelSend],
         *,
         email: MessageSender | None = None,
+        gateway: MessageSender | None = None,
     ) -> None:
-        self.uows, self.senders, self.email = uows, senders, email
+        self.uows, self.senders, self.email, self.gateway = uows, senders, email, gateway
 
     async def deliver(self, envelope: Envelope) -> DeliveryResult:
+        if envelope.channel == GATEWAY_CHANNEL:  # a call to the payment gateway, no chat
+            if self.gateway is None:
+                return DeliveryResult(DeliveryOutcome.GIVE_UP, error="payments are off")
+            return await self.gateway.deliver(envelope)
         if envelope.channel == "email":  # an address, not a chat: no identity to look up
             if self.email is None:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="email is not configured")

@@ -12,11 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,7 +23,8 @@ from core.clock import Clock
 from core.notifications.outbox import MessageSender
 from core.payments.ports import Payments
 from core.scheduling import lease
-from core.scheduling.model import Sweep, SweepConfig, SweepContext
+from core.scheduling.config import holder_name, sweep_config
+from core.scheduling.model import Sweep, SweepContext
 from core.scheduling.registry import SWEEPS
 from core.scheduling.runs import run_sweep
 from core.settings import Settings
@@ -36,21 +34,6 @@ log = logging.getLogger(__name__)
 LEASE_JOB = "scheduler-lease"
 STARTUP_DELAY = timedelta(seconds=5)
 STAGGER = timedelta(milliseconds=500)
-
-
-def sweep_config(settings: Settings) -> SweepConfig:
-    return SweepConfig(
-        deposit_reminder_after=timedelta(hours=settings.deposit_reminder_hours),
-        auto_confirm_after=timedelta(days=settings.auto_confirm_delivery_days),
-        event_reminder_at=time(settings.event_reminder_hour),
-        ticket_sla=timedelta(hours=settings.ticket_sla_hours),
-        digest_at=time(settings.admin_digest_hour),
-    )
-
-
-def holder_name() -> str:
-    """Which process holds the lease, as /healthz and `jobs` show it."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class SweepScheduler:

@@ -12,7 +12,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
+from bots import http_limits
 from bots.bootstrap import Container
+from bots.http_limits import MAX_BODY_BYTES, body_deadline
 from bots.metrics import Metrics
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
@@ -34,12 +36,28 @@ from payments.setup import PaymentParts, build_payments
 
 log = logging.getLogger(__name__)
 CONTAINER = web.AppKey("container", Container)
+METRICS = web.AppKey("metrics", Metrics)
+
+
+def server_options(app: web.Application) -> dict[str, Any]:
+    """What ``web.run_app`` / ``web.AppRunner`` take besides the app: the HTTP limits and
+    the hook that counts every response for /metrics."""
+    return {
+        **http_limits.server_options(app[CONTAINER].settings.http_read_seconds),
+        "access_log_class": app[METRICS].access_log_class(),
+        "access_log": logging.getLogger("aiohttp.access"),
+    }
 
 
 def build_engines(
     container: Container, payments: Payments | None = None
 ) -> dict[str, DialogEngine]:
-    deps = Deps(nlu=container.nlu, public_url=container.settings.base_url, payments=payments)
+    deps = Deps(
+        nlu=container.nlu,
+        public_url=container.settings.base_url,
+        payments=payments,
+        max_days_ahead=container.settings.max_booking_days_ahead,
+    )
     # One memory, journal and catalog cache for both bots: one group commit, one cache.
     uows = container.uows
     reads = CachedReads(uows.session_factory, ttl_seconds=container.settings.catalog_cache_seconds)
@@ -56,8 +74,9 @@ def build_engines(
 
 def build_app(container: Container, *, worker: bool = True) -> web.Application:
     metrics = Metrics()
-    app = web.Application(middlewares=[metrics.middleware()], client_max_size=1024**2)
-    app[CONTAINER] = container
+    read_body = body_deadline(container.settings.http_read_seconds)
+    app = web.Application(middlewares=[read_body], client_max_size=MAX_BODY_BYTES)
+    app[CONTAINER], app[METRICS] = container, metrics
     pay = build_payments(container.settings, container.uows, container.clock, translator)
     app.add_routes(pay.routes)
     engines = build_engines(container, pay.payments)
@@ -70,6 +89,11 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
         container.settings, engines, container.uows, container.clock, container.settings.base_url
     )
     secret = container.settings.telegram_webhook_secret
+    if bots and secret is None:
+        log.warning(
+            "MOUNASABET_TELEGRAM_WEBHOOK_SECRET is unset: the Telegram webhooks refuse every "
+            "request (use `mounasabet poll` without a public URL)"
+        )
     for kind, tb in bots.items():
         app.router.add_post(
             f"/webhooks/telegram/{kind}",
@@ -92,7 +116,7 @@ def build_app(container: Container, *, worker: bool = True) -> web.Application:
         app.on_startup.append(_introduce(bots, container))
         app.on_cleanup.append(_close_bots(bots))
     if worker:
-        router = ChannelRouter(container.uows, senders, email=pay.email)
+        router = ChannelRouter(container.uows, senders, email=pay.email, gateway=pay.expiry)
         app.cleanup_ctx.append(
             _background(lambda: run_outbox(container.uows, router, container.clock))
         )
@@ -161,6 +185,7 @@ async def healthz(request: web.Request) -> web.Response:
         {
             "status": "ok",
             "channels": channels(container),
+            "payments": container.settings.payment_mode,
             "scheduler": await scheduler_health(container.uows, container.clock.now()),
         }
     )

@@ -6,6 +6,7 @@ Built once by the composition root (``bots.bootstrap``), never at import time.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,10 @@ class Settings(BaseSettings):
     # Search pages and provider profiles shown in chat may be this old (0: always read);
     # this process's own writes show at once, other processes' within this time.
     catalog_cache_seconds: float = Field(default=30.0, ge=0, le=600)
+
+    # A client gets this long for a request's head (from connecting or from the previous
+    # answer) and again for its body: slow senders cannot hold connections open.
+    http_read_seconds: float = Field(default=10.0, gt=0, le=300)
 
     telegram_client_token: SecretStr | None = None
     telegram_provider_token: SecretStr | None = None
@@ -44,6 +49,9 @@ class Settings(BaseSettings):
     twilio_media_ttl_seconds: int = Field(default=3600, ge=60)
 
     stripe_secret_key: SecretStr | None = None
+    # Without a Stripe key the offline gateway takes "payments" where no money moves: fine on
+    # a laptop, a trap on a public URL unless this says it is a demo (see payment_mode).
+    offline_payments: bool = False
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_url: str = "https://api.stripe.com"
     # Signs invoice links (/invoices/<token>.pdf); default: derived from the Stripe key,
@@ -65,9 +73,30 @@ class Settings(BaseSettings):
     rasa_url: str | None = None
 
     commission_bp: int = Field(default=1000, ge=0, le=10_000)
+    # How far ahead an event can be booked (core.domain.availability.MAX_DAYS_AHEAD).
+    max_booking_days_ahead: int = Field(default=730, ge=1, le=3650)
     # The local chat at /sandbox lets anyone act as any provider: on by default only where
     # the world can't reach us (no public URL); set it explicitly to override.
     sandbox_enabled: bool | None = None
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for redaction (core.redaction): never log or store these."""
+        secrets = [
+            value.get_secret_value()
+            for value in (
+                self.telegram_client_token,
+                self.telegram_provider_token,
+                self.telegram_webhook_secret,
+                self.twilio_auth_token,
+                self.twilio_media_secret,
+                self.stripe_secret_key,
+                self.stripe_webhook_secret,
+                self.payments_link_secret,
+            )
+            if value is not None
+        ]
+        smtp_password = urlsplit(self.smtp_url).password if self.smtp_url else None
+        return secrets + ([unquote(smtp_password)] if smtp_password else [])
 
     @property
     def sandbox_on(self) -> bool:
@@ -91,3 +120,13 @@ class Settings(BaseSettings):
     @property
     def stripe_enabled(self) -> bool:
         return self.stripe_secret_key is not None
+
+    @property
+    def payment_mode(self) -> str:
+        """``stripe``; ``offline`` on a laptop; ``demo`` (offline on a public URL, chosen);
+        ``refused``: offline on a public URL by accident, which ``serve`` will not start."""
+        if self.stripe_enabled:
+            return "stripe"
+        if self.public_url is None:
+            return "offline"
+        return "demo" if self.offline_payments else "refused"

@@ -17,6 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from core.db.engine import AppSession
 from core.domain.events import DomainEvent
 
 EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
@@ -44,7 +45,7 @@ def _touched(session: Session) -> dict[str, set[Any] | None]:
     return touched
 
 
-@event.listens_for(Session, "after_flush")
+@event.listens_for(AppSession, "after_flush")
 def _note_flushed(session: Session, _context: Any) -> None:
     touched = _touched(session)
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -54,7 +55,7 @@ def _note_flushed(session: Session, _context: Any) -> None:
             keys.add(identity[0] if identity and len(identity) == 1 else identity)
 
 
-@event.listens_for(Session, "do_orm_execute")
+@event.listens_for(AppSession, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
 from core.db.tables import User
+from core.domain.availability import MAX_DAYS_AHEAD
 from core.domain.catalog import MARKET_TZ
 from core.payments.ports import Payments
 from core.uow import UnitOfWork
@@ -26,6 +27,7 @@ class Deps:
     nlu: NluParser
     public_url: str = "http://127.0.0.1:8080"
     payments: Payments | None = None  # None: payments are off (tests of other features)
+    max_days_ahead: int = MAX_DAYS_AHEAD  # the booking horizon (a setting)
 
 
 class NeedsTransaction(Exception):

@@ -47,6 +47,9 @@ class Inbound:
     user_external_id: str
     text: str | None = None
     payload: str | None = None
+    # A shared contact's number, only when the channel proves it is the sender's own
+    # (Telegram: contact.user_id is the sender). A number typed or shown on a web page is
+    # `text`: it proves nothing and joins nothing (issue 12).
     contact_phone: str | None = None
     display_name: str = ""
     language_code: str | None = None
@@ -55,7 +58,7 @@ class Inbound:
     event_source: str | None = None
     event_id: str | None = None
     # The sender's number in E.164 when the channel itself vouches for it (WhatsApp's
-    # From): a first contact joins the account that already has this number.
+    # From): a first contact joins the account whose proven number it is.
     verified_phone: str | None = None
 
 
@@ -123,7 +126,7 @@ class DialogEngine:
                 now=now,
                 display_name=display_name,
                 locale=inbound.language_code,
-                phone_e164=inbound.verified_phone,
+                verified_phone=inbound.verified_phone,
             )
             if (
                 inbound.event_source

@@ -9,6 +9,10 @@ MESSAGES: dict[str, str] = {
     "slot_taken": N_("Sorry, someone just booked this date. Please choose another one."),
     "slot_fully_booked": N_("Sorry, this date is fully booked. Please choose another one."),
     "slot_too_soon": N_("This date is too soon for this provider. Please choose a later date."),
+    "slot_too_far": N_(
+        "This date is too far ahead: bookings open at most {max_days} days in advance. Please"
+        " choose an earlier date."
+    ),
     "slot_blackout": N_("The provider is not available on this date."),
     "slot_closed_day": N_("The provider does not work on this day of the week."),
     "slot_outside_hours": N_("This time is outside the provider's working hours."),
@@ -20,9 +24,14 @@ MESSAGES: dict[str, str] = {
     "guests_required": N_("Please tell us how many guests to expect."),
     "guests_below_minimum": N_("This service needs at least {min} guests."),
     "guests_above_maximum": N_("This service takes at most {max} guests."),
+    "price_too_high": N_("This price is higher than a booking on Mounasabet can take."),
+    "total_too_high": N_(
+        "This booking would cost more than Mounasabet can take at once. Please lower the number"
+        " of guests."
+    ),
     "start_time_required": N_("Please choose a start time."),
     "invalid_phone": N_("This does not look like a phone number. Example: 06 12 34 56 78"),
-    "phone_in_use": N_("This phone number already belongs to another account."),
+    "invalid_email": N_("This does not look like an email address. Example: name@example.com"),
     "not_your_booking": N_("This booking is not yours."),
     "booking_not_found": N_("This booking no longer exists."),
     "service_not_found": N_("This service is no longer offered."),

@@ -19,6 +19,7 @@ from core.services.booking_actions import confirm_delivery
 from core.services.payments import balance_link, deposit_link
 from dialogs.context import Ctx
 from dialogs.flow import Outcome, Show
+from dialogs.payment_news import demo_note
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
     if ctx.deps.payments is None:
         return None
     gateway = ctx.deps.payments.gateway
-    make = deposit_link if booking.state == BookingState.ACCEPTED.value else balance_link
+    make = deposit_link if booking.state == BookingState.ACCEPTED else balance_link
     try:
         async with ctx.uow.session.begin_nested():
             return await make(ctx.uow, gateway, booking.id, ctx.now)
@@ -49,7 +50,7 @@ async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
 
 
 def owes(booking: Booking) -> bool:
-    return booking.state in (BookingState.ACCEPTED.value, BookingState.PAYMENT_DUE.value)
+    return booking.state in (BookingState.ACCEPTED, BookingState.PAYMENT_DUE)
 
 
 async def pay_now(ctx: Ctx, arg: str) -> Outcome:
@@ -64,7 +65,8 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
     if link is None:
         text = t("We could not reach the payment service. Please try again in a few minutes.")
         return Show((ctx.reply(text),))
-    if booking.state == BookingState.ACCEPTED.value:
+    note = demo_note(t, ctx.deps.payments.gateway.name) if ctx.deps.payments else ""
+    if booking.state == BookingState.ACCEPTED:
         text = t(
             "Pay the deposit of {amount} for {ref} here: {url}",
             amount=t.money(booking.deposit_minor, booking.currency),
@@ -78,7 +80,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
             ref=booking.reference,
             url=link.url,
         )
-    return Show((ctx.reply(text),))
+    return Show((ctx.reply(text + note),))
 
 
 async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
@@ -113,4 +115,4 @@ async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
         ref=booking.reference,
         amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
         url=link.url,
-    )
+    ) + demo_note(t, ctx.deps.payments.gateway.name)

@@ -12,12 +12,13 @@ from dialogs.context import global_button
 from dialogs.i18n.translator import Translator
 from dialogs.replies import Button, Document, Reply
 
+OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
 PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
 # Which news carries a link, for which state and kind of payment.
 LINKED = {
-    "booking_accepted": (BookingState.ACCEPTED.value, "deposit"),
-    "deposit_reminder": (BookingState.ACCEPTED.value, "deposit"),
-    "balance_failed": (BookingState.PAYMENT_DUE.value, "balance"),
+    "booking_accepted": (BookingState.ACCEPTED, "deposit"),
+    "deposit_reminder": (BookingState.ACCEPTED, "deposit"),
+    "balance_failed": (BookingState.PAYMENT_DUE, "balance"),
 }
 
 
@@ -26,22 +27,33 @@ def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...] = (
 
 
 def pay_button(booking: Booking, t: Translator) -> Button:
-    label = t("Pay the deposit") if booking.state == "accepted" else t("Pay the balance")
+    label = t("Pay the deposit") if booking.state == BookingState.ACCEPTED else t("Pay the balance")
     return global_button("💳 " + label, f"pay:{booking.id}")
 
 
-async def pending_link(session: AsyncSession, booking: Booking, kind: str) -> str | None:
-    return await session.scalar(
-        select(Payment.checkout_url)
-        .where(
-            Payment.booking_id == booking.id,
-            Payment.kind == kind,
-            Payment.status == "pending",
-            Payment.checkout_url.is_not(None),
+def demo_note(t: Translator, gateway: str) -> str:
+    """Under a link of the offline gateway: nobody must believe money was taken."""
+    return "\n" + t("Demo — no money moves.") if gateway == OFFLINE_GATEWAY else ""
+
+
+async def pending_link(
+    session: AsyncSession, booking: Booking, kind: str
+) -> tuple[str, str] | None:
+    """The newest pending link of this kind and the gateway that made it."""
+    row = (
+        await session.execute(
+            select(Payment.checkout_url, Payment.gateway)
+            .where(
+                Payment.booking_id == booking.id,
+                Payment.kind == kind,
+                Payment.status == "pending",
+                Payment.checkout_url.is_not(None),
+            )
+            .order_by(Payment.id.desc())
+            .limit(1)
         )
-        .order_by(Payment.id.desc())
-        .limit(1)
-    )
+    ).first()
+    return (str(row[0]), str(row[1])) if row is not None else None
 
 
 async def link_lines(
@@ -51,10 +63,11 @@ async def link_lines(
     state, payment_kind = LINKED.get(kind, (None, None))
     if state is None or payment_kind is None or booking.state != state:
         return "", ()
-    url = await pending_link(session, booking, payment_kind)
-    if url is None:  # payments off, or the gateway was down: "View booking" offers to pay
+    found = await pending_link(session, booking, payment_kind)
+    if found is None:  # payments off, or the gateway was down: "View booking" offers to pay
         return "", ()
-    return "\n\n" + t("Pay here: {url}", url=url), (pay_button(booking, t),)
+    url, gateway = found
+    return "\n\n" + t("Pay here: {url}", url=url) + demo_note(t, gateway), (pay_button(booking, t),)
 
 
 async def payment_news(
@@ -70,7 +83,7 @@ async def payment_news(
         document = Document(f"{number}.pdf", url, "application/pdf")
         return [Reply(text, (view,), document=document, rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "balance_reminder":
-        if booking.state != BookingState.PAYMENT_DUE.value:
+        if booking.state != BookingState.PAYMENT_DUE:
             return []  # paid since: nothing to remind
         text = t(
             "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",
@@ -78,5 +91,7 @@ async def payment_news(
             ref=booking.reference,
             url=str(envelope.payload.get("url", "")),
         )
+        found = await pending_link(session, booking, "balance")
+        text += demo_note(t, found[1]) if found else ""
         return [_reply(text, t, ((pay_button(booking, t),), view))]
     return []

@@ -29,9 +29,9 @@ DECLINE_REASONS = {
 }
 LIST_LIMIT = 10
 OPEN_STATES = (
-    BookingState.REQUESTED.value,
-    BookingState.ACCEPTED.value,
-    BookingState.CONFIRMED.value,
+    BookingState.REQUESTED,
+    BookingState.ACCEPTED,
+    BookingState.CONFIRMED,
 )
 
 
@@ -59,14 +59,14 @@ def request_card(booking: Booking, service: Service | None, t: Translator) -> st
 
 
 def decision_buttons(booking: Booking, t: Translator) -> tuple[tuple[Button, ...], ...]:
-    if booking.state == BookingState.REQUESTED.value:
+    if booking.state == BookingState.REQUESTED:
         return (
             (
                 global_button("✅ " + t("Accept"), f"pacc:{booking.id}"),
                 global_button("✖ " + t("Decline"), f"pdec:{booking.id}"),
             ),
         )
-    if booking.state == BookingState.CONFIRMED.value:
+    if booking.state == BookingState.CONFIRMED:
         return ((global_button(t("Mark as delivered"), f"pdel:{booking.id}"),),)
     return ()
 
@@ -89,7 +89,7 @@ async def home_prompt(ctx: Ctx) -> Reply:
             .limit(LIST_LIMIT)
         )
     ).all()
-    pending = sum(b.state == BookingState.REQUESTED.value for b in rows)
+    pending = sum(b.state == BookingState.REQUESTED for b in rows)
     text = t(
         "Hello {name}. Requests waiting for your answer: {n}.",
         name=t.pick(provider.name),
@@ -165,7 +165,7 @@ async def accept(ctx: Ctx, arg: str) -> Outcome:
 
 async def decline(ctx: Ctx, arg: str) -> Outcome:
     booking = await _owned(ctx, int(arg) if arg.isdigit() else 0)
-    if booking.state != BookingState.REQUESTED.value:
+    if booking.state != BookingState.REQUESTED:
         return Show(
             (
                 ctx.reply(

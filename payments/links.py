@@ -9,11 +9,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
+import secrets
 from datetime import datetime, timedelta
+
+from core.settings import Settings
 
 TOKEN = re.compile(r"^(\d{1,18})\.(\d{1,12})\.([A-Za-z0-9_-]{20,64})$")
 DEFAULT_TTL = timedelta(days=30)
+
+log = logging.getLogger(__name__)
+
+
+def link_secret(settings: Settings) -> bytes:
+    """The key of invoice links: the configured secret, else one derived from the Stripe key,
+    else a random one (links then die with the process)."""
+    if settings.payments_link_secret is not None:
+        return settings.payments_link_secret.get_secret_value().encode()
+    if settings.stripe_secret_key is not None:
+        key = settings.stripe_secret_key.get_secret_value().encode()
+        return hmac.new(key, b"mounasabet invoice links", hashlib.sha256).digest()
+    log.warning("no MOUNASABET_PAYMENTS_LINK_SECRET: invoice links last until the next restart")
+    return secrets.token_bytes(32)
 
 
 class HmacLinks:

@@ -57,6 +57,14 @@ class OfflineGateway:
         link: CheckoutLink = self._once(request.idempotency_key, params, make)
         return link
 
+    async def expire_checkout(self, session_id: str) -> str:
+        # The offline session lives in our database, not in this object (the page and the
+        # worker may be two processes): the page takes money only for a pending payment,
+        # and the payment stopped being pending when its booking moved on.
+        if not session_id.startswith("cs_offline_"):
+            raise GatewayError(f"not an offline session: {session_id}", code="resource_missing")
+        return "expired"
+
     async def payment_method_of(self, payment_intent_id: str) -> str | None:
         return SAVED_CARD
 

@@ -1,9 +1,10 @@
 """The offline gateway's checkout page: ``GET /pay/<session>`` with Pay and Fail buttons.
 
 It stands in for Stripe's hosted page in local runs and demos (so it speaks English, as
-Stripe's own test pages do). Its buttons build the very event objects Stripe's webhooks
-carry and hand them to the same EventProcessor, so the offline journey exercises the
-production path.
+Stripe's own test pages do, except for the "no money moves" warning, which is given in
+the payer's language: nobody must take this page for a real payment). Its buttons build
+the very event objects Stripe's webhooks carry and hand them to the same EventProcessor,
+so the offline journey exercises the production path.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import html
 import secrets
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from sqlalchemy import select
 
 from core.clock import Clock
-from core.db.tables import Booking, Payment
+from core.db.tables import Booking, Payment, User
 from core.domain.money import Money
 from core.payments.ports import GatewayEvent
 from core.uow import UnitOfWorkFactory
+from payments.i18n import Translate, Translations
 from payments.offline_gateway import SAVED_CARD
 from payments.processing import EventProcessor
 
@@ -28,12 +31,18 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;
 padding:0 1rem}}button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.8rem}}
-.note{{color:#666;font-size:.9rem}}</style></head><body><h1>{title}</h1>{body}
-<p class="note">Offline test payment: no real money moves.</p></body></html>"""
+.note{{color:#a33;font-weight:bold}}</style></head><body>
+<p class="note" lang="{lang}" dir="{dir}">{note}</p><h1>{title}</h1>{body}</body></html>"""
 
 
-def _page(title: str, body: str, status: int = 200) -> web.Response:
-    text = PAGE.format(title=html.escape(title), body=body)
+def _page(title: str, body: str, status: int = 200, *, t: Translate) -> web.Response:
+    text = PAGE.format(
+        title=html.escape(title),
+        body=body,
+        lang=html.escape(t.locale),
+        dir="rtl" if t.rtl else "ltr",
+        note=html.escape(t("Demo — no money moves.")),
+    )
     return web.Response(text=text, content_type="text/html", status=status)
 
 
@@ -83,8 +92,16 @@ def intent_object(payment: Payment, intent_id: str) -> dict[str, Any]:
 
 
 class OfflinePayPage:
-    def __init__(self, uows: UnitOfWorkFactory, processor: EventProcessor, clock: Clock) -> None:
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        processor: EventProcessor,
+        clock: Clock,
+        translations: Translations,
+        default_locale: str = "fr",
+    ) -> None:
         self.uows, self.processor, self.clock = uows, processor, clock
+        self.translations, self.default_locale = translations, default_locale
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -94,7 +111,7 @@ class OfflinePayPage:
             web.post("/pay/{session}", self.act),
         ]
 
-    async def _load(self, session_id: str) -> tuple[Payment, Booking] | None:
+    async def _load(self, session_id: str) -> tuple[Payment, Booking, Translate] | None:
         if not session_id.startswith("cs_offline_") or len(session_id) > 80:  # not ours
             return None
         async with self.uows() as uow:
@@ -102,34 +119,39 @@ class OfflinePayPage:
                 select(Payment).where(Payment.checkout_session_id == session_id)
             )
             booking = await uow.session.get(Booking, payment.booking_id) if payment else None
+            payer = await uow.session.get(User, booking.client_id) if booking else None
             uow.session.expunge_all()
         if payment is None or booking is None or payment.gateway != "offline":
             return None
-        return payment, booking
+        return payment, booking, self.translations(payer.locale if payer else self.default_locale)
+
+    def _not_found(self) -> web.Response:
+        t = self.translations(self.default_locale)
+        return _page("Payment not found", "<p>This payment link does not exist.</p>", 404, t=t)
 
     async def show(self, request: web.Request) -> web.Response:
         found = await self._load(request.match_info["session"])
         if found is None:
-            return _page("Payment not found", "<p>This payment link does not exist.</p>", 404)
-        payment, booking = found
+            return self._not_found()
+        payment, booking, t = found
         what = html.escape(f"{payment.kind.capitalize()} for booking {booking.reference}")
         amount = html.escape(_amount(payment))
         if payment.status != "pending" or self._expired(payment):
             state = "expired" if payment.status == "pending" else payment.status
-            return _page("Payment", f"<p>{what}: {amount}.</p><p>This link is {state}.</p>")
+            return _page("Payment", f"<p>{what}: {amount}.</p><p>This link is {state}.</p>", t=t)
         body = (
             f"<p>{what}</p><p><strong>{amount}</strong></p>"
             '<form method="post"><button name="action" value="pay">Pay</button>'
             '<button name="action" value="fail">Fail</button></form>'
         )
-        return _page("Pay with Mounasabet (offline)", body)
+        return _page("Pay with Mounasabet (offline)", body, t=t)
 
     async def act(self, request: web.Request) -> web.Response:
         found = await self._load(request.match_info["session"])
         if found is None:
-            return _page("Payment not found", "<p>This payment link does not exist.</p>", 404)
-        payment, booking = found
-        action = (await request.post()).get("action")
+            return self._not_found()
+        payment, booking, t = found
+        action = _action(await request.read(), request.charset)
         now = self.clock.now()
         if payment.status == "pending" and self._expired(payment):
             await self.processor.process(
@@ -140,10 +162,11 @@ class OfflinePayPage:
                 )
             )
             return _page(
-                "Payment", "<p>This link has expired. Ask for a new one in the chat.</p>", 410
+                "Payment", "<p>This link has expired. Ask for a new one in the chat.</p>", 410, t=t
             )
         if payment.status != "pending":
-            return _page("Payment", f"<p>This link is {html.escape(payment.status)}.</p>", 409)
+            status = html.escape(payment.status)
+            return _page("Payment", f"<p>This link is {status}.</p>", 409, t=t)
         if action == "pay":
             intent = f"pi_offline_{secrets.token_hex(8)}"
             paid = session_object(
@@ -159,8 +182,8 @@ class OfflinePayPage:
             await self.processor.process(
                 stripe_event("checkout.session.async_payment_failed", failed, now)
             )
-            return _page("Payment failed", "<p>The payment failed. Nothing was charged.</p>")
-        return _page("Payment", "<p>Please press Pay or Fail.</p>", 400)
+            return _page("Payment failed", "<p>The payment failed. Nothing was charged.</p>", t=t)
+        return _page("Payment", "<p>Please press Pay or Fail.</p>", 400, t=t)
 
     def _expired(self, payment: Payment) -> bool:
         return (
@@ -169,12 +192,27 @@ class OfflinePayPage:
         )
 
     async def done(self, _: web.Request) -> web.Response:
-        return _page("Thank you", "<p>Payment received. Your confirmation arrives in the chat.</p>")
+        t = self.translations(self.default_locale)
+        body = "<p>Payment received. Your confirmation arrives in the chat.</p>"
+        return _page("Thank you", body, t=t)
 
     async def cancelled(self, _: web.Request) -> web.Response:
-        return _page(
-            "Payment cancelled", "<p>Nothing was charged. You can pay later from the chat.</p>"
-        )
+        t = self.translations(self.default_locale)
+        body = "<p>Nothing was charged. You can pay later from the chat.</p>"
+        return _page("Payment cancelled", body, t=t)
+
+
+def _action(body: bytes, charset: str | None) -> str | None:
+    """The pressed button, read leniently from anyone's form: whatever is not a UTF-8 form
+    (which aiohttp's own reader would raise on, a 500) presses no button."""
+    if (charset or "utf-8").lower() != "utf-8":
+        return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), errors="strict")
+    except UnicodeDecodeError:
+        return None
+    pressed = fields.get("action", [])
+    return pressed[0] if len(pressed) == 1 else None
 
 
 def _amount(payment: Payment) -> str:

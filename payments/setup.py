@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
-import secrets
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from core.clock import Clock
 from core.payments.ports import Payments
+from core.services.checkout_expiry import CheckoutExpiry
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from payments.email import EmailSender, SmtpTarget
 from payments.i18n import Translations
 from payments.invoice_route import InvoiceRoute
-from payments.links import HmacLinks
+from payments.links import HmacLinks, link_secret
 from payments.offline_gateway import OfflineGateway
 from payments.offline_page import OfflinePayPage
 from payments.processing import EventProcessor, InvoiceDocuments
 from payments.stripe_gateway import StripeGateway
 from payments.stripe_webhook import StripeWebhook
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,22 +29,13 @@ class PaymentParts:
     documents: InvoiceDocuments
     links: HmacLinks
     email: EmailSender | None
+    expiry: CheckoutExpiry  # the outbox's sender for gateway calls (expiring links)
     routes: list[web.RouteDef] = field(default_factory=list)
 
     async def close(self) -> None:
         gateway = self.payments.gateway
         if isinstance(gateway, StripeGateway):
             await gateway.close()
-
-
-def link_secret(settings: Settings) -> bytes:
-    if settings.payments_link_secret is not None:
-        return settings.payments_link_secret.get_secret_value().encode()
-    if settings.stripe_secret_key is not None:
-        key = settings.stripe_secret_key.get_secret_value().encode()
-        return hmac.new(key, b"mounasabet invoice links", hashlib.sha256).digest()
-    log.warning("no MOUNASABET_PAYMENTS_LINK_SECRET: invoice links last until the next restart")
-    return secrets.token_bytes(32)
 
 
 def build_payments(
@@ -76,7 +62,7 @@ def build_payments(
         ).routes(),
         *InvoiceRoute(uows, links, documents, clock).routes(),
         # Our own checkout page only stands in for Stripe's; the return pages serve both.
-        *OfflinePayPage(uows, processor, clock).routes(),
+        *OfflinePayPage(uows, processor, clock, translations, settings.default_locale).routes(),
     ]
     email = None
     if settings.smtp_url:
@@ -87,4 +73,5 @@ def build_payments(
             translations=translations,
             documents=documents,
         )
-    return PaymentParts(payments, processor, documents, links, email, routes)
+    expiry = CheckoutExpiry(uows, gateway, clock)
+    return PaymentParts(payments, processor, documents, links, email, expiry, routes)

@@ -106,6 +106,16 @@ class StripeGateway:
             str(session.id), str(session.url), datetime.fromtimestamp(session.expires_at, UTC)
         )
 
+    async def expire_checkout(self, session_id: str) -> str:
+        sessions = self._client.v1.checkout.sessions
+        # Stripe expires only open sessions and answers an error otherwise: read first, so
+        # "already paid" or "already expired" is an answer, not a failure. A payment made
+        # between the two calls fails the expiry; the retry then reads "complete".
+        session = await _call(sessions.retrieve_async(session_id))
+        if session.status == "open":
+            session = await _call(sessions.expire_async(session_id))
+        return str(session.status)
+
     async def payment_method_of(self, payment_intent_id: str) -> str | None:
         intent = await _call(self._client.v1.payment_intents.retrieve_async(payment_intent_id))
         method = intent.payment_method

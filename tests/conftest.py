@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.bootstrap import build_uow_factory
 from core.clock import FixedClock
-from core.db.engine import make_engine, make_session_factory
+from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Base
-from core.notifications.booking_news import notify_parties
 from core.uow import UnitOfWorkFactory
 
 PG_URL = os.environ.get("MOUNASABET_TEST_POSTGRES_URL")
@@ -59,7 +59,7 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 @pytest.fixture
 def uows(engine: AsyncEngine) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(make_session_factory(engine), event_handlers=(notify_parties,))
+    return build_uow_factory(engine)
 
 
 async def truncate_all(engine: AsyncEngine) -> None:

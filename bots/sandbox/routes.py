@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from bots.sandbox.hub import SandboxHub
@@ -24,6 +25,7 @@ STATIC = Path(__file__).parent / "static"
 CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 CHANNEL = "sandbox"
 MAX_BODY = 20_000
+JSON_OBJECT = TypeAdapter(dict[str, Any])
 
 
 class Sandbox:
@@ -85,6 +87,10 @@ class Sandbox:
         if shown:
             self.hub.user_said(key, str(shown)[:MAX_BODY])
         engine = self.client if pane == "client" else self.provider
+        if not (isinstance(text, str) and text) and isinstance(contact, str):
+            # A web page proves nothing about whose number this is: it is typed, a
+            # booking contact at most, never the account's phone (issue 12).
+            text = contact
         replies = await engine.handle(
             Inbound(
                 channel=CHANNEL,
@@ -92,7 +98,6 @@ class Sandbox:
                 user_external_id=key,
                 text=text if isinstance(text, str) else None,
                 payload=payload if isinstance(payload, str) else None,
-                contact_phone=contact if isinstance(contact, str) else None,
                 display_name=str(body.get("name", ""))[:100],
                 language_code=str(body.get("language", "")) or None,
             )
@@ -174,12 +179,13 @@ class Sandbox:
 async def _json(request: web.Request) -> dict[str, Any]:
     if request.content_length and request.content_length > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
-    try:
-        data = await request.json()
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="invalid JSON") from exc
-    if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text="a JSON object is expected")
+    try:  # pydantic's parser bounds the nesting depth (json.loads would recurse until it dies)
+        data = JSON_OBJECT.validate_json(await request.read())
+    except ValidationError as exc:
+        raise web.HTTPBadRequest(text="a JSON object is expected") from exc
+    # PostgreSQL refuses NUL in text: a name or message carrying one could never be stored.
+    if any(isinstance(v, str) and "\x00" in v for v in data.values()):
+        raise web.HTTPBadRequest(text="NUL in a string")
     return data
 
 

@@ -12,7 +12,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bots.telegram.rate_limit import SendLimiter
+from bots.rate_limit import SendLimiter
 from bots.telegram.render import TelegramRenderer
 from core.clock import Clock
 from core.db.tables import ChannelIdentity

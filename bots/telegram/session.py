@@ -11,6 +11,8 @@ The dialogs' replies, sent on every update, take a leaner way still (`call`): pa
 and result as plain JSON, no pydantic model built either way (building the method, its
 keyboard and the returned Message cost ~0.3 ms a call). Errors are read by aiogram's own
 `check_response`, so they raise the usual TelegramRetryAfter, TelegramForbiddenError...
+Redirects are not followed, and an answer that is not the Bot API's is reported by its
+status and size only (TelegramNetworkError, so retried), never quoted.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class BotApiSession(AiohttpSession):
                 url,
                 data=body,
                 headers=JSON_HEADERS,
+                allow_redirects=False,  # the Bot API never redirects: the token stays ours
                 timeout=self.timeout if timeout is None else timeout,  # type: ignore[arg-type]
             ) as resp:
                 raw_result = await resp.text()
@@ -84,6 +87,7 @@ class BotApiSession(AiohttpSession):
                 url,
                 data=self.json_dumps(params),
                 headers=JSON_HEADERS,
+                allow_redirects=False,  # the Bot API never redirects: the token stays ours
                 timeout=self.timeout,  # type: ignore[arg-type]
             ) as resp:
                 raw_result = await resp.text()
@@ -112,6 +116,13 @@ class BotApiSession(AiohttpSession):
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:
+        if not content.lstrip().startswith("{"):
+            # Not the Bot API speaking (a proxy's error page, a redirect): its body may quote
+            # our URL, token and all, so only its status and size are told.
+            raise TelegramNetworkError(
+                method=method,
+                message=f"HTTP {status_code}: not a Bot API answer ({len(content)} characters)",
+            )
         returning = method.__returning__
         if returning not in self._pinned:
             self._pinned[returning] = Response[returning]  # type: ignore[valid-type]

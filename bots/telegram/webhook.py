@@ -17,13 +17,21 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1024 * 1024
 
 
+async def refuse(_: web.Request) -> web.Response:
+    """The route without a configured secret: nobody can prove to be Telegram."""
+    return web.Response(status=403, text="forbidden")
+
+
 def webhook_handler(channel: TelegramChannel, secret: str | None) -> Handler:
-    expected = (secret or "").encode()
+    if not secret:
+        return refuse
+    expected = secret.encode()
 
     async def handle(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        # Compare in constant time, and refuse everything when no secret is configured.
-        if not expected or not hmac.compare_digest(given, expected):
+        # A header is text aiohttp decoded leniently: bytes that are not UTF-8 come back as
+        # surrogates, which must compare unequal rather than fail to encode (a 500).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):  # constant time
             return web.Response(status=403, text="forbidden")
         body = await request.read()
         if len(body) > MAX_UPDATE_BYTES:

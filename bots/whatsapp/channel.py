@@ -1,10 +1,11 @@
 """Inbound WhatsApp messages: who is writing, which bot answers, and the answer queued.
 
 One number serves both sides. A message whose sender is a provider's account (by its
-WhatsApp identity or, on first contact, by the phone number on the account) goes to the
+WhatsApp identity or, on first contact, by the account's proven phone number) goes to the
 provider dialogs; everyone else talks to the client dialogs. The number Twilio gives in
-``From`` is the sender's own, so it joins the account that already has it (say, from
-Telegram): one person, one user.
+``From`` is the sender's own, so it joins the account that proved it already (say, by
+sharing their contact on Telegram): one person, one user. A number someone typed proves
+nothing and joins nothing (issue 12).
 
 Answers go through the outbox (kind ``direct_reply``) rather than straight to Twilio:
 Twilio waits on our webhook, a send is one REST call per message, and only an outbox row

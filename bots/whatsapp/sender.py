@@ -22,7 +22,7 @@ from twilio.http import AsyncHttpClient  # type: ignore[import-untyped]
 from twilio.http.response import Response  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
-from bots.telegram.rate_limit import SendLimiter
+from bots.rate_limit import SendLimiter
 from bots.whatsapp.addresses import CHANNEL, address_of, chat_key
 from bots.whatsapp.render import WaMessage, WhatsAppRenderer
 from bots.whatsapp.templates import TemplateBook

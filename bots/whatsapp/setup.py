@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bots.telegram.rate_limit import SendLimiter
+from bots.rate_limit import SendLimiter
 from bots.whatsapp.channel import WhatsAppChannel
 from bots.whatsapp.media import MediaLinks, media_secret
 from bots.whatsapp.render import WhatsAppRenderer

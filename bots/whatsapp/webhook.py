@@ -3,13 +3,14 @@
 ``X-Twilio-Signature`` is checked with twilio's RequestValidator against the URL Twilio
 was given (our public URL, not the one a reverse proxy hands us) and the form exactly as
 it arrived, new parameters included. A missing or wrong signature gets 403 and nothing
-is read further.
+is read further; a body that is not a UTF-8 form gets 400 before that.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
@@ -50,14 +51,32 @@ class TwilioSignature:
         return bool(self.validator.validate(self.url(request), form, signature, algorithm))
 
 
-async def signed_form(request: web.Request, signature: TwilioSignature) -> Form | None:
-    """The form if Twilio signed it; None otherwise (and the caller answers 403)."""
+def decode_form(body: bytes, charset: str | None) -> Form | None:
+    """The url-encoded form as aiohttp would read it, or None when it is not UTF-8 text
+    (Twilio sends nothing else; aiohttp itself would raise on it, a 500)."""
+    if (charset or "utf-8").lower() != "utf-8":
+        return None
+    try:
+        text = body.rstrip().decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:  # raw or percent-encoded bytes that are not UTF-8
+        return None
+    return MultiDictProxy(MultiDict(pairs))
+
+
+async def signed_form(request: web.Request, signature: TwilioSignature) -> Form | web.Response:
+    """The form if Twilio signed it and it can be stored; else the answer to give
+    (400 for what cannot be read, 403 for a missing or wrong signature)."""
     if request.content_type != "application/x-www-form-urlencoded":
-        return None
-    raw = await request.post()
-    form: Form = MultiDictProxy(MultiDict((k, v) for k, v in raw.items() if isinstance(v, str)))
-    if len(form) != len(raw) or not signature.valid(request, form):
-        return None
+        return web.Response(status=403, text="forbidden")
+    form = decode_form(await request.read(), request.charset)
+    if form is None:
+        return web.Response(status=400, text="not a UTF-8 form")
+    if not signature.valid(request, form):
+        return web.Response(status=403, text="forbidden")
+    # Signed yet unusable: PostgreSQL refuses NUL in text, and Twilio never sends one.
+    if any("\x00" in key or "\x00" in value for key, value in form.items()):
+        return web.Response(status=400, text="NUL in a parameter")
     return form
 
 
@@ -68,8 +87,8 @@ def twiml() -> web.Response:
 def inbound_handler(signature: TwilioSignature, channel: WhatsAppChannel) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         form = await signed_form(request, signature)
-        if form is None:
-            return web.Response(status=403, text="forbidden")
+        if isinstance(form, web.Response):
+            return form
         message = parse_inbound(form)
         if message is None:
             log.info("Twilio request %s is not a WhatsApp message; ignored", form.get("MessageSid"))
@@ -84,8 +103,8 @@ def inbound_handler(signature: TwilioSignature, channel: WhatsAppChannel) -> Han
 def status_handler(signature: TwilioSignature, uows: UnitOfWorkFactory, clock: Clock) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         form = await signed_form(request, signature)
-        if form is None:
-            return web.Response(status=403, text="forbidden")
+        if isinstance(form, web.Response):
+            return form
         await record_status(uows, clock, form)
         return twiml()
 

@@ -17,6 +17,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# Money in minor units: 64 bits on every database. PostgreSQL's INTEGER stops at
+# 21 474 836,47 MAD, which a per-guest total passes; SQLite would store it anyway.
+MinorUnits = BigInteger
+
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 

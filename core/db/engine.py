@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 # Execution option for connections that only read: `session.connection(execution_options=
 # {READ_ONLY: True})` or `await conn.execution_options(**{READ_ONLY: True})` before the
@@ -53,8 +54,15 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class AppSession(Session):
+    """The project's own sessions: the unit of work's listeners attach to this class only,
+    so a library's or a script's plain Session in the same process is left alone."""
+
+
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(
+        engine, sync_session_class=AppSession, expire_on_commit=False, autoflush=False
+    )
 
 
 async def read_only(session: AsyncSession) -> AsyncSession:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -17,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Base, BigId
+from core.db.base import Base, BigId, MinorUnits
+from core.domain.booking_states import BookingState
 
 
 class Booking(Base):
@@ -35,7 +37,17 @@ class Booking(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
-    state: Mapped[str] = mapped_column(String(16))
+    # Stored as the enum's values in a plain VARCHAR(16), as before: no migration, no
+    # database enum type to alter when a state is added.
+    state: Mapped[BookingState] = mapped_column(
+        Enum(
+            BookingState,
+            native_enum=False,
+            create_constraint=False,
+            length=16,
+            values_callable=lambda states: [s.value for s in states],
+        )
+    )
     event_type: Mapped[str] = mapped_column(String(32))
     event_date: Mapped[date] = mapped_column(Date)  # local day the event starts on
     starts_at: Mapped[datetime]
@@ -47,12 +59,12 @@ class Booking(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     currency: Mapped[str] = mapped_column(String(3))
-    total_minor: Mapped[int] = mapped_column(Integer)
-    deposit_minor: Mapped[int] = mapped_column(Integer)
-    balance_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(MinorUnits)
+    deposit_minor: Mapped[int] = mapped_column(MinorUnits)
+    balance_minor: Mapped[int] = mapped_column(MinorUnits)
     quote: Mapped[dict[str, Any]]
-    paid_minor: Mapped[int] = mapped_column(Integer, default=0)
-    refunded_minor: Mapped[int] = mapped_column(Integer, default=0)
+    paid_minor: Mapped[int] = mapped_column(MinorUnits, default=0)
+    refunded_minor: Mapped[int] = mapped_column(MinorUnits, default=0)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     delivery_confirmed_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db.base import Base, BigId
+from core.db.base import Base, BigId, MinorUnits
 
 
 class ProviderStatus(StrEnum):
@@ -74,7 +74,7 @@ class Service(Base):
     title: Mapped[dict[str, Any]]
     description: Mapped[dict[str, Any]]
     pricing_model: Mapped[str] = mapped_column(String(16))
-    price_minor: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
     deposit_bp: Mapped[int] = mapped_column(Integer, default=3000)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)  # None: full day

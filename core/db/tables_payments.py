@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Base, BigId
+from core.db.base import Base, BigId, MinorUnits
 
 
 class Payment(Base):
@@ -36,9 +36,10 @@ class Payment(Base):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
     kind: Mapped[str] = mapped_column(String(16))  # deposit | balance
     attempt: Mapped[int] = mapped_column(Integer)
-    amount_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
-    # pending | paid | failed | expired | superseded | refunded (in full)
+    # pending | paid | failed | expired | superseded | refunded (in full) | cancelled (the
+    # booking dropped the link; the gateway is yet to expire it: core/services/checkout_expiry)
     status: Mapped[str] = mapped_column(String(16))
     gateway: Mapped[str] = mapped_column(String(16))
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -47,7 +48,7 @@ class Payment(Base):
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     customer_id: Mapped[str | None] = mapped_column(String(255))
     payment_method_id: Mapped[str | None] = mapped_column(String(255))
-    refunded_minor: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_minor: Mapped[int] = mapped_column(MinorUnits, default=0)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     paid_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -63,7 +64,7 @@ class Refund(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    amount_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))  # pending | succeeded | failed
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
@@ -102,10 +103,10 @@ class Invoice(Base):
     kind: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8))
     currency: Mapped[str] = mapped_column(String(3))
-    amount_minor: Mapped[int] = mapped_column(Integer)
-    total_minor: Mapped[int] = mapped_column(Integer)
-    paid_to_date_minor: Mapped[int] = mapped_column(Integer)
-    balance_due_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
+    total_minor: Mapped[int] = mapped_column(MinorUnits)
+    paid_to_date_minor: Mapped[int] = mapped_column(MinorUnits)
+    balance_due_minor: Mapped[int] = mapped_column(MinorUnits)
     # Everything printed, frozen at issue: the document never changes afterwards.
     data: Mapped[dict[str, Any]]
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -127,12 +128,12 @@ class LedgerEntry(Base):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # payment | refund | payout
-    amount_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
     # payouts: owed | paid_via_connect; payments and refunds: settled
     status: Mapped[str] = mapped_column(String(24))
     commission_bp: Mapped[int | None] = mapped_column(Integer)
-    commission_minor: Mapped[int | None] = mapped_column(Integer)
+    commission_minor: Mapped[int | None] = mapped_column(MinorUnits)
     external_id: Mapped[str | None] = mapped_column(String(255))
     at: Mapped[datetime]
 

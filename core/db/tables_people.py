@@ -31,7 +31,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default=UserRole.CLIENT.value)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     locale: Mapped[str] = mapped_column(String(8), default="fr")
+    # A number proven to be this person's (WhatsApp's sender, Telegram's own contact
+    # share) or registered by an admin for a provider: the only one that joins accounts.
     phone_e164: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The number they typed to be called on: a booking contact, proving nothing.
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(320))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(String(64))

@@ -15,6 +15,20 @@ from zoneinfo import ZoneInfo
 
 from core.errors import InvalidValue, SlotUnavailable
 
+# How far ahead a date can be booked, by default (a setting may change it): a date past
+# it is a typo ("2126") or a test of our limits ("31/12/9999"), never a real event.
+MAX_DAYS_AHEAD = 730
+
+
+def beyond_horizon(day: date, today: date, max_days_ahead: int) -> bool:
+    return (day - today).days > max_days_ahead
+
+
+def check_horizon(day: date, today: date, max_days_ahead: int) -> None:
+    """Refuse a date past the booking horizon, before any date arithmetic can overflow."""
+    if beyond_horizon(day, today, max_days_ahead):
+        raise SlotUnavailable("slot_too_far", day=day.isoformat(), max_days=max_days_ahead)
+
 
 @dataclass(frozen=True, slots=True)
 class Interval:

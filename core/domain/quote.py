@@ -13,6 +13,12 @@ from enum import StrEnum
 from core.domain.money import Money
 from core.errors import InvalidValue
 
+# Sane bounds, the same on every database: a typo (a price in centimes typed as dirhams,
+# a phone number as a guest count) is refused with a clear message instead of stored.
+MAX_GUESTS = 10_000
+MAX_TOTAL_MINOR = 10_000_000_000  # 100 million MAD for one booking; BIGINT holds far more
+MAX_UNIT_PRICE_MINOR = MAX_TOTAL_MINOR  # a price (a day, a guest, an hour) never more
+
 
 class PricingModel(StrEnum):
     FIXED = "fixed"
@@ -53,6 +59,8 @@ def make_quote(
     """Price one booking; ``days`` multiplies fixed and hourly prices for multi-day events."""
     if unit_price.amount < 0:
         raise InvalidValue("negative_price")
+    if unit_price.amount > MAX_UNIT_PRICE_MINOR:
+        raise InvalidValue("price_too_high", max_minor=MAX_UNIT_PRICE_MINOR)
     if not 0 <= deposit_bp <= 10_000:
         raise InvalidValue("deposit_out_of_range", deposit_bp=deposit_bp)
     if days < 1:
@@ -62,10 +70,19 @@ def make_quote(
     elif model is PricingModel.PER_GUEST:
         if guests is None or guests < 1:
             raise InvalidValue("guests_required")
+        check_guests(guests)
         total, label = unit_price.times(guests), f"{guests} guests"
     else:
         if minutes is None or minutes < 1:
             raise InvalidValue("duration_required")
         total, label = unit_price.share(minutes * days, 60), f"{minutes * days} min"
+    if total.amount > MAX_TOTAL_MINOR:
+        raise InvalidValue("total_too_high", max_minor=MAX_TOTAL_MINOR)
     deposit = total.percent_bp(deposit_bp)
     return Quote(unit_price, label, total, deposit, total - deposit, deposit_bp)
+
+
+def check_guests(guests: int) -> None:
+    """A guest count any service could take: 1 to MAX_GUESTS (a service may narrow it)."""
+    if not 1 <= guests <= MAX_GUESTS:
+        raise InvalidValue("guests_out_of_range", guests=guests, max=MAX_GUESTS)

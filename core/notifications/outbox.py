@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
+from core.redaction import redact
 from core.uow import UnitOfWorkFactory
 
 MAX_ATTEMPTS = 8
@@ -158,7 +159,7 @@ def _envelope(row: OutboxMessage) -> Envelope:
 
 def _record(row: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
     row.attempts += 1
-    row.last_error = result.error
+    row.last_error = redact(result.error)  # an upstream error may quote a URL with a token
     if result.outcome is DeliveryOutcome.SENT:
         row.status, row.sent_at, row.external_id = OutboxStatus.SENT.value, now, result.external_id
     elif result.outcome is DeliveryOutcome.HOLD:

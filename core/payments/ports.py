@@ -88,6 +88,11 @@ class PaymentGateway(Protocol):
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutLink: ...
 
+    async def expire_checkout(self, session_id: str) -> str:
+        """Make a Checkout link unpayable; returns the session's status afterwards:
+        ``expired``, or ``complete`` when the customer paid first (its events follow)."""
+        ...
+
     async def payment_method_of(self, payment_intent_id: str) -> str | None:
         """The card a past payment used (saved for off-session charges)."""
         ...

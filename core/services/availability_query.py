@@ -8,13 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Provider, Service
 from core.domain.availability import (
+    MAX_DAYS_AHEAD,
     Occupancy,
     ProviderCalendar,
+    check_horizon,
     check_slot,
     is_free,
     make_slot,
     next_free_dates,
 )
+from core.domain.catalog import MARKET_TZ
 from core.errors import NotFound
 from core.services.calendar_data import load_calendar, load_occupancy, service_rules
 
@@ -43,9 +46,16 @@ async def upcoming_free_dates(
 
 
 async def check_day(
-    session: AsyncSession, service: Service, day: date, start: time | None, *, now: datetime
+    session: AsyncSession,
+    service: Service,
+    day: date,
+    start: time | None,
+    *,
+    now: datetime,
+    max_days_ahead: int = MAX_DAYS_AHEAD,
 ) -> None:
     """Raise SlotUnavailable with the reason this day (and time) can't be booked."""
+    check_horizon(day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
     provider = await _provider(session, service)
     rules = service_rules(service)
     calendar = await load_calendar(session, provider, day, day + timedelta(days=rules.days))

@@ -42,7 +42,7 @@ async def charge_balance(
     """Charge the balance on the deposit's saved card; on failure send a Checkout link."""
     session = uow.session
     booking = await get_booking(session, booking_id, lock=True)
-    if booking.state != BookingState.DELIVERED.value or booking.delivery_confirmed_at is None:
+    if booking.state != BookingState.DELIVERED or booking.delivery_confirmed_at is None:
         raise InvalidValue("balance_not_chargeable", state=booking.state)
     amount = booking.total_minor - booking.paid_minor
     if amount <= 0:  # everything was paid up front
@@ -140,5 +140,5 @@ async def fail_balance(
 ) -> None:
     """A balance charge that was processing failed later (webhook)."""
     booking = await get_booking(uow.session, payment.booking_id, lock=True)
-    if booking.state == BookingState.DELIVERED.value:
+    if booking.state == BookingState.DELIVERED:
         await _balance_failed(uow, payments, booking, now, why)

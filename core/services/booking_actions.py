@@ -16,6 +16,7 @@ from core.domain.policy import CancellationPolicy
 from core.errors import IllegalTransition, InvalidValue, NotAllowed
 from core.services.actors import Actor, check_owns_booking, get_booking
 from core.services.booking_request import REQUEST_TTL
+from core.services.checkout_expiry import void_checkouts
 from core.uow import UnitOfWork
 
 DEPOSIT_WINDOW = timedelta(hours=48)
@@ -65,13 +66,12 @@ async def _apply(
     now: datetime,
     amount_minor: int | None,
 ) -> None:
+    row = _move(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
     if decision.releases_slot:
         await uow.session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
-    uow.session.add(
-        BookingTransition(
-            **_move(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
-        )
-    )
+    if decision.target is not decision.source:
+        await void_checkouts(uow.session, booking, decision.source, now=now)
+    uow.session.add(BookingTransition(**row))
 
 
 def _move(
@@ -84,8 +84,8 @@ def _move(
     amount_minor: int | None,
 ) -> dict[str, Any]:
     """The transition itself and its event; returns its audit row, for the caller to add
-    (one by one through the session, or a batch in one INSERT), and frees the slot."""
-    booking.state = decision.target.value
+    (one by one through the session, or a batch in one INSERT)."""
+    booking.state = decision.target
     booking.updated_at = now
     if decision.action is Action.DECLINE:
         booking.decline_reason = decision.reason
@@ -256,6 +256,8 @@ async def expire_many(uow: UnitOfWork, ids: Sequence[int], *, now: datetime) -> 
         trail.append(_move(uow, booking, decision, actor, now=now, amount_minor=None))
         if decision.releases_slot:
             freed.append(booking.id)
+        # An unpaid acceptance had a deposit link: it must not stay payable (issue 12).
+        await void_checkouts(uow.session, booking, decision.source, now=now)
     if trail:
         # One executemany: through the session, SQLite would insert them one at a time.
         await uow.session.execute(insert(BookingTransition), trail)

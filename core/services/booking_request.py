@@ -6,22 +6,22 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, BookingTransition, Provider, Service, SlotHold
 from core.db.tables_catalog import ProviderCity, ProviderStatus
-from core.domain.availability import check_slot, make_slot
+from core.domain.availability import MAX_DAYS_AHEAD, check_horizon, check_slot, make_slot
 from core.domain.booking_states import Action, BookingState, Role
-from core.domain.catalog import CITIES, EVENT_TYPES
+from core.domain.catalog import CITIES, EVENT_TYPES, MARKET_TZ
 from core.domain.events import BookingRequested
 from core.domain.money import Money
-from core.domain.quote import PricingModel, Quote, make_quote
+from core.domain.quote import PricingModel, Quote, check_guests, make_quote
 from core.errors import InvalidValue, NotFound, SlotUnavailable
 from core.services.calendar_data import load_calendar, load_occupancy, service_rules, taken_seats
 from core.uow import UnitOfWork
 
-MAX_GUESTS = 10_000
 REQUEST_TTL = timedelta(hours=24)
 
 
@@ -46,8 +46,11 @@ async def quote_for(uow: UnitOfWork, service_id: int, guests: int | None) -> Quo
     return _quote(service, guests)
 
 
-async def request_booking(uow: UnitOfWork, cmd: RequestBooking, *, now: datetime) -> Booking:
+async def request_booking(
+    uow: UnitOfWork, cmd: RequestBooking, *, now: datetime, max_days_ahead: int = MAX_DAYS_AHEAD
+) -> Booking:
     """Create a ``requested`` booking holding its seats; raise SlotUnavailable if taken."""
+    check_horizon(cmd.day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
     session = uow.session
     service = await _active_service(uow, cmd.service_id)
     # Serialise requests per provider (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE).
@@ -68,7 +71,7 @@ async def request_booking(uow: UnitOfWork, cmd: RequestBooking, *, now: datetime
         client_id=cmd.client_id,
         provider_id=provider.id,
         service_id=service.id,
-        state=BookingState.REQUESTED.value,
+        state=BookingState.REQUESTED,
         event_type=cmd.event_type,
         event_date=cmd.day,
         starts_at=slot.interval.start,
@@ -145,8 +148,8 @@ async def _validate(
     serves = await uow.session.get(ProviderCity, (provider.id, cmd.city))
     if serves is None:
         raise InvalidValue("provider_not_in_city", city=cmd.city)
-    if cmd.guests is not None and not 1 <= cmd.guests <= MAX_GUESTS:
-        raise InvalidValue("guests_out_of_range", guests=cmd.guests, max=MAX_GUESTS)
+    if cmd.guests is not None:
+        check_guests(cmd.guests)
     if service.pricing_model == PricingModel.PER_GUEST.value and cmd.guests is None:
         raise InvalidValue("guests_required")
     if cmd.guests is not None and service.min_guests and cmd.guests < service.min_guests:
@@ -174,4 +177,14 @@ def _reference() -> str:
     return "MSB-" + "".join(secrets.choice(alphabet) for _ in range(7))
 
 
-__all__ = ["Action", "RequestBooking", "quote_for", "request_booking"]
+async def has_booked(session: AsyncSession, client_id: int, service_id: int) -> bool:
+    """Whether this client ever requested this service, whatever became of it."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.client_id == client_id, Booking.service_id == service_id)
+    )
+    return bool(found)
+
+
+__all__ = ["Action", "RequestBooking", "has_booked", "quote_for", "request_booking"]

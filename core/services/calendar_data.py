@@ -95,7 +95,7 @@ async def load_occupancy(
             .join(Service, Service.id == Booking.service_id)
             .where(
                 Booking.provider_id == service.provider_id,
-                Booking.state.in_([s.value for s in ACTIVE_STATES]),
+                Booking.state.in_(ACTIVE_STATES),
                 Booking.event_date.between(first - timedelta(days=1), last + timedelta(days=1)),
             )
         )

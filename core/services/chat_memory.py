@@ -29,7 +29,17 @@ IDENTITY_TTL = 60.0  # seconds of real time
 MAX_CHATS = 50_000  # entries of each kind; the least recently used go first
 
 USERS_TABLE = User.__tablename__
-USER_FIELDS = ("id", "role", "display_name", "locale", "phone_e164", "email", "blocked", "source")
+USER_FIELDS = (
+    "id",
+    "role",
+    "display_name",
+    "locale",
+    "phone_e164",
+    "contact_phone",
+    "email",
+    "blocked",
+    "source",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ async def dispute_created(
         return unknown_object(uow, "dispute", obj, now)
     booking = await get_booking(uow.session, payment.booking_id, lock=True)
     why = f"card dispute: {obj.get('reason') or 'unspecified'}"
-    state = BookingState(booking.state)
+    state = booking.state
     if state in ACTIVE_STATES and state is not BookingState.DISPUTED:
         await apply_action(uow, booking.id, Action.DISPUTE, Actor.system(), now=now, reason=why)
     raise_flag(

@@ -19,6 +19,7 @@ from core.db.tables import Invoice, Payment, Refund
 from core.payments.ports import GatewayEvent, Payments
 from core.services.actors import get_booking
 from core.services.balance import fail_balance
+from core.services.checkout_expiry import CANCELLED
 from core.services.disputes import dispute_created
 from core.services.inbound import claim_event
 from core.services.payment_lookup import (
@@ -116,7 +117,7 @@ async def _checkout_expired(
 ) -> list[int]:
     # Only the link dies: the deposit deadline sweep decides about the booking.
     payment = await checkout_payment(uow, obj)
-    if payment is not None and payment.status == "pending":
+    if payment is not None and payment.status in ("pending", CANCELLED):
         payment.status, payment.updated_at = "expired", now
     return []
 

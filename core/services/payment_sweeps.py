@@ -49,7 +49,7 @@ async def _entered(
             await uow.session.execute(
                 select(Booking.id, entered)
                 .join(BookingTransition, BookingTransition.booking_id == Booking.id)
-                .where(Booking.state == state.value, BookingTransition.target == state.value)
+                .where(Booking.state == state, BookingTransition.target == state.value)
                 .group_by(Booking.id)
                 .having(entered <= before)
                 .order_by(entered)
@@ -72,7 +72,7 @@ async def auto_confirm_deliveries(
     for booking_id, _ in await _entered(uows, BookingState.DELIVERED, now - after, limit):
         async with uows() as uow:
             booking = await get_booking(uow.session, booking_id, lock=True)
-            if booking.state != BookingState.DELIVERED.value or booking.delivery_confirmed_at:
+            if booking.state != BookingState.DELIVERED or booking.delivery_confirmed_at:
                 continue
             if booking.ends_at > now:  # marked delivered early: never confirmed before the end
                 continue
@@ -102,7 +102,7 @@ async def send_balance_reminders(
         async with uows() as uow:
             session = uow.session
             booking = await get_booking(session, booking_id, lock=True)
-            if booking.state != BookingState.PAYMENT_DUE.value:
+            if booking.state != BookingState.PAYMENT_DUE:
                 continue
             prefix = f"booking-{booking_id}-balance-reminder-"
             earlier = (

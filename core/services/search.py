@@ -49,8 +49,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.db.tables import Provider, ProviderStatus, Service
+from core.domain.quote import check_guests
 from core.errors import InvalidValue
-from core.services.booking_request import MAX_GUESTS
 from core.services.search_filters import DEFAULT_GUESTS, Shape, matching, parameters, quoted_price
 
 SortKey = Literal["relevance", "price", "rating"]
@@ -93,8 +93,8 @@ class SearchQuery:
             raise InvalidValue("page_out_of_range", page=self.page)
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise InvalidValue("page_size_out_of_range", page_size=self.page_size)
-        if self.guests is not None and not 1 <= self.guests <= MAX_GUESTS:
-            raise InvalidValue("guests_out_of_range", guests=self.guests, max=MAX_GUESTS)
+        if self.guests is not None:
+            check_guests(self.guests)
         if self.budget_minor is not None and self.budget_minor < 0:
             raise InvalidValue("budget_out_of_range", budget=self.budget_minor)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from core.db.tables import Flag, Ticket, TicketMessage
 from core.errors import InvalidValue
+from core.redaction import redact
 from core.uow import UnitOfWork
 
 MAX_BODY = 4000
@@ -63,7 +64,8 @@ def raise_flag(
         severity=severity,
         subject_type=subject_type,
         subject_id=str(subject_id),
-        details=details or {},
+        # Details often quote an upstream error, which may quote a URL with a token in it.
+        details={k: redact(v) if isinstance(v, str) else v for k, v in (details or {}).items()},
         created_at=now,
     )
     uow.session.add(flag)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +29,23 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalize_email(raw: str) -> str:
+    """An email address as a mail server takes it; InvalidValue if it isn't one.
+
+    email-validator knows the RFCs (no markup, spaces or quoting tricks get through); no
+    DNS look-up: an answer must not wait on the network. Local parts must be ASCII, as
+    SMTP servers without SMTPUTF8 refuse the rest; a Unicode domain is kept in its
+    ASCII (IDNA) form for the same reason.
+    """
+    try:
+        checked = validate_email(
+            raw.strip()[:400], check_deliverability=False, allow_smtputf8=False
+        )
+    except EmailNotValidError as exc:
+        raise InvalidValue("invalid_email") from exc
+    return checked.ascii_email or checked.normalized
+
+
 def pick_locale(code: str | None, default: str = "fr") -> str:
     base = (code or "").split("-")[0].split("_")[0].lower()
     return base if base in LANGUAGES else default
@@ -41,12 +59,13 @@ async def identify(
     now: datetime,
     display_name: str = "",
     locale: str | None = None,
-    phone_e164: str | None = None,
+    verified_phone: str | None = None,
 ) -> User:
     """The user behind a channel identity, created on first contact.
 
-    A phone number already known (say, shared on Telegram) joins the new identity to
-    the same person instead of creating a second one.
+    ``verified_phone`` is the sender's own number as the channel proves it (WhatsApp's
+    sender): a first contact joins the account whose proven number it is, instead of
+    creating a second one. Typed numbers are never proven (see `note_contact_phone`).
     """
     session = uow.session
     row = (
@@ -67,8 +86,8 @@ async def identify(
             identity.unreachable = False  # they wrote: reachable again
         return known
     user = None
-    if phone_e164:
-        user = await session.scalar(select(User).where(User.phone_e164 == phone_e164))
+    if verified_phone:
+        user = await session.scalar(select(User).where(User.phone_e164 == verified_phone))
     try:
         # The new user goes in the same savepoint as the identity: losing the race below
         # must not leave a user nobody can reach.
@@ -78,7 +97,7 @@ async def identify(
                     role=UserRole.CLIENT.value,
                     display_name=display_name[:200],
                     locale=pick_locale(locale),
-                    phone_e164=phone_e164,
+                    phone_e164=verified_phone,
                     created_at=now,
                 )
                 session.add(user)
@@ -105,14 +124,28 @@ async def identify(
     return user
 
 
-async def set_phone(uow: UnitOfWork, user: User, raw: str) -> str:
-    """Attach a phone number; if another user already owns it, that's a clear error."""
-    phone = normalize_phone(raw)
-    owner = await uow.session.scalar(select(User).where(User.phone_e164 == phone))
-    if owner is not None and owner.id != user.id:
-        raise InvalidValue("phone_in_use")
+def note_contact_phone(user: User, phone: str) -> None:
+    """Remember a typed number to prefill the next booking: a contact, never a proof.
+
+    Anyone can type anyone's number, so it never becomes the account's proven phone
+    (``phone_e164``) and never joins accounts. The first one sticks: a spouse's number
+    given for one booking does not replace the person's own.
+    """
+    if user.contact_phone is None:
+        user.contact_phone = phone
+
+
+async def prove_phone(uow: UnitOfWork, user: User, phone: str) -> bool:
+    """Record a number the channel proved to be this user's (Telegram's own contact share).
+
+    False when it is already another account's proven number: the two are not joined here
+    (this account may hold bookings of its own); the number then serves as a contact.
+    """
+    owner = await uow.session.scalar(select(User.id).where(User.phone_e164 == phone))
+    if owner is not None and owner != user.id:
+        return False
     user.phone_e164 = phone
-    return phone
+    return True
 
 
 def record_source(user: User, source: str | None) -> None:
@@ -130,10 +163,11 @@ def set_locale(user: User, code: str) -> None:
 async def join_by_phone(
     uow: UnitOfWork, user: User, *, channel: str, external_id: str, raw_phone: str
 ) -> User:
-    """Move this channel identity to the account that owns the phone number, if any.
+    """Move this channel identity to the account whose proven number this is, if any.
 
     The caller must have verified the number belongs to the sender (Telegram's own
-    contact share, WhatsApp's From). Returns the account the identity now belongs to.
+    contact share, WhatsApp's From): never pass a typed number. Returns the account the
+    identity now belongs to.
     """
     phone = normalize_phone(raw_phone)
     owner = await uow.session.scalar(select(User).where(User.phone_e164 == phone))

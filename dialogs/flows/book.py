@@ -17,6 +17,7 @@ from dialogs.flows.catalog_reads import (
     active_services,
     provider_cities,
 )
+from dialogs.flows.guests import guests_problem
 from dialogs.i18n.translator import N_
 from dialogs.replies import Reply
 
@@ -39,12 +40,14 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
     for key in SEARCH_KEYS:
         if key in old:
             ctx.state.data[key] = old[key]
-    if old.get("guests"):
+    # The search's count stays unless this service can't take it: then it is asked.
+    service = await service_of(ctx)
+    if old.get("guests") and guests_problem(ctx, old["guests"], service) is None:
         ctx.state.data["guests"] = old["guests"]
     if old.get("city") in await provider_cities(ctx, old["provider_id"]):
         ctx.state.data["city"] = old["city"]
-    if ctx.user.phone_e164:
-        ctx.state.data["phone"] = ctx.user.phone_e164
+    if ctx.user.phone_e164 or ctx.user.contact_phone:
+        ctx.state.data["phone"] = ctx.user.phone_e164 or ctx.user.contact_phone
     if old.get("day"):
         problem = await day_problem(ctx, date.fromisoformat(old["day"]))
         if problem is None:
@@ -168,6 +171,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
             contact_email=data.get("email"),
         ),
         now=ctx.now,
+        max_days_ahead=ctx.deps.max_days_ahead,
     )
     ctx.state.data, ctx.state.history = {}, []
     sent = ctx.reply(

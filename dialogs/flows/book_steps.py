@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import date, time
 
 from core.db.tables import Service
 from core.domain.catalog import EVENT_TYPES
 from core.domain.quote import PricingModel
-from core.errors import InvalidValue, SlotUnavailable
+from core.errors import SlotUnavailable
 from core.services.availability_query import check_day, free_times
-from core.services.users import normalize_phone, set_phone
+from core.services.users import (
+    normalize_email,
+    normalize_phone,
+    note_contact_phone,
+    prove_phone,
+)
 from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.errors import explain
 from dialogs.flow import Answer, Go, Invalid, Outcome
+from dialogs.flows.event_date import date_problem
+from dialogs.flows.guests import guest_count, guests_problem
 from dialogs.replies import Button, Reply
 
 ORDER = (
@@ -31,7 +37,6 @@ ORDER = (
     "summary",
 )
 GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,24}$")
 CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:hH.]\s*([0-5]\d)?\s*$")
 
 
@@ -93,8 +98,6 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Invalid(
             ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027.")
         )
-    if parsed.date < ctx.today:
-        return Invalid(ctx.t("This date is in the past. Please choose a future date."))
     problem = await day_problem(ctx, parsed.date)
     if problem:
         return Invalid(problem)
@@ -105,11 +108,14 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 async def day_problem(ctx: Ctx, day: date) -> str | None:
     """Why this day can't be booked for the chosen service, or None if it can."""
+    problem = date_problem(ctx, day)
     service = await service_of(ctx)
-    if service is None:
-        return None
+    if problem is not None or service is None:
+        return problem
     try:
-        await check_day(ctx.uow.session, service, day, None, now=ctx.now)
+        await check_day(
+            ctx.uow.session, service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead
+        )
     except SlotUnavailable as error:
         return explain(error, ctx.t)
     return None
@@ -139,6 +145,7 @@ async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
                 date.fromisoformat(ctx.state.data["day"]),
                 start,
                 now=ctx.now,
+                max_days_ahead=ctx.deps.max_days_ahead,
             )
         except SlotUnavailable as error:
             return Invalid(explain(error, ctx.t))
@@ -172,15 +179,11 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "skip" and service and service.pricing_model != PricingModel.PER_GUEST:
         ctx.state.data["guests"] = None
         return await advance(ctx)
-    raw = (answer.code or "").removeprefix("gst:") if answer.code else (answer.text or "")
-    digits = "".join(ch for ch in raw if ch.isdecimal())[:6]  # isdigit() lets "²" through
-    count = int(digits) if digits else 0
-    if not 1 <= count <= 10_000:
-        return Invalid(ctx.t("Please type a number of guests between 1 and 10000."))
-    if service and service.min_guests and count < service.min_guests:
-        return Invalid(ctx.t("This service needs at least {min} guests.", min=service.min_guests))
-    if service and service.max_guests and count > service.max_guests:
-        return Invalid(ctx.t("This service takes at most {max} guests.", max=service.max_guests))
+    count, problem = guest_count(ctx, answer)
+    if count is not None:
+        problem = guests_problem(ctx, count, service)
+    if problem is not None:
+        return Invalid(problem)
     ctx.state.data["guests"] = count
     return await advance(ctx)
 
@@ -194,15 +197,16 @@ async def phone_prompt(ctx: Ctx) -> Reply:
 
 
 async def phone_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    raw = answer.contact_phone or answer.text
-    if not raw:
+    """The booking's contact number. Only a shared contact, which the channel proves to be
+    the sender's own, becomes the account's phone; a typed one is a contact (issue 12)."""
+    if answer.contact_phone:
+        phone = normalize_phone(answer.contact_phone)
+        await prove_phone(ctx.uow, ctx.user, phone)
+    elif answer.text:
+        phone = normalize_phone(answer.text)
+        note_contact_phone(ctx.user, phone)
+    else:
         return Invalid(ctx.t("Please share your contact or type your phone number."))
-    phone = normalize_phone(raw)
-    if ctx.user.phone_e164 is None:
-        # Keep it on the account too, unless it is someone else's (a spouse's number is a
-        # fine contact for one booking, but it doesn't make this person that account).
-        with contextlib.suppress(InvalidValue):
-            await set_phone(ctx.uow, ctx.user, phone)
     ctx.state.data["phone"] = phone
     return await advance(ctx)
 
@@ -218,9 +222,10 @@ async def email_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "skip":
         ctx.state.data["email"] = None
         return await advance(ctx)
-    text = (answer.text or "").strip()
-    if not EMAIL.match(text):
-        return Invalid(ctx.t("This does not look like an email address. Example: name@example.com"))
-    ctx.state.data["email"] = text
-    ctx.user.email = text
+    if not answer.text:
+        return Invalid(ctx.t("Please type your email address, or tap Skip."))
+    email = normalize_email(answer.text)  # refused with the reason, translated, by the engine
+    ctx.state.data["email"] = email
+    # For the invoice of later bookings too; an email joins no accounts (unlike a proven phone).
+    ctx.user.email = email
     return await advance(ctx)

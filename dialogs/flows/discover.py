@@ -12,7 +12,9 @@ from dialogs import labels
 from dialogs.context import Ctx
 from dialogs.flow import Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.flows.discover_order import next_step
+from dialogs.flows.event_date import date_problem
 from dialogs.flows.free_text import route_text
+from dialogs.flows.guests import guest_count, guests_problem
 from dialogs.flows.profile import profile_step
 from dialogs.replies import Button, Reply
 
@@ -75,8 +77,9 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 def set_day(ctx: Ctx, day: date) -> Outcome:
-    if day < ctx.today:
-        return Invalid(ctx.t("This date is in the past. Please choose a future date."))
+    problem = date_problem(ctx, day)
+    if problem is not None:
+        return Invalid(problem)
     ctx.state.data["day"] = day.isoformat()
     ctx.state.data["page"] = 0
     return next_step(ctx)
@@ -222,13 +225,15 @@ async def guests_prompt(ctx: Ctx) -> Reply:
 
 
 async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    value = _number(answer.code.removeprefix("gst:") if answer.code else answer.text or "")
-    if value is None or not 0 <= value <= 10_000:
-        return Invalid(ctx.t("Please type a number of guests between 1 and 10000."))
-    if value:
-        ctx.state.data["guests"] = value
-    else:
+    if answer.code == "gst:0":  # "Any number"
         ctx.state.data.pop("guests", None)
+    else:
+        count, problem = guest_count(ctx, answer)
+        if count is not None:
+            problem = guests_problem(ctx, count, None)
+        if problem is not None:
+            return Invalid(problem)
+        ctx.state.data["guests"] = count
     ctx.state.data["page"] = 0
     return Go("results")
 

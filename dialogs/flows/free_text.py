@@ -5,6 +5,8 @@ from __future__ import annotations
 from dialogs.context import Ctx
 from dialogs.flow import Answer, Go, Invalid, Outcome, Show
 from dialogs.flows.discover_order import next_step
+from dialogs.flows.event_date import date_problem
+from dialogs.flows.guests import guests_problem
 from dialogs.nlu.model import Intent, NluResult
 
 
@@ -39,11 +41,17 @@ def start_search(ctx: Ctx, result: NluResult) -> Outcome:
         data["category"] = result.category
     if result.city:
         data["city"] = result.city
-    if result.date and result.date >= ctx.today:
+    problem = date_problem(ctx, result.date) if result.date else None
+    if result.date and problem is None:
         data["day"] = result.date.isoformat()
+    elif problem and result.date and result.date > ctx.today:  # too far: say so, ask again
+        ctx.extra_replies.append(ctx.reply(problem))
     elif data.get("category") and data.get("city") and "day" not in data:
         data["day"] = None  # a search that names no date looks at all dates
-    if result.guests:
+    guests = guests_problem(ctx, result.guests, None) if result.guests else None
+    if guests is not None:
+        ctx.extra_replies.append(ctx.reply(guests))
+    elif result.guests:
         data["guests"] = result.guests
     if result.budget_minor:
         data["budget"] = result.budget_minor

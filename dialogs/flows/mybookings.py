@@ -68,7 +68,7 @@ async def _own_booking(ctx: Ctx) -> Booking:
 
 def cancellable(booking: Booking) -> bool:
     try:
-        decide(BookingState(booking.state), Action.CANCEL, Role.CLIENT)
+        decide(booking.state, Action.CANCEL, Role.CLIENT)
     except DomainError:
         return False
     return True
@@ -94,11 +94,11 @@ async def detail_prompt(ctx: Ctx) -> Reply:
     if booking.decline_reason:
         lines.append(t("Reason") + ": " + t(booking.decline_reason))  # a listed one is a msgid
     rows = []
-    if booking.state == BookingState.ACCEPTED.value:
+    if booking.state == BookingState.ACCEPTED:
         rows.append((ctx.button("💳 " + t("Pay the deposit"), "pay"),))
-    elif booking.state == BookingState.PAYMENT_DUE.value:
+    elif booking.state == BookingState.PAYMENT_DUE:
         rows.append((ctx.button("💳 " + t("Pay the balance"), "pay"),))
-    elif booking.state == BookingState.DELIVERED.value and not booking.delivery_confirmed_at:
+    elif booking.state == BookingState.DELIVERED and not booking.delivery_confirmed_at:
         rows.append((ctx.button("✅ " + t("Confirm delivery"), "confirm"),))
     if cancellable(booking):
         rows.append((ctx.button("✖ " + t("Cancel this booking"), "cancel"),))

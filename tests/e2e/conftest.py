@@ -22,9 +22,9 @@ from bots.bootstrap import build_container
 from bots.web_app import build_app
 from core.db.migrate import upgrade
 from core.db.tables import Provider, User
-from core.demo.seed import seed_demo
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from demo import seed_demo
 from tests.support.factories import make_provider
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,7 +2,8 @@
 
 Point a client at it with ``StripeClient(key, base_addresses={"api": fake.url})``. It
 answers in Stripe's object shapes for what Mounasabet uses (customers, Checkout Sessions,
-PaymentIntents with off-session confirmation, refunds, transfers), checks the Bearer key
+PaymentIntents with off-session confirmation, refunds, transfers; sessions can be read and
+expired, and an expired session takes no payment), checks the Bearer key
 and honours ``Idempotency-Key`` (same key and parameters: the first answer again; other
 parameters: an ``idempotency_error``). It also plays Stripe's side of the webhook: it
 signs events (``Stripe-Signature: t=...,v1=...``) and POSTs them to our endpoint.
@@ -76,6 +77,10 @@ class StripeError(Exception):
         self.status, self.error = status, error
 
 
+class SessionClosed(Exception):
+    """The hosted page of an expired (or paid) Checkout Session takes no payment."""
+
+
 @dataclass
 class Call:
     method: str
@@ -98,6 +103,8 @@ class FakeStripe:
     refunds: dict[str, JSON] = field(default_factory=dict)
     transfers: dict[str, JSON] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    # Events Stripe emits on its own after an API call (an expiry), for tests to deliver.
+    sent: list[JSON] = field(default_factory=list)
     _answers: dict[str, tuple[str, int, JSON]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     _http: aiohttp.ClientSession | None = None
@@ -160,6 +167,8 @@ class FakeStripe:
             return self._customer(params)
         if (method, path) == ("POST", "/checkout/sessions"):
             return self._session(params)
+        if path.startswith("/checkout/sessions/"):
+            return self._session_action(method, path.split("/")[3:])
         if (method, path) == ("POST", "/payment_intents"):
             return self._off_session(params)
         if method == "GET" and path.startswith("/payment_intents/"):
@@ -222,6 +231,27 @@ class FakeStripe:
         }
         self.sessions[session_id] = session | {"_intent_data": params.get("payment_intent_data")}
         return session
+
+    def _session_action(self, method: str, parts: list[str]) -> JSON:
+        """``GET /checkout/sessions/{id}`` and ``POST /checkout/sessions/{id}/expire``."""
+        session = self._find(self.sessions, parts[0])
+        if method == "GET" and len(parts) == 1:
+            return self.public(session)
+        if method == "POST" and parts[1:] == ["expire"]:
+            # Stripe expires only open sessions; anything else is an error, as there.
+            if session["status"] != "open":
+                raise StripeError(
+                    400,
+                    {
+                        "type": "invalid_request_error",
+                        "message": f'Only Checkout Sessions with a status in ["open"] can be'
+                        f" expired. This session has a status of {session['status']}.",
+                    },
+                )
+            session.update(status="expired")
+            self.sent.append(self.event("checkout.session.expired", self.public(session)))
+            return self.public(session)
+        raise StripeError(404, {"type": "invalid_request_error", "message": "no such action"})
 
     def _intent(self, **fields: Any) -> JSON:
         intent = {
@@ -295,6 +325,8 @@ class FakeStripe:
     def pay_checkout(self, session_id: str, card: str = VISA) -> list[JSON]:
         """The customer pays on the hosted page: the events Stripe then sends, in order."""
         session = self.sessions[session_id]
+        if session["status"] != "open":
+            raise SessionClosed(f"checkout session {session_id} is {session['status']}")
         intent_data = session.get("_intent_data") or {}
         intent = self._session_intent(session)
         intent.update(

@@ -12,17 +12,17 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from admin_cli.app import app
-from core.db.engine import make_engine, make_session_factory
+from core.bootstrap import build_uow_factory
+from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Invoice, OutboxMessage, User
-from core.demo.seed import seed_demo
 from core.domain.booking_states import Action, Role
-from core.notifications.booking_news import notify_parties
 from core.payments.ports import GatewayEvent, Payments
 from core.services.actors import Actor
 from core.services.payment_events import handle_gateway_event
 from core.services.payments import deposit_link
 from core.uow import UnitOfWorkFactory
+from demo import seed_demo
 from payments.links import HmacLinks
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import act, request
@@ -36,7 +36,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
     async def seed() -> None:
         engine = make_engine(url)
-        uows = UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+        uows = build_uow_factory(engine)
         await seed_demo(uows, now=datetime(2026, 5, 4, 9, tzinfo=UTC))
         await engine.dispose()
 
@@ -109,7 +109,7 @@ def test_invoice_resend_queues_the_chat_and_email_messages_again(
 
     async def prepare() -> str:
         engine = make_engine(url)
-        uows = UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+        uows = build_uow_factory(engine)
         try:
             return await paid_invoice_number(uows, now)
         finally:

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import select
 
+from core.bootstrap import build_uow_factory
 from core.clock import FixedClock
-from core.db.engine import make_engine, make_session_factory
+from core.db.engine import make_engine
 from core.db.tables import Base, Booking, BookingTransition, SlotHold
 from core.domain.availability import local_instant
 from core.domain.booking_states import (
@@ -34,7 +35,6 @@ from core.domain.booking_states import (
     Role,
 )
 from core.errors import DomainError
-from core.notifications.booking_news import notify_parties
 from core.services.actors import Actor
 from core.services.booking_actions import (
     DEPOSIT_WINDOW,
@@ -47,7 +47,7 @@ from core.services.booking_actions import (
     record_refund,
 )
 from core.services.booking_request import REQUEST_TTL, request_booking
-from core.uow import UnitOfWork, UnitOfWorkFactory
+from core.uow import UnitOfWork
 from tests.support.bookings import request_cmd
 from tests.support.factories import make_provider, make_user
 
@@ -100,9 +100,7 @@ class BookingMachine(RuleBasedStateMachine):
         self.dir = Path(tempfile.mkdtemp(prefix="msb-sm-", dir=shm if shm.is_dir() else None))
         self.loop = asyncio.new_event_loop()
         self.engine = make_engine(f"sqlite+aiosqlite:///{self.dir / 'sm.db'}")
-        self.uows = UnitOfWorkFactory(
-            make_session_factory(self.engine), event_handlers=(notify_parties,)
-        )
+        self.uows = build_uow_factory(self.engine)
         self.clock = FixedClock(START)
         self.bookings: dict[int, Model] = {}
         self.run(self._setup())

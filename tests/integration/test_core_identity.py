@@ -99,7 +99,7 @@ async def test_identify_joins_identities_by_phone(
     phone = normalize_phone("06 12 34 56 78")
     async with uows() as uow:
         on_telegram = await identify(
-            uow, channel="telegram_client", external_id="777", now=now, phone_e164=phone
+            uow, channel="telegram_client", external_id="777", now=now, verified_phone=phone
         )
         await uow.commit()
         telegram_user = on_telegram.id
@@ -109,7 +109,7 @@ async def test_identify_joins_identities_by_phone(
             channel="whatsapp",
             external_id="whatsapp:+212612345678",
             now=now,
-            phone_e164=phone,
+            verified_phone=phone,
         )
         await uow.commit()
         assert on_whatsapp.id == telegram_user

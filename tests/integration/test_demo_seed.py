@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -25,12 +27,12 @@ from core.db.tables import (
     User,
     WeeklyRule,
 )
-from core.demo import seed_demo
-from core.demo.data import PROVIDERS
-from core.demo.images import STATIC_PREFIX, render_svg
 from core.domain.booking_states import ACTIVE_STATES, RELEASING_STATES, BookingState
 from core.domain.catalog import CATEGORIES
 from core.uow import UnitOfWorkFactory
+from demo import seed_demo
+from demo.catalogue import DATA, catalogue, load_catalogue
+from demo.images import STATIC_PREFIX, render_svg
 from tests.support.factories import make_provider
 
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static" / "demo"
@@ -63,7 +65,7 @@ async def test_catalog_covers_every_category_and_city(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     report = await seed_demo(uows, now=clock.now())
-    assert report.providers_created == len(PROVIDERS) >= 42
+    assert report.providers_created == len(catalogue().providers) >= 42
     assert report.services_created >= report.providers_created
     assert not report.already_seeded
     async with uows() as uow:
@@ -124,7 +126,7 @@ async def test_catalog_covers_every_category_and_city(
 
 
 async def test_demo_photos_exist_and_are_current() -> None:
-    for spec in PROVIDERS:
+    for spec in catalogue().providers:
         for index in range(1, spec.photos + 1):
             path = STATIC / f"{spec.slug}-{index}.svg"
             assert path.read_text(encoding="utf-8") == render_svg(spec, index), path.name
@@ -202,7 +204,7 @@ async def test_seed_next_to_existing_data(uows: UnitOfWorkFactory, clock: FixedC
     _, atlas_id, _ = await make_provider(uows, now, slug="studio-atlas")
     _, taken_id, _ = await make_provider(uows, now, slug="studio-nour-rabat", city="fes")
     report = await seed_demo(uows, now=now)
-    assert report.providers_created == len(PROVIDERS) - 1
+    assert report.providers_created == len(catalogue().providers) - 1
     assert not report.already_seeded
     async with uows() as uow:
         atlas = await uow.session.get(Provider, atlas_id)
@@ -210,7 +212,7 @@ async def test_seed_next_to_existing_data(uows: UnitOfWorkFactory, clock: FixedC
         slugs = (await uow.session.scalars(select(Provider.slug))).all()
         assert atlas is not None and atlas.name["fr"] == "studio-atlas"
         assert taken is not None and taken.name["fr"] == "studio-nour-rabat"  # left as it was
-        assert len(slugs) == len(set(slugs)) == len(PROVIDERS) + 1
+        assert len(slugs) == len(set(slugs)) == len(catalogue().providers) + 1
         assert report.bookings_created >= 30
 
 
@@ -220,3 +222,38 @@ async def _row_counts(uows: UnitOfWorkFactory) -> dict[str, int]:
             table.name: int(await uow.session.scalar(select(func.count()).select_from(table)) or 0)
             for table in Base.metadata.sorted_tables
         }
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(DATA, folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "complaint"),
+    [
+        ("hours: studio", "hours: siesta", "hours siesta"),
+        ("cities: [rabat, kenitra, casablanca]", "cities: [rabat, atlantis]", "atlantis"),
+        ("slug: lumiere-atlas-marrakech", "slug: studio-nour-rabat", "duplicate"),
+    ],
+)
+def test_a_catalogue_that_breaks_its_rules_is_refused(
+    tmp_path: Path, old: str, new: str, complaint: str
+) -> None:
+    folder = _copy_data(tmp_path)
+    photo = folder / "providers" / "photo.yaml"
+    text = photo.read_text(encoding="utf-8")
+    assert old in text
+    photo.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ValueError, match=complaint):
+        load_catalogue(folder)
+
+
+def test_the_shipped_catalogue_reads_as_written(tmp_path: Path) -> None:
+    cat = load_catalogue(_copy_data(tmp_path))
+    assert cat == catalogue()
+    nour = next(p for p in cat.providers if p.slug == "studio-nour-rabat")
+    assert nour.windows == (((1, 2, 3, 4, 5, 6), time(9), time(23)),)
+    assert nour.services[1].price_minor == 70_000 and nour.services[1].events == ("engagement",)
+    assert cat.admin.email == "admin@demo.mounasabet.test"

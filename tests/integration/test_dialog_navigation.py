@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from core.bootstrap import build_uow_factory
 from core.clock import FixedClock
-from core.db.engine import make_engine, make_session_factory
+from core.db.engine import make_engine
 from core.domain.catalog import MARKET_TZ
-from core.notifications.booking_news import notify_parties
 from core.uow import UnitOfWorkFactory
 from dialogs.client_app import CLIENT_APP
 from dialogs.i18n.translator import translator
@@ -225,7 +225,7 @@ async def test_the_conversation_resumes_after_a_restart(tmp_path: Path, clock: F
     # engine — only the file is the same. The screen the user looks at still works.
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
     try:
-        uows = UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+        uows = build_uow_factory(engine)
         chat.engine = dialog_engine(CLIENT_APP, uows, clock)
         assert await chat.state() == before
         await chat.click("city:casablanca")

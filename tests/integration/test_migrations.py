@@ -130,3 +130,106 @@ async def test_upgrade_downgrade_upgrade_matches_the_models(empty_db: str) -> No
         await engine.dispose()
     _, _, diffs = await _look(empty_db)
     assert [(d[0], d[1].name) for d in diffs] == [("add_index", "ix_outbox_due")]
+
+
+async def test_0005_keeps_only_proven_phones_on_accounts(empty_db: str) -> None:
+    """Issue 12: numbers stored before 0005 may have been typed by anyone. A provider's
+    registered number and an account's own WhatsApp sender stay; the rest become contacts."""
+    upgrade(empty_db, "0003")
+    engine = make_engine(empty_db)
+    try:
+        async with engine.begin() as conn:
+            for user_id, phone in (
+                (1, "+212661234567"),
+                (2, "+212661000111"),
+                (3, "+212600000003"),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, role, display_name, locale, phone_e164, blocked,"
+                        " created_at) VALUES (:id, 'client', '', 'fr', :phone, false,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": user_id, "phone": phone},
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO providers (user_id, slug, name, description, languages, photos,"
+                    " status, timezone, rating_sum, rating_count, rating_x100, created_at)"
+                    " VALUES (2, 'studio', '{}', '{}', '[]', '[]', 'active',"
+                    " 'Africa/Casablanca', 0, 0, 0, CURRENT_TIMESTAMP)"
+                )
+            )
+            identities = (
+                (1, "telegram_client", "6666"),  # typed at the phone step: no proof
+                (3, "whatsapp", "+212600000003"),  # WhatsApp's own sender: a proof
+            )
+            for user_id, channel, external in identities:
+                await conn.execute(
+                    text(
+                        "INSERT INTO channel_identities (user_id, channel, external_id,"
+                        " unreachable, created_at) VALUES (:u, :c, :e, false, CURRENT_TIMESTAMP)"
+                    ),
+                    {"u": user_id, "c": channel, "e": external},
+                )
+        upgrade(empty_db)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT id, phone_e164, contact_phone FROM users ORDER BY id")
+            )
+            assert [tuple(r) for r in rows] == [
+                (1, None, "+212661234567"),
+                (2, "+212661000111", None),
+                (3, "+212600000003", None),
+            ]
+    finally:
+        await engine.dispose()
+
+
+MONEY = {
+    (t.name, c.name)
+    for t in Base.metadata.sorted_tables
+    for c in t.columns
+    if c.name.endswith("_minor")
+}
+
+
+def _money_types(conn: Connection) -> set[str]:
+    """The types the database reports for the money columns, and their check constraints."""
+    inspector = inspect(conn)
+    found = set()
+    for table, name in MONEY:
+        kinds = {c["name"]: type(c["type"]).__name__.upper() for c in inspector.get_columns(table)}
+        found.add(kinds[name])
+    return found
+
+
+def _checks(conn: Connection) -> set[str]:
+    inspector = inspect(conn)
+    return {
+        str(check["name"])
+        for table in {t for t, _ in MONEY}
+        for check in inspector.get_check_constraints(table)
+    }
+
+
+async def test_0004_makes_every_money_column_64_bit_and_back(empty_db: str) -> None:
+    """Issue 12: PostgreSQL's INTEGER refused totals that SQLite stored; BIGINT on both."""
+    assert len(MONEY) == 15
+    engine = make_engine(empty_db)
+    try:
+        upgrade(empty_db, "0003")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_money_types) == {"INTEGER"}
+            checks = await conn.run_sync(_checks)
+        upgrade(empty_db, "0004")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_money_types) == {"BIGINT"}
+            # SQLite's batch mode copies each table: its check constraints come along.
+            assert await conn.run_sync(_checks) == checks
+        downgrade(empty_db, "0003")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_money_types) == {"INTEGER"}
+            assert await conn.run_sync(_checks) == checks
+    finally:
+        await engine.dispose()

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bots.outbox_router import ChannelRouter
-from bots.telegram.rate_limit import SendLimiter
+from bots.rate_limit import SendLimiter
 from bots.whatsapp.setup import WhatsApp, build_whatsapp
 from bots.whatsapp.webhook import EMPTY_TWIML, INBOUND_PATH
 from core.clock import FixedClock
@@ -211,7 +211,11 @@ async def test_the_same_number_on_telegram_and_whatsapp_is_one_user(
 ) -> None:
     async with stack.uows() as uow:
         telegram = await identify(
-            uow, channel="telegram_client", external_id="1001", now=clock.now(), phone_e164=PHONE
+            uow,
+            channel="telegram_client",
+            external_id="1001",
+            now=clock.now(),
+            verified_phone=PHONE,
         )
         await uow.commit()
         telegram_id = telegram.id

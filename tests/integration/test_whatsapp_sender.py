@@ -11,7 +11,7 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException  # type: ignore[import-untyped]
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from bots.telegram.rate_limit import SendLimiter
+from bots.rate_limit import SendLimiter
 from bots.whatsapp.media import MediaLinks
 from bots.whatsapp.render import WhatsAppRenderer
 from bots.whatsapp.sender import AiohttpTwilioClient, TwilioWhatsAppSender, make_client

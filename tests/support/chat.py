@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.bootstrap import build_uow_factory
 from core.clock import Clock
-from core.db.engine import make_engine, make_session_factory
+from core.db.engine import make_engine
 from core.db.tables import (
     Base,
     Booking,
@@ -28,7 +29,6 @@ from core.db.tables import (
     SlotHold,
     User,
 )
-from core.notifications.booking_news import notify_parties
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
 from dialogs.client_app import CLIENT_APP
@@ -210,7 +210,7 @@ async def sqlite_uows(path: Path) -> AsyncIterator[UnitOfWorkFactory]:
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     try:
-        yield UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+        yield build_uow_factory(engine)
     finally:
         await engine.dispose()
 

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.domain.availability import (
+    MAX_DAYS_AHEAD,
     Interval,
     Occupancy,
     ProviderCalendar,
     ServiceRules,
     WeeklyWindow,
+    check_horizon,
     check_slot,
     is_free,
     local_instant,
@@ -472,3 +474,23 @@ def test_next_free_dates_sees_busy_and_booked_hours() -> None:
         hourly_bookings=(Interval(utc(2026, 2, 14, 18, 30), utc(2026, 2, 14, 23, 30)),)
     )
     assert next_free_dates(rules, sat, blocked, now=utc(2026, 2, 9), count=1) == [date(2026, 2, 21)]
+
+
+@pytest.mark.parametrize(
+    ("day", "refused"),
+    [
+        (date(2026, 5, 4), False),
+        (date(2026, 5, 4) + timedelta(days=MAX_DAYS_AHEAD), False),  # the last day that can
+        (date(2026, 5, 4) + timedelta(days=MAX_DAYS_AHEAD + 1), True),
+        (date(2126, 6, 14), True),  # issue 12 item 8: held a slot
+        (date.max, True),  # 31/12/9999: refused without any arithmetic that could overflow
+    ],
+)
+def test_the_booking_horizon(day: date, refused: bool) -> None:
+    today = date(2026, 5, 4)
+    if refused:
+        with pytest.raises(SlotUnavailable) as info:
+            check_horizon(day, today, MAX_DAYS_AHEAD)
+        assert (info.value.key, info.value.params["max_days"]) == ("slot_too_far", 730)
+    else:
+        check_horizon(day, today, MAX_DAYS_AHEAD)

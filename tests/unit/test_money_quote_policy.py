@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from core.domain.booking_states import Role
 from core.domain.money import Money, round_half_up
 from core.domain.policy import CancellationPolicy, PolicyTier
-from core.domain.quote import PricingModel, make_quote
+from core.domain.quote import (
+    MAX_GUESTS,
+    MAX_TOTAL_MINOR,
+    MAX_UNIT_PRICE_MINOR,
+    PricingModel,
+    make_quote,
+)
 from core.errors import InvalidValue
 
 # --- Money ----------------------------------------------------------------------------
@@ -215,6 +221,12 @@ def test_per_hour_quote_prorates_by_the_minute(
         (PricingModel.PER_GUEST, 1, {"guests": 0}, "guests_required"),
         (PricingModel.PER_HOUR, 1, {}, "duration_required"),
         (PricingModel.PER_HOUR, 1, {"minutes": 0}, "duration_required"),
+        # Issue 12: bounds that hold on every database, checked before anything is stored.
+        (PricingModel.PER_GUEST, 1, {"guests": MAX_GUESTS + 1}, "guests_out_of_range"),
+        (PricingModel.PER_GUEST, 1, {"guests": -5}, "guests_required"),
+        (PricingModel.FIXED, MAX_UNIT_PRICE_MINOR + 1, {}, "price_too_high"),
+        (PricingModel.PER_GUEST, MAX_UNIT_PRICE_MINOR, {"guests": 11}, "total_too_high"),
+        (PricingModel.FIXED, MAX_UNIT_PRICE_MINOR, {"days": 11}, "total_too_high"),
     ],
 )
 def test_quote_refuses_bad_input(
@@ -226,9 +238,24 @@ def test_quote_refuses_bad_input(
     assert info.value.key == key
 
 
+def test_quote_takes_the_largest_sane_booking() -> None:
+    """3 000 MAD a guest for 10 000 guests: 3 000 000 000 minor, past int32 but in bounds."""
+    q = make_quote(
+        model=PricingModel.PER_GUEST, unit_price=Money(300_000), deposit_bp=3000, guests=10_000
+    )
+    assert q.total == Money(3_000_000_000)
+    most = make_quote(
+        model=PricingModel.PER_GUEST,
+        unit_price=Money(MAX_UNIT_PRICE_MINOR),
+        deposit_bp=3000,
+        guests=MAX_TOTAL_MINOR // MAX_UNIT_PRICE_MINOR,
+    )
+    assert most.total == Money(MAX_TOTAL_MINOR)
+
+
 @given(
     model=st.sampled_from(list(PricingModel)),
-    price=st.integers(0, 10**9),
+    price=st.integers(0, MAX_TOTAL_MINOR // MAX_GUESTS),  # every quote stays in bounds
     currency=st.sampled_from(["MAD", "EUR", "USD"]),
     deposit_bp=st.integers(0, 10_000),
     guests=st.integers(1, 10_000),

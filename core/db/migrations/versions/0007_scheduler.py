@@ -16,7 +16,7 @@ from alembic import op
 import core.db.base
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,47 @@
+"""Send limits kept on our side, shared by the channels; the defaults are Telegram's:
+~1 message/s per chat, ~30/s per bot."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class SendLimiter:
+    def __init__(
+        self,
+        *,
+        per_chat_interval: float = 1.0,
+        per_bot_per_second: int = 30,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_chat_interval = per_chat_interval
+        self.per_bot = per_bot_per_second
+        self._now = monotonic
+        self._last_by_chat: dict[int, float] = {}
+        self._recent: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    def delay(self, chat_id: int) -> float:
+        """Seconds to wait before a message to ``chat_id`` keeps within both limits."""
+        now = self._now()
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        wait_chat = self._last_by_chat.get(chat_id, -1e9) + self.per_chat_interval - now
+        wait_bot = (self._recent[0] + 1.0 - now) if len(self._recent) >= self.per_bot else 0.0
+        return max(0.0, wait_chat, wait_bot)
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait for a turn, then count the send."""
+        async with self._lock:
+            wait = self.delay(chat_id)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            now = self._now()
+            self._last_by_chat[chat_id] = now
+            self._recent.append(now)
+            if len(self._last_by_chat) > 10_000:  # forget chats idle for a while
+                cutoff = now - 60
+                self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > cutoff}
