@@ -27,9 +27,9 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from bench.sweeps_data import seed_overdue
+from core.booking.news import notify_parties
 from core.db.engine import make_engine, make_session_factory
 from core.db.tables import Base, Booking, OutboxMessage
-from core.notifications.booking_news import notify_parties
 from core.scheduling.model import SweepContext
 from core.scheduling.registry import BY_ID
 from core.scheduling.runs import run_sweep

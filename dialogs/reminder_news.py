@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.booking.states import BookingState
+from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, Provider, Service, User
-from core.domain.booking_states import BookingState
-from core.domain.catalog import MARKET_TZ
 from core.notifications.outbox import Envelope
-from dialogs.context import global_button
+from dialogs.framework.context import global_button
+from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
-from dialogs.payment_news import link_lines
-from dialogs.provider_app import decision_buttons, request_card
-from dialogs.replies import Button, Reply
+from dialogs.notifications.payment_news import link_lines
+from dialogs.provider.app import decision_buttons, request_card
 
 REMINDER_KINDS = frozenset({"request_reminder", "deposit_reminder", "event_reminder"})
 STILL_IN = {

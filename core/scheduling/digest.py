@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import (
     Booking,
     BookingTransition,
@@ -25,7 +26,6 @@ from core.db.tables import (
     User,
     UserRole,
 )
-from core.domain.catalog import MARKET_TZ
 from core.notifications.outbox import enqueue
 from core.scheduling.model import Counts, SweepContext
 

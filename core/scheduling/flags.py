@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db.tables import Flag
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 
 

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
+from core.booking.actions import EXPIRING, expire_many
+from core.booking.states import BookingState
 from core.db.engine import read_only
 from core.db.tables import Booking, BookingTransition, Provider
-from core.domain.booking_states import BookingState
 from core.scheduling.model import Counts, Sweep, SweepContext
 from core.scheduling.notices import remind_once, sent_keys
-from core.services.booking_actions import EXPIRING, expire_many
 
 log = logging.getLogger(__name__)
 # Whether a reminder is due, from when the booking entered its state and its deadline.

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from core.booking.states import BookingState
+from core.catalog.vocabulary import MARKET_TZ
 from core.db.engine import read_only
 from core.db.tables import Booking, Provider
-from core.domain.booking_states import BookingState
-from core.domain.catalog import MARKET_TZ
 from core.scheduling.model import Counts, Sweep, SweepContext
 from core.scheduling.notices import remind_once, sent_keys
 

@@ -7,19 +7,19 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core.booking.actors import get_booking
+from core.booking.states import BookingState
 from core.db.engine import read_only
 from core.db.tables import Booking, OutboxMessage, Refund
-from core.domain.booking_states import BookingState
 from core.payments.ports import Payments
-from core.scheduling.flags import flag_once
-from core.scheduling.model import Counts, Sweep, SweepContext
-from core.services.actors import get_booking
-from core.services.payment_sweeps import (
+from core.payments.refunds import retry_pending_refunds
+from core.payments.sweeps import (
     auto_confirm_deliveries,
     send_balance_reminders,
     settle_waiting_payouts,
 )
-from core.services.refunds import retry_pending_refunds
+from core.scheduling.flags import flag_once
+from core.scheduling.model import Counts, Sweep, SweepContext
 
 
 def _payments(ctx: SweepContext) -> Payments:

@@ -12,12 +12,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from core.booking.states import BookingState
 from core.clock import FixedClock
 from core.db.tables import Flag, OutboxMessage, TicketMessage, User
-from core.domain.booking_states import BookingState
 from core.notifications.outbox import deliver_due
-from core.services.support import open_ticket
 from core.settings import Settings
+from core.support.tickets import open_ticket
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from payments.setup import build_payments

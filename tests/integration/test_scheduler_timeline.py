@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from core.booking.actors import Actor
+from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import SlotHold
-from core.domain.booking_states import Action, BookingState, Role
 from core.payments.ports import Payments
-from core.services.actors import Actor
 from core.uow import UnitOfWorkFactory
 from payments.links import HmacLinks
 from payments.offline_gateway import OfflineGateway
