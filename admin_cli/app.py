@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from admin_cli import jobs
 from admin_cli.bootstrap import build_admin
 from core.db.tables import Booking, Provider
 from core.errors import NotFound
@@ -27,6 +28,7 @@ app.add_typer(bookings_app, name="bookings")
 app.add_typer(providers_app, name="providers")
 invoices_app = typer.Typer(help="Invoices.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
+app.add_typer(jobs.app, name="jobs")
 err = Console(stderr=True)
 out = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

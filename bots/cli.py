@@ -44,7 +44,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     no_worker: Annotated[
-        bool, typer.Option("--no-worker", help="Web only: no outbox worker.")
+        bool, typer.Option("--no-worker", help="Web only: no outbox worker, no sweeps.")
     ] = False,
 ) -> None:
     """Serve the web app (sandbox, health, metrics) and, unless --no-worker, the worker."""
@@ -84,8 +84,8 @@ def poll() -> None:
 
 @app.command()
 def worker() -> None:
-    """Deliver the outbox (Telegram, WhatsApp, email) without serving HTTP; pair with
-    `serve --no-worker` when several web processes run."""
+    """Deliver the outbox (Telegram, WhatsApp, email) and run the sweeps without serving
+    HTTP; pair with `serve --no-worker` when several web processes run."""
     from bots.programs.worker import run_worker
 
     settings = Settings()

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from bots import http_limits
 from bots.http_limits import MAX_BODY_BYTES, body_deadline
 from bots.metrics import Metrics
+from bots.scheduler import scheduler_health
 from core.bootstrap import Core
 
 CORE = web.AppKey("core", Core)
@@ -82,8 +83,14 @@ async def healthz(request: web.Request) -> web.Response:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # the probe must answer, whatever broke
         return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
-    payments = core.settings.payment_mode
-    return web.json_response({"status": "ok", "channels": channels(core), "payments": payments})
+    return web.json_response(
+        {
+            "status": "ok",
+            "channels": channels(core),
+            "payments": core.settings.payment_mode,
+            "scheduler": await scheduler_health(core.uows, core.clock.now()),
+        }
+    )
 
 
 def channels(core: Core) -> dict[str, bool]:

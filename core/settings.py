@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     payments_link_secret: SecretStr | None = None
     auto_confirm_delivery_days: int = Field(default=3, ge=1, le=60)
 
+    # The scheduler (bots/scheduler.py): one process at a time holds the sweeps' lease.
+    scheduler_lease_seconds: float = Field(default=30.0, ge=3, le=600)
+    # Runs every sweep this often instead of its own period (tests, staging); unset: own.
+    sweep_interval_seconds: float | None = Field(default=None, gt=0)
+    deposit_reminder_hours: int = Field(default=24, ge=1, le=47)
+    event_reminder_hour: int = Field(default=10, ge=0, le=23)  # local time, D-7 and D-1
+    ticket_sla_hours: int = Field(default=4, ge=1, le=72)
+    admin_digest_hour: int = Field(default=7, ge=0, le=23)  # market time
+
     smtp_url: str | None = None
     email_from: str = "Mounasabet <no-reply@mounasabet.ma>"
     rasa_url: str | None = None

@@ -21,6 +21,7 @@ from core.db.tables import Booking, Provider, User
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from payments.calendar_invite import booking_invite
+from payments.digest_email import compose_digest
 from payments.i18n import Translate, Translations
 from payments.processing import InvoiceDocuments
 
@@ -92,8 +93,13 @@ class EmailSender:
     async def compose(self, uow: UnitOfWork, envelope: Envelope) -> EmailMessage | None:
         payload = envelope.payload
         to = payload.get("to")
-        booking = await uow.session.get(Booking, int(payload.get("booking_id", 0)))
         user = await uow.session.get(User, envelope.user_id)
+        if envelope.kind == "admin_digest" and to and user is not None:  # about no booking
+            digest = EmailMessage()
+            digest["From"], digest["To"] = self.sender, str(to)
+            digest["Message-ID"] = make_msgid(domain=self._domain())
+            return compose_digest(digest, self.translations(user.locale), payload)
+        booking = await uow.session.get(Booking, int(payload.get("booking_id", 0)))
         if not to or booking is None or user is None:
             return None
         t = self.translations(user.locale)

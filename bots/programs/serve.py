@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
+from bots.scheduler import sweeps_ctx
 from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
 from bots.web_app import background, closing, own_routes, web_application
@@ -70,6 +71,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     if worker:
         router = ChannelRouter(uows, senders, email=pay.email, gateway=pay.expiry)
         app.cleanup_ctx.append(background(lambda: run_outbox(uows, router, clock)))
+        app.cleanup_ctx.append(sweeps_ctx(core, pay.payments, router))
     app.on_cleanup.append(closing(pay.close))
     app.on_cleanup.append(closing(dialogs.close))
     app.on_cleanup.append(closing(core.close))

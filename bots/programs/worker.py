@@ -1,4 +1,5 @@
-"""`mounasabet worker`: the outbox on Telegram, WhatsApp and email, without HTTP.
+"""`mounasabet worker`: the outbox on Telegram, WhatsApp and email, and the sweeps
+(while this process holds their lease), without HTTP.
 
 It sends and answers nothing: no dialog engine, no NLU, no webhook route. Sandbox chats
 live in the memory of the `serve` process that shows them, so their messages are
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 
 from bots.programs.outbound import Outbound, build_outbound
+from bots.scheduler import SweepScheduler
 from bots.telegram import setup as telegram
 from bots.worker import run_outbox
 from core.bootstrap import Core
@@ -27,9 +30,24 @@ async def run_worker(core: Core, *, stop: asyncio.Event | None = None) -> None:
     """Deliver until ``stop`` is set (for ever without one), then close what was built."""
     outbound = build_worker(core)
     task = asyncio.ensure_future(run_outbox(core.uows, outbound.router, core.clock))
+    sweeps = SweepScheduler(
+        core.uows,
+        core.clock,
+        core.settings,
+        payments=outbound.pay.payments,
+        sender=outbound.router,
+    )
+    stop = stop or asyncio.Event()
+    # SIGTERM (systemd, Docker) stops cleanly: the lease is released at once instead of
+    # making the next worker wait for it to expire.
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await (stop or asyncio.Event()).wait()
+        await sweeps.start()
+        await stop.wait()
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        await sweeps.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.policy import CancellationPolicy
@@ -64,7 +66,25 @@ async def _apply(
     now: datetime,
     amount_minor: int | None,
 ) -> None:
-    session = uow.session
+    row = _move(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
+    if decision.releases_slot:
+        await uow.session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
+    if decision.target is not decision.source:
+        await void_checkouts(uow.session, booking, decision.source, now=now)
+    uow.session.add(BookingTransition(**row))
+
+
+def _move(
+    uow: UnitOfWork,
+    booking: Booking,
+    decision: Decision,
+    actor: Actor,
+    *,
+    now: datetime,
+    amount_minor: int | None,
+) -> dict[str, Any]:
+    """The transition itself and its event; returns its audit row, for the caller to add
+    (one by one through the session, or a batch in one INSERT)."""
     booking.state = decision.target
     booking.updated_at = now
     if decision.action is Action.DECLINE:
@@ -73,22 +93,6 @@ async def _apply(
     # resolved back to it: a pending booking without one would hold its slot forever.
     window = PENDING_WINDOWS.get(decision.target)
     booking.expires_at = min(now + window, booking.starts_at) if window else None
-    if decision.releases_slot:
-        await session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
-    if decision.target is not decision.source:
-        await void_checkouts(session, booking, decision.source, now=now)
-    session.add(
-        BookingTransition(
-            booking_id=booking.id,
-            source=decision.source.value,
-            target=decision.target.value,
-            action=decision.action.value,
-            actor_role=actor.role.value,
-            actor_user_id=actor.user_id,
-            reason=decision.reason,
-            at=now,
-        )
-    )
     uow.record(
         BookingStateChanged(
             booking.id,
@@ -100,6 +104,16 @@ async def _apply(
             amount_minor,
         )
     )
+    return {
+        "booking_id": booking.id,
+        "source": decision.source.value,
+        "target": decision.target.value,
+        "action": decision.action.value,
+        "actor_role": actor.role.value,
+        "actor_user_id": actor.user_id,
+        "reason": decision.reason,
+        "at": now,
+    }
 
 
 async def refund_due_on_cancel(
@@ -200,7 +214,7 @@ async def confirm_delivery(
     return booking
 
 
-_EXPIRING = tuple(state.value for state in PENDING_WINDOWS)
+EXPIRING = tuple(state.value for state in PENDING_WINDOWS)
 
 
 async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> list[int]:
@@ -209,20 +223,44 @@ async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> lis
         await uow.session.scalars(
             select(Booking.id)
             .where(
-                Booking.state.in_(_EXPIRING),
+                Booking.state.in_(EXPIRING),
                 Booking.expires_at <= now,
             )
             .order_by(Booking.expires_at)
             .limit(limit)
         )
     ).all()
-    expired: list[int] = []
-    for booking_id in ids:
-        # Re-check under the row lock: an acceptance or a deposit may have committed since
-        # the query above (PostgreSQL reads committed rows without waiting for writers).
-        booking = await get_booking(uow.session, booking_id, lock=True)
-        if booking.state not in _EXPIRING or booking.expires_at is None or booking.expires_at > now:
-            continue
-        await apply_action(uow, booking_id, Action.EXPIRE, Actor.system(), now=now)
-        expired.append(booking_id)
-    return expired
+    return [booking.id for booking in await expire_many(uow, ids, now=now)]
+
+
+async def expire_many(uow: UnitOfWork, ids: Sequence[int], *, now: datetime) -> list[Booking]:
+    """Expire those of ``ids`` still overdue, in the caller's transaction; returns them
+    (hold them until the commit: the session keeps unchanged rows only weakly, and the
+    news of each is written at commit from them).
+
+    The sweep's backlog after an outage can be 100,000 bookings: here each table gets one
+    statement for the whole batch (the moves are checked one by one, as ``apply_action``
+    checks them), so a batch is all expired, audited and announced, or not at all.
+    """
+    rows = (
+        await uow.session.scalars(
+            select(Booking).where(Booking.id.in_(ids)).order_by(Booking.id).with_for_update()
+        )
+    ).all()
+    # Re-checked under the row locks: an acceptance or a deposit may have committed since
+    # the caller's query (PostgreSQL reads committed rows without waiting for writers).
+    due = [b for b in rows if b.state in EXPIRING and b.expires_at and b.expires_at <= now]
+    actor, freed, trail = Actor.system(), [], []
+    for booking in due:
+        decision = decide(BookingState(booking.state), Action.EXPIRE, Role.SYSTEM)
+        trail.append(_move(uow, booking, decision, actor, now=now, amount_minor=None))
+        if decision.releases_slot:
+            freed.append(booking.id)
+        # An unpaid acceptance had a deposit link: it must not stay payable (issue 12).
+        await void_checkouts(uow.session, booking, decision.source, now=now)
+    if trail:
+        # One executemany: through the session, SQLite would insert them one at a time.
+        await uow.session.execute(insert(BookingTransition), trail)
+    if freed:
+        await uow.session.execute(delete(SlotHold).where(SlotHold.booking_id.in_(freed)))
+    return due

@@ -20,10 +20,16 @@ class BookingNews:
     provider: Provider | None
     service: Service | None
     checkout: PendingLink | None  # the pending link of the payment kind asked for, if any
+    contact: str | None = None  # the other party's phone or email, when asked for
 
 
 async def booking_news(
-    uow: UnitOfWork, *, user_id: int, booking_id: Any, payment_kind: str | None = None
+    uow: UnitOfWork,
+    *,
+    user_id: int,
+    booking_id: Any,
+    payment_kind: str | None = None,
+    contact_for: str | None = None,
 ) -> BookingNews | None:
     """None when the recipient or the booking is gone; ``booking_id`` comes from a stored
     payload, so anything that names no booking is simply not found."""
@@ -35,4 +41,19 @@ async def booking_news(
     provider = await session.get(Provider, booking.provider_id)
     service = await session.get(Service, booking.service_id)
     link = await pending_checkout(uow, booking.id, payment_kind) if payment_kind else None
-    return BookingNews(user.locale, booking, provider, service, link)
+    contact = await _contact(uow, booking, provider, contact_for) if contact_for else None
+    return BookingNews(user.locale, booking, provider, service, link, contact)
+
+
+async def _contact(
+    uow: UnitOfWork, booking: Booking, provider: Provider | None, audience: str
+) -> str | None:
+    """The other party's phone or email, for ``audience``: the client's as given with the
+    booking, the provider's as their account has it."""
+    session = uow.session
+    if audience == "provider":
+        client = await session.get(User, booking.client_id)
+        phone = booking.contact_phone or (client.phone_e164 if client else None)
+        return phone or booking.contact_email or (client.email if client else None)
+    owner = await session.get(User, provider.user_id) if provider else None
+    return (owner.phone_e164 or owner.email) if owner else None

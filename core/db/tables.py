@@ -29,6 +29,7 @@ from core.db.tables_payments import (
     StripeCustomer,
 )
 from core.db.tables_people import Channel, ChannelIdentity, User, UserRole
+from core.db.tables_scheduler import SchedulerLease, SweepRecord
 
 __all__ = [
     "Base",
@@ -51,9 +52,11 @@ __all__ = [
     "ProviderCity",
     "ProviderStatus",
     "Refund",
+    "SchedulerLease",
     "Service",
     "SlotHold",
     "StripeCustomer",
+    "SweepRecord",
     "Ticket",
     "TicketMessage",
     "User",

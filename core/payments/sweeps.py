@@ -74,6 +74,8 @@ async def auto_confirm_deliveries(
             booking = await get_booking(uow.session, booking_id, lock=True)
             if booking.state != BookingState.DELIVERED or booking.delivery_confirmed_at:
                 continue
+            if booking.ends_at > now:  # marked delivered early: never confirmed before the end
+                continue
             try:
                 await confirm_and_charge(uow, payments, booking_id, Actor.system(), now=now)
             except (DomainError, GatewayError):

@@ -15,6 +15,7 @@ PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
 # Which news carries a link, for which state and kind of payment.
 LINKED = {
     "booking_accepted": (BookingState.ACCEPTED, "deposit"),
+    "deposit_reminder": (BookingState.ACCEPTED, "deposit"),
     "balance_failed": (BookingState.PAYMENT_DUE, "balance"),
 }
 

@@ -11,6 +11,7 @@ from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
+from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
 from dialogs.provider.app import decision_buttons, request_card
 
 CLIENT_TEXT: dict[str, str] = {
@@ -53,6 +54,7 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         user_id=envelope.user_id,
         booking_id=envelope.payload.get("booking_id", 0),
         payment_kind=link_kind(envelope),
+        contact_for=contact_wanted(envelope),
     )
     return [] if news is None else news_replies(envelope, news)
 
@@ -66,6 +68,8 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind in PAYMENT_KINDS:
         return payment_news(envelope, booking, news.checkout, t)
+    if envelope.kind in REMINDER_KINDS:
+        return reminder_news(envelope, news, t)
     table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
     msgid = table.get(envelope.kind)
     if msgid is None:

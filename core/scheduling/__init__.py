@@ -1,0 +1,1 @@
+"""Timed rules: the sweep registry, the lease, and each sweep's recorded runs."""

@@ -1,0 +1,97 @@
+"""The scheduler's reminders, rendered: an unanswered request, an unpaid deposit, an event.
+
+Each reminder checks the booking is still where it was when the sweep queued it: a
+request answered meanwhile, or a deposit paid, needs no reminder any more.
+"""
+
+from __future__ import annotations
+
+from core.booking.news_view import BookingNews
+from core.booking.states import BookingState
+from core.catalog.vocabulary import MARKET_TZ
+from core.notifications.outbox import Envelope
+from core.rows import Booking
+from dialogs.framework.context import global_button
+from dialogs.framework.replies import Button, Reply
+from dialogs.i18n.translator import N_, Translator
+from dialogs.notifications.payment_news import link_lines
+from dialogs.provider.app import decision_buttons, request_card
+
+REMINDER_KINDS = frozenset({"request_reminder", "deposit_reminder", "event_reminder"})
+STILL_IN = {
+    "request_reminder": BookingState.REQUESTED,
+    "deposit_reminder": BookingState.ACCEPTED,
+    "event_reminder": BookingState.CONFIRMED,
+}
+EVENT_TEXT = {
+    ("client", 7): N_(
+        "Reminder: your event {ref} with {provider} is in one week, on {date}. "
+        "Your provider's contact: {contact}."
+    ),
+    ("client", 1): N_(
+        "Reminder: your event {ref} with {provider} is tomorrow, {date}. "
+        "Your provider's contact: {contact}."
+    ),
+    ("provider", 7): N_(
+        "Reminder: the booking {ref} is in one week, on {date}. The client's contact: {contact}."
+    ),
+    ("provider", 1): N_(
+        "Reminder: the booking {ref} is tomorrow, {date}. The client's contact: {contact}."
+    ),
+}
+
+
+def contact_wanted(envelope: Envelope) -> str | None:
+    """Whose contact an event reminder carries: the other party's, for its audience."""
+    if envelope.kind != "event_reminder":
+        return None
+    return str(envelope.payload.get("audience", "client"))
+
+
+def reminder_news(envelope: Envelope, news: BookingNews, t: Translator) -> list[Reply]:
+    booking, provider = news.booking, news.provider
+    if booking.state != STILL_IN.get(envelope.kind):
+        return []
+    deadline = _deadline(booking, t)
+    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    if envelope.kind == "request_reminder":
+        text = (
+            t(
+                "This request is still waiting for your answer; it expires on {deadline}.",
+                deadline=deadline,
+            )
+            + "\n\n"
+            + request_card(booking, news.service, t)
+        )
+        return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind == "deposit_reminder":
+        text = t(
+            "{provider} accepted your request {ref}: pay the deposit of {deposit} before "
+            "{deadline} to confirm it, or it expires.",
+            provider=t.pick(provider.name) if provider else "—",
+            ref=booking.reference,
+            deposit=t.money(booking.deposit_minor, booking.currency),
+            deadline=deadline,
+        )
+        link, pay = link_lines(envelope.kind, booking, news.checkout, t)
+        buttons: tuple[tuple[Button, ...], ...] = (pay, view) if pay else (view,)
+        return [Reply(text + link, buttons, rtl=t.rtl, meta={"locale": t.locale})]
+    audience = str(envelope.payload.get("audience", "client"))
+    msgid = EVENT_TEXT.get((audience, int(envelope.payload.get("days", 0))))
+    if msgid is None:
+        return []
+    text = t(
+        msgid,
+        ref=booking.reference,
+        provider=t.pick(provider.name) if provider else "—",
+        date=t.date(booking.event_date),
+        contact=news.contact or "—",
+    )
+    return [Reply(text, (view,), rtl=t.rtl, meta={"locale": t.locale})]
+
+
+def _deadline(booking: Booking, t: Translator) -> str:
+    if booking.expires_at is None:
+        return "—"
+    local = booking.expires_at.astimezone(MARKET_TZ)
+    return f"{t.date(local.date(), 'medium')} {t.time(local)}"
