@@ -12,6 +12,7 @@ from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.payment_news import PAYMENT_KINDS, link_lines, payment_news
 from dialogs.provider_app import decision_buttons, request_card
 from dialogs.replies import Button, Reply, reply_from_json
+from dialogs.support_news import SUPPORT_KINDS, support_news
 
 CLIENT_TEXT: dict[str, str] = {
     "booking_accepted": N_(
@@ -42,12 +43,18 @@ PROVIDER_TEXT: dict[str, str] = {
     "dispute_resolved": N_("Our team has finished reviewing {ref}: it is now {state}."),
 }
 NEW_REQUEST = N_("New booking request!")
+# Reasons written by core in English and translated when the news is shown.
+CORE_REASONS = (
+    N_("This provider is not taking bookings on Mounasabet at the moment."),  # suspension
+)
 
 
 async def render_notification(session: AsyncSession, envelope: Envelope) -> list[Reply]:
     """The replies that tell ``envelope``'s recipient its news; [] when nothing is left to say."""
     if envelope.kind == "direct_reply":  # an answer whose first delivery failed
         return [reply_from_json(r) for r in envelope.payload.get("replies", [])]
+    if envelope.kind in SUPPORT_KINDS:  # about a ticket, perhaps of no booking
+        return await support_news(session, envelope)
     user = await session.get(User, envelope.user_id)
     booking = await session.get(Booking, envelope.payload.get("booking_id", 0))
     if user is None or booking is None:

@@ -234,6 +234,7 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             "/start — " + t("your requests"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
+            "/tickets — " + t("your support tickets"),
             "/help — " + t("this help"),
         ]
     )
@@ -249,6 +250,11 @@ async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
     return Go("booking", "support", reset=True)
 
 
+async def my_tickets(ctx: Ctx, _: str) -> Outcome:
+    """/tickets: the provider's own support tickets."""
+    return Go("list", "support", reset=True)
+
+
 PROVIDER_APP = DialogApp(
     flows={
         "phome": Flow(
@@ -261,7 +267,7 @@ PROVIDER_APP = DialogApp(
             on_cancel=("phome", "home"),
         ),
         "language": LANGUAGE,
-        "support": support.FLOW,
+        "support": support.PROVIDER_FLOW,
     },
     commands={
         "start": start,
@@ -270,7 +276,14 @@ PROVIDER_APP = DialogApp(
         "help": show_help,
         "language": language,
         "support": talk_to_us,
+        "tickets": my_tickets,
     },
-    globals={"pacc": accept, "pdec": decline, "pdel": mark_delivered, "preq": open_request},
+    globals={
+        "pacc": accept,
+        "pdec": decline,
+        "pdel": mark_delivered,
+        "preq": open_request,
+        "tk": support.open_thread,
+    },
     home=("phome", "home"),
 )

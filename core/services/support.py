@@ -8,6 +8,7 @@ from typing import Any
 from core.db.tables import Flag, Ticket, TicketMessage
 from core.errors import InvalidValue
 from core.redaction import redact
+from core.services import flag_merge  # noqa: F401 - installs the merge of repeated flags
 from core.uow import UnitOfWork
 
 MAX_BODY = 4000
@@ -22,6 +23,7 @@ async def open_ticket(
     now: datetime,
     booking_id: int | None = None,
     author_role: str = "client",
+    audience: str = "client",
 ) -> Ticket:
     """A ticket for ``user_id``; its first message is theirs, or the system's on their behalf."""
     subject, body = subject.strip(), body.strip()
@@ -32,6 +34,7 @@ async def open_ticket(
         booking_id=booking_id,
         subject=subject[:200],
         status="open",
+        audience=audience,
         created_at=now,
         updated_at=now,
     )
@@ -67,6 +70,9 @@ def raise_flag(
         # Details often quote an upstream error, which may quote a URL with a token in it.
         details={k: redact(v) if isinstance(v, str) else v for k, v in (details or {}).items()},
         created_at=now,
+        updated_at=now,
+        occurrences=1,
     )
+    # A repeat of an open flag is merged into it at flush (core/services/flag_merge.py).
     uow.session.add(flag)
     return flag
