@@ -81,7 +81,7 @@ async def ticket_thread(uow: UnitOfWork, ticket_id: int) -> dict[str, Any]:
         await uow.session.scalars(
             select(TicketMessage)
             .where(TicketMessage.ticket_id == ticket.id)
-            .order_by(TicketMessage.at, TicketMessage.id)
+            .order_by(TicketMessage.id)  # as written (clocks of two processes may differ)
         )
     ).all()
     return ticket_row(ticket, len(messages)) | {

@@ -1,0 +1,68 @@
+"""`mounasabet-admin` driven as an operator would: through Typer's CliRunner or a process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from click.testing import Result
+from sqlalchemy.ext.asyncio import AsyncEngine
+from typer.testing import CliRunner
+
+from admin_cli.app import app
+
+ADMIN_SCRIPT = Path(sys.executable).parent / "mounasabet-admin"
+
+
+def url_of(engine: AsyncEngine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class AdminCli:
+    """Runs commands against ``database_url``; each command is a fresh program run (its own
+    engine and event loop, in a thread so that the test's own loop stays free)."""
+
+    database_url: str
+    operator: str = "ops-amina"
+
+    async def run(self, *args: str, input: str | None = None) -> Result:
+        env = {"MOUNASABET_DATABASE_URL": self.database_url, "USER": self.operator}
+        return await asyncio.to_thread(
+            CliRunner().invoke, app, list(args), input=input, env=env, catch_exceptions=False
+        )
+
+    async def ok(self, *args: str, input: str | None = None) -> str:
+        result = await self.run(*args, input=input)
+        assert result.exit_code == 0, f"{args}: {result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    async def json(self, *args: str) -> Any:
+        return json.loads(await self.ok(*args, "--json"))
+
+    async def fails(self, *args: str, input: str | None = None) -> str:
+        """The command ends with exit code 1 and a message, never a traceback."""
+        result = await self.run(*args, input=input)
+        assert result.exit_code == 1, f"{args}: {result.exit_code} {result.stdout}"
+        assert "Traceback" not in result.stderr and result.stderr.strip(), result.stderr
+        return result.stderr
+
+
+async def admin_process(database_url: str, *args: str) -> tuple[int, str, str]:
+    """The installed console script, as a separate process: (exit code, stdout, stderr)."""
+    env = os.environ | {"MOUNASABET_DATABASE_URL": database_url, "USER": "ops-process"}
+    process = await asyncio.create_subprocess_exec(
+        str(ADMIN_SCRIPT),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
