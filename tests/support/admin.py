@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from admin_cli.app import app
+from core.domain.booking_states import Action, Role
+from core.payments.ports import GatewayEvent, Payments
+from core.services.actors import Actor
+from core.services.payment_events import handle_gateway_event
+from core.services.payments import deposit_link
+from core.uow import UnitOfWorkFactory
+from payments.links import HmacLinks
+from payments.offline_gateway import OfflineGateway
+from tests.support.bookings import act, request
+from tests.support.factories import make_provider, make_user
 
 ADMIN_SCRIPT = Path(sys.executable).parent / "mounasabet-admin"
 
@@ -66,3 +77,34 @@ async def admin_process(database_url: str, *args: str) -> tuple[int, str, str]:
     out, err = await process.communicate()
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+async def paid_booking(
+    uows: UnitOfWorkFactory, now: datetime, *, slug: str = "studio-admin", days: int = 30
+) -> tuple[int, int, int]:
+    """A booking whose deposit went through the offline gateway, as a webhook would record
+    it: (booking id, provider owner's user id, client id)."""
+    owner, _, service = await make_provider(uows, now, slug=slug)
+    client = await make_user(uows, now)
+    booking_id = await request(uows, now, client, service, now.date() + timedelta(days=days))
+    await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=now)
+    gateway = OfflineGateway("http://test")
+    async with uows() as uow:
+        session_id = (await deposit_link(uow, gateway, booking_id, now)).id
+        await uow.commit()
+    event = GatewayEvent(
+        f"evt_{booking_id}",
+        "checkout.session.completed",
+        {
+            "id": session_id,
+            "object": "checkout.session",
+            "payment_status": "paid",
+            "payment_intent": f"pi_{booking_id}",
+            "metadata": {"booking_id": str(booking_id)},
+        },
+    )
+    async with uows() as uow:
+        payments = Payments(gateway, HmacLinks(b"k" * 32, "http://t"))
+        await handle_gateway_event(uow, payments, event, now=now)
+        await uow.commit()
+    return booking_id, owner, client
