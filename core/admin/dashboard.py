@@ -91,11 +91,11 @@ async def dashboard(uow: UnitOfWork, *, now: datetime) -> dict[str, Any]:
     ).one()
     by_source = (
         await s.execute(
-            select(func.coalesce(User.source, "direct"), func.count())
+            select(User.source, func.count())
             .select_from(Booking)
             .join(User, User.id == Booking.client_id)
             .where(Booking.created_at >= since)
-            .group_by(func.coalesce(User.source, "direct"))
+            .group_by(User.source)
         )
     ).all()
     dead = await s.scalar(
@@ -122,7 +122,7 @@ async def dashboard(uow: UnitOfWork, *, now: datetime) -> dict[str, Any]:
             "bookings": int(booked),
             "request_to_booking": round(booked / requested, 3) if requested else None,
         },
-        "bookings_by_source_30d": {str(k): int(v) for k, v in by_source},
+        "bookings_by_source_30d": {str(k or "direct"): int(v) for k, v in by_source},
         "failed_sweeps": None,
         "outbox_dead": int(dead or 0),
         "missing": {
