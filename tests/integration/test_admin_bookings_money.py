@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -185,4 +186,6 @@ async def test_dashboard_figures(uows: UnitOfWorkFactory, clock: FixedClock) -> 
         "request_to_booking": 0.5,
     }
     assert figures["bookings_by_source_30d"] == {"direct": 2}
-    assert "Bookings per day" in str(render(figures).renderables[1].renderable)
+    console = Console(record=True, width=140)
+    console.print(render(figures))
+    assert "Requests → bookings (30 days): 2 → 1 (0.5)" in console.export_text()

@@ -44,9 +44,11 @@ class AdminCli:
 
     async def run(self, *args: str, input: str | None = None) -> Result:
         env = {"MOUNASABET_DATABASE_URL": self.database_url, "USER": self.operator}
-        return await asyncio.to_thread(
-            CliRunner().invoke, app, list(args), input=input, env=env, catch_exceptions=False
-        )
+
+        def invoke() -> Result:
+            return CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+        return await asyncio.to_thread(invoke)
 
     async def ok(self, *args: str, input: str | None = None) -> str:
         result = await self.run(*args, input=input)
