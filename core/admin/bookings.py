@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.admin.audit import Operator, record
 from core.admin.operators import admin_actor
 from core.admin.paging import Page, iso
+from core.admin.providers import provider_ref
 from core.db.tables import (
     Booking,
     BookingTransition,
@@ -65,8 +66,9 @@ async def list_bookings(
     if state:
         stmt = stmt.where(Booking.state == state)
     if provider:
-        by = Provider.id == int(provider) if provider.isdigit() else Provider.slug == provider
-        stmt = stmt.where(Booking.provider_id.in_(select(Provider.id).where(by)))
+        stmt = stmt.where(
+            Booking.provider_id.in_(select(Provider.id).where(provider_ref(provider)))
+        )
     if client_id is not None:
         stmt = stmt.where(Booking.client_id == client_id)
     if date_from:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 
 from core.admin.paging import Page, iso
+from core.admin.providers import provider_ref
 from core.db.tables import LedgerEntry, Provider
 from core.uow import UnitOfWork
 
@@ -46,8 +47,9 @@ def _filtered(
     if status:
         stmt = stmt.where(LedgerEntry.status == status)
     if provider:
-        by = Provider.id == int(provider) if provider.isdigit() else Provider.slug == provider
-        stmt = stmt.where(LedgerEntry.provider_id.in_(select(Provider.id).where(by)))
+        stmt = stmt.where(
+            LedgerEntry.provider_id.in_(select(Provider.id).where(provider_ref(provider)))
+        )
     if booking_id is not None:
         stmt = stmt.where(LedgerEntry.booking_id == booking_id)
     if since:

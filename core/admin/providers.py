@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from core.admin.audit import Operator, record
 from core.admin.operators import admin_actor
@@ -54,11 +54,15 @@ def provider_row(provider: Provider) -> dict[str, Any]:
     }
 
 
+def provider_ref(ref: str) -> ColumnElement[bool]:
+    """An id (digits that fit a 64-bit id) or a slug."""
+    if ref.isdigit() and len(ref) < 19:
+        return Provider.id == int(ref)
+    return Provider.slug == ref
+
+
 async def find_provider(uow: UnitOfWork, ref: str, *, lock: bool = False) -> Provider:
-    """By id or by slug."""
-    stmt = select(Provider).where(
-        Provider.id == int(ref) if ref.isdigit() else Provider.slug == ref
-    )
+    stmt = select(Provider).where(provider_ref(ref))
     provider = await uow.session.scalar(stmt.with_for_update() if lock else stmt)
     if provider is None:
         raise NotFound("provider_not_found", provider=ref)

@@ -117,6 +117,8 @@ async def test_verify_and_wrong_ids(
     await admin.ok("providers", "verify", "studio-new")
     assert "active: cannot verify" in await admin.fails("providers", "verify", "studio-new")
     assert "No provider nobody" in await admin.fails("providers", "show", "nobody")
+    huge = "9" * 25  # no id that long: looked up as a slug, not sent to the database as one
+    assert f"No provider {huge}" in await admin.fails("providers", "show", huge)
     assert "No provider 999" in await admin.fails(
         "providers", "suspend", "999", "--yes", "--reason", "x"
     )
