@@ -4,7 +4,7 @@ Revision ID: 0008
 Revises: 0005 (written against main's head; re-chain at merge)
 Create Date: 2026-12-03 08:25:00
 
-Written by hand to match core/db/tables_admin.py and core/db/tables_ops.py
+Written by hand to match core/db/tables_admin.py, tables_ops.py and tables_booking.py
 (tests/integration/test_migrations.py compares the two).
 """
 
@@ -41,6 +41,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_admin_audit_subject", "admin_audit", ["subject_type", "subject_id"], unique=False
     )
+    op.create_index("ix_bookings_created_at", "bookings", ["created_at"], unique=False)
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("audience", sa.String(length=16), server_default="client", nullable=False)
@@ -66,6 +67,7 @@ def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         for column in ("closed_at", "rating", "assignee", "audience"):
             batch_op.drop_column(column)
+    op.drop_index("ix_bookings_created_at", table_name="bookings")
     op.drop_index("ix_admin_audit_subject", table_name="admin_audit")
     op.drop_index(op.f("ix_admin_audit_at"), table_name="admin_audit")
     op.drop_table("admin_audit")
