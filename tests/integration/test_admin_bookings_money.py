@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from rich.console import Console
@@ -15,7 +16,7 @@ from admin_cli.dashboard import render
 from core.admin.dashboard import dashboard
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, Refund
-from core.services.support import raise_flag
+from core.services.support import open_ticket, raise_flag
 from core.uow import UnitOfWorkFactory
 from tests.support.admin import AdminCli, admin_process, paid_booking, url_of
 from tests.support.bookings import request
@@ -189,3 +190,46 @@ async def test_dashboard_figures(uows: UnitOfWorkFactory, clock: FixedClock) -> 
     console = Console(record=True, width=140)
     console.print(render(figures))
     assert "Requests → bookings (30 days): 2 → 1 (0.5)" in console.export_text()
+
+
+async def test_every_listing_and_show_renders_as_a_table(
+    uows: UnitOfWorkFactory, clock: FixedClock, admin: AdminCli
+) -> None:
+    now = clock.now()
+    booking_id, owner, client = await paid_booking(uows, now, slug="studio-<b>table</b>")
+    async with uows() as uow:
+        ticket = await open_ticket(uow, user_id=client, subject="[red]x[/]", body="[bold]", now=now)
+        raise_flag(uow, kind="user_report", subject_type="user", subject_id=client, now=now)
+        await uow.commit()
+        ticket_id = ticket.id
+    await admin.ok("users", "block", str(owner), "--reason", "[i]x", "--yes")
+    commands = [
+        ["bookings", "list"],
+        ["bookings", "show", str(booking_id)],
+        ["transactions", "list"],
+        ["flags", "list"],
+        ["flags", "show", "1"],
+        ["tickets", "list"],
+        ["tickets", "show", str(ticket_id)],
+        ["users", "list"],
+        ["users", "show", str(client)],
+        ["providers", "list"],
+        ["providers", "show", "studio-<b>table</b>"],
+        ["audit"],
+        ["dashboard"],
+    ]
+    for command in commands:
+        shown = await admin.ok(*command)
+        assert shown.strip(), command
+    assert "[red]x[/]" in await admin.ok("tickets", "show", str(ticket_id))  # escaped, shown
+    assert "[i]x" in await admin.ok("audit")
+
+
+async def test_dashboard_watch_refreshes_until_interrupted(
+    uows: UnitOfWorkFactory, clock: FixedClock, admin: AdminCli
+) -> None:
+    await paid_booking(uows, clock.now(), slug="studio-watch")
+    # The wait between refreshes is the edge: the second one is "Ctrl-C".
+    with mock.patch("admin_cli.dashboard.time.sleep", side_effect=[None, KeyboardInterrupt]):
+        shown = await admin.ok("dashboard", "--watch", "--every", "1")
+    assert "Bookings by state" in shown
