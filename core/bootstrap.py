@@ -6,9 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db.engine import make_session_factory
 from core.notifications.booking_news import notify_parties
+from core.services.decline_watch import watch_declines
 from core.uow import UnitOfWorkFactory
 
 
 def build_uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
-    """Units of work on ``engine`` whose domain events become outbox messages."""
-    return UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+    """Units of work on ``engine`` whose domain events become outbox messages (and flags)."""
+    return UnitOfWorkFactory(make_session_factory(engine), (notify_parties, watch_declines))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core.db.tables import Flag, Ticket, TicketMessage
 from core.errors import InvalidValue
 from core.redaction import redact
@@ -62,6 +64,28 @@ def raise_flag(
     details: dict[str, Any] | None = None,
     severity: str = "warning",
 ) -> Flag:
+    return add_flag(
+        uow.session,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        now=now,
+        details=details,
+        severity=severity,
+    )
+
+
+def add_flag(
+    session: AsyncSession,
+    *,
+    kind: str,
+    subject_type: str,
+    subject_id: str | int,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    severity: str = "warning",
+) -> Flag:
+    """``raise_flag`` for code that holds a session (domain event handlers)."""
     flag = Flag(
         kind=kind,
         severity=severity,
@@ -74,5 +98,5 @@ def raise_flag(
         occurrences=1,
     )
     # A repeat of an open flag is merged into it at flush (core/services/flag_merge.py).
-    uow.session.add(flag)
+    session.add(flag)
     return flag
