@@ -8,7 +8,7 @@ import typer
 
 from admin_cli.bootstrap import AdminParts
 from admin_cli.common import done, err, run
-from core.services.invoices import resend_invoice
+from core.payments.invoices import resend_invoice
 from core.uow import UnitOfWork
 from payments.links import HmacLinks, link_secret
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.booking.news import notify_parties
 from core.db.engine import make_session_factory
-from core.notifications.booking_news import notify_parties
-from core.services.decline_watch import watch_declines
+from core.support.decline_watch import watch_declines
 from core.uow import UnitOfWorkFactory
 
 

@@ -21,8 +21,8 @@ from aiogram.methods import (
 )
 
 from bots.telegram.session import BotApiSession
+from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
-from dialogs.replies import Reply
 
 TEXT_LIMIT = 4096
 JSON = dict[str, Any]

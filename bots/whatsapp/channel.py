@@ -27,9 +27,9 @@ from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
 from core.notifications.outbox import enqueue, release_held
 from core.uow import UnitOfWork, UnitOfWorkFactory
-from dialogs.deeplinks import DeepLink, parse_deeplink
-from dialogs.engine import DialogEngine, Inbound
-from dialogs.replies import Reply
+from dialogs.client.deeplinks import DeepLink, parse_deeplink
+from dialogs.framework.engine import DialogEngine, Inbound
+from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
 EVENT_SOURCE = "twilio"

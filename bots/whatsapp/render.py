@@ -1,7 +1,7 @@
 """Dialog replies as WhatsApp messages: clean splits, numbered options, Content templates.
 
 WhatsApp has no inline keyboard. Options become a numbered list in the order of
-``Reply.all_buttons()``, the order ``dialogs.options`` maps a typed number back to; where
+``Reply.all_buttons()``, the order ``dialogs.framework.options`` maps a typed number back to; where
 a number would not be read as a rank (the labels are numbers themselves: guests 50,
 100…) they are bulleted and the label is typed. More than ten options go in blocks of
 ten, one block per message, numbered on from one block to the next.
@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bots.whatsapp.media import MediaLinks
-from dialogs.options import chosen_option, option_list
-from dialogs.replies import Reply
+from dialogs.framework.options import chosen_option, option_list
+from dialogs.framework.replies import Reply
 
 TEXT_LIMIT = 1600
 INTERACTIVE_BODY_LIMIT = 1024

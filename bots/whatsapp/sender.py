@@ -27,14 +27,14 @@ from bots.whatsapp.addresses import CHANNEL, address_of, chat_key
 from bots.whatsapp.render import WaMessage, WhatsAppRenderer
 from bots.whatsapp.templates import TemplateBook
 from core.clock import Clock
+from core.conversations.saved_state import load_conversation, save_state
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult
-from core.services.conversations import load_conversation, save_state
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
-from dialogs.options import option_list
-from dialogs.replies import Reply
-from dialogs.state import DialogState
+from dialogs.framework.options import option_list
+from dialogs.framework.replies import Reply
+from dialogs.framework.state import DialogState
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, OutboxMessage, Provider, Service
 from dialogs import labels
-from dialogs.errors import state_label
+from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import Translator, translator
 
 VARIABLES = ("ref", "provider", "service", "date", "deposit", "total", "reason", "state", "event")

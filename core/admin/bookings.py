@@ -1,7 +1,7 @@
 """Bookings seen from the admin side: list with filters, the whole timeline, and overrides.
 
 Every change goes through the state machine with the admin role (a reason is required);
-money moves only through core/services/refunds.py, against the payment gateway.
+money moves only through core/payments/refunds.py, against the payment gateway.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from core.admin.audit import Operator, record
 from core.admin.operators import admin_actor
 from core.admin.paging import Page, iso
 from core.admin.providers import provider_ref
+from core.booking.actions import apply_action, cancel_booking
+from core.booking.actors import get_booking
+from core.booking.states import TRANSITIONS, Action, BookingState
 from core.db.tables import (
     Booking,
     BookingTransition,
@@ -24,12 +27,9 @@ from core.db.tables import (
     Refund,
     User,
 )
-from core.domain.booking_states import TRANSITIONS, Action, BookingState
 from core.errors import InvalidValue
 from core.payments.ports import PaymentGateway
-from core.services.actors import get_booking
-from core.services.booking_actions import apply_action, cancel_booking
-from core.services.refunds import RefundOutcome, refund_booking
+from core.payments.refunds import RefundOutcome, refund_booking
 from core.uow import UnitOfWork
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.booking.states import BookingState
+from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, Flag, LedgerEntry, OutboxMessage, Payment, Ticket, User
-from core.domain.booking_states import BookingState
-from core.domain.catalog import MARKET_TZ
 from core.uow import UnitOfWork
 
 DAYS = 30

@@ -11,7 +11,7 @@ from core.admin.audit import Operator, record
 from core.admin.paging import Page, iso
 from core.db.tables import Flag
 from core.errors import IllegalTransition, InvalidValue, NotFound
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 
 SEVERITIES = ("info", "warning", "error", "critical")

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.admin.audit import Operator
+from core.booking.actors import Actor
+from core.booking.states import Role
 from core.db.tables import User, UserRole
-from core.domain.booking_states import Role
-from core.services.actors import Actor
 from core.uow import UnitOfWork
 
 SOURCE = "admin_cli"  # marks the accounts this tool made for its operators

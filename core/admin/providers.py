@@ -16,6 +16,8 @@ from sqlalchemy import ColumnElement, func, select
 from core.admin.audit import Operator, record
 from core.admin.operators import admin_actor
 from core.admin.paging import Page, iso
+from core.booking.actions import apply_action
+from core.booking.states import Action, BookingState
 from core.db.tables import (
     Booking,
     Provider,
@@ -24,10 +26,8 @@ from core.db.tables import (
     ProviderStatus,
     Service,
 )
-from core.domain.booking_states import Action, BookingState
 from core.errors import IllegalTransition, InvalidValue, NotFound
-from core.services.booking_actions import apply_action
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 
 # Said to the client whose request is declined (translated when the news is rendered; the

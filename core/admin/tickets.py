@@ -17,7 +17,7 @@ from core.admin.paging import Page, iso
 from core.db.tables import Ticket, TicketMessage, User
 from core.errors import IllegalTransition, InvalidValue, NotFound
 from core.notifications.outbox import enqueue
-from core.services.support import MAX_BODY
+from core.support.tickets import MAX_BODY
 from core.uow import UnitOfWork
 
 STATUSES = ("open", "answered", "closed")

@@ -1,6 +1,6 @@
 """Users seen from the admin side: list, read, block, unblock.
 
-A blocked user's messages run no step (dialogs/engine.py answers them with a polite
+A blocked user's messages run no step (dialogs/framework/engine.py answers them with a polite
 refusal), so nothing they send creates anything.
 """
 

@@ -106,7 +106,7 @@ class Flag(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]]
-    # One open flag per cause and subject: a repeat bumps these (core/services/flag_merge.py).
+    # One open flag per cause and subject: a repeat bumps these (core/support/flag_merge.py).
     occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

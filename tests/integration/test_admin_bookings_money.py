@@ -16,7 +16,7 @@ from admin_cli.dashboard import render
 from core.admin.dashboard import dashboard
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, Refund
-from core.services.support import open_ticket, raise_flag
+from core.support.tickets import open_ticket, raise_flag
 from core.uow import UnitOfWorkFactory
 from tests.support.admin import AdminCli, admin_process, paid_booking, url_of
 from tests.support.bookings import request

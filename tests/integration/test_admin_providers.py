@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.catalog.search import SearchQuery, search_providers
 from core.clock import FixedClock
 from core.db.tables import Booking, Flag, LedgerEntry, OutboxMessage, Payment, Provider, Refund
 from core.notifications.outbox import Envelope
-from core.services.search import SearchQuery, search_providers
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
-from dialogs.notifications import render_notification
+from dialogs.notifications.render import render_notification
 from tests.support.admin import AdminCli, paid_booking, url_of
 from tests.support.bookings import request
 from tests.support.factories import make_user

@@ -19,8 +19,8 @@ from core.db.tables import AdminAudit, OutboxMessage, Ticket, TicketMessage
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
-from dialogs.notifications import render_notification
-from dialogs.support_news import STATUS_NEWS
+from dialogs.notifications.render import render_notification
+from dialogs.notifications.support_news import STATUS_NEWS
 from tests.support.admin import AdminCli, url_of
 from tests.support.chat import Chat, client_chat
 

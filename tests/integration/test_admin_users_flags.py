@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
 from core.db.tables import Booking, Flag, Ticket, User
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
-from dialogs.engine import BLOCKED
+from dialogs.framework.engine import BLOCKED
 from dialogs.i18n.translator import translator
-from dialogs.provider_app import PROVIDER_APP
+from dialogs.provider.app import PROVIDER_APP
 from tests.support.admin import AdminCli, url_of
 from tests.support.chat import Chat, client_chat, dialog_engine, open_market
 

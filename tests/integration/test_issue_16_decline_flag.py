@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Flag
-from core.domain.booking_states import Action, Role
-from core.services.actors import Actor
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import act, request
 from tests.support.factories import make_provider, make_user

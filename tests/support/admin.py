@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
 from admin_cli.app import app
-from core.domain.booking_states import Action, Role
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
+from core.payments.charges import deposit_link
+from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
-from core.services.actors import Actor
-from core.services.payment_events import handle_gateway_event
-from core.services.payments import deposit_link
 from core.uow import UnitOfWorkFactory
 from payments.links import HmacLinks
 from payments.offline_gateway import OfflineGateway
