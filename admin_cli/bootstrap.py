@@ -1,5 +1,5 @@
-"""The admin tool's composition root: core only (payment links are built by the command
-that signs them).
+"""The admin tool's composition root: core, and the payment gateway for the commands that
+move money (payment links are built by the command that signs them).
 
 No channel, no dialog engine, no NLU: listing bookings must not pay for what serving
 chats needs (the import-linter contracts keep ``bots`` and ``dialogs.nlu`` out).
@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.bootstrap import build_uow_factory
 from core.clock import Clock, SystemClock
 from core.db.engine import make_engine
+from core.payments.ports import PaymentGateway
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from payments.offline_gateway import OfflineGateway
+from payments.stripe_gateway import StripeGateway
 
 
 @dataclass
@@ -24,8 +27,24 @@ class AdminParts:
     engine: AsyncEngine
     uows: UnitOfWorkFactory
     clock: Clock
+    _gateway: PaymentGateway | None = None
+
+    def gateway(self) -> PaymentGateway:
+        """The payment gateway, built only by the commands that move money."""
+        if self._gateway is None:
+            if self.settings.stripe_secret_key is not None:
+                self._gateway = StripeGateway(
+                    self.settings.stripe_secret_key.get_secret_value(),
+                    api_url=self.settings.stripe_api_url,
+                    return_url=self.settings.base_url,
+                )
+            else:
+                self._gateway = OfflineGateway(self.settings.base_url)
+        return self._gateway
 
     async def close(self) -> None:
+        if isinstance(self._gateway, StripeGateway):
+            await self._gateway.close()
         await self.engine.dispose()
 
 

@@ -10,6 +10,7 @@ from core.booking.news import notify_parties
 from core.clock import Clock, SystemClock
 from core.db.engine import make_engine, make_session_factory
 from core.settings import Settings
+from core.support.decline_watch import watch_declines
 from core.uow import UnitOfWorkFactory
 
 
@@ -27,8 +28,8 @@ class Core:
 
 
 def build_uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
-    """Units of work on ``engine`` whose domain events become outbox messages."""
-    return UnitOfWorkFactory(make_session_factory(engine), (notify_parties,))
+    """Units of work on ``engine`` whose domain events become outbox messages (and flags)."""
+    return UnitOfWorkFactory(make_session_factory(engine), (notify_parties, watch_declines))
 
 
 def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:

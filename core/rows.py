@@ -8,6 +8,6 @@ what only gets shown; these stay where a step passes the row back to a service.
 
 from __future__ import annotations
 
-from core.db.tables import Booking, Provider, Service, User
+from core.db.tables import Booking, Provider, Service, Ticket, User
 
-__all__ = ["Booking", "Provider", "Service", "User"]
+__all__ = ["Booking", "Provider", "Service", "Ticket", "User"]

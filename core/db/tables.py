@@ -1,6 +1,7 @@
 """Every table, imported in one place so metadata and Alembic see them all."""
 
 from core.db.base import Base
+from core.db.tables_admin import AdminAudit
 from core.db.tables_booking import Booking, BookingTransition, SlotHold
 from core.db.tables_catalog import (
     Blackout,
@@ -32,6 +33,7 @@ from core.db.tables_people import Channel, ChannelIdentity, User, UserRole
 from core.db.tables_scheduler import SchedulerLease, SweepRecord
 
 __all__ = [
+    "AdminAudit",
     "Base",
     "Blackout",
     "Booking",

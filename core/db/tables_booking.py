@@ -28,6 +28,7 @@ class Booking(Base):
         Index("ix_bookings_provider_state", "provider_id", "state"),
         Index("ix_bookings_client", "client_id", "created_at"),
         Index("ix_bookings_state_expires", "state", "expires_at"),
+        Index("ix_bookings_created_at", "created_at"),  # the admin dashboard's 30 days
         CheckConstraint("refunded_minor <= paid_minor", name="refund_within_paid"),
         CheckConstraint("paid_minor >= 0 AND refunded_minor >= 0", name="amounts_positive"),
     )

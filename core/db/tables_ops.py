@@ -71,6 +71,11 @@ class Ticket(Base):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # Which bot the user wrote from ("client" or "provider"): replies go back there.
+    audience: Mapped[str] = mapped_column(String(16), default="client", server_default="client")
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1-5, given once it is closed
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -90,7 +95,10 @@ class Flag(Base):
     """Something suspicious or failing that an admin should look at."""
 
     __tablename__ = "flags"
-    __table_args__ = (Index("ix_flags_open", "resolved_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_flags_open", "resolved_at", "created_at"),
+        Index("ix_flags_subject", "kind", "subject_type", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(48))
@@ -98,5 +106,10 @@ class Flag(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]]
+    # One open flag per cause and subject: a repeat bumps these (core/support/flag_merge.py).
+    occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)  # the resolver's
+    resolved_by: Mapped[str | None] = mapped_column(String(64))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core.db.tables import Flag, Ticket, TicketMessage
 from core.errors import InvalidValue
 from core.redaction import redact
+from core.support import flag_merge  # noqa: F401 - installs the merge of repeated flags
 from core.uow import UnitOfWork
 
 MAX_BODY = 4000
@@ -22,6 +25,7 @@ async def open_ticket(
     now: datetime,
     booking_id: int | None = None,
     author_role: str = "client",
+    audience: str = "client",
 ) -> Ticket:
     """A ticket for ``user_id``; its first message is theirs, or the system's on their behalf."""
     subject, body = subject.strip(), body.strip()
@@ -32,6 +36,7 @@ async def open_ticket(
         booking_id=booking_id,
         subject=subject[:200],
         status="open",
+        audience=audience,
         created_at=now,
         updated_at=now,
     )
@@ -59,6 +64,28 @@ def raise_flag(
     details: dict[str, Any] | None = None,
     severity: str = "warning",
 ) -> Flag:
+    return add_flag(
+        uow.session,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        now=now,
+        details=details,
+        severity=severity,
+    )
+
+
+def add_flag(
+    session: AsyncSession,
+    *,
+    kind: str,
+    subject_type: str,
+    subject_id: str | int,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    severity: str = "warning",
+) -> Flag:
+    """``raise_flag`` for code that holds a session (domain event handlers)."""
     flag = Flag(
         kind=kind,
         severity=severity,
@@ -67,6 +94,9 @@ def raise_flag(
         # Details often quote an upstream error, which may quote a URL with a token in it.
         details={k: redact(v) if isinstance(v, str) else v for k, v in (details or {}).items()},
         created_at=now,
+        updated_at=now,
+        occurrences=1,
     )
-    uow.session.add(flag)
+    # A repeat of an open flag is merged into it at flush (core/support/flag_merge.py).
+    session.add(flag)
     return flag

@@ -78,7 +78,8 @@ CLIENT_APP = DialogApp(
         "language": jump("language", "choose"),
         "mybookings": jump("mybookings", "list"),
         "support": jump("support", "booking"),
+        "tickets": jump("support", "list"),
         "search": jump("discover", "category"),
     },
-    globals={"bk": open_booking, "pay": pay_now},
+    globals={"bk": open_booking, "pay": pay_now, "tk": support.open_thread},
 )

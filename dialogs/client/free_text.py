@@ -74,6 +74,7 @@ def help_text(ctx: Ctx) -> str:
             "/mybookings — " + t("your bookings"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
+            "/tickets — " + t("your support tickets"),
             "/help — " + t("this help"),
         ]
     )

@@ -30,6 +30,7 @@ from dialogs.framework.options import chosen_option, remember_options
 from dialogs.framework.reads import Reads, SessionReads
 from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
 from dialogs.framework.state import DialogState
+from dialogs.i18n.translator import N_
 
 log = logging.getLogger(__name__)
 A = TypeVar("A")
@@ -40,6 +41,7 @@ MAX_TEXT = 4000  # longer input is cut: nobody types an essay into a booking for
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
 # Our payloads are printable ASCII whose numbers fit a 64-bit id; anything else is forged.
 _FORGED = re.compile(r"[^\x21-\x7e]|\d{19}")
+BLOCKED = N_("Sorry, your account is suspended: we cannot take your messages.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,11 @@ class DialogEngine:
             return Answered(replies, attempt)
 
     async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
+        if ctx.user.blocked:
+            # Blocked by an admin: no step runs, so nothing they send creates anything.
+            # (A block made in another process reaches this process's memory of the user
+            # within chat_memory.IDENTITY_TTL; a step that writes re-reads the user anyway.)
+            return [ctx.reply(ctx.t(BLOCKED))]
         if inbound.payload:
             return await self._on_payload(ctx, inbound.payload)
         if inbound.contact_phone:

@@ -39,6 +39,11 @@ MESSAGES: dict[str, str] = {
     "illegal_transition": N_("This booking has already moved on (it is now {state_label})."),
     "reason_required": N_("Please give a reason."),
     "ticket_empty": N_("Please write a few words about the problem."),
+    "ticket_not_found": N_("This ticket no longer exists."),
+    "not_your_ticket": N_("This ticket is not yours."),
+    "ticket_closed": N_("This ticket is closed. You can open a new one with /support."),
+    "ticket_not_closed": N_("This ticket is still open: it can be rated once it is closed."),
+    "rating_out_of_range": N_("Please choose from one to five stars."),
     "action_not_allowed_for_role": N_("You cannot do that."),
     "delivery_not_awaiting_confirmation": N_("There is no delivery to confirm for this booking."),
 }

@@ -12,6 +12,7 @@ from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
+from dialogs.notifications.support_news import SUPPORT_KINDS, support_news
 from dialogs.provider.app import decision_buttons, request_card
 
 CLIENT_TEXT: dict[str, str] = {
@@ -43,12 +44,18 @@ PROVIDER_TEXT: dict[str, str] = {
     "dispute_resolved": N_("Our team has finished reviewing {ref}: it is now {state}."),
 }
 NEW_REQUEST = N_("New booking request!")
+# Reasons written by core in English and translated when the news is shown.
+CORE_REASONS = (
+    N_("This provider is not taking bookings on Mounasabet at the moment."),  # suspension
+)
 
 
 async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply]:
     """The replies that tell ``envelope``'s recipient its news; [] when nothing is left to say."""
     if envelope.kind == "direct_reply":  # an answer whose first delivery failed
         return [reply_from_json(r) for r in envelope.payload.get("replies", [])]
+    if envelope.kind in SUPPORT_KINDS:  # about a ticket, perhaps of no booking
+        return await support_news(uow, envelope)
     news = await booking_news(
         uow,
         user_id=envelope.user_id,

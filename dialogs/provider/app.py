@@ -223,6 +223,7 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             "/start — " + t("your requests"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
+            "/tickets — " + t("your support tickets"),
             "/help — " + t("this help"),
         ]
     )
@@ -239,6 +240,11 @@ async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
 
 
 DIAGRAM = Path(__file__).with_name("flows.mmd")
+async def my_tickets(ctx: Ctx, _: str) -> Outcome:
+    """/tickets: the provider's own support tickets."""
+    return Go("list", "support", reset=True)
+
+
 PROVIDER_APP = DialogApp(
     flows={
         "phome": Flow(
@@ -256,7 +262,7 @@ PROVIDER_APP = DialogApp(
             diagram=DIAGRAM,
         ),
         "language": LANGUAGE,
-        "support": support.FLOW,
+        "support": support.PROVIDER_FLOW,
     },
     commands={
         "start": start,
@@ -265,7 +271,14 @@ PROVIDER_APP = DialogApp(
         "help": show_help,
         "language": language,
         "support": talk_to_us,
+        "tickets": my_tickets,
     },
-    globals={"pacc": accept, "pdec": decline, "pdel": mark_delivered, "preq": open_request},
+    globals={
+        "pacc": accept,
+        "pdec": decline,
+        "pdel": mark_delivered,
+        "preq": open_request,
+        "tk": support.open_thread,
+    },
     home=("phome", "home"),
 )

@@ -1,14 +1,32 @@
-"""Support: optionally pick the booking it is about, write the problem, get a ticket number."""
+"""Support: open a ticket, write into it while it is open, list your tickets, rate a closed one.
+
+The same flow serves both bots; ``make_flow(audience)`` remembers which one, so that our
+answers come back to the bot the user wrote from.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from core.booking.queries import client_owns_booking, recent_bookings_of_client
+from core.rows import Ticket
+from core.support.thread import add_user_message, own_ticket, rate_ticket, user_tickets
 from core.support.tickets import open_ticket
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
 from dialogs.framework.replies import Reply
+from dialogs.i18n.translator import N_, Translator
+
+TICKET_STATUS = {
+    "open": N_("open"),
+    "answered": N_("answered"),
+    "closed": N_("closed"),
+}
+
+
+def status_label(status: str, t: Translator) -> str:
+    return t(TICKET_STATUS.get(status, status))
 
 
 async def booking_prompt(ctx: Ctx) -> Reply:
@@ -20,14 +38,21 @@ async def booking_prompt(ctx: Ctx) -> Reply:
     ]
     return ctx.reply(
         t("Is it about one of your bookings?"),
-        [*buttons, (ctx.button(t("Not about a booking"), "sb:0"),), ctx.nav_row()],
+        [
+            *buttons,
+            (ctx.button(t("Not about a booking"), "sb:0"),),
+            (ctx.button(t("My tickets"), "sl"),),
+            ctx.nav_row(),
+        ],
     )
 
 
-async def booking_answer(ctx: Ctx, answer: Answer) -> Outcome:
+async def booking_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "sl":
+        return Go("list")
     code = (answer.code or "").removeprefix("sb:")
     if answer.text:  # they went straight to describing the problem
-        return await _open(ctx, answer.text)
+        return await _open(audience, ctx, answer.text)
     if not code.isdigit():
         return Invalid(ctx.t("Please choose a booking, or 'Not about a booking'."))
     booking_id = int(code)
@@ -41,13 +66,13 @@ async def message_prompt(ctx: Ctx) -> Reply:
     return ctx.reply(ctx.t("Please describe the problem in a few words."), [ctx.nav_row()])
 
 
-async def message_answer(ctx: Ctx, answer: Answer) -> Outcome:
+async def message_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
     if not answer.text:
         return Invalid(ctx.t("Please write a few words about the problem."))
-    return await _open(ctx, answer.text)
+    return await _open(audience, ctx, answer.text)
 
 
-async def _open(ctx: Ctx, text: str) -> Outcome:
+async def _open(audience: str, ctx: Ctx, text: str) -> Outcome:
     ticket = await open_ticket(
         ctx.uow,
         user_id=ctx.user.id,
@@ -55,18 +80,106 @@ async def _open(ctx: Ctx, text: str) -> Outcome:
         body=text,
         now=ctx.now,
         booking_id=ctx.state.data.get("ticket_booking"),
+        audience=audience,
     )
-    ctx.state.data = {}
+    ctx.state.data = {"ticket_id": ticket.id}
     done = ctx.reply(ctx.t("Ticket #{n} is open. Our team will answer you here.", n=ticket.id))
-    return Go("main", "menu", before=(done,))
+    return Go("thread", before=(done,))
 
 
-FLOW = Flow(
-    name="support",
-    first="booking",
-    steps={
-        "booking": Step(booking_prompt, booking_answer),
-        "message": Step(message_prompt, message_answer),
-    },
-    diagram=Path(__file__).with_name("support.mmd"),
-)
+async def thread_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    ticket = await own_ticket(ctx.uow, int(ctx.state.data.get("ticket_id") or 0), ctx.user.id)
+    if ticket.status == "closed":
+        text = t("Ticket #{n} is closed.", n=ticket.id)
+        rows = [] if ticket.rating else [(ctx.button(t("Rate our answer"), "rate"),)]
+    else:
+        text = t(
+            "Ticket #{n} ({status}). Anything you write here is added to it.",
+            n=ticket.id,
+            status=status_label(ticket.status, t),
+        )
+        rows = []
+    return ctx.reply(text, [*rows, (ctx.button(t("My tickets"), "sl"),), ctx.nav_row()])
+
+
+async def thread_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    ticket_id = int(ctx.state.data.get("ticket_id") or 0)
+    if answer.code == "sl":
+        return Go("list")
+    if answer.code == "rate":
+        return Go("rate")
+    if not answer.text:
+        return Invalid(ctx.t("Please write your message, or go back."))
+    await add_user_message(ctx.uow, ticket_id, ctx.user.id, answer.text, now=ctx.now)
+    return Show((ctx.reply(ctx.t("Added to ticket #{n}.", n=ticket_id)),))
+
+
+async def list_prompt(audience: str, ctx: Ctx) -> Reply:
+    t = ctx.t
+    tickets = await user_tickets(ctx.uow, ctx.user.id, audience)
+    if not tickets:
+        return ctx.reply(t("You have no support tickets."), [ctx.nav_row()])
+    rows = [(ctx.button(_ticket_label(ticket, t), f"st:{ticket.id}"),) for ticket in tickets]
+    return ctx.reply(t("Your support tickets:"), [*rows, ctx.nav_row()])
+
+
+def _ticket_label(ticket: Ticket, t: Translator) -> str:
+    return f"#{ticket.id} · {status_label(ticket.status, t)} · {ticket.subject[:24]}"
+
+
+async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.code or "").removeprefix("st:")
+    if not code.isdigit():
+        return Invalid(ctx.t("Please choose a ticket."))
+    ticket = await own_ticket(ctx.uow, int(code), ctx.user.id)
+    ctx.state.data["ticket_id"] = ticket.id
+    return Go("thread")
+
+
+async def rate_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    stars = [ctx.button("★" * n, f"rt:{n}") for n in range(1, 6)]
+    return ctx.reply(
+        t("How happy are you with our answer to ticket #{n}?", n=ctx.state.data.get("ticket_id")),
+        [tuple(stars[:3]), tuple(stars[3:]), ctx.nav_row()],
+    )
+
+
+async def rate_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.code or "").removeprefix("rt:")
+    if not code.isdigit():
+        return Invalid(ctx.t("Please choose from one to five stars."))
+    ticket_id = int(ctx.state.data.get("ticket_id") or 0)
+    await rate_ticket(ctx.uow, ticket_id, ctx.user.id, int(code), now=ctx.now)
+    return Go("thread", before=(ctx.reply(ctx.t("Thank you for your rating!")),))
+
+
+def make_flow(audience: str) -> Flow:
+    """The support flow of the client bot ("client") or of the provider bot ("provider")."""
+    return Flow(
+        name="support",
+        first="booking",
+        steps={
+            "booking": Step(booking_prompt, partial(booking_answer, audience)),
+            "message": Step(message_prompt, partial(message_answer, audience)),
+            "thread": Step(thread_prompt, thread_answer),
+            "list": Step(partial(list_prompt, audience), list_answer),
+            "rate": Step(rate_prompt, rate_answer),
+        },
+        diagram=Path(__file__).with_name("support.mmd"),
+    )
+
+
+FLOW = make_flow("client")
+PROVIDER_FLOW = make_flow("provider")
+
+
+async def open_thread(ctx: Ctx, arg: str) -> Outcome:
+    """The 'Reply' button under our answer (any chat can forge one: ownership is checked)."""
+    if not arg.isdigit():
+        return Go("list", "support", reset=True)
+    ticket = await own_ticket(ctx.uow, int(arg), ctx.user.id)
+    ctx.state.flow, ctx.state.step, ctx.state.history = "support", "list", []
+    ctx.state.data = {"ticket_id": ticket.id}
+    return Go("thread", "support")

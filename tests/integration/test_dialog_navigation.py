@@ -71,7 +71,7 @@ EXPECTED_POSITIONS = {
         "book:summary",
     ],
     "mybookings": ["mybookings:list", "mybookings:detail", "mybookings:cancel"],
-    "support": ["support:booking", "support:message"],
+    "support": ["support:booking", "support:message", "support:thread", "support:list"],
     "language": ["language:choose"],
 }
 # Screens that deliberately lack a navigation button (the design, pinned here).

@@ -69,8 +69,9 @@ GARBAGE_PAYLOADS = {
 TEXT_ANSWERS = {
     "book:venue": "book:notes",
     "book:notes": "book:phone",
-    "support:booking": "menu:main",  # the problem typed straight away opens the ticket
-    "support:message": "menu:main",
+    # The problem typed straight away opens the ticket; its thread takes what follows.
+    "support:booking": "support:thread",
+    "support:message": "support:thread",
 }
 # Steps that take the number in a text ("<script>alert(1)</script>" says 1), and where to.
 NUMBER_ANSWERS = {

@@ -344,7 +344,12 @@ def journeys(market: Market, booking_id: int = 0) -> dict[str, list[Action]]:
             ("send", "me@example.com"),
         ],
         "mybookings": [("send", "/mybookings"), ("click", f"bk:{booking_id}"), ("click", "cancel")],
-        "support": [("send", "/support"), ("click", "sb:0")],
+        "support": [
+            ("send", "/support"),
+            ("click", "sb:0"),
+            ("send", "My invoice never came"),
+            ("click", "sl"),
+        ],
         "language": [("send", "/language")],
     }
 

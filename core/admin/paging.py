@@ -1,0 +1,47 @@
+"""Paging and sorting shared by every admin listing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+
+from core.errors import InvalidValue
+
+T = TypeVar("T", bound=Select[*tuple[Any, ...]])
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    limit: int = 50
+    offset: int = 0
+    sort: str | None = None  # a column name; "-name" sorts descending
+    descending_by_default: bool = True
+
+    def apply(
+        self,
+        stmt: T,
+        columns: Mapping[str, Any],
+        *,
+        default: str,
+    ) -> T:
+        """Order by ``sort`` (one of ``columns``), newest first unless told otherwise."""
+        name = self.sort or (("-" if self.descending_by_default else "") + default)
+        descending = name.startswith("-")
+        column = columns.get(name.lstrip("-"))
+        if column is None:
+            raise InvalidValue("unknown_sort", sort=name, allowed=", ".join(sorted(columns)))
+        order = column.desc() if descending else column.asc()
+        tie = columns.get("id", column)  # a stable order across pages
+        return (
+            stmt.order_by(order, tie.desc() if descending else tie.asc())
+            .limit(self.limit)
+            .offset(self.offset)
+        )
+
+
+def iso(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
