@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
+from bots.whatsapp.reach import unopened_chat
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
 from core.services.checkout_expiry import GATEWAY_CHANNEL
@@ -62,6 +63,7 @@ class ChannelRouter:
                 "kind": envelope.kind,
                 "audience": envelope.payload.get("audience"),
                 "booking_id": envelope.payload.get("booking_id"),
+                "session_only": bool(envelope.payload.get("session_only")),
             }
         return await self.senders[identity.channel](identity, replies)
 
@@ -85,7 +87,10 @@ class ChannelRouter:
             rows = [r for r in rows if r.channel != "sandbox" or r.external_id.startswith("c:")]
         rows = sorted(rows, key=lambda r: allowed.index(r.channel))
         if not rows:
-            return None
+            # Never written to us anywhere, but a proven WhatsApp number: templates reach it.
+            if "whatsapp" not in allowed:
+                return None
+            return await unopened_chat(uow.session, envelope.user_id)
         # Detach it loaded: the unit of work rolls back on exit, which would expire it.
         uow.session.expunge(rows[0])
         return rows[0]

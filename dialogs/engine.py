@@ -18,6 +18,7 @@ from core.services.inbound import claim_event
 from core.services.journal import ChatJournal
 from core.services.users import identify
 from core.uow import UnitOfWorkFactory
+from dialogs.confirm import confirm_choice, needs_confirmation
 from dialogs.context import Ctx, Deps, without_transaction
 from dialogs.errors import explain
 from dialogs.fast_path import run_without_transaction
@@ -186,6 +187,9 @@ class DialogEngine:
             ]
         chosen = chosen_option(ctx.state.options, text)
         if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
+            if needs_confirmation(ctx.state.options_last, chosen):
+                label = next(label for label, payload in ctx.state.options if payload == chosen)
+                return [await confirm_choice(ctx, chosen, label, await self.prompt_current(ctx))]
             return await self._on_payload(ctx, chosen)
         return await self.run(ctx, Answer(text=text))
 

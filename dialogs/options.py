@@ -22,6 +22,7 @@ def remember_options(state: DialogState, replies: list[Reply]) -> None:
     """Keep the options of the last reply (none when it asks for typed text)."""
     if replies:
         state.options = option_list(replies[-1])
+        state.options_last = True
 
 
 def chosen_option(options: list[list[str]], text: str) -> str | None:
