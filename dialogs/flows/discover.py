@@ -121,7 +121,9 @@ async def results_prompt(ctx: Ctx) -> Reply:
         lines.append(
             t("No provider matches yet. Try another date, a larger budget, or fewer filters.")
         )
-    for i, hit in enumerate(page.hits, start=page.page * page.page_size + 1):
+    # Numbered from 1 on every page, as its buttons are: WhatsApp shows them as the same
+    # numbers, and a screen has one numbering (issue 19).
+    for i, hit in enumerate(page.hits, start=1):
         stars = f" ★{hit.rating_x100 / 100:.1f} ({hit.rating_count})" if hit.rating_count else ""
         lines.append(
             f"{i}. {t.pick(hit.name)} — "

@@ -7,6 +7,7 @@ Signed Twilio webhooks in, the outbox worker's REST calls out to the fake Twilio
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,9 +34,10 @@ from tests.integration.test_whatsapp_channel import (
     whatsapp_stack,
 )
 from tests.support.bookings import act, request
-from tests.support.factories import make_user
+from tests.support.factories import make_provider, make_user
 
 FIRST, SECOND = date(2027, 1, 19), date(2027, 3, 20)
+_NUMBERED = re.compile(r"^(\d+)\. (.+)$")
 
 
 @pytest.fixture
@@ -156,3 +158,34 @@ async def test_a_payment_link_outside_the_window_goes_in_the_template_and_again_
         texts = bodies(shown)
         assert any(link.url in t for t in texts[:-1])  # the whole news, then the answer
         assert texts[-1].startswith("Bienvenue") or "Mounasabet" in texts[-1]
+
+
+def numbered(messages: list[SentMessage]) -> dict[str, set[str]]:
+    """Every "N. text" line of a screen: what each number is said to mean."""
+    meaning: dict[str, set[str]] = {}
+    for line in "\n".join(bodies(messages)).split("\n"):
+        found = _NUMBERED.match(line)
+        if found:
+            meaning.setdefault(found[1], set()).add(found[2].split(" — ")[0].strip())
+    return meaning
+
+
+def option(messages: list[SentMessage], wanted: str) -> str:
+    return next(n for n, said in numbered(messages).items() if any(wanted in s for s in said))
+
+
+async def test_page_2_of_results_has_one_numbering(stack: Stack) -> None:
+    for n in range(7):  # photographers in Rabat: two pages of five
+        await make_provider(stack.uows, stack.clock.now(), slug=f"photo-rabat-{n:02d}")
+    shown = await stack.say(PHONE, "Bonjour")
+    for label in ("Trouver un prestataire", "Photographe", "Rabat", "Toutes les dates"):
+        shown = await stack.say(PHONE, option(shown, label))
+    shown = await stack.say(PHONE, option(shown, "Suivant"))
+    meaning = numbered(shown)
+    assert "Page 2" in bodies(shown)[0]
+    # Each number means one thing on this screen: the text's "1." is the option "1.".
+    assert all(len(said) == 1 for said in meaning.values()), meaning
+    assert meaning["1"] == {"photo-rabat-05"}
+    assert any("Précédent" in s for s in meaning["3"])
+    (profile, *_) = await stack.say(PHONE, "1")
+    assert "photo-rabat-05" in (profile.body or "")
