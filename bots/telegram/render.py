@@ -7,6 +7,7 @@ update, and aiogram's models for them cost more than the rest of the step.
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any, cast
 
 from aiogram import Bot
@@ -20,10 +21,12 @@ from aiogram.methods import (
     TelegramMethod,
 )
 
+from bots.photos import TELEGRAM_PHOTOS, shown_as_photo
 from bots.telegram.session import BotApiSession
 from dialogs.i18n.translator import translator
 from dialogs.replies import Reply
 
+log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
 JSON = dict[str, Any]
 
@@ -98,12 +101,17 @@ class TelegramRenderer:
         return True
 
     async def _photos(self, chat_id: int, reply: Reply) -> None:
-        urls = [absolute(u, self.public_url) for u in reply.photos[:10]]
-        if len(urls) == 1:
-            await self._call(SendPhoto, {"chat_id": chat_id, "photo": urls[0]})
-        elif len(urls) > 1:
-            media = [{"type": "photo", "media": u} for u in urls]
-            await self._call(SendMediaGroup, {"chat_id": chat_id, "media": media})
+        photos = [u for u in reply.photos if shown_as_photo(u, TELEGRAM_PHOTOS)]
+        urls = [absolute(u, self.public_url) for u in photos[:10]]
+        try:
+            if len(urls) == 1:
+                await self._call(SendPhoto, {"chat_id": chat_id, "photo": urls[0]})
+            elif len(urls) > 1:
+                media = [{"type": "photo", "media": u} for u in urls]
+                await self._call(SendMediaGroup, {"chat_id": chat_id, "media": media})
+        except TelegramBadRequest as exc:
+            # The photos are an extra: the profile's text and buttons still go (issue 19).
+            log.warning("Telegram refused the photos %s for chat %s: %s", urls, chat_id, exc)
 
     async def _ask_contact(self, chat_id: int, locale: str) -> None:
         t = translator(locale)

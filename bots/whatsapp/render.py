@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from bots.photos import WHATSAPP_PHOTOS, shown_as_photo
 from bots.whatsapp.media import MediaLinks
 from dialogs.options import chosen_option, option_list
 from dialogs.replies import Reply
@@ -57,7 +58,8 @@ class WhatsAppRenderer:
         self.list_picker_sids = dict(list_picker_sids or {})
 
     def render(self, reply: Reply) -> list[WaMessage]:
-        messages = [WaMessage(media_url=self.links.url(u)) for u in reply.photos[:MAX_PHOTOS]]
+        photos = [u for u in reply.photos if shown_as_photo(u, WHATSAPP_PHOTOS)]
+        messages = [WaMessage(media_url=self.links.url(u)) for u in photos[:MAX_PHOTOS]]
         interactive = self.interactive(reply)
         if interactive is not None:
             messages.append(interactive)
@@ -65,7 +67,8 @@ class WhatsAppRenderer:
             messages += [WaMessage(body=page) for page in text_pages(reply)]
         if reply.document is not None:
             url = self.links.url(reply.document.url)
-            messages.append(WaMessage(body=reply.document.filename, media_url=url))
+            # No body: Twilio drops a document's caption and file name on WhatsApp.
+            messages.append(WaMessage(media_url=url))
         return messages
 
     def interactive(self, reply: Reply) -> WaMessage | None:

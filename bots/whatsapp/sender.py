@@ -126,7 +126,7 @@ class TwilioWhatsAppSender:
                         DeliveryOutcome.HOLD, error="outside the 24-hour window, no template"
                     )
                 messages = [template]
-            sids = [await self._send(identity.external_id, m) for m in messages]
+            sids = [sid for m in messages if (sid := await self._part(identity.external_id, m))]
         except TWILIO_ERRORS as exc:
             return await self._refused(identity, exc)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -144,6 +144,18 @@ class TwilioWhatsAppSender:
                 now=now,
             )
         return DeliveryResult(DeliveryOutcome.SENT, external_id=sids[-1] if sids else None)
+
+    async def _part(self, phone: str, message: WaMessage) -> str | None:
+        """Send one part; a photo or file Twilio refuses is left out, the text still goes."""
+        if message.body or message.content_sid or not message.media_url:
+            return await self._send(phone, message)
+        try:
+            return await self._send(phone, message)
+        except TWILIO_ERRORS as exc:
+            if not _refuses_media(exc):
+                raise
+            log.warning("Twilio refused media %s: %s", message.media_url, exc)
+            return None
 
     async def _send(self, phone: str, message: WaMessage) -> str:
         await self.limiter.acquire(int(phone.lstrip("+")))
@@ -222,6 +234,12 @@ class TwilioWhatsAppSender:
 
 def in_window(last_inbound_at: datetime | None, now: datetime) -> bool:
     return last_inbound_at is not None and now - last_inbound_at < WINDOW - WINDOW_MARGIN
+
+
+def _refuses_media(exc: Exception) -> bool:
+    """A 4xx about this message itself, not the window, the rate or Twilio's health."""
+    status, code = int(getattr(exc, "status", 0) or 0), getattr(exc, "code", None)
+    return 400 <= status < 500 and status != 429 and code not in (OUTSIDE_WINDOW, *RETRY_CODES)
 
 
 def _news(replies: list[Reply]) -> dict[str, Any]:

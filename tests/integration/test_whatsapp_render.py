@@ -153,6 +153,7 @@ def test_photos_and_documents_become_media_messages(tmp_path: Path) -> None:
     assert photo_a.media_url == "https://mounasabet.example/static/a.jpg"
     assert photo_b.media_url == "https://cdn.example/b.jpg"
     assert text.body == "Your invoice"
-    assert document.body == "INV-1.pdf" and document.media_url is not None
+    # No caption: Twilio drops it on WhatsApp (the file name comes in Content-Disposition).
+    assert document.body is None and document.media_url is not None
     token = document.media_url.removeprefix("https://mounasabet.example/media/")
     assert renderer.links.resolve(token) == (tmp_path / "invoices" / "INV-1.pdf").resolve()
