@@ -22,6 +22,7 @@ from dialogs.errors import explain
 from dialogs.flow import Answer, Go, Invalid, Outcome
 from dialogs.flows.event_date import date_problem
 from dialogs.flows.guests import guest_count, guests_problem
+from dialogs.nlu.events import event_of
 from dialogs.replies import Button, Reply
 
 ORDER = (
@@ -77,7 +78,8 @@ async def event_type_prompt(ctx: Ctx) -> Reply:
 
 
 async def event_type_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    code = (answer.code or "").removeprefix("evt:")
+    # A typed word counts too ("عرس" is a wedding), where options are typed (WhatsApp).
+    code = (answer.code or "").removeprefix("evt:") or event_of(answer.text) or ""
     if code not in EVENT_TYPES:
         return Invalid(ctx.t("Please choose the occasion from the list."))
     ctx.state.data["event_type"] = code
