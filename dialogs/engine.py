@@ -289,12 +289,10 @@ class DialogEngine:
             reply = await self._flow(ctx).steps[state.step].prompt(ctx)
             note = explain(error, ctx.t) + (f"\n\n{note}" if note else "")
         if note:
-            reply = ctx.reply(
-                f"{note}\n\n{reply.text}",
-                list(reply.buttons),
-                photos=reply.photos,
-                request_contact=reply.request_contact,
-            )
+            # Asked again: a screen with photos (a profile) is right above, so only the note
+            # and its choices come again, not the photos and the whole text (issue 19).
+            text = note if reply.photos else f"{note}\n\n{reply.text}"
+            reply = ctx.reply(text, list(reply.buttons), request_contact=reply.request_contact)
         return reply
 
     def _flow(self, ctx: Ctx) -> Flow:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.tables import Booking, OutboxMessage
+from core.db.tables import Booking, OutboxMessage, Provider
 from core.domain.booking_states import Action, Role
 from core.services.actors import Actor
 from core.services.payments import deposit_link
@@ -189,3 +189,19 @@ async def test_page_2_of_results_has_one_numbering(stack: Stack) -> None:
     assert any("Précédent" in s for s in meaning["3"])
     (profile, *_) = await stack.say(PHONE, "1")
     assert "photo-rabat-05" in (profile.body or "")
+
+
+async def test_a_refused_answer_on_a_profile_does_not_send_it_again(stack: Stack) -> None:
+    _, provider_id, _ = await make_provider(stack.uows, stack.clock.now())
+    async with stack.uows() as uow:
+        provider = await uow.session.get(Provider, provider_id)
+        assert provider is not None
+        provider.photos = ["/static/demo/studio-atlas-1.jpg"]
+        await uow.commit()
+    profile = await stack.say(PHONE, "p-studio-atlas")
+    assert [m.media_urls for m in profile if m.media_urls]  # the profile came with its photo
+    (again,) = await stack.say(PHONE, "xyzzy")
+    assert again.media_urls == [] and again.body is not None
+    assert again.body.startswith("Veuillez choisir un service à réserver.")
+    assert "✦ studio-atlas" not in again.body  # the profile is right above
+    assert "1. Réserver" in again.body  # its choices come again
