@@ -23,11 +23,14 @@ from aiogram.methods import (
 
 from bots.photos import TELEGRAM_PHOTOS, shown_as_photo
 from bots.telegram.session import BotApiSession
+from bots.text_split import split_text
 from dialogs.i18n.translator import translator
+from dialogs.labels import shortened
 from dialogs.replies import Reply
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
+LABEL_LIMIT = 64  # Telegram shows no more of a button's text
 JSON = dict[str, Any]
 
 
@@ -36,7 +39,7 @@ def keyboard(reply: Reply) -> JSON | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": b.label[:64], "callback_data": b.payload} for b in row]
+            [{"text": shortened(b.label, LABEL_LIMIT), "callback_data": b.payload} for b in row]
             for row in reply.buttons
         ]
     }
@@ -44,8 +47,14 @@ def keyboard(reply: Reply) -> JSON | None:
 
 def as_html(text: str) -> str:
     """Our texts are plain: escape everything, users' words included."""
-    escaped = html.escape(text, quote=False)
-    return escaped if len(escaped) <= TEXT_LIMIT else escaped[: TEXT_LIMIT - 1] + "…"
+    return html.escape(text, quote=False)
+
+
+def pieces(text: str) -> list[str]:
+    """The text in messages Telegram takes: 4096 characters counted after entity parsing
+    (the plain text, in UTF-16 units), cut between lines, so nothing is lost and no cut
+    falls inside an escaped entity (each piece is escaped whole)."""
+    return split_text(text, TEXT_LIMIT) or [text]
 
 
 def absolute(url: str, public_url: str) -> str:
@@ -68,12 +77,16 @@ class TelegramRenderer:
         """Send (or edit the message ``editable``, a message id, in place); the ids sent."""
         sent: list[int] = []
         for reply in replies:
-            editing = reply.edit and editable is not None and not reply.photos
+            *before, last = pieces(reply.text)
+            editing = reply.edit and editable is not None and not reply.photos and not before
             if editing and editable and await self._edit(chat_id, editable, reply):
                 sent.append(editable)
                 continue
             await self._photos(chat_id, reply)
-            message = await self._call(SendMessage, self._text(chat_id, reply))
+            for piece in before:  # a text too long for one message: its buttons go last
+                message = await self._call(SendMessage, self._text(chat_id, Reply(piece)))
+                sent.append(int(message["message_id"]))
+            message = await self._call(SendMessage, self._text(chat_id, reply, last))
             sent.append(int(message["message_id"]))
             if reply.document is not None:
                 url = absolute(reply.document.url, self.public_url)
@@ -83,8 +96,9 @@ class TelegramRenderer:
         return sent
 
     @staticmethod
-    def _text(chat_id: int, reply: Reply) -> JSON:
-        params: JSON = {"chat_id": chat_id, "text": as_html(reply.text), "parse_mode": "HTML"}
+    def _text(chat_id: int, reply: Reply, text: str | None = None) -> JSON:
+        body = as_html(reply.text if text is None else text)
+        params: JSON = {"chat_id": chat_id, "text": body, "parse_mode": "HTML"}
         markup = keyboard(reply)
         if markup is not None:
             params["reply_markup"] = markup

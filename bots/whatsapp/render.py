@@ -19,10 +19,12 @@ menu on WhatsApp; the bare word works, bots/whatsapp/channel.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bots.photos import WHATSAPP_PHOTOS, shown_as_photo
+from bots.text_split import size
+from bots.text_split import split_text as split
 from bots.whatsapp.media import MediaLinks
 from dialogs.i18n.translator import translator
 from dialogs.options import chosen_option, is_navigation, option_list
@@ -46,11 +48,6 @@ class WaMessage:
     media_url: str | None = None
     content_sid: str | None = None
     content_variables: dict[str, str] | None = None
-
-
-def size(text: str) -> int:
-    """Length as Twilio counts it (UTF-16 code units: an emoji may count twice)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 class WhatsAppRenderer:
@@ -143,35 +140,5 @@ def text_pages(reply: Reply) -> list[str]:
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Pieces of at most ``limit``, cut at line breaks (at spaces only inside a long line)."""
-    text = text.strip("\n")
-    if not text.strip():
-        return []
-    if size(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current: str | None = None
-    for line in text.split("\n"):
-        for piece in _cut_line(line, limit):
-            candidate = piece if current is None else f"{current}\n{piece}"
-            if size(candidate) <= limit:
-                current = candidate
-            else:
-                chunks.append(current or "")
-                current = piece
-    if current is not None:
-        chunks.append(current)
-    return [c.strip("\n") for c in chunks if c.strip()]
-
-
-def _cut_line(line: str, limit: int) -> Iterator[str]:
-    while size(line) > limit:
-        end = limit
-        while size(line[:end]) > limit:  # wide characters: step back to fit
-            end -= 1
-        cut = line.rfind(" ", 0, end + 1)
-        if cut <= 0:
-            cut = end
-        yield line[:cut].rstrip()
-        line = line[cut:].lstrip()
-    yield line
+    """Message bodies within Twilio's limit (bots/text_split.py)."""
+    return split(text, limit)

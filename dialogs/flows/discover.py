@@ -139,7 +139,8 @@ async def results_prompt(ctx: Ctx) -> Reply:
             )
         )
     rows: list[tuple[Button, ...]] = [
-        (ctx.button(t.pick(h.name)[:40], f"open:{h.provider_id}"),) for h in page.hits
+        (ctx.button(labels.shortened(t.pick(h.name), 40), f"open:{h.provider_id}"),)
+        for h in page.hits
     ]
     paging = []
     if page.has_prev:

@@ -37,7 +37,12 @@ async def profile_prompt(ctx: Ctx) -> Reply:
         dates = ", ".join(t.date(d, "medium") for d in profile.free_dates)
         lines += ["", t("Next free dates: {dates}", dates=dates)]
     rows = [
-        (ctx.button(t("Book: {service}", service=t.pick(s.title))[:60], f"book:{s.id}"),)
+        (
+            ctx.button(
+                labels.shortened(t("Book: {service}", service=t.pick(s.title)), 60),
+                f"book:{s.id}",
+            ),
+        )
         for s in profile.services
     ]
     return ctx.reply("\n".join(lines), [*rows, ctx.nav_row()], photos=profile.photos[:10])
