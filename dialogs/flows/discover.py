@@ -116,7 +116,7 @@ async def results_prompt(ctx: Ctx) -> Reply:
         filters.append(t("budget up to {amount}", amount=t.money(data["budget"])))
     if data.get("guests"):
         filters.append(t("{n} guests", n=t.number(data["guests"])))
-    lines = [head + (f" ({', '.join(filters)})" if filters else "")]
+    lines = [head + (f" ({t.join(filters)})" if filters else "")]
     if not page.hits:
         lines.append(
             t("No provider matches yet. Try another date, a larger budget, or fewer filters.")
@@ -124,7 +124,11 @@ async def results_prompt(ctx: Ctx) -> Reply:
     # Numbered from 1 on every page, as its buttons are: WhatsApp shows them as the same
     # numbers, and a screen has one numbering (issue 19).
     for i, hit in enumerate(page.hits, start=1):
-        stars = f" ★{hit.rating_x100 / 100:.1f} ({hit.rating_count})" if hit.rating_count else ""
+        stars = (
+            f" ★{t.decimal(hit.rating_x100 / 100)} ({t.number(hit.rating_count)})"
+            if hit.rating_count
+            else ""
+        )
         lines.append(
             f"{i}. {t.pick(hit.name)} — "
             + t("from {price}", price=t.money(hit.from_price_minor, hit.currency))
