@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from bidi import get_display
+from bidi import get_display  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from core.clock import FixedClock
