@@ -28,8 +28,9 @@ def is_navigation(payload: str) -> bool:
 
 
 def ordered_buttons(reply: Reply) -> list[Button]:
-    """The options in the order they are numbered: choices first, Back and Cancel last."""
-    buttons = reply.all_buttons()
+    """The options in the order they are numbered: choices first, Back and Cancel last;
+    link buttons are no options (their link is in the text)."""
+    buttons = [b for b in reply.all_buttons() if not b.url]  # links are opened, not typed
     return [b for b in buttons if not is_navigation(b.payload)] + [
         b for b in buttons if is_navigation(b.payload)
     ]

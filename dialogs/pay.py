@@ -19,7 +19,7 @@ from core.services.booking_actions import confirm_delivery
 from core.services.payments import balance_link, deposit_link
 from dialogs.context import Ctx
 from dialogs.flow import Outcome, Show
-from dialogs.payment_news import demo_note
+from dialogs.payment_news import demo_note, pay_button
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
             ref=booking.reference,
             url=link.url,
         )
-    return Show((ctx.reply(text + note),))
+    return Show((ctx.reply(text + note, [(pay_button(booking, t, link.url),)]),))
 
 
 async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:

@@ -10,7 +10,7 @@ from core.domain.booking_states import BookingState
 from core.notifications.outbox import Envelope
 from dialogs.context import global_button
 from dialogs.i18n.translator import Translator
-from dialogs.replies import Button, Document, Reply
+from dialogs.replies import Button, Document, Reply, link_button
 
 OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
 PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
@@ -25,9 +25,12 @@ def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...] = (
     return Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})
 
 
-def pay_button(booking: Booking, t: Translator) -> Button:
+def pay_button(booking: Booking, t: Translator, url: str = "") -> Button:
+    """Opens the payment page where there is a link (Telegram's URL button); else asks
+    for a fresh link."""
     label = t("Pay the deposit") if booking.state == BookingState.ACCEPTED else t("Pay the balance")
-    return global_button("💳 " + label, f"pay:{booking.id}")
+    ask = global_button("💳 " + label, f"pay:{booking.id}")
+    return link_button(ask.label, url, ask.payload) if url else ask
 
 
 def demo_note(t: Translator, gateway: str) -> str:
@@ -66,7 +69,8 @@ async def link_lines(
     if found is None:  # payments off, or the gateway was down: "View booking" offers to pay
         return "", ()
     url, gateway = found
-    return "\n\n" + t("Pay here: {url}", url=url) + demo_note(t, gateway), (pay_button(booking, t),)
+    text = "\n\n" + t("Pay here: {url}", url=url) + demo_note(t, gateway)
+    return text, (pay_button(booking, t, url),)
 
 
 async def payment_news(
@@ -80,7 +84,8 @@ async def payment_news(
             return []
         text = t("Your invoice {number} for {ref}.", number=number, ref=booking.reference)
         document = Document(f"{number}.pdf", url, "application/pdf")
-        return [Reply(text, (view,), document=document, rtl=t.rtl, meta={"locale": t.locale})]
+        opens = (link_button("📄 " + t("Open the invoice"), url),)
+        return [Reply(text, (opens, view), document=document, rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "balance_reminder":
         if booking.state != BookingState.PAYMENT_DUE:
             return []  # paid since: nothing to remind
@@ -92,5 +97,6 @@ async def payment_news(
         )
         found = await pending_link(session, booking, "balance")
         text += demo_note(t, found[1]) if found else ""
-        return [_reply(text, t, ((pay_button(booking, t),), view))]
+        url = str(envelope.payload.get("url", ""))
+        return [_reply(text, t, ((pay_button(booking, t, url),), view))]
     return []

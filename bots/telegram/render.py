@@ -26,7 +26,7 @@ from bots.telegram.session import BotApiSession
 from bots.text_split import split_text
 from dialogs.i18n.translator import translator
 from dialogs.labels import shortened
-from dialogs.replies import Reply
+from dialogs.replies import LINK_ONLY, Button, Reply
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
@@ -35,14 +35,20 @@ JSON = dict[str, Any]
 
 
 def keyboard(reply: Reply) -> JSON | None:
-    if not reply.buttons:
+    rows = [[key for b in row if (key := _key(b)) is not None] for row in reply.buttons]
+    rows = [row for row in rows if row]
+    return {"inline_keyboard": rows} if rows else None
+
+
+def _key(button: Button) -> JSON | None:
+    text = shortened(button.label, LABEL_LIMIT)
+    # A link button opens the page; Telegram refuses some plain-HTTP (local) addresses:
+    # there the button asks for the link instead, or is left out (the text has the link).
+    if button.url.startswith("https://"):
+        return {"text": text, "url": button.url}
+    if button.url and button.payload == LINK_ONLY:
         return None
-    return {
-        "inline_keyboard": [
-            [{"text": shortened(b.label, LABEL_LIMIT), "callback_data": b.payload} for b in row]
-            for row in reply.buttons
-        ]
-    }
+    return {"text": text, "callback_data": button.payload}
 
 
 def as_html(text: str) -> str:
