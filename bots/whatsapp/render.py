@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bots.photos import WHATSAPP_PHOTOS, shown_as_photo
-from bots.text_split import size
+from bots.text_split import size as size  # re-exported: Twilio's count
 from bots.text_split import split_text as split
 from bots.whatsapp.media import MediaLinks
 from dialogs.i18n.translator import translator

@@ -29,7 +29,7 @@ def question(locale: str, *labels: str) -> Reply:
 
 
 def renderer(tmp_path: Path) -> WhatsAppRenderer:
-    quick = {2: "HXquick2", "2:ar": "HXquick2ar"}
+    quick: dict[int | str, str] = {2: "HXquick2", "2:ar": "HXquick2ar"}
     return WhatsAppRenderer(links(tmp_path), quick, {"4": "HXlist4", "4:ar": "HXlist4ar"})
 
 
