@@ -16,7 +16,7 @@ from sqlalchemy import select
 from admin_cli.bootstrap import build_admin
 from core.db.tables import Booking, Provider
 from core.errors import NotFound
-from core.services.invoices import resend_invoice
+from core.payments.invoices import resend_invoice
 from core.settings import Settings
 from payments.links import HmacLinks, link_secret
 

@@ -6,7 +6,7 @@ dedicated PostgreSQL database to measure that backend too. See bench/README.md.
 Two mixes, the same seed on both backends:
 
 - ``chat``: what the product sends today. The discover dialog
-  (dialogs/flows/discover.py) asks category, then city, then date, so every query has
+  (dialogs/client/discover.py) asks category, then city, then date, so every query has
   both; the date is often given, budget, guests, sort and page vary. The target applies
   to this mix.
 - ``broad``: the same, but 10 % of queries without a category and 20 % without a city,
@@ -38,8 +38,8 @@ from bench.search_data import (
     row_counts,
     sqlite_database,
 )
+from core.catalog.search import SearchQuery, SortKey, search_providers
 from core.db.engine import make_engine, make_session_factory
-from core.services.search import SearchQuery, SortKey, search_providers
 
 TARGET_P95_MS = 20.0
 QUERY_SEED = 7

@@ -26,6 +26,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from core.booking.availability import local_instant
+from core.booking.states import ACTIVE_STATES
+from core.catalog.vocabulary import CATEGORIES, CITIES, MARKET_TIMEZONE
 from core.db.engine import make_engine
 from core.db.tables import (
     Base,
@@ -40,9 +43,6 @@ from core.db.tables import (
     User,
     WeeklyRule,
 )
-from core.domain.availability import local_instant
-from core.domain.booking_states import ACTIVE_STATES
-from core.domain.catalog import CATEGORIES, CITIES, MARKET_TIMEZONE
 
 DATA_VERSION = 1
 N_PROVIDERS = 10_000

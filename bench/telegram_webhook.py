@@ -318,7 +318,7 @@ OUR_LAYERS = ("bots", "dialogs", "core", "payments", "web")
 
 
 def _frame(text: str) -> tuple[str, str]:
-    """("sqlalchemy", ...) or ("dialogs", "dialogs/engine.py:_handle") from py-spy's
+    """("sqlalchemy", ...) or ("dialogs", "dialogs/framework/engine.py:_handle") from py-spy's
     "function (path:line)"."""
     name, _, where = text.rpartition(" (")
     path = where.rsplit(":", 1)[0]

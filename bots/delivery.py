@@ -13,7 +13,7 @@ from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.telegram import setup as telegram
 from bots.web_app import build_engines
 from bots.whatsapp.setup import WhatsApp, build_whatsapp
-from dialogs.engine import DialogEngine
+from dialogs.framework.engine import DialogEngine
 from dialogs.i18n.translator import translator
 from payments.setup import PaymentParts, build_payments
 

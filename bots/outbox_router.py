@@ -10,10 +10,10 @@ from sqlalchemy import select
 from bots.whatsapp.reach import unopened_chat
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
-from core.services.checkout_expiry import GATEWAY_CHANNEL
+from core.payments.checkout_expiry import GATEWAY_CHANNEL
 from core.uow import UnitOfWork, UnitOfWorkFactory
-from dialogs.notifications import render_notification
-from dialogs.replies import Reply
+from dialogs.framework.replies import Reply
+from dialogs.notifications.render import render_notification
 
 log = logging.getLogger(__name__)
 

@@ -22,15 +22,15 @@ from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
 from bots.whatsapp.setup import build_whatsapp
 from bots.worker import run_outbox
+from core.conversations.chat_memory import ChatMemory
+from core.conversations.journal import ChatJournal
 from core.payments.ports import Payments
-from core.services.chat_memory import ChatMemory
-from core.services.journal import ChatJournal
-from dialogs.client_app import CLIENT_APP
-from dialogs.context import Deps
-from dialogs.engine import DialogEngine
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.context import Deps
+from dialogs.framework.engine import DialogEngine
+from dialogs.framework.reads import CachedReads
 from dialogs.i18n.translator import translator
-from dialogs.provider_app import PROVIDER_APP
-from dialogs.reads import CachedReads
+from dialogs.provider.app import PROVIDER_APP
 from payments.setup import PaymentParts, build_payments
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.booking.news import notify_parties
 from core.db.engine import make_session_factory
-from core.notifications.booking_news import notify_parties
 from core.uow import UnitOfWorkFactory
 
 

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     rasa_url: str | None = None
 
     commission_bp: int = Field(default=1000, ge=0, le=10_000)
-    # How far ahead an event can be booked (core.domain.availability.MAX_DAYS_AHEAD).
+    # How far ahead an event can be booked (core.booking.availability.MAX_DAYS_AHEAD).
     max_booking_days_ahead: int = Field(default=730, ge=1, le=3650)
     # The local chat at /sandbox lets anyone act as any provider: on by default only where
     # the world can't reach us (no public URL); set it explicitly to override.

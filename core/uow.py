@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db.engine import AppSession
-from core.domain.events import DomainEvent
+from core.events import DomainEvent
 
 EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
 _TOUCHED = "touched_rows"

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from core.domain.availability import local_instant
-from core.domain.booking_states import Action, Role
-from core.errors import DomainError, SlotUnavailable
-from core.notifications import history
-from core.services.actors import Actor
-from core.services.booking_actions import (
+from core.booking.actions import (
     apply_action,
     cancel_booking,
     confirm_delivery,
     record_payment,
     record_refund,
 )
-from core.services.booking_request import RequestBooking, has_booked, request_booking
+from core.booking.actors import Actor
+from core.booking.availability import local_instant
+from core.booking.request import RequestBooking, has_booked, request_booking
+from core.booking.states import Action, Role
+from core.errors import DomainError, SlotUnavailable
+from core.notifications import history
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from demo.plan import PAST_STORIES, Scenario, Story
 from demo.providers import TZ

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from core.domain.catalog import CATEGORIES, CITIES, EVENT_TYPES, LANGUAGES
-from core.domain.quote import PricingModel
+from core.booking.quote import PricingModel
+from core.catalog.vocabulary import CATEGORIES, CITIES, EVENT_TYPES, LANGUAGES
 from demo.model import PersonSpec, ProviderSpec, ServiceSpec, Text, Window
 
 DATA = Path(__file__).resolve().parent / "data"

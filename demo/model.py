@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from core.domain.quote import PricingModel
+from core.booking.quote import PricingModel
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from core.domain.availability import local_instant
-from core.domain.catalog import MARKET_TZ
-from core.services.provider_setup import (
+from core.booking.availability import local_instant
+from core.catalog.provider_setup import (
     NewProvider,
     NewService,
     OpeningWindow,
     create_provider,
 )
+from core.catalog.vocabulary import MARKET_TZ
 from core.uow import UnitOfWorkFactory
 from demo.images import photo_paths
 from demo.model import ProviderSpec, ServiceSpec

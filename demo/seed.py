@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.domain.booking_states import Role
-from core.services.people import ensure_person
-from core.services.provider_setup import ProviderIds, providers_by_slug
+from core.booking.states import Role
+from core.catalog.provider_setup import ProviderIds, providers_by_slug
+from core.people.persons import ensure_person
 from core.uow import UnitOfWorkFactory
 from demo.bookings import Parties, exists, outbox_mark, play, settle_history
 from demo.catalogue import Catalogue, catalogue

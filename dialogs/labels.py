@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain.labels import CATEGORY_LABELS, CITY_LABELS, EVENT_LABELS
+from core.catalog.labels import CATEGORY_LABELS, CITY_LABELS, EVENT_LABELS
 from dialogs.i18n.translator import Translator
 
 LANGUAGE_NAMES: dict[str, str] = {"ar": "العربية", "fr": "Français", "en": "English"}

@@ -11,7 +11,7 @@ from datetime import datetime
 from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import STATUS
 
-from core.domain.catalog import MARKET_TZ
+from core.catalog.vocabulary import MARKET_TZ
 
 PRODID = "-//Mounasabet//Bookings//EN"
 

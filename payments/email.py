@@ -15,9 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from core.catalog.labels import CITY_LABELS, EVENT_LABELS
+from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, Provider, User
-from core.domain.catalog import MARKET_TZ
-from core.domain.labels import CITY_LABELS, EVENT_LABELS
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from payments.calendar_invite import booking_invite

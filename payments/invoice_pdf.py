@@ -13,8 +13,8 @@ from typing import Any
 
 from fpdf import FPDF
 
-from core.domain.catalog import MARKET_TZ
-from core.domain.labels import CITY_LABELS, EVENT_LABELS
+from core.catalog.labels import CITY_LABELS, EVENT_LABELS
+from core.catalog.vocabulary import MARKET_TZ
 from payments.i18n import N_, Translate
 
 FONTS = Path(__file__).parent / "fonts"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from core.domain.money import Money
+from core.money import Money
 from core.payments.ports import (
     ChargeResult,
     ChargeStatus,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from core.clock import Clock
 from core.db.tables import Booking, Payment, User
-from core.domain.money import Money
+from core.money import Money
 from core.payments.ports import GatewayEvent
 from core.uow import UnitOfWorkFactory
 from payments.i18n import Translate, Translations

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from core.clock import Clock
 from core.db.tables import Invoice
+from core.payments.events import EventResult, handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
-from core.services.payment_events import EventResult, handle_gateway_event
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from payments.i18n import Translations
 from payments.invoice_pdf import render_invoice

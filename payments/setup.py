@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from core.clock import Clock
+from core.payments.checkout_expiry import CheckoutExpiry
 from core.payments.ports import Payments
-from core.services.checkout_expiry import CheckoutExpiry
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from payments.email import EmailSender, SmtpTarget

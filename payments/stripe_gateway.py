@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import stripe
 
-from core.domain.money import Money
+from core.money import Money
 from core.payments.ports import (
     ChargeResult,
     ChargeStatus,

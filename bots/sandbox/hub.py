@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogs.replies import Reply
+from dialogs.framework.replies import Reply
 
 MAX_MESSAGES = 500  # per chat: a local playground, not an archive
 

@@ -11,15 +11,15 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from bots.sandbox.hub import SandboxHub
+from core.catalog.vocabulary import LANGUAGES
 from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
 from core.db.tables_catalog import ProviderStatus
-from core.domain.catalog import LANGUAGES
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, release_held
-from core.services.users import set_locale
+from core.people.users import set_locale
 from core.uow import UnitOfWorkFactory
-from dialogs.engine import DialogEngine, Inbound
-from dialogs.replies import Reply
+from dialogs.framework.engine import DialogEngine, Inbound
+from dialogs.framework.replies import Reply
 
 STATIC = Path(__file__).parent / "static"
 CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -19,8 +19,8 @@ from core.clock import Clock
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import enqueue
 from core.uow import UnitOfWorkFactory
-from dialogs.engine import DialogEngine, Inbound
-from dialogs.replies import Reply
+from dialogs.framework.engine import DialogEngine, Inbound
+from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
 # A press whose step takes longer than this is answered at once, apart from the webhook's

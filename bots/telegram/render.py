@@ -24,9 +24,9 @@ from aiogram.methods import (
 from bots.photos import TELEGRAM_PHOTOS, shown_as_photo
 from bots.telegram.session import BotApiSession
 from bots.text_split import split_text
+from dialogs.framework.replies import LINK_ONLY, Button, Reply
 from dialogs.i18n.translator import translator
 from dialogs.labels import shortened
-from dialogs.replies import LINK_ONLY, Button, Reply
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096

@@ -17,9 +17,9 @@ from bots.telegram.render import TelegramRenderer
 from core.clock import Clock
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
-from dialogs.replies import Reply
+from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
 

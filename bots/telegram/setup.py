@@ -16,11 +16,11 @@ from bots.telegram.channel import TelegramChannel
 from bots.telegram.render import TelegramRenderer
 from bots.telegram.sender import TelegramSender
 from bots.telegram.session import BotApiSession
+from core.catalog.vocabulary import LANGUAGES
 from core.clock import Clock
-from core.domain.catalog import LANGUAGES
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from dialogs.engine import DialogEngine
+from dialogs.framework.engine import DialogEngine
 from dialogs.i18n.translator import N_, translator
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from core.errors import InvalidValue
-from core.services.users import normalize_phone
+from core.people.users import normalize_phone
 
 CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"

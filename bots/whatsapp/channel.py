@@ -28,16 +28,16 @@ from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
 from core.notifications.outbox import enqueue, release_held
 from core.uow import UnitOfWork, UnitOfWorkFactory
-from dialogs.deeplinks import DeepLink, parse_deeplink
-from dialogs.engine import DialogEngine, Inbound
-from dialogs.options import fold
-from dialogs.replies import Reply
+from dialogs.client.deeplinks import DeepLink, parse_deeplink
+from dialogs.framework.engine import DialogEngine, Inbound
+from dialogs.framework.options import fold
+from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
 EVENT_SOURCE = "twilio"
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 # Where French is the everyday second language; elsewhere English is the better guess.
-# Typed alone, these words are commands (compared folded, as dialogs.options.fold does).
+# Typed alone, these words are commands (compared folded, as dialogs.framework.options.fold does).
 COMMAND_WORDS = {
     fold(word): command
     for word, command in {

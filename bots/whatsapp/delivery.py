@@ -18,7 +18,7 @@ from sqlalchemy import select
 from core.clock import Clock
 from core.db.tables import OutboxMessage
 from core.notifications.outbox import OutboxStatus
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

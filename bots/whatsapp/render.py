@@ -1,7 +1,7 @@
 """Dialog replies as WhatsApp messages: clean splits, numbered options, Content templates.
 
 WhatsApp has no inline keyboard. Options become a numbered list in the order of
-``dialogs.options.option_list``, the order a typed number is mapped back with; where a
+``dialogs.framework.options.option_list``, the order a typed number is mapped back with; where a
 number would not be read as a rank (the labels are numbers themselves: guests 50, 100…)
 they are bulleted and the label is typed. Back and Cancel take no number: a last line says
 which words to type ("retour", "annuler"), so a step's choices fit one message (issue 19).
@@ -26,9 +26,9 @@ from bots.photos import WHATSAPP_PHOTOS, shown_as_photo
 from bots.text_split import size as size  # re-exported: Twilio's count
 from bots.text_split import split_text as split
 from bots.whatsapp.media import MediaLinks
+from dialogs.framework.options import chosen_option, is_navigation, option_list
+from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
-from dialogs.options import chosen_option, is_navigation, option_list
-from dialogs.replies import Reply
 
 TEXT_LIMIT = 1600
 INTERACTIVE_BODY_LIMIT = 1024

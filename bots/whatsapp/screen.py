@@ -7,7 +7,7 @@ we wrote things. So once a message is delivered the conversation is told:
 - an answer without options asks for typed text: no number picks anything;
 - news without options leaves the numbers to the list above it, but that list is no
   longer the last thing shown, so an action with consequences picked from it is
-  confirmed first (``dialogs.confirm``).
+  confirmed first (``dialogs.framework.confirm``).
 A held notification released when the person writes goes before the answer to what they
 wrote (outbox order), so it never takes the numbers from the screen they asked for.
 """
@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bots.whatsapp.addresses import CHANNEL, chat_key
-from core.services.conversations import load_conversation, save_state
+from core.conversations.saved_state import load_conversation, save_state
 from core.uow import UnitOfWorkFactory
-from dialogs.options import option_list
-from dialogs.replies import Reply
-from dialogs.state import DialogState
+from dialogs.framework.options import option_list
+from dialogs.framework.replies import Reply
+from dialogs.framework.state import DialogState
 
 
 def shown(state: DialogState, replies: list[Reply], *, answer: bool) -> bool:

@@ -30,9 +30,9 @@ from bots.whatsapp.templates import FOLLOWED_IN_SESSION, TemplateBook
 from core.clock import Clock
 from core.db.tables import ChannelIdentity, OutboxMessage
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, OutboxStatus, enqueue
-from core.services.support import raise_flag
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
-from dialogs.replies import Reply
+from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)

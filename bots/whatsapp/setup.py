@@ -26,7 +26,7 @@ from bots.whatsapp.webhook import (
 from core.clock import Clock
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from dialogs.engine import DialogEngine
+from dialogs.framework.engine import DialogEngine
 
 log = logging.getLogger(__name__)
 

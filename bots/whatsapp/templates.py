@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, OutboxMessage, Provider, Service
 from dialogs import labels
-from dialogs.errors import state_label
+from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import Translator, translator
-from dialogs.payment_news import LINKED, pending_link
+from dialogs.notifications.payment_news import LINKED, pending_link
 
 VARIABLES = (
     "ref",

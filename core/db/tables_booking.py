@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.booking.states import BookingState
 from core.db.base import Base, BigId, MinorUnits
-from core.domain.booking_states import BookingState
 
 
 class Booking(Base):

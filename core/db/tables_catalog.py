@@ -64,7 +64,7 @@ class Service(Base):
     __tablename__ = "services"
     __table_args__ = (
         Index("ix_services_provider_category", "provider_id", "category"),
-        # Catalog search by category alone (core/services/search.py).
+        # Catalog search by category alone (core/catalog/search.py).
         Index("ix_services_category_provider", "category", "provider_id"),
     )
 

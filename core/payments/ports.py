@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from core.domain.money import Money
+from core.money import Money
 
 
 class PaymentKind(StrEnum):

@@ -17,7 +17,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from core.domain.catalog import LANGUAGES
+from core.catalog.vocabulary import LANGUAGES
 
 I18N_DIR = Path(__file__).parent
 ROOT = I18N_DIR.parents[1]

@@ -14,8 +14,8 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
-from core.domain.catalog import LANGUAGES
-from core.domain.money import MINOR_DIGITS
+from core.catalog.vocabulary import LANGUAGES
+from core.money import MINOR_DIGITS
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 # Babel locales for formatting: Moroccan conventions, Latin digits in all three.

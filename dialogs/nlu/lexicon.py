@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from core.domain.catalog import CATEGORIES, CITIES
+from core.catalog.vocabulary import CATEGORIES, CITIES
 from dialogs.nlu.normalize import words
 
 CATEGORY_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {

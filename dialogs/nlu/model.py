@@ -26,8 +26,8 @@ class NluResult:
 
     intent: Intent
     confidence: float
-    category: str | None = None  # one of core.domain.catalog.CATEGORIES
-    city: str | None = None  # one of core.domain.catalog.CITIES
+    category: str | None = None  # one of core.catalog.vocabulary.CATEGORIES
+    city: str | None = None  # one of core.catalog.vocabulary.CITIES
     date: datetime.date | None = None
     guests: int | None = None
     budget_minor: int | None = None  # MAD in centimes: "5000 dh" -> 500000

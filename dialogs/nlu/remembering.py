@@ -1,7 +1,7 @@
 """An NLU parser that remembers its recent answers.
 
 A step that understands text and then needs the database runs twice (first without a
-transaction, then in one, see dialogs/fast_path.py): the second run asks the same
+transaction, then in one, see dialogs/framework/fast_path.py): the second run asks the same
 question. With Rasa that is a second HTTP call. The answer depends only on the text, the
 day and the language, so the last answers are kept.
 """

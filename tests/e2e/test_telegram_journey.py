@@ -15,9 +15,9 @@ import pytest
 
 from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, OutboxMessage, User
-from dialogs.errors import state_label
+from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import translator
-from dialogs.notifications import CLIENT_TEXT, NEW_REQUEST
+from dialogs.notifications.render import CLIENT_TEXT, NEW_REQUEST
 from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.telegram_app import (

@@ -12,15 +12,15 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from admin_cli.app import app
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.bootstrap import build_uow_factory
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Invoice, OutboxMessage, User
-from core.domain.booking_states import Action, Role
+from core.payments.charges import deposit_link
+from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
-from core.services.actors import Actor
-from core.services.payment_events import handle_gateway_event
-from core.services.payments import deposit_link
 from core.uow import UnitOfWorkFactory
 from demo import seed_demo
 from payments.links import HmacLinks

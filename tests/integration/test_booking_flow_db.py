@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from core.booking.actions import apply_action
+from core.booking.actors import Actor
+from core.booking.request import RequestBooking, request_booking
+from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, OutboxMessage, SlotHold
-from core.domain.booking_states import Action, BookingState, Role
 from core.errors import SlotUnavailable
-from core.services.actors import Actor
-from core.services.booking_actions import apply_action
-from core.services.booking_request import RequestBooking, request_booking
 from core.uow import UnitOfWorkFactory
 from tests.support.factories import make_provider, make_user
 

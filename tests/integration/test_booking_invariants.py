@@ -11,21 +11,21 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from core.clock import FixedClock
-from core.db.tables import Booking, BookingTransition, OutboxMessage, SlotHold
-from core.domain.booking_states import RELEASING_STATES, TRANSITIONS, Action, BookingState, Role
-from core.domain.events import EVENT_NAMES
-from core.errors import DomainError, IllegalTransition, InvalidValue, NotAllowed, NotFound
-from core.notifications.booking_news import AUDIENCES
-from core.services.actors import Actor
-from core.services.booking_actions import (
+from core.booking.actions import (
     DEPOSIT_WINDOW,
     apply_action,
     cancel_booking,
     record_payment,
     record_refund,
 )
-from core.services.booking_request import REQUEST_TTL, request_booking
+from core.booking.actors import Actor
+from core.booking.news import AUDIENCES
+from core.booking.request import REQUEST_TTL, request_booking
+from core.booking.states import RELEASING_STATES, TRANSITIONS, Action, BookingState, Role
+from core.clock import FixedClock
+from core.db.tables import Booking, BookingTransition, OutboxMessage, SlotHold
+from core.errors import DomainError, IllegalTransition, InvalidValue, NotAllowed, NotFound
+from core.events import EVENT_NAMES
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import count, drive_to, request, request_cmd, snapshot
 from tests.support.factories import make_provider, make_user

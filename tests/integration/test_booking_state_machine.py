@@ -21,22 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import select
 
-from core.bootstrap import build_uow_factory
-from core.clock import FixedClock
-from core.db.engine import make_engine
-from core.db.tables import Base, Booking, BookingTransition, SlotHold
-from core.domain.availability import local_instant
-from core.domain.booking_states import (
-    ACTIVE_STATES,
-    RELEASING_STATES,
-    TRANSITIONS,
-    Action,
-    BookingState,
-    Role,
-)
-from core.errors import DomainError
-from core.services.actors import Actor
-from core.services.booking_actions import (
+from core.booking.actions import (
     DEPOSIT_WINDOW,
     MONEY_FREE_STATES,
     apply_action,
@@ -46,7 +31,22 @@ from core.services.booking_actions import (
     record_payment,
     record_refund,
 )
-from core.services.booking_request import REQUEST_TTL, request_booking
+from core.booking.actors import Actor
+from core.booking.availability import local_instant
+from core.booking.request import REQUEST_TTL, request_booking
+from core.booking.states import (
+    ACTIVE_STATES,
+    RELEASING_STATES,
+    TRANSITIONS,
+    Action,
+    BookingState,
+    Role,
+)
+from core.bootstrap import build_uow_factory
+from core.clock import FixedClock
+from core.db.engine import make_engine
+from core.db.tables import Base, Booking, BookingTransition, SlotHold
+from core.errors import DomainError
 from core.uow import UnitOfWork
 from tests.support.bookings import request_cmd
 from tests.support.factories import make_provider, make_user

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.booking.request import RequestBooking, request_booking
+from core.catalog.search import SearchQuery
 from core.clock import FixedClock
 from core.db.tables import Base, Service
-from core.services.booking_request import RequestBooking, request_booking
-from core.services.search import SearchQuery
 from core.uow import Committed, UnitOfWorkFactory
-from dialogs.reads import CATALOG_TABLES, CachedReads
+from dialogs.framework.reads import CATALOG_TABLES, CachedReads
 from tests.support.factories import make_user
 from tests.support.search_data import Built, ServiceSpec, add_provider
 from tests.support.statements import selects, statements_on

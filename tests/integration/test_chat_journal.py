@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
+from core.conversations.journal import ChatJournal, ChatWrite, NewChat, Outcome, Written
 from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
-from core.services.journal import ChatJournal, ChatWrite, NewChat, Outcome, Written
 
 
 def new_chat(n: int) -> NewChat:

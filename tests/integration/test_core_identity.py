@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.db.tables import ChannelIdentity, User
 from core.errors import InvalidValue
-from core.services.users import identify, normalize_phone, record_source
+from core.people.users import identify, normalize_phone, record_source
 from core.uow import UnitOfWorkFactory
 
 # --- Users -----------------------------------------------------------------------------

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
+from core.conversations.saved_state import load_conversation, save_state
 from core.db.tables import Conversation
-from core.services.conversations import load_conversation, save_state
-from core.services.inbound import claim_event
+from core.inbound import claim_event
 from core.uow import UnitOfWorkFactory
 
 # --- Inbound events: exactly once ------------------------------------------------------

@@ -12,12 +12,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.clock import FixedClock
-from core.db.tables import Booking, OutboxMessage, Provider, SlotHold
-from core.domain.booking_states import Action, BookingState, Role
-from core.errors import IllegalTransition, InvalidValue
-from core.services.actors import Actor, get_booking
-from core.services.booking_actions import (
+from core.booking.actions import (
     DEPOSIT_WINDOW,
     apply_action,
     cancel_booking,
@@ -26,7 +21,12 @@ from core.services.booking_actions import (
     record_refund,
     refund_due_on_cancel,
 )
-from core.services.booking_request import REQUEST_TTL
+from core.booking.actors import Actor, get_booking
+from core.booking.request import REQUEST_TTL
+from core.booking.states import Action, BookingState, Role
+from core.clock import FixedClock
+from core.db.tables import Booking, OutboxMessage, Provider, SlotHold
+from core.errors import IllegalTransition, InvalidValue
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import act, count, drive_to, pay, request, snapshot
 from tests.support.factories import make_provider, make_user

@@ -14,6 +14,8 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core.booking.states import ACTIVE_STATES, RELEASING_STATES, BookingState
+from core.catalog.vocabulary import CATEGORIES
 from core.clock import FixedClock
 from core.db.tables import (
     Base,
@@ -28,8 +30,6 @@ from core.db.tables import (
     User,
     WeeklyRule,
 )
-from core.domain.booking_states import ACTIVE_STATES, RELEASING_STATES, BookingState
-from core.domain.catalog import CATEGORIES
 from core.uow import UnitOfWorkFactory
 from demo import seed_demo
 from demo.catalogue import DATA, catalogue, load_catalogue

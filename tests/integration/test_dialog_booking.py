@@ -17,7 +17,7 @@ from core.clock import FixedClock
 from core.db.tables import Booking
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
-from dialogs.notifications import CLIENT_TEXT
+from dialogs.notifications.render import CLIENT_TEXT
 from tests.support.chat import (
     Chat,
     bookings,

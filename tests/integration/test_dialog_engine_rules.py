@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import FixedClock
-from core.domain.events import BookingRequested
 from core.errors import InvalidValue
+from core.events import BookingRequested
 from core.uow import UnitOfWorkFactory
-from dialogs.context import Ctx, Deps
-from dialogs.engine import DialogApp, DialogEngine
-from dialogs.flow import Answer, Flow, Outcome, Step
+from dialogs.framework.context import Ctx, Deps
+from dialogs.framework.engine import DialogApp, DialogEngine
+from dialogs.framework.flow import Answer, Flow, Outcome, Step
+from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
-from dialogs.replies import Reply
 from tests.support.chat import Chat, client_chat, sqlite_uows
 
 EN = translator("en")

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from core.booking.availability import MAX_DAYS_AHEAD
 from core.clock import FixedClock
 from core.db.tables import Service
-from core.domain.availability import MAX_DAYS_AHEAD
 from core.errors import SlotUnavailable
 from core.uow import UnitOfWorkFactory
-from dialogs.client_app import CLIENT_APP
-from dialogs.context import Deps
-from dialogs.engine import DialogEngine
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.context import Deps
+from dialogs.framework.engine import DialogEngine
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
 from tests.support.bookings import request

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from core.bootstrap import build_uow_factory
+from core.catalog.vocabulary import MARKET_TZ
 from core.clock import FixedClock
 from core.db.engine import make_engine
-from core.domain.catalog import MARKET_TZ
 from core.uow import UnitOfWorkFactory
-from dialogs.client_app import CLIENT_APP
+from dialogs.client.app import CLIENT_APP
 from dialogs.i18n.translator import translator
 from tests.support.bookings import request
 from tests.support.chat import (

@@ -20,10 +20,10 @@ from sqlalchemy import func, select, text
 from core.clock import FixedClock
 from core.db.tables import Base, Booking, SlotHold, Ticket
 from core.uow import UnitOfWorkFactory
-from dialogs.client_app import CLIENT_APP
-from dialogs.errors import MESSAGES
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.errors import MESSAGES
+from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import translator
-from dialogs.state import DialogState
 from tests.support.bookings import request, snapshot
 from tests.support.chat import (
     APOLOGIES,

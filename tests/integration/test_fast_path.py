@@ -12,8 +12,8 @@ from core.clock import FixedClock
 from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
-from dialogs.context import Deps, NeedsTransaction, without_transaction
-from dialogs.engine import Inbound
+from dialogs.framework.context import Deps, NeedsTransaction, without_transaction
+from dialogs.framework.engine import Inbound
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
 from tests.support.bookings import count

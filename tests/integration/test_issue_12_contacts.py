@@ -18,10 +18,10 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Booking, ChannelIdentity, User
-from core.services.users import identify
+from core.people.users import identify
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
-from dialogs.provider_app import PROVIDER_APP
+from dialogs.provider.app import PROVIDER_APP
 from tests.support.chat import Chat, bookings, client_chat, dialog_engine, user_of
 from tests.support.factories import make_provider
 from tests.support.payments import payment_stack

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.clock import FixedClock
-from core.domain.booking_states import Action, Role
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, deliver_due
+from core.payments.charges import deposit_link
+from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
-from core.services.actors import Actor
-from core.services.payment_events import handle_gateway_event
-from core.services.payments import deposit_link
 from core.uow import UnitOfWorkFactory
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import act, request

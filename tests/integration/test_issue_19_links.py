@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bots.telegram.render import keyboard
 from bots.whatsapp.render import text_pages
-from dialogs.options import option_list
-from dialogs.replies import Button, Reply, link_button, reply_from_json
+from dialogs.framework.options import option_list
+from dialogs.framework.replies import Button, Reply, link_button, reply_from_json
 
 PAGE = "https://checkout.stripe.com/c/pay/cs_test_a1"
 

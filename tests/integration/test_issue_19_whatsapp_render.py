@@ -17,7 +17,7 @@ from bots.whatsapp.render import (
     WhatsAppRenderer,
     size,
 )
-from dialogs.replies import Button, Reply
+from dialogs.framework.replies import Button, Reply
 from tests.integration.test_whatsapp_render import links
 
 BACK, CANCEL = Button("« رجوع", "5|nav:back"), Button("✖ إلغاء", "5|nav:cancel")

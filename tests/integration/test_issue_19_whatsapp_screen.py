@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, OutboxMessage, Provider
-from core.domain.booking_states import Action, Role
-from core.services.actors import Actor
-from core.services.payments import deposit_link
+from core.payments.charges import deposit_link
 from core.uow import UnitOfWorkFactory
 from payments.offline_gateway import OfflineGateway
 from tests.fakes.twilio_api import SentMessage

@@ -10,12 +10,12 @@ from datetime import date
 
 import pytest
 
+from core.booking.actions import confirm_delivery
+from core.booking.actors import Actor
+from core.booking.states import BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, Service
-from core.domain.booking_states import BookingState, Role
 from core.errors import InvalidValue, NotAllowed
-from core.services.actors import Actor
-from core.services.booking_actions import confirm_delivery
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import drive_to, request, snapshot
 from tests.support.factories import make_provider, make_user

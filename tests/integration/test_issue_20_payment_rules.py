@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.booking.actors import Actor
+from core.booking.states import Role
 from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Invoice
-from core.domain.booking_states import Role
 from core.errors import InvalidValue
+from core.payments.balance import confirm_and_charge
+from core.payments.charges import deposit_link
 from core.payments.ports import Payments
-from core.services.actors import Actor
-from core.services.balance import confirm_and_charge
-from core.services.payment_sweeps import auto_confirm_deliveries
-from core.services.payments import deposit_link
+from core.payments.sweeps import auto_confirm_deliveries
 from dialogs.i18n.translator import translator
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway

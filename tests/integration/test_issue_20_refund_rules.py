@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.booking.actors import Actor
 from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Flag, LedgerEntry, Refund
 from core.errors import InvalidValue
 from core.payments.ports import Payments
-from core.services.actors import Actor
-from core.services.payment_sweeps import settle_waiting_payouts
-from core.services.refunds import RefundOutcome, refund_booking, retry_pending_refunds
+from core.payments.refunds import RefundOutcome, refund_booking, retry_pending_refunds
+from core.payments.sweeps import settle_waiting_payouts
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
 from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, payment_stack

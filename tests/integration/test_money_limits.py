@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from core.booking.quote import MAX_GUESTS
 from core.clock import FixedClock
 from core.db.tables import Booking
-from core.domain.quote import MAX_GUESTS
 from core.errors import InvalidValue
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import count, request

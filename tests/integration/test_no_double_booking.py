@@ -15,10 +15,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.booking.request import request_booking
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, OutboxMessage, Service, SlotHold
 from core.errors import SlotUnavailable
-from core.services.booking_request import request_booking
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import request_cmd
 from tests.support.factories import make_provider, make_user

@@ -13,7 +13,7 @@ from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Invoice, LedgerEntry, OutboxMessage, Provider
 from core.payments.ports import Payments
-from core.services.payment_sweeps import auto_confirm_deliveries, send_balance_reminders
+from core.payments.sweeps import auto_confirm_deliveries, send_balance_reminders
 from dialogs.i18n.translator import translator
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway

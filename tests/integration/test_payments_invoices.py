@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, Invoice, Payment
-from core.domain.booking_states import Action, Role
+from core.payments.charges import deposit_link
+from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
-from core.services.actors import Actor
-from core.services.payment_events import handle_gateway_event
-from core.services.payments import deposit_link
 from core.uow import UnitOfWorkFactory
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import act, request

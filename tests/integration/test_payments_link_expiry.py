@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from core.booking.actions import cancel_booking, expire_due
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Flag, OutboxMessage, Payment
-from core.domain.booking_states import Action, Role
 from core.notifications.outbox import deliver_due
-from core.services.actors import Actor
-from core.services.booking_actions import cancel_booking, expire_due
-from core.services.checkout_expiry import CheckoutExpiry, expire_checkout
-from core.services.payments import deposit_link
+from core.payments.charges import deposit_link
+from core.payments.checkout_expiry import CheckoutExpiry, expire_checkout
 from core.uow import UnitOfWorkFactory
 from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import FakeStripe, SessionClosed

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.booking.actors import Actor
+from core.booking.states import Role
 from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Flag, Refund, Ticket
-from core.domain.booking_states import Role
 from core.errors import InvalidValue
-from core.services.actors import Actor
-from core.services.ledger import period_totals
-from core.services.refunds import cancel_and_refund, refund_booking, retry_pending_refunds
+from core.payments.ledger import period_totals
+from core.payments.refunds import cancel_and_refund, refund_booking, retry_pending_refunds
 from dialogs.i18n.translator import translator
 from payments.stripe_gateway import StripeGateway
 from tests.support.payments import API_KEY, Stack, payment_stack

@@ -243,7 +243,7 @@ async def test_payment_after_the_deadline_is_refunded(stack: Stack) -> None:
     # the booking (and would expire the session: too late) ...
     late = stack.fake.pay_checkout(session_id)
     stack.clock.advance(timedelta(hours=49))
-    from core.services.booking_actions import expire_due
+    from core.booking.actions import expire_due
 
     async with stack.uows() as uow:
         assert await expire_due(uow, now=stack.clock.now()) == [booking_id]

@@ -7,13 +7,13 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
+from core.booking.actions import confirm_delivery
+from core.booking.actors import Actor
+from core.booking.request import RequestBooking, request_booking
+from core.booking.states import BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import BookingTransition, Service
-from core.domain.booking_states import BookingState, Role
 from core.errors import SlotUnavailable
-from core.services.actors import Actor
-from core.services.booking_actions import confirm_delivery
-from core.services.booking_request import RequestBooking, request_booking
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import drive_to, request
 from tests.support.factories import make_provider, make_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.clock import FixedClock
 from core.db.tables import Ticket
 from core.uow import UnitOfWorkFactory
-from dialogs.provider_app import PROVIDER_APP
+from dialogs.provider.app import PROVIDER_APP
 from tests.support.bookings import count
 from tests.support.chat import Chat, dialog_engine
 

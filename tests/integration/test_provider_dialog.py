@@ -17,10 +17,10 @@ from sqlalchemy import func, select, update
 from core.clock import FixedClock
 from core.db.tables import BookingTransition, OutboxMessage, User
 from core.uow import UnitOfWorkFactory
-from dialogs.errors import state_label
+from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import Translator, translator
-from dialogs.notifications import CLIENT_TEXT
-from dialogs.provider_app import DECLINE_REASONS
+from dialogs.notifications.render import CLIENT_TEXT
+from dialogs.provider.app import DECLINE_REASONS
 from tests.support.bookings import S, drive_to, request, snapshot
 from tests.support.chat import (
     bookings,

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.booking.availability_query import upcoming_free_dates
+from core.catalog.provider_profile import ProviderProfile, provider_profile
+from core.catalog.search import SearchQuery
 from core.clock import FixedClock
 from core.db.tables import Provider, Service
-from core.services.availability_query import upcoming_free_dates
-from core.services.provider_profile import ProviderProfile, provider_profile
-from core.services.search import SearchQuery
 from core.uow import UnitOfWorkFactory
-from dialogs.reads import SessionReads
+from dialogs.framework.reads import SessionReads
 from tests.support.search_data import Built, ServiceSpec, add_blackout, add_provider
 from tests.support.statements import selects, statements_on
 

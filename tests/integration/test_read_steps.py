@@ -12,13 +12,13 @@ import pytest
 from core.clock import FixedClock
 from core.db.tables import User
 from core.uow import UnitOfWork, UnitOfWorkFactory
-from dialogs.context import Ctx, Deps
-from dialogs.flows.discover import results_prompt
-from dialogs.flows.profile import profile_prompt
+from dialogs.client.discover import results_prompt
+from dialogs.client.profile import profile_prompt
+from dialogs.framework.context import Ctx, Deps
+from dialogs.framework.reads import CachedReads, Reads, SessionReads
+from dialogs.framework.replies import Reply
+from dialogs.framework.state import DialogState
 from dialogs.nlu.builtin import BuiltinParser
-from dialogs.reads import CachedReads, Reads, SessionReads
-from dialogs.replies import Reply
-from dialogs.state import DialogState
 from tests.support.search_data import Built, ServiceSpec, add_provider
 
 Prompt = Callable[[Ctx], Awaitable[Reply]]

@@ -25,10 +25,10 @@ from core.db.migrate import upgrade
 from core.db.tables import ChannelIdentity, Flag, OutboxMessage, User
 from core.notifications.outbox import enqueue
 from core.redaction import MASK, Redactor, install, redact
-from core.services.support import raise_flag
 from core.settings import Settings
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
-from dialogs.replies import Reply
+from dialogs.framework.replies import Reply
 
 MOUNASABET = Path(sys.executable).with_name("mounasabet")
 TOKEN = "111111:CLIENTTOKEN"

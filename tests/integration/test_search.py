@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from core.booking.quote import PricingModel, make_quote
+from core.booking.request import RequestBooking, request_booking
+from core.catalog.search import SearchPage, SearchQuery, search_providers
 from core.clock import FixedClock
-from core.domain.money import Money
-from core.domain.quote import PricingModel, make_quote
 from core.errors import InvalidValue
-from core.services.booking_request import RequestBooking, request_booking
-from core.services.search import SearchPage, SearchQuery, search_providers
+from core.money import Money
 from core.uow import UnitOfWorkFactory
 from tests.support.factories import make_user
 from tests.support.search_data import ServiceSpec, add_blackout, add_busy, add_provider

@@ -16,6 +16,8 @@ import aiohttp
 import pytest
 
 from bots.telegram import channel as telegram_channel
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import (
     Booking,
@@ -26,10 +28,8 @@ from core.db.tables import (
     ProcessedEvent,
     User,
 )
-from core.domain.booking_states import Action, Role
-from core.services.actors import Actor
 from dialogs.i18n.translator import translator
-from dialogs.notifications import CLIENT_TEXT
+from dialogs.notifications.render import CLIENT_TEXT
 from tests.conftest import BACKENDS
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser, RateLimits, StoredMessage
 from tests.support.bookings import act, request

@@ -18,6 +18,8 @@ from bots.outbox_router import ChannelRouter
 from bots.rate_limit import SendLimiter
 from bots.whatsapp.setup import WhatsApp, build_whatsapp
 from bots.whatsapp.webhook import EMPTY_TWIML, INBOUND_PATH
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import (
     Booking,
@@ -28,18 +30,16 @@ from core.db.tables import (
     ProcessedEvent,
     User,
 )
-from core.domain.booking_states import Action, Role
 from core.notifications.outbox import deliver_due
-from core.services.actors import Actor
-from core.services.users import identify
+from core.people.users import identify
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from dialogs.client_app import CLIENT_APP
-from dialogs.context import Deps
-from dialogs.engine import DialogEngine
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.context import Deps
+from dialogs.framework.engine import DialogEngine
+from dialogs.framework.replies import Reply
 from dialogs.nlu.builtin import BuiltinParser
-from dialogs.provider_app import PROVIDER_APP
-from dialogs.replies import Reply
+from dialogs.provider.app import PROVIDER_APP
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,

@@ -18,8 +18,8 @@ from bots.whatsapp.render import (
     text_pages,
 )
 from core.clock import FixedClock
-from dialogs.options import chosen_option, option_list
-from dialogs.replies import Button, Document, Reply
+from dialogs.framework.options import chosen_option, option_list
+from dialogs.framework.replies import Button, Document, Reply
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 

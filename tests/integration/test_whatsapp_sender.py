@@ -20,7 +20,7 @@ from core.clock import FixedClock
 from core.db.tables import ChannelIdentity, Flag
 from core.notifications.outbox import DeliveryOutcome
 from core.uow import UnitOfWorkFactory
-from dialogs.replies import Button, Reply
+from dialogs.framework.replies import Button, Reply
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilioAPI
 from tests.support.factories import make_user
 

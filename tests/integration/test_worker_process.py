@@ -15,7 +15,7 @@ from core.db.migrate import upgrade
 from core.db.tables import ChannelIdentity, OutboxMessage, User
 from core.notifications.outbox import enqueue
 from core.settings import Settings
-from dialogs.replies import Reply
+from dialogs.framework.replies import Reply
 from tests.fakes import FakeTelegramAPI, FakeUser
 
 TOKEN = "111:client"

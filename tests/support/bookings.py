@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.booking.actions import apply_action, record_payment
+from core.booking.actors import Actor
+from core.booking.request import RequestBooking, request_booking
+from core.booking.states import Action, BookingState, Role
 from core.db.tables import Booking, BookingTransition, OutboxMessage, SlotHold
-from core.domain.booking_states import Action, BookingState, Role
-from core.services.actors import Actor
-from core.services.booking_actions import apply_action, record_payment
-from core.services.booking_request import RequestBooking, request_booking
 from core.uow import UnitOfWorkFactory
 
 S = BookingState

@@ -31,15 +31,15 @@ from core.db.tables import (
 )
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
-from dialogs.client_app import CLIENT_APP
-from dialogs.context import Deps
-from dialogs.engine import DialogApp, DialogEngine, Inbound
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.context import Deps
+from dialogs.framework.engine import DialogApp, DialogEngine, Inbound
+from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
+from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
-from dialogs.notifications import render_notification
-from dialogs.provider_app import PROVIDER_APP
-from dialogs.replies import MAX_PAYLOAD_BYTES, Reply
-from dialogs.state import DialogState
+from dialogs.notifications.render import render_notification
+from dialogs.provider.app import PROVIDER_APP
 from tests.support.factories import make_provider
 
 CHANNEL = "sandbox"

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.domain.availability import (
+from core.booking.availability import (
     MAX_DAYS_AHEAD,
     Interval,
     Occupancy,

@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from core.domain.booking_states import (
+from core.booking.states import (
     ACTIVE_STATES,
     RELEASING_STATES,
     TERMINAL_STATES,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.client_app import CLIENT_APP
-from dialogs.flow import Flow
-from dialogs.provider_app import PROVIDER_APP
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.flow import Flow
+from dialogs.provider.app import PROVIDER_APP
 
 FLOWS_DIR = Path(__file__).parents[2] / "dialogs" / "flows"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.domain.ledger import BookingMoney, add_up, split
-from core.domain.money import Money
+from core.money import Money
+from core.payments.split import BookingMoney, add_up, split
 
 amounts = st.integers(min_value=0, max_value=10**11)
 rates = st.integers(min_value=0, max_value=10_000)

@@ -18,17 +18,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.domain.booking_states import Role
-from core.domain.money import Money, round_half_up
-from core.domain.policy import CancellationPolicy, PolicyTier
-from core.domain.quote import (
+from core.booking.policy import CancellationPolicy, PolicyTier
+from core.booking.quote import (
     MAX_GUESTS,
     MAX_TOTAL_MINOR,
     MAX_UNIT_PRICE_MINOR,
     PricingModel,
     make_quote,
 )
+from core.booking.states import Role
 from core.errors import InvalidValue
+from core.money import Money, round_half_up
 
 # --- Money ----------------------------------------------------------------------------
 

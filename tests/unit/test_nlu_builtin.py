@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.domain.catalog import CATEGORIES, CITIES
+from core.catalog.vocabulary import CATEGORIES, CITIES
 from dialogs.nlu.builtin import BuiltinParser, detect_language
 from dialogs.nlu.lexicon import rasa_lookup_yaml
 from dialogs.nlu.model import Intent, NluResult

@@ -1,0 +1,228 @@
+"""Every booking transition after the request, through one checked function."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.policy import CancellationPolicy
+from core.booking.request import REQUEST_TTL
+from core.booking.states import Action, BookingState, Decision, Role, decide
+from core.db.tables import Booking, BookingTransition, Provider, SlotHold
+from core.errors import IllegalTransition, InvalidValue, NotAllowed
+from core.events import BookingStateChanged
+from core.money import Money
+from core.payments.checkout_expiry import void_checkouts
+from core.uow import UnitOfWork
+
+DEPOSIT_WINDOW = timedelta(hours=48)
+# States in which a booking holds none of the client's money.
+MONEY_FREE_STATES = frozenset(
+    {BookingState.REQUESTED, BookingState.ACCEPTED, BookingState.DECLINED, BookingState.EXPIRED}
+)
+# How long each pending state waits for its next step (capped at the event's start).
+PENDING_WINDOWS: dict[BookingState, timedelta] = {
+    BookingState.REQUESTED: REQUEST_TTL,
+    BookingState.ACCEPTED: DEPOSIT_WINDOW,
+}
+
+
+async def apply_action(
+    uow: UnitOfWork,
+    booking_id: int,
+    action: Action,
+    actor: Actor,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    resolve_to: BookingState | None = None,
+    amount_minor: int | None = None,
+) -> Booking:
+    """Check ownership and legality, move the booking, audit it and record the event."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    await check_owns_booking(uow.session, actor, booking)
+    decision = decide(
+        BookingState(booking.state), action, actor.role, reason=reason, resolve_to=resolve_to
+    )
+    held = booking.paid_minor - booking.refunded_minor
+    if action is Action.RESOLVE and decision.target in MONEY_FREE_STATES and held > 0:
+        # A dispute over a paid booking can't end where no money is expected: the money
+        # would be stranded (and a pending state's sweep would expire it, refunding none).
+        raise InvalidValue("state_holds_no_money", state=decision.target.value)
+    await _apply(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
+    return booking
+
+
+async def _apply(
+    uow: UnitOfWork,
+    booking: Booking,
+    decision: Decision,
+    actor: Actor,
+    *,
+    now: datetime,
+    amount_minor: int | None,
+) -> None:
+    session = uow.session
+    booking.state = decision.target
+    booking.updated_at = now
+    if decision.action is Action.DECLINE:
+        booking.decline_reason = decision.reason
+    # A pending state gets a fresh deadline however it is reached, also when a dispute is
+    # resolved back to it: a pending booking without one would hold its slot forever.
+    window = PENDING_WINDOWS.get(decision.target)
+    booking.expires_at = min(now + window, booking.starts_at) if window else None
+    if decision.releases_slot:
+        await session.execute(delete(SlotHold).where(SlotHold.booking_id == booking.id))
+    if decision.target is not decision.source:
+        await void_checkouts(session, booking, decision.source, now=now)
+    session.add(
+        BookingTransition(
+            booking_id=booking.id,
+            source=decision.source.value,
+            target=decision.target.value,
+            action=decision.action.value,
+            actor_role=actor.role.value,
+            actor_user_id=actor.user_id,
+            reason=decision.reason,
+            at=now,
+        )
+    )
+    uow.record(
+        BookingStateChanged(
+            booking.id,
+            decision.source,
+            decision.target,
+            decision.action,
+            decision.role,
+            decision.reason,
+            amount_minor,
+        )
+    )
+
+
+async def refund_due_on_cancel(
+    uow: UnitOfWork, booking: Booking, actor: Actor, now: datetime
+) -> Money:
+    """What the policy gives back if ``actor`` cancels ``booking`` now (shown before confirming)."""
+    provider = await uow.session.get(Provider, booking.provider_id)
+    policy = CancellationPolicy.from_json(provider.cancellation_policy if provider else None)
+    paid = Money(booking.paid_minor - booking.refunded_minor, booking.currency)
+    return policy.refund(paid=paid, event_start=booking.starts_at, cancelled_at=now, by=actor.role)
+
+
+async def cancel_booking(
+    uow: UnitOfWork,
+    booking_id: int,
+    actor: Actor,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    seen_state: str | None = None,
+) -> tuple[Booking, Money]:
+    """Cancel and return the refund the policy gives (the payments layer executes it).
+
+    ``seen_state`` is the state the person saw when asked to confirm: a booking that moved
+    on meanwhile (accepted, paid) is not cancelled on the strength of an older quote.
+    """
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    await check_owns_booking(uow.session, actor, booking)
+    if seen_state is not None and booking.state != seen_state:
+        raise IllegalTransition("illegal_transition", state=booking.state, action="cancel")
+    refund = await refund_due_on_cancel(uow, booking, actor, now)
+    await apply_action(
+        uow, booking_id, Action.CANCEL, actor, now=now, reason=reason, amount_minor=refund.amount
+    )
+    return booking, refund
+
+
+async def record_payment(
+    uow: UnitOfWork, booking_id: int, amount_minor: int, *, now: datetime, kind: str
+) -> Booking:
+    """Money arrived: deposit confirms the booking, balance completes it."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    if amount_minor <= 0 or booking.paid_minor + amount_minor > booking.total_minor:
+        raise InvalidValue("payment_out_of_range", amount=amount_minor)
+    action = {"deposit": Action.PAY_DEPOSIT, "balance": Action.PAY_BALANCE}.get(kind)
+    if action is None:
+        raise InvalidValue("unknown_payment_kind", kind=kind)
+    # Move first: a refused transition (say, a deposit after expiry) must leave paid as it was.
+    booking = await apply_action(
+        uow, booking_id, action, Actor.system(), now=now, amount_minor=amount_minor
+    )
+    booking.paid_minor += amount_minor
+    return booking
+
+
+async def record_refund(
+    uow: UnitOfWork, booking_id: int, amount_minor: int, *, now: datetime
+) -> Booking:
+    """Money went back; never more than was paid (the table checks it too)."""
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    if amount_minor <= 0 or booking.refunded_minor + amount_minor > booking.paid_minor:
+        raise InvalidValue("refund_out_of_range", amount=amount_minor)
+    booking.refunded_minor += amount_minor
+    booking.updated_at = now
+    return booking
+
+
+async def confirm_delivery(
+    uow: UnitOfWork, booking_id: int, actor: Actor, *, now: datetime
+) -> Booking:
+    """The client (or the auto-confirm sweep) agrees the service was delivered.
+
+    The confirmation charges the balance, so it is checked as a transition is: only this
+    booking's client (or the sweep, or an admin) may give it, never its provider, and
+    only once (a second one would charge again while the first charge is processing).
+    """
+    booking = await get_booking(uow.session, booking_id, lock=True)
+    await check_owns_booking(uow.session, actor, booking)
+    if actor.role not in (Role.CLIENT, Role.SYSTEM, Role.ADMIN):
+        raise NotAllowed("action_not_allowed_for_role", role=actor.role.value)
+    if booking.state != BookingState.DELIVERED.value or booking.delivery_confirmed_at:
+        raise InvalidValue("delivery_not_awaiting_confirmation", state=booking.state)
+    booking.delivery_confirmed_at = now
+    booking.updated_at = now
+    # Not a state change, but who agreed the service was delivered belongs in the trail.
+    uow.session.add(
+        BookingTransition(
+            booking_id=booking.id,
+            source=booking.state,
+            target=booking.state,
+            action="confirm_delivery",
+            actor_role=actor.role.value,
+            actor_user_id=actor.user_id,
+            reason=None,
+            at=now,
+        )
+    )
+    return booking
+
+
+_EXPIRING = tuple(state.value for state in PENDING_WINDOWS)
+
+
+async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> list[int]:
+    """Sweep: expire unanswered requests and unpaid acceptances; safe to run twice or late."""
+    ids = (
+        await uow.session.scalars(
+            select(Booking.id)
+            .where(
+                Booking.state.in_(_EXPIRING),
+                Booking.expires_at <= now,
+            )
+            .order_by(Booking.expires_at)
+            .limit(limit)
+        )
+    ).all()
+    expired: list[int] = []
+    for booking_id in ids:
+        # Re-check under the row lock: an acceptance or a deposit may have committed since
+        # the query above (PostgreSQL reads committed rows without waiting for writers).
+        booking = await get_booking(uow.session, booking_id, lock=True)
+        if booking.state not in _EXPIRING or booking.expires_at is None or booking.expires_at > now:
+            continue
+        await apply_action(uow, booking_id, Action.EXPIRE, Actor.system(), now=now)
+        expired.append(booking_id)
+    return expired

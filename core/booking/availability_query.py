@@ -1,0 +1,115 @@
+"""Availability questions asked by the dialogs: next free dates, free start times."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.booking.availability import (
+    MAX_DAYS_AHEAD,
+    Occupancy,
+    ProviderCalendar,
+    check_horizon,
+    check_slot,
+    is_free,
+    make_slot,
+    next_free_dates,
+)
+from core.booking.calendar_data import load_calendar, load_occupancy, service_rules
+from core.catalog.vocabulary import MARKET_TZ
+from core.db.tables import Provider, Service
+from core.errors import NotFound
+
+HORIZON_DAYS = 180
+
+
+async def _provider(session: AsyncSession, service: Service) -> Provider:
+    provider = await session.get(Provider, service.provider_id)
+    if provider is None:
+        raise NotFound("provider_not_available")
+    return provider
+
+
+async def upcoming_free_dates(
+    session: AsyncSession, service: Service, *, now: datetime, count: int = 5
+) -> list[date]:
+    provider = await _provider(session, service)
+    rules = service_rules(service)
+    first = now.date() - timedelta(days=1)
+    last = first + timedelta(days=HORIZON_DAYS + rules.days + 1)
+    calendar = await load_calendar(session, provider, first, last)
+    occupancy = await load_occupancy(session, service, first, last)
+    return next_free_dates(
+        rules, calendar, occupancy, now=now, count=count, horizon_days=HORIZON_DAYS
+    )
+
+
+async def check_day(
+    session: AsyncSession,
+    service: Service,
+    day: date,
+    start: time | None,
+    *,
+    now: datetime,
+    max_days_ahead: int = MAX_DAYS_AHEAD,
+) -> None:
+    """Raise SlotUnavailable with the reason this day (and time) can't be booked."""
+    check_horizon(day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
+    provider = await _provider(session, service)
+    rules = service_rules(service)
+    calendar = await load_calendar(session, provider, day, day + timedelta(days=rules.days))
+    occupancy = await load_occupancy(
+        session, service, day - timedelta(days=1), day + timedelta(days=rules.days)
+    )
+    if start is None and not rules.full_day:
+        if not free_start_times(service, day, calendar=calendar, occupancy=occupancy, now=now):
+            check_slot(
+                make_slot(day, _first_start(calendar, day), rules, calendar.tz),
+                rules,
+                calendar,
+                occupancy,
+                now=now,
+            )
+        return
+    check_slot(make_slot(day, start, rules, calendar.tz), rules, calendar, occupancy, now=now)
+
+
+async def free_times(
+    session: AsyncSession, service: Service, day: date, *, now: datetime
+) -> list[time]:
+    provider = await _provider(session, service)
+    calendar = await load_calendar(session, provider, day, day + timedelta(days=1))
+    occupancy = await load_occupancy(
+        session, service, day - timedelta(days=1), day + timedelta(days=1)
+    )
+    return free_start_times(service, day, calendar=calendar, occupancy=occupancy, now=now)
+
+
+def free_start_times(
+    service: Service,
+    day: date,
+    *,
+    calendar: ProviderCalendar,
+    occupancy: Occupancy,
+    now: datetime,
+    step_minutes: int = 30,
+) -> list[time]:
+    """Every half hour inside the day's windows at which the service fits."""
+    rules = service_rules(service)
+    found: list[time] = []
+    for window in calendar.open_on(day):
+        bounds = window.bounds(day, calendar.tz)
+        at = bounds.start
+        while at < bounds.end:
+            local = at.astimezone(calendar.tz).time()
+            slot = make_slot(day, local, rules, calendar.tz)
+            if is_free(slot, rules, calendar, occupancy, now=now) and local not in found:
+                found.append(local)
+            at += timedelta(minutes=step_minutes)
+    return sorted(found)
+
+
+def _first_start(calendar: ProviderCalendar, day: date) -> time:
+    windows = calendar.open_on(day)
+    return windows[0].start if windows else time(0)

@@ -1,0 +1,190 @@
+"""RequestBooking: validate, price, and hold the slot — the database has the last word."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.booking.availability import MAX_DAYS_AHEAD, check_horizon, check_slot, make_slot
+from core.booking.calendar_data import load_calendar, load_occupancy, service_rules, taken_seats
+from core.booking.quote import PricingModel, Quote, check_guests, make_quote
+from core.booking.states import Action, BookingState, Role
+from core.catalog.vocabulary import CITIES, EVENT_TYPES, MARKET_TZ
+from core.db.tables import Booking, BookingTransition, Provider, Service, SlotHold
+from core.db.tables_catalog import ProviderCity, ProviderStatus
+from core.errors import InvalidValue, NotFound, SlotUnavailable
+from core.events import BookingRequested
+from core.money import Money
+from core.uow import UnitOfWork
+
+REQUEST_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBooking:
+    client_id: int
+    service_id: int
+    event_type: str
+    day: date
+    start_time: time | None = None
+    guests: int | None = None
+    city: str = ""
+    venue: str = ""
+    notes: str = ""
+    contact_phone: str | None = None
+    contact_email: str | None = None
+
+
+async def quote_for(uow: UnitOfWork, service_id: int, guests: int | None) -> Quote:
+    """The price a request would get, without holding anything (for summaries)."""
+    service = await _active_service(uow, service_id)
+    return _quote(service, guests)
+
+
+async def request_booking(
+    uow: UnitOfWork, cmd: RequestBooking, *, now: datetime, max_days_ahead: int = MAX_DAYS_AHEAD
+) -> Booking:
+    """Create a ``requested`` booking holding its seats; raise SlotUnavailable if taken."""
+    check_horizon(cmd.day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
+    session = uow.session
+    service = await _active_service(uow, cmd.service_id)
+    # Serialise requests per provider (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE).
+    provider = (
+        await session.scalars(
+            select(Provider).where(Provider.id == service.provider_id).with_for_update()
+        )
+    ).one()
+    await _validate(uow, cmd, service, provider)
+    rules = service_rules(service)
+    calendar = await load_calendar(session, provider, cmd.day, cmd.day + timedelta(rules.days))
+    slot = make_slot(cmd.day, cmd.start_time, rules, calendar.tz)
+    occupancy = await load_occupancy(session, service, slot.held_days[0], slot.held_days[-1])
+    check_slot(slot, rules, calendar, occupancy, now=now)
+    quote = _quote(service, cmd.guests)
+    booking = Booking(
+        reference=_reference(),
+        client_id=cmd.client_id,
+        provider_id=provider.id,
+        service_id=service.id,
+        state=BookingState.REQUESTED,
+        event_type=cmd.event_type,
+        event_date=cmd.day,
+        starts_at=slot.interval.start,
+        ends_at=slot.interval.end,
+        guests=cmd.guests,
+        city=cmd.city,
+        venue=cmd.venue.strip()[:300],
+        notes=cmd.notes.strip()[:2000],
+        contact_phone=cmd.contact_phone,
+        contact_email=cmd.contact_email,
+        currency=quote.total.currency,
+        total_minor=quote.total.amount,
+        deposit_minor=quote.deposit.amount,
+        balance_minor=quote.balance.amount,
+        quote=quote.as_dict(),
+        expires_at=min(now + REQUEST_TTL, slot.interval.start),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(booking)
+    await session.flush()
+    for day in slot.held_days:
+        free = sorted(
+            set(range(service.daily_capacity)) - await taken_seats(session, service.id, day)
+        )
+        if not free:
+            raise SlotUnavailable("slot_fully_booked", day=day.isoformat())
+        session.add(
+            SlotHold(
+                booking_id=booking.id,
+                provider_id=provider.id,
+                service_id=service.id,
+                day=day,
+                seat=free[0],
+            )
+        )
+    session.add(
+        BookingTransition(
+            booking_id=booking.id,
+            source=None,
+            target=BookingState.REQUESTED.value,
+            action="request",
+            actor_role=Role.CLIENT.value,
+            actor_user_id=cmd.client_id,
+            reason=None,
+            at=now,
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # another request took the seat first
+        raise SlotUnavailable("slot_taken", day=cmd.day.isoformat()) from exc
+    uow.record(BookingRequested(booking.id))
+    return booking
+
+
+async def _active_service(uow: UnitOfWork, service_id: int) -> Service:
+    service = await uow.session.get(Service, service_id)
+    if service is None or not service.active:
+        raise NotFound("service_not_found", service_id=service_id)
+    provider = await uow.session.get(Provider, service.provider_id)
+    if provider is None or provider.status != ProviderStatus.ACTIVE.value:
+        raise NotFound("provider_not_available", service_id=service_id)
+    return service
+
+
+async def _validate(
+    uow: UnitOfWork, cmd: RequestBooking, service: Service, provider: Provider
+) -> None:
+    if cmd.event_type not in EVENT_TYPES:
+        raise InvalidValue("unknown_event_type", event_type=cmd.event_type)
+    if cmd.city not in CITIES:
+        raise InvalidValue("unknown_city", city=cmd.city)
+    serves = await uow.session.get(ProviderCity, (provider.id, cmd.city))
+    if serves is None:
+        raise InvalidValue("provider_not_in_city", city=cmd.city)
+    if cmd.guests is not None:
+        check_guests(cmd.guests)
+    if service.pricing_model == PricingModel.PER_GUEST.value and cmd.guests is None:
+        raise InvalidValue("guests_required")
+    if cmd.guests is not None and service.min_guests and cmd.guests < service.min_guests:
+        raise InvalidValue("guests_below_minimum", guests=cmd.guests, min=service.min_guests)
+    if cmd.guests is not None and service.max_guests and cmd.guests > service.max_guests:
+        raise InvalidValue("guests_above_maximum", guests=cmd.guests, max=service.max_guests)
+    if service.duration_minutes is not None and cmd.start_time is None:
+        raise InvalidValue("start_time_required")
+
+
+def _quote(service: Service, guests: int | None) -> Quote:
+    return make_quote(
+        model=PricingModel(service.pricing_model),
+        unit_price=Money(service.price_minor, service.currency),
+        deposit_bp=service.deposit_bp,
+        guests=guests,
+        minutes=service.duration_minutes,
+        days=service.days,
+    )
+
+
+def _reference() -> str:
+    # Unambiguous letters and digits; uniqueness is the column's job.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "MSB-" + "".join(secrets.choice(alphabet) for _ in range(7))
+
+
+async def has_booked(session: AsyncSession, client_id: int, service_id: int) -> bool:
+    """Whether this client ever requested this service, whatever became of it."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.client_id == client_id, Booking.service_id == service_id)
+    )
+    return bool(found)
+
+
+__all__ = ["Action", "RequestBooking", "has_booked", "quote_for", "request_booking"]

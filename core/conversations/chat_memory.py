@@ -1,0 +1,173 @@
+"""What a serving process remembers of the chats it talks to: who is behind each identity
+and where each conversation stands.
+
+The database stays the record. Conversations carry a version: a write from memory says
+which version it started from and is refused if another process moved on (see
+core/conversations/journal.py), so the conversation entries need no expiry. Identities and
+their users are read-mostly: a change committed in this process drops them (`on_commit`),
+and an entry is kept `IDENTITY_TTL` seconds so that a change made by another process (an
+admin, the worker) is seen within that time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.db.engine import READ_ONLY
+from core.db.tables import ChannelIdentity, Conversation, User
+from core.uow import Committed
+
+IDENTITY_TTL = 60.0  # seconds of real time
+MAX_CHATS = 50_000  # entries of each kind; the least recently used go first
+
+USERS_TABLE = User.__tablename__
+USER_FIELDS = (
+    "id",
+    "role",
+    "display_name",
+    "locale",
+    "phone_e164",
+    "contact_phone",
+    "email",
+    "blocked",
+    "source",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownIdentity:
+    identity_id: int
+    user: tuple[Any, ...]  # the user's USER_FIELDS, in order
+    user_created_at: datetime
+    unreachable: bool
+    last_inbound_at: datetime | None
+    loaded_at: float = 0.0  # time.monotonic() when read from the database
+
+    def detached_user(self) -> User:
+        """A fresh User not attached to any session; comparing `user_values` of it after a
+        step tells whether the step changed the user (then it must run in a transaction)."""
+        user = User(**dict(zip(USER_FIELDS, self.user, strict=True)))
+        user.created_at = self.user_created_at
+        return user
+
+    def touched(self, now: datetime) -> KnownIdentity:
+        return replace(self, last_inbound_at=now, unreachable=False)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownConversation:
+    conversation_id: int
+    version: int
+    state_json: str  # kept serialised: every reader gets objects of its own
+
+
+def user_values(user: User) -> tuple[Any, ...]:
+    return tuple(getattr(user, name) for name in USER_FIELDS)
+
+
+class ChatMemory:
+    def __init__(self, *, max_chats: int = MAX_CHATS, identity_ttl: float = IDENTITY_TTL) -> None:
+        self.max_chats, self.identity_ttl = max_chats, identity_ttl
+        self._identities: OrderedDict[tuple[str, str], KnownIdentity] = OrderedDict()
+        self._conversations: OrderedDict[tuple[str, str], KnownConversation] = OrderedDict()
+
+    def identity(self, channel: str, external_id: str) -> KnownIdentity | None:
+        key = (channel, external_id)
+        known = self._identities.get(key)
+        if known is None:
+            return None
+        if time.monotonic() - known.loaded_at > self.identity_ttl:
+            del self._identities[key]
+            return None
+        self._identities.move_to_end(key)
+        return known
+
+    def conversation(self, channel: str, chat_key: str) -> KnownConversation | None:
+        key = (channel, chat_key)
+        known = self._conversations.get(key)
+        if known is not None:
+            self._conversations.move_to_end(key)
+        return known
+
+    def remember_identity(self, channel: str, external_id: str, known: KnownIdentity) -> None:
+        _put(self._identities, (channel, external_id), known, self.max_chats)
+
+    def remember_conversation(self, channel: str, chat_key: str, known: KnownConversation) -> None:
+        _put(self._conversations, (channel, chat_key), known, self.max_chats)
+
+    def forget(self, channel: str, chat_key: str, external_id: str) -> None:
+        self._conversations.pop((channel, chat_key), None)
+        self._identities.pop((channel, external_id), None)
+
+    def clear(self) -> None:
+        self._identities.clear()
+        self._conversations.clear()
+
+    def on_commit(self, committed: Committed) -> None:
+        """A unit of work in this process changed users (a language picked in the sandbox
+        or in a dialog, a phone or an email given): read those afresh. Identity rows alone
+        are not a reason: their last contact and reachability are the journal's to write,
+        and an identity moved to another account (joined by phone) is forgotten by the
+        engine that moved it."""
+        if USERS_TABLE not in committed.writes:
+            return
+        changed = committed.writes[USERS_TABLE]
+        if changed is None:  # a statement changed users it did not name
+            self._identities.clear()
+            return
+        for key in [k for k, known in self._identities.items() if known.user[0] in changed]:
+            del self._identities[key]
+
+
+async def load_known_chat(
+    engine: AsyncEngine, channel: str, chat_key: str, external_id: str
+) -> tuple[KnownIdentity, KnownConversation] | None:
+    """Read a chat's identity, user and conversation (two statements, no write lock);
+    None when one of them does not exist yet."""
+    user_columns = [getattr(User, name) for name in USER_FIELDS]
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        who = (
+            await conn.execute(
+                select(
+                    ChannelIdentity.id,
+                    ChannelIdentity.unreachable,
+                    ChannelIdentity.last_inbound_at,
+                    User.created_at,
+                    *user_columns,
+                )
+                .join(User, User.id == ChannelIdentity.user_id)
+                .where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+                )
+            )
+        ).first()
+        where = (
+            await conn.execute(
+                select(Conversation.id, Conversation.version, Conversation.state).where(
+                    Conversation.channel == channel, Conversation.chat_key == chat_key
+                )
+            )
+        ).first()
+    if who is None or where is None:
+        return None
+    identity_id, unreachable, last_inbound_at, created_at, *values = who
+    known = KnownIdentity(
+        identity_id, tuple(values), created_at, unreachable, last_inbound_at, time.monotonic()
+    )
+    return known, KnownConversation(where[0], where[1], json.dumps(where[2]))
+
+
+def _put(store: OrderedDict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    store[key] = value
+    store.move_to_end(key)
+    while len(store) > limit:
+        store.popitem(last=False)

@@ -1,0 +1,123 @@
+"""Payment links die with the state they pay for: a cancelled, declined or expired booking
+leaves no Checkout session open, so no money is taken only to be refunded (and, with
+Stripe, its fees lost).
+
+In the transition's own transaction the open links stop being ``pending`` (our offline
+page and ``deposit_link`` stop offering them at once) and an outbox row asks for the
+gateway's expiry. The gateway is called after the commit by the outbox worker, with its
+retries: never from inside a transaction that could still roll back (which would leave
+a dead link on a live booking), and never forgotten by a crash. A payment that wins the
+race anyway is refunded and flagged by ``settle_payment``, as any unwanted payment.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.booking.actors import get_booking
+from core.booking.states import BookingState
+from core.clock import Clock
+from core.db.tables import Booking, Payment
+from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, enqueue
+from core.payments.ports import GatewayError, PaymentGateway, PaymentKind
+from core.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Outbox rows on this channel are calls to the payment gateway, not chat messages.
+GATEWAY_CHANNEL = "gateway"
+EXPIRE_CHECKOUT = "expire_checkout"
+# The one state in which each kind of link may take money.
+DUE_IN: dict[str, BookingState] = {
+    PaymentKind.DEPOSIT.value: BookingState.ACCEPTED,
+    PaymentKind.BALANCE.value: BookingState.PAYMENT_DUE,
+}
+# The booking dropped the link; the gateway is yet to expire it (then: expired).
+CANCELLED = "cancelled"
+
+
+async def void_checkouts(
+    session: AsyncSession, booking: Booking, source: BookingState, *, now: datetime
+) -> list[int]:
+    """``booking`` just left ``source``: stop its open links that no longer pay for
+    anything and queue their expiry at the gateway. Returns the payments stopped."""
+    if source not in DUE_IN.values():
+        return []  # links are only made in a state where money is due
+    links = (
+        await session.scalars(
+            select(Payment).where(
+                Payment.booking_id == booking.id,
+                Payment.status == "pending",
+                Payment.checkout_session_id.is_not(None),
+            )
+        )
+    ).all()
+    stopped = []
+    for payment in links:
+        if DUE_IN.get(payment.kind) is BookingState(booking.state):
+            continue
+        payment.status, payment.updated_at = CANCELLED, now
+        enqueue(
+            session,
+            kind=EXPIRE_CHECKOUT,
+            user_id=booking.client_id,
+            channel=GATEWAY_CHANNEL,
+            payload={"payment_id": payment.id, "booking_id": booking.id},
+            now=now,
+            dedupe_key=f"payment-{payment.id}-expire",
+        )
+        stopped.append(payment.id)
+    return stopped
+
+
+class CheckoutExpiry:
+    """The outbox's sender for the gateway channel: expires the links bookings dropped."""
+
+    def __init__(self, uows: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock) -> None:
+        self.uows, self.gateway, self.clock = uows, gateway, clock
+
+    async def deliver(self, envelope: Envelope) -> DeliveryResult:
+        if envelope.kind != EXPIRE_CHECKOUT:
+            return DeliveryResult(DeliveryOutcome.GIVE_UP, error=f"unknown task {envelope.kind}")
+        return await expire_checkout(
+            self.uows, self.gateway, int(envelope.payload["payment_id"]), now=self.clock.now()
+        )
+
+
+async def expire_checkout(
+    uows: UnitOfWorkFactory, gateway: PaymentGateway, payment_id: int, *, now: datetime
+) -> DeliveryResult:
+    """Tell the gateway; then the payment is ``expired`` (a retry after a crash between
+    the two finds the session expired already, which the gateway answers as such)."""
+    async with uows() as uow:
+        payment = await uow.session.get(Payment, payment_id)
+        if payment is None or payment.status != CANCELLED:
+            return DeliveryResult(DeliveryOutcome.SENT)  # settled or expired meanwhile
+        if payment.gateway != gateway.name or payment.checkout_session_id is None:
+            return DeliveryResult(
+                DeliveryOutcome.GIVE_UP, error=f"link made by the {payment.gateway} gateway"
+            )
+        session_id = payment.checkout_session_id
+    try:
+        status = await gateway.expire_checkout(session_id)
+    except GatewayError as error:
+        log.warning("checkout %s not expired yet: %s", session_id, error)
+        return DeliveryResult(DeliveryOutcome.RETRY, error=str(error)[:500])
+    if status != "expired":
+        # Paid just before: its events settle it, and settle_payment gives it back.
+        log.warning("checkout %s of a dropped link was %s", session_id, status)
+        return DeliveryResult(DeliveryOutcome.SENT)
+    async with uows() as uow:
+        payment = await uow.session.get(Payment, payment_id)
+        assert payment is not None
+        # Under the booking's lock, as the payment webhooks are: one writer at a time.
+        await get_booking(uow.session, payment.booking_id, lock=True)
+        await uow.session.refresh(payment)
+        if payment.status == CANCELLED:
+            payment.status, payment.updated_at = "expired", now
+            await uow.commit()
+    return DeliveryResult(DeliveryOutcome.SENT)

@@ -1,0 +1,186 @@
+"""Users and their channel identities."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.catalog.vocabulary import LANGUAGES
+from core.db.tables import ChannelIdentity, User, UserRole
+from core.errors import InvalidValue
+from core.uow import UnitOfWork
+
+DEFAULT_REGION = "MA"
+INBOUND_RESOLUTION = timedelta(minutes=1)
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 form of a phone number typed any usual way; InvalidValue if it isn't one."""
+    try:
+        number = phonenumbers.parse(raw.strip()[:40], region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidValue("invalid_phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue("invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(raw: str) -> str:
+    """An email address as a mail server takes it; InvalidValue if it isn't one.
+
+    email-validator knows the RFCs (no markup, spaces or quoting tricks get through); no
+    DNS look-up: an answer must not wait on the network. Local parts must be ASCII, as
+    SMTP servers without SMTPUTF8 refuse the rest; a Unicode domain is kept in its
+    ASCII (IDNA) form for the same reason.
+    """
+    try:
+        checked = validate_email(
+            raw.strip()[:400], check_deliverability=False, allow_smtputf8=False
+        )
+    except EmailNotValidError as exc:
+        raise InvalidValue("invalid_email") from exc
+    return checked.ascii_email or checked.normalized
+
+
+def pick_locale(code: str | None, default: str = "fr") -> str:
+    base = (code or "").split("-")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else default
+
+
+async def identify(
+    uow: UnitOfWork,
+    *,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    display_name: str = "",
+    locale: str | None = None,
+    verified_phone: str | None = None,
+) -> User:
+    """The user behind a channel identity, created on first contact.
+
+    ``verified_phone`` is the sender's own number as the channel proves it (WhatsApp's
+    sender): a first contact joins the account whose proven number it is, instead of
+    creating a second one. Typed numbers are never proven (see `note_contact_phone`).
+    """
+    session = uow.session
+    row = (
+        await session.execute(
+            select(ChannelIdentity, User)
+            .join(User, User.id == ChannelIdentity.user_id)
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        )
+    ).first()
+    if row is not None:
+        identity, known = row
+        # A write per message only when it says something new: the 24-hour window needs
+        # minutes, not milliseconds.
+        last = identity.last_inbound_at
+        if last is None or now - last >= INBOUND_RESOLUTION:
+            identity.last_inbound_at = now
+        if identity.unreachable:
+            identity.unreachable = False  # they wrote: reachable again
+        return known
+    user = None
+    if verified_phone:
+        user = await session.scalar(select(User).where(User.phone_e164 == verified_phone))
+    try:
+        # The new user goes in the same savepoint as the identity: losing the race below
+        # must not leave a user nobody can reach.
+        async with session.begin_nested():
+            if user is None:
+                user = User(
+                    role=UserRole.CLIENT.value,
+                    display_name=display_name[:200],
+                    locale=pick_locale(locale),
+                    phone_e164=verified_phone,
+                    created_at=now,
+                )
+                session.add(user)
+                await session.flush()
+            session.add(
+                ChannelIdentity(
+                    user_id=user.id,
+                    channel=channel,
+                    external_id=external_id,
+                    last_inbound_at=now,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:  # the same person's first two messages raced; keep the winner's
+        winner = await session.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+            )
+        )
+        assert winner is not None
+        found = await session.get(User, winner.user_id)
+        assert found is not None
+        return found
+    return user
+
+
+def note_contact_phone(user: User, phone: str) -> None:
+    """Remember a typed number to prefill the next booking: a contact, never a proof.
+
+    Anyone can type anyone's number, so it never becomes the account's proven phone
+    (``phone_e164``) and never joins accounts. The first one sticks: a spouse's number
+    given for one booking does not replace the person's own.
+    """
+    if user.contact_phone is None:
+        user.contact_phone = phone
+
+
+async def prove_phone(uow: UnitOfWork, user: User, phone: str) -> bool:
+    """Record a number the channel proved to be this user's (Telegram's own contact share).
+
+    False when it is already another account's proven number: the two are not joined here
+    (this account may hold bookings of its own); the number then serves as a contact.
+    """
+    owner = await uow.session.scalar(select(User.id).where(User.phone_e164 == phone))
+    if owner is not None and owner != user.id:
+        return False
+    user.phone_e164 = phone
+    return True
+
+
+def record_source(user: User, source: str | None) -> None:
+    """The first acquisition source sticks; later deep links don't overwrite it."""
+    if source and not user.source:
+        user.source = source[:64]
+
+
+def set_locale(user: User, code: str) -> None:
+    if code not in LANGUAGES:
+        raise InvalidValue("unknown_language", code=code)
+    user.locale = code
+
+
+async def join_by_phone(
+    uow: UnitOfWork, user: User, *, channel: str, external_id: str, raw_phone: str
+) -> User:
+    """Move this channel identity to the account whose proven number this is, if any.
+
+    The caller must have verified the number belongs to the sender (Telegram's own
+    contact share, WhatsApp's From): never pass a typed number. Returns the account the
+    identity now belongs to.
+    """
+    phone = normalize_phone(raw_phone)
+    owner = await uow.session.scalar(select(User).where(User.phone_e164 == phone))
+    if owner is None:
+        user.phone_e164 = phone
+        return user
+    if owner.id == user.id:
+        return user
+    identity = await uow.session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    )
+    if identity is not None:
+        identity.user_id = owner.id
+    return owner

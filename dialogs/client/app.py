@@ -1,0 +1,86 @@
+"""The client bot's conversation: flows, /commands and buttons valid on any screen."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.states import Role
+from core.db.tables import Provider
+from core.people.users import record_source
+from dialogs.client import book, discover, mybookings
+from dialogs.client.deeplinks import parse_deeplink
+from dialogs.client.discover_order import next_step
+from dialogs.client.free_text import help_text
+from dialogs.client.menu import LANGUAGE, MENU
+from dialogs.framework.context import Ctx
+from dialogs.framework.engine import Command, DialogApp
+from dialogs.framework.flow import Go, Outcome, Show
+from dialogs.shared import support
+from dialogs.shared.pay import pay_now
+
+
+async def start(ctx: Ctx, payload: str) -> Outcome:
+    """/start, with or without a deep link from the site, an ad or a shared link."""
+    link = parse_deeplink(payload)
+    record_source(ctx.user, link.source or ("link" if payload else None))
+    # Whatever the chat was doing, a link starts from home, so Back leads there.
+    ctx.state.flow, ctx.state.step, ctx.state.history = "menu", "main", []
+    if link.provider:
+        provider = await ctx.uow.session.scalar(
+            select(Provider).where(Provider.slug == link.provider)
+        )
+        if provider is not None and provider.status == "active":
+            ctx.state.data = {"provider_id": provider.id}
+            return Go("profile", "discover")
+    if link.category or link.city:
+        ctx.state.data = {}
+        if link.category:
+            ctx.state.data["category"] = link.category
+        if link.city:
+            ctx.state.data["city"] = link.city
+        return next_step(ctx)
+    return Go("main", "menu", reset=True)
+
+
+async def show_help(ctx: Ctx, _: str) -> Outcome:
+    return Show((ctx.reply(help_text(ctx)),))
+
+
+def jump(flow: str, step: str) -> Command:
+    """A command that goes straight to a flow's first step, forgetting the current one."""
+
+    async def command(ctx: Ctx, _: str) -> Outcome:
+        return Go(step, flow, reset=True)
+
+    return command
+
+
+async def open_booking(ctx: Ctx, arg: str) -> Outcome:
+    """A 'view booking' button under a notification: anyone can forge one, so check first."""
+    if not arg.isdigit():
+        return Go("list", "mybookings", reset=True)
+    booking = await get_booking(ctx.uow.session, int(arg))
+    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+    # As /mybookings then this booking: the form in progress is left; Back leads to the list.
+    ctx.state.flow, ctx.state.step, ctx.state.history = "mybookings", "list", []
+    ctx.state.data = {"booking_id": booking.id}
+    return Go("detail", "mybookings")
+
+
+CLIENT_APP = DialogApp(
+    flows={
+        f.name: f for f in (MENU, LANGUAGE, discover.FLOW, book.FLOW, mybookings.FLOW, support.FLOW)
+    },
+    commands={
+        "start": start,
+        "help": show_help,
+        "menu": jump("menu", "main"),
+        "cancel": jump("menu", "main"),
+        "language": jump("language", "choose"),
+        "mybookings": jump("mybookings", "list"),
+        "support": jump("support", "booking"),
+        "search": jump("discover", "category"),
+    },
+    globals={"bk": open_booking, "pay": pay_now},
+)

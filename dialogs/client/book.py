@@ -1,0 +1,203 @@
+"""Book a service chosen on the profile: occasion → date (→ time) → guests → place → contact."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from core.booking.request import RequestBooking, quote_for, request_booking
+from core.catalog.vocabulary import CITIES
+from dialogs import labels
+from dialogs.client import book_steps as steps
+from dialogs.client.book_steps import advance, day_problem, service_of
+from dialogs.client.catalog_reads import (
+    active_provider,
+    active_services,
+    provider_cities,
+)
+from dialogs.client.guests import guests_problem
+from dialogs.framework.context import Ctx
+from dialogs.framework.errors import state_label
+from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.replies import Reply
+from dialogs.i18n.translator import N_
+
+SEARCH_KEYS = ("category", "budget", "sort", "page")  # none of them is a question of the form
+EDITABLE = ("event_type", "date", "guests", "city", "venue", "notes", "phone", "email")
+
+
+async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
+    """Open the form for a service, keeping what the search already told us."""
+    found = [
+        s
+        for s in await active_services(ctx, ctx.state.data.get("provider_id", 0))
+        if s.id == service_id
+    ]
+    if not found:
+        return Invalid(ctx.t("This service is no longer offered."))
+    old = ctx.state.data
+    ctx.state.data = {"provider_id": old["provider_id"], "service_id": service_id}
+    # The search's own choices stay, so that Back can show its results again.
+    for key in SEARCH_KEYS:
+        if key in old:
+            ctx.state.data[key] = old[key]
+    # The search's count stays unless this service can't take it: then it is asked.
+    service = await service_of(ctx)
+    if old.get("guests") and guests_problem(ctx, old["guests"], service) is None:
+        ctx.state.data["guests"] = old["guests"]
+    if old.get("city") in await provider_cities(ctx, old["provider_id"]):
+        ctx.state.data["city"] = old["city"]
+    if ctx.user.phone_e164 or ctx.user.contact_phone:
+        ctx.state.data["phone"] = ctx.user.phone_e164 or ctx.user.contact_phone
+    if old.get("day"):
+        problem = await day_problem(ctx, date.fromisoformat(old["day"]))
+        if problem is None:
+            ctx.state.data["day"] = old["day"]
+        else:
+            ctx.extra_replies.append(ctx.reply(problem))
+    return await advance(ctx)
+
+
+async def city_prompt(ctx: Ctx) -> Reply:
+    cities = await provider_cities(ctx, ctx.state.data.get("provider_id", 0))
+    rows = [(ctx.button(labels.city(c, ctx.t), f"city:{c}"),) for c in cities]
+    return ctx.reply(ctx.t("In which city is the event?"), [*rows, ctx.nav_row()])
+
+
+async def city_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.code or "").removeprefix("city:")
+    if answer.text:
+        parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
+        code = parsed.city or ""
+    if code not in CITIES or code not in await provider_cities(ctx, ctx.state.data["provider_id"]):
+        return Invalid(ctx.t("Please choose one of the cities this provider works in."))
+    ctx.state.data["city"] = code
+    return await advance(ctx)
+
+
+def _text_step(key: str, question: str, limit: int) -> Step:
+    async def prompt(ctx: Ctx) -> Reply:
+        return ctx.reply(ctx.t(question), [(ctx.button(ctx.t("Skip"), "skip"),), ctx.nav_row()])
+
+    async def answer(ctx: Ctx, ans: Answer) -> Outcome:
+        if ans.code == "skip":
+            ctx.state.data[key] = ""
+        elif ans.text:
+            ctx.state.data[key] = ans.text.strip()[:limit]
+        else:
+            return Invalid(ctx.t("Please type your answer, or tap Skip."))
+        return await advance(ctx)
+
+    return Step(prompt, answer)
+
+
+venue_step = _text_step("venue", N_("Where exactly will it take place (venue or address)?"), 300)
+notes_step = _text_step("notes", N_("Anything the provider should know? (optional)"), 1000)
+
+
+async def summary_prompt(ctx: Ctx) -> Reply:
+    t, data = ctx.t, ctx.state.data
+    service = await service_of(ctx)
+    provider = await active_provider(ctx, data.get("provider_id"))
+    if service is None or provider is None:
+        return ctx.reply(t("This service is no longer offered."), [ctx.nav_row(back=False)])
+    quote = await quote_for(ctx.uow, service.id, data.get("guests"))
+    when = t.date(date.fromisoformat(data["day"]))
+    if data.get("start"):
+        when += " " + t("at {time}", time=data["start"])
+    money = quote.total.currency
+    rows_text = [
+        (t("Provider"), t.pick(provider.name)),
+        (t("Service"), t.pick(service.title)),
+        (t("Occasion"), labels.event(data["event_type"], t)),
+        (t("Date"), when),
+        (t("Guests"), t.number(data["guests"]) if data.get("guests") else "—"),
+        (t("City"), labels.city(data["city"], t)),
+        (t("Place"), data.get("venue") or "—"),
+        (t("Notes"), data.get("notes") or "—"),
+        (t("Phone"), t.isolate(data.get("phone") or "—")),
+        (t("Email"), t.isolate(data.get("email") or "—")),
+    ]
+    lines = [t("Please check your request:"), *(name + ": " + value for name, value in rows_text)]
+    lines += [
+        "",
+        t("Total") + ": " + t.money(quote.total.amount, money),
+        t("Deposit to confirm") + ": " + t.money(quote.deposit.amount, money),
+        t("Balance after the event") + ": " + t.money(quote.balance.amount, money),
+    ]
+    edits = [
+        ctx.button(t("Edit: {field}", field=t(_FIELD_NAMES[f])), f"edit:{f}") for f in EDITABLE
+    ]
+    rows = [
+        (ctx.button("✅ " + t("Send the request"), "confirm"),),
+        *[tuple(edits[i : i + 2]) for i in range(0, len(edits), 2)],
+        ctx.nav_row(),
+    ]
+    return ctx.reply("\n".join(lines), rows)
+
+
+_FIELD_NAMES = {
+    "event_type": N_("Occasion"),
+    "date": N_("Date"),
+    "guests": N_("Guests"),
+    "city": N_("City"),
+    "venue": N_("Place"),
+    "notes": N_("Notes"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+}
+
+
+async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = answer.code or ""
+    if code.startswith("edit:") and code[5:] in EDITABLE:
+        ctx.state.data["_return"] = "summary"
+        return Go(code[5:])
+    if code != "confirm":
+        return Invalid(ctx.t("Please send the request, or edit a field."))
+    data = ctx.state.data
+    booking = await request_booking(
+        ctx.uow,
+        RequestBooking(
+            client_id=ctx.user.id,
+            service_id=data["service_id"],
+            event_type=data["event_type"],
+            day=date.fromisoformat(data["day"]),
+            start_time=time.fromisoformat(data["start"]) if data.get("start") else None,
+            guests=data.get("guests"),
+            city=data["city"],
+            venue=data.get("venue", ""),
+            notes=data.get("notes", ""),
+            contact_phone=data.get("phone"),
+            contact_email=data.get("email"),
+        ),
+        now=ctx.now,
+        max_days_ahead=ctx.deps.max_days_ahead,
+    )
+    ctx.state.data, ctx.state.history = {}, []
+    sent = ctx.reply(
+        ctx.t(
+            "Your request {ref} has been sent ({state}). We will tell you here as soon as the "
+            "provider answers.",
+            ref=booking.reference,
+            state=state_label(booking.state, ctx.t),
+        )
+    )
+    return Go("main", "menu", before=(sent,))
+
+
+FLOW = Flow(
+    name="book",
+    first="event_type",
+    steps={
+        "event_type": Step(steps.event_type_prompt, steps.event_type_answer),
+        "date": Step(steps.date_prompt, steps.date_answer),
+        "time": Step(steps.time_prompt, steps.time_answer),
+        "guests": Step(steps.guests_prompt, steps.guests_answer),
+        "city": Step(city_prompt, city_answer),
+        "venue": venue_step,
+        "notes": notes_step,
+        "phone": Step(steps.phone_prompt, steps.phone_answer),
+        "email": Step(steps.email_prompt, steps.email_answer),
+        "summary": Step(summary_prompt, summary_answer),
+    },
+)

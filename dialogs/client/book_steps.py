@@ -1,0 +1,233 @@
+"""Book: the questions, in order. Each answer moves to the first one not yet answered."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+from core.booking.availability_query import check_day, free_times
+from core.booking.quote import PricingModel
+from core.catalog.vocabulary import EVENT_TYPES
+from core.db.tables import Service
+from core.errors import SlotUnavailable
+from core.people.users import (
+    normalize_email,
+    normalize_phone,
+    note_contact_phone,
+    prove_phone,
+)
+from dialogs import labels
+from dialogs.client.event_date import date_problem
+from dialogs.client.guests import guest_count, guests_problem
+from dialogs.framework.context import Ctx
+from dialogs.framework.errors import explain
+from dialogs.framework.flow import Answer, Go, Invalid, Outcome
+from dialogs.framework.replies import Button, Reply
+from dialogs.nlu.events import event_of
+
+ORDER = (
+    "event_type",
+    "date",
+    "time",
+    "guests",
+    "city",
+    "venue",
+    "notes",
+    "phone",
+    "email",
+    "summary",
+)
+GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
+CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:hH.]\s*([0-5]\d)?\s*$")
+
+
+async def service_of(ctx: Ctx) -> Service | None:
+    sid = ctx.state.data.get("service_id")
+    return await ctx.uow.session.get(Service, sid) if sid else None
+
+
+def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
+    data = ctx.state.data
+    if step == "time":
+        return service is not None and (service.duration_minutes is None or "start" in data)
+    if step == "date":
+        return bool(data.get("day"))
+    if step in ("event_type", "city"):
+        return bool(data.get(step))
+    return step != "summary" and step in data
+
+
+async def advance(ctx: Ctx) -> Go:
+    """On to the next unanswered question: after an edit that is the summary, unless the
+    edit voided another answer (a new date needs its start time asked again)."""
+    ctx.state.data.pop("_return", None)
+    service = await service_of(ctx)
+    for step in ORDER:
+        if not answered(ctx, step, service):
+            return Go(step, "book")
+    return Go("summary", "book")
+
+
+def _grid(buttons: list[Button], per_row: int = 2) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+async def event_type_prompt(ctx: Ctx) -> Reply:
+    buttons = [ctx.button(labels.event(code, ctx.t), f"evt:{code}") for code in EVENT_TYPES]
+    return ctx.reply(ctx.t("What is the occasion?"), [*_grid(buttons), ctx.nav_row()])
+
+
+async def event_type_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    # A typed word counts too ("عرس" is a wedding), where options are typed (WhatsApp).
+    code = (answer.code or "").removeprefix("evt:") or event_of(answer.text) or ""
+    if code not in EVENT_TYPES:
+        return Invalid(ctx.t("Please choose the occasion from the list."))
+    ctx.state.data["event_type"] = code
+    return await advance(ctx)
+
+
+async def date_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        ctx.t("Which date? Type it, for example: 14 June, next Saturday, 14/06."), [ctx.nav_row()]
+    )
+
+
+async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if not answer.text:
+        return Invalid(ctx.t("Please type the date of the event."))
+    parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
+    if parsed.date is None:
+        return Invalid(
+            ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027.")
+        )
+    problem = await day_problem(ctx, parsed.date)
+    if problem:
+        return Invalid(problem)
+    ctx.state.data["day"] = parsed.date.isoformat()
+    ctx.state.data.pop("start", None)
+    return await advance(ctx)
+
+
+async def day_problem(ctx: Ctx, day: date) -> str | None:
+    """Why this day can't be booked for the chosen service, or None if it can."""
+    problem = date_problem(ctx, day)
+    service = await service_of(ctx)
+    if problem is not None or service is None:
+        return problem
+    try:
+        await check_day(
+            ctx.uow.session, service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead
+        )
+    except SlotUnavailable as error:
+        return explain(error, ctx.t)
+    return None
+
+
+async def time_prompt(ctx: Ctx) -> Reply:
+    service = await service_of(ctx)
+    day = date.fromisoformat(ctx.state.data["day"])
+    times = await free_times(ctx.uow.session, service, day, now=ctx.now) if service else []
+    buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
+    return ctx.reply(
+        ctx.t("At what time does it start? Choose or type a time like 20:30."),
+        [*_grid(buttons, 4), ctx.nav_row()],
+    )
+
+
+async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    start = _parse_time(answer)
+    if start is None:
+        return Invalid(ctx.t("Please choose a start time, or type one like 20:30."))
+    service = await service_of(ctx)
+    if service is not None:
+        try:
+            await check_day(
+                ctx.uow.session,
+                service,
+                date.fromisoformat(ctx.state.data["day"]),
+                start,
+                now=ctx.now,
+                max_days_ahead=ctx.deps.max_days_ahead,
+            )
+        except SlotUnavailable as error:
+            return Invalid(explain(error, ctx.t))
+    ctx.state.data["start"] = start.strftime("%H:%M")
+    return await advance(ctx)
+
+
+def _parse_time(answer: Answer) -> time | None:
+    if answer.code and answer.code.startswith("tm:") and len(answer.code) == 7:
+        raw = answer.code[3:]
+        if raw.isdigit() and int(raw[:2]) < 24 and int(raw[2:]) < 60:
+            return time(int(raw[:2]), int(raw[2:]))
+        return None
+    match = CLOCK.match(answer.text or "")
+    return time(int(match.group(1)), int(match.group(2) or 0)) if match else None
+
+
+async def guests_prompt(ctx: Ctx) -> Reply:
+    service = await service_of(ctx)
+    t = ctx.t
+    rows = _grid([ctx.button(t.number(g), f"gst:{g}") for g in GUEST_PRESETS], 3)
+    if service is not None and service.pricing_model != PricingModel.PER_GUEST.value:
+        rows.append((ctx.button(t("Skip"), "skip"),))
+    return ctx.reply(
+        t("How many guests do you expect? Choose or type a number."), [*rows, ctx.nav_row()]
+    )
+
+
+async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    service = await service_of(ctx)
+    if answer.code == "skip" and service and service.pricing_model != PricingModel.PER_GUEST:
+        ctx.state.data["guests"] = None
+        return await advance(ctx)
+    count, problem = guest_count(ctx, answer)
+    if count is not None:
+        problem = guests_problem(ctx, count, service)
+    if problem is not None:
+        return Invalid(problem)
+    ctx.state.data["guests"] = count
+    return await advance(ctx)
+
+
+async def phone_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        ctx.t("Which phone number can the provider call? Share your contact or type it."),
+        [ctx.nav_row()],
+        request_contact=True,
+    )
+
+
+async def phone_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    """The booking's contact number. Only a shared contact, which the channel proves to be
+    the sender's own, becomes the account's phone; a typed one is a contact (issue 12)."""
+    if answer.contact_phone:
+        phone = normalize_phone(answer.contact_phone)
+        await prove_phone(ctx.uow, ctx.user, phone)
+    elif answer.text:
+        phone = normalize_phone(answer.text)
+        note_contact_phone(ctx.user, phone)
+    else:
+        return Invalid(ctx.t("Please share your contact or type your phone number."))
+    ctx.state.data["phone"] = phone
+    return await advance(ctx)
+
+
+async def email_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        ctx.t("Your email address for the invoice? (optional)"),
+        [(ctx.button(ctx.t("Skip"), "skip"),), ctx.nav_row()],
+    )
+
+
+async def email_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "skip":
+        ctx.state.data["email"] = None
+        return await advance(ctx)
+    if not answer.text:
+        return Invalid(ctx.t("Please type your email address, or tap Skip."))
+    email = normalize_email(answer.text)  # refused with the reason, translated, by the engine
+    ctx.state.data["email"] = email
+    # For the invoice of later bookings too; an email joins no accounts (unlike a proven phone).
+    ctx.user.email = email
+    return await advance(ctx)

@@ -1,0 +1,269 @@
+"""Discover: category → city → date → results (with filters and sort) → provider profile."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from core.catalog.search import SearchQuery
+from core.catalog.vocabulary import CATEGORIES, CITIES
+from core.errors import InvalidValue
+from dialogs import labels
+from dialogs.client.discover_order import next_step
+from dialogs.client.event_date import date_problem
+from dialogs.client.free_text import route_text
+from dialogs.client.guests import guest_count, guests_problem
+from dialogs.client.profile import profile_step
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.replies import Button, Reply
+
+BUDGETS = (500_000, 1_000_000, 2_000_000, 5_000_000)  # MAD in centimes
+GUEST_PRESETS = (50, 100, 200, 300, 500)
+SORTS = ("relevance", "price", "rating")
+PAGE_SIZE = 5
+
+
+def _grid(buttons: list[Button], per_row: int = 2) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+async def category_prompt(ctx: Ctx) -> Reply:
+    buttons = [ctx.button(labels.category(c, ctx.t), f"cat:{c}") for c in CATEGORIES]
+    return ctx.reply(ctx.t("What are you looking for?"), [*_grid(buttons), ctx.nav_row()])
+
+
+async def category_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.code or "").removeprefix("cat:")
+    if code in CATEGORIES:
+        ctx.state.data["category"] = code
+        ctx.state.data["page"] = 0
+        return next_step(ctx)
+    return await route_text(ctx, answer, fallback=ctx.t("Please choose a category."))
+
+
+async def city_prompt(ctx: Ctx) -> Reply:
+    buttons = [ctx.button(labels.city(c, ctx.t), f"city:{c}") for c in CITIES]
+    return ctx.reply(ctx.t("In which city is the event?"), [*_grid(buttons), ctx.nav_row()])
+
+
+async def city_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.code or "").removeprefix("city:")
+    if code in CITIES:
+        ctx.state.data["city"] = code
+        ctx.state.data["page"] = 0
+        return next_step(ctx)
+    return await route_text(ctx, answer, fallback=ctx.t("Please choose a city."))
+
+
+async def date_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        ctx.t(
+            "For which date? Type it (for example: 14 June, next Saturday) or look at all dates."
+        ),
+        [(ctx.button(ctx.t("Any date"), "day:any"),), ctx.nav_row()],
+    )
+
+
+async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "day:any":
+        ctx.state.data["day"] = None
+        return next_step(ctx)
+    if answer.text:
+        parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
+        if parsed.date is not None:
+            return set_day(ctx, parsed.date)
+    return Invalid(ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027."))
+
+
+def set_day(ctx: Ctx, day: date) -> Outcome:
+    problem = date_problem(ctx, day)
+    if problem is not None:
+        return Invalid(problem)
+    ctx.state.data["day"] = day.isoformat()
+    ctx.state.data["page"] = 0
+    return next_step(ctx)
+
+
+def query_of(ctx: Ctx) -> SearchQuery:
+    data = ctx.state.data
+    return SearchQuery(
+        category=data.get("category"),
+        city=data.get("city"),
+        day=date.fromisoformat(data["day"]) if data.get("day") else None,
+        budget_minor=data.get("budget"),
+        guests=data.get("guests"),
+        sort=data.get("sort", "relevance"),
+        page=int(data.get("page", 0)),
+        page_size=PAGE_SIZE,
+    )
+
+
+async def results_prompt(ctx: Ctx) -> Reply:
+    t, data = ctx.t, ctx.state.data
+    if not data.get("category") or not data.get("city"):
+        raise InvalidValue("search_incomplete")  # the engine starts again from home
+    page = await ctx.reads.search(query_of(ctx), now=ctx.now)
+    head = t(
+        "{category} in {city}",
+        category=labels.category(data["category"], t),
+        city=labels.city(data["city"], t),
+    )
+    if data.get("day"):
+        head += " — " + t.date(date.fromisoformat(data["day"]), "medium")
+    filters = []
+    if data.get("budget"):
+        filters.append(t("budget up to {amount}", amount=t.money(data["budget"])))
+    if data.get("guests"):
+        filters.append(t("{n} guests", n=t.number(data["guests"])))
+    lines = [head + (f" ({t.join(filters)})" if filters else "")]
+    if not page.hits:
+        lines.append(
+            t("No provider matches yet. Try another date, a larger budget, or fewer filters.")
+        )
+    # Numbered from 1 on every page, as its buttons are: WhatsApp shows them as the same
+    # numbers, and a screen has one numbering (issue 19).
+    for i, hit in enumerate(page.hits, start=1):
+        stars = (
+            f" ★{t.decimal(hit.rating_x100 / 100)} ({t.number(hit.rating_count)})"
+            if hit.rating_count
+            else ""
+        )
+        lines.append(
+            f"{i}. {t.pick(hit.name)} — "
+            + t("from {price}", price=t.money(hit.from_price_minor, hit.currency))
+            + stars
+        )
+    if page.total:
+        lines.append(
+            t(
+                "Page {page} of {pages}",
+                page=page.page + 1,
+                pages=(page.total + page.page_size - 1) // page.page_size,
+            )
+        )
+    rows: list[tuple[Button, ...]] = [
+        (ctx.button(labels.shortened(t.pick(h.name), 40), f"open:{h.provider_id}"),)
+        for h in page.hits
+    ]
+    paging = []
+    if page.has_prev:
+        paging.append(ctx.button("‹ " + t("Previous"), "page:prev"))
+    if page.has_next:
+        paging.append(ctx.button(t("Next") + " ›", "page:next"))
+    rows.append(tuple(paging))
+    sort = data.get("sort", "relevance")
+    rows.append(
+        (
+            ctx.button(t("Budget"), "flt:budget"),
+            ctx.button(t("Guests"), "flt:guests"),
+            ctx.button(t("Sort: {order}", order=sort_label(sort, ctx)), "sort:next"),
+        )
+    )
+    rows.append((ctx.button(t("Change date"), "flt:date"),))
+    rows.append(ctx.nav_row())
+    return ctx.reply("\n".join(lines), rows, edit=bool(data.pop("_edit", False)))
+
+
+def sort_label(sort: str, ctx: Ctx) -> str:
+    names = {
+        "relevance": ctx.t("best match"),
+        "price": ctx.t("lowest price"),
+        "rating": ctx.t("best rated"),
+    }
+    return names.get(sort, sort)
+
+
+async def results_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    data, code = ctx.state.data, answer.code or ""
+    if code.startswith("open:") and code[5:].isdigit():
+        data["provider_id"] = int(code[5:])
+        return Go("profile")
+    if code in ("page:next", "page:prev"):
+        data["page"] = max(0, int(data.get("page", 0)) + (1 if code == "page:next" else -1))
+        data["_edit"] = True
+        return Go("results")
+    if code == "sort:next":
+        data["sort"] = SORTS[(SORTS.index(data.get("sort", "relevance")) + 1) % len(SORTS)]
+        data["page"], data["_edit"] = 0, True
+        return Go("results")
+    if code == "flt:budget":
+        return Go("budget")
+    if code == "flt:guests":
+        return Go("guests")
+    if code == "flt:date":
+        return Go("date")
+    return await route_text(ctx, answer, fallback=ctx.t("Please choose a provider or a filter."))
+
+
+async def budget_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    buttons = [ctx.button(t("Up to {amount}", amount=t.money(b)), f"bud:{b}") for b in BUDGETS]
+    return ctx.reply(
+        t("What is your budget? Choose or type an amount in dirhams."),
+        [*_grid(buttons), (ctx.button(t("No limit"), "bud:0"),), ctx.nav_row()],
+    )
+
+
+async def budget_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code:
+        value = _number(answer.code.removeprefix("bud:"))
+    else:  # typed: "8000", "8 000 dh", "8k", "8000,00 MAD" — the NLU reads amounts
+        text = answer.text or ""
+        parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+        plain = _number(text)
+        value = parsed.budget_minor if parsed.budget_minor else plain and plain * 100
+    if value is None or not 0 <= value <= 10_000_000_000:
+        return Invalid(ctx.t("Please type an amount in dirhams, for example 8000."))
+    ctx.state.data["budget"] = value
+    if not value:
+        ctx.state.data.pop("budget")
+    ctx.state.data["page"] = 0
+    return Go("results")
+
+
+async def guests_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    buttons = [ctx.button(t.number(g), f"gst:{g}") for g in GUEST_PRESETS]
+    return ctx.reply(
+        t("How many guests? Choose or type a number."),
+        [*_grid(buttons, 3), (ctx.button(t("Any number"), "gst:0"),), ctx.nav_row()],
+    )
+
+
+async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "gst:0":  # "Any number"
+        ctx.state.data.pop("guests", None)
+    else:
+        count, problem = guest_count(ctx, answer)
+        if count is not None:
+            problem = guests_problem(ctx, count, None)
+        if problem is not None:
+            return Invalid(problem)
+        ctx.state.data["guests"] = count
+    ctx.state.data["page"] = 0
+    return Go("results")
+
+
+def _number(raw: str) -> int | None:
+    """A whole number and nothing else ("8000", "8 000", "٨٠٠٠"); None for anything more
+    ("5000 à 8000", "8k", "²")."""
+    digits = re.sub(r"(?<=\d)[\s\u202f\u00a0](?=\d)", "", raw.strip())
+    if not digits or len(digits) > 9 or not all(ch.isdecimal() for ch in digits):
+        return None
+    return int(digits)  # int() reads any decimal digits, Arabic-Indic ones included
+
+
+FLOW = Flow(
+    name="discover",
+    first="category",
+    steps={
+        "category": Step(category_prompt, category_answer),
+        "city": Step(city_prompt, city_answer),
+        "date": Step(date_prompt, date_answer),
+        "results": Step(results_prompt, results_answer),
+        "budget": Step(budget_prompt, budget_answer),
+        "guests": Step(guests_prompt, guests_answer),
+        "profile": profile_step,
+    },
+)

@@ -1,0 +1,79 @@
+"""Free text anywhere: understand it (NLU) and go where the user meant."""
+
+from __future__ import annotations
+
+from dialogs.client.discover_order import next_step
+from dialogs.client.event_date import date_problem
+from dialogs.client.guests import guests_problem
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Show
+from dialogs.nlu.model import Intent, NluResult
+
+
+async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
+    """Typed text on a step that expects a button: treat it as a new request if it is one."""
+    if not answer.text:
+        return Invalid(fallback)
+    result = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
+    if result.intent is Intent.MY_BOOKINGS:
+        return Go("list", "mybookings")
+    if result.intent is Intent.SUPPORT:
+        return Go("booking", "support")
+    if result.intent is Intent.HELP:
+        return Show((ctx.reply(help_text(ctx)),))
+    if result.intent is Intent.CANCEL and ctx.state.flow != "mybookings":
+        return Go("list", "mybookings")
+    if has_search_slots(result):
+        return start_search(ctx, result)
+    if result.intent is Intent.GREETING:
+        return Go("main", "menu")
+    return Invalid(fallback)
+
+
+def has_search_slots(result: NluResult) -> bool:
+    return any((result.category, result.city, result.date, result.guests, result.budget_minor))
+
+
+def start_search(ctx: Ctx, result: NluResult) -> Outcome:
+    """Fill the search from what was understood and skip the questions it answers."""
+    data = ctx.state.data if ctx.state.flow == "discover" else {}
+    if result.category:
+        data["category"] = result.category
+    if result.city:
+        data["city"] = result.city
+    problem = date_problem(ctx, result.date) if result.date else None
+    if result.date and problem is None:
+        data["day"] = result.date.isoformat()
+    elif problem and result.date and result.date > ctx.today:  # too far: say so, ask again
+        ctx.extra_replies.append(ctx.reply(problem))
+    elif data.get("category") and data.get("city") and "day" not in data:
+        data["day"] = None  # a search that names no date looks at all dates
+    guests = guests_problem(ctx, result.guests, None) if result.guests else None
+    if guests is not None:
+        ctx.extra_replies.append(ctx.reply(guests))
+    elif result.guests:
+        data["guests"] = result.guests
+    if result.budget_minor:
+        data["budget"] = result.budget_minor
+    data["page"] = 0
+    ctx.state.data = data
+    return next_step(ctx)
+
+
+def help_text(ctx: Ctx) -> str:
+    t = ctx.t
+    return "\n".join(
+        [
+            t("Mounasabet finds and books event providers for you."),
+            t(
+                "You can tap the buttons, or simply write what you need, for example: "
+                '"photographer in Rabat on 14 June for 200 guests".'
+            ),
+            "",
+            "/start — " + t("main menu"),
+            "/mybookings — " + t("your bookings"),
+            "/language — " + t("change language"),
+            "/support — " + t("talk to our team"),
+            "/help — " + t("this help"),
+        ]
+    )

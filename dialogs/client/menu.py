@@ -1,0 +1,69 @@
+"""The main menu, language choice and help — the places every command can reach."""
+
+from __future__ import annotations
+
+from core.people.users import set_locale
+from dialogs.client.free_text import help_text, route_text
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
+from dialogs.framework.replies import Reply
+from dialogs.labels import LANGUAGE_NAMES
+
+
+async def main_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    text = t(
+        "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas and "
+        "more for your event. Tap a button or write what you need."
+    )
+    return ctx.reply(
+        text,
+        [
+            (ctx.button("🔎 " + t("Find a provider"), "m:find"),),
+            (ctx.button("📅 " + t("My bookings"), "m:mine"),),
+            (ctx.button("🌐 " + t("Language"), "m:lang"), ctx.button("❓ " + t("Help"), "m:help")),
+            (ctx.button("💬 " + t("Support"), "m:support"),),
+        ],
+    )
+
+
+async def main_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    match answer.code:
+        case "m:find":
+            ctx.state.data = {}
+            return Go("category", "discover")
+        case "m:mine":
+            return Go("list", "mybookings")
+        case "m:lang":
+            return Go("choose", "language")
+        case "m:help":
+            return Show((ctx.reply(help_text(ctx)),))
+        case "m:support":
+            return Go("booking", "support")
+    return await route_text(
+        ctx,
+        answer,
+        fallback=ctx.t(
+            "Sorry, I did not understand. Tap a button, or write for example: "
+            '"caterer in Casablanca for 150 guests".'
+        ),
+    )
+
+
+async def language_prompt(ctx: Ctx) -> Reply:
+    buttons = tuple(ctx.button(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items())
+    return ctx.reply(ctx.t("Choose your language:"), [buttons, ctx.nav_row(cancel=False)])
+
+
+async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = (answer.code or "").removeprefix("lang:")
+    if code not in LANGUAGE_NAMES:
+        return Invalid(ctx.t("Please choose a language."))
+    set_locale(ctx.user, code)
+    return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
+
+
+MENU = Flow(name="menu", first="main", steps={"main": Step(main_prompt, main_answer)})
+LANGUAGE = Flow(
+    name="language", first="choose", steps={"choose": Step(language_prompt, language_answer)}
+)

@@ -1,0 +1,187 @@
+"""My bookings: the list, one booking's details, and cancelling with the refund shown first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.booking.actions import refund_due_on_cancel
+from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.states import Action, BookingState, Role, decide
+from core.db.tables import Booking, Provider
+from core.errors import DomainError
+from core.payments.refunds import cancel_and_refund
+from dialogs import labels
+from dialogs.framework.context import Ctx
+from dialogs.framework.errors import state_label
+from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.replies import Reply
+from dialogs.shared.pay import confirm_delivered, pay_now
+
+LIST_SIZE = 10
+
+
+async def list_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    rows = (
+        await ctx.uow.session.scalars(
+            select(Booking)
+            .where(Booking.client_id == ctx.user.id)
+            .order_by(Booking.event_date.desc(), Booking.id.desc())
+            .limit(LIST_SIZE)
+        )
+    ).all()
+    if not rows:
+        return ctx.reply(
+            t("You have no bookings yet."),
+            [(ctx.button("🔎 " + t("Find a provider"), "find"),), ctx.nav_row()],
+        )
+    buttons = [
+        (
+            ctx.button(
+                f"{b.reference} · {t.date(b.event_date, 'short')} · " + state_label(b.state, t),
+                f"bk:{b.id}",
+            ),
+        )
+        for b in rows
+    ]
+    return ctx.reply(t("Your bookings:"), [*buttons, ctx.nav_row()])
+
+
+async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = answer.code or ""
+    if code == "find":
+        ctx.state.data = {}
+        return Go("category", "discover")
+    if code.startswith("bk:") and code[3:].isdigit():
+        booking = await get_booking(ctx.uow.session, int(code[3:]))
+        await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+        ctx.state.data["booking_id"] = booking.id
+        return Go("detail")
+    return Invalid(ctx.t("Please choose a booking."))
+
+
+async def _own_booking(ctx: Ctx) -> Booking:
+    booking = await get_booking(ctx.uow.session, int(ctx.state.data.get("booking_id", 0)))
+    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+    return booking
+
+
+def cancellable(booking: Booking) -> bool:
+    try:
+        decide(booking.state, Action.CANCEL, Role.CLIENT)
+    except DomainError:
+        return False
+    return True
+
+
+async def detail_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    try:
+        booking = await _own_booking(ctx)
+    except DomainError:
+        return ctx.reply(t("This booking no longer exists."), [ctx.nav_row()])
+    provider = await ctx.uow.session.get(Provider, booking.provider_id)
+    lines = [
+        t("Booking {ref}", ref=booking.reference),
+        t("Status") + ": " + state_label(booking.state, t),
+        t("Provider") + ": " + (t.pick(provider.name) if provider else "—"),
+        t("Occasion") + ": " + labels.event(booking.event_type, t),
+        t("Date") + ": " + t.date(booking.event_date),
+        t("City") + ": " + labels.city(booking.city, t),
+        t("Total") + ": " + t.money(booking.total_minor, booking.currency),
+        t("Paid") + ": " + t.money(booking.paid_minor - booking.refunded_minor, booking.currency),
+    ]
+    if booking.decline_reason:
+        lines.append(t("Reason") + ": " + t(booking.decline_reason))  # a listed one is a msgid
+    rows = []
+    if booking.state == BookingState.ACCEPTED:
+        rows.append((ctx.button("💳 " + t("Pay the deposit"), "pay"),))
+    elif booking.state == BookingState.PAYMENT_DUE:
+        rows.append((ctx.button("💳 " + t("Pay the balance"), "pay"),))
+    elif booking.state == BookingState.DELIVERED and not booking.delivery_confirmed_at:
+        rows.append((ctx.button("✅ " + t("Confirm delivery"), "confirm"),))
+    if cancellable(booking):
+        rows.append((ctx.button("✖ " + t("Cancel this booking"), "cancel"),))
+    return ctx.reply("\n".join(lines), [*rows, ctx.nav_row(cancel=False)])
+
+
+async def detail_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "cancel":
+        return Go("cancel")
+    if answer.code == "pay":
+        return await pay_now(ctx, str(ctx.state.data.get("booking_id", "")))
+    if answer.code == "confirm":
+        booking = await _own_booking(ctx)
+        return Go("detail", before=(ctx.reply(await confirm_delivered(ctx, booking.id)),))
+    return Invalid(ctx.t("Please use the buttons."))
+
+
+async def cancel_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    booking = await _own_booking(ctx)
+    refund = await refund_due_on_cancel(ctx.uow, booking, Actor(Role.CLIENT, ctx.user.id), ctx.now)
+    ctx.state.data["cancel_seen_state"] = booking.state  # "Yes" confirms what was shown
+    paid = booking.paid_minor - booking.refunded_minor
+    if paid:
+        text = t(
+            "If you cancel now, you get back {refund} of the {paid} you paid. Cancel {ref}?",
+            refund=t.money(refund.amount, refund.currency),
+            paid=t.money(paid, booking.currency),
+            ref=booking.reference,
+        )
+    else:
+        text = t(
+            "Nothing has been paid yet, so nothing is charged. Cancel {ref}?", ref=booking.reference
+        )
+    return ctx.reply(
+        text,
+        [
+            (
+                ctx.button(t("Yes, cancel it"), "yes"),
+                ctx.button(t("No, keep it"), "no"),
+            )
+        ],
+    )
+
+
+def back_to_detail(ctx: Ctx, before: tuple[Reply, ...] = ()) -> Go:
+    """Yes or No returns to the booking as Back would, so Back from there is the list."""
+    if ctx.state.history[-1:] == ["mybookings:detail"]:
+        ctx.state.history.pop()
+        ctx.state.step = "detail"
+    return Go("detail", before=before)
+
+
+async def cancel_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "no":
+        return back_to_detail(ctx)
+    if answer.code != "yes":
+        return Invalid(ctx.t("Please answer Yes or No."))
+    gateway = ctx.deps.payments.gateway if ctx.deps.payments else None
+    booking, refund, _ = await cancel_and_refund(
+        ctx.uow,
+        gateway,
+        int(ctx.state.data["booking_id"]),
+        Actor(Role.CLIENT, ctx.user.id),
+        now=ctx.now,
+        reason="cancelled by the client",
+        seen_state=ctx.state.data.get("cancel_seen_state"),
+    )
+    t = ctx.t
+    text = t("Booking {ref} is cancelled.", ref=booking.reference)
+    if refund.amount:
+        text += " " + t(
+            "A refund of {amount} is on its way.", amount=t.money(refund.amount, refund.currency)
+        )
+    return back_to_detail(ctx, (ctx.reply(text),))
+
+
+FLOW = Flow(
+    name="mybookings",
+    first="list",
+    steps={
+        "list": Step(list_prompt, list_answer),
+        "detail": Step(detail_prompt, detail_answer),
+        "cancel": Step(cancel_prompt, cancel_answer),
+    },
+)

@@ -1,0 +1,60 @@
+"""Provider profile: who they are, what they sell at what price, and when they are free."""
+
+from __future__ import annotations
+
+from dialogs import labels
+from dialogs.client.book import start_booking
+from dialogs.client.catalog_reads import price_text
+from dialogs.client.free_text import route_text
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import Answer, Invalid, Outcome, Step
+from dialogs.framework.replies import Reply
+from dialogs.labels import LANGUAGE_NAMES
+
+
+async def profile_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    provider_id = ctx.state.data.get("provider_id")
+    profile = await ctx.reads.profile(provider_id, now=ctx.now) if provider_id else None
+    if profile is None:
+        return ctx.reply(t("This provider is not available any more."), [ctx.nav_row()])
+    lines = ["✦ " + t.pick(profile.name)]
+    if profile.rating_count:
+        lines.append(
+            t(
+                "Rated {rating}/5 by {n} clients",
+                rating=t.decimal(profile.rating_x100 / 100),
+                n=profile.rating_count,
+            )
+        )
+    lines.append(t.pick(profile.description))
+    cities = t.join(labels.city(c, t) for c in profile.cities)
+    langs = t.join(LANGUAGE_NAMES.get(code, code) for code in profile.languages)
+    lines += [t("Cities: {cities}", cities=cities), t("Speaks: {languages}", languages=langs), ""]
+    for service in profile.services:
+        lines.append(f"• {t.pick(service.title)} — {price_text(service, t)}")
+    if profile.free_dates:
+        dates = t.join(t.date(d, "medium") for d in profile.free_dates)
+        lines += ["", t("Next free dates: {dates}", dates=dates)]
+    rows = [
+        (
+            ctx.button(
+                labels.shortened(t("Book: {service}", service=t.pick(s.title)), 60),
+                f"book:{s.id}",
+            ),
+        )
+        for s in profile.services
+    ]
+    return ctx.reply("\n".join(lines), [*rows, ctx.nav_row()], photos=profile.photos[:10])
+
+
+async def profile_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    code = answer.code or ""
+    if code.startswith("book:") and code[5:].isdigit():
+        return await start_booking(ctx, int(code[5:]))
+    if answer.text:
+        return await route_text(ctx, answer, fallback=ctx.t("Please choose a service to book."))
+    return Invalid(ctx.t("Please choose a service to book."))
+
+
+profile_step = Step(profile_prompt, profile_answer)

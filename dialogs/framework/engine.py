@@ -1,0 +1,299 @@
+"""The dialog engine: one update in, replies out, state saved — one at a time per chat."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TypeVar
+
+from core.clock import Clock
+from core.conversations.chat_memory import ChatMemory, KnownConversation
+from core.conversations.journal import ChatJournal
+from core.conversations.saved_state import load_conversation, save_state
+from core.errors import DomainError
+from core.inbound import claim_event
+from core.people.users import identify
+from core.uow import UnitOfWorkFactory
+from dialogs.framework.confirm import confirm_choice, needs_confirmation
+from dialogs.framework.context import Ctx, Deps, without_transaction
+from dialogs.framework.errors import explain
+from dialogs.framework.fast_path import run_without_transaction
+from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show
+from dialogs.framework.keyed_lock import KeyedLock
+from dialogs.framework.options import chosen_option, remember_options
+from dialogs.framework.reads import CachedReads, Reads, SessionReads
+from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
+from dialogs.framework.state import DialogState
+from dialogs.nlu.remembering import RememberingNlu
+
+log = logging.getLogger(__name__)
+A = TypeVar("A")
+
+Command = Callable[[Ctx, str], Awaitable[Outcome]]
+MAX_TEXT = 4000  # longer input is cut: nobody types an essay into a booking form
+# Control characters have no place in a chat answer, and PostgreSQL refuses NUL in text.
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
+# Our payloads are printable ASCII whose numbers fit a 64-bit id; anything else is forged.
+_FORGED = re.compile(r"[^\x21-\x7e]|\d{19}")
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    channel: str
+    chat_key: str
+    user_external_id: str
+    text: str | None = None
+    payload: str | None = None
+    # A shared contact's number, only when the channel proves it is the sender's own
+    # (Telegram: contact.user_id is the sender). A number typed or shown on a web page is
+    # `text`: it proves nothing and joins nothing (issue 12).
+    contact_phone: str | None = None
+    display_name: str = ""
+    language_code: str | None = None
+    # The channel's id for this event (Telegram update_id, Twilio MessageSid): claimed in
+    # the same transaction as the effect, so a redelivery changes nothing.
+    event_source: str | None = None
+    event_id: str | None = None
+    # The sender's number in E.164 when the channel itself vouches for it (WhatsApp's
+    # From): a first contact joins the account whose proven number it is.
+    verified_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class DialogApp:
+    """A bot's whole conversation: its flows, its /commands and its global buttons."""
+
+    flows: dict[str, Flow]
+    commands: dict[str, Command]
+    globals: dict[str, Command] = field(default_factory=dict)
+    home: tuple[str, str] = ("menu", "main")
+
+
+class DialogEngine:
+    """Runs each update once, in order per chat: first without a transaction (see
+    dialogs/framework/fast_path.py), and in one when the step needs it."""
+
+    def __init__(
+        self,
+        app: DialogApp,
+        uows: UnitOfWorkFactory,
+        deps: Deps,
+        clock: Clock,
+        *,
+        memory: ChatMemory | None = None,
+        journal: ChatJournal | None = None,
+        reads: Reads | None = None,
+    ) -> None:
+        # One answer per question even when a step runs twice (without, then in a
+        # transaction), and for the texts people keep sending.
+        deps = replace(deps, nlu=RememberingNlu(deps.nlu))
+        self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
+        self.deps_without_transaction = without_transaction(deps)
+        self._locks = KeyedLock()
+        if memory is None:
+            memory = ChatMemory()
+            uows.after_commit.append(memory.on_commit)
+        self.memory = memory
+        self.journal = journal or ChatJournal(uows.engine)
+        if reads is None:
+            cached = CachedReads(uows.session_factory)
+            uows.after_commit.append(cached.on_commit)
+            reads = cached
+        self.reads = reads
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        async with self._locks.hold(f"{inbound.channel}:{inbound.chat_key}"):
+            now = self.clock.now()
+            display_name = inbound.display_name.translate(_CONTROL)
+            replies = await run_without_transaction(self, inbound, now, display_name)
+            if replies is not None:
+                return replies
+            return await self._in_transaction(inbound, now, display_name)
+
+    async def _in_transaction(
+        self, inbound: Inbound, now: datetime, display_name: str
+    ) -> list[Reply]:
+        # What the process remembers of this chat may change here: read it afresh next time.
+        self.memory.forget(inbound.channel, inbound.chat_key, inbound.user_external_id)
+        async with self.uows() as uow:
+            user = await identify(
+                uow,
+                channel=inbound.channel,
+                external_id=inbound.user_external_id,
+                now=now,
+                display_name=display_name,
+                locale=inbound.language_code,
+                verified_phone=inbound.verified_phone,
+            )
+            if (
+                inbound.event_source
+                and inbound.event_id
+                and not await claim_event(uow, inbound.event_source, inbound.event_id, now=now)
+            ):
+                return []  # already handled: a redelivery changes nothing
+            conv = await load_conversation(uow, inbound.channel, inbound.chat_key, now=now)
+            ctx = Ctx(
+                uow,
+                user,
+                DialogState.from_json(conv.state),
+                now,
+                self.deps,
+                inbound.channel,
+                SessionReads(uow.session),
+                external_id=inbound.user_external_id,
+            )
+            try:
+                replies = await self.dispatch(ctx, inbound)
+                remember_options(ctx.state, replies)
+                save_state(conv, ctx.state.to_json(), now=now)
+                await uow.commit()  # inside: a write refused on commit gets the apology too
+                self.memory.remember_conversation(
+                    inbound.channel,
+                    inbound.chat_key,
+                    KnownConversation(conv.id, conv.version, json.dumps(conv.state)),
+                )
+            except Exception:
+                log.exception("dialog step failed at %s", ctx.state.position)
+                return [
+                    ctx.reply(
+                        ctx.t(
+                            "Sorry, something went wrong on our side. "
+                            "Your information is safe; please try again."
+                        )
+                    )
+                ]
+            return replies
+
+    async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
+        if inbound.payload:
+            return await self._on_payload(ctx, inbound.payload)
+        if inbound.contact_phone:
+            return await self.run(ctx, Answer(contact_phone=inbound.contact_phone))
+        text = (inbound.text or "").translate(_CONTROL).strip()[:MAX_TEXT]
+        if text.startswith("/"):
+            name, _, arg = text[1:].partition(" ")
+            command = self.app.commands.get(name.split("@")[0].lower())
+            if command is None:  # a mistyped command is no answer: show the ones there are
+                command, arg = self.app.commands.get("help"), ""
+            if command is not None:
+                return await self.apply(ctx, await self._guarded(ctx, command, arg.strip()))
+        if not text:
+            return [
+                await self.prompt_current(ctx, note=ctx.t("Please answer with text or a button."))
+            ]
+        chosen = chosen_option(ctx.state.options, text)
+        if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
+            if needs_confirmation(ctx.state.options_last, chosen):
+                label = next(label for label, payload in ctx.state.options if payload == chosen)
+                return [await confirm_choice(ctx, chosen, label, await self.prompt_current(ctx))]
+            return await self._on_payload(ctx, chosen)
+        return await self.run(ctx, Answer(text=text))
+
+    async def _on_payload(self, ctx: Ctx, payload: str) -> list[Reply]:
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES or _FORGED.search(payload):
+            payload = ""  # treated as a button from an older screen
+        screen, _, code = payload.partition("|")
+        if screen == "g" and code:
+            name, _, arg = code.partition(":")
+            action = self.app.globals.get(name)
+            if action is not None:
+                return await self.apply(ctx, await self._guarded(ctx, action, arg))
+        if payload == ctx.state.last_payload:
+            return []  # the same button twice (a double tap): it was done once already
+        if screen != f"{ctx.state.seq:x}" or not code:
+            note = ctx.t("That button belongs to an older message. Here is where we are now:")
+            return [await self.prompt_current(ctx, note=note)]
+        ctx.state.last_payload = payload
+        if code == "nav:back":
+            return await self.back(ctx)
+        if code == "nav:cancel":
+            flow = self.app.flows[ctx.state.flow]
+            cancelled = (ctx.reply(ctx.t("Cancelled.")),)
+            return await self.go(
+                ctx, Go(flow.on_cancel[1], flow.on_cancel[0], before=cancelled, reset=True)
+            )
+        return await self.run(ctx, Answer(code=code))
+
+    async def run(self, ctx: Ctx, answer: Answer) -> list[Reply]:
+        flow = self.app.flows.get(ctx.state.flow)
+        if flow is None or ctx.state.step not in flow.steps:
+            # A new chat starts on the default "menu:main", which not every app has (the
+            # provider bot's first words may be "Salam", not /start): show home instead.
+            return [await self.prompt_current(ctx)]
+        step = flow.steps[ctx.state.step]
+        return await self.apply(ctx, await self._guarded(ctx, step.answer, answer))
+
+    async def _guarded(
+        self, ctx: Ctx, handler: Callable[[Ctx, A], Awaitable[Outcome]], arg: A
+    ) -> Outcome:
+        """Run a handler in a savepoint: a domain error undoes its writes, not the chat's."""
+        if not ctx.in_transaction:  # nothing to undo
+            try:
+                return await handler(ctx, arg)
+            except DomainError as error:
+                return Invalid(explain(error, ctx.t))
+        recorded = len(ctx.uow.events)
+        try:
+            async with ctx.uow.session.begin_nested():
+                return await handler(ctx, arg)
+        except DomainError as error:
+            del ctx.uow.events[recorded:]  # the news of what was undone goes with it
+            return Invalid(explain(error, ctx.t))
+
+    async def apply(self, ctx: Ctx, outcome: Outcome) -> list[Reply]:
+        if isinstance(outcome, Invalid):
+            return [await self.prompt_current(ctx, note=outcome.reason)]
+        if isinstance(outcome, Show):
+            # The screen stays: the same button may be pressed again (help, "try again").
+            ctx.state.last_payload = None
+            return [*ctx.extra_replies, *outcome.replies]
+        return await self.go(ctx, outcome)
+
+    async def go(self, ctx: Ctx, to: Go) -> list[Reply]:
+        state, reset = ctx.state, to.reset
+        flow_name = to.flow or state.flow
+        if reset or flow_name != state.flow:
+            state.history = [] if reset else [*state.history, state.position]
+        elif to.step != state.step:
+            state.history.append(state.position)
+        if reset:
+            state.data = {}
+        state.flow, state.step = flow_name, to.step
+        return [*to.before, *ctx.extra_replies, await self.prompt_current(ctx)]
+
+    async def back(self, ctx: Ctx) -> list[Reply]:
+        state = ctx.state
+        while state.history:
+            flow, _, step = state.history.pop().partition(":")
+            if flow in self.app.flows and step in self.app.flows[flow].steps:
+                state.flow, state.step = flow, step
+                state.data.pop("_return", None)
+                return [await self.prompt_current(ctx)]
+        return await self.go(ctx, Go(self.app.home[1], self.app.home[0], reset=True))
+
+    async def prompt_current(self, ctx: Ctx, *, note: str | None = None) -> Reply:
+        state = ctx.state
+        if state.flow not in self.app.flows or state.step not in self._flow(ctx).steps:
+            state.flow, state.step, state.data = *self.app.home, {}
+        state.seq += 1
+        try:
+            reply = await self._flow(ctx).steps[state.step].prompt(ctx)
+        except DomainError as error:
+            # This screen can't be shown from what the chat holds (a value out of range, a
+            # search without its city): say why, and start again from home.
+            state.flow, state.step, state.data, state.history = *self.app.home, {}, []
+            reply = await self._flow(ctx).steps[state.step].prompt(ctx)
+            note = explain(error, ctx.t) + (f"\n\n{note}" if note else "")
+        if note:
+            # Asked again: a screen with photos (a profile) is right above, so only the note
+            # and its choices come again, not the photos and the whole text (issue 19).
+            text = note if reply.photos else f"{note}\n\n{reply.text}"
+            reply = ctx.reply(text, list(reply.buttons), request_contact=reply.request_contact)
+        return reply
+
+    def _flow(self, ctx: Ctx) -> Flow:
+        return self.app.flows[ctx.state.flow]

@@ -1,0 +1,152 @@
+"""The catalog reads a step may do without a transaction: search and provider profile.
+
+``SessionReads`` reads on the update's own session (inside a transaction: no cache, it
+sees the transaction's writes). ``CachedReads`` answers from memory, keyed by the
+question and the minute, and reads through a short-lived session of its own on a miss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol, TypeVar, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog.provider_profile import ProviderProfile, provider_profile
+from core.catalog.search import SearchPage, SearchQuery, search_providers
+from core.db.engine import read_only
+from core.db.tables import (
+    Blackout,
+    Booking,
+    BusyInterval,
+    Provider,
+    ProviderCity,
+    Service,
+    SlotHold,
+    WeeklyRule,
+)
+from core.uow import Committed
+
+T = TypeVar("T")
+
+# Every table the search or the profile reads (ratings are columns of ``providers``).
+CATALOG_TABLES = frozenset(
+    table.__tablename__
+    for table in (
+        Provider,
+        ProviderCity,
+        Service,
+        WeeklyRule,
+        Blackout,
+        BusyInterval,
+        Booking,
+        SlotHold,
+    )
+)
+
+
+class Reads(Protocol):
+    async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage: ...
+
+    async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None: ...
+
+
+class SessionReads:
+    """Reads on a given session, uncached: for steps run inside a transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage:
+        return await search_providers(self.session, query, now=now)
+
+    async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None:
+        return await provider_profile(self.session, provider_id, now=now)
+
+
+class CachedReads:
+    """Reads from an in-process cache shared by all chats; misses read once per key.
+
+    Answers may be up to ``ttl_seconds`` old (writes by other processes); hook
+    ``on_commit`` to this process's commits so its own writes show at once. Misses
+    read on a read-only session: on SQLite it does not wait for the write lock.
+    """
+
+    def __init__(
+        self,
+        session_factory: Callable[[], AsyncSession],
+        *,
+        ttl_seconds: float = 30.0,
+        max_entries: int = 2048,
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._factory = session_factory
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._entries: dict[Hashable, tuple[float, object]] = {}  # key -> (expiry, value)
+        self._inflight: dict[Hashable, asyncio.Task[Any]] = {}
+        self._generation = 0  # bumped by invalidate(): reads begun before are not kept
+
+    async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage:
+        minute = _minute(now)
+        page = await self._get(
+            ("search", query, minute), lambda s: search_providers(s, query, now=minute)
+        )
+        # Hits are frozen but hold a list and dicts: callers get their own copies.
+        return replace(page, hits=[replace(h, name=dict(h.name)) for h in page.hits])
+
+    async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None:
+        minute = _minute(now)
+        return await self._get(  # read-only all the way down: shared as is
+            ("profile", provider_id, minute),
+            lambda s: provider_profile(s, provider_id, now=minute),
+        )
+
+    def invalidate(self) -> None:
+        self._entries.clear()
+        self._inflight.clear()  # waiters keep their read; new callers start a fresh one
+        self._generation += 1
+
+    def on_commit(self, committed: Committed) -> None:
+        if not CATALOG_TABLES.isdisjoint(committed.tables):
+            self.invalidate()
+
+    async def _get(self, key: Hashable, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > time.monotonic():
+            return cast(T, entry[1])
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._read(key, read))
+            # A read whose waiters were all cancelled must not log "never retrieved".
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            self._inflight[key] = task
+        # Shielded: one waiter cancelled must not cancel the read the others wait for.
+        return cast(T, await asyncio.shield(task))
+
+    async def _read(self, key: Hashable, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        generation = self._generation
+        try:
+            async with self._factory() as session:
+                value = await read(await read_only(session))
+        finally:
+            if self._inflight.get(key) is asyncio.current_task():
+                del self._inflight[key]
+        if generation == self._generation:
+            self._store(key, value)
+        return value
+
+    def _store(self, key: Hashable, value: object) -> None:
+        self._entries.pop(key, None)  # re-inserted last: dicts keep insertion order
+        while len(self._entries) >= self._max:
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = (time.monotonic() + self._ttl, value)
+
+
+def _minute(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)

@@ -1,0 +1,102 @@
+"""Payment news in the chat: links under acceptances and failed balances, invoices, reminders."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.booking.states import BookingState
+from core.db.tables import Booking, Payment
+from core.notifications.outbox import Envelope
+from dialogs.framework.context import global_button
+from dialogs.framework.replies import Button, Document, Reply, link_button
+from dialogs.i18n.translator import Translator
+
+OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
+PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
+# Which news carries a link, for which state and kind of payment.
+LINKED = {
+    "booking_accepted": (BookingState.ACCEPTED, "deposit"),
+    "balance_failed": (BookingState.PAYMENT_DUE, "balance"),
+}
+
+
+def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
+    return Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})
+
+
+def pay_button(booking: Booking, t: Translator, url: str = "") -> Button:
+    """Opens the payment page where there is a link (Telegram's URL button); else asks
+    for a fresh link."""
+    label = t("Pay the deposit") if booking.state == BookingState.ACCEPTED else t("Pay the balance")
+    ask = global_button("💳 " + label, f"pay:{booking.id}")
+    return link_button(ask.label, url, ask.payload) if url else ask
+
+
+def demo_note(t: Translator, gateway: str) -> str:
+    """Under a link of the offline gateway: nobody must believe money was taken."""
+    return "\n" + t("Demo — no money moves.") if gateway == OFFLINE_GATEWAY else ""
+
+
+async def pending_link(
+    session: AsyncSession, booking: Booking, kind: str
+) -> tuple[str, str] | None:
+    """The newest pending link of this kind and the gateway that made it."""
+    row = (
+        await session.execute(
+            select(Payment.checkout_url, Payment.gateway)
+            .where(
+                Payment.booking_id == booking.id,
+                Payment.kind == kind,
+                Payment.status == "pending",
+                Payment.checkout_url.is_not(None),
+            )
+            .order_by(Payment.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (str(row[0]), str(row[1])) if row is not None else None
+
+
+async def link_lines(
+    session: AsyncSession, kind: str, booking: Booking, t: Translator
+) -> tuple[str, tuple[Button, ...]]:
+    """Text to add and a Pay button, while the booking still owes what the news is about."""
+    state, payment_kind = LINKED.get(kind, (None, None))
+    if state is None or payment_kind is None or booking.state != state:
+        return "", ()
+    found = await pending_link(session, booking, payment_kind)
+    if found is None:  # payments off, or the gateway was down: "View booking" offers to pay
+        return "", ()
+    url, gateway = found
+    text = "\n\n" + t("Pay here: {url}", url=url) + demo_note(t, gateway)
+    return text, (pay_button(booking, t, url),)
+
+
+async def payment_news(
+    session: AsyncSession, envelope: Envelope, booking: Booking, t: Translator
+) -> list[Reply]:
+    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    if envelope.kind == "invoice_issued":
+        number = str(envelope.payload.get("number", ""))
+        url = str(envelope.payload.get("url", ""))
+        if not url:
+            return []
+        text = t("Your invoice {number} for {ref}.", number=number, ref=booking.reference)
+        document = Document(f"{number}.pdf", url, "application/pdf")
+        opens = (link_button("📄 " + t("Open the invoice"), url),)
+        return [Reply(text, (opens, view), document=document, rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind == "balance_reminder":
+        if booking.state != BookingState.PAYMENT_DUE:
+            return []  # paid since: nothing to remind
+        text = t(
+            "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",
+            amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
+            ref=booking.reference,
+            url=str(envelope.payload.get("url", "")),
+        )
+        found = await pending_link(session, booking, "balance")
+        text += demo_note(t, found[1]) if found else ""
+        url = str(envelope.payload.get("url", ""))
+        return [_reply(text, t, ((pay_button(booking, t, url),), view))]
+    return []

@@ -1,0 +1,86 @@
+"""Outbox messages rendered as replies in the recipient's language, for any channel."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.tables import Booking, Provider, Service, User
+from core.notifications.outbox import Envelope
+from dialogs.framework.context import global_button
+from dialogs.framework.errors import state_label
+from dialogs.framework.replies import Button, Reply, reply_from_json
+from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.payment_news import PAYMENT_KINDS, link_lines, payment_news
+from dialogs.provider.app import decision_buttons, request_card
+
+CLIENT_TEXT: dict[str, str] = {
+    "booking_accepted": N_(
+        "Good news: {provider} accepted your request {ref}. Pay the deposit "
+        "of {deposit} to confirm it."
+    ),
+    "booking_declined": N_(
+        "{provider} cannot take your request {ref}. Reason: {reason}. You can "
+        "look for another provider with /start."
+    ),
+    "booking_expired": N_("Your booking {ref} with {provider} has expired."),
+    "booking_cancelled": N_("Your booking {ref} with {provider} is cancelled."),
+    "deposit_paid": N_("Deposit received: your booking {ref} with {provider} is confirmed."),
+    "booking_delivered": N_("{provider} marked {ref} as delivered. Please confirm it went well."),
+    "balance_paid": N_("Balance received for {ref}. Thank you for booking with Mounasabet!"),
+    "balance_failed": N_(
+        "We could not charge the balance of {ref}. Please pay it with the link we send you."
+    ),
+    "booking_disputed": N_("Booking {ref} is under review by our team."),
+    "dispute_resolved": N_("Our team has finished reviewing {ref}: it is now {state}."),
+}
+PROVIDER_TEXT: dict[str, str] = {
+    "booking_expired": N_("The booking {ref} has expired."),
+    "booking_cancelled": N_("The client cancelled the booking {ref}."),
+    "deposit_paid": N_("The deposit for {ref} is paid: the booking is confirmed."),
+    "balance_paid": N_("The balance for {ref} is paid: the booking is completed."),
+    "booking_disputed": N_("Booking {ref} is under review by our team."),
+    "dispute_resolved": N_("Our team has finished reviewing {ref}: it is now {state}."),
+}
+NEW_REQUEST = N_("New booking request!")
+
+
+async def render_notification(session: AsyncSession, envelope: Envelope) -> list[Reply]:
+    """The replies that tell ``envelope``'s recipient its news; [] when nothing is left to say."""
+    if envelope.kind == "direct_reply":  # an answer whose first delivery failed
+        return [reply_from_json(r) for r in envelope.payload.get("replies", [])]
+    user = await session.get(User, envelope.user_id)
+    booking = await session.get(Booking, envelope.payload.get("booking_id", 0))
+    if user is None or booking is None:
+        return []
+    t = translator(user.locale)
+    provider = await session.get(Provider, booking.provider_id)
+    if envelope.kind == "booking_requested":
+        service = await session.get(Service, booking.service_id)
+        text = t(NEW_REQUEST) + "\n\n" + request_card(booking, service, t)
+        return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind in PAYMENT_KINDS:
+        return await payment_news(session, envelope, booking, t)
+    table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
+    msgid = table.get(envelope.kind)
+    if msgid is None:
+        return []
+    text = t(msgid, **_params(booking, provider, envelope, t))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if envelope.payload.get("audience") == "client":
+        link, pay = await link_lines(session, envelope.kind, booking, t)
+        text += link
+        view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+        buttons = (pay, view) if pay else (view,)
+    return [Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})]
+
+
+def _params(
+    booking: Booking, provider: Provider | None, envelope: Envelope, t: Translator
+) -> dict[str, object]:
+    return {
+        "ref": booking.reference,
+        "provider": t.pick(provider.name) if provider else "—",
+        "deposit": t.money(booking.deposit_minor, booking.currency),
+        "reason": t(str(reason)) if (reason := envelope.payload.get("reason")) else "—",
+        "state": state_label(booking.state, t),
+    }

@@ -1,0 +1,118 @@
+"""Paying from the chat: deposit and balance links, and confirming a delivery.
+
+Gateway trouble never undoes what the user did: an acceptance stays accepted and the
+client can ask for the link again ("Pay the deposit"), so errors here are caught,
+logged and explained.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.booking.actions import confirm_delivery
+from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.states import BookingState, Role
+from core.db.tables import Booking
+from core.errors import DomainError
+from core.payments.balance import confirm_and_charge
+from core.payments.charges import balance_link, deposit_link
+from core.payments.ports import ChargeStatus, CheckoutLink, GatewayError
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import Outcome, Show
+from dialogs.notifications.payment_news import demo_note, pay_button
+
+log = logging.getLogger(__name__)
+
+
+async def prepare_deposit_link(ctx: Ctx, booking_id: int) -> None:
+    """Right after an acceptance: make the link the client's notification will carry."""
+    if ctx.deps.payments is None:
+        return
+    try:
+        async with ctx.uow.session.begin_nested():
+            await deposit_link(ctx.uow, ctx.deps.payments.gateway, booking_id, ctx.now)
+    except (GatewayError, DomainError):
+        log.exception("no deposit link for booking %s yet; the client can ask again", booking_id)
+
+
+async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
+    """A valid link for what the booking owes now, or None (the reason is logged)."""
+    if ctx.deps.payments is None:
+        return None
+    gateway = ctx.deps.payments.gateway
+    make = deposit_link if booking.state == BookingState.ACCEPTED else balance_link
+    try:
+        async with ctx.uow.session.begin_nested():
+            return await make(ctx.uow, gateway, booking.id, ctx.now)
+    except GatewayError:
+        log.exception("payment link for booking %s failed", booking.id)
+        return None
+
+
+def owes(booking: Booking) -> bool:
+    return booking.state in (BookingState.ACCEPTED, BookingState.PAYMENT_DUE)
+
+
+async def pay_now(ctx: Ctx, arg: str) -> Outcome:
+    """The "Pay" button (global ``g|pay:<id>`` or on the booking's screen): a fresh link."""
+    t = ctx.t
+    booking = await get_booking(ctx.uow.session, int(arg) if arg.isdigit() else 0)
+    await check_owns_booking(ctx.uow.session, Actor(Role.CLIENT, ctx.user.id), booking)
+    if not owes(booking):
+        text = t("There is nothing to pay for {ref} right now.", ref=booking.reference)
+        return Show((ctx.reply(text),))
+    link = await current_link(ctx, booking)
+    if link is None:
+        text = t("We could not reach the payment service. Please try again in a few minutes.")
+        return Show((ctx.reply(text),))
+    note = demo_note(t, ctx.deps.payments.gateway.name) if ctx.deps.payments else ""
+    if booking.state == BookingState.ACCEPTED:
+        text = t(
+            "Pay the deposit of {amount} for {ref} here: {url}",
+            amount=t.money(booking.deposit_minor, booking.currency),
+            ref=booking.reference,
+            url=link.url,
+        )
+    else:
+        text = t(
+            "Pay the balance of {amount} for {ref} here: {url}",
+            amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
+            ref=booking.reference,
+            url=link.url,
+        )
+    return Show((ctx.reply(text + note, [(pay_button(booking, t, link.url),)]),))
+
+
+async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
+    """The client confirms the delivery; the balance is charged; returns what to tell them."""
+    t = ctx.t
+    actor = Actor(Role.CLIENT, ctx.user.id)
+    if ctx.deps.payments is None:
+        booking = await confirm_delivery(ctx.uow, booking_id, actor, now=ctx.now)
+        return t("Thank you for confirming {ref}.", ref=booking.reference)
+    status = await confirm_and_charge(ctx.uow, ctx.deps.payments, booking_id, actor, now=ctx.now)
+    booking = await get_booking(ctx.uow.session, booking_id)
+    if status is ChargeStatus.SUCCEEDED:
+        return t(
+            "Thank you for confirming {ref}. The balance was paid with your saved card.",
+            ref=booking.reference,
+        )
+    if status is ChargeStatus.PROCESSING:
+        return t(
+            "Thank you for confirming {ref}. The balance payment is being processed.",
+            ref=booking.reference,
+        )
+    link = await current_link(ctx, booking)
+    if link is None:
+        return t(
+            "Thank you for confirming {ref}. We could not charge your saved card: we will send "
+            "you a link to pay the balance.",
+            ref=booking.reference,
+        )
+    return t(
+        "Thank you for confirming {ref}. We could not charge your saved card: please pay the "
+        "balance of {amount} here: {url}",
+        ref=booking.reference,
+        amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
+        url=link.url,
+    ) + demo_note(t, ctx.deps.payments.gateway.name)
