@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
+from bots.whatsapp.reach import unopened_chat
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
 from core.payments.checkout_expiry import GATEWAY_CHANNEL
@@ -65,6 +66,7 @@ class ChannelRouter:
                 "booking_id": envelope.payload.get("booking_id"),
                 # The message a kept reply replaces: sent again, it edits it once more.
                 "edit_message_id": envelope.payload.get("edit_message_id"),
+                "session_only": bool(envelope.payload.get("session_only")),
             }
         return await self.senders[identity.channel](identity, replies)
 
@@ -88,7 +90,10 @@ class ChannelRouter:
             rows = [r for r in rows if r.channel != "sandbox" or r.external_id.startswith("c:")]
         rows = sorted(rows, key=lambda r: allowed.index(r.channel))
         if not rows:
-            return None
+            # Never written to us anywhere, but a proven WhatsApp number: templates reach it.
+            if "whatsapp" not in allowed:
+                return None
+            return await unopened_chat(uow.session, envelope.user_id)
         # Detach it loaded: the unit of work rolls back on exit, which would expire it.
         uow.session.expunge(rows[0])
         return rows[0]

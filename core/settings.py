@@ -40,10 +40,10 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
-    # Content templates for in-session buttons, keyed by how many options they hold:
-    # quick replies 1-3, list pickers 2-10 (layout in bots/whatsapp/render.py).
-    twilio_quick_reply_sids: dict[int, str] = Field(default_factory=dict)
-    twilio_list_picker_sids: dict[int, str] = Field(default_factory=dict)
+    # Content templates for in-session buttons, keyed by how many options they hold and,
+    # most specific first, its language: "3:ar", then 3 (layout in bots/whatsapp/render.py).
+    twilio_quick_reply_sids: dict[int | str, str] = Field(default_factory=dict)
+    twilio_list_picker_sids: dict[int | str, str] = Field(default_factory=dict)
     # Approved templates for news outside the 24-hour window: "kind:locale" (or "kind")
     # -> "HX..." or {"sid": "HX...", "variables": ["ref", "provider", ...]}.
     twilio_templates: dict[str, str | dict[str, Any]] = Field(default_factory=dict)

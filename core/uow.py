@@ -112,13 +112,19 @@ class UnitOfWork:
         not the whole unit of work's (the events it recorded are the caller's to drop)."""
         return self.session.begin_nested()
 
-    async def commit(self) -> None:
+    async def publish(self) -> None:
+        """Hand the events recorded so far to their handlers now, in order (commit does it
+        too): news queued before what the service writes next comes before it."""
         session = self.session
         await session.flush()
         while self.events:
             event = self.events.pop(0)
             for handler in self._handlers:
                 await handler(session, event)
+
+    async def commit(self) -> None:
+        session = self.session
+        await self.publish()
         await session.commit()
         touched = session.info.pop(_TOUCHED, None)
         if touched:

@@ -1,18 +1,23 @@
-"""Placeholder photos for demo providers: small SVGs with the provider's initials.
+"""Placeholder photos for demo providers: small JPEGs with the provider's initials.
 
-The files live in ``web/static/demo/`` and are committed; regenerate them after changing
-the demo providers with ``python -m demo web/static/demo``.
+JPEG because that is what Telegram and WhatsApp take as a photo (they refuse SVG), and
+small (480×360, about 8 kB) because they are committed: they live in ``web/static/demo/``;
+regenerate them after changing the demo providers with ``python -m demo web/static/demo``.
 """
 
 from __future__ import annotations
 
+import io
+import math
 from pathlib import Path
 from typing import Final
-from xml.sax.saxutils import escape
+
+from PIL import Image, ImageDraw, ImageFont
 
 from demo.model import ProviderSpec
 
 STATIC_PREFIX: Final = "/static/demo/"
+WIDTH, HEIGHT = 480, 360
 
 # Background colours per category: (dark, light).
 PALETTE: Final[dict[str, tuple[str, str]]] = {
@@ -33,7 +38,7 @@ _SKIP: Final = frozenset({"de", "du", "des", "la", "le", "les", "et", "al", "el"
 
 def photo_file(slug: str, index: int) -> str:
     """The file name of a provider's ``index``-th photo (1-based)."""
-    return f"{slug}-{index}.svg"
+    return f"{slug}-{index}.jpg"
 
 
 def photo_paths(spec: ProviderSpec) -> list[str]:
@@ -48,28 +53,37 @@ def initials(name: str) -> str:
     return letters.upper() or "?"
 
 
-def render_svg(spec: ProviderSpec, index: int) -> str:
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def render_jpeg(spec: ProviderSpec, index: int) -> bytes:
     """One placeholder: a gradient, an eight-pointed star, the initials and the name."""
-    dark, light = PALETTE[spec.categories[0]]
-    angle = 22 + 15 * index  # each photo of a provider turns the star a little
-    label = escape(spec.name.fr)
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 600" width="800"'
-        f' height="600" role="img" aria-label="{label}">\n'
-        f'<defs><linearGradient id="g" x1="0" y1="0" x2="{index % 2}" y2="1">'
-        f'<stop offset="0" stop-color="{dark}"/><stop offset="1" stop-color="{light}"/>'
-        "</linearGradient></defs>\n"
-        '<rect width="800" height="600" fill="url(#g)"/>\n'
-        f'<g transform="translate(400 270) rotate({angle})" fill="none" stroke="#fff"'
-        ' stroke-opacity="0.35" stroke-width="6">'
-        '<rect x="-150" y="-150" width="300" height="300"/>'
-        '<rect x="-150" y="-150" width="300" height="300" transform="rotate(45)"/></g>\n'
-        '<text x="400" y="305" text-anchor="middle" font-family="Georgia, serif"'
-        f' font-size="120" fill="#fff">{escape(initials(spec.name.fr))}</text>\n'
-        '<text x="400" y="540" text-anchor="middle" font-family="Helvetica, Arial,'
-        f' sans-serif" font-size="34" fill="#fff">{label}</text>\n'
-        "</svg>\n"
-    )
+    dark, light = (_rgb(c) for c in PALETTE[spec.categories[0]])
+    image = Image.new("RGB", (WIDTH, HEIGHT))
+    draw = ImageDraw.Draw(image)
+    for y in range(HEIGHT):
+        f = y / (HEIGHT - 1)
+        row = tuple(round(lo + (hi - lo) * f) for lo, hi in zip(dark, light, strict=True))
+        draw.line([(0, y), (WIDTH, y)], fill=row)
+    star = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(star)
+    cx, cy, r = WIDTH / 2, HEIGHT * 0.45, HEIGHT / 3
+    for turn in (0, 45):  # each photo of a provider turns the star a little
+        angle = math.radians(22 + 15 * index + turn)
+        corners = [
+            (cx + r * math.cos(angle + k * math.pi / 2), cy + r * math.sin(angle + k * math.pi / 2))
+            for k in range(4)
+        ]
+        pen.polygon(corners, outline=(255, 255, 255, 90), width=5)
+    image = Image.alpha_composite(image.convert("RGBA"), star).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    big, small = ImageFont.load_default(size=84), ImageFont.load_default(size=24)
+    draw.text((cx, cy), initials(spec.name.fr), font=big, fill="white", anchor="mm")
+    draw.text((cx, HEIGHT - 40), spec.name.fr, font=small, fill="white", anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=60, optimize=True)
+    return out.getvalue()
 
 
 def write_images(folder: Path, providers: tuple[ProviderSpec, ...]) -> int:
@@ -78,8 +92,6 @@ def write_images(folder: Path, providers: tuple[ProviderSpec, ...]) -> int:
     count = 0
     for spec in providers:
         for index in range(1, spec.photos + 1):
-            (folder / photo_file(spec.slug, index)).write_text(
-                render_svg(spec, index), encoding="utf-8"
-            )
+            (folder / photo_file(spec.slug, index)).write_bytes(render_jpeg(spec, index))
             count += 1
     return count

@@ -18,3 +18,15 @@ def city(code: str, t: Translator) -> str:
 
 def event(code: str, t: Translator) -> str:
     return t(EVENT_LABELS.get(code, code))
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at a word with "…" (issue 19)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:—-·") + "…"

@@ -7,6 +7,7 @@ update, and aiogram's models for them cost more than the rest of the step.
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any, cast
 
 from aiogram import Bot
@@ -20,29 +21,46 @@ from aiogram.methods import (
     TelegramMethod,
 )
 
+from bots.photos import TELEGRAM_PHOTOS, shown_as_photo
 from bots.telegram.session import BotApiSession
-from dialogs.framework.replies import Reply
+from bots.text_split import split_text
+from dialogs.framework.replies import LINK_ONLY, Button, Reply
 from dialogs.i18n.translator import translator
+from dialogs.labels import shortened
 
+log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
+LABEL_LIMIT = 64  # Telegram shows no more of a button's text
 JSON = dict[str, Any]
 
 
 def keyboard(reply: Reply) -> JSON | None:
-    if not reply.buttons:
+    rows = [[key for b in row if (key := _key(b)) is not None] for row in reply.buttons]
+    rows = [row for row in rows if row]
+    return {"inline_keyboard": rows} if rows else None
+
+
+def _key(button: Button) -> JSON | None:
+    text = shortened(button.label, LABEL_LIMIT)
+    # A link button opens the page; Telegram refuses some plain-HTTP (local) addresses:
+    # there the button asks for the link instead, or is left out (the text has the link).
+    if button.url.startswith("https://"):
+        return {"text": text, "url": button.url}
+    if button.url and button.payload == LINK_ONLY:
         return None
-    return {
-        "inline_keyboard": [
-            [{"text": b.label[:64], "callback_data": b.payload} for b in row]
-            for row in reply.buttons
-        ]
-    }
+    return {"text": text, "callback_data": button.payload}
 
 
 def as_html(text: str) -> str:
     """Our texts are plain: escape everything, users' words included."""
-    escaped = html.escape(text, quote=False)
-    return escaped if len(escaped) <= TEXT_LIMIT else escaped[: TEXT_LIMIT - 1] + "…"
+    return html.escape(text, quote=False)
+
+
+def pieces(text: str) -> list[str]:
+    """The text in messages Telegram takes: 4096 characters counted after entity parsing
+    (the plain text, in UTF-16 units), cut between lines, so nothing is lost and no cut
+    falls inside an escaped entity (each piece is escaped whole)."""
+    return split_text(text, TEXT_LIMIT) or [text]
 
 
 def absolute(url: str, public_url: str) -> str:
@@ -65,12 +83,16 @@ class TelegramRenderer:
         """Send (or edit the message ``editable``, a message id, in place); the ids sent."""
         sent: list[int] = []
         for reply in replies:
-            editing = reply.edit and editable is not None and not reply.photos
+            *before, last = pieces(reply.text)
+            editing = reply.edit and editable is not None and not reply.photos and not before
             if editing and editable and await self._edit(chat_id, editable, reply):
                 sent.append(editable)
                 continue
             await self._photos(chat_id, reply)
-            message = await self._call(SendMessage, self._text(chat_id, reply))
+            for piece in before:  # a text too long for one message: its buttons go last
+                message = await self._call(SendMessage, self._text(chat_id, Reply(piece)))
+                sent.append(int(message["message_id"]))
+            message = await self._call(SendMessage, self._text(chat_id, reply, last))
             sent.append(int(message["message_id"]))
             if reply.document is not None:
                 url = absolute(reply.document.url, self.public_url)
@@ -80,8 +102,9 @@ class TelegramRenderer:
         return sent
 
     @staticmethod
-    def _text(chat_id: int, reply: Reply) -> JSON:
-        params: JSON = {"chat_id": chat_id, "text": as_html(reply.text), "parse_mode": "HTML"}
+    def _text(chat_id: int, reply: Reply, text: str | None = None) -> JSON:
+        body = as_html(reply.text if text is None else text)
+        params: JSON = {"chat_id": chat_id, "text": body, "parse_mode": "HTML"}
         markup = keyboard(reply)
         if markup is not None:
             params["reply_markup"] = markup
@@ -98,12 +121,17 @@ class TelegramRenderer:
         return True
 
     async def _photos(self, chat_id: int, reply: Reply) -> None:
-        urls = [absolute(u, self.public_url) for u in reply.photos[:10]]
-        if len(urls) == 1:
-            await self._call(SendPhoto, {"chat_id": chat_id, "photo": urls[0]})
-        elif len(urls) > 1:
-            media = [{"type": "photo", "media": u} for u in urls]
-            await self._call(SendMediaGroup, {"chat_id": chat_id, "media": media})
+        photos = [u for u in reply.photos if shown_as_photo(u, TELEGRAM_PHOTOS)]
+        urls = [absolute(u, self.public_url) for u in photos[:10]]
+        try:
+            if len(urls) == 1:
+                await self._call(SendPhoto, {"chat_id": chat_id, "photo": urls[0]})
+            elif len(urls) > 1:
+                media = [{"type": "photo", "media": u} for u in urls]
+                await self._call(SendMediaGroup, {"chat_id": chat_id, "media": media})
+        except TelegramBadRequest as exc:
+            # The photos are an extra: the profile's text and buttons still go (issue 19).
+            log.warning("Telegram refused the photos %s for chat %s: %s", urls, chat_id, exc)
 
     async def _ask_contact(self, chat_id: int, locale: str) -> None:
         t = translator(locale)

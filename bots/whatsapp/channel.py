@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
+from bots.whatsapp.render import COMMANDS
 from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
 from core.notifications.outbox import release_held
@@ -31,12 +32,26 @@ from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.client.deeplinks import DeepLink, parse_deeplink
 from dialogs.framework.engine import DialogEngine, Inbound
 from dialogs.framework.kept_replies import KeepReply
+from dialogs.framework.options import fold
 from dialogs.framework.replies import Reply
 
 log = logging.getLogger(__name__)
 EVENT_SOURCE = "twilio"
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 # Where French is the everyday second language; elsewhere English is the better guess.
+# Typed alone, these words are commands (compared folded, as dialogs.framework.options.fold does).
+COMMAND_WORDS = {
+    fold(word): command
+    for word, command in {
+        **{word: word for word in COMMANDS},
+        "accueil": "menu",
+        "القائمة": "menu",
+        "aide": "help",
+        "مساعدة": "help",
+        "langue": "language",
+        "اللغة": "language",
+    }.items()
+}
 _FRENCH_CODES = ("+212", "+213", "+216", "+33", "+32", "+41", "+352", "+221", "+225")
 
 
@@ -82,9 +97,14 @@ def guess_language(message: WhatsAppInbound) -> str:
 
 
 def as_command(text: str | None) -> str | None:
-    """A wa.me link's prefilled code (``p-studio-atlas__s-site``) opens it like /start."""
+    """A wa.me link's prefilled code (``p-studio-atlas__s-site``) opens it like /start;
+    a command's bare word ("menu", "aide", "القائمة") is that command: WhatsApp has no
+    command menu, and our texts name commands without their "/" there."""
     if text and " " not in text.strip() and parse_deeplink(text.strip()) != DeepLink():
         return f"/start {text.strip()}"
+    word = fold(text or "")
+    if word in COMMAND_WORDS:
+        return f"/{COMMAND_WORDS[word]}"
     return text
 
 

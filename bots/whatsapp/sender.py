@@ -23,18 +23,16 @@ from twilio.http.response import Response  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
 from bots.rate_limit import SendLimiter
-from bots.whatsapp.addresses import CHANNEL, address_of, chat_key
+from bots.whatsapp.addresses import CHANNEL, address_of
 from bots.whatsapp.render import WaMessage, WhatsAppRenderer
-from bots.whatsapp.templates import TemplateBook
+from bots.whatsapp.screen import record_shown
+from bots.whatsapp.templates import FOLLOWED_IN_SESSION, TemplateBook
 from core.clock import Clock
-from core.conversations.saved_state import load_conversation, save_state
-from core.db.tables import ChannelIdentity
-from core.notifications.outbox import DeliveryOutcome, DeliveryResult
+from core.db.tables import ChannelIdentity, OutboxMessage
+from core.notifications.outbox import DeliveryOutcome, DeliveryResult, OutboxStatus, enqueue
 from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
-from dialogs.framework.options import option_list
 from dialogs.framework.replies import Reply
-from dialogs.framework.state import DialogState
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
@@ -128,14 +126,36 @@ class TwilioWhatsAppSender:
                         DeliveryOutcome.HOLD, error="outside the 24-hour window, no template"
                     )
                 messages = [template]
-            sids = [await self._send(identity.external_id, m) for m in messages]
+            sids = [sid for m in messages if (sid := await self._part(identity.external_id, m))]
         except TWILIO_ERRORS as exc:
             return await self._refused(identity, exc)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return DeliveryResult(DeliveryOutcome.RETRY, error=f"network: {exc!r}"[:300])
-        if session and news.get("kind") not in (None, "direct_reply") and replies[-1].buttons:
-            await self._remember_options(identity.external_id, str(news.get("audience")), replies)
+        if not session and news.get("kind") in FOLLOWED_IN_SESSION:
+            await self._follow_in_session(news)
+        if news.get("audience"):
+            # The screen now ends with what went out: a template carries no numbered options.
+            await record_shown(
+                self.uows,
+                identity.external_id,
+                str(news["audience"]),
+                replies if session else [Reply("")],
+                answer=session and news.get("kind") == "direct_reply",
+                now=now,
+            )
         return DeliveryResult(DeliveryOutcome.SENT, external_id=sids[-1] if sids else None)
+
+    async def _part(self, phone: str, message: WaMessage) -> str | None:
+        """Send one part; a photo or file Twilio refuses is left out, the text still goes."""
+        if message.body or message.content_sid or not message.media_url:
+            return await self._send(phone, message)
+        try:
+            return await self._send(phone, message)
+        except TWILIO_ERRORS as exc:
+            if not _refuses_media(exc):
+                raise
+            log.warning("Twilio refused media %s: %s", message.media_url, exc)
+            return None
 
     async def _send(self, phone: str, message: WaMessage) -> str:
         await self.limiter.acquire(int(phone.lstrip("+")))
@@ -159,7 +179,9 @@ class TwilioWhatsAppSender:
 
     async def _template(self, news: dict[str, Any], replies: list[Reply]) -> WaMessage | None:
         kind, outbox_id = news.get("kind"), news.get("id")
-        if kind in (None, "direct_reply") or not isinstance(outbox_id, int):
+        if kind in (None, "direct_reply") or news.get("session_only"):
+            return None  # an answer to a conversation waits for the conversation
+        if not isinstance(outbox_id, int):
             return None  # an answer to a conversation waits for the conversation
         locale = str(replies[0].meta.get("locale", "fr"))
         template = self.templates.find(str(kind), news.get("audience"), locale)
@@ -170,6 +192,24 @@ class TwilioWhatsAppSender:
         if variables is None:
             return None
         return WaMessage(content_sid=template.sid, content_variables=variables)
+
+    async def _follow_in_session(self, news: dict[str, Any]) -> None:
+        """The template carries what it can; the whole news, link included, waits (held)
+        for the person's next message, which releases it (issue 19)."""
+        async with self.uows() as uow:
+            row = await uow.session.get(OutboxMessage, news.get("id"))
+            if row is None:
+                return
+            copy = enqueue(
+                uow.session,
+                kind=row.kind,
+                user_id=row.user_id,
+                channel=CHANNEL,
+                now=self.clock.now(),
+                payload=dict(row.payload) | {"session_only": True},
+            )
+            copy.status = OutboxStatus.HELD.value
+            await uow.commit()
 
     async def _refused(self, identity: ChannelIdentity, exc: Exception) -> DeliveryResult:
         status, code = int(getattr(exc, "status", 0) or 0), getattr(exc, "code", None)
@@ -191,19 +231,15 @@ class TwilioWhatsAppSender:
             await uow.commit()
         return DeliveryResult(DeliveryOutcome.GIVE_UP, error=error)
 
-    async def _remember_options(self, phone: str, audience: str, replies: list[Reply]) -> None:
-        """News with buttons is the list on screen now: "1" picks its first option."""
-        now = self.clock.now()
-        async with self.uows() as uow:
-            conv = await load_conversation(uow, CHANNEL, chat_key(phone, audience), now=now)
-            state = DialogState.from_json(conv.state)
-            state.options = option_list(replies[-1])
-            save_state(conv, state.to_json(), now=now)
-            await uow.commit()
-
 
 def in_window(last_inbound_at: datetime | None, now: datetime) -> bool:
     return last_inbound_at is not None and now - last_inbound_at < WINDOW - WINDOW_MARGIN
+
+
+def _refuses_media(exc: Exception) -> bool:
+    """A 4xx about this message itself, not the window, the rate or Twilio's health."""
+    status, code = int(getattr(exc, "status", 0) or 0), getattr(exc, "code", None)
+    return 400 <= status < 500 and status != 429 and code not in (OUTSIDE_WINDOW, *RETRY_CODES)
 
 
 def _news(replies: list[Reply]) -> dict[str, Any]:

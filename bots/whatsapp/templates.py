@@ -5,6 +5,11 @@ specific first: ``provider.booking_cancelled:fr`` (one audience's copy), ``booki
 ``provider.booking_cancelled``, ``booking_cancelled`` (any language: better a French
 template than silence). A value is ``"HX…"`` or ``{"sid": "HX…", "variables": [...]}``
 naming what fills ``{{1}}``, ``{{2}}``…; the default is ``["ref", "provider"]``.
+
+A payment link survives the closed window two ways: ``link`` (the whole URL) or
+``link_path`` (what follows the host, for a URL button whose template holds
+``https://host/{{n}}``: WhatsApp lets only a URL's end vary), and the full message with
+its link goes too, once the person writes again (``FOLLOWED_IN_SESSION``).
 """
 
 from __future__ import annotations
@@ -13,17 +18,36 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, OutboxMessage, Provider, Service
+from core.payments.links import pending_checkout_in
 from dialogs import labels
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import Translator, translator
+from dialogs.notifications.payment_news import LINKED
 
-VARIABLES = ("ref", "provider", "service", "date", "deposit", "total", "reason", "state", "event")
+VARIABLES = (
+    "ref",
+    "provider",
+    "service",
+    "date",
+    "deposit",
+    "total",
+    "reason",
+    "state",
+    "event",
+    "link",
+    "link_path",
+)
+# News whose template cannot hold everything (a link to pay): the full message follows as
+# soon as the person opens the window again.
+FOLLOWED_IN_SESSION = frozenset({"booking_accepted", "balance_failed", "balance_reminder"})
 DEFAULT_VARIABLES = ("ref", "provider")
 MAX_VALUE = 200
+MAX_LINK = 1000  # a Checkout URL runs long; cut, it would open nothing
 # WhatsApp refuses template parameters with new lines, tabs or more than 4 spaces in a row.
 _SPACES = re.compile(r"\s+")
 
@@ -80,7 +104,12 @@ class TemplateBook:
         provider = await session.get(Provider, booking.provider_id)
         service = await session.get(Service, booking.service_id)
         values = _values(booking, provider, service, row.payload, t)
-        return {str(i): _clean(values[name]) for i, name in enumerate(template.variables, 1)}
+        link = await _link(session, booking, row.kind, row.payload)
+        values |= {"link": link, "link_path": _path(link)}
+        return {
+            str(i): _clean(values[name], MAX_LINK if name.startswith("link") else MAX_VALUE)
+            for i, name in enumerate(template.variables, 1)
+        }
 
 
 def _values(
@@ -103,6 +132,24 @@ def _values(
     }
 
 
-def _clean(value: str) -> str:
-    text = _SPACES.sub(" ", value).strip()[:MAX_VALUE]
+async def _link(
+    session: AsyncSession, booking: Booking, kind: str, payload: Mapping[str, Any]
+) -> str:
+    """The payment link the news is about, while the booking still owes it."""
+    if payload.get("url") and kind == "balance_reminder":
+        return str(payload["url"])
+    state, payment_kind = LINKED.get(kind, (None, None))
+    if state is None or payment_kind is None or booking.state != state:
+        return ""
+    found = await pending_checkout_in(session, booking.id, payment_kind)
+    return found.url if found else ""
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")) if url else ""
+
+
+def _clean(value: str, most: int) -> str:
+    text = _SPACES.sub(" ", value).strip()[:most]
     return text or "—"  # an empty parameter is refused

@@ -98,3 +98,8 @@ async def provider_of_booking(uow: UnitOfWork, booking: Booking) -> Provider | N
 
 async def service_of_booking(uow: UnitOfWork, booking: Booking) -> Service | None:
     return await uow.session.get(Service, booking.service_id)
+
+
+async def booking_reference(uow: UnitOfWork, booking_id: int) -> str | None:
+    """The reference a person reads for this booking (to name it in a question), if any."""
+    return await uow.session.scalar(select(Booking.reference).where(Booking.id == booking_id))

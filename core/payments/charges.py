@@ -242,6 +242,8 @@ async def settle_payment(
         )
         await refund_unwanted_payment(uow, payments.gateway, payment, booking, now=now)
         return None
+    # "Deposit received" first, then the invoice: the chat reads them in outbox order.
+    await uow.publish()
     invoice = await issue_invoice(uow, payment, booking, now=now)
     announce_invoice(uow, invoice, booking, payments.links, now=now)
     if booking.state == BookingState.COMPLETED.value:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.states import BookingState
 from core.db.tables import Booking, Payment
@@ -56,8 +57,14 @@ class PendingLink:
 
 async def pending_checkout(uow: UnitOfWork, booking_id: int, kind: str) -> PendingLink | None:
     """The link of the latest payment of this kind still waiting to be paid, if any."""
+    return await pending_checkout_in(uow.session, booking_id, kind)
+
+
+async def pending_checkout_in(
+    session: AsyncSession, booking_id: int, kind: str
+) -> PendingLink | None:
     row = (
-        await uow.session.execute(
+        await session.execute(
             select(Payment.checkout_url, Payment.gateway)
             .where(
                 Payment.booking_id == booking_id,

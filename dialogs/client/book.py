@@ -117,8 +117,8 @@ async def summary_prompt(ctx: Ctx) -> Reply:
         (t("City"), labels.city(data["city"], t)),
         (t("Place"), data.get("venue") or "—"),
         (t("Notes"), data.get("notes") or "—"),
-        (t("Phone"), data.get("phone") or "—"),
-        (t("Email"), data.get("email") or "—"),
+        (t("Phone"), t.isolate(data.get("phone") or "—")),
+        (t("Email"), t.isolate(data.get("email") or "—")),
     ]
     lines = [t("Please check your request:"), *(name + ": " + value for name, value in rows_text)]
     lines += [

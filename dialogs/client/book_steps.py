@@ -24,6 +24,7 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.errors import explain
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome
 from dialogs.framework.replies import Button, Reply
+from dialogs.nlu.events import event_of
 
 ORDER = (
     "event_type",
@@ -78,7 +79,8 @@ async def event_type_prompt(ctx: Ctx) -> Reply:
 
 
 async def event_type_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    code = (answer.code or "").removeprefix("evt:")
+    # A typed word counts too ("عرس" is a wedding), where options are typed (WhatsApp).
+    code = (answer.code or "").removeprefix("evt:") or event_of(answer.text) or ""
     if code not in EVENT_TYPES:
         return Invalid(ctx.t("Please choose the occasion from the list."))
     ctx.state.data["event_type"] = code

@@ -117,13 +117,19 @@ async def results_prompt(ctx: Ctx) -> Reply:
         filters.append(t("budget up to {amount}", amount=t.money(data["budget"])))
     if data.get("guests"):
         filters.append(t("{n} guests", n=t.number(data["guests"])))
-    lines = [head + (f" ({', '.join(filters)})" if filters else "")]
+    lines = [head + (f" ({t.join(filters)})" if filters else "")]
     if not page.hits:
         lines.append(
             t("No provider matches yet. Try another date, a larger budget, or fewer filters.")
         )
-    for i, hit in enumerate(page.hits, start=page.page * page.page_size + 1):
-        stars = f" ★{hit.rating_x100 / 100:.1f} ({hit.rating_count})" if hit.rating_count else ""
+    # Numbered from 1 on every page, as its buttons are: WhatsApp shows them as the same
+    # numbers, and a screen has one numbering (issue 19).
+    for i, hit in enumerate(page.hits, start=1):
+        stars = (
+            f" ★{t.decimal(hit.rating_x100 / 100)} ({t.number(hit.rating_count)})"
+            if hit.rating_count
+            else ""
+        )
         lines.append(
             f"{i}. {t.pick(hit.name)} — "
             + t("from {price}", price=t.money(hit.from_price_minor, hit.currency))
@@ -138,7 +144,8 @@ async def results_prompt(ctx: Ctx) -> Reply:
             )
         )
     rows: list[tuple[Button, ...]] = [
-        (ctx.button(t.pick(h.name)[:40], f"open:{h.provider_id}"),) for h in page.hits
+        (ctx.button(labels.shortened(t.pick(h.name), 40), f"open:{h.provider_id}"),)
+        for h in page.hits
     ]
     paging = []
     if page.has_prev:

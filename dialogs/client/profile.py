@@ -23,21 +23,26 @@ async def profile_prompt(ctx: Ctx) -> Reply:
         lines.append(
             t(
                 "Rated {rating}/5 by {n} clients",
-                rating=f"{profile.rating_x100 / 100:.1f}",
+                rating=t.decimal(profile.rating_x100 / 100),
                 n=profile.rating_count,
             )
         )
     lines.append(t.pick(profile.description))
-    cities = ", ".join(labels.city(c, t) for c in profile.cities)
-    langs = ", ".join(LANGUAGE_NAMES.get(code, code) for code in profile.languages)
+    cities = t.join(labels.city(c, t) for c in profile.cities)
+    langs = t.join(LANGUAGE_NAMES.get(code, code) for code in profile.languages)
     lines += [t("Cities: {cities}", cities=cities), t("Speaks: {languages}", languages=langs), ""]
     for service in profile.services:
         lines.append(f"• {t.pick(service.title)} — {price_text(service, t)}")
     if profile.free_dates:
-        dates = ", ".join(t.date(d, "medium") for d in profile.free_dates)
+        dates = t.join(t.date(d, "medium") for d in profile.free_dates)
         lines += ["", t("Next free dates: {dates}", dates=dates)]
     rows = [
-        (ctx.button(t("Book: {service}", service=t.pick(s.title))[:60], f"book:{s.id}"),)
+        (
+            ctx.button(
+                labels.shortened(t("Book: {service}", service=t.pick(s.title)), 60),
+                f"book:{s.id}",
+            ),
+        )
         for s in profile.services
     ]
     return ctx.reply("\n".join(lines), [*rows, ctx.nav_row()], photos=profile.photos[:10])

@@ -19,6 +19,7 @@ from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, hand_over
 from core.people.users import identify
 from core.uow import UnitOfWorkFactory
+from dialogs.framework.confirm import confirm_choice, needs_confirmation
 from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
 from dialogs.framework.errors import explain
@@ -207,6 +208,9 @@ class DialogEngine:
             ]
         chosen = chosen_option(ctx.state.options, text)
         if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
+            if needs_confirmation(ctx.state.options_last, chosen):
+                label = next(label for label, payload in ctx.state.options if payload == chosen)
+                return [await confirm_choice(ctx, chosen, label, await self.prompt_current(ctx))]
             return await self._on_payload(ctx, chosen)
         return await self.run(ctx, Answer(text=text))
 
@@ -309,12 +313,10 @@ class DialogEngine:
             reply = await self._flow(ctx).steps[state.step].prompt(ctx)
             note = explain(error, ctx.t) + (f"\n\n{note}" if note else "")
         if note:
-            reply = ctx.reply(
-                f"{note}\n\n{reply.text}",
-                list(reply.buttons),
-                photos=reply.photos,
-                request_contact=reply.request_contact,
-            )
+            # Asked again: a screen with photos (a profile) is right above, so only the note
+            # and its choices come again, not the photos and the whole text (issue 19).
+            text = note if reply.photos else f"{note}\n\n{reply.text}"
+            reply = ctx.reply(text, list(reply.buttons), request_contact=reply.request_contact)
         return reply
 
     def _flow(self, ctx: Ctx) -> Flow:

@@ -2,48 +2,76 @@
 
 WhatsApp has no inline buttons, so options are listed as numbers; people also type a
 label instead of tapping on Telegram. The last prompt's options are kept in the state.
+
+Back and Cancel are words, not numbers (issue 19): they come last, take no number, and
+"retour", "back", "رجوع" (or "annuler", "cancel", "إلغاء") pick them in any language.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from dialogs.framework.replies import Reply
+from dialogs.framework.replies import Button, Reply
 from dialogs.framework.state import DialogState
 
 MAX_OPTIONS = 40
+NAVIGATION = ("nav:back", "nav:cancel")
+# Typed in any of our languages (folded: lower case, no accents or hamza marks).
+NAV_WORDS = {
+    "nav:back": frozenset({"back", "retour", "رجوع", "عودة", "ارجع", "رجع", "precedent"}),
+    "nav:cancel": frozenset({"cancel", "annuler", "الغاء", "إلغاء", "stop", "الغي"}),
+}
+
+
+def is_navigation(payload: str) -> bool:
+    return payload.partition("|")[2] in NAVIGATION
+
+
+def ordered_buttons(reply: Reply) -> list[Button]:
+    """The options in the order they are numbered: choices first, Back and Cancel last;
+    link buttons are no options (their link is in the text)."""
+    buttons = [b for b in reply.all_buttons() if not b.url]  # links are opened, not typed
+    return [b for b in buttons if not is_navigation(b.payload)] + [
+        b for b in buttons if is_navigation(b.payload)
+    ]
 
 
 def option_list(reply: Reply) -> list[list[str]]:
-    return [[b.label, b.payload] for b in reply.all_buttons()][:MAX_OPTIONS]
+    return [[b.label, b.payload] for b in ordered_buttons(reply)][:MAX_OPTIONS]
 
 
 def remember_options(state: DialogState, replies: list[Reply]) -> None:
     """Keep the options of the last reply (none when it asks for typed text)."""
     if replies:
         state.options = option_list(replies[-1])
+        state.options_last = True
 
 
 def chosen_option(options: list[list[str]], text: str) -> str | None:
     """The payload the typed text names, by label or by position; None if it names none."""
     if not options or len(text) > 80:
         return None
-    wanted = _fold(text)
+    wanted = fold(text)
     for label, payload in options:
-        if wanted and _fold(label) == wanted:
+        if wanted and fold(label) == wanted:
             return payload
+    for _, payload in options:
+        code = payload.partition("|")[2]
+        if code in NAV_WORDS and wanted in {fold(w) for w in NAV_WORDS[code]}:
+            return payload
+    numbered = [payload for _, payload in options if not is_navigation(payload)]
     digits = text.strip().translate(_ARABIC_DIGITS)
     # Where labels are numbers themselves (guests: 50, 100…), a number is a value, not a rank.
-    numeric_labels = any(_fold(label).isdecimal() for label, _ in options)
-    if digits.isdecimal() and not numeric_labels and 1 <= int(digits) <= len(options):
-        return options[int(digits) - 1][1]
+    numeric_labels = any(fold(label).isdecimal() for label, _ in options)
+    if digits.isdecimal() and not numeric_labels and 1 <= int(digits) <= len(numbered):
+        return numbered[int(digits) - 1]
     return None
 
 
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, no accents, no emoji or punctuation, single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = "".join(

@@ -17,6 +17,9 @@ MAX_PAYLOAD_BYTES = 64
 class Button:
     label: str
     payload: str
+    # A link to open (a payment page, an invoice) instead of an answer to send: channels
+    # with link buttons show it so, the others have the link in the text (issue 19).
+    url: str = ""
 
     def __post_init__(self) -> None:
         if not self.payload or len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
@@ -53,7 +56,11 @@ class Reply:
         return {
             "text": self.text,
             "buttons": [
-                [{"label": b.label, "payload": b.payload} for b in row] for row in self.buttons
+                [
+                    {"label": b.label, "payload": b.payload, **({"url": b.url} if b.url else {})}
+                    for b in row
+                ]
+                for row in self.buttons
             ],
             "photos": list(self.photos),
             "document": None
@@ -70,13 +77,23 @@ class Reply:
         }
 
 
+LINK_ONLY = "link"
+
+
+def link_button(label: str, url: str, payload: str = LINK_ONLY) -> Button:
+    """A button that opens ``url``; where a channel cannot open it, ``payload`` (if it is
+    not LINK_ONLY) is sent instead."""
+    return Button(label, payload, url)
+
+
 def reply_from_json(data: dict[str, Any]) -> Reply:
     """The inverse of ``Reply.to_json`` (for replies kept in the outbox)."""
     document = data.get("document")
     return Reply(
         text=str(data.get("text", "")),
         buttons=tuple(
-            tuple(Button(b["label"], b["payload"]) for b in row) for row in data.get("buttons", [])
+            tuple(Button(b["label"], b["payload"], b.get("url", "")) for b in row)
+            for row in data.get("buttons", [])
         ),
         photos=tuple(data.get("photos", [])),
         document=Document(**document) if document else None,

@@ -19,6 +19,9 @@ class DialogState:
     # The options of the last prompt as [label, payload]: channels without buttons
     # (WhatsApp) show them numbered, and a typed number or label picks one.
     options: list[list[str]] = field(default_factory=list)
+    # False once a message without options was shown after them (news on WhatsApp): a
+    # typed number still picks from them, but an action with consequences asks first.
+    options_last: bool = True
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DialogState:
@@ -32,6 +35,7 @@ class DialogState:
             last_payload=raw.get("last_payload"),
             history=[str(h) for h in raw.get("history", [])][-20:],
             options=[[str(label), str(payload)] for label, payload in raw.get("options", [])],
+            options_last=bool(raw.get("options_last", True)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -43,6 +47,7 @@ class DialogState:
             "last_payload": self.last_payload,
             "history": self.history[-20:],
             "options": self.options,
+            "options_last": self.options_last,
         }
 
     @property

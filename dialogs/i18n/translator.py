@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -19,6 +20,9 @@ from core.money import MINOR_DIGITS
 LOCALES_DIR = Path(__file__).parent / "locales"
 # Babel locales for formatting: Moroccan conventions, Latin digits in all three.
 FORMAT_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en_GB"}
+FSI, PDI = "\u2068", "\u2069"  # first-strong isolate, pop directional isolate
+_LEFT_TO_RIGHT = re.compile(r"[0-9A-Za-z+]")
+_MARKS = dict.fromkeys((0x200E, 0x200F))  # left-to-right and right-to-left marks
 
 
 def N_(msgid: str) -> str:
@@ -34,28 +38,55 @@ class Translator:
 
     def __call__(self, msgid: str, **params: object) -> str:
         text = self._catalog.gettext(msgid)
-        return text.format(**params) if params else text
+        return text.format(**self._isolated(params)) if params else text
 
     def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
         text = self._catalog.ngettext(singular, plural, n)
-        return text.format(n=n, **params)
+        return text.format(**self._isolated({"n": n, **params}))
+
+    def isolate(self, value: str) -> str:
+        """In right-to-left text, a phone number, reference, date or amount keeps its own
+        order (FSI … PDI): "+212…" is not shown "…212+" (issue 19). Links stay bare, so
+        that apps still see where they end."""
+        if not self.rtl or value.startswith((FSI, "http://", "https://")):
+            return value
+        if not _LEFT_TO_RIGHT.search(value):
+            return value
+        # Babel's Arabic dates carry right-to-left marks that turn "20/3/2027" around.
+        return f"{FSI}{value.translate(_MARKS)}{PDI}"
+
+    def _isolated(self, params: Mapping[str, object]) -> dict[str, object]:
+        if not self.rtl:
+            return dict(params)
+        return {
+            k: self.isolate(str(v)) if isinstance(v, str | int) else v for k, v in params.items()
+        }
+
+    def join(self, items: Iterable[str]) -> str:
+        """A list as the language writes it: "،" between items in Arabic."""
+        return ("، " if self.locale == "ar" else ", ").join(items)
+
+    def decimal(self, value: float, places: int = 1) -> str:
+        """A rating and the like, with the language's decimal sign (as its prices have)."""
+        pattern = "0." + "0" * places if places else "0"
+        return self.isolate(format_decimal(value, format=pattern, locale=self._babel))
 
     @property
     def rtl(self) -> bool:
         return self._babel.character_order == "right-to-left"
 
     def date(self, value: date, fmt: str = "full") -> str:
-        return format_date(value, format=fmt, locale=self._babel)
+        return self.isolate(format_date(value, format=fmt, locale=self._babel))
 
     def time(self, value: datetime) -> str:
-        return format_time(value, format="short", locale=self._babel)
+        return self.isolate(format_time(value, format="short", locale=self._babel))
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=self._babel)
+        return self.isolate(format_decimal(value, locale=self._babel))
 
     def money(self, amount_minor: int, currency: str = "MAD") -> str:
         major = Decimal(amount_minor).scaleb(-MINOR_DIGITS.get(currency, 2))
-        return format_currency(major, currency, locale=self._babel)
+        return self.isolate(format_currency(major, currency, locale=self._babel))
 
     def pick(self, texts: Mapping[str, str] | None) -> str:
         """The best text of a per-locale dict (provider names, service titles)."""

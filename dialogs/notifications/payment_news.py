@@ -7,7 +7,7 @@ from core.notifications.outbox import Envelope
 from core.payments.links import PendingLink
 from core.rows import Booking
 from dialogs.framework.context import global_button
-from dialogs.framework.replies import Button, Document, Reply
+from dialogs.framework.replies import Button, Document, Reply, link_button
 from dialogs.i18n.translator import Translator
 
 OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
@@ -24,9 +24,12 @@ def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...] = (
     return Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})
 
 
-def pay_button(booking: Booking, t: Translator) -> Button:
+def pay_button(booking: Booking, t: Translator, url: str = "") -> Button:
+    """Opens the payment page where there is a link (Telegram's URL button); else asks
+    for a fresh link."""
     label = t("Pay the deposit") if booking.state == BookingState.ACCEPTED else t("Pay the balance")
-    return global_button("💳 " + label, f"pay:{booking.id}")
+    ask = global_button("💳 " + label, f"pay:{booking.id}")
+    return link_button(ask.label, url, ask.payload) if url else ask
 
 
 def link_kind(envelope: Envelope) -> str | None:
@@ -54,7 +57,7 @@ def link_lines(
     if link is None:  # payments off, or the gateway was down: "View booking" offers to pay
         return "", ()
     text = "\n\n" + t("Pay here: {url}", url=link.url) + demo_note(t, link.gateway)
-    return text, (pay_button(booking, t),)
+    return text, (pay_button(booking, t, link.url),)
 
 
 def payment_news(
@@ -68,7 +71,8 @@ def payment_news(
             return []
         text = t("Your invoice {number} for {ref}.", number=number, ref=booking.reference)
         document = Document(f"{number}.pdf", url, "application/pdf")
-        return [Reply(text, (view,), document=document, rtl=t.rtl, meta={"locale": t.locale})]
+        opens = (link_button("📄 " + t("Open the invoice"), url),)
+        return [Reply(text, (opens, view), document=document, rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "balance_reminder":
         if booking.state != BookingState.PAYMENT_DUE:
             return []  # paid since: nothing to remind
@@ -79,5 +83,6 @@ def payment_news(
             url=str(envelope.payload.get("url", "")),
         )
         text += demo_note(t, link.gateway) if link else ""
-        return [_reply(text, t, ((pay_button(booking, t),), view))]
+        url = str(envelope.payload.get("url", ""))
+        return [_reply(text, t, ((pay_button(booking, t, url),), view))]
     return []

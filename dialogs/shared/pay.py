@@ -16,7 +16,7 @@ from core.payments.ports import ChargeStatus, CheckoutLink
 from core.rows import Booking
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Outcome, Show
-from dialogs.notifications.payment_news import demo_note
+from dialogs.notifications.payment_news import demo_note, pay_button
 
 
 async def prepare_deposit_link(ctx: Ctx, booking_id: int) -> None:
@@ -64,7 +64,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
             ref=booking.reference,
             url=link.url,
         )
-    return Show((ctx.reply(text + note),))
+    return Show((ctx.reply(text + note, [(pay_button(booking, t, link.url),)]),))
 
 
 async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:

@@ -180,7 +180,7 @@ async def test_landing_directory_and_provider(
     assert (link.provider, link.source) == (PROVIDER, "site-prov-instagram-ramadan")
     await expect(page.get_by_role("heading", name=t("Cancellation policy"))).to_be_visible()
     await expect(page.locator('meta[property="og:image"]')).to_have_attribute(
-        "content", re.compile(rf"/static/demo/{PROVIDER}-1\.svg$")
+        "content", re.compile(rf"/static/demo/{PROVIDER}-1\.jpg$")
     )
 
     # Keyboard: the first Tab reaches the skip link, which shows when focused.

@@ -88,6 +88,7 @@ class FakeTelegramAPI(BotApiMethods):
         self._answers: list[CallbackAnswer] = []
         self._uploads: list[UploadedFile] = []
         self._files: dict[str, _File] = {}
+        self.remote_files: dict[str, tuple[str, int]] = {}
         self._counter = 0
         self._closing = False
         self._gateway_errors: list[str] = []  # methods whose next call meets a proxy's 502

@@ -119,10 +119,49 @@ class FakeBot:
         }
 
 
+# What Telegram takes as a photo: an image it can decode (JPEG, PNG, WEBP; an SVG is a
+# document, not a photo), up to 10 MB uploaded and 5 MB fetched from a URL.
+PHOTO_MIME = frozenset({"image/jpeg", "image/png", "image/webp"})
+PHOTO_UPLOAD_LIMIT, PHOTO_URL_LIMIT = 10 * 1024 * 1024, 5 * 1024 * 1024
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+_SUFFIXES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".pdf": "application/pdf",
+}
+
+
+def _guess_mime(url: str) -> str:
+    """What the web server at ``url`` would say it serves, judged by the path's suffix."""
+    path = url.split("?", 1)[0].lower()
+    found = next((mime for suffix, mime in _SUFFIXES.items() if path.endswith(suffix)), None)
+    return found or "application/octet-stream"
+
+
+def _check_photo_url(mime: str, size: int) -> None:
+    if mime not in PHOTO_MIME and mime != "application/octet-stream":
+        raise bad_request("wrong type of the web page content")
+    if size > PHOTO_URL_LIMIT:
+        raise bad_request("failed to get HTTP URL content")
+
+
+def _check_photo_upload(content: bytes) -> None:
+    webp = content[:4] == b"RIFF" and content[8:12] == b"WEBP"
+    if not webp and not any(content.startswith(magic) for magic, _ in _MAGIC):
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    if len(content) > PHOTO_UPLOAD_LIMIT:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+
+
 class ChatStore:
     """Stored messages and files of the fake, and the checks shared by the sending methods."""
 
     clock: Clock
+    # What the web answers for a URL we give as a file: (Content-Type, size in bytes).
+    remote_files: dict[str, tuple[str, int]]
     rate_limits: RateLimits | None
     require_known_chat: bool
     _sent: list[StoredMessage]
@@ -219,10 +258,15 @@ class ChatStore:
                 raise bad_request(missing)
             if not part.content:
                 raise bad_request("file must be non-empty")
+            if kind == "photo":
+                _check_photo_upload(part.content)
             return self._new_file(kind, part.filename, part.content_type, part)
         if value.startswith(("http://", "https://")):
             name = value.rsplit("/", 1)[-1] or "file"
-            return self._new_file(kind, name, "application/octet-stream", None)
+            mime, size = self.remote_files.get(value, (_guess_mime(value), 0))
+            if kind == "photo":
+                _check_photo_url(mime, size)
+            return self._new_file(kind, name, mime, None)
         known = self._files.get(value)
         if known is None:
             raise bad_request("wrong file identifier/HTTP URL specified")

@@ -43,11 +43,44 @@ ERRORS = {
     21619: "A text message body or media urls must be specified.",
     21656: "The ContentVariables Parameter is invalid.",
     63007: "Twilio could not find a Channel with the specified From address",
+    11751: "Media exceeds messaging provider size limit",
+    21620: "Invalid media URL(s)",
+    63021: "Channel invalid content error",
     63016: (
         "Failed to send freeform message because you are outside the allowed window. "
         "If you are using WhatsApp, please use a Message Template."
     ),
 }
+
+
+# What WhatsApp carries (Twilio's guidance on WhatsApp media): images JPEG/PNG up to 5 MB,
+# audio, video, PDF. A URL without a known suffix is taken as what it claims to be.
+WHATSAPP_MEDIA = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "application/pdf",
+        "audio/ogg",
+        "audio/mpeg",
+        "video/mp4",
+        "application/octet-stream",
+    }
+)
+IMAGE_LIMIT = 5 * 1024 * 1024
+_SUFFIXES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".pdf": "application/pdf",
+}
+
+
+def _guess_mime(url: str) -> str:
+    path = url.split("?", 1)[0].lower()
+    found = next((mime for suffix, mime in _SUFFIXES.items() if path.endswith(suffix)), None)
+    return found or "application/octet-stream"
 
 
 def new_sid(prefix: str = "SM") -> str:
@@ -79,6 +112,7 @@ class SentMessage:
     created: datetime
     status: str = "queued"
     outside_window: bool = False  # a session message Twilio will fail with 63016
+    media_error: int | None = None  # media WhatsApp will not carry: the message fails so
 
     @property
     def phone(self) -> str:
@@ -136,6 +170,8 @@ class FakeTwilioAPI:
         self.webhooks: Webhooks | None = None
         self._failures: list[_Failure] = []
         self._last_inbound: dict[str, datetime] = {}
+        # What the web answers for a media URL we give: (Content-Type, size in bytes).
+        self.remote_files: dict[str, tuple[str, int]] = {}
         self._host = host
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
@@ -236,6 +272,8 @@ class FakeTwilioAPI:
             return twilio_error(400, 21619)
         if body and len(body.encode("utf-16-le")) // 2 > BODY_LIMIT:
             return twilio_error(400, 21617)
+        if any(not url.startswith(("http://", "https://")) for url in media):
+            return twilio_error(400, 21620)
         try:
             variables = json.loads(form.get("ContentVariables") or "{}")
         except ValueError:
@@ -256,9 +294,21 @@ class FakeTwilioAPI:
             status_callback=form.get("StatusCallback"),
             created=now,
             outside_window=not in_session and content_sid not in self.approved_templates,
+            media_error=self._media_error(media),
         )
         self.messages.append(message)
         return web.json_response(self._resource(message), status=201)
+
+    def _media_error(self, media: list[str]) -> int | None:
+        """Twilio fetches media after accepting the message; WhatsApp then refuses what is
+        not an image, audio, video or PDF it takes (an SVG: 63021), or an image past 5 MB."""
+        for url in media:
+            mime, size = self.remote_files.get(url, (_guess_mime(url), 0))
+            if mime not in WHATSAPP_MEDIA:
+                return 63021
+            if mime.startswith("image/") and size > IMAGE_LIMIT:
+                return 11751
+        return None
 
     def _resource(self, m: SentMessage) -> dict[str, Any]:
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{m.sid}"
@@ -363,6 +413,8 @@ class FakeTwilioAPI:
         """What Twilio would say next about a message: sent and delivered, or 63016."""
         if message.outside_window:
             return [await self.send_status(message.sid, "failed", error_code=63016)]
+        if message.media_error is not None:
+            return [await self.send_status(message.sid, "failed", error_code=message.media_error)]
         return [
             await self.send_status(message.sid, "sent"),
             await self.send_status(message.sid, "delivered"),

@@ -10,6 +10,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -32,7 +33,7 @@ from core.db.tables import (
 from core.uow import UnitOfWorkFactory
 from demo import seed_demo
 from demo.catalogue import DATA, catalogue, load_catalogue
-from demo.images import STATIC_PREFIX, render_svg
+from demo.images import STATIC_PREFIX, render_jpeg
 from tests.support.factories import make_provider
 
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static" / "demo"
@@ -128,8 +129,18 @@ async def test_catalog_covers_every_category_and_city(
 async def test_demo_photos_exist_and_are_current() -> None:
     for spec in catalogue().providers:
         for index in range(1, spec.photos + 1):
-            path = STATIC / f"{spec.slug}-{index}.svg"
-            assert path.read_text(encoding="utf-8") == render_svg(spec, index), path.name
+            path = STATIC / f"{spec.slug}-{index}.jpg"
+            assert path.read_bytes() == render_jpeg(spec, index), path.name
+
+
+def test_demo_photos_are_photos_telegram_and_whatsapp_take() -> None:
+    """JPEG, within Telegram's 5 MB by URL and WhatsApp's 5 MB for images (issue 19)."""
+    paths = sorted(STATIC.iterdir())
+    assert paths and all(p.suffix == ".jpg" for p in paths)  # no SVG left
+    for path in paths:
+        with Image.open(path) as image:
+            assert (image.format, image.size) == ("JPEG", (480, 360)), path.name
+        assert path.stat().st_size < 20_000, path.name  # the repository stays small
 
 
 async def test_bookings_went_through_the_services(

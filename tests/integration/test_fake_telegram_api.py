@@ -345,11 +345,12 @@ async def test_send_document_records_the_upload(fake: FakeTelegramAPI, bot: Bot)
 async def test_send_photo_and_media_group(fake: FakeTelegramAPI, bot: Bot) -> None:
     await fake.user_sends_text(bot, AMINA, "/start")
     fake.rate_limits = None
-    photo = await bot.send_photo(AMINA.id, BufferedInputFile(b"\x89PNG..", "hall.png"))
+    photo = await bot.send_photo(AMINA.id, BufferedInputFile(b"\x89PNG\r\n\x1a\n..", "hall.png"))
     assert photo.photo is not None
 
     album: list[MediaUnion] = [
-        InputMediaPhoto(media=BufferedInputFile(b"img%d" % n, f"{n}.jpg")) for n in range(3)
+        InputMediaPhoto(media=BufferedInputFile(b"\xff\xd8\xff%d" % n, f"{n}.jpg"))
+        for n in range(3)
     ]
     sent = await bot.send_media_group(AMINA.id, album)
     assert len(sent) == 3 and len({m.media_group_id for m in sent}) == 1
@@ -358,6 +359,24 @@ async def test_send_photo_and_media_group(fake: FakeTelegramAPI, bot: Bot) -> No
         await bot.send_media_group(AMINA.id, [InputMediaPhoto(media="https://x.ma/a.jpg")] * 11)
     with pytest.raises(TelegramBadRequest, match="there are no messages to send"):
         await bot.send_media_group(AMINA.id, [])
+
+
+async def test_photos_telegram_refuses(fake: FakeTelegramAPI, bot: Bot) -> None:
+    """Issue 19: an SVG is no photo, by upload or by URL; 5 MB is the most fetched by URL."""
+    await fake.user_sends_text(bot, AMINA, "/start")
+    svg = BufferedInputFile(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "a.svg")
+    with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(AMINA.id, svg)
+    with pytest.raises(TelegramBadRequest, match="wrong type of the web page content"):
+        await bot.send_photo(AMINA.id, "https://x.ma/a.svg")
+    fake.remote_files["https://x.ma/big.jpg"] = ("image/jpeg", 5 * 1024 * 1024 + 1)
+    album: list[MediaUnion] = [
+        InputMediaPhoto(media="https://x.ma/a.jpg"),
+        InputMediaPhoto(media="https://x.ma/big.jpg"),
+    ]
+    with pytest.raises(TelegramBadRequest, match="failed to get HTTP URL content"):
+        await bot.send_media_group(AMINA.id, album)
+    assert await bot.send_document(AMINA.id, svg)  # an SVG goes as a file
 
 
 async def test_commands_chat_action_and_delete(fake: FakeTelegramAPI, bot: Bot) -> None:

@@ -10,7 +10,6 @@ import pytest
 
 from bots.whatsapp.media import MediaLinks
 from bots.whatsapp.render import (
-    PAGE,
     TEXT_LIMIT,
     WhatsAppRenderer,
     option_lines,
@@ -67,15 +66,22 @@ def test_options_are_numbered_in_button_order_and_typing_the_number_picks_them()
     reply = Reply(
         "In which city?",
         (
+            (Button("« Back", "4|nav:back"),),
             (Button("Casablanca", "4|city:casablanca"), Button("Rabat", "4|city:rabat")),
-            (Button("« Back", "4|nav:back"), Button("✖ Cancel", "4|nav:cancel")),
+            (Button("✖ Cancel", "4|nav:cancel"),),
         ),
+        meta={"locale": "en"},
     )
     (page,) = text_pages(reply)
-    assert page == "In which city?\n\n1. Casablanca\n2. Rabat\n3. « Back\n4. ✖ Cancel"
+    # Back and Cancel are words to type, not numbers (issue 19): they take no option slot.
+    assert page == "In which city?\n\n1. Casablanca\n2. Rabat\n\nOr type: back · cancel"
     options = option_list(reply)
     assert chosen_option(options, "2") == "4|city:rabat"
-    assert chosen_option(options, "4") == "4|nav:cancel"
+    assert chosen_option(options, "3") is None
+    for word, code in [("back", "nav:back"), ("Retour", "nav:back"), ("رجوع", "nav:back")]:
+        assert chosen_option(options, word) == f"4|{code}"
+    for word in ("cancel", "ANNULER", "إلغاء", "الغاء"):
+        assert chosen_option(options, word) == "4|nav:cancel"
 
 
 def test_numeric_labels_are_bulleted_since_a_number_is_then_a_value() -> None:
@@ -84,15 +90,10 @@ def test_numeric_labels_are_bulleted_since_a_number_is_then_a_value() -> None:
     assert chosen_option(option_list(reply), "100") == "3|opt:1"
 
 
-def test_more_than_ten_options_come_in_blocks_of_ten_numbered_on() -> None:
+def test_many_options_stay_in_one_message_while_they_fit() -> None:
     reply = reply_with([f"Option {i}" for i in range(1, 24)])
-    pages = text_pages(reply)
-    assert len(pages) == 3
-    assert pages[0].startswith("Choose:\n\n1. Option 1\n")
-    assert pages[0].endswith("\n10. Option 10")
-    assert pages[1].split("\n") == [f"{i}. Option {i}" for i in range(11, 21)]
-    assert pages[2].split("\n") == [f"{i}. Option {i}" for i in range(21, 24)]
-    assert all(p.count("\n") < PAGE + 2 for p in pages)
+    (page,) = text_pages(reply)
+    assert page.split("\n") == ["Choose:", "", *[f"{i}. Option {i}" for i in range(1, 24)]]
     assert chosen_option(option_list(reply), "17") == "3|opt:16"
 
 
@@ -153,6 +154,7 @@ def test_photos_and_documents_become_media_messages(tmp_path: Path) -> None:
     assert photo_a.media_url == "https://mounasabet.example/static/a.jpg"
     assert photo_b.media_url == "https://cdn.example/b.jpg"
     assert text.body == "Your invoice"
-    assert document.body == "INV-1.pdf" and document.media_url is not None
+    # No caption: Twilio drops it on WhatsApp (the file name comes in Content-Disposition).
+    assert document.body is None and document.media_url is not None
     token = document.media_url.removeprefix("https://mounasabet.example/media/")
     assert renderer.links.resolve(token) == (tmp_path / "invoices" / "INV-1.pdf").resolve()

@@ -205,6 +205,15 @@
         if (!Array.isArray(row) || !row.length) continue;
         const line = el("div", "row");
         for (const button of row) {
+          if (button && typeof button.url === "string" && /^https?:\/\//.test(button.url)) {
+            // A link (payment page, invoice): opened, never sent as an answer.
+            const link = el("a", "key", button.label);
+            link.href = button.url;
+            link.target = "_blank";
+            link.rel = "noopener";
+            line.append(link);
+            continue;
+          }
           if (!button || typeof button.payload !== "string") continue;
           const key = el("button", "key", button.label);
           key.type = "button";

@@ -1,0 +1,55 @@
+"""What a WhatsApp user sees last decides what the numbers they type mean (issue 19).
+
+WhatsApp has no buttons bound to a message: "1" means option 1 of the last numbered list
+on the person's screen, and their screen is the order of delivery, not the order in which
+we wrote things. So once a message is delivered the conversation is told:
+- a message with options (an answer or news) now owns the numbers, in its order;
+- an answer without options asks for typed text: no number picks anything;
+- news without options leaves the numbers to the list above it, but that list is no
+  longer the last thing shown, so an action with consequences picked from it is
+  confirmed first (``dialogs.framework.confirm``).
+A held notification released when the person writes goes before the answer to what they
+wrote (outbox order), so it never takes the numbers from the screen they asked for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bots.whatsapp.addresses import CHANNEL, chat_key
+from core.conversations.saved_state import load_conversation, save_state
+from core.uow import UnitOfWorkFactory
+from dialogs.framework.options import option_list
+from dialogs.framework.replies import Reply
+from dialogs.framework.state import DialogState
+
+
+def shown(state: DialogState, replies: list[Reply], *, answer: bool) -> bool:
+    """Apply what was just delivered to ``state``; True when it changed."""
+    if not replies:
+        return False
+    before = (state.options, state.options_last)
+    options = option_list(replies[-1])
+    if options or answer:
+        state.options, state.options_last = options, True
+    elif state.options:
+        state.options_last = False
+    return (state.options, state.options_last) != before
+
+
+async def record_shown(
+    uows: UnitOfWorkFactory,
+    phone: str,
+    audience: str,
+    replies: list[Reply],
+    *,
+    answer: bool,
+    now: datetime,
+) -> None:
+    """Tell the person's conversation what their screen now ends with."""
+    async with uows() as uow:
+        conv = await load_conversation(uow, CHANNEL, chat_key(phone, audience), now=now)
+        state = DialogState.from_json(conv.state)
+        if shown(state, replies, answer=answer):
+            save_state(conv, state.to_json(), now=now)
+            await uow.commit()

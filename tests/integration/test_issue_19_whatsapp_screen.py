@@ -1,0 +1,207 @@
+"""Issue 19 on WhatsApp: the numbers typed mean the last list shown; a provider who only
+uses WhatsApp hears of requests; a payment link outside the 24-hour window is not lost.
+
+Signed Twilio webhooks in, the outbox worker's REST calls out to the fake Twilio API
+(tests/fakes/twilio_api.py), SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
+from core.clock import FixedClock
+from core.db.tables import Booking, OutboxMessage, Provider
+from core.payments.charges import deposit_link
+from core.uow import UnitOfWorkFactory
+from payments.offline_gateway import OfflineGateway
+from tests.fakes.twilio_api import SentMessage
+from tests.integration.test_whatsapp_channel import (
+    PHONE,
+    PROVIDER_PHONE,
+    PUBLIC,
+    TEMPLATE,
+    Stack,
+    provider_with_phone,
+    user_by_phone,
+    whatsapp_stack,
+)
+from tests.support.bookings import act, request
+from tests.support.factories import make_provider, make_user
+
+FIRST, SECOND = date(2027, 1, 19), date(2027, 3, 20)
+_NUMBERED = re.compile(r"^(\d+)\. (.+)$")
+
+
+@pytest.fixture
+async def stack(uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with whatsapp_stack(uows, clock, tmp_path) as s:
+        yield s
+
+
+async def states(stack: Stack) -> dict[str, str]:
+    async with stack.uows() as uow:
+        rows = await uow.session.execute(select(Booking.reference, Booking.state))
+        return {ref: state for ref, state in rows}
+
+
+async def references(stack: Stack, *ids: int) -> list[str]:
+    async with stack.uows() as uow:
+        return [(await uow.session.get(Booking, i)).reference for i in ids]  # type: ignore[union-attr]
+
+
+def bodies(messages: list[SentMessage]) -> list[str]:
+    return [m.body or "" for m in messages]
+
+
+async def two_held_requests(stack: Stack) -> tuple[int, int]:
+    """A provider on WhatsApp only, two requests made while they never wrote to us."""
+    _, _, service_id = await provider_with_phone(stack)
+    client = await make_user(stack.uows, stack.clock.now())
+    first = await request(stack.uows, stack.clock.now(), client, service_id, FIRST)
+    second = await request(stack.uows, stack.clock.now(), client, service_id, SECOND)
+    assert await stack.flush() == 0  # no template configured: both wait for the provider
+    return first, second
+
+
+async def test_a_typed_1_opens_the_first_line_of_the_list_shown_last_not_a_held_card(
+    stack: Stack,
+) -> None:
+    first, second = await two_held_requests(stack)
+    ref_first, ref_second = await references(stack, first, second)
+    shown = await stack.say(PROVIDER_PHONE, "Bonjour")
+    # The held cards go first, the answer to "Bonjour" (the home list) last, as seen.
+    *cards, home = bodies(shown)
+    assert [ref_first in c for c in cards] == [True, False]
+    assert ref_second in cards[1] and "1. ✅ Accepter" in cards[1]
+    assert home.startswith("Bonjour studio-atlas") and f"1. {ref_first}" in home
+
+    shown = await stack.say(PROVIDER_PHONE, "1")
+    assert await states(stack) == {ref_first: "requested", ref_second: "requested"}
+    assert [m.body.split("\n")[0] for m in shown if m.body] == [
+        f"Demande de réservation {ref_first} — en attente du prestataire"
+    ]
+
+
+async def test_after_news_without_options_an_accept_by_number_is_confirmed_naming_the_booking(
+    stack: Stack,
+) -> None:
+    first, second = await two_held_requests(stack)
+    ref_first, ref_second = await references(stack, first, second)
+    await stack.say(PROVIDER_PHONE, "Bonjour")
+    (card,) = await stack.say(PROVIDER_PHONE, "1")  # the first request, Accept / Decline
+    assert card.body and card.body.endswith("1. ✅ Accepter\n2. ✖ Refuser")
+    # Meanwhile the client cancels the other request: news with no options of its own.
+    async with stack.uows() as uow:
+        client = (await uow.session.get(Booking, second)).client_id  # type: ignore[union-attr]
+    await act(stack.uows, second, Action.CANCEL, Actor(Role.CLIENT, client), now=stack.clock.now())
+    await stack.flush()
+    assert ref_second in (stack.fake.sent_to(PROVIDER_PHONE)[-1].body or "")
+
+    (question,) = await stack.say(PROVIDER_PHONE, "1")
+    assert question.body is not None and ref_first in question.body.split("\n\n")[0]
+    assert f"1. ✅ Accepter {ref_first}" in question.body
+    assert (await states(stack))[ref_first] == "requested"  # nothing done yet
+
+    (done, *_) = await stack.say(PROVIDER_PHONE, "1")
+    assert done.body and f"Vous avez accepté {ref_first}" in done.body
+    assert (await states(stack))[ref_first] == "accepted"
+
+
+async def test_a_provider_on_whatsapp_only_gets_a_new_request_as_a_template(
+    uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    templates = {"provider.booking_requested": {"sid": TEMPLATE, "variables": ["ref", "date"]}}
+    async with whatsapp_stack(uows, clock, tmp_path, twilio_templates=templates) as stack:
+        _, _, service_id = await provider_with_phone(stack)
+        client = await make_user(uows, clock.now())
+        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        assert await stack.flush() == 1
+        (news,) = stack.fake.sent_to(PROVIDER_PHONE)
+        (reference,) = await references(stack, booking_id)
+        assert (news.content_sid, news.content_variables["1"]) == (TEMPLATE, reference)
+        assert not news.outside_window  # an approved template may open the conversation
+        async with uows() as uow:
+            row = await uow.session.scalar(select(OutboxMessage))
+            assert row is not None and (row.status, row.external_id) == ("sent", news.sid)
+
+
+async def test_a_payment_link_outside_the_window_goes_in_the_template_and_again_in_session(
+    uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    variables = ["ref", "deposit", "link_path"]
+    templates = {"booking_accepted": {"sid": TEMPLATE, "variables": variables}}
+    async with whatsapp_stack(uows, clock, tmp_path, twilio_templates=templates) as stack:
+        await stack.say(PHONE, "Bonjour")
+        owner, _, service_id = await provider_with_phone(stack)
+        client = (await user_by_phone(uows, PHONE)).id
+        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        clock.advance(timedelta(hours=25))
+        await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
+        async with uows() as uow:
+            link = await deposit_link(uow, OfflineGateway(PUBLIC), booking_id, clock.now())
+            await uow.commit()
+        await stack.flush()
+        news = stack.fake.sent_to(PHONE)[-1]
+        assert news.content_sid == TEMPLATE
+        # A URL button "https://mounasabet.example/{{3}}" opens the very link.
+        assert PUBLIC + "/" + news.content_variables["3"] == link.url
+
+        shown = await stack.say(PHONE, "Bonjour")
+        texts = bodies(shown)
+        assert any(link.url in t for t in texts[:-1])  # the whole news, then the answer
+        assert texts[-1].startswith("Bienvenue") or "Mounasabet" in texts[-1]
+
+
+def numbered(messages: list[SentMessage]) -> dict[str, set[str]]:
+    """Every "N. text" line of a screen: what each number is said to mean."""
+    meaning: dict[str, set[str]] = {}
+    for line in "\n".join(bodies(messages)).split("\n"):
+        found = _NUMBERED.match(line)
+        if found:
+            meaning.setdefault(found[1], set()).add(found[2].split(" — ")[0].strip())
+    return meaning
+
+
+def option(messages: list[SentMessage], wanted: str) -> str:
+    return next(n for n, said in numbered(messages).items() if any(wanted in s for s in said))
+
+
+async def test_page_2_of_results_has_one_numbering(stack: Stack) -> None:
+    for n in range(7):  # photographers in Rabat: two pages of five
+        await make_provider(stack.uows, stack.clock.now(), slug=f"photo-rabat-{n:02d}")
+    shown = await stack.say(PHONE, "Bonjour")
+    for label in ("Trouver un prestataire", "Photographe", "Rabat", "Toutes les dates"):
+        shown = await stack.say(PHONE, option(shown, label))
+    shown = await stack.say(PHONE, option(shown, "Suivant"))
+    meaning = numbered(shown)
+    assert "Page 2" in bodies(shown)[0]
+    # Each number means one thing on this screen: the text's "1." is the option "1.".
+    assert all(len(said) == 1 for said in meaning.values()), meaning
+    assert meaning["1"] == {"photo-rabat-05"}
+    assert any("Précédent" in s for s in meaning["3"])
+    (profile, *_) = await stack.say(PHONE, "1")
+    assert "photo-rabat-05" in (profile.body or "")
+
+
+async def test_a_refused_answer_on_a_profile_does_not_send_it_again(stack: Stack) -> None:
+    _, provider_id, _ = await make_provider(stack.uows, stack.clock.now())
+    async with stack.uows() as uow:
+        provider = await uow.session.get(Provider, provider_id)
+        assert provider is not None
+        provider.photos = ["/static/demo/studio-atlas-1.jpg"]
+        await uow.commit()
+    profile = await stack.say(PHONE, "p-studio-atlas")
+    assert [m.media_urls for m in profile if m.media_urls]  # the profile came with its photo
+    (again,) = await stack.say(PHONE, "xyzzy")
+    assert again.media_urls == [] and again.body is not None
+    assert again.body.startswith("Veuillez choisir un service à réserver.")
+    assert "✦ studio-atlas" not in again.body  # the profile is right above
+    assert "1. Réserver" in again.body  # its choices come again
