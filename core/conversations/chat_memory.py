@@ -29,16 +29,12 @@ IDENTITY_TTL = 60.0  # seconds of real time
 MAX_CHATS = 50_000  # entries of each kind; the least recently used go first
 
 USERS_TABLE = User.__tablename__
-USER_FIELDS = (
-    "id",
-    "role",
-    "display_name",
-    "locale",
-    "phone_e164",
-    "contact_phone",
-    "email",
-    "blocked",
-    "source",
+# Every column of users, from the table itself so that a new column is remembered too;
+# created_at travels apart (KnownIdentity.user_created_at). The id comes first (on_commit).
+USER_FIELDS = tuple(
+    column.key
+    for column in sorted(User.__table__.columns, key=lambda c: not c.primary_key)
+    if column.key != "created_at"
 )
 
 
@@ -52,8 +48,8 @@ class KnownIdentity:
     loaded_at: float = 0.0  # time.monotonic() when read from the database
 
     def detached_user(self) -> User:
-        """A fresh User not attached to any session; comparing `user_values` of it after a
-        step tells whether the step changed the user (then it must run in a transaction)."""
+        """A fresh User attached to no session, for a step declared read-only: it cannot
+        write through it (flow.Access), and what it sees is what the memory holds."""
         user = User(**dict(zip(USER_FIELDS, self.user, strict=True)))
         user.created_at = self.user_created_at
         return user

@@ -7,7 +7,19 @@ from pathlib import Path
 from core.people.users import set_locale
 from dialogs.client.free_text import help_text, route_text
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
+from dialogs.framework.flow import (
+    Access,
+    Answer,
+    Flow,
+    Go,
+    Invalid,
+    Outcome,
+    Show,
+    Step,
+    buttons,
+    never,
+    reads_on,
+)
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
 
@@ -65,13 +77,20 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
 
 
+# Bookings and support read what must be exact (the unit of work), and typed text may
+# lead there: only these buttons are plain navigation.
+MAIN_ACCESS = reads_on(buttons("m:find", "m:lang", "m:help"))
+CHANGES_LANGUAGE = Access(shows_only=True, reads_only=never)  # the answer writes the user
 DIAGRAM = Path(__file__).with_name("menu.mmd")
 MENU = Flow(
-    name="menu", first="main", steps={"main": Step(main_prompt, main_answer)}, diagram=DIAGRAM
+    name="menu",
+    first="main",
+    steps={"main": Step(main_prompt, main_answer, MAIN_ACCESS)},
+    diagram=DIAGRAM,
 )
 LANGUAGE = Flow(
     name="language",
     first="choose",
-    steps={"choose": Step(language_prompt, language_answer)},
+    steps={"choose": Step(language_prompt, language_answer, CHANGES_LANGUAGE)},
     diagram=DIAGRAM,
 )

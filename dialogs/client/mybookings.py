@@ -14,7 +14,7 @@ from core.rows import Booking
 from dialogs import labels
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.shared.pay import confirm_delivered, pay_now
 
@@ -172,9 +172,9 @@ FLOW = Flow(
     name="mybookings",
     first="list",
     steps={
-        "list": Step(list_prompt, list_answer),
-        "detail": Step(detail_prompt, detail_answer),
-        "cancel": Step(cancel_prompt, cancel_answer),
+        "list": Step(list_prompt, list_answer, WRITES),
+        "detail": Step(detail_prompt, detail_answer, WRITES),
+        "cancel": Step(cancel_prompt, cancel_answer, WRITES),
     },
     diagram=Path(__file__).with_name("mybookings.mmd"),
 )

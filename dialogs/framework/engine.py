@@ -21,9 +21,9 @@ from core.people.users import identify
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
-from dialogs.framework.errors import explain
+from dialogs.framework.errors import APOLOGY, explain
 from dialogs.framework.fast_path import run_without_transaction
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show
+from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.framework.kept_replies import Answered, KeepReply, in_step, redelivered
 from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.options import chosen_option, remember_options
@@ -68,13 +68,25 @@ class Inbound:
     keep: KeepReply | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Route:
+    """What an update runs, and whether that was declared to only read."""
+
+    reads_only: bool
+    run: Callable[[Ctx], Awaitable[list[Reply]]]
+
+
+async def _nothing(ctx: Ctx) -> list[Reply]:
+    return []
+
+
 @dataclass(frozen=True)
 class DialogApp:
     """A bot's whole conversation: its flows, its /commands and its global buttons."""
 
     flows: dict[str, Flow]
-    commands: dict[str, Command]
-    globals: dict[str, Command] = field(default_factory=dict)
+    commands: dict[str, Action]
+    globals: dict[str, Action] = field(default_factory=dict)
     home: tuple[str, str] = ("menu", "main")
 
 
@@ -186,18 +198,19 @@ class DialogEngine:
                 )
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
-                apology = ctx.t(
-                    "Sorry, something went wrong on our side. "
-                    "Your information is safe; please try again."
-                )
-                return Answered([ctx.reply(apology)])  # nothing was committed, nor kept
+                return Answered([ctx.reply(ctx.t(APOLOGY))])  # nothing was committed, nor kept
             return Answered(replies, attempt)
 
     async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
+        return await self.route(ctx.state, inbound).run(ctx)
+
+    def route(self, state: DialogState, inbound: Inbound) -> Route:
+        """What the update will run, and whether that is declared to only read: known
+        before anything runs, so the engine picks the path up front (fast_path.py)."""
         if inbound.payload:
-            return await self._on_payload(ctx, inbound.payload)
+            return self._on_payload(state, inbound.payload)
         if inbound.contact_phone:
-            return await self.run(ctx, Answer(contact_phone=inbound.contact_phone))
+            return self._answer(state, Answer(contact_phone=inbound.contact_phone))
         text = (inbound.text or "").translate(_CONTROL).strip()[:MAX_TEXT]
         if text.startswith("/"):
             name, _, arg = text[1:].partition(" ")
@@ -205,17 +218,16 @@ class DialogEngine:
             if command is None:  # a mistyped command is no answer: show the ones there are
                 command, arg = self.app.commands.get("help"), ""
             if command is not None:
-                return await self.apply(ctx, await self._guarded(ctx, command, arg.strip()))
+                return self._action(command, arg.strip())
         if not text:
-            return [
-                await self.prompt_current(ctx, note=ctx.t("Please answer with text or a button."))
-            ]
-        chosen = chosen_option(ctx.state.options, text)
+            note = "Please answer with text or a button."
+            return self._prompt(state, lambda ctx: self.prompt_current(ctx, note=ctx.t(note)))
+        chosen = chosen_option(state.options, text)
         if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
-            return await self._on_payload(ctx, chosen)
-        return await self.run(ctx, Answer(text=text))
+            return self._on_payload(state, chosen)
+        return self._answer(state, Answer(text=text))
 
-    async def _on_payload(self, ctx: Ctx, payload: str) -> list[Reply]:
+    def _on_payload(self, state: DialogState, payload: str) -> Route:
         if len(payload.encode()) > MAX_PAYLOAD_BYTES or _FORGED.search(payload):
             payload = ""  # treated as a button from an older screen
         screen, _, code = payload.partition("|")
@@ -223,28 +235,88 @@ class DialogEngine:
             name, _, arg = code.partition(":")
             action = self.app.globals.get(name)
             if action is not None:
-                return await self.apply(ctx, await self._guarded(ctx, action, arg))
-        if payload == ctx.state.last_payload:
-            return []  # the same button twice (a double tap): it was done once already
-        if screen != f"{ctx.state.seq:x}" or not code:
-            note = ctx.t("That button belongs to an older message. Here is where we are now:")
-            return [await self.prompt_current(ctx, note=note)]
-        ctx.state.last_payload = payload
+                return self._action(action, arg)
+        if payload == state.last_payload:
+            return Route(True, _nothing)  # the same button twice (a double tap): done once
+        if screen != f"{state.seq:x}" or not code:
+            note = "That button belongs to an older message. Here is where we are now:"
+            return self._prompt(state, lambda ctx: self.prompt_current(ctx, note=ctx.t(note)))
+
+        def pressed(ctx: Ctx) -> None:
+            ctx.state.last_payload = payload
+
         if code == "nav:back":
-            return await self.back(ctx)
+            return self._prompt(self._back_to(state), self.back, before=pressed)
         if code == "nav:cancel":
-            flow = self.app.flows[ctx.state.flow]
-            cancelled = (ctx.reply(ctx.t("Cancelled.")),)
-            return await self.go(
-                ctx, Go(flow.on_cancel[1], flow.on_cancel[0], before=cancelled, reset=True)
-            )
-        return await self.run(ctx, Answer(code=code))
+            return self._prompt(self._cancel_to(state), self._cancel, before=pressed)
+        return self._answer(state, Answer(code=code), before=pressed)
+
+    def _action(self, action: Action, arg: str) -> Route:
+        async def run(ctx: Ctx) -> list[Reply]:
+            return await self.apply(ctx, await self._guarded(ctx, action.run, arg))
+
+        return Route(action.reads_only(arg), run)
+
+    def _answer(
+        self, state: DialogState, answer: Answer, before: Callable[[Ctx], None] | None = None
+    ) -> Route:
+        flow = self.app.flows.get(state.flow)
+        if flow is None or state.step not in flow.steps:
+            # A new chat starts on the default "menu:main", which not every app has (the
+            # provider bot's first words may be "Salam", not /start): show home instead.
+            return self._prompt(self.app.home, self.prompt_current, before=before)
+        step = flow.steps[state.step]
+
+        async def run(ctx: Ctx) -> list[Reply]:
+            if before is not None:
+                before(ctx)
+            return await self.run(ctx, answer)
+
+        return Route(step.access.reads_only(answer), run)
+
+    def _prompt(
+        self,
+        where: DialogState | tuple[str, str],
+        show: Callable[[Ctx], Awaitable[Reply | list[Reply]]],
+        before: Callable[[Ctx], None] | None = None,
+    ) -> Route:
+        """Show a screen (``where``: a state or a (flow, step)): read-only if its prompt is."""
+        flow_name, step_name = (where.flow, where.step) if isinstance(where, DialogState) else where
+        flow = self.app.flows.get(flow_name)
+        if flow is None or step_name not in flow.steps:
+            flow_name, step_name = self.app.home
+            flow = self.app.flows[flow_name]
+
+        async def run(ctx: Ctx) -> list[Reply]:
+            if before is not None:
+                before(ctx)
+            shown = await show(ctx)
+            return shown if isinstance(shown, list) else [shown]
+
+        return Route(flow.steps[step_name].access.shows_only, run)
+
+    def _back_to(self, state: DialogState) -> tuple[str, str]:
+        """Where Back leads (what `back` will show), found without changing anything."""
+        for position in reversed(state.history):
+            flow, _, step = position.partition(":")
+            if flow in self.app.flows and step in self.app.flows[flow].steps:
+                return flow, step
+        return self.app.home
+
+    def _cancel_to(self, state: DialogState) -> tuple[str, str]:
+        flow = self.app.flows.get(state.flow)
+        return flow.on_cancel if flow is not None else self.app.home
+
+    async def _cancel(self, ctx: Ctx) -> list[Reply]:
+        flow = self.app.flows[ctx.state.flow]
+        cancelled = (ctx.reply(ctx.t("Cancelled.")),)
+        return await self.go(
+            ctx, Go(flow.on_cancel[1], flow.on_cancel[0], before=cancelled, reset=True)
+        )
 
     async def run(self, ctx: Ctx, answer: Answer) -> list[Reply]:
         flow = self.app.flows.get(ctx.state.flow)
         if flow is None or ctx.state.step not in flow.steps:
-            # A new chat starts on the default "menu:main", which not every app has (the
-            # provider bot's first words may be "Salam", not /start): show home instead.
             return [await self.prompt_current(ctx)]
         origin = ctx.state.step
         outcome = await self._guarded(ctx, flow.steps[origin].answer, answer)

@@ -7,7 +7,7 @@ from pathlib import Path
 from core.booking.queries import client_owns_booking, recent_bookings_of_client
 from core.support.tickets import open_ticket
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 
 
@@ -65,8 +65,8 @@ FLOW = Flow(
     name="support",
     first="booking",
     steps={
-        "booking": Step(booking_prompt, booking_answer),
-        "message": Step(message_prompt, message_answer),
+        "booking": Step(booking_prompt, booking_answer, WRITES),
+        "message": Step(message_prompt, message_answer, WRITES),
     },
     diagram=Path(__file__).with_name("support.mmd"),
 )
