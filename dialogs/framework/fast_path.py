@@ -36,7 +36,7 @@ from core.conversations.chat_memory import (
     user_values,
 )
 from core.conversations.journal import ChatWrite, NewChat, Written
-from core.people.users import INBOUND_RESOLUTION, new_client, pick_locale
+from core.people.users import contact_is_news, new_client, pick_locale
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import APOLOGY
 from dialogs.framework.kept_replies import Answered, for_journal, redelivered
@@ -103,9 +103,7 @@ async def run_without_transaction(
         log.exception("dialog step failed at %s (read-only path)", state.position)
         return Answered([ctx.reply(ctx.t(APOLOGY))])
 
-    touch = identity is not None and (
-        identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_RESOLUTION
-    )
+    touch = identity is not None and contact_is_news(identity.last_inbound_at, now)
     event = (
         (inbound.event_source, inbound.event_id)
         if inbound.event_source and inbound.event_id
