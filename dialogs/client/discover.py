@@ -24,8 +24,6 @@ from dialogs.framework.flow import (
     Invalid,
     Outcome,
     Step,
-    buttons,
-    reads_on,
 )
 from dialogs.framework.replies import Button, Reply
 
@@ -258,17 +256,16 @@ def _number(raw: str) -> int | None:
     return int(digits)  # int() reads any decimal digits, Arabic-Indic ones included
 
 
-# The search reads the catalog (ctx.reads) only. Typed text elsewhere than the date and
-# filters goes through route_text, which may lead to the bookings (exact reads): not declared.
-RESULTS_ACCESS = reads_on(buttons("open:", "page:", "sort:", "flt:"))
+# The search reads the catalog only (ctx.reads); typed text goes through route_text, whose
+# screens (the search, the menu, the bookings list, support's first question) only read.
 FLOW = Flow(
     name="discover",
     first="category",
     steps={
-        "category": Step(category_prompt, category_answer, reads_on(buttons("cat:"))),
-        "city": Step(city_prompt, city_answer, reads_on(buttons("city:"))),
+        "category": Step(category_prompt, category_answer, READS),
+        "city": Step(city_prompt, city_answer, READS),
         "date": Step(date_prompt, date_answer, READS),
-        "results": Step(results_prompt, results_answer, RESULTS_ACCESS),
+        "results": Step(results_prompt, results_answer, READS),
         "budget": Step(budget_prompt, budget_answer, READS),
         "guests": Step(guests_prompt, guests_answer, READS),
         "profile": profile_step,

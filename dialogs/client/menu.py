@@ -8,6 +8,7 @@ from core.people.users import set_locale
 from dialogs.client.free_text import help_text, route_text
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import (
+    READS,
     Access,
     Answer,
     Flow,
@@ -16,9 +17,7 @@ from dialogs.framework.flow import (
     Outcome,
     Show,
     Step,
-    buttons,
     never,
-    reads_on,
 )
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
@@ -77,15 +76,12 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
 
 
-# Bookings and support read what must be exact (the unit of work), and typed text may
-# lead there: only these buttons are plain navigation.
-MAIN_ACCESS = reads_on(buttons("m:find", "m:lang", "m:help"))
 CHANGES_LANGUAGE = Access(shows_only=True, reads_only=never)  # the answer writes the user
 DIAGRAM = Path(__file__).with_name("menu.mmd")
 MENU = Flow(
     name="menu",
     first="main",
-    steps={"main": Step(main_prompt, main_answer, MAIN_ACCESS)},
+    steps={"main": Step(main_prompt, main_answer, READS)},
     diagram=DIAGRAM,
 )
 LANGUAGE = Flow(

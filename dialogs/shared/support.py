@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.booking.queries import client_owns_booking, recent_bookings_of_client
+from core.booking.queries import client_owns_booking
 from core.support.tickets import open_ticket
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import WRITES, Access, Answer, Flow, Go, Invalid, Outcome, Step, never
 from dialogs.framework.replies import Reply
 
 
 async def booking_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    rows = await recent_bookings_of_client(ctx.uow, ctx.user.id, limit=5)
+    rows = await ctx.reads.recent_bookings_of_client(ctx.user.id, limit=5)
     buttons = [
         (ctx.button(f"{b.reference} · {t.date(b.event_date, 'short')}", f"sb:{b.id}"),)
         for b in rows
@@ -65,7 +65,8 @@ FLOW = Flow(
     name="support",
     first="booking",
     steps={
-        "booking": Step(booking_prompt, booking_answer, WRITES),
+        # The question reads through ctx.reads; the answer checks ownership, then a ticket.
+        "booking": Step(booking_prompt, booking_answer, Access(shows_only=True, reads_only=never)),
         "message": Step(message_prompt, message_answer, WRITES),
     },
     diagram=Path(__file__).with_name("support.mmd"),
