@@ -4,6 +4,7 @@ once, and a step declared read-only that writes fails loudly instead of falling 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.clock import FixedClock
 from core.db.tables import ProcessedEvent
+from core.uow import UnitOfWorkFactory
 from dialogs.client.app import CLIENT_APP
 from dialogs.framework.context import Ctx
 from dialogs.framework.engine import DialogApp
@@ -19,7 +21,8 @@ from dialogs.framework.flow import READS, WRITES, Access, Action, Answer, Flow, 
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
 from dialogs.provider.app import PROVIDER_APP
-from tests.support.chat import Chat, dialog_engine, sqlite_uows
+from tests.support.bookings import request
+from tests.support.chat import Chat, client_chat, dialog_engine, open_market, sqlite_uows, user_of
 
 EN = translator("en")
 APPS = {"client": CLIENT_APP, "provider": PROVIDER_APP}
@@ -108,3 +111,23 @@ async def test_a_step_declared_read_only_that_writes_fails_loudly(
         failure = next(r for r in caplog.records if r.exc_info)
         assert failure.exc_info is not None and failure.exc_info[0] is AttributeError
         assert await _processed(chat) == 0
+
+
+async def test_the_bookings_list_reads_exactly_on_the_read_only_path(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Opening "My bookings" only reads, so it takes the journal's way; it reads the
+    bookings afresh each time (no cache), so one made a moment ago elsewhere shows."""
+    market = await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    await chat.click("m:mine")
+    assert chat.text.startswith(EN("You have no bookings yet."))
+    day = clock.now().date() + timedelta(days=30)
+    client = (await user_of(chat)).id
+    booking_id = await request(uows, clock.now(), client, market.photo_service, day)
+    batches = chat.engine.journal.batches
+    await chat.send("/mybookings")
+    assert chat.engine.journal.batches == batches + 1  # no transaction of its own
+    assert chat.text.startswith(EN("Your bookings:"))
+    assert f"bk:{booking_id}" in chat.buttons()
