@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,9 +25,10 @@ from dialogs.framework.fast_path import run_without_transaction
 from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.framework.kept_replies import Answered, KeepReply, in_step, redelivered
 from dialogs.framework.keyed_lock import KeyedLock
-from dialogs.framework.options import chosen_option, remember_options
+from dialogs.framework.options import remember_options
 from dialogs.framework.reads import CachedReads, Reads, SessionReads
-from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
+from dialogs.framework.replies import Reply
+from dialogs.framework.routes import CONTROL, Route, route
 from dialogs.framework.state import DialogState
 from dialogs.nlu.remembering import RememberingNlu
 
@@ -36,11 +36,6 @@ log = logging.getLogger(__name__)
 A = TypeVar("A")
 
 Command = Callable[[Ctx, str], Awaitable[Outcome]]
-MAX_TEXT = 4000  # longer input is cut: nobody types an essay into a booking form
-# Control characters have no place in a chat answer, and PostgreSQL refuses NUL in text.
-_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
-# Our payloads are printable ASCII whose numbers fit a 64-bit id; anything else is forged.
-_FORGED = re.compile(r"[^\x21-\x7e]|\d{19}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +63,6 @@ class Inbound:
     keep: KeepReply | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
-    """What an update runs, and whether that was declared to only read."""
-
-    reads_only: bool
-    run: Callable[[Ctx], Awaitable[list[Reply]]]
-
-
-async def _nothing(ctx: Ctx) -> list[Reply]:
-    return []
-
-
 @dataclass(frozen=True)
 class DialogApp:
     """A bot's whole conversation: its flows, its /commands and its global buttons."""
@@ -91,8 +74,8 @@ class DialogApp:
 
 
 class DialogEngine:
-    """Runs each update once, in order per chat: first without a transaction (see
-    dialogs/framework/fast_path.py), and in one when the step needs it."""
+    """Runs each update once, in order per chat, on the path its step declares: without a
+    transaction when it only reads (dialogs/framework/fast_path.py), in one otherwise."""
 
     def __init__(
         self,
@@ -130,7 +113,7 @@ class DialogEngine:
         (`Inbound.keep`): it says how that went with `delivered` or `undelivered`."""
         async with self._locks.hold(f"{inbound.channel}:{inbound.chat_key}"):
             now = self.clock.now()
-            display_name = inbound.display_name.translate(_CONTROL)
+            display_name = inbound.display_name.translate(CONTROL)
             answered = await run_without_transaction(self, inbound, now, display_name)
             if answered is not None:
                 return answered
@@ -205,109 +188,10 @@ class DialogEngine:
         return await self.route(ctx.state, inbound).run(ctx)
 
     def route(self, state: DialogState, inbound: Inbound) -> Route:
-        """What the update will run, and whether that is declared to only read: known
-        before anything runs, so the engine picks the path up front (fast_path.py)."""
-        if inbound.payload:
-            return self._on_payload(state, inbound.payload)
-        if inbound.contact_phone:
-            return self._answer(state, Answer(contact_phone=inbound.contact_phone))
-        text = (inbound.text or "").translate(_CONTROL).strip()[:MAX_TEXT]
-        if text.startswith("/"):
-            name, _, arg = text[1:].partition(" ")
-            command = self.app.commands.get(name.split("@")[0].lower())
-            if command is None:  # a mistyped command is no answer: show the ones there are
-                command, arg = self.app.commands.get("help"), ""
-            if command is not None:
-                return self._action(command, arg.strip())
-        if not text:
-            note = "Please answer with text or a button."
-            return self._prompt(state, lambda ctx: self.prompt_current(ctx, note=ctx.t(note)))
-        chosen = chosen_option(state.options, text)
-        if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
-            return self._on_payload(state, chosen)
-        return self._answer(state, Answer(text=text))
+        """What the update will run and its declared path, before anything runs."""
+        return route(self, state, inbound)
 
-    def _on_payload(self, state: DialogState, payload: str) -> Route:
-        if len(payload.encode()) > MAX_PAYLOAD_BYTES or _FORGED.search(payload):
-            payload = ""  # treated as a button from an older screen
-        screen, _, code = payload.partition("|")
-        if screen == "g" and code:
-            name, _, arg = code.partition(":")
-            action = self.app.globals.get(name)
-            if action is not None:
-                return self._action(action, arg)
-        if payload == state.last_payload:
-            return Route(True, _nothing)  # the same button twice (a double tap): done once
-        if screen != f"{state.seq:x}" or not code:
-            note = "That button belongs to an older message. Here is where we are now:"
-            return self._prompt(state, lambda ctx: self.prompt_current(ctx, note=ctx.t(note)))
-
-        def pressed(ctx: Ctx) -> None:
-            ctx.state.last_payload = payload
-
-        if code == "nav:back":
-            return self._prompt(self._back_to(state), self.back, before=pressed)
-        if code == "nav:cancel":
-            return self._prompt(self._cancel_to(state), self._cancel, before=pressed)
-        return self._answer(state, Answer(code=code), before=pressed)
-
-    def _action(self, action: Action, arg: str) -> Route:
-        async def run(ctx: Ctx) -> list[Reply]:
-            return await self.apply(ctx, await self._guarded(ctx, action.run, arg))
-
-        return Route(action.reads_only(arg), run)
-
-    def _answer(
-        self, state: DialogState, answer: Answer, before: Callable[[Ctx], None] | None = None
-    ) -> Route:
-        flow = self.app.flows.get(state.flow)
-        if flow is None or state.step not in flow.steps:
-            # A new chat starts on the default "menu:main", which not every app has (the
-            # provider bot's first words may be "Salam", not /start): show home instead.
-            return self._prompt(self.app.home, self.prompt_current, before=before)
-        step = flow.steps[state.step]
-
-        async def run(ctx: Ctx) -> list[Reply]:
-            if before is not None:
-                before(ctx)
-            return await self.run(ctx, answer)
-
-        return Route(step.access.reads_only(answer), run)
-
-    def _prompt(
-        self,
-        where: DialogState | tuple[str, str],
-        show: Callable[[Ctx], Awaitable[Reply | list[Reply]]],
-        before: Callable[[Ctx], None] | None = None,
-    ) -> Route:
-        """Show a screen (``where``: a state or a (flow, step)): read-only if its prompt is."""
-        flow_name, step_name = (where.flow, where.step) if isinstance(where, DialogState) else where
-        flow = self.app.flows.get(flow_name)
-        if flow is None or step_name not in flow.steps:
-            flow_name, step_name = self.app.home
-            flow = self.app.flows[flow_name]
-
-        async def run(ctx: Ctx) -> list[Reply]:
-            if before is not None:
-                before(ctx)
-            shown = await show(ctx)
-            return shown if isinstance(shown, list) else [shown]
-
-        return Route(flow.steps[step_name].access.shows_only, run)
-
-    def _back_to(self, state: DialogState) -> tuple[str, str]:
-        """Where Back leads (what `back` will show), found without changing anything."""
-        for position in reversed(state.history):
-            flow, _, step = position.partition(":")
-            if flow in self.app.flows and step in self.app.flows[flow].steps:
-                return flow, step
-        return self.app.home
-
-    def _cancel_to(self, state: DialogState) -> tuple[str, str]:
-        flow = self.app.flows.get(state.flow)
-        return flow.on_cancel if flow is not None else self.app.home
-
-    async def _cancel(self, ctx: Ctx) -> list[Reply]:
+    async def cancel(self, ctx: Ctx) -> list[Reply]:
         flow = self.app.flows[ctx.state.flow]
         cancelled = (ctx.reply(ctx.t("Cancelled.")),)
         return await self.go(
@@ -319,12 +203,12 @@ class DialogEngine:
         if flow is None or ctx.state.step not in flow.steps:
             return [await self.prompt_current(ctx)]
         origin = ctx.state.step
-        outcome = await self._guarded(ctx, flow.steps[origin].answer, answer)
+        outcome = await self.guarded(ctx, flow.steps[origin].answer, answer)
         if isinstance(outcome, Go):
             check_arrow(self.app.flows, flow, origin, outcome)
         return await self.apply(ctx, outcome)
 
-    async def _guarded(
+    async def guarded(
         self, ctx: Ctx, handler: Callable[[Ctx, A], Awaitable[Outcome]], arg: A
     ) -> Outcome:
         """Run a handler in a savepoint: a domain error undoes its writes, not the chat's."""
