@@ -9,7 +9,7 @@ from dialogs.client.free_text import help_text, route_text
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import (
     READS,
-    Access,
+    SHOWS,
     Answer,
     Flow,
     Go,
@@ -17,7 +17,6 @@ from dialogs.framework.flow import (
     Outcome,
     Show,
     Step,
-    never,
 )
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
@@ -76,7 +75,6 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
 
 
-CHANGES_LANGUAGE = Access(shows_only=True, reads_only=never)  # the answer writes the user
 DIAGRAM = Path(__file__).with_name("menu.mmd")
 MENU = Flow(
     name="menu",
@@ -87,6 +85,6 @@ MENU = Flow(
 LANGUAGE = Flow(
     name="language",
     first="choose",
-    steps={"choose": Step(language_prompt, language_answer, CHANGES_LANGUAGE)},
+    steps={"choose": Step(language_prompt, language_answer, SHOWS)},  # it writes the user
     diagram=DIAGRAM,
 )

@@ -14,7 +14,7 @@ from core.rows import Booking
 from dialogs import labels
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import WRITES, Access, Answer, Flow, Go, Invalid, Outcome, Step, never
+from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.shared.pay import confirm_delivered, pay_now
 
@@ -173,7 +173,7 @@ FLOW = Flow(
     first="list",
     steps={
         # The list reads through ctx.reads; a booking's details and answers read exactly.
-        "list": Step(list_prompt, list_answer, Access(shows_only=True, reads_only=never)),
+        "list": Step(list_prompt, list_answer, SHOWS),
         "detail": Step(detail_prompt, detail_answer, WRITES),
         "cancel": Step(cancel_prompt, cancel_answer, WRITES),
     },

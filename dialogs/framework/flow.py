@@ -63,11 +63,6 @@ def always(_: object) -> bool:
     return True
 
 
-def buttons(*prefixes: str) -> Callable[[Answer], bool]:
-    """The answers that are one of these buttons (codes starting so); typed text is not."""
-    return lambda answer: answer.code is not None and answer.code.startswith(prefixes)
-
-
 @dataclass(frozen=True, slots=True)
 class Access:
     """A step's declared path, which the engine reads before it runs anything
@@ -81,6 +76,7 @@ class Access:
 
 WRITES = Access(shows_only=False, reads_only=never)  # all of it in a transaction
 READS = Access(shows_only=True, reads_only=always)  # navigation through the catalog
+SHOWS = Access(shows_only=True, reads_only=never)  # a screen that reads; its answers write
 
 
 def reads_on(test: Callable[[Answer], bool]) -> Access:

@@ -7,7 +7,7 @@ from pathlib import Path
 from core.booking.queries import client_owns_booking
 from core.support.tickets import open_ticket
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import WRITES, Access, Answer, Flow, Go, Invalid, Outcome, Step, never
+from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 
 
@@ -66,7 +66,7 @@ FLOW = Flow(
     first="booking",
     steps={
         # The question reads through ctx.reads; the answer checks ownership, then a ticket.
-        "booking": Step(booking_prompt, booking_answer, Access(shows_only=True, reads_only=never)),
+        "booking": Step(booking_prompt, booking_answer, SHOWS),
         "message": Step(message_prompt, message_answer, WRITES),
     },
     diagram=Path(__file__).with_name("support.mmd"),
