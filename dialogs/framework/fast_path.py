@@ -9,7 +9,7 @@ go to the chat journal, which commits many chats' writes together
 
 The path is declared, never discovered: each step says which of its answers only read
 (flow.Access) and each command or global button whether it does (flow.Action), and the
-engine reads that from the chat's state before it runs anything (DialogEngine.route). What
+engine reads that from the chat's state before it runs anything (routes.py). What
 is not declared to read runs in a transaction, and so does an update when:
 - the chat is not in memory and can't be read, or it is a first contact that may join an
   account by phone (a shared contact, a number the channel vouches for);
