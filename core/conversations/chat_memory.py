@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db.engine import READ_ONLY
 from core.db.tables import ChannelIdentity, Conversation, User
@@ -48,11 +49,10 @@ class KnownIdentity:
     loaded_at: float = 0.0  # time.monotonic() when read from the database
 
     def detached_user(self) -> User:
-        """A fresh User attached to no session, for a step declared read-only: it cannot
-        write through it (flow.Access), and what it sees is what the memory holds."""
-        user = User(**dict(zip(USER_FIELDS, self.user, strict=True)))
-        user.created_at = self.user_created_at
-        return user
+        """A User attached to no session, for a step declared read-only: what it sees is
+        what the memory holds, and a change to it shows in `user_changed`."""
+        values = dict(zip(USER_FIELDS, self.user, strict=True))
+        return unchanged_user({**values, "created_at": self.user_created_at})
 
     def touched(self, now: datetime) -> KnownIdentity:
         return replace(self, last_inbound_at=now, unreachable=False)
@@ -63,6 +63,21 @@ class KnownConversation:
     conversation_id: int
     version: int
     state_json: str  # kept serialised: every reader gets objects of its own
+
+
+def unchanged_user(values: dict[str, Any]) -> User:
+    """A User holding ``values`` as if loaded: nothing in its history until a step sets an
+    attribute, which `user_changed` then tells."""
+    user = User()
+    for name, value in values.items():
+        set_committed_value(user, name, value)
+    return user
+
+
+def user_changed(user: User) -> bool:
+    """Whether anything was set on a user made by `unchanged_user` (a write: the read-only
+    path has nowhere to keep it)."""
+    return bool(inspect(user).modified)
 
 
 def user_values(user: User) -> tuple[Any, ...]:

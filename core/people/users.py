@@ -56,9 +56,9 @@ def first_contact_values(
     display_name: str, locale: str, *, now: datetime, verified_phone: str | None = None
 ) -> dict[str, Any]:
     """The columns of a newcomer's user (``locale`` as `pick_locale` chose it), the one
-    statement of what a first contact is: `identify` (ORM), `new_client` (the fast path's
-    user in memory) and the chat journal's SQL (core/conversations/journal.py) all make
-    it from this."""
+    statement of what a first contact is: `identify` (ORM), the fast path's user in memory
+    (dialogs/framework/fast_path.py) and the chat journal's SQL
+    (core/conversations/journal.py) all make it from this."""
     return {
         "role": UserRole.CLIENT.value,
         "display_name": display_name[:200],
@@ -202,9 +202,3 @@ async def join_by_phone(
     if identity is not None:
         identity.user_id = owner.id
     return owner
-
-
-def new_client(display_name: str, locale: str, *, now: datetime) -> User:
-    """A first contact's user as `identify` would make it, not yet saved: the fast path
-    runs the step on it before the journal decides whether it is created."""
-    return User(**first_contact_values(display_name, locale, now=now))

@@ -33,10 +33,12 @@ from core.conversations.chat_memory import (
     KnownConversation,
     KnownIdentity,
     load_known_chat,
+    unchanged_user,
+    user_changed,
     user_values,
 )
 from core.conversations.journal import ChatWrite, NewChat, Written
-from core.people.users import contact_is_news, new_client, pick_locale
+from core.people.users import contact_is_news, first_contact_values, pick_locale
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import APOLOGY
 from dialogs.framework.kept_replies import Answered, for_journal, redelivered
@@ -68,7 +70,7 @@ async def run_without_transaction(
             display_name,
             pick_locale(inbound.language_code),
         )
-        user = new_client(display_name, new_chat.locale, now=now)
+        user = unchanged_user(first_contact_values(display_name, new_chat.locale, now=now))
         state = DialogState()
     else:
         if identity is None or conversation is None:
@@ -98,6 +100,8 @@ async def run_without_transaction(
         remember_options(ctx.state, replies)
         saved = ctx.state.to_json()
         saved_json = json.dumps(saved)  # anything a store could not keep fails here
+        if user_changed(user):  # only a transaction can keep that: a wrong declaration
+            raise RuntimeError("a step declared read-only changed the user")
     except Exception:
         # As in a transaction: logged, an apology, nothing written (engine._in_transaction).
         log.exception("dialog step failed at %s (read-only path)", state.position)

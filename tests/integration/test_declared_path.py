@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.clock import FixedClock
 from core.db.tables import ProcessedEvent
+from core.people.users import set_locale
 from core.uow import UnitOfWorkFactory
 from dialogs.client.app import CLIENT_APP
 from dialogs.framework.context import Ctx
@@ -22,7 +23,15 @@ from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
 from dialogs.provider.app import PROVIDER_APP
 from tests.support.bookings import request
-from tests.support.chat import Chat, client_chat, dialog_engine, open_market, sqlite_uows, user_of
+from tests.support.chat import (
+    APOLOGIES,
+    Chat,
+    client_chat,
+    dialog_engine,
+    open_market,
+    sqlite_uows,
+    user_of,
+)
 
 EN = translator("en")
 APPS = {"client": CLIENT_APP, "provider": PROVIDER_APP}
@@ -131,3 +140,25 @@ async def test_the_bookings_list_reads_exactly_on_the_read_only_path(
     assert chat.engine.journal.batches == batches + 1  # no transaction of its own
     assert chat.text.startswith(EN("Your bookings:"))
     assert f"bk:{booking_id}" in chat.buttons()
+
+
+async def _changes_the_user(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "go":
+        set_locale(ctx.user, "fr")  # a write: only a transaction can keep it
+    return Go("main", before=(ctx.reply("done"),))
+
+
+async def test_a_step_declared_read_only_that_changes_the_user_fails_loudly(
+    tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not silently lost with the memory's copy of the user: the apology, and the log."""
+    flow = Flow("menu", "main", {"main": Step(_prompt, _changes_the_user, READS)})
+    async with sqlite_uows(tmp_path / "user.db") as uows:
+        app = DialogApp(flows={"menu": flow}, commands={})
+        chat = Chat(dialog_engine(app, uows, clock), "c:1", allow_apology=True)
+        await chat.send("hello")
+        with caplog.at_level(logging.ERROR, logger="dialogs.framework.fast_path"):
+            await chat.click("go")
+        assert chat.text in APOLOGIES  # in the language the step switched to, here
+        assert "changed the user" in caplog.text
+        assert (await user_of(chat)).locale == "en"
