@@ -441,6 +441,8 @@ async def measure(
         "MOUNASABET_TELEGRAM_WEBHOOK_SECRET": SECRET,
         "MOUNASABET_TELEGRAM_API_URL": fake.base_url,
         "MOUNASABET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # A public URL without a Stripe key is refused unless declared a demo (issue 12).
+        "MOUNASABET_OFFLINE_PAYMENTS": "1",
     }
     if catalog_cache is not None:
         env["MOUNASABET_CATALOG_CACHE_SECONDS"] = str(catalog_cache)

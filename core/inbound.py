@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.db.tables import ProcessedEvent
 from core.uow import UnitOfWork
+
+# The unique key that makes handling happen once (a second claim of it does nothing).
+CLAIM_KEY = ("source", "external_id")
+
+
+def claim_row(source: str, external_id: str, now: datetime) -> dict[str, Any]:
+    """The row that claims an event: written by `claim_event` and, batched, by the chat
+    journal (core/conversations/journal.py)."""
+    return {"source": source, "external_id": external_id, "processed_at": now}
 
 
 async def claim_event(uow: UnitOfWork, source: str, external_id: str, *, now: datetime) -> bool:
@@ -23,7 +33,7 @@ async def claim_event(uow: UnitOfWork, source: str, external_id: str, *, now: da
     # One statement: a concurrent claim of the same id waits for ours, then does nothing.
     result = await session.execute(
         insert(ProcessedEvent)
-        .values(source=source, external_id=external_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .values(**claim_row(source, external_id, now))
+        .on_conflict_do_nothing(index_elements=list(CLAIM_KEY))
     )
     return bool(getattr(result, "rowcount", 0) == 1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.states import BookingState
@@ -34,15 +35,22 @@ class BookingLine:
     state: str
 
 
-async def _lines(uow: UnitOfWork, statement: Select[Booking]) -> list[BookingLine]:
-    rows = (await uow.session.scalars(statement)).all()
+async def _lines(session: AsyncSession, statement: Select[Booking]) -> list[BookingLine]:
+    rows = (await session.scalars(statement)).all()
     return [BookingLine(b.id, b.reference, b.event_date, b.state) for b in rows]
 
 
 async def bookings_of_client(uow: UnitOfWork, client_id: int, *, limit: int) -> list[BookingLine]:
     """The client's bookings, the latest event first."""
+    return await client_bookings(uow.session, client_id, limit=limit)
+
+
+async def client_bookings(
+    session: AsyncSession, client_id: int, *, limit: int
+) -> list[BookingLine]:
+    """`bookings_of_client` on any session: a read-only one serves the read-only path."""
     return await _lines(
-        uow,
+        session,
         select(Booking)
         .where(Booking.client_id == client_id)
         .order_by(Booking.event_date.desc(), Booking.id.desc())
@@ -54,8 +62,15 @@ async def recent_bookings_of_client(
     uow: UnitOfWork, client_id: int, *, limit: int
 ) -> list[BookingLine]:
     """The client's bookings, the last one made first (what a support question is about)."""
+    return await recent_client_bookings(uow.session, client_id, limit=limit)
+
+
+async def recent_client_bookings(
+    session: AsyncSession, client_id: int, *, limit: int
+) -> list[BookingLine]:
+    """`recent_bookings_of_client` on any session."""
     return await _lines(
-        uow,
+        session,
         select(Booking)
         .where(Booking.client_id == client_id)
         .order_by(Booking.id.desc())
@@ -66,7 +81,7 @@ async def recent_bookings_of_client(
 async def open_bookings_of(uow: UnitOfWork, provider_id: int, *, limit: int) -> list[BookingLine]:
     """A provider's requests and bookings still to answer, pay or deliver, soonest first."""
     return await _lines(
-        uow,
+        uow.session,
         select(Booking)
         .where(Booking.provider_id == provider_id, Booking.state.in_(OPEN_STATES))
         .order_by(Booking.event_date, Booking.id)

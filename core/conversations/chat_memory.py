@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db.engine import READ_ONLY
 from core.db.tables import ChannelIdentity, Conversation, User
@@ -29,16 +30,12 @@ IDENTITY_TTL = 60.0  # seconds of real time
 MAX_CHATS = 50_000  # entries of each kind; the least recently used go first
 
 USERS_TABLE = User.__tablename__
-USER_FIELDS = (
-    "id",
-    "role",
-    "display_name",
-    "locale",
-    "phone_e164",
-    "contact_phone",
-    "email",
-    "blocked",
-    "source",
+# Every column of users, from the table itself so that a new column is remembered too;
+# created_at travels apart (KnownIdentity.user_created_at). The id comes first (on_commit).
+USER_FIELDS = tuple(
+    column.key
+    for column in sorted(User.__table__.columns, key=lambda c: not c.primary_key)
+    if column.key != "created_at"
 )
 
 
@@ -52,11 +49,10 @@ class KnownIdentity:
     loaded_at: float = 0.0  # time.monotonic() when read from the database
 
     def detached_user(self) -> User:
-        """A fresh User not attached to any session; comparing `user_values` of it after a
-        step tells whether the step changed the user (then it must run in a transaction)."""
-        user = User(**dict(zip(USER_FIELDS, self.user, strict=True)))
-        user.created_at = self.user_created_at
-        return user
+        """A User attached to no session, for a step declared read-only: what it sees is
+        what the memory holds, and a change to it shows in `user_changed`."""
+        values = dict(zip(USER_FIELDS, self.user, strict=True))
+        return unchanged_user({**values, "created_at": self.user_created_at})
 
     def touched(self, now: datetime) -> KnownIdentity:
         return replace(self, last_inbound_at=now, unreachable=False)
@@ -67,6 +63,21 @@ class KnownConversation:
     conversation_id: int
     version: int
     state_json: str  # kept serialised: every reader gets objects of its own
+
+
+def unchanged_user(values: dict[str, Any]) -> User:
+    """A User holding ``values`` as if loaded: nothing in its history until a step sets an
+    attribute, which `user_changed` then tells."""
+    user = User()
+    for name, value in values.items():
+        set_committed_value(user, name, value)
+    return user
+
+
+def user_changed(user: User) -> bool:
+    """Whether anything was set on a user made by `unchanged_user` (a write: the read-only
+    path has nowhere to keep it)."""
+    return bool(inspect(user).modified)
 
 
 def user_values(user: User) -> tuple[Any, ...]:

@@ -38,10 +38,12 @@ from sqlalchemy import Table, delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.conversations.journal_sql import Sql
-from core.db.tables import ChannelIdentity, ProcessedEvent, User, UserRole
+from core.db.tables import ChannelIdentity, ProcessedEvent, User
+from core.inbound import CLAIM_KEY, claim_row
 from core.notifications.direct_replies import KIND as REPLY_KIND
 from core.notifications.direct_replies import Attempt
 from core.notifications.outbox import OutboxStatus
+from core.people.users import first_contact_values
 
 MAX_BATCH = 200
 log = logging.getLogger(__name__)
@@ -306,14 +308,15 @@ class _Batch:
         if not wanted:
             return
         sql = Sql(self.conn)
+        claims = [claim_row(*event, self.items[n].now) for event, n in wanted.items()]
         rows = ", ".join(
-            f"({sql.param(source)}, {sql.param(external_id)}, {sql.time(self.items[n].now)})"
-            for (source, external_id), n in wanted.items()
+            "(" + ", ".join(sql.value(EVENTS.c[name], value) for name, value in row.items()) + ")"
+            for row in claims
         )
+        key = ", ".join(CLAIM_KEY)
         claimed = await sql.run(
-            "INSERT INTO processed_events (source, external_id, processed_at)"
-            f" VALUES {rows} ON CONFLICT (source, external_id) DO NOTHING"
-            " RETURNING source, external_id"
+            f"INSERT INTO processed_events ({', '.join(claims[0])})"
+            f" VALUES {rows} ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
         )
         mine = {(source, external_id) for source, external_id in claimed}
         for event, n in wanted.items():
@@ -361,13 +364,10 @@ class _Batch:
         """The user, their identity and the conversation; if the identity or the
         conversation exists already (someone else was first), what was made is removed."""
         sql = Sql(self.conn)
+        user = first_contact_values(chat.display_name, chat.locale, now=item.now)
+        values = ", ".join(sql.value(USERS.c[name], value) for name, value in user.items())
         user_id = (
-            await sql.run(
-                "INSERT INTO users (role, display_name, locale, blocked, created_at)"
-                f" VALUES ({sql.param(UserRole.CLIENT.value)},"
-                f" {sql.param(chat.display_name[:200])}, {sql.param(chat.locale)},"
-                f" {sql.false}, {sql.time(item.now)}) RETURNING id"
-            )
+            await sql.run(f"INSERT INTO users ({', '.join(user)}) VALUES ({values}) RETURNING id")
         ).scalar_one()
         sql = Sql(self.conn)
         identity_id = (

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Column, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db.tables import Conversation
@@ -37,6 +37,11 @@ class Sql:
 
     def time(self, value: datetime) -> str:
         return self.param(self._time(value) if self._time else value)
+
+    def value(self, column: Column[Any], value: Any) -> str:
+        """A value for ``column``, converted by the column's own type."""
+        process = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+        return self.param(process(value) if process and value is not None else value)
 
     def number(self, value: int) -> str:
         """An integer where PostgreSQL can't tell the type (a VALUES list)."""

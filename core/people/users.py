@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -51,6 +52,29 @@ def pick_locale(code: str | None, default: str = "fr") -> str:
     return base if base in LANGUAGES else default
 
 
+def first_contact_values(
+    display_name: str, locale: str, *, now: datetime, verified_phone: str | None = None
+) -> dict[str, Any]:
+    """The columns of a newcomer's user (``locale`` as `pick_locale` chose it), the one
+    statement of what a first contact is: `identify` (ORM), the fast path's user in memory
+    (dialogs/framework/fast_path.py) and the chat journal's SQL
+    (core/conversations/journal.py) all make it from this."""
+    return {
+        "role": UserRole.CLIENT.value,
+        "display_name": display_name[:200],
+        "locale": locale,
+        "phone_e164": verified_phone,
+        "blocked": False,
+        "created_at": now,
+    }
+
+
+def contact_is_news(last_inbound_at: datetime | None, now: datetime) -> bool:
+    """Whether a message moves the identity's last contact on: a write per message only
+    when it says something new, as the 24-hour window needs minutes, not milliseconds."""
+    return last_inbound_at is None or now - last_inbound_at >= INBOUND_RESOLUTION
+
+
 async def identify(
     uow: UnitOfWork,
     *,
@@ -77,10 +101,7 @@ async def identify(
     ).first()
     if row is not None:
         identity, known = row
-        # A write per message only when it says something new: the 24-hour window needs
-        # minutes, not milliseconds.
-        last = identity.last_inbound_at
-        if last is None or now - last >= INBOUND_RESOLUTION:
+        if contact_is_news(identity.last_inbound_at, now):
             identity.last_inbound_at = now
         if identity.unreachable:
             identity.unreachable = False  # they wrote: reachable again
@@ -93,13 +114,10 @@ async def identify(
         # must not leave a user nobody can reach.
         async with session.begin_nested():
             if user is None:
-                user = User(
-                    role=UserRole.CLIENT.value,
-                    display_name=display_name[:200],
-                    locale=pick_locale(locale),
-                    phone_e164=verified_phone,
-                    created_at=now,
+                values = first_contact_values(
+                    display_name, pick_locale(locale), now=now, verified_phone=verified_phone
                 )
+                user = User(**values)
                 session.add(user)
                 await session.flush()
             session.add(
@@ -184,15 +202,3 @@ async def join_by_phone(
     if identity is not None:
         identity.user_id = owner.id
     return owner
-
-
-def new_client(display_name: str, locale: str, *, now: datetime) -> User:
-    """A first contact's user as `identify` would make it, not yet saved: the fast path
-    runs the step on it before the journal decides whether it is created."""
-    return User(
-        role=UserRole.CLIENT.value,
-        display_name=display_name[:200],
-        locale=locale,
-        blocked=False,
-        created_at=now,
-    )

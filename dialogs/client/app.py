@@ -14,7 +14,7 @@ from dialogs.client.free_text import help_text
 from dialogs.client.menu import LANGUAGE, MENU
 from dialogs.framework.context import Ctx
 from dialogs.framework.engine import Command, DialogApp
-from dialogs.framework.flow import Go, Outcome, Show
+from dialogs.framework.flow import Go, Outcome, Show, reading, writing
 from dialogs.shared import support
 from dialogs.shared.pay import pay_now
 
@@ -71,15 +71,20 @@ CLIENT_APP = DialogApp(
         f.name: f for f in (MENU, LANGUAGE, discover.FLOW, book.FLOW, mybookings.FLOW, support.FLOW)
     },
     commands={
-        "start": start,
-        "help": show_help,
-        "menu": jump("menu", "main"),
-        "cancel": jump("menu", "main"),
-        "language": jump("language", "choose"),
-        "mybookings": jump("mybookings", "list"),
-        "support": jump("support", "booking"),
-        "tickets": jump("support", "list"),
-        "search": jump("discover", "category"),
+        # A link names a provider (an exact read) or a source (written on the user).
+        "start": reading(start, when=lambda payload: not payload),
+        "help": reading(show_help),
+        "menu": reading(jump("menu", "main")),
+        "cancel": reading(jump("menu", "main")),
+        "language": reading(jump("language", "choose")),
+        "mybookings": reading(jump("mybookings", "list")),
+        "support": reading(jump("support", "booking")),
+        "tickets": writing(jump("support", "list")),
+        "search": reading(jump("discover", "category")),
     },
-    globals={"bk": open_booking, "pay": pay_now, "tk": support.open_thread},
+    globals={
+        "bk": writing(open_booking),
+        "pay": writing(pay_now),
+        "tk": writing(support.open_thread),
+    },
 )

@@ -18,7 +18,7 @@ from dialogs.client.catalog_reads import (
 from dialogs.client.guests import guests_problem
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
@@ -90,7 +90,7 @@ def _text_step(key: str, question: str, limit: int) -> Step:
             return Invalid(ctx.t("Please type your answer, or tap Skip."))
         return await advance(ctx)
 
-    return Step(prompt, answer)
+    return Step(prompt, answer, WRITES)
 
 
 venue_step = _text_step("venue", N_("Where exactly will it take place (venue or address)?"), 300)
@@ -189,20 +189,21 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("main", "menu", before=(sent,))
 
 
+# The form reads the service, its free days and times exactly, and ends in a request.
 FLOW = Flow(
     name="book",
     first="event_type",
     steps={
-        "event_type": Step(steps.event_type_prompt, steps.event_type_answer),
-        "date": Step(steps.date_prompt, steps.date_answer),
-        "time": Step(steps.time_prompt, steps.time_answer),
-        "guests": Step(steps.guests_prompt, steps.guests_answer),
-        "city": Step(city_prompt, city_answer),
+        "event_type": Step(steps.event_type_prompt, steps.event_type_answer, WRITES),
+        "date": Step(steps.date_prompt, steps.date_answer, WRITES),
+        "time": Step(steps.time_prompt, steps.time_answer, WRITES),
+        "guests": Step(steps.guests_prompt, steps.guests_answer, WRITES),
+        "city": Step(city_prompt, city_answer, WRITES),
         "venue": venue_step,
         "notes": notes_step,
-        "phone": Step(steps.phone_prompt, steps.phone_answer),
-        "email": Step(steps.email_prompt, steps.email_answer),
-        "summary": Step(summary_prompt, summary_answer),
+        "phone": Step(steps.phone_prompt, steps.phone_answer, WRITES),
+        "email": Step(steps.email_prompt, steps.email_answer, WRITES),
+        "summary": Step(summary_prompt, summary_answer, WRITES),
     },
     diagram=Path(__file__).with_name("book.mmd"),
 )

@@ -16,7 +16,15 @@ from dialogs.client.free_text import route_text
 from dialogs.client.guests import guest_count, guests_problem
 from dialogs.client.profile import profile_step
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import (
+    READS,
+    Answer,
+    Flow,
+    Go,
+    Invalid,
+    Outcome,
+    Step,
+)
 from dialogs.framework.replies import Button, Reply
 
 BUDGETS = (500_000, 1_000_000, 2_000_000, 5_000_000)  # MAD in centimes
@@ -255,16 +263,18 @@ def _number(raw: str) -> int | None:
     return int(digits)  # int() reads any decimal digits, Arabic-Indic ones included
 
 
+# The search reads the catalog only (ctx.reads); typed text goes through route_text, whose
+# screens (the search, the menu, the bookings list, support's first question) only read.
 FLOW = Flow(
     name="discover",
     first="category",
     steps={
-        "category": Step(category_prompt, category_answer),
-        "city": Step(city_prompt, city_answer),
-        "date": Step(date_prompt, date_answer),
-        "results": Step(results_prompt, results_answer),
-        "budget": Step(budget_prompt, budget_answer),
-        "guests": Step(guests_prompt, guests_answer),
+        "category": Step(category_prompt, category_answer, READS),
+        "city": Step(city_prompt, city_answer, READS),
+        "date": Step(date_prompt, date_answer, READS),
+        "results": Step(results_prompt, results_answer, READS),
+        "budget": Step(budget_prompt, budget_answer, READS),
+        "guests": Step(guests_prompt, guests_answer, READS),
         "profile": profile_step,
     },
     diagram=Path(__file__).with_name("discover.mmd"),

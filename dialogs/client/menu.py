@@ -7,7 +7,17 @@ from pathlib import Path
 from core.people.users import set_locale
 from dialogs.client.free_text import help_text, route_text
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
+from dialogs.framework.flow import (
+    READS,
+    SHOWS,
+    Answer,
+    Flow,
+    Go,
+    Invalid,
+    Outcome,
+    Show,
+    Step,
+)
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
 
@@ -67,11 +77,14 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 DIAGRAM = Path(__file__).with_name("menu.mmd")
 MENU = Flow(
-    name="menu", first="main", steps={"main": Step(main_prompt, main_answer)}, diagram=DIAGRAM
+    name="menu",
+    first="main",
+    steps={"main": Step(main_prompt, main_answer, READS)},
+    diagram=DIAGRAM,
 )
 LANGUAGE = Flow(
     name="language",
     first="choose",
-    steps={"choose": Step(language_prompt, language_answer)},
+    steps={"choose": Step(language_prompt, language_answer, SHOWS)},  # it writes the user
     diagram=DIAGRAM,
 )

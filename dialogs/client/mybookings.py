@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.booking.actions import refund_due_on_cancel
 from core.booking.actors import Actor
-from core.booking.queries import bookings_of_client, owned_booking, provider_of_booking
+from core.booking.queries import owned_booking, provider_of_booking
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
@@ -14,7 +14,7 @@ from core.rows import Booking
 from dialogs import labels
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.shared.pay import confirm_delivered, pay_now
 
@@ -23,7 +23,7 @@ LIST_SIZE = 10
 
 async def list_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    rows = await bookings_of_client(ctx.uow, ctx.user.id, limit=LIST_SIZE)
+    rows = await ctx.reads.bookings_of_client(ctx.user.id, limit=LIST_SIZE)
     if not rows:
         return ctx.reply(
             t("You have no bookings yet."),
@@ -172,9 +172,10 @@ FLOW = Flow(
     name="mybookings",
     first="list",
     steps={
-        "list": Step(list_prompt, list_answer),
-        "detail": Step(detail_prompt, detail_answer),
-        "cancel": Step(cancel_prompt, cancel_answer),
+        # The list reads through ctx.reads; a booking's details and answers read exactly.
+        "list": Step(list_prompt, list_answer, SHOWS),
+        "detail": Step(detail_prompt, detail_answer, WRITES),
+        "cancel": Step(cancel_prompt, cancel_answer, WRITES),
     },
     diagram=Path(__file__).with_name("mybookings.mmd"),
 )

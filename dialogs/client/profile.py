@@ -7,7 +7,7 @@ from dialogs.client.book import start_booking
 from dialogs.client.catalog_reads import price_text
 from dialogs.client.free_text import route_text
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Invalid, Outcome, Step
+from dialogs.framework.flow import Answer, Invalid, Outcome, Step, reads_on
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
 
@@ -57,4 +57,6 @@ async def profile_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Invalid(ctx.t("Please choose a service to book."))
 
 
-profile_step = Step(profile_prompt, profile_answer)
+# The profile reads the catalog, and so does typed text (route_text); booking a service
+# opens the form, which reads the service and its free days exactly.
+profile_step = Step(profile_prompt, profile_answer, reads_on(lambda answer: not answer.code))

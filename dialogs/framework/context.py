@@ -30,33 +30,30 @@ class Deps:
     max_days_ahead: int = MAX_DAYS_AHEAD  # the booking horizon (a setting)
 
 
-class NeedsTransaction(Exception):
-    """A step run without a transaction reached for one: the engine runs it again inside."""
-
-
-class PaymentsNeedTransaction:
-    """Stands for the payment gateway while a step runs without a transaction: a step
-    that reaches for it is about to charge or refund, so it runs in one first."""
+class NoPaymentsWhenReading:
+    """Stands for the payment gateway on the read-only path: a step declared to only read
+    that reaches for it is declared wrongly, and fails (the engine logs it and apologises)
+    instead of charging without a transaction."""
 
     def __getattr__(self, name: str) -> object:
-        raise NeedsTransaction
+        raise AttributeError(f"payments.{name}: a step declared read-only reached for payments")
 
     def __bool__(self) -> bool:
-        raise NeedsTransaction
+        raise TypeError("a step declared read-only asked whether payments are on")
 
 
 def without_transaction(deps: Deps) -> Deps:
-    """The collaborators a step sees when it runs without a transaction."""
+    """The collaborators a step declared read-only sees."""
     if deps.payments is None:
         return deps
-    return replace(deps, payments=cast(Payments, PaymentsNeedTransaction()))
+    return replace(deps, payments=cast(Payments, NoPaymentsWhenReading()))
 
 
 @dataclass
 class Ctx:
-    """One update's view. ``uow`` is None while the engine tries the step without a
-    transaction (navigation and reads): reaching for it then raises NeedsTransaction and
-    the engine runs the update again in a transaction, so steps may simply use it."""
+    """One update's view. ``uow`` is None on the read-only path, which the engine takes
+    only for what is declared to read (flow.Access): reaching for it there is a wrong
+    declaration and raises AttributeError, which the engine logs with an apology."""
 
     _uow: UnitOfWork | None
     user: User
@@ -71,7 +68,7 @@ class Ctx:
     @property
     def uow(self) -> UnitOfWork:
         if self._uow is None:
-            raise NeedsTransaction
+            raise AttributeError("uow: this step runs on the read-only path (flow.Access)")
         return self._uow
 
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,17 +18,17 @@ from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, hand_over
 from core.people.users import identify
 from core.uow import UnitOfWorkFactory
-from dialogs.framework.confirm import confirm_choice, needs_confirmation
 from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
-from dialogs.framework.errors import explain
+from dialogs.framework.errors import APOLOGY, explain
 from dialogs.framework.fast_path import run_without_transaction
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show
+from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.framework.kept_replies import Answered, KeepReply, in_step, redelivered
 from dialogs.framework.keyed_lock import KeyedLock
-from dialogs.framework.options import chosen_option, remember_options
+from dialogs.framework.options import remember_options
 from dialogs.framework.reads import Reads, SessionReads
-from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
+from dialogs.framework.replies import Reply
+from dialogs.framework.routes import CONTROL, Route, route
 from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import N_
 
@@ -37,11 +36,6 @@ log = logging.getLogger(__name__)
 A = TypeVar("A")
 
 Command = Callable[[Ctx, str], Awaitable[Outcome]]
-MAX_TEXT = 4000  # longer input is cut: nobody types an essay into a booking form
-# Control characters have no place in a chat answer, and PostgreSQL refuses NUL in text.
-_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
-# Our payloads are printable ASCII whose numbers fit a 64-bit id; anything else is forged.
-_FORGED = re.compile(r"[^\x21-\x7e]|\d{19}")
 BLOCKED = N_("Sorry, your account is suspended: we cannot take your messages.")
 
 
@@ -75,14 +69,14 @@ class DialogApp:
     """A bot's whole conversation: its flows, its /commands and its global buttons."""
 
     flows: dict[str, Flow]
-    commands: dict[str, Command]
-    globals: dict[str, Command] = field(default_factory=dict)
+    commands: dict[str, Action]
+    globals: dict[str, Action] = field(default_factory=dict)
     home: tuple[str, str] = ("menu", "main")
 
 
 class DialogEngine:
-    """Runs each update once, in order per chat: first without a transaction (see
-    dialogs/framework/fast_path.py), and in one when the step needs it."""
+    """Runs each update once, in order per chat, on the path its step declares: without a
+    transaction when it only reads (dialogs/framework/fast_path.py), in one otherwise."""
 
     def __init__(
         self,
@@ -109,7 +103,7 @@ class DialogEngine:
         (`Inbound.keep`): it says how that went with `delivered` or `undelivered`."""
         async with self._locks.hold(f"{inbound.channel}:{inbound.chat_key}"):
             now = self.clock.now()
-            display_name = inbound.display_name.translate(_CONTROL)
+            display_name = inbound.display_name.translate(CONTROL)
             answered = await run_without_transaction(self, inbound, now, display_name)
             if answered is not None:
                 return answered
@@ -177,11 +171,7 @@ class DialogEngine:
                 )
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
-                apology = ctx.t(
-                    "Sorry, something went wrong on our side. "
-                    "Your information is safe; please try again."
-                )
-                return Answered([ctx.reply(apology)])  # nothing was committed, nor kept
+                return Answered([ctx.reply(ctx.t(APOLOGY))])  # nothing was committed, nor kept
             return Answered(replies, attempt)
 
     async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
@@ -190,68 +180,30 @@ class DialogEngine:
             # (A block made in another process reaches this process's memory of the user
             # within chat_memory.IDENTITY_TTL; a step that writes re-reads the user anyway.)
             return [ctx.reply(ctx.t(BLOCKED))]
-        if inbound.payload:
-            return await self._on_payload(ctx, inbound.payload)
-        if inbound.contact_phone:
-            return await self.run(ctx, Answer(contact_phone=inbound.contact_phone))
-        text = (inbound.text or "").translate(_CONTROL).strip()[:MAX_TEXT]
-        if text.startswith("/"):
-            name, _, arg = text[1:].partition(" ")
-            command = self.app.commands.get(name.split("@")[0].lower())
-            if command is None:  # a mistyped command is no answer: show the ones there are
-                command, arg = self.app.commands.get("help"), ""
-            if command is not None:
-                return await self.apply(ctx, await self._guarded(ctx, command, arg.strip()))
-        if not text:
-            return [
-                await self.prompt_current(ctx, note=ctx.t("Please answer with text or a button."))
-            ]
-        chosen = chosen_option(ctx.state.options, text)
-        if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
-            if needs_confirmation(ctx.state.options_last, chosen):
-                label = next(label for label, payload in ctx.state.options if payload == chosen)
-                return [await confirm_choice(ctx, chosen, label, await self.prompt_current(ctx))]
-            return await self._on_payload(ctx, chosen)
-        return await self.run(ctx, Answer(text=text))
+        return await self.route(ctx.state, inbound).run(ctx)
 
-    async def _on_payload(self, ctx: Ctx, payload: str) -> list[Reply]:
-        if len(payload.encode()) > MAX_PAYLOAD_BYTES or _FORGED.search(payload):
-            payload = ""  # treated as a button from an older screen
-        screen, _, code = payload.partition("|")
-        if screen == "g" and code:
-            name, _, arg = code.partition(":")
-            action = self.app.globals.get(name)
-            if action is not None:
-                return await self.apply(ctx, await self._guarded(ctx, action, arg))
-        if payload == ctx.state.last_payload:
-            return []  # the same button twice (a double tap): it was done once already
-        if screen != f"{ctx.state.seq:x}" or not code:
-            note = ctx.t("That button belongs to an older message. Here is where we are now:")
-            return [await self.prompt_current(ctx, note=note)]
-        ctx.state.last_payload = payload
-        if code == "nav:back":
-            return await self.back(ctx)
-        if code == "nav:cancel":
-            flow = self.app.flows[ctx.state.flow]
-            cancelled = (ctx.reply(ctx.t("Cancelled.")),)
-            return await self.go(
-                ctx, Go(flow.on_cancel[1], flow.on_cancel[0], before=cancelled, reset=True)
-            )
-        return await self.run(ctx, Answer(code=code))
+    def route(self, state: DialogState, inbound: Inbound) -> Route:
+        """What the update will run and its declared path, before anything runs."""
+        return route(self, state, inbound)
+
+    async def cancel(self, ctx: Ctx) -> list[Reply]:
+        flow = self.app.flows[ctx.state.flow]
+        cancelled = (ctx.reply(ctx.t("Cancelled.")),)
+        return await self.go(
+            ctx, Go(flow.on_cancel[1], flow.on_cancel[0], before=cancelled, reset=True)
+        )
 
     async def run(self, ctx: Ctx, answer: Answer) -> list[Reply]:
         flow = self.app.flows.get(ctx.state.flow)
         if flow is None or ctx.state.step not in flow.steps:
-            # A new chat starts on the default "menu:main", which not every app has (the
-            # provider bot's first words may be "Salam", not /start): show home instead.
             return [await self.prompt_current(ctx)]
         origin = ctx.state.step
-        outcome = await self._guarded(ctx, flow.steps[origin].answer, answer)
+        outcome = await self.guarded(ctx, flow.steps[origin].answer, answer)
         if isinstance(outcome, Go):
             check_arrow(self.app.flows, flow, origin, outcome)
         return await self.apply(ctx, outcome)
 
-    async def _guarded(
+    async def guarded(
         self, ctx: Ctx, handler: Callable[[Ctx, A], Awaitable[Outcome]], arg: A
     ) -> Outcome:
         """Run a handler in a savepoint: a domain error undoes its writes, not the chat's."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from core.errors import DomainError
 from dialogs.i18n.translator import N_, Translator
 
+# What a failing step says, on either path: the user's data stays as it was.
+APOLOGY = N_("Sorry, something went wrong on our side. Your information is safe; please try again.")
+
 MESSAGES: dict[str, str] = {
     "slot_taken": N_("Sorry, someone just booked this date. Please choose another one."),
     "slot_fully_booked": N_("Sorry, this date is fully booked. Please choose another one."),

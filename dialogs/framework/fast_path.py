@@ -7,15 +7,18 @@ new state and the reply, if the channel keeps it (dialogs/framework/kept_replies
 go to the chat journal, which commits many chats' writes together
 (core/conversations/journal.py). The replies leave only once that write is durable.
 
-Anything else falls back to the transaction (the engine's slow way), which then runs the
-update from the start, so a step never needs to know which way it runs:
-- the step reached for `ctx.uow` (it writes, or reads what must be exact) or for the
-  payment gateway — NeedsTransaction;
-- it changed the user (language, phone...), or raised anything;
-- the chat is not in memory and can't be read, or
-  it is a first contact that may join an account by phone;
-- the journal refused the write because someone else moved the conversation on.
-Nothing is written before the fallback, so running the update again is safe.
+The path is declared, never discovered: each step says which of its answers only read
+(flow.Access) and each command or global button whether it does (flow.Action), and the
+engine reads that from the chat's state before it runs anything (routes.py). What
+is not declared to read runs in a transaction, and so does an update when:
+- the chat is not in memory and can't be read, or it is a first contact that may join an
+  account by phone (a shared contact, a number the channel vouches for);
+- the journal refused the write because someone else moved the conversation on (its
+  version check): a declared outcome of the write, not a guess. The update then runs in a
+  transaction on the fresh state; the first run's replies and state were never used, and
+  a step declared to read had no effect to repeat.
+The read-only context has no unit of work and no payments (context.py): a step declared
+wrongly fails there like any failing step, logged, with the apology, and writes nothing.
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from core.conversations.chat_memory import (
     KnownConversation,
     KnownIdentity,
     load_known_chat,
+    unchanged_user,
+    user_changed,
     user_values,
 )
 from core.conversations.journal import ChatWrite, NewChat, Written
-from core.people.users import INBOUND_RESOLUTION, new_client, pick_locale
-from dialogs.framework.context import Ctx, NeedsTransaction
+from core.people.users import contact_is_news, first_contact_values, pick_locale
+from dialogs.framework.context import Ctx
+from dialogs.framework.errors import APOLOGY
 from dialogs.framework.kept_replies import Answered, for_journal, redelivered
 from dialogs.framework.options import remember_options
 from dialogs.framework.state import DialogState
@@ -64,7 +70,7 @@ async def run_without_transaction(
             display_name,
             pick_locale(inbound.language_code),
         )
-        user = new_client(display_name, new_chat.locale, now=now)
+        user = unchanged_user(first_contact_values(display_name, new_chat.locale, now=now))
         state = DialogState()
     else:
         if identity is None or conversation is None:
@@ -77,7 +83,8 @@ async def run_without_transaction(
         user = identity.detached_user()
         state = DialogState.from_json(json.loads(conversation.state_json))
 
-    before = user_values(user)
+    if not engine.route(state, inbound).reads_only:
+        return None  # declared to write: nothing has run, the transaction runs it once
     ctx = Ctx(
         None,
         user,
@@ -93,17 +100,14 @@ async def run_without_transaction(
         remember_options(ctx.state, replies)
         saved = ctx.state.to_json()
         saved_json = json.dumps(saved)  # anything a store could not keep fails here
-    except NeedsTransaction:
-        return None
-    except Exception:  # the transaction runs it again and reports what goes wrong
-        log.debug("step at %s falls back to a transaction", state.position, exc_info=True)
-        return None
-    if user_values(user) != before:
-        return None  # it changed the user: that is a write
+        if user_changed(user):  # only a transaction can keep that: a wrong declaration
+            raise RuntimeError("a step declared read-only changed the user")
+    except Exception:
+        # As in a transaction: logged, an apology, nothing written (engine._in_transaction).
+        log.exception("dialog step failed at %s (read-only path)", state.position)
+        return Answered([ctx.reply(ctx.t(APOLOGY))])
 
-    touch = identity is not None and (
-        identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_RESOLUTION
-    )
+    touch = identity is not None and contact_is_news(identity.last_inbound_at, now)
     event = (
         (inbound.event_source, inbound.event_id)
         if inbound.event_source and inbound.event_id

@@ -55,10 +55,58 @@ Prompt = Callable[["Ctx"], Awaitable[Reply]]
 Handler = Callable[["Ctx", Answer], Awaitable[Outcome]]
 
 
+def never(_: object) -> bool:
+    return False
+
+
+def always(_: object) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """A step's declared path, which the engine reads before it runs anything
+    (dialogs/framework/fast_path.py). What is declared to read runs on a context without a
+    unit of work, so a step that writes there fails loudly instead of writing."""
+
+    shows_only: bool  # the prompt only reads (through ctx.reads)
+    # Which answers only read and lead only to screens whose prompt only reads.
+    reads_only: Callable[[Answer], bool]
+
+
+WRITES = Access(shows_only=False, reads_only=never)  # all of it in a transaction
+READS = Access(shows_only=True, reads_only=always)  # navigation through the catalog
+SHOWS = Access(shows_only=True, reads_only=never)  # a screen that reads; its answers write
+
+
+def reads_on(test: Callable[[Answer], bool]) -> Access:
+    """A step whose prompt only reads, as do the answers ``test`` picks."""
+    return Access(shows_only=True, reads_only=test)
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     prompt: Prompt
     answer: Handler
+    access: Access  # declared, never guessed: see Access
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A /command or a button valid on any screen, with its declared path."""
+
+    run: Callable[[Ctx, str], Awaitable[Outcome]]
+    reads_only: Callable[[str], bool]  # for which arguments it only reads
+
+
+def reading(
+    run: Callable[[Ctx, str], Awaitable[Outcome]], when: Callable[[str], bool] = always
+) -> Action:
+    return Action(run, when)
+
+
+def writing(run: Callable[[Ctx, str], Awaitable[Outcome]]) -> Action:
+    return Action(run, never)
 
 
 @dataclass(frozen=True, slots=True)

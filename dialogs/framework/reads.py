@@ -1,4 +1,5 @@
-"""The catalog reads a step may do without a transaction: search and provider profile.
+"""The reads a step may do without a transaction: search and provider profile (cached),
+and the user's own bookings (never cached: they must be exact).
 
 ``SessionReads`` reads in the update's own unit of work (inside a transaction: no cache, it
 sees the transaction's writes). ``CachedReads`` answers from memory, keyed by the
@@ -15,6 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
+from core.booking.queries import BookingLine, client_bookings, recent_client_bookings
 from core.catalog.provider_profile import ProviderProfile
 from core.catalog.reads import (
     CATALOG_TABLES,
@@ -38,6 +40,12 @@ class Reads(Protocol):
 
     async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None: ...
 
+    async def bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]: ...
+
+    async def recent_bookings_of_client(
+        self, client_id: int, *, limit: int
+    ) -> list[BookingLine]: ...
+
 
 class SessionReads:
     """Reads in the update's unit of work, uncached: for steps run inside a transaction."""
@@ -50,6 +58,12 @@ class SessionReads:
 
     async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None:
         return await profile_in(self.uow, provider_id, now=now)
+
+    async def bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
+        return await client_bookings(self.uow.session, client_id, limit=limit)
+
+    async def recent_bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
+        return await recent_client_bookings(self.uow.session, client_id, limit=limit)
 
 
 class CachedReads:
@@ -90,6 +104,18 @@ class CachedReads:
         return await self._get(  # read-only all the way down: shared as is
             ("profile", provider_id, minute),
             lambda: profile_read_only(self._factory, provider_id, now=minute),
+        )
+
+    async def bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
+        """Read each time: a booking changes with its provider's answer, in any process."""
+        return await ask_read_only(
+            self._factory, lambda session: client_bookings(session, client_id, limit=limit)
+        )
+
+    async def recent_bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
+        return await ask_read_only(
+            self._factory,
+            lambda session: recent_client_bookings(session, client_id, limit=limit),
         )
 
     async def cached(self, key: Hashable, read: CatalogQuery[T]) -> T:

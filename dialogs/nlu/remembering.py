@@ -1,9 +1,11 @@
 """An NLU parser that remembers its recent answers.
 
-A step that understands text and then needs the database runs twice (first without a
-transaction, then in one, see dialogs/framework/fast_path.py): the second run asks the same
-question. With Rasa that is a second HTTP call. The answer depends only on the text, the
-day and the language, so the last answers are kept.
+A cache, kept because people send the same texts ("photographe à Rabat", "salam") again
+and again, and with Rasa each question is an HTTP call. A step runs once now (its path is
+declared, dialogs/framework/fast_path.py), except when the journal finds the chat moved on
+by another process and the update runs again in a transaction: that second run asks the
+same question too. The answer depends only on the text, the day and the language, so the
+last answers are kept.
 """
 
 from __future__ import annotations

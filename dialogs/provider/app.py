@@ -16,7 +16,18 @@ from dialogs.client.menu import LANGUAGE
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.engine import DialogApp
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
+from dialogs.framework.flow import (
+    WRITES,
+    Answer,
+    Flow,
+    Go,
+    Invalid,
+    Outcome,
+    Show,
+    Step,
+    reading,
+    writing,
+)
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
 from dialogs.shared import support
@@ -250,35 +261,37 @@ PROVIDER_APP = DialogApp(
         "phome": Flow(
             "phome",
             "home",
-            {"home": Step(home_prompt, home_answer)},
+            {"home": Step(home_prompt, home_answer, WRITES)},
             on_cancel=("phome", "home"),
             diagram=DIAGRAM,
         ),
         "decline": Flow(
             "decline",
             "reason",
-            {"reason": Step(reason_prompt, reason_answer)},
+            {"reason": Step(reason_prompt, reason_answer, WRITES)},
             on_cancel=("phome", "home"),
             diagram=DIAGRAM,
         ),
         "language": LANGUAGE,
         "support": support.PROVIDER_FLOW,
     },
+    # Every screen of the provider's reads their bookings exactly: all in a transaction,
+    # but help and the language choice.
     commands={
-        "start": start,
-        "menu": start,
-        "requests": start,
-        "help": show_help,
-        "language": language,
-        "support": talk_to_us,
-        "tickets": my_tickets,
+        "start": writing(start),
+        "menu": writing(start),
+        "requests": writing(start),
+        "help": reading(show_help),
+        "language": reading(language),
+        "support": writing(talk_to_us),
+        "tickets": writing(my_tickets),
     },
     globals={
-        "pacc": accept,
-        "pdec": decline,
-        "pdel": mark_delivered,
-        "preq": open_request,
-        "tk": support.open_thread,
+        "pacc": writing(accept),
+        "pdec": writing(decline),
+        "pdel": writing(mark_delivered),
+        "preq": writing(open_request),
+        "tk": writing(support.open_thread),
     },
     home=("phome", "home"),
 )

@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from core.booking.queries import client_owns_booking, recent_bookings_of_client
+from core.booking.queries import client_owns_booking
 from core.rows import Ticket
 from core.support.thread import add_user_message, own_ticket, rate_ticket, user_tickets
 from core.support.tickets import open_ticket
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Flow, Go, Invalid, Outcome, Show, Step
+from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Show, Step
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_, Translator
 
@@ -31,7 +31,7 @@ def status_label(status: str, t: Translator) -> str:
 
 async def booking_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    rows = await recent_bookings_of_client(ctx.uow, ctx.user.id, limit=5)
+    rows = await ctx.reads.recent_bookings_of_client(ctx.user.id, limit=5)
     buttons = [
         (ctx.button(f"{b.reference} · {t.date(b.event_date, 'short')}", f"sb:{b.id}"),)
         for b in rows
@@ -161,11 +161,13 @@ def make_flow(audience: str) -> Flow:
         name="support",
         first="booking",
         steps={
-            "booking": Step(booking_prompt, partial(booking_answer, audience)),
-            "message": Step(message_prompt, partial(message_answer, audience)),
-            "thread": Step(thread_prompt, thread_answer),
-            "list": Step(partial(list_prompt, audience), list_answer),
-            "rate": Step(rate_prompt, rate_answer),
+            # The question reads through ctx.reads; the answer checks ownership, then a
+            # ticket. The thread, the list and the rating read the user's tickets exactly.
+            "booking": Step(booking_prompt, partial(booking_answer, audience), SHOWS),
+            "message": Step(message_prompt, partial(message_answer, audience), WRITES),
+            "thread": Step(thread_prompt, thread_answer, WRITES),
+            "list": Step(partial(list_prompt, audience), list_answer, WRITES),
+            "rate": Step(rate_prompt, rate_answer, WRITES),
         },
         diagram=Path(__file__).with_name("support.mmd"),
     )

@@ -45,6 +45,13 @@ async def test_a_blocked_user_is_refused_by_every_bot_and_creates_nothing(
     await admin.ok("users", "block", str(user_id), "--reason", "abusive messages", "--yes")
     before = await counts(uows)
     refusal = translator("fr")(BLOCKED)
+    # A step that writes reads the user afresh: refused at once, though the admin tool is
+    # another process.
+    await chat.send("/start p-studio-atlas")
+    assert chat.text == refusal
+    # Read-only screens run on this process's memory of the user, which is kept at most
+    # chat_memory.IDENTITY_TTL (60 s); once that has passed, everything is refused.
+    chat.engine.memory.clear()
     for text in ("/support", "Mon photographe est en retard", "/start p-studio-atlas"):
         await chat.send(text)
         assert chat.text == refusal

@@ -13,7 +13,7 @@ from core.uow import UnitOfWorkFactory
 from dialogs.bootstrap import build_engine
 from dialogs.framework.context import Ctx, Deps
 from dialogs.framework.engine import DialogApp
-from dialogs.framework.flow import Answer, Flow, Outcome, Step
+from dialogs.framework.flow import WRITES, Answer, Flow, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
@@ -48,7 +48,7 @@ async def _prompt(ctx: Ctx) -> Reply:
 async def test_events_recorded_by_a_step_that_fails_are_not_published(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    flow = Flow("menu", "main", {"main": Step(_prompt, _changes_then_fails)})
+    flow = Flow("menu", "main", {"main": Step(_prompt, _changes_then_fails, WRITES)})
     app = DialogApp(flows={"menu": flow}, commands={})
     seen: list[Any] = []
     async with sqlite_uows(tmp_path / "news.db") as base:

@@ -1,5 +1,6 @@
-"""The engine's way without a transaction: which updates take it, which fall back, and
-that the database ends up exactly as if every update had had its own transaction."""
+"""The engine's way without a transaction: which updates take it (as their steps declare),
+which run in one, and that the database ends up exactly as if every update had had its
+own transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from core.clock import FixedClock
 from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
-from dialogs.framework.context import Deps, NeedsTransaction, without_transaction
+from dialogs.framework.context import Deps, without_transaction
 from dialogs.framework.engine import Inbound
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
@@ -142,12 +143,12 @@ async def test_a_user_changed_elsewhere_in_the_process_is_read_afresh(
     assert chat.text.startswith(FR("What are you looking for?"))
 
 
-def test_a_step_reaching_for_the_payment_gateway_needs_a_transaction() -> None:
+def test_a_step_declared_read_only_cannot_reach_the_payment_gateway() -> None:
     deps = without_transaction(Deps(nlu=BuiltinParser(), payments=cast(Payments, object())))
-    assert deps.payments is not None  # "payments are on": steps go on to use them...
-    with pytest.raises(NeedsTransaction):
-        _ = deps.payments.gateway  # ...and are stopped before any charge or refund
-    with pytest.raises(NeedsTransaction):
+    assert deps.payments is not None  # a wrongly declared step goes on to use them...
+    with pytest.raises(AttributeError):
+        _ = deps.payments.gateway  # ...and fails before any charge or refund
+    with pytest.raises(TypeError):
         bool(deps.payments)
     plain = Deps(nlu=BuiltinParser())
     assert without_transaction(plain) is plain  # payments off: nothing to guard

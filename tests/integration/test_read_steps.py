@@ -67,7 +67,7 @@ async def test_cached_step_says_what_the_transaction_says(
     if data.get("provider_id") == 0:
         data = {"provider_id": built.provider_id}
     cached = CachedReads(uows.session_factory)
-    # No unit of work at all: reaching for ctx.uow would raise NeedsTransaction.
+    # No unit of work at all, as on the read-only path: ctx.uow would raise AttributeError.
     outside = await prompt(ctx_for(None, cached, now, data, locale))
     async with uows() as uow:
         inside = await prompt(ctx_for(uow, SessionReads(uow), now, data, locale))
