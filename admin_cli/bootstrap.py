@@ -54,6 +54,6 @@ def build_admin(settings: Settings, *, clock: Clock | None = None) -> AdminParts
     return AdminParts(
         settings=settings,
         engine=engine,
-        uows=build_uow_factory(engine),
+        uows=build_uow_factory(engine, settings.deadlines),
         clock=clock or SystemClock(),
     )

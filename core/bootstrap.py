@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.booking.news import notify_parties
 from core.clock import Clock, SystemClock
 from core.db.engine import make_engine, make_session_factory
+from core.deadlines import Deadlines
 from core.settings import Settings
 from core.support.decline_watch import watch_declines
 from core.uow import UnitOfWorkFactory
@@ -27,12 +28,15 @@ class Core:
         await self.engine.dispose()
 
 
-def build_uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
+def build_uow_factory(engine: AsyncEngine, deadlines: Deadlines | None = None) -> UnitOfWorkFactory:
     """Units of work on ``engine`` whose domain events become outbox messages (and flags)."""
-    return UnitOfWorkFactory(make_session_factory(engine), (notify_parties, watch_declines))
+    return UnitOfWorkFactory(
+        make_session_factory(engine), (notify_parties, watch_declines), deadlines
+    )
 
 
 def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     """The database engine and its units of work, from settings; close it when done."""
     engine = make_engine(settings.database_url)
-    return Core(settings, engine, build_uow_factory(engine), clock or SystemClock())
+    uows = build_uow_factory(engine, settings.deadlines)
+    return Core(settings, engine, uows, clock or SystemClock())

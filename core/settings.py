@@ -6,11 +6,14 @@ composition root, never at import time.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.deadlines import Deadlines
 
 
 class Settings(BaseSettings):
@@ -66,7 +69,11 @@ class Settings(BaseSettings):
     scheduler_lease_seconds: float = Field(default=30.0, ge=3, le=600)
     # Runs every sweep this often instead of its own period (tests, staging); unset: own.
     sweep_interval_seconds: float | None = Field(default=None, gt=0)
-    deposit_reminder_hours: int = Field(default=24, ge=1, le=47)
+    # A request waits this long for the provider's answer, an accepted booking this long for
+    # its deposit (both capped at the event's start); the deposit reminder comes before that.
+    request_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
+    deposit_window_hours: int = Field(default=48, ge=2, le=24 * 14)
+    deposit_reminder_hours: int = Field(default=24, ge=1, le=24 * 14 - 1)
     event_reminder_hour: int = Field(default=10, ge=0, le=23)  # local time, D-7 and D-1
     ticket_sla_hours: int = Field(default=4, ge=1, le=72)
     admin_digest_hour: int = Field(default=7, ge=0, le=23)  # market time
@@ -81,6 +88,19 @@ class Settings(BaseSettings):
     # The local chat at /sandbox lets anyone act as any provider: on by default only where
     # the world can't reach us (no public URL); set it explicitly to override.
     sandbox_enabled: bool | None = None
+
+    @model_validator(mode="after")
+    def _reminder_before_deadline(self) -> Self:
+        if self.deposit_reminder_hours >= self.deposit_window_hours:
+            raise ValueError("deposit_reminder_hours must be less than deposit_window_hours")
+        return self
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return Deadlines(
+            request_ttl=timedelta(hours=self.request_ttl_hours),
+            deposit_window=timedelta(hours=self.deposit_window_hours),
+        )
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for redaction (core.redaction): never log or store these."""

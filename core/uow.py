@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db.engine import AppSession
+from core.deadlines import Deadlines
 from core.events import DomainEvent
 
 EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
@@ -74,7 +75,9 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         event_handlers: tuple[EventHandler, ...] = (),
         after_commit: list[CommitHook] | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
+        self.deadlines = deadlines or Deadlines()
         self._factory = session_factory
         self._handlers = event_handlers
         self._after_commit = after_commit or []
@@ -147,9 +150,11 @@ class UnitOfWorkFactory:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         event_handlers: tuple[EventHandler, ...] = (),
+        deadlines: Deadlines | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.event_handlers = event_handlers
+        self.deadlines = deadlines or Deadlines()
         self.after_commit: list[CommitHook] = []
 
     @property
@@ -159,4 +164,6 @@ class UnitOfWorkFactory:
         return bind
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.event_handlers, self.after_commit)
+        return UnitOfWork(
+            self.session_factory, self.event_handlers, self.after_commit, self.deadlines
+        )

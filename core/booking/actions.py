@@ -10,25 +10,31 @@ from sqlalchemy import delete, insert, select
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.policy import CancellationPolicy
-from core.booking.request import REQUEST_TTL
 from core.booking.states import Action, BookingState, Decision, Role, decide
 from core.db.tables import Booking, BookingTransition, Provider, SlotHold
+from core.deadlines import Deadlines
 from core.errors import IllegalTransition, InvalidValue, NotAllowed
 from core.events import BookingStateChanged
 from core.money import Money
 from core.payments.checkout_expiry import void_checkouts
 from core.uow import UnitOfWork
 
-DEPOSIT_WINDOW = timedelta(hours=48)
+DEPOSIT_WINDOW = Deadlines().deposit_window  # the default; settings may change it
 # States in which a booking holds none of the client's money.
 MONEY_FREE_STATES = frozenset(
     {BookingState.REQUESTED, BookingState.ACCEPTED, BookingState.DECLINED, BookingState.EXPIRED}
 )
-# How long each pending state waits for its next step (capped at the event's start).
-PENDING_WINDOWS: dict[BookingState, timedelta] = {
-    BookingState.REQUESTED: REQUEST_TTL,
-    BookingState.ACCEPTED: DEPOSIT_WINDOW,
-}
+# The pending states, each waiting for its next step until a deadline (`_window`).
+PENDING_STATES = (BookingState.REQUESTED, BookingState.ACCEPTED)
+
+
+def _window(deadlines: Deadlines, state: BookingState) -> timedelta | None:
+    """How long ``state`` waits for its next step (capped at the event's start)."""
+    if state is BookingState.REQUESTED:
+        return deadlines.request_ttl
+    if state is BookingState.ACCEPTED:
+        return deadlines.deposit_window
+    return None
 
 
 async def apply_action(
@@ -91,7 +97,7 @@ def _move(
         booking.decline_reason = decision.reason
     # A pending state gets a fresh deadline however it is reached, also when a dispute is
     # resolved back to it: a pending booking without one would hold its slot forever.
-    window = PENDING_WINDOWS.get(decision.target)
+    window = _window(uow.deadlines, decision.target)
     booking.expires_at = min(now + window, booking.starts_at) if window else None
     uow.record(
         BookingStateChanged(
@@ -214,7 +220,7 @@ async def confirm_delivery(
     return booking
 
 
-EXPIRING = tuple(state.value for state in PENDING_WINDOWS)
+EXPIRING = tuple(state.value for state in PENDING_STATES)
 
 
 async def expire_due(uow: UnitOfWork, *, now: datetime, limit: int = 200) -> list[int]:

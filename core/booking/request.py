@@ -17,12 +17,13 @@ from core.booking.states import Action, BookingState, Role
 from core.catalog.vocabulary import CITIES, EVENT_TYPES, MARKET_TZ
 from core.db.tables import Booking, BookingTransition, Provider, Service, SlotHold
 from core.db.tables_catalog import ProviderCity, ProviderStatus
+from core.deadlines import Deadlines
 from core.errors import InvalidValue, NotFound, SlotUnavailable
 from core.events import BookingRequested
 from core.money import Money
 from core.uow import UnitOfWork
 
-REQUEST_TTL = timedelta(hours=24)
+REQUEST_TTL = Deadlines().request_ttl  # the default; settings may change it
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ async def request_booking(
         deposit_minor=quote.deposit.amount,
         balance_minor=quote.balance.amount,
         quote=quote.as_dict(),
-        expires_at=min(now + REQUEST_TTL, slot.interval.start),
+        expires_at=min(now + uow.deadlines.request_ttl, slot.interval.start),
         created_at=now,
         updated_at=now,
     )

@@ -240,26 +240,50 @@ async def refund_unwanted_payment(
     await execute_refund(uow, gateway, refund, now=now)
 
 
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_LONGEST = timedelta(hours=6)
+
+
+def retry_due(created_at: datetime, last_try: datetime, now: datetime) -> bool:
+    """Exponential backoff without a counter: a refund waits, after each failed try, as long
+    as it had been pending at that try (5 min, 10, 20, 40 … at most 6 h between tries), so a
+    gateway that is down for a day gets a handful of calls, not one every ten minutes."""
+    wait = min(max(last_try - created_at, RETRY_FIRST), RETRY_LONGEST)
+    return now - last_try >= wait
+
+
 async def retry_pending_refunds(
     uows: UnitOfWorkFactory,
     gateway: PaymentGateway,
     *,
     now: datetime,
-    older_than: timedelta = timedelta(minutes=5),
     limit: int = 50,
 ) -> list[int]:
-    """Sweep: send again the refunds the gateway did not take (same idempotency key)."""
-    async with uows() as uow:
-        ids = (
-            await uow.session.scalars(
-                select(Refund.id)
-                .where(Refund.status == "pending", Refund.updated_at <= now - older_than)
-                .order_by(Refund.id)
-                .limit(limit)
-            )
-        ).all()
+    """Sweep: send again the refunds the gateway did not take (same idempotency key), each
+    when its backoff is over; each refund commits alone."""
+    due: list[int] = []
+    last_id = 0
+    while len(due) < limit:
+        async with uows() as uow:
+            rows = (
+                await uow.session.execute(
+                    select(Refund.id, Refund.created_at, Refund.updated_at)
+                    .where(
+                        Refund.status == "pending",
+                        Refund.updated_at <= now - RETRY_FIRST,
+                        Refund.id > last_id,
+                    )
+                    .order_by(Refund.id)
+                    .limit(limit)
+                )
+            ).all()
+        ready = [r.id for r in rows if retry_due(r.created_at, r.updated_at, now)]
+        due += ready[: limit - len(due)]
+        if len(rows) < limit:
+            break
+        last_id = rows[-1].id
     done: list[int] = []
-    for refund_id in ids:
+    for refund_id in due:
         async with uows() as uow:
             refund = await uow.session.get(Refund, refund_id)
             assert refund is not None

@@ -480,3 +480,26 @@ async def test_a_locked_read_sees_what_another_transaction_committed(
         locked = await get_booking(mine.session, booking_id, lock=True)
         assert locked.state == "expired"
         assert seen is locked  # the same object, brought up to date
+
+
+async def test_deadlines_come_from_the_settings(engine: AsyncEngine, clock: FixedClock) -> None:
+    """`MOUNASABET_REQUEST_TTL_HOURS` and `..._DEPOSIT_WINDOW_HOURS` set every deadline, and
+    the sweep expires by the stored deadline, not by the default."""
+    from core.bootstrap import build_uow_factory
+    from core.settings import Settings
+
+    settings = Settings(request_ttl_hours=6, deposit_window_hours=72, deposit_reminder_hours=60)
+    uows = build_uow_factory(engine, settings.deadlines)
+    t0 = clock.now()
+    owner, _, service_id = await make_provider(uows, t0, capacity=5)
+    client = await make_user(uows, t0)
+    requested = await request(uows, t0, client, service_id, DAY)
+    accepted = await request(uows, t0, client, service_id, DAY)
+    await drive_to(uows, accepted, BookingState.ACCEPTED, owner=owner, now=t0)
+    assert (await snapshot(uows, requested)).expires_at == t0 + timedelta(hours=6)
+    assert (await snapshot(uows, accepted)).expires_at == t0 + timedelta(hours=72)
+    async with uows() as uow:
+        assert await expire_due(uow, now=t0 + DEPOSIT_WINDOW) == [requested]  # not at 48 h
+        await uow.commit()
+    with pytest.raises(ValueError, match="deposit_reminder_hours"):
+        Settings(deposit_window_hours=24, deposit_reminder_hours=24)

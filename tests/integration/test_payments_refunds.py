@@ -192,6 +192,36 @@ async def test_refund_waits_while_stripe_is_down(stack: Stack, gateway: StripeGa
     assert await retry_pending_refunds(stack.uows, gateway, now=stack.clock.now()) == []
 
 
+async def test_refund_retries_back_off_while_stripe_stays_down(stack: Stack) -> None:
+    """Tries at 5, 10, 20, 40 … minutes of waiting, not every sweep: over six hours of a
+    gateway that stays down, the sweep runs 36 times and calls the gateway only a few."""
+    client = await stack.client("hind", email_address=None)
+    booking_id = await stack.confirmed(client, "hind", days_ahead=40)
+    down = StripeGateway(API_KEY, api_url="http://127.0.0.1:9", return_url=stack.url)
+    try:
+        async with stack.uows() as uow:
+            await cancel_and_refund(
+                uow, down, booking_id, Actor(Role.CLIENT, client), now=stack.clock.now()
+            )
+            await uow.commit()
+        tries: list[int] = []
+        start = stack.clock.now()
+        for _ in range(36):  # the sweep's 10-minute period, for six hours
+            stack.clock.advance(timedelta(minutes=10))
+            async with stack.uows() as uow:
+                before = (await uow.session.scalars(select(Refund))).one().updated_at
+            await retry_pending_refunds(stack.uows, down, now=stack.clock.now())
+            async with stack.uows() as uow:
+                refund = (await uow.session.scalars(select(Refund))).one()
+                status, after = refund.status, refund.updated_at
+            if after != before:
+                tries.append(int((stack.clock.now() - start).total_seconds() // 60))
+    finally:
+        await down.close()
+    assert status == "pending"
+    assert tries == [10, 20, 40, 80, 160, 320], tries
+
+
 async def test_dispute_puts_the_booking_under_review(stack: Stack) -> None:
     client = await stack.client("laila", email_address=None)
     booking_id = await stack.confirmed(client, "laila", days_ahead=20)
