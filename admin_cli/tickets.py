@@ -30,7 +30,17 @@ from core.admin import tickets
 app = typer.Typer(help="Support tickets.", no_args_is_help=True)
 TicketId = Annotated[int, typer.Argument(help="The ticket's number.")]
 ReasonOption = Annotated[str | None, typer.Option(help="Why, for the audit trail.")]
-COLUMNS = ("id", "status", "user_id", "audience", "subject", "assignee", "messages", "updated_at")
+COLUMNS = (
+    "id",
+    "status",
+    "category",
+    "user_id",
+    "audience",
+    "subject",
+    "assignee",
+    "messages",
+    "updated_at",
+)
 
 
 @app.command("list")
@@ -38,6 +48,9 @@ def list_(
     status: Annotated[str | None, typer.Option(help="open, answered or closed.")] = None,
     assignee: Annotated[str | None, typer.Option(help="Assigned to this admin.")] = None,
     user: Annotated[int | None, typer.Option(help="Opened by this user id.")] = None,
+    category: Annotated[
+        str | None, typer.Option(help="booking, payment, complaint, account or other.")
+    ] = None,
     limit: LimitOption = 50,
     offset: OffsetOption = 0,
     sort: SortOption = None,
@@ -46,7 +59,12 @@ def list_(
     """Tickets, last updated first (sort: id, created, updated)."""
     rows = run(
         lambda uow, _: tickets.list_tickets(
-            uow, page(limit, offset, sort), status=status, assignee=assignee, user_id=user
+            uow,
+            page(limit, offset, sort),
+            status=status,
+            assignee=assignee,
+            user_id=user,
+            category=category,
         )
     )
     show_rows(rows, "Tickets", as_json, COLUMNS)

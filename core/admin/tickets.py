@@ -30,6 +30,7 @@ def ticket_row(ticket: Ticket, messages: int | None = None) -> dict[str, Any]:
         "user_id": ticket.user_id,
         "audience": ticket.audience,
         "booking_id": ticket.booking_id,
+        "category": ticket.category,
         "subject": ticket.subject,
         "assignee": ticket.assignee,
         "rating": ticket.rating,
@@ -49,6 +50,7 @@ async def list_tickets(
     status: str | None = None,
     assignee: str | None = None,
     user_id: int | None = None,
+    category: str | None = None,
 ) -> list[dict[str, Any]]:
     counts = (
         select(TicketMessage.ticket_id, func.count().label("n"))
@@ -62,6 +64,8 @@ async def list_tickets(
         stmt = stmt.where(Ticket.assignee == assignee)
     if user_id is not None:
         stmt = stmt.where(Ticket.user_id == user_id)
+    if category:
+        stmt = stmt.where(Ticket.category == category)
     columns = {"id": Ticket.id, "created": Ticket.created_at, "updated": Ticket.updated_at}
     stmt = page.apply(stmt, columns, default="updated")
     return [ticket_row(t, n or 0) for t, n in (await uow.session.execute(stmt)).all()]

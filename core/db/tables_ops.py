@@ -70,6 +70,8 @@ class Ticket(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
+    # What it is about (core.support.tickets.TicketCategory): admins sort their queue by it.
+    category: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
     status: Mapped[str] = mapped_column(String(16), default="open")
     # Which bot the user wrote from ("client" or "provider"): replies go back there.
     audience: Mapped[str] = mapped_column(String(16), default="client", server_default="client")

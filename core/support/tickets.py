@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,16 @@ from core.uow import UnitOfWork
 MAX_BODY = 4000
 
 
+class TicketCategory(StrEnum):
+    """What a ticket is about, chosen by the user when they open it."""
+
+    BOOKING = "booking"  # a request, a date, a cancellation
+    PAYMENT = "payment"  # a deposit, a balance, a refund, an invoice, a payout
+    COMPLAINT = "complaint"  # about the other party: a provider (or a client, for providers)
+    ACCOUNT = "account"  # registration, phone, language, anything about the user's account
+    OTHER = "other"
+
+
 async def open_ticket(
     uow: UnitOfWork,
     *,
@@ -26,14 +37,18 @@ async def open_ticket(
     booking_id: int | None = None,
     author_role: str = "client",
     audience: str = "client",
+    category: str = TicketCategory.OTHER,
 ) -> Ticket:
     """A ticket for ``user_id``; its first message is theirs, or the system's on their behalf."""
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
         raise InvalidValue("ticket_empty")
+    if category not in set(TicketCategory):
+        raise InvalidValue("ticket_category_unknown", category=category)
     ticket = Ticket(
         user_id=user_id,
         booking_id=booking_id,
+        category=category,
         subject=subject[:200],
         status="open",
         audience=audience,

@@ -78,7 +78,7 @@ CLIENT_APP = DialogApp(
         "cancel": reading(jump("menu", "main")),
         "language": reading(jump("language", "choose")),
         "mybookings": reading(jump("mybookings", "list")),
-        "support": reading(jump("support", "booking")),
+        "support": reading(jump("support", "category")),
         "tickets": writing(jump("support", "list")),
         "search": reading(jump("discover", "category")),
     },

@@ -18,7 +18,7 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     if result.intent is Intent.MY_BOOKINGS:
         return Go("list", "mybookings")
     if result.intent is Intent.SUPPORT:
-        return Go("booking", "support")
+        return Go("category", "support")
     if result.intent is Intent.HELP:
         return Show((ctx.reply(help_text(ctx)),))
     if result.intent is Intent.CANCEL and ctx.state.flow != "mybookings":

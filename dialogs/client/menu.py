@@ -51,7 +51,7 @@ async def main_answer(ctx: Ctx, answer: Answer) -> Outcome:
         case "m:help":
             return Show((ctx.reply(help_text(ctx)),))
         case "m:support":
-            return Go("booking", "support")
+            return Go("category", "support")
     return await route_text(
         ctx,
         answer,

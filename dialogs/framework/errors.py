@@ -42,6 +42,7 @@ MESSAGES: dict[str, str] = {
     "illegal_transition": N_("This booking has already moved on (it is now {state_label})."),
     "reason_required": N_("Please give a reason."),
     "ticket_empty": N_("Please write a few words about the problem."),
+    "ticket_category_unknown": N_("Please choose what your message is about."),
     "ticket_not_found": N_("This ticket no longer exists."),
     "not_your_ticket": N_("This ticket is not yours."),
     "ticket_closed": N_("This ticket is closed. You can open a new one with /support."),

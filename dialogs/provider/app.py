@@ -247,7 +247,7 @@ async def language(ctx: Ctx, _: str) -> Outcome:
 
 async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
     """/support: the same ticket form as the client bot's (registration questions too)."""
-    return Go("booking", "support", reset=True)
+    return Go("category", "support", reset=True)
 
 
 DIAGRAM = Path(__file__).with_name("flows.mmd")

@@ -12,7 +12,7 @@ from pathlib import Path
 from core.booking.queries import client_owns_booking
 from core.rows import Ticket
 from core.support.thread import add_user_message, own_ticket, rate_ticket, user_tickets
-from core.support.tickets import open_ticket
+from core.support.tickets import TicketCategory, open_ticket
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Show, Step
 from dialogs.framework.replies import Reply
@@ -25,8 +25,50 @@ TICKET_STATUS = {
 }
 
 
+# What a ticket can be about, as each bot's users would say it.
+CATEGORY_LABELS = {
+    "client": {
+        TicketCategory.BOOKING: N_("A booking or a date"),
+        TicketCategory.PAYMENT: N_("A payment, a refund or an invoice"),
+        TicketCategory.COMPLAINT: N_("A problem with a provider"),
+        TicketCategory.ACCOUNT: N_("My account"),
+        TicketCategory.OTHER: N_("Something else"),
+    },
+    "provider": {
+        TicketCategory.BOOKING: N_("A request or a booking"),
+        TicketCategory.PAYMENT: N_("A deposit, a payout or an invoice"),
+        TicketCategory.COMPLAINT: N_("A problem with a client"),
+        TicketCategory.ACCOUNT: N_("My provider account or registration"),
+        TicketCategory.OTHER: N_("Something else"),
+    },
+}
+
+
 def status_label(status: str, t: Translator) -> str:
     return t(TICKET_STATUS.get(status, status))
+
+
+async def category_prompt(audience: str, ctx: Ctx) -> Reply:
+    t = ctx.t
+    rows = [
+        (ctx.button(t(label), f"sc:{code}"),) for code, label in CATEGORY_LABELS[audience].items()
+    ]
+    return ctx.reply(
+        t("What is it about?"), [*rows, (ctx.button(t("My tickets"), "sl"),), ctx.nav_row()]
+    )
+
+
+async def category_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "sl":
+        return Go("list")
+    if answer.text:  # they went straight to describing the problem
+        ctx.state.data["ticket_category"] = TicketCategory.OTHER.value
+        return await _open(audience, ctx, answer.text)
+    code = (answer.code or "").removeprefix("sc:")
+    if code not in CATEGORY_LABELS[audience]:
+        return Invalid(ctx.t("Please choose what your message is about."))
+    ctx.state.data["ticket_category"] = code
+    return Go("booking")
 
 
 async def booking_prompt(ctx: Ctx) -> Reply:
@@ -81,6 +123,7 @@ async def _open(audience: str, ctx: Ctx, text: str) -> Outcome:
         now=ctx.now,
         booking_id=ctx.state.data.get("ticket_booking"),
         audience=audience,
+        category=ctx.state.data.get("ticket_category") or TicketCategory.OTHER.value,
     )
     ctx.state.data = {"ticket_id": ticket.id}
     done = ctx.reply(ctx.t("Ticket #{n} is open. Our team will answer you here.", n=ticket.id))
@@ -159,8 +202,11 @@ def make_flow(audience: str) -> Flow:
     """The support flow of the client bot ("client") or of the provider bot ("provider")."""
     return Flow(
         name="support",
-        first="booking",
+        first="category",
         steps={
+            "category": Step(
+                partial(category_prompt, audience), partial(category_answer, audience), SHOWS
+            ),
             # The question reads through ctx.reads; the answer checks ownership, then a
             # ticket. The thread, the list and the rating read the user's tickets exactly.
             "booking": Step(booking_prompt, partial(booking_answer, audience), SHOWS),

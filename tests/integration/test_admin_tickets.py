@@ -32,6 +32,7 @@ def admin(engine: AsyncEngine) -> AdminCli:
 
 async def open_by_chat(chat: Chat, text: str = "My photographer never came") -> int:
     await chat.send("/support")
+    await chat.click("sc:payment")
     await chat.click("sb:0")
     await chat.send(text)
     assert await chat.position() == "support:thread"
@@ -140,3 +141,26 @@ async def test_admin_commands_refuse_wrong_ids_and_states(
     async with uows() as uow:
         actors = set((await uow.session.scalars(select(AdminAudit.actor))).all())
     assert actors == {"ops-amina", "ops-youssef"}
+
+
+async def test_the_category_chosen_in_chat_sorts_the_admin_queue(
+    uows: UnitOfWorkFactory, clock: FixedClock, admin: AdminCli
+) -> None:
+    chat = client_chat(uows, clock, language="ar")
+    await chat.send("/support")
+    ar = translator("ar")
+    assert ar("What is it about?") in chat.text
+    labels = {b.payload.rsplit("|", 1)[-1]: b.label for b in chat.last.all_buttons()}
+    assert labels["sc:complaint"] == ar("A problem with a provider")
+    await chat.click("sc:complaint")
+    await chat.click("sb:0")
+    await chat.send("المصور لم يأت")
+    complaint = (await chat.state()).data["ticket_id"]
+    await chat.send("/support")
+    await chat.send("الفاتورة لم تصلني")  # straight to the problem: a ticket about "other"
+    other = (await chat.state()).data["ticket_id"]
+
+    listed = await admin.json("tickets", "list", "--category", "complaint")
+    assert [(t["id"], t["category"]) for t in listed] == [(complaint, "complaint")]
+    shown = await admin.json("tickets", "show", str(other))
+    assert shown["category"] == "other"

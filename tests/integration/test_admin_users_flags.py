@@ -68,7 +68,7 @@ async def test_a_blocked_user_is_refused_by_every_bot_and_creates_nothing(
     )
     await admin.ok("users", "unblock", str(user_id), "--reason", "apologised")
     await chat.send("/support")
-    assert await chat.position() == "support:booking"
+    assert await chat.position() == "support:category"
     assert "is not blocked" in await admin.fails("users", "unblock", str(user_id))
     assert "No user #999" in await admin.fails("users", "show", "999")
     [blocked, unblocked] = await admin.json("audit", "--subject-type", "user", "--sort", "id")

@@ -71,7 +71,13 @@ EXPECTED_POSITIONS = {
         "book:summary",
     ],
     "mybookings": ["mybookings:list", "mybookings:detail", "mybookings:cancel"],
-    "support": ["support:booking", "support:message", "support:thread", "support:list"],
+    "support": [
+        "support:category",
+        "support:booking",
+        "support:message",
+        "support:thread",
+        "support:list",
+    ],
     "language": ["language:choose"],
 }
 # Screens that deliberately lack a navigation button (the design, pinned here).
@@ -124,7 +130,7 @@ async def try_navigation(chat: Chat, screen: Screen) -> list[str]:
         "/start": "menu:main",
         "/language": "language:choose",
         "/mybookings": "mybookings:list",
-        "/support": "support:booking",
+        "/support": "support:category",
         "/help": where,
     }
     for command, target in commands.items():

@@ -70,6 +70,7 @@ TEXT_ANSWERS = {
     "book:venue": "book:notes",
     "book:notes": "book:phone",
     # The problem typed straight away opens the ticket; its thread takes what follows.
+    "support:category": "support:thread",
     "support:booking": "support:thread",
     "support:message": "support:thread",
 }
@@ -282,6 +283,7 @@ async def test_a_client_cannot_open_someone_elses_booking(
     assert NOT_YOURS in intruder.text
     assert await intruder.position() == "mybookings:list"
     await intruder.send("/support")
+    await intruder.click("sc:booking")
     await intruder.press(f"{seq_of(intruder)}|sb:{theirs}")
     assert NOT_YOURS in intruder.text
     assert await intruder.position() == "support:booking"

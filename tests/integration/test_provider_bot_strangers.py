@@ -19,6 +19,7 @@ async def test_a_stranger_on_the_provider_bot_can_open_a_support_ticket(
     await stranger.send("/start")  # not a provider: the explanation points to /support
     assert "/support" in stranger.text
     await stranger.send("/support")
+    await stranger.click("sc:account")
     await stranger.click("sb:0")  # not about a booking
     await stranger.send("I would like to offer my catering services")
     assert await count(uows, Ticket) == 1

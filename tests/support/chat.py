@@ -346,6 +346,7 @@ def journeys(market: Market, booking_id: int = 0) -> dict[str, list[Action]]:
         "mybookings": [("send", "/mybookings"), ("click", f"bk:{booking_id}"), ("click", "cancel")],
         "support": [
             ("send", "/support"),
+            ("click", "sc:payment"),
             ("click", "sb:0"),
             ("send", "My invoice never came"),
             ("click", "sl"),
