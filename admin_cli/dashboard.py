@@ -49,12 +49,19 @@ def render(data: dict[str, Any]) -> Group:
     queue.add_row("events this week", str(data["events_this_week"]))
     queue.add_row("undeliverable messages", str(data["outbox_dead"]))
     conv = data["conversion_30d"]
+    failed = data["failed_sweeps"]
     sources = ", ".join(f"{k}: {v}" for k, v in data["bookings_by_source_30d"].items()) or "—"
     lines = [
         f"Bookings per day (30 days): {sparkline(data['bookings_per_day'])}",
         f"Requests → bookings (30 days): {conv['requests']} → {conv['bookings']}"
         f" ({conv['request_to_booking'] if conv['request_to_booking'] is not None else '—'})",
         f"Bookings by source (30 days): {sources}",
+        "Failed sweeps: "
+        + (
+            ", ".join(f"{s['id']} ({s['failures']}× — {s['last_error']})" for s in failed)
+            if failed
+            else "none"
+        ),
         *(f"Not shown: {what} ({why})" for what, why in data["missing"].items()),
     ]
     return Group(Columns([states, money, queue]), Panel("\n".join(lines)))

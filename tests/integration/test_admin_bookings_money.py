@@ -187,9 +187,43 @@ async def test_dashboard_figures(uows: UnitOfWorkFactory, clock: FixedClock) -> 
         "request_to_booking": 0.5,
     }
     assert figures["bookings_by_source_30d"] == {"direct": 2}
+    assert figures["failed_sweeps"] == []
     console = Console(record=True, width=140)
     console.print(render(figures))
-    assert "Requests → bookings (30 days): 2 → 1 (0.5)" in console.export_text()
+    text = console.export_text()
+    assert "Requests → bookings (30 days): 2 → 1 (0.5)" in text
+    assert "Failed sweeps: none" in text
+
+
+async def test_dashboard_shows_the_sweeps_whose_last_run_failed(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    from core.scheduling.model import Sweep, SweepContext
+    from core.scheduling.runs import run_sweep
+
+    async def broken(ctx: SweepContext) -> dict[str, int]:
+        raise RuntimeError("gateway unreachable")
+
+    async def fine(ctx: SweepContext) -> dict[str, int]:
+        return {"done": 1}
+
+    ctx = SweepContext(uows=uows, now=clock.now())
+    for sweep in (Sweep("retry-refunds", timedelta(minutes=10), broken, "x"),) * 2 + (
+        Sweep("outbox", timedelta(minutes=1), fine, "y"),
+    ):
+        await run_sweep(sweep, ctx, holder="test")
+    async with uows() as uow:
+        figures = await dashboard(uow, now=clock.now())
+    [failed] = figures["failed_sweeps"]
+    assert (failed["id"], failed["failures"]) == ("retry-refunds", 2)
+    assert failed["last_error"] == "RuntimeError: gateway unreachable"
+    console = Console(record=True, width=140)
+    console.print(render(figures))
+    assert "retry-refunds (2× — RuntimeError: gateway unreachable)" in console.export_text()
+    # Once it runs well again, it leaves the list.
+    await run_sweep(Sweep("retry-refunds", timedelta(minutes=10), fine, "x"), ctx, holder="t")
+    async with uows() as uow:
+        assert (await dashboard(uow, now=clock.now()))["failed_sweeps"] == []
 
 
 async def test_every_listing_and_show_renders_as_a_table(
