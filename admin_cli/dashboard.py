@@ -29,6 +29,10 @@ def _money(minor: int) -> str:
     return f"{minor / 100:,.2f} MAD".replace(",", " ")
 
 
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def render(data: dict[str, Any]) -> Group:
     states = Table(title="Bookings by state")
     states.add_column("state")
@@ -53,8 +57,9 @@ def render(data: dict[str, Any]) -> Group:
     sources = ", ".join(f"{k}: {v}" for k, v in data["bookings_by_source_30d"].items()) or "—"
     lines = [
         f"Bookings per day (30 days): {sparkline(data['bookings_per_day'])}",
-        f"Requests → bookings (30 days): {conv['requests']} → {conv['bookings']}"
-        f" ({conv['request_to_booking'] if conv['request_to_booking'] is not None else '—'})",
+        f"Searches → requests → bookings (30 days): {conv['searches']} → {conv['requests']}"
+        f" → {conv['bookings']} ({_ratio(conv['search_to_request'])},"
+        f" {_ratio(conv['request_to_booking'])})",
         f"Bookings by source (30 days): {sources}",
         "Failed sweeps: "
         + (
@@ -62,7 +67,6 @@ def render(data: dict[str, Any]) -> Group:
             if failed
             else "none"
         ),
-        *(f"Not shown: {what} ({why})" for what, why in data["missing"].items()),
     ]
     return Group(Columns([states, money, queue]), Panel("\n".join(lines)))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from core.catalog.search_tally import SearchTally
 from core.clock import Clock
 from core.conversations.chat_memory import ChatMemory
 from core.conversations.journal import ChatJournal
@@ -34,6 +35,7 @@ class ChatStores:
     memory: ChatMemory
     journal: ChatJournal
     reads: CachedReads
+    searches: SearchTally
 
 
 @dataclass
@@ -41,10 +43,16 @@ class Dialogs:
     nlu: NluParser
     stores: ChatStores
     engines: dict[str, DialogEngine]
+    uows: UnitOfWorkFactory
+
+    async def count_searches(self) -> None:
+        """The serving program's background task: the search counts, every minute."""
+        await self.stores.searches.flush_forever(self.uows)
 
     async def close(self) -> None:
         # Replies sent but not yet marked so would be sent again by the next worker.
         await self.stores.journal.flush()
+        await self.stores.searches.flush(self.uows)
         if isinstance(self.nlu, RasaParser):
             await self.nlu.close()
 
@@ -61,7 +69,7 @@ def build_stores(uows: UnitOfWorkFactory, *, catalog_cache_seconds: float = 30.0
     uows.after_commit.append(reads.on_commit)
     memory = ChatMemory()
     uows.after_commit.append(memory.on_commit)
-    return ChatStores(memory, ChatJournal(uows.engine), reads)
+    return ChatStores(memory, ChatJournal(uows.engine), reads, SearchTally())
 
 
 def build_engine(
@@ -90,12 +98,13 @@ def build_dialogs(
 ) -> Dialogs:
     """Both bots' engines from settings, sharing one set of stores; close it when done."""
     nlu = build_nlu(settings.rasa_url)
+    stores = build_stores(uows, catalog_cache_seconds=settings.catalog_cache_seconds)
     deps = Deps(
         nlu=nlu,
         public_url=settings.base_url,
         payments=payments,
         max_days_ahead=settings.max_booking_days_ahead,
+        searches=stores.searches,
     )
-    stores = build_stores(uows, catalog_cache_seconds=settings.catalog_cache_seconds)
     engines = {kind: build_engine(app, uows, deps, clock, stores) for kind, app in APPS.items()}
-    return Dialogs(nlu, stores, engines)
+    return Dialogs(nlu, stores, engines, uows)

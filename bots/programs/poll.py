@@ -23,6 +23,7 @@ async def run_polling(core: Core) -> None:
     bots = telegram.build_bots(settings, dialogs.engines, uows, clock)
     outbound = build_outbound(core, pay, bots)
     worker = asyncio.ensure_future(run_outbox(uows, outbound.router, clock))
+    counting = asyncio.ensure_future(dialogs.count_searches())
     try:
         for tb in bots.values():
             await tb.bot.delete_webhook()
@@ -38,6 +39,7 @@ async def run_polling(core: Core) -> None:
         )
     finally:
         worker.cancel()
+        counting.cancel()
         await outbound.close()
         await dialogs.close()
         await core.close()

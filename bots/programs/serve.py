@@ -72,6 +72,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         router = ChannelRouter(uows, senders, email=pay.email, gateway=pay.expiry)
         app.cleanup_ctx.append(background(lambda: run_outbox(uows, router, clock)))
         app.cleanup_ctx.append(sweeps_ctx(core, pay.payments, router))
+    app.cleanup_ctx.append(background(dialogs.count_searches))
     app.on_cleanup.append(closing(pay.close))
     app.on_cleanup.append(closing(dialogs.close))
     app.on_cleanup.append(closing(core.close))

@@ -1,7 +1,7 @@
 """Every table, imported in one place so metadata and Alembic see them all."""
 
 from core.db.base import Base
-from core.db.tables_admin import AdminAudit
+from core.db.tables_admin import AdminAudit, SearchCount
 from core.db.tables_booking import Booking, BookingTransition, SlotHold
 from core.db.tables_catalog import (
     Blackout,
@@ -55,6 +55,7 @@ __all__ = [
     "ProviderStatus",
     "Refund",
     "SchedulerLease",
+    "SearchCount",
     "Service",
     "SlotHold",
     "StripeCustomer",

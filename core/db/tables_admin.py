@@ -1,11 +1,12 @@
-"""The admin trail: every action taken from `mounasabet-admin`, who took it and why."""
+"""The admin trail (every action taken from `mounasabet-admin`, who took it and why), and the
+search counts the dashboard reads."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, BigId
@@ -23,3 +24,14 @@ class AdminAudit(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]]
+
+
+class SearchCount(Base):
+    """How many searches the chats ran per market day and channel: the first figure of the
+    dashboard's conversion (core/catalog/search_tally.py adds to it)."""
+
+    __tablename__ = "search_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)

@@ -113,6 +113,10 @@ async def results_prompt(ctx: Ctx) -> Reply:
     if not data.get("category") or not data.get("city"):
         raise InvalidValue("search_incomplete")  # the engine starts again from home
     page = await ctx.reads.search(query_of(ctx), now=ctx.now)
+    if page.page == 0 and ctx.deps.searches is not None:
+        # A search's first page (pages further on are the same search) counts once for the
+        # dashboard's conversion; shown again after Back, it counts again, as a re-read would.
+        ctx.deps.searches.count(ctx.today, ctx.channel)
     head = t(
         "{category} in {city}",
         category=labels.category(data["category"], t),

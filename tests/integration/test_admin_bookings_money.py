@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin_cli.dashboard import render
 from core.admin.dashboard import dashboard
+from core.catalog.search_tally import SearchTally
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, Refund
 from core.support.tickets import open_ticket, raise_flag
@@ -152,7 +153,7 @@ async def test_exports_dashboard_and_a_separate_process(
     figures = await admin.json("dashboard")
     assert figures["bookings_by_state"] == {"confirmed": 1}
     assert len(figures["bookings_per_day"]) == 30
-    assert figures["conversion_30d"]["searches"] is None and "searches" in figures["missing"]
+    assert figures["conversion_30d"]["searches"] == 0
     assert "Bookings by state" in await admin.ok("dashboard")
 
     code, out, err = await admin_process(admin.database_url, "providers", "list", "--json")
@@ -171,7 +172,14 @@ async def test_dashboard_figures(uows: UnitOfWorkFactory, clock: FixedClock) -> 
         deposit, service = booking.deposit_minor, booking.service_id
         raise_flag(uow, kind="user_report", subject_type="user", subject_id=client, now=now)
         await uow.commit()
-    await request(uows, now, client, service, now.date().replace(day=20))
+    # Four searches in the chats this month (one 40 days ago does not count).
+    tally = SearchTally()
+    for day, channel in [(now.date(), "telegram")] * 3 + [(now.date(), "whatsapp")]:
+        tally.count(day, channel)
+    tally.count(now.date() - timedelta(days=40), "telegram")
+    assert await tally.flush(uows) == 5 and tally.pending == 0
+    # The second booking came through a site link: it counts for that link's source.
+    await request(uows, now, client, service, now.date().replace(day=20), source="ig_spring")
     async with uows() as uow:
         figures = await dashboard(uow, now=now + timedelta(hours=2))
     assert figures["bookings_by_state"] == {"confirmed": 1, "requested": 1}
@@ -180,18 +188,19 @@ async def test_dashboard_figures(uows: UnitOfWorkFactory, clock: FixedClock) -> 
     assert figures["month"]["revenue_minor"] == deposit  # the ledger's payment entry
     assert figures["flags"] == {"open": 1, "oldest_hours": 2.0}
     assert figures["bookings_per_day"][-1] == 2 and sum(figures["bookings_per_day"]) == 2
-    assert figures["conversion_30d"] | {"searches": None} == {
-        "searches": None,
+    assert figures["conversion_30d"] == {
+        "searches": 4,
         "requests": 2,
         "bookings": 1,
+        "search_to_request": 0.5,
         "request_to_booking": 0.5,
     }
-    assert figures["bookings_by_source_30d"] == {"direct": 2}
+    assert figures["bookings_by_source_30d"] == {"direct": 1, "ig_spring": 1}
     assert figures["failed_sweeps"] == []
     console = Console(record=True, width=140)
     console.print(render(figures))
     text = console.export_text()
-    assert "Requests → bookings (30 days): 2 → 1 (0.5)" in text
+    assert "Searches → requests → bookings (30 days): 4 → 2 → 1 (50%, 50%)" in text
     assert "Failed sweeps: none" in text
 
 

@@ -1,4 +1,4 @@
-"""tickets.category: what a ticket is about, chosen when it is opened
+"""tickets.category (what a ticket is about) and search_counts (the dashboard's searches)
 
 Revision ID: 0019
 Revises: 0010 (re-chained at merge)
@@ -21,8 +21,16 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("category", sa.String(16), nullable=False, server_default="other")
         )
+    op.create_table(
+        "search_counts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("searches", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "channel", name=op.f("pk_search_counts")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("search_counts")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("category")
