@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, BigId
@@ -100,6 +100,17 @@ class Flag(Base):
     __table_args__ = (
         Index("ix_flags_open", "resolved_at", "created_at"),
         Index("ix_flags_subject", "kind", "subject_type", "subject_id"),
+        # One open flag per cause and subject, also when two processes raise it at once
+        # (core/support/flag_merge.py inserts a first flag with ON CONFLICT DO NOTHING).
+        Index(
+            "uq_flags_open_subject",
+            "kind",
+            "subject_type",
+            "subject_id",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -3,6 +3,9 @@ per cause and subject, listed, shown, resolved and created from the CLI."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -146,3 +149,37 @@ async def test_users_list_filters(
     assert await admin.json("users", "list", "--channel", "whatsapp") == []
     async with uows() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_two_processes_raising_the_same_first_flag_leave_one(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Both look for an open flag before either has committed one: the database's unique
+    index over open flags makes the second merge into the first instead of adding a row."""
+    now = clock.now()
+    async with uows() as first:
+        raise_flag(first, kind="user_report", subject_type="user", subject_id=7, now=now)
+        await first.session.flush()  # inserted, not committed
+
+        async def second_process() -> None:
+            async with uows() as second:
+                raise_flag(
+                    second,
+                    kind="user_report",
+                    subject_type="user",
+                    subject_id=7,
+                    now=now + timedelta(seconds=1),
+                    details={"reason": "spam"},
+                    severity="error",
+                )
+                await second.commit()
+
+        racing = asyncio.create_task(second_process())
+        await asyncio.sleep(0.5)
+        assert not racing.done()  # it waits for the first one's commit (or write lock)
+        await first.commit()
+    await asyncio.wait_for(racing, 30)
+    async with uows() as uow:
+        [flag] = (await uow.session.scalars(select(Flag))).all()
+        assert (flag.occurrences, flag.severity, flag.details) == (2, "error", {"reason": "spam"})
+        assert flag.resolved_at is None
