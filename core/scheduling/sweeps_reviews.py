@@ -125,7 +125,8 @@ async def _ask_once(ctx: SweepContext, booking_id: int, kind: str) -> int:
 SWEEPS = (
     Sweep(
         "review-requests",
-        timedelta(minutes=15),
+        # Often: a sandbox or chat user who just completed a booking is asked soon.
+        timedelta(minutes=5),
         ask_for_reviews,
         "ask clients to review completed bookings, then remind once",
     ),

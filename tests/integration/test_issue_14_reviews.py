@@ -9,19 +9,26 @@ button, a provider's second reply.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.booking.states import BookingState
+from core.bootstrap import build_uow_factory
 from core.clock import FixedClock
 from core.db.tables import Provider, Review
+from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs.bootstrap import build_stores
 from dialogs.i18n.translator import translator
 from tests.integration.test_site_pages import Web, serve
 from tests.support.bookings import drive_to, request
@@ -29,6 +36,7 @@ from tests.support.chat import Chat, client_chat, news_for, provider_chat, user_
 from tests.support.factories import make_provider
 from tests.support.sweeps import booking, messages, sweep
 from web.links import Channels
+from web.site import Site
 
 S = BookingState
 EN = translator("en")
@@ -281,3 +289,37 @@ async def test_the_site_page_shows_the_review_escaped_in_every_language(
         assert t("Reply from {name}", name="studio-atlas") in html
         assert t.date(clock.now().date(), "medium") in html
         assert t("No reviews yet. Clients can review a provider after their event.") not in html
+
+
+async def test_a_review_written_by_another_process_shows_within_the_cache_ttl(
+    engine: AsyncEngine, uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The site's cache hears of its own process's commits at once; another process's
+    review (here: units of work the site's cache is not hooked to) shows within the TTL."""
+    ttl = 0.3
+    app = web.Application()
+    reads = build_stores(uows, catalog_cache_seconds=ttl).reads
+    settings = Settings(public_url="https://mounasabet.example", _env_file=None)
+    app.add_routes(Site(uows, clock, settings, Channels(), reads).routes())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    elsewhere = build_uow_factory(engine)
+    m = await market(elsewhere, clock)
+    booking_id = await booking_in(elsewhere, clock, m, S.COMPLETED)
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def page() -> str:
+                async with http.get(server.make_url("/en/providers/studio-atlas")) as resp:
+                    assert resp.status == 200
+                    return await resp.text()
+
+            assert "Nadia B." not in await page()
+            await m.client.press(f"g|rv:{booking_id}:5")
+            await m.client.send("Parfait")
+            assert "Parfait" not in await page()  # the cached page, as the TTL allows
+            await asyncio.sleep(ttl + 0.05)
+            html = await page()
+            assert "Parfait" in html and "Nadia B." in html
+    finally:
+        await server.close()
