@@ -323,3 +323,18 @@ async def test_a_review_written_by_another_process_shows_within_the_cache_ttl(
             assert "Parfait" in html and "Nadia B." in html
     finally:
         await server.close()
+
+
+async def test_figures_without_written_reviews_say_so(
+    site: Web, uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Ratings imported before reviews existed (the demo's) have no text to show."""
+    _, provider_id, _ = await make_provider(uows, clock.now())
+    async with uows() as uow:
+        provider = await uow.session.get(Provider, provider_id)
+        assert provider is not None
+        provider.rating_sum, provider.rating_count, provider.rating_x100 = 9, 2, 450
+        await uow.commit()
+    _, html, _ = await site.get("/en/providers/studio-atlas")
+    assert EN("No written reviews yet.") in html
+    assert EN("No reviews yet. Clients can review a provider after their event.") not in html
