@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.states import BookingState
 from core.catalog.vocabulary import MARKET_TZ
-from core.db.tables import Booking, Provider, User
+from core.db.tables import Booking, Provider, ProviderStatus, User
 from core.db.tables_reviews import Review
 from core.uow import UnitOfWork
 
@@ -84,4 +84,32 @@ async def review_news(uow: UnitOfWork, *, user_id: int, booking_id: Any) -> Revi
         stars=review.stars if review else None,
         comment=review.comment if review else "",
         reply=review.reply if review else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReview:
+    """A review with the provider it is about, for the landing page."""
+
+    slug: str
+    provider_name: dict[str, Any]
+    review: ReviewLine
+
+
+async def latest_public_reviews(session: AsyncSession, *, limit: int) -> tuple[PublicReview, ...]:
+    """The latest reviews with a comment, of active providers, newest first."""
+    rows = await session.execute(
+        select(Review, Provider.slug, Provider.name)
+        .join(Provider, Provider.id == Review.provider_id)
+        .where(Provider.status == ProviderStatus.ACTIVE.value, Review.comment != "")
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(limit)
+    )
+    return tuple(
+        PublicReview(
+            slug,
+            dict(name),
+            ReviewLine(r.stars, r.comment, r.author, r.created_at, r.reply, r.replied_at),
+        )
+        for r, slug, name in rows
     )

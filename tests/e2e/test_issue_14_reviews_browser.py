@@ -96,3 +96,19 @@ async def test_reviews_on_the_provider_page(
     await review.scroll_into_view_if_needed()
     await page.screenshot(path=str(tmp_path / f"{lang}-review.png"))
     assert errors == []
+
+
+async def test_the_landing_page_quotes_the_review(
+    site: LiveServer, phone: BrowserContext, tmp_path: Path
+) -> None:
+    t = translator("ar")
+    page = await phone.new_page()
+    errors = console_errors(page)
+    await visit(page, f"{site.url}/ar/", tmp_path, "ar-landing-reviews")
+    section = page.locator("section#reviews")
+    await expect(section.get_by_role("heading", level=2)).to_have_text(t("What clients say"))
+    quote = section.locator("li.review")
+    await expect(quote.locator("blockquote")).to_have_text(COMMENT)
+    await quote.get_by_role("link", name=SLUG).click()
+    await expect(page).to_have_url(f"{site.url}/ar/providers/{SLUG}")
+    assert errors == []

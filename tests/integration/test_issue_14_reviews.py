@@ -289,6 +289,10 @@ async def test_the_site_page_shows_the_review_escaped_in_every_language(
         assert t("Reply from {name}", name="studio-atlas") in html
         assert t.date(clock.now().date(), "medium") in html
         assert t("No reviews yet. Clients can review a provider after their event.") not in html
+        # The landing page's "What clients say" quotes it too, linked to the provider.
+        _, home, _ = await site.get(f"/{lang}/")
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Superbe &amp; pro" in home
+        assert f'<a href="/{lang}/providers/studio-atlas">studio-atlas</a>' in home
 
 
 async def test_a_review_written_by_another_process_shows_within_the_cache_ttl(
