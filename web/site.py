@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from core.booking.review_reads import latest_public_reviews
 from core.catalog.search import SearchPage, SearchQuery
 from core.catalog.site_catalog import (
     ProviderCard,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 UTM_COOKIE = "utm"
 YEAR = 365 * 24 * 3600
 FEATURED = 6
+HOME_REVIEWS = 3
 PATHS = {
     "home": "/",
     "directory": "/providers",
@@ -129,6 +131,9 @@ class Site:
         featured = await self.reads.search(SearchQuery(page_size=FEATURED), now=self.clock.now())
         cards = await self._cards(featured)
         counts = await self.reads.cached(("site-counts",), catalog_counts)
+        reviews = await self.reads.cached(
+            ("site-reviews",), lambda s: latest_public_reviews(s, limit=HOME_REVIEWS)
+        )
         t = ctx["t"]
         return self._render(
             request,
@@ -142,6 +147,7 @@ class Site:
             featured=featured.hits,
             cards=cards,
             counts=counts,
+            reviews=reviews,
             ctas=self._ctas(ctx, "home"),
         )
 

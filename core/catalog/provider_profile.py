@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability_query import upcoming_free_dates
+from core.booking.review_reads import ReviewLine, latest_reviews
 from core.db.tables import Provider, ProviderCity, ProviderStatus, Service
 
 FREE_DATES_SHOWN = 5
+REVIEWS_SHOWN = 3  # a chat screen: the latest few, the site page shows more
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +45,14 @@ class ProviderProfile:
     cities: tuple[str, ...]  # sorted
     services: tuple[ProfileService, ...]  # by price, then id
     free_dates: tuple[date, ...]  # the next free dates of the first service
+    reviews: tuple[ReviewLine, ...] = ()  # the latest, newest first
 
 
 async def provider_profile(
     session: AsyncSession, provider_id: int, *, now: datetime
 ) -> ProviderProfile | None:
-    """The profile of an active provider, or None; 7 statements (5 of them the dates)."""
+    """The profile of an active provider, or None; 7 statements (5 of them the dates),
+    and one more for its latest reviews when it has any."""
     # The provider comes with its cities, one row per city (none: one row, city NULL).
     rows = (
         await session.execute(
@@ -73,6 +77,11 @@ async def provider_profile(
         if services
         else []
     )
+    reviews = (
+        await latest_reviews(session, provider.id, limit=REVIEWS_SHOWN)
+        if provider.rating_count
+        else ()
+    )
     return ProviderProfile(
         id=provider.id,
         slug=provider.slug,
@@ -94,6 +103,7 @@ async def provider_profile(
             for s in services
         ),
         free_dates=tuple(dates),
+        reviews=reviews,
     )
 
 

@@ -18,6 +18,7 @@ from core.db.tables import (
     BusyInterval,
     Provider,
     ProviderCity,
+    Review,
     Service,
     SlotHold,
     WeeklyRule,
@@ -43,6 +44,7 @@ CATALOG_TABLES = frozenset(
         BusyInterval,
         Booking,
         SlotHold,
+        Review,  # the profile and the site page show the latest reviews
     )
 )
 

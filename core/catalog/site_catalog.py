@@ -22,9 +22,11 @@ from core.booking.availability import ProviderCalendar, next_free_dates
 from core.booking.availability_query import HORIZON_DAYS
 from core.booking.calendar_data import load_calendar, load_occupancy, service_rules
 from core.booking.policy import CancellationPolicy, PolicyTier
+from core.booking.review_reads import ReviewLine, latest_reviews
 from core.db.tables import Provider, ProviderCity, ProviderStatus, Service
 
 FREE_DATES_SHOWN = 6
+REVIEWS_SHOWN = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class ProviderPage:
     cities: tuple[str, ...]
     services: tuple[ServiceTerms, ...]  # by price, then id
     policy: tuple[PolicyTier, ...]  # most generous tier first
+    reviews: tuple[ReviewLine, ...] = ()  # the latest, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,7 @@ async def provider_page(session: AsyncSession, slug: str, *, now: datetime) -> P
         cities=tuple(cities),
         services=tuple(terms),
         policy=CancellationPolicy.from_json(provider.cancellation_policy).tiers,
+        reviews=await latest_reviews(session, provider.id, limit=REVIEWS_SHOWN),
     )
 
 

@@ -30,6 +30,7 @@ from core.db.tables_payments import (
     StripeCustomer,
 )
 from core.db.tables_people import Channel, ChannelIdentity, User, UserRole
+from core.db.tables_reviews import Review
 from core.db.tables_scheduler import SchedulerLease, SweepRecord
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "ProviderCity",
     "ProviderStatus",
     "Refund",
+    "Review",
     "SchedulerLease",
     "SearchCount",
     "Service",

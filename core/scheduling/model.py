@@ -33,6 +33,9 @@ class SweepConfig:
     refund_give_up_after: timedelta = timedelta(days=3)
     digest_at: time = time(7, 0)
     admin_emails: tuple[str, ...] = ()
+    review_request_after: timedelta = timedelta(0)  # after completion: the next run asks
+    review_reminder_after: timedelta = timedelta(days=3)  # after the request, if unanswered
+    review_give_up_after: timedelta = timedelta(days=30)  # after completion: never asked
 
 
 @dataclass(frozen=True, slots=True)

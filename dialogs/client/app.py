@@ -7,7 +7,7 @@ from core.booking.queries import owned_booking
 from core.booking.states import Role
 from core.catalog.queries import active_provider_by_slug
 from core.people.users import record_source
-from dialogs.client import book, discover, mybookings
+from dialogs.client import book, discover, mybookings, review
 from dialogs.client.deeplinks import parse_deeplink
 from dialogs.client.discover_order import next_step
 from dialogs.client.free_text import help_text
@@ -68,7 +68,16 @@ async def open_booking(ctx: Ctx, arg: str) -> Outcome:
 
 CLIENT_APP = DialogApp(
     flows={
-        f.name: f for f in (MENU, LANGUAGE, discover.FLOW, book.FLOW, mybookings.FLOW, support.FLOW)
+        f.name: f
+        for f in (
+            MENU,
+            LANGUAGE,
+            discover.FLOW,
+            book.FLOW,
+            mybookings.FLOW,
+            support.FLOW,
+            review.FLOW,
+        )
     },
     commands={
         # A link names a provider (an exact read) or a source (written on the user).
@@ -86,5 +95,6 @@ CLIENT_APP = DialogApp(
         "bk": writing(open_booking),
         "pay": writing(pay_now),
         "tk": writing(support.open_thread),
+        "rv": writing(review.start_review),
     },
 )

@@ -6,6 +6,7 @@ from dialogs import labels
 from dialogs.client.book import start_booking
 from dialogs.client.catalog_reads import price_text
 from dialogs.client.free_text import route_text
+from dialogs.client.review_lines import review_lines
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Invalid, Outcome, Step, reads_on
 from dialogs.framework.replies import Reply
@@ -27,6 +28,7 @@ async def profile_prompt(ctx: Ctx) -> Reply:
                 n=profile.rating_count,
             )
         )
+    lines += review_lines(profile.reviews, t)
     lines.append(t.pick(profile.description))
     cities = t.join(labels.city(c, t) for c in profile.cities)
     langs = t.join(LANGUAGE_NAMES.get(code, code) for code in profile.languages)

@@ -50,6 +50,14 @@ MESSAGES: dict[str, str] = {
     "rating_out_of_range": N_("Please choose from one to five stars."),
     "action_not_allowed_for_role": N_("You cannot do that."),
     "delivery_not_awaiting_confirmation": N_("There is no delivery to confirm for this booking."),
+    "review_not_completed": N_("You can review a booking once it is completed."),
+    "review_already_given": N_("You have already reviewed this booking. Thank you!"),
+    "review_comment_too_long": N_("Please keep your comment to {max} characters."),
+    "review_not_found": N_("This review no longer exists."),
+    "not_your_review": N_("This review is not about your services."),
+    "review_already_answered": N_("You have already replied to this review."),
+    "review_reply_empty": N_("Please write your reply."),
+    "review_reply_too_long": N_("Please keep your reply to {max} characters."),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 

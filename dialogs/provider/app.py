@@ -30,6 +30,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.provider import review_reply
 from dialogs.shared import support
 from dialogs.shared.pay import prepare_deposit_link
 
@@ -251,6 +252,8 @@ async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
 
 
 DIAGRAM = Path(__file__).with_name("flows.mmd")
+
+
 async def my_tickets(ctx: Ctx, _: str) -> Outcome:
     """/tickets: the provider's own support tickets."""
     return Go("list", "support", reset=True)
@@ -274,6 +277,7 @@ PROVIDER_APP = DialogApp(
         ),
         "language": LANGUAGE,
         "support": support.PROVIDER_FLOW,
+        "review_reply": review_reply.FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -292,6 +296,7 @@ PROVIDER_APP = DialogApp(
         "pdel": writing(mark_delivered),
         "preq": writing(open_request),
         "tk": writing(support.open_thread),
+        "rvr": writing(review_reply.open_reply),
     },
     home=("phome", "home"),
 )

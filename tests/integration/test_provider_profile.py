@@ -59,7 +59,8 @@ async def test_profile_is_what_the_orm_says(
     with statements_on(engine) as sent:
         async with uows() as uow:
             profile = await provider_profile(uow.session, built.provider_id, now=now)
-    assert len(selects(sent)) == 7  # provider and cities, services, five for the dates
+    # Provider and cities, services, five for the dates, and its latest reviews (it is rated).
+    assert len(selects(sent)) == 8
 
     async with uows() as uow:
         provider = await uow.session.get(Provider, built.provider_id)
@@ -78,6 +79,7 @@ async def test_profile_is_what_the_orm_says(
     assert (profile.id, profile.slug, profile.name) == (orm[0], "atlas", orm[1])
     assert profile.description == {"fr": "Photos de mariage", "en": "Wedding photos"}
     assert (profile.rating_x100, profile.rating_count) == (460, 12)
+    assert profile.reviews == ()  # rated by hand here: no review rows behind the figures
     assert profile.languages == ("fr", "en")
     assert profile.photos == ("a.jpg", "b.jpg")
     assert profile.cities == ("agadir", "fes", "rabat")

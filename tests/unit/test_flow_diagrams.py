@@ -20,7 +20,7 @@ DIALOGS_DIR = Path(__file__).parents[2] / "dialogs"
 CLIENT_DIR = DIALOGS_DIR / "client"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)
 # Targets that name another flow rather than a step of this one.
-OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu"}
+OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu", "phome"}
 
 CASES = [
     (CLIENT_DIR / "menu.mmd", [CLIENT_APP.flows["menu"], CLIENT_APP.flows["language"]]),
@@ -28,6 +28,8 @@ CASES = [
     (CLIENT_DIR / "book.mmd", [CLIENT_APP.flows["book"]]),
     (CLIENT_DIR / "mybookings.mmd", [CLIENT_APP.flows["mybookings"]]),
     (DIALOGS_DIR / "shared" / "support.mmd", [CLIENT_APP.flows["support"]]),
+    (CLIENT_DIR / "review.mmd", [CLIENT_APP.flows["review"]]),
+    (DIALOGS_DIR / "provider" / "review_reply.mmd", [PROVIDER_APP.flows["review_reply"]]),
     (
         DIALOGS_DIR / "provider" / "flows.mmd",
         [
