@@ -10,8 +10,7 @@ from dataclasses import dataclass, replace
 
 from core.catalog.search_tally import SearchTally
 from core.clock import Clock
-from core.conversations.chat_memory import ChatMemory
-from core.conversations.journal import ChatJournal
+from core.conversations.store import ConversationStore
 from core.payments.ports import Payments
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
@@ -32,8 +31,7 @@ APPS = {"client": CLIENT_APP, "provider": PROVIDER_APP}
 class ChatStores:
     """What the engines of one process share: one group commit, one catalog cache."""
 
-    memory: ChatMemory
-    journal: ChatJournal
+    conversations: ConversationStore
     reads: CachedReads
     searches: SearchTally
 
@@ -51,7 +49,7 @@ class Dialogs:
 
     async def close(self) -> None:
         # Replies sent but not yet marked so would be sent again by the next worker.
-        await self.stores.journal.flush()
+        await self.stores.conversations.flush()
         await self.stores.searches.flush(self.uows)
         if isinstance(self.nlu, RasaParser):
             await self.nlu.close()
@@ -67,9 +65,9 @@ def build_stores(uows: UnitOfWorkFactory, *, catalog_cache_seconds: float = 30.0
     """The chat memory, the journal and the cached reads, told of every commit."""
     reads = CachedReads(uows.session_factory, ttl_seconds=catalog_cache_seconds)
     uows.after_commit.append(reads.on_commit)
-    memory = ChatMemory()
-    uows.after_commit.append(memory.on_commit)
-    return ChatStores(memory, ChatJournal(uows.engine), reads, SearchTally())
+    conversations = ConversationStore(uows.engine)
+    uows.after_commit.append(conversations.on_commit)
+    return ChatStores(conversations, reads, SearchTally())
 
 
 def build_engine(
@@ -81,12 +79,10 @@ def build_engine(
 ) -> DialogEngine:
     """One bot's engine; without ``stores``, with stores of its own."""
     stores = stores or build_stores(uows)
-    # One answer per question even when a step runs twice (without, then in a
-    # transaction), and for the texts people keep sending: one memory per engine.
+    # The texts people keep sending ("1", "oui", a greeting) are parsed once: one memory of
+    # the parser's answers per engine.
     deps = replace(deps, nlu=RememberingNlu(deps.nlu))
-    return DialogEngine(
-        app, uows, deps, clock, memory=stores.memory, journal=stores.journal, reads=stores.reads
-    )
+    return DialogEngine(app, uows, deps, clock, store=stores.conversations, reads=stores.reads)
 
 
 def build_dialogs(

@@ -13,9 +13,9 @@ winner's commit and inserts nothing; it then merges into the winner's row like a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import CursorResult, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -93,4 +93,5 @@ def _insert_first(session: Session, flag: Flag) -> bool:
             index_where=Flag.resolved_at.is_(None),
         )
     )
-    return bool(session.execute(statement).rowcount)
+    inserted = cast(CursorResult[Any], session.execute(statement))
+    return bool(inserted.rowcount)

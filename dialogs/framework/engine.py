@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import TypeVar
 
 from core.clock import Clock
-from core.conversations.chat_memory import ChatMemory, KnownConversation
-from core.conversations.journal import ChatJournal
+from core.conversations.chat_memory import KnownConversation
 from core.conversations.saved_state import load_conversation, save_state
+from core.conversations.store import ChatRef, ConversationStore
 from core.errors import DomainError
 from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, hand_over
@@ -85,15 +85,14 @@ class DialogEngine:
         deps: Deps,
         clock: Clock,
         *,
-        memory: ChatMemory,
-        journal: ChatJournal,
+        store: ConversationStore,
         reads: Reads,
     ) -> None:
         """Built by dialogs/bootstrap.py, which makes what is given here."""
         self.app, self.uows, self.deps, self.clock = app, uows, deps, clock
         self.deps_without_transaction = without_transaction(deps)
         self._locks = KeyedLock()
-        self.memory, self.journal, self.reads = memory, journal, reads
+        self.store, self.reads = store, reads
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return (await self.answer(inbound)).replies
@@ -111,7 +110,7 @@ class DialogEngine:
 
     def delivered(self, attempt: Attempt) -> None:
         """The kept reply went out: its row is marked sent with the journal's next batch."""
-        self.journal.mark_sent(attempt, self.clock.now())
+        self.store.mark_sent(attempt, self.clock.now())
 
     async def undelivered(self, attempt: Attempt, rest: list[Reply], error: str) -> None:
         """Only part of the kept reply went out: the worker sends ``rest`` now."""
@@ -127,7 +126,8 @@ class DialogEngine:
 
     async def _in_transaction(self, inbound: Inbound, now: datetime, display_name: str) -> Answered:
         # What the process remembers of this chat may change here: read it afresh next time.
-        self.memory.forget(inbound.channel, inbound.chat_key, inbound.user_external_id)
+        chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
+        self.store.forget(chat)
         async with self.uows() as uow:
             user = await identify(
                 uow,
@@ -146,7 +146,7 @@ class DialogEngine:
                 # Already handled: a redelivery changes nothing (but its reply may be due).
                 # This transaction ends first: on SQLite it holds the write lock.
                 await uow.rollback()
-                return await redelivered(self.uows, self.journal, inbound, now)
+                return await redelivered(self.uows, self.store, inbound, now)
             conv = await load_conversation(uow, inbound.channel, inbound.chat_key, now=now)
             ctx = Ctx(
                 uow,
@@ -164,10 +164,8 @@ class DialogEngine:
                 save_state(conv, ctx.state.to_json(), now=now)
                 attempt = await in_step(uow, inbound, user.id, replies, now)
                 await uow.commit()  # inside: a write refused on commit gets the apology too
-                self.memory.remember_conversation(
-                    inbound.channel,
-                    inbound.chat_key,
-                    KnownConversation(conv.id, conv.version, json.dumps(conv.state)),
+                self.store.committed(
+                    chat, KnownConversation(conv.id, conv.version, json.dumps(conv.state))
                 )
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)

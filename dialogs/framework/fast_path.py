@@ -1,11 +1,11 @@
 """Steps that change nothing but the chat, run without a database transaction.
 
 Most updates are navigation: a menu, a search page, a profile. For those the engine runs
-the step on what the process remembers of the chat (core/conversations/chat_memory.py) and
+the step on what the conversation store (core/conversations/store.py) holds of the chat and
 reads through the cached catalog (dialogs/framework/reads.py); the event's claim, the chat's
 new state and the reply, if the channel keeps it (dialogs/framework/kept_replies.py), then
-go to the chat journal, which commits many chats' writes together
-(core/conversations/journal.py). The replies leave only once that write is durable.
+go back to the store, whose journal commits many chats' writes together. The replies leave
+only once that write is durable.
 
 The path is declared, never discovered: each step says which of its answers only read
 (flow.Access) and each command or global button whether it does (flow.Action), and the
@@ -25,19 +25,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from core.conversations.chat_memory import (
-    KnownConversation,
-    KnownIdentity,
-    load_known_chat,
-    unchanged_user,
-    user_changed,
-    user_values,
-)
+from core.conversations.chat_memory import unchanged_user, user_changed
 from core.conversations.journal import ChatWrite, NewChat, Written
+from core.conversations.store import ChatRef
 from core.people.users import contact_is_news, first_contact_values, pick_locale
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import APOLOGY
@@ -57,9 +50,9 @@ async def run_without_transaction(
     """The update's replies, or None when it must run in a transaction instead."""
     if inbound.contact_phone:
         return None
-    memory, channel = engine.memory, inbound.channel
-    identity = memory.identity(channel, inbound.user_external_id)
-    conversation = memory.conversation(channel, inbound.chat_key)
+    store, channel = engine.store, inbound.channel
+    chat = ChatRef(channel, inbound.chat_key, inbound.user_external_id)
+    identity, conversation = store.remembered(chat)
     new_chat = None
     if identity is None and conversation is None and not inbound.verified_phone:
         # Perhaps a first contact: the journal creates the user if nobody else has.
@@ -74,9 +67,7 @@ async def run_without_transaction(
         state = DialogState()
     else:
         if identity is None or conversation is None:
-            known = await load_known_chat(
-                engine.uows.engine, channel, inbound.chat_key, inbound.user_external_id
-            )
+            known = await store.recall(chat)
             if known is None:
                 return None
             identity, conversation = known
@@ -124,32 +115,9 @@ async def run_without_transaction(
         new_chat,
         for_journal(inbound, None if new_chat else user.id, replies, now),
     )
-    try:
-        outcome = await engine.journal.write(write)
-    except BaseException:
-        memory.forget(channel, inbound.chat_key, inbound.user_external_id)
-        raise
+    outcome = await store.write(chat, write, state_json=saved_json, user=user, identity=identity)
     if outcome.written is Written.DUPLICATE:
-        return await redelivered(engine.uows, engine.journal, inbound, now)  # nothing else to do
+        return await redelivered(engine.uows, store, inbound, now)  # nothing else to do
     if outcome.written is Written.CONFLICT:
-        memory.forget(channel, inbound.chat_key, inbound.user_external_id)
-        return None
-    assert outcome.conversation_id is not None
-    memory.remember_conversation(
-        channel,
-        inbound.chat_key,
-        KnownConversation(outcome.conversation_id, outcome.version, saved_json),
-    )
-    if new_chat is not None:
-        assert outcome.identity_id is not None
-        user.id = outcome.user_id  # type: ignore[assignment]
-        memory.remember_identity(
-            channel,
-            inbound.user_external_id,
-            KnownIdentity(
-                outcome.identity_id, user_values(user), now, False, now, time.monotonic()
-            ),
-        )
-    elif touch and identity is not None:
-        memory.remember_identity(channel, inbound.user_external_id, identity.touched(now))
+        return None  # the store forgot the chat: the transaction reads it afresh
     return Answered(replies, outcome.reply)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.conversations.journal import ChatJournal, KeptReply
+from core.conversations.journal import KeptReply
+from core.conversations.store import ConversationStore
 from core.notifications.direct_replies import Attempt, keep_in_step, reply_key, take_over
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply, reply_from_json
@@ -88,14 +89,14 @@ async def in_step(
 
 
 async def redelivered(
-    uows: UnitOfWorkFactory, journal: ChatJournal, inbound: Inbound, now: datetime
+    uows: UnitOfWorkFactory, store: ConversationStore, inbound: Inbound, now: datetime
 ) -> Answered:
     """An update handled before: its reply if the attempt at it never ended (see
     `take_over`), for this caller to send; else nothing (a plain redelivery)."""
     keep, key = inbound.keep, _key(inbound)
     if keep is None or key is None or not keep.lease:
         return Answered([])
-    await journal.flush()  # a reply this process sent is marked so first
+    await store.flush()  # a reply this process sent is marked so first
     async with uows() as uow:
         taken = await take_over(uow, key, now=now, lease=keep.lease)
         if taken is None:

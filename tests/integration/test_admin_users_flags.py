@@ -54,7 +54,7 @@ async def test_a_blocked_user_is_refused_by_every_bot_and_creates_nothing(
     assert chat.text == refusal
     # Read-only screens run on this process's memory of the user, which is kept at most
     # chat_memory.IDENTITY_TTL (60 s); once that has passed, everything is refused.
-    chat.engine.memory.clear()
+    chat.engine.store.clear()
     for text in ("/support", "Mon photographe est en retard", "/start p-studio-atlas"):
         await chat.send(text)
         assert chat.text == refusal

@@ -135,9 +135,9 @@ async def test_the_bookings_list_reads_exactly_on_the_read_only_path(
     day = clock.now().date() + timedelta(days=30)
     client = (await user_of(chat)).id
     booking_id = await request(uows, clock.now(), client, market.photo_service, day)
-    batches = chat.engine.journal.batches
+    batches = chat.engine.store.batches
     await chat.send("/mybookings")
-    assert chat.engine.journal.batches == batches + 1  # no transaction of its own
+    assert chat.engine.store.batches == batches + 1  # no transaction of its own
     assert chat.text.startswith(EN("Your bookings:"))
     assert f"bk:{booking_id}" in chat.buttons()
 

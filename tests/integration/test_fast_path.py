@@ -10,6 +10,7 @@ from typing import cast
 import pytest
 
 from core.clock import FixedClock
+from core.conversations.store import ChatRef
 from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
@@ -41,7 +42,7 @@ async def test_navigation_goes_through_the_journal(
 ) -> None:
     await open_market(uows, clock.now())
     chat = client_chat(uows, clock)
-    batches = chat.engine.journal.batches
+    batches = chat.engine.store.batches
     await chat.send("/start")  # a first contact, created by the journal
     await chat.click("m:find")
     await chat.click("cat:photographer")
@@ -49,7 +50,7 @@ async def test_navigation_goes_through_the_journal(
     with statements_on(uows.engine) as sent:
         await chat.click("day:any")  # results: the cached search, then the journal
     assert EN("Page {page} of {pages}", page=1, pages=1) in chat.text
-    assert chat.engine.journal.batches == batches + 5
+    assert chat.engine.store.batches == batches + 5
     # Who and where came from memory; the writes are the journal's: the state, and "they
     # wrote, so they are reachable" for the identity.
     assert not [s for s in sent if "FROM channel_identities" in s or "FROM conversations" in s]
@@ -71,13 +72,13 @@ async def test_a_step_that_writes_runs_in_a_transaction_and_memory_follows(
     chat = client_chat(uows, clock)
     await chat.send("/start")
     await chat.click("m:lang")
-    batches = chat.engine.journal.batches
+    batches = chat.engine.store.batches
     await chat.click("lang:fr")  # changes the user: the journal can't do it
-    assert chat.engine.journal.batches == batches
+    assert chat.engine.store.batches == batches
     assert FR("Language changed.") in chat.text
     assert (await user_of(chat)).locale == "fr"
     await chat.click("m:find")  # from memory again, in the new language
-    assert chat.engine.journal.batches == batches + 1
+    assert chat.engine.store.batches == batches + 1
     assert chat.text.startswith(FR("What are you looking for?"))
 
 
@@ -131,16 +132,20 @@ async def test_a_user_changed_elsewhere_in_the_process_is_read_afresh(
     neighbour = Chat(chat.engine, "c:2")
     await chat.send("/start")
     await neighbour.send("/start")
-    memory = chat.engine.memory
+    store = chat.engine.store
     async with uows() as uow:  # as the sandbox's language picker does
         user = await uow.session.get(User, (await user_of(chat)).id)
         assert user is not None
         user.locale = "fr"
         await uow.commit()
-    assert memory.identity(chat.channel, chat.user_external_id) is None  # read afresh
-    assert memory.identity(chat.channel, neighbour.user_external_id) is not None  # kept
+    assert store.remembered(ref(chat))[0] is None  # read afresh
+    assert store.remembered(ref(neighbour))[0] is not None  # kept
     await chat.click("m:find")
     assert chat.text.startswith(FR("What are you looking for?"))
+
+
+def ref(chat: Chat) -> ChatRef:
+    return ChatRef(chat.channel, chat.chat_key, chat.user_external_id)
 
 
 def test_a_step_declared_read_only_cannot_reach_the_payment_gateway() -> None:
