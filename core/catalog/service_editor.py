@@ -60,14 +60,15 @@ async def save_service(
     uow: UnitOfWork, provider_id: int, spec: ServiceSpec, *, service_id: int | None = None
 ) -> Service:
     """Create the service (``service_id`` None) or overwrite the provider's own one."""
-    problem = spec_problem(spec)
+    stored = None if service_id is None else await owned_service(uow, provider_id, service_id)
+    problem = spec_problem(spec, since=None if stored is None else spec_of(stored))
     if problem is not None:
         raise InvalidValue(problem.key, **problem.params)
-    if service_id is None:
+    if stored is None:
         service = Service(provider_id=provider_id, currency=DEFAULT_CURRENCY, days=1, active=True)
         uow.session.add(service)
     else:
-        service = await owned_service(uow, provider_id, service_id)
+        service = stored
     service.category = spec.category
     service.title = {k: v.strip() for k, v in spec.title.items() if v.strip()}
     service.description = {k: v.strip() for k, v in spec.description.items() if v.strip()}

@@ -129,18 +129,31 @@ def buffer_problem(minutes: int) -> Problem | None:
     return None
 
 
-def spec_problem(spec: ServiceSpec) -> Problem | None:
-    """The first thing wrong with a whole service, or None."""
+def spec_problem(spec: ServiceSpec, *, since: ServiceSpec | None = None) -> Problem | None:
+    """The first thing wrong with a whole service, or None. With ``since`` (the service as
+    stored), only what changed is checked: a service stored before a rule was tightened
+    (an import, the demo) can still have its other fields changed."""
+
+    def changed(*names: str) -> bool:
+        return since is None or any(getattr(spec, n) != getattr(since, n) for n in names)
+
     checks = (
-        category_problem(spec.category),
-        text_problem(spec.title),
-        text_problem(spec.description, description=True),
-        price_problem(spec.pricing, spec.price_minor),
-        deposit_problem(spec.deposit_bp),
-        duration_problem(spec.duration_minutes, spec.pricing),
-        capacity_problem(spec.daily_capacity),
-        guests_problem(spec.min_guests, spec.max_guests),
-        notice_problem(spec.min_notice_hours),
-        buffer_problem(spec.buffer_minutes),
+        (("category",), lambda: category_problem(spec.category)),
+        (("title",), lambda: text_problem(spec.title)),
+        (("description",), lambda: text_problem(spec.description, description=True)),
+        (("pricing", "price_minor"), lambda: price_problem(spec.pricing, spec.price_minor)),
+        (("deposit_bp",), lambda: deposit_problem(spec.deposit_bp)),
+        (
+            ("duration_minutes", "pricing"),
+            lambda: duration_problem(spec.duration_minutes, spec.pricing),
+        ),
+        (("daily_capacity",), lambda: capacity_problem(spec.daily_capacity)),
+        (("min_guests", "max_guests"), lambda: guests_problem(spec.min_guests, spec.max_guests)),
+        (("min_notice_hours",), lambda: notice_problem(spec.min_notice_hours)),
+        (("buffer_minutes",), lambda: buffer_problem(spec.buffer_minutes)),
     )
-    return next((p for p in checks if p is not None), None)
+    for names, check in checks:
+        problem = check() if changed(*names) else None
+        if problem is not None:
+            return problem
+    return None

@@ -61,7 +61,9 @@ async def store(ctx: Ctx, field: str, value: Any) -> Outcome:
     """Take a checked answer: saved at once for an existing service, else ask on."""
     trial = {**draft(ctx), field: value}
     spec = spec_from(trial)
-    problem = rules.spec_problem(spec) if spec is not None else None
+    # An existing service is checked for what changes (core's rule for saving it too).
+    since = spec_from(draft(ctx)) if editing(ctx) else None
+    problem = rules.spec_problem(spec, since=since) if spec is not None else None
     if problem is not None:
         return Invalid(problem_text(problem, ctx.t))
     ctx.state.data["draft"] = trial
