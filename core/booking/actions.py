@@ -124,7 +124,9 @@ async def refund_due_on_cancel(
     service = await uow.session.get(Service, booking.service_id)
     # A service's own policy (picked in the provider bot) wins over its provider's.
     tiers = service.cancellation_policy if service and service.cancellation_policy else None
-    policy = CancellationPolicy.from_json(tiers or (provider.cancellation_policy if provider else None))
+    policy = CancellationPolicy.from_json(
+        tiers or (provider.cancellation_policy if provider else None)
+    )
     paid = Money(booking.paid_minor - booking.refunded_minor, booking.currency)
     return policy.refund(paid=paid, event_start=booking.starts_at, cancelled_at=now, by=actor.role)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, time, timedelta
+from itertools import pairwise
 
 from sqlalchemy import delete, select
 
@@ -29,7 +30,7 @@ def hours_problem(spans: Sequence[tuple[time, time]]) -> Problem | None:
     ordered = sorted(spans)
     if any(start == end for start, end in ordered):
         return Problem("hours_empty_span")
-    for (start, end), (next_start, _) in zip(ordered, ordered[1:], strict=False):
+    for (start, end), (next_start, _) in pairwise(ordered):
         if end <= start or end > next_start:  # runs past midnight, or into the next span
             return Problem("hours_overlap")
     return None

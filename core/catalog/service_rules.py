@@ -7,7 +7,7 @@ again before it stores anything, so a forged or stale answer is refused there to
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from core.booking.policy import PolicyPreset
@@ -93,7 +93,9 @@ def deposit_problem(bp: int) -> Problem | None:
 def duration_problem(minutes: int | None, pricing: PricingModel) -> Problem | None:
     if minutes is None:
         # An hourly price needs the hours it multiplies.
-        return Problem("service_hourly_needs_duration") if pricing is PricingModel.PER_HOUR else None
+        return (
+            Problem("service_hourly_needs_duration") if pricing is PricingModel.PER_HOUR else None
+        )
     if not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
         return Problem(
             "service_duration_range",
@@ -137,7 +139,7 @@ def spec_problem(spec: ServiceSpec, *, since: ServiceSpec | None = None) -> Prob
     def changed(*names: str) -> bool:
         return since is None or any(getattr(spec, n) != getattr(since, n) for n in names)
 
-    checks = (
+    checks: tuple[tuple[tuple[str, ...], Callable[[], Problem | None]], ...] = (
         (("category",), lambda: category_problem(spec.category)),
         (("title",), lambda: text_problem(spec.title)),
         (("description",), lambda: text_problem(spec.description, description=True)),

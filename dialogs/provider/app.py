@@ -109,9 +109,7 @@ async def home_prompt(ctx: Ctx) -> Reply:
         ctx.button("🧰 " + t("My services"), "svcs"),
         ctx.button("🗓 " + t("Availability"), "avail"),
     )
-    return ctx.reply(
-        text, [*buttons, business, (ctx.button("🌐 " + t("Language"), "lang"),)]
-    )
+    return ctx.reply(text, [*buttons, business, (ctx.button("🌐 " + t("Language"), "lang"),)])
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:

@@ -37,14 +37,27 @@ from dialogs.provider.availability_text import (
 
 DIAGRAM = Path(__file__).with_name("availability.mmd")
 # Sets of weekdays offered in one press (0 = Monday), besides each day alone.
-DAY_SETS = {"0-4": (0, 1, 2, 3, 4), "5-6": (5, 6), "0-5": (0, 1, 2, 3, 4, 5), "0-6": tuple(range(7))}
-SPAN = re.compile(r"(\d{1,2})(?:[:h.](\d{2}))?\s*h?\s*(?:-|–|—|a|to|الى|إلى)\s*(\d{1,2})(?:[:h.](\d{2}))?\s*h?")
+DAY_SETS = {
+    "0-4": (0, 1, 2, 3, 4),
+    "5-6": (5, 6),
+    "0-5": (0, 1, 2, 3, 4, 5),
+    "0-6": tuple(range(7)),
+}
+SPAN = re.compile(
+    r"(\d{1,2})(?:[:h.](\d{2}))?\s*h?\s*(?:-|–|—|a|to|الى|إلى)\s*(\d{1,2})(?:[:h.](\d{2}))?\s*h?"
+)
+# What may stand between two ranges: "10-14, 16-22", "10-14 et 16-22", "10-14 و 16-22".
+SEPARATORS = re.compile(r"(?:[\s,;/&+]|\bet\b|\band\b|و)+")
 SHOWN_REOPEN = 8  # closed periods offered as buttons to open again
 PROBLEMS = {
     "hours_too_many": N_("Please give at most {max} time ranges for a day."),
     "hours_empty_span": N_("A time range must not start and end at the same time."),
-    "hours_overlap": N_("These time ranges overlap. Please give them in order, e.g. 10:00-14:00, 16:00-22:00."),
-    "closed_run_backwards": N_("The last day comes before the first one. Please type the last day again."),
+    "hours_overlap": N_(
+        "These time ranges overlap. Please give them in order, e.g. 10:00-14:00, 16:00-22:00."
+    ),
+    "closed_run_backwards": N_(
+        "The last day comes before the first one. Please type the last day again."
+    ),
     "closed_run_too_long": N_("A vacation can last at most {max} days."),
 }
 
@@ -77,8 +90,15 @@ async def week_prompt(ctx: Ctx) -> Reply:
     )
     days = [ctx.button(day_name(d, t), f"d:{d}") for d in range(7)]
     sets = [ctx.button(day_span(list(v), t), f"d:{k}") for k, v in DAY_SETS.items()]
-    rows: list[tuple[Button, ...]] = [tuple(days[:4]), tuple(days[4:]), tuple(sets[:2]), tuple(sets[2:])]
-    rows.append((ctx.button("🚫 " + t("Close a day"), "close"), ctx.button("🏖 " + t("Vacation"), "vac")))
+    rows: list[tuple[Button, ...]] = [
+        tuple(days[:4]),
+        tuple(days[4:]),
+        tuple(sets[:2]),
+        tuple(sets[2:]),
+    ]
+    rows.append(
+        (ctx.button("🚫 " + t("Close a day"), "close"), ctx.button("🏖 " + t("Vacation"), "vac"))
+    )
     if await closed_days(ctx.uow, owner.id, since=ctx.today):
         rows.append((ctx.button("🔓 " + t("Open closed days again"), "reopen"),))
     rows.append((ctx.button("« " + t("Menu"), "home"),))
@@ -111,7 +131,9 @@ async def hours_prompt(ctx: Ctx) -> Reply:
     text = t(
         "Opening hours for {days}? Type them like 10:00-22:00, or two ranges like"
         " 10:00-14:00, 16:00-23:00. A range ending after midnight: 20:00-02:00.",
-        days=day_span(days, t) if days == list(range(days[0], days[-1] + 1)) else t.join(day_name(d, t) for d in days),
+        days=day_span(days, t)
+        if days == list(range(days[0], days[-1] + 1))
+        else t.join(day_name(d, t) for d in days),
     )
     return ctx.reply(text, [(ctx.button("🚫 " + t("Closed"), "closed"),), ctx.nav_row()])
 
@@ -125,7 +147,7 @@ def parse_spans(text: str) -> list[tuple[time, time]] | None:
         if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
             return None
         spans.append((time(h1 % 24, m1), time(h2 % 24, m2)))
-    leftover = SPAN.sub("", cleaned).strip(" ,;/et&and و")
+    leftover = SEPARATORS.sub("", SPAN.sub("", cleaned))
     return spans if spans and not leftover else None
 
 
@@ -156,7 +178,9 @@ async def typed_day(ctx: Ctx, answer: Answer) -> date | str:
 
 
 async def ask_day(ctx: Ctx) -> Reply:
-    return ctx.reply(ctx.t("Which day do you close? Type it, for example: 14 June or 14/06."), [ctx.nav_row()])
+    return ctx.reply(
+        ctx.t("Which day do you close? Type it, for example: 14 June or 14/06."), [ctx.nav_row()]
+    )
 
 
 async def closeday_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -169,7 +193,10 @@ async def closeday_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 async def ask_first_day(ctx: Ctx) -> Reply:
-    return ctx.reply(ctx.t("Vacation: what is the first day you are away? For example: 1 February."), [ctx.nav_row()])
+    return ctx.reply(
+        ctx.t("Vacation: what is the first day you are away? For example: 1 February."),
+        [ctx.nav_row()],
+    )
 
 
 async def vacfrom_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -213,7 +240,7 @@ async def reopen_prompt(ctx: Ctx) -> Reply:
 def day_of(digits: str) -> date | None:
     """ "20270201" -> 1 Feb 2027; None for what names no real day (a forged payload)."""
     year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
-    if not (1 <= year and 1 <= month <= 12 and 1 <= day <= monthrange(year, month)[1]):
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= monthrange(year, month)[1]):
         return None
     return date(year, month, day)
 

@@ -20,8 +20,8 @@ def _babel(t: Translator) -> str:
     return FORMAT_LOCALES[t.locale]
 
 
-def day_name(weekday: int, t: Translator, width: str = "abbreviated") -> str:
-    return str(get_day_names(width, locale=_babel(t))[weekday])
+def day_name(weekday: int, t: Translator) -> str:
+    return str(get_day_names("abbreviated", locale=_babel(t))[weekday])
 
 
 def clock(at: time, t: Translator) -> str:
@@ -49,7 +49,9 @@ def spans_by_day(windows: Iterable[WeeklyWindow]) -> list[tuple[tuple[time, time
     return [tuple(sorted(spans)) for spans in found]
 
 
-def week_groups(windows: Iterable[WeeklyWindow]) -> list[tuple[list[int], tuple[tuple[time, time], ...]]]:
+def week_groups(
+    windows: Iterable[WeeklyWindow],
+) -> list[tuple[list[int], tuple[tuple[time, time], ...]]]:
     """Runs of consecutive open weekdays with the same hours."""
     groups: list[tuple[list[int], tuple[tuple[time, time], ...]]] = []
     for day, spans in enumerate(spans_by_day(windows)):

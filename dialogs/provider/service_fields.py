@@ -50,7 +50,8 @@ class Question:
 
 
 def draft(ctx: Ctx) -> Draft:
-    return ctx.state.data.setdefault("draft", {})
+    found: Draft = ctx.state.data.setdefault("draft", {})
+    return found
 
 
 def editing(ctx: Ctx) -> bool:
@@ -124,7 +125,7 @@ def texts_step(field: str, ask: str, *, description: bool) -> Step:
         return str(ctx.state.data.get("lang") or ctx.user.locale)
 
     def written(ctx: Ctx) -> dict[str, str]:
-        return dict(ctx.state.data.get(f"{field}_new", draft(ctx).get(field, {})))
+        return dict(ctx.state.data.get(f"{field}_new") or draft(ctx).get(field) or {})
 
     async def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
@@ -291,8 +292,9 @@ QUESTIONS: dict[str, Question] = {
     "buffer": Question(
         N_("How long a break do you need between two events? Type minutes (e.g. 30)."),
         N_("Please type a number of minutes, for example 30, or 1h."),
-        lambda ctx: [(ctx.t("No break"), "0")]
-        + [(duration_text(m, ctx.t), str(m)) for m in (30, 60, 120)],
+        lambda ctx: (
+            [(ctx.t("No break"), "0")] + [(duration_text(m, ctx.t), str(m)) for m in (30, 60, 120)]
+        ),
         lambda code: _buffer(_int(code)),
         lambda ctx, text: _buffer(typed.minutes(text, unit_minutes=1)),
         lambda ctx, v: duration_text(v, ctx.t) if v else ctx.t("none"),

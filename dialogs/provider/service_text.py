@@ -100,7 +100,11 @@ def policy_text(preset: str, t: Translator) -> str:
     """ "Moderate: 100 % back from 30 days before, 50 % from 7 days, nothing later." """
     tiers = preset_policy(PolicyPreset(preset)).tiers
     parts = [
-        t("{percent} % back from {days} days before", percent=tier.refund_bp // 100, days=tier.min_days_before)
+        t(
+            "{percent} % back from {days} days before",
+            percent=tier.refund_bp // 100,
+            days=tier.min_days_before,
+        )
         for tier in tiers
         if tier.refund_bp
     ]

@@ -42,8 +42,10 @@ async def list_prompt(ctx: Ctx) -> Reply:
     for s in services:
         label = f"{t.pick(s.title)} · {price_text(s.pricing_model, s.price_minor, t)}"
         rows.append((ctx.button(label if s.active else "⏸ " + label, f"s:{s.id}"),))
-    text = t("Your services. Open one to change it, or add a new one.") if services else t(
-        "You have no service yet. Add your first one: clients book services, not providers."
+    text = (
+        t("Your services. Open one to change it, or add a new one.")
+        if services
+        else t("You have no service yet. Add your first one: clients book services, not providers.")
     )
     rows.append((ctx.button("➕ " + t("New service"), "new"),))
     rows.append((ctx.button("« " + t("Menu"), "home"),))
@@ -101,8 +103,10 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Go("svc", before=(ctx.reply(done),))
     if code in ("pause", "resume") and sid:
         await set_service_active(ctx.uow, owner.id, int(sid), active=code == "resume")
-        said = t("Paused: clients no longer see this service.") if code == "pause" else t(
-            "This service is on offer again."
+        said = (
+            t("Paused: clients no longer see this service.")
+            if code == "pause"
+            else t("This service is on offer again.")
         )
         return Go("svc", before=(ctx.reply(said),))
     if code == "del" and sid:
@@ -131,7 +135,10 @@ async def delete_prompt(ctx: Ctx) -> Reply:
         " records. This can't be undone.",
         title=title,
     )
-    rows = [(ctx.button("🗑 " + t("Yes, delete it"), "yes"),), (ctx.button(t("Keep it"), "no"),)]
+    rows: list[tuple[Button, ...]] = [
+        (ctx.button("🗑 " + t("Yes, delete it"), "yes"),),
+        (ctx.button(t("Keep it"), "no"),),
+    ]
     return ctx.reply(text, rows)
 
 

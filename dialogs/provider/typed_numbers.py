@@ -9,24 +9,20 @@ import re
 from decimal import Decimal
 from typing import Final
 
-from dialogs.nlu.normalize import normalize
+from dialogs.nlu.normalize import normalize, words
 from dialogs.nlu.quantities import CURRENCY_RE, alternation
-from dialogs.nlu.normalize import words
 
 HOUR_WORDS: Final = words("h, hr, hrs, hour, hours, heure, heures, ساعة, ساعات, sa3a")
 MINUTE_WORDS: Final = words("m, min, mins, mn, minute, minutes, دقيقة, دقائق, د")
 DAY_WORDS: Final = words("d, j, day, days, jour, jours, يوم, أيام, ايام, nhar, iyam")
 
-_AMOUNT: Final = re.compile(
-    r"^(?P<int>\d{1,3}(?:[ .,]\d{3})+|\d+)(?:[.,](?P<frac>\d{1,2}))?$"
-)
+_AMOUNT: Final = re.compile(r"^(?P<int>\d{1,3}(?:[ .,]\d{3})+|\d+)(?:[.,](?P<frac>\d{1,2}))?$")
 _CURRENCY: Final = re.compile(rf"\s*{CURRENCY_RE}\s*")
 _PERCENT: Final = re.compile(r"^(?P<n>\d{1,3})\s*(?:%|pct|pourcent|percent|بالمئة|في المئة)?$")
 _COUNT: Final = re.compile(r"^(?P<n>\d{1,6})$")
 _HOURS_MINUTES: Final = re.compile(r"^(?P<h>\d{1,2})\s*h\s*(?P<m>\d{1,2})$")
-_QUANTITY: Final = re.compile(
-    rf"^(?P<n>\d{{1,5}}(?:[.,]\d{{1,2}})?)\s*(?P<unit>{alternation(list(HOUR_WORDS + MINUTE_WORDS + DAY_WORDS))})?$"
-)
+_UNITS: Final = alternation(list(HOUR_WORDS + MINUTE_WORDS + DAY_WORDS))
+_QUANTITY: Final = re.compile(rf"^(?P<n>\d{{1,5}}(?:[.,]\d{{1,2}})?)\s*(?P<unit>{_UNITS})?$")
 _RANGE: Final = re.compile(r"(?<!\d)(\d{1,6})(?!\d)")
 
 MINUTES_PER: Final = {

@@ -106,7 +106,7 @@ async def test_a_service_written_in_the_bot_is_bookable_by_a_client(
 
 
 async def test_a_closed_day_is_not_bookable(db: UnitOfWorkFactory, clock: FixedClock) -> None:
-    owner, provider_id, service_id = await make_provider(db, clock.now())
+    owner, _, service_id = await make_provider(db, clock.now())
     provider = await provider_chat(db, clock, owner)
     await provider.send("/availability")
     await provider.click("close")
@@ -115,9 +115,10 @@ async def test_a_closed_day_is_not_bookable(db: UnitOfWorkFactory, clock: FixedC
     await provider.click("vac")
     await provider.send("20 juin")
     await provider.send("18 juin")  # before the first day
-    assert FR(
-        "The last day comes before the first one. Please type the last day again."
-    ) in provider.text
+    assert (
+        FR("The last day comes before the first one. Please type the last day again.")
+        in provider.text
+    )
     await provider.send("25 juin")
     async with db() as uow:
         days = list((await uow.session.scalars(select(Blackout.day).order_by(Blackout.day))).all())
@@ -149,16 +150,17 @@ async def test_a_closed_day_is_not_bookable(db: UnitOfWorkFactory, clock: FixedC
 async def test_weekly_hours_are_replaced_for_the_days_chosen(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    owner, provider_id, _ = await make_provider(db, clock.now())
+    owner, _, _ = await make_provider(db, clock.now())
     provider = await provider_chat(db, clock, owner)
     await provider.send("/availability")
     await provider.click("d:0-5")
     await provider.send("25:00-10:00")
     assert FR("Please type the hours like 10:00-22:00.") in provider.text
     await provider.send("10h-14h, 13h-22h")
-    assert FR(
-        "These time ranges overlap. Please give them in order, e.g. 10:00-14:00, 16:00-22:00."
-    ) in provider.text
+    assert (
+        FR("These time ranges overlap. Please give them in order, e.g. 10:00-14:00, 16:00-22:00.")
+        in provider.text
+    )
     await provider.send("10:00-22:00")
     await provider.click("d:6")
     await provider.click("closed")
@@ -179,14 +181,17 @@ async def test_delete_is_refused_while_bookings_are_under_way_and_pause_is_offer
     await provider.send("/services")
     await provider.click(f"s:{service_id}")
     await provider.click("del")
-    assert FR.plural(
-        "This service has {n} booking under way, so it can't be deleted. You can"
-        " pause it instead: clients no longer see it, and your booking stays as it is.",
-        "This service has {n} bookings under way, so it can't be deleted. You can"
-        " pause it instead: clients no longer see it, and your bookings stay as they"
-        " are.",
-        1,
-    ) in provider.text
+    assert (
+        FR.plural(
+            "This service has {n} booking under way, so it can't be deleted. You can"
+            " pause it instead: clients no longer see it, and your booking stays as it is.",
+            "This service has {n} bookings under way, so it can't be deleted. You can"
+            " pause it instead: clients no longer see it, and your bookings stay as they"
+            " are.",
+            1,
+        )
+        in provider.text
+    )
     assert await provider.position() == "psvc:svc"
     assert "pause" in provider.buttons()
     [service] = await services_of(db, provider_id)
@@ -228,9 +233,10 @@ async def test_a_wrong_price_is_explained_and_a_field_is_changed_alone(
     await provider.click("ed:price")
     assert FR("Now: {value}", value=FR.money(500_000)) in provider.last.text
     await provider.send("cinq mille")
-    assert FR(
-        "Please type the price as a number of dirhams, for example 2500 or 2 500,50."
-    ) in provider.text
+    assert (
+        FR("Please type the price as a number of dirhams, for example 2500 or 2 500,50.")
+        in provider.text
+    )
     await provider.send("5 000 000")
     too_high = FR(PROBLEMS["service_price_too_high"], max_money=FR.money(100_000_000))
     assert too_high in provider.text
