@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
 
 from bots.programs.serve import build_app
 from core.bootstrap import build_core
