@@ -5,19 +5,23 @@ deleting is refused while bookings are under way, and a wrong price is explained
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from core.booking.actions import refund_due_on_cancel
+from core.booking.actors import Actor
 from core.booking.policy import PolicyPreset, preset_policy
+from core.booking.states import BookingState, Role
+from core.catalog.vocabulary import MARKET_TZ
 from core.clock import FixedClock
-from core.db.tables import Blackout, Service, WeeklyRule
+from core.db.tables import Blackout, Booking, Service, WeeklyRule
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from dialogs.provider.service_text import PROBLEMS
-from tests.support.bookings import request
+from tests.support.bookings import drive_to, request
 from tests.support.chat import Chat, bookings, client_chat, provider_chat, sqlite_uows
 from tests.support.factories import make_provider, make_user
 
@@ -268,3 +272,33 @@ async def test_another_providers_service_cannot_be_opened(
     await provider.press(provider.payload("new").replace("new", f"s:{other_service}"))
     assert FR("This service is no longer offered.") in provider.text
     assert await provider.position() == "psvc:list"
+
+
+async def test_the_policy_picked_for_a_service_decides_the_clients_refund(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service_id = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    booking_id = await request(db, clock.now(), client, service_id, DAY)
+    await drive_to(db, booking_id, BookingState.CONFIRMED, owner=owner, now=clock.now())
+    four_days_before = datetime.combine(DAY, time(9), MARKET_TZ) - timedelta(days=4)
+
+    async def refund_if_cancelled() -> int:
+        async with db() as uow:
+            booking = await uow.session.get(Booking, booking_id)
+            assert booking is not None and booking.paid_minor > 0
+            actor = Actor(Role.CLIENT, client)
+            return (await refund_due_on_cancel(uow, booking, actor, four_days_before)).amount
+
+    # The provider's (default, moderate) policy: nothing back 4 days before.
+    assert await refund_if_cancelled() == 0
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/services")
+    await provider.click(f"s:{service_id}")
+    await provider.click("ed:policy")
+    await provider.click("v:flexible")
+    assert FR("Saved.") in provider.text
+    # Flexible: half back from 2 days before.
+    async with db() as uow:
+        paid = (await uow.session.get(Booking, booking_id)).paid_minor  # type: ignore[union-attr]
+    assert await refund_if_cancelled() == paid // 2
