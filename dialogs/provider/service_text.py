@@ -113,7 +113,9 @@ def policy_text(preset: str, t: Translator) -> str:
 
 
 def texts_text(texts: Mapping[str, str]) -> str:
-    return "\n".join(f"  {labels.LANGUAGE_NAMES[k]}: {v}" for k, v in texts.items() if v)
+    """One line a language; "—" for none (a service stored before descriptions were asked)."""
+    lines = [f"  {labels.LANGUAGE_NAMES[k]}: {v}" for k, v in texts.items() if v]
+    return "\n".join(lines) or "  —"
 
 
 def service_card(spec: ServiceSpec, t: Translator, *, active: bool | None) -> str:
