@@ -18,7 +18,6 @@ from core.catalog.availability_editor import (
     set_hours,
 )
 from core.catalog.service_rules import Problem
-from core.errors import NotFound
 from core.people.provider_accounts import provider_of_user
 from core.rows import Provider
 from dialogs.client.event_date import date_problem
@@ -34,6 +33,7 @@ from dialogs.provider.availability_text import (
     day_span,
     run_text,
 )
+from dialogs.provider.owner import own_provider
 
 DIAGRAM = Path(__file__).with_name("availability.mmd")
 # Sets of weekdays offered in one press (0 = Monday), besides each day alone.
@@ -62,13 +62,6 @@ PROBLEMS = {
 }
 
 
-async def provider(ctx: Ctx) -> Provider:
-    found = await provider_of_user(ctx.uow, ctx.user.id)
-    if found is None:
-        raise NotFound("provider_not_available")
-    return found
-
-
 def problem_text(problem: Problem, ctx: Ctx) -> str:
     return ctx.t(PROBLEMS[problem.key], **problem.params)
 
@@ -81,7 +74,7 @@ async def summary(ctx: Ctx, owner: Provider) -> str:
 
 async def week_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    owner = await provider(ctx)
+    owner = await own_provider(ctx)
     text = "\n\n".join(
         [
             t("Your availability: {summary}.", summary=await summary(ctx, owner)),
@@ -163,7 +156,7 @@ async def hours_answer(ctx: Ctx, answer: Answer) -> Outcome:
         problem = hours_problem(spans)
         if problem is not None:
             return Invalid(problem_text(problem, ctx))
-    await set_hours(ctx.uow, (await provider(ctx)).id, days, spans)
+    await set_hours(ctx.uow, (await own_provider(ctx)).id, days, spans)
     return Go("week", before=(ctx.reply(ctx.t("Saved.")),))
 
 
@@ -187,7 +180,7 @@ async def closeday_answer(ctx: Ctx, answer: Answer) -> Outcome:
     day = await typed_day(ctx, answer)
     if isinstance(day, str):
         return Invalid(day)
-    await close_days(ctx.uow, (await provider(ctx)).id, day, day)
+    await close_days(ctx.uow, (await own_provider(ctx)).id, day, day)
     said = ctx.t("Closed on {day}. Clients can't book that day.", day=ctx.t.date(day))
     return Go("week", before=(ctx.reply(said),))
 
@@ -221,7 +214,7 @@ async def vacto_answer(ctx: Ctx, answer: Answer) -> Outcome:
     problem = run_problem(first, last)
     if problem is not None:
         return Invalid(problem_text(problem, ctx))
-    await close_days(ctx.uow, (await provider(ctx)).id, first, last)
+    await close_days(ctx.uow, (await own_provider(ctx)).id, first, last)
     period = run_text(first, last, ctx.t, this_year=ctx.today.year)
     said = ctx.t("Closed {period}. Clients can't book those days.", period=period)
     return Go("week", before=(ctx.reply(said),))
@@ -229,7 +222,7 @@ async def vacto_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 async def reopen_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    runs = closed_runs(await closed_days(ctx.uow, (await provider(ctx)).id, since=ctx.today))
+    runs = closed_runs(await closed_days(ctx.uow, (await own_provider(ctx)).id, since=ctx.today))
     rows = [
         (ctx.button(run_text(a, b, t, this_year=ctx.today.year), f"r:{a:%Y%m%d}{b:%Y%m%d}"),)
         for a, b in runs[:SHOWN_REOPEN]
@@ -257,7 +250,7 @@ async def reopen_answer(ctx: Ctx, answer: Answer) -> Outcome:
     run = run_of(answer.code or "")
     if run is None or run_problem(*run) is not None:
         return Invalid(ctx.t("Please choose one of the buttons."))
-    await reopen_days(ctx.uow, (await provider(ctx)).id, *run)
+    await reopen_days(ctx.uow, (await own_provider(ctx)).id, *run)
     return Go("week", before=(ctx.reply(ctx.t("Open again: clients can book those days.")),))
 
 

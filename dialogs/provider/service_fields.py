@@ -14,13 +14,14 @@ from core.booking.quote import PricingModel
 from core.catalog import service_rules as rules
 from core.catalog.service_editor import save_service
 from core.catalog.vocabulary import CATEGORIES, LANGUAGES
-from core.people.provider_accounts import provider_of_user
 from dialogs import labels
 from dialogs.framework.context import Ctx
+from dialogs.framework.errors import FALLBACK
 from dialogs.framework.flow import WRITES, Answer, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
 from dialogs.provider import typed_numbers as typed
+from dialogs.provider.owner import own_provider
 from dialogs.provider.service_draft import FIELDS, Draft, pricing_of, spec_from
 from dialogs.provider.service_text import (
     PRESET_LABELS,
@@ -33,7 +34,15 @@ from dialogs.provider.service_text import (
     texts_text,
 )
 
-Parsed = Any  # a field's JSON value, or a Problem, or None when it can't be read
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """A readable answer's value (None is one: a full day, no guest limit)."""
+
+    value: Any
+
+
+Parsed = Given | rules.Problem | None  # None: the answer can't be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,7 @@ class Question:
     ask: str  # msgid
     unreadable: str  # msgid: what to say to a typed answer that can't be read
     choices: Callable[[Ctx], list[tuple[str, str]]]  # (label, value code) pairs
-    from_code: Callable[[str], Parsed]
+    from_code: Callable[[Ctx, str], Parsed]
     from_text: Callable[[Ctx, str], Parsed]
     shown: Callable[[Ctx, Any], str]  # the current value, as the summary shows it
     details: Callable[[Ctx], str] | None = None  # said under the question
@@ -71,14 +80,15 @@ async def store(ctx: Ctx, field: str, value: Any) -> Outcome:
     if not editing(ctx):
         # A new service: the next question in order, or its summary once all are answered.
         return Go("svc" if spec is not None else FIELDS[FIELDS.index(field) + 1])
-    provider = await provider_of_user(ctx.uow, ctx.user.id)
-    assert spec is not None and provider is not None  # an existing service's draft is whole
-    await save_service(ctx.uow, provider.id, spec, service_id=int(ctx.state.data["sid"]))
+    if spec is None:  # an existing service's draft is whole: only a forged state gets here
+        return Invalid(ctx.t(QUESTIONS[field].unreadable if field in QUESTIONS else FALLBACK))
+    owner = await own_provider(ctx)
+    await save_service(ctx.uow, owner.id, spec, service_id=int(ctx.state.data["sid"]))
     return Go("svc", before=(ctx.reply(ctx.t("Saved.")),))
 
 
 def checked(value: Any, problem: rules.Problem | None) -> Parsed:
-    return problem if problem is not None else value
+    return problem if problem is not None else Given(value)
 
 
 def question_step(field: str, q: Question) -> Step:
@@ -101,7 +111,7 @@ def question_step(field: str, q: Question) -> Step:
         if code == "keep" and field in draft(ctx):
             return await store(ctx, field, draft(ctx)[field])
         if code.startswith("v:"):
-            parsed = q.from_code(code[2:])
+            parsed = q.from_code(ctx, code[2:])
         elif given.text:
             parsed = q.from_text(ctx, given.text)
         else:
@@ -110,7 +120,7 @@ def question_step(field: str, q: Question) -> Step:
             return Invalid(ctx.t(q.unreadable))
         if isinstance(parsed, rules.Problem):
             return Invalid(problem_text(parsed, ctx.t))
-        return await store(ctx, field, parsed)
+        return await store(ctx, field, parsed.value)
 
     return Step(prompt, answer, WRITES)
 
@@ -175,7 +185,7 @@ def _category(code: str) -> Parsed:
 
 
 def _pricing(code: str) -> Parsed:
-    return code if code in {p.value for p in PricingModel} else None
+    return Given(code) if code in {p.value for p in PricingModel} else None
 
 
 def _price(ctx: Ctx, text: str) -> Parsed:
@@ -191,6 +201,14 @@ def _deposit(value: int | None) -> Parsed:
 
 def _duration(ctx: Ctx, minutes: int | None) -> Parsed:
     return checked(minutes, rules.duration_problem(minutes, pricing_of(draft(ctx))))
+
+
+def _duration_code(ctx: Ctx, code: str) -> Parsed:
+    """A duration button: minutes, or "full" (a full day), checked against the pricing."""
+    if code == "full":
+        return _duration(ctx, None)
+    minutes = _int(code)
+    return None if minutes is None else _duration(ctx, minutes)
 
 
 def _capacity(value: int | None) -> Parsed:
@@ -229,7 +247,7 @@ QUESTIONS: dict[str, Question] = {
         N_("Which category is this service in?"),
         N_("Please choose a category from the list."),
         lambda ctx: [(labels.category(c, ctx.t), c) for c in CATEGORIES],
-        _category,
+        lambda ctx, code: _category(code),
         lambda ctx, text: None,
         lambda ctx, v: labels.category(v, ctx.t),
     ),
@@ -237,7 +255,7 @@ QUESTIONS: dict[str, Question] = {
         N_("How is it priced?"),
         N_("Please choose one of the buttons."),
         lambda ctx: [(ctx.t(label), code) for code, label in PRICING_LABELS.items()],
-        _pricing,
+        lambda ctx, code: _pricing(code),
         lambda ctx, text: None,
         lambda ctx, v: ctx.t(PRICING_LABELS[v]),
     ),
@@ -245,7 +263,7 @@ QUESTIONS: dict[str, Question] = {
         N_("What is the price, in dirhams (MAD)? For example: 2500"),
         N_("Please type the price as a number of dirhams, for example 2500 or 2 500,50."),
         lambda ctx: [],
-        lambda code: None,
+        lambda ctx, code: None,
         _price,
         lambda ctx, v: price_text(pricing_of(draft(ctx)), v, ctx.t),
     ),
@@ -253,7 +271,7 @@ QUESTIONS: dict[str, Question] = {
         N_("What share of the price do clients pay as a deposit to book? Type a percentage."),
         N_("Please type a percentage, for example 30."),
         lambda ctx: [(f"{p} %", str(p)) for p in (20, 30, 50)],
-        lambda code: _deposit(_int(code)),
+        lambda ctx, code: _deposit(_int(code)),
         lambda ctx, text: _deposit(typed.percent(text)),
         lambda ctx, v: f"{v // 100} %",
     ),
@@ -261,7 +279,7 @@ QUESTIONS: dict[str, Question] = {
         N_("How long does it last? Choose, or type it (for example 2h30 or 90 min)."),
         N_("Please type a duration, for example 3h, 2h30 or 90 min."),
         _durations,
-        lambda code: code,  # resolved against the pricing below
+        _duration_code,
         lambda ctx, text: _duration(ctx, typed.minutes(text, unit_minutes=60)),
         lambda ctx, v: duration_text(v, ctx.t),
     ),
@@ -269,7 +287,7 @@ QUESTIONS: dict[str, Question] = {
         N_("How many events can you serve on the same day?"),
         N_("Please type a number, for example 2."),
         lambda ctx: [(ctx.t.number(n), str(n)) for n in (1, 2, 3)],
-        lambda code: _capacity(_int(code)),
+        lambda ctx, code: _capacity(_int(code)),
         lambda ctx, text: _capacity(typed.count(text)),
         lambda ctx, v: ctx.t.number(v),
     ),
@@ -277,7 +295,7 @@ QUESTIONS: dict[str, Question] = {
         N_("How many guests can it serve? Type a range such as 50-300, or only the most."),
         N_("Please type one or two numbers, for example 50-300."),
         lambda ctx: [(ctx.t("No limit"), "none")],
-        lambda code: [None, None] if code == "none" else None,
+        lambda ctx, code: Given([None, None]) if code == "none" else None,
         lambda ctx, text: _guests(typed.guest_range(text)),
         lambda ctx, v: guests_text(v[0], v[1], ctx.t),
     ),
@@ -285,7 +303,7 @@ QUESTIONS: dict[str, Question] = {
         N_("How much notice do you need before an event? Type hours or days (e.g. 3 days)."),
         N_("Please type a number of hours or days, for example 48 or 3 days."),
         lambda ctx: [(ctx.t.plural("{n} hour", "{n} hours", h), str(h)) for h in (24, 48, 72, 168)],
-        lambda code: _hours(None if _int(code) is None else int(code) * 60),
+        lambda ctx, code: _hours(None if _int(code) is None else int(code) * 60),
         lambda ctx, text: _hours(typed.minutes(text, unit_minutes=60)),
         lambda ctx, v: ctx.t.plural("{n} hour", "{n} hours", v),
     ),
@@ -295,7 +313,7 @@ QUESTIONS: dict[str, Question] = {
         lambda ctx: (
             [(ctx.t("No break"), "0")] + [(duration_text(m, ctx.t), str(m)) for m in (30, 60, 120)]
         ),
-        lambda code: _buffer(_int(code)),
+        lambda ctx, code: _buffer(_int(code)),
         lambda ctx, text: _buffer(typed.minutes(text, unit_minutes=1)),
         lambda ctx, v: duration_text(v, ctx.t) if v else ctx.t("none"),
     ),
@@ -303,7 +321,7 @@ QUESTIONS: dict[str, Question] = {
         N_("Which cancellation policy? It says what clients get back if they cancel."),
         N_("Please choose one of the policies."),
         lambda ctx: [(ctx.t(PRESET_LABELS[p]), p.value) for p in PolicyPreset],
-        lambda code: code if code in {p.value for p in PolicyPreset} else None,
+        lambda ctx, code: Given(code) if code in {p.value for p in PolicyPreset} else None,
         lambda ctx, text: None,
         lambda ctx, v: ctx.t(PRESET_LABELS[v]),
         lambda ctx: "\n".join("• " + policy_text(p, ctx.t) for p in PolicyPreset),
@@ -311,24 +329,8 @@ QUESTIONS: dict[str, Question] = {
 }
 
 
-async def _duration_answer(ctx: Ctx, given: Answer) -> Outcome:
-    """The duration's buttons carry minutes or "full", checked against the pricing."""
-    code = given.code or ""
-    if code.startswith("v:"):
-        value = code[2:]
-        minutes = None if value == "full" else _int(value)
-        if value != "full" and minutes is None:
-            return Invalid(ctx.t(QUESTIONS["duration"].unreadable))
-        parsed = _duration(ctx, minutes)
-        if isinstance(parsed, rules.Problem):
-            return Invalid(problem_text(parsed, ctx.t))
-        return await store(ctx, "duration", parsed)
-    return await question_step("duration", QUESTIONS["duration"]).answer(ctx, given)
-
-
 def field_steps() -> dict[str, Step]:
     steps = {name: question_step(name, q) for name, q in QUESTIONS.items()}
-    steps["duration"] = Step(steps["duration"].prompt, _duration_answer, WRITES)
     steps["title"] = texts_step("title", N_("What is the service called?"), description=False)
     steps["description"] = texts_step(
         "description", N_("Describe the service in a few sentences."), description=True

@@ -16,10 +16,10 @@ from core.catalog.service_editor import (
 )
 from core.errors import NotFound
 from core.people.provider_accounts import provider_of_user
-from core.rows import Provider
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
+from dialogs.provider.owner import own_provider
 from dialogs.provider.service_draft import FIELDS, draft_of, spec_from
 from dialogs.provider.service_fields import field_steps
 from dialogs.provider.service_text import FIELD_LABELS, price_text, service_card
@@ -27,17 +27,9 @@ from dialogs.provider.service_text import FIELD_LABELS, price_text, service_card
 DIAGRAM = Path(__file__).with_name("services.mmd")
 
 
-async def provider(ctx: Ctx) -> Provider:
-    """The provider this chat runs; the flow is entered only by one (see ``open_services``)."""
-    found = await provider_of_user(ctx.uow, ctx.user.id)
-    if found is None:
-        raise NotFound("provider_not_available")
-    return found
-
-
 async def list_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    services = await provider_services(ctx.uow, (await provider(ctx)).id)
+    services = await provider_services(ctx.uow, (await own_provider(ctx)).id)
     rows: list[tuple[Button, ...]] = []
     for s in services:
         label = f"{t.pick(s.title)} · {price_text(s.pricing_model, s.price_minor, t)}"
@@ -60,7 +52,7 @@ async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code == "home":
         return Go("home", "phome", reset=True)
     if code.startswith("s:") and code[2:].isdigit():
-        service = await owned_service(ctx.uow, (await provider(ctx)).id, int(code[2:]))
+        service = await owned_service(ctx.uow, (await own_provider(ctx)).id, int(code[2:]))
         ctx.state.data = {"sid": service.id, "draft": draft_of(spec_of(service))}
         return Go("svc")
     return Invalid(ctx.t("Please choose a service from the list."))
@@ -74,7 +66,7 @@ async def summary_prompt(ctx: Ctx) -> Reply:
     sid = ctx.state.data.get("sid")
     active = None
     if sid:
-        active = (await owned_service(ctx.uow, (await provider(ctx)).id, int(sid))).active
+        active = (await owned_service(ctx.uow, (await own_provider(ctx)).id, int(sid))).active
     edits = [ctx.button("✏ " + t(FIELD_LABELS[name]), f"ed:{name}") for name in FIELDS]
     rows: list[tuple[Button, ...]] = [tuple(edits[i : i + 2]) for i in range(0, len(edits), 2)]
     if active is None:
@@ -94,7 +86,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code == "list":
         return Go("list", reset=True)
     spec = spec_from(ctx.state.data.get("draft", {}))
-    owner = await provider(ctx)
+    owner = await own_provider(ctx)
     sid = ctx.state.data.get("sid")
     if code == "save" and spec is not None and not sid:
         service = await save_service(ctx.uow, owner.id, spec)
@@ -145,7 +137,7 @@ async def delete_prompt(ctx: Ctx) -> Reply:
 async def delete_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "yes":
         sid = int(ctx.state.data.get("sid") or 0)
-        await delete_service(ctx.uow, (await provider(ctx)).id, sid, now=ctx.now)
+        await delete_service(ctx.uow, (await own_provider(ctx)).id, sid, now=ctx.now)
         return Go("list", reset=True, before=(ctx.reply(ctx.t("The service is deleted.")),))
     if answer.code == "no":
         return Go("svc")

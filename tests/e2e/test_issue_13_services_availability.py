@@ -58,21 +58,23 @@ class World:
     twilio: FakeTwilioAPI
 
     async def quiet(self) -> None:
-        """Wait until the outbox has nothing due any more."""
+        """Wait until the outbox has nothing due or under way any more."""
+        under_way = OutboxMessage.status.in_(("pending", "sending"))
         for _ in range(200):
-            if not await self.tg.count(OutboxMessage, OutboxMessage.status == "pending"):
+            if not await self.tg.count(OutboxMessage, under_way):
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the outbox never emptied")
 
     async def whatsapp(self, phone: str, text: str) -> list[SentMessage]:
-        """``phone`` writes on WhatsApp; what came back once the outbox went quiet."""
+        """``phone`` writes on WhatsApp; what came back to it once the outbox went quiet."""
+        await self.quiet()  # what earlier steps sent is not taken for this answer
         before = len(self.twilio.messages)
         posted = await self.twilio.user_sends(phone, text, profile_name="Salma")
         assert posted.status == 200
         await eventually(lambda: len(self.twilio.messages) > before)
         await self.quiet()
-        return self.twilio.messages[before:]
+        return [m for m in self.twilio.messages[before:] if m.to == f"whatsapp:{phone}"]
 
     def provider_said(self) -> str:
         return self.tg.last(OWNER, bot="provider").text or ""
