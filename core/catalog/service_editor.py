@@ -27,9 +27,11 @@ async def provider_services(uow: UnitOfWork, provider_id: int) -> list[Service]:
     return list(rows.all())
 
 
-async def owned_service(uow: UnitOfWork, provider_id: int, service_id: int) -> Service:
+async def owned_service(
+    uow: UnitOfWork, provider_id: int, service_id: int, *, lock: bool = False
+) -> Service:
     """The service if it is this provider's and not deleted; NotFound otherwise."""
-    service = await uow.session.get(Service, service_id)
+    service = await uow.session.get(Service, service_id, with_for_update=lock or None)
     if service is None or service.provider_id != provider_id or service.deleted_at is not None:
         raise NotFound("service_not_found")
     return service
@@ -118,8 +120,11 @@ async def active_booking_count(uow: UnitOfWork, service_id: int) -> int:
 async def delete_service(
     uow: UnitOfWork, provider_id: int, service_id: int, *, now: datetime
 ) -> Service:
-    """Delete a service with no booking under way; the row stays for past bookings."""
-    service = await owned_service(uow, provider_id, service_id)
+    """Delete a service with no booking under way; the row stays for past bookings.
+
+    The row lock waits for a request being written for this service (on PostgreSQL its
+    foreign key holds a key-share lock on the row), so the count below sees it."""
+    service = await owned_service(uow, provider_id, service_id, lock=True)
     under_way = await active_booking_count(uow, service.id)
     if under_way:
         raise NotAllowed("service_has_active_bookings", n=under_way)

@@ -4,9 +4,7 @@ deleting is refused while bookings are under way, and a wrong price is explained
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +20,7 @@ from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from dialogs.provider.service_text import PROBLEMS
 from tests.support.bookings import drive_to, request
-from tests.support.chat import Chat, bookings, client_chat, provider_chat, sqlite_uows
+from tests.support.chat import Chat, bookings, client_chat, provider_chat
 from tests.support.factories import make_provider, make_user
 
 FR = translator("fr")  # the factories' provider speaks French
@@ -30,9 +28,9 @@ DAY = date(2026, 6, 14)  # a Sunday; the clock is early May 2026
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
-    async with sqlite_uows(tmp_path / "services.db") as uows:
-        yield uows
+def db(uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """A fresh database on SQLite and, when configured, on PostgreSQL (tests/conftest.py)."""
+    return uows
 
 
 async def services_of(uows: UnitOfWorkFactory, provider_id: int) -> list[Service]:
