@@ -36,6 +36,8 @@ COMMANDS = {
     ],
     "provider": [
         ("start", N_("your requests")),
+        ("services", N_("your services and prices")),
+        ("availability", N_("your opening hours and closed days")),
         ("language", N_("change language")),
         ("support", N_("talk to our team")),
         ("help", N_("this help")),

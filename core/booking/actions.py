@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.policy import CancellationPolicy
 from core.booking.states import Action, BookingState, Decision, Role, decide
-from core.db.tables import Booking, BookingTransition, Provider, SlotHold
+from core.db.tables import Booking, BookingTransition, Provider, Service, SlotHold
 from core.deadlines import Deadlines
 from core.errors import IllegalTransition, InvalidValue, NotAllowed
 from core.events import BookingStateChanged
@@ -127,7 +127,12 @@ async def refund_due_on_cancel(
 ) -> Money:
     """What the policy gives back if ``actor`` cancels ``booking`` now (shown before confirming)."""
     provider = await uow.session.get(Provider, booking.provider_id)
-    policy = CancellationPolicy.from_json(provider.cancellation_policy if provider else None)
+    service = await uow.session.get(Service, booking.service_id)
+    # A service's own policy (picked in the provider bot) wins over its provider's.
+    tiers = service.cancellation_policy if service and service.cancellation_policy else None
+    policy = CancellationPolicy.from_json(
+        tiers or (provider.cancellation_policy if provider else None)
+    )
     paid = Money(booking.paid_minor - booking.refunded_minor, booking.currency)
     return policy.refund(paid=paid, event_start=booking.starts_at, cancelled_at=now, by=actor.role)
 

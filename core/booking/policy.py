@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from enum import StrEnum
 from typing import Any
 
 from core.booking.states import Role
@@ -73,3 +74,26 @@ def calendar_days_before(event_start: datetime, at: datetime, tz: tzinfo = MARKE
     if at > event_start:
         return -1
     return (event_start.astimezone(tz).date() - at.astimezone(tz).date()).days
+
+
+class PolicyPreset(StrEnum):
+    """The policies a provider picks from for a service (the editor offers no free tiers:
+    clients compare providers more easily when there are few kinds)."""
+
+    FLEXIBLE = "flexible"
+    MODERATE = "moderate"
+    STRICT = "strict"
+
+
+def preset_policy(preset: PolicyPreset) -> CancellationPolicy:
+    """The tiers of a preset; ``moderate`` is the marketplace's default."""
+    if preset is PolicyPreset.FLEXIBLE:
+        return CancellationPolicy((PolicyTier(7, 10_000), PolicyTier(2, 5_000), PolicyTier(0, 0)))
+    if preset is PolicyPreset.STRICT:
+        return CancellationPolicy((PolicyTier(60, 10_000), PolicyTier(30, 5_000), PolicyTier(0, 0)))
+    return CancellationPolicy.default()
+
+
+def preset_of(policy: CancellationPolicy) -> PolicyPreset | None:
+    """Which preset ``policy`` is, or None for tiers set some other way (an import)."""
+    return next((p for p in PolicyPreset if preset_policy(p) == policy), None)

@@ -85,6 +85,10 @@ class Service(Base):
     min_guests: Mapped[int | None] = mapped_column(Integer)
     max_guests: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The service's own tiers, picked from presets in the bot; None: the provider's policy.
+    cancellation_policy: Mapped[list[Any] | None]
+    # Deleted by its provider: kept for the bookings that name it, shown nowhere.
+    deleted_at: Mapped[datetime | None]
 
     provider: Mapped[Provider] = relationship(back_populates="services")
 

@@ -31,6 +31,8 @@ from dialogs.framework.flow import (
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
 from dialogs.provider import review_reply
+from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
+from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
 from dialogs.shared.pay import prepare_deposit_link
 
@@ -104,7 +106,11 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
         for b in rows
     ]
-    return ctx.reply(text, [*buttons, (ctx.button("🌐 " + t("Language"), "lang"),)])
+    business = (
+        ctx.button("🧰 " + t("My services"), "svcs"),
+        ctx.button("🗓 " + t("Availability"), "avail"),
+    )
+    return ctx.reply(text, [*buttons, business, (ctx.button("🌐 " + t("Language"), "lang"),)])
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -113,6 +119,10 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = answer.code or ""
     if code == "lang":
         return Go("choose", "language")
+    if code == "svcs":
+        return Go("list", "psvc")
+    if code == "avail":
+        return Go("week", "pavail")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
     return Invalid(ctx.t("Please choose a request from the list."))
@@ -233,6 +243,8 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             t("Open a request to accept or decline it; mark confirmed bookings as delivered."),
             "",
             "/start — " + t("your requests"),
+            "/services — " + t("your services and prices"),
+            "/availability — " + t("your opening hours and closed days"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
             "/tickets — " + t("your support tickets"),
@@ -278,6 +290,8 @@ PROVIDER_APP = DialogApp(
         "language": LANGUAGE,
         "support": support.PROVIDER_FLOW,
         "review_reply": review_reply.FLOW,
+        "psvc": SERVICES_FLOW,
+        "pavail": AVAILABILITY_FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -289,6 +303,8 @@ PROVIDER_APP = DialogApp(
         "language": reading(language),
         "support": writing(talk_to_us),
         "tickets": writing(my_tickets),
+        "services": writing(open_services),
+        "availability": writing(open_availability),
     },
     globals={
         "pacc": writing(accept),
