@@ -24,13 +24,14 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = core.db.base.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
     op.create_table(
         "calendar_imports",
-        sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.Column("provider_id", ID, nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("connected_at", WHEN, nullable=False),
         sa.Column("refreshed_at", WHEN, nullable=True),
