@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from core.calendar_sync.ports import CalendarFetcher
 from core.clock import Clock
 from core.conversations.chat_memory import ChatMemory
 from core.conversations.journal import ChatJournal
@@ -87,6 +88,7 @@ def build_dialogs(
     clock: Clock,
     *,
     payments: Payments | None = None,
+    calendars: CalendarFetcher | None = None,
 ) -> Dialogs:
     """Both bots' engines from settings, sharing one set of stores; close it when done."""
     nlu = build_nlu(settings.rasa_url)
@@ -95,6 +97,8 @@ def build_dialogs(
         public_url=settings.base_url,
         payments=payments,
         max_days_ahead=settings.max_booking_days_ahead,
+        calendars=calendars,
+        calendar_horizon_days=settings.calendar_horizon_days,
     )
     stores = build_stores(uows, catalog_cache_seconds=settings.catalog_cache_seconds)
     engines = {kind: build_engine(app, uows, deps, clock, stores) for kind, app in APPS.items()}

@@ -37,9 +37,7 @@ def read_calendar(data: bytes) -> Calendar:
     return parsed
 
 
-def busy_intervals(
-    data: bytes, *, start: datetime, end: datetime, tz: ZoneInfo
-) -> list[Interval]:
+def busy_intervals(data: bytes, *, start: datetime, end: datetime, tz: ZoneInfo) -> list[Interval]:
     """The busy time of the ICS ``data`` that touches [start, end), merged, in UTC."""
     calendar = read_calendar(data)
     query = recurring_ical_events.of(calendar, skip_bad_series=True)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from core.calendar_sync.ports import CalendarFetcher
 from core.notifications.outbox import MessageSender
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
@@ -33,6 +34,7 @@ class SweepConfig:
     refund_give_up_after: timedelta = timedelta(days=3)
     digest_at: time = time(7, 0)
     admin_emails: tuple[str, ...] = ()
+    calendar_horizon_days: int = 365  # imported busy time kept this far ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class SweepContext:
     sender: MessageSender | None = None
     config: SweepConfig = field(default_factory=SweepConfig)
     batch: int = 200
+    calendars: CalendarFetcher | None = None  # fetches providers' ICS feeds
 
 
 SweepFn = Callable[[SweepContext], Awaitable[Counts]]

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from core.scheduling import sweeps_bookings, sweeps_events, sweeps_ops, sweeps_payments
+from core.scheduling import (
+    sweeps_bookings,
+    sweeps_calendars,
+    sweeps_events,
+    sweeps_ops,
+    sweeps_payments,
+)
 from core.scheduling.model import Sweep
 
 # In the order a catch-up runs them: expiry before the reminders that would otherwise
@@ -12,5 +18,6 @@ SWEEPS: tuple[Sweep, ...] = (
     *sweeps_payments.SWEEPS,
     *sweeps_events.SWEEPS,
     *sweeps_ops.SWEEPS,
+    *sweeps_calendars.SWEEPS,
 )
 BY_ID: dict[str, Sweep] = {sweep.id: sweep for sweep in SWEEPS}

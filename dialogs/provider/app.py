@@ -30,6 +30,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.provider import calendar
 from dialogs.shared import support
 from dialogs.shared.pay import prepare_deposit_link
 
@@ -103,7 +104,14 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
         for b in rows
     ]
-    return ctx.reply(text, [*buttons, (ctx.button("🌐 " + t("Language"), "lang"),)])
+    return ctx.reply(
+        text,
+        [
+            *buttons,
+            (ctx.button("📅 " + t("Calendar"), "cal"),),
+            (ctx.button("🌐 " + t("Language"), "lang"),),
+        ],
+    )
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -112,6 +120,8 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = answer.code or ""
     if code == "lang":
         return Go("choose", "language")
+    if code == "cal":
+        return Go("menu", "pcal")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
     return Invalid(ctx.t("Please choose a request from the list."))
@@ -149,6 +159,9 @@ async def open_request(ctx: Ctx, arg: str) -> Outcome:
 
 
 async def accept(ctx: Ctx, arg: str) -> Outcome:
+    refused = await calendar.calendar_refuses_accept(ctx, int(arg) if arg.isdigit() else 0)
+    if refused is not None:  # busy in their own calendar meanwhile (read again just now)
+        return Go("home", "phome", before=(refused,), reset=True)
     booking = await apply_action(
         ctx.uow,
         int(arg) if arg.isdigit() else 0,
@@ -232,6 +245,7 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             t("Open a request to accept or decline it; mark confirmed bookings as delivered."),
             "",
             "/start — " + t("your requests"),
+            "/calendar — " + t("your calendars: import, export"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
             "/tickets — " + t("your support tickets"),
@@ -251,6 +265,8 @@ async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
 
 
 DIAGRAM = Path(__file__).with_name("flows.mmd")
+
+
 async def my_tickets(ctx: Ctx, _: str) -> Outcome:
     """/tickets: the provider's own support tickets."""
     return Go("list", "support", reset=True)
@@ -274,6 +290,7 @@ PROVIDER_APP = DialogApp(
         ),
         "language": LANGUAGE,
         "support": support.PROVIDER_FLOW,
+        "pcal": calendar.FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -285,6 +302,7 @@ PROVIDER_APP = DialogApp(
         "language": reading(language),
         "support": writing(talk_to_us),
         "tickets": writing(my_tickets),
+        "calendar": writing(calendar.open_calendar),
     },
     globals={
         "pacc": writing(accept),
