@@ -37,15 +37,22 @@ def read_calendar(data: bytes) -> Calendar:
     return parsed
 
 
-def busy_intervals(data: bytes, *, start: datetime, end: datetime, tz: ZoneInfo) -> list[Interval]:
+def busy_intervals(
+    data: bytes,
+    *,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    max_occurrences: int = MAX_OCCURRENCES,
+) -> list[Interval]:
     """The busy time of the ICS ``data`` that touches [start, end), merged, in UTC."""
     calendar = read_calendar(data)
     query = recurring_ical_events.of(calendar, skip_bad_series=True)
     found: list[Interval] = []
     try:
         for count, event in enumerate(query.after(start)):
-            if count >= MAX_OCCURRENCES:
-                raise CalendarFeedError("calendar_too_many_events", limit=MAX_OCCURRENCES)
+            if count >= max_occurrences:
+                raise CalendarFeedError("calendar_too_many_events", limit=max_occurrences)
             interval = _busy_interval(event, tz)
             if interval is None:
                 continue
