@@ -10,13 +10,14 @@ replace (the old one then answers 404).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 from icalendar import Calendar
 
+from core.clock import FixedClock
 from core.db.tables import Booking, BusyInterval, CalendarImport, Provider
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import NEW_REQUEST
@@ -41,7 +42,7 @@ def all_day(uid: str, day: date) -> str:
     """An all-day event as Google exports it (busy: TRANSP:OPAQUE)."""
     return (
         f"BEGIN:VEVENT\r\nUID:{uid}@google.com\r\nDTSTAMP:20260501T120000Z\r\n"
-        f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\nDTEND;VALUE=DATE:{day.replace(day=day.day + 1):%Y%m%d}"
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\nDTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}"
         f"\r\nSUMMARY:Occupé\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n"
     )
 
@@ -63,7 +64,7 @@ async def host() -> AsyncIterator[IcsServer]:
 
 @pytest.fixture(params=BACKENDS)
 async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: object
+    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
 ) -> AsyncIterator[TelegramApp]:
     settings = {"calendar_allowed_networks": ["127.0.0.1/32"]}  # the loopback calendar host
     async with app_on_backend(
@@ -72,7 +73,7 @@ async def tg(
         tmp_path,
         template_dir,
         clock,
-        settings=settings,  # type: ignore[arg-type]
+        settings=settings,
     ) as app:
         yield app
 
@@ -96,7 +97,13 @@ async def test_imported_busy_days_are_not_booked_nor_accepted_and_bookings_are_e
     await tg.say(KARIM, "/start", bot="provider")
     await tg.share(KARIM, "212661234567", bot="provider")
     await tg.say(KARIM, "/calendar", bot="provider")
-    assert said(tg, FR("No calendar is connected."[:0] + "Your calendar"))
+    assert said(
+        tg,
+        FR(
+            "No calendar is connected. Connect your Google, Apple or Outlook calendar: the"
+            " times it shows busy will not be offered to clients."
+        ),
+    )
     await tg.tap(KARIM, "url", bot="provider")
     await tg.say(KARIM, host.address("karim.ics"), bot="provider")
     read = FR(
