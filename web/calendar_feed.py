@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from icalendar import Calendar, Event
+from icalendar.enums import STATUS
 
 from core.calendar_sync.export import FeedBooking, ProviderFeed, feed_of_token
 from core.clock import Clock
@@ -66,7 +67,8 @@ def feed_ics(feed: ProviderFeed, t: Translator, *, now: datetime) -> bytes:
     for booking in feed.bookings:
         calendar.add_component(_event(booking, tz, t, now))
     calendar.add_missing_timezones()  # a VTIMEZONE for the provider's zone
-    return calendar.to_ical()
+    text: bytes = calendar.to_ical()
+    return text
 
 
 def _event(booking: FeedBooking, tz: ZoneInfo, t: Translator, now: datetime) -> Event:
@@ -90,6 +92,6 @@ def _event(booking: FeedBooking, tz: ZoneInfo, t: Translator, now: datetime) -> 
         end=end,
         stamp=now,
         last_modified=booking.updated_at,
-        status="TENTATIVE" if booking.state in TENTATIVE_STATES else "CONFIRMED",
+        status=STATUS.TENTATIVE if booking.state in TENTATIVE_STATES else STATUS.CONFIRMED,
     )
     return event

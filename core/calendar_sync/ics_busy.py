@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
-from icalendar import Calendar, Component
+from icalendar import Calendar, Event
 
 from core.booking.availability import Interval, local_instant
 from core.calendar_sync.ports import CalendarFeedError
@@ -64,7 +64,7 @@ def busy_intervals(
     return merge(found)
 
 
-def _busy_interval(event: Component, tz: ZoneInfo) -> Interval | None:
+def _busy_interval(event: Event, tz: ZoneInfo) -> Interval | None:
     if str(event.get("TRANSP", "")).upper() == FREE_TRANSPARENCY:
         return None
     if str(event.get("STATUS", "")).upper() == CALLED_OFF:

@@ -30,7 +30,7 @@ from core.people.provider_accounts import provider_of_user
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import explain
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
-from dialogs.framework.replies import Reply
+from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
 
 BUSY_ON_ACCEPT = N_(
@@ -93,7 +93,7 @@ async def menu_prompt(ctx: Ctx) -> Reply:
         ]
     )
     connect = t("Connect a calendar") if status is None else t("Change the calendar")
-    rows = [(ctx.button("🔗 " + connect, "url"),)]
+    rows: list[tuple[Button, ...]] = [(ctx.button("🔗 " + connect, "url"),)]
     if status is not None:
         rows.append((ctx.button("🔄 " + t("Refresh now"), "refresh"),))
         rows.append((ctx.button(t("Disconnect the calendar"), "drop"),))

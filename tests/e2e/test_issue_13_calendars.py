@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, Event
 
 from core.clock import FixedClock
 from core.db.tables import Booking, BusyInterval, CalendarImport, Provider
@@ -159,6 +159,7 @@ async def test_imported_busy_days_are_not_booked_nor_accepted_and_bookings_are_e
     assert (status, kind) == (200, "text/calendar")
     feed = Calendar.from_ical(body)
     [event] = feed.walk("VEVENT")
+    assert isinstance(event, Event)
     assert str(event["UID"]) == f"booking-{booking.id}@mounasabet"
     assert (event.start, event.end) == (date(2026, 6, 20), date(2026, 6, 21))
     assert (str(event["STATUS"]), booking.reference in str(event["SUMMARY"])) == (

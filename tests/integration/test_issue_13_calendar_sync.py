@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from bots.calendar_fetcher import AiohttpCalendarFetcher, FeedLimits
 from core.calendar_sync.export import FeedBooking, ProviderFeed
 from core.calendar_sync.feed_address import allowed_networks
 from core.clock import FixedClock
-from core.db.tables import Booking, BusyInterval, CalendarImport, Flag, OutboxMessage
+from core.db.tables import Base, Booking, BusyInterval, CalendarImport, Flag, OutboxMessage
 from core.scheduling.model import SweepConfig, SweepContext
 from core.scheduling.registry import BY_ID
 from core.scheduling.runs import run_sweep
@@ -36,6 +37,7 @@ from tests.support.chat import Chat, link_provider, news_for
 from tests.support.ics_server import IcsServer, ics_server
 from web.calendar_feed import feed_ics
 
+T = TypeVar("T", bound=Base)
 DATA = Path(__file__).parents[1] / "data" / "calendars"
 FR = translator("fr")
 FETCHER = AiohttpCalendarFetcher(FeedLimits(5.0, 3_000_000, 3, allowed_networks(["127.0.0.1/32"])))
@@ -62,7 +64,7 @@ async def provider_bot(uows: UnitOfWorkFactory, clock: FixedClock, owner: int) -
     return Chat(build_engine(PROVIDER_APP, uows, deps, clock), "p:cal", language="fr")
 
 
-async def rows(uows: UnitOfWorkFactory, table: type, *where: object) -> list:  # type: ignore[type-arg]
+async def rows(uows: UnitOfWorkFactory, table: type[T], *where: Any) -> list[T]:
     async with uows() as uow:
         found = list((await uow.session.scalars(select(table).where(*where))).all())
         uow.session.expunge_all()
@@ -190,7 +192,9 @@ def test_the_feed_gives_timed_bookings_in_casablanca_time_with_its_zone() -> Non
     [zone] = calendar.walk("VTIMEZONE")
     assert str(zone["TZID"]) == "Africa/Casablanca"
     [event] = calendar.walk("VEVENT")
+    assert isinstance(event, Event)
     assert (str(event["UID"]), str(event["STATUS"])) == ("booking-7@mounasabet", "CONFIRMED")
-    assert event.start.astimezone(UTC) == starts
-    assert event.end.astimezone(UTC) == starts + timedelta(hours=4)
+    start, end = event.start, event.end
+    assert isinstance(start, datetime) and isinstance(end, datetime)
+    assert (start.astimezone(UTC), end.astimezone(UTC)) == (starts, starts + timedelta(hours=4))
     assert "Villa Zaitoun" in str(event["LOCATION"]) and "MS-7" in str(event["SUMMARY"])
