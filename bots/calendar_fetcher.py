@@ -88,8 +88,9 @@ class AiohttpCalendarFetcher:
                 "calendar_fetch_timeout", seconds=self.limits.seconds
             ) from error
         except aiohttp.ClientError as error:
-            # Refused connections, TLS failures, broken responses: the host's trouble.
-            raise CalendarFeedError("calendar_fetch_failed", detail=str(error)[:200]) from error
+            # Refused connections, TLS failures, broken responses: the host's trouble. The
+            # error's text may quote the address, whose path is the provider's secret.
+            raise CalendarFeedError("calendar_fetch_failed", cause=type(error).__name__) from error
 
     async def _fetch(self, url: str) -> bytes:
         connector = aiohttp.TCPConnector(resolver=CheckedResolver(self.limits.exceptions))

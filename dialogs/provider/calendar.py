@@ -76,7 +76,9 @@ async def menu_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     provider_id = await _provider_id(ctx)
     if provider_id is None:
-        return ctx.reply(t("This bot is for Mounasabet providers."), [ctx.nav_row(back=False)])
+        return ctx.reply(
+            t("This bot is for Mounasabet providers."), [(ctx.button("« " + t("Back"), "home"),)]
+        )
     status = await calendar_import_of(ctx.uow, provider_id)
     address = feed_address(ctx.deps.public_url, await feed_token(ctx.uow, provider_id))
     text = "\n".join(

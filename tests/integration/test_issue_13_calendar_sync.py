@@ -34,6 +34,7 @@ from dialogs.notifications.render import PROVIDER_TEXT
 from dialogs.provider.app import PROVIDER_APP
 from tests.support.admin import paid_booking
 from tests.support.chat import Chat, link_provider, news_for
+from tests.support.factories import make_user
 from tests.support.ics_server import IcsServer, ics_server
 from web.calendar_feed import feed_ics
 
@@ -198,3 +199,28 @@ def test_the_feed_gives_timed_bookings_in_casablanca_time_with_its_zone() -> Non
     assert isinstance(start, datetime) and isinstance(end, datetime)
     assert (start.astimezone(UTC), end.astimezone(UTC)) == (starts, starts + timedelta(hours=4))
     assert "Villa Zaitoun" in str(event["LOCATION"]) and "MS-7" in str(event["SUMMARY"])
+
+
+async def test_strangers_and_other_providers_reach_no_calendar(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    booking_id, owner, _ = await paid_booking(uows, clock.now(), slug="studio-own", days=40)
+    host.bodies["own.ics"] = one_day(date(2026, 8, 1))
+    own = await provider_bot(uows, clock, owner)
+    await own.send("/calendar")
+    await own.click("url")
+    await own.send(host.address("own.ics"))
+    fetched = len(host.hits)
+
+    stranger_id = await make_user(uows, clock.now(), name="Stranger")
+    await link_provider(uows, stranger_id, "p:stranger", clock.now())
+    deps = Deps(nlu=BuiltinParser(), calendars=FETCHER)
+    stranger = Chat(build_engine(PROVIDER_APP, uows, deps, clock), "p:stranger", language="en")
+    await stranger.send("/calendar")
+    assert stranger.text == FR("This bot is for Mounasabet providers.")
+    await stranger.click("home")
+    assert await stranger.position() == "phome:home"
+    # A forged Accept on someone else's booking: refused, and their calendar is not read.
+    await stranger.press(f"g|pacc:{booking_id}")
+    assert FR("This booking is not yours.") in stranger.text
+    assert len(host.hits) == fetched
