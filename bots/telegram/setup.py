@@ -36,6 +36,7 @@ COMMANDS = {
     ],
     "provider": [
         ("start", N_("your requests")),
+        ("calendar", N_("your calendars: import, export")),
         ("language", N_("change language")),
         ("support", N_("talk to our team")),
         ("help", N_("this help")),
