@@ -51,8 +51,10 @@ def list_(
 
 @app.command("show")
 def show(ref: ProviderRef, as_json: JsonOption = False) -> None:
-    """One provider: profile, services, bookings by state."""
-    record = run(lambda uow, _: providers.show_provider(uow, ref))
+    """One provider: profile, services, bookings by state, calendar feed address."""
+    record = run(
+        lambda uow, parts: providers.show_provider(uow, ref, public_url=parts.settings.base_url)
+    )
     show_record(record, f"Provider {record['slug']}", as_json)
     if not as_json:
         show_rows(record["services"], "Services", False)

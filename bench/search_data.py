@@ -253,7 +253,6 @@ def _provider(rng: random.Random, pid: int, key: str) -> dict[str, Any]:
         "rating_count": count,
         "rating_x100": x100,
         "stripe_account_id": None,
-        "calendar_feed_url": None,
         "calendar_token": None,
         "created_at": NOW - timedelta(days=300),
     }

@@ -18,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bots.calendar_fetcher import AiohttpCalendarFetcher
 from core.bootstrap import Core
+from core.calendar_sync.ports import CalendarFetcher
 from core.clock import Clock
 from core.notifications.outbox import MessageSender
 from core.payments.ports import Payments
@@ -46,9 +48,11 @@ class SweepScheduler:
         payments: Payments | None,
         sender: MessageSender | None,
         sweeps: tuple[Sweep, ...] = SWEEPS,
+        calendars: CalendarFetcher | None = None,
     ) -> None:
         self.uows, self.clock, self.settings = uows, clock, settings
         self.payments, self.sender, self.sweeps = payments, sender, sweeps
+        self.calendars = calendars or AiohttpCalendarFetcher.from_settings(settings)
         self.config = sweep_config(settings)
         self.holder = holder_name()
         self.ttl = timedelta(seconds=settings.scheduler_lease_seconds)
@@ -120,6 +124,7 @@ class SweepScheduler:
                 payments=self.payments,
                 sender=self.sender,
                 config=self.config,
+                calendars=self.calendars,
             )
             job = self.scheduler.get_job(sweep.id)
             next_run = job.next_run_time if job else None

@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     commission_bp: int = Field(default=1000, ge=0, le=10_000)
     # How far ahead an event can be booked (core.booking.availability.MAX_DAYS_AHEAD).
     max_booking_days_ahead: int = Field(default=730, ge=1, le=3650)
+    # Importing a provider's ICS feed (core/calendar_sync, bots/calendar_fetcher.py): the
+    # whole fetch, redirects included, gets this long and this many bytes; busy time is
+    # stored this many days ahead. Private, loopback and link-local addresses are refused
+    # unless in these networks (CIDRs: tests and staging only).
+    calendar_fetch_seconds: float = Field(default=15.0, gt=0, le=120)
+    calendar_max_bytes: int = Field(default=3_000_000, ge=1024, le=50_000_000)
+    calendar_max_redirects: int = Field(default=3, ge=0, le=10)
+    calendar_horizon_days: int = Field(default=365, ge=7, le=1100)
+    calendar_allowed_networks: list[str] = Field(default_factory=list)
     # The local chat at /sandbox lets anyone act as any provider: on by default only where
     # the world can't reach us (no public URL); set it explicitly to override.
     sandbox_enabled: bool | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from core.calendar_sync.ports import CalendarFetcher
 from core.catalog.search_tally import SearchTally
 from core.clock import Clock
 from core.conversations.store import ConversationStore
@@ -91,6 +92,7 @@ def build_dialogs(
     clock: Clock,
     *,
     payments: Payments | None = None,
+    calendars: CalendarFetcher | None = None,
 ) -> Dialogs:
     """Both bots' engines from settings, sharing one set of stores; close it when done."""
     nlu = build_nlu(settings.rasa_url)
@@ -101,6 +103,8 @@ def build_dialogs(
         payments=payments,
         max_days_ahead=settings.max_booking_days_ahead,
         searches=stores.searches,
+        calendars=calendars,
+        calendar_horizon_days=settings.calendar_horizon_days,
     )
     engines = {kind: build_engine(app, uows, deps, clock, stores) for kind, app in APPS.items()}
     return Dialogs(nlu, stores, engines, uows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bots.calendar_fetcher import AiohttpCalendarFetcher
 from bots.programs.outbound import build_outbound
 from bots.telegram import setup as telegram
 from bots.worker import run_outbox
@@ -19,7 +20,8 @@ from payments.setup import build_payments
 async def run_polling(core: Core) -> None:
     settings, uows, clock = core.settings, core.uows, core.clock
     pay = build_payments(settings, uows, clock, translator)
-    dialogs = build_dialogs(settings, uows, clock, payments=pay.payments)
+    calendars = AiohttpCalendarFetcher.from_settings(settings)
+    dialogs = build_dialogs(settings, uows, clock, payments=pay.payments, calendars=calendars)
     bots = telegram.build_bots(settings, dialogs.engines, uows, clock)
     outbound = build_outbound(core, pay, bots)
     worker = asyncio.ensure_future(run_outbox(uows, outbound.router, clock))

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bots.calendar_fetcher import AiohttpCalendarFetcher
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
 from bots.scheduler import sweeps_ctx
@@ -20,6 +21,7 @@ from core.bootstrap import Core
 from dialogs.bootstrap import build_dialogs
 from dialogs.i18n.translator import translator
 from payments.setup import build_payment_routes, build_payments
+from web.calendar_feed import CalendarFeed
 from web.links import Channels
 from web.site import Site
 
@@ -32,7 +34,8 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     app = web_application(core)
     pay = build_payments(settings, uows, clock, translator)
     app.add_routes(build_payment_routes(pay, settings, uows, clock, translator))
-    dialogs = build_dialogs(settings, uows, clock, payments=pay.payments)
+    calendars = AiohttpCalendarFetcher.from_settings(settings)
+    dialogs = build_dialogs(settings, uows, clock, payments=pay.payments, calendars=calendars)
     engines = dialogs.engines
     senders: dict[str, ChannelSend] = {}
     if settings.sandbox_on:
@@ -58,6 +61,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         senders["whatsapp"] = whatsapp.sender.deliver
         app.on_cleanup.append(closing(whatsapp.close))
     app.add_routes(own_routes(app))
+    app.add_routes(CalendarFeed(uows, clock).routes())
     # The site asks the chat's search through the chat's cache: the same "free that day".
     channels = Channels.from_settings(settings)
     site = Site(uows, clock, settings, channels, dialogs.stores.reads)

@@ -38,6 +38,7 @@ COMMANDS = {
         ("start", N_("your requests")),
         ("services", N_("your services and prices")),
         ("availability", N_("your opening hours and closed days")),
+        ("calendar", N_("your calendars: import, export")),
         ("language", N_("change language")),
         ("support", N_("talk to our team")),
         ("help", N_("this help")),

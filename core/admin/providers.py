@@ -18,6 +18,7 @@ from core.admin.operators import admin_actor
 from core.admin.paging import Page, iso
 from core.booking.actions import apply_action
 from core.booking.states import Action, BookingState
+from core.calendar_sync.export import feed_address
 from core.db.tables import (
     Booking,
     Provider,
@@ -101,7 +102,8 @@ async def list_providers(
     return [provider_row(p) for p in (await uow.session.scalars(stmt)).all()]
 
 
-async def show_provider(uow: UnitOfWork, ref: str) -> dict[str, Any]:
+async def show_provider(uow: UnitOfWork, ref: str, *, public_url: str) -> dict[str, Any]:
+    """One provider; ``public_url`` makes the address of their calendar feed."""
     provider = await find_provider(uow, ref)
     session = uow.session
     services = (
@@ -134,8 +136,10 @@ async def show_provider(uow: UnitOfWork, ref: str) -> dict[str, Any]:
         "cities": sorted(cities),
         "timezone": provider.timezone,
         "stripe_account_id": provider.stripe_account_id,
-        # Null until the provider links a calendar feed (the calendar issue builds them).
-        "calendar_feed_url": provider.calendar_feed_url,
+        # The provider's exported bookings (GET /calendar/<token>.ics); null without a token.
+        "calendar_feed_url": (
+            feed_address(public_url, provider.calendar_token) if provider.calendar_token else None
+        ),
         "services": [
             {
                 "id": s.id,

@@ -3,6 +3,7 @@
 from core.db.base import Base
 from core.db.tables_admin import AdminAudit, SearchCount
 from core.db.tables_booking import Booking, BookingTransition, SlotHold
+from core.db.tables_calendar import CalendarImport
 from core.db.tables_catalog import (
     Blackout,
     BusyInterval,
@@ -40,6 +41,7 @@ __all__ = [
     "Booking",
     "BookingTransition",
     "BusyInterval",
+    "CalendarImport",
     "Channel",
     "ChannelIdentity",
     "Conversation",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db.base import Base, BigId, MinorUnits
+
+
+def new_calendar_token() -> str:
+    """A fresh secret for a provider's calendar feed address (rotating makes a new one)."""
+    return secrets.token_hex(20)
 
 
 class ProviderStatus(StrEnum):
@@ -35,8 +41,11 @@ class Provider(Base):
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     rating_x100: Mapped[int] = mapped_column(Integer, default=0, index=True)  # for sorting
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
-    calendar_feed_url: Mapped[str | None] = mapped_column(Text)
-    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The secret in the address of the provider's exported feed (/calendar/<token>.ics);
+    # the imported calendar's address is in calendar_imports (tables_calendar.py).
+    calendar_token: Mapped[str | None] = mapped_column(
+        String(64), unique=True, default=new_calendar_token
+    )
     created_at: Mapped[datetime]
 
     services: Mapped[list[Service]] = relationship(back_populates="provider")

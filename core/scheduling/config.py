@@ -19,6 +19,7 @@ def sweep_config(settings: Settings) -> SweepConfig:
         event_reminder_at=time(settings.event_reminder_hour),
         ticket_sla=timedelta(hours=settings.ticket_sla_hours),
         digest_at=time(settings.admin_digest_hour),
+        calendar_horizon_days=settings.calendar_horizon_days,
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from core.calendar_sync.ports import CalendarFetcher
 from core.notifications.outbox import MessageSender
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
@@ -36,6 +37,7 @@ class SweepConfig:
     review_request_after: timedelta = timedelta(0)  # after completion: the next run asks
     review_reminder_after: timedelta = timedelta(days=3)  # after the request, if unanswered
     review_give_up_after: timedelta = timedelta(days=30)  # after completion: never asked
+    calendar_horizon_days: int = 365  # imported busy time kept this far ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class SweepContext:
     sender: MessageSender | None = None
     config: SweepConfig = field(default_factory=SweepConfig)
     batch: int = 200
+    calendars: CalendarFetcher | None = None  # fetches providers' ICS feeds
 
 
 SweepFn = Callable[[SweepContext], Awaitable[Counts]]

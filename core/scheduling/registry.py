@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.scheduling import (
     sweeps_bookings,
+    sweeps_calendars,
     sweeps_events,
     sweeps_ops,
     sweeps_payments,
@@ -19,5 +20,6 @@ SWEEPS: tuple[Sweep, ...] = (
     *sweeps_events.SWEEPS,
     *sweeps_reviews.SWEEPS,
     *sweeps_ops.SWEEPS,
+    *sweeps_calendars.SWEEPS,
 )
 BY_ID: dict[str, Sweep] = {sweep.id: sweep for sweep in SWEEPS}

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
 from core.booking.availability import MAX_DAYS_AHEAD
+from core.calendar_sync.imports import DEFAULT_HORIZON_DAYS
+from core.calendar_sync.ports import CalendarFetcher
 from core.catalog.search_tally import SearchTally
 from core.catalog.vocabulary import MARKET_TZ
 from core.payments.ports import Payments
@@ -30,6 +32,8 @@ class Deps:
     payments: Payments | None = None  # None: payments are off (tests of other features)
     max_days_ahead: int = MAX_DAYS_AHEAD  # the booking horizon (a setting)
     searches: SearchTally | None = None  # counts the searches for the dashboard
+    calendars: CalendarFetcher | None = None  # None: importing calendars is off
+    calendar_horizon_days: int = DEFAULT_HORIZON_DAYS  # imported busy time kept this far
 
 
 class NoPaymentsWhenReading:

@@ -58,6 +58,41 @@ MESSAGES: dict[str, str] = {
     "review_already_answered": N_("You have already replied to this review."),
     "review_reply_empty": N_("Please write your reply."),
     "review_reply_too_long": N_("Please keep your reply to {max} characters."),
+    # Importing a calendar (core/calendar_sync): what the provider can do about it.
+    "calendar_url_invalid": N_(
+        "This is not a calendar address. Paste the full address, starting with https:// (or"
+        " webcal://)."
+    ),
+    "calendar_address_refused": N_(
+        "We cannot fetch calendars from this address. Use the public or secret iCal address"
+        " your calendar app gives you."
+    ),
+    "calendar_fetch_failed": N_(
+        "We could not reach this calendar address. Check it, or try again in a few minutes."
+    ),
+    "calendar_fetch_timeout": N_(
+        "This calendar took too long to answer. Please try again in a few minutes."
+    ),
+    "calendar_http_status": N_(
+        "The calendar's server refused to send it (error {status}). Check that the address is"
+        " still valid."
+    ),
+    "calendar_too_many_redirects": N_(
+        "This calendar address sends us on to other addresses too many times. Please paste"
+        " the final iCal address."
+    ),
+    "calendar_too_large": N_(
+        "This calendar is too large to import (more than {limit_mb} MB). Share a calendar"
+        " with fewer events, for example only your work calendar."
+    ),
+    "calendar_unreadable": N_(
+        "This address does not give a calendar file we can read. Use the address in iCal"
+        " format (it usually ends with .ics)."
+    ),
+    "calendar_too_many_events": N_(
+        "This calendar has too many events to import (more than {limit} in a year)."
+    ),
+    "calendar_not_connected": N_("No calendar is connected."),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 

@@ -43,6 +43,11 @@ PROVIDER_TEXT: dict[str, str] = {
     "balance_paid": N_("The balance for {ref} is paid: the booking is completed."),
     "booking_disputed": N_("Booking {ref} is under review by our team."),
     "dispute_resolved": N_("Our team has finished reviewing {ref}: it is now {state}."),
+    "calendar_conflict": N_(
+        "Your calendar has an event at the same time as the booking {ref}, which the client"
+        " counts on. Our team has been told; please tell us with /support how you will handle"
+        " it."
+    ),
 }
 NEW_REQUEST = N_("New booking request!")
 # Reasons written by core in English and translated when the news is shown.

@@ -30,7 +30,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
-from dialogs.provider import review_reply
+from dialogs.provider import calendar, review_reply
 from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
@@ -110,7 +110,15 @@ async def home_prompt(ctx: Ctx) -> Reply:
         ctx.button("🧰 " + t("My services"), "svcs"),
         ctx.button("🗓 " + t("Availability"), "avail"),
     )
-    return ctx.reply(text, [*buttons, business, (ctx.button("🌐 " + t("Language"), "lang"),)])
+    return ctx.reply(
+        text,
+        [
+            *buttons,
+            business,
+            (ctx.button("📅 " + t("Calendar"), "cal"),),
+            (ctx.button("🌐 " + t("Language"), "lang"),),
+        ],
+    )
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -123,6 +131,8 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Go("list", "psvc")
     if code == "avail":
         return Go("week", "pavail")
+    if code == "cal":
+        return Go("menu", "pcal")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
     return Invalid(ctx.t("Please choose a request from the list."))
@@ -160,6 +170,9 @@ async def open_request(ctx: Ctx, arg: str) -> Outcome:
 
 
 async def accept(ctx: Ctx, arg: str) -> Outcome:
+    refused = await calendar.calendar_refuses_accept(ctx, int(arg) if arg.isdigit() else 0)
+    if refused is not None:  # busy in their own calendar meanwhile (read again just now)
+        return Go("home", "phome", before=(refused,), reset=True)
     booking = await apply_action(
         ctx.uow,
         int(arg) if arg.isdigit() else 0,
@@ -245,6 +258,7 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             "/start — " + t("your requests"),
             "/services — " + t("your services and prices"),
             "/availability — " + t("your opening hours and closed days"),
+            "/calendar — " + t("your calendars: import, export"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
             "/tickets — " + t("your support tickets"),
@@ -292,6 +306,7 @@ PROVIDER_APP = DialogApp(
         "review_reply": review_reply.FLOW,
         "psvc": SERVICES_FLOW,
         "pavail": AVAILABILITY_FLOW,
+        "pcal": calendar.FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -305,6 +320,7 @@ PROVIDER_APP = DialogApp(
         "tickets": writing(my_tickets),
         "services": writing(open_services),
         "availability": writing(open_availability),
+        "calendar": writing(calendar.open_calendar),
     },
     globals={
         "pacc": writing(accept),

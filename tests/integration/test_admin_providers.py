@@ -61,7 +61,9 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
         (provider_id, "studio-sus", "active")
     }
     shown = await admin.json("providers", "show", "studio-sus")
-    assert "calendar_feed_url" in shown and shown["calendar_feed_url"] is None
+    async with uows() as uow:
+        token = (await uow.session.get(Provider, provider_id)).calendar_token  # type: ignore[union-attr]
+    assert token and shown["calendar_feed_url"] == f"http://127.0.0.1:8080/calendar/{token}.ics"
     assert shown["bookings_by_state"] == {"confirmed": 1, "requested": 1}
 
     result = await admin.json(

@@ -207,7 +207,9 @@ def migrated_sqlite(template_dir: Path, into: Path) -> str:
     return f"sqlite+aiosqlite:///{into}"
 
 
-def app_settings(database_url: str, api_url: str, port: int, *, tokens: bool = True) -> Settings:
+def app_settings(
+    database_url: str, api_url: str, port: int, *, tokens: bool = True, **more: Any
+) -> Settings:
     return Settings(
         database_url=database_url,
         telegram_client_token=CLIENT_TOKEN if tokens else None,
@@ -216,6 +218,7 @@ def app_settings(database_url: str, api_url: str, port: int, *, tokens: bool = T
         telegram_api_url=api_url,
         public_url=f"http://127.0.0.1:{port}",
         _env_file=None,
+        **more,
     )
 
 
@@ -277,14 +280,17 @@ async def telegram_app(
     tokens: bool = True,
     migrate: bool = True,
     paging: int = 0,
+    settings: dict[str, Any] | None = None,
 ) -> AsyncIterator[TelegramApp]:
-    """Migrate, seed, start the app on a free port; stop it (worker, bots, engine) after."""
+    """Migrate, seed, start the app on a free port; stop it (worker, bots, engine) after.
+    ``settings`` adds to the app's settings (e.g. the calendar fetcher's allowed networks)."""
     if migrate:
         upgrade(database_url)
     sock = bound_socket()
     port = sock.getsockname()[1]
     container = build_core(
-        app_settings(database_url, fake.base_url, port, tokens=tokens), clock=clock
+        app_settings(database_url, fake.base_url, port, tokens=tokens, **(settings or {})),
+        clock=clock,
     )
     try:
         provider = await seed_provider(container, paging=paging)

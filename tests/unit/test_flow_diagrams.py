@@ -20,7 +20,8 @@ DIALOGS_DIR = Path(__file__).parents[2] / "dialogs"
 CLIENT_DIR = DIALOGS_DIR / "client"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)
 # Targets that name another flow rather than a step of this one.
-OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu", "phome", "psvc", "pavail"}
+OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu", "phome"}
+OTHER_FLOWS |= {"psvc", "pavail", "pcal"}
 
 CASES = [
     (CLIENT_DIR / "menu.mmd", [CLIENT_APP.flows["menu"], CLIENT_APP.flows["language"]]),
@@ -40,6 +41,7 @@ CASES = [
     ),
     (DIALOGS_DIR / "provider" / "services.mmd", [PROVIDER_APP.flows["psvc"]]),
     (DIALOGS_DIR / "provider" / "availability.mmd", [PROVIDER_APP.flows["pavail"]]),
+    (DIALOGS_DIR / "provider" / "calendar.mmd", [PROVIDER_APP.flows["pcal"]]),
 ]
 
 

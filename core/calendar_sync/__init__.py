@@ -1,0 +1,1 @@
+"""External calendars: busy time imported from a provider's ICS feed, bookings exported as one."""

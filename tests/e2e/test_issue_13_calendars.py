@@ -1,0 +1,180 @@
+"""Issue 13, external calendars, end to end through the Telegram fake and our webhooks.
+
+The provider pastes the address of their calendar (served by a calendar host on loopback,
+which the app's settings allow for the test); the busy day it holds can't be booked; a
+request whose day became busy meanwhile can't be accepted, and the provider is told why;
+the provider's own feed of bookings is served at its secret address, which they can
+replace (the old one then answers 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from icalendar import Calendar, Event
+
+from core.clock import FixedClock
+from core.db.tables import Booking, BusyInterval, CalendarImport, Provider
+from dialogs.i18n.translator import translator
+from dialogs.notifications.render import NEW_REQUEST
+from dialogs.provider.calendar import BUSY_ON_ACCEPT
+from tests.conftest import BACKENDS
+from tests.fakes import FakeUser
+from tests.support.ics_server import IcsServer, ics_server
+from tests.support.telegram_app import (
+    TelegramApp,
+    app_on_backend,
+    assert_wire_clean,
+    eventually,
+)
+
+KARIM = FakeUser(id=3101, first_name="Karim", language_code="fr")  # the provider
+SALMA = FakeUser(id=2101, first_name="Salma", language_code="fr")  # a client
+FR = translator("fr")
+HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+
+
+def all_day(uid: str, day: date) -> str:
+    """An all-day event as Google exports it (busy: TRANSP:OPAQUE)."""
+    return (
+        f"BEGIN:VEVENT\r\nUID:{uid}@google.com\r\nDTSTAMP:20260501T120000Z\r\n"
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\nDTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}"
+        f"\r\nSUMMARY:Occupé\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n"
+    )
+
+
+def calendar_of(*events: str) -> bytes:
+    return (HEADER + "".join(events) + "END:VCALENDAR\r\n").encode()
+
+
+@pytest.fixture(scope="module")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("calendar-template")
+
+
+@pytest.fixture
+async def host() -> AsyncIterator[IcsServer]:
+    async with ics_server() as server:
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+async def tg(
+    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
+) -> AsyncIterator[TelegramApp]:
+    settings = {"calendar_allowed_networks": ["127.0.0.1/32"]}  # the loopback calendar host
+    async with app_on_backend(
+        request.param,
+        request,
+        tmp_path,
+        template_dir,
+        clock,
+        settings=settings,
+    ) as app:
+        yield app
+
+
+async def get(url: str) -> tuple[int, str, bytes]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status, response.content_type, await response.read()
+
+
+def said(tg: TelegramApp, text: str) -> bool:
+    return any(text in t for t in tg.texts(KARIM, bot="provider"))
+
+
+async def test_imported_busy_days_are_not_booked_nor_accepted_and_bookings_are_exported(
+    tg: TelegramApp, host: IcsServer
+) -> None:
+    host.bodies["karim.ics"] = calendar_of(all_day("wedding-fes", date(2026, 6, 14)))
+    provider_id = tg.provider.provider_id
+
+    # The provider connects his account, then his calendar.
+    await tg.say(KARIM, "/start", bot="provider")
+    await tg.share(KARIM, "212661234567", bot="provider")
+    await tg.say(KARIM, "/calendar", bot="provider")
+    assert said(
+        tg,
+        FR(
+            "No calendar is connected. Connect your Google, Apple or Outlook calendar: the"
+            " times it shows busy will not be offered to clients."
+        ),
+    )
+    await tg.tap(KARIM, "url", bot="provider")
+    await tg.say(KARIM, host.address("karim.ics"), bot="provider")
+    read = FR(
+        "Calendar read: {n} busy periods in the next {days} days. Clients will not be offered"
+        " those times.",
+        n=1,
+        days=365,
+    )
+    assert said(tg, read)
+    [busy] = await tg.rows(BusyInterval, BusyInterval.provider_id == provider_id)
+    assert (busy.starts_at.isoformat(), busy.ends_at.isoformat()) == (
+        "2026-06-13T23:00:00+00:00",  # 14 June, midnight in Casablanca (UTC+1)
+        "2026-06-14T23:00:00+00:00",
+    )
+    assert (await tg.rows(CalendarImport))[0].url == host.address("karim.ics")
+
+    # The client can't book the busy day; the next Saturday is free.
+    await tg.say(SALMA, f"/start p-{tg.provider.slug}")
+    await tg.tap(SALMA, f"book:{tg.provider.service_id}")
+    await tg.tap(SALMA, "evt:wedding")
+    await tg.say(SALMA, "14 juin")
+    assert FR("The provider is busy at that time.") in (tg.last(SALMA).text or "")
+    await tg.say(SALMA, "20 juin")
+    await tg.tap(SALMA, "gst:100")
+    await tg.tap(SALMA, "city:rabat")
+    await tg.say(SALMA, "Salle Les Orangers")
+    await tg.say(SALMA, "Photos et vidéo")
+    await tg.share(SALMA, "212612345678")
+    await tg.tap(SALMA, "skip")
+    await tg.tap(SALMA, "confirm")
+    [booking] = await tg.rows(Booking)
+    assert (booking.state, booking.event_date) == ("requested", date(2026, 6, 20))
+
+    # Meanwhile the provider took the 20th in his own calendar: Accept reads it again.
+    host.bodies["karim.ics"] = calendar_of(
+        all_day("wedding-fes", date(2026, 6, 14)), all_day("family", date(2026, 6, 20))
+    )
+    await eventually(lambda: said(tg, FR(NEW_REQUEST)), what="the request on the provider bot")
+    fetched = len(host.hits)
+    await tg.tap(KARIM, f"pacc:{booking.id}", bot="provider")
+    assert len(host.hits) == fetched + 1  # read again at the moment of accepting
+    assert said(tg, FR(BUSY_ON_ACCEPT, ref=booking.reference))
+    [booking] = await tg.rows(Booking)
+    assert booking.state == "requested"  # refused: the client waits for another answer
+    assert await tg.count(BusyInterval, BusyInterval.provider_id == provider_id) == 2
+
+    # His bookings' feed: the address the bot shows, read back as a calendar.
+    await tg.say(KARIM, "/calendar", bot="provider")
+    [provider] = await tg.rows(Provider, Provider.id == provider_id)
+    old_url = f"{tg.url}/calendar/{provider.calendar_token}.ics"
+    assert old_url in (tg.last(KARIM, bot="provider").text or "")
+    status, kind, body = await get(old_url)
+    assert (status, kind) == (200, "text/calendar")
+    feed = Calendar.from_ical(body)
+    [event] = feed.walk("VEVENT")
+    assert isinstance(event, Event)
+    assert str(event["UID"]) == f"booking-{booking.id}@mounasabet"
+    assert (event.start, event.end) == (date(2026, 6, 20), date(2026, 6, 21))
+    assert (str(event["STATUS"]), booking.reference in str(event["SUMMARY"])) == (
+        "TENTATIVE",
+        True,
+    )
+
+    # A new address: the old one is gone, the new one serves the same feed.
+    await tg.tap(KARIM, "rotate", bot="provider")
+    await tg.tap(KARIM, "yes", bot="provider")
+    [provider] = await tg.rows(Provider, Provider.id == provider_id)
+    new_url = f"{tg.url}/calendar/{provider.calendar_token}.ics"
+    assert new_url != old_url and new_url in "\n".join(tg.texts(KARIM, bot="provider")[-2:])
+    assert (await get(old_url))[0] == 404
+    status, _, again = await get(new_url)
+    assert status == 200 and f"booking-{booking.id}@mounasabet".encode() in again
+    assert (await get(f"{tg.url}/calendar/nobody.ics"))[0] == 404
+    assert_wire_clean(tg.fake)

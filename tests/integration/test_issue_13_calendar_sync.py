@@ -1,0 +1,226 @@
+"""Issue 13: the provider's calendar through the dialog engine and the daily sweep, on
+SQLite and PostgreSQL, with the real fetcher reading a calendar host on loopback.
+
+An imported event over a booking the provider already said yes to raises one flag and
+one message to the provider; a file we can't read is explained and nothing is kept; the
+daily sweep reads every feed again and keeps the last good copy when one fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from icalendar import Calendar, Event
+from sqlalchemy import select
+
+from bots.calendar_fetcher import AiohttpCalendarFetcher, FeedLimits
+from core.calendar_sync.export import FeedBooking, ProviderFeed
+from core.calendar_sync.feed_address import allowed_networks
+from core.clock import FixedClock
+from core.db.tables import Base, Booking, BusyInterval, CalendarImport, Flag, OutboxMessage
+from core.scheduling.model import SweepConfig, SweepContext
+from core.scheduling.registry import BY_ID
+from core.scheduling.runs import run_sweep
+from core.uow import UnitOfWorkFactory
+from dialogs.bootstrap import build_engine
+from dialogs.framework.context import Deps
+from dialogs.i18n.translator import translator
+from dialogs.nlu.builtin import BuiltinParser
+from dialogs.notifications.render import PROVIDER_TEXT
+from dialogs.provider.app import PROVIDER_APP
+from tests.support.admin import paid_booking
+from tests.support.chat import Chat, link_provider, news_for
+from tests.support.factories import make_user
+from tests.support.ics_server import IcsServer, ics_server
+from web.calendar_feed import feed_ics
+
+T = TypeVar("T", bound=Base)
+DATA = Path(__file__).parents[1] / "data" / "calendars"
+FR = translator("fr")
+FETCHER = AiohttpCalendarFetcher(FeedLimits(5.0, 3_000_000, 3, allowed_networks(["127.0.0.1/32"])))
+
+
+def one_day(day: date) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Apple Inc.//macOS 15.1//EN\r\n"
+        f"BEGIN:VEVENT\r\nUID:{day}@icloud.com\r\nDTSTAMP:20260502T090000Z\r\n"
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\nDTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}\r\n"
+        "SUMMARY:Tournage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+@pytest.fixture
+async def host() -> AsyncIterator[IcsServer]:
+    async with ics_server() as server:
+        yield server
+
+
+async def provider_bot(uows: UnitOfWorkFactory, clock: FixedClock, owner: int) -> Chat:
+    await link_provider(uows, owner, "p:cal", clock.now())
+    deps = Deps(nlu=BuiltinParser(), public_url="https://mounasabet.test", calendars=FETCHER)
+    return Chat(build_engine(PROVIDER_APP, uows, deps, clock), "p:cal", language="fr")
+
+
+async def rows(uows: UnitOfWorkFactory, table: type[T], *where: Any) -> list[T]:
+    async with uows() as uow:
+        found = list((await uow.session.scalars(select(table).where(*where))).all())
+        uow.session.expunge_all()
+        return found
+
+
+async def test_an_event_over_a_confirmed_booking_is_flagged_and_the_provider_told_once(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    booking_id, owner, _ = await paid_booking(uows, clock.now(), slug="studio-cal", days=30)
+    day = (clock.now() + timedelta(days=30)).date()
+    host.bodies["cal.ics"] = one_day(day)
+    chat = await provider_bot(uows, clock, owner)
+    await chat.send("/calendar")
+    await chat.click("url")
+    await chat.send(host.address("cal.ics"))
+    [flag] = await rows(uows, Flag, Flag.kind == "calendar_conflict")
+    assert (flag.subject_type, flag.subject_id) == ("booking", str(booking_id))
+    [booking] = await rows(uows, Booking, Booking.id == booking_id)
+    ref = booking.reference
+    assert flag.details["reference"] == ref
+    warned = FR(
+        "Your calendar has events at the same time as these bookings: {refs}. Our team has"
+        " been told.",
+        refs=ref,
+    )
+    assert warned in chat.text
+    [news] = await news_for(uows, "calendar_conflict", owner)
+    assert news.text == FR(PROVIDER_TEXT["calendar_conflict"], ref=ref)
+
+    await chat.click("refresh")  # the same clash read again: no second flag or message
+    assert warned in chat.text
+    assert len(await rows(uows, Flag, Flag.kind == "calendar_conflict")) == 1
+    assert len(await rows(uows, OutboxMessage, OutboxMessage.kind == "calendar_conflict")) == 1
+
+
+async def test_a_file_we_cannot_read_is_explained_and_nothing_is_kept(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    _, owner, _ = await paid_booking(uows, clock.now(), slug="studio-bad")
+    host.bodies["bad.ics"] = (DATA / "malformed.ics").read_bytes()
+    chat = await provider_bot(uows, clock, owner)
+    await chat.send("/calendar")
+    await chat.click("url")
+    await chat.send(host.address("bad.ics"))
+    assert (
+        FR(
+            "This address does not give a calendar file we can read. Use the address in iCal"
+            " format (it usually ends with .ics)."
+        )
+        in chat.text
+    )
+    assert await chat.position() == "pcal:url"  # asked again
+    assert await rows(uows, CalendarImport) == []
+    await chat.send("https://user:pw@example.com/cal.ics")
+    assert (
+        FR(
+            "This is not a calendar address. Paste the full address, starting with https:// (or"
+            " webcal://)."
+        )
+        in chat.text
+    )
+    assert host.hits == ["/bad.ics"]  # the second address was never fetched
+
+
+async def test_the_daily_sweep_reads_feeds_again_and_keeps_the_last_good_copy(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    _, owner, _ = await paid_booking(uows, clock.now(), slug="studio-sweep")
+    host.bodies["cal.ics"] = (DATA / "allday_multiday.ics").read_bytes()
+    chat = await provider_bot(uows, clock, owner)
+    await chat.send("/calendar")
+    await chat.click("url")
+    await chat.send(host.address("cal.ics"))
+    assert len(await rows(uows, BusyInterval)) == 5
+
+    async def run() -> dict[str, int]:
+        ctx = SweepContext(uows, clock.now(), config=SweepConfig(), calendars=FETCHER)
+        outcome = await run_sweep(BY_ID["calendar-refresh"], ctx, holder="test")
+        assert outcome.error is None, outcome.error
+        return outcome.counts
+
+    host.bodies["cal.ics"] = (DATA / "recurrence_override.ics").read_bytes()
+    assert await run() == {"refreshed": 1, "failed": 0, "conflicts": 0}
+    starts = [b.starts_at for b in await rows(uows, BusyInterval)]
+    assert sorted(starts) == [
+        datetime(2026, 9, 1, 9, tzinfo=UTC),
+        datetime(2026, 9, 2, 15, tzinfo=UTC),
+    ]
+
+    del host.bodies["cal.ics"]  # the host now answers 404
+    assert await run() == {"refreshed": 0, "failed": 1, "conflicts": 0}
+    assert len(await rows(uows, BusyInterval)) == 2  # the last good copy stays
+    [connected] = await rows(uows, CalendarImport)
+    assert connected.last_error == "calendar_http_status"
+    await chat.send("/calendar")
+    assert FR("The last automatic refresh failed:") in chat.text
+
+    await chat.click("drop")
+    assert await rows(uows, BusyInterval) == [] and await rows(uows, CalendarImport) == []
+
+
+def test_the_feed_gives_timed_bookings_in_casablanca_time_with_its_zone() -> None:
+    starts = datetime(2026, 6, 20, 19, tzinfo=UTC)  # 20:00 in Casablanca
+    booking = FeedBooking(
+        7,
+        "MS-7",
+        "confirmed",
+        "birthday",
+        {"fr": "Soirée DJ", "en": "DJ night"},
+        False,
+        starts.date(),
+        1,
+        starts,
+        starts + timedelta(hours=4),
+        "casablanca",
+        "Villa Zaitoun",
+        80,
+        starts - timedelta(days=3),
+    )
+    feed = ProviderFeed(3, {"fr": "DJ Nights"}, "fr", "Africa/Casablanca", (booking,))
+    text = feed_ics(feed, FR, now=datetime(2026, 5, 4, 9, tzinfo=UTC))
+    assert b"DTSTART;TZID=Africa/Casablanca:20260620T200000" in text
+    calendar = Calendar.from_ical(text)
+    [zone] = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "Africa/Casablanca"
+    [event] = calendar.walk("VEVENT")
+    assert isinstance(event, Event)
+    assert (str(event["UID"]), str(event["STATUS"])) == ("booking-7@mounasabet", "CONFIRMED")
+    start, end = event.start, event.end
+    assert isinstance(start, datetime) and isinstance(end, datetime)
+    assert (start.astimezone(UTC), end.astimezone(UTC)) == (starts, starts + timedelta(hours=4))
+    assert "Villa Zaitoun" in str(event["LOCATION"]) and "MS-7" in str(event["SUMMARY"])
+
+
+async def test_strangers_and_other_providers_reach_no_calendar(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    booking_id, owner, _ = await paid_booking(uows, clock.now(), slug="studio-own", days=40)
+    host.bodies["own.ics"] = one_day(date(2026, 8, 1))
+    own = await provider_bot(uows, clock, owner)
+    await own.send("/calendar")
+    await own.click("url")
+    await own.send(host.address("own.ics"))
+    fetched = len(host.hits)
+
+    stranger_id = await make_user(uows, clock.now(), name="Stranger")
+    await link_provider(uows, stranger_id, "p:stranger", clock.now())
+    deps = Deps(nlu=BuiltinParser(), calendars=FETCHER)
+    stranger = Chat(build_engine(PROVIDER_APP, uows, deps, clock), "p:stranger", language="en")
+    await stranger.send("/calendar")
+    assert stranger.text == FR("This bot is for Mounasabet providers.")
+    await stranger.click("home")
+    assert await stranger.position() == "phome:home"
+    # A forged Accept on someone else's booking: refused, and their calendar is not read.
+    await stranger.press(f"g|pacc:{booking_id}")
+    assert FR("This booking is not yours.") in stranger.text
+    assert len(host.hits) == fetched
