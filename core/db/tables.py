@@ -30,6 +30,7 @@ from core.db.tables_payments import (
     StripeCustomer,
 )
 from core.db.tables_people import Channel, ChannelIdentity, User, UserRole
+from core.db.tables_proposals import BookingProposal, DeliveryProof
 from core.db.tables_scheduler import SchedulerLease, SweepRecord
 
 __all__ = [
@@ -37,11 +38,13 @@ __all__ = [
     "Base",
     "Blackout",
     "Booking",
+    "BookingProposal",
     "BookingTransition",
     "BusyInterval",
     "Channel",
     "ChannelIdentity",
     "Conversation",
+    "DeliveryProof",
     "Flag",
     "Invoice",
     "InvoiceCounter",

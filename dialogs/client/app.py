@@ -7,7 +7,7 @@ from core.booking.queries import owned_booking
 from core.booking.states import Role
 from core.catalog.queries import active_provider_by_slug
 from core.people.users import record_source
-from dialogs.client import book, discover, mybookings
+from dialogs.client import book, discover, mybookings, proposal_answers
 from dialogs.client.deeplinks import parse_deeplink
 from dialogs.client.discover_order import next_step
 from dialogs.client.free_text import help_text
@@ -86,5 +86,8 @@ CLIENT_APP = DialogApp(
         "bk": writing(open_booking),
         "pay": writing(pay_now),
         "tk": writing(support.open_thread),
+        "cpa": writing(proposal_answers.accept_offer),
+        "cpr": writing(proposal_answers.refuse_offer),
+        "cdl": writing(proposal_answers.confirm_delivery),
     },
 )

@@ -49,6 +49,13 @@ MESSAGES: dict[str, str] = {
     "rating_out_of_range": N_("Please choose from one to five stars."),
     "action_not_allowed_for_role": N_("You cannot do that."),
     "delivery_not_awaiting_confirmation": N_("There is no delivery to confirm for this booking."),
+    "proposal_not_found": N_("This proposal no longer exists."),
+    "proposal_answered": N_("This proposal was already answered. Nothing more to do."),
+    "proposal_changes_nothing": N_("Change the date, the price, or both."),
+    "total_not_positive": N_("Please type an amount above zero."),
+    "proof_not_a_link": N_(
+        "Please send a web link (starting with https://) to a photo or to your work."
+    ),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 

@@ -30,6 +30,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.provider import dashboard, deliver, propose
 from dialogs.shared import support
 from dialogs.shared.pay import prepare_deposit_link
 
@@ -103,7 +104,11 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
         for b in rows
     ]
-    return ctx.reply(text, [*buttons, (ctx.button("🌐 " + t("Language"), "lang"),)])
+    work = (
+        global_button("📋 " + t("Bookings"), "pdash"),
+        global_button("💰 " + t("Earnings"), "pearn"),
+    )
+    return ctx.reply(text, [*buttons, work, (ctx.button("🌐 " + t("Language"), "lang"),)])
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -232,6 +237,8 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             t("Open a request to accept or decline it; mark confirmed bookings as delivered."),
             "",
             "/start — " + t("your requests"),
+            "/bookings — " + t("your bookings, paged"),
+            "/earnings — " + t("your earnings"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
             "/tickets — " + t("your support tickets"),
@@ -274,6 +281,9 @@ PROVIDER_APP = DialogApp(
         ),
         "language": LANGUAGE,
         "support": support.PROVIDER_FLOW,
+        "pdash": dashboard.FLOW,
+        "ppropose": propose.FLOW,
+        "pdeliver": deliver.FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -285,6 +295,8 @@ PROVIDER_APP = DialogApp(
         "language": reading(language),
         "support": writing(talk_to_us),
         "tickets": writing(my_tickets),
+        "bookings": writing(dashboard.open_dashboard),
+        "earnings": writing(dashboard.open_earnings),
     },
     globals={
         "pacc": writing(accept),
@@ -292,6 +304,10 @@ PROVIDER_APP = DialogApp(
         "pdel": writing(mark_delivered),
         "preq": writing(open_request),
         "tk": writing(support.open_thread),
+        "pdash": writing(dashboard.open_dashboard),
+        "pearn": writing(dashboard.open_earnings),
+        "pbk": writing(dashboard.open_booking),
+        "ppro": writing(dashboard.open_proposal),
     },
     home=("phome", "home"),
 )
