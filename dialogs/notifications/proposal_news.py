@@ -34,13 +34,13 @@ async def work_news(uow: UnitOfWork, envelope: Envelope) -> list[Reply]:
     t = translator(news.locale)
     if envelope.kind == "booking_delivered":
         return _delivered(news, await proof_of(uow, news.booking.id), t)
+    if envelope.kind == "proposal_accepted":  # a state change: the booking has the terms
+        return _accepted(news, t)
     terms = await proposal_for_news(uow, envelope.payload.get("proposal_id"))
     if terms is None or terms.booking_id != news.booking.id:
         return []
     if envelope.kind == "proposal_made":
         return _proposed(news, terms, t)
-    if envelope.kind == "proposal_accepted":
-        return _accepted(news, t)
     return _refused(news, t)
 
 

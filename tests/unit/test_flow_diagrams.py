@@ -20,7 +20,7 @@ DIALOGS_DIR = Path(__file__).parents[2] / "dialogs"
 CLIENT_DIR = DIALOGS_DIR / "client"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)
 # Targets that name another flow rather than a step of this one.
-OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu"}
+OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu", "decline"}
 
 CASES = [
     (CLIENT_DIR / "menu.mmd", [CLIENT_APP.flows["menu"], CLIENT_APP.flows["language"]]),
@@ -35,6 +35,10 @@ CASES = [
             PROVIDER_APP.flows["decline"],
             PROVIDER_APP.flows["language"],
         ],
+    ),
+    (
+        DIALOGS_DIR / "provider" / "dashboard.mmd",
+        [PROVIDER_APP.flows[name] for name in ("pdash", "ppropose", "pdeliver")],
     ),
 ]
 
