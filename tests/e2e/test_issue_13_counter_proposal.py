@@ -251,11 +251,12 @@ async def test_whatsapp_client_refuses_then_accepts_and_sees_the_proof(world: Wo
         await provider.say(total)
         await provider.tap("send")
 
+    async with uows() as uow:
+        reference = str(await uow.session.scalar(select(Booking.reference)))
+
     def proposals_shown() -> list[SentMessage]:
         return [m for m in world.twilio.sent_to(CLIENT_PHONE) if reference in (m.body or "")]
 
-    async with uows() as uow:
-        reference = await uow.session.scalar(select(Booking.reference))
     await provider_proposes("21 juin", "5000")  # the date only
     await world.quiet()
     [first] = proposals_shown()
