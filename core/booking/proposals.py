@@ -239,6 +239,8 @@ async def _pending(
     if actor.role is not Role.CLIENT:
         raise NotAllowed("action_not_allowed_for_role", role=actor.role.value)
     await uow.session.refresh(proposal)  # read again now that the booking is locked
+    if proposal.status == ProposalStatus.SUPERSEDED.value:
+        raise InvalidValue("proposal_replaced")
     if proposal.status != ProposalStatus.PENDING.value:
         raise InvalidValue("proposal_answered", status=proposal.status)
     if booking.state != BookingState.REQUESTED:

@@ -51,6 +51,9 @@ MESSAGES: dict[str, str] = {
     "delivery_not_awaiting_confirmation": N_("There is no delivery to confirm for this booking."),
     "proposal_not_found": N_("This proposal no longer exists."),
     "proposal_answered": N_("This proposal was already answered. Nothing more to do."),
+    "proposal_replaced": N_(
+        "The provider has since sent a newer proposal: please answer that one."
+    ),
     "proposal_changes_nothing": N_("Change the date, the price, or both."),
     "total_not_positive": N_("Please type an amount above zero."),
     "proof_not_a_link": N_(

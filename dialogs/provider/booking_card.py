@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
 
@@ -46,8 +46,8 @@ def time_left(expires_at: datetime | None, now: datetime, t: Translator) -> str:
     """ "in 5 hours", in the reader's language; "—" without a deadline."""
     if expires_at is None:
         return "—"
-    left = max(expires_at - now, now - now)
-    return format_timedelta(left, granularity="minute", threshold=1.5, locale=t.locale)
+    left = max(expires_at - now, timedelta(0))
+    return t.isolate(format_timedelta(left, granularity="minute", threshold=1.5, locale=t.locale))
 
 
 def local_when(at: datetime, t: Translator) -> str:

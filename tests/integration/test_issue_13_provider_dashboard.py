@@ -8,9 +8,7 @@ tests/e2e/test_issue_13_counter_proposal.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from babel.dates import format_timedelta
@@ -33,7 +31,7 @@ from dialogs.provider.app import PROVIDER_APP
 from dialogs.provider.dashboard import SECTION_TITLES
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import S, act, drive_to, request, snapshot
-from tests.support.chat import Chat, link_provider, news_for, outbox, sqlite_uows
+from tests.support.chat import Chat, link_provider, news_for, outbox
 from tests.support.factories import make_provider, make_user
 
 FR, AR, EN = translator("fr"), translator("ar"), translator("en")
@@ -47,9 +45,9 @@ class Links:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
-    async with sqlite_uows(tmp_path / "dashboard.db") as uows:
-        yield uows
+def db(uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """SQLite, and PostgreSQL when MOUNASABET_TEST_POSTGRES_URL is set."""
+    return uows
 
 
 @pytest.fixture
@@ -253,7 +251,7 @@ async def test_accepted_proposal_moves_date_price_and_slot(
     # A second tap on Accept does nothing more, and says so politely.
     kept = await snapshot(db, booking_id)
     await client_chat.press(f"g|cpa:{proposal_id}")
-    assert FR("This proposal was already answered. Nothing more to do.") in client_chat.text
+    assert AR("This proposal was already answered. Nothing more to do.") in client_chat.text
     assert await snapshot(db, booking_id) == kept
 
 
@@ -290,6 +288,40 @@ async def test_refused_proposal_leaves_the_request_as_it_was(
     assert codes == [f"g|pacc:{booking_id}", f"g|pdec:{booking_id}", f"g|ppro:{booking_id}"]
     # The proposal's news is no longer shown once answered (nothing to decide any more).
     assert await news_for(db, "proposal_made", client) == []
+
+
+async def test_a_newer_proposal_replaces_the_pending_one(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    booking_id = await request(db, now, client, service, DAY)
+    provider = await linked(db, clock, owner, "p:twice")
+    await propose_from_dashboard(provider, booking_id, "21 juin", "5000")
+    await propose_from_dashboard(provider, booking_id, "20 juin", "4000")
+    assert await proposals(db) == [
+        ("superseded", date(2026, 6, 21), PRICE),
+        ("pending", NEW_DAY, 400_000),
+    ]
+    client_chat = await linked(db, clock, client, "c:twice", client=True)
+    async with db() as uow:
+        ids = await uow.session.scalars(select(BookingProposal.id).order_by(BookingProposal.id))
+        older, newer = ids.all()
+    kept = await snapshot(db, booking_id)
+    await client_chat.press(f"g|cpa:{older}")  # the button under the first news
+    assert (
+        FR("The provider has since sent a newer proposal: please answer that one.")
+        in client_chat.text
+    )
+    assert await snapshot(db, booking_id) == kept
+    await client_chat.press(f"g|cpa:{newer}")
+    booking = await booking_row(db, booking_id)
+    assert (booking.state, booking.event_date, booking.total_minor) == (
+        "accepted",
+        NEW_DAY,
+        400_000,
+    )
 
 
 async def test_accepting_a_proposal_whose_day_filled_up_is_refused_politely(
