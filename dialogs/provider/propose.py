@@ -6,10 +6,9 @@ when typed and again by core when sent and when the client accepts.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from decimal import InvalidOperation
-
-from babel.numbers import NumberFormatError, parse_decimal
+from decimal import Decimal
 
 from core.booking.proposals import check_new_day, check_total, propose
 from core.errors import SlotUnavailable
@@ -19,22 +18,26 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.errors import explain
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
-from dialogs.i18n.translator import Translator
 from dialogs.provider.dashboard import DIAGRAM, back_to_booking, current_booking, provider_actor
 
+THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+DECIMALS = re.compile(r"\d+(?:[.,]\d{1,2})?")
+CURRENCY_LETTERS = "MADmadDHdhsS.درهم"
 
-def parse_amount(text: str, currency: str, t: Translator) -> int | None:
-    """Minor units from "4500", "4 500,50" or "4,500.50 MAD" in the reader's locale."""
-    cleaned = "".join(c for c in text if c.isdigit() or c in ",. \u00a0\u202f'")
-    for locale in (t.locale, "en"):
-        try:
-            value = parse_decimal(cleaned.strip(), locale=locale, strict=False)
-        except (NumberFormatError, InvalidOperation):
-            continue
-        minor = value.scaleb(MINOR_DIGITS.get(currency, 2))
-        if minor == minor.to_integral_value() and minor.is_finite():
-            return int(minor)
-    return None
+
+def parse_amount(text: str, currency: str) -> int | None:
+    """Minor units from an amount as people type it: "4500", "4 500", "4.500" or "4,500"
+    (thousands: a price here is never a few dirhams with three decimals), "4500,50" or
+    "4500.50" (decimals), "4500 MAD"; None for anything else."""
+    # Spaces group digits ("4 500"); a currency around the number ("4500 MAD") is dropped.
+    digits = "".join(text.split()).strip(CURRENCY_LETTERS)
+    if THOUSANDS.fullmatch(digits):
+        value = Decimal(digits.replace(".", "").replace(",", ""))
+    elif DECIMALS.fullmatch(digits):
+        value = Decimal(digits.replace(",", "."))
+    else:
+        return None
+    return int(value.scaleb(MINOR_DIGITS.get(currency, 2)))
 
 
 def _day(ctx: Ctx) -> date | None:
@@ -101,7 +104,7 @@ async def price_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "same":
         ctx.state.data.pop("new_total", None)
     elif answer.text:
-        amount = parse_amount(answer.text, booking.currency, ctx.t)
+        amount = parse_amount(answer.text, booking.currency)
         if amount is None:
             return Invalid(ctx.t("Please type an amount, for example 4500."))
         check_total(amount)
