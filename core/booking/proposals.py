@@ -37,6 +37,9 @@ class ProposalStatus(StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     SUPERSEDED = "superseded"  # the provider proposed again
+    # Never stored: a pending one whose request moved on meanwhile (accepted as it was,
+    # declined, expired, cancelled) is shown so.
+    LAPSED = "lapsed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +216,9 @@ async def proposals_of(uow: UnitOfWork, booking: Booking) -> list[ProposalTerms]
 
 def terms_of(proposal: BookingProposal, booking: Booking) -> ProposalTerms:
     """The terms before and the terms offered, as they were when proposed."""
+    status = proposal.status
+    if status == ProposalStatus.PENDING and booking.state != BookingState.REQUESTED:
+        status = ProposalStatus.LAPSED.value
     return ProposalTerms(
         id=proposal.id,
         booking_id=booking.id,
@@ -222,7 +228,7 @@ def terms_of(proposal: BookingProposal, booking: Booking) -> ProposalTerms:
         old_total=proposal.from_total_minor,
         new_total=proposal.to_total_minor,
         currency=proposal.currency,
-        status=proposal.status,
+        status=status,
         created_at=proposal.created_at,
     )
 

@@ -39,6 +39,7 @@ PROPOSAL_STATUS: dict[str, str] = {
     ProposalStatus.ACCEPTED.value: N_("accepted by the client"),
     ProposalStatus.REFUSED.value: N_("refused by the client"),
     ProposalStatus.SUPERSEDED.value: N_("replaced by a newer proposal"),
+    ProposalStatus.LAPSED.value: N_("no longer open: the request moved on"),
 }
 
 

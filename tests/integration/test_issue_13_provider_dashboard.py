@@ -107,6 +107,13 @@ async def proposals(uows: UnitOfWorkFactory) -> list[tuple[str, date, int]]:
         return [(p.status, p.to_date, p.to_total_minor) for p in rows.all()]
 
 
+async def all_proposals(uows: UnitOfWorkFactory) -> list[BookingProposal]:
+    async with uows() as uow:
+        rows = list((await uow.session.scalars(select(BookingProposal))).all())
+        uow.session.expunge_all()
+        return rows
+
+
 async def propose_from_dashboard(provider: Chat, booking_id: int, day: str, total: str) -> None:
     await provider.send("/bookings")
     await provider.click(f"bk:{booking_id}")
@@ -322,6 +329,36 @@ async def test_a_newer_proposal_replaces_the_pending_one(
         NEW_DAY,
         400_000,
     )
+
+
+async def test_a_proposal_lapses_when_the_provider_answers_the_request_meanwhile(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    now = clock.now()
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    booking_id = await request(db, now, client, service, DAY)
+    provider = await linked(db, clock, owner, "p:lapse")
+    await propose_from_dashboard(provider, booking_id, "20 juin", "4500")
+    await provider.click("acc")  # accepted as it was, after all
+    booking = await booking_row(db, booking_id)
+    assert (booking.state, booking.event_date, booking.total_minor) == ("accepted", DAY, PRICE)
+    await provider.click("hist")
+    assert FR("no longer open: the request moved on") in provider.last.text
+
+    client_chat = await linked(db, clock, client, "c:lapse", client=True)
+    assert await news_for(db, "proposal_made", client) == []  # nothing to decide any more
+    [proposal_id] = [p.id for p in await all_proposals(db)]
+    kept = await snapshot(db, booking_id)
+    await client_chat.press(f"g|cpa:{proposal_id}")
+    assert (
+        FR(
+            "This booking has already moved on (it is now {state_label}).",
+            state_label=FR("accepted, deposit due"),
+        )
+        in client_chat.text
+    )
+    assert await snapshot(db, booking_id) == kept
 
 
 async def test_accepting_a_proposal_whose_day_filled_up_is_refused_politely(
