@@ -36,6 +36,8 @@ COMMANDS = {
     ],
     "provider": [
         ("start", N_("your requests")),
+        ("bookings", N_("your bookings, paged")),
+        ("earnings", N_("your earnings")),
         ("language", N_("change language")),
         ("support", N_("talk to our team")),
         ("help", N_("this help")),

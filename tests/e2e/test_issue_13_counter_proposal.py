@@ -107,6 +107,8 @@ async def news_with(
 
 
 async def test_counter_proposal_accepted_on_telegram(tg: TelegramApp, clock: FixedClock) -> None:
+    menu = tg.fake.commands(TG_PROVIDER_TOKEN, language_code="ar")
+    assert {"bookings", "earnings"} <= {c["command"] for c in menu}  # Telegram's command menu
     await connected_provider(tg, KARIM, tg.provider.phone)
     client_id, booking_id = await a_request(tg, clock)
     [booking] = await tg.rows(Booking, Booking.id == booking_id)
