@@ -18,6 +18,7 @@ EVENT_NAMES: dict[Action, str] = {
     Action.BALANCE_FAILED: "balance_failed",
     Action.DISPUTE: "booking_disputed",
     Action.RESOLVE: "dispute_resolved",
+    Action.ACCEPT_PROPOSAL: "proposal_accepted",
 }
 
 
@@ -42,4 +43,22 @@ class BookingStateChanged:
         return EVENT_NAMES[self.action]
 
 
-DomainEvent = BookingRequested | BookingStateChanged
+@dataclass(frozen=True, slots=True)
+class ProposalMade:
+    """The provider proposed another date or price for a request (the client answers)."""
+
+    booking_id: int
+    proposal_id: int
+    name: str = "proposal_made"
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRefused:
+    """The client kept the request as it was and refused the provider's proposal."""
+
+    booking_id: int
+    proposal_id: int
+    name: str = "proposal_refused"
+
+
+DomainEvent = BookingRequested | BookingStateChanged | ProposalMade | ProposalRefused

@@ -39,6 +39,8 @@ COMMANDS = {
         ("services", N_("your services and prices")),
         ("availability", N_("your opening hours and closed days")),
         ("calendar", N_("your calendars: import, export")),
+        ("bookings", N_("your bookings, paged")),
+        ("earnings", N_("your earnings")),
         ("language", N_("change language")),
         ("support", N_("talk to our team")),
         ("help", N_("this help")),

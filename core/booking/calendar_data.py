@@ -74,12 +74,20 @@ async def load_calendar(
 
 
 async def load_occupancy(
-    session: AsyncSession, service: Service, first: date, last: date
+    session: AsyncSession,
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    exclude_booking: int | None = None,
 ) -> Occupancy:
+    """``exclude_booking``: a booking being moved does not stand in its own way."""
+    own_holds = () if exclude_booking is None else (SlotHold.booking_id != exclude_booking,)
+    own_booking = () if exclude_booking is None else (Booking.id != exclude_booking,)
     seats = (
         await session.scalars(
             select(SlotHold.day).where(
-                SlotHold.service_id == service.id, SlotHold.day.between(first, last)
+                SlotHold.service_id == service.id, SlotHold.day.between(first, last), *own_holds
             )
         )
     ).all()
@@ -95,6 +103,7 @@ async def load_occupancy(
             .join(Service, Service.id == Booking.service_id)
             .where(
                 Booking.provider_id == service.provider_id,
+                *own_booking,
                 Booking.state.in_(ACTIVE_STATES),
                 Booking.event_date.between(first - timedelta(days=1), last + timedelta(days=1)),
             )

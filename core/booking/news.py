@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, Provider
-from core.events import BookingRequested, BookingStateChanged, DomainEvent
+from core.events import (
+    BookingRequested,
+    BookingStateChanged,
+    DomainEvent,
+    ProposalMade,
+    ProposalRefused,
+)
 from core.notifications.outbox import enqueue
 
 # Who hears of each event; the actor's own screen already shows the result.
@@ -21,6 +27,9 @@ AUDIENCES: dict[str, tuple[str, ...]] = {
     "balance_failed": ("client",),
     "booking_disputed": ("client", "provider"),
     "dispute_resolved": ("client", "provider"),
+    "proposal_made": ("client",),
+    "proposal_accepted": ("provider",),
+    "proposal_refused": ("provider",),
 }
 
 
@@ -38,7 +47,9 @@ async def notify_parties(session: AsyncSession, event: DomainEvent) -> None:
             "amount_minor": event.amount_minor,
             "by": event.role.value,
         }
-    now = booking.updated_at if isinstance(event, BookingStateChanged) else booking.created_at
+    if isinstance(event, ProposalMade | ProposalRefused):
+        payload["proposal_id"] = event.proposal_id
+    now = booking.created_at if isinstance(event, BookingRequested) else booking.updated_at
     for audience in AUDIENCES.get(event.name, ()):
         user_id = recipients[audience]
         if user_id is None:

@@ -36,6 +36,9 @@ class Action(StrEnum):
     BALANCE_FAILED = "balance_failed"
     DISPUTE = "dispute"
     RESOLVE = "resolve"
+    # The client takes the provider's counter-proposal (another date or price): the
+    # request is accepted on the new terms (core/booking/proposals.py moves them first).
+    ACCEPT_PROPOSAL = "accept_proposal"
 
 
 class Role(StrEnum):
@@ -59,6 +62,7 @@ TERMINAL_STATES: frozenset[BookingState] = frozenset(
 
 TRANSITIONS: dict[tuple[BookingState, Action], BookingState] = {
     (S.REQUESTED, A.ACCEPT): S.ACCEPTED,
+    (S.REQUESTED, A.ACCEPT_PROPOSAL): S.ACCEPTED,
     (S.REQUESTED, A.DECLINE): S.DECLINED,
     (S.REQUESTED, A.EXPIRE): S.EXPIRED,
     (S.REQUESTED, A.CANCEL): S.CANCELLED,
@@ -86,6 +90,7 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     A.BALANCE_FAILED: frozenset({Role.SYSTEM}),
     A.DISPUTE: frozenset({Role.SYSTEM}),
     A.RESOLVE: frozenset(),
+    A.ACCEPT_PROPOSAL: frozenset({Role.CLIENT}),
 }
 # Actions whose reason is required whoever acts.
 REASON_REQUIRED: frozenset[Action] = frozenset({A.DECLINE, A.DISPUTE, A.RESOLVE})

@@ -31,6 +31,7 @@ from core.db.tables_payments import (
     StripeCustomer,
 )
 from core.db.tables_people import Channel, ChannelIdentity, User, UserRole
+from core.db.tables_proposals import BookingProposal, DeliveryProof
 from core.db.tables_reviews import Review
 from core.db.tables_scheduler import SchedulerLease, SweepRecord
 
@@ -39,12 +40,14 @@ __all__ = [
     "Base",
     "Blackout",
     "Booking",
+    "BookingProposal",
     "BookingTransition",
     "BusyInterval",
     "CalendarImport",
     "Channel",
     "ChannelIdentity",
     "Conversation",
+    "DeliveryProof",
     "Flag",
     "Invoice",
     "InvoiceCounter",

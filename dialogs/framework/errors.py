@@ -93,6 +93,16 @@ MESSAGES: dict[str, str] = {
         "This calendar has too many events to import (more than {limit} in a year)."
     ),
     "calendar_not_connected": N_("No calendar is connected."),
+    "proposal_not_found": N_("This proposal no longer exists."),
+    "proposal_answered": N_("This proposal was already answered. Nothing more to do."),
+    "proposal_replaced": N_(
+        "The provider has since sent a newer proposal: please answer that one."
+    ),
+    "proposal_changes_nothing": N_("Change the date, the price, or both."),
+    "total_not_positive": N_("Please type an amount above zero."),
+    "proof_not_a_link": N_(
+        "Please send a web link (starting with https://) to a photo or to your work."
+    ),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 

@@ -11,6 +11,7 @@ from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
+from dialogs.notifications.proposal_news import is_work_news, work_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
 from dialogs.notifications.review_news import REVIEW_KINDS, review_replies
 from dialogs.notifications.support_news import SUPPORT_KINDS, support_news
@@ -64,6 +65,8 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         return await support_news(uow, envelope)
     if envelope.kind in REVIEW_KINDS:  # the booking's review, as it stands now
         return await review_replies(uow, envelope)
+    if is_work_news(envelope):  # proposals, and a delivery with its proof
+        return await work_news(uow, envelope)
     news = await booking_news(
         uow,
         user_id=envelope.user_id,

@@ -30,7 +30,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
-from dialogs.provider import calendar, review_reply
+from dialogs.provider import calendar, dashboard, deliver, propose, review_reply
 from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
@@ -106,19 +106,19 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
         for b in rows
     ]
+    work = (
+        global_button("📋 " + t("Bookings"), "pdash"),
+        global_button("💰 " + t("Earnings"), "pearn"),
+    )
     business = (
         ctx.button("🧰 " + t("My services"), "svcs"),
         ctx.button("🗓 " + t("Availability"), "avail"),
     )
-    return ctx.reply(
-        text,
-        [
-            *buttons,
-            business,
-            (ctx.button("📅 " + t("Calendar"), "cal"),),
-            (ctx.button("🌐 " + t("Language"), "lang"),),
-        ],
+    settings = (
+        ctx.button("📅 " + t("Calendar"), "cal"),
+        ctx.button("🌐 " + t("Language"), "lang"),
     )
+    return ctx.reply(text, [*buttons, work, business, settings])
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -259,6 +259,8 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             "/services — " + t("your services and prices"),
             "/availability — " + t("your opening hours and closed days"),
             "/calendar — " + t("your calendars: import, export"),
+            "/bookings — " + t("your bookings, paged"),
+            "/earnings — " + t("your earnings"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
             "/tickets — " + t("your support tickets"),
@@ -307,6 +309,9 @@ PROVIDER_APP = DialogApp(
         "psvc": SERVICES_FLOW,
         "pavail": AVAILABILITY_FLOW,
         "pcal": calendar.FLOW,
+        "pdash": dashboard.FLOW,
+        "ppropose": propose.FLOW,
+        "pdeliver": deliver.FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -321,6 +326,8 @@ PROVIDER_APP = DialogApp(
         "services": writing(open_services),
         "availability": writing(open_availability),
         "calendar": writing(calendar.open_calendar),
+        "bookings": writing(dashboard.open_dashboard),
+        "earnings": writing(dashboard.open_earnings),
     },
     globals={
         "pacc": writing(accept),
@@ -329,6 +336,10 @@ PROVIDER_APP = DialogApp(
         "preq": writing(open_request),
         "tk": writing(support.open_thread),
         "rvr": writing(review_reply.open_reply),
+        "pdash": writing(dashboard.open_dashboard),
+        "pearn": writing(dashboard.open_earnings),
+        "pbk": writing(dashboard.open_booking),
+        "ppro": writing(dashboard.open_proposal),
     },
     home=("phome", "home"),
 )

@@ -45,6 +45,7 @@ ACTORS: dict[Action, tuple[Role, ...]] = {
     A.BALANCE_FAILED: (Role.SYSTEM,),
     A.DISPUTE: (Role.SYSTEM,),
     A.RESOLVE: (Role.ADMIN,),
+    A.ACCEPT_PROPOSAL: (Role.CLIENT,),
 }
 REASONS = {A.DECLINE: "no longer available", A.DISPUTE: "client says no-show"}
 

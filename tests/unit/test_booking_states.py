@@ -27,6 +27,8 @@ S, A = BookingState, Action
 # From the diagram in DESIGN.md ("Booking state machine").
 LEGAL: dict[tuple[BookingState, Action], BookingState] = {
     (S.REQUESTED, A.ACCEPT): S.ACCEPTED,
+    # the client takes the provider's counter-proposal (issue 13)
+    (S.REQUESTED, A.ACCEPT_PROPOSAL): S.ACCEPTED,
     (S.REQUESTED, A.DECLINE): S.DECLINED,
     (S.REQUESTED, A.EXPIRE): S.EXPIRED,
     (S.REQUESTED, A.CANCEL): S.CANCELLED,
@@ -58,6 +60,7 @@ ROLES: dict[Action, set[Role]] = {
     A.BALANCE_FAILED: {Role.SYSTEM},
     A.DISPUTE: {Role.SYSTEM},
     A.RESOLVE: set(),
+    A.ACCEPT_PROPOSAL: {Role.CLIENT},
 }
 NEEDS_REASON = {A.DECLINE, A.DISPUTE, A.RESOLVE}
 

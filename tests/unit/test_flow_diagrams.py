@@ -20,7 +20,7 @@ DIALOGS_DIR = Path(__file__).parents[2] / "dialogs"
 CLIENT_DIR = DIALOGS_DIR / "client"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)
 # Targets that name another flow rather than a step of this one.
-OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu", "phome"}
+OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu", "phome", "decline"}
 OTHER_FLOWS |= {"psvc", "pavail", "pcal"}
 
 CASES = [
@@ -42,6 +42,10 @@ CASES = [
     (DIALOGS_DIR / "provider" / "services.mmd", [PROVIDER_APP.flows["psvc"]]),
     (DIALOGS_DIR / "provider" / "availability.mmd", [PROVIDER_APP.flows["pavail"]]),
     (DIALOGS_DIR / "provider" / "calendar.mmd", [PROVIDER_APP.flows["pcal"]]),
+    (
+        DIALOGS_DIR / "provider" / "dashboard.mmd",
+        [PROVIDER_APP.flows[name] for name in ("pdash", "ppropose", "pdeliver")],
+    ),
 ]
 
 

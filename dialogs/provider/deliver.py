@@ -1,0 +1,48 @@
+"""Mark a booking delivered, with a link to a photo or to the work as proof, or without."""
+
+from __future__ import annotations
+
+from core.booking.delivery_proof import mark_delivered, proof_from_url
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import WRITES, Answer, Flow, Invalid, Outcome, Step
+from dialogs.framework.replies import Reply
+from dialogs.provider.dashboard import DIAGRAM, back_to_booking, current_booking, provider_actor
+
+
+async def proof_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    booking = await current_booking(ctx)
+    text = t(
+        "Mark {ref} as delivered. To show the client your work, send a link to a photo or to"
+        " the gallery or video; or deliver without proof.",
+        ref=booking.reference,
+    )
+    return ctx.reply(
+        text, [(ctx.button("📦 " + t("Delivered, without proof"), "none"),), ctx.nav_row()]
+    )
+
+
+async def proof_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "none":
+        proof = None
+    elif answer.text:
+        proof = proof_from_url(answer.text)
+    else:
+        return Invalid(ctx.t("Please send a link, or use the buttons."))
+    booking = await current_booking(ctx)
+    booking = await mark_delivered(
+        ctx.uow, booking.id, provider_actor(ctx), now=ctx.now, proof=proof
+    )
+    text = ctx.t(
+        "{ref} is marked as delivered. The client will be asked to confirm.", ref=booking.reference
+    )
+    return back_to_booking(ctx, (ctx.reply(text),))
+
+
+FLOW = Flow(
+    "pdeliver",
+    "proof",
+    {"proof": Step(proof_prompt, proof_answer, WRITES)},
+    on_cancel=("pdash", "list"),  # Cancel forgets the chat's data, the booking's id too
+    diagram=DIAGRAM,
+)
