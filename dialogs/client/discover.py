@@ -11,7 +11,7 @@ from core.catalog.vocabulary import CATEGORIES, CITIES
 from core.errors import InvalidValue
 from dialogs import labels
 from dialogs.client.discover_order import next_step
-from dialogs.client.event_date import date_problem
+from dialogs.client.event_date import date_problem, typed_date
 from dialogs.client.free_text import route_text
 from dialogs.client.guests import guest_count, guests_problem
 from dialogs.client.profile import profile_step
@@ -79,9 +79,10 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.state.data["day"] = None
         return next_step(ctx)
     if answer.text:
-        parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
-        if parsed.date is not None:
-            return set_day(ctx, parsed.date)
+        day, problem = await typed_date(ctx, answer.text)
+        if day is not None:
+            return set_day(ctx, day)
+        return Invalid(problem or ctx.t("Please type the date of the event."))
     return Invalid(ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027."))
 
 

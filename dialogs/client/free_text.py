@@ -55,6 +55,8 @@ def start_search(ctx: Ctx, result: NluResult) -> Outcome:
         data["guests"] = result.guests
     if result.budget_minor:
         data["budget"] = result.budget_minor
+    if result.event_type:  # kept for the booking form, which then does not ask it again
+        data["event_type"] = result.event_type
     data["page"] = 0
     ctx.state.data = data
     return next_step(ctx)

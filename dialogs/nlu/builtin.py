@@ -7,10 +7,12 @@ import re
 from typing import Final
 
 from dialogs.nlu.dates import DateExtractor
+from dialogs.nlu.events import event_of
 from dialogs.nlu.intents import IntentMatcher
 from dialogs.nlu.lexicon import CATEGORY_SYNONYMS, CITY_SYNONYMS, LANGUAGE_MARKERS
 from dialogs.nlu.model import Intent, NluResult
 from dialogs.nlu.normalize import TermMatcher, detect_script, normalize
+from dialogs.nlu.styles import CATEGORY_OF_STYLE, style_of
 from dialogs.nlu.quantities import (
     extract_budget_minor,
     extract_guests,
@@ -74,6 +76,9 @@ class BuiltinParser:
         if not norm:
             return NluResult(intent=Intent.UNKNOWN, confidence=0.0)
         category = self.lexicon.category(norm)
+        style = style_of(norm, category)
+        if category is None and style is not None:  # "musique andalouse" is a band
+            category = CATEGORY_OF_STYLE[style]
         city = self.lexicon.city(norm)
         date = self.dates.extract(norm, today)
         guests = extract_guests(norm)
@@ -89,6 +94,8 @@ class BuiltinParser:
             guests=guests,
             budget_minor=budget,
             language=detect_language(norm),
+            event_type=event_of(norm),
+            style=style,
         )
 
     def category_code(self, raw: str) -> str | None:
