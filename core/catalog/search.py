@@ -111,6 +111,10 @@ class ProviderHit:
     from_price_minor: int
     currency: str
     service_id: int
+    # How the shown service is priced, so a list can say "700 MAD per hour" rather than
+    # a total for a length or a guest count the client never gave (issue 14).
+    pricing_model: str = "fixed"
+    unit_price_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,8 @@ async def search_providers(
             from_price_minor=int(r.price),
             currency=r.currency,
             service_id=r.service_id,
+            pricing_model=r.pricing_model,
+            unit_price_minor=int(r.price_minor),
         )
         for r in rows
     ]
@@ -250,7 +256,15 @@ def _statements(shape: _QueryShape) -> tuple[Select[Any], Select[Any]]:
     )
     chosen = aliased(Service, name="chosen")
     page_stmt = (
-        select(page, Provider.slug, Provider.name, chosen.id.label("service_id"), chosen.currency)
+        select(
+            page,
+            Provider.slug,
+            Provider.name,
+            chosen.id.label("service_id"),
+            chosen.currency,
+            chosen.pricing_model,
+            chosen.price_minor,
+        )
         .join(Provider, Provider.id == page.c.id)
         .join(chosen, chosen.id == chosen_id)
         .order_by(*_order(shape.sort, page.c))

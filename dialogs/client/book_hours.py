@@ -32,8 +32,10 @@ async def hours_prompt(ctx: Ctx) -> Reply:
     service = await service_of(ctx)
     shortest = (service.duration_minutes if service else None) or 60
     first = -(-shortest // 60)  # whole hours, rounded up
+    # Labelled with the bare number, so that a typed "3" means 3 hours, not the third
+    # button (dialogs/framework/options.py reads numbers as values where labels are).
     buttons = [
-        ctx.button(ctx.t("{n} h", n=ctx.t.number(first + i)), f"hrs:{(first + i) * 60}")
+        ctx.button(ctx.t.number(first + i), f"hrs:{(first + i) * 60}")
         for i in range(HOUR_CHOICES)
         if (first + i) * 60 <= MAX_BOOKED_MINUTES
     ]

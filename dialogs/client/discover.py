@@ -6,7 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from core.catalog.search import SearchQuery
+from core.catalog.search import ProviderHit, SearchQuery
 from core.catalog.vocabulary import CATEGORIES, CITIES
 from core.errors import InvalidValue
 from dialogs import labels
@@ -26,6 +26,7 @@ from dialogs.framework.flow import (
     Step,
 )
 from dialogs.framework.replies import Button, Reply
+from dialogs.i18n.translator import Translator
 
 BUDGETS = (500_000, 1_000_000, 2_000_000, 5_000_000)  # MAD in centimes
 GUEST_PRESETS = (50, 100, 200, 300, 500)
@@ -139,11 +140,7 @@ async def results_prompt(ctx: Ctx) -> Reply:
             if hit.rating_count
             else ""
         )
-        lines.append(
-            f"{i}. {t.pick(hit.name)} — "
-            + t("from {price}", price=t.money(hit.from_price_minor, hit.currency))
-            + stars
-        )
+        lines.append(f"{i}. {t.pick(hit.name)} — " + from_price(hit, data.get("guests"), t) + stars)
     if page.total:
         lines.append(
             t(
@@ -173,6 +170,16 @@ async def results_prompt(ctx: Ctx) -> Reply:
     rows.append((ctx.button(t("Change date"), "flt:date"),))
     rows.append(ctx.nav_row())
     return ctx.reply("\n".join(lines), rows, edit=bool(data.pop("_edit", False)))
+
+
+def from_price(hit: ProviderHit, guests: int | None, t: Translator) -> str:
+    """The lowest price, honestly: by the hour, or by the guest when no count was given,
+    never a total for a length or a number of guests the client did not choose."""
+    if hit.pricing_model == "per_hour":
+        return t("from {price}/h", price=t.money(hit.unit_price_minor, hit.currency))
+    if hit.pricing_model == "per_guest" and not guests:
+        return t("from {price} per guest", price=t.money(hit.unit_price_minor, hit.currency))
+    return t("from {price}", price=t.money(hit.from_price_minor, hit.currency))
 
 
 def sort_label(sort: str, ctx: Ctx) -> str:
