@@ -9,8 +9,8 @@ full-day services have no length in minutes.
 from __future__ import annotations
 
 from core.booking.quote import PricingModel
-from core.errors import InvalidValue
 from core.db.tables import Service
+from core.errors import InvalidValue
 
 # A booking by the hour never runs longer than a day: past that it is a typo.
 MAX_BOOKED_MINUTES = 24 * 60

@@ -53,9 +53,7 @@ async def hours_answer(ctx: Ctx, answer: Answer) -> Outcome:
     start = time.fromisoformat(ctx.state.data["start"])
     minutes = _minutes_of(answer, start)
     if minutes is None:
-        return Invalid(
-            ctx.t("Please choose a number of hours, or type the end time, like 23:30.")
-        )
+        return Invalid(ctx.t("Please choose a number of hours, or type the end time, like 23:30."))
     problem = await slot_problem(ctx, start, minutes)
     if problem:
         return Invalid(problem)
@@ -78,7 +76,7 @@ def _minutes_of(answer: Answer, start: time) -> int | None:
 
 
 def length_text(ctx: Ctx, minutes: int) -> str:
-    """"3 h", "2 h 30": how long, as the summary writes it."""
+    """ "3 h", "2 h 30": how long, as the summary writes it."""
     hours, rest = divmod(minutes, 60)
     if not rest:
         return ctx.t("{n} h", n=ctx.t.number(hours))

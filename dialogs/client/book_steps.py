@@ -168,9 +168,7 @@ async def time_prompt(ctx: Ctx) -> Reply:
     day = date.fromisoformat(ctx.state.data["day"])
     minutes = ctx.state.data.get("minutes")
     times = (
-        await free_times_in(ctx.uow, service, day, now=ctx.now, minutes=minutes)
-        if service
-        else []
+        await free_times_in(ctx.uow, service, day, now=ctx.now, minutes=minutes) if service else []
     )
     buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
     question = ctx.t("At what time does it start? Choose or type a time like 20:30.")

@@ -20,7 +20,7 @@ def booked_length(ctx: Ctx, service: Service) -> int | None:
 
 
 def duration_rows(ctx: Ctx, service: Service) -> list[tuple[str, str]]:
-    """"Duration: 3 h, until 23:00" for an hourly service whose start is known."""
+    """ "Duration: 3 h, until 23:00" for an hourly service whose start is known."""
     minutes, start = booked_length(ctx, service), ctx.state.data.get("start")
     if minutes is None or not start:
         return []

@@ -12,13 +12,13 @@ from dialogs.nlu.intents import IntentMatcher
 from dialogs.nlu.lexicon import CATEGORY_SYNONYMS, CITY_SYNONYMS, LANGUAGE_MARKERS
 from dialogs.nlu.model import Intent, NluResult
 from dialogs.nlu.normalize import TermMatcher, detect_script, normalize
-from dialogs.nlu.styles import CATEGORY_OF_STYLE, style_of
 from dialogs.nlu.quantities import (
     extract_budget_minor,
     extract_guests,
     parse_budget_value,
     parse_guests_value,
 )
+from dialogs.nlu.styles import CATEGORY_OF_STYLE, style_of
 
 __all__ = ["BuiltinParser", "parse_budget_value", "parse_guests_value"]
 

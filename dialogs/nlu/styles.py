@@ -15,8 +15,7 @@ from dialogs.nlu.normalize import TermMatcher, words
 
 BAND_STYLES: Final[dict[str, tuple[str, ...]]] = {
     "dakka": words(
-        "dakka, daqqa, dakka marrakchia, dekka, deqqa, dqa, الدقة, دقة, الدقة المراكشية,"
-        "دقة مراكشية"
+        "dakka, daqqa, dakka marrakchia, dekka, deqqa, dqa, الدقة, دقة, الدقة المراكشية,دقة مراكشية"
     ),
     "issawa": words("issawa, aissawa, aïssawa, 3issawa, 3isawa, isawa, عيساوة, العيساوية"),
     "gnawa": words("gnawa, gnaoua, gnaoui, gnawi, kenawa, كناوة, گناوة, الكناوي, قناوة"),

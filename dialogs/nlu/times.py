@@ -10,6 +10,7 @@ here (dialogs), not in core: they are how people talk, not rules of the marketpl
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -82,7 +83,7 @@ def read_span(text: str) -> tuple[datetime.time, datetime.time] | None:
     norm = _AM_PM.sub(" ", normalize(text))
     part = DAY_PARTS.get(_MATCHER.first(norm) or "")
     clocks = list(_CLOCK.finditer(norm))
-    for first, second in zip(clocks, clocks[1:], strict=False):
+    for first, second in itertools.pairwise(clocks):
         between = _MATCHER.pattern.sub(" ", norm[first.end() : second.start()])  # "4 pm to 8"
         if not _SPAN_SEP.fullmatch(between):
             continue
