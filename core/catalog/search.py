@@ -82,6 +82,7 @@ class SearchQuery:
     budget_minor: int | None = None
     guests: int | None = None
     language: str | None = None
+    style: str | None = None  # a kind within the category ("dakka"): services.style
     sort: SortKey = "relevance"
     page: int = 0
     page_size: int = 5
@@ -148,6 +149,7 @@ async def search_providers(
             guests=query.guests is not None,
             budget=query.budget_minor is not None,
             day=query.day is not None,
+            style=query.style is not None,
         ),
         language=query.language is not None,
         sort=query.sort,
@@ -160,6 +162,7 @@ async def search_providers(
         budget_minor=query.budget_minor,
         day=query.day,
         now=now,
+        style=query.style,
     )
     params |= {
         "language": _like_token(query.language),
@@ -199,7 +202,7 @@ class _QueryShape:
     sort: SortKey
 
 
-@cache  # at most 2**6 filter combinations * 3 sorts; built on first use, never at import
+@cache  # at most 2**7 filter combinations * 3 sorts; built on first use, never at import
 def _statements(shape: _QueryShape) -> tuple[Select[Any], Select[Any]]:
     """The page statement and the stand-alone count for one query shape.
 

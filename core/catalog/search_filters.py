@@ -75,6 +75,7 @@ class Shape:
     guests: bool = False
     budget: bool = False
     day: bool = False
+    style: bool = False
 
 
 def matching(svc: ServiceRef, shape: Shape) -> list[ColumnElement[bool]]:
@@ -97,6 +98,8 @@ def matching(svc: ServiceRef, shape: Shape) -> list[ColumnElement[bool]]:
         conditions.append(svc.provider_id.in_(in_city))
     if shape.day:
         conditions.extend(free_on_day(svc))
+    if shape.style:
+        conditions.append(svc.style == bindparam("style"))
     return conditions
 
 
@@ -108,6 +111,7 @@ def parameters(
     budget_minor: int | None,
     day: date | None,
     now: datetime,
+    style: str | None = None,
 ) -> dict[str, Any]:
     """Values for the bind parameters of ``matching``; unused ones are harmless."""
     values: dict[str, Any] = {
@@ -116,6 +120,7 @@ def parameters(
         "guests": guests,
         "price_guests": DEFAULT_GUESTS if guests is None else guests,
         "budget": budget_minor,
+        "style": style,
     }
     if day is not None:
         start = local_instant(day, time(0), _MARKET_TZ)

@@ -85,6 +85,9 @@ class Service(Base):
     min_guests: Mapped[int | None] = mapped_column(Integer)
     max_guests: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A kind within the category that clients ask for by name ("dakka" and "andalou" are
+    # both bands, but not the same music); the codes are the NLU's (dialogs/nlu/styles.py).
+    style: Mapped[str | None] = mapped_column(String(32))
 
     provider: Mapped[Provider] = relationship(back_populates="services")
 

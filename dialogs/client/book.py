@@ -25,7 +25,7 @@ from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, S
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
-SEARCH_KEYS = ("category", "budget", "sort", "page")  # none of them is a question of the form
+SEARCH_KEYS = ("category", "style", "budget", "sort", "page")  # none is a question of the form
 # Kept through the form: not a question either, but where the client came from.
 CARRIED_KEYS = (*SEARCH_KEYS, "source")
 EDITABLE = ("event_type", "date", "hours", "guests", "city", "venue", "notes", "phone", "email")

@@ -47,6 +47,7 @@ async def category_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = (answer.code or "").removeprefix("cat:")
     if code in CATEGORIES:
         ctx.state.data["category"] = code
+        ctx.state.data.pop("style", None)  # a kind named in free text was of the old one
         ctx.state.data["page"] = 0
         return next_step(ctx)
     return await route_text(ctx, answer, fallback=ctx.t("Please choose a category."))
@@ -104,6 +105,7 @@ def query_of(ctx: Ctx) -> SearchQuery:
         day=date.fromisoformat(data["day"]) if data.get("day") else None,
         budget_minor=data.get("budget"),
         guests=data.get("guests"),
+        style=data.get("style"),
         sort=data.get("sort", "relevance"),
         page=int(data.get("page", 0)),
         page_size=PAGE_SIZE,
@@ -115,11 +117,10 @@ async def results_prompt(ctx: Ctx) -> Reply:
     if not data.get("category") or not data.get("city"):
         raise InvalidValue("search_incomplete")  # the engine starts again from home
     page = await ctx.reads.search(query_of(ctx), now=ctx.now)
-    head = t(
-        "{category} in {city}",
-        category=labels.category(data["category"], t),
-        city=labels.city(data["city"], t),
-    )
+    kind = labels.category(data["category"], t)
+    if data.get("style"):  # "Band (Dakka marrakchia)": only that kind is listed
+        kind += f" ({labels.style(data['style'], t)})"
+    head = t("{category} in {city}", category=kind, city=labels.city(data["city"], t))
     if data.get("day"):
         head += " — " + t.date(date.fromisoformat(data["day"]), "medium")
     filters = []

@@ -39,6 +39,10 @@ def start_search(ctx: Ctx, result: NluResult) -> Outcome:
     data = ctx.state.data if ctx.state.flow == "discover" else {}
     if result.category:
         data["category"] = result.category
+        # "dakka marrakchia": that kind of band, not any band; "orchestre": any again.
+        data.pop("style", None)
+        if result.style:
+            data["style"] = result.style
     if result.city:
         data["city"] = result.city
     problem = date_problem(ctx, result.date) if result.date else None

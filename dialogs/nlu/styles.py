@@ -1,16 +1,17 @@
 """Kinds within a category that clients ask for by name: a band is not just a band.
 
 "dakka marrakchia" (the drums and horns of Marrakech), "issawa" (the Aissawa brotherhood's
-chants), "gnawa", "andalou" (the Andalusian nubas of Fez and Tetouan) and "chaabi" (the
-popular wedding orchestra) are different music: someone asking for one does not want
-another (issue 14). Services carry the kind as ``services.style``; the codes are the keys
-below.
+chants), "gnawa", "andalou" (the Andalusian nubas of Fez and Tetouan), "chaabi" (the
+popular wedding orchestra) and the Amazigh ahwach are different music: someone asking for
+one does not want another (issue 14). Services carry the kind as ``services.style``; the
+codes are the keys below.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from dialogs.i18n.translator import N_
 from dialogs.nlu.normalize import TermMatcher, words
 
 BAND_STYLES: Final[dict[str, tuple[str, ...]]] = {
@@ -24,8 +25,20 @@ BAND_STYLES: Final[dict[str, tuple[str, ...]]] = {
         "طرب أندلسي, الطرب الأندلسي, الآلة, أندلسي, الغرناطي"
     ),
     "chaabi": words("chaabi, chaâbi, cha3bi, chaabi orchestra, orchestre chaabi, شعبي, الشعبي"),
+    "amazigh": words(
+        "amazigh, amazighe, tamazight, ahwach, ahouach, ahidous, ahidouss, أحواش, أحيدوس,"
+        "أمازيغي, امازيغي"
+    ),
 }
 STYLES: Final[dict[str, dict[str, tuple[str, ...]]]] = {"band": BAND_STYLES}
+STYLE_LABELS: Final[dict[str, str]] = {
+    "dakka": N_("Dakka marrakchia"),
+    "issawa": N_("Aissawa"),
+    "gnawa": N_("Gnawa"),
+    "andalou": N_("Andalusian music"),
+    "chaabi": N_("Chaabi"),
+    "amazigh": N_("Amazigh (ahwach)"),
+}
 _MATCHERS: Final = {
     category: TermMatcher(table, inflect=False) for category, table in STYLES.items()
 }

@@ -19,7 +19,9 @@ import pytest
 
 from core.clock import FixedClock
 from core.uow import UnitOfWorkFactory
+from demo.catalogue import catalogue
 from dialogs.i18n.translator import translator
+from dialogs.nlu.styles import BAND_STYLES
 from tests.support.bookings import request
 from tests.support.chat import Chat, bookings, client_chat, sqlite_uows, user_of
 from tests.support.factories import make_provider, make_user
@@ -288,3 +290,37 @@ async def test_impossible_and_past_dates_are_answered_for_what_they_are(
     await chat.send("14 juin")
     assert await chat.position() != position
     assert (await user_of(chat)).locale == "fr"
+
+
+# --- Polish: kinds of band ----------------------------------------------------------------
+
+
+async def test_dakka_marrakchia_is_not_any_band(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+    def band(style: str) -> ServiceSpec:
+        return ServiceSpec(category="band", style=style)
+
+    for slug, style in (("andalou-al-fassi", "andalou"), ("al-bahja", "dakka")):
+        await add_provider(db, clock.now(), slug, services=[band(style)], cities=("rabat",))
+    chat = client_chat(db, clock, language="fr")
+    await chat.send("/start")
+    await chat.send("dakka marrakchia à Rabat")
+    assert await chat.position() == "discover:results"
+    assert "al-bahja" in chat.text
+    assert "andalou-al-fassi" not in chat.text  # was listed: any band matched
+    await chat.send("musique andalouse à Rabat")
+    assert "andalou-al-fassi" in chat.text
+    assert "al-bahja" not in chat.text
+    await chat.send("orchestre à Rabat")  # no kind named: every band
+    assert "andalou-al-fassi" in chat.text and "al-bahja" in chat.text
+
+
+def test_the_demo_bands_carry_their_kind() -> None:
+    services = {
+        spec.slug: {s.style for s in spec.services if s.category == "band"}
+        for spec in catalogue().providers
+    }
+    assert services["ensemble-andalou-al-fassi"] == {"andalou"}
+    assert services["dakka-marrakchia-al-bahja"] == {"dakka", "issawa"}
+    assert services["orchestre-nass-el-fen"] == {"chaabi"}
+    # Every kind the demo uses is one the NLU knows by name.
+    assert set().union(*services.values()) <= set(BAND_STYLES)
