@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import date, time, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from core.clock import FixedClock
@@ -25,7 +26,9 @@ from dialogs.nlu.styles import BAND_STYLES
 from tests.support.bookings import request
 from tests.support.chat import Chat, bookings, client_chat, sqlite_uows, user_of
 from tests.support.factories import make_provider, make_user
+from tests.integration.test_site_pages import serve
 from tests.support.search_data import ServiceSpec, add_provider
+from web.links import Channels
 
 EN = translator("en")
 DAY = date(2026, 6, 14)  # a Sunday, six weeks after the test clock's 4 May 2026
@@ -324,3 +327,28 @@ def test_the_demo_bands_carry_their_kind() -> None:
     assert services["orchestre-nass-el-fen"] == {"chaabi"}
     # Every kind the demo uses is one the NLU knows by name.
     assert set().union(*services.values()) <= set(BAND_STYLES)
+
+
+async def test_the_sites_cards_price_by_the_hour_and_by_the_guest(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await hourly_dj(db, clock)
+    await add_provider(
+        db,
+        clock.now(),
+        "traiteur-casa",
+        services=[ServiceSpec(category="caterer", pricing_model="per_guest", price_minor=30_000)],
+        cities=("casablanca",),
+    )
+    server = await serve(db, clock, Channels(telegram_username="MsbBot"))
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{server.make_url('/en/providers')}?city=casablanca") as resp:
+                html = await resp.text()
+    finally:
+        await server.close()
+    page = html.replace("\u202f", " ").replace("\xa0", " ")
+    dj = EN("From {amount} per hour", amount=EN.money(120_000))
+    caterer = EN("From {amount} per guest", amount=EN.money(30_000))
+    assert dj.replace("\xa0", " ") in page  # was "From MAD2,400.00": 2 h assumed
+    assert caterer.replace("\xa0", " ") in page  # was "From MAD30,000.00": 100 guests
