@@ -163,6 +163,44 @@ async def test_an_hourly_price_asks_how_long_and_shows_the_arithmetic(
     assert booking.ends_at - booking.starts_at == timedelta(hours=3)
 
 
+async def test_a_price_per_guest_shows_its_multiplication(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service = await make_provider(
+        db,
+        clock.now(),
+        slug="traiteur",
+        category="caterer",
+        pricing_model="per_guest",
+        price_minor=30_000,
+    )
+    chat = client_chat(db, clock)
+    await chat.send("/start p-traiteur")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    await chat.send("14 June")
+    assert await chat.position() == "book:guests"
+    assert "skip" not in chat.buttons()  # the price depends on the count: it is asked
+    await chat.play(
+        [
+            ("send", "150"),
+            ("click", "city:rabat"),
+            ("send", "Villa"),
+            ("click", "skip"),
+            ("send", "0612345678"),
+            ("click", "skip"),
+        ]
+    )
+    assert await chat.position() == "book:summary"
+    arithmetic = EN(
+        "{quantity} × {unit} = {total}",
+        quantity=EN("{n} guests", n="150"),
+        unit=EN.money(30_000),
+        total=EN.money(4_500_000),
+    )
+    assert arithmetic in chat.text
+
+
 async def test_an_end_time_or_a_span_gives_the_length(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
