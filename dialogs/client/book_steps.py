@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from calendar import monthrange
 from datetime import date, time
 
 from core.booking.availability_query import check_bookable, free_dates_in, free_times_in
@@ -42,6 +44,7 @@ ORDER = (
 )
 GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
 FREE_DATES_OFFERED = 4
+DAY_CODE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 async def service_of(ctx: Ctx) -> Service | None:
@@ -128,24 +131,32 @@ async def date_prompt(ctx: Ctx) -> Reply:
 
 async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = answer.code or ""
-    if code.startswith("day:"):
-        try:
-            day: date | None = date.fromisoformat(code[4:])
-        except ValueError:
-            return Invalid(ctx.t("Please type the date of the event."))
-        problem = date_problem(ctx, day) if day else None
+    problem: str | None = None
+    if code.startswith("day:"):  # one of the free dates offered
+        day = _day_of_code(code[4:])
     elif answer.text:
         day, problem = await typed_date(ctx, answer.text)
     else:
-        return Invalid(ctx.t("Please type the date of the event."))
-    if day is None or problem:
+        day = None
+    if day is None:
         return Invalid(problem or ctx.t("Please type the date of the event."))
-    problem = await day_problem(ctx, day)
+    problem = await day_problem(ctx, day)  # past, too far, or taken: said as such
     if problem:
         return Invalid(problem)
     ctx.state.data["day"] = day.isoformat()
     ctx.state.data.pop("start", None)
     return await advance(ctx)
+
+
+def _day_of_code(raw: str) -> date | None:
+    """The date of a ``day:YYYY-MM-DD`` button; None for a forged or broken one."""
+    match = DAY_CODE.fullmatch(raw)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= monthrange(year, month)[1]):
+        return None
+    return date(year, month, day)
 
 
 async def day_problem(ctx: Ctx, day: date) -> str | None:

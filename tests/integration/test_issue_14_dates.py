@@ -23,10 +23,10 @@ from core.uow import UnitOfWorkFactory
 from demo.catalogue import catalogue
 from dialogs.i18n.translator import translator
 from dialogs.nlu.styles import BAND_STYLES
+from tests.integration.test_site_pages import serve
 from tests.support.bookings import request
 from tests.support.chat import Chat, bookings, client_chat, sqlite_uows, user_of
 from tests.support.factories import make_provider, make_user
-from tests.integration.test_site_pages import serve
 from tests.support.search_data import ServiceSpec, add_provider
 from web.links import Channels
 
@@ -380,9 +380,9 @@ async def test_the_sites_cards_price_by_the_hour_and_by_the_guest(
     )
     server = await serve(db, clock, Channels(telegram_username="MsbBot"))
     try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{server.make_url('/en/providers')}?city=casablanca") as resp:
-                html = await resp.text()
+        url = f"{server.make_url('/en/providers')}?city=casablanca"
+        async with aiohttp.ClientSession() as http, http.get(url) as resp:
+            html = await resp.text()
     finally:
         await server.close()
     page = html.replace("\u202f", " ").replace("\xa0", " ")
@@ -390,3 +390,18 @@ async def test_the_sites_cards_price_by_the_hour_and_by_the_guest(
     caterer = EN("From {amount} per guest", amount=EN.money(30_000))
     assert dj.replace("\xa0", " ") in page  # was "From MAD2,400.00": 2 h assumed
     assert caterer.replace("\xa0", " ") in page  # was "From MAD30,000.00": 100 guests
+
+
+async def test_a_forged_free_date_button_is_refused(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service = await make_provider(db, clock.now())
+    chat = client_chat(db, clock)
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    screen = chat.payload("nav:back").partition("|")[0]
+    for forged in ("day:2026-02-31", "day:0000-01-01", "day:x", "day:2026-05-03"):
+        await chat.press(f"{screen}|{forged}")
+        assert await chat.position() == "book:date"
+        assert "day" not in (await chat.state()).data
