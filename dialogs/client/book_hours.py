@@ -50,6 +50,8 @@ async def hours_prompt(ctx: Ctx) -> Reply:
 
 
 async def hours_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if not ctx.state.data.get("start"):  # a new date voided the start: ask it first
+        return await advance(ctx)
     start = time.fromisoformat(ctx.state.data["start"])
     minutes = _minutes_of(answer, start)
     if minutes is None:

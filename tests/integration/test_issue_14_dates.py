@@ -18,14 +18,24 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from core.catalog.vocabulary import MARKET_TZ
 from core.clock import FixedClock
+from core.db.tables import Provider
 from core.uow import UnitOfWorkFactory
 from demo.catalogue import catalogue
 from dialogs.i18n.translator import translator
 from dialogs.nlu.styles import BAND_STYLES
 from tests.integration.test_site_pages import serve
 from tests.support.bookings import request
-from tests.support.chat import Chat, bookings, client_chat, sqlite_uows, user_of
+from tests.support.chat import (
+    Chat,
+    bookings,
+    client_chat,
+    link_provider,
+    news_for,
+    sqlite_uows,
+    user_of,
+)
 from tests.support.factories import make_provider, make_user
 from tests.support.search_data import ServiceSpec, add_provider
 from web.links import Channels
@@ -98,7 +108,7 @@ async def test_a_date_found_full_at_book_is_asked_again_with_free_dates(
 
 async def hourly_dj(db: UnitOfWorkFactory, clock: FixedClock) -> tuple[int, int]:
     """A DJ at 1 200 MAD per hour, 2 hours at least, playing from 14:00 to 02:00."""
-    _, provider, service = await make_provider(
+    owner, provider, service = await make_provider(
         db,
         clock.now(),
         slug="pool-party",
@@ -109,7 +119,15 @@ async def hourly_dj(db: UnitOfWorkFactory, clock: FixedClock) -> tuple[int, int]
         price_minor=120_000,
         hours=(time(14), time(2)),
     )
+    await link_provider(db, owner, f"p:{owner}", clock.now())  # their bot gets the news
     return provider, service
+
+
+async def owner_of(db: UnitOfWorkFactory, provider_id: int) -> int:
+    async with db() as uow:
+        provider = await uow.session.get(Provider, provider_id)
+        assert provider is not None
+        return provider.user_id
 
 
 async def at_time_step(chat: Chat, service: int) -> None:
@@ -161,6 +179,10 @@ async def test_an_hourly_price_asks_how_long_and_shows_the_arithmetic(
     [booking] = await bookings(db)
     assert booking.total_minor == 360_000
     assert booking.ends_at - booking.starts_at == timedelta(hours=3)
+    # The provider's request says until when, too.
+    [card] = await news_for(db, "booking_requested", await owner_of(db, booking.provider_id))
+    fr = translator("fr")  # the provider's language
+    assert fr("until {time}", time=fr.time(booking.ends_at.astimezone(MARKET_TZ))) in card.text
 
 
 async def test_a_price_per_guest_shows_its_multiplication(
