@@ -114,8 +114,8 @@ class ProviderHit:
     service_id: int
     # How the shown service is priced, so a list can say "700 MAD per hour" rather than
     # a total for a length or a guest count the client never gave (issue 14).
-    pricing_model: str = "fixed"
-    unit_price_minor: int = 0
+    pricing_model: str
+    unit_price_minor: int
 
 
 @dataclass(frozen=True)

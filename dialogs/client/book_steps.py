@@ -101,7 +101,7 @@ async def fill_from_text(ctx: Ctx, text: str) -> None:
     data = ctx.state.data
     parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
     if parsed.date and "day" not in data:
-        problem = date_problem(ctx, parsed.date) or await day_problem(ctx, parsed.date)
+        problem = await day_problem(ctx, parsed.date)
         if problem is None:
             data["day"] = parsed.date.isoformat()
         else:
