@@ -60,19 +60,20 @@ async def someone_books(db: UnitOfWorkFactory, clock: FixedClock, service_id: in
 # --- Item 8: full days ------------------------------------------------------------------
 
 
+# On SQLite and PostgreSQL (the ``uows`` fixture): the search is one SQL statement.
 async def test_search_hides_a_one_team_provider_whose_other_service_holds_the_day(
-    db: UnitOfWorkFactory, clock: FixedClock
+    uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     # Two packages, one team: a wedding booked on one package leaves the other no time.
     built = await add_provider(
-        db,
+        uows,
         clock.now(),
         "one-team",
         services=[ServiceSpec(price_minor=300_000), ServiceSpec(price_minor=900_000)],
     )
-    await add_provider(db, clock.now(), "still-free")
-    await someone_books(db, clock, built.service_ids[0])
-    chat = client_chat(db, clock)
+    await add_provider(uows, clock.now(), "still-free")
+    await someone_books(uows, clock, built.service_ids[0])
+    chat = client_chat(uows, clock)
     await chat.send("/start")
     await chat.send("photographer in Rabat on 14 June")
     assert await chat.position() == "discover:results"
@@ -358,13 +359,13 @@ async def test_impossible_and_past_dates_are_answered_for_what_they_are(
 # --- Polish: kinds of band ----------------------------------------------------------------
 
 
-async def test_dakka_marrakchia_is_not_any_band(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+async def test_dakka_marrakchia_is_not_any_band(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
     def band(style: str) -> ServiceSpec:
         return ServiceSpec(category="band", style=style)
 
     for slug, style in (("andalou-al-fassi", "andalou"), ("al-bahja", "dakka")):
-        await add_provider(db, clock.now(), slug, services=[band(style)], cities=("rabat",))
-    chat = client_chat(db, clock, language="fr")
+        await add_provider(uows, clock.now(), slug, services=[band(style)], cities=("rabat",))
+    chat = client_chat(uows, clock, language="fr")
     await chat.send("/start")
     await chat.send("dakka marrakchia à Rabat")
     assert await chat.position() == "discover:results"
