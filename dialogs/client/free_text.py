@@ -48,7 +48,7 @@ def start_search(ctx: Ctx, result: NluResult) -> Outcome:
     problem = date_problem(ctx, result.date) if result.date else None
     if result.date and problem is None:
         data["day"] = result.date.isoformat()
-    elif problem and result.date and result.date > ctx.today:  # too far: say so, ask again
+    elif problem:  # past ("hier") or too far: say so, and ask the date again
         ctx.extra_replies.append(ctx.reply(problem))
     elif data.get("category") and data.get("city") and "day" not in data:
         data["day"] = None  # a search that names no date looks at all dates

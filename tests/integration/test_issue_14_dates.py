@@ -428,3 +428,15 @@ async def test_a_forged_free_date_button_is_refused(
         await chat.press(f"{screen}|{forged}")
         assert await chat.position() == "book:date"
         assert "day" not in (await chat.state()).data
+
+
+async def test_a_past_date_in_free_text_is_said_to_be_past(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await make_provider(db, clock.now())
+    chat = client_chat(db, clock, language="fr")
+    await chat.send("/start")
+    await chat.send("photographe à Rabat hier")  # was silently a search of every date
+    fr = translator("fr")
+    assert fr("This date is in the past. Please choose a future date.") in chat.text
+    assert await chat.position() == "discover:date"
