@@ -48,6 +48,7 @@ class ServiceSpec:
     min_guests: int | None = None
     max_guests: int | None = None
     events: tuple[str, ...] = ()  # event types demo bookings use; () = the category's
+    style: str | None = None  # a kind within the category: "dakka", "andalou" (bands)
 
     @property
     def price_minor(self) -> int:

@@ -86,6 +86,7 @@ def _service(spec: ServiceSpec) -> NewService:
         buffer_minutes=spec.buffer_minutes,
         min_guests=spec.min_guests,
         max_guests=spec.max_guests,
+        style=spec.style,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.catalog.labels import CATEGORY_LABELS, CITY_LABELS, EVENT_LABELS
 from dialogs.i18n.translator import Translator
+from dialogs.nlu.styles import STYLE_LABELS
 
 LANGUAGE_NAMES: dict[str, str] = {"ar": "العربية", "fr": "Français", "en": "English"}
 
@@ -18,6 +19,11 @@ def city(code: str, t: Translator) -> str:
 
 def event(code: str, t: Translator) -> str:
     return t(EVENT_LABELS.get(code, code))
+
+
+def style(code: str, t: Translator) -> str:
+    """A kind within a category ("Dakka marrakchia"): dialogs/nlu/styles.py."""
+    return t(STYLE_LABELS.get(code, code))
 
 
 def shortened(text: str, limit: int) -> str:

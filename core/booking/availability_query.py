@@ -54,17 +54,20 @@ async def check_day(
     *,
     now: datetime,
     max_days_ahead: int = MAX_DAYS_AHEAD,
+    minutes: int | None = None,
 ) -> None:
-    """Raise SlotUnavailable with the reason this day (and time) can't be booked."""
+    """Raise SlotUnavailable with the reason this day (and time, and length) can't be booked."""
     check_horizon(day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
     provider = await _provider(session, service)
-    rules = service_rules(service)
+    rules = service_rules(service, minutes)
     calendar = await load_calendar(session, provider, day, day + timedelta(days=rules.days))
     occupancy = await load_occupancy(
         session, service, day - timedelta(days=1), day + timedelta(days=rules.days)
     )
     if start is None and not rules.full_day:
-        if not free_start_times(service, day, calendar=calendar, occupancy=occupancy, now=now):
+        if not free_start_times(
+            service, day, calendar=calendar, occupancy=occupancy, now=now, minutes=minutes
+        ):
             check_slot(
                 make_slot(day, _first_start(calendar, day), rules, calendar.tz),
                 rules,
@@ -77,14 +80,16 @@ async def check_day(
 
 
 async def free_times(
-    session: AsyncSession, service: Service, day: date, *, now: datetime
+    session: AsyncSession, service: Service, day: date, *, now: datetime, minutes: int | None = None
 ) -> list[time]:
     provider = await _provider(session, service)
     calendar = await load_calendar(session, provider, day, day + timedelta(days=1))
     occupancy = await load_occupancy(
         session, service, day - timedelta(days=1), day + timedelta(days=1)
     )
-    return free_start_times(service, day, calendar=calendar, occupancy=occupancy, now=now)
+    return free_start_times(
+        service, day, calendar=calendar, occupancy=occupancy, now=now, minutes=minutes
+    )
 
 
 def free_start_times(
@@ -95,9 +100,10 @@ def free_start_times(
     occupancy: Occupancy,
     now: datetime,
     step_minutes: int = 30,
+    minutes: int | None = None,
 ) -> list[time]:
-    """Every half hour inside the day's windows at which the service fits."""
-    rules = service_rules(service)
+    """Every half hour inside the day's windows at which the service (for ``minutes``) fits."""
+    rules = service_rules(service, minutes)
     found: list[time] = []
     for window in calendar.open_on(day):
         bounds = window.bounds(day, calendar.tz)
@@ -124,13 +130,23 @@ async def check_bookable(
     *,
     now: datetime,
     max_days_ahead: int = MAX_DAYS_AHEAD,
+    minutes: int | None = None,
 ) -> None:
     """`check_day` in the update's unit of work: SlotUnavailable says why not."""
-    await check_day(uow.session, service, day, start, now=now, max_days_ahead=max_days_ahead)
+    await check_day(
+        uow.session, service, day, start, now=now, max_days_ahead=max_days_ahead, minutes=minutes
+    )
 
 
 async def free_times_in(
-    uow: UnitOfWork, service: Service, day: date, *, now: datetime
+    uow: UnitOfWork, service: Service, day: date, *, now: datetime, minutes: int | None = None
 ) -> list[time]:
     """`free_times` in the update's unit of work."""
-    return await free_times(uow.session, service, day, now=now)
+    return await free_times(uow.session, service, day, now=now, minutes=minutes)
+
+
+async def free_dates_in(
+    uow: UnitOfWork, service: Service, *, now: datetime, count: int
+) -> list[date]:
+    """`upcoming_free_dates` in the update's unit of work: dates to offer as buttons."""
+    return await upcoming_free_dates(uow.session, service, now=now, count=count)

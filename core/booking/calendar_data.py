@@ -17,6 +17,7 @@ from core.booking.availability import (
     WeeklyWindow,
     local_instant,
 )
+from core.booking.duration import booked_minutes
 from core.booking.states import ACTIVE_STATES
 from core.db.tables import (
     Blackout,
@@ -29,9 +30,11 @@ from core.db.tables import (
 )
 
 
-def service_rules(service: Service) -> ServiceRules:
+def service_rules(service: Service, minutes: int | None = None) -> ServiceRules:
+    """The service's booking rules; ``minutes`` is the length the client chose for an
+    hourly service (``core.booking.duration``), else the service's own."""
     return ServiceRules(
-        duration_minutes=service.duration_minutes,
+        duration_minutes=booked_minutes(service, minutes),
         days=service.days,
         daily_capacity=service.daily_capacity,
         min_notice=timedelta(hours=service.min_notice_hours),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability import MAX_DAYS_AHEAD, check_horizon, check_slot, make_slot
 from core.booking.calendar_data import load_calendar, load_occupancy, service_rules, taken_seats
+from core.booking.duration import booked_minutes
 from core.booking.quote import PricingModel, Quote, check_guests, make_quote
 from core.booking.states import Action, BookingState, Role
 from core.catalog.vocabulary import CITIES, EVENT_TYPES, MARKET_TZ
@@ -40,12 +41,15 @@ class RequestBooking:
     contact_phone: str | None = None
     contact_email: str | None = None
     source: str | None = None  # the deep link's source that led here (attribution)
+    minutes: int | None = None  # how long, for a service priced by the hour
 
 
-async def quote_for(uow: UnitOfWork, service_id: int, guests: int | None) -> Quote:
+async def quote_for(
+    uow: UnitOfWork, service_id: int, guests: int | None, minutes: int | None = None
+) -> Quote:
     """The price a request would get, without holding anything (for summaries)."""
     service = await _active_service(uow, service_id)
-    return _quote(service, guests)
+    return _quote(service, guests, minutes)
 
 
 async def request_booking(
@@ -62,12 +66,12 @@ async def request_booking(
         )
     ).one()
     await _validate(uow, cmd, service, provider)
-    rules = service_rules(service)
+    rules = service_rules(service, cmd.minutes)
     calendar = await load_calendar(session, provider, cmd.day, cmd.day + timedelta(rules.days))
     slot = make_slot(cmd.day, cmd.start_time, rules, calendar.tz)
     occupancy = await load_occupancy(session, service, slot.held_days[0], slot.held_days[-1])
     check_slot(slot, rules, calendar, occupancy, now=now)
-    quote = _quote(service, cmd.guests)
+    quote = _quote(service, cmd.guests, cmd.minutes)
     booking = Booking(
         reference=_reference(),
         client_id=cmd.client_id,
@@ -163,13 +167,13 @@ async def _validate(
         raise InvalidValue("start_time_required")
 
 
-def _quote(service: Service, guests: int | None) -> Quote:
+def _quote(service: Service, guests: int | None, minutes: int | None = None) -> Quote:
     return make_quote(
         model=PricingModel(service.pricing_model),
         unit_price=Money(service.price_minor, service.currency),
         deposit_bp=service.deposit_bp,
         guests=guests,
-        minutes=service.duration_minutes,
+        minutes=booked_minutes(service, minutes),
         days=service.days,
     )
 

@@ -43,6 +43,7 @@ class NewService:
     buffer_minutes: int
     min_guests: int | None
     max_guests: int | None
+    style: str | None = None  # a kind within the category ("dakka" for a band)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,5 +175,6 @@ def _service(provider_id: int, spec: NewService) -> Service:
         buffer_minutes=spec.buffer_minutes,
         min_guests=spec.min_guests,
         max_guests=spec.max_guests,
+        style=spec.style,
         active=True,
     )

@@ -82,6 +82,7 @@ class SearchQuery:
     budget_minor: int | None = None
     guests: int | None = None
     language: str | None = None
+    style: str | None = None  # a kind within the category ("dakka"): services.style
     sort: SortKey = "relevance"
     page: int = 0
     page_size: int = 5
@@ -111,6 +112,10 @@ class ProviderHit:
     from_price_minor: int
     currency: str
     service_id: int
+    # How the shown service is priced, so a list can say "700 MAD per hour" rather than
+    # a total for a length or a guest count the client never gave (issue 14).
+    pricing_model: str
+    unit_price_minor: int
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ async def search_providers(
             guests=query.guests is not None,
             budget=query.budget_minor is not None,
             day=query.day is not None,
+            style=query.style is not None,
         ),
         language=query.language is not None,
         sort=query.sort,
@@ -156,6 +162,7 @@ async def search_providers(
         budget_minor=query.budget_minor,
         day=query.day,
         now=now,
+        style=query.style,
     )
     params |= {
         "language": _like_token(query.language),
@@ -180,6 +187,8 @@ async def search_providers(
             from_price_minor=int(r.price),
             currency=r.currency,
             service_id=r.service_id,
+            pricing_model=r.pricing_model,
+            unit_price_minor=int(r.price_minor),
         )
         for r in rows
     ]
@@ -193,7 +202,7 @@ class _QueryShape:
     sort: SortKey
 
 
-@cache  # at most 2**6 filter combinations * 3 sorts; built on first use, never at import
+@cache  # at most 2**7 filter combinations * 3 sorts; built on first use, never at import
 def _statements(shape: _QueryShape) -> tuple[Select[Any], Select[Any]]:
     """The page statement and the stand-alone count for one query shape.
 
@@ -250,7 +259,15 @@ def _statements(shape: _QueryShape) -> tuple[Select[Any], Select[Any]]:
     )
     chosen = aliased(Service, name="chosen")
     page_stmt = (
-        select(page, Provider.slug, Provider.name, chosen.id.label("service_id"), chosen.currency)
+        select(
+            page,
+            Provider.slug,
+            Provider.name,
+            chosen.id.label("service_id"),
+            chosen.currency,
+            chosen.pricing_model,
+            chosen.price_minor,
+        )
         .join(Provider, Provider.id == page.c.id)
         .join(chosen, chosen.id == chosen_id)
         .order_by(*_order(shape.sort, page.c))

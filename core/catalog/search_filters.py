@@ -14,6 +14,9 @@ how many; ``per_hour`` is ``price * minutes * days / 60`` rounded half up.
 a service would hold, the local day being read in the market zone (Africa/Casablanca):
 
 - seats: ``slot_holds`` for the service and day < ``daily_capacity`` (exact);
+- a one-event-a-day provider (capacity 1): no other service of theirs holds the day
+  with a full-day booking, nor at all when this service is full-day (exact for
+  full-day services; two hourly services sharing a day are left to the booking check);
 - the day is no blackout of the provider and the provider works that weekday (exact);
 - full-day services: no imported busy interval overlaps the local day (exact but for
   the buffer); hourly services: none covers the whole local day (looser);
@@ -47,6 +50,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from core.booking.availability import local_instant
@@ -71,6 +75,7 @@ class Shape:
     guests: bool = False
     budget: bool = False
     day: bool = False
+    style: bool = False
 
 
 def matching(svc: ServiceRef, shape: Shape) -> list[ColumnElement[bool]]:
@@ -93,6 +98,8 @@ def matching(svc: ServiceRef, shape: Shape) -> list[ColumnElement[bool]]:
         conditions.append(svc.provider_id.in_(in_city))
     if shape.day:
         conditions.extend(free_on_day(svc))
+    if shape.style:
+        conditions.append(svc.style == bindparam("style"))
     return conditions
 
 
@@ -104,6 +111,7 @@ def parameters(
     budget_minor: int | None,
     day: date | None,
     now: datetime,
+    style: str | None = None,
 ) -> dict[str, Any]:
     """Values for the bind parameters of ``matching``; unused ones are harmless."""
     values: dict[str, Any] = {
@@ -112,6 +120,7 @@ def parameters(
         "guests": guests,
         "price_guests": DEFAULT_GUESTS if guests is None else guests,
         "budget": budget_minor,
+        "style": style,
     }
     if day is not None:
         start = local_instant(day, time(0), _MARKET_TZ)
@@ -172,6 +181,7 @@ def free_on_day(svc: ServiceRef) -> list[ColumnElement[bool]]:
         .scalar_subquery()
     )
     blackout = exists().where(Blackout.provider_id == svc.provider_id, Blackout.day == day)
+    team_busy = _team_busy(svc, day)
     works = exists().where(
         WeeklyRule.provider_id == svc.provider_id, WeeklyRule.weekday == bindparam("weekday")
     )
@@ -195,7 +205,28 @@ def free_on_day(svc: ServiceRef) -> list[ColumnElement[bool]]:
         ~blackout,
         works,
         ~busy,
+        ~team_busy,
     ]
+
+
+def _team_busy(svc: ServiceRef, day: Any) -> ColumnElement[bool]:
+    """Another service of a one-event-a-day provider holds the day in a way that leaves
+    this one no time: a full-day booking, or any booking when this service is full-day.
+
+    The same team does every service of a provider of capacity 1
+    (``core.booking.calendar_data.load_occupancy``); two hourly services of that team
+    may still share a day, which the booking-time check settles.
+    """
+    other = aliased(Service, name="team_service")
+    return exists().where(
+        SlotHold.provider_id == svc.provider_id,
+        SlotHold.day == day,
+        SlotHold.service_id == other.id,
+        other.id != svc.id,
+        other.daily_capacity == 1,
+        svc.daily_capacity == 1,
+        or_(svc.duration_minutes.is_(None), other.duration_minutes.is_(None)),
+    )
 
 
 def _whole_hours(delta: timedelta) -> int:

@@ -98,6 +98,9 @@ class Service(Base):
     cancellation_policy: Mapped[list[Any] | None]
     # Deleted by its provider: kept for the bookings that name it, shown nowhere.
     deleted_at: Mapped[datetime | None]
+    # A kind within the category that clients ask for by name ("dakka" and "andalou" are
+    # both bands, but not the same music); the codes are the NLU's (dialogs/nlu/styles.py).
+    style: Mapped[str | None] = mapped_column(String(32))
 
     provider: Mapped[Provider] = relationship(back_populates="services")
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, time
 from pathlib import Path
 
+from core.booking.duration import chooses_length
 from core.booking.request import RequestBooking, quote_for, request_booking
-from core.catalog.vocabulary import CITIES
+from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
+from dialogs.client import book_hours
 from dialogs.client import book_steps as steps
 from dialogs.client.book_steps import advance, day_problem, service_of
+from dialogs.client.book_summary import duration_rows, price_lines
 from dialogs.client.catalog_reads import (
     active_provider,
     active_services,
@@ -22,10 +25,10 @@ from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, S
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
-SEARCH_KEYS = ("category", "budget", "sort", "page")  # none of them is a question of the form
+SEARCH_KEYS = ("category", "style", "budget", "sort", "page")  # none is a question of the form
 # Kept through the form: not a question either, but where the client came from.
 CARRIED_KEYS = (*SEARCH_KEYS, "source")
-EDITABLE = ("event_type", "date", "guests", "city", "venue", "notes", "phone", "email")
+EDITABLE = ("event_type", "date", "hours", "guests", "city", "venue", "notes", "phone", "email")
 
 
 async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
@@ -49,6 +52,8 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         ctx.state.data["guests"] = old["guests"]
     if old.get("city") in await provider_cities(ctx, old["provider_id"]):
         ctx.state.data["city"] = old["city"]
+    if old.get("event_type") in EVENT_TYPES:  # named in free text: "pour mon mariage"
+        ctx.state.data["event_type"] = old["event_type"]
     if ctx.user.phone_e164 or ctx.user.contact_phone:
         ctx.state.data["phone"] = ctx.user.phone_e164 or ctx.user.contact_phone
     if old.get("day"):
@@ -56,7 +61,10 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         if problem is None:
             ctx.state.data["day"] = old["day"]
         else:
+            # The date they chose is taken: say so, and ask the date again at once, with
+            # the service's next free dates as buttons (issue 14), before anything else.
             ctx.extra_replies.append(ctx.reply(problem))
+            return Go("date", "book")
     return await advance(ctx)
 
 
@@ -103,7 +111,7 @@ async def summary_prompt(ctx: Ctx) -> Reply:
     provider = await active_provider(ctx, data.get("provider_id"))
     if service is None or provider is None:
         return ctx.reply(t("This service is no longer offered."), [ctx.nav_row(back=False)])
-    quote = await quote_for(ctx.uow, service.id, data.get("guests"))
+    quote = await quote_for(ctx.uow, service.id, data.get("guests"), data.get("minutes"))
     when = t.date(date.fromisoformat(data["day"]))
     if data.get("start"):
         when += " " + t("at {time}", time=data["start"])
@@ -113,6 +121,7 @@ async def summary_prompt(ctx: Ctx) -> Reply:
         (t("Service"), t.pick(service.title)),
         (t("Occasion"), labels.event(data["event_type"], t)),
         (t("Date"), when),
+        *duration_rows(ctx, service),
         (t("Guests"), t.number(data["guests"]) if data.get("guests") else "—"),
         (t("City"), labels.city(data["city"], t)),
         (t("Place"), data.get("venue") or "—"),
@@ -123,12 +132,15 @@ async def summary_prompt(ctx: Ctx) -> Reply:
     lines = [t("Please check your request:"), *(name + ": " + value for name, value in rows_text)]
     lines += [
         "",
+        *price_lines(ctx, service, quote),
         t("Total") + ": " + t.money(quote.total.amount, money),
         t("Deposit to confirm") + ": " + t.money(quote.deposit.amount, money),
         t("Balance after the event") + ": " + t.money(quote.balance.amount, money),
     ]
     edits = [
-        ctx.button(t("Edit: {field}", field=t(_FIELD_NAMES[f])), f"edit:{f}") for f in EDITABLE
+        ctx.button(t("Edit: {field}", field=t(_FIELD_NAMES[f])), f"edit:{f}")
+        for f in EDITABLE
+        if f != "hours" or chooses_length(service)
     ]
     rows = [
         (ctx.button("✅ " + t("Send the request"), "confirm"),),
@@ -141,6 +153,7 @@ async def summary_prompt(ctx: Ctx) -> Reply:
 _FIELD_NAMES = {
     "event_type": N_("Occasion"),
     "date": N_("Date"),
+    "hours": N_("Duration"),
     "guests": N_("Guests"),
     "city": N_("City"),
     "venue": N_("Place"),
@@ -173,6 +186,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
             contact_phone=data.get("phone"),
             contact_email=data.get("email"),
             source=data.get("source") or ctx.user.source,
+            minutes=data.get("minutes"),
         ),
         now=ctx.now,
         max_days_ahead=ctx.deps.max_days_ahead,
@@ -197,6 +211,7 @@ FLOW = Flow(
         "event_type": Step(steps.event_type_prompt, steps.event_type_answer, WRITES),
         "date": Step(steps.date_prompt, steps.date_answer, WRITES),
         "time": Step(steps.time_prompt, steps.time_answer, WRITES),
+        "hours": Step(book_hours.hours_prompt, book_hours.hours_answer, WRITES),
         "guests": Step(steps.guests_prompt, steps.guests_answer, WRITES),
         "city": Step(city_prompt, city_answer, WRITES),
         "venue": venue_step,

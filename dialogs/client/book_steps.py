@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date, time
 
-from core.booking.availability_query import check_bookable, free_times_in
+from core.booking.availability_query import check_bookable, free_dates_in, free_times_in
+from core.booking.duration import chooses_length
 from core.booking.quote import PricingModel
 from core.catalog.queries import service_by_id
 from core.catalog.vocabulary import EVENT_TYPES
@@ -18,18 +20,20 @@ from core.people.users import (
 )
 from core.rows import Service
 from dialogs import labels
-from dialogs.client.event_date import date_problem
+from dialogs.client.event_date import date_problem, typed_date
 from dialogs.client.guests import guest_count, guests_problem
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import explain
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome
 from dialogs.framework.replies import Button, Reply
 from dialogs.nlu.events import event_of
+from dialogs.nlu.times import minutes_between, read_span, read_time
 
 ORDER = (
     "event_type",
     "date",
     "time",
+    "hours",
     "guests",
     "city",
     "venue",
@@ -39,7 +43,8 @@ ORDER = (
     "summary",
 )
 GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
-CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])\s*[:hH.]\s*([0-5]\d)?\s*$")
+FREE_DATES_OFFERED = 4
+DAY_CODE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 async def service_of(ctx: Ctx) -> Service | None:
@@ -51,6 +56,8 @@ def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
     data = ctx.state.data
     if step == "time":
         return service is not None and (service.duration_minutes is None or "start" in data)
+    if step == "hours":  # only a service priced by the hour asks how long
+        return service is not None and (not chooses_length(service) or "minutes" in data)
     if step == "date":
         return bool(data.get("day"))
     if step in ("event_type", "city"):
@@ -84,29 +91,72 @@ async def event_type_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code not in EVENT_TYPES:
         return Invalid(ctx.t("Please choose the occasion from the list."))
     ctx.state.data["event_type"] = code
+    if answer.text:  # "notre mariage le 12 juin, 150 invités": the rest is not asked again
+        await fill_from_text(ctx, answer.text)
     return await advance(ctx)
+
+
+async def fill_from_text(ctx: Ctx, text: str) -> None:
+    """Answer the form's later questions that ``text`` answers as well (issue 14)."""
+    data = ctx.state.data
+    parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+    if parsed.date and "day" not in data:
+        problem = await day_problem(ctx, parsed.date)
+        if problem is None:
+            data["day"] = parsed.date.isoformat()
+        else:
+            ctx.extra_replies.append(ctx.reply(problem))
+    if parsed.guests and "guests" not in data:
+        problem = guests_problem(ctx, parsed.guests, await service_of(ctx))
+        if problem is None:
+            data["guests"] = parsed.guests
+        else:
+            ctx.extra_replies.append(ctx.reply(problem))
 
 
 async def date_prompt(ctx: Ctx) -> Reply:
-    return ctx.reply(
-        ctx.t("Which date? Type it, for example: 14 June, next Saturday, 14/06."), [ctx.nav_row()]
+    """The date question, with the service's next free dates as buttons (issue 14)."""
+    service = await service_of(ctx)
+    free = (
+        await free_dates_in(ctx.uow, service, now=ctx.now, count=FREE_DATES_OFFERED)
+        if service
+        else []
     )
+    buttons = [ctx.button(ctx.t.date(d, "medium"), f"day:{d.isoformat()}") for d in free]
+    text = ctx.t("Which date? Type it, for example: 14 June, next Saturday, 14/06.")
+    if free:
+        text += "\n" + ctx.t("Or choose one of the next free dates:")
+    return ctx.reply(text, [*_grid(buttons), ctx.nav_row()])
 
 
 async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    if not answer.text:
-        return Invalid(ctx.t("Please type the date of the event."))
-    parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
-    if parsed.date is None:
-        return Invalid(
-            ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027.")
-        )
-    problem = await day_problem(ctx, parsed.date)
+    code = answer.code or ""
+    problem: str | None = None
+    if code.startswith("day:"):  # one of the free dates offered
+        day = _day_of_code(code[4:])
+    elif answer.text:
+        day, problem = await typed_date(ctx, answer.text)
+    else:
+        day = None
+    if day is None:
+        return Invalid(problem or ctx.t("Please type the date of the event."))
+    problem = await day_problem(ctx, day)  # past, too far, or taken: said as such
     if problem:
         return Invalid(problem)
-    ctx.state.data["day"] = parsed.date.isoformat()
+    ctx.state.data["day"] = day.isoformat()
     ctx.state.data.pop("start", None)
     return await advance(ctx)
+
+
+def _day_of_code(raw: str) -> date | None:
+    """The date of a ``day:YYYY-MM-DD`` button; None for a forged or broken one."""
+    match = DAY_CODE.fullmatch(raw)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= monthrange(year, month)[1]):
+        return None
+    return date(year, month, day)
 
 
 async def day_problem(ctx: Ctx, day: date) -> str | None:
@@ -127,33 +177,51 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
 async def time_prompt(ctx: Ctx) -> Reply:
     service = await service_of(ctx)
     day = date.fromisoformat(ctx.state.data["day"])
-    times = await free_times_in(ctx.uow, service, day, now=ctx.now) if service else []
-    buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
-    return ctx.reply(
-        ctx.t("At what time does it start? Choose or type a time like 20:30."),
-        [*_grid(buttons, 4), ctx.nav_row()],
+    minutes = ctx.state.data.get("minutes")
+    times = (
+        await free_times_in(ctx.uow, service, day, now=ctx.now, minutes=minutes) if service else []
     )
+    buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
+    question = ctx.t("At what time does it start? Choose or type a time like 20:30.")
+    if service is not None and chooses_length(service) and "minutes" not in ctx.state.data:
+        question += "\n" + ctx.t("You can also type the start and the end, like 16h-20h.")
+    return ctx.reply(question, [*_grid(buttons, 4), ctx.nav_row()])
 
 
 async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    start = _parse_time(answer)
+    service = await service_of(ctx)
+    span = read_span(answer.text) if answer.text and service and chooses_length(service) else None
+    start = span[0] if span else _parse_time(answer)
     if start is None:
         return Invalid(ctx.t("Please choose a start time, or type one like 20:30."))
-    service = await service_of(ctx)
-    if service is not None:
-        try:
-            await check_bookable(
-                ctx.uow,
-                service,
-                date.fromisoformat(ctx.state.data["day"]),
-                start,
-                now=ctx.now,
-                max_days_ahead=ctx.deps.max_days_ahead,
-            )
-        except SlotUnavailable as error:
-            return Invalid(explain(error, ctx.t))
+    minutes = minutes_between(*span) if span else ctx.state.data.get("minutes")
+    problem = await slot_problem(ctx, start, minutes)
+    if problem:
+        return Invalid(problem)
     ctx.state.data["start"] = start.strftime("%H:%M")
+    if span:
+        ctx.state.data["minutes"] = minutes
     return await advance(ctx)
+
+
+async def slot_problem(ctx: Ctx, start: time, minutes: int | None) -> str | None:
+    """Why the service can't start at ``start`` (for ``minutes``) on the chosen day."""
+    service = await service_of(ctx)
+    if service is None:
+        return None
+    try:
+        await check_bookable(
+            ctx.uow,
+            service,
+            date.fromisoformat(ctx.state.data["day"]),
+            start,
+            now=ctx.now,
+            max_days_ahead=ctx.deps.max_days_ahead,
+            minutes=minutes,
+        )
+    except SlotUnavailable as error:
+        return explain(error, ctx.t)
+    return None
 
 
 def _parse_time(answer: Answer) -> time | None:
@@ -162,8 +230,8 @@ def _parse_time(answer: Answer) -> time | None:
         if raw.isdigit() and int(raw[:2]) < 24 and int(raw[2:]) < 60:
             return time(int(raw[:2]), int(raw[2:]))
         return None
-    match = CLOCK.match(answer.text or "")
-    return time(int(match.group(1)), int(match.group(2) or 0)) if match else None
+    # "20:30", "16h30", "4pm", "الساعة 4 عشية", "m3a l3echia" (dialogs/nlu/times.py)
+    return read_time(answer.text) if answer.text else None
 
 
 async def guests_prompt(ctx: Ctx) -> Reply:

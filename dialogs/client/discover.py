@@ -6,12 +6,12 @@ import re
 from datetime import date
 from pathlib import Path
 
-from core.catalog.search import SearchQuery
+from core.catalog.search import ProviderHit, SearchQuery
 from core.catalog.vocabulary import CATEGORIES, CITIES
 from core.errors import InvalidValue
 from dialogs import labels
 from dialogs.client.discover_order import next_step
-from dialogs.client.event_date import date_problem
+from dialogs.client.event_date import date_problem, typed_date
 from dialogs.client.free_text import route_text
 from dialogs.client.guests import guest_count, guests_problem
 from dialogs.client.profile import profile_step
@@ -26,6 +26,7 @@ from dialogs.framework.flow import (
     Step,
 )
 from dialogs.framework.replies import Button, Reply
+from dialogs.i18n.translator import Translator
 
 BUDGETS = (500_000, 1_000_000, 2_000_000, 5_000_000)  # MAD in centimes
 GUEST_PRESETS = (50, 100, 200, 300, 500)
@@ -46,6 +47,7 @@ async def category_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = (answer.code or "").removeprefix("cat:")
     if code in CATEGORIES:
         ctx.state.data["category"] = code
+        ctx.state.data.pop("style", None)  # a kind named in free text was of the old one
         ctx.state.data["page"] = 0
         return next_step(ctx)
     return await route_text(ctx, answer, fallback=ctx.t("Please choose a category."))
@@ -79,9 +81,10 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.state.data["day"] = None
         return next_step(ctx)
     if answer.text:
-        parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
-        if parsed.date is not None:
-            return set_day(ctx, parsed.date)
+        day, problem = await typed_date(ctx, answer.text)
+        if day is not None:
+            return set_day(ctx, day)
+        return Invalid(problem or ctx.t("Please type the date of the event."))
     return Invalid(ctx.t("I could not read that date. Try for example: 14 June, or 14/06/2027."))
 
 
@@ -102,6 +105,7 @@ def query_of(ctx: Ctx) -> SearchQuery:
         day=date.fromisoformat(data["day"]) if data.get("day") else None,
         budget_minor=data.get("budget"),
         guests=data.get("guests"),
+        style=data.get("style"),
         sort=data.get("sort", "relevance"),
         page=int(data.get("page", 0)),
         page_size=PAGE_SIZE,
@@ -117,11 +121,10 @@ async def results_prompt(ctx: Ctx) -> Reply:
         # A search's first page (pages further on are the same search) counts once for the
         # dashboard's conversion; shown again after Back, it counts again, as a re-read would.
         ctx.deps.searches.count(ctx.today, ctx.channel)
-    head = t(
-        "{category} in {city}",
-        category=labels.category(data["category"], t),
-        city=labels.city(data["city"], t),
-    )
+    kind = labels.category(data["category"], t)
+    if data.get("style"):  # "Band (Dakka marrakchia)": only that kind is listed
+        kind += f" ({labels.style(data['style'], t)})"
+    head = t("{category} in {city}", category=kind, city=labels.city(data["city"], t))
     if data.get("day"):
         head += " — " + t.date(date.fromisoformat(data["day"]), "medium")
     filters = []
@@ -142,11 +145,7 @@ async def results_prompt(ctx: Ctx) -> Reply:
             if hit.rating_count
             else ""
         )
-        lines.append(
-            f"{i}. {t.pick(hit.name)} — "
-            + t("from {price}", price=t.money(hit.from_price_minor, hit.currency))
-            + stars
-        )
+        lines.append(f"{i}. {t.pick(hit.name)} — " + from_price(hit, data.get("guests"), t) + stars)
     if page.total:
         lines.append(
             t(
@@ -176,6 +175,16 @@ async def results_prompt(ctx: Ctx) -> Reply:
     rows.append((ctx.button(t("Change date"), "flt:date"),))
     rows.append(ctx.nav_row())
     return ctx.reply("\n".join(lines), rows, edit=bool(data.pop("_edit", False)))
+
+
+def from_price(hit: ProviderHit, guests: int | None, t: Translator) -> str:
+    """The lowest price, honestly: by the hour, or by the guest when no count was given,
+    never a total for a length or a number of guests the client did not choose."""
+    if hit.pricing_model == "per_hour":
+        return t("from {price}/h", price=t.money(hit.unit_price_minor, hit.currency))
+    if hit.pricing_model == "per_guest" and not guests:
+        return t("from {price} per guest", price=t.money(hit.unit_price_minor, hit.currency))
+    return t("from {price}", price=t.money(hit.from_price_minor, hit.currency))
 
 
 def sort_label(sort: str, ctx: Ctx) -> str:

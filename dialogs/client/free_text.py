@@ -39,12 +39,16 @@ def start_search(ctx: Ctx, result: NluResult) -> Outcome:
     data = ctx.state.data if ctx.state.flow == "discover" else {}
     if result.category:
         data["category"] = result.category
+        # "dakka marrakchia": that kind of band, not any band; "orchestre": any again.
+        data.pop("style", None)
+        if result.style:
+            data["style"] = result.style
     if result.city:
         data["city"] = result.city
     problem = date_problem(ctx, result.date) if result.date else None
     if result.date and problem is None:
         data["day"] = result.date.isoformat()
-    elif problem and result.date and result.date > ctx.today:  # too far: say so, ask again
+    elif problem:  # past ("hier") or too far: say so, and ask the date again
         ctx.extra_replies.append(ctx.reply(problem))
     elif data.get("category") and data.get("city") and "day" not in data:
         data["day"] = None  # a search that names no date looks at all dates
@@ -55,6 +59,8 @@ def start_search(ctx: Ctx, result: NluResult) -> Outcome:
         data["guests"] = result.guests
     if result.budget_minor:
         data["budget"] = result.budget_minor
+    if result.event_type:  # kept for the booking form, which then does not ask it again
+        data["event_type"] = result.event_type
     data["page"] = 0
     ctx.state.data = data
     return next_step(ctx)

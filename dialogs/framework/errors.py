@@ -25,6 +25,10 @@ MESSAGES: dict[str, str] = {
     "provider_not_in_city": N_("This provider does not work in that city."),
     "guests_out_of_range": N_("Please give a number of guests between 1 and {max}."),
     "guests_required": N_("Please tell us how many guests to expect."),
+    "duration_out_of_range": N_(
+        "This service is booked for at least {min_hours} h and at most {max_hours} h."
+    ),
+    "duration_not_chosen": N_("This service lasts a set time: its length cannot be chosen."),
     "guests_below_minimum": N_("This service needs at least {min} guests."),
     "guests_above_maximum": N_("This service takes at most {max} guests."),
     "price_too_high": N_("This price is higher than a booking on Mounasabet can take."),

@@ -7,6 +7,7 @@ import re
 from typing import Final
 
 from dialogs.nlu.dates import DateExtractor
+from dialogs.nlu.events import event_of
 from dialogs.nlu.intents import IntentMatcher
 from dialogs.nlu.lexicon import CATEGORY_SYNONYMS, CITY_SYNONYMS, LANGUAGE_MARKERS
 from dialogs.nlu.model import Intent, NluResult
@@ -17,6 +18,7 @@ from dialogs.nlu.quantities import (
     parse_budget_value,
     parse_guests_value,
 )
+from dialogs.nlu.styles import CATEGORY_OF_STYLE, style_of
 
 __all__ = ["BuiltinParser", "parse_budget_value", "parse_guests_value"]
 
@@ -74,6 +76,9 @@ class BuiltinParser:
         if not norm:
             return NluResult(intent=Intent.UNKNOWN, confidence=0.0)
         category = self.lexicon.category(norm)
+        style = style_of(norm, category)
+        if category is None and style is not None:  # "musique andalouse" is a band
+            category = CATEGORY_OF_STYLE[style]
         city = self.lexicon.city(norm)
         date = self.dates.extract(norm, today)
         guests = extract_guests(norm)
@@ -89,6 +94,8 @@ class BuiltinParser:
             guests=guests,
             budget_minor=budget,
             language=detect_language(norm),
+            event_type=event_of(norm),
+            style=style,
         )
 
     def category_code(self, raw: str) -> str | None:

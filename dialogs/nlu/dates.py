@@ -8,6 +8,7 @@ Moroccan month names such as غشت are unknown) are resolved here.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import functools
 import re
@@ -35,6 +36,9 @@ MOROCCAN_MONTHS: Final = {
     "دجنبر": "ديسمبر",
 }
 RELATIVE_DAYS: Final[dict[str, tuple[str, ...]]] = {
+    # Past days are read too, so that "hier" is answered "in the past", not "I could not read".
+    "-2": words("avant-hier, avant hier, day before yesterday, أول أمس, قبل البارحة, lbare7 lowel"),
+    "-1": words("hier, yesterday, أمس, البارحة, امبارح, lbare7, lbareh, lbar7"),
     "0": words(
         "today, tonight, aujourd'hui, ce soir, اليوم, الليلة, lyoum, lyouma, lyoma, had nhar,ليوما"
     ),
@@ -200,6 +204,27 @@ class DateExtractor:
         # dateparser's "future" skips today; our rule is "on or after today".
         return parsed if year else _next_on_or_after(today, parsed.month, parsed.day)
 
+    def impossible(self, text: str, today: datetime.date) -> bool:
+        """Whether normalised text names a day its month does not have ("31 février",
+        "30/02", "29 février 2027"): a date the calendar refuses, not one we misread."""
+        for match in sorted(
+            (m for pattern in _ABSOLUTE for m in pattern.finditer(text)), key=lambda m: m.start()
+        )[:MAX_DATEPARSER_CALLS]:
+            day, raw, year = int(match.group("day")), match.group("month"), match.group("year")
+            month = int(raw) if raw.isdigit() else self._month_number(raw, today)
+            if month is None or not 1 <= month <= 12:
+                continue
+            # Without a year any leap year will do: 29 February is a real, if rare, date.
+            in_year = int(year) if year and len(year) == 4 else 2028
+            if day == 0 or day > calendar.monthrange(in_year, month)[1]:
+                return True
+        return False
+
+    def _month_number(self, name: str, today: datetime.date) -> int | None:
+        span = f"1 {self._moroccan.get(name, name)}"
+        parsed = _dateparser(span, today, ["ar"] if _ARABIC.search(span) else ["fr", "en"])
+        return parsed.month if parsed is not None else None
+
     def _offset(self, text: str, today: datetime.date) -> datetime.date | None:
         """Offsets ("in 10 days", "بعد أسبوعين") via a canonical English phrase for dateparser."""
         match = _OFFSET.search(text)
@@ -221,3 +246,13 @@ class DateExtractor:
             ahead = (int(weekday) - today.weekday()) % 7 or 7
             return today + datetime.timedelta(days=ahead)
         return None
+
+
+@functools.cache
+def _extractor() -> DateExtractor:
+    return DateExtractor()
+
+
+def names_impossible_date(text: str, today: datetime.date) -> bool:
+    """Whether ``text`` names a day its month does not have ("31 février", "30/02")."""
+    return _extractor().impossible(normalize(text), today)

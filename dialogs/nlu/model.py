@@ -32,6 +32,8 @@ class NluResult:
     guests: int | None = None
     budget_minor: int | None = None  # MAD in centimes: "5000 dh" -> 500000
     language: str | None = None  # 'ar' | 'fr' | 'en' when the text makes it clear
+    event_type: str | None = None  # one of core.catalog.vocabulary.EVENT_TYPES: "mon mariage"
+    style: str | None = None  # a kind within the category (dialogs.nlu.styles): "dakka"
 
 
 class NluParser(Protocol):

@@ -12,8 +12,10 @@ import aiohttp
 from yarl import URL
 
 from dialogs.nlu.builtin import BuiltinParser, detect_language
+from dialogs.nlu.events import event_of
 from dialogs.nlu.model import Intent, NluResult
 from dialogs.nlu.normalize import MAX_CHARS, normalize
+from dialogs.nlu.styles import style_of
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +125,8 @@ class RasaParser:
             intent=intent,
             confidence=min(max(float(confidence), 0.0), 1.0),
             language=detect_language(normalize(text)),
+            event_type=event_of(text),
+            style=style_of(normalize(text), slots.get("category")),
             **slots,
         )
 

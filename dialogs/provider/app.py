@@ -53,6 +53,7 @@ def request_card(booking: Booking, service: Service | None, t: Translator) -> st
     when = t.date(booking.event_date)
     if service is not None and service.duration_minutes is not None:
         when += " " + t("at {time}", time=t.time(booking.starts_at.astimezone(MARKET_TZ)))
+        when += ", " + t("until {time}", time=t.time(booking.ends_at.astimezone(MARKET_TZ)))
     lines = [
         t("Booking request {ref}", ref=booking.reference) + " — " + state_label(booking.state, t),
         t("Service") + ": " + (t.pick(service.title) if service else "—"),

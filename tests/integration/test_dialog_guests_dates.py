@@ -57,7 +57,7 @@ def forged(chat: Chat, code: str) -> str:
 async def at_guests(chat: Chat, market: Market) -> None:
     """The hourly DJ's form, answered up to the guest count."""
     await chat.send("/start")
-    await chat.play(journeys(market)["book"][:5])
+    await chat.play(journeys(market)["book"][:6])
     assert await chat.position() == "book:guests"
 
 

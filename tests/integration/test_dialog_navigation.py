@@ -62,6 +62,7 @@ EXPECTED_POSITIONS = {
         "book:event_type",
         "book:date",
         "book:time",
+        "book:hours",
         "book:guests",
         "book:city",
         "book:venue",
@@ -224,7 +225,7 @@ async def test_the_conversation_resumes_after_a_restart(tmp_path: Path, clock: F
         market = await open_market(uows, clock.now())
         chat = client_chat(uows, clock)
         await chat.send("/start")
-        await chat.play(journeys(market)["book"][:6])
+        await chat.play(journeys(market)["book"][:7])
         assert await chat.position() == "book:city"
         before = await chat.state()
     # The process died: a new database engine, a new unit-of-work factory, a new dialog
@@ -244,7 +245,7 @@ async def test_the_conversation_resumes_after_a_restart(tmp_path: Path, clock: F
             "14:00",
         )
         assert data["guests"] == 100
-        await chat.play(journeys(market)["book"][8:])
+        await chat.play(journeys(market)["book"][9:])
         await chat.click("confirm")
         [booking] = await bookings(uows)
         assert (booking.state, booking.venue, booking.guests) == (

@@ -244,7 +244,7 @@ async def test_text_with_a_nul_byte_is_stored_on_postgresql_too(
     market = await open_market(uows, clock.now())
     chat = client_chat(uows, clock)
     await chat.send("/start")
-    await chat.play(journeys(market)["book"][:7])
+    await chat.play(journeys(market)["book"][:8])
     assert await chat.position() == "book:venue"
     await chat.send("Villa\x00 Zaitoun")
     assert await chat.position() == "book:notes"
@@ -265,7 +265,7 @@ async def test_a_client_cannot_open_someone_elses_booking(
 
     intruder = client_chat(db, clock, key="c:intruder")
     await intruder.send("/start")
-    await intruder.play(journeys(market)["book"][:5])
+    await intruder.play(journeys(market)["book"][:6])
     mid_form = await intruder.state()
     await intruder.press(f"g|bk:{theirs}")
     assert NOT_YOURS in intruder.text

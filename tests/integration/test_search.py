@@ -197,8 +197,11 @@ async def test_equal_prices_pick_the_lower_service_id(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     now = clock.now()
-    same = ServiceSpec(price_minor=300_000)
-    built = await add_provider(uows, now, "twins", services=[same, same, same])
+    # The others take two events a day: a provider of one event a day is one team, whose
+    # booked day leaves no service of theirs free (issue 14; test_issue_14_dates.py).
+    same = ServiceSpec(price_minor=300_000, capacity=2)
+    first = ServiceSpec(price_minor=300_000)
+    built = await add_provider(uows, now, "twins", services=[first, same, same])
 
     hit = (await search(uows, now)).hits[0]
     assert (hit.service_id, hit.from_price_minor) == (built.service_ids[0], 300_000)
@@ -277,7 +280,9 @@ async def test_a_free_service_keeps_the_provider_with_its_own_price(
         uows,
         now,
         "two-teams",
-        services=[ServiceSpec(price_minor=300_000), ServiceSpec(price_minor=900_000)],
+        # The dear one takes two events a day: not the one team of a one-a-day provider,
+        # whose booked day would leave it no time (core.booking.calendar_data).
+        services=[ServiceSpec(price_minor=300_000), ServiceSpec(price_minor=900_000, capacity=2)],
     )
     cheap, dear = built.service_ids
     await book(uows, now, cheap, SUNDAY)

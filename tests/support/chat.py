@@ -336,6 +336,7 @@ def journeys(market: Market, booking_id: int = 0) -> dict[str, list[Action]]:
             ("click", "evt:birthday"),
             ("send", "20 June"),
             ("click", "tm:1400"),
+            ("click", "hrs:240"),  # priced by the hour: how long is asked (issue 14)
             ("click", "gst:100"),
             ("click", "city:casablanca"),
             ("send", "Villa Zaitoun, Anfa"),

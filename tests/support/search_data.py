@@ -31,6 +31,7 @@ class ServiceSpec:
     min_guests: int | None = None
     max_guests: int | None = None
     active: bool = True
+    style: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def _service(provider_id: int, spec: ServiceSpec) -> Service:
         min_guests=spec.min_guests,
         max_guests=spec.max_guests,
         active=spec.active,
+        style=spec.style,
     )
 
 
