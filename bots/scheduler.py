@@ -94,6 +94,7 @@ class SweepScheduler:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=max(1, int(every.total_seconds())),
+                jitter=int(sweep.jitter.total_seconds()) or None,
                 # A fresh holder catches up soon, staggered, not all at once while the
                 # process is still answering its first requests.
                 next_run_time=now + min(every, STARTUP_DELAY) + i * STAGGER,

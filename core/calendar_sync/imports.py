@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,9 @@ from core.calendar_sync.conflicts import Conflict, report_conflicts
 from core.calendar_sync.feed_address import feed_url
 from core.calendar_sync.ics_busy import busy_intervals, horizon
 from core.calendar_sync.ports import CalendarFetcher
-from core.db.tables import BusyInterval, CalendarImport, Provider
+from core.db.tables import BusyInterval, CalendarImport, OutboxMessage, Provider, User
 from core.errors import NotFound
+from core.notifications.outbox import enqueue
 from core.uow import UnitOfWork
 
 # busy_intervals.source of the rows a refresh owns (and replaces); others (a data import,
@@ -104,15 +105,47 @@ async def refresh_provider_calendar(
     return await store_feed(uow, provider_id, data, now=now, horizon_days=horizon_days)
 
 
-async def feed_addresses(session: AsyncSession, *, after: int, limit: int) -> list[tuple[int, str]]:
-    """(provider id, address) of connected calendars past ``after``, for the sweep."""
-    rows = await session.execute(
-        select(CalendarImport.provider_id, CalendarImport.url)
-        .where(CalendarImport.provider_id > after)
-        .order_by(CalendarImport.provider_id)
-        .limit(limit)
-    )
-    return [(provider_id, url) for provider_id, url in rows.all()]
+RETRY_FIRST = timedelta(minutes=30)  # the sweep's own period
+RETRY_LONGEST = timedelta(hours=6)
+TELL_AFTER = timedelta(days=1)  # a feed failing this long is told to its provider
+FAILING_KIND = "calendar_failing"
+
+
+def feed_due(row: CalendarImport, now: datetime) -> bool:
+    """Whether the sweep reads ``row`` now: always while it works; after failures, with a
+    backoff as long as it has been failing (30 min, 1 h, 2 h … at most 6 h between tries)."""
+    if row.last_error_at is None:
+        return True
+    since = failing_since(row)
+    wait = min(max(row.last_error_at - since, RETRY_FIRST), RETRY_LONGEST)
+    return now - row.last_error_at >= wait
+
+
+def failing_since(row: CalendarImport) -> datetime:
+    """When the feed last worked (or was connected): its failures began after that."""
+    return row.refreshed_at or row.connected_at
+
+
+async def feed_addresses(
+    session: AsyncSession, *, after: int, limit: int, now: datetime | None = None
+) -> list[tuple[int, str]]:
+    """(provider id, address) of connected calendars past ``after`` that are due (all of
+    them without ``now``), for the sweep; fewer than ``limit`` only at the end."""
+    due: list[tuple[int, str]] = []
+    while len(due) < limit:
+        rows = (
+            await session.scalars(
+                select(CalendarImport)
+                .where(CalendarImport.provider_id > after)
+                .order_by(CalendarImport.provider_id)
+                .limit(limit)
+            )
+        ).all()
+        due += [(r.provider_id, r.url) for r in rows if now is None or feed_due(r, now)]
+        if len(rows) < limit:
+            return due
+        after = rows[-1].provider_id
+    return due
 
 
 async def store_feed(
@@ -166,11 +199,31 @@ async def store_busy(uow: UnitOfWork, provider_id: int, busy: list[Interval]) ->
 
 async def note_refresh_failure(
     uow: UnitOfWork, provider_id: int, error_key: str, *, now: datetime
-) -> None:
-    """A scheduled refresh failed: the busy time stays as last read, the reason is kept."""
+) -> bool:
+    """A scheduled refresh failed: the busy time stays as last read, the reason is kept.
+    A feed failing for a day is told to its provider, once per streak; whether it was now."""
     row = await uow.session.get(CalendarImport, provider_id)
-    if row is not None:
-        row.last_error, row.last_error_at = error_key[:64], now
+    if row is None:
+        return False
+    row.last_error, row.last_error_at = error_key[:64], now
+    since = failing_since(row)
+    if now - since < TELL_AFTER:
+        return False
+    provider = await uow.session.get(Provider, provider_id)
+    key = f"{FAILING_KIND}:{provider_id}:{since.isoformat()}"
+    if provider is None or await uow.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
+    ):
+        return False
+    enqueue(
+        uow.session,
+        kind=FAILING_KIND,
+        user_id=provider.user_id,
+        payload={"provider_id": provider_id, "audience": "provider", "error": row.last_error},
+        now=now,
+        dedupe_key=key,
+    )
+    return True
 
 
 async def disconnect_calendar(uow: UnitOfWork, provider_id: int) -> bool:
@@ -181,3 +234,24 @@ async def disconnect_calendar(uow: UnitOfWork, provider_id: int) -> bool:
     await store_busy(uow, provider_id, [])
     await uow.session.delete(row)
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class FailingFeed:
+    """What the "your calendar has been failing" news says, read when it is sent."""
+
+    locale: str
+    since: datetime
+    error: str
+
+
+async def failing_feed(uow: UnitOfWork, user_id: int, provider_id: int) -> FailingFeed | None:
+    """The provider's feed if it is still failing; None once it works again or is gone."""
+    row = await uow.session.get(CalendarImport, provider_id)
+    provider = await uow.session.get(Provider, provider_id)
+    user = await uow.session.get(User, user_id)
+    if row is None or provider is None or user is None or provider.user_id != user_id:
+        return None
+    if row.last_error is None:
+        return None
+    return FailingFeed(user.locale, failing_since(row), row.last_error)

@@ -62,3 +62,6 @@ class Sweep:
     summary: str
     needs_payments: bool = False
     needs_sender: bool = False
+    # Up to this much later than its period, at random: sweeps that call other hosts (the
+    # providers' calendars) do not all knock at the same second after every deployment.
+    jitter: timedelta = timedelta(0)

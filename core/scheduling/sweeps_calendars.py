@@ -1,8 +1,10 @@
-"""Once a day, every connected calendar is read again (core/calendar_sync/imports.py).
+"""Every 30 minutes (with jitter), every connected calendar is read again
+(core/calendar_sync/imports.py).
 
 Each feed is fetched outside any transaction (a slow host must not hold the database),
 then stored in a unit of work of its own; a feed that fails keeps its busy time as last
-read and records why. Running twice only reads the feeds twice.
+read, records why, and is tried again with a backoff as long as it has been failing; after
+a day of failures its provider is told, once. Running twice only reads the due feeds twice.
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ log = logging.getLogger(__name__)
 async def refresh_calendars(ctx: SweepContext) -> Counts:
     if ctx.calendars is None:
         raise RuntimeError("the calendar refresh needs a calendar fetcher (serve or worker)")
-    counts = {"refreshed": 0, "failed": 0, "conflicts": 0}
+    counts = {"refreshed": 0, "failed": 0, "conflicts": 0, "told": 0}
     after = 0
     while True:
         async with ctx.uows() as uow:
-            feeds = await feed_addresses(await read_only(uow.session), after=after, limit=ctx.batch)
+            feeds = await feed_addresses(
+                await read_only(uow.session), after=after, limit=ctx.batch, now=ctx.now
+            )
         for provider_id, url in feeds:
             after = provider_id
             try:
                 data = await ctx.calendars.fetch(url)
             except CalendarFeedError as error:
-                await _failed(ctx, provider_id, error)
+                counts["told"] += await _failed(ctx, provider_id, error)
                 counts["failed"] += 1
                 continue
             async with ctx.uows() as uow:
@@ -49,7 +53,7 @@ async def refresh_calendars(ctx: SweepContext) -> Counts:
                     )
                 except CalendarFeedError as error:
                     await uow.rollback()
-                    await _failed(ctx, provider_id, error)
+                    counts["told"] += await _failed(ctx, provider_id, error)
                     counts["failed"] += 1
                     continue
                 await uow.commit()
@@ -59,18 +63,20 @@ async def refresh_calendars(ctx: SweepContext) -> Counts:
             return counts
 
 
-async def _failed(ctx: SweepContext, provider_id: int, error: CalendarFeedError) -> None:
+async def _failed(ctx: SweepContext, provider_id: int, error: CalendarFeedError) -> int:
     log.warning("calendar of provider %s not refreshed: %s", provider_id, error)
     async with ctx.uows() as uow:
-        await note_refresh_failure(uow, provider_id, error.key, now=ctx.now)
+        told = await note_refresh_failure(uow, provider_id, error.key, now=ctx.now)
         await uow.commit()
+    return int(told)
 
 
 SWEEPS = (
     Sweep(
         "calendar-refresh",
-        timedelta(hours=24),
+        timedelta(minutes=30),
         refresh_calendars,
-        "re-read imported calendars; flag bookings they overlap",
+        "re-read imported calendars; flag bookings they overlap; tell a feed failing a day",
+        jitter=timedelta(minutes=5),
     ),
 )

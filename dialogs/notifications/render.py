@@ -10,6 +10,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.calendar_news import CALENDAR_KINDS, calendar_news
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.proposal_news import is_work_news, work_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
@@ -63,6 +64,8 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         return [reply_from_json(r) for r in envelope.payload.get("replies", [])]
     if envelope.kind in SUPPORT_KINDS:  # about a ticket, perhaps of no booking
         return await support_news(uow, envelope)
+    if envelope.kind in CALENDAR_KINDS:  # a provider's feed, perhaps of no booking
+        return await calendar_news(uow, envelope)
     if envelope.kind in REVIEW_KINDS:  # the booking's review, as it stands now
         return await review_replies(uow, envelope)
     if is_work_news(envelope):  # proposals, and a delivery with its proof

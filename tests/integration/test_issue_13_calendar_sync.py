@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -149,7 +150,7 @@ async def test_the_daily_sweep_reads_feeds_again_and_keeps_the_last_good_copy(
         return outcome.counts
 
     host.bodies["cal.ics"] = (DATA / "recurrence_override.ics").read_bytes()
-    assert await run() == {"refreshed": 1, "failed": 0, "conflicts": 0}
+    assert await run() == {"refreshed": 1, "failed": 0, "conflicts": 0, "told": 0}
     starts = [b.starts_at for b in await rows(uows, BusyInterval)]
     assert sorted(starts) == [
         datetime(2026, 9, 1, 9, tzinfo=UTC),
@@ -157,7 +158,7 @@ async def test_the_daily_sweep_reads_feeds_again_and_keeps_the_last_good_copy(
     ]
 
     del host.bodies["cal.ics"]  # the host now answers 404
-    assert await run() == {"refreshed": 0, "failed": 1, "conflicts": 0}
+    assert await run() == {"refreshed": 0, "failed": 1, "conflicts": 0, "told": 0}
     assert len(await rows(uows, BusyInterval)) == 2  # the last good copy stays
     [connected] = await rows(uows, CalendarImport)
     assert connected.last_error == "calendar_http_status"
@@ -166,6 +167,46 @@ async def test_the_daily_sweep_reads_feeds_again_and_keeps_the_last_good_copy(
 
     await chat.click("drop")
     assert await rows(uows, BusyInterval) == [] and await rows(uows, CalendarImport) == []
+
+
+async def test_a_failing_feed_is_tried_with_backoff_and_told_after_a_day(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    """Every 30 minutes while it works; after failures, less and less often; after a day of
+    failures, its provider is told once, in their language; a feed that recovers is fine."""
+    _, owner, _ = await paid_booking(uows, clock.now(), slug="studio-backoff")
+    host.bodies["cal.ics"] = (DATA / "allday_multiday.ics").read_bytes()
+    chat = await provider_bot(uows, clock, owner)
+    await chat.send("/calendar")
+    await chat.click("url")
+    await chat.send(host.address("cal.ics"))
+    del host.bodies["cal.ics"]  # from now on the host answers 404
+
+    tries, told = [], 0
+    start = clock.now()
+    for _ in range(2 * 30):  # the sweep every 30 minutes, for 30 hours
+        clock.advance(timedelta(minutes=30))
+        ctx = SweepContext(uows, clock.now(), config=SweepConfig(), calendars=FETCHER)
+        outcome = await run_sweep(BY_ID["calendar-refresh"], ctx, holder="test")
+        if outcome.counts["failed"]:
+            tries.append((clock.now() - start) / timedelta(hours=1))
+        told += outcome.counts["told"]
+    assert tries[:5] == [0.5, 1.0, 2.0, 4.0, 8.0], tries
+    assert all(b - a <= 6 for a, b in pairwise(tries))  # at most 6 h apart
+    assert told == 1
+    assert len(await rows(uows, OutboxMessage, OutboxMessage.kind == "calendar_failing")) == 1
+    [reply] = await news_for(uows, "calendar_failing", owner)
+    assert FR.date(start.date()) in reply.text and "/calendar" in reply.text
+    assert FR("The calendar's server refused to send it (error {status}).", status=404) not in (
+        reply.text
+    )  # the reason that needs a status the sweep did not keep reads as the general one
+
+    host.bodies["cal.ics"] = (DATA / "allday_multiday.ics").read_bytes()  # fixed
+    clock.advance(timedelta(hours=6))
+    ctx = SweepContext(uows, clock.now(), config=SweepConfig(), calendars=FETCHER)
+    outcome = await run_sweep(BY_ID["calendar-refresh"], ctx, holder="test")
+    assert outcome.counts["refreshed"] == 1
+    assert await news_for(uows, "calendar_failing", owner) == []  # a late send says nothing
 
 
 def test_the_feed_gives_timed_bookings_in_casablanca_time_with_its_zone() -> None:
