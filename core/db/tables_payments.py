@@ -136,6 +136,8 @@ class LedgerEntry(Base):
     commission_minor: Mapped[int | None] = mapped_column(MinorUnits)
     external_id: Mapped[str | None] = mapped_column(String(255))
     at: Mapped[datetime]
+    # The last time a failed payout transfer was tried again (core/payments/payout_retry.py).
+    retried_at: Mapped[datetime | None]
 
 
 class StripeCustomer(Base):

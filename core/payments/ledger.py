@@ -101,7 +101,7 @@ async def settle_payout(
     if money.provider_share <= 0:
         return None
     provider = await session.get(Provider, booking.provider_id)
-    status, external = "owed", None
+    status, external, tried = "owed", None, None
     if provider is not None and provider.stripe_account_id:
         try:
             external = await payments.gateway.transfer(
@@ -113,6 +113,7 @@ async def settle_payout(
             status = "paid_via_connect"
         except GatewayError as error:
             log.warning("payout transfer for booking %s failed: %s", booking.id, error)
+            tried = now  # the payout sweep sends it again (core/payments/payout_retry.py)
             raise_flag(
                 uow,
                 kind="payout_failed",
@@ -121,7 +122,7 @@ async def settle_payout(
                 now=now,
                 details={"error": str(error)[:500], "amount_minor": money.provider_share},
             )
-    return await add_entry(
+    entry = await add_entry(
         session,
         booking,
         key=key,
@@ -133,6 +134,8 @@ async def settle_payout(
         commission_bp=payments.commission_bp,
         commission_minor=money.commission,
     )
+    entry.retried_at = tried
+    return entry
 
 
 async def period_totals(

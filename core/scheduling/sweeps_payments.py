@@ -11,6 +11,7 @@ from core.booking.actors import get_booking
 from core.booking.states import BookingState
 from core.db.engine import read_only
 from core.db.tables import Booking, OutboxMessage, Refund
+from core.payments.payout_retry import retry_owed_payouts
 from core.payments.ports import Payments
 from core.payments.refunds import retry_pending_refunds
 from core.payments.sweeps import (
@@ -133,8 +134,10 @@ async def refunds(ctx: SweepContext) -> Counts:
 
 
 async def payouts(ctx: SweepContext) -> Counts:
+    """Payouts that waited for a refund, then failed transfers sent again (with backoff)."""
     settled = await settle_waiting_payouts(ctx.uows, _payments(ctx), now=ctx.now, limit=ctx.batch)
-    return {"settled": len(settled)}
+    paid, stuck = await retry_owed_payouts(ctx.uows, _payments(ctx), now=ctx.now, limit=ctx.batch)
+    return {"settled": len(settled), "transferred": len(paid), "flagged": stuck}
 
 
 SWEEPS = (
@@ -161,9 +164,9 @@ SWEEPS = (
     ),
     Sweep(
         "settle-payouts",
-        timedelta(minutes=30),
+        timedelta(minutes=10),
         payouts,
-        "pay out bookings that waited for a refund",
+        "pay out bookings that waited for a refund; send failed transfers again, then flag",
         needs_payments=True,
     ),
 )

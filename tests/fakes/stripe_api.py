@@ -102,6 +102,10 @@ class FakeStripe:
     intents: dict[str, JSON] = field(default_factory=dict)
     refunds: dict[str, JSON] = field(default_factory=dict)
     transfers: dict[str, JSON] = field(default_factory=dict)
+    # Transfers never reach Stripe (a network outage): the connection drops unanswered, so
+    # nothing is kept under the idempotency key (unlike an answered error, which Stripe
+    # replays to every retry with the same key).
+    transfers_unreachable: bool = False
     calls: list[Call] = field(default_factory=list)
     # Events Stripe emits on its own after an API call (an expiry), for tests to deliver.
     sent: list[JSON] = field(default_factory=list)
@@ -133,6 +137,9 @@ class FakeStripe:
         params = decode_form(await request.text()) if request.method == "POST" else {}
         key = request.headers.get("Idempotency-Key")
         path = "/" + request.match_info["path"]
+        if self.transfers_unreachable and path == "/transfers" and request.transport:
+            request.transport.close()
+            return web.Response(status=503)  # never written: the connection is gone
         status, body = self._answer(request, path, params, key)
         self.calls.append(Call(request.method, path, params, key, status))
         return web.json_response(body, status=status)

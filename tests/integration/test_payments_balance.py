@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Invoice, LedgerEntry, OutboxMessage, Provider
+from core.payments.payout_retry import retry_owed_payouts
 from core.payments.ports import Payments
 from core.payments.sweeps import auto_confirm_deliveries, send_balance_reminders
 from dialogs.i18n.translator import translator
@@ -190,3 +191,44 @@ async def test_auto_confirmation_after_three_days(stack: Stack, payments: Paymen
     share = booking.total_minor - booking.total_minor // 10
     assert (transfer["amount"], transfer["destination"]) == (share, "acct_1Atlas")
     assert (await ledger(stack, booking_id))["payout"] == (share, "paid_via_connect")
+
+
+async def test_a_failed_payout_transfer_is_sent_again_with_backoff(
+    stack: Stack, payments: Payments
+) -> None:
+    """Stripe is unreachable when the booking completes: the payout is owed and flagged, then
+    the sweep sends it again (same idempotency key) less and less often until it goes
+    through; a payout owed by design (no connected account at the time) is left alone."""
+    client = await stack.client("salma", email_address=None)
+    booking_id = await stack.confirmed(client, "salma", days_ahead=20)
+    async with stack.uows() as uow:
+        provider = await uow.session.scalar(select(Provider).where(Provider.slug == PROVIDER_SLUG))
+        assert provider is not None
+        provider.stripe_account_id = "acct_1Atlas"
+        await uow.commit()
+    await deliver(stack, booking_id)
+    stack.fake.transfers_unreachable = True
+    stack.clock.advance(timedelta(days=3, hours=1))
+    assert await auto_confirm_deliveries(stack.uows, payments, now=stack.clock.now()) == [
+        booking_id
+    ]
+    assert (await ledger(stack, booking_id))["payout"][1] == "owed"
+    start, tries = stack.clock.now(), []
+    for _ in range(12):  # every 10 minutes for 2 hours, Stripe still unreachable
+        stack.clock.advance(timedelta(minutes=10))
+        async with stack.uows() as uow:
+            before = (await uow.session.scalars(select(LedgerEntry.retried_at))).all()
+        await retry_owed_payouts(stack.uows, payments, now=stack.clock.now())
+        async with stack.uows() as uow:
+            after = (await uow.session.scalars(select(LedgerEntry.retried_at))).all()
+        if after != before:
+            tries.append(int((stack.clock.now() - start) / timedelta(minutes=1)))
+    assert tries == [10, 20, 40, 80], tries
+    assert stack.fake.transfers == {}
+    stack.fake.transfers_unreachable = False
+    stack.clock.advance(timedelta(hours=3))
+    paid, stuck = await retry_owed_payouts(stack.uows, payments, now=stack.clock.now())
+    assert (paid, stuck) == ([booking_id], 0)
+    assert (await ledger(stack, booking_id))["payout"][1] == "paid_via_connect"
+    assert len(stack.fake.transfers) == 1
+    assert await retry_owed_payouts(stack.uows, payments, now=stack.clock.now()) == ([], 0)

@@ -1,5 +1,6 @@
 """tickets.category (what a ticket is about), search_counts (the dashboard's searches), and
-one open flag per cause and subject enforced by a unique partial index
+one open flag per cause and subject enforced by a unique partial index; ledger_entries.retried_at
+(failed payout transfers sent again)
 
 Revision ID: 0019
 Revises: 0010 (re-chained at merge)
@@ -10,6 +11,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+import core.db.base
+
+WHEN = core.db.base.UTCDateTime(timezone=True)
 
 revision = "0019"
 down_revision = "0010"
@@ -22,6 +27,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("category", sa.String(16), nullable=False, server_default="other")
         )
+    with op.batch_alter_table("ledger_entries") as batch:
+        batch.add_column(sa.Column("retried_at", WHEN, nullable=True))
     op.create_table(
         "search_counts",
         sa.Column("day", sa.Date(), nullable=False),
@@ -48,6 +55,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ledger_entries") as batch:
+        batch.drop_column("retried_at")
     op.drop_index("uq_flags_open_subject", table_name="flags")
     op.drop_table("search_counts")
     with op.batch_alter_table("tickets") as batch:
