@@ -62,6 +62,7 @@ class SweepScheduler:
         # that finds its sweep still waiting is coalesced by APScheduler, not stacked.
         self.one_at_a_time = asyncio.Lock()
         self.current: asyncio.Task[object] | None = None
+        self.stopping = False
 
     def _every(self, sweep: Sweep) -> timedelta:
         override = self.settings.sweep_interval_seconds
@@ -117,7 +118,9 @@ class SweepScheduler:
 
     async def run(self, sweep: Sweep) -> None:
         async with self.one_at_a_time:
-            if not self.holds_lease():
+            # A tick that was waiting for the lock when stop() came runs nothing: otherwise
+            # each waiting sweep would run in full while the process is meant to be leaving.
+            if self.stopping or not self.holds_lease():
                 return
             ctx = SweepContext(
                 self.uows,
@@ -136,6 +139,7 @@ class SweepScheduler:
                 self.current = None
 
     async def stop(self) -> None:
+        self.stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         current = self.current

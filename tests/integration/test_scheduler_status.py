@@ -21,6 +21,7 @@ from bots.scheduler import LEASE_JOB, SweepScheduler
 from core.bootstrap import build_core
 from core.db.migrate import upgrade
 from core.scheduling import lease
+from core.scheduling.model import Sweep, SweepContext
 from core.scheduling.registry import SWEEPS
 from core.scheduling.runs import records
 from core.settings import Settings
@@ -171,4 +172,46 @@ async def test_jobs_have_fixed_ids_and_coalesce_missed_runs(database: str) -> No
         assert len(sweeps.scheduler.get_jobs()) == len(SWEEPS) + 1
     finally:
         await sweeps.stop()
+        await container.close()
+
+
+async def test_stopping_cuts_the_running_sweep_and_starts_no_waiting_one(database: str) -> None:
+    """SIGTERM must not wait for the sweeps queued behind the running one: once stop() is
+    called, a tick waiting for its turn runs nothing, and the lease is given back."""
+    started: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(ctx: SweepContext) -> dict[str, int]:
+        started.append("slow")
+        await release.wait()  # stands for a sweep waiting on a busy database
+        return {}
+
+    async def queued(ctx: SweepContext) -> dict[str, int]:
+        started.append("queued")
+        return {}
+
+    container = build_core(Settings(database_url=database))
+    sweeps = SweepScheduler(
+        container.uows,
+        container.clock,
+        container.settings,
+        payments=None,
+        sender=None,
+        sweeps=(
+            Sweep("slow", timedelta(hours=1), slow, "x"),
+            Sweep("queued", timedelta(hours=1), queued, "y"),
+        ),
+    )
+    try:
+        await sweeps.renew()
+        assert sweeps.holds_lease()
+        running = asyncio.ensure_future(sweeps.run(sweeps.sweeps[0]))
+        waiting = asyncio.ensure_future(sweeps.run(sweeps.sweeps[1]))
+        await asyncio.sleep(0.2)
+        assert started == ["slow"]
+        await asyncio.wait_for(sweeps.stop(), 10)
+        await asyncio.wait_for(asyncio.gather(running, waiting, return_exceptions=True), 10)
+        assert started == ["slow"]  # the waiting one never ran
+        assert sweeps.held_until is None
+    finally:
         await container.close()
