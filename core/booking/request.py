@@ -136,7 +136,10 @@ async def request_booking(
 
 
 async def _active_service(uow: UnitOfWork, service_id: int) -> Service:
-    service = await uow.session.get(Service, service_id)
+    # FOR SHARE (PostgreSQL): a provider deleting or pausing this service at the same moment
+    # (core/catalog/service_editor.py locks the row FOR UPDATE) either waits for this request,
+    # and then counts it, or commits first, and then this read sees the service gone.
+    service = await uow.session.get(Service, service_id, with_for_update={"read": True})
     if service is None or not service.active:
         raise NotFound("service_not_found", service_id=service_id)
     provider = await uow.session.get(Provider, service.provider_id)
