@@ -66,6 +66,17 @@ async def open_ticket(
             at=now,
         )
     )
+    if category == TicketCategory.COMPLAINT:
+        # A user reporting the other party: admins see it among the flags too, on the
+        # booking when there is one (a second report of it updates the same flag).
+        raise_flag(
+            uow,
+            kind="user_report",
+            subject_type="booking" if booking_id else "user",
+            subject_id=booking_id or user_id,
+            now=now,
+            details={"ticket_id": ticket.id, "audience": audience},
+        )
     return ticket
 
 

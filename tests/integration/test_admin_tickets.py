@@ -162,5 +162,8 @@ async def test_the_category_chosen_in_chat_sorts_the_admin_queue(
 
     listed = await admin.json("tickets", "list", "--category", "complaint")
     assert [(t["id"], t["category"]) for t in listed] == [(complaint, "complaint")]
+    # A complaint is a user report: it is among the flags too (the other ticket is not).
+    [flag] = await admin.json("flags", "list")
+    assert (flag["kind"], flag["subject_type"]) == ("user_report", "user")
     shown = await admin.json("tickets", "show", str(other))
     assert shown["category"] == "other"
