@@ -7,7 +7,9 @@ an engine is given its chat memory, journal and cached reads, it builds none of 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from core.catalog.photo_store import LocalPhotoStore
 from core.clock import Clock
 from core.conversations.chat_memory import ChatMemory
 from core.conversations.journal import ChatJournal
@@ -95,6 +97,7 @@ def build_dialogs(
         public_url=settings.base_url,
         payments=payments,
         max_days_ahead=settings.max_booking_days_ahead,
+        photos=LocalPhotoStore(Path(settings.photo_dir)),
     )
     stores = build_stores(uows, catalog_cache_seconds=settings.catalog_cache_seconds)
     engines = {kind: build_engine(app, uows, deps, clock, stores) for kind, app in APPS.items()}

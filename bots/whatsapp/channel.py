@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bots.photos import Fetched
 from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
+from bots.whatsapp.inbound_media import TwilioMediaFetcher
 from bots.whatsapp.render import COMMANDS
 from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
@@ -65,6 +67,7 @@ class WhatsAppInbound:
     payload: str | None = None
     profile_name: str = ""
     media: tuple[str, ...] = ()
+    media_types: tuple[str, ...] = ()  # MediaContentType{N}, one per media URL
 
 
 def parse_inbound(params: Mapping[str, str]) -> WhatsAppInbound | None:
@@ -86,6 +89,7 @@ def parse_inbound(params: Mapping[str, str]) -> WhatsAppInbound | None:
         payload=payload,
         profile_name=str(params.get("ProfileName", ""))[:100],
         media=tuple(str(params.get(f"MediaUrl{i}", "")) for i in range(count)),
+        media_types=tuple(str(params.get(f"MediaContentType{i}", "")) for i in range(count)),
     )
 
 
@@ -110,19 +114,27 @@ def as_command(text: str | None) -> str | None:
 
 class WhatsAppChannel:
     def __init__(
-        self, engines: Mapping[str, DialogEngine], uows: UnitOfWorkFactory, clock: Clock
+        self,
+        engines: Mapping[str, DialogEngine],
+        uows: UnitOfWorkFactory,
+        clock: Clock,
+        media: TwilioMediaFetcher | None = None,
     ) -> None:
         self.engines, self.uows, self.clock = engines, uows, clock
+        self.media = media  # None: attachments are not fetched (no photo is taken)
 
     async def receive(self, message: WhatsAppInbound) -> list[Reply]:
         """Handle one message once (Twilio's MessageSid), queue the answer; returns it."""
         audience = await self.audience(message.phone)
+        fetched = await self._photo(message) if audience == "provider" else Fetched()
         inbound = Inbound(
             channel=CHANNEL,
             chat_key=chat_key(message.phone, audience),
             user_external_id=message.phone,
             text=as_command(message.text),
             payload=message.payload,
+            photo=fetched.photo,
+            attachment=fetched.attachment,
             display_name=message.profile_name,
             language_code=guess_language(message),
             event_source=EVENT_SOURCE,
@@ -130,12 +142,18 @@ class WhatsAppChannel:
             verified_phone=message.phone,
             keep=KeepReply(audience),  # the worker sends it: no lease of our own
         )
-        if message.media and not message.text:
+        if message.media and not message.text and audience != "provider":
             log.info("WhatsApp media in %s not handled (%d files)", message.sid, len(message.media))
         replies = await self.engines[audience].handle(inbound)
         if replies:  # nothing for a redelivered MessageSid
             await self._release(message.phone)
         return replies
+
+    async def _photo(self, message: WhatsAppInbound) -> Fetched:
+        """The first attachment, fetched: the provider bot takes photos for the profile."""
+        if not message.media or self.media is None:
+            return Fetched()
+        return await self.media.fetch(message.media[0], message.media_types[0])
 
     async def audience(self, phone: str) -> str:
         async with self.uows() as uow:

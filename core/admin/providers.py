@@ -18,6 +18,7 @@ from core.admin.operators import admin_actor
 from core.admin.paging import Page, iso
 from core.booking.actions import apply_action
 from core.booking.states import Action, BookingState
+from core.catalog.provider_news import tell_provider
 from core.db.tables import (
     Booking,
     Provider,
@@ -195,6 +196,7 @@ async def verify(
         now=now,
         reason=reason,
     )
+    tell_provider(uow, provider, "provider_verified", now=now)  # in their chat, with the change
     return provider_row(provider)
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
 from core.booking.availability import MAX_DAYS_AHEAD
+from core.catalog.photo_store import PhotoStore
 from core.catalog.vocabulary import MARKET_TZ
 from core.payments.ports import Payments
 from core.rows import User
@@ -28,6 +29,7 @@ class Deps:
     public_url: str = "http://127.0.0.1:8080"
     payments: Payments | None = None  # None: payments are off (tests of other features)
     max_days_ahead: int = MAX_DAYS_AHEAD  # the booking horizon (a setting)
+    photos: PhotoStore | None = None  # None: providers' photos are not taken (tests of others)
 
 
 class NoPaymentsWhenReading:

@@ -10,6 +10,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.account_news import ACCOUNT_KINDS, provider_account_news
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
 from dialogs.notifications.support_news import SUPPORT_KINDS, support_news
@@ -56,6 +57,8 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         return [reply_from_json(r) for r in envelope.payload.get("replies", [])]
     if envelope.kind in SUPPORT_KINDS:  # about a ticket, perhaps of no booking
         return await support_news(uow, envelope)
+    if envelope.kind in ACCOUNT_KINDS:  # about the provider's own account
+        return await provider_account_news(uow, envelope)
     news = await booking_news(
         uow,
         user_id=envelope.user_id,

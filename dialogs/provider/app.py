@@ -30,6 +30,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.provider import onboarding, profile_editor
 from dialogs.shared import support
 from dialogs.shared.pay import prepare_deposit_link
 
@@ -82,11 +83,12 @@ async def home_prompt(ctx: Ctx) -> Reply:
     provider = await my_provider(ctx)
     if provider is None:
         text = t(
-            "This bot is for Mounasabet providers. If you are registered, share the phone "
-            "number of your provider account to connect. To offer your services, write to us "
-            "with /support."
+            "This bot is for Mounasabet providers. To offer your services, tap Register. If "
+            "your business is registered already, share the phone number of your provider "
+            "account to connect."
         )
-        return ctx.reply(text, request_contact=True)
+        register = ctx.button("📝 " + t("Register as a provider"), "register")
+        return ctx.reply(text, [(register,)], request_contact=True)
     rows = await open_bookings_of(ctx.uow, provider.id, limit=LIST_LIMIT)
     pending = sum(b.state == BookingState.REQUESTED.value for b in rows)
     text = t(
@@ -103,7 +105,12 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
         for b in rows
     ]
-    return ctx.reply(text, [*buttons, (ctx.button("🌐 " + t("Language"), "lang"),)])
+    if provider.status == "pending":
+        text += "\n" + t(
+            "Your account is waiting for our team's check: clients cannot find you yet."
+        )
+    profile = (ctx.button("👤 " + t("Profile"), "profile"),)
+    return ctx.reply(text, [*buttons, profile, (ctx.button("🌐 " + t("Language"), "lang"),)])
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -112,6 +119,10 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = answer.code or ""
     if code == "lang":
         return Go("choose", "language")
+    if code == "register":
+        return await register(ctx, "")
+    if code == "profile":
+        return await open_profile(ctx, "")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
     return Invalid(ctx.t("Please choose a request from the list."))
@@ -232,6 +243,8 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             t("Open a request to accept or decline it; mark confirmed bookings as delivered."),
             "",
             "/start — " + t("your requests"),
+            "/profile — " + t("your profile and photos"),
+            "/register — " + t("become a provider"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
             "/tickets — " + t("your support tickets"),
@@ -239,6 +252,21 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
         ]
     )
     return Show((ctx.reply(text),))
+
+
+async def register(ctx: Ctx, _: str) -> Outcome:
+    """/register: the onboarding, for whoever runs no provider yet."""
+    if await my_provider(ctx) is not None:
+        said = (ctx.reply(ctx.t("You are registered already: here is your profile.")),)
+        return Go("menu", "pprofile", reset=True, before=said)
+    return Go("name", "onboard", reset=True)
+
+
+async def open_profile(ctx: Ctx, _: str) -> Outcome:
+    """/profile: the profile editor, for providers (home, with Register, for the others)."""
+    if await my_provider(ctx) is None:
+        return Go("home", "phome", reset=True)
+    return Go("menu", "pprofile", reset=True)
 
 
 async def language(ctx: Ctx, _: str) -> Outcome:
@@ -251,6 +279,8 @@ async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
 
 
 DIAGRAM = Path(__file__).with_name("flows.mmd")
+
+
 async def my_tickets(ctx: Ctx, _: str) -> Outcome:
     """/tickets: the provider's own support tickets."""
     return Go("list", "support", reset=True)
@@ -274,6 +304,8 @@ PROVIDER_APP = DialogApp(
         ),
         "language": LANGUAGE,
         "support": support.PROVIDER_FLOW,
+        "onboard": onboarding.FLOW,
+        "pprofile": profile_editor.FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -285,6 +317,8 @@ PROVIDER_APP = DialogApp(
         "language": reading(language),
         "support": writing(talk_to_us),
         "tickets": writing(my_tickets),
+        "register": writing(register),
+        "profile": writing(open_profile),
     },
     globals={
         "pacc": writing(accept),

@@ -21,6 +21,7 @@ CLIENT_DIR = DIALOGS_DIR / "client"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)
 # Targets that name another flow rather than a step of this one.
 OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu"}
+OTHER_FLOWS |= {"phome", "onboard", "pprofile"}  # the provider bot's, one file each
 
 CASES = [
     (CLIENT_DIR / "menu.mmd", [CLIENT_APP.flows["menu"], CLIENT_APP.flows["language"]]),
@@ -36,6 +37,8 @@ CASES = [
             PROVIDER_APP.flows["language"],
         ],
     ),
+    (DIALOGS_DIR / "provider" / "onboarding.mmd", [PROVIDER_APP.flows["onboard"]]),
+    (DIALOGS_DIR / "provider" / "profile_editor.mmd", [PROVIDER_APP.flows["pprofile"]]),
 ]
 
 
