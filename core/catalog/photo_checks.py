@@ -21,7 +21,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024  # WhatsApp's own limit for an image
 MIN_SIDE = 320  # smaller looks blurred on a phone's profile page
 MAX_PIXELS = 40_000_000  # a big camera's picture; anything larger is not a photo to show
 KEPT_SIDE = 2048  # the longest side of what we keep
-THUMB_SIDE = 320
+THUMB_SIZE = (400, 300)  # the site's directory cards (web/templates/_card.html)
 JPEG_QUALITY = 85
 
 
@@ -66,7 +66,7 @@ def as_kept(data: bytes) -> tuple[bytes, bytes]:
         raise InvalidValue("photo_unreadable") from exc
     kept = image.copy()
     kept.thumbnail((KEPT_SIDE, KEPT_SIDE))
-    thumb = ImageOps.fit(image, (THUMB_SIDE, THUMB_SIDE))  # square: cards line up
+    thumb = ImageOps.fit(image, THUMB_SIZE)  # cropped to the cards' shape: they line up
     return _jpeg(kept), _jpeg(thumb)
 
 

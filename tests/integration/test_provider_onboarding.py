@@ -197,7 +197,7 @@ async def test_profile_edits_show_in_the_preview_and_photos_are_checked(
     thumb = store.path(name.removesuffix(".jpg") + "-thumb.jpg")
     assert kept is not None and thumb is not None
     assert opened(kept.read_bytes()).format == "JPEG"
-    assert opened(thumb.read_bytes()).size == (320, 320)
+    assert opened(thumb.read_bytes()).size == (400, 300)
 
     await chat.click("done")
     await chat.click("pv")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog.photo_checks import MAX_PHOTO_BYTES, THUMB_SIDE, as_kept, check_photo
+from core.catalog.photo_checks import MAX_PHOTO_BYTES, THUMB_SIZE, as_kept, check_photo
 from core.catalog.photo_store import LocalPhotoStore, photo_name, thumbnail_url
 from core.errors import InvalidValue
 from tests.support.pictures import huge_header_png, opened, picture
@@ -38,14 +38,14 @@ def test_other_files_are_refused_with_their_reason(data: bytes, key: str) -> Non
     assert refused.value.key == key
 
 
-def test_kept_photo_is_an_upright_jpeg_without_its_exif_and_a_square_thumbnail() -> None:
+def test_kept_photo_is_an_upright_jpeg_without_its_exif_and_a_card_thumbnail() -> None:
     kept, thumb = as_kept(picture("JPEG", (1200, 800), exif_rotated=True))
     photo = opened(kept)
     # Stored sideways with "rotate 90°": kept upright, as the phone showed it.
     assert (photo.format, photo.size) == ("JPEG", (800, 1200))
     assert not photo.getexif()  # the GPS block went with the rest
     small = opened(thumb)
-    assert (small.format, small.size) == ("JPEG", (THUMB_SIDE, THUMB_SIDE))
+    assert (small.format, small.size) == ("JPEG", THUMB_SIZE)
 
 
 def test_a_picture_broken_after_its_header_is_refused() -> None:
