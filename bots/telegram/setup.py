@@ -36,6 +36,8 @@ COMMANDS = {
     ],
     "provider": [
         ("start", N_("your requests")),
+        ("profile", N_("your profile and photos")),
+        ("register", N_("become a provider")),
         ("language", N_("change language")),
         ("support", N_("talk to our team")),
         ("help", N_("this help")),

@@ -28,7 +28,7 @@ from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
 from bots.whatsapp.inbound_media import TwilioMediaFetcher
 from bots.whatsapp.render import COMMANDS
 from core.clock import Clock
-from core.db.tables import ChannelIdentity, Provider, User
+from core.db.tables import ChannelIdentity, Conversation, Provider, User
 from core.notifications.outbox import release_held
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.client.deeplinks import DeepLink, parse_deeplink
@@ -36,6 +36,7 @@ from dialogs.framework.engine import DialogEngine, Inbound
 from dialogs.framework.kept_replies import KeepReply
 from dialogs.framework.options import fold
 from dialogs.framework.replies import Reply
+from dialogs.provider.onboarding import FLOW as ONBOARDING_FLOW
 
 log = logging.getLogger(__name__)
 EVENT_SOURCE = "twilio"
@@ -52,8 +53,12 @@ COMMAND_WORDS = {
         "مساعدة": "help",
         "langue": "language",
         "اللغة": "language",
+        "inscription": "register",
+        "تسجيل": "register",
+        "profil": "profile",
     }.items()
 }
+ONBOARDING = ONBOARDING_FLOW.name
 _FRENCH_CODES = ("+212", "+213", "+216", "+33", "+32", "+41", "+352", "+221", "+225")
 
 
@@ -125,13 +130,14 @@ class WhatsAppChannel:
 
     async def receive(self, message: WhatsAppInbound) -> list[Reply]:
         """Handle one message once (Twilio's MessageSid), queue the answer; returns it."""
-        audience = await self.audience(message.phone)
+        text = as_command(message.text)
+        audience = await self.audience(message.phone, registering=text == "/register")
         fetched = await self._photo(message) if audience == "provider" else Fetched()
         inbound = Inbound(
             channel=CHANNEL,
             chat_key=chat_key(message.phone, audience),
             user_external_id=message.phone,
-            text=as_command(message.text),
+            text=text,
             payload=message.payload,
             photo=fetched.photo,
             attachment=fetched.attachment,
@@ -155,7 +161,9 @@ class WhatsAppChannel:
             return Fetched()
         return await self.media.fetch(message.media[0], message.media_types[0])
 
-    async def audience(self, phone: str) -> str:
+    async def audience(self, phone: str, *, registering: bool = False) -> str:
+        """The provider dialogs for a provider's number, and for someone registering as
+        one (from "register" until the account exists, or they cancel); else the client's."""
         async with self.uows() as uow:
             user_id = await uow.session.scalar(
                 select(ChannelIdentity.user_id).where(
@@ -164,7 +172,11 @@ class WhatsAppChannel:
             )
             if user_id is None:
                 user_id = await uow.session.scalar(select(User.id).where(User.phone_e164 == phone))
-            return "provider" if user_id and await _is_provider(uow, user_id) else "client"
+            if user_id and await _is_provider(uow, user_id):
+                return "provider"
+            if registering or await _onboarding(uow, phone):
+                return "provider"
+            return "client"
 
     async def _release(self, phone: str) -> None:
         """They wrote: the window is open again for what waited for them. Apart from the
@@ -180,6 +192,16 @@ class WhatsAppChannel:
                 return
             await release_held(uow.session, user_id, now=now)
             await uow.commit()
+
+
+async def _onboarding(uow: UnitOfWork, phone: str) -> bool:
+    """Whether the number's provider conversation is in the registration."""
+    state = await uow.session.scalar(
+        select(Conversation.state).where(
+            Conversation.channel == CHANNEL, Conversation.chat_key == chat_key(phone, "provider")
+        )
+    )
+    return isinstance(state, dict) and state.get("flow") == ONBOARDING
 
 
 async def _is_provider(uow: UnitOfWork, user_id: int) -> bool:

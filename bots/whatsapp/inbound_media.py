@@ -28,7 +28,7 @@ CHUNK = 65536
 
 class TwilioMediaFetcher:
     def __init__(self, account_sid: str, auth_token: str, api_url: str) -> None:
-        self.auth = aiohttp.BasicAuth(account_sid, auth_token)
+        self.auth = {"Authorization": aiohttp.encode_basic_auth(account_sid, auth_token)}
         self.api_url = api_url.rstrip("/") + "/"
         self._session: aiohttp.ClientSession | None = None
 
@@ -51,7 +51,7 @@ class TwilioMediaFetcher:
                 timeout=aiohttp.ClientTimeout(total=FETCH_SECONDS)
             )
         session = self._session
-        async with session.get(url, auth=self.auth, allow_redirects=False) as first:
+        async with session.get(url, headers=self.auth, allow_redirects=False) as first:
             if first.status in (301, 302, 303, 307, 308) and "Location" in first.headers:
                 target = str(first.url.join(URL(first.headers["Location"])))
                 async with session.get(target, allow_redirects=False) as second:

@@ -34,7 +34,10 @@ TEXT_LIMIT = 1600
 INTERACTIVE_BODY_LIMIT = 1024
 QUICK_REPLY_MAX, QUICK_REPLY_TITLE = 3, 20
 LIST_PICKER_MAX, LIST_PICKER_TITLE = 10, 24
-COMMANDS = ("start", "menu", "help", "support", "language", "mybookings", "search", "requests")
+COMMANDS: tuple[str, ...] = (
+    *("start", "menu", "help", "support", "language", "mybookings", "search", "requests"),
+    *("register", "profile"),  # the provider bot's (issue 13)
+)
 _COMMAND = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
 _DECORATION = re.compile(r"^\W+")
 MAX_PHOTOS = 3  # one message each on WhatsApp: a profile's first few say enough
