@@ -116,7 +116,8 @@ async def test_register_on_whatsapp_send_photos_edit_and_get_verified(
     newcomer: Newcomer,
 ) -> None:
     shown = await newcomer.says("inscription")
-    assert FR("Let's create your provider account.") in body(shown)
+    ask = "Let's create your provider account. First, what is the name of your business?"
+    assert FR(ask) in body(shown)
     shown = await newcomer.says("Traiteur Amal")
     for wanted in (FR("Caterer"), FR("Pastry"), FR("Continue")):  # a category, then a second
         shown = await newcomer.says(option(shown, wanted))
@@ -125,10 +126,21 @@ async def test_register_on_whatsapp_send_photos_edit_and_get_verified(
     shown = await newcomer.says(option(shown, "Français"))
     shown = await newcomer.says(option(shown, FR("Continue")))
     # No phone question: WhatsApp's sender is the number.
-    assert FR("Describe your business for clients")[:30] in body(shown)
+    describe = FR(
+        "Describe your business for clients in a few sentences ({min} to {max} characters). "
+        "You are writing in: {language}.",
+        min=20,
+        max=600,
+        language="Français",
+    )
+    assert describe in body(shown)
     shown = await newcomer.says(BIO)
     shown = await newcomer.says(option(shown, FR("Continue")))
-    assert FR("Thank you! Your provider account is created.")[:20] in body(shown)
+    created = FR(
+        "Thank you! Your provider account is created. Our team will check it and tell you "
+        "here when it is verified; until then clients cannot find you."
+    )
+    assert created in body(shown)
 
     # A photo: Twilio's media address, with the account's credentials; its media host, without.
     shown = await newcomer.sends_file(picture("JPEG", (1280, 960)), "image/jpeg")

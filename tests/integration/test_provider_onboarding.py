@@ -141,7 +141,8 @@ async def test_a_registered_provider_is_sent_to_the_profile_and_a_stranger_home(
     await link_provider(db, owner, "p:atlas", clock.now())
     known = provider_bot(db, clock, LocalPhotoStore(tmp_path), "p:atlas")
     await known.send("/register")
-    assert EN("You are registered already: here is your profile.") in known.text
+    fr = translator("fr")  # the factory's owner reads French
+    assert fr("You are registered already: here is your profile.") in known.text
     assert await known.position() == "pprofile:menu"
     stranger = provider_bot(db, clock, LocalPhotoStore(tmp_path), "p:stranger")
     await stranger.send("/profile")
