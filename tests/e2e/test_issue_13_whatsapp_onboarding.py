@@ -10,7 +10,7 @@ API posting signed messages and serving media, the admin CLI for the verificatio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ from tests.fakes.twilio_api import (
     AUTH_TOKEN,
     WHATSAPP_FROM,
     FakeTwilioAPI,
+    Posted,
     SentMessage,
 )
 from tests.support.admin import AdminCli
@@ -50,15 +51,15 @@ class Newcomer:
     twilio: FakeTwilioAPI
     photos: Path
 
-    async def says(self, text: str = "", **kw: object) -> list[SentMessage]:
-        return await self._after(self.twilio.user_sends(PHONE, text, profile_name="Amal", **kw))
+    async def says(self, text: str = "") -> list[SentMessage]:
+        return await self._after(self.twilio.user_sends(PHONE, text, profile_name="Amal"))
 
     async def sends_file(self, content: bytes, mime: str) -> list[SentMessage]:
         return await self._after(self.twilio.user_sends_photo(PHONE, content, mime))
 
-    async def _after(self, posting: object) -> list[SentMessage]:
+    async def _after(self, posting: Awaitable[Posted]) -> list[SentMessage]:
         before = len(self.twilio.messages)
-        posted = await posting  # type: ignore[misc]
+        posted = await posting
         assert posted.status == 200
         await eventually(lambda: len(self.twilio.messages) > before)
         await self.quiet()

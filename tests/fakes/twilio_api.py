@@ -241,8 +241,8 @@ class FakeTwilioAPI:
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.requests += 1
-        if request.method == "GET" and (media := self._media(request)) is not None:
-            return media
+        if request.method == "GET" and (served := self._media(request)) is not None:
+            return served
         match = _PATH.fullmatch(request.path)
         if match is None or request.method != "POST":
             return twilio_error(404, 20404, "The requested resource was not found")
