@@ -167,6 +167,15 @@ def _bio_language(ctx: Ctx) -> str:
 
 async def _register(ctx: Ctx) -> Outcome:
     data = ctx.state.data
+    if ctx.user.phone_e164 is None and ctx.channel in PHONE_PROVEN_BY_CHANNEL:
+        # Known before WhatsApp proved numbers at first contact: the sender's number it is.
+        ctx.user = await join_by_phone(
+            ctx.uow,
+            ctx.user,
+            channel=ctx.channel,
+            external_id=ctx.external_id,
+            raw_phone=ctx.external_id,
+        )
     answers = Registration(
         name=str(data.get("name", "")),
         categories=tuple(data.get("category", [])),

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from core.catalog.photo_store import thumbnail_url
 from core.clock import SystemClock
 from core.db.tables import Provider
 from dialogs.i18n.translator import translator
@@ -155,6 +156,10 @@ async def test_register_send_photos_verify_and_be_found(tg: TelegramApp, tmp_pat
             assert opened(await photo.read()).format == "JPEG"
         async with http.get(f"{tg.url}/en/providers/studio-nour") as page:
             assert page.status == 200 and url in await page.text()
+        async with http.get(f"{tg.url}/en/providers") as directory:  # cards: the thumbnail
+            assert thumbnail_url(url) in await directory.text()
+        async with http.get(f"{tg.url}{thumbnail_url(url)}") as thumb:
+            assert opened(await thumb.read()).size == (400, 300)
         async with http.get(f"{tg.url}/photos/..%2Fsecret.jpg") as refused:
             assert refused.status == 404
     assert_wire_clean(fake)
