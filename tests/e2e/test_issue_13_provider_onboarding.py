@@ -19,7 +19,7 @@ from core.clock import SystemClock
 from core.db.tables import Provider
 from dialogs.i18n.translator import translator
 from dialogs.notifications.account_news import VERIFIED
-from dialogs.provider.choices import NOT_A_PHOTO
+from dialogs.provider.choices import NOT_A_PHOTO, PHOTO_TOO_BIG
 from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.admin import AdminCli
@@ -122,6 +122,15 @@ async def test_register_send_photos_verify_and_be_found(tg: TelegramApp, tmp_pat
     assert tg.texts(NOUR, bot="provider")[-1].startswith(FR(NOT_A_PHOTO))
     delivered(await fake.user_sends_photo(PROVIDER_TOKEN, NOUR, picture("PNG", (200, 150))))
     assert "320" in tg.texts(NOUR, bot="provider")[-1]  # too small, and how big it must be
+    calls = len(fake.calls("getFile"))
+    big = b"\xff\xd8\xff" + bytes(6 * 1024 * 1024)  # Telegram says its size: not fetched
+    delivered(
+        await fake.user_sends_document(
+            PROVIDER_TOKEN, NOUR, big, filename="big.jpg", mime_type="image/jpeg"
+        )
+    )
+    assert tg.texts(NOUR, bot="provider")[-1].startswith(FR(PHOTO_TOO_BIG, max_mb=5))
+    assert len(fake.calls("getFile")) == calls
     assert len(list((tmp_path / "photos").iterdir())) == 2  # nothing more was kept
     await tg.tap(NOUR, "done", bot="provider")
 

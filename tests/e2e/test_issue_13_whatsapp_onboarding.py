@@ -26,7 +26,7 @@ from core.db.tables import OutboxMessage, Provider, User
 from core.settings import Settings
 from dialogs.i18n.translator import translator
 from dialogs.notifications.account_news import VERIFIED
-from dialogs.provider.choices import NOT_A_PHOTO
+from dialogs.provider.choices import NOT_A_PHOTO, PHOTO_TOO_BIG
 from tests.e2e.test_whatsapp_journey import RunningClock, eventually, option
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
@@ -154,6 +154,9 @@ async def test_register_on_whatsapp_send_photos_edit_and_get_verified(
     assert FR(NOT_A_PHOTO) in body(shown)
     shown = await newcomer.sends_file(picture("GIF"), "image/gif")
     assert FR("Please send a JPEG, PNG or WebP picture.") in body(shown)
+    # Past 5 MB the download stops: nothing more is read, nothing kept.
+    shown = await newcomer.sends_file(b"\xff\xd8\xff" + bytes(6 * 1024 * 1024), "image/jpeg")
+    assert FR(PHOTO_TOO_BIG, max_mb=5) in body(shown)
     assert len(list(newcomer.photos.iterdir())) == 2
 
     # The profile editor: a new name, seen in the preview as clients will see it.
