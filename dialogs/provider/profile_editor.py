@@ -238,7 +238,9 @@ async def photos_prompt(ctx: Ctx) -> Reply:
         n=count,
     )
     rows = [(ctx.button("🗑 " + t("Remove a photo"), "rm"),)] if count else []
-    return ctx.reply(text, [*rows, (ctx.button("✓ " + t("Done"), "done"),)])
+    # Photos are optional: without any yet, the way on says so.
+    done = ctx.button("✓ " + t("Done"), "done") if count else ctx.button(t("Skip for now"), "done")
+    return ctx.reply(text, [*rows, (done,)])
 
 
 async def photos_answer(ctx: Ctx, answer: Answer) -> Outcome:
