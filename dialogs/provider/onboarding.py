@@ -19,7 +19,7 @@ from core.catalog.provider_registration import (
     register_provider,
 )
 from core.catalog.vocabulary import LANGUAGES
-from core.people.provider_accounts import provider_of_user
+from core.people.provider_accounts import connect_provider
 from core.people.users import join_by_phone
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import (
@@ -102,15 +102,17 @@ async def phone_prompt(ctx: Ctx) -> Reply:
 async def phone_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if not answer.contact_phone:
         return Invalid(ctx.t("Please use the button to share your phone number."))
-    # The channel proved the number is the sender's: one person, one account.
-    ctx.user = await join_by_phone(
+    # The channel proved the number is the sender's: one person, one account (and, if
+    # that account runs a provider already, its waiting news is released, as on connecting).
+    ctx.user, provider = await connect_provider(
         ctx.uow,
         ctx.user,
         channel=ctx.channel,
         external_id=ctx.external_id,
         raw_phone=answer.contact_phone,
+        now=ctx.now,
     )
-    if await provider_of_user(ctx.uow, ctx.user.id) is not None:
+    if provider is not None:
         connected = ctx.reply(
             ctx.t("This number belongs to a provider account: you are connected.")
         )

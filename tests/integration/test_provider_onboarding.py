@@ -211,3 +211,26 @@ async def test_profile_edits_show_in_the_preview_and_photos_are_checked(
     async with db() as uow:
         left = await uow.session.scalar(select(Provider.photos).where(Provider.id == provider_id))
     assert left == []
+
+
+async def test_registering_with_the_phone_of_a_provider_account_connects_to_it(
+    db: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    owner, _, _ = await make_provider(db, clock.now(), slug="atlas")
+    async with db() as uow:
+        user = await uow.session.get(User, owner)
+        assert user is not None
+        user.phone_e164 = "+212661234567"
+        await uow.commit()
+    chat = provider_bot(db, clock, LocalPhotoStore(tmp_path), "p:phone-owner")
+    await chat.send("/register")
+    await chat.send("Atlas Bis")
+    for code in ("t:photographer", "next", "t:rabat", "next", "t:fr", "next"):
+        await chat.click(code)
+    await chat.share_contact("+212661234567")
+    fr = translator("fr")  # now the account's owner, who reads French
+    assert fr("This number belongs to a provider account: you are connected.") in chat.text
+    assert await chat.position() == "phome:home"
+    assert (await user_of(chat)).id == owner
+    async with db() as uow:
+        assert len((await uow.session.scalars(select(Provider.id))).all()) == 1  # no second one
