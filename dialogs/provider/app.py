@@ -85,7 +85,7 @@ async def home_prompt(ctx: Ctx) -> Reply:
         text = t(
             "This bot is for Mounasabet providers. To offer your services, tap Register. If "
             "your business is registered already, share the phone number of your provider "
-            "account to connect."
+            "account to connect. Questions? Write to us with /support."
         )
         register = ctx.button("📝 " + t("Register as a provider"), "register")
         return ctx.reply(text, [(register,)], request_contact=True)
