@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     twilio_media_secret: SecretStr | None = None  # signs document links; default: from the token
     twilio_media_dir: str = "./var/media"
     twilio_media_ttl_seconds: int = Field(default=3600, ge=60)
+    # Where providers' own photos and their thumbnails are kept (core/catalog/photo_store.py).
+    photo_dir: str = "./var/photos"
 
     stripe_secret_key: SecretStr | None = None
     # Without a Stripe key the offline gateway takes "payments" where no money moves: fine on

@@ -7,8 +7,10 @@ an engine is given its chat memory, journal and cached reads, it builds none of 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from core.calendar_sync.ports import CalendarFetcher
+from core.catalog.photo_store import LocalPhotoStore
 from core.catalog.search_tally import SearchTally
 from core.clock import Clock
 from core.conversations.store import ConversationStore
@@ -105,6 +107,7 @@ def build_dialogs(
         searches=stores.searches,
         calendars=calendars,
         calendar_horizon_days=settings.calendar_horizon_days,
+        photos=LocalPhotoStore(Path(settings.photo_dir)),
     )
     engines = {kind: build_engine(app, uows, deps, clock, stores) for kind, app in APPS.items()}
     return Dialogs(nlu, stores, engines, uows)

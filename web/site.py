@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from core.booking.review_reads import latest_public_reviews
+from core.catalog.photo_store import LocalPhotoStore
 from core.catalog.search import SearchPage, SearchQuery
 from core.catalog.site_catalog import (
     ProviderCard,
@@ -33,6 +35,7 @@ from dialogs.framework.reads import CachedReads
 from dialogs.i18n.translator import translator
 from web import languages
 from web.links import Channels, Visit, calls_to_action, payload
+from web.photo_files import photo_routes
 from web.render import environment, stylesheet_url
 from web.search_form import read_form
 from web.static_files import static_routes
@@ -105,6 +108,7 @@ class Site:
             web.get("/sitemap.xml", self.sitemap),
             web.get("/robots.txt", self.robots),
             *static_routes(),
+            *photo_routes(LocalPhotoStore(Path(self.settings.photo_dir))),
         ]
         return found
 

@@ -13,6 +13,8 @@ from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import Update
 from sqlalchemy import select
 
+from bots.photos import Fetched
+from bots.telegram.inbound_photos import fetch_photo
 from bots.telegram.render import TelegramRenderer
 from bots.telegram.updates import TgCallbackQuery, TgMessage, TgUpdate, TgUser
 from core.clock import Clock
@@ -87,6 +89,7 @@ class TelegramChannel:
         payload: str | None = None,
         contact: str | None = None,
         editable: int | None = None,
+        fetched: Fetched | None = None,
     ) -> Inbound:
         return Inbound(
             channel=self.channel,
@@ -95,6 +98,8 @@ class TelegramChannel:
             text=text,
             payload=payload,
             contact_phone=contact,
+            photo=fetched.photo if fetched else None,
+            attachment=fetched.attachment if fetched else None,
             display_name=user.full_name[:100],
             language_code=user.language_code,
             event_source=f"telegram:{self.bot.id}",
@@ -108,8 +113,10 @@ class TelegramChannel:
         contact = None
         if message.contact is not None and message.contact.user_id == user.id:
             contact = message.contact.phone_number  # Telegram vouches it is the sender's own
+        # Only the provider bot takes photos (for the profile): the client bot fetches none.
+        fetched = await fetch_photo(self.bot, message) if self.kind == "provider" else None
         inbound = self._inbound(
-            update_id, user, message.chat.id, text=message.text, contact=contact
+            update_id, user, message.chat.id, text=message.text, contact=contact, fetched=fetched
         )
         await self._deliver(message.chat.id, user.id, await self.engine.answer(inbound), None)
 

@@ -41,6 +41,8 @@ COMMANDS = {
         ("calendar", N_("your calendars: import, export")),
         ("bookings", N_("your bookings, paged")),
         ("earnings", N_("your earnings")),
+        ("profile", N_("your profile and photos")),
+        ("register", N_("become a provider")),
         ("language", N_("change language")),
         ("support", N_("talk to our team")),
         ("help", N_("this help")),

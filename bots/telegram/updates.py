@@ -9,6 +9,8 @@ Polling goes through aiogram's dispatcher and hands the same JSON here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -37,6 +39,19 @@ class TgContact(_Part):
     user_id: int | None = None
 
 
+class TgPhotoSize(_Part):
+    file_id: str
+    width: int = 0
+    height: int = 0
+    file_size: int | None = None
+
+
+class TgDocument(_Part):
+    file_id: str
+    mime_type: str | None = None
+    file_size: int | None = None
+
+
 class TgMessage(_Part):
     message_id: int
     date: int = 0  # 0: an "inaccessible" message, too old to be shown to the bot
@@ -44,6 +59,31 @@ class TgMessage(_Part):
     sender: TgUser | None = Field(default=None, alias="from")
     text: str | None = None
     contact: TgContact | None = None
+    photo: list[TgPhotoSize] | None = None  # the sizes Telegram made, smallest first
+    document: TgDocument | None = None  # a file: a picture sent uncompressed, or not one
+    # Other things people send, known only so that they can be told they are no photo.
+    video: dict[str, Any] | None = None
+    animation: dict[str, Any] | None = None
+    sticker: dict[str, Any] | None = None
+    voice: dict[str, Any] | None = None
+    audio: dict[str, Any] | None = None
+    video_note: dict[str, Any] | None = None
+
+    @property
+    def has_attachment(self) -> bool:
+        return any(
+            part is not None
+            for part in (
+                self.photo,
+                self.document,
+                self.video,
+                self.animation,
+                self.sticker,
+                self.voice,
+                self.audio,
+                self.video_note,
+            )
+        )
 
 
 class TgCallbackQuery(_Part):

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bots.photos import Fetched
 from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
+from bots.whatsapp.inbound_media import TwilioMediaFetcher
 from bots.whatsapp.render import COMMANDS
 from core.clock import Clock
-from core.db.tables import ChannelIdentity, Provider, User
+from core.db.tables import ChannelIdentity, Conversation, Provider, User
 from core.notifications.outbox import release_held
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.client.deeplinks import DeepLink, parse_deeplink
@@ -34,6 +36,7 @@ from dialogs.framework.engine import DialogEngine, Inbound
 from dialogs.framework.kept_replies import KeepReply
 from dialogs.framework.options import fold
 from dialogs.framework.replies import Reply
+from dialogs.provider.onboarding import FLOW as ONBOARDING_FLOW
 
 log = logging.getLogger(__name__)
 EVENT_SOURCE = "twilio"
@@ -50,8 +53,12 @@ COMMAND_WORDS = {
         "مساعدة": "help",
         "langue": "language",
         "اللغة": "language",
+        "inscription": "register",
+        "تسجيل": "register",
+        "profil": "profile",
     }.items()
 }
+ONBOARDING = ONBOARDING_FLOW.name
 _FRENCH_CODES = ("+212", "+213", "+216", "+33", "+32", "+41", "+352", "+221", "+225")
 
 
@@ -65,6 +72,7 @@ class WhatsAppInbound:
     payload: str | None = None
     profile_name: str = ""
     media: tuple[str, ...] = ()
+    media_types: tuple[str, ...] = ()  # MediaContentType{N}, one per media URL
 
 
 def parse_inbound(params: Mapping[str, str]) -> WhatsAppInbound | None:
@@ -86,6 +94,7 @@ def parse_inbound(params: Mapping[str, str]) -> WhatsAppInbound | None:
         payload=payload,
         profile_name=str(params.get("ProfileName", ""))[:100],
         media=tuple(str(params.get(f"MediaUrl{i}", "")) for i in range(count)),
+        media_types=tuple(str(params.get(f"MediaContentType{i}", "")) for i in range(count)),
     )
 
 
@@ -110,19 +119,28 @@ def as_command(text: str | None) -> str | None:
 
 class WhatsAppChannel:
     def __init__(
-        self, engines: Mapping[str, DialogEngine], uows: UnitOfWorkFactory, clock: Clock
+        self,
+        engines: Mapping[str, DialogEngine],
+        uows: UnitOfWorkFactory,
+        clock: Clock,
+        media: TwilioMediaFetcher | None = None,
     ) -> None:
         self.engines, self.uows, self.clock = engines, uows, clock
+        self.media = media  # None: attachments are not fetched (no photo is taken)
 
     async def receive(self, message: WhatsAppInbound) -> list[Reply]:
         """Handle one message once (Twilio's MessageSid), queue the answer; returns it."""
-        audience = await self.audience(message.phone)
+        text = as_command(message.text)
+        audience = await self.audience(message.phone, registering=text == "/register")
+        fetched = await self._photo(message) if audience == "provider" else Fetched()
         inbound = Inbound(
             channel=CHANNEL,
             chat_key=chat_key(message.phone, audience),
             user_external_id=message.phone,
-            text=as_command(message.text),
+            text=text,
             payload=message.payload,
+            photo=fetched.photo,
+            attachment=fetched.attachment,
             display_name=message.profile_name,
             language_code=guess_language(message),
             event_source=EVENT_SOURCE,
@@ -130,14 +148,22 @@ class WhatsAppChannel:
             verified_phone=message.phone,
             keep=KeepReply(audience),  # the worker sends it: no lease of our own
         )
-        if message.media and not message.text:
+        if message.media and not message.text and audience != "provider":
             log.info("WhatsApp media in %s not handled (%d files)", message.sid, len(message.media))
         replies = await self.engines[audience].handle(inbound)
         if replies:  # nothing for a redelivered MessageSid
             await self._release(message.phone)
         return replies
 
-    async def audience(self, phone: str) -> str:
+    async def _photo(self, message: WhatsAppInbound) -> Fetched:
+        """The first attachment, fetched: the provider bot takes photos for the profile."""
+        if not message.media or self.media is None:
+            return Fetched()
+        return await self.media.fetch(message.media[0], message.media_types[0])
+
+    async def audience(self, phone: str, *, registering: bool = False) -> str:
+        """The provider dialogs for a provider's number, and for someone registering as
+        one (from "register" until the account exists, or they cancel); else the client's."""
         async with self.uows() as uow:
             user_id = await uow.session.scalar(
                 select(ChannelIdentity.user_id).where(
@@ -146,7 +172,11 @@ class WhatsAppChannel:
             )
             if user_id is None:
                 user_id = await uow.session.scalar(select(User.id).where(User.phone_e164 == phone))
-            return "provider" if user_id and await _is_provider(uow, user_id) else "client"
+            if user_id and await _is_provider(uow, user_id):
+                return "provider"
+            if registering or await _onboarding(uow, phone):
+                return "provider"
+            return "client"
 
     async def _release(self, phone: str) -> None:
         """They wrote: the window is open again for what waited for them. Apart from the
@@ -162,6 +192,16 @@ class WhatsAppChannel:
                 return
             await release_held(uow.session, user_id, now=now)
             await uow.commit()
+
+
+async def _onboarding(uow: UnitOfWork, phone: str) -> bool:
+    """Whether the number's provider conversation is in the registration."""
+    state = await uow.session.scalar(
+        select(Conversation.state).where(
+            Conversation.channel == CHANNEL, Conversation.chat_key == chat_key(phone, "provider")
+        )
+    )
+    return isinstance(state, dict) and state.get("flow") == ONBOARDING
 
 
 async def _is_provider(uow: UnitOfWork, user_id: int) -> bool:

@@ -34,16 +34,9 @@ TEXT_LIMIT = 1600
 INTERACTIVE_BODY_LIMIT = 1024
 QUICK_REPLY_MAX, QUICK_REPLY_TITLE = 3, 20
 LIST_PICKER_MAX, LIST_PICKER_TITLE = 10, 24
-COMMANDS = (
-    "start",
-    "menu",
-    "help",
-    "support",
-    "language",
-    "mybookings",
-    "search",
-    "requests",
-    "calendar",
+COMMANDS: tuple[str, ...] = (
+    *("start", "menu", "help", "support", "language", "mybookings", "search", "requests"),
+    *("calendar", "register", "profile"),  # the provider bot's (issue 13)
 )
 _COMMAND = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
 _DECORATION = re.compile(r"^\W+")

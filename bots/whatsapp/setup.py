@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bots.rate_limit import SendLimiter
 from bots.whatsapp.channel import WhatsAppChannel
+from bots.whatsapp.inbound_media import TwilioMediaFetcher
 from bots.whatsapp.media import MediaLinks, media_secret
 from bots.whatsapp.render import WhatsAppRenderer
 from bots.whatsapp.sender import AiohttpTwilioClient, TwilioWhatsAppSender, make_client
@@ -67,6 +68,8 @@ class WhatsApp:
 
     async def close(self) -> None:
         await self.sending.close()
+        if self.channel.media is not None:
+            await self.channel.media.close()
 
 
 def build_whatsapp_sender(
@@ -112,9 +115,10 @@ def build_whatsapp(
     *,
     limiter: SendLimiter | None = None,
 ) -> WhatsApp:
-    _, token, _ = _account(settings)
+    sid, token, _ = _account(settings)
+    media = TwilioMediaFetcher(sid, token, settings.twilio_api_url)
     return WhatsApp(
-        channel=WhatsAppChannel(engines, uows, clock),
+        channel=WhatsAppChannel(engines, uows, clock, media),
         sending=build_whatsapp_sender(settings, uows, clock, limiter=limiter),
         signature=TwilioSignature(token, settings.base_url),
         uows=uows,

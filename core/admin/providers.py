@@ -19,6 +19,7 @@ from core.admin.paging import Page, iso
 from core.booking.actions import apply_action
 from core.booking.states import Action, BookingState
 from core.calendar_sync.export import feed_address
+from core.catalog.provider_news import tell_provider
 from core.db.tables import (
     Booking,
     Provider,
@@ -199,6 +200,7 @@ async def verify(
         now=now,
         reason=reason,
     )
+    tell_provider(uow, provider, "provider_verified", now=now)  # in their chat, with the change
     return provider_row(provider)
 
 

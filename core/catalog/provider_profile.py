@@ -49,10 +49,11 @@ class ProviderProfile:
 
 
 async def provider_profile(
-    session: AsyncSession, provider_id: int, *, now: datetime
+    session: AsyncSession, provider_id: int, *, now: datetime, any_status: bool = False
 ) -> ProviderProfile | None:
     """The profile of an active provider, or None; 7 statements (5 of them the dates),
-    and one more for its latest reviews when it has any."""
+    and one more for its latest reviews when it has any.
+    ``any_status``: whatever the status (the provider's own preview of their profile)."""
     # The provider comes with its cities, one row per city (none: one row, city NULL).
     rows = (
         await session.execute(
@@ -61,7 +62,7 @@ async def provider_profile(
             .where(Provider.id == provider_id)
         )
     ).all()
-    if not rows or rows[0][0].status != ProviderStatus.ACTIVE.value:
+    if not rows or (not any_status and rows[0][0].status != ProviderStatus.ACTIVE.value):
         return None
     provider: Provider = rows[0][0]
     services = (

@@ -23,6 +23,7 @@ from core.booking.availability_query import HORIZON_DAYS
 from core.booking.calendar_data import load_calendar, load_occupancy, service_rules
 from core.booking.policy import CancellationPolicy, PolicyTier
 from core.booking.review_reads import ReviewLine, latest_reviews
+from core.catalog.photo_store import thumbnail_url
 from core.db.tables import Provider, ProviderCity, ProviderStatus, Service
 
 FREE_DATES_SHOWN = 6
@@ -102,7 +103,7 @@ async def provider_cards(session: AsyncSession, ids: list[int]) -> dict[int, Pro
     return {
         p.id: ProviderCard(
             provider_id=p.id,
-            photo=str(p.photos[0]) if p.photos else None,
+            photo=thumbnail_url(str(p.photos[0])) if p.photos else None,  # a card's size
             cities=tuple(cities[p.id]),
             description=_frozen(p.description),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.catalog.provider_profile import ProviderProfile
 from dialogs import labels
 from dialogs.client.book import start_booking
 from dialogs.client.catalog_reads import price_text
@@ -10,6 +11,7 @@ from dialogs.client.review_lines import review_lines
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Invalid, Outcome, Step, reads_on
 from dialogs.framework.replies import Reply
+from dialogs.i18n.translator import Translator
 from dialogs.labels import LANGUAGE_NAMES
 
 
@@ -19,6 +21,20 @@ async def profile_prompt(ctx: Ctx) -> Reply:
     profile = await ctx.reads.profile(provider_id, now=ctx.now) if provider_id else None
     if profile is None:
         return ctx.reply(t("This provider is not available any more."), [ctx.nav_row()])
+    rows = [
+        (
+            ctx.button(
+                labels.shortened(t("Book: {service}", service=t.pick(s.title)), 60),
+                f"book:{s.id}",
+            ),
+        )
+        for s in profile.services
+    ]
+    return ctx.reply(profile_text(profile, t), [*rows, ctx.nav_row()], photos=profile.photos[:10])
+
+
+def profile_text(profile: ProviderProfile, t: Translator) -> str:
+    """The profile as clients read it (the provider bot's preview shows the same)."""
     lines = ["✦ " + t.pick(profile.name)]
     if profile.rating_count:
         lines.append(
@@ -38,16 +54,7 @@ async def profile_prompt(ctx: Ctx) -> Reply:
     if profile.free_dates:
         dates = t.join(t.date(d, "medium") for d in profile.free_dates)
         lines += ["", t("Next free dates: {dates}", dates=dates)]
-    rows = [
-        (
-            ctx.button(
-                labels.shortened(t("Book: {service}", service=t.pick(s.title)), 60),
-                f"book:{s.id}",
-            ),
-        )
-        for s in profile.services
-    ]
-    return ctx.reply("\n".join(lines), [*rows, ctx.nav_row()], photos=profile.photos[:10])
+    return "\n".join(lines)
 
 
 async def profile_answer(ctx: Ctx, answer: Answer) -> Outcome:

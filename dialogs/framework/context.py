@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 from core.booking.availability import MAX_DAYS_AHEAD
 from core.calendar_sync.imports import DEFAULT_HORIZON_DAYS
 from core.calendar_sync.ports import CalendarFetcher
+from core.catalog.photo_store import PhotoStore
 from core.catalog.search_tally import SearchTally
 from core.catalog.vocabulary import MARKET_TZ
 from core.payments.ports import Payments
@@ -34,6 +35,7 @@ class Deps:
     searches: SearchTally | None = None  # counts the searches for the dashboard
     calendars: CalendarFetcher | None = None  # None: importing calendars is off
     calendar_horizon_days: int = DEFAULT_HORIZON_DAYS  # imported busy time kept this far
+    photos: PhotoStore | None = None  # None: providers' photos are not taken (tests of others)
 
 
 class NoPaymentsWhenReading:

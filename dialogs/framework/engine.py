@@ -50,6 +50,11 @@ class Inbound:
     # (Telegram: contact.user_id is the sender). A number typed or shown on a web page is
     # `text`: it proves nothing and joins nothing (issue 12).
     contact_phone: str | None = None
+    # A picture the sender attached, as the channel downloaded it (the provider bot takes
+    # photos for the profile); ``attachment`` says why another attachment is not one
+    # (ATTACHMENT_* in dialogs/framework/flow.py).
+    photo: bytes | None = None
+    attachment: str | None = None
     display_name: str = ""
     language_code: str | None = None
     # The channel's id for this event (Telegram update_id, Twilio MessageSid): claimed in

@@ -107,6 +107,36 @@ MESSAGES: dict[str, str] = {
     "proof_not_a_link": N_(
         "Please send a web link (starting with https://) to a photo or to your work."
     ),
+    # A provider's own profile (core/catalog/provider_registration.py, provider_photos.py).
+    "business_name_length": N_("Please give a name of {min} to {max} characters."),
+    "bio_length": N_(
+        "Please write {min} to {max} characters (this text has {n}): a few sentences about your"
+        " work."
+    ),
+    "bio_required": N_("Please keep a description in at least one language."),
+    "unknown_choice": N_("Please choose from the buttons."),
+    "category_required": N_("Please choose at least one service."),
+    "city_required": N_("Please choose at least one city."),
+    "language_required": N_("Please choose at least one language."),
+    "too_many_categories": N_("Please choose at most {max} services."),
+    "provider_phone_required": N_("Please share your phone number first."),
+    "already_provider": N_("You are registered already: see /profile."),
+    "phone_taken": N_(
+        "This number belongs to another Mounasabet account. Write to us with /support if it is"
+        " yours."
+    ),
+    "provider_account_missing": N_("You do not have a provider account yet: see /register."),
+    "photo_too_big": N_("This photo is too big: at most {max_mb} MB, please."),
+    "photo_unreadable": N_("We cannot open this file as a picture. Please send a photo."),
+    "photo_format": N_("Please send a JPEG, PNG or WebP picture."),
+    "photo_too_many_pixels": N_("This picture is too large. Please send a smaller photo."),
+    "photo_too_small": N_(
+        "This picture is too small to look good: at least {min} pixels on each side, please."
+    ),
+    "too_many_photos": N_(
+        "You have {max} photos already, the most a profile shows. Remove one to add another."
+    ),
+    "photo_not_found": N_("This photo is not on your profile any more."),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 

@@ -13,13 +13,23 @@ if TYPE_CHECKING:
     from dialogs.framework.context import Ctx
 
 
+# Why an attachment came without a photo: not a picture, past the size we fetch, or the
+# channel could not hand it over.
+ATTACHMENT_NOT_PHOTO = "not_photo"
+ATTACHMENT_TOO_BIG = "too_big"
+ATTACHMENT_UNAVAILABLE = "unavailable"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the user did: pressed a button (``code``), typed ``text`` or shared a contact."""
+    """What the user did: pressed a button (``code``), typed ``text``, shared a contact
+    or sent a ``photo`` (or another ``attachment``, one of ATTACHMENT_*)."""
 
     code: str | None = None
     text: str | None = None
     contact_phone: str | None = None
+    photo: bytes | None = None
+    attachment: str | None = None
 
     @property
     def is_text(self) -> bool:

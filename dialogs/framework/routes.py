@@ -2,7 +2,7 @@
 
 The engine reads the path from here before anything runs (dialogs/framework/fast_path.py):
 every way an update can go (a button of the current screen, Back, Cancel, a stale or
-forged button, a /command, a global button, typed text, a shared contact) ends in a step's
+forged button, a /command, a global button, typed text, a shared contact, a photo) ends in a step's
 answer, an action or a screen, and each of those declares its path (flow.Access,
 flow.Action). What is not declared to read runs in a transaction.
 """
@@ -51,6 +51,8 @@ def route(engine: DialogEngine, state: DialogState, inbound: Inbound) -> Route:
         return _on_payload(engine, state, inbound.payload)
     if inbound.contact_phone:
         return _answer(engine, state, Answer(contact_phone=inbound.contact_phone))
+    if inbound.photo is not None or inbound.attachment:  # the step says what it makes of it
+        return _answer(engine, state, Answer(photo=inbound.photo, attachment=inbound.attachment))
     text = (inbound.text or "").translate(CONTROL).strip()[:MAX_TEXT]
     if text.startswith("/"):
         name, _, arg = text[1:].partition(" ")

@@ -10,6 +10,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.account_news import ACCOUNT_KINDS, provider_account_news
 from dialogs.notifications.calendar_news import CALENDAR_KINDS, calendar_news
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.proposal_news import is_work_news, work_news
@@ -70,6 +71,8 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         return await review_replies(uow, envelope)
     if is_work_news(envelope):  # proposals, and a delivery with its proof
         return await work_news(uow, envelope)
+    if envelope.kind in ACCOUNT_KINDS:  # about the provider's own account
+        return await provider_account_news(uow, envelope)
     news = await booking_news(
         uow,
         user_id=envelope.user_id,

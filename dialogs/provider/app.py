@@ -30,7 +30,15 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
-from dialogs.provider import calendar, dashboard, deliver, propose, review_reply
+from dialogs.provider import (
+    calendar,
+    dashboard,
+    deliver,
+    onboarding,
+    profile_editor,
+    propose,
+    review_reply,
+)
 from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
@@ -86,11 +94,12 @@ async def home_prompt(ctx: Ctx) -> Reply:
     provider = await my_provider(ctx)
     if provider is None:
         text = t(
-            "This bot is for Mounasabet providers. If you are registered, share the phone "
-            "number of your provider account to connect. To offer your services, write to us "
-            "with /support."
+            "This bot is for Mounasabet providers. To offer your services, tap Register. If "
+            "your business is registered already, share the phone number of your provider "
+            "account to connect. Questions? Write to us with /support."
         )
-        return ctx.reply(text, request_contact=True)
+        register = ctx.button("📝 " + t("Register as a provider"), "register")
+        return ctx.reply(text, [(register,)], request_contact=True)
     rows = await open_bookings_of(ctx.uow, provider.id, limit=LIST_LIMIT)
     pending = sum(b.state == BookingState.REQUESTED.value for b in rows)
     text = t(
@@ -119,7 +128,12 @@ async def home_prompt(ctx: Ctx) -> Reply:
         ctx.button("📅 " + t("Calendar"), "cal"),
         ctx.button("🌐 " + t("Language"), "lang"),
     )
-    return ctx.reply(text, [*buttons, work, business, settings])
+    if provider.status == "pending":
+        text += "\n" + t(
+            "Your account is waiting for our team's check: clients cannot find you yet."
+        )
+    profile = (ctx.button("👤 " + t("Profile"), "profile"),)
+    return ctx.reply(text, [*buttons, work, business, profile, settings])
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -134,6 +148,10 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Go("week", "pavail")
     if code == "cal":
         return Go("menu", "pcal")
+    if code == "register":
+        return await register(ctx, "")
+    if code == "profile":
+        return await open_profile(ctx, "")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
     return Invalid(ctx.t("Please choose a request from the list."))
@@ -262,6 +280,8 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             "/calendar — " + t("your calendars: import, export"),
             "/bookings — " + t("your bookings, paged"),
             "/earnings — " + t("your earnings"),
+            "/profile — " + t("your profile and photos"),
+            "/register — " + t("become a provider"),
             "/language — " + t("change language"),
             "/support — " + t("talk to our team"),
             "/tickets — " + t("your support tickets"),
@@ -269,6 +289,21 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
         ]
     )
     return Show((ctx.reply(text),))
+
+
+async def register(ctx: Ctx, _: str) -> Outcome:
+    """/register: the onboarding, for whoever runs no provider yet."""
+    if await my_provider(ctx) is not None:
+        said = (ctx.reply(ctx.t("You are registered already: here is your profile.")),)
+        return Go("menu", "pprofile", reset=True, before=said)
+    return Go("name", "onboard", reset=True)
+
+
+async def open_profile(ctx: Ctx, _: str) -> Outcome:
+    """/profile: the profile editor, for providers (home, with Register, for the others)."""
+    if await my_provider(ctx) is None:
+        return Go("home", "phome", reset=True)
+    return Go("menu", "pprofile", reset=True)
 
 
 async def language(ctx: Ctx, _: str) -> Outcome:
@@ -313,6 +348,8 @@ PROVIDER_APP = DialogApp(
         "pdash": dashboard.FLOW,
         "ppropose": propose.FLOW,
         "pdeliver": deliver.FLOW,
+        "onboard": onboarding.FLOW,
+        "pprofile": profile_editor.FLOW,
     },
     # Every screen of the provider's reads their bookings exactly: all in a transaction,
     # but help and the language choice.
@@ -329,6 +366,8 @@ PROVIDER_APP = DialogApp(
         "calendar": writing(calendar.open_calendar),
         "bookings": writing(dashboard.open_dashboard),
         "earnings": writing(dashboard.open_earnings),
+        "register": writing(register),
+        "profile": writing(open_profile),
     },
     globals={
         "pacc": writing(accept),

@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from core.clock import Clock, SystemClock
+from tests.fakes.telegram_files import FILE_ROUTE, UserFiles
 from tests.fakes.telegram_methods import BotApiMethods, _Described, _scope_key
 from tests.fakes.telegram_objects import (
     JSON,
@@ -59,7 +60,7 @@ BotRef = str | _HasToken  # a token, an aiogram Bot or a FakeBot
 Handler = Callable[[FakeBot, Params], Awaitable[Any]]
 
 
-class FakeTelegramAPI(BotApiMethods):
+class FakeTelegramAPI(BotApiMethods, UserFiles):
     """The fake server: `async with FakeTelegramAPI() as fake:` or `await fake.start()`."""
 
     def __init__(
@@ -88,6 +89,7 @@ class FakeTelegramAPI(BotApiMethods):
         self._answers: list[CallbackAnswer] = []
         self._uploads: list[UploadedFile] = []
         self._files: dict[str, _File] = {}
+        self._file_paths: dict[str, str] = {}
         self.remote_files: dict[str, tuple[str, int]] = {}
         self._counter = 0
         self._closing = False
@@ -117,6 +119,7 @@ class FakeTelegramAPI(BotApiMethods):
                 ("deleteMyCommands", self._delete_my_commands),
                 ("deleteMessage", self._delete_message),
                 ("sendChatAction", self._send_chat_action),
+                ("getFile", self._get_file),
             ]
         }
 
@@ -258,6 +261,25 @@ class FakeTelegramAPI(BotApiMethods):
         if user.last_name:
             contact["last_name"] = user.last_name
         msg = self._user_message(chat, media={"contact": {**contact, "user_id": user.id}})
+        return await self._emit(b, {"message": msg.to_json()})
+
+    async def user_sends_photo(
+        self, bot: BotRef, user: FakeUser, content: bytes, *, caption: str | None = None
+    ) -> Delivery:
+        """The user sends a picture as a photo (Telegram re-encodes it, telegram_files.py)."""
+        b = self.bot(bot)
+        chat = await self._chat_for_user(b, user)
+        msg = self._user_message(chat, media={"photo": self._photo_json(content)}, caption=caption)
+        return await self._emit(b, {"message": msg.to_json()})
+
+    async def user_sends_document(
+        self, bot: BotRef, user: FakeUser, content: bytes, *, filename: str, mime_type: str
+    ) -> Delivery:
+        """The user sends a file (a picture "without compression" is one too)."""
+        b = self.bot(bot)
+        chat = await self._chat_for_user(b, user)
+        document = self._document_json(content, filename, mime_type)
+        msg = self._user_message(chat, media={"document": document})
         return await self._emit(b, {"message": msg.to_json()})
 
     async def user_presses(
@@ -421,6 +443,9 @@ class FakeTelegramAPI(BotApiMethods):
     # ---- HTTP ----------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        download = FILE_ROUTE.fullmatch(request.path)
+        if download is not None and request.method == "GET":
+            return self._download(download[2])
         match = _PATH.fullmatch(request.path)
         if match is None:
             return web.json_response(ApiError(404, "Not Found").body(), status=404)

@@ -34,6 +34,10 @@ API_VERSION = "2010-04-01"
 BODY_LIMIT = 1600
 WINDOW = timedelta(hours=24)
 _PATH = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json")
+_MEDIA = re.compile(
+    r"/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages/MM[0-9a-f]{32}/Media/(ME[0-9a-f]{32})"
+)
+_CDN = re.compile(r"/cdn/(ME[0-9a-f]{32})")
 _TO = re.compile(r"whatsapp:\+[1-9]\d{6,14}")
 ERRORS = {
     20003: "Authenticate",
@@ -172,6 +176,9 @@ class FakeTwilioAPI:
         self._last_inbound: dict[str, datetime] = {}
         # What the web answers for a media URL we give: (Content-Type, size in bytes).
         self.remote_files: dict[str, tuple[str, int]] = {}
+        # Media people sent us: sid -> (Content-Type, bytes); and who fetched which address.
+        self.inbound_media: dict[str, tuple[str, bytes]] = {}
+        self.media_requests: list[tuple[str, str | None]] = []  # (path, Authorization)
         self._host = host
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
@@ -234,6 +241,8 @@ class FakeTwilioAPI:
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.requests += 1
+        if request.method == "GET" and (served := self._media(request)) is not None:
+            return served
         match = _PATH.fullmatch(request.path)
         if match is None or request.method != "POST":
             return twilio_error(404, 20404, "The requested resource was not found")
@@ -248,6 +257,23 @@ class FakeTwilioAPI:
                 self._failures.pop(0)
             return twilio_error(failure.status, failure.code, failure.message)
         return self._create(form, media)
+
+    def _media(self, request: web.Request) -> web.Response | None:
+        """A media address of an inbound message: with the account's Basic auth, Twilio
+        redirects (307) to a short-lived address on its media host, which asks for none."""
+        self.media_requests.append((request.path, request.headers.get("Authorization")))
+        found = _MEDIA.fullmatch(request.path)
+        if found is not None:
+            if not self._authorized(request, found[1]):
+                return twilio_error(401, 20003)
+            if found[2] not in self.inbound_media:
+                return twilio_error(404, 20404, "The requested resource was not found")
+            raise web.HTTPTemporaryRedirect(f"{self.base_url}/cdn/{found[2]}")
+        cdn = _CDN.fullmatch(request.path)
+        if cdn is not None and cdn[1] in self.inbound_media:
+            mime, content = self.inbound_media[cdn[1]]
+            return web.Response(body=content, content_type=mime)
+        return None
 
     def _authorized(self, request: web.Request, account: str) -> bool:
         header = request.headers.get("Authorization", "")
@@ -380,6 +406,19 @@ class FakeTwilioAPI:
             params |= {f"MediaUrl{i}": url, f"MediaContentType{i}": mime}
         self._last_inbound[phone] = self.clock.now()
         return await self.post(path, params, signature=signature)
+
+    async def user_sends_photo(
+        self, phone: str, content: bytes, mime: str = "image/jpeg", body: str = "", **kw: Any
+    ) -> Posted:
+        """A person sends a picture (or any file ``mime`` says): Twilio keeps it under the
+        message's Media and gives its address in ``MediaUrl0``."""
+        message_sid, media_sid = new_sid("MM"), new_sid("ME")
+        self.inbound_media[media_sid] = (mime, content)
+        url = (
+            f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Messages/"
+            f"{message_sid}/Media/{media_sid}"
+        )
+        return await self.user_sends(phone, body, media=[(url, mime)], sid=message_sid, **kw)
 
     async def send_status(
         self, sid: str, status: str, *, error_code: int | None = None, signature: str | None = None

@@ -90,9 +90,8 @@ async def test_someone_who_is_not_a_provider_is_told_so(
     await one_request(db, clock)
     stranger = await provider_chat(db, clock, await make_user(db, clock.now()), key="p:nobody")
     await stranger.send("/start")
-    # Not a provider: told how to connect (share the phone) or to write to /support.
-    assert stranger.last.request_contact and "/support" in stranger.last.text
-    assert stranger.buttons() == []
+    # Not a provider: told how to connect (share the phone) or to register.
+    assert stranger.last.request_contact and stranger.buttons() == ["register"]
     await stranger.send("hello")
     assert await stranger.position() == "phome:home"
 

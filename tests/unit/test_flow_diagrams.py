@@ -21,7 +21,7 @@ CLIENT_DIR = DIALOGS_DIR / "client"
 NODE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\w+)", re.MULTILINE)
 # Targets that name another flow rather than a step of this one.
 OTHER_FLOWS = {"discover", "book", "mybookings", "support", "menu", "phome", "decline"}
-OTHER_FLOWS |= {"psvc", "pavail", "pcal"}
+OTHER_FLOWS |= {"psvc", "pavail", "pcal", "onboard", "pprofile"}  # the provider bot's
 
 CASES = [
     (CLIENT_DIR / "menu.mmd", [CLIENT_APP.flows["menu"], CLIENT_APP.flows["language"]]),
@@ -46,6 +46,8 @@ CASES = [
         DIALOGS_DIR / "provider" / "dashboard.mmd",
         [PROVIDER_APP.flows[name] for name in ("pdash", "ppropose", "pdeliver")],
     ),
+    (DIALOGS_DIR / "provider" / "onboarding.mmd", [PROVIDER_APP.flows["onboard"]]),
+    (DIALOGS_DIR / "provider" / "profile_editor.mmd", [PROVIDER_APP.flows["pprofile"]]),
 ]
 
 

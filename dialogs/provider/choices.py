@@ -1,0 +1,66 @@
+"""What the onboarding and the profile editor share: picking several codes of a
+vocabulary with toggles, and explaining a photo we cannot take."""
+
+from __future__ import annotations
+
+from core.catalog.photo_checks import MAX_PHOTO_BYTES
+from core.catalog.provider_registration import VOCABULARIES
+from dialogs import labels
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import ATTACHMENT_NOT_PHOTO, ATTACHMENT_TOO_BIG, Answer
+from dialogs.framework.replies import Button
+from dialogs.i18n.translator import N_, Translator
+from dialogs.labels import LANGUAGE_NAMES
+
+CONTINUE = "next"
+TOGGLE = "t:"
+QUESTIONS = {
+    "category": N_("Which services do you offer? Choose up to three, then tap Continue."),
+    "city": N_("In which cities do you work? Choose all that apply, then tap Continue."),
+    "language": N_(
+        "Which languages do you speak with clients? Choose all that apply, then tap Continue."
+    ),
+}
+NOT_A_PHOTO = N_("This is not a photo. Please send a picture (JPEG, PNG or WebP), or tap Done.")
+PHOTO_TOO_BIG = N_("This file is too big: a photo can be at most {max_mb} MB.")
+PHOTO_UNAVAILABLE = N_("We could not receive this photo. Please send it again.")
+
+
+def code_label(kind: str, code: str, t: Translator) -> str:
+    if kind == "category":
+        return labels.category(code, t)
+    if kind == "city":
+        return labels.city(code, t)
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def labels_of(kind: str, codes: list[str] | tuple[str, ...], t: Translator) -> str:
+    return t.join(code_label(kind, c, t) for c in codes) if codes else "—"
+
+
+def toggle_rows(ctx: Ctx, kind: str, chosen: list[str]) -> list[tuple[Button, ...]]:
+    """The vocabulary as buttons, two a row, the chosen ones ticked; Continue below."""
+    t = ctx.t
+    buttons = [
+        ctx.button(("✓ " if code in chosen else "") + code_label(kind, code, t), TOGGLE + code)
+        for code in VOCABULARIES[kind]
+    ]
+    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    return [*rows, (ctx.button(t("Continue") + " »", CONTINUE),)]
+
+
+def toggled(chosen: list[str], answer: Answer, kind: str) -> list[str] | None:
+    """The choice after a toggle button, or None when the answer is no toggle."""
+    code = (answer.code or "").removeprefix(TOGGLE)
+    if not (answer.code or "").startswith(TOGGLE) or code not in VOCABULARIES[kind]:
+        return None
+    return [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+
+
+def photo_refusal(answer: Answer, t: Translator) -> str:
+    """Why an answer with an attachment but no photo cannot be taken."""
+    if answer.attachment == ATTACHMENT_NOT_PHOTO:
+        return t(NOT_A_PHOTO)
+    if answer.attachment == ATTACHMENT_TOO_BIG:
+        return t(PHOTO_TOO_BIG, max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
+    return t(PHOTO_UNAVAILABLE)
