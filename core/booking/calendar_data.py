@@ -17,7 +17,7 @@ from core.booking.availability import (
     WeeklyWindow,
     local_instant,
 )
-from core.booking.states import ACTIVE_STATES
+from core.booking.states import HOLDING_STATES
 from core.db.tables import (
     Blackout,
     Booking,
@@ -95,7 +95,7 @@ async def load_occupancy(
             .join(Service, Service.id == Booking.service_id)
             .where(
                 Booking.provider_id == service.provider_id,
-                Booking.state.in_(ACTIVE_STATES),
+                Booking.state.in_(HOLDING_STATES),
                 Booking.event_date.between(first - timedelta(days=1), last + timedelta(days=1)),
             )
         )

@@ -22,6 +22,8 @@ from core.db.tables_ops import (
     TicketMessage,
 )
 from core.db.tables_payments import (
+    CreditNote,
+    CreditNoteCounter,
     Invoice,
     InvoiceCounter,
     LedgerEntry,
@@ -43,6 +45,8 @@ __all__ = [
     "ChannelIdentity",
     "Conversation",
     "Flag",
+    "CreditNote",
+    "CreditNoteCounter",
     "Invoice",
     "InvoiceCounter",
     "LedgerEntry",

@@ -37,6 +37,13 @@ class Provider(Base):
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
     calendar_feed_url: Mapped[str | None] = mapped_column(Text)
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The business as its invoices name it: legal name, address, and the Moroccan
+    # identifiers ICE (15 digits), IF (tax id) and RC (trade register).
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    legal_address: Mapped[str | None] = mapped_column(Text)
+    legal_ice: Mapped[str | None] = mapped_column(String(15))
+    legal_if: Mapped[str | None] = mapped_column(String(20))
+    legal_rc: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
 
     services: Mapped[list[Service]] = relationship(back_populates="provider")

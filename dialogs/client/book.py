@@ -25,7 +25,7 @@ from dialogs.i18n.translator import N_
 SEARCH_KEYS = ("category", "budget", "sort", "page")  # none of them is a question of the form
 # Kept through the form: not a question either, but where the client came from.
 CARRIED_KEYS = (*SEARCH_KEYS, "source")
-EDITABLE = ("event_type", "date", "guests", "city", "venue", "notes", "phone", "email")
+EDITABLE = ("event_type", "date", "guests", "city", "venue", "notes", "name", "phone", "email")
 
 
 async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
@@ -49,6 +49,8 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         ctx.state.data["guests"] = old["guests"]
     if old.get("city") in await provider_cities(ctx, old["provider_id"]):
         ctx.state.data["city"] = old["city"]
+    if name := (ctx.user.full_name or ctx.user.display_name).strip():
+        ctx.state.data["name"] = name  # shown in the summary, where it can be edited
     if ctx.user.phone_e164 or ctx.user.contact_phone:
         ctx.state.data["phone"] = ctx.user.phone_e164 or ctx.user.contact_phone
     if old.get("day"):
@@ -117,6 +119,7 @@ async def summary_prompt(ctx: Ctx) -> Reply:
         (t("City"), labels.city(data["city"], t)),
         (t("Place"), data.get("venue") or "—"),
         (t("Notes"), data.get("notes") or "—"),
+        (t("Name"), data.get("name") or "—"),
         (t("Phone"), t.isolate(data.get("phone") or "—")),
         (t("Email"), t.isolate(data.get("email") or "—")),
     ]
@@ -145,6 +148,7 @@ _FIELD_NAMES = {
     "city": N_("City"),
     "venue": N_("Place"),
     "notes": N_("Notes"),
+    "name": N_("Name"),
     "phone": N_("Phone"),
     "email": N_("Email"),
 }
@@ -170,6 +174,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
             city=data["city"],
             venue=data.get("venue", ""),
             notes=data.get("notes", ""),
+            contact_name=data.get("name"),
             contact_phone=data.get("phone"),
             contact_email=data.get("email"),
             source=data.get("source") or ctx.user.source,
@@ -201,6 +206,7 @@ FLOW = Flow(
         "city": Step(city_prompt, city_answer, WRITES),
         "venue": venue_step,
         "notes": notes_step,
+        "name": Step(steps.name_prompt, steps.name_answer, WRITES),
         "phone": Step(steps.phone_prompt, steps.phone_answer, WRITES),
         "email": Step(steps.email_prompt, steps.email_answer, WRITES),
         "summary": Step(summary_prompt, summary_answer, WRITES),

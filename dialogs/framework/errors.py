@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date
+
 from core.errors import DomainError
 from dialogs.i18n.translator import N_, Translator
 
@@ -49,6 +52,9 @@ MESSAGES: dict[str, str] = {
     "rating_out_of_range": N_("Please choose from one to five stars."),
     "action_not_allowed_for_role": N_("You cannot do that."),
     "delivery_not_awaiting_confirmation": N_("There is no delivery to confirm for this booking."),
+    "delivery_before_event": N_(
+        "The event has not started yet: you can mark it as delivered from {day} at {time}."
+    ),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 
@@ -69,6 +75,9 @@ STATE_LABELS: dict[str, str] = {
 def explain(error: DomainError, t: Translator) -> str:
     msgid = MESSAGES.get(error.key, FALLBACK)
     params: dict[str, object] = dict(error.params)
+    if isinstance(day := params.get("day"), str):  # an ISO day, shown as the reader writes it
+        with contextlib.suppress(ValueError):
+            params["day"] = t.date(date.fromisoformat(day))
     if "state" in params:
         params["state_label"] = t(STATE_LABELS.get(str(params["state"]), str(params["state"])))
     try:
