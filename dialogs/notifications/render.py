@@ -10,6 +10,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.contacts import contact_audience, contact_line
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
 from dialogs.notifications.support_news import SUPPORT_KINDS, support_news
@@ -61,7 +62,7 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         user_id=envelope.user_id,
         booking_id=envelope.payload.get("booking_id", 0),
         payment_kind=link_kind(envelope),
-        contact_for=contact_wanted(envelope),
+        contact_for=contact_wanted(envelope) or contact_audience(envelope),
     )
     return [] if news is None else news_replies(envelope, news)
 
@@ -82,6 +83,8 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
     if msgid is None:
         return []
     text = t(msgid, **_params(booking, provider, envelope, t))
+    if audience := contact_audience(envelope):
+        text += contact_line(audience, news.party, t)
     buttons: tuple[tuple[Button, ...], ...] = ()
     if envelope.payload.get("audience") == "client":
         link, pay = link_lines(envelope.kind, booking, news.checkout, t)
