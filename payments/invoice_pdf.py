@@ -63,7 +63,8 @@ def identity(pdf: _Invoice, address: object, ids: dict[str, Any], t: Translate) 
     if address:
         pdf.text_line(str(address), size=9, gap=5)
     known = [
-        f"{label} {ids[key]}" for key, label in (("ice", "ICE"), ("if", "IF"), ("rc", "RC"))
+        f"{label} {ids[key]}"
+        for key, label in (("ice", "ICE"), ("if", "IF"), ("rc", "RC"))
         if ids.get(key)
     ]
     if known:
@@ -86,10 +87,13 @@ def parties(pdf: _Invoice, client: dict[str, Any], provider: dict[str, Any], t: 
 
 
 def place(booking: dict[str, Any], t: Translate) -> str:
+    return place_text(str(booking.get("venue") or ""), str(booking.get("city") or ""), t)
+
+
+def place_text(venue: str, city_code: str, t: Translate) -> str:
     """Venue and city, the city once: a venue that names it already ("Casablanca") is enough."""
-    venue = str(booking.get("venue") or "").strip()
-    code = str(booking.get("city") or "")
-    city = t(CITY_LABELS.get(code, code)) if code else ""
+    venue = venue.strip()
+    city = t(CITY_LABELS.get(city_code, city_code)) if city_code else ""
     if city and city.casefold() in venue.casefold():
         return venue
     return ", ".join(p for p in (venue, city) if p)

@@ -264,6 +264,8 @@ async def talk_to_us(ctx: Ctx, _: str) -> Outcome:
 
 
 DIAGRAM = Path(__file__).with_name("flows.mmd")
+
+
 async def my_tickets(ctx: Ctx, _: str) -> Outcome:
     """/tickets: the provider's own support tickets."""
     return Go("list", "support", reset=True)

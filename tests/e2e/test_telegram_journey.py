@@ -156,6 +156,7 @@ async def test_deep_link_booking_accepted_in_french(tg: TelegramApp) -> None:
     pay_here = fr("Pay here: {url}", url=f"{tg.url}/pay/")
     assert pay_here in tg.texts(SALMA)[-1]  # the deposit link (offline gateway: no Stripe key)
     assert tg.last(SALMA).callback_data() == [f"g|pay:{booking.id}", f"g|bk:{booking.id}"]
+
     # The worker records "sent" just after the fake has the message: wait for the record.
     async def news_recorded_sent() -> bool:
         rows = await tg.rows(OutboxMessage)

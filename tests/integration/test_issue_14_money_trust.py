@@ -16,7 +16,14 @@ from core.errors import SlotUnavailable
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from tests.support.bookings import S, drive_to, request, snapshot
-from tests.support.chat import bookings, client_chat, link_provider, news_for, provider_chat, sqlite_uows
+from tests.support.chat import (
+    bookings,
+    client_chat,
+    link_provider,
+    news_for,
+    provider_chat,
+    sqlite_uows,
+)
 from tests.support.factories import make_provider, make_user
 
 DAY = date(2026, 6, 14)
@@ -114,11 +121,21 @@ async def test_after_the_deposit_each_side_gets_the_others_name_and_phone(
     await link_provider(db, client, "c:salma", clock.now())
     client_view = client_chat(db, clock, key="c:salma", language="ar")
     [to_client] = client_view.seen(await news_for(db, "deposit_paid", client))
-    assert AR("Your provider: {name}. Phone: {phone}", name="studio-atlas", phone=AR.isolate(
-        PROVIDER_PHONE
-    )) in to_client.text
+    assert (
+        AR(
+            "Your provider: {name}. Phone: {phone}",
+            name="studio-atlas",
+            phone=AR.isolate(PROVIDER_PHONE),
+        )
+        in to_client.text
+    )
     assert "\u2068" + PROVIDER_PHONE + "\u2069" in to_client.text  # the "+" stays on the left
     [to_provider] = provider.seen(await news_for(db, "deposit_paid", owner))
-    assert FR(
-        "Your client: {name}. Phone: {phone}", name="Salma Bennani", phone=FR.isolate(CLIENT_PHONE)
-    ) in to_provider.text
+    assert (
+        FR(
+            "Your client: {name}. Phone: {phone}",
+            name="Salma Bennani",
+            phone=FR.isolate(CLIENT_PHONE),
+        )
+        in to_provider.text
+    )
