@@ -12,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # `mounasabet serve`'s default --host and --port (bots/cli.py).
 DEFAULT_SERVED_URL = "http://127.0.0.1:8080"
 

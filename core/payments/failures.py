@@ -27,6 +27,8 @@ async def announce_failure(
     booking = await get_booking(uow.session, payment.booking_id, lock=True)
     if OWED_IN.get(payment.kind) != booking.state:
         return
+    if booking.expires_at is not None and booking.expires_at <= now:
+        return  # the deposit's deadline has passed: the booking expires, nothing is owed
     key = f"payment-{payment.id}-{why}"
     if await uow.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return
