@@ -51,6 +51,8 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         ctx.state.data["city"] = old["city"]
     if name := (ctx.user.full_name or ctx.user.display_name).strip():
         ctx.state.data["name"] = name  # shown in the summary, where it can be edited
+    if ctx.user.email:  # given for an earlier booking: shown in the summary, and used
+        ctx.state.data["email"] = ctx.user.email
     if ctx.user.phone_e164 or ctx.user.contact_phone:
         ctx.state.data["phone"] = ctx.user.phone_e164 or ctx.user.contact_phone
     if old.get("day"):
