@@ -131,6 +131,26 @@ class EmailSender:
                 found.pdf, maintype="application", subtype="pdf", filename=f"{invoice.number}.pdf"
             )
             return message
+        if envelope.kind == "credit_note_email":
+            note = await self.documents.credit_note_pdf(uow, int(payload.get("credit_note_id", 0)))
+            if note is None:
+                return None
+            message["Subject"] = t("Credit note {number} — Mounasabet", number=note.number)
+            message.set_content(
+                t(
+                    "Hello {name},\n\nWe have refunded {amount} for the booking {ref} with "
+                    "{provider}. Your credit note {number} is attached.\n\nThe Mounasabet team",
+                    name=_name(booking, user),
+                    amount=t.money(note.amount_minor, note.currency),
+                    ref=booking.reference,
+                    provider=provider_name,
+                    number=note.number,
+                )
+            )
+            message.add_attachment(
+                note.pdf, maintype="application", subtype="pdf", filename=f"{note.number}.pdf"
+            )
+            return message
         if envelope.kind == "booking_confirmation_email":
             return self._confirmation(message, t, booking, user, provider_name, envelope)
         return None

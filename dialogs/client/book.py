@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from pathlib import Path
 
+from core.booking.policy import CancellationPolicy
 from core.booking.request import RequestBooking, quote_for, request_booking
 from core.catalog.vocabulary import CITIES
 from dialogs import labels
@@ -16,6 +17,7 @@ from dialogs.client.catalog_reads import (
     provider_cities,
 )
 from dialogs.client.guests import guests_problem
+from dialogs.client.policy_words import deposit_reason, policy_words
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
@@ -131,6 +133,9 @@ async def summary_prompt(ctx: Ctx) -> Reply:
         t("Total") + ": " + t.money(quote.total.amount, money),
         t("Deposit to confirm") + ": " + t.money(quote.deposit.amount, money),
         t("Balance after the event") + ": " + t.money(quote.balance.amount, money),
+        "",
+        deposit_reason(service.deposit_bp, t),
+        policy_words(CancellationPolicy.from_json(provider.cancellation_policy), t),
     ]
     edits = [
         ctx.button(t("Edit: {field}", field=t(_FIELD_NAMES[f])), f"edit:{f}") for f in EDITABLE

@@ -11,7 +11,9 @@ from dialogs.framework.replies import Button, Document, Reply, link_button
 from dialogs.i18n.translator import N_, Translator
 
 OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
-PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder", "payment_failed"})
+PAYMENT_KINDS = frozenset(
+    {"invoice_issued", "balance_reminder", "payment_failed", "credit_note_issued"}
+)
 # Which news carries a link, for which state and kind of payment.
 LINKED = {
     "booking_accepted": (BookingState.ACCEPTED, "deposit"),
@@ -112,6 +114,17 @@ def payment_news(
         return [Reply(text, (opens, view), document=document, rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "payment_failed":
         return failed_payment_news(envelope, booking, link, t)
+    if envelope.kind == "credit_note_issued":
+        text = t(
+            "Refund of {amount} for {ref} sent: credit note {number}. In total {refunded} of "
+            "{paid} has been refunded.",
+            amount=t.money(int(envelope.payload.get("amount_minor", 0)), booking.currency),
+            ref=booking.reference,
+            number=str(envelope.payload.get("number", "")),
+            refunded=t.money(booking.refunded_minor, booking.currency),
+            paid=t.money(booking.paid_minor, booking.currency),
+        )
+        return [_reply(text, t, (view,))]
     if envelope.kind == "balance_reminder":
         if booking.state != BookingState.PAYMENT_DUE:
             return []  # paid since: nothing to remind

@@ -10,6 +10,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.cancellation_news import kept_line
 from dialogs.notifications.contacts import contact_audience, contact_line
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
@@ -85,6 +86,7 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
     text = t(msgid, **_params(booking, provider, envelope, t))
     if audience := contact_audience(envelope):
         text += contact_line(audience, news.party, t)
+    text += kept_line(envelope, booking, t)
     buttons: tuple[tuple[Button, ...], ...] = ()
     if envelope.payload.get("audience") == "client":
         link, pay = link_lines(envelope.kind, booking, news.checkout, t)
