@@ -71,7 +71,7 @@ async def test_payment_links_use_the_port_served(tmp_path: Path) -> None:
                     select(ChannelIdentity.user_id).where(ChannelIdentity.external_id == "c:rim")
                 )
             assert client is not None
-            day = date.today() + timedelta(days=20)
+            day = now.date() + timedelta(days=20)
             booking_id = await request(uows, SystemClock().now(), client, service_id, day)
             await send(http, url, "provider", "studio-atlas", payload=f"g|pacc:{booking_id}")
 

@@ -186,11 +186,13 @@ async def test_0005_keeps_only_proven_phones_on_accounts(empty_db: str) -> None:
         await engine.dispose()
 
 
+# Tables made after 0004, with 64-bit money from the start (0015: credit notes).
+LATER_TABLES = {"credit_notes"}
 MONEY = {
     (t.name, c.name)
     for t in Base.metadata.sorted_tables
     for c in t.columns
-    if c.name.endswith("_minor")
+    if c.name.endswith("_minor") and t.name not in LATER_TABLES
 }
 
 
