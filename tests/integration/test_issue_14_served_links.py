@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
