@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.db.migrate import upgrade
-from core.db.tables import CreditNote, Invoice, OutboxMessage, Provider
+from core.db.tables import CreditNote, Invoice, OutboxMessage
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
+from tests.support.admin import AdminCli
 from tests.support.chat import client_chat, journeys, open_market
 from tests.support.payments import PROVIDER_SLUG, Stack, eventually, payment_stack
 
@@ -138,17 +139,24 @@ async def test_the_invoice_names_both_businesses_the_client_and_the_commission(
     stack: Stack, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    async with stack.uows() as uow:
-        await uow.session.execute(
-            update(Provider).values(
-                legal_name="Studio Atlas SARL AU",
-                legal_address="5 avenue Mohammed V, Rabat",
-                legal_ice="002345678000012",
-                legal_if="87654321",
-                legal_rc="Rabat 98765",
-            )
-        )
-        await uow.commit()
+    admin = AdminCli(stack.container.settings.database_url)
+    refused = await admin.fails("providers", "legal", PROVIDER_SLUG, "--ice", "12345")
+    assert "invalid_ice" in refused
+    await admin.ok(
+        "providers",
+        "legal",
+        PROVIDER_SLUG,
+        "--name",
+        "Studio Atlas SARL AU",
+        "--address",
+        "5 avenue Mohammed V, Rabat",
+        "--ice",
+        "002345678000012",
+        "--if",
+        "87654321",
+        "--rc",
+        "Rabat 98765",
+    )
     client = await stack.client("salma", email_address="salma@example.com")
     booking_id = await stack.confirmed(
         client, "salma", days_ahead=20, contact_name="Salma Bennani", venue="Rabat"
