@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -65,6 +65,8 @@ def check_event_started(booking: Booking, now: datetime) -> None:
     would let the balance be charged (and the day look done) months ahead (issue 14)."""
     if now < booking.starts_at:
         local = booking.starts_at.astimezone(MARKET_TZ)
+        if local.time() == time(0):  # a full-day event: its day says it all
+            raise InvalidValue("delivery_before_event_day", day=local.date().isoformat())
         raise InvalidValue(
             "delivery_before_event", day=local.date().isoformat(), time=local.strftime("%H:%M")
         )

@@ -52,6 +52,9 @@ MESSAGES: dict[str, str] = {
     "rating_out_of_range": N_("Please choose from one to five stars."),
     "action_not_allowed_for_role": N_("You cannot do that."),
     "delivery_not_awaiting_confirmation": N_("There is no delivery to confirm for this booking."),
+    "delivery_before_event_day": N_(
+        "The event has not started yet: you can mark it as delivered from {day}."
+    ),
     "delivery_before_event": N_(
         "The event has not started yet: you can mark it as delivered from {day} at {time}."
     ),
