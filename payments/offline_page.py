@@ -153,9 +153,12 @@ class OfflinePayPage:
             ref=booking.reference,
         )
         amount = html.escape(t.money(payment.amount_minor, payment.currency))
+        if payment.status == "pending" and self._expired(payment):
+            # What Stripe's expiry webhook would do by now: the chat gets a new link.
+            await self._expire(payment, booking)
         if payment.status != "pending" or self._expired(payment):
             state = "expired" if payment.status == "pending" else payment.status
-            body = _p(f"{what}: ") + f"<p><strong>{amount}</strong></p>"
+            body = _p(what) + f"<p><strong>{amount}</strong></p>"
             return _page(t("Payment"), body + _p(t(CLOSED.get(state, CLOSED_OTHERWISE))), t=t)
         body = (
             f"{_p(what)}<p><strong>{amount}</strong></p>"
@@ -174,13 +177,7 @@ class OfflinePayPage:
         action = _action(await request.read(), request.charset)
         now = self.clock.now()
         if payment.status == "pending" and self._expired(payment):
-            await self.processor.process(
-                stripe_event(
-                    "checkout.session.expired",
-                    session_object(payment, booking, status="expired"),
-                    now,
-                )
-            )
+            await self._expire(payment, booking)
             return _page(t("Payment"), _p(t(CLOSED["expired"])), 410, t=t)
         if payment.status != "pending":
             return _page(
@@ -204,6 +201,12 @@ class OfflinePayPage:
             body = _p(t("The payment failed, and nothing was charged. A new link is in the chat."))
             return _page(t("Payment failed"), body, t=t)
         return _page(t("Payment"), _p(t("Please press one of the buttons.")), 400, t=t)
+
+    async def _expire(self, payment: Payment, booking: Booking) -> None:
+        expired = session_object(payment, booking, status="expired")
+        await self.processor.process(
+            stripe_event("checkout.session.expired", expired, self.clock.now())
+        )
 
     def _expired(self, payment: Payment) -> bool:
         return (

@@ -4,6 +4,7 @@ the offline payment page speaks the payer's language and writes money as the cha
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,24 @@ async def test_the_offline_page_speaks_french_and_a_failure_brings_a_new_link(
         assert (
             FR("This payment failed. A new link is waiting in the chat.") in await response.text()
         )
+
+
+async def test_an_expired_offline_link_says_so_in_french_and_the_chat_gets_a_new_one(
+    offline: Stack,
+) -> None:
+    stack = offline
+    client = await stack.client("yasmine", email_address=None, locale="fr")
+    booking_id = await stack.book(client, days_ahead=20)
+    await stack.accept(booking_id)
+    first = await stack.pending_session(booking_id)
+    [payment] = await stack.payments(booking_id)
+    assert payment.checkout_expires_at is not None
+    stack.clock.set(payment.checkout_expires_at + timedelta(minutes=1))  # deposit still due
+    async with stack.http.get(f"{stack.url}/pay/{first}") as response:
+        assert FR("This link has expired. A new one is waiting in the chat.") in (
+            await response.text()
+        )
+    ref = (await stack.booking(booking_id)).reference
+    text = await said(stack, "yasmine", FR("The payment link for {ref} has expired.", ref=ref))
+    second = await stack.pending_session(booking_id)
+    assert second != first and f"/pay/{second}" in text
