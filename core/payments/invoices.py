@@ -72,7 +72,9 @@ async def issue_invoice(
     issuer: InvoiceIssuer | None = None,
     commission_bp: int = 0,
 ) -> Invoice:
-    """Number and freeze the invoice of a payment that has just been recorded."""
+    """Number and freeze the invoice of a payment that has just been recorded; ``issuer``
+    is the platform as the invoice names it (and whether it shows the commission)."""
+    issuer = issuer or InvoiceIssuer()
     session = uow.session
     existing = await session.scalar(select(Invoice).where(Invoice.payment_id == payment.id))
     if existing is not None:
@@ -98,8 +100,8 @@ async def issue_invoice(
         created_at=now,
     )
     invoice.data = await _snapshot(session, invoice, payment, booking, client, now)
-    invoice.data["platform"] = (issuer or InvoiceIssuer()).snapshot()
-    commission = commission_line(payment.amount_minor, commission_bp, issuer or InvoiceIssuer())
+    invoice.data["platform"] = issuer.snapshot()
+    commission = commission_line(payment.amount_minor, commission_bp, issuer)
     if commission is not None:
         invoice.data["commission"] = commission
     session.add(invoice)
