@@ -23,6 +23,7 @@ from admin_cli.common import (
     show_rows,
 )
 from core.admin import providers
+from core.admin.provider_legal import LegalIdentity, set_legal_identity
 
 app = typer.Typer(help="Providers.", no_args_is_help=True)
 ProviderRef = Annotated[str, typer.Argument(help="The provider's id or slug.")]
@@ -114,6 +115,30 @@ def reinstate(
         commit=True,
     )
     _said(row, f"Provider {row['slug']} reinstated: now active.", as_json)
+
+
+@app.command("legal")
+def legal(
+    ref: ProviderRef,
+    name: Annotated[str | None, typer.Option(help="Legal name, as registered.")] = None,
+    address: Annotated[str | None, typer.Option(help="Registered address.")] = None,
+    ice: Annotated[str | None, typer.Option(help="ICE, 15 digits.")] = None,
+    tax_id: Annotated[str | None, typer.Option("--if", help="IF (identifiant fiscal).")] = None,
+    rc: Annotated[str | None, typer.Option(help="RC, e.g. 'Rabat 98765'.")] = None,
+    as_: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The provider's legal name, address, ICE, IF and RC, printed on their invoices."""
+    by = operator(as_)
+    identity = LegalIdentity(name, address, ice, tax_id, rc)
+    row = run(
+        lambda uow, parts: set_legal_identity(uow, ref, identity, by=by, now=parts.clock.now()),
+        commit=True,
+    )
+    if as_json:
+        emit_json(row)
+        return
+    show_record(row, f"Provider {row['slug']}: legal identity", False)
 
 
 def _said(row: dict[str, object], message: str, as_json: bool) -> None:

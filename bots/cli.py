@@ -51,7 +51,7 @@ def serve(
     from bots.programs.serve import build_app
     from bots.web_app import channels, server_options
 
-    settings = Settings()
+    settings = Settings().serving_at(host, port)
     start_logging(settings)
     if settings.payment_mode == "refused":
         err.print(REFUSED_OFFLINE, markup=False)

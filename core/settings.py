@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.deadlines import Deadlines
 
+# `mounasabet serve`'s default --host and --port (bots/cli.py).
+DEFAULT_SERVED_URL = "http://127.0.0.1:8080"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -23,6 +26,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./mounasabet.db"
     public_url: str | None = None  # where the outside world reaches us (webhooks, links)
+    # Where `mounasabet serve` listens, set by the command itself (`serving_at`): without a
+    # public URL, the links we send must point at the port actually served (issue 14).
+    served_url: str | None = None
     default_locale: str = "fr"
     # Search pages and provider profiles shown in chat may be this old (0: always read);
     # this process's own writes show at once, other processes' within this time.
@@ -85,6 +91,15 @@ class Settings(BaseSettings):
     rasa_url: str | None = None
 
     commission_bp: int = Field(default=1000, ge=0, le=10_000)
+    # The platform as its invoices name it: legal name, address, ICE, IF and RC.
+    platform_legal_name: str = "Mounasabet"
+    platform_address: str = ""
+    platform_ice: str = Field(default="", pattern=r"^(\d{15})?$")
+    platform_if: str = ""
+    platform_rc: str = ""
+    # Set (basis points, 2000 = 20 %): invoices show the platform's commission in the
+    # amount paid, with the VAT it includes. Unset: no commission line.
+    invoice_commission_vat_bp: int | None = Field(default=None, ge=0, le=10_000)
     # How far ahead an event can be booked (core.booking.availability.MAX_DAYS_AHEAD).
     max_booking_days_ahead: int = Field(default=730, ge=1, le=3650)
     # Importing a provider's ICS feed (core/calendar_sync, bots/calendar_fetcher.py): the
@@ -140,8 +155,17 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        """The public URL, or the local one when running on a laptop."""
-        return (self.public_url or "http://127.0.0.1:8080").rstrip("/")
+        """The public URL, or else the address served (a laptop); programs that serve no
+        HTTP (worker, admin) fall back to `serve`'s default address."""
+        return (self.public_url or self.served_url or DEFAULT_SERVED_URL).rstrip("/")
+
+    def serving_at(self, host: str, port: int) -> Settings:
+        """These settings for a server listening on ``host:port``."""
+        # A wildcard address is no place to send a browser to: this machine's loopback is.
+        shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"
+        return self.model_copy(update={"served_url": f"http://{shown}:{port}"})
 
     @property
     def telegram_enabled(self) -> bool:

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from core.catalog.labels import CITY_LABELS, EVENT_LABELS
+from core.catalog.labels import EVENT_LABELS
 from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, Provider, User
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
@@ -23,6 +23,7 @@ from core.uow import UnitOfWork, UnitOfWorkFactory
 from payments.calendar_invite import booking_invite
 from payments.digest_email import compose_digest
 from payments.i18n import Translate, Translations
+from payments.invoice_pdf import place_text
 from payments.processing import InvoiceDocuments
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class EmailSender:
                     "Hello {name},\n\nThank you for your payment of {amount} for the booking "
                     "{ref} with {provider}. Your invoice {number} is attached.\n\n"
                     "The Mounasabet team",
-                    name=user.display_name or "",
+                    name=_name(booking, user),
                     amount=t.money(invoice.amount_minor, invoice.currency),
                     ref=booking.reference,
                     provider=provider_name,
@@ -128,6 +129,26 @@ class EmailSender:
             )
             message.add_attachment(
                 found.pdf, maintype="application", subtype="pdf", filename=f"{invoice.number}.pdf"
+            )
+            return message
+        if envelope.kind == "credit_note_email":
+            note = await self.documents.credit_note_pdf(uow, int(payload.get("credit_note_id", 0)))
+            if note is None:
+                return None
+            message["Subject"] = t("Credit note {number} — Mounasabet", number=note.number)
+            message.set_content(
+                t(
+                    "Hello {name},\n\nWe have refunded {amount} for the booking {ref} with "
+                    "{provider}. Your credit note {number} is attached.\n\nThe Mounasabet team",
+                    name=_name(booking, user),
+                    amount=t.money(note.amount_minor, note.currency),
+                    ref=booking.reference,
+                    provider=provider_name,
+                    number=note.number,
+                )
+            )
+            message.add_attachment(
+                note.pdf, maintype="application", subtype="pdf", filename=f"{note.number}.pdf"
             )
             return message
         if envelope.kind == "booking_confirmation_email":
@@ -144,8 +165,7 @@ class EmailSender:
         envelope: Envelope,
     ) -> EmailMessage:
         summary = t("{provider} — booking {ref}", provider=provider_name, ref=booking.reference)
-        city = t(CITY_LABELS.get(booking.city, booking.city))
-        location = ", ".join(p for p in (booking.venue, city) if p)
+        location = place_text(booking.venue, booking.city, t)
         when = t.date(booking.event_date)
         details = t(
             "Your booking {ref} with {provider} is confirmed.\n"
@@ -160,7 +180,7 @@ class EmailSender:
             paid=t.money(booking.paid_minor - booking.refunded_minor, booking.currency),
         )
         message["Subject"] = t("Your booking {ref} is confirmed", ref=booking.reference)
-        greeting = t("Hello {name},", name=user.display_name or "")
+        greeting = t("Hello {name},", name=_name(booking, user))
         invite_note = t("The attached invitation adds the event to your calendar.")
         message.set_content(f"{greeting}\n\n{details}\n\n{invite_note}\n")
         invite = booking_invite(
@@ -197,3 +217,8 @@ def permanent_failure(error: Exception) -> bool:
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return all(500 <= refusal.code < 600 for refusal in error.recipients)
     return isinstance(error, aiosmtplib.SMTPResponseException) and 500 <= error.code < 600
+
+
+def _name(booking: Booking, user: User) -> str:
+    """The name the client gave with the booking (the one on the invoice), else theirs."""
+    return booking.contact_name or user.full_name or user.display_name or ""

@@ -7,6 +7,7 @@ invoice is laid out from the right margin.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,77 @@ class _Invoice(FPDF):
         self.cell(width, 7, right, border="B", align="R", new_x="LMARGIN", new_y="NEXT")
 
 
+def quiet_font_logs() -> None:
+    """fontTools logs every table of every subset at INFO: ~90 lines per document."""
+    logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
+
+
+def header(pdf: _Invoice, platform: dict[str, Any], t: Translate) -> None:
+    """The issuer: the platform's name, address and identifiers."""
+    pdf.text_line("Mounasabet — منصة مناسبات", size=18, bold=True, gap=10)
+    if platform.get("name") and platform["name"] != "Mounasabet":
+        pdf.text_line(str(platform["name"]), bold=True)
+    identity(pdf, platform.get("address"), platform, t)
+    pdf.ln(2)
+
+
+def identity(pdf: _Invoice, address: object, ids: dict[str, Any], t: Translate) -> None:
+    """An address and the ICE / IF / RC identifiers, each where it is known."""
+    if address:
+        pdf.text_line(str(address), size=9, gap=5)
+    known = [
+        f"{label} {ids[key]}"
+        for key, label in (("ice", "ICE"), ("if", "IF"), ("rc", "RC"))
+        if ids.get(key)
+    ]
+    if known:
+        pdf.text_line(" · ".join(known), size=9, gap=5)
+
+
+def parties(pdf: _Invoice, client: dict[str, Any], provider: dict[str, Any], t: Translate) -> None:
+    pdf.text_line(t("Billed to"), bold=True)
+    pdf.text_line(client.get("name") or "—")
+    for extra in (client.get("email"), client.get("phone")):
+        if extra:
+            pdf.text_line(str(extra))
+    pdf.ln(2)
+    pdf.text_line(t("Service provider"), bold=True)
+    pdf.text_line(t.pick(provider.get("name")) or "—")
+    if provider.get("legal_name"):
+        pdf.text_line(str(provider["legal_name"]), size=9, gap=5)
+    identity(pdf, provider.get("address"), provider, t)
+    pdf.ln(2)
+
+
+def place(booking: dict[str, Any], t: Translate) -> str:
+    return place_text(str(booking.get("venue") or ""), str(booking.get("city") or ""), t)
+
+
+def place_text(venue: str, city_code: str, t: Translate) -> str:
+    """Venue and city, the city once: a venue that names it already ("Casablanca") is enough."""
+    venue = venue.strip()
+    city = t(CITY_LABELS.get(city_code, city_code)) if city_code else ""
+    if city and city.casefold() in venue.casefold():
+        return venue
+    return ", ".join(p for p in (venue, city) if p)
+
+
+def commission_rows(pdf: _Invoice, line: dict[str, Any], currency: str, t: Translate) -> None:
+    percent = f"{int(line['commission_bp']) / 100:g}"
+    vat = f"{int(line['vat_bp']) / 100:g}"
+    pdf.row(
+        t("Of which Mounasabet's commission ({percent} %)", percent=percent),
+        t.money(int(line["commission_minor"]), currency),
+    )
+    pdf.row(
+        t("Of which VAT on the commission ({percent} %)", percent=vat),
+        t.money(int(line["vat_minor"]), currency),
+    )
+
+
 def render_invoice(data: dict[str, Any], t: Translate) -> bytes:
     """The PDF bytes of one invoice; the same data always gives the same document."""
+    quiet_font_logs()
     issued = datetime.fromisoformat(str(data["issued_at"]))
     pdf = _Invoice(t.rtl)
     pdf.set_creation_date(issued)
@@ -54,32 +124,24 @@ def render_invoice(data: dict[str, Any], t: Translate) -> bytes:
     currency = str(data["currency"])
     booking, client, provider = data["booking"], data["client"], data["provider"]
 
-    pdf.text_line("Mounasabet — منصة مناسبات", size=18, bold=True, gap=10)
+    header(pdf, data.get("platform") or {}, t)
     pdf.text_line(t("Invoice {number}", number=data["number"]), size=14, bold=True, gap=9)
     pdf.text_line(t("Issued on {date}", date=t.date(issued.astimezone(MARKET_TZ).date())))
     pdf.ln(3)
-    pdf.text_line(t("Billed to"), bold=True)
-    pdf.text_line(client.get("name") or "—")
-    for extra in (client.get("email"), client.get("phone")):
-        if extra:
-            pdf.text_line(str(extra))
-    pdf.ln(2)
-    pdf.text_line(t("Service provider"), bold=True)
-    pdf.text_line(t.pick(provider.get("name")) or "—")
-    pdf.ln(2)
+    parties(pdf, client, provider, t)
     pdf.text_line(t("Booking {ref}", ref=booking["reference"]), bold=True)
     pdf.text_line(t("Service") + ": " + (t.pick(booking.get("service")) or "—"))
     event_type = str(booking.get("event_type", "other"))
     pdf.text_line(t("Occasion") + ": " + t(EVENT_LABELS.get(event_type, event_type)))
     pdf.text_line(t("Date") + ": " + t.date(date.fromisoformat(str(booking["event_date"]))))
-    city = str(booking.get("city") or "")
-    place = ", ".join(p for p in (booking.get("venue"), t(CITY_LABELS.get(city, city))) if p)
-    pdf.text_line(t("Place") + ": " + (place or "—"))
+    pdf.text_line(t("Place") + ": " + (place(booking, t) or "—"))
     pdf.ln(4)
 
     for line in data["lines"]:
         label = t(LINE_LABELS.get(line["kind"], line["kind"]))
         pdf.row(label, t.money(int(line["amount_minor"]), currency), bold=True)
+    if commission := data.get("commission"):
+        commission_rows(pdf, commission, currency, t)
     pdf.ln(3)
     pdf.row(t("Total price of the booking"), t.money(int(data["total_minor"]), currency))
     pdf.row(t("Deposit"), t.money(int(data["deposit_minor"]), currency))

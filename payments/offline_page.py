@@ -1,8 +1,8 @@
 """The offline gateway's checkout page: ``GET /pay/<session>`` with Pay and Fail buttons.
 
-It stands in for Stripe's hosted page in local runs and demos (so it speaks English, as
-Stripe's own test pages do, except for the "no money moves" warning, which is given in
-the payer's language: nobody must take this page for a real payment). Its buttons build
+It stands in for Stripe's hosted page in local runs and demos, in the payer's language,
+with amounts written as the chat writes them ("2 250,00 MAD" in French), and the "no money
+moves" warning on top: nobody must take this page for a real payment. Its buttons build
 the very event objects Stripe's webhooks carry and hand them to the same EventProcessor,
 so the offline journey exercises the production path.
 """
@@ -20,19 +20,31 @@ from sqlalchemy import select
 
 from core.clock import Clock
 from core.db.tables import Booking, Payment, User
-from core.money import Money
 from core.payments.ports import GatewayEvent
 from core.uow import UnitOfWorkFactory
-from payments.i18n import Translate, Translations
+from payments.i18n import N_, Translate, Translations
 from payments.offline_gateway import SAVED_CARD
 from payments.processing import EventProcessor
 
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+PAGE = """<!doctype html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;
 padding:0 1rem}}button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.8rem}}
 .note{{color:#a33;font-weight:bold}}</style></head><body>
-<p class="note" lang="{lang}" dir="{dir}">{note}</p><h1>{title}</h1>{body}</body></html>"""
+<p class="note">{note}</p><h1>{title}</h1>{body}</body></html>"""
+KIND_LABELS = {"deposit": N_("Deposit"), "balance": N_("Balance")}
+# What a link that can't be paid any more says, by its payment's status.
+CLOSED = {
+    "paid": N_("This payment has already been made."),
+    "refunded": N_("This payment has already been made."),
+    "expired": N_("This link has expired. A new one is waiting in the chat."),
+    "failed": N_("This payment failed. A new link is waiting in the chat."),
+}
+CLOSED_OTHERWISE = N_("This link can no longer be used. Ask for a new one in the chat.")
+
+
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
 
 
 def _page(title: str, body: str, status: int = 200, *, t: Translate) -> web.Response:
@@ -127,24 +139,35 @@ class OfflinePayPage:
 
     def _not_found(self) -> web.Response:
         t = self.translations(self.default_locale)
-        return _page("Payment not found", "<p>This payment link does not exist.</p>", 404, t=t)
+        body = _p(t("This payment link does not exist."))
+        return _page(t("Payment not found"), body, 404, t=t)
 
     async def show(self, request: web.Request) -> web.Response:
         found = await self._load(request.match_info["session"])
         if found is None:
             return self._not_found()
         payment, booking, t = found
-        what = html.escape(f"{payment.kind.capitalize()} for booking {booking.reference}")
-        amount = html.escape(_amount(payment))
+        what = t(
+            "{kind} for booking {ref}",
+            kind=t(KIND_LABELS.get(payment.kind, payment.kind)),
+            ref=booking.reference,
+        )
+        amount = html.escape(t.money(payment.amount_minor, payment.currency))
+        if payment.status == "pending" and self._expired(payment):
+            # What Stripe's expiry webhook would do by now: the chat gets a new link.
+            await self._expire(payment, booking)
         if payment.status != "pending" or self._expired(payment):
             state = "expired" if payment.status == "pending" else payment.status
-            return _page("Payment", f"<p>{what}: {amount}.</p><p>This link is {state}.</p>", t=t)
+            body = _p(what) + f"<p><strong>{amount}</strong></p>"
+            return _page(t("Payment"), body + _p(t(CLOSED.get(state, CLOSED_OTHERWISE))), t=t)
         body = (
-            f"<p>{what}</p><p><strong>{amount}</strong></p>"
-            '<form method="post"><button name="action" value="pay">Pay</button>'
-            '<button name="action" value="fail">Fail</button></form>'
+            f"{_p(what)}<p><strong>{amount}</strong></p>"
+            '<form method="post">'
+            f'<button name="action" value="pay">{html.escape(t("Pay"))}</button>'
+            f'<button name="action" value="fail">{html.escape(t("Fail (demo)"))}</button>'
+            "</form>"
         )
-        return _page("Pay with Mounasabet (offline)", body, t=t)
+        return _page(t("Pay with Mounasabet (offline)"), body, t=t)
 
     async def act(self, request: web.Request) -> web.Response:
         found = await self._load(request.match_info["session"])
@@ -154,19 +177,12 @@ class OfflinePayPage:
         action = _action(await request.read(), request.charset)
         now = self.clock.now()
         if payment.status == "pending" and self._expired(payment):
-            await self.processor.process(
-                stripe_event(
-                    "checkout.session.expired",
-                    session_object(payment, booking, status="expired"),
-                    now,
-                )
-            )
-            return _page(
-                "Payment", "<p>This link has expired. Ask for a new one in the chat.</p>", 410, t=t
-            )
+            await self._expire(payment, booking)
+            return _page(t("Payment"), _p(t(CLOSED["expired"])), 410, t=t)
         if payment.status != "pending":
-            status = html.escape(payment.status)
-            return _page("Payment", f"<p>This link is {status}.</p>", 409, t=t)
+            return _page(
+                t("Payment"), _p(t(CLOSED.get(payment.status, CLOSED_OTHERWISE))), 409, t=t
+            )
         if action == "pay":
             intent = f"pi_offline_{secrets.token_hex(8)}"
             paid = session_object(
@@ -182,8 +198,15 @@ class OfflinePayPage:
             await self.processor.process(
                 stripe_event("checkout.session.async_payment_failed", failed, now)
             )
-            return _page("Payment failed", "<p>The payment failed. Nothing was charged.</p>", t=t)
-        return _page("Payment", "<p>Please press Pay or Fail.</p>", 400, t=t)
+            body = _p(t("The payment failed, and nothing was charged. A new link is in the chat."))
+            return _page(t("Payment failed"), body, t=t)
+        return _page(t("Payment"), _p(t("Please press one of the buttons.")), 400, t=t)
+
+    async def _expire(self, payment: Payment, booking: Booking) -> None:
+        expired = session_object(payment, booking, status="expired")
+        await self.processor.process(
+            stripe_event("checkout.session.expired", expired, self.clock.now())
+        )
 
     def _expired(self, payment: Payment) -> bool:
         return (
@@ -191,15 +214,24 @@ class OfflinePayPage:
             and payment.checkout_expires_at <= self.clock.now()
         )
 
-    async def done(self, _: web.Request) -> web.Response:
-        t = self.translations(self.default_locale)
-        body = "<p>Payment received. Your confirmation arrives in the chat.</p>"
-        return _page("Thank you", body, t=t)
+    async def done(self, request: web.Request) -> web.Response:
+        t = self.translations(await self._payer_locale(request.query.get("booking", "")))
+        body = _p(t("Payment received. Your confirmation arrives in the chat."))
+        return _page(t("Thank you"), body, t=t)
 
     async def cancelled(self, _: web.Request) -> web.Response:
         t = self.translations(self.default_locale)
-        body = "<p>Nothing was charged. You can pay later from the chat.</p>"
-        return _page("Payment cancelled", body, t=t)
+        body = _p(t("Nothing was charged. You can pay later from the chat."))
+        return _page(t("Payment cancelled"), body, t=t)
+
+    async def _payer_locale(self, booking_id: str) -> str:
+        """The language of the booking's client, named by the page's own redirect."""
+        if not booking_id.isdigit() or len(booking_id) > 18:
+            return self.default_locale
+        async with self.uows() as uow:
+            booking = await uow.session.get(Booking, int(booking_id))
+            payer = await uow.session.get(User, booking.client_id) if booking else None
+            return payer.locale if payer else self.default_locale
 
 
 def _action(body: bytes, charset: str | None) -> str | None:
@@ -213,7 +245,3 @@ def _action(body: bytes, charset: str | None) -> str | None:
         return None
     pressed = fields.get("action", [])
     return pressed[0] if len(pressed) == 1 else None
-
-
-def _amount(payment: Payment) -> str:
-    return f"{Money(payment.amount_minor, payment.currency).major_str()} {payment.currency}"

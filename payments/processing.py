@@ -7,10 +7,11 @@ import logging
 from dataclasses import dataclass
 
 from core.clock import Clock
-from core.db.tables import Invoice
+from core.db.tables import CreditNote, Invoice
 from core.payments.events import EventResult, handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
 from core.uow import UnitOfWork, UnitOfWorkFactory
+from payments.credit_note_pdf import render_credit_note
 from payments.i18n import Translations
 from payments.invoice_pdf import render_invoice
 
@@ -49,6 +50,15 @@ class InvoiceDocuments:
             found.pdf = invoice.pdf = await self.render(invoice)
             await uow.commit()
         return found
+
+    async def credit_note_pdf(self, uow: UnitOfWork, credit_note_id: int) -> InvoicePdf | None:
+        """A credit note's PDF, rendered from its frozen data (small: not stored)."""
+        note = await uow.session.get(CreditNote, credit_note_id)
+        if note is None:
+            return None
+        t = self.translations(note.locale)
+        pdf = await asyncio.to_thread(render_credit_note, dict(note.data), t)
+        return InvoicePdf(note.id, note.number, note.amount_minor, note.currency, pdf)
 
 
 class EventProcessor:

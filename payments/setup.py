@@ -8,6 +8,7 @@ from aiohttp import web
 
 from core.clock import Clock
 from core.payments.checkout_expiry import CheckoutExpiry
+from core.payments.invoice_parties import InvoiceIssuer
 from core.payments.ports import Payments
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
@@ -51,7 +52,15 @@ def build_payments(
         )
     else:
         gateway = OfflineGateway(base)
-    payments = Payments(gateway, links, settings.commission_bp)
+    issuer = InvoiceIssuer(
+        name=settings.platform_legal_name,
+        address=settings.platform_address,
+        ice=settings.platform_ice,
+        tax_id=settings.platform_if,
+        trade_register=settings.platform_rc,
+        commission_vat_bp=settings.invoice_commission_vat_bp,
+    )
+    payments = Payments(gateway, links, settings.commission_bp, issuer)
     documents = InvoiceDocuments(translations)
     processor = EventProcessor(uows, payments, documents, clock)
     email = None

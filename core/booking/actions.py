@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.policy import CancellationPolicy
 from core.booking.states import Action, BookingState, Decision, Role, decide
+from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, BookingTransition, Provider, Service, SlotHold
 from core.deadlines import Deadlines
 from core.errors import IllegalTransition, InvalidValue, NotAllowed
@@ -54,6 +55,8 @@ async def apply_action(
     decision = decide(
         BookingState(booking.state), action, actor.role, reason=reason, resolve_to=resolve_to
     )
+    if action is Action.MARK_DELIVERED:
+        check_event_started(booking, now)
     held = booking.paid_minor - booking.refunded_minor
     if action is Action.RESOLVE and decision.target in MONEY_FREE_STATES and held > 0:
         # A dispute over a paid booking can't end where no money is expected: the money
@@ -61,6 +64,18 @@ async def apply_action(
         raise InvalidValue("state_holds_no_money", state=decision.target.value)
     await _apply(uow, booking, decision, actor, now=now, amount_minor=amount_minor)
     return booking
+
+
+def check_event_started(booking: Booking, now: datetime) -> None:
+    """A service is delivered at the earliest when its event starts: marking it before
+    would let the balance be charged (and the day look done) months ahead (issue 14)."""
+    if now < booking.starts_at:
+        local = booking.starts_at.astimezone(MARKET_TZ)
+        if local.time() == time(0):  # a full-day event: its day says it all
+            raise InvalidValue("delivery_before_event_day", day=local.date().isoformat())
+        raise InvalidValue(
+            "delivery_before_event", day=local.date().isoformat(), time=local.strftime("%H:%M")
+        )
 
 
 async def _apply(

@@ -18,7 +18,7 @@ from core.booking.availability import (
     local_instant,
 )
 from core.booking.duration import booked_minutes
-from core.booking.states import ACTIVE_STATES
+from core.booking.states import HOLDING_STATES
 from core.db.tables import (
     Blackout,
     Booking,
@@ -107,7 +107,7 @@ async def load_occupancy(
             .where(
                 Booking.provider_id == service.provider_id,
                 *own_booking,
-                Booking.state.in_(ACTIVE_STATES),
+                Booking.state.in_(HOLDING_STATES),
                 Booking.event_date.between(first - timedelta(days=1), last + timedelta(days=1)),
             )
         )

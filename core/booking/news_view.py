@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.booking.contacts import PartyContact
+from core.booking.contacts import contact_for as party_contact
 from core.db.tables import Booking, Provider, Service, User
 from core.payments.links import PendingLink, pending_checkout
 from core.uow import UnitOfWork
@@ -21,6 +23,7 @@ class BookingNews:
     service: Service | None
     checkout: PendingLink | None  # the pending link of the payment kind asked for, if any
     contact: str | None = None  # the other party's phone or email, when asked for
+    party: PartyContact | None = None  # the other party's name and phone, once shared
 
 
 async def booking_news(
@@ -42,7 +45,8 @@ async def booking_news(
     service = await session.get(Service, booking.service_id)
     link = await pending_checkout(uow, booking.id, payment_kind) if payment_kind else None
     contact = await _contact(uow, booking, provider, contact_for) if contact_for else None
-    return BookingNews(user.locale, booking, provider, service, link, contact)
+    party = await party_contact(uow, booking, contact_for) if contact_for else None
+    return BookingNews(user.locale, booking, provider, service, link, contact, party)
 
 
 async def _contact(

@@ -38,6 +38,7 @@ class RequestBooking:
     city: str = ""
     venue: str = ""
     notes: str = ""
+    contact_name: str | None = None
     contact_phone: str | None = None
     contact_email: str | None = None
     source: str | None = None  # the deep link's source that led here (attribution)
@@ -86,6 +87,7 @@ async def request_booking(
         city=cmd.city,
         venue=cmd.venue.strip()[:300],
         notes=cmd.notes.strip()[:2000],
+        contact_name=cmd.contact_name,
         contact_phone=cmd.contact_phone,
         contact_email=cmd.contact_email,
         source=cmd.source[:64] if cmd.source else None,

@@ -54,6 +54,9 @@ S, A = BookingState, Action
 ACTIVE_STATES: frozenset[BookingState] = frozenset(
     {S.REQUESTED, S.ACCEPTED, S.CONFIRMED, S.DELIVERED, S.PAYMENT_DUE, S.DISPUTED}
 )
+# States whose booking occupies its time in the calendar: a completed booking's event took
+# place, so its day stays taken (issue 14), as its seat in ``slot_holds`` does.
+HOLDING_STATES: frozenset[BookingState] = ACTIVE_STATES | {S.COMPLETED}
 # Leaving for one of these releases the slot; a completed booking keeps its day.
 RELEASING_STATES: frozenset[BookingState] = frozenset({S.DECLINED, S.EXPIRED, S.CANCELLED})
 TERMINAL_STATES: frozenset[BookingState] = frozenset(

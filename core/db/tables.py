@@ -23,6 +23,8 @@ from core.db.tables_ops import (
     TicketMessage,
 )
 from core.db.tables_payments import (
+    CreditNote,
+    CreditNoteCounter,
     Invoice,
     InvoiceCounter,
     LedgerEntry,
@@ -47,6 +49,8 @@ __all__ = [
     "Channel",
     "ChannelIdentity",
     "Conversation",
+    "CreditNote",
+    "CreditNoteCounter",
     "DeliveryProof",
     "Flag",
     "Invoice",

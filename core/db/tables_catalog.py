@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Time
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db.base import Base, BigId, MinorUnits
@@ -46,6 +46,13 @@ class Provider(Base):
     calendar_token: Mapped[str | None] = mapped_column(
         String(64), unique=True, default=new_calendar_token
     )
+    # The business as its invoices name it: legal name, address, and the Moroccan
+    # identifiers ICE (15 digits), IF (tax id) and RC (trade register).
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    legal_address: Mapped[str | None] = mapped_column(Text)
+    legal_ice: Mapped[str | None] = mapped_column(String(15))
+    legal_if: Mapped[str | None] = mapped_column(String(20))
+    legal_rc: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
 
     services: Mapped[list[Service]] = relationship(back_populates="provider")

@@ -113,6 +113,36 @@ class Invoice(Base):
     created_at: Mapped[datetime]
 
 
+class CreditNoteCounter(Base):
+    """The last credit note number of a year: a series of its own, gapless as invoices'."""
+
+    __tablename__ = "credit_note_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class CreditNote(Base):
+    """A refund's credit note, numbered MSB-AV-<year>-<sequence>, against one invoice."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), unique=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
+    # Everything printed, frozen at issue, as an invoice's.
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
 class LedgerEntry(Base):
     """The money journal: payments in, refunds out, payouts to providers."""
 

@@ -37,6 +37,8 @@ class User(Base):
     # The number they typed to be called on: a booking contact, proving nothing.
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(320))
+    # The name they gave for invoices (the channel's display name is often a nickname).
+    full_name: Mapped[str | None] = mapped_column(String(200))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]

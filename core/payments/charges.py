@@ -244,7 +244,14 @@ async def settle_payment(
         return None
     # "Deposit received" first, then the invoice: the chat reads them in outbox order.
     await uow.publish()
-    invoice = await issue_invoice(uow, payment, booking, now=now)
+    invoice = await issue_invoice(
+        uow,
+        payment,
+        booking,
+        now=now,
+        issuer=payments.issuer,
+        commission_bp=payments.commission_bp,
+    )
     announce_invoice(uow, invoice, booking, payments.links, now=now)
     if booking.state == BookingState.COMPLETED.value:
         await settle_payout(uow, payments, booking.id, now=now)

@@ -22,6 +22,7 @@ from core.inbound import claim_event
 from core.payments.balance import fail_balance
 from core.payments.charges import settle_payment
 from core.payments.checkout_expiry import CANCELLED
+from core.payments.failures import announce_failure
 from core.payments.lookup import (
     checkout_payment,
     id_of,
@@ -109,6 +110,7 @@ async def _checkout_failed(
     payment.status, payment.failure_reason, payment.updated_at = "failed", "async_failed", now
     if payment.kind == "balance":
         await fail_balance(uow, payments, payment, now=now, why="async_payment_failed")
+    await announce_failure(uow, payments, payment, now=now, why="failed")
     return []
 
 
@@ -118,7 +120,12 @@ async def _checkout_expired(
     # Only the link dies: the deposit deadline sweep decides about the booking.
     payment = await checkout_payment(uow, obj)
     if payment is not None and payment.status in ("pending", CANCELLED):
+        # A link we dropped (CANCELLED) was replaced or is owed no more: only a link that
+        # simply ran out while the client still owes the money is news (issue 14).
+        announce = payment.status == "pending"
         payment.status, payment.updated_at = "expired", now
+        if announce:
+            await announce_failure(uow, payments, payment, now=now, why="expired")
     return []
 
 
@@ -140,8 +147,12 @@ async def _intent_failed(
     uow: UnitOfWork, payments: Payments, obj: dict[str, Any], now: datetime
 ) -> list[int]:
     payment = await intent_payment(uow, obj)
-    # On a Checkout page a failed card can be tried again: only off-session charges fail here.
-    if payment is None or payment.checkout_session_id or payment.status != "pending":
+    if payment is None or payment.status != "pending":
+        return []
+    if payment.checkout_session_id:
+        # On a Checkout page a failed card can be tried again: the page stays open, and the
+        # chat says so (once), with the same link, for a client who closed it.
+        await announce_failure(uow, payments, payment, now=now, why="declined")
         return []
     error = obj.get("last_payment_error") or {}
     why = str(error.get("code") or error.get("decline_code") or "payment_failed")

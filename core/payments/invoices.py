@@ -28,6 +28,13 @@ from core.db.tables import (
 )
 from core.errors import NotFound
 from core.notifications.outbox import enqueue
+from core.payments.invoice_parties import (
+    InvoiceIssuer,
+    client_party,
+    commission_line,
+    payment_reference,
+    provider_party,
+)
 from core.payments.ports import LinkSigner, PaymentKind
 from core.uow import UnitOfWork
 
@@ -57,9 +64,17 @@ async def next_sequence(session: AsyncSession, year: int) -> int:
 
 
 async def issue_invoice(
-    uow: UnitOfWork, payment: Payment, booking: Booking, *, now: datetime
+    uow: UnitOfWork,
+    payment: Payment,
+    booking: Booking,
+    *,
+    now: datetime,
+    issuer: InvoiceIssuer | None = None,
+    commission_bp: int = 0,
 ) -> Invoice:
-    """Number and freeze the invoice of a payment that has just been recorded."""
+    """Number and freeze the invoice of a payment that has just been recorded; ``issuer``
+    is the platform as the invoice names it (and whether it shows the commission)."""
+    issuer = issuer or InvoiceIssuer()
     session = uow.session
     existing = await session.scalar(select(Invoice).where(Invoice.payment_id == payment.id))
     if existing is not None:
@@ -85,6 +100,10 @@ async def issue_invoice(
         created_at=now,
     )
     invoice.data = await _snapshot(session, invoice, payment, booking, client, now)
+    invoice.data["platform"] = issuer.snapshot()
+    commission = commission_line(payment.amount_minor, commission_bp, issuer)
+    if commission is not None:
+        invoice.data["commission"] = commission
     session.add(invoice)
     await session.flush()
     return invoice
@@ -106,15 +125,8 @@ async def _snapshot(
         "locale": invoice.locale,
         "kind": payment.kind,
         "currency": payment.currency,
-        "client": {
-            "name": client.display_name if client else "",
-            "email": booking.contact_email or (client.email if client else None),
-            "phone": booking.contact_phone or (client.phone_e164 if client else None),
-        },
-        "provider": {
-            "name": dict(provider.name) if provider else {},
-            "slug": provider.slug if provider else "",
-        },
+        "client": client_party(booking, client),
+        "provider": provider_party(provider),
         "booking": {
             "reference": booking.reference,
             "event_type": booking.event_type,
@@ -133,7 +145,8 @@ async def _snapshot(
         "balance_due_minor": invoice.balance_due_minor,
         "payment": {
             "gateway": payment.gateway,
-            "reference": payment.payment_intent_id or payment.checkout_session_id or "",
+            "reference": payment_reference(booking, payment),
+            "gateway_reference": payment.payment_intent_id or payment.checkout_session_id or "",
             "paid_at": (payment.paid_at or now).isoformat(),
         },
     }

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from core.money import Money
+from core.payments.invoice_parties import InvoiceIssuer
 
 
 class PaymentKind(StrEnum):
@@ -149,3 +150,4 @@ class Payments:
     gateway: PaymentGateway
     links: LinkSigner
     commission_bp: int = 1000
+    issuer: InvoiceIssuer = field(default_factory=InvoiceIssuer)

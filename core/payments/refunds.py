@@ -20,6 +20,7 @@ from core.booking.states import Role
 from core.db.tables import Booking, Payment, Refund
 from core.errors import DomainError, InvalidValue
 from core.money import Money
+from core.payments.credit_notes import issue_credit_note
 from core.payments.ledger import add_entry
 from core.payments.ports import GatewayError, PaymentGateway
 from core.support.tickets import raise_flag
@@ -211,6 +212,7 @@ async def book_refund(
     booking = await get_booking(uow.session, refund.booking_id, lock=True)
     if refund.counts_for_booking:
         await record_refund(uow, booking.id, refund.amount_minor, now=now)
+        await issue_credit_note(uow, refund, booking, now=now)
     await uow.session.flush()
     await add_entry(
         uow.session,

@@ -6,6 +6,7 @@ from datetime import date, time
 from pathlib import Path
 
 from core.booking.duration import chooses_length
+from core.booking.policy import CancellationPolicy
 from core.booking.request import RequestBooking, quote_for, request_booking
 from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
@@ -19,6 +20,7 @@ from dialogs.client.catalog_reads import (
     provider_cities,
 )
 from dialogs.client.guests import guests_problem
+from dialogs.client.policy_words import deposit_reason, policy_words
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
@@ -28,7 +30,10 @@ from dialogs.i18n.translator import N_
 SEARCH_KEYS = ("category", "style", "budget", "sort", "page")  # none is a question of the form
 # Kept through the form: not a question either, but where the client came from.
 CARRIED_KEYS = (*SEARCH_KEYS, "source")
-EDITABLE = ("event_type", "date", "hours", "guests", "city", "venue", "notes", "phone", "email")
+EDITABLE = (
+    *("event_type", "date", "hours", "guests", "city", "venue", "notes"),
+    *("name", "phone", "email"),
+)
 
 
 async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
@@ -54,6 +59,10 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
         ctx.state.data["city"] = old["city"]
     if old.get("event_type") in EVENT_TYPES:  # named in free text: "pour mon mariage"
         ctx.state.data["event_type"] = old["event_type"]
+    if name := (ctx.user.full_name or ctx.user.display_name).strip():
+        ctx.state.data["name"] = name  # shown in the summary, where it can be edited
+    if ctx.user.email:  # given for an earlier booking: shown in the summary, and used
+        ctx.state.data["email"] = ctx.user.email
     if ctx.user.phone_e164 or ctx.user.contact_phone:
         ctx.state.data["phone"] = ctx.user.phone_e164 or ctx.user.contact_phone
     if old.get("day"):
@@ -126,6 +135,7 @@ async def summary_prompt(ctx: Ctx) -> Reply:
         (t("City"), labels.city(data["city"], t)),
         (t("Place"), data.get("venue") or "—"),
         (t("Notes"), data.get("notes") or "—"),
+        (t("Name"), data.get("name") or "—"),
         (t("Phone"), t.isolate(data.get("phone") or "—")),
         (t("Email"), t.isolate(data.get("email") or "—")),
     ]
@@ -136,6 +146,15 @@ async def summary_prompt(ctx: Ctx) -> Reply:
         t("Total") + ": " + t.money(quote.total.amount, money),
         t("Deposit to confirm") + ": " + t.money(quote.deposit.amount, money),
         t("Balance after the event") + ": " + t.money(quote.balance.amount, money),
+        "",
+        deposit_reason(service.deposit_bp, t),
+        # The service's own policy decides refunds when it has one (core/booking/actions.py).
+        policy_words(
+            CancellationPolicy.from_json(
+                service.cancellation_policy or provider.cancellation_policy
+            ),
+            t,
+        ),
     ]
     edits = [
         ctx.button(t("Edit: {field}", field=t(_FIELD_NAMES[f])), f"edit:{f}")
@@ -158,6 +177,7 @@ _FIELD_NAMES = {
     "city": N_("City"),
     "venue": N_("Place"),
     "notes": N_("Notes"),
+    "name": N_("Name"),
     "phone": N_("Phone"),
     "email": N_("Email"),
 }
@@ -183,6 +203,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
             city=data["city"],
             venue=data.get("venue", ""),
             notes=data.get("notes", ""),
+            contact_name=data.get("name"),
             contact_phone=data.get("phone"),
             contact_email=data.get("email"),
             source=data.get("source") or ctx.user.source,
@@ -216,6 +237,7 @@ FLOW = Flow(
         "city": Step(city_prompt, city_answer, WRITES),
         "venue": venue_step,
         "notes": notes_step,
+        "name": Step(steps.name_prompt, steps.name_answer, WRITES),
         "phone": Step(steps.phone_prompt, steps.phone_answer, WRITES),
         "email": Step(steps.email_prompt, steps.email_answer, WRITES),
         "summary": Step(summary_prompt, summary_answer, WRITES),

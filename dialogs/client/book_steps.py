@@ -38,6 +38,7 @@ ORDER = (
     "city",
     "venue",
     "notes",
+    "name",
     "phone",
     "email",
     "summary",
@@ -256,6 +257,19 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if problem is not None:
         return Invalid(problem)
     ctx.state.data["guests"] = count
+    return await advance(ctx)
+
+
+async def name_prompt(ctx: Ctx) -> Reply:
+    return ctx.reply(ctx.t("Your full name, for the provider and the invoice?"), [ctx.nav_row()])
+
+
+async def name_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    name = " ".join((answer.text or "").split())[:200]
+    if not name:
+        return Invalid(ctx.t("Please type your full name."))
+    ctx.state.data["name"] = name
+    ctx.user.full_name = name  # remembered for the next booking's form (issue 14)
     return await advance(ctx)
 
 

@@ -83,6 +83,8 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         t("Total") + ": " + t.money(booking.total_minor, booking.currency),
         t("Paid") + ": " + t.money(booking.paid_minor - booking.refunded_minor, booking.currency),
     ]
+    if booking.refunded_minor:  # what came back, after a cancellation (issue 14)
+        lines.append(t("Refunded") + ": " + t.money(booking.refunded_minor, booking.currency))
     if booking.decline_reason:
         lines.append(t("Reason") + ": " + t(booking.decline_reason))  # a listed one is a msgid
     rows = []

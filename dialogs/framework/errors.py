@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date
+
 from core.errors import DomainError
 from dialogs.i18n.translator import N_, Translator
 
@@ -137,6 +140,12 @@ MESSAGES: dict[str, str] = {
         "You have {max} photos already, the most a profile shows. Remove one to add another."
     ),
     "photo_not_found": N_("This photo is not on your profile any more."),
+    "delivery_before_event_day": N_(
+        "The event has not started yet: you can mark it as delivered from {day}."
+    ),
+    "delivery_before_event": N_(
+        "The event has not started yet: you can mark it as delivered from {day} at {time}."
+    ),
 }
 FALLBACK = N_("Sorry, that did not work. Please try again.")
 
@@ -157,6 +166,9 @@ STATE_LABELS: dict[str, str] = {
 def explain(error: DomainError, t: Translator) -> str:
     msgid = MESSAGES.get(error.key, FALLBACK)
     params: dict[str, object] = dict(error.params)
+    if isinstance(day := params.get("day"), str):  # an ISO day, shown as the reader writes it
+        with contextlib.suppress(ValueError):
+            params["day"] = t.date(date.fromisoformat(day))
     if "state" in params:
         params["state_label"] = t(STATE_LABELS.get(str(params["state"]), str(params["state"])))
     try:

@@ -8,10 +8,12 @@ from core.payments.links import PendingLink
 from core.rows import Booking
 from dialogs.framework.context import global_button
 from dialogs.framework.replies import Button, Document, Reply, link_button
-from dialogs.i18n.translator import Translator
+from dialogs.i18n.translator import N_, Translator
 
 OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
-PAYMENT_KINDS = frozenset({"invoice_issued", "balance_reminder"})
+PAYMENT_KINDS = frozenset(
+    {"invoice_issued", "balance_reminder", "payment_failed", "credit_note_issued"}
+)
 # Which news carries a link, for which state and kind of payment.
 LINKED = {
     "booking_accepted": (BookingState.ACCEPTED, "deposit"),
@@ -37,6 +39,8 @@ def link_kind(envelope: Envelope) -> str | None:
     rendering), or None."""
     if envelope.kind == "balance_reminder":
         return "balance"
+    if envelope.kind == "payment_failed":
+        return str(envelope.payload.get("payment_kind", "deposit"))
     if envelope.payload.get("audience") != "client":
         return None
     return LINKED.get(envelope.kind, (None, None))[1]
@@ -60,6 +64,41 @@ def link_lines(
     return text, (pay_button(booking, t, link.url),)
 
 
+# Why a payment attempt ended, as the client reads it.
+FAILURES = {
+    "failed": N_("The payment for {ref} did not go through, and nothing was charged."),
+    "declined": N_("The card was declined for {ref}, and nothing was charged."),
+    "expired": N_("The payment link for {ref} has expired."),
+}
+OWED = {"deposit": BookingState.ACCEPTED, "balance": BookingState.PAYMENT_DUE}
+
+
+def failed_payment_news(
+    envelope: Envelope, booking: Booking, link: PendingLink | None, t: Translator
+) -> list[Reply]:
+    """A failed or expired payment, with the link that works now (issue 14)."""
+    if booking.state != OWED.get(str(envelope.payload.get("payment_kind"))):
+        return []  # paid, or owed no more, since
+    why = FAILURES.get(str(envelope.payload.get("why")), FAILURES["failed"])
+    owed = (
+        booking.deposit_minor
+        if booking.state == BookingState.ACCEPTED
+        else (booking.total_minor - booking.paid_minor)
+    )
+    text = t(why, ref=booking.reference)
+    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    if link is None:  # the gateway was down: the button asks for a link again
+        text += "\n" + t("Tap below to get a new payment link.")
+        return [_reply(text, t, ((pay_button(booking, t),), view))]
+    text += "\n" + t(
+        "You can pay {amount} here: {url}",
+        amount=t.money(owed, booking.currency),
+        url=link.url,
+    )
+    text += demo_note(t, link.gateway)
+    return [_reply(text, t, ((pay_button(booking, t, link.url),), view))]
+
+
 def payment_news(
     envelope: Envelope, booking: Booking, link: PendingLink | None, t: Translator
 ) -> list[Reply]:
@@ -73,6 +112,19 @@ def payment_news(
         document = Document(f"{number}.pdf", url, "application/pdf")
         opens = (link_button("📄 " + t("Open the invoice"), url),)
         return [Reply(text, (opens, view), document=document, rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind == "payment_failed":
+        return failed_payment_news(envelope, booking, link, t)
+    if envelope.kind == "credit_note_issued":
+        text = t(
+            "Refund of {amount} for {ref} sent: credit note {number}. In total {refunded} of "
+            "{paid} has been refunded.",
+            amount=t.money(int(envelope.payload.get("amount_minor", 0)), booking.currency),
+            ref=booking.reference,
+            number=str(envelope.payload.get("number", "")),
+            refunded=t.money(booking.refunded_minor, booking.currency),
+            paid=t.money(booking.paid_minor, booking.currency),
+        )
+        return [_reply(text, t, (view,))]
     if envelope.kind == "balance_reminder":
         if booking.state != BookingState.PAYMENT_DUE:
             return []  # paid since: nothing to remind

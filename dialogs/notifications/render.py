@@ -12,6 +12,8 @@ from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.notifications.account_news import ACCOUNT_KINDS, provider_account_news
 from dialogs.notifications.calendar_news import CALENDAR_KINDS, calendar_news
+from dialogs.notifications.cancellation_news import kept_line
+from dialogs.notifications.contacts import contact_audience, contact_line
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.proposal_news import is_work_news, work_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
@@ -78,7 +80,7 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         user_id=envelope.user_id,
         booking_id=envelope.payload.get("booking_id", 0),
         payment_kind=link_kind(envelope),
-        contact_for=contact_wanted(envelope),
+        contact_for=contact_wanted(envelope) or contact_audience(envelope),
     )
     return [] if news is None else news_replies(envelope, news)
 
@@ -99,6 +101,9 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
     if msgid is None:
         return []
     text = t(msgid, **_params(booking, provider, envelope, t))
+    if audience := contact_audience(envelope):
+        text += contact_line(audience, news.party, t)
+    text += kept_line(envelope, booking, t)
     buttons: tuple[tuple[Button, ...], ...] = ()
     if envelope.payload.get("audience") == "client":
         link, pay = link_lines(envelope.kind, booking, news.checkout, t)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from core.booking.actions import apply_action
 from core.booking.actors import Actor
+from core.booking.contacts import PartyContact, contact_for
 from core.booking.queries import open_bookings_of, owned_booking, service_of_booking
 from core.booking.states import Action, BookingState, Role
 from core.catalog.vocabulary import MARKET_TZ
@@ -30,6 +31,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.provider import (
     calendar,
     dashboard,
@@ -56,8 +58,11 @@ async def my_provider(ctx: Ctx) -> Provider | None:
     return await provider_of_user(ctx.uow, ctx.user.id)
 
 
-def request_card(booking: Booking, service: Service | None, t: Translator) -> str:
-    """The facts a provider needs to decide, in their language."""
+def request_card(
+    booking: Booking, service: Service | None, t: Translator, client: PartyContact | None = None
+) -> str:
+    """The facts a provider needs to decide, in their language; with the client's name and
+    phone once the deposit is paid (``client``)."""
     when = t.date(booking.event_date)
     if service is not None and service.duration_minutes is not None:
         when += " " + t("at {time}", time=t.time(booking.starts_at.astimezone(MARKET_TZ)))
@@ -73,6 +78,11 @@ def request_card(booking: Booking, service: Service | None, t: Translator) -> st
         t("Notes") + ": " + (booking.notes or "—"),
         t("Total") + ": " + t.money(booking.total_minor, booking.currency),
     ]
+    if client is not None:
+        lines += [
+            t("Client") + ": " + party_name(client, t),
+            t("Phone") + ": " + party_phone(client, t),
+        ]
     return "\n".join(lines)
 
 
@@ -182,8 +192,11 @@ async def open_request(ctx: Ctx, arg: str) -> Outcome:
         return Invalid(ctx.t("This booking no longer exists."))
     booking = await _owned(ctx, int(arg))
     service = await service_of_booking(ctx.uow, booking)
+    client = await contact_for(ctx.uow, booking, "provider")
     card = Reply(
-        request_card(booking, service, ctx.t), decision_buttons(booking, ctx.t), rtl=ctx.t.rtl
+        request_card(booking, service, ctx.t, client),
+        decision_buttons(booking, ctx.t),
+        rtl=ctx.t.rtl,
     )
     return Show((card,))
 

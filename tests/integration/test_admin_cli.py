@@ -72,7 +72,10 @@ async def paid_invoice_number(uows: UnitOfWorkFactory, now: datetime) -> str:
         assert user is not None
         user.email = "client@example.test"
         await uow.commit()
-    booking_id = await request(uows, now, client, service, now.date() + timedelta(days=30))
+    # The email the form filled in from the account, shown in the summary (issue 14).
+    booking_id = await request(
+        uows, now, client, service, now.date() + timedelta(days=30), contact_email=user.email
+    )
     await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=now)
     gateway = OfflineGateway("http://test")
     async with uows() as uow:

@@ -192,6 +192,8 @@ class BookingMachine(RuleBasedStateMachine):
                 target = None  # the client's money can't be left in such a state
         else:
             target = TRANSITIONS.get((model.state, action))
+            if action is A.MARK_DELIVERED and now < model.starts_at:
+                target = None  # delivered at the earliest when the event starts (issue 14)
         assert ok == (target is not None), (model.state, action)
         if target is not None:
             self.moved(model, target)

@@ -28,7 +28,7 @@ from core.clock import FixedClock
 from core.db.tables import Booking, OutboxMessage, Provider, SlotHold
 from core.errors import IllegalTransition, InvalidValue
 from core.uow import UnitOfWorkFactory
-from tests.support.bookings import act, count, drive_to, pay, request, snapshot
+from tests.support.bookings import act, count, drive_to, pay, request, snapshot, starts_at
 from tests.support.factories import make_provider, make_user
 
 DAY = date(2026, 6, 14)
@@ -213,6 +213,7 @@ async def test_record_payment_bounds(uows: UnitOfWorkFactory, clock: FixedClock)
             )
         ).all()
     assert {p["amount_minor"] for p in news} == {150_000}
+    now = await starts_at(uows, booking_id)  # delivered once the event has started
     await act(uows, booking_id, Action.MARK_DELIVERED, Actor(Role.PROVIDER, owner), now=now)
     async with uows() as uow:
         with pytest.raises(InvalidValue):  # more than what is left

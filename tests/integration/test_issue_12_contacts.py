@@ -239,6 +239,7 @@ async def test_a_contact_sent_from_the_sandbox_page_is_typed_not_proven(
         await stack.click("client", "mallory", "city:rabat")
         await stack.send("client", "mallory", text="Salle Al Amal")
         await stack.click("client", "mallory", "skip")
+        await stack.send("client", "mallory", text="Mallory Smith")  # the sandbox has no name
         body = {"pane": "client", "chat": "mallory", "contact": TYPED, "language": "en"}
         async with stack.http.post(f"{stack.url}/sandbox/api/send", json=body) as response:
             assert response.status == 200

@@ -142,7 +142,9 @@ async def test_offline_link_of_a_cancelled_booking_takes_no_payment(
 
         await eventually(expired, "the offline session expired")
         async with stack.http.get(f"{stack.url}/pay/{session_id}") as response:
-            assert "This link is expired." in await response.text()
+            assert (
+                "This link has expired. A new one is waiting in the chat." in await response.text()
+            )
 
 
 # --- Reliability: the outbox retries until the gateway has expired the session ---------

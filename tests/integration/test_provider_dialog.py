@@ -179,6 +179,7 @@ async def test_mark_delivered_from_the_request_card(
 ) -> None:
     owner, _, booking_id = await one_request(db, clock)
     await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    clock.set((await bookings(db))[0].starts_at)  # the event has begun (issue 14)
     provider = await provider_chat(db, clock, owner)
     await provider.send("/start")
     assert FR("Hello {name}. Requests waiting for your answer: {n}.", name="studio-atlas", n=0) in (

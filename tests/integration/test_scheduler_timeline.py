@@ -172,22 +172,23 @@ async def test_delivery_auto_confirmed_three_days_later_never_before_the_event_e
     owner, _, service = await make_provider(uows, clock.now())
     client = await make_user(uows, clock.now())
     booking_id = await request(uows, clock.now(), client, service, date(2027, 3, 10))
-    # Marked delivered nine days early: three days later the event has not even begun.
+    # Delivery can't be marked before the event starts (issue 14): it is marked then.
     await drive_to(uows, booking_id, S.DELIVERED, owner=owner, now=clock.now())
-    ends_at = (await booking(uows, booking_id)).ends_at
+    row = await booking(uows, booking_id)
+    delivered_at = row.starts_at
     payments = offline_payments()
-    clock.advance(timedelta(days=3, minutes=1))
+    clock.set(row.ends_at)  # the event is over, but the client still has three days
     assert await sweep(uows, "auto-confirm-delivery", clock.now(), payments=payments) == {
         "confirmed": 0
     }
-    clock.set(ends_at - MINUTE)
+    clock.set(delivered_at + timedelta(days=3) - MINUTE)
     await sweep(uows, "auto-confirm-delivery", clock.now(), payments=payments)
     assert (await booking(uows, booking_id)).delivery_confirmed_at is None
-    clock.set(ends_at)
+    clock.set(delivered_at + timedelta(days=3))
     assert (await sweep(uows, "auto-confirm-delivery", clock.now(), payments=payments))[
         "confirmed"
     ] == 1
-    assert (await booking(uows, booking_id)).delivery_confirmed_at == ends_at
+    assert (await booking(uows, booking_id)).delivery_confirmed_at == clock.now()
     assert await sweep(uows, "auto-confirm-delivery", clock.now(), payments=payments) == {
         "confirmed": 0
     }

@@ -106,7 +106,16 @@ async def drive_to(
             "cancel": (Action.CANCEL, provider, None),
             "dispute": (Action.DISPUTE, system, "client complaint"),
         }[step]
-        await act(uows, booking_id, action, actor, now=now, reason=reason)
+        at = max(now, await starts_at(uows, booking_id)) if step == "deliver" else now
+        await act(uows, booking_id, action, actor, now=at, reason=reason)
+
+
+async def starts_at(uows: UnitOfWorkFactory, booking_id: int) -> datetime:
+    """When the booking's event starts: the earliest it can be marked delivered."""
+    async with uows() as uow:
+        booking = await uow.session.get(Booking, booking_id)
+        assert booking is not None
+        return booking.starts_at
 
 
 @dataclass(frozen=True)

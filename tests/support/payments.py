@@ -124,7 +124,13 @@ class Stack:
             return user.id
 
     async def book(self, client_id: int, days_ahead: int, **kw: Any) -> int:
+        """A request as the chat's form makes it: with the email the client gave before,
+        which the form fills in (and the summary shows)."""
         day = self.clock.now().date() + timedelta(days=days_ahead)
+        if "contact_email" not in kw:
+            async with self.uows() as uow:
+                user = await uow.session.get(User, client_id)
+                kw["contact_email"] = user.email if user else None
         return await request(self.uows, self.clock.now(), client_id, self.service_id, day, **kw)
 
     async def accept(self, booking_id: int) -> None:

@@ -1,0 +1,119 @@
+"""Credit notes: a refund of invoiced money gets its own document, numbered without gaps in
+a series of its own (MSB-AV-<year>-<sequence>), naming the invoice it corrects (issue 14).
+
+Taken in the refund's transaction, from a per-year counter row locked until commit, as
+invoice numbers are (core/payments/invoices.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog.vocabulary import MARKET_TZ
+from core.db.tables import Booking, CreditNote, CreditNoteCounter, Invoice, Refund, User
+from core.notifications.outbox import enqueue
+from core.uow import UnitOfWork
+
+PREFIX = "MSB-AV"  # "avoir", as a Moroccan accountant calls it
+
+
+def format_number(year: int, sequence: int) -> str:
+    return f"{PREFIX}-{year}-{sequence:06d}"
+
+
+async def next_sequence(session: AsyncSession, year: int) -> int:
+    """Take the next credit note number of ``year``; the counter stays locked until commit."""
+    counter = await session.get(
+        CreditNoteCounter, year, with_for_update=True, populate_existing=True
+    )
+    if counter is None:
+        try:
+            async with session.begin_nested():
+                session.add(CreditNoteCounter(year=year, last_value=0))
+        except IntegrityError:  # another transaction opened the year first: use its row
+            pass
+        counter = await session.get(
+            CreditNoteCounter, year, with_for_update=True, populate_existing=True
+        )
+        assert counter is not None
+    counter.last_value += 1
+    await session.flush()
+    return counter.last_value
+
+
+async def issue_credit_note(
+    uow: UnitOfWork, refund: Refund, booking: Booking, *, now: datetime
+) -> CreditNote | None:
+    """Number and freeze the credit note of a refund that has just succeeded, and send it;
+    None for money that was never invoiced (a payment refused as too late)."""
+    session = uow.session
+    existing = await session.scalar(select(CreditNote).where(CreditNote.refund_id == refund.id))
+    if existing is not None:
+        return existing
+    invoice = await session.scalar(select(Invoice).where(Invoice.payment_id == refund.payment_id))
+    if invoice is None:
+        return None
+    year = now.astimezone(MARKET_TZ).year
+    sequence = await next_sequence(session, year)
+    client = await session.get(User, booking.client_id)
+    note = CreditNote(
+        number=format_number(year, sequence),
+        year=year,
+        sequence=sequence,
+        booking_id=booking.id,
+        invoice_id=invoice.id,
+        refund_id=refund.id,
+        locale=client.locale if client else invoice.locale,
+        currency=refund.currency,
+        amount_minor=refund.amount_minor,
+        created_at=now,
+        data={},
+    )
+    # The invoice's parties, as it printed them: a credit note corrects that document.
+    note.data = {
+        "number": note.number,
+        "issued_at": now.isoformat(),
+        "locale": note.locale,
+        "currency": note.currency,
+        "invoice_number": invoice.number,
+        "amount_minor": refund.amount_minor,
+        "refunded_to_date_minor": booking.refunded_minor,
+        "paid_minor": booking.paid_minor,
+        "client": invoice.data.get("client", {}),
+        "provider": invoice.data.get("provider", {}),
+        "platform": invoice.data.get("platform", {}),
+        "booking": invoice.data.get("booking", {}),
+    }
+    session.add(note)
+    await session.flush()
+    _announce(uow, note, booking, now=now)
+    return note
+
+
+def _announce(uow: UnitOfWork, note: CreditNote, booking: Booking, *, now: datetime) -> None:
+    """In the client's chat, and by email with the PDF where an email was given."""
+    base = {"booking_id": booking.id, "credit_note_id": note.id, "audience": "client"}
+    payload = base | {"number": note.number, "amount_minor": note.amount_minor}
+    enqueue(
+        uow.session,
+        kind="credit_note_issued",
+        user_id=booking.client_id,
+        now=now,
+        payload=payload,
+        dedupe_key=f"credit-note-{note.id}-chat",
+    )
+    email = note.data.get("client", {}).get("email")
+    if email:
+        enqueue(
+            uow.session,
+            kind="credit_note_email",
+            user_id=booking.client_id,
+            channel="email",
+            now=now,
+            payload=payload | {"to": email},
+            dedupe_key=f"credit-note-{note.id}-email",
+        )

@@ -1,0 +1,49 @@
+"""A payment that failed, or a link that expired, while the money is still owed: the
+client hears of it in the chat, with a link that works (issue 14: no dead ends)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.booking.actors import get_booking
+from core.booking.states import BookingState
+from core.db.tables import OutboxMessage, Payment
+from core.notifications.outbox import enqueue
+from core.payments.links import try_link_for_what_is_owed
+from core.payments.ports import Payments
+from core.uow import UnitOfWork
+
+# What each kind of payment pays off, and the state in which it is still owed.
+OWED_IN = {"deposit": BookingState.ACCEPTED.value, "balance": BookingState.PAYMENT_DUE.value}
+
+
+async def announce_failure(
+    uow: UnitOfWork, payments: Payments, payment: Payment, *, now: datetime, why: str
+) -> None:
+    """Tell the client once per payment attempt, with a fresh link where the old one is
+    dead (failed, expired); nothing when the booking no longer owes this money."""
+    booking = await get_booking(uow.session, payment.booking_id, lock=True)
+    if OWED_IN.get(payment.kind) != booking.state:
+        return
+    if booking.expires_at is not None and booking.expires_at <= now:
+        return  # the deposit's deadline has passed: the booking expires, nothing is owed
+    key = f"payment-{payment.id}-{why}"
+    if await uow.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+        return
+    if payment.status != "pending":  # the page of this attempt is closed: make another
+        await try_link_for_what_is_owed(uow, payments.gateway, booking, now)
+    enqueue(
+        uow.session,
+        kind="payment_failed",
+        user_id=booking.client_id,
+        now=now,
+        payload={
+            "booking_id": booking.id,
+            "audience": "client",
+            "payment_kind": payment.kind,
+            "why": why,
+        },
+        dedupe_key=key,
+    )

@@ -1,0 +1,141 @@
+"""Issue 14, money and trust: delivery only once the event has begun, the day held until
+completion, and each side's contact for the other once the deposit is paid."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, time, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from core.clock import FixedClock
+from core.db.tables import User
+from core.errors import SlotUnavailable
+from core.uow import UnitOfWorkFactory
+from dialogs.i18n.translator import translator
+from tests.support.bookings import S, drive_to, request, snapshot
+from tests.support.chat import (
+    bookings,
+    client_chat,
+    link_provider,
+    news_for,
+    provider_chat,
+    sqlite_uows,
+)
+from tests.support.factories import make_provider, make_user
+
+DAY = date(2026, 6, 14)
+FR, AR, EN = translator("fr"), translator("ar"), translator("en")
+PROVIDER_PHONE = "+212522334455"
+CLIENT_PHONE = "+212612345678"
+TOO_EARLY = "The event has not started yet: you can mark it as delivered from {day}."
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
+    async with sqlite_uows(tmp_path / "issue14.db") as uows:
+        yield uows
+
+
+async def set_user(uows: UnitOfWorkFactory, user_id: int, **values: object) -> None:
+    async with uows() as uow:
+        await uow.session.execute(update(User).where(User.id == user_id).values(**values))
+        await uow.commit()
+
+
+async def test_delivery_is_refused_before_the_event_starts_in_the_providers_language(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service_id = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    booking_id = await request(db, clock.now(), client, service_id, DAY)
+    await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    [booking] = await bookings(db)
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+
+    # Months before, and still one minute before the start in Casablanca: refused, in French.
+    for at in (clock.now(), booking.starts_at - timedelta(minutes=1)):
+        clock.set(at)
+        await provider.press(f"g|pdel:{booking_id}")
+        assert FR(TOO_EARLY, day=FR.date(DAY)) in provider.text
+        assert (await snapshot(db, booking_id)).state == "confirmed"
+    # The full day starts at midnight in Casablanca: 23:00 UTC the day before, in June.
+    assert (booking.starts_at.date(), booking.starts_at.hour) == (DAY - timedelta(days=1), 23)
+    clock.set(booking.starts_at)
+    await provider.press(f"g|pdel:{booking_id}")
+    assert (await snapshot(db, booking_id)).state == "delivered"
+
+
+async def test_a_completed_booking_keeps_its_time_against_a_second_request(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service_id = await make_provider(
+        db,
+        clock.now(),
+        duration_minutes=180,
+        pricing_model="per_hour",
+        price_minor=100_000,
+        capacity=2,  # two sessions a day: only the hours taken stop a second one
+    )
+    client = await make_user(db, clock.now())
+    booking_id = await request(db, clock.now(), client, service_id, DAY, start_time=time(18))
+    await drive_to(db, booking_id, S.COMPLETED, owner=owner, now=clock.now())
+    assert (await snapshot(db, booking_id)).state == "completed"
+    clock.set(clock.now().replace(year=2026, month=6, day=1))
+    with pytest.raises(SlotUnavailable) as refused:
+        await request(db, clock.now(), client, service_id, DAY, start_time=time(19))
+    assert refused.value.key == "slot_overlaps_booking"
+
+
+async def test_after_the_deposit_each_side_gets_the_others_name_and_phone(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service_id = await make_provider(db, clock.now())
+    await set_user(db, owner, phone_e164=PROVIDER_PHONE)
+    client = await make_user(db, clock.now())
+    await set_user(db, client, locale="ar")
+    booking_id = await request(
+        db,
+        clock.now(),
+        client,
+        service_id,
+        DAY,
+        contact_name="Salma Bennani",
+        contact_phone=CLIENT_PHONE,
+    )
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+    assert CLIENT_PHONE not in provider.text and "Salma" not in provider.text  # not before
+
+    await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+    assert FR("Client") + ": Salma Bennani" in provider.text
+    assert FR("Phone") + ": " + FR.isolate(CLIENT_PHONE) in provider.text
+
+    await link_provider(db, client, "c:salma", clock.now())
+    client_view = client_chat(db, clock, key="c:salma", language="ar")
+    [to_client] = client_view.seen(await news_for(db, "deposit_paid", client))
+    assert (
+        AR(
+            "Your provider: {name}. Phone: {phone}",
+            name="studio-atlas",
+            phone=AR.isolate(PROVIDER_PHONE),
+        )
+        in to_client.text
+    )
+    assert "\u2068" + PROVIDER_PHONE + "\u2069" in to_client.text  # the "+" stays on the left
+    [to_provider] = provider.seen(await news_for(db, "deposit_paid", owner))
+    assert (
+        FR(
+            "Your client: {name}. Phone: {phone}",
+            name="Salma Bennani",
+            phone=FR.isolate(CLIENT_PHONE),
+        )
+        in to_provider.text
+    )
