@@ -7,7 +7,7 @@ from core.booking.queries import owned_booking
 from core.booking.states import Role
 from core.catalog.queries import active_provider_by_slug
 from core.people.users import record_source
-from dialogs.client import book, discover, mybookings, proposal_answers, review
+from dialogs.client import alternatives, book, discover, mybookings, proposal_answers, review
 from dialogs.client.deeplinks import parse_deeplink
 from dialogs.client.discover_order import next_step
 from dialogs.client.free_text import help_text
@@ -99,5 +99,6 @@ CLIENT_APP = DialogApp(
         "cpa": writing(proposal_answers.accept_offer),
         "cpr": writing(proposal_answers.refuse_offer),
         "cdl": writing(proposal_answers.confirm_delivery),
+        "alt": writing(alternatives.open_alternative),
     },
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.booking.news_view import BookingNews, booking_news
+from core.booking.states import BookingState
 from core.notifications.outbox import Envelope
 from core.rows import Booking, Provider
 from core.uow import UnitOfWork
@@ -10,6 +11,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.decline_news import decline_news, is_decline_news
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.proposal_news import is_work_news, work_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
@@ -74,6 +76,8 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         payment_kind=link_kind(envelope),
         contact_for=contact_wanted(envelope),
     )
+    if news is not None and is_decline_news(envelope):  # with alternatives (issue 14)
+        return await decline_news(uow, news, envelope)
     return [] if news is None else news_replies(envelope, news)
 
 
@@ -82,6 +86,10 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
     booking, provider = news.booking, news.provider
     t = translator(news.locale)
     if envelope.kind == "booking_requested":
+        if booking.state != BookingState.REQUESTED:
+            # Held until the provider linked their chat, and answered meanwhile (cancelled,
+            # expired): a "new request" card with Accept / Decline would be stale (issue 14).
+            return []
         text = t(NEW_REQUEST) + "\n\n" + request_card(booking, news.service, t)
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind in PAYMENT_KINDS:
