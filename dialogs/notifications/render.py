@@ -11,7 +11,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
-from dialogs.notifications.decline_news import decline_news, is_decline_news
+from dialogs.notifications.decline_news import DECLINED, decline_news, is_decline_news
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.proposal_news import is_work_news, work_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
@@ -24,10 +24,7 @@ CLIENT_TEXT: dict[str, str] = {
         "Good news: {provider} accepted your request {ref}. Pay the deposit "
         "of {deposit} to confirm it."
     ),
-    "booking_declined": N_(
-        "{provider} cannot take your request {ref}. Reason: {reason}. You can "
-        "look for another provider with /start."
-    ),
+    "booking_declined": DECLINED,  # with alternatives below it (decline_news.py)
     "booking_expired": N_("Your booking {ref} with {provider} has expired."),
     "booking_cancelled": N_("Your booking {ref} with {provider} is cancelled."),
     "deposit_paid": N_("Deposit received: your booking {ref} with {provider} is confirmed."),

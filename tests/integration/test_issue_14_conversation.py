@@ -1,0 +1,139 @@
+"""Issue 14, "Conversation" (items 12-16 and the polish found on the way), through the
+dialog engine with the built-in NLU, on real SQLite.
+
+12: a change of mind at a free-text step of the form is not stored as the answer;
+13: off-topic messages make no search, common questions get the FAQ, a complaint opens
+    support as a complaint, anything else an honest "I can help with";
+14: Arabic typed while French is chosen is answered in Arabic, with a switch offered;
+15: a decline offers similar providers free that day and the proposed date;
+16: "My bookings" names provider and service, in sections, with cancel on the booking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.booking.actors import Actor
+from core.booking.proposals import propose
+from core.booking.states import Action, BookingState, Role
+from core.clock import FixedClock
+from core.uow import UnitOfWorkFactory
+from dialogs.framework.errors import state_label
+from dialogs.i18n.translator import translator
+from tests.support.bookings import act, drive_to, request
+from tests.support.chat import Chat, bookings, client_chat, news_for, sqlite_uows, user_of
+from tests.support.factories import make_provider, make_user
+
+EN, FR, AR = translator("en"), translator("fr"), translator("ar")
+DAY = date(2026, 6, 14)  # six weeks after the test clock's 4 May 2026
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
+    async with sqlite_uows(tmp_path / "conversation.db") as uows:
+        yield uows
+
+
+async def started(db: UnitOfWorkFactory, clock: FixedClock, language: str = "en") -> Chat:
+    chat = client_chat(db, clock, language=language)
+    await chat.send("/start")
+    return chat
+
+
+# --- Item 15: a decline carries alternatives --------------------------------------------
+
+
+async def test_a_decline_offers_similar_free_providers_and_the_proposed_date(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, atlas, service = await make_provider(db, clock.now())
+    _, free, _ = await make_provider(db, clock.now(), slug="free-lens")
+    _, _, busy_service = await make_provider(db, clock.now(), slug="busy-lens")
+    _, _, _ = await make_provider(db, clock.now(), slug="fes-lens", city="fes")
+    _, _, _ = await make_provider(db, clock.now(), slug="dj-rabat", category="dj")
+    other = await make_user(db, clock.now(), name="another client")
+    await request(db, clock.now(), other, busy_service, DAY)  # busy-lens is full that day
+    chat = await started(db, clock)
+    client = (await user_of(chat)).id
+    booking_id = await request(db, clock.now(), client, service, DAY)
+    later = DAY + timedelta(days=7)
+    async with db() as uow:
+        await propose(uow, booking_id, Actor(Role.PROVIDER, owner), now=clock.now(), day=later)
+        await uow.commit()
+    await act(
+        db,
+        booking_id,
+        Action.DECLINE,
+        Actor(Role.PROVIDER, owner),
+        now=clock.now(),
+        reason="Our team is away that weekend.",
+    )
+
+    [news] = chat.seen(await news_for(db, "booking_declined", client))
+    assert "/start" not in news.text
+    assert ".." not in news.text and ". ." not in news.text
+    assert "Our team is away that weekend." in news.text
+    codes = [b.payload for b in news.all_buttons()]
+    assert f"g|alt:{free}:{DAY.isoformat()}" in codes
+    assert f"g|alt:{atlas}:{later.isoformat()}" in codes  # the date the provider proposed
+    offered = " ".join(b.label for b in news.all_buttons())
+    for absent in ("busy-lens", "fes-lens", "dj-rabat"):  # full, other city, other category
+        assert absent not in offered
+    assert f"g|bk:{booking_id}" in codes
+
+    await chat.click(f"g|alt:{free}:{DAY.isoformat()}")
+    assert await chat.position() == "discover:profile"
+    assert (await chat.state()).data["day"] == DAY.isoformat()
+    await chat.click(chat.buttons()[0])  # Book its service: the date is not asked again
+    assert await chat.position() == "book:event_type"
+    await chat.click("evt:wedding")
+    assert await chat.position() != "book:date"
+
+
+async def test_a_forged_alternative_opens_no_suspended_or_unknown_provider(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = await started(db, clock)
+    await chat.press(f"g|alt:999999:{DAY.isoformat()}")
+    assert EN("This provider is not available any more.") in chat.text
+    await chat.press("g|alt:find")
+    assert await chat.position() == "discover:category"
+
+
+# --- Item 16: my bookings ---------------------------------------------------------------
+
+
+async def test_my_bookings_names_provider_and_service_in_sections(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    client = (await user_of(chat)).id
+    soon = (clock.now() + timedelta(days=20)).date()
+    done = await request(db, clock.now(), client, service, soon)
+    await drive_to(db, done, BookingState.COMPLETED, owner=owner, now=clock.now())
+    waiting = await request(db, clock.now(), client, service, DAY)
+    dropped = await request(db, clock.now(), client, service, DAY + timedelta(days=1))
+    await act(db, dropped, Action.CANCEL, Actor(Role.CLIENT, client), now=clock.now())
+    refs = {b.id: b.reference for b in await bookings(db)}
+
+    await chat.send("/mybookings")
+    text = chat.text
+    sections = [FR("Open"), FR("Past"), FR("Cancelled or declined")]
+    positions = [text.index("\n" + title + "\n") for title in sections]
+    assert positions == sorted(positions)
+    open_part, past_part = text[positions[0] : positions[1]], text[positions[1] : positions[2]]
+    cancelled_part = text[positions[2] :]
+    assert refs[waiting] in open_part and refs[done] in past_part
+    assert refs[dropped] in cancelled_part
+    waiting_line = next(line for line in text.splitlines() if refs[waiting] in line)
+    assert "studio-atlas" in waiting_line and "Reportage" in waiting_line
+    assert state_label("requested", FR) in waiting_line  # "en attente du prestataire"
+    assert "nav:cancel" not in chat.buttons()  # no cancel beside the list
+
+    await chat.click(f"bk:{waiting}")
+    assert "cancel" in chat.buttons()  # on the booking itself
