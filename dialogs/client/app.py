@@ -12,6 +12,7 @@ from dialogs.client.deeplinks import parse_deeplink
 from dialogs.client.discover_order import next_step
 from dialogs.client.free_text import help_text
 from dialogs.client.menu import LANGUAGE, MENU
+from dialogs.client.questions import TO_SUPPORT
 from dialogs.framework.context import Ctx
 from dialogs.framework.engine import Command, DialogApp
 from dialogs.framework.flow import Go, Outcome, Show, reading, writing
@@ -100,5 +101,6 @@ CLIENT_APP = DialogApp(
         "cpr": writing(proposal_answers.refuse_offer),
         "cdl": writing(proposal_answers.confirm_delivery),
         "alt": writing(alternatives.open_alternative),
+        TO_SUPPORT: reading(jump("support", "category")),  # under the FAQ's answers
     },
 )

@@ -9,7 +9,8 @@ from core.booking.duration import chooses_length
 from core.booking.request import RequestBooking, quote_for, request_booking
 from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
-from dialogs.client import book_hours
+from dialogs.client import book_hours, book_leave
+from dialogs.client.aside import aside_from
 from dialogs.client import book_steps as steps
 from dialogs.client.book_steps import advance, day_problem, service_of
 from dialogs.client.book_summary import duration_rows, price_lines
@@ -80,6 +81,8 @@ async def city_answer(ctx: Ctx, answer: Answer) -> Outcome:
         parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
         code = parsed.city or ""
     if code not in CITIES or code not in await provider_cities(ctx, ctx.state.data["provider_id"]):
+        if answer.text and (aside := await steps.aside_of(ctx, answer.text, "city")):
+            return aside
         return Invalid(ctx.t("Please choose one of the cities this provider works in."))
     ctx.state.data["city"] = code
     return await advance(ctx)
@@ -93,6 +96,11 @@ def _text_step(key: str, question: str, limit: int) -> Step:
         if ans.code == "skip":
             ctx.state.data[key] = ""
         elif ans.text:
+            # "en fait je préfère un DJ à Fès" is no venue: ask before leaving (issue 14).
+            service = await service_of(ctx)
+            aside = await aside_from(ctx, ans.text, key, service.category if service else None)
+            if aside is not None:
+                return aside
             ctx.state.data[key] = ans.text.strip()[:limit]
         else:
             return Invalid(ctx.t("Please type your answer, or tap Skip."))
@@ -219,6 +227,7 @@ FLOW = Flow(
         "phone": Step(steps.phone_prompt, steps.phone_answer, WRITES),
         "email": Step(steps.email_prompt, steps.email_answer, WRITES),
         "summary": Step(summary_prompt, summary_answer, WRITES),
+        "leave": Step(book_leave.leave_prompt, book_leave.leave_answer, WRITES),
     },
     diagram=Path(__file__).with_name("book.mmd"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.people.users import set_locale
-from dialogs.client.free_text import help_text, route_text
+from dialogs.client.free_text import NOT_UNDERSTOOD, help_text, route_text
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import (
     READS,
@@ -52,14 +52,7 @@ async def main_answer(ctx: Ctx, answer: Answer) -> Outcome:
             return Show((ctx.reply(help_text(ctx)),))
         case "m:support":
             return Go("category", "support")
-    return await route_text(
-        ctx,
-        answer,
-        fallback=ctx.t(
-            "Sorry, I did not understand. Tap a button, or write for example: "
-            '"caterer in Casablanca for 150 guests".'
-        ),
-    )
+    return await route_text(ctx, answer, fallback=ctx.t(NOT_UNDERSTOOD))
 
 
 async def language_prompt(ctx: Ctx) -> Reply:

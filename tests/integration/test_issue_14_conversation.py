@@ -16,12 +16,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from core.booking.actors import Actor
 from core.booking.proposals import propose
 from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
+from core.db.tables import Ticket
 from core.uow import UnitOfWorkFactory
+from dialogs.faq import FAQ
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import translator
 from tests.support.bookings import act, drive_to, request
@@ -137,3 +140,128 @@ async def test_my_bookings_names_provider_and_service_in_sections(
 
     await chat.click(f"bk:{waiting}")
     assert "cancel" in chat.buttons()  # on the booking itself
+
+
+# --- Item 12: a change of mind is not stored as an answer -------------------------------
+
+
+async def at_venue(db: UnitOfWorkFactory, clock: FixedClock, language: str = "fr") -> Chat:
+    """A client in the booking form of a photographer, at the venue question."""
+    _, provider, service = await make_provider(db, clock.now())
+    await make_provider(db, clock.now(), slug="dj-fes", category="dj", city="fes")
+    chat = await started(db, clock, language=language)
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    await chat.send("14 juin")
+    await chat.click("gst:100")
+    if await chat.position() == "book:city":
+        await chat.click("city:rabat")
+    assert await chat.position() == "book:venue"
+    return chat
+
+
+async def test_a_new_search_typed_at_the_venue_asks_to_leave_the_form(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = await at_venue(db, clock)
+    await chat.send("en fait je préfère un DJ à Fès")
+    assert await chat.position() == "book:leave"
+    assert "venue" not in (await chat.state()).data  # was stored as the venue
+    assert set(chat.buttons()) >= {"yes", "no"}
+
+    await chat.click("yes")
+    state = await chat.state()
+    assert state.flow == "discover"
+    assert (state.data.get("category"), state.data.get("city")) == ("dj", "fes")
+
+
+async def test_no_keeps_the_text_as_the_venue(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+    chat = await at_venue(db, clock)
+    await chat.send("Salle des fêtes, un DJ viendra aussi ?")
+    assert await chat.position() == "book:leave"
+    await chat.click("no")
+    data = (await chat.state()).data
+    assert data["venue"] == "Salle des fêtes, un DJ viendra aussi ?"
+    assert await chat.position() == "book:notes"
+
+
+async def test_a_plain_venue_is_stored_without_asking(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = await at_venue(db, clock)
+    await chat.send("Villa Zaitoun, Anfa")
+    assert (await chat.state()).data["venue"] == "Villa Zaitoun, Anfa"
+    await chat.send("Le photographe de notre choix, merci")  # its own category: a note
+    assert (await chat.state()).data["notes"] == "Le photographe de notre choix, merci"
+
+
+async def test_a_question_at_the_date_step_asks_to_leave_and_no_asks_the_date_again(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    await chat.send("est-ce que je peux payer en espèces ?")
+    assert await chat.position() == "book:leave"
+    await chat.click("no")
+    assert await chat.position() == "book:date"
+    await chat.send("est-ce que je peux payer en espèces ?")
+    await chat.click("yes")
+    assert await chat.position() == "menu:main"
+    assert FR("How do I pay? Can I pay in cash?") in chat.text
+
+
+# --- Item 13: off-topic, FAQ, complaints ------------------------------------------------
+
+
+async def test_weather_is_not_a_search(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+    chat = await started(db, clock, language="fr")
+    await chat.send("quel temps fait-il à Agadir demain ?")
+    assert await chat.position() == "menu:main"  # was: a search for Agadir tomorrow
+    assert FR("I can't answer that, sorry. I can help you with:") in chat.text
+    assert "g|sup" in chat.buttons()
+    await chat.click("g|sup")
+    assert await chat.position() == "support:category"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "question"),
+    [
+        ("fr", "est-ce que je peux payer en espèces ?", "How do I pay? Can I pay in cash?"),
+        ("en", "How does the deposit work?", "How does the deposit work?"),
+        ("fr", "comment annuler ma réservation ?", "Can I cancel?"),
+        ("ar", "هل يمكنني الدفع نقدا؟", "How do I pay? Can I pay in cash?"),
+        ("en", "how can I talk to a real person?", "How do I talk to a person?"),
+    ],
+)
+async def test_common_questions_get_the_faq_answer(
+    db: UnitOfWorkFactory, clock: FixedClock, language: str, text: str, question: str
+) -> None:
+    chat = await started(db, clock, language=language)
+    await chat.send(text)
+    t = translator(language)
+    [entry] = [e for e in FAQ if e.question == question]
+    assert t(entry.question) in chat.text and t(entry.answer) in chat.text
+    assert await chat.position() == "menu:main"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "the photographer never came"), ("fr", "le photographe n'est jamais venu")],
+)
+async def test_a_complaint_opens_support_as_a_complaint(
+    db: UnitOfWorkFactory, clock: FixedClock, language: str, text: str
+) -> None:
+    _, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language=language)
+    booking_id = await request(db, clock.now(), (await user_of(chat)).id, service, DAY)
+    await chat.send(text)
+    assert await chat.position() == "support:booking"  # was: a search for photographers
+    await chat.click(f"sb:{booking_id}")
+    assert await chat.position() == "support:thread"
+    async with db() as uow:
+        [ticket] = (await uow.session.scalars(select(Ticket))).all()
+        assert (ticket.category, ticket.booking_id, ticket.subject) == ("complaint", booking_id, text)

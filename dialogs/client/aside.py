@@ -1,0 +1,26 @@
+"""A message typed into the booking form that is not an answer to it (issue 14): a new
+search ("en fait je préfère un DJ à Fès") or a question. The form then asks whether to
+leave it (book_leave.py) instead of storing the message as the venue or the notes."""
+
+from __future__ import annotations
+
+from dialogs.client.questions import is_search
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import Go
+from dialogs.nlu.asked import read_asked
+
+ASIDE = "_aside"  # in the form's data while the client is asked: {"text", "step"}
+
+
+async def aside_from(ctx: Ctx, text: str, step: str, category: str | None) -> Go | None:
+    """Go to the "leave the form?" question when ``text`` is a search for another kind of
+    provider than the form's (``category``) or a question; None when it is an answer."""
+    asked = read_asked(text)
+    result = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+    other_search = is_search(result, asked) and (
+        (result.category is not None and result.category != category) or asked.wants_search
+    )
+    if not (other_search or asked.question or asked.complaint):
+        return None
+    ctx.state.data[ASIDE] = {"text": text, "step": step, "search": other_search}
+    return Go("leave")
