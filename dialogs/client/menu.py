@@ -68,6 +68,15 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
 
 
+async def switch_language(ctx: Ctx, code: str) -> Outcome:
+    """The button offered when a message was written in another language (issue 14): the
+    screen the chat is on comes again, in that language."""
+    if code not in LANGUAGE_NAMES:
+        return Invalid(ctx.t("Please choose a language."))
+    set_locale(ctx.user, code)
+    return Go(ctx.state.step, before=(ctx.reply(ctx.t("Language changed.")),))
+
+
 DIAGRAM = Path(__file__).with_name("menu.mmd")
 MENU = Flow(
     name="menu",

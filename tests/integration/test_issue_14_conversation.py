@@ -265,3 +265,28 @@ async def test_a_complaint_opens_support_as_a_complaint(
     async with db() as uow:
         [ticket] = (await uow.session.scalars(select(Ticket))).all()
         assert (ticket.category, ticket.booking_id, ticket.subject) == ("complaint", booking_id, text)
+
+
+# --- Item 14: the reply language follows the message ------------------------------------
+
+
+async def test_arabic_typed_in_french_is_answered_in_arabic_with_a_switch(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    await chat.send("مصور في الرباط")
+    assert await chat.position() == "discover:results"
+    assert all(reply.rtl for reply in chat.replies)  # every reply of this update is Arabic
+    assert AR("You wrote in Arabic. Shall we continue in Arabic?") in chat.text
+    assert "g|lang:ar" in chat.buttons()
+    assert (await user_of(chat)).locale == "fr"  # only offered, not imposed
+
+    await chat.send("photographe à Rabat")  # French again: French again
+    assert not any(reply.rtl for reply in chat.replies)
+    await chat.send("مصور في الرباط")
+    await chat.click("g|lang:ar")
+    assert (await user_of(chat)).locale == "ar"
+    assert AR("Language changed.") in chat.text
+    await chat.send("السلام عليكم")
+    assert AR("You wrote in Arabic. Shall we continue in Arabic?") not in chat.text
