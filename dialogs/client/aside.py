@@ -7,7 +7,9 @@ from __future__ import annotations
 from dialogs.client.questions import is_search
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Go
-from dialogs.nlu.asked import read_asked
+from dialogs.nlu.asked import Asked, read_asked
+from dialogs.nlu.model import NluResult
+from dialogs.nlu.styles import CATEGORY_OF_STYLE
 
 ASIDE = "_aside"  # in the form's data while the client is asked: {"text", "step"}
 
@@ -17,10 +19,20 @@ async def aside_from(ctx: Ctx, text: str, step: str, category: str | None) -> Go
     provider than the form's (``category``) or a question; None when it is an answer."""
     asked = read_asked(text)
     result = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
-    other_search = is_search(result, asked) and (
-        (result.category is not None and result.category != category) or asked.wants_search
-    )
+    other_search = _other_search(result, asked, step, category)
     if not (other_search or asked.question or asked.complaint):
         return None
     ctx.state.data[ASIDE] = {"text": text, "step": step, "search": other_search}
     return Go("leave")
+
+
+def _other_search(result: NluResult, asked: Asked, step: str, category: str | None) -> bool:
+    """A search clearly for something else: another kind of provider, said as a search
+    ("je cherche", "en fait", a city or a date with it). A venue's name ("Salle Al Amal")
+    at the venue question, or a note naming the form's own kind, is an answer."""
+    named = result.category or (CATEGORY_OF_STYLE[result.style] if result.style else None)
+    if named is None or named == category or not is_search(result, asked):
+        return False
+    if step == "venue" and named == "venue":
+        return False
+    return asked.wants_search or asked.changed_mind or bool(result.city or result.date)

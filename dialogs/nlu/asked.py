@@ -44,6 +44,12 @@ COMPLAINT_CUES: Final = words(
     "reclamation, me plaindre, لم يحضر, لم يأت, لم ياتي, ما جاش, ماجاش, شكوى, شكاية,"
     "ma jach, majach, ma jatch, chikaya, chkaya"
 )
+# "Actually", "rather": the client changes their mind about what they are looking for.
+CHANGE_CUES: Final = words(
+    "actually, instead, rather, i prefer, i'd rather, changed my mind, change of plan,"
+    "en fait, finalement, plutot, je prefere, on prefere, j ai change d avis, au lieu,"
+    "بالأحرى, بدلا, بدل, أفضل, نفضل, غيرت رأيي, بغيت غير, fdel, kanfdel, nfdel, bdel"
+)
 # How questions open, once normalised (accents and apostrophes folded, "؟" is "?").
 QUESTION_START: Final = re.compile(
     r"^(?:est ce qu|peut on|peut il|puis je|peux je|comment|pourquoi|quand|quel|quelle|"
@@ -59,6 +65,7 @@ class Asked:
     topic: str | None  # one of TOPIC_CUES, if the message is about one
     complaint: bool  # about a provider or a booking that went wrong
     wants_search: bool  # says it is looking for something ("je cherche", "bghit")
+    changed_mind: bool = False  # "en fait", "plutôt", "instead"
 
 
 class AskedReader:
@@ -68,6 +75,7 @@ class AskedReader:
         self._topics = TermMatcher(TOPIC_CUES, inflect=True)
         self._complaint = TermMatcher({"complaint": COMPLAINT_CUES}, inflect=True)
         self._search = TermMatcher({"search": INTENT_CUES[Intent.SEARCH]}, inflect=True)
+        self._change = TermMatcher({"change": CHANGE_CUES}, inflect=False)
 
     def read(self, text: str) -> Asked:
         norm = normalize(text)
@@ -76,6 +84,7 @@ class AskedReader:
             topic=self._topics.first(norm),
             complaint=self._complaint.found(norm),
             wants_search=self._search.found(norm),
+            changed_mind=self._change.found(norm),
         )
 
 
