@@ -20,6 +20,7 @@ from dialogs.client.catalog_reads import (
     provider_cities,
 )
 from dialogs.client.guests import guests_problem
+from dialogs.client.menu import AFTER_ACTION
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
@@ -199,7 +200,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
         now=ctx.now,
         max_days_ahead=ctx.deps.max_days_ahead,
     )
-    ctx.state.data, ctx.state.history = {}, []
+    ctx.state.data, ctx.state.history = {AFTER_ACTION: True}, []
     sent = ctx.reply(
         ctx.t(
             "Your request {ref} has been sent ({state}). We will tell you here as soon as the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dialogs.client.aside import ASIDE
 from dialogs.client.book_steps import advance
+from dialogs.client.menu import AFTER_ACTION
 from dialogs.client.free_text import NOT_UNDERSTOOD, route_text
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Show
@@ -52,4 +53,5 @@ async def leave_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if isinstance(outcome, Go):
         return outcome
     said = outcome.replies if isinstance(outcome, Show) else (ctx.reply(outcome.reason),)
+    ctx.state.data = {AFTER_ACTION: True}  # answered above: the menu need not welcome again
     return Go("main", "menu", before=said)

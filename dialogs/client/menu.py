@@ -22,12 +22,20 @@ from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
 
 
+# Set in the menu's data by a step that finished something (a request sent): the menu that
+# follows asks what next instead of welcoming them again (issue 14).
+AFTER_ACTION = "_after_action"
+
+
 async def main_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    text = t(
-        "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas and "
-        "more for your event. Tap a button or write what you need."
-    )
+    if ctx.state.data.get(AFTER_ACTION):
+        text = t("What else can I do for you? Tap a button or write what you need.")
+    else:
+        text = t(
+            "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas "
+            "and more for your event. Tap a button or write what you need."
+        )
     return ctx.reply(
         text,
         [

@@ -28,7 +28,16 @@ from dialogs.faq import FAQ
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import translator
 from tests.support.bookings import act, drive_to, request
-from tests.support.chat import Chat, bookings, client_chat, news_for, sqlite_uows, user_of
+from tests.support.chat import (
+    Chat,
+    bookings,
+    client_chat,
+    journeys,
+    news_for,
+    open_market,
+    sqlite_uows,
+    user_of,
+)
 from tests.support.factories import make_provider, make_user
 
 EN, FR, AR = translator("en"), translator("fr"), translator("ar")
@@ -290,3 +299,26 @@ async def test_arabic_typed_in_french_is_answered_in_arabic_with_a_switch(
     assert AR("Language changed.") in chat.text
     await chat.send("السلام عليكم")
     assert AR("You wrote in Arabic. Shall we continue in Arabic?") not in chat.text
+
+
+# --- Polish: the welcome is not said again after every finished action -------------------
+
+WELCOME = EN(
+    "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas "
+    "and more for your event. Tap a button or write what you need."
+)
+
+
+async def test_the_welcome_is_not_repeated_after_a_request_is_sent(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    market = await open_market(db, clock.now())
+    chat = await started(db, clock)
+    assert WELCOME in chat.text
+    await chat.play(journeys(market)["book"])
+    await chat.click("confirm")
+    assert await chat.position() == "menu:main"
+    assert WELCOME not in chat.text  # was: the whole welcome after every request
+    assert EN("What else can I do for you? Tap a button or write what you need.") in chat.text
+    await chat.send("/start")
+    assert WELCOME in chat.text
