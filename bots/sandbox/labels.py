@@ -6,7 +6,9 @@ from __future__ import annotations
 from dialogs.i18n.translator import N_, translator
 
 PAGE_LABELS: dict[str, str] = {
-    "intro": N_("The real client and provider bots, chatting locally. Nothing leaves this machine."),
+    "intro": N_(
+        "The real client and provider bots, chatting locally. Nothing leaves this machine."
+    ),
     "client": N_("Client"),
     "provider": N_("Provider"),
     "language": N_("Language"),

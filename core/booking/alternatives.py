@@ -37,7 +37,9 @@ async def alternatives_to(
         )
         page = await search_providers(uow.session, query, now=now)
         similar = [hit for hit in page.hits if hit.provider_id != booking.provider_id][:limit]
-    return Alternatives(similar, await _proposed_day(uow, booking, now.astimezone(MARKET_TZ).date()))
+    return Alternatives(
+        similar, await _proposed_day(uow, booking, now.astimezone(MARKET_TZ).date())
+    )
 
 
 async def _proposed_day(uow: UnitOfWork, booking: Booking, today: date) -> date | None:

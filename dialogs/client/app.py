@@ -15,8 +15,8 @@ from dialogs.client.menu import LANGUAGE, MENU, switch_language
 from dialogs.client.questions import TO_SUPPORT
 from dialogs.framework.context import Ctx
 from dialogs.framework.engine import Command, DialogApp
-from dialogs.framework.reply_language import SWITCH
 from dialogs.framework.flow import Go, Outcome, Show, reading, writing
+from dialogs.framework.reply_language import SWITCH
 from dialogs.shared import support
 from dialogs.shared.pay import pay_now
 

@@ -10,8 +10,8 @@ from core.booking.request import RequestBooking, quote_for, request_booking
 from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
 from dialogs.client import book_hours, book_leave
-from dialogs.client.aside import aside_from
 from dialogs.client import book_steps as steps
+from dialogs.client.aside import aside_from
 from dialogs.client.book_steps import advance, day_problem, service_of
 from dialogs.client.book_summary import duration_rows, price_lines
 from dialogs.client.catalog_reads import (

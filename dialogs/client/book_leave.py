@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dialogs.client.aside import ASIDE
 from dialogs.client.book_steps import advance
-from dialogs.client.menu import AFTER_ACTION
 from dialogs.client.free_text import NOT_UNDERSTOOD, route_text
+from dialogs.client.menu import AFTER_ACTION
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Show
 from dialogs.framework.replies import Reply
@@ -25,9 +25,7 @@ async def leave_prompt(ctx: Ctx) -> Reply:
         question = t("It looks like a question: {text}", text=quoted)
     question += "\n" + t("Leave this booking form? What you have entered so far is lost.")
     keep = (
-        t("No, it is my answer")
-        if aside.get("step") in TEXT_STEPS
-        else t("No, continue the form")
+        t("No, it is my answer") if aside.get("step") in TEXT_STEPS else t("No, continue the form")
     )
     return ctx.reply(
         question,
@@ -41,8 +39,7 @@ async def leave_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "no":
         if step in TEXT_STEPS:
             ctx.state.data[step] = text.strip()[: TEXT_STEPS[step]]
-            return await advance(ctx)
-        return await advance(ctx)  # the question it was at is asked again
+        return await advance(ctx)  # else the question it was at is asked again
     if answer.code != "yes" or not text:
         if aside:
             ctx.state.data[ASIDE] = aside

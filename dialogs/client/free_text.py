@@ -8,8 +8,8 @@ from dialogs.client.guests import guests_problem
 from dialogs.client.questions import can_help, faq_answer, is_search, open_complaint
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Show
-from dialogs.nlu.asked import read_asked
 from dialogs.i18n.translator import N_
+from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent, NluResult
 
 NOT_UNDERSTOOD = N_(

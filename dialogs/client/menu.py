@@ -21,7 +21,6 @@ from dialogs.framework.flow import (
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
 
-
 # Set in the menu's data by a step that finished something (a request sent): the menu that
 # follows asks what next instead of welcoming them again (issue 14).
 AFTER_ACTION = "_after_action"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.booking.actions import refund_due_on_cancel
-from core.booking.client_lines import SECTIONS, ClientBookingLine
 from core.booking.actors import Actor
+from core.booking.client_lines import SECTIONS, ClientBookingLine
 from core.booking.queries import owned_booking, provider_of_booking
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError

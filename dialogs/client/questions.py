@@ -23,7 +23,9 @@ def is_search(result: NluResult, asked: Asked) -> bool:
         return False
     if result.category or result.style or asked.wants_search:
         return any((result.category, result.city, result.date, result.guests, result.budget_minor))
-    return not asked.question and any((result.city, result.date, result.guests, result.budget_minor))
+    return not asked.question and any(
+        (result.city, result.date, result.guests, result.budget_minor)
+    )
 
 
 def faq_answer(ctx: Ctx, topic: str) -> Show:

@@ -70,9 +70,7 @@ class SessionReads:
     async def recent_bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
         return await recent_client_bookings(self.uow.session, client_id, limit=limit)
 
-    async def client_booking_lines(
-        self, client_id: int, *, limit: int
-    ) -> list[ClientBookingLine]:
+    async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:
         return await client_booking_lines(self.uow.session, client_id, limit=limit)
 
 
@@ -128,9 +126,7 @@ class CachedReads:
             lambda session: recent_client_bookings(session, client_id, limit=limit),
         )
 
-    async def client_booking_lines(
-        self, client_id: int, *, limit: int
-    ) -> list[ClientBookingLine]:
+    async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:
         """Read each time, as the other lists of the user's own bookings."""
         return await ask_read_only(
             self._factory,

@@ -45,11 +45,17 @@ async def decline_news(uow: UnitOfWork, news: BookingNews, envelope: Envelope) -
             )
         )
         label = "📅 " + t.date(found.proposed_day, "medium") + " · " + provider_name
-        rows.append((global_button(label, alternative_code(booking.provider_id, found.proposed_day)),))
+        rows.append(
+            (global_button(label, alternative_code(booking.provider_id, found.proposed_day)),)
+        )
     if found.similar:
         lines.append(t("Similar providers free on {date}:", date=t.date(booking.event_date)))
         rows += [
-            (global_button(t.pick(hit.name), alternative_code(hit.provider_id, booking.event_date)),)
+            (
+                global_button(
+                    t.pick(hit.name), alternative_code(hit.provider_id, booking.event_date)
+                ),
+            )
             for hit in found.similar
         ]
     else:

@@ -156,7 +156,7 @@ async def test_my_bookings_names_provider_and_service_in_sections(
 
 async def at_venue(db: UnitOfWorkFactory, clock: FixedClock, language: str = "fr") -> Chat:
     """A client in the booking form of a photographer, at the venue question."""
-    _, provider, service = await make_provider(db, clock.now())
+    _, _, service = await make_provider(db, clock.now())
     await make_provider(db, clock.now(), slug="dj-fes", category="dj", city="fes")
     chat = await started(db, clock, language=language)
     await chat.send("/start p-studio-atlas")
@@ -273,7 +273,11 @@ async def test_a_complaint_opens_support_as_a_complaint(
     assert await chat.position() == "support:thread"
     async with db() as uow:
         [ticket] = (await uow.session.scalars(select(Ticket))).all()
-        assert (ticket.category, ticket.booking_id, ticket.subject) == ("complaint", booking_id, text)
+        assert (ticket.category, ticket.booking_id, ticket.subject) == (
+            "complaint",
+            booking_id,
+            text,
+        )
 
 
 # --- Item 14: the reply language follows the message ------------------------------------
