@@ -14,7 +14,7 @@ PAGE = "https://checkout.stripe.com/c/pay/cs_test_a1"
 
 
 def paying(url: str) -> Reply:
-    text = f"Payez ici : {url}"
+    text = f"Payez ici: {url}"
     pay = link_button("💳 Payer l'acompte", url, "g|pay:7")
     return Reply(text, ((pay,), (Button("Voir la réservation", "g|bk:7"),)), meta={"locale": "fr"})
 
