@@ -59,9 +59,11 @@ async def started(db: UnitOfWorkFactory, clock: FixedClock, language: str = "en"
 # --- Item 15: a decline carries alternatives --------------------------------------------
 
 
+# On SQLite and PostgreSQL (the ``uows`` fixture): the alternatives are the search's SQL.
 async def test_a_decline_offers_similar_free_providers_and_the_proposed_date(
-    db: UnitOfWorkFactory, clock: FixedClock
+    uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
+    db = uows
     owner, atlas, service = await make_provider(db, clock.now())
     _, free, _ = await make_provider(db, clock.now(), slug="free-lens")
     _, _, busy_service = await make_provider(db, clock.now(), slug="busy-lens")
