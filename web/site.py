@@ -31,6 +31,7 @@ from core.catalog.vocabulary import CATEGORIES, CITIES, LANGUAGES, MARKET_TZ
 from core.clock import Clock
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs.faq import FAQ
 from dialogs.framework.reads import CachedReads
 from dialogs.i18n.translator import translator
 from web import languages
@@ -222,6 +223,7 @@ class Site:
             request,
             "faq.html",
             ctx,
+            faq=FAQ,  # the same answers as the bot gives (issue 14)
             title=t("Questions and answers"),
             description=t("Mounasabet finds and books event providers for you."),
             ctas=self._ctas(ctx, "faq"),

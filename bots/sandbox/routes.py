@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from bots.sandbox.hub import SandboxHub
+from bots.sandbox.labels import page_labels
 from core.catalog.vocabulary import LANGUAGES
 from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
@@ -43,6 +44,7 @@ class Sandbox:
             web.post("/sandbox/api/send", self.send),
             web.get("/sandbox/api/messages", self.messages),
             web.post("/sandbox/api/language", self.language),
+            web.get("/sandbox/api/labels", self.labels),
         ]
 
     async def page(self, _: web.Request) -> web.FileResponse:
@@ -54,6 +56,10 @@ class Sandbox:
         if not re.fullmatch(r"[a-z0-9_-]+\.(js|css)", name) or not path.is_file():
             raise web.HTTPNotFound()
         return web.FileResponse(path)
+
+    async def labels(self, request: web.Request) -> web.Response:
+        """The page's labels in the language chosen on it (French for an unknown one)."""
+        return web.json_response(page_labels(request.query.get("language", "")))
 
     async def providers(self, _: web.Request) -> web.Response:
         async with self.uows() as uow:

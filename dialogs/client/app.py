@@ -7,14 +7,16 @@ from core.booking.queries import owned_booking
 from core.booking.states import Role
 from core.catalog.queries import active_provider_by_slug
 from core.people.users import record_source
-from dialogs.client import book, discover, mybookings, proposal_answers, review
+from dialogs.client import alternatives, book, discover, mybookings, proposal_answers, review
 from dialogs.client.deeplinks import parse_deeplink
 from dialogs.client.discover_order import next_step
 from dialogs.client.free_text import help_text
-from dialogs.client.menu import LANGUAGE, MENU
+from dialogs.client.menu import LANGUAGE, MENU, switch_language
+from dialogs.client.questions import TO_SUPPORT
 from dialogs.framework.context import Ctx
 from dialogs.framework.engine import Command, DialogApp
 from dialogs.framework.flow import Go, Outcome, Show, reading, writing
+from dialogs.framework.reply_language import SWITCH
 from dialogs.shared import support
 from dialogs.shared.pay import pay_now
 
@@ -99,5 +101,8 @@ CLIENT_APP = DialogApp(
         "cpa": writing(proposal_answers.accept_offer),
         "cpr": writing(proposal_answers.refuse_offer),
         "cdl": writing(proposal_answers.confirm_delivery),
+        "alt": writing(alternatives.open_alternative),
+        TO_SUPPORT: reading(jump("support", "category")),  # under the FAQ's answers
+        SWITCH: writing(switch_language),  # offered when Arabic is typed (issue 14)
     },
 )

@@ -10,8 +10,9 @@ from core.booking.policy import CancellationPolicy
 from core.booking.request import RequestBooking, quote_for, request_booking
 from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
-from dialogs.client import book_hours
+from dialogs.client import book_hours, book_leave
 from dialogs.client import book_steps as steps
+from dialogs.client.aside import aside_from
 from dialogs.client.book_steps import advance, day_problem, service_of
 from dialogs.client.book_summary import duration_rows, price_lines
 from dialogs.client.catalog_reads import (
@@ -20,6 +21,7 @@ from dialogs.client.catalog_reads import (
     provider_cities,
 )
 from dialogs.client.guests import guests_problem
+from dialogs.client.menu import AFTER_ACTION
 from dialogs.client.policy_words import deposit_reason, policy_words
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
@@ -89,6 +91,8 @@ async def city_answer(ctx: Ctx, answer: Answer) -> Outcome:
         parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
         code = parsed.city or ""
     if code not in CITIES or code not in await provider_cities(ctx, ctx.state.data["provider_id"]):
+        if answer.text and (aside := await steps.aside_of(ctx, answer.text, "city")):
+            return aside
         return Invalid(ctx.t("Please choose one of the cities this provider works in."))
     ctx.state.data["city"] = code
     return await advance(ctx)
@@ -102,6 +106,11 @@ def _text_step(key: str, question: str, limit: int) -> Step:
         if ans.code == "skip":
             ctx.state.data[key] = ""
         elif ans.text:
+            # "en fait je préfère un DJ à Fès" is no venue: ask before leaving (issue 14).
+            service = await service_of(ctx)
+            aside = await aside_from(ctx, ans.text, key, service.category if service else None)
+            if aside is not None:
+                return aside
             ctx.state.data[key] = ans.text.strip()[:limit]
         else:
             return Invalid(ctx.t("Please type your answer, or tap Skip."))
@@ -212,7 +221,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
         now=ctx.now,
         max_days_ahead=ctx.deps.max_days_ahead,
     )
-    ctx.state.data, ctx.state.history = {}, []
+    ctx.state.data, ctx.state.history = {AFTER_ACTION: True}, []
     sent = ctx.reply(
         ctx.t(
             "Your request {ref} has been sent ({state}). We will tell you here as soon as the "
@@ -241,6 +250,7 @@ FLOW = Flow(
         "phone": Step(steps.phone_prompt, steps.phone_answer, WRITES),
         "email": Step(steps.email_prompt, steps.email_answer, WRITES),
         "summary": Step(summary_prompt, summary_answer, WRITES),
+        "leave": Step(book_leave.leave_prompt, book_leave.leave_answer, WRITES),
     },
     diagram=Path(__file__).with_name("book.mmd"),
 )

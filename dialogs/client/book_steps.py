@@ -20,6 +20,7 @@ from core.people.users import (
 )
 from core.rows import Service
 from dialogs import labels
+from dialogs.client.aside import aside_from
 from dialogs.client.event_date import date_problem, typed_date
 from dialogs.client.guests import guest_count, guests_problem
 from dialogs.framework.context import Ctx
@@ -51,6 +52,12 @@ DAY_CODE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 async def service_of(ctx: Ctx) -> Service | None:
     sid = ctx.state.data.get("service_id")
     return await service_by_id(ctx.uow, sid) if sid else None
+
+
+async def aside_of(ctx: Ctx, text: str, step: str) -> Go | None:
+    """For a step's answer it could not read: a new search or a question (issue 14)?"""
+    service = await service_of(ctx)
+    return await aside_from(ctx, text, step, service.category if service else None)
 
 
 def answered(ctx: Ctx, step: str, service: Service | None) -> bool:
@@ -90,6 +97,8 @@ async def event_type_answer(ctx: Ctx, answer: Answer) -> Outcome:
     # A typed word counts too ("عرس" is a wedding), where options are typed (WhatsApp).
     code = (answer.code or "").removeprefix("evt:") or event_of(answer.text) or ""
     if code not in EVENT_TYPES:
+        if answer.text and (aside := await aside_of(ctx, answer.text, "event_type")):
+            return aside
         return Invalid(ctx.t("Please choose the occasion from the list."))
     ctx.state.data["event_type"] = code
     if answer.text:  # "notre mariage le 12 juin, 150 invités": the rest is not asked again
@@ -140,6 +149,8 @@ async def date_answer(ctx: Ctx, answer: Answer) -> Outcome:
     else:
         day = None
     if day is None:
+        if answer.text and (aside := await aside_of(ctx, answer.text, "date")):
+            return aside
         return Invalid(problem or ctx.t("Please type the date of the event."))
     problem = await day_problem(ctx, day)  # past, too far, or taken: said as such
     if problem:
@@ -252,6 +263,8 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
         ctx.state.data["guests"] = None
         return await advance(ctx)
     count, problem = guest_count(ctx, answer)
+    if count is None and answer.text and (aside := await aside_of(ctx, answer.text, "guests")):
+        return aside
     if count is not None:
         problem = guests_problem(ctx, count, service)
     if problem is not None:

@@ -5,9 +5,17 @@ from __future__ import annotations
 from dialogs.client.discover_order import next_step
 from dialogs.client.event_date import date_problem
 from dialogs.client.guests import guests_problem
+from dialogs.client.questions import can_help, faq_answer, is_search, open_complaint
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Show
+from dialogs.i18n.translator import N_
+from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent, NluResult
+
+NOT_UNDERSTOOD = N_(
+    "Sorry, I did not understand. Tap a button, or write for example: "
+    '"caterer in Casablanca for 150 guests".'
+)
 
 
 async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
@@ -15,6 +23,11 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     if not answer.text:
         return Invalid(fallback)
     result = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
+    asked = read_asked(answer.text)
+    if asked.complaint:  # "the photographer never came": support, not a search (issue 14)
+        return open_complaint(ctx, answer.text)
+    if asked.topic and (asked.question or not is_search(result, asked)):
+        return faq_answer(ctx, asked.topic)  # "est-ce que je peux payer en espèces ?"
     if result.intent is Intent.MY_BOOKINGS:
         return Go("list", "mybookings")
     if result.intent is Intent.SUPPORT:
@@ -23,10 +36,12 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
         return Show((ctx.reply(help_text(ctx)),))
     if result.intent is Intent.CANCEL and ctx.state.flow != "mybookings":
         return Go("list", "mybookings")
-    if has_search_slots(result):
+    if is_search(result, asked):
         return start_search(ctx, result)
     if result.intent is Intent.GREETING:
         return Go("main", "menu")
+    if asked.question or has_search_slots(result):  # off topic: no search made of it
+        return can_help(ctx)
     return Invalid(fallback)
 
 

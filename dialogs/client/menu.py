@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.people.users import set_locale
-from dialogs.client.free_text import help_text, route_text
+from dialogs.client.free_text import NOT_UNDERSTOOD, help_text, route_text
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import (
     READS,
@@ -21,13 +21,20 @@ from dialogs.framework.flow import (
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
 
+# Set in the menu's data by a step that finished something (a request sent): the menu that
+# follows asks what next instead of welcoming them again (issue 14).
+AFTER_ACTION = "_after_action"
+
 
 async def main_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    text = t(
-        "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas and "
-        "more for your event. Tap a button or write what you need."
-    )
+    if ctx.state.data.get(AFTER_ACTION):
+        text = t("What else can I do for you? Tap a button or write what you need.")
+    else:
+        text = t(
+            "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas "
+            "and more for your event. Tap a button or write what you need."
+        )
     return ctx.reply(
         text,
         [
@@ -52,14 +59,7 @@ async def main_answer(ctx: Ctx, answer: Answer) -> Outcome:
             return Show((ctx.reply(help_text(ctx)),))
         case "m:support":
             return Go("category", "support")
-    return await route_text(
-        ctx,
-        answer,
-        fallback=ctx.t(
-            "Sorry, I did not understand. Tap a button, or write for example: "
-            '"caterer in Casablanca for 150 guests".'
-        ),
-    )
+    return await route_text(ctx, answer, fallback=ctx.t(NOT_UNDERSTOOD))
 
 
 async def language_prompt(ctx: Ctx) -> Reply:
@@ -73,6 +73,15 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Invalid(ctx.t("Please choose a language."))
     set_locale(ctx.user, code)
     return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
+
+
+async def switch_language(ctx: Ctx, code: str) -> Outcome:
+    """The button offered when a message was written in another language (issue 14): the
+    screen the chat is on comes again, in that language."""
+    if code not in LANGUAGE_NAMES:
+        return Invalid(ctx.t("Please choose a language."))
+    set_locale(ctx.user, code)
+    return Go(ctx.state.step, before=(ctx.reply(ctx.t("Language changed.")),))
 
 
 DIAGRAM = Path(__file__).with_name("menu.mmd")

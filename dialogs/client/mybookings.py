@@ -6,6 +6,7 @@ from pathlib import Path
 
 from core.booking.actions import refund_due_on_cancel
 from core.booking.actors import Actor
+from core.booking.client_lines import SECTIONS, ClientBookingLine
 from core.booking.queries import owned_booking, provider_of_booking
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
@@ -16,29 +17,61 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
+from dialogs.i18n.translator import N_, Translator
 from dialogs.shared.pay import confirm_delivered, pay_now
 
 LIST_SIZE = 10
 
 
+SECTION_TITLES = {
+    "open": N_("Open"),
+    "past": N_("Past"),
+    "cancelled": N_("Cancelled or declined"),
+}
+
+
+def booking_line(line: ClientBookingLine, t: Translator) -> str:
+    """Who, what, when and where it stands, on one line (issue 14)."""
+    return " · ".join(
+        (
+            t.isolate(line.reference),
+            t.pick(line.provider_name),
+            t.pick(line.service_title),
+            t.date(line.event_date, "medium"),
+            state_label(line.state, t),
+        )
+    )
+
+
 async def list_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    rows = await ctx.reads.bookings_of_client(ctx.user.id, limit=LIST_SIZE)
+    rows = await ctx.reads.client_booking_lines(ctx.user.id, limit=LIST_SIZE)
     if not rows:
         return ctx.reply(
             t("You have no bookings yet."),
             [(ctx.button("🔎 " + t("Find a provider"), "find"),), ctx.nav_row()],
         )
-    buttons = [
-        (
-            ctx.button(
-                f"{b.reference} · {t.date(b.event_date, 'short')} · " + state_label(b.state, t),
-                f"bk:{b.id}",
-            ),
-        )
-        for b in rows
-    ]
-    return ctx.reply(t("Your bookings:"), [*buttons, ctx.nav_row()])
+    lines, buttons = [t("Your bookings:")], []
+    for section in SECTIONS:
+        shown = [line for line in rows if line.section == section]
+        if not shown:
+            continue
+        lines += ["", t(SECTION_TITLES[section])]
+        lines += ["• " + booking_line(line, t) for line in shown]
+        buttons += [
+            (
+                ctx.button(
+                    f"{line.reference} · {t.pick(line.provider_name)} · "
+                    + t.date(line.event_date, "short"),
+                    f"bk:{line.id}",
+                ),
+            )
+            for line in shown
+        ]
+    lines += ["", t("Open a booking to see it, pay or cancel it.")]
+    # No "Cancel" beside the list: it read as cancelling a booking, which is done on the
+    # booking itself (issue 14). Back leads home.
+    return ctx.reply("\n".join(lines), [*buttons, ctx.nav_row(cancel=False)])
 
 
 async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:

@@ -72,6 +72,9 @@ class Ctx:
     reads: Reads
     external_id: str = ""  # the sender's id on the channel (for joining identities)
     extra_replies: list[Reply] = field(default_factory=list)
+    # This update's replies speak the message's language rather than the chosen one
+    # (reply_language.py, issue 14); the chosen language itself is unchanged.
+    locale_override: str | None = None
 
     @property
     def uow(self) -> UnitOfWork:
@@ -84,8 +87,13 @@ class Ctx:
         return self._uow is not None
 
     @property
+    def locale(self) -> str:
+        """The language of this update's replies."""
+        return self.locale_override or self.user.locale
+
+    @property
     def t(self) -> Translator:
-        return translator(self.user.locale)
+        return translator(self.locale)
 
     @property
     def today(self) -> date:
@@ -107,7 +115,7 @@ class Ctx:
         self, text: str, buttons: list[tuple[Button, ...]] | None = None, **kwargs: object
     ) -> Reply:
         rows = tuple(row for row in (buttons or []) if row)
-        meta = {"locale": self.user.locale}
+        meta = {"locale": self.locale}
         return Reply(text, rows, rtl=self.t.rtl, meta=meta, **kwargs)  # type: ignore[arg-type]
 
 

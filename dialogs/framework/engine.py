@@ -28,6 +28,7 @@ from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.options import remember_options
 from dialogs.framework.reads import Reads, SessionReads
 from dialogs.framework.replies import Reply
+from dialogs.framework.reply_language import SWITCH, follow_message_language
 from dialogs.framework.routes import CONTROL, Route, route
 from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import N_
@@ -183,7 +184,10 @@ class DialogEngine:
             # (A block made in another process reaches this process's memory of the user
             # within chat_memory.IDENTITY_TTL; a step that writes re-reads the user anyway.)
             return [ctx.reply(ctx.t(BLOCKED))]
-        return await self.route(ctx.state, inbound).run(ctx)
+        # Where the app can switch languages, Arabic typed is answered in Arabic (issue 14).
+        offer = follow_message_language(ctx, inbound.text) if SWITCH in self.app.globals else None
+        replies = await self.route(ctx.state, inbound).run(ctx)
+        return [*replies, offer] if offer is not None and replies else replies
 
     def route(self, state: DialogState, inbound: Inbound) -> Route:
         """What the update will run and its declared path, before anything runs."""

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
+from core.booking.client_lines import ClientBookingLine, client_booking_lines
 from core.booking.queries import BookingLine, client_bookings, recent_client_bookings
 from core.catalog.provider_profile import ProviderProfile
 from core.catalog.reads import (
@@ -46,6 +47,10 @@ class Reads(Protocol):
         self, client_id: int, *, limit: int
     ) -> list[BookingLine]: ...
 
+    async def client_booking_lines(
+        self, client_id: int, *, limit: int
+    ) -> list[ClientBookingLine]: ...
+
 
 class SessionReads:
     """Reads in the update's unit of work, uncached: for steps run inside a transaction."""
@@ -64,6 +69,9 @@ class SessionReads:
 
     async def recent_bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
         return await recent_client_bookings(self.uow.session, client_id, limit=limit)
+
+    async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:
+        return await client_booking_lines(self.uow.session, client_id, limit=limit)
 
 
 class CachedReads:
@@ -116,6 +124,13 @@ class CachedReads:
         return await ask_read_only(
             self._factory,
             lambda session: recent_client_bookings(session, client_id, limit=limit),
+        )
+
+    async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:
+        """Read each time, as the other lists of the user's own bookings."""
+        return await ask_read_only(
+            self._factory,
+            lambda session: client_booking_lines(session, client_id, limit=limit),
         )
 
     async def cached(self, key: Hashable, read: CatalogQuery[T]) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.booking.news_view import BookingNews, booking_news
+from core.booking.states import BookingState
 from core.notifications.outbox import Envelope
 from core.rows import Booking, Provider
 from core.uow import UnitOfWork
@@ -14,6 +15,7 @@ from dialogs.notifications.account_news import ACCOUNT_KINDS, provider_account_n
 from dialogs.notifications.calendar_news import CALENDAR_KINDS, calendar_news
 from dialogs.notifications.cancellation_news import kept_line
 from dialogs.notifications.contacts import contact_audience, contact_line
+from dialogs.notifications.decline_news import DECLINED, decline_news, is_decline_news
 from dialogs.notifications.payment_news import PAYMENT_KINDS, link_kind, link_lines, payment_news
 from dialogs.notifications.proposal_news import is_work_news, work_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
@@ -26,10 +28,7 @@ CLIENT_TEXT: dict[str, str] = {
         "Good news: {provider} accepted your request {ref}. Pay the deposit "
         "of {deposit} to confirm it."
     ),
-    "booking_declined": N_(
-        "{provider} cannot take your request {ref}. Reason: {reason}. You can "
-        "look for another provider with /start."
-    ),
+    "booking_declined": DECLINED,  # with alternatives below it (decline_news.py)
     "booking_expired": N_("Your booking {ref} with {provider} has expired."),
     "booking_cancelled": N_("Your booking {ref} with {provider} is cancelled."),
     "deposit_paid": N_("Deposit received: your booking {ref} with {provider} is confirmed."),
@@ -82,6 +81,8 @@ async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply
         payment_kind=link_kind(envelope),
         contact_for=contact_wanted(envelope) or contact_audience(envelope),
     )
+    if news is not None and is_decline_news(envelope):  # with alternatives (issue 14)
+        return await decline_news(uow, news, envelope)
     return [] if news is None else news_replies(envelope, news)
 
 
@@ -90,6 +91,10 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
     booking, provider = news.booking, news.provider
     t = translator(news.locale)
     if envelope.kind == "booking_requested":
+        if booking.state != BookingState.REQUESTED:
+            # Held until the provider linked their chat, and answered meanwhile (cancelled,
+            # expired): a "new request" card with Accept / Decline would be stale (issue 14).
+            return []
         text = t(NEW_REQUEST) + "\n\n" + request_card(booking, news.service, t)
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind in PAYMENT_KINDS:

@@ -169,7 +169,7 @@ def _summary(outcome: RefreshOutcome, days: int, t: Translator) -> str:
         days=days,
     )
     if outcome.conflicts:
-        refs = ", ".join(c.reference for c in outcome.conflicts)
+        refs = t.join(c.reference for c in outcome.conflicts)  # "،" in Arabic
         text += "\n\n⚠ " + t(
             "Your calendar has events at the same time as these bookings: {refs}. Our team has"
             " been told.",

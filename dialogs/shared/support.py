@@ -101,6 +101,8 @@ async def booking_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
     if booking_id and not await client_owns_booking(ctx.uow, ctx.user.id, booking_id):
         return Invalid(ctx.t("This booking is not yours."))
     ctx.state.data["ticket_booking"] = booking_id or None
+    if ctx.state.data.get("ticket_text"):  # a complaint typed elsewhere is the message
+        return await _open(audience, ctx, str(ctx.state.data["ticket_text"]))
     return Go("message")
 
 

@@ -75,4 +75,4 @@ async def test_long_button_labels_are_cut_at_a_word_with_an_ellipsis(tg: Telegra
     labels = [b["text"] for row in keyboard["inline_keyboard"] for b in row]
     (book,) = [label for label in labels if label.startswith("Réserver")]
     assert book.endswith("…") and len(book) <= 60
-    assert f"{book[:-1]} " in f"Réserver : {title} "  # cut between two words
+    assert f"{book[:-1]} " in f"Réserver: {title} "  # cut between two words

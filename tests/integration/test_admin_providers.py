@@ -92,7 +92,8 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
         hidden = await search_providers(uow.session, SearchQuery(category="photographer"), now=now)
     fr = translator("fr")
     assert fr("This provider is not taking bookings on Mounasabet at the moment.") in told.text
-    assert "/start" in told.text  # the decline news points to other providers
+    # The decline news points to other providers (issue 14: a button, not "/start").
+    assert "g|alt:find" in [b.payload for b in told.all_buttons()]
     assert provider_id not in [hit.provider_id for hit in hidden.hits]
     assert await money_rows(uows) == before  # nothing charged, nothing refunded
 

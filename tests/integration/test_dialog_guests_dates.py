@@ -72,7 +72,8 @@ async def at_guests(chat: Chat, market: Market) -> None:
         ("2-3", A_RANGE),  # was 23
         ("200 à 300", A_RANGE),
         ("entre 200 et 300 personnes", A_RANGE),
-        ("بين 200 و 300", A_RANGE),
+        # Typed in Arabic: answered in Arabic (issue 14).
+        ("بين 200 و 300", translator("ar")(A_RANGE)),
         ("0", EN("Please give a number of guests between 1 and {max}.", max=10_000)),
         ("20000", EN("Please give a number of guests between 1 and {max}.", max=10_000)),
     ],

@@ -83,7 +83,7 @@ EXPECTED_POSITIONS = {
 }
 # Screens that deliberately lack a navigation button (the design, pinned here).
 NO_BACK = {"mybookings:cancel"}  # "No, keep it" is the way back
-NO_CANCEL = {"language:choose", "mybookings:detail", "mybookings:cancel"}
+NO_CANCEL = {"language:choose", "mybookings:list", "mybookings:detail", "mybookings:cancel"}
 
 
 @pytest.mark.parametrize("flow", ["discover", "book", "mybookings", "support", "language"])

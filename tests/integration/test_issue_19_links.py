@@ -14,7 +14,7 @@ PAGE = "https://checkout.stripe.com/c/pay/cs_test_a1"
 
 
 def paying(url: str) -> Reply:
-    text = f"Payez ici : {url}"
+    text = f"Payez ici: {url}"
     pay = link_button("💳 Payer l'acompte", url, "g|pay:7")
     return Reply(text, ((pay,), (Button("Voir la réservation", "g|bk:7"),)), meta={"locale": "fr"})
 
@@ -45,7 +45,7 @@ def test_whatsapp_numbers_no_link_and_shows_it_in_the_text(tmp_path: Path) -> No
     reply = paying(PAGE)
     assert option_list(reply) == [["Voir la réservation", "g|bk:7"]]
     (page,) = text_pages(reply)
-    assert page == f"Payez ici : {PAGE}\n\n1. Voir la réservation"
+    assert page == f"Payez ici: {PAGE}\n\n1. Voir la réservation"
 
 
 def test_a_link_button_survives_the_outbox() -> None:

@@ -139,7 +139,7 @@ async def test_decline_with_a_listed_reason_tells_the_client_in_arabic(
     ar = translator("ar")
     reason = ar(DECLINE_REASONS["busy"])
     assert news.rtl
-    assert news.text == ar(
+    assert news.text.splitlines()[0] == ar(
         CLIENT_TEXT["booking_declined"],
         provider="studio-atlas",
         ref=booking.reference,

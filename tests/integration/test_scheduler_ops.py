@@ -155,7 +155,7 @@ async def test_the_daily_digest_reaches_each_admin_once_by_email(
     assert mail["To"] == "ops@mounasabet.test"
     assert "Résumé quotidien Mounasabet" in str(mail["Subject"])
     body = mail.get_body().get_content()  # type: ignore[attr-defined]
-    assert "Nouvelles demandes de réservation : 1" in body
-    assert "Tickets ouverts : 1" in body
+    assert "Nouvelles demandes de réservation: 1" in body
+    assert "Tickets ouverts: 1" in body
     # The next day's digest is another one.
     assert await sweep(uows, "admin-digest", due + timedelta(days=1)) == {"sent": 1}

@@ -388,7 +388,7 @@ async def test_ten_choices_and_back_cancel_are_one_message(stack: Stack) -> None
     lines = categories.body.split("\n")
     assert [line.split(".")[0] for line in lines[-12:-2]] == [str(n) for n in range(1, 11)]
     # Back and Cancel are words (issue 19): no "11. « Retour" in a second message.
-    assert lines[-1] == "Ou écrivez : retour · annuler"
+    assert lines[-1] == "Ou écrivez: retour · annuler"
     (back, *_) = await stack.say(PHONE, "retour")
     assert back.body and "Mounasabet" in back.body
 

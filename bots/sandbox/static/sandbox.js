@@ -63,6 +63,36 @@
     });
   }
 
+  // The page's own words follow the client's language (/sandbox/api/labels): elements name
+  // theirs with data-label (text), data-label-placeholder and data-label-title.
+  const words = {};
+
+  async function applyLabels(language) {
+    let data;
+    try {
+      data = await callApi(`/labels?${new URLSearchParams({ language })}`);
+    } catch (_) {
+      return; // the English of the page stays
+    }
+    const labels = data.labels || {};
+    Object.assign(words, labels);
+    const pick = (key) => (typeof labels[key] === "string" ? labels[key] : null);
+    for (const node of document.querySelectorAll("[data-label]")) {
+      const text = pick(node.dataset.label);
+      if (text !== null) node.textContent = text;
+    }
+    for (const node of document.querySelectorAll("[data-label-placeholder]")) {
+      const text = pick(node.dataset.labelPlaceholder);
+      if (text !== null) node.placeholder = text;
+    }
+    for (const node of document.querySelectorAll("[data-label-title]")) {
+      const text = pick(node.dataset.labelTitle);
+      if (text !== null) node.title = text;
+    }
+    document.documentElement.lang = typeof data.language === "string" ? data.language : "en";
+    document.documentElement.dir = data.dir === "rtl" ? "rtl" : "ltr";
+  }
+
   class Pane {
     constructor(root, name, options) {
       this.root = root;
@@ -97,7 +127,7 @@
 
     async send(fields) {
       if (!this.chat) {
-        this.note("Choose a provider first.");
+        this.note(words.choose_first || "Choose a provider first.");
         return;
       }
       const generation = this.generation;
@@ -306,15 +336,24 @@
 
     const pane = new Pane(root, "client", { language: () => select.value });
     let chat = store.get(STORE.clientChat);
-    if (!chat || !/^[A-Za-z0-9_-]{1,40}$/.test(chat)) {
+    const fresh = !chat || !/^[A-Za-z0-9_-]{1,40}$/.test(chat);
+    if (fresh) {
       chat = newChatId();
       store.set(STORE.clientChat, chat);
     }
     pane.open(chat);
+    const labelsReady = applyLabels(select.value);
+    // A new client is greeted, as Telegram's Start button does: the bot says hello first.
+    const greet = () => labelsReady.then(() => pane.send({ text: "/start" }));
+    // A link from the site (/sandbox?start=<payload>) starts the chat itself, below.
+    const start = new URLSearchParams(window.location.search).get("start");
+    const linked = Boolean(start && /^[A-Za-z0-9_-]{1,64}$/.test(start));
+    if (fresh && !linked) greet();
 
     // The selector plays the phone's language: it applies to this client from now on.
     select.addEventListener("change", async () => {
       store.set(STORE.language, select.value);
+      applyLabels(select.value);
       try {
         await postJson("/language", { pane: "client", chat: pane.chat, language: select.value });
       } catch (error) {
@@ -322,16 +361,16 @@
       }
     });
     root.querySelector(".new-chat").addEventListener("click", () => {
-      const fresh = newChatId();
-      store.set(STORE.clientChat, fresh);
-      pane.open(fresh);
+      const next = newChatId();
+      store.set(STORE.clientChat, next);
+      pane.open(next);
       pane.input.focus();
+      greet();
     });
     pane.startPolling();
     // The site's "Try it here" links (/sandbox?start=<payload>) open the client bot as a
     // Telegram deep link would; the address is cleaned so a reload does not send it again.
-    const start = new URLSearchParams(window.location.search).get("start");
-    if (start && /^[A-Za-z0-9_-]{1,64}$/.test(start)) {
+    if (linked) {
       window.history.replaceState(null, "", window.location.pathname);
       pane.send({ text: `/start ${start}` });
     }
@@ -351,7 +390,7 @@
     root.querySelector("button.start").addEventListener("click", () => {
       if (!select.value) {
         select.focus();
-        pane.note("Choose a provider first.");
+        pane.note(words.choose_first || "Choose a provider first.");
         return;
       }
       pane.send({ text: "/start" });

@@ -1,0 +1,34 @@
+"""The sandbox page's own words, in the language chosen on the page (issue 14): the page
+asks for them (``/sandbox/api/labels``) and puts them in place of its English ones."""
+
+from __future__ import annotations
+
+from dialogs.i18n.translator import N_, translator
+
+PAGE_LABELS: dict[str, str] = {
+    "intro": N_(
+        "The real client and provider bots, chatting locally. Nothing leaves this machine."
+    ),
+    "client": N_("Client"),
+    "provider": N_("Provider"),
+    "language": N_("Language"),
+    "new_client": N_("New client"),
+    "new_client_hint": N_("Start over as a new client"),
+    "act_as": N_("Act as"),
+    "choose_provider": N_("Choose a provider…"),
+    "start": N_("Start"),
+    "send": N_("Send"),
+    "type_client": N_("Type a message, or /start"),
+    "type_provider": N_("Choose a provider, then press Start"),
+    "choose_first": N_("Choose a provider first."),
+}
+
+
+def page_labels(locale: str) -> dict[str, object]:
+    """The page's words in ``locale``, and which way its text runs."""
+    t = translator(locale)
+    return {
+        "language": t.locale,
+        "dir": "rtl" if t.rtl else "ltr",
+        "labels": {key: t(msgid) for key, msgid in PAGE_LABELS.items()},
+    }

@@ -1,0 +1,38 @@
+"""A message typed into the booking form that is not an answer to it (issue 14): a new
+search ("en fait je préfère un DJ à Fès") or a question. The form then asks whether to
+leave it (book_leave.py) instead of storing the message as the venue or the notes."""
+
+from __future__ import annotations
+
+from dialogs.client.questions import is_search
+from dialogs.framework.context import Ctx
+from dialogs.framework.flow import Go
+from dialogs.nlu.asked import Asked, read_asked
+from dialogs.nlu.model import NluResult
+from dialogs.nlu.styles import CATEGORY_OF_STYLE
+
+ASIDE = "_aside"  # in the form's data while the client is asked: {"text", "step"}
+
+
+async def aside_from(ctx: Ctx, text: str, step: str, category: str | None) -> Go | None:
+    """Go to the "leave the form?" question when ``text`` is a search for another kind of
+    provider than the form's (``category``) or a question; None when it is an answer."""
+    asked = read_asked(text)
+    result = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+    other_search = _other_search(result, asked, step, category)
+    if not (other_search or asked.question or asked.complaint):
+        return None
+    ctx.state.data[ASIDE] = {"text": text, "step": step, "search": other_search}
+    return Go("leave")
+
+
+def _other_search(result: NluResult, asked: Asked, step: str, category: str | None) -> bool:
+    """A search clearly for something else: another kind of provider, said as a search
+    ("je cherche", "en fait", a city or a date with it). A venue's name ("Salle Al Amal")
+    at the venue question, or a note naming the form's own kind, is an answer."""
+    named = result.category or (CATEGORY_OF_STYLE[result.style] if result.style else None)
+    if named is None or named == category or not is_search(result, asked):
+        return False
+    if step == "venue" and named == "venue":
+        return False
+    return asked.wants_search or asked.changed_mind or bool(result.city or result.date)

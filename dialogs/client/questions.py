@@ -1,0 +1,60 @@
+"""Typed messages that are not a search (issue 14): a common question gets the FAQ's
+answer, a complaint opens support as one, anything else an honest "I can help with"."""
+
+from __future__ import annotations
+
+from core.support.tickets import TicketCategory
+from dialogs.faq import FAQ_BY_TOPIC
+from dialogs.framework.context import Ctx, global_button
+from dialogs.framework.flow import Go, Outcome, Show
+from dialogs.framework.replies import Reply
+from dialogs.nlu.asked import Asked
+from dialogs.nlu.model import NluResult
+
+# A global button: it opens support from any screen, as /support does.
+TO_SUPPORT = "sup"
+
+
+def is_search(result: NluResult, asked: Asked) -> bool:
+    """Whether the message asks for providers: it names a kind of provider, or says it is
+    looking for one. A question naming only a city and a day ("quel temps fait-il à
+    Agadir demain ?") is not one; neither is a complaint about a provider."""
+    if asked.complaint:
+        return False
+    if result.category or result.style or asked.wants_search:
+        return any((result.category, result.city, result.date, result.guests, result.budget_minor))
+    return not asked.question and any(
+        (result.city, result.date, result.guests, result.budget_minor)
+    )
+
+
+def faq_answer(ctx: Ctx, topic: str) -> Show:
+    """The FAQ's answer, as the site has it, with the way to a person under it."""
+    entry = FAQ_BY_TOPIC[topic]
+    text = ctx.t(entry.question) + "\n" + ctx.t(entry.answer)
+    return Show((_with_support(ctx, text),))
+
+
+def can_help(ctx: Ctx) -> Show:
+    """What the bot can do, said plainly, for a message it has no answer to."""
+    t = ctx.t
+    text = "\n".join(
+        [
+            t("I can't answer that, sorry. I can help you with:"),
+            "• " + t("finding and booking a provider for your event"),
+            "• " + t("your bookings, payments and cancellations"),
+            "• " + t("questions about deposits, payment and refunds"),
+            t("For anything else, our team can help you."),
+        ]
+    )
+    return Show((_with_support(ctx, text),))
+
+
+def open_complaint(ctx: Ctx, text: str) -> Outcome:
+    """Support, as a complaint, keeping what they wrote as the ticket's message."""
+    ctx.state.data = {"ticket_category": TicketCategory.COMPLAINT.value, "ticket_text": text}
+    return Go("booking", "support")
+
+
+def _with_support(ctx: Ctx, text: str) -> Reply:
+    return ctx.reply(text, [(global_button("💬 " + ctx.t("Talk to our team"), TO_SUPPORT),)])

@@ -1,0 +1,69 @@
+"""A decline, told to the client with somewhere to go next: similar providers free that
+day, and the date the provider had proposed, as buttons (issue 14)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.booking.alternatives import alternatives_to
+from core.booking.news_view import BookingNews
+from core.notifications.outbox import Envelope
+from core.uow import UnitOfWork
+from dialogs.framework.context import global_button
+from dialogs.framework.replies import Button, Reply
+from dialogs.i18n.translator import N_, Translator, translator
+
+DECLINED = N_("{provider} cannot take your request {ref}. Reason: {reason}.")
+# Said after a reason as typed: its own full stop (or "!") would come twice otherwise.
+CLOSING_MARKS = " .!?…。"
+
+
+def is_decline_news(envelope: Envelope) -> bool:
+    return envelope.kind == "booking_declined" and envelope.payload.get("audience") == "client"
+
+
+def alternative_code(provider_id: int, day: date) -> str:
+    """The global button that opens a provider's profile with ``day`` chosen."""
+    return f"alt:{provider_id}:{day.isoformat()}"
+
+
+async def decline_news(uow: UnitOfWork, news: BookingNews, envelope: Envelope) -> list[Reply]:
+    booking = news.booking
+    t = translator(news.locale)
+    provider_name = t.pick(news.provider.name) if news.provider else "—"
+    reason = t(str(envelope.payload.get("reason") or "—")).rstrip(CLOSING_MARKS) or "—"
+    lines = [t(DECLINED, provider=provider_name, ref=booking.reference, reason=reason)]
+    # As free as they were when the request was declined (its last change).
+    found = await alternatives_to(uow, booking, now=booking.updated_at)
+    rows: list[tuple[Button, ...]] = []
+    if found.proposed_day is not None:
+        lines.append(
+            t(
+                "{provider} had proposed {date} instead: it may still be free.",
+                provider=provider_name,
+                date=t.date(found.proposed_day),
+            )
+        )
+        label = "📅 " + t.date(found.proposed_day, "medium") + " · " + provider_name
+        rows.append(
+            (global_button(label, alternative_code(booking.provider_id, found.proposed_day)),)
+        )
+    if found.similar:
+        lines.append(t("Similar providers free on {date}:", date=t.date(booking.event_date)))
+        rows += [
+            (
+                global_button(
+                    t.pick(hit.name), alternative_code(hit.provider_id, booking.event_date)
+                ),
+            )
+            for hit in found.similar
+        ]
+    else:
+        lines.append(t("You can look for another provider here."))
+        rows.append((global_button("🔎 " + t("Find a provider"), "alt:find"),))
+    rows.append((global_button(t("View booking"), f"bk:{booking.id}"),))
+    return [_reply("\n".join(lines), t, tuple(rows))]
+
+
+def _reply(text: str, t: Translator, buttons: tuple[tuple[Button, ...], ...]) -> Reply:
+    return Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})

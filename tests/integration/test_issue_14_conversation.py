@@ -1,0 +1,330 @@
+"""Issue 14, "Conversation" (items 12-16 and the polish found on the way), through the
+dialog engine with the built-in NLU, on real SQLite.
+
+12: a change of mind at a free-text step of the form is not stored as the answer;
+13: off-topic messages make no search, common questions get the FAQ, a complaint opens
+    support as a complaint, anything else an honest "I can help with";
+14: Arabic typed while French is chosen is answered in Arabic, with a switch offered;
+15: a decline offers similar providers free that day and the proposed date;
+16: "My bookings" names provider and service, in sections, with cancel on the booking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.booking.actors import Actor
+from core.booking.proposals import propose
+from core.booking.states import Action, BookingState, Role
+from core.clock import FixedClock
+from core.db.tables import Ticket
+from core.uow import UnitOfWorkFactory
+from dialogs.faq import FAQ
+from dialogs.framework.errors import state_label
+from dialogs.i18n.translator import translator
+from tests.support.bookings import act, drive_to, request
+from tests.support.chat import (
+    Chat,
+    bookings,
+    client_chat,
+    journeys,
+    news_for,
+    open_market,
+    sqlite_uows,
+    user_of,
+)
+from tests.support.factories import make_provider, make_user
+
+EN, FR, AR = translator("en"), translator("fr"), translator("ar")
+DAY = date(2026, 6, 14)  # six weeks after the test clock's 4 May 2026
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
+    async with sqlite_uows(tmp_path / "conversation.db") as uows:
+        yield uows
+
+
+async def started(db: UnitOfWorkFactory, clock: FixedClock, language: str = "en") -> Chat:
+    chat = client_chat(db, clock, language=language)
+    await chat.send("/start")
+    return chat
+
+
+# --- Item 15: a decline carries alternatives --------------------------------------------
+
+
+# On SQLite and PostgreSQL (the ``uows`` fixture): the alternatives are the search's SQL.
+async def test_a_decline_offers_similar_free_providers_and_the_proposed_date(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    db = uows
+    owner, atlas, service = await make_provider(db, clock.now())
+    _, free, _ = await make_provider(db, clock.now(), slug="free-lens")
+    _, _, busy_service = await make_provider(db, clock.now(), slug="busy-lens")
+    _, _, _ = await make_provider(db, clock.now(), slug="fes-lens", city="fes")
+    _, _, _ = await make_provider(db, clock.now(), slug="dj-rabat", category="dj")
+    other = await make_user(db, clock.now(), name="another client")
+    await request(db, clock.now(), other, busy_service, DAY)  # busy-lens is full that day
+    chat = await started(db, clock)
+    client = (await user_of(chat)).id
+    booking_id = await request(db, clock.now(), client, service, DAY)
+    later = DAY + timedelta(days=7)
+    async with db() as uow:
+        await propose(uow, booking_id, Actor(Role.PROVIDER, owner), now=clock.now(), day=later)
+        await uow.commit()
+    await act(
+        db,
+        booking_id,
+        Action.DECLINE,
+        Actor(Role.PROVIDER, owner),
+        now=clock.now(),
+        reason="Our team is away that weekend.",
+    )
+
+    [news] = chat.seen(await news_for(db, "booking_declined", client))
+    assert "/start" not in news.text
+    assert ".." not in news.text and ". ." not in news.text
+    assert "Our team is away that weekend." in news.text
+    codes = [b.payload for b in news.all_buttons()]
+    assert f"g|alt:{free}:{DAY.isoformat()}" in codes
+    assert f"g|alt:{atlas}:{later.isoformat()}" in codes  # the date the provider proposed
+    offered = " ".join(b.label for b in news.all_buttons())
+    for absent in ("busy-lens", "fes-lens", "dj-rabat"):  # full, other city, other category
+        assert absent not in offered
+    assert f"g|bk:{booking_id}" in codes
+
+    await chat.click(f"g|alt:{free}:{DAY.isoformat()}")
+    assert await chat.position() == "discover:profile"
+    assert (await chat.state()).data["day"] == DAY.isoformat()
+    await chat.click(chat.buttons()[0])  # Book its service: the date is not asked again
+    assert await chat.position() == "book:event_type"
+    await chat.click("evt:wedding")
+    assert await chat.position() != "book:date"
+
+
+async def test_a_forged_alternative_opens_no_suspended_or_unknown_provider(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = await started(db, clock)
+    await chat.press(f"g|alt:999999:{DAY.isoformat()}")
+    assert EN("This provider is not available any more.") in chat.text
+    await chat.press("g|alt:find")
+    assert await chat.position() == "discover:category"
+
+
+# --- Item 16: my bookings ---------------------------------------------------------------
+
+
+async def test_my_bookings_names_provider_and_service_in_sections(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    client = (await user_of(chat)).id
+    soon = (clock.now() + timedelta(days=20)).date()
+    done = await request(db, clock.now(), client, service, soon)
+    await drive_to(db, done, BookingState.COMPLETED, owner=owner, now=clock.now())
+    waiting = await request(db, clock.now(), client, service, DAY)
+    dropped = await request(db, clock.now(), client, service, DAY + timedelta(days=1))
+    await act(db, dropped, Action.CANCEL, Actor(Role.CLIENT, client), now=clock.now())
+    refs = {b.id: b.reference for b in await bookings(db)}
+
+    await chat.send("/mybookings")
+    text = chat.text
+    sections = [FR("Open"), FR("Past"), FR("Cancelled or declined")]
+    positions = [text.index("\n" + title + "\n") for title in sections]
+    assert positions == sorted(positions)
+    open_part, past_part = text[positions[0] : positions[1]], text[positions[1] : positions[2]]
+    cancelled_part = text[positions[2] :]
+    assert refs[waiting] in open_part and refs[done] in past_part
+    assert refs[dropped] in cancelled_part
+    waiting_line = next(line for line in text.splitlines() if refs[waiting] in line)
+    assert "studio-atlas" in waiting_line and "Reportage" in waiting_line
+    assert state_label("requested", FR) in waiting_line  # "en attente du prestataire"
+    assert "nav:cancel" not in chat.buttons()  # no cancel beside the list
+
+    await chat.click(f"bk:{waiting}")
+    assert "cancel" in chat.buttons()  # on the booking itself
+
+
+# --- Item 12: a change of mind is not stored as an answer -------------------------------
+
+
+async def at_venue(db: UnitOfWorkFactory, clock: FixedClock, language: str = "fr") -> Chat:
+    """A client in the booking form of a photographer, at the venue question."""
+    _, _, service = await make_provider(db, clock.now())
+    await make_provider(db, clock.now(), slug="dj-fes", category="dj", city="fes")
+    chat = await started(db, clock, language=language)
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    await chat.send("14 juin")
+    await chat.click("gst:100")
+    if await chat.position() == "book:city":
+        await chat.click("city:rabat")
+    assert await chat.position() == "book:venue"
+    return chat
+
+
+async def test_a_new_search_typed_at_the_venue_asks_to_leave_the_form(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = await at_venue(db, clock)
+    await chat.send("en fait je préfère un DJ à Fès")
+    assert await chat.position() == "book:leave"
+    assert "venue" not in (await chat.state()).data  # was stored as the venue
+    assert set(chat.buttons()) >= {"yes", "no"}
+
+    await chat.click("yes")
+    state = await chat.state()
+    assert state.flow == "discover"
+    assert (state.data.get("category"), state.data.get("city")) == ("dj", "fes")
+
+
+async def test_no_keeps_the_text_as_the_venue(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+    chat = await at_venue(db, clock)
+    await chat.send("Salle des fêtes, un DJ viendra aussi ?")
+    assert await chat.position() == "book:leave"
+    await chat.click("no")
+    data = (await chat.state()).data
+    assert data["venue"] == "Salle des fêtes, un DJ viendra aussi ?"
+    assert await chat.position() == "book:notes"
+
+
+async def test_a_plain_venue_is_stored_without_asking(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = await at_venue(db, clock)
+    await chat.send("Villa Zaitoun, Anfa")
+    assert (await chat.state()).data["venue"] == "Villa Zaitoun, Anfa"
+    await chat.send("Le photographe de notre choix, merci")  # its own category: a note
+    assert (await chat.state()).data["notes"] == "Le photographe de notre choix, merci"
+
+
+async def test_a_question_at_the_date_step_asks_to_leave_and_no_asks_the_date_again(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    await chat.send("est-ce que je peux payer en espèces ?")
+    assert await chat.position() == "book:leave"
+    await chat.click("no")
+    assert await chat.position() == "book:date"
+    await chat.send("est-ce que je peux payer en espèces ?")
+    await chat.click("yes")
+    assert await chat.position() == "menu:main"
+    assert FR("How do I pay? Can I pay in cash?") in chat.text
+
+
+# --- Item 13: off-topic, FAQ, complaints ------------------------------------------------
+
+
+async def test_weather_is_not_a_search(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+    chat = await started(db, clock, language="fr")
+    await chat.send("quel temps fait-il à Agadir demain ?")
+    assert await chat.position() == "menu:main"  # was: a search for Agadir tomorrow
+    assert FR("I can't answer that, sorry. I can help you with:") in chat.text
+    assert "g|sup" in chat.buttons()
+    await chat.click("g|sup")
+    assert await chat.position() == "support:category"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "question"),
+    [
+        ("fr", "est-ce que je peux payer en espèces ?", "How do I pay? Can I pay in cash?"),
+        ("en", "How does the deposit work?", "How does the deposit work?"),
+        ("fr", "comment annuler ma réservation ?", "Can I cancel?"),
+        ("ar", "هل يمكنني الدفع نقدا؟", "How do I pay? Can I pay in cash?"),
+        ("en", "how can I talk to a real person?", "How do I talk to a person?"),
+    ],
+)
+async def test_common_questions_get_the_faq_answer(
+    db: UnitOfWorkFactory, clock: FixedClock, language: str, text: str, question: str
+) -> None:
+    chat = await started(db, clock, language=language)
+    await chat.send(text)
+    t = translator(language)
+    [entry] = [e for e in FAQ if e.question == question]
+    assert t(entry.question) in chat.text and t(entry.answer) in chat.text
+    assert await chat.position() == "menu:main"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "the photographer never came"), ("fr", "le photographe n'est jamais venu")],
+)
+async def test_a_complaint_opens_support_as_a_complaint(
+    db: UnitOfWorkFactory, clock: FixedClock, language: str, text: str
+) -> None:
+    _, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language=language)
+    booking_id = await request(db, clock.now(), (await user_of(chat)).id, service, DAY)
+    await chat.send(text)
+    assert await chat.position() == "support:booking"  # was: a search for photographers
+    await chat.click(f"sb:{booking_id}")
+    assert await chat.position() == "support:thread"
+    async with db() as uow:
+        [ticket] = (await uow.session.scalars(select(Ticket))).all()
+        assert (ticket.category, ticket.booking_id, ticket.subject) == (
+            "complaint",
+            booking_id,
+            text,
+        )
+
+
+# --- Item 14: the reply language follows the message ------------------------------------
+
+
+async def test_arabic_typed_in_french_is_answered_in_arabic_with_a_switch(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    await chat.send("مصور في الرباط")
+    assert await chat.position() == "discover:results"
+    assert all(reply.rtl for reply in chat.replies)  # every reply of this update is Arabic
+    assert AR("You wrote in Arabic. Shall we continue in Arabic?") in chat.text
+    assert "g|lang:ar" in chat.buttons()
+    assert (await user_of(chat)).locale == "fr"  # only offered, not imposed
+
+    await chat.send("photographe à Rabat")  # French again: French again
+    assert not any(reply.rtl for reply in chat.replies)
+    await chat.send("مصور في الرباط")
+    await chat.click("g|lang:ar")
+    assert (await user_of(chat)).locale == "ar"
+    assert AR("Language changed.") in chat.text
+    await chat.send("السلام عليكم")
+    assert AR("You wrote in Arabic. Shall we continue in Arabic?") not in chat.text
+
+
+# --- Polish: the welcome is not said again after every finished action -------------------
+
+WELCOME = EN(
+    "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas "
+    "and more for your event. Tap a button or write what you need."
+)
+
+
+async def test_the_welcome_is_not_repeated_after_a_request_is_sent(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    market = await open_market(db, clock.now())
+    chat = await started(db, clock)
+    assert WELCOME in chat.text
+    await chat.play(journeys(market)["book"])
+    await chat.click("confirm")
+    assert await chat.position() == "menu:main"
+    assert WELCOME not in chat.text  # was: the whole welcome after every request
+    assert EN("What else can I do for you? Tap a button or write what you need.") in chat.text
+    await chat.send("/start")
+    assert WELCOME in chat.text
