@@ -14,6 +14,7 @@ from core.db.tables import Booking, Payment
 from core.errors import InvalidValue
 from core.money import Money
 from core.payments.charges import attempts, balance_link, settle_payment
+from core.payments.failures import flag_repeated_failures
 from core.payments.ledger import settle_payout
 from core.payments.ports import (
     ChargeResult,
@@ -86,6 +87,7 @@ async def charge_balance(
         await settle_payment(uow, payments, payment, now=now)
     elif result.status is not ChargeStatus.PROCESSING:  # processing: a webhook will tell
         payment.status, payment.failure_reason = "failed", result.error
+        await flag_repeated_failures(uow, payment, now=now)
         await _balance_failed(uow, payments, booking, now, result.error or result.status.value)
     return result.status
 

@@ -22,7 +22,7 @@ from core.inbound import claim_event
 from core.payments.balance import fail_balance
 from core.payments.charges import settle_payment
 from core.payments.checkout_expiry import CANCELLED
-from core.payments.failures import announce_failure
+from core.payments.failures import announce_failure, flag_repeated_failures
 from core.payments.lookup import (
     checkout_payment,
     id_of,
@@ -108,6 +108,7 @@ async def _checkout_failed(
     if payment is None or payment.status != "pending":
         return []
     payment.status, payment.failure_reason, payment.updated_at = "failed", "async_failed", now
+    await flag_repeated_failures(uow, payment, now=now)
     if payment.kind == "balance":
         await fail_balance(uow, payments, payment, now=now, why="async_payment_failed")
     await announce_failure(uow, payments, payment, now=now, why="failed")
@@ -157,6 +158,7 @@ async def _intent_failed(
     error = obj.get("last_payment_error") or {}
     why = str(error.get("code") or error.get("decline_code") or "payment_failed")
     payment.status, payment.failure_reason, payment.updated_at = "failed", why, now
+    await flag_repeated_failures(uow, payment, now=now)
     if payment.kind == "balance":
         await fail_balance(uow, payments, payment, now=now, why=why)
     return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.booking.actors import get_booking
 from core.booking.states import BookingState
@@ -13,6 +13,7 @@ from core.db.tables import OutboxMessage, Payment
 from core.notifications.outbox import enqueue
 from core.payments.links import try_link_for_what_is_owed
 from core.payments.ports import Payments
+from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 
 # What each kind of payment pays off, and the state in which it is still owed.
@@ -47,3 +48,25 @@ async def announce_failure(
         },
         dedupe_key=key,
     )
+
+
+async def flag_repeated_failures(uow: UnitOfWork, payment: Payment, *, now: datetime) -> bool:
+    """A second failed payment for the same booking raises a flag for the admins (a card
+    that keeps failing, or a client in trouble); further ones count on the same flag."""
+    await uow.session.flush()
+    failed = await uow.session.scalar(
+        select(func.count())
+        .select_from(Payment)
+        .where(Payment.booking_id == payment.booking_id, Payment.status == "failed")
+    )
+    if (failed or 0) < 2:
+        return False
+    raise_flag(
+        uow,
+        kind="payment_failed_twice",
+        subject_type="booking",
+        subject_id=payment.booking_id,
+        now=now,
+        details={"failed_payments": int(failed or 0), "last_reason": payment.failure_reason},
+    )
+    return True

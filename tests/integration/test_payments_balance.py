@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.db.migrate import upgrade
-from core.db.tables import Invoice, LedgerEntry, OutboxMessage, Provider
+from core.db.tables import Flag, Invoice, LedgerEntry, OutboxMessage, Payment, Provider
+from core.payments.failures import flag_repeated_failures
 from core.payments.payout_retry import retry_owed_payouts
 from core.payments.ports import Payments
 from core.payments.sweeps import auto_confirm_deliveries, send_balance_reminders
@@ -128,6 +129,8 @@ async def test_card_refused_off_session_sends_a_balance_link(stack: Stack, card:
     assert [p.status for p in balance] == ["failed", "pending"]
     code = "authentication_required" if card == AUTH_REQUIRED else "generic_decline"
     assert balance[0].failure_reason == code
+    async with stack.uows() as uow:  # one failure is not yet a pattern: no flag
+        assert (await uow.session.scalars(select(Flag))).all() == []
 
     async def news_with_link() -> bool:
         texts = await stack.bot_texts("client", "omar")
@@ -232,3 +235,36 @@ async def test_a_failed_payout_transfer_is_sent_again_with_backoff(
     assert (await ledger(stack, booking_id))["payout"][1] == "paid_via_connect"
     assert len(stack.fake.transfers) == 1
     assert await retry_owed_payouts(stack.uows, payments, now=stack.clock.now()) == ([], 0)
+
+
+async def test_a_second_failed_payment_of_a_booking_flags_it(stack: Stack) -> None:
+    """The first failed payment is the client's to fix (a new link); the second one, of the
+    same booking, is the admins' to look at: one flag, counting the failures after it."""
+    client = await stack.client("idriss", email_address=None)
+    booking_id = await stack.book(client, days_ahead=20)
+    now = stack.clock.now()
+
+    async def fail_one(attempt: int) -> bool:
+        async with stack.uows() as uow:
+            payment = Payment(
+                booking_id=booking_id,
+                kind="deposit",
+                attempt=attempt,
+                amount_minor=100,
+                currency="MAD",
+                status="failed",
+                gateway="stripe",
+                failure_reason="card_declined",
+                created_at=now,
+                updated_at=now,
+            )
+            uow.session.add(payment)
+            flagged = await flag_repeated_failures(uow, payment, now=now)
+            await uow.commit()
+            return flagged
+
+    assert [await fail_one(n) for n in (1, 2, 3)] == [False, True, True]
+    async with stack.uows() as uow:
+        [flag] = (await uow.session.scalars(select(Flag))).all()
+        seen = (flag.kind, flag.subject_id, flag.occurrences, flag.details["failed_payments"])
+    assert seen == ("payment_failed_twice", str(booking_id), 2, 3)
