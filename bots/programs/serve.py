@@ -13,7 +13,7 @@ from bots.sandbox.routes import Sandbox
 from bots.scheduler import sweeps_ctx
 from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
-from bots.web_app import background, closing, own_routes, web_application
+from bots.web_app import METRICS, background, closing, own_routes, web_application
 from bots.whatsapp.setup import build_whatsapp
 from bots.worker import run_outbox
 from core.bootstrap import Core
@@ -34,6 +34,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     app.add_routes(build_payment_routes(pay, settings, uows, clock, translator))
     dialogs = build_dialogs(settings, uows, clock, payments=pay.payments)
     engines = dialogs.engines
+    app[METRICS].watch_engines(engines)
     senders: dict[str, ChannelSend] = {}
     if settings.sandbox_on:
         sandbox = Sandbox(uows, engines["client"], engines["provider"], clock)
@@ -70,7 +71,8 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         app.on_cleanup.append(closing(lambda: telegram.close(bots)))
     if worker:
         router = ChannelRouter(uows, senders, email=pay.email, gateway=pay.expiry)
-        app.cleanup_ctx.append(background(lambda: run_outbox(uows, router, clock)))
+        metrics = app[METRICS]
+        app.cleanup_ctx.append(background(lambda: run_outbox(uows, router, clock, metrics=metrics)))
         app.cleanup_ctx.append(sweeps_ctx(core, pay.payments, router))
     app.on_cleanup.append(closing(pay.close))
     app.on_cleanup.append(closing(dialogs.close))

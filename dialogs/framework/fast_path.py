@@ -132,6 +132,7 @@ async def run_without_transaction(
     if outcome.written is Written.DUPLICATE:
         return await redelivered(engine.uows, engine.journal, inbound, now)  # nothing else to do
     if outcome.written is Written.CONFLICT:
+        engine.paths["conflict"] += 1
         memory.forget(channel, inbound.chat_key, inbound.user_external_id)
         return None
     assert outcome.conversation_id is not None

@@ -10,8 +10,10 @@ tests/integration/test_no_double_booking.py and test_provider_dialog.py.)
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -29,6 +31,7 @@ from tests.support.sweeps import sweep
 
 EN, FR = translator("en"), translator("fr")  # the seeded provider reads French
 RACERS = 50
+UPDATE_IDS = itertools.count(990_000)  # the presses this module posts itself
 
 
 def moved_on(state: str, t: Translator = EN) -> str:
@@ -64,12 +67,8 @@ async def press(w: World, user: FakeUser, code: str, *, bot: str = "client") -> 
     else:
         message = w.message_with(user, code, bot=bot)
         [data] = [d for d in message.callback_data() if d == code or d.endswith("|" + code)]
-    update = press_update(press.counter, user, message.message_id, data)
-    press.counter += 1
+    update = press_update(next(UPDATE_IDS), user, message.message_id, data)
     return await w.post_update(bot, update)
-
-
-press.counter = 990_000  # type: ignore[attr-defined]
 
 
 async def requested(w: World, client: FakeUser, day: str) -> int:
@@ -87,7 +86,7 @@ async def test_fifty_clients_sending_for_the_last_seat_leave_one_booking(
 ) -> None:
     w = everything
     clients = [FakeUser(id=9000 + n, first_name=f"Racer{n}") for n in range(RACERS)]
-    await at_most(10, [lambda c=c: to_summary(w, c, "14 June", "0612345678") for c in clients])
+    await at_most(10, [partial(to_summary, w, c, "14 June", "0612345678") for c in clients])
     statuses = await asyncio.gather(*(press(w, c, "confirm") for c in clients))
     assert set(statuses) == {200}
 

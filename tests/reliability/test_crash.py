@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ async def stripe_post(w: World, event: dict[str, Any], unanswered: list[dict[str
     unanswered.append(event)
 
 
-async def finished(tasks: list[asyncio.Future[Any]], count: int) -> None:
+async def finished(tasks: Sequence[asyncio.Future[Any]], count: int) -> None:
     """Return once ``count`` of ``tasks`` are done."""
     while sum(t.done() for t in tasks) < count:
         await asyncio.wait([t for t in tasks if not t.done()], return_when=asyncio.FIRST_COMPLETED)

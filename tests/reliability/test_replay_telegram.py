@@ -6,6 +6,7 @@ while the first delivery is still being handled. 1,000 deliveries of duplicated 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from sqlalchemy import select
 
@@ -45,7 +46,7 @@ async def test_a_thousand_duplicated_updates_each_take_effect_once(everything: W
     for n, user in enumerate(users):
         w.telegram.open_chat(CLIENT_TOKEN, user)
         update = text_update(900_000 + n, user, "/start")
-        posts += [lambda u=update: w.post_update("client", u)] * START_COPIES
+        posts += [partial(w.post_update, "client", update)] * START_COPIES
 
     bookers = [FakeUser(id=7000 + n, first_name=f"Booker{n}") for n in range(BOOKERS)]
     for n, user in enumerate(bookers):
@@ -54,7 +55,7 @@ async def test_a_thousand_duplicated_updates_each_take_effect_once(everything: W
         summary = w.message_with(user, "confirm")
         [data] = [d for d in summary.callback_data() if d.endswith("|confirm")]
         press = press_update(950_000 + n, user, summary.message_id, data)
-        posts += [lambda u=press: w.post_update("client", u)] * CONFIRM_COPIES
+        posts += [partial(w.post_update, "client", press)] * CONFIRM_COPIES
     before = {user.id: bot_calls(w, user.id) for user in bookers}
 
     statuses = await at_most(CONCURRENCY, shuffled(posts, seed=18))

@@ -6,6 +6,7 @@ recorded, one invoice number used and one invoice sent for a paid deposit.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from sqlalchemy import func, select
 
@@ -65,7 +66,7 @@ async def test_a_thousand_duplicated_stripe_events_record_one_payment(everything
     events = w.stripe.pay_checkout(session_id)
     posts: list[Callable[[], Awaitable[int]]] = []
     for event in events:
-        posts += [lambda e=event: w.stripe.post_event(e)] * (1000 // len(events))
+        posts += [partial(w.stripe.post_event, event)] * (1000 // len(events))
     statuses = await at_most(CONCURRENCY, shuffled(posts, seed=18))
     assert len(statuses) == 1000 and set(statuses) == {200}
     await w.quiet()
