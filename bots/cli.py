@@ -12,6 +12,7 @@ import typer
 from aiohttp import web
 from rich.console import Console
 
+from bots.logs import log_handler
 from core.bootstrap import build_core
 from core.db.migrate import upgrade
 from core.redaction import Redactor
@@ -34,8 +35,9 @@ REFUSED_OFFLINE = (
 
 
 def start_logging(settings: Settings) -> None:
-    """Log lines to stderr, with every configured secret masked (core.redaction)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """Log lines to stderr, JSON unless on a terminal, with the trace id (bots/logs.py)
+    and every configured secret masked (core.redaction)."""
+    logging.basicConfig(level=logging.INFO, handlers=[log_handler()])
     install_redaction(Redactor(settings.secret_values()))
 
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
+from bots.observed import sent_via
 from bots.whatsapp.reach import unopened_chat
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
@@ -68,6 +69,7 @@ class ChannelRouter:
                 "edit_message_id": envelope.payload.get("edit_message_id"),
                 "session_only": bool(envelope.payload.get("session_only")),
             }
+        sent_via(identity.channel)  # for the attempt's log line and count (bots/observed.py)
         return await self.senders[identity.channel](identity, replies)
 
     async def _identity(self, uow: UnitOfWork, envelope: Envelope) -> ChannelIdentity | None:

@@ -19,9 +19,12 @@ from sqlalchemy import text
 from bots import http_limits
 from bots.http_limits import MAX_BODY_BYTES, body_deadline
 from bots.metrics import Metrics
+from bots.observed import observe_inputs
 from bots.scheduler import scheduler_health
 from core.bootstrap import Core
+from core.redaction import redact
 
+log = logging.getLogger(__name__)
 CORE = web.AppKey("core", Core)
 METRICS = web.AppKey("metrics", Metrics)
 
@@ -39,15 +42,19 @@ def server_options(app: web.Application) -> dict[str, Any]:
 def web_application(core: Core) -> web.Application:
     """An empty app held to the HTTP limits, counting its responses for /metrics."""
     read_body = body_deadline(core.settings.http_read_seconds)
-    app = web.Application(middlewares=[read_body], client_max_size=MAX_BODY_BYTES)
-    app[CORE], app[METRICS] = core, Metrics()
+    metrics = Metrics()
+    # Outermost: an update's time includes reading its body; the trace id covers it all.
+    app = web.Application(
+        middlewares=[observe_inputs(metrics), read_body], client_max_size=MAX_BODY_BYTES
+    )
+    app[CORE], app[METRICS] = core, metrics
     return app
 
 
 def own_routes(app: web.Application) -> list[web.RouteDef]:
     return [
         web.get("/healthz", healthz),
-        web.get("/metrics", app[METRICS].render),
+        web.get("/metrics", metrics_page),
         web.get("/status", status_page),
     ]
 
@@ -77,20 +84,38 @@ def closing(
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers and the worker's lease is fresh (or was never taken:
+    a web process before any worker started); 503 otherwise, saying which."""
     core = request.app[CORE]
     try:
         async with core.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # the probe must answer, whatever broke
-        return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
+        log.warning("healthz: database unreachable (%s)", type(exc).__name__)
+        return web.json_response(
+            {"status": "error", "database": redact(str(exc)[:200])}, status=503
+        )
+    scheduler = await scheduler_health(core.uows, core.clock.now())
+    stale = scheduler.get("stale") is True  # the holder stopped renewing: no worker runs
     return web.json_response(
         {
-            "status": "ok",
+            "status": "stale worker" if stale else "ok",
             "channels": channels(core),
             "payments": core.settings.payment_mode,
-            "scheduler": await scheduler_health(core.uows, core.clock.now()),
-        }
+            "scheduler": scheduler,
+        },
+        status=503 if stale else 200,
     )
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    core, metrics = request.app[CORE], request.app[METRICS]
+    try:
+        await metrics.refresh(core.uows, core.clock)
+    except Exception:  # the counters of this process are still worth reading
+        log.warning("metrics: the database's figures could not be read", exc_info=True)
+    # The content type carries parameters aiohttp wants given apart.
+    return web.Response(body=metrics.render(), headers={"Content-Type": metrics.content_type()})
 
 
 def channels(core: Core) -> dict[str, bool]:

@@ -9,6 +9,8 @@ import asyncio
 import logging
 import time
 
+from bots.metrics import Metrics
+from bots.observed import ObservedSender
 from core.clock import Clock
 from core.notifications.direct_replies import prune_sent
 from core.notifications.outbox import MessageSender, deliver_due
@@ -19,9 +21,16 @@ PRUNE_EVERY = 60.0  # seconds between two clean-ups of kept replies sent long ag
 
 
 async def run_outbox(
-    uows: UnitOfWorkFactory, sender: MessageSender, clock: Clock, *, interval: float = 0.5
+    uows: UnitOfWorkFactory,
+    sender: MessageSender,
+    clock: Clock,
+    *,
+    interval: float = 0.5,
+    metrics: Metrics | None = None,
 ) -> None:
-    """Deliver due messages forever; an error is logged and the loop goes on."""
+    """Deliver due messages forever; an error is logged and the loop goes on. Each attempt
+    is logged under its trace id and counted in ``metrics`` (bots/observed.py)."""
+    sender = ObservedSender(sender, metrics)
     prune_at = time.monotonic()
     while True:
         try:

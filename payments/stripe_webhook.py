@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from core.payments.ports import GatewayEvent
+from core.tracing import set_trace
 from payments.processing import EventProcessor
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class StripeWebhook:
             # Nothing read, nothing changed: Stripe shows the 400 in its dashboard.
             log.warning("stripe webhook refused: bad signature or payload")
             return web.json_response({"error": "invalid signature or payload"}, status=400)
+        set_trace(f"stripe-{event.id}")  # the log lines' id from here on
         try:
             result = await self.processor.process(event)
         except Exception:  # a 500 makes Stripe retry; the event was not claimed

@@ -14,7 +14,7 @@ from bots.sandbox.routes import Sandbox
 from bots.scheduler import sweeps_ctx
 from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
-from bots.web_app import background, closing, own_routes, web_application
+from bots.web_app import METRICS, background, closing, own_routes, web_application
 from bots.whatsapp.setup import build_whatsapp
 from bots.worker import run_outbox
 from core.bootstrap import Core
@@ -37,6 +37,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     calendars = AiohttpCalendarFetcher.from_settings(settings)
     dialogs = build_dialogs(settings, uows, clock, payments=pay.payments, calendars=calendars)
     engines = dialogs.engines
+    app[METRICS].watch_engines(engines)
     senders: dict[str, ChannelSend] = {}
     if settings.sandbox_on:
         sandbox = Sandbox(uows, engines["client"], engines["provider"], clock)
@@ -74,7 +75,8 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         app.on_cleanup.append(closing(lambda: telegram.close(bots)))
     if worker:
         router = ChannelRouter(uows, senders, email=pay.email, gateway=pay.expiry)
-        app.cleanup_ctx.append(background(lambda: run_outbox(uows, router, clock)))
+        metrics = app[METRICS]
+        app.cleanup_ctx.append(background(lambda: run_outbox(uows, router, clock, metrics=metrics)))
         app.cleanup_ctx.append(sweeps_ctx(core, pay.payments, router))
     app.cleanup_ctx.append(background(dialogs.count_searches))
     app.on_cleanup.append(closing(pay.close))

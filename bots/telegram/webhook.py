@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bots.telegram.channel import TelegramChannel
 from bots.telegram.updates import TgUpdate
+from core.tracing import set_trace
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -40,6 +41,7 @@ def webhook_handler(channel: TelegramChannel, secret: str | None) -> Handler:
             update = TgUpdate.model_validate_json(body)
         except ValidationError:
             return web.Response(status=400, text="not an update")
+        set_trace(f"tg-{channel.kind}-{update.update_id}")  # the log lines' id from here on
         # Answer only once the effect is committed: an error gives 500 and Telegram retries.
         answer = await channel.handle(update)
         if answer is None:

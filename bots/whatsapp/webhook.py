@@ -24,6 +24,7 @@ from twilio.request_validator import (  # type: ignore[import-untyped]
 from bots.whatsapp.channel import WhatsAppChannel, parse_inbound
 from bots.whatsapp.delivery import record_status
 from core.clock import Clock
+from core.tracing import set_trace
 from core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def inbound_handler(signature: TwilioSignature, channel: WhatsAppChannel) -> Han
         form = await signed_form(request, signature)
         if isinstance(form, web.Response):
             return form
+        set_trace(f"wa-{form.get('MessageSid', '')}")  # the log lines' id from here on
         message = parse_inbound(form)
         if message is None:
             log.info("Twilio request %s is not a WhatsApp message; ignored", form.get("MessageSid"))

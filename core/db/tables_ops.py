@@ -36,6 +36,8 @@ class OutboxMessage(Base):
     delivery_updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The request or update that queued it (core/tracing.py): its id in the send's log line.
+    trace_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcessedEvent(Base):

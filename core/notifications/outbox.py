@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
 from core.redaction import redact
+from core.tracing import current_trace
 from core.uow import UnitOfWorkFactory
 
 MAX_ATTEMPTS = 8
@@ -46,6 +47,7 @@ class Envelope:
     payload: dict[str, Any]
     attempts: int  # this one included
     repeat: bool = False  # the attempt before was cut short: it may have arrived
+    trace_id: str | None = None  # what queued it (core/tracing.py), for the send's log line
 
 
 class DeliveryOutcome(StrEnum):
@@ -92,6 +94,7 @@ def enqueue(
         next_attempt_at=now if sending_until is None else sending_until,
         dedupe_key=dedupe_key,
         created_at=now,
+        trace_id=current_trace(),
     )
     session.add(message)
     return message
@@ -195,7 +198,14 @@ async def release_held(session: AsyncSession, user_id: int, *, now: datetime) ->
 
 def _envelope(row: OutboxMessage, *, repeat: bool = False) -> Envelope:
     return Envelope(
-        row.id, row.kind, row.user_id, row.channel, dict(row.payload), row.attempts, repeat
+        row.id,
+        row.kind,
+        row.user_id,
+        row.channel,
+        dict(row.payload),
+        row.attempts,
+        repeat,
+        row.trace_id,
     )
 
 

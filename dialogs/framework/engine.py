@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,6 +100,9 @@ class DialogEngine:
         self.deps_without_transaction = without_transaction(deps)
         self._locks = KeyedLock()
         self.store, self.reads = store, reads
+        # Updates by the path they took ("fast": no transaction; "transaction"), and the
+        # fast path's writes refused by the version check ("conflict"): for /metrics.
+        self.paths: Counter[str] = Counter()
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return (await self.answer(inbound)).replies
@@ -111,7 +115,9 @@ class DialogEngine:
             display_name = inbound.display_name.translate(CONTROL)
             answered = await run_without_transaction(self, inbound, now, display_name)
             if answered is not None:
+                self.paths["fast"] += 1
                 return answered
+            self.paths["transaction"] += 1
             return await self._in_transaction(inbound, now, display_name)
 
     def delivered(self, attempt: Attempt) -> None:

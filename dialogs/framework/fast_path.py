@@ -119,5 +119,6 @@ async def run_without_transaction(
     if outcome.written is Written.DUPLICATE:
         return await redelivered(engine.uows, store, inbound, now)  # nothing else to do
     if outcome.written is Written.CONFLICT:
+        engine.paths["conflict"] += 1
         return None  # the store forgot the chat: the transaction reads it afresh
     return Answered(replies, outcome.reply)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -189,11 +190,12 @@ async def metric(app: Served) -> dict[str, float]:
         assert resp.status == 200
         assert resp.headers["Content-Type"].startswith("text/plain")
         text = await resp.text()
-    counts = {}
-    for line in text.splitlines():
-        if line.startswith('mounasabet_http_responses_total{status="'):
-            labels, value = line.rsplit(" ", 1)
-            counts[labels.split('"')[1]] = float(value)
+    counts: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "mounasabet_http_responses_total":  # summed over the routes
+                status = sample.labels["status"]
+                counts[status] = counts.get(status, 0.0) + sample.value
     return counts
 
 

@@ -8,6 +8,7 @@ middle of a sweep leaves every booking either expired in full or untouched.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -67,12 +68,13 @@ class Worker:
         return "sweep expire-pending ok" in self.log()
 
     def run_times(self) -> list[datetime]:
-        """When this process finished each sweep run (its log's timestamps)."""
+        """When this process finished each sweep run (its log's timestamps: off a terminal,
+        `mounasabet` writes one JSON object per line, bots/logs.py)."""
+        lines = [json.loads(line) for line in self.log().splitlines() if line.startswith("{")]
         return [
-            # Both processes log in this machine's zone: compared with each other only.
-            datetime.strptime(line[:23] + "+0000", "%Y-%m-%d %H:%M:%S,%f%z")
-            for line in self.log().splitlines()
-            if " core.scheduling.runs sweep " in line
+            datetime.fromisoformat(line["time"])
+            for line in lines
+            if line["logger"] == "core.scheduling.runs" and line["message"].startswith("sweep ")
         ]
 
     async def stop(self, sig: int = signal.SIGTERM) -> None:

@@ -71,9 +71,9 @@ async def serve(url: str, *, worker: bool) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-async def health(base: str) -> dict[str, object]:
+async def health(base: str, status: int = 200) -> dict[str, object]:
     async with aiohttp.ClientSession() as http, http.get(f"{base}/healthz") as resp:
-        assert resp.status == 200
+        assert resp.status == status
         body: dict[str, object] = await resp.json()
         return body
 
@@ -105,7 +105,7 @@ async def test_serve_no_worker_runs_no_sweeps_and_reports_a_stale_lease(database
     try:
         assert await lease.acquire(container.uows, "gone:1:x", now=T0, ttl=TTL)
         async with serve(database, worker=False) as base:
-            scheduler = (await health(base))["scheduler"]
+            scheduler = (await health(base, 503))["scheduler"]  # no worker renews it
             assert isinstance(scheduler, dict)
             assert (scheduler["holder"], scheduler["stale"]) == ("gone:1:x", True)
         assert await records(container.uows) == {}  # no sweep ever ran
