@@ -37,6 +37,14 @@ class TgContact(_Part):
     user_id: int | None = None
 
 
+class TgButton(_Part):
+    callback_data: str | None = None
+
+
+class TgInlineMarkup(_Part):
+    inline_keyboard: list[list[TgButton]] = []
+
+
 class TgMessage(_Part):
     message_id: int
     date: int = 0  # 0: an "inaccessible" message, too old to be shown to the bot
@@ -44,6 +52,11 @@ class TgMessage(_Part):
     sender: TgUser | None = Field(default=None, alias="from")
     text: str | None = None
     contact: TgContact | None = None
+    reply_markup: TgInlineMarkup | None = None  # on a pressed message: its buttons
+
+    def callback_data(self) -> tuple[str, ...]:
+        rows = self.reply_markup.inline_keyboard if self.reply_markup else []
+        return tuple(b.callback_data for row in rows for b in row if b.callback_data)
 
 
 class TgCallbackQuery(_Part):

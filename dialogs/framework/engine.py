@@ -29,6 +29,7 @@ from dialogs.framework.options import remember_options
 from dialogs.framework.reads import Reads, SessionReads
 from dialogs.framework.replies import Reply
 from dialogs.framework.routes import CONTROL, Route, route
+from dialogs.framework.screens import answer_press, close_contact_request, press_of
 from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import N_
 
@@ -62,6 +63,9 @@ class Inbound:
     # Keep the reply in the outbox with the step (dialogs/framework/kept_replies.py): a channel that
     # must answer even if the process dies right after the commit asks for it.
     keep: KeepReply | None = None
+    # For a press: the payloads of every button on the message pressed (where the channel
+    # sends it with the press), so the engine knows whether it is the current screen.
+    on_message: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,9 @@ class DialogEngine:
             # (A block made in another process reaches this process's memory of the user
             # within chat_memory.IDENTITY_TTL; a step that writes re-reads the user anyway.)
             return [ctx.reply(ctx.t(BLOCKED))]
-        return await self.route(ctx.state, inbound).run(ctx)
+        press = press_of(ctx.state, inbound)
+        replies = await self.route(ctx.state, inbound).run(ctx)
+        return close_contact_request(ctx.state, answer_press(ctx.state, press, replies))
 
     def route(self, state: DialogState, inbound: Inbound) -> Route:
         """What the update will run and its declared path, before anything runs."""

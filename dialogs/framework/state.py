@@ -22,6 +22,8 @@ class DialogState:
     # False once a message without options was shown after them (news on WhatsApp): a
     # typed number still picks from them, but an action with consequences asks first.
     options_last: bool = True
+    # A reply asked for the phone with the channel's contact button, still shown.
+    contact_asked: bool = False
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DialogState:
@@ -36,6 +38,7 @@ class DialogState:
             history=[str(h) for h in raw.get("history", [])][-20:],
             options=[[str(label), str(payload)] for label, payload in raw.get("options", [])],
             options_last=bool(raw.get("options_last", True)),
+            contact_asked=bool(raw.get("contact_asked", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -48,6 +51,7 @@ class DialogState:
             "history": self.history[-20:],
             "options": self.options,
             "options_last": self.options_last,
+            "contact_asked": self.contact_asked,
         }
 
     @property
