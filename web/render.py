@@ -37,6 +37,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates change with a deploy, not while serving: no stat() of each template
+        # file (and its base) on every page to see whether to compile it again.
+        auto_reload=False,
     )
     env.globals |= {
         "category_label": labels.category,

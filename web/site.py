@@ -17,12 +17,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from core.booking.review_reads import latest_public_reviews
+from core.catalog.landing import landing
 from core.catalog.photo_store import LocalPhotoStore
-from core.catalog.search import SearchPage, SearchQuery
+from core.catalog.search import SearchPage
 from core.catalog.site_catalog import (
     ProviderCard,
-    catalog_counts,
     provider_cards,
     provider_page,
     public_slugs,
@@ -133,11 +132,11 @@ class Site:
 
     async def home(self, request: web.Request) -> web.StreamResponse:
         ctx = self._context(request, PageRef("home"), "home")
-        featured = await self.reads.search(SearchQuery(page_size=FEATURED), now=self.clock.now())
-        cards = await self._cards(featured)
-        counts = await self.reads.cached(("site-counts",), catalog_counts)
-        reviews = await self.reads.cached(
-            ("site-reviews",), lambda s: latest_public_reviews(s, limit=HOME_REVIEWS)
+        # One read for the whole page (core/catalog/landing.py), per minute like the search.
+        minute = self.clock.now().replace(second=0, microsecond=0)
+        shown = await self.reads.cached(
+            ("site-landing", minute),
+            lambda s: landing(s, now=minute, featured=FEATURED, reviews=HOME_REVIEWS),
         )
         t = ctx["t"]
         return self._render(
@@ -149,10 +148,10 @@ class Site:
                 "Photographers, caterers, venues, negafas and more across Morocco: compare"
                 " prices and free dates, then book on Telegram or WhatsApp."
             ),
-            featured=featured.hits,
-            cards=cards,
-            counts=counts,
-            reviews=reviews,
+            featured=shown.featured.hits,
+            cards=shown.cards,
+            counts=shown.counts,
+            reviews=shown.reviews,
             ctas=self._ctas(ctx, "home"),
         )
 

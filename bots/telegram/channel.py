@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 # reply: the spinner stops and Telegram's deadline for answers ("query is too old") is met
 # even when the step waits for a payment provider.
 EARLY_ANSWER_AFTER = 0.5  # seconds
+# Messages older than this are not edited: Telegram refuses some edits (and deletions) past
+# 48 hours, and a screen that old is better answered below, where the person now is.
+EDITABLE_FOR = timedelta(hours=48)
 
 
 class TelegramChannel:
@@ -90,6 +94,7 @@ class TelegramChannel:
         contact: str | None = None,
         editable: int | None = None,
         fetched: Fetched | None = None,
+        on_message: tuple[str, ...] = (),
     ) -> Inbound:
         return Inbound(
             channel=self.channel,
@@ -107,6 +112,7 @@ class TelegramChannel:
             # Kept with the step, sent from here at once (the outbox's worker takes it
             # over if this process dies before it is sent).
             keep=KeepReply(self.kind, DIRECT_LEASE, editable),
+            on_message=on_message,
         )
 
     async def _on_message(self, update_id: int, message: TgMessage, user: TgUser) -> None:
@@ -123,10 +129,14 @@ class TelegramChannel:
     async def _on_press(self, update_id: int, query: TgCallbackQuery) -> AnswerCallbackQuery | None:
         message = query.message
         chat_id = message.chat.id if message else query.sender.id
-        # A message too old to be shown to us (date 0) can't be edited either.
-        editable = message.message_id if message and message.date else None
+        editable = self._editable(message)
         inbound = self._inbound(
-            update_id, query.sender, chat_id, payload=query.data, editable=editable
+            update_id,
+            query.sender,
+            chat_id,
+            payload=query.data,
+            editable=editable,
+            on_message=message.callback_data() if message else (),
         )
         early = asyncio.get_running_loop().call_later(
             EARLY_ANSWER_AFTER, self._answer_now, query.id
@@ -144,6 +154,15 @@ class TelegramChannel:
         # Answered with the webhook's reply: no round trip of its own, and the spinner
         # stops as the new screen shows. A failed answer (a very old press) loses nothing.
         return AnswerCallbackQuery(callback_query_id=query.id)
+
+    def _editable(self, message: TgMessage | None) -> int | None:
+        """The pressed message's id if the answer may edit it: not one too old to be shown
+        to us (date 0), nor one older than Telegram lets bots edit reliably (then the
+        answer is sent as a new message)."""
+        if message is None or not message.date:
+            return None
+        sent = datetime.fromtimestamp(message.date, UTC)
+        return message.message_id if self.clock.now() - sent < EDITABLE_FOR else None
 
     def _answer_now(self, query_id: str) -> None:
         self._answered.add(query_id)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
+    EditMessageReplyMarkup,
     EditMessageText,
     SendDocument,
     SendMediaGroup,
@@ -87,13 +89,21 @@ class TelegramRenderer:
             editing = reply.edit and editable is not None and not reply.photos and not before
             if editing and editable and await self._edit(chat_id, editable, reply):
                 sent.append(editable)
+                if reply.remove_keyboard:  # an edit can't carry it: a message of its own
+                    sent.append(await self._remove_keyboard(chat_id, reply))
                 continue
+            if reply.remove_keyboard and keyboard(reply) is not None:
+                # A message has one markup: the inline buttons stay with the text.
+                sent.append(await self._remove_keyboard(chat_id, reply))
+                reply = replace(reply, remove_keyboard=False)
             await self._photos(chat_id, reply)
             for piece in before:  # a text too long for one message: its buttons go last
                 message = await self._call(SendMessage, self._text(chat_id, Reply(piece)))
                 sent.append(int(message["message_id"]))
             message = await self._call(SendMessage, self._text(chat_id, reply, last))
             sent.append(int(message["message_id"]))
+            if editable and (reply.edit or reply.close_pressed):
+                await self._close(chat_id, editable)  # the pressed screen was replaced below
             if reply.document is not None:
                 url = absolute(reply.document.url, self.public_url)
                 await self._call(SendDocument, {"chat_id": chat_id, "document": url})
@@ -108,6 +118,8 @@ class TelegramRenderer:
         markup = keyboard(reply)
         if markup is not None:
             params["reply_markup"] = markup
+        elif reply.remove_keyboard:
+            params["reply_markup"] = {"remove_keyboard": True}
         return params
 
     async def _edit(self, chat_id: int, message_id: int, reply: Reply) -> bool:
@@ -119,6 +131,29 @@ class TelegramRenderer:
         except TelegramBadRequest as exc:
             return "not modified" in str(exc)
         return True
+
+    async def _close(self, chat_id: int, message_id: int) -> None:
+        """Take the buttons off a message that was answered (best effort: a message gone or
+        too old keeps them, and its buttons are refused as stale when pressed)."""
+        try:
+            await self._call(EditMessageReplyMarkup, {"chat_id": chat_id, "message_id": message_id})
+        except TelegramBadRequest as exc:
+            log.info("could not take the buttons off %s in chat %s: %s", message_id, chat_id, exc)
+
+    async def _remove_keyboard(self, chat_id: int, reply: Reply) -> int:
+        """A short message that takes the contact keyboard away (Telegram removes a reply
+        keyboard only with a new message, and one without inline buttons)."""
+        t = translator(str(reply.meta.get("locale", "fr")))
+        message = await self._call(
+            SendMessage,
+            {
+                "chat_id": chat_id,
+                "text": as_html(t("OK.")),
+                "parse_mode": "HTML",
+                "reply_markup": {"remove_keyboard": True},
+            },
+        )
+        return int(message["message_id"])
 
     async def _photos(self, chat_id: int, reply: Reply) -> None:
         photos = [u for u in reply.photos if shown_as_photo(u, TELEGRAM_PHOTOS)]

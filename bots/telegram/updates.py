@@ -52,6 +52,14 @@ class TgDocument(_Part):
     file_size: int | None = None
 
 
+class TgButton(_Part):
+    callback_data: str | None = None
+
+
+class TgInlineMarkup(_Part):
+    inline_keyboard: list[list[TgButton]] = []
+
+
 class TgMessage(_Part):
     message_id: int
     date: int = 0  # 0: an "inaccessible" message, too old to be shown to the bot
@@ -68,6 +76,7 @@ class TgMessage(_Part):
     voice: dict[str, Any] | None = None
     audio: dict[str, Any] | None = None
     video_note: dict[str, Any] | None = None
+    reply_markup: TgInlineMarkup | None = None  # on a pressed message: its buttons
 
     @property
     def has_attachment(self) -> bool:
@@ -84,6 +93,10 @@ class TgMessage(_Part):
                 self.video_note,
             )
         )
+
+    def callback_data(self) -> tuple[str, ...]:
+        rows = self.reply_markup.inline_keyboard if self.reply_markup else []
+        return tuple(b.callback_data for row in rows for b in row if b.callback_data)
 
 
 class TgCallbackQuery(_Part):

@@ -7,7 +7,10 @@ we wrote things. So once a message is delivered the conversation is told:
 - an answer without options asks for typed text: no number picks anything;
 - news without options leaves the numbers to the list above it, but that list is no
   longer the last thing shown, so an action with consequences picked from it is
-  confirmed first (``dialogs.framework.confirm``).
+  confirmed first (``dialogs.framework.confirm``);
+- news with options of its own takes the numbers, and the list it took them from is kept
+  with the time: a number typed seconds later may have been meant for that list, and the
+  engine asks which (``dialogs.framework.confirm.which_one``).
 A held notification released when the person writes goes before the answer to what they
 wrote (outbox order), so it never takes the numbers from the screen they asked for.
 """
@@ -24,17 +27,21 @@ from dialogs.framework.replies import Reply
 from dialogs.framework.state import DialogState
 
 
-def shown(state: DialogState, replies: list[Reply], *, answer: bool) -> bool:
+def shown(state: DialogState, replies: list[Reply], *, answer: bool, now: datetime) -> bool:
     """Apply what was just delivered to ``state``; True when it changed."""
     if not replies:
         return False
-    before = (state.options, state.options_last)
+    before = state.to_json()
     options = option_list(replies[-1])
+    if answer:
+        state.displaced, state.displaced_at = [], None  # the person's own new screen
+    elif options and state.options and options != state.options:
+        state.displaced, state.displaced_at = state.options, now.isoformat()
     if options or answer:
         state.options, state.options_last = options, True
     elif state.options:
         state.options_last = False
-    return (state.options, state.options_last) != before
+    return state.to_json() != before
 
 
 async def record_shown(
@@ -50,6 +57,6 @@ async def record_shown(
     async with uows() as uow:
         conv = await load_conversation(uow, CHANNEL, chat_key(phone, audience), now=now)
         state = DialogState.from_json(conv.state)
-        if shown(state, replies, answer=answer):
+        if shown(state, replies, answer=answer, now=now):
             save_state(conv, state.to_json(), now=now)
             await uow.commit()

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, literal, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability import ProviderCalendar, next_free_dates
@@ -28,6 +28,8 @@ from core.db.tables import Provider, ProviderCity, ProviderStatus, Service
 
 FREE_DATES_SHOWN = 6
 REVIEWS_SHOWN = 10
+# The cards' statement joins each provider's cities with this; no city code has it.
+_CITY_SEPARATOR = ","
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,29 +87,28 @@ class CatalogCounts:
 
 
 async def provider_cards(session: AsyncSession, ids: list[int]) -> dict[int, ProviderCard]:
-    """Cards for the providers of a result page, in two statements."""
+    """Cards for the providers of a result page, in one statement: each provider's cities
+    come joined by a correlated subquery (every statement is a round trip, issue 17)."""
     if not ids:
         return {}
-    providers = (
-        await session.execute(
-            select(Provider.id, Provider.photos, Provider.description).where(Provider.id.in_(ids))
+    cities = (
+        select(func.aggregate_strings(ProviderCity.city, _CITY_SEPARATOR))
+        .where(ProviderCity.provider_id == Provider.id)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Provider.id, Provider.photos, Provider.description, cities).where(
+            Provider.id.in_(ids)
         )
-    ).all()
-    cities: dict[int, list[str]] = defaultdict(list)
-    for provider_id, city in await session.execute(
-        select(ProviderCity.provider_id, ProviderCity.city)
-        .where(ProviderCity.provider_id.in_(ids))
-        .order_by(ProviderCity.city)
-    ):
-        cities[provider_id].append(city)
+    )
     return {
-        p.id: ProviderCard(
-            provider_id=p.id,
-            photo=thumbnail_url(str(p.photos[0])) if p.photos else None,  # a card's size
-            cities=tuple(cities[p.id]),
-            description=_frozen(p.description),
+        provider_id: ProviderCard(
+            provider_id=provider_id,
+            photo=thumbnail_url(str(photos[0])) if photos else None,  # a card's size
+            cities=tuple(sorted(joined.split(_CITY_SEPARATOR))) if joined else (),
+            description=_frozen(description),
         )
-        for p in providers
+        for provider_id, photos, description, joined in rows
     }
 
 
@@ -189,26 +190,34 @@ async def _terms(
 
 
 async def catalog_counts(session: AsyncSession) -> CatalogCounts:
-    """How many active providers offer each category, and serve each city."""
-    active = (Provider.status == ProviderStatus.ACTIVE.value, Service.active == true())
-    by_category = await session.execute(
-        select(Service.category, func.count(func.distinct(Service.provider_id)))
+    """How many active providers offer each category, and serve each city: one statement."""
+    offering = select(Service.provider_id).where(Service.active == true())
+    by_category = (
+        select(
+            literal("category").label("kind"),
+            Service.category.label("code"),
+            func.count(func.distinct(Service.provider_id)).label("n"),
+        )
         .join(Provider, Provider.id == Service.provider_id)
-        .where(*active)
+        .where(Provider.status == ProviderStatus.ACTIVE.value, Service.active == true())
         .group_by(Service.category)
     )
-    by_city = await session.execute(
-        select(ProviderCity.city, func.count(func.distinct(ProviderCity.provider_id)))
-        .join(Provider, Provider.id == ProviderCity.provider_id)
-        .where(
-            Provider.status == ProviderStatus.ACTIVE.value,
-            Provider.id.in_(select(Service.provider_id).where(Service.active == true())),
+    by_city = (
+        select(
+            literal("city").label("kind"),
+            ProviderCity.city.label("code"),
+            func.count(func.distinct(ProviderCity.provider_id)).label("n"),
         )
+        .join(Provider, Provider.id == ProviderCity.provider_id)
+        .where(Provider.status == ProviderStatus.ACTIVE.value, Provider.id.in_(offering))
         .group_by(ProviderCity.city)
     )
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for kind, code, n in await session.execute(union_all(by_category, by_city)):
+        found[str(kind)][str(code)] = int(n)
     return CatalogCounts(
-        categories=MappingProxyType({str(c): int(n) for c, n in by_category}),
-        cities=MappingProxyType({str(c): int(n) for c, n in by_city}),
+        categories=MappingProxyType(found["category"]),
+        cities=MappingProxyType(found["city"]),
     )
 
 

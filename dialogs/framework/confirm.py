@@ -4,23 +4,41 @@ Where options are typed as numbers (WhatsApp), "1" picks from the last list the 
 saw. When a message without options came after that list (news), they may be answering
 something else: accepting, declining, paying, cancelling or sending a request then asks
 once more, naming the booking, and shows the current screen again.
+
+When news came with options of its own seconds before a number was typed, the number may
+have been meant for the list the news displaced: when it means something else in each,
+and either meaning has consequences, the person is asked which they meant, each choice
+named with its booking (issue 19). Otherwise the news, the last list shown, owns it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
 from core.booking.queries import booking_reference
 from dialogs.framework.context import Ctx, global_button
+from dialogs.framework.options import chosen_option, typed_number
 from dialogs.framework.replies import Button, Reply
+from dialogs.framework.state import DialogState
 
 # Buttons valid on any screen that change a booking or money (``g|name:<booking id>``).
 GLOBAL_ACTIONS = frozenset({"pacc", "pdec", "pdel", "pay"})
 # Screen buttons that do the same: send the request, pay, "yes, cancel", confirm delivery.
 SCREEN_ACTIONS = frozenset({"confirm", "pay", "yes"})
+# A number typed this soon after news with options took the numbers may have been typed
+# for the list before, while the news came in: about the time it takes to type and send a
+# number. Reading a card and answering it takes longer, so a person who answers the news
+# is not asked.
+NEWS_OVERLAP = timedelta(seconds=20)
 
 
 def needs_confirmation(options_last: bool, payload: str) -> bool:
-    if options_last:
-        return False
+    return not options_last and consequential(payload)
+
+
+def consequential(payload: str) -> bool:
+    """The choice changes a booking or money."""
     screen, _, code = payload.partition("|")
     if screen == "g":
         return code.partition(":")[0] in GLOBAL_ACTIONS
@@ -54,3 +72,40 @@ def _with_note(ctx: Ctx, reply: Reply, note: str, first: tuple[Button, ...] = ()
         [first, *reply.buttons],
         request_contact=reply.request_contact,
     )
+
+
+def displaced_choice(state: DialogState, typed: str, chosen: str, now: datetime) -> str | None:
+    """What ``typed`` (a number) meant in the list that news displaced just now, when that
+    is not ``chosen`` (what it means in the news) and one of the two has consequences."""
+    if not state.displaced or state.displaced_at is None or not typed_number(typed):
+        return None
+    if now - datetime.fromisoformat(state.displaced_at) > NEWS_OVERLAP:
+        return None
+    earlier = chosen_option(state.displaced, typed)
+    if earlier is None or earlier == chosen:
+        return None
+    return earlier if consequential(chosen) or consequential(earlier) else None
+
+
+async def which_one(ctx: Ctx, typed: str, meant: Sequence[tuple[str, str]]) -> Reply:
+    """Ask which of ``meant`` ([label, payload], the earlier list's first) "1" was for."""
+    t = ctx.t
+    ctx.state.displaced, ctx.state.displaced_at = [], None  # asked once; this list answers
+    buttons: list[tuple[Button, ...]] = [
+        (Button(await _named(ctx, label, payload), payload),) for label, payload in meant
+    ]
+    text = t(
+        "A new message arrived just before your answer. What did you mean by “{typed}”?",
+        typed=typed,
+    )
+    return ctx.reply(text, buttons)
+
+
+async def _named(ctx: Ctx, label: str, payload: str) -> str:
+    """The label, with its booking's reference when it acts on one not named in it."""
+    name, _, arg = payload.partition("|")[2].partition(":")
+    if payload.startswith("g|") and name in GLOBAL_ACTIONS and arg.isdigit():
+        reference = await booking_reference(ctx.uow, int(arg))
+        if reference is not None and reference not in label:
+            return f"{label} {reference}"
+    return label

@@ -31,6 +31,7 @@ from dialogs.framework.reads import Reads, SessionReads
 from dialogs.framework.replies import Reply
 from dialogs.framework.reply_language import SWITCH, follow_message_language
 from dialogs.framework.routes import CONTROL, Route, route
+from dialogs.framework.screens import answer_press, close_contact_request, press_of
 from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import N_
 
@@ -69,6 +70,9 @@ class Inbound:
     # Keep the reply in the outbox with the step (dialogs/framework/kept_replies.py): a channel that
     # must answer even if the process dies right after the commit asks for it.
     keep: KeepReply | None = None
+    # For a press: the payloads of every button on the message pressed (where the channel
+    # sends it with the press), so the engine knows whether it is the current screen.
+    on_message: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,8 +196,10 @@ class DialogEngine:
             return [ctx.reply(ctx.t(BLOCKED))]
         # Where the app can switch languages, Arabic typed is answered in Arabic (issue 14).
         offer = follow_message_language(ctx, inbound.text) if SWITCH in self.app.globals else None
+        press = press_of(ctx.state, inbound)
         replies = await self.route(ctx.state, inbound).run(ctx)
-        return [*replies, offer] if offer is not None and replies else replies
+        replies = [*replies, offer] if offer is not None and replies else replies
+        return close_contact_request(ctx.state, answer_press(ctx.state, press, replies))
 
     def route(self, state: DialogState, inbound: Inbound) -> Route:
         """What the update will run and its declared path, before anything runs."""

@@ -68,6 +68,11 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
     return None
 
 
+def typed_number(text: str) -> bool:
+    """The text is a number (in Latin or Arabic digits): it picks an option by rank."""
+    return text.strip().translate(_ARABIC_DIGITS).isdecimal()
+
+
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 

@@ -44,6 +44,12 @@ class Reply:
     rtl: bool = False
     # Replace the previous message instead of sending a new one (paging, filters).
     edit: bool = False
+    # The answer to a press that replaces its screen without editing it (news came first,
+    # photos, an older screen): the pressed message's buttons are taken away (issue 19).
+    close_pressed: bool = False
+    # The contact button an earlier reply asked for is done with: channels that show it
+    # apart from the messages (Telegram's reply keyboard) take it away (issue 19).
+    remove_keyboard: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
 
     def all_buttons(self) -> list[Button]:
@@ -73,6 +79,8 @@ class Reply:
             "request_contact": self.request_contact,
             "rtl": self.rtl,
             "edit": self.edit,
+            "close_pressed": self.close_pressed,
+            "remove_keyboard": self.remove_keyboard,
             "meta": dict(self.meta),  # shallow: a reply on its way out is not changed
         }
 
@@ -100,5 +108,7 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
         request_contact=bool(data.get("request_contact")),
         rtl=bool(data.get("rtl")),
         edit=bool(data.get("edit")),
+        close_pressed=bool(data.get("close_pressed")),
+        remove_keyboard=bool(data.get("remove_keyboard")),
         meta=dict(data.get("meta", {})),
     )

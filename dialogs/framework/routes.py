@@ -14,7 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dialogs.framework.confirm import confirm_choice, needs_confirmation
+from dialogs.framework.confirm import (
+    confirm_choice,
+    displaced_choice,
+    needs_confirmation,
+    which_one,
+)
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Action, Answer
 from dialogs.framework.options import chosen_option
@@ -66,6 +71,9 @@ def route(engine: DialogEngine, state: DialogState, inbound: Inbound) -> Route:
         return _prompt(engine, state, lambda ctx: engine.prompt_current(ctx, note=ctx.t(note)))
     chosen = chosen_option(state.options, text)
     if chosen is not None:  # "2" or "Rabat" typed for the option shown as such
+        earlier = displaced_choice(state, text, chosen, engine.clock.now())
+        if earlier is not None:
+            return _which(state, text, chosen, earlier)
         if needs_confirmation(state.options_last, chosen):
             return _confirm(engine, state, chosen)
         return _on_payload(engine, state, chosen)
@@ -79,6 +87,20 @@ def _confirm(engine: DialogEngine, state: DialogState, chosen: str) -> Route:
 
     async def run(ctx: Ctx) -> list[Reply]:
         return [await confirm_choice(ctx, chosen, label, await engine.prompt_current(ctx))]
+
+    return Route(False, run)
+
+
+def _which(state: DialogState, typed: str, chosen: str, earlier: str) -> Route:
+    """A number typed just after news with options: asked which list it was for (bookings
+    named, read exactly, so in a transaction). The screen stays as it was."""
+    meant = [
+        (next(label for label, payload in options if payload == wanted), wanted)
+        for options, wanted in ((state.displaced, earlier), (state.options, chosen))
+    ]
+
+    async def run(ctx: Ctx) -> list[Reply]:
+        return [await which_one(ctx, typed, meant)]
 
     return Route(False, run)
 

@@ -22,6 +22,12 @@ class DialogState:
     # False once a message without options was shown after them (news on WhatsApp): a
     # typed number still picks from them, but an action with consequences asks first.
     options_last: bool = True
+    # A reply asked for the phone with the channel's contact button, still shown.
+    contact_asked: bool = False
+    # The options that news with options of its own took the numbers from, and when
+    # (ISO time): a number typed just after may have been meant for them (WhatsApp).
+    displaced: list[list[str]] = field(default_factory=list)
+    displaced_at: str | None = None
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DialogState:
@@ -36,6 +42,9 @@ class DialogState:
             history=[str(h) for h in raw.get("history", [])][-20:],
             options=[[str(label), str(payload)] for label, payload in raw.get("options", [])],
             options_last=bool(raw.get("options_last", True)),
+            contact_asked=bool(raw.get("contact_asked", False)),
+            displaced=[[str(label), str(payload)] for label, payload in raw.get("displaced", [])],
+            displaced_at=raw.get("displaced_at"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -48,6 +57,9 @@ class DialogState:
             "history": self.history[-20:],
             "options": self.options,
             "options_last": self.options_last,
+            "contact_asked": self.contact_asked,
+            "displaced": self.displaced,
+            "displaced_at": self.displaced_at,
         }
 
     @property

@@ -202,21 +202,24 @@ async def test_another_providers_buttons_are_refused(tg: TelegramApp, clock: Fix
 class ProviderOnTelegram:
     """The provider on the WhatsApp journey's Telegram fake, which limits a chat to about a
     message a second: an answer held back comes later, so each press waits for the screen
-    that offers it, among the messages that came after the last action."""
+    that offers it, among the messages that came after the last action (or the pressed
+    message itself, which a new screen edits in place, issue 19)."""
 
     def __init__(self, world: World) -> None:
         self.telegram, self.seen = world.telegram, 0
+        self.pressed: StoredMessage | None = None
 
     def _messages(self) -> list[StoredMessage]:
         return self.telegram.sent_to(PROVIDER.id, bot=PROVIDER_TOKEN)
 
     async def say(self, text: str) -> None:
-        self.seen = len(self._messages())
+        self.seen, self.pressed = len(self._messages()), None
         await self.telegram.user_sends_text(PROVIDER_TOKEN, PROVIDER, text)
 
     async def tap(self, code: str) -> None:
         def offering() -> tuple[StoredMessage, str] | None:
-            for message in reversed(self._messages()[self.seen :]):
+            pressed = [self.pressed] if self.pressed is not None else []
+            for message in [*reversed(self._messages()[self.seen :]), *pressed]:
                 for data in message.callback_data():
                     if data.endswith("|" + code):
                         return message, data
@@ -225,7 +228,7 @@ class ProviderOnTelegram:
         await eventually(lambda: offering() is not None, within=20, what=f"a screen with {code}")
         found = offering()
         assert found is not None
-        self.seen = len(self._messages())
+        self.seen, self.pressed = len(self._messages()), found[0]
         await self.telegram.user_presses(PROVIDER_TOKEN, PROVIDER, found[0].message_id, found[1])
 
 

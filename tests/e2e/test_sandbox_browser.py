@@ -42,10 +42,11 @@ async def say(pane: Locator, text: str) -> None:
 
 
 async def press(pane: Locator, label: str | re.Pattern[str]) -> None:
-    """Tap a button under the bot's latest message, as a user would."""
-    before = await bots(pane).count()
+    """Tap a button under the bot's latest message, as a user would, and wait for the answer:
+    a new last message, or the same screen edited in place (shown again last, issue 19)."""
+    seq = await bots(pane).last.get_attribute("data-seq") or ""
     await bots(pane).last.get_by_role("button", name=label).click()
-    await answered(pane, before)
+    await expect(bots(pane).last).not_to_have_attribute("data-seq", seq, timeout=STEP_TIMEOUT)
 
 
 def last_text(pane: Locator) -> Locator:

@@ -213,6 +213,11 @@ class FakeTelegramAPI(BotApiMethods, UserFiles):
             raise LookupError(f"no message was sent to chat {chat_id}")
         return sent[-1]
 
+    def reply_keyboard(self, chat_id: int, *, bot: BotRef) -> JSON | None:
+        """The custom keyboard the user's app shows in this chat now (None: the letters)."""
+        chat = self.bot(bot).chats.get(chat_id)
+        return None if chat is None else chat.reply_keyboard
+
     def message(self, bot: BotRef, chat_id: int, message_id: int) -> StoredMessage:
         """Any message of a chat, the user's included."""
         return self.bot(bot).chats[chat_id].messages[message_id]

@@ -59,6 +59,10 @@ class _Chat:
     next_message_id: int = 1
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     window: _Window = field(default_factory=_Window)
+    # The custom keyboard the user's app shows under the input field (ReplyKeyboardMarkup),
+    # until a message sent with ReplyKeyboardRemove (or another keyboard) replaces it.
+    # one_time_keyboard only folds it away after use: it stays a tap away, so it stays here.
+    reply_keyboard: JSON | None = None
 
     def take_id(self) -> int:
         self.next_message_id += 1
@@ -221,6 +225,11 @@ class ChatStore:
         )
         chat.messages[msg.message_id] = msg
         self._sent.append(msg)
+        markup = msg.reply_markup or {}
+        if "keyboard" in markup:
+            chat.reply_keyboard = markup
+        elif markup.get("remove_keyboard") is True:
+            chat.reply_keyboard = None
         return msg
 
     def _reply_target(self, chat: _Chat, p: JSON) -> StoredMessage | None:

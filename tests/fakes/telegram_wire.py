@@ -59,7 +59,27 @@ def check_reply_markup(raw: Any) -> JSON | None:
         for row in rows:
             for button in row:
                 _check_inline_button(button)
+    elif "keyboard" in markup:
+        _check_reply_keyboard(markup["keyboard"])
+    elif "remove_keyboard" in markup:
+        if markup["remove_keyboard"] is not True:
+            raise bad_request("can't parse reply keyboard markup JSON object")
+    elif "force_reply" not in markup:
+        raise bad_request('can\'t find field "inline_keyboard"')
     return markup
+
+
+def _check_reply_keyboard(rows: Any) -> None:
+    """ReplyKeyboardMarkup.keyboard: an Array of Arrays of KeyboardButton (or strings)."""
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request('field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays')
+    for row in rows:
+        for button in row:
+            text = button.get("text") if isinstance(button, dict) else button
+            if not isinstance(text, str) or not text:
+                raise bad_request(
+                    'can\'t parse keyboard button: Field "text" must be of type String'
+                )
 
 
 def _check_inline_button(button: Any) -> None:
