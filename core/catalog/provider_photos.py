@@ -29,6 +29,14 @@ async def add_photo(uow: UnitOfWork, user_id: int, data: bytes, store: PhotoStor
     return len(provider.photos)
 
 
+async def keep_proof_photo(uow: UnitOfWork, user_id: int, data: bytes, store: PhotoStore) -> str:
+    """A photo sent as proof of delivery: checked and kept as profile photos are (same
+    store, same names, so the route serves it), but not shown on the profile; its URL."""
+    provider = await _owned(uow, user_id)
+    photo, thumbnail = as_kept(data)
+    return await store.save(photo_name(provider.id, photo), photo, thumbnail)
+
+
 async def remove_photo(uow: UnitOfWork, user_id: int, index: int) -> None:
     """Take the ``index``-th photo off the profile. Its file stays: deleting it before the
     commit could leave a listed photo without its file if the commit failed."""

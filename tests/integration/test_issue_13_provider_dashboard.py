@@ -8,7 +8,9 @@ tests/e2e/test_issue_13_counter_proposal.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from babel.dates import format_timedelta
@@ -16,6 +18,7 @@ from sqlalchemy import select
 
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
+from core.catalog.photo_store import LocalPhotoStore
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingProposal, DeliveryProof, SlotHold, User
 from core.payments.charges import deposit_link
@@ -33,6 +36,7 @@ from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import S, act, drive_to, request, snapshot
 from tests.support.chat import Chat, link_provider, news_for, outbox
 from tests.support.factories import make_provider, make_user
+from tests.support.pictures import picture
 
 FR, AR, EN = translator("fr"), translator("ar"), translator("en")
 DAY, NEW_DAY = date(2026, 6, 14), date(2026, 6, 20)
@@ -508,6 +512,37 @@ async def test_delivery_with_a_link_or_without_proof(
     async with db() as uow:
         proofs = (await uow.session.scalars(select(DeliveryProof))).all()
         assert [(p.booking_id, p.kind, p.url) for p in proofs] == [(ids[0], "link", gallery)]
+
+
+async def test_a_photo_sent_as_proof_is_kept_and_shown_to_the_client(
+    db: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The provider sends the photo itself (not a link): checked, stored as profile photos
+    are, and shown to the client with the confirmation; a video is explained, not kept."""
+    now = clock.now()
+    earlier = now - timedelta(days=20)
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    booking_id = await request(db, earlier, client, service, date(2026, 5, 2))  # took place
+    await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=earlier)
+    await link_provider(db, owner, "p:photo-proof", now)
+    store = LocalPhotoStore(tmp_path / "photos")
+    deps = Deps(nlu=BuiltinParser(), photos=store, public_url="https://mounasabet.test")
+    provider = Chat(build_engine(PROVIDER_APP, db, deps, clock), "p:photo-proof", language="fr")
+    await provider.send("/bookings")
+    await provider.click(f"bk:{booking_id}")
+    await provider.click("dlv")
+    await provider.deliver(replace(provider.inbound(), attachment="video"))
+    assert (await booking_row(db, booking_id)).state == "confirmed"
+    await provider.deliver(replace(provider.inbound(), photo=picture()))
+    assert (await booking_row(db, booking_id)).state == "delivered"
+    async with db() as uow:
+        [proof] = (await uow.session.scalars(select(DeliveryProof))).all()
+        kind, url = proof.kind, proof.url
+    assert kind == "photo" and url.startswith("https://mounasabet.test/photos/p")
+    assert store.path(url.rsplit("/", 1)[1]) is not None  # the file the route serves
+    [news] = await news_for(db, "booking_delivered", client)
+    assert news.photos == (url,)
 
 
 # ---- earnings --------------------------------------------------------------------------------
