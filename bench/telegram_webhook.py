@@ -351,7 +351,7 @@ def log_file(path: Path) -> BinaryIO:
 async def child(kind: str, port: int, env: dict[str, str], workdir: Path) -> Any:
     args = [sys.executable, "-m", "bench.telegram_webhook", f"serve-{kind}", "--port", str(port)]
     args += ["--api", env["MOUNASABET_TELEGRAM_API_URL"]]
-    with log_file(workdir / f"{kind}.log") as log:
+    with log_file(workdir / f"{kind}-{port}.log") as log:
         proc = await asyncio.create_subprocess_exec(
             *args, env=env, stdout=log, stderr=log, cwd=Path(__file__).parent.parent
         )
@@ -515,7 +515,9 @@ async def bench(args: argparse.Namespace) -> int:
         f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     code = verdicts(runs)
-    if any(r.undelivered or r.failed_calls or not r.load_done for r in runs):
+    # PTB's refused calls are its own (presses answered after Telegram's deadline, as its
+    # queue grows): reported on its line, not a failure of the benchmark.
+    if any(r.undelivered or not r.load_done or (r.failed_calls and r.name != "ptb") for r in runs):
         print("some updates were not delivered, calls refused or steps left undone: see the logs")
         code = 2
     if args.profile:
