@@ -48,6 +48,7 @@ from bench.telegram_mixes import (
     chat_values,
     echo_codes,
     echo_steps,
+    open_chats,
     our_steps,
     seed,
     users,
@@ -442,6 +443,7 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
         if b.catalog_cache is not None:
             env["MOUNASABET_CATALOG_CACHE_SECONDS"] = str(b.catalog_cache)
         if kind == "ours":
+            open_chats(mix, fake, people)
             chats = {u.id: our_steps(mix, fake, u, values[u.id]) for u in people}
         else:
             keyboards = await echo_keyboards(fake, token, mix, people)
