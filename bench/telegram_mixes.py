@@ -167,48 +167,66 @@ async def seed(
         await make_provider(uows, now, slug=BOOKING_SLUG, min_notice_hours=48)
         return {}
     if mix is PROVIDER:
-        return {user.id: await seed_provider(uows, now, n, user) for n, user in enumerate(people)}
+        return await seed_providers(uows, now, people)
     return {}
 
 
-async def seed_provider(
-    uows: UnitOfWorkFactory, now: datetime, n: int, user: FakeUser
-) -> dict[str, str]:
-    """A provider (owner's phone = the chat's), a request to accept, and a paid booking
-    whose event was yesterday, to mark delivered. Made the way the product makes them:
-    request_booking, then accept and the deposit as apply_action records them."""
-    owner, _, service = await make_provider(uows, now, slug=f"bench-provider-{n:04d}")
-    client = await make_user(uows, now, name=f"Client of {n}")
-    async with uows() as uow:
-        await uow.session.execute(
-            update(User)
-            .where(User.id == owner)
-            .values(phone_e164="+" + phone(user), locale=user.language_code or "fr")
-        )
-        today = (now + MARKET_OFFSET).date()
-        ask = RequestBooking(client, service, "wedding", today + timedelta(days=10), city="rabat")
-        request = await request_booking(uow, ask, now=now)
-        # Booked twelve days ago for yesterday: the event has taken place.
-        then = now - timedelta(days=12)
-        past = RequestBooking(client, service, "wedding", today - timedelta(days=1), city="rabat")
-        paid = await request_booking(uow, past, now=then)
-        await apply_action(uow, paid.id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=then)
-        await apply_action(uow, paid.id, Action.PAY_DEPOSIT, Actor.system(), now=then)
-        # The provider's Telegram account, connected (as sharing the owner's phone does):
-        # connecting 200 accounts through the bot while their notices flow made some
-        # notices wait as "held" for the outbox's ten-minute recheck (see bench/README.md).
-        uow.session.add(
-            ChannelIdentity(
-                user_id=owner,
-                channel="telegram_provider",
-                external_id=str(user.id),
-                unreachable=False,
-                last_inbound_at=now,
-                created_at=now,
+async def seed_providers(
+    uows: UnitOfWorkFactory, now: datetime, people: list[FakeUser]
+) -> dict[int, dict[str, str]]:
+    """Per provider chat: a provider (owner's phone = the chat's, its Telegram account
+    connected), a request to accept, and a paid booking whose event was yesterday, to mark
+    delivered. Made the way the product makes them (request_booking, then accept and the
+    deposit as apply_action records them), one kind of row for every provider at a time:
+    the outbox sends in order and waits a second between two messages to one chat, so a
+    provider's notices one after the other would pace the whole backlog at ~1/s."""
+    today = (now + MARKET_OFFSET).date()
+    then = now - timedelta(days=12)  # booked twelve days ago for yesterday
+    made: list[tuple[int, int, int]] = []
+    for n, user in enumerate(people):
+        owner, _, service = await make_provider(uows, now, slug=f"bench-provider-{n:04d}")
+        client = await make_user(uows, now, name=f"Client of {n}")
+        async with uows() as uow:
+            await uow.session.execute(
+                update(User)
+                .where(User.id == owner)
+                .values(phone_e164="+" + phone(user), locale=user.language_code or "fr")
             )
-        )
-        await uow.commit()
-    return {"accept": f"pacc:{request.id}", "deliver": f"pdel:{paid.id}"}
+            # Connected (as sharing the owner's phone does) before any notice: connecting
+            # 200 accounts through the bot while their notices flowed left some "held".
+            uow.session.add(
+                ChannelIdentity(
+                    user_id=owner,
+                    channel="telegram_provider",
+                    external_id=str(user.id),
+                    unreachable=False,
+                    last_inbound_at=now,
+                    created_at=now,
+                )
+            )
+            await uow.commit()
+        made.append((owner, service, client))
+    values: dict[int, dict[str, str]] = {user.id: {} for user in people}
+    for day, when, key in (
+        (today + timedelta(days=10), now, "accept"),
+        (today - timedelta(days=1), then, "deliver"),
+    ):
+        for user, (_, service, client) in zip(people, made, strict=True):
+            async with uows() as uow:
+                ask = RequestBooking(client, service, "wedding", day, city="rabat")
+                booking = await request_booking(uow, ask, now=when)
+                await uow.commit()
+            values[user.id][key] = str(booking.id)
+    for action, role in ((Action.ACCEPT, Role.PROVIDER), (Action.PAY_DEPOSIT, Role.SYSTEM)):
+        for user, (owner, _, _) in zip(people, made, strict=True):
+            actor = Actor(role, owner) if role is Role.PROVIDER else Actor.system()
+            async with uows() as uow:
+                await apply_action(uow, int(values[user.id]["deliver"]), action, actor, now=then)
+                await uow.commit()
+    return {
+        chat: {"accept": f"pacc:{v['accept']}", "deliver": f"pdel:{v['deliver']}"}
+        for chat, v in values.items()
+    }
 
 
 def open_chats(mix: Mix, fake: FakeTelegramAPI, people: list[FakeUser]) -> None:
@@ -225,7 +243,7 @@ async def before_clock(
     providers' notices, delivered by the bot's outbox worker)."""
     if mix is not PROVIDER:
         return
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900
     for user in people:
         for code in (values[user.id]["accept"], values[user.id]["deliver"]):
             while not shows_button(fake, PROVIDER_TOKEN, user, code):
