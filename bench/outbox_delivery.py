@@ -182,6 +182,16 @@ async def worker(env: dict[str, str], log: Path) -> Any:
                     await proc.wait()
 
 
+async def recorded(url: str) -> None:
+    """Let the worker record its last sends before it is stopped (up to 30 s): the fake has
+    them all, the database says so a moment later."""
+    for _ in range(300):
+        statuses = await outbox_statuses(url)
+        if not statuses.get("sending") and not statuses.get("pending"):
+            return
+        await asyncio.sleep(0.1)
+
+
 async def watch(result: Result, accepted: Any, proc: Any, stall_s: float) -> None:
     """Count what the fake accepts, second by second, until all has arrived (or stalls)."""
     started: float | None = None
@@ -224,6 +234,7 @@ async def run_telegram(url: str, workdir: Path, chats: int, messages: int) -> Re
 
         async with worker(env, workdir / "telegram-worker.log") as proc:
             await watch(result, accepted, proc, stall_s=60)
+            await recorded(url)
         calls = fake.calls(bot=TOKEN)
         result.refused_429 = sum(1 for c in calls if c.status == 429)
         result.per_chat = Counter(
@@ -249,6 +260,7 @@ async def run_whatsapp(url: str, workdir: Path, chats: int, messages: int) -> Re
         }
         async with worker(env, workdir / "whatsapp-worker.log") as proc:
             await watch(result, lambda: len(fake.messages), proc, stall_s=60)
+            await recorded(url)
         result.refused_429 = fake.refused_for_rate
         result.per_chat = Counter(m.phone for m in fake.messages)
         outside = sum(m.outside_window for m in fake.messages)
