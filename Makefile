@@ -48,7 +48,8 @@ pytest: venv catalogs
 
 test: lint typecheck pytest
 
-# Benchmarks (bench/README.md), not part of `make test`. Smaller runs, e.g.:
+# Benchmarks (bench/README.md), not part of `make test`; each exits 1 on a missed target
+# (`make -k bench` runs them all anyway). Smaller runs, e.g.:
 # make bench-telegram BENCH_ARGS="--chats 50"; make bench-outbox BENCH_ARGS="--messages 1000"
 bench: bench-search bench-telegram bench-outbox bench-memory
 
