@@ -8,7 +8,8 @@ LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test venv lock catalogs lint typecheck pytest bench clean
+.PHONY: run test venv lock catalogs lint typecheck pytest bench clean \
+	bench-search bench-telegram bench-outbox bench-memory
 
 # The lock installs first (hash-checked), pip-sync then removes whatever it does not pin,
 # and the project itself goes in last without touching its dependencies.
@@ -47,8 +48,22 @@ pytest: venv catalogs
 
 test: lint typecheck pytest
 
-bench: venv catalogs
-	$(PY) -m bench.search
+# Benchmarks (bench/README.md), not part of `make test`; each exits 1 on a missed target
+# (`make -k bench` runs them all anyway). Smaller runs, e.g.:
+# make bench-telegram BENCH_ARGS="--chats 50"; make bench-outbox BENCH_ARGS="--messages 1000"
+bench: bench-search bench-telegram bench-outbox bench-memory
+
+bench-search: venv catalogs
+	$(PY) -m bench.search $(BENCH_ARGS)
+
+bench-telegram: venv catalogs
+	$(PY) -m bench.telegram_webhook $(BENCH_ARGS)
+
+bench-outbox: venv catalogs
+	$(PY) -m bench.outbox_delivery $(BENCH_ARGS)
+
+bench-memory: venv catalogs
+	$(PY) -m bench.memory $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

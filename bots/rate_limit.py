@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 
 class SendLimiter:
@@ -45,3 +47,24 @@ class SendLimiter:
             if len(self._last_by_chat) > 10_000:  # forget chats idle for a while
                 cutoff = now - 60
                 self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > cutoff}
+
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """Wait for a turn, send inside the block; the send counts from when it ended.
+
+        The far end counts a message when it arrives, somewhere between our start and our
+        end of the call: counted from its start, a slow call followed by fast ones could
+        put 31 arrivals within one of Telegram's seconds (429, measured by
+        bench/outbox_delivery.py). Counted from its end, the next turn starts a full
+        second after the arrival it replaces."""
+        await self.acquire(chat_id)
+        started = self._last_by_chat[chat_id]
+        try:
+            yield
+        finally:
+            ended = self._now()
+            self._last_by_chat[chat_id] = ended
+            with_start = bisect.bisect_left(self._recent, started)
+            if with_start < len(self._recent) and self._recent[with_start] == started:
+                del self._recent[with_start]
+                bisect.insort(self._recent, ended)

@@ -41,8 +41,8 @@ class TelegramSender:
             ids: list[int] = []
             for reply in replies:
                 editable = reply.meta.get("outbox", {}).get("edit_message_id")
-                await self.limiter.acquire(chat_id)
-                ids += await self.renderer.send(chat_id, [reply], editable=editable)
+                async with self.limiter.turn(chat_id):
+                    ids += await self.renderer.send(chat_id, [reply], editable=editable)
         except TelegramRetryAfter as exc:
             return DeliveryResult(
                 DeliveryOutcome.RETRY, error=str(exc), retry_after=float(exc.retry_after)

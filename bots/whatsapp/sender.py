@@ -158,7 +158,6 @@ class TwilioWhatsAppSender:
             return None
 
     async def _send(self, phone: str, message: WaMessage) -> str:
-        await self.limiter.acquire(int(phone.lstrip("+")))
         params: dict[str, Any] = {
             "from_": self.from_,
             "to": address_of(phone),
@@ -174,7 +173,8 @@ class TwilioWhatsAppSender:
                 params["body"] = message.body
             if message.media_url:
                 params["media_url"] = [message.media_url]
-        sent = await self.client.messages.create_async(**params)
+        async with self.limiter.turn(int(phone.lstrip("+"))):
+            sent = await self.client.messages.create_async(**params)
         return str(sent.sid)
 
     async def _template(self, news: dict[str, Any], replies: list[Reply]) -> WaMessage | None:

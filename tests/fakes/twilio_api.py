@@ -14,6 +14,8 @@ import base64
 import json
 import re
 import secrets
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -160,6 +162,7 @@ class FakeTwilioAPI:
         approved_templates: set[str] | None = None,
         clock: Clock | None = None,
         host: str = "127.0.0.1",
+        sender_mps: int | None = None,
     ) -> None:
         self.account_sid, self.auth_token, self.whatsapp_from = (
             account_sid,
@@ -183,6 +186,11 @@ class FakeTwilioAPI:
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.base_url = ""
+        # Opt-in (benchmarks): the sender's messages per second; one more within a second
+        # is refused with 429 / 20429, as Twilio refuses what it will not queue.
+        self.sender_mps = sender_mps
+        self._recent_sends: deque[float] = deque()
+        self.refused_for_rate = 0
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -234,6 +242,10 @@ class FakeTwilioAPI:
     def message(self, sid: str) -> SentMessage:
         return next(m for m in self.messages if m.sid == sid)
 
+    def session_opened(self, phone: str) -> None:
+        """``phone`` wrote to us just now (its 24-hour window opens) without a webhook."""
+        self._last_inbound[phone] = self.clock.now()
+
     def sign(self, url: str, params: dict[str, str]) -> str:
         return str(self.validator.compute_signature(url, params))
 
@@ -256,6 +268,9 @@ class FakeTwilioAPI:
             if failure.times <= 0:
                 self._failures.pop(0)
             return twilio_error(failure.status, failure.code, failure.message)
+        if self._over_rate():
+            self.refused_for_rate += 1
+            return twilio_error(429, 20429)
         return self._create(form, media)
 
     def _media(self, request: web.Request) -> web.Response | None:
@@ -274,6 +289,18 @@ class FakeTwilioAPI:
             mime, content = self.inbound_media[cdn[1]]
             return web.Response(body=content, content_type=mime)
         return None
+
+    def _over_rate(self) -> bool:
+        """One send more than ``sender_mps`` within the last second (a sliding window)."""
+        if self.sender_mps is None:
+            return False
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.sender_mps:
+            return True
+        self._recent_sends.append(now)
+        return False
 
     def _authorized(self, request: web.Request, account: str) -> bool:
         header = request.headers.get("Authorization", "")
