@@ -140,6 +140,8 @@ async def fill_catalog_cache(reads: CachedReads, entries: int, *, first: int = 0
                 500_000,
                 "MAD",
                 k * 7 + i,
+                "fixed",
+                500_000,
             )
             for i in range(5)
         ]
