@@ -43,8 +43,11 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy core demo dialogs bots payments admin_cli web tests bench
 
+# One worker per core (pytest-xdist), each with its own PostgreSQL database
+# (tests/worker_database.py); `make pytest PYTEST_ARGS=-n0` runs in one process.
+PYTEST_ARGS ?= -n auto
 pytest: venv catalogs
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

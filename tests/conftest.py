@@ -17,6 +17,9 @@ from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Base
 from core.uow import UnitOfWorkFactory
+from tests.worker_database import use_worker_database
+
+use_worker_database()  # before PG_URL is read, here and in every test module
 
 PG_URL = os.environ.get("MOUNASABET_TEST_POSTGRES_URL")
 PG_SKIP = "MOUNASABET_TEST_POSTGRES_URL is not set: PostgreSQL tests need a real server"
