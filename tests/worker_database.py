@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import URL, make_url
 
 VARIABLE = "MOUNASABET_TEST_POSTGRES_URL"
