@@ -63,18 +63,24 @@ async def delivered(stack: Stack, client: int, chat: str, card: str = "pm_card_v
 
 
 async def forge(stack: Stack, chat: str, code: str) -> str:
-    """Press ``code`` on the chat's current screen, whether or not it shows that button."""
-    for message in reversed(await stack.messages("client", chat)):
-        screens = [
-            b["payload"].partition("|")[0]
-            for row in message.get("buttons") or ()
-            for b in row
-            if not b["payload"].startswith("g|")
-        ]
-        if screens:
-            answer = await stack.send("client", chat, payload=f"{screens[0]}|{code}")
-            return "\n".join(m["text"] for m in answer)
-    raise AssertionError(f"no screen with buttons in chat {chat}")
+    """Press ``code`` on the chat's current screen, whether or not it shows that button.
+
+    The current screen is the newest one (screens are numbered in hex as they are shown),
+    not the last message: news delivered meanwhile, or a screen edited in place, can sit
+    after it in the transcript."""
+    screens = [
+        b["payload"].partition("|")[0]
+        for message in await stack.messages("client", chat)
+        for row in message.get("buttons") or ()
+        for b in row
+        if not b["payload"].startswith("g|") and not b.get("url")
+    ]
+    screens = [seq for seq in screens if all(c in "0123456789abcdef" for c in seq)]
+    if not screens:
+        raise AssertionError(f"no screen with buttons in chat {chat}")
+    newest = max(screens, key=lambda seq: int(seq, 16))
+    answer = await stack.send("client", chat, payload=f"{newest}|{code}")
+    return "\n".join(m["text"] for m in answer)
 
 
 async def test_a_stranger_cannot_confirm_my_delivery(stack: Stack) -> None:

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from bots.programs.serve import build_app
 from bots.programs.worker import build_worker
 from core.bootstrap import build_core
-from core.conversations.chat_memory import ChatMemory
+from core.conversations.store import ConversationStore
 from core.settings import Settings
 from dialogs.framework.reads import CachedReads
 
@@ -49,7 +49,7 @@ async def test_the_worker_builds_senders_and_no_dialog_engine(tmp_path: Path) ->
         await core.close()
 
 
-async def test_serve_shares_one_memory_and_one_cache_between_its_engines(
+async def test_serve_shares_one_conversation_store_and_one_cache_between_its_engines(
     tmp_path: Path,
 ) -> None:
     core = build_core(settings(tmp_path, sandbox_enabled=True))
@@ -57,6 +57,6 @@ async def test_serve_shares_one_memory_and_one_cache_between_its_engines(
     await runner.setup()
     try:
         owners = [type(getattr(hook, "__self__", None)) for hook in core.uows.after_commit]
-        assert len(owners) == 2 and set(owners) == {ChatMemory, CachedReads}
+        assert len(owners) == 2 and set(owners) == {ConversationStore, CachedReads}
     finally:
         await runner.cleanup()  # closes what build_app built, the core's engine included

@@ -269,7 +269,12 @@ async def test_a_reply_refused_by_a_proxy_goes_to_the_outbox(tg: TelegramApp) ->
         return bool(sent) and any(d.endswith("|m:find") for d in sent[-1].callback_data())
 
     await eventually(menu_arrived, what="the queued reply")
-    assert (await outbox_row(tg, "direct_reply")).status == "sent"
+
+    # The worker records "sent" just after the fake has the message: wait for the record.
+    async def recorded_sent() -> bool:
+        return (await outbox_row(tg, "direct_reply")).status == "sent"
+
+    await eventually(recorded_sent, what="the reply recorded as sent")
 
 
 async def test_presses_from_groups_and_on_vanished_messages(tg: TelegramApp) -> None:
