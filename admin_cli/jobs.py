@@ -147,6 +147,7 @@ async def _run_now(sweep_id: str) -> RunOutcome:
             parts.clock.now(),
             payments=pay.payments,
             config=sweep_config(settings),
+            batch=settings.sweep_batch_size,
         )
         return await run_sweep(BY_ID[sweep_id], ctx, holder=f"admin:{holder_name()}")
     finally:

@@ -129,6 +129,7 @@ class SweepScheduler:
                 sender=self.sender,
                 config=self.config,
                 calendars=self.calendars,
+                batch=self.settings.sweep_batch_size,
             )
             job = self.scheduler.get_job(sweep.id)
             next_run = job.next_run_time if job else None

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     scheduler_lease_seconds: float = Field(default=30.0, ge=3, le=600)
     # Runs every sweep this often instead of its own period (tests, staging); unset: own.
     sweep_interval_seconds: float | None = Field(default=None, gt=0)
+    # Items a sweep handles per transaction: a crash loses at most one batch's work, which
+    # the next run redoes; smaller batches hold the SQLite write lock for less time.
+    sweep_batch_size: int = Field(default=200, ge=1, le=5000)
     # A request waits this long for the provider's answer, an accepted booking this long for
     # its deposit (both capped at the event's start); the deposit reminder comes before that.
     request_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
