@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain, count
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.catalog.vocabulary import CATEGORIES, CITIES, LANGUAGES, MARKET_TIMEZONE
 from core.db.tables import Provider, ProviderCategory, ProviderCity, ProviderStatus, User, UserRole
@@ -87,22 +91,20 @@ async def register_provider(
     if await session.scalar(select(Provider.id).where(Provider.user_id == user.id)):
         raise IllegalTransition("already_provider")
     name = clean_name(answers.name)
-    provider = Provider(
-        user_id=user.id,
-        slug=await free_slug(uow, name),
+    row = {
+        "user_id": user.id,
         # A business has one name: every language shows it as it was written.
-        name=dict.fromkeys(LANGUAGES, name),
-        description=clean_bios(answers.bio),
-        languages=list(clean_choice("language", answers.languages)),
-        photos=[],
-        status=ProviderStatus.PENDING.value,
-        timezone=MARKET_TIMEZONE,
-        cancellation_policy=None,
-        calendar_token=secrets.token_hex(20),
-        created_at=now,
-    )
-    session.add(provider)
-    await session.flush()
+        "name": dict.fromkeys(LANGUAGES, name),
+        "description": clean_bios(answers.bio),
+        "languages": list(clean_choice("language", answers.languages)),
+        "photos": [],
+        "status": ProviderStatus.PENDING.value,
+        "timezone": MARKET_TIMEZONE,
+        "cancellation_policy": None,
+        "calendar_token": secrets.token_hex(20),
+        "created_at": now,
+    }
+    provider = await session.get_one(Provider, await _insert_with_free_slug(uow, name, row))
     session.add_all(
         ProviderCategory(provider_id=provider.id, category=c)
         for c in clean_choice("category", answers.categories)
@@ -121,15 +123,36 @@ def slug_of(name: str) -> str:
     return _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")[:SLUG_LENGTH].strip("-")
 
 
-async def free_slug(uow: UnitOfWork, name: str) -> str:
-    """A slug no provider has: the name's, numbered when taken; a name with no Latin
-    letter (Arabic) gets "provider" numbered. The unique index has the last word."""
+async def _insert_with_free_slug(uow: UnitOfWork, name: str, row: dict[str, Any]) -> int:
+    """Insert the provider under the first free slug; its id.
+
+    Two people registering the same name at once both read the slug as free: each
+    candidate is inserted with ON CONFLICT DO NOTHING, so the unique index decides and the
+    later one (PostgreSQL waits for the other's commit) moves on to the next number.
+    """
+    session = uow.session
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for slug in await slug_candidates(uow, name):
+        provider_id = await session.scalar(
+            insert(Provider)
+            .values(slug=slug, **row)
+            .on_conflict_do_nothing(index_elements=["slug"])
+            .returning(Provider.id)
+        )
+        if provider_id is not None:
+            return int(provider_id)
+    raise AssertionError("slug_candidates is endless")  # pragma: no cover
+
+
+async def slug_candidates(uow: UnitOfWork, name: str) -> Iterator[str]:
+    """Slugs to try, best first: the name's, then numbered past those taken; a name with
+    no Latin letter (Arabic) gets "provider" numbered."""
     base = slug_of(name) or "provider"
     taken = set(
         (
             await uow.session.scalars(select(Provider.slug).where(Provider.slug.like(f"{base}%")))
         ).all()
     )
-    if base not in taken:
-        return base
-    return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
+    first = () if base in taken else (base,)
+    numbered = (f"{base}-{n}" for n in count(2) if f"{base}-{n}" not in taken)
+    return chain(first, numbered)
