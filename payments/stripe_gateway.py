@@ -205,4 +205,8 @@ def _gateway_error(error: stripe.StripeError) -> GatewayError:
         code = "unreachable"
     else:
         code = getattr(error, "code", None) or type(error).__name__
-    return GatewayError(f"stripe: {error.user_message or error}", code=code)
+    status = error.http_status or 0
+    # 409 (a concurrent use of the key) and 429 (slow down) are answers about the request's
+    # timing, not its content: the same key may go again.
+    refused = 400 <= status < 500 and status not in (409, 429)
+    return GatewayError(f"stripe: {error.user_message or error}", code=code, refused=refused)

@@ -168,6 +168,9 @@ class LedgerEntry(Base):
     at: Mapped[datetime]
     # The last time a failed payout transfer was tried again (core/payments/payout_retry.py).
     retried_at: Mapped[datetime | None]
+    # Payouts: bumped when Stripe refused the transfer, so the next try has a new
+    # idempotency key (payout_key); Stripe answers a known key with its first answer.
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StripeCustomer(Base):

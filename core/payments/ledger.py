@@ -101,19 +101,21 @@ async def settle_payout(
     if money.provider_share <= 0:
         return None
     provider = await session.get(Provider, booking.provider_id)
-    status, external, tried = "owed", None, None
+    status, external, tried, attempt = "owed", None, None, 0
     if provider is not None and provider.stripe_account_id:
         try:
             external = await payments.gateway.transfer(
                 destination=provider.stripe_account_id,
                 amount=Money(money.provider_share, booking.currency),
-                idempotency_key=f"booking-{booking.id}-payout",
+                idempotency_key=payout_key(booking.id, attempt),
                 metadata={"booking_id": str(booking.id), "reference": booking.reference},
             )
             status = "paid_via_connect"
         except GatewayError as error:
             log.warning("payout transfer for booking %s failed: %s", booking.id, error)
             tried = now  # the payout sweep sends it again (core/payments/payout_retry.py)
+            if error.refused:
+                attempt += 1
             raise_flag(
                 uow,
                 kind="payout_failed",
@@ -134,8 +136,15 @@ async def settle_payout(
         commission_bp=payments.commission_bp,
         commission_minor=money.commission,
     )
-    entry.retried_at = tried
+    entry.retried_at, entry.attempt = tried, attempt
     return entry
+
+
+def payout_key(booking_id: int, attempt: int) -> str:
+    """The idempotency key of a payout transfer: the same for every retry of one attempt
+    (a transfer that went through unanswered is not paid twice), a new one after Stripe
+    refused (it would give every retry with the old key its refusal again)."""
+    return f"booking-{booking_id}-payout" + (f"-{attempt + 1}" if attempt else "")
 
 
 async def period_totals(

@@ -3,10 +3,11 @@
 `settle_payout` (ledger.py) records a failed transfer as an ``owed`` payout tried at
 ``retried_at``, and flags it (``payout_failed``). A transfer that failed for a moment
 (Stripe unreachable) should not wait for an admin: the sweep sends it again with the same
-idempotency key, so a transfer that did go through the first time is not paid twice. (An
-error Stripe answered is replayed to every retry with that key: it ends as the
-``payout_stuck`` flag after three days, for an admin.) Providers without a connected
-account are owed by design (paid by hand) and are not touched here.
+idempotency key, so a transfer that did go through the first time is not paid twice. A
+transfer Stripe refused (it answered, so nothing moved) is tried under a new key: Stripe
+answers a known key with its first answer, so the old key would be refused forever. Still
+failing after three days, it becomes the ``payout_stuck`` flag, for an admin. Providers
+without a connected account are owed by design (paid by hand) and are not touched here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from core.booking.actors import get_booking
 from core.db.tables import LedgerEntry, Provider
 from core.money import Money
+from core.payments.ledger import payout_key
 from core.payments.ports import GatewayError, Payments
 from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
@@ -73,7 +75,7 @@ async def retry_owed_payouts(
                 entry.external_id = await payments.gateway.transfer(
                     destination=provider.stripe_account_id,
                     amount=Money(entry.amount_minor, entry.currency),
-                    idempotency_key=f"booking-{booking.id}-payout",
+                    idempotency_key=payout_key(booking.id, entry.attempt),
                     metadata={"booking_id": str(booking.id), "reference": booking.reference},
                 )
                 entry.status = "paid_via_connect"
@@ -81,6 +83,8 @@ async def retry_owed_payouts(
             except GatewayError as error:
                 log.warning("payout for booking %s failed again: %s", booking.id, error)
                 entry.retried_at = now
+                if error.refused:
+                    entry.attempt += 1
                 if now - entry.at >= GIVE_UP_AFTER:
                     raise_flag(
                         uow,

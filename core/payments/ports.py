@@ -28,11 +28,18 @@ class ChargeStatus(StrEnum):
 
 
 class GatewayError(Exception):
-    """The gateway could not be reached or refused the request (not the customer's fault)."""
+    """The gateway could not be reached or refused the request (not the customer's fault).
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    ``refused``: the gateway answered that it will not do it (a 4xx other than a conflict
+    or a rate limit), so nothing happened; it keeps that answer under the idempotency key,
+    and a retry that should do better needs a new key. Otherwise (unreachable, a 5xx) the
+    request may have gone through, and only the same key may be tried again.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, refused: bool = False) -> None:
         super().__init__(message)
         self.code = code
+        self.refused = refused
 
 
 @dataclass(frozen=True, slots=True)

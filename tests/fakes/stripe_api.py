@@ -106,6 +106,9 @@ class FakeStripe:
     # nothing is kept under the idempotency key (unlike an answered error, which Stripe
     # replays to every retry with the same key).
     transfers_unreachable: bool = False
+    # Transfers answered with a refusal (the platform's balance is short), which is kept
+    # under the idempotency key like any answer.
+    transfers_refused: bool = False
     calls: list[Call] = field(default_factory=list)
     # Events Stripe emits on its own after an API call (an expiry), for tests to deliver.
     sent: list[JSON] = field(default_factory=list)
@@ -182,6 +185,15 @@ class FakeStripe:
             return self._find(self.intents, path.rsplit("/", 1)[1])
         if (method, path) == ("POST", "/refunds"):
             return self._refund(params)
+        if (method, path) == ("POST", "/transfers") and self.transfers_refused:
+            raise StripeError(
+                400,
+                {
+                    "type": "invalid_request_error",
+                    "code": "balance_insufficient",
+                    "message": "You have insufficient available funds in your Stripe account.",
+                },
+            )
         if (method, path) == ("POST", "/transfers"):
             transfer = {"id": _id("tr"), "object": "transfer", **_ints(params, "amount")}
             self.transfers[transfer["id"]] = transfer

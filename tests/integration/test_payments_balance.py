@@ -237,6 +237,41 @@ async def test_a_failed_payout_transfer_is_sent_again_with_backoff(
     assert await retry_owed_payouts(stack.uows, payments, now=stack.clock.now()) == ([], 0)
 
 
+async def test_a_refused_payout_transfer_is_sent_again_under_a_new_key(
+    stack: Stack, payments: Payments
+) -> None:
+    """Stripe refuses the transfer (the platform's balance is short) and keeps that answer
+    under the key: retried under the same key it would be refused forever. Each refusal
+    moves the payout to a new key; a try that went unanswered keeps its key."""
+    client = await stack.client("nora", email_address=None)
+    booking_id = await stack.confirmed(client, "nora", days_ahead=20)
+    async with stack.uows() as uow:
+        provider = await uow.session.scalar(select(Provider).where(Provider.slug == PROVIDER_SLUG))
+        assert provider is not None
+        provider.stripe_account_id = "acct_1Atlas"
+        await uow.commit()
+    await deliver(stack, booking_id)
+    stack.fake.transfers_refused = True
+    stack.clock.advance(timedelta(days=3, hours=1))
+    await auto_confirm_deliveries(stack.uows, payments, now=stack.clock.now())
+    stack.clock.advance(timedelta(minutes=10))
+    assert await retry_owed_payouts(stack.uows, payments, now=stack.clock.now()) == ([], 0)
+    stack.fake.transfers_refused, stack.fake.transfers_unreachable = False, True
+    stack.clock.advance(timedelta(minutes=20))
+    assert await retry_owed_payouts(stack.uows, payments, now=stack.clock.now()) == ([], 0)
+    stack.fake.transfers_unreachable = False  # the balance was topped up meanwhile
+    stack.clock.advance(timedelta(minutes=40))
+    paid, _ = await retry_owed_payouts(stack.uows, payments, now=stack.clock.now())
+    assert paid == [booking_id]
+    keys = [c.idempotency_key for c in stack.fake.calls if c.path == "/transfers"]
+    base = f"booking-{booking_id}-payout"
+    # Refused twice (two keys), then unanswered (no call recorded), then paid on the third.
+    assert keys == [base, f"{base}-2", f"{base}-3"], keys
+    assert [c.status for c in stack.fake.calls if c.path == "/transfers"] == [400, 400, 200]
+    assert len(stack.fake.transfers) == 1
+    assert (await ledger(stack, booking_id))["payout"][1] == "paid_via_connect"
+
+
 async def test_a_second_failed_payment_of_a_booking_flags_it(stack: Stack) -> None:
     """The first failed payment is the client's to fix (a new link); the second one, of the
     same booking, is the admins' to look at: one flag, counting the failures after it."""

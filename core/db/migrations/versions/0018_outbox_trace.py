@@ -1,7 +1,7 @@
 """outbox.trace_id: the request or update that queued a message, for the logs
 
 Revision ID: 0018
-Revises: 0010 (written against main's head; re-chain at merge)
+Revises: 0015
 Create Date: 2026-12-03 12:45:00
 """
 
