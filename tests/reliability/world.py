@@ -85,9 +85,15 @@ class World:
         """POST one update to our webhook as Telegram does (a retry sends the same body)."""
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         path = f"{self.url}/webhooks/telegram/{kind}"
-        async with self.http.post(path, json=update, headers=headers) as resp:
-            await resp.read()
-            return resp.status
+        for last_try in (False, True):
+            try:
+                async with self.http.post(path, json=update, headers=headers) as resp:
+                    await resp.read()
+                    return resp.status
+            except aiohttp.ServerDisconnectedError:
+                if last_try:  # Telegram, too, delivers again an update left unanswered
+                    raise
+        raise AssertionError("unreachable")
 
     async def say(self, user: FakeUser, text: str, *, bot: str = "client") -> None:
         delivered(await self.telegram.user_sends_text(TOKENS[bot], user, text))
@@ -230,7 +236,11 @@ async def world(
             raise
         app = build_app(container, worker=worker)
         runner = web.AppRunner(app, **server_options(app))
-        http = aiohttp.ClientSession()
+        # An idle connection is dropped by the client before the server's keep-alive
+        # timer (http_read_seconds) closes it: otherwise a request sent on a connection
+        # the server is closing at that instant fails (seen under a loaded CI run).
+        keepalive = min(5.0, container.settings.http_read_seconds / 2)
+        http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=keepalive))
         try:
             await runner.setup()
             await web.SockSite(runner, sock).start()
