@@ -2,7 +2,7 @@
 a series of its own (MSB-AV-<year>-<sequence>), naming the invoice it corrects (issue 14).
 
 Taken in the refund's transaction, from a per-year counter row locked until commit, as
-invoice numbers are (core/payments/invoices.py).
+invoice numbers are (core/payments/numbering.py).
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, CreditNote, CreditNoteCounter, Invoice, Refund, User
 from core.notifications.outbox import enqueue
+from core.payments.numbering import next_sequence
 from core.uow import UnitOfWork
 
 PREFIX = "MSB-AV"  # "avoir", as a Moroccan accountant calls it
@@ -23,26 +22,6 @@ PREFIX = "MSB-AV"  # "avoir", as a Moroccan accountant calls it
 
 def format_number(year: int, sequence: int) -> str:
     return f"{PREFIX}-{year}-{sequence:06d}"
-
-
-async def next_sequence(session: AsyncSession, year: int) -> int:
-    """Take the next credit note number of ``year``; the counter stays locked until commit."""
-    counter = await session.get(
-        CreditNoteCounter, year, with_for_update=True, populate_existing=True
-    )
-    if counter is None:
-        try:
-            async with session.begin_nested():
-                session.add(CreditNoteCounter(year=year, last_value=0))
-        except IntegrityError:  # another transaction opened the year first: use its row
-            pass
-        counter = await session.get(
-            CreditNoteCounter, year, with_for_update=True, populate_existing=True
-        )
-        assert counter is not None
-    counter.last_value += 1
-    await session.flush()
-    return counter.last_value
 
 
 async def issue_credit_note(
@@ -58,7 +37,7 @@ async def issue_credit_note(
     if invoice is None:
         return None
     year = now.astimezone(MARKET_TZ).year
-    sequence = await next_sequence(session, year)
+    sequence = await next_sequence(session, CreditNoteCounter, year)
     client = await session.get(User, booking.client_id)
     note = CreditNote(
         number=format_number(year, sequence),

@@ -1,10 +1,8 @@
 """Invoices: a gapless number per year, taken in the payment's own transaction.
 
-The number comes from a per-year counter row locked for the rest of the transaction
-(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's writers are serialised by
-``BEGIN IMMEDIATE``). A rolled-back payment rolls its number back with it, so the
-sequence has no holes, and concurrent payments queue on the counter instead of
-sharing a number.
+The number comes from the year's row of ``invoice_counters``, locked until commit
+(core/payments/numbering.py): a rolled-back payment rolls its number back with it, so
+the sequence has no holes, and concurrent payments queue instead of sharing a number.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.vocabulary import MARKET_TZ
@@ -35,6 +32,7 @@ from core.payments.invoice_parties import (
     payment_reference,
     provider_party,
 )
+from core.payments.numbering import next_sequence
 from core.payments.ports import LinkSigner, PaymentKind
 from core.uow import UnitOfWork
 
@@ -43,24 +41,6 @@ PREFIX = "MSB"
 
 def format_number(year: int, sequence: int) -> str:
     return f"{PREFIX}-{year}-{sequence:06d}"
-
-
-async def next_sequence(session: AsyncSession, year: int) -> int:
-    """Take the next number of ``year``; the counter stays locked until commit."""
-    counter = await session.get(InvoiceCounter, year, with_for_update=True, populate_existing=True)
-    if counter is None:
-        try:
-            async with session.begin_nested():
-                session.add(InvoiceCounter(year=year, last_value=0))
-        except IntegrityError:  # another transaction opened the year first: use its row
-            pass
-        counter = await session.get(
-            InvoiceCounter, year, with_for_update=True, populate_existing=True
-        )
-        assert counter is not None
-    counter.last_value += 1
-    await session.flush()
-    return counter.last_value
 
 
 async def issue_invoice(
@@ -80,7 +60,7 @@ async def issue_invoice(
     if existing is not None:
         return existing
     year = now.astimezone(MARKET_TZ).year
-    sequence = await next_sequence(session, year)
+    sequence = await next_sequence(session, InvoiceCounter, year)
     client = await session.get(User, booking.client_id)
     paid = booking.paid_minor - booking.refunded_minor
     invoice = Invoice(

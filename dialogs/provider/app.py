@@ -251,11 +251,18 @@ async def mark_delivered(ctx: Ctx, arg: str) -> Outcome:
 
 
 async def reason_prompt(ctx: Ctx) -> Reply:
+    # The question names its booking: a provider with several requests, on WhatsApp
+    # especially (the request card may be far up the chat), must know which one it is about.
     t = ctx.t
-    rows = [(ctx.button(t(label), f"why:{code}"),) for code, label in DECLINE_REASONS.items()]
-    return ctx.reply(
-        t("Why do you decline? Choose a reason or type your own."), [*rows, ctx.nav_row()]
+    booking = await _owned(ctx, int(ctx.state.data.get("booking_id", 0)))
+    question = t(
+        "Why do you decline {ref} ({occasion}, {date})? Choose a reason or type your own.",
+        ref=booking.reference,
+        occasion=labels.event(booking.event_type, t),
+        date=t.date(booking.event_date),
     )
+    rows = [(ctx.button(t(label), f"why:{code}"),) for code, label in DECLINE_REASONS.items()]
+    return ctx.reply(question, [*rows, ctx.nav_row()])
 
 
 async def reason_answer(ctx: Ctx, answer: Answer) -> Outcome:

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,10 @@ from sqlalchemy import select
 from bots.programs.serve import build_app
 from core.bootstrap import Core, build_core
 from core.db.migrate import upgrade
-from core.db.tables import Booking, OutboxMessage, User
+from core.db.tables import Booking, OutboxMessage, Service, User
 from core.settings import Settings
+from dialogs.framework.confirm import NEWS_OVERLAP
+from dialogs.i18n.translator import translator
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_objects import FakeUser, StoredMessage
 from tests.fakes.twilio_api import (
@@ -34,7 +36,8 @@ from tests.fakes.twilio_api import (
     FakeTwilioAPI,
     SentMessage,
 )
-from tests.support.factories import make_provider
+from tests.support.bookings import request
+from tests.support.factories import make_provider, make_user
 
 PUBLIC = "https://mounasabet.example"
 PROVIDER_TOKEN = "7000001:provider-bot-token"
@@ -66,6 +69,17 @@ class World:
         """The client writes on WhatsApp; what came back once the worker went quiet."""
         before = len(self.twilio.messages)
         posted = await self.twilio.user_sends(CLIENT_PHONE, text, profile_name="Salma", **kw)
+        assert posted.status == 200
+        await eventually(lambda: len(self.twilio.messages) > before)
+        await self.quiet()
+        return self.twilio.messages[before:]
+
+    async def provider_says(self, text: str) -> list[SentMessage]:
+        """The provider writes on WhatsApp from their account's number, past the seconds
+        in which a number could be meant for a news just arrived (issue 19)."""
+        self.clock.start += NEWS_OVERLAP + timedelta(seconds=1)
+        before = len(self.twilio.messages)
+        posted = await self.twilio.user_sends(PROVIDER_PHONE, text, profile_name="Karim")
         assert posted.status == 200
         await eventually(lambda: len(self.twilio.messages) > before)
         await self.quiet()
@@ -224,3 +238,60 @@ async def test_book_on_whatsapp_accept_on_telegram_told_on_whatsapp(world: World
         assert row.delivery_status == "delivered"
         booking = await uow.session.get(Booking, booking_id)
         assert booking is not None and booking.state == "accepted"
+
+
+async def test_a_provider_with_two_requests_is_asked_why_about_the_one_declined(
+    world: World,
+) -> None:
+    """The decline question names its booking (reference, occasion, date): with several
+    requests open, a provider on WhatsApp must know which one the question is about."""
+    async with world.container.uows() as uow:
+        service_id = await uow.session.scalar(select(Service.id))
+        assert service_id is not None
+    now = world.clock.now()
+    wedding = await request(
+        world.container.uows,
+        now,
+        await make_user(world.container.uows, now),
+        service_id,
+        date(2026, 6, 14),
+        event_type="wedding",
+    )
+    birthday = await request(
+        world.container.uows,
+        now,
+        await make_user(world.container.uows, now, name="Other"),
+        service_id,
+        date(2026, 6, 20),
+        event_type="birthday",
+    )
+    async with world.container.uows() as uow:
+        declined = await uow.session.get(Booking, birthday)
+        kept = await uow.session.get(Booking, wedding)
+        assert declined is not None and kept is not None
+        reference, other_reference = declined.reference, kept.reference
+
+    home = await world.provider_says("Bonjour")
+    card = await world.provider_says(option(home, reference))
+    (question, *_) = await world.provider_says(option(card, "Refuser"))
+    fr = translator("fr")
+    asked = question.body or ""
+    # Was: "Pourquoi refusez-vous? ..." whichever request it was about.
+    assert asked.startswith(
+        fr(
+            "Why do you decline {ref} ({occasion}, {date})? Choose a reason or type your own.",
+            ref=reference,
+            occasion=fr("Birthday"),
+            date=fr.date(date(2026, 6, 20)),
+        )
+    )
+    assert "Anniversaire" in asked and "20 juin" in asked and other_reference not in asked
+    await world.provider_says(option([question], "Trop loin"))
+    async with world.container.uows() as uow:
+        states = {
+            b.id: (b.state, b.decline_reason) for b in (await uow.session.scalars(select(Booking)))
+        }
+    assert states == {
+        birthday: ("declined", "Too far from my area"),
+        wedding: ("requested", None),
+    }

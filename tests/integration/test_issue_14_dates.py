@@ -139,12 +139,42 @@ async def at_time_step(chat: Chat, service: int) -> None:
     assert await chat.position() == "book:time"
 
 
+async def chat_at_time_step(
+    db: UnitOfWorkFactory, clock: FixedClock, service: int, key: str = "c:1"
+) -> Chat:
+    """A client chat that has chosen the hourly DJ's service up to "what time?"."""
+    chat = client_chat(db, clock, key=key)
+    await at_time_step(chat, service)
+    return chat
+
+
+async def add_per_guest_caterer(db: UnitOfWorkFactory, clock: FixedClock, slug: str) -> None:
+    """A caterer in Casablanca at 300 MAD per guest, listed beside the hourly DJ."""
+    await add_provider(
+        db,
+        clock.now(),
+        slug,
+        services=[ServiceSpec(category="caterer", pricing_model="per_guest", price_minor=30_000)],
+        cities=("casablanca",),
+    )
+
+
+async def at_booking_form(
+    db: UnitOfWorkFactory, clock: FixedClock, *, language: str | None = "en"
+) -> Chat:
+    """The factories' studio, its deep link opened and Book pressed: the form's first step."""
+    _, _, service = await make_provider(db, clock.now())
+    chat = client_chat(db, clock, language=language)
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    return chat
+
+
 async def test_an_hourly_price_asks_how_long_and_shows_the_arithmetic(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     _, service = await hourly_dj(db, clock)
-    chat = client_chat(db, clock)
-    await at_time_step(chat, service)
+    chat = await chat_at_time_step(db, clock, service)
     await chat.click("tm:2000")
     assert await chat.position() == "book:hours"  # was: straight to the guests, 2 h assumed
     await chat.send("1 h")
@@ -228,15 +258,13 @@ async def test_an_end_time_or_a_span_gives_the_length(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     _, service = await hourly_dj(db, clock)
-    chat = client_chat(db, clock)
-    await at_time_step(chat, service)
+    chat = await chat_at_time_step(db, clock, service)
     await chat.send("16h-20h")  # start and end at once: the length is not asked
     assert await chat.position() == "book:guests"
     data = (await chat.state()).data
     assert (data["start"], data["minutes"]) == ("16:00", 240)
 
-    other = client_chat(db, clock, key="c:2")
-    await at_time_step(other, service)
+    other = await chat_at_time_step(db, clock, service, key="c:2")
     await other.send("22h")
     await other.send("jusqu'à 1h")  # past midnight
     data = (await other.state()).data
@@ -247,13 +275,7 @@ async def test_lists_price_by_the_hour_and_by_the_guest(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     await hourly_dj(db, clock)
-    await add_provider(
-        db,
-        clock.now(),
-        "traiteur-fes",
-        services=[ServiceSpec(category="caterer", pricing_model="per_guest", price_minor=30_000)],
-        cities=("casablanca",),
-    )
+    await add_per_guest_caterer(db, clock, "traiteur-fes")
     chat = client_chat(db, clock)
     await chat.send("/start")
     await chat.send("DJ in Casablanca")
@@ -287,10 +309,7 @@ async def test_free_text_fills_the_occasion_the_date_and_the_guests(
 async def test_the_occasion_answer_can_carry_the_date_and_guests(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    _, _, service = await make_provider(db, clock.now())
-    chat = client_chat(db, clock, language="fr")
-    await chat.send("/start p-studio-atlas")
-    await chat.click(f"book:{service}")
+    chat = await at_booking_form(db, clock, language="fr")
     assert await chat.position() == "book:event_type"
     await chat.send("notre mariage le 12 juin, environ 150 invités")
     data = (await chat.state()).data
@@ -316,8 +335,7 @@ async def test_times_as_people_write_them(
     db: UnitOfWorkFactory, clock: FixedClock, typed: str, start: str
 ) -> None:
     _, service = await hourly_dj(db, clock)
-    chat = client_chat(db, clock)
-    await at_time_step(chat, service)
+    chat = await chat_at_time_step(db, clock, service)
     await chat.send(typed)
     assert await chat.position() == "book:hours"
     assert (await chat.state()).data["start"] == start
@@ -394,13 +412,7 @@ async def test_the_sites_cards_price_by_the_hour_and_by_the_guest(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     await hourly_dj(db, clock)
-    await add_provider(
-        db,
-        clock.now(),
-        "traiteur-casa",
-        services=[ServiceSpec(category="caterer", pricing_model="per_guest", price_minor=30_000)],
-        cities=("casablanca",),
-    )
+    await add_per_guest_caterer(db, clock, "traiteur-casa")
     server = await serve(db, clock, Channels(telegram_username="MsbBot"))
     try:
         url = f"{server.make_url('/en/providers')}?city=casablanca"
@@ -418,10 +430,7 @@ async def test_the_sites_cards_price_by_the_hour_and_by_the_guest(
 async def test_a_forged_free_date_button_is_refused(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    _, _, service = await make_provider(db, clock.now())
-    chat = client_chat(db, clock)
-    await chat.send("/start p-studio-atlas")
-    await chat.click(f"book:{service}")
+    chat = await at_booking_form(db, clock)
     await chat.click("evt:wedding")
     screen = chat.payload("nav:back").partition("|")[0]
     for forged in ("day:2026-02-31", "day:0000-01-01", "day:x", "day:2026-05-03"):
