@@ -4,8 +4,9 @@ each needs (bench/telegram_webhook.py runs them; bench/README.md, "Telegram webh
 - navigation: a client browses (the original script): search, paging, a profile, free text;
 - booking: each client opens a provider's deep link and books its own date through the
   whole form, to "request sent";
-- provider: each provider opens the bot, accepts a request and marks another booking
-  delivered (both seeded before the clock starts, with the notices that carry the buttons).
+- provider: each provider opens the bot, accepts a request from its notice, opens a paid
+  booking from the home's list and marks it delivered (both seeded before the clock starts,
+  with their notices).
 
 A step is (kind, argument): "text" types the argument, "contact" shares the chat's phone,
 "tap" presses the newest button whose code starts with the argument. Arguments are
@@ -27,7 +28,7 @@ from core.booking.actors import Actor
 from core.booking.request import RequestBooking, request_booking
 from core.booking.states import Action, Role
 from core.clock import SystemClock
-from core.db.tables import ChannelIdentity, User
+from core.db.tables import ChannelIdentity, OutboxMessage, User
 from core.uow import UnitOfWorkFactory
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser
 from tests.support.factories import make_provider, make_user
@@ -99,9 +100,13 @@ PROVIDER = Mix(
     PROVIDER_TOKEN,
     300_000,
     (
-        ("text", "/start"),  # the provider's home
+        ("text", "/start"),  # the provider's home: its open bookings, one button each
         ("tap", "{accept}"),  # on the new request's notice
-        ("tap", "{deliver}"),  # on the paid booking's notice
+        # No notice carries "Mark as delivered": a "new request" notice only while the
+        # booking is still requested, "deposit paid" without buttons. The provider opens
+        # the booking from the home's list, as in the product.
+        ("tap", "{open}"),
+        ("tap", "{deliver}"),  # on the booking's card
     ),
 )
 MIXES = {m.name: m for m in (NAVIGATION, BOOKING, PROVIDER)}
@@ -177,7 +182,9 @@ async def seed_providers(
     """Per provider chat: a provider (owner's phone = the chat's, its Telegram account
     connected), a request to accept, and a paid booking whose event was yesterday, to mark
     delivered. Made the way the product makes them (request_booking, then accept and the
-    deposit as apply_action records them), one kind of row for every provider at a time:
+    deposit as apply_action records them; the paid booking's "new request" notice recorded
+    as sent twelve days ago, when its chat was connected already: left queued, the worker
+    would drop it now as stale news), one kind of row for every provider at a time:
     the outbox sends in order and waits a second between two messages to one chat, so a
     provider's notices one after the other would pace the whole backlog at ~1/s."""
     today = (now + MARKET_OFFSET).date()
@@ -223,10 +230,32 @@ async def seed_providers(
             async with uows() as uow:
                 await apply_action(uow, int(values[user.id]["deliver"]), action, actor, now=then)
                 await uow.commit()
+    await sent_back_then(uows, [owner for owner, _, _ in made], now, then)
     return {
-        chat: {"accept": f"pacc:{v['accept']}", "deliver": f"pdel:{v['deliver']}"}
+        chat: {
+            "accept": f"pacc:{v['accept']}",
+            "open": f"req:{v['deliver']}",
+            "deliver": f"pdel:{v['deliver']}",
+        }
         for chat, v in values.items()
     }
+
+
+async def sent_back_then(
+    uows: UnitOfWorkFactory, owners: list[int], now: datetime, then: datetime
+) -> None:
+    """The providers' notices of twelve days ago, as the worker left them then: sent."""
+    async with uows() as uow:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.user_id.in_(owners),
+                OutboxMessage.kind == "booking_requested",
+                OutboxMessage.created_at < now,
+            )
+            .values(status="sent", attempts=1, sent_at=then)
+        )
+        await uow.commit()
 
 
 def open_chats(mix: Mix, fake: FakeTelegramAPI, people: list[FakeUser]) -> None:
@@ -239,17 +268,17 @@ def open_chats(mix: Mix, fake: FakeTelegramAPI, people: list[FakeUser]) -> None:
 async def before_clock(
     mix: Mix, fake: FakeTelegramAPI, people: list[FakeUser], values: dict[int, dict[str, str]]
 ) -> None:
-    """Before the clock starts: every chat shows the buttons its script will press (the
-    providers' notices, delivered by the bot's outbox worker)."""
+    """Before the clock starts: every chat shows the button its script presses first on a
+    notice (the new request's Accept, delivered by the bot's outbox worker)."""
     if mix is not PROVIDER:
         return
     deadline = time.monotonic() + 900
     for user in people:
-        for code in (values[user.id]["accept"], values[user.id]["deliver"]):
-            while not shows_button(fake, PROVIDER_TOKEN, user, code):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"chat {user.id} never showed {code}: see the bot's log")
-                await asyncio.sleep(0.2)
+        code = values[user.id]["accept"]
+        while not shows_button(fake, PROVIDER_TOKEN, user, code):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"chat {user.id} never showed {code}: see the bot's log")
+            await asyncio.sleep(0.2)
 
 
 def shows_button(fake: FakeTelegramAPI, token: str, user: FakeUser, code: str) -> bool:
