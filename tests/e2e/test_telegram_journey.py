@@ -197,3 +197,24 @@ async def test_paging_edits_the_results_in_place(tg: TelegramApp) -> None:
     assert en("Page {page} of {pages}", page=1, pages=2) in (tg.last(OMAR).text or "")
     assert len(fake.callback_answers()) == 6
     assert_wire_clean(fake)
+
+
+async def test_a_search_typed_on_a_profile_lists_its_results(tg: TelegramApp) -> None:
+    """The navigation benchmark's last move (bench/telegram_mixes.py): a client on a
+    provider's profile types a new search, and gets its results (discover.mmd draws
+    profile --> results), from the first page and with what the text asked."""
+    en = translator("en")
+    await tg.say(OMAR, "/start")
+    for code in ("m:find", "cat:photographer", "city:rabat", "day:any", "page:next"):
+        await tg.tap(OMAR, code)
+    assert en("Page {page} of {pages}", page=2, pages=2) in (tg.last(OMAR).text or "")
+    opened = next(d for d in tg.last(OMAR).callback_data() if "|open:" in d)
+    await tg.tap(OMAR, opened.partition("|")[2])
+    assert any("|book:" in d for d in tg.last(OMAR).callback_data())  # the profile
+
+    await tg.say(OMAR, "photographer in Rabat for 200 guests")
+    results = tg.last(OMAR).text or ""
+    head = en("{category} in {city}", category=en("Photographer"), city="Rabat")
+    assert head + " (" + en("{n} guests", n="200") + ")" in results
+    assert en("Page {page} of {pages}", page=1, pages=2) in results  # a new search: page 1
+    assert_wire_clean(tg.fake)
