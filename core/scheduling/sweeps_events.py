@@ -1,4 +1,5 @@
-"""Event reminders: to the client and the provider, D-7 and D-1 at 10:00 in their zone.
+"""Event reminders: to the client and the provider, D-7 and D-1 at 10:00 in their zone;
+after the event, the provider asked to mark it delivered.
 
 Each reminder has a window: from its own moment until the next reminder's (or the event):
 a worker that was down sends the one reminder that still makes sense, never a week-old
@@ -21,6 +22,11 @@ from core.scheduling.model import Counts, Sweep, SweepContext
 from core.scheduling.notices import remind_once, sent_keys
 
 KIND = "event_reminder"
+DELIVERY_PROMPT = "delivery_prompt"
+# A confirmed event that ended longer ago than this is not prompted for any more: the
+# provider has the booking in /bookings, and a worker back from a long outage should not
+# send a pile of stale prompts.
+PROMPT_WINDOW = timedelta(days=30)
 
 
 def reminder_due(
@@ -93,6 +99,53 @@ async def remind_events(ctx: SweepContext) -> Counts:
             return counts
 
 
+async def prompt_deliveries(ctx: SweepContext) -> Counts:
+    """Once a confirmed event has ended, its provider is asked, once, to mark it delivered
+    (the client's confirmation, or the auto-confirmation, then charges the balance).
+    Without this nothing in the chat points the provider there once the event is over."""
+    counts = {"prompted": 0}
+    last_id = 0
+    while True:
+        async with ctx.uows() as uow:
+            session = await read_only(uow.session)
+            ids = list(
+                await session.scalars(
+                    select(Booking.id)
+                    .where(
+                        Booking.state == BookingState.CONFIRMED.value,
+                        Booking.ends_at <= ctx.now,
+                        Booking.ends_at > ctx.now - PROMPT_WINDOW,
+                        Booking.id > last_id,
+                    )
+                    .order_by(Booking.id)
+                    .limit(ctx.batch)
+                )
+            )
+        if not ids:
+            return counts
+        last_id = ids[-1]
+        wanted = {f"booking-{booking_id}-delivery-prompt": booking_id for booking_id in ids}
+        sent = await sent_keys(ctx, wanted)
+        for key, booking_id in wanted.items():
+            if key not in sent:
+                counts["prompted"] += await remind_once(
+                    ctx,
+                    booking_id=booking_id,
+                    state=BookingState.CONFIRMED.value,
+                    kind=DELIVERY_PROMPT,
+                    audience="provider",
+                    key=key,
+                )
+        if len(ids) < ctx.batch:
+            return counts
+
+
 SWEEPS = (
     Sweep("event-reminders", timedelta(minutes=15), remind_events, "D-7 and D-1 event reminders"),
+    Sweep(
+        "delivery-prompts",
+        timedelta(minutes=15),
+        prompt_deliveries,
+        "providers asked to mark an ended event delivered",
+    ),
 )

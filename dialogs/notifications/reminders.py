@@ -1,4 +1,5 @@
-"""The scheduler's reminders, rendered: an unanswered request, an unpaid deposit, an event.
+"""The scheduler's reminders, rendered: an unanswered request, an unpaid deposit, an event,
+and an ended event not yet marked delivered.
 
 Each reminder checks the booking is still where it was when the sweep queued it: a
 request answered meanwhile, or a deposit paid, needs no reminder any more.
@@ -17,11 +18,14 @@ from dialogs.i18n.translator import N_, Translator
 from dialogs.notifications.payment_news import link_lines
 from dialogs.provider.app import decision_buttons, request_card
 
-REMINDER_KINDS = frozenset({"request_reminder", "deposit_reminder", "event_reminder"})
+REMINDER_KINDS = frozenset(
+    {"request_reminder", "deposit_reminder", "event_reminder", "delivery_prompt"}
+)
 STILL_IN = {
     "request_reminder": BookingState.REQUESTED,
     "deposit_reminder": BookingState.ACCEPTED,
     "event_reminder": BookingState.CONFIRMED,
+    "delivery_prompt": BookingState.CONFIRMED,  # marked delivered since: nothing to ask
 }
 EVENT_TEXT = {
     ("client", 7): N_(
@@ -76,6 +80,16 @@ def reminder_news(envelope: Envelope, news: BookingNews, t: Translator) -> list[
         link, pay = link_lines(envelope.kind, booking, news.checkout, t)
         buttons: tuple[tuple[Button, ...], ...] = (pay, view) if pay else (view,)
         return [Reply(text + link, buttons, rtl=t.rtl, meta={"locale": t.locale})]
+    if envelope.kind == "delivery_prompt":
+        text = t(
+            "The event {ref} of {date} is over. Once you have delivered what was booked, tap "
+            "“Mark as delivered”: the client confirms it, then the balance is charged.",
+            ref=booking.reference,
+            date=t.date(booking.event_date),
+        )
+        return [
+            Reply(text, (*decision_buttons(booking, t), view), rtl=t.rtl, meta={"locale": t.locale})
+        ]
     audience = str(envelope.payload.get("audience", "client"))
     msgid = EVENT_TEXT.get((audience, int(envelope.payload.get("days", 0))))
     if msgid is None:
