@@ -342,18 +342,23 @@ class FakeTelegramAPI(BotApiMethods, UserFiles):
         """Deliver any update body (without update_id) like the helpers above."""
         return await self._emit(self.bot(bot), body)
 
-    async def redeliver(self, bot: BotRef) -> list[Delivery]:
-        """Retry pending webhook updates in order, as Telegram's retries would."""
+    async def redeliver(self, bot: BotRef, *, chat: int | None = None) -> list[Delivery]:
+        """Retry pending webhook updates in order (``chat``'s only, when given), as
+        Telegram's retries would."""
         b = self.bot(bot)
         if not b.webhook_url:
             return []
         results, failed = [], set()
         for update in list(b.backlog):
             chat_id = update_chat_id(update)
+            if chat is not None and chat_id != chat:
+                continue
             if chat_id in failed:
                 results.append(Delivery(update, "pending"))
                 continue
             async with b.chat_locks[chat_id], b.connections:
+                if update not in b.backlog:
+                    continue  # another retry delivered it meanwhile
                 delivery = await self._post(b, update)
             if delivery.state == "delivered":
                 b.backlog.remove(update)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,29 +24,72 @@ from core.db.migrate import upgrade
 from core.scheduling import lease
 from core.settings import Settings
 from tests.conftest import truncate_all
-from tests.fakes import FakeTelegramAPI
+from tests.fakes import Delivery, FakeTelegramAPI, FakeUser
 from tests.fakes.stripe_api import FakeStripe
+from tests.fakes.telegram_objects import update_chat_id
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.reliability.serve_process import ChannelsServe, channel_settings
 from tests.reliability.world import (
     STRIPE_KEY,
     STRIPE_WEBHOOK_SECRET,
+    TOKENS,
     TWILIO_FROM,
     TWILIO_SID,
     TWILIO_TOKEN,
     World,
 )
 from tests.support.payments import eventually
-from tests.support.telegram_app import bound_socket, seed_provider
+from tests.support.telegram_app import bound_socket, button_data, seed_provider
 from tests.support.worker_process import SLOW, Worker
 
 OVERDUE = 12  # requests past their deadline when the worker starts: its sweep expires them
 CONFLICTS = "mounasabet_dialog_version_conflicts"
+RETRIES = 10
+
+
+@dataclass
+class RetryingWorld(World):
+    """Users whose updates Telegram posts again when the post failed on the way (a
+    connection reset or a timeout on a loaded machine), as it does, 1 s later. Our webhook
+    answering with an error is still a failure: only the way there may fail."""
+
+    lost_on_the_way: list[Delivery] = field(default_factory=list)
+
+    async def say(self, user: FakeUser, text: str, *, bot: str = "client") -> None:
+        await self._through(await self.telegram.user_sends_text(TOKENS[bot], user, text), bot)
+
+    async def share(self, user: FakeUser, phone: str, *, bot: str = "client") -> None:
+        await self._through(await self.telegram.user_shares_contact(TOKENS[bot], user, phone), bot)
+
+    async def tap(self, user: FakeUser, code: str, *, bot: str = "client") -> None:
+        message = self.message_with(user, code, bot=bot)
+        await self.press(user, message.message_id, button_data(message, code), bot=bot)
+
+    async def press(self, user: FakeUser, message_id: int, data: str, *, bot: str) -> None:
+        await self._through(
+            await self.telegram.user_presses(TOKENS[bot], user, message_id, data), bot
+        )
+
+    async def _through(self, delivery: Delivery, bot: str) -> None:
+        chat = update_chat_id(delivery.update)
+        for _ in range(RETRIES):
+            if delivery.state == "delivered":
+                assert delivery.status == 200, delivery
+                return
+            assert delivery.status is None, delivery  # our webhook's own error answer
+            self.lost_on_the_way.append(delivery)
+            await asyncio.sleep(1.0)
+            retried = await self.telegram.redeliver(TOKENS[bot], chat=chat)
+            same = [d for d in retried if d.update["update_id"] == delivery.update["update_id"]]
+            if not same:  # delivered by another retry meanwhile
+                return
+            delivery = same[0]
+        raise AssertionError(f"not delivered after {RETRIES} retries: {delivery}")
 
 
 @dataclass
 class Deployment:
-    world: World  # its url is the first web process's; its updates go to both
+    world: RetryingWorld  # its url is the first web process's; its updates go to both
     web: list[ChannelsServe]
     worker: Worker
     overdue_client: int
@@ -128,7 +171,7 @@ async def deployment(database_url: str, workdir: Path) -> AsyncIterator[Deployme
             await asyncio.gather(*(server.start() for server in web))
             telegram.spread_over([server.url for server in web])
             stripe.webhook_url = web[1].url + "/webhooks/stripe"
-            world = World(web[0].url, core, telegram, twilio, stripe, provider, http)
+            world = RetryingWorld(web[0].url, core, telegram, twilio, stripe, provider, http)
             running = Deployment(world, web, worker, overdue_client=overdue[1])
 
             async def worker_holds_the_lease() -> bool:

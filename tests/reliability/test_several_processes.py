@@ -7,6 +7,8 @@ conversation ends where the script says, with one booking each; every bot messag
 script calls for is sent once (counted at the fake per chat); the version check, which
 notices a chat moved on by the other process, shows in both processes' /metrics; the
 outbox is empty; the sweeps ran in the worker alone, and each overdue request expired once.
+An update whose post fails on the way is posted again, as Telegram does; an error answer
+from our webhook fails the test (several_processes.RetryingWorld).
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from core.db.tables import Booking, ChannelIdentity, Conversation, OutboxMessage
 from tests.conftest import PG_SKIP, PG_URL
 from tests.fakes import FakeUser
 from tests.reliability.journeys import callback_data_of, connect_provider, to_summary
-from tests.reliability.several_processes import CONFLICTS, OVERDUE, Deployment, deployment
+from tests.reliability.several_processes import (
+    CONFLICTS,
+    OVERDUE,
+    Deployment,
+    RetryingWorld,
+    deployment,
+)
 from tests.reliability.world import CLIENT_TOKEN, PROVIDER_TOKEN, World
 from tests.support.sweeps import assert_each_booking_whole
 from tests.support.telegram_app import delivered
@@ -75,7 +83,7 @@ async def book(w: World, client: FakeUser, day: int) -> None:
     await w.tap(client, "confirm")
 
 
-async def accept_as_requests_come(w: World, owner: FakeUser, count: int) -> list[str]:
+async def accept_as_requests_come(w: RetryingWorld, owner: FakeUser, count: int) -> list[str]:
     """The provider presses Accept on each request's card as it arrives, while other
     clients are still booking, until ``count`` are accepted; the cards' buttons pressed."""
     pressed: list[str] = []
@@ -91,7 +99,7 @@ async def accept_as_requests_come(w: World, owner: FakeUser, count: int) -> list
         ]
         for message_id, data in waiting:
             # One chat: the fake holds its updates in order, as Telegram does.
-            delivered(await w.telegram.user_presses(PROVIDER_TOKEN, owner, message_id, data))
+            await w.press(owner, message_id, data, bot="provider")
             pressed.append(data)
         await asyncio.sleep(0.1)
     return pressed
