@@ -23,14 +23,16 @@ COPY . .
 # translation catalogs (*.mo are built, not committed).
 RUN pip install --no-deps --no-build-isolation -e . \
     && python -m dialogs.i18n.build \
-    && mkdir -p /data/media \
+    && mkdir -p /data/media /data/photos \
     && chown -R mounasabet /data
 
 USER mounasabet
 # SQLite in a volume when no PostgreSQL URL is given (compose.yaml gives one); the files
-# WhatsApp fetches from us (invoices) there too: /app belongs to root.
+# WhatsApp fetches from us (invoices) and the providers' photos there too: /app belongs to
+# root, and a photo one web process stored must be served by every other.
 ENV MOUNASABET_DATABASE_URL=sqlite+aiosqlite:////data/mounasabet.db \
-    MOUNASABET_TWILIO_MEDIA_DIR=/data/media
+    MOUNASABET_TWILIO_MEDIA_DIR=/data/media \
+    MOUNASABET_PHOTO_DIR=/data/photos
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"

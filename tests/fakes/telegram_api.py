@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -95,6 +97,11 @@ class FakeTelegramAPI(BotApiMethods, UserFiles):
         self._closing = False
         self._gateway_errors: list[str] = []  # methods whose next call meets a proxy's 502
         self._stalls: dict[str, float] = {}  # method (lower case) -> seconds held on the way
+        # A load balancer in front of several web processes (``spread_over``): base URLs,
+        # how many posts each chat has had, and where each update went (update_id, base).
+        self._backends: list[str] = []
+        self._posts_per_chat: Counter[tuple[int, int | None]] = Counter()
+        self.routed: list[tuple[str, int, int | None, str]] = []
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.base_url = ""
@@ -250,10 +257,19 @@ class FakeTelegramAPI(BotApiMethods, UserFiles):
 
     # ---- playing the users ---------------------------------------------------------------------
 
-    async def user_sends_text(self, bot: BotRef, user: FakeUser, text: str) -> Delivery:
+    async def user_sends_text(
+        self, bot: BotRef, user: FakeUser, text: str, *, straight_to: str | None = None
+    ) -> Delivery:
+        """``straight_to`` (one of ``spread_over``'s backends) posts it there at once, not
+        waiting for the chat's previous update to be answered: Telegram never does, but two
+        updates of one chat handled at once by two processes look like that."""
         b = self.bot(bot)
         chat = await self._chat_for_user(b, user)
         msg = self._user_message(chat, text=text, entities=command_entities(text))
+        if straight_to is not None:
+            update = {"update_id": b.next_update_id, "message": msg.to_json()}
+            b.next_update_id += 1
+            return await self._post(b, update, backend=straight_to)
         return await self._emit(b, {"message": msg.to_json()})
 
     async def user_shares_contact(
@@ -326,18 +342,23 @@ class FakeTelegramAPI(BotApiMethods, UserFiles):
         """Deliver any update body (without update_id) like the helpers above."""
         return await self._emit(self.bot(bot), body)
 
-    async def redeliver(self, bot: BotRef) -> list[Delivery]:
-        """Retry pending webhook updates in order, as Telegram's retries would."""
+    async def redeliver(self, bot: BotRef, *, chat: int | None = None) -> list[Delivery]:
+        """Retry pending webhook updates in order (``chat``'s only, when given), as
+        Telegram's retries would."""
         b = self.bot(bot)
         if not b.webhook_url:
             return []
         results, failed = [], set()
         for update in list(b.backlog):
             chat_id = update_chat_id(update)
+            if chat is not None and chat_id != chat:
+                continue
             if chat_id in failed:
                 results.append(Delivery(update, "pending"))
                 continue
             async with b.chat_locks[chat_id], b.connections:
+                if update not in b.backlog:
+                    continue  # another retry delivered it meanwhile
                 delivery = await self._post(b, update)
             if delivery.state == "delivered":
                 b.backlog.remove(update)
@@ -404,14 +425,32 @@ class FakeTelegramAPI(BotApiMethods, UserFiles):
             bot.backlog.append(update)
         return delivery
 
-    async def _post(self, bot: FakeBot, update: JSON) -> Delivery:
+    def spread_over(self, backends: Sequence[str]) -> None:
+        """Post webhooks through a load balancer to ``backends`` (base URLs, each at the
+        webhook's own path): a chat's successive posts go to the next backend in turn, so
+        two updates of one chat in a row never reach the same process. Empty: no balancer."""
+        self._backends = [b.rstrip("/") for b in backends]
+        self._posts_per_chat.clear()
+
+    def _webhook_target(self, bot: FakeBot, update: JSON, backend: str | None) -> str:
+        if not self._backends:
+            return bot.webhook_url
+        chat = (bot.id, update_chat_id(update))
+        if backend is None:
+            backend = self._backends[self._posts_per_chat[chat] % len(self._backends)]
+            self._posts_per_chat[chat] += 1
+        self.routed.append((bot.token, int(update["update_id"]), chat[1], backend))
+        parts = urlsplit(bot.webhook_url)
+        return backend + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    async def _post(self, bot: FakeBot, update: JSON, *, backend: str | None = None) -> Delivery:
         assert self._client is not None, "start() the fake first"
         headers = {SECRET_HEADER: bot.secret_token} if bot.secret_token else {}
         timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        url = self._webhook_target(bot, update, backend)
         try:
-            async with self._client.post(
-                bot.webhook_url, json=update, headers=headers, timeout=timeout
-            ) as resp:
+            post = self._client.post(url, json=update, headers=headers, timeout=timeout)
+            async with post as resp:
                 status, reason = resp.status, resp.reason
                 reply = await read_method_call(resp) if 200 <= status < 300 else None
         except (aiohttp.ClientError, TimeoutError) as e:

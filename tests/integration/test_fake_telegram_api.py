@@ -550,6 +550,29 @@ async def test_webhook_delivery_secret_and_redelivery(fake: FakeTelegramAPI, bot
         assert fake.pending_updates(bot) == []
 
 
+async def test_webhooks_spread_over_backends_in_turn_per_chat(
+    fake: FakeTelegramAPI, bot: Bot
+) -> None:
+    """The fake as a load balancer: each chat's successive updates go to the next backend,
+    at the webhook's own path; ``straight_to`` picks one without turning the wheel."""
+    async with WebhookReceiver() as first, WebhookReceiver() as second:
+        await bot.set_webhook("http://127.0.0.1:9/hook")  # the balancer's address
+        fake.spread_over([u.removesuffix("/hook") for u in (first.url, second.url)])
+        for text in ("a1", "a2", "a3"):
+            await fake.user_sends_text(bot, AMINA, text)
+        await fake.user_sends_text(bot, YOUSSEF, "y1")
+        await fake.user_sends_text(bot, AMINA, "a4", straight_to=second.url.removesuffix("/hook"))
+        await fake.user_sends_text(bot, YOUSSEF, "y2")
+
+        def texts(hook: WebhookReceiver) -> list[str]:
+            return [update["message"]["text"] for update, _ in hook.received]
+
+        assert texts(first) == ["a1", "a3", "y1"]
+        assert texts(second) == ["a2", "a4", "y2"]
+        routed = [chat for _, _, chat, _ in fake.routed]
+        assert routed == [AMINA.id] * 3 + [YOUSSEF.id, AMINA.id, YOUSSEF.id]
+
+
 async def test_aiogram_webhook_answer_carries_a_method(fake: FakeTelegramAPI, bot: Bot) -> None:
     dp = Dispatcher()
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tests.fakes import FakeUser
 from tests.reliability.world import World
@@ -49,3 +50,12 @@ def shuffled(items: list[T], seed: int) -> list[T]:
     copy = list(items)
     random.Random(seed).shuffle(copy)
     return copy
+
+
+def callback_data_of(markup: Any) -> list[str]:
+    """The callback data of a sent message's inline keyboard (``reply_markup`` as the fake
+    recorded it: aiogram sends it as a JSON string), in order."""
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    rows = (markup or {}).get("inline_keyboard") or []
+    return [str(b["callback_data"]) for row in rows for b in row if "callback_data" in b]

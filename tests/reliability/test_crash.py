@@ -14,7 +14,6 @@ PostgreSQL only (the deployment that runs several processes), five kills in one 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections import Counter
 from collections.abc import Awaitable, Sequence
@@ -41,7 +40,7 @@ from tests.conftest import PG_SKIP, PG_URL, truncate_all
 from tests.fakes import FakeTelegramAPI, FakeUser
 from tests.fakes.stripe_api import FakeStripe
 from tests.fakes.twilio_api import FakeTwilioAPI
-from tests.reliability.journeys import connect_provider, to_summary
+from tests.reliability.journeys import callback_data_of, connect_provider, to_summary
 from tests.reliability.serve_process import ChannelsServe, channel_settings
 from tests.reliability.world import (
     CLIENT_TOKEN,
@@ -286,16 +285,8 @@ async def check(
         data
         for c in w.telegram.calls("sendMessage", bot=PROVIDER_TOKEN)
         if c.ok and c.params.get("chat_id") in (owner.id, str(owner.id))
-        for data in _callback_data(c.params.get("reply_markup"))[:1]
+        for data in callback_data_of(c.params.get("reply_markup"))[:1]
         if data.startswith("g|pacc:")
     )
     assert len(per_booking) == len(bookings), why
     assert sum(per_booking.values()) <= len(bookings) + cut_short, (per_booking, why)
-
-
-def _callback_data(markup: Any) -> list[str]:
-    """The callback data of a sendMessage call's inline keyboard, in order."""
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    rows = (markup or {}).get("inline_keyboard") or []
-    return [str(b["callback_data"]) for row in rows for b in row if "callback_data" in b]

@@ -32,6 +32,7 @@ class ServeProcess:
     workdir: Path
     port: int = 0
     runs: int = 0
+    options: tuple[str, ...] = ()  # after `serve --port N`: ("--no-worker",)
     proc: asyncio.subprocess.Process | None = field(default=None, repr=False)
 
     def env(self) -> dict[str, str]:
@@ -59,6 +60,7 @@ class ServeProcess:
                 "serve",
                 "--port",
                 str(self.port),
+                *self.options,
                 env=self.env(),
                 cwd=self.workdir,
                 stdout=log,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from core.db.tables import Booking, OutboxMessage
+from core.db.tables import Booking, BookingTransition, OutboxMessage, SlotHold
 from core.payments.ports import Payments
 from core.scheduling.model import Counts, SweepConfig, SweepContext
 from core.scheduling.registry import BY_ID
@@ -50,3 +50,41 @@ async def booking(uows: UnitOfWorkFactory, booking_id: int) -> Booking:
         assert found is not None
         uow.session.expunge(found)  # loaded: the rollback on exit must not expire it
         return found
+
+
+async def assert_each_booking_whole(
+    uows: UnitOfWorkFactory, *, client_id: int | None = None
+) -> None:
+    """Expired with one expiry, no seat and two notices; or requested as it was seeded
+    (bench/sweeps_data.py). Every booking, or ``client_id``'s only."""
+    async with uows() as uow:
+        s = uow.session
+        expiries = (
+            select(func.count())
+            .where(
+                BookingTransition.booking_id == Booking.id, BookingTransition.target == "expired"
+            )
+            .scalar_subquery()
+        )
+        holds = select(func.count()).where(SlotHold.booking_id == Booking.id).scalar_subquery()
+        notices = (
+            select(func.count())
+            .where(
+                OutboxMessage.kind == "booking_expired",
+                func.json_extract(OutboxMessage.payload, "$.booking_id") == Booking.id,
+            )
+            .scalar_subquery()
+            if s.get_bind().dialect.name == "sqlite"
+            else select(func.count())
+            .where(
+                OutboxMessage.kind == "booking_expired",
+                OutboxMessage.payload["booking_id"].as_integer() == Booking.id,
+            )
+            .scalar_subquery()
+        )
+        query = select(Booking.state, expiries, holds, notices)
+        if client_id is not None:
+            query = query.where(Booking.client_id == client_id)
+        rows = (await s.execute(query)).all()
+    shapes = {tuple(row) for row in rows}
+    assert shapes <= {("expired", 1, 0, 2), ("requested", 0, 1, 0)}, shapes
