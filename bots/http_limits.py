@@ -5,7 +5,8 @@ nearest thing for headers: it is armed when a connection opens and again after e
 answer, and closes the connection if no complete request head has arrived by then. Bodies
 are read here, in a middleware, within a deadline, so a handler never waits on a slow
 sender. Sizes are capped by aiohttp's parser (request line, each header) and by the
-application's ``client_max_size``.
+application's ``client_max_size``; a route that takes more (the sandbox's photo upload)
+names its own cap in ``app[BODY_LIMITS]``, by path.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 MAX_BODY_BYTES = 1024 * 1024  # any request body; routes cap their own lower
+# Paths allowed a larger body than MAX_BODY_BYTES, and how large: filled as routes are added.
+BODY_LIMITS = web.AppKey("body_limits", dict[str, int])
 MAX_LINE_BYTES = 8190  # the request line (aiohttp's default, made explicit)
 MAX_HEADER_BYTES = 8190  # one header field
 SHUTDOWN_SECONDS = 10.0  # on stop: how long running requests get to finish
@@ -27,6 +30,9 @@ def body_deadline(seconds: float) -> Middleware:
 
     @web.middleware
     async def read_body_in_time(request: web.Request, handler: Handler) -> web.StreamResponse:
+        larger = request.app.get(BODY_LIMITS, {}).get(request.path)
+        if larger is not None and request.match_info.http_exception is None:
+            request = request.clone(client_max_size=larger)  # a route that takes more
         if request.body_exists:
             try:
                 async with asyncio.timeout(seconds):

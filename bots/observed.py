@@ -30,6 +30,7 @@ UPDATE_ROUTES = {
     "/webhooks/twilio/status": "whatsapp_status",
     "/webhooks/stripe": "stripe",
     "/sandbox/api/send": "sandbox",
+    "/sandbox/api/photo": "sandbox",
 }
 REQUEST_ID_HEADER = "X-Request-Id"
 # The channel a delivery went out on, set by the channel's sender as it sends.

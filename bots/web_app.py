@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bots import http_limits
-from bots.http_limits import MAX_BODY_BYTES, body_deadline
+from bots.http_limits import BODY_LIMITS, MAX_BODY_BYTES, body_deadline
 from bots.metrics import Metrics
 from bots.observed import observe_inputs
 from bots.scheduler import scheduler_health
@@ -48,6 +48,7 @@ def web_application(core: Core) -> web.Application:
         middlewares=[observe_inputs(metrics), read_body], client_max_size=MAX_BODY_BYTES
     )
     app[CORE], app[METRICS] = core, metrics
+    app[BODY_LIMITS] = {}
     return app
 
 

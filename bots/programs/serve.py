@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bots.calendar_fetcher import AiohttpCalendarFetcher
+from bots.http_limits import BODY_LIMITS
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
 from bots.scheduler import sweeps_ctx
@@ -42,6 +43,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     if settings.sandbox_on:
         sandbox = Sandbox(uows, engines["client"], engines["provider"], clock)
         app.add_routes(sandbox.routes())
+        app[BODY_LIMITS].update(sandbox.body_limits())
         senders["sandbox"] = sandbox.deliver
     bots = telegram.build_bots(settings, engines, uows, clock)
     secret = settings.telegram_webhook_secret

@@ -21,6 +21,8 @@ PAGE_LABELS: dict[str, str] = {
     "type_client": N_("Type a message, or /start"),
     "type_provider": N_("Choose a provider, then press Start"),
     "choose_first": N_("Choose a provider first."),
+    "attach_photo": N_("Send a photo"),
+    "photo_failed": N_("The photo could not be sent:"),
 }
 
 

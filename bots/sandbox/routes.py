@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from bots.sandbox.hub import SandboxHub
 from bots.sandbox.labels import page_labels
+from bots.sandbox.photo_upload import PHOTO_BODY_BYTES, PHOTO_PATH, shown_name, uploaded
+from core.catalog.photo_checks import MAX_PHOTO_BYTES
 from core.catalog.vocabulary import LANGUAGES
 from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
@@ -42,10 +44,15 @@ class Sandbox:
             web.get("/sandbox/static/{name}", self.static),
             web.get("/sandbox/api/providers", self.providers),
             web.post("/sandbox/api/send", self.send),
+            web.post(PHOTO_PATH, self.photo),
             web.get("/sandbox/api/messages", self.messages),
             web.post("/sandbox/api/language", self.language),
             web.get("/sandbox/api/labels", self.labels),
         ]
+
+    def body_limits(self) -> dict[str, int]:
+        """Routes taking a body larger than the app's own cap (bots/http_limits.py)."""
+        return {PHOTO_PATH: PHOTO_BODY_BYTES}
 
     async def page(self, _: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "sandbox.html")
@@ -58,8 +65,10 @@ class Sandbox:
         return web.FileResponse(path)
 
     async def labels(self, request: web.Request) -> web.Response:
-        """The page's labels in the language chosen on it (French for an unknown one)."""
-        return web.json_response(page_labels(request.query.get("language", "")))
+        """The page's labels in the language chosen on it (French for an unknown one), and
+        the photo limit the page holds uploads to."""
+        labels = page_labels(request.query.get("language", ""))
+        return web.json_response({**labels, "max_photo_bytes": MAX_PHOTO_BYTES})
 
     async def providers(self, _: web.Request) -> web.Response:
         async with self.uows() as uow:
@@ -97,20 +106,45 @@ class Sandbox:
             # A web page proves nothing about whose number this is: it is typed, a
             # booking contact at most, never the account's phone (issue 12).
             text = contact
-        replies = await engine.handle(
-            Inbound(
-                channel=CHANNEL,
-                chat_key=key,
-                user_external_id=key,
-                text=text if isinstance(text, str) else None,
-                payload=payload if isinstance(payload, str) else None,
-                display_name=str(body.get("name", ""))[:100],
-                language_code=str(body.get("language", "")) or None,
-            )
+        inbound = Inbound(
+            channel=CHANNEL,
+            chat_key=key,
+            user_external_id=key,
+            text=text if isinstance(text, str) else None,
+            payload=payload if isinstance(payload, str) else None,
+            display_name=str(body.get("name", ""))[:100],
+            language_code=str(body.get("language", "")) or None,
         )
-        for reply in replies:
-            self.hub.bot_said(key, reply)
-        return web.json_response({"messages": self.hub.since(key, after)})
+        return await self._converse(engine, inbound, after)
+
+    async def photo(self, request: web.Request) -> web.Response:
+        """The provider pane's photo: the file as the body, its type as Content-Type, the
+        chat in the query. The provider bot takes it as a Telegram or WhatsApp photo."""
+        chat, after = request.query.get("chat", ""), request.query.get("after", "0")
+        if request.query.get("pane") != "provider":
+            return _error("photos go to the provider pane only")
+        if not CHAT_ID.match(chat) or not after.isdigit():
+            return _error("bad chat or after")
+        key = f"p:{chat}"
+        if not await self._link_provider(chat):
+            return _error("unknown provider slug", status=404)
+        fetched = uploaded(request.content_type, await request.read())
+        self.hub.user_said(key, shown_name(request.query.get("name", "")))
+        inbound = Inbound(
+            channel=CHANNEL,
+            chat_key=key,
+            user_external_id=key,
+            photo=fetched.photo,
+            attachment=fetched.attachment,
+            language_code=request.query.get("language") or None,
+        )
+        return await self._converse(self.provider, inbound, int(after))
+
+    async def _converse(self, engine: DialogEngine, inbound: Inbound, after: int) -> web.Response:
+        """The bot's answers into the chat's transcript; the transcript since ``after``."""
+        for reply in await engine.handle(inbound):
+            self.hub.bot_said(inbound.chat_key, reply)
+        return web.json_response({"messages": self.hub.since(inbound.chat_key, after)})
 
     async def messages(self, request: web.Request) -> web.Response:
         pane, chat = request.query.get("pane"), request.query.get("chat", "")

@@ -1,5 +1,6 @@
-"""The client's bookings as "My bookings" lists them: with whom, for what, and in which
-section (open, past, cancelled) — issue 14."""
+"""The client's bookings as "My bookings" lists them: with whom, for what, in which
+section (open, past, cancelled) — issue 14 — and the provider's counter-proposal still
+waiting for the client's answer, if any (issue 13)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.booking.proposals import ProposalStatus, ProposalTerms, terms_of
 from core.booking.states import BookingState
-from core.db.tables import Booking, Provider, Service
+from core.db.tables import Booking, BookingProposal, Provider, Service
 
 # Where each state is listed: still going on (something may be left to do), done, or not
 # happening. Every state is in exactly one section.
@@ -38,6 +40,8 @@ class ClientBookingLine:
     state: str
     provider_name: dict[str, Any]  # per locale, as providers name themselves
     service_title: dict[str, Any]
+    # The provider's other date or price, while the request waits for the client's answer.
+    proposal: ProposalTerms | None = None
 
     @property
     def section(self) -> str:
@@ -56,7 +60,31 @@ async def client_booking_lines(
         .order_by(Booking.event_date.desc(), Booking.id.desc())
         .limit(limit)
     )
+    found = rows.all()
+    proposals = await _waiting_proposals(session, [b for b, _, _ in found])
     return [
-        ClientBookingLine(b.id, b.reference, b.event_date, b.state, dict(name), dict(title))
-        for b, name, title in rows.all()
+        ClientBookingLine(
+            b.id, b.reference, b.event_date, b.state, dict(name), dict(title), proposals.get(b.id)
+        )
+        for b, name, title in found
     ]
+
+
+async def _waiting_proposals(
+    session: AsyncSession, bookings: list[Booking]
+) -> dict[int, ProposalTerms]:
+    """Pending proposals on the requests among ``bookings`` (a request that moved on has
+    none to answer), by booking id; one query for the whole list."""
+    requested = {b.id: b for b in bookings if b.state == BookingState.REQUESTED}
+    if not requested:
+        return {}
+    rows = await session.scalars(
+        select(BookingProposal)
+        .where(
+            BookingProposal.booking_id.in_(requested),
+            BookingProposal.status == ProposalStatus.PENDING.value,
+        )
+        .order_by(BookingProposal.id)
+    )
+    # Proposing again supersedes the pending one; were two ever pending, the latest wins.
+    return {p.booking_id: terms_of(p, requested[p.booking_id]) for p in rows.all()}

@@ -1,4 +1,9 @@
-"""My bookings: the list, one booking's details, and cancelling with the refund shown first."""
+"""My bookings: the list, one booking's details, and cancelling with the refund shown first.
+
+A request the provider answered with other terms (a counter-proposal, issue 13) says so on
+the list and on its screen, with the same Accept / Refuse buttons as the news that told
+the client: global buttons, so core checks them against the proposal whatever the screen
+(a stale one is told it was answered already)."""
 
 from __future__ import annotations
 
@@ -7,20 +12,23 @@ from pathlib import Path
 from core.booking.actions import refund_due_on_cancel
 from core.booking.actors import Actor
 from core.booking.client_lines import SECTIONS, ClientBookingLine
+from core.booking.proposals import ProposalTerms, pending_proposal
 from core.booking.queries import owned_booking, provider_of_booking
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
 from core.rows import Booking
 from dialogs import labels
-from dialogs.framework.context import Ctx
+from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
-from dialogs.framework.replies import Reply
+from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.provider.booking_card import proposal_lines
 from dialogs.shared.pay import confirm_delivered, pay_now
 
 LIST_SIZE = 10
+PROPOSAL_WAITING = N_("New terms proposed, waiting for your answer:")
 
 
 SECTION_TITLES = {
@@ -43,6 +51,21 @@ def booking_line(line: ClientBookingLine, t: Translator) -> str:
     )
 
 
+def proposal_summary(terms: ProposalTerms, t: Translator) -> str:
+    """What the provider proposes, on one line under the booking's own."""
+    return t(PROPOSAL_WAITING) + " " + "; ".join(proposal_lines(terms, t))
+
+
+def proposal_buttons(terms: ProposalTerms, t: Translator, ref: str = "") -> tuple[Button, ...]:
+    """Accept / Refuse, as under the proposal's news (``cpa`` / ``cpr``); on the list each
+    names its booking."""
+    named = f" · {ref}" if ref else ""
+    return (
+        global_button("✅ " + t("Accept") + named, f"cpa:{terms.id}"),
+        global_button("✖ " + t("Refuse") + named, f"cpr:{terms.id}"),
+    )
+
+
 async def list_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     rows = await ctx.reads.client_booking_lines(ctx.user.id, limit=LIST_SIZE)
@@ -51,23 +74,23 @@ async def list_prompt(ctx: Ctx) -> Reply:
             t("You have no bookings yet."),
             [(ctx.button("🔎 " + t("Find a provider"), "find"),), ctx.nav_row()],
         )
-    lines, buttons = [t("Your bookings:")], []
+    lines = [t("Your bookings:")]
+    buttons: list[tuple[Button, ...]] = []
     for section in SECTIONS:
         shown = [line for line in rows if line.section == section]
         if not shown:
             continue
         lines += ["", t(SECTION_TITLES[section])]
-        lines += ["• " + booking_line(line, t) for line in shown]
-        buttons += [
-            (
-                ctx.button(
-                    f"{line.reference} · {t.pick(line.provider_name)} · "
-                    + t.date(line.event_date, "short"),
-                    f"bk:{line.id}",
-                ),
+        for line in shown:
+            lines.append("• " + booking_line(line, t))
+            if line.proposal is not None:
+                lines.append("  ↪ " + proposal_summary(line.proposal, t))
+            label = f"{line.reference} · {t.pick(line.provider_name)} · " + t.date(
+                line.event_date, "short"
             )
-            for line in shown
-        ]
+            buttons.append((ctx.button(label, f"bk:{line.id}"),))
+            if line.proposal is not None:
+                buttons.append(proposal_buttons(line.proposal, t, line.reference))
     lines += ["", t("Open a booking to see it, pay or cancel it.")]
     # No "Cancel" beside the list: it read as cancelling a booking, which is done on the
     # booking itself (issue 14). Back leads home.
@@ -120,7 +143,12 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         lines.append(t("Refunded") + ": " + t.money(booking.refunded_minor, booking.currency))
     if booking.decline_reason:
         lines.append(t("Reason") + ": " + t(booking.decline_reason))  # a listed one is a msgid
-    rows = []
+    rows: list[tuple[Button, ...]] = []
+    proposal = await pending_proposal(ctx.uow, booking)
+    if proposal is not None:
+        lines += ["", t(PROPOSAL_WAITING), *proposal_lines(proposal, t)]
+        lines.append(t("Do you accept? If you refuse, your request stays as it was."))
+        rows.append(proposal_buttons(proposal, t))
     if booking.state == BookingState.ACCEPTED:
         rows.append((ctx.button("💳 " + t("Pay the deposit"), "pay"),))
     elif booking.state == BookingState.PAYMENT_DUE:

@@ -73,7 +73,11 @@ async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     """`mounasabet serve` in miniature: migrated SQLite, demo data, web app and outbox."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     upgrade(url)
-    settings = Settings(database_url=url, sandbox_enabled=True, _env_file=None)
+    # Photos sent from the provider pane land in the test's own directory, not ./var.
+    photos = tmp_path_factory.mktemp("e2e-photos")
+    settings = Settings(
+        database_url=url, sandbox_enabled=True, photo_dir=str(photos), _env_file=None
+    )
     container = build_core(settings)
     now = container.clock.now()
     await seed_demo(container.uows, now=now)

@@ -35,7 +35,7 @@ async def answered(pane: Locator, before: int) -> None:
 
 async def say(pane: Locator, text: str) -> None:
     before = await bots(pane).count()
-    box = pane.locator(".composer input")
+    box = pane.locator(".composer input[name=text]")
     await box.fill(text)
     await box.press("Enter")
     await answered(pane, before)

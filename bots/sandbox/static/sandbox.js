@@ -6,6 +6,8 @@
 (() => {
   const API = "/sandbox/api";
   const POLL_MS = 1000;
+  // The bot's photo limit (core/catalog/photo_checks.py), as /labels tells it.
+  let maxPhotoBytes = 5 * 1024 * 1024;
   const LANGUAGES = ["ar", "fr", "en"];
   const STORE = {
     clientChat: "mounasabet.sandbox.client.chat",
@@ -75,6 +77,9 @@
       return; // the English of the page stays
     }
     const labels = data.labels || {};
+    if (Number.isInteger(data.max_photo_bytes) && data.max_photo_bytes > 0) {
+      maxPhotoBytes = data.max_photo_bytes;
+    }
     Object.assign(words, labels);
     const pick = (key) => (typeof labels[key] === "string" ? labels[key] : null);
     for (const node of document.querySelectorAll("[data-label]")) {
@@ -101,6 +106,7 @@
       this.list = root.querySelector(".transcript");
       this.form = root.querySelector(".composer");
       this.input = this.form.querySelector("input[name=text]");
+      this.photoInput = this.form.querySelector("input[type=file]"); // the provider pane's
       this.chat = null;
       this.lastSeq = 0;
       this.generation = 0; // bumps when the chat changes: late answers for the old one are dropped
@@ -112,6 +118,13 @@
         this.send({ text });
       });
       this.list.addEventListener("click", (event) => this.onClick(event));
+      if (this.photoInput) {
+        this.photoInput.addEventListener("change", () => {
+          const file = this.photoInput.files && this.photoInput.files[0];
+          this.photoInput.value = ""; // the same file may be chosen again
+          if (file) this.sendPhoto(file);
+        });
+      }
     }
 
     // Switch to a chat (or to none) and reload its transcript from the server.
@@ -122,6 +135,10 @@
       this.list.replaceChildren();
       this.root.dataset.chat = this.chat || "";
       this.input.disabled = !this.chat;
+      if (this.photoInput) {
+        this.photoInput.disabled = !this.chat;
+        this.photoInput.closest("label").classList.toggle("disabled", !this.chat);
+      }
       if (this.chat) this.poll();
     }
 
@@ -144,6 +161,39 @@
         if (generation === this.generation) this.render(data.messages || []);
       } catch (error) {
         if (generation === this.generation) this.note(`Could not send: ${error.message}`);
+      } finally {
+        this.root.classList.remove("busy");
+      }
+    }
+
+    // A photo goes to the provider bot as Telegram's would: the file as the body, its type
+    // as Content-Type. Past the limit only one byte more is sent: enough for the bot to
+    // say the file is too big, in the provider's language.
+    async sendPhoto(file) {
+      if (!this.chat) {
+        this.note(words.choose_first || "Choose a provider first.");
+        return;
+      }
+      const generation = this.generation;
+      const body = file.size > maxPhotoBytes ? file.slice(0, maxPhotoBytes + 1) : file;
+      const query = new URLSearchParams({
+        pane: this.name,
+        chat: this.chat,
+        after: this.lastSeq,
+        name: file.name || "",
+        language: this.language(),
+      });
+      this.root.classList.add("busy");
+      try {
+        const data = await callApi(`/photo?${query}`, {
+          method: "POST",
+          headers: { "Content-Type": file.type || "application/octet-stream" },
+          body,
+        });
+        if (generation === this.generation) this.render(data.messages || []);
+      } catch (error) {
+        const failed = words.photo_failed || "The photo could not be sent:";
+        if (generation === this.generation) this.note(`${failed} ${error.message}`);
       } finally {
         this.root.classList.remove("busy");
       }
