@@ -47,6 +47,9 @@ class Links:
     def invoice_url(self, invoice_id: int, *, now: datetime) -> str:
         return f"http://test/invoices/{invoice_id}.pdf"
 
+    def credit_note_url(self, credit_note_id: int, *, now: datetime) -> str:
+        return f"http://test/credit-notes/{credit_note_id}.pdf"
+
 
 @pytest.fixture
 def db(uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
