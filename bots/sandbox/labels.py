@@ -3,6 +3,7 @@ asks for them (``/sandbox/api/labels``) and puts them in place of its English on
 
 from __future__ import annotations
 
+from bots.sandbox.time_travel import TIME_LABELS
 from dialogs.i18n.translator import N_, translator
 
 PAGE_LABELS: dict[str, str] = {
@@ -21,6 +22,7 @@ PAGE_LABELS: dict[str, str] = {
     "type_client": N_("Type a message, or /start"),
     "type_provider": N_("Choose a provider, then press Start"),
     "choose_first": N_("Choose a provider first."),
+    **TIME_LABELS,
 }
 
 

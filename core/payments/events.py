@@ -188,9 +188,7 @@ async def _charge_refunded(
     ).all()
     for refund in pending:
         if refund.amount_minor <= extra:
-            await book_refund(
-                uow, refund, payment, external_id=None, now=now, links=payments.links
-            )
+            await book_refund(uow, refund, payment, external_id=None, now=now, links=payments.links)
             extra -= refund.amount_minor
     if extra > 0:
         await _outside_refund(uow, payments, payment, extra, now)
