@@ -22,7 +22,8 @@ from payments.links import CREDIT_NOTE, INVOICE, HmacLinks
 from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.integration.test_telegram_adapter import accepted_booking_for
-from tests.support.payments import LINK_SECRET, Stack, eventually, payment_stack
+from tests.support.admin import AdminCli
+from tests.support.payments import API_KEY, LINK_SECRET, Stack, eventually, payment_stack
 from tests.support.telegram_app import CLIENT_TOKEN, TelegramApp, app_on_backend
 from tests.support.telegram_app import eventually as soon
 
@@ -121,6 +122,30 @@ async def test_the_credit_note_link_is_signed_for_credit_notes_only(stack: Stack
     assert said["document"]["filename"] == f"{note.number}.pdf"
     opens = [(b["label"], b.get("url")) for row in said["buttons"] for b in row if b.get("url")]
     assert opens == [("📄 " + EN("Open the credit note"), url)]
+
+
+async def test_an_admin_refund_links_the_credit_note_the_server_opens(stack: Stack) -> None:
+    client = await stack.client("hiba", email_address=None)
+    booking_id = await stack.confirmed(client, "hiba", days_ahead=20)
+    settings = stack.container.settings
+    shared = {
+        "MOUNASABET_PAYMENTS_LINK_SECRET": LINK_SECRET,
+        "MOUNASABET_PUBLIC_URL": stack.url,
+        "MOUNASABET_STRIPE_SECRET_KEY": API_KEY,
+        "MOUNASABET_STRIPE_API_URL": str(settings.stripe_api_url),
+    }
+    admin = AdminCli(settings.database_url, more_env=tuple(shared.items()))
+    await admin.ok("bookings", "refund", str(booking_id), "10000", "--reason", "late", "--yes")
+    async with stack.uows() as uow:
+        news = await uow.session.scalar(
+            select(OutboxMessage.payload).where(OutboxMessage.kind == "credit_note_issued")
+        )
+        number = await uow.session.scalar(select(CreditNote.number))
+    assert news is not None and number is not None
+    url = str(news["url"])
+    assert url.startswith(f"{stack.url}/credit-notes/")
+    status, body = await status_of(stack.http, url)
+    assert status == 200 and number in pdf_text(body)
 
 
 @pytest.fixture(scope="module")
