@@ -120,6 +120,7 @@ def cancel(
             full_refund=not policy,
             by=by,
             now=parts.clock.now(),
+            links=parts.links(),
         ),
         commit=True,
     )
@@ -147,6 +148,7 @@ def refund(
             reason=reason,
             by=by,
             now=parts.clock.now(),
+            links=parts.links(),
         ),
         commit=True,
     )

@@ -17,6 +17,7 @@ from core.db.engine import make_engine
 from core.payments.ports import PaymentGateway
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from payments.links import HmacLinks, link_secret
 from payments.offline_gateway import OfflineGateway
 from payments.stripe_gateway import StripeGateway
 
@@ -41,6 +42,15 @@ class AdminParts:
             else:
                 self._gateway = OfflineGateway(self.settings.base_url)
         return self._gateway
+
+    def links(self) -> HmacLinks | None:
+        """Signs credit note links for refunds made here, where the server can open them:
+        with the secret the server shares (else the chat gets the news without a link, and
+        the email still carries the PDF)."""
+        shared = self.settings.payments_link_secret or self.settings.stripe_secret_key
+        if shared is None:
+            return None
+        return HmacLinks(link_secret(self.settings), self.settings.base_url)
 
     async def close(self) -> None:
         if isinstance(self._gateway, StripeGateway):

@@ -13,7 +13,7 @@ from aiohttp import web
 from rich.console import Console
 
 from bots.logs import log_handler
-from core.bootstrap import build_core
+from core.bootstrap import build_core, serving_clock
 from core.db.migrate import upgrade
 from core.redaction import Redactor
 from core.redaction import install as install_redaction
@@ -58,7 +58,7 @@ def serve(
     if settings.payment_mode == "refused":
         err.print(REFUSED_OFFLINE, markup=False)
         raise typer.Exit(2)
-    core = build_core(settings)
+    core = build_core(settings, clock=serving_clock(settings))
     for name, on in channels(core).items():
         out.print(f"  {name:<9} {'[green]on[/]' if on else '[dim]off[/]'}")
     out.print(f"  payments  {settings.payment_mode}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.booking.news import notify_parties
-from core.clock import Clock, SystemClock
+from core.clock import Clock, ShiftedClock, SystemClock
 from core.db.engine import make_engine, make_session_factory
 from core.deadlines import Deadlines
 from core.settings import Settings
@@ -40,3 +40,9 @@ def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
     engine = make_engine(settings.database_url)
     uows = build_uow_factory(engine, settings.deadlines)
     return Core(settings, engine, uows, clock or SystemClock())
+
+
+def serving_clock(settings: Settings) -> Clock:
+    """The clock of `mounasabet serve`: the system's, or, where the sandbox may travel in
+    time (``Settings.time_travel_on``), one the sandbox page can move forward."""
+    return ShiftedClock() if settings.time_travel_on else SystemClock()

@@ -157,6 +157,13 @@ class Settings(BaseSettings):
         return self.public_url is None
 
     @property
+    def time_travel_on(self) -> bool:
+        """The sandbox's "skip ahead" clock: only with the sandbox on a laptop, where no
+        money moves (no public URL, no Stripe key): a skipped week would otherwise charge
+        real balances and confirm real deliveries early."""
+        return self.sandbox_on and self.public_url is None and not self.stripe_enabled
+
+    @property
     def base_url(self) -> str:
         """The public URL, or else the address served (a laptop); programs that serve no
         HTTP (worker, admin) fall back to `serve`'s default address."""

@@ -1,7 +1,9 @@
-"""Signed, expiring links to invoices: ``/invoices/<id>.<expiry>.<mac>.pdf``.
+"""Signed, expiring links to invoices and credit notes: ``/invoices/<id>.<expiry>.<mac>.pdf``,
+``/credit-notes/<id>.<expiry>.<mac>.pdf``.
 
 The id alone would let anyone walk through everyone's invoices; the HMAC makes the link
-unguessable and the expiry bounds how long a forwarded link works.
+unguessable and the expiry bounds how long a forwarded link works. Each kind of document
+signs under its own purpose, so a token for credit note 7 never opens invoice 7.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from core.settings import Settings
 
 TOKEN = re.compile(r"^(\d{1,18})\.(\d{1,12})\.([A-Za-z0-9_-]{20,64})$")
 DEFAULT_TTL = timedelta(days=30)
+INVOICE = "invoice"
+CREDIT_NOTE = "credit_note"
+PURPOSES = frozenset({INVOICE, CREDIT_NOTE})
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +47,35 @@ class HmacLinks:
             raise ValueError("link secret too short")
         self._secret, self.base_url, self.ttl = secret, base_url.rstrip("/"), ttl
 
-    def _mac(self, invoice_id: int, expires: int) -> str:
-        digest = hmac.new(self._secret, f"invoice:{invoice_id}:{expires}".encode(), hashlib.sha256)
+    def _mac(self, purpose: str, document_id: int, expires: int) -> str:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown link purpose {purpose!r}")
+        # The purpose is signed with the id: "invoice:7:…" was the only form before credit
+        # notes, so invoice links already handed out stay valid.
+        message = f"{purpose}:{document_id}:{expires}".encode()
+        digest = hmac.new(self._secret, message, hashlib.sha256)
         return base64.urlsafe_b64encode(digest.digest()[:24]).decode().rstrip("=")
 
-    def token(self, invoice_id: int, *, now: datetime) -> str:
+    def token(self, document_id: int, *, now: datetime, purpose: str = INVOICE) -> str:
         expires = int((now + self.ttl).timestamp())
-        return f"{invoice_id}.{expires}.{self._mac(invoice_id, expires)}"
+        return f"{document_id}.{expires}.{self._mac(purpose, document_id, expires)}"
 
     def invoice_url(self, invoice_id: int, *, now: datetime) -> str:
         return f"{self.base_url}/invoices/{self.token(invoice_id, now=now)}.pdf"
 
-    def check(self, token: str, *, now: datetime) -> int | None:
-        """The invoice id a token grants, or None if it is forged or expired."""
+    def credit_note_url(self, credit_note_id: int, *, now: datetime) -> str:
+        token = self.token(credit_note_id, now=now, purpose=CREDIT_NOTE)
+        return f"{self.base_url}/credit-notes/{token}.pdf"
+
+    def check(self, token: str, *, now: datetime, purpose: str = INVOICE) -> int | None:
+        """The id of the document of ``purpose`` a token grants, or None if it is forged,
+        expired or signed for another kind of document."""
         match = TOKEN.match(token)
         if match is None:
             return None
-        invoice_id, expires, mac = int(match[1]), int(match[2]), match[3]
-        if not hmac.compare_digest(mac, self._mac(invoice_id, expires)):
+        document_id, expires, mac = int(match[1]), int(match[2]), match[3]
+        if not hmac.compare_digest(mac, self._mac(purpose, document_id, expires)):
             return None
         if now.timestamp() > expires:
             return None
-        return invoice_id
+        return document_id

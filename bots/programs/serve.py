@@ -12,6 +12,7 @@ from bots.calendar_fetcher import AiohttpCalendarFetcher
 from bots.http_limits import BODY_LIMITS
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
+from bots.sandbox.time_travel import SandboxTime
 from bots.scheduler import sweeps_ctx
 from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
@@ -19,6 +20,7 @@ from bots.web_app import METRICS, background, closing, own_routes, web_applicati
 from bots.whatsapp.setup import build_whatsapp
 from bots.worker import run_outbox
 from core.bootstrap import Core
+from core.clock import ShiftedClock
 from dialogs.bootstrap import build_dialogs
 from dialogs.i18n.translator import translator
 from payments.setup import build_payment_routes, build_payments
@@ -44,6 +46,9 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         sandbox = Sandbox(uows, engines["client"], engines["provider"], clock)
         app.add_routes(sandbox.routes())
         app[BODY_LIMITS].update(sandbox.body_limits())
+        # Time travel only where the settings allow it, whatever clock a caller passed.
+        travel = clock if settings.time_travel_on and isinstance(clock, ShiftedClock) else None
+        app.add_routes(SandboxTime(clock, travel).routes())
         senders["sandbox"] = sandbox.deliver
     bots = telegram.build_bots(settings, engines, uows, clock)
     secret = settings.telegram_webhook_secret

@@ -3,6 +3,7 @@ asks for them (``/sandbox/api/labels``) and puts them in place of its English on
 
 from __future__ import annotations
 
+from bots.sandbox.time_travel import TIME_LABELS
 from dialogs.i18n.translator import N_, translator
 
 PAGE_LABELS: dict[str, str] = {
@@ -23,6 +24,7 @@ PAGE_LABELS: dict[str, str] = {
     "choose_first": N_("Choose a provider first."),
     "attach_photo": N_("Send a photo"),
     "photo_failed": N_("The photo could not be sent:"),
+    **TIME_LABELS,
 }
 
 

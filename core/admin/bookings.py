@@ -28,7 +28,7 @@ from core.db.tables import (
     User,
 )
 from core.errors import InvalidValue
-from core.payments.ports import PaymentGateway
+from core.payments.ports import LinkSigner, PaymentGateway
 from core.payments.refunds import RefundOutcome, refund_booking
 from core.uow import UnitOfWork
 
@@ -168,13 +168,16 @@ async def cancel(
     full_refund: bool,
     by: Operator,
     now: datetime,
+    links: LinkSigner | None = None,
 ) -> dict[str, Any]:
     """Cancel; give back everything paid (or, ``full_refund=False``, what the policy says)."""
     actor = await admin_actor(uow, by, now=now)
     booking, by_policy = await cancel_booking(uow, booking_id, actor, now=now, reason=reason)
     amount = booking.paid_minor - booking.refunded_minor if full_refund else by_policy.amount
     outcome = (
-        await _refund(uow, gateway, booking_id, amount, reason, actor, now) if amount else None
+        await _refund(uow, gateway, booking_id, amount, reason, actor, now, links)
+        if amount
+        else None
     )
     record(
         uow,
@@ -198,12 +201,13 @@ async def refund(
     reason: str,
     by: Operator,
     now: datetime,
+    links: LinkSigner | None = None,
 ) -> dict[str, Any]:
     """A partial (or whole) refund of what the booking paid; its state does not change."""
     if not reason.strip():
         raise InvalidValue("admin_reason_required")
     actor = await admin_actor(uow, by, now=now)
-    outcome = await _refund(uow, gateway, booking_id, amount_minor, reason, actor, now)
+    outcome = await _refund(uow, gateway, booking_id, amount_minor, reason, actor, now, links)
     record(
         uow,
         by,
@@ -226,11 +230,19 @@ async def _refund(
     reason: str,
     actor: Any,
     now: datetime,
+    links: LinkSigner | None,
 ) -> RefundOutcome:
     if gateway is None:
         raise InvalidValue("payments_off")
     return await refund_booking(
-        uow, gateway, booking_id, amount, reason=f"admin: {reason}", actor=actor, now=now
+        uow,
+        gateway,
+        booking_id,
+        amount,
+        reason=f"admin: {reason}",
+        actor=actor,
+        now=now,
+        links=links,
     )
 
 

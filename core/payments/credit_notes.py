@@ -15,6 +15,7 @@ from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, CreditNote, CreditNoteCounter, Invoice, Refund, User
 from core.notifications.outbox import enqueue
 from core.payments.numbering import next_sequence
+from core.payments.ports import LinkSigner
 from core.uow import UnitOfWork
 
 PREFIX = "MSB-AV"  # "avoir", as a Moroccan accountant calls it
@@ -25,10 +26,16 @@ def format_number(year: int, sequence: int) -> str:
 
 
 async def issue_credit_note(
-    uow: UnitOfWork, refund: Refund, booking: Booking, *, now: datetime
+    uow: UnitOfWork,
+    refund: Refund,
+    booking: Booking,
+    *,
+    now: datetime,
+    links: LinkSigner | None = None,
 ) -> CreditNote | None:
     """Number and freeze the credit note of a refund that has just succeeded, and send it;
-    None for money that was never invoiced (a payment refused as too late)."""
+    None for money that was never invoiced (a payment refused as too late). With ``links``
+    the chat news carries a signed link to the PDF, as an invoice's does."""
     session = uow.session
     existing = await session.scalar(select(CreditNote).where(CreditNote.refund_id == refund.id))
     if existing is not None:
@@ -69,14 +76,23 @@ async def issue_credit_note(
     }
     session.add(note)
     await session.flush()
-    _announce(uow, note, booking, now=now)
+    _announce(uow, note, booking, now=now, links=links)
     return note
 
 
-def _announce(uow: UnitOfWork, note: CreditNote, booking: Booking, *, now: datetime) -> None:
+def _announce(
+    uow: UnitOfWork,
+    note: CreditNote,
+    booking: Booking,
+    *,
+    now: datetime,
+    links: LinkSigner | None,
+) -> None:
     """In the client's chat, and by email with the PDF where an email was given."""
     base = {"booking_id": booking.id, "credit_note_id": note.id, "audience": "client"}
     payload = base | {"number": note.number, "amount_minor": note.amount_minor}
+    if links is not None:
+        payload["url"] = links.credit_note_url(note.id, now=now)
     enqueue(
         uow.session,
         kind="credit_note_issued",

@@ -188,14 +188,16 @@ async def _charge_refunded(
     ).all()
     for refund in pending:
         if refund.amount_minor <= extra:
-            await book_refund(uow, refund, payment, external_id=None, now=now)
+            await book_refund(uow, refund, payment, external_id=None, now=now, links=payments.links)
             extra -= refund.amount_minor
     if extra > 0:
-        await _outside_refund(uow, payment, extra, now)
+        await _outside_refund(uow, payments, payment, extra, now)
     return []
 
 
-async def _outside_refund(uow: UnitOfWork, payment: Payment, amount: int, now: datetime) -> None:
+async def _outside_refund(
+    uow: UnitOfWork, payments: Payments, payment: Payment, amount: int, now: datetime
+) -> None:
     session = uow.session
     booking = await get_booking(session, payment.booking_id, lock=True)
     # Money the booking never counted as paid (refused as too late) leaves its figures alone.
@@ -233,7 +235,7 @@ async def _outside_refund(uow: UnitOfWork, payment: Payment, amount: int, now: d
     )
     session.add(refund)
     await session.flush()
-    await book_refund(uow, refund, payment, external_id=None, now=now)
+    await book_refund(uow, refund, payment, external_id=None, now=now, links=payments.links)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -127,9 +127,11 @@ class PaymentGateway(Protocol):
 
 
 class LinkSigner(Protocol):
-    """Port: unguessable, expiring links to documents we serve (invoices)."""
+    """Port: unguessable, expiring links to documents we serve (invoices, credit notes)."""
 
     def invoice_url(self, invoice_id: int, *, now: datetime) -> str: ...
+
+    def credit_note_url(self, credit_note_id: int, *, now: datetime) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

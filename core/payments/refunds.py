@@ -22,7 +22,7 @@ from core.errors import DomainError, InvalidValue
 from core.money import Money
 from core.payments.credit_notes import issue_credit_note
 from core.payments.ledger import add_entry
-from core.payments.ports import GatewayError, PaymentGateway
+from core.payments.ports import GatewayError, LinkSigner, PaymentGateway
 from core.support.tickets import raise_flag
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -49,8 +49,10 @@ async def refund_booking(
     reason: str,
     actor: Actor,
     now: datetime,
+    links: LinkSigner | None = None,
 ) -> RefundOutcome:
-    """Give ``amount_minor`` of what a booking paid back, newest payment first."""
+    """Give ``amount_minor`` of what a booking paid back, newest payment first; ``links``
+    signs the credit note's link in the chat."""
     session = uow.session
     booking = await get_booking(session, booking_id, lock=True)
     await check_owns_booking(session, actor, booking)
@@ -81,7 +83,7 @@ async def refund_booking(
         for payment, share in plan
     ]
     for refund in rows:
-        await execute_refund(uow, gateway, refund, now=now)
+        await execute_refund(uow, gateway, refund, now=now, links=links)
     sent = sum(r.amount_minor for r in rows if r.status == "succeeded")
     return RefundOutcome(amount_minor, sent, amount_minor - sent)
 
@@ -95,6 +97,7 @@ async def cancel_and_refund(
     now: datetime,
     reason: str | None = None,
     seen_state: str | None = None,
+    links: LinkSigner | None = None,
 ) -> tuple[Booking, Money, RefundOutcome | None]:
     """Cancel, then give back what the cancellation policy says."""
     booking, refund = await cancel_booking(
@@ -112,6 +115,7 @@ async def cancel_and_refund(
                 reason=f"cancellation by the {actor.role.value}",
                 actor=actor,
                 now=now,
+                links=links,
             )
     except DomainError as error:  # money paid outside the gateway (say, demo data)
         raise_flag(
@@ -171,7 +175,12 @@ async def _new_refund(
 
 
 async def execute_refund(
-    uow: UnitOfWork, gateway: PaymentGateway, refund: Refund, *, now: datetime
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    refund: Refund,
+    *,
+    now: datetime,
+    links: LinkSigner | None = None,
 ) -> None:
     """Ask the gateway; on success book the refund, else leave it pending for a retry."""
     payment = await uow.session.get(Payment, refund.payment_id)
@@ -196,11 +205,17 @@ async def execute_refund(
                 details={"refund_id": refund.id, "error": str(error)[:500]},
             )
         return
-    await book_refund(uow, refund, payment, external_id=external, now=now)
+    await book_refund(uow, refund, payment, external_id=external, now=now, links=links)
 
 
 async def book_refund(
-    uow: UnitOfWork, refund: Refund, payment: Payment, *, external_id: str | None, now: datetime
+    uow: UnitOfWork,
+    refund: Refund,
+    payment: Payment,
+    *,
+    external_id: str | None,
+    now: datetime,
+    links: LinkSigner | None = None,
 ) -> None:
     """The gateway gave the money back: record it on the payment, booking and ledger."""
     refund.status, refund.external_id, refund.updated_at = "succeeded", external_id, now
@@ -212,7 +227,7 @@ async def book_refund(
     booking = await get_booking(uow.session, refund.booking_id, lock=True)
     if refund.counts_for_booking:
         await record_refund(uow, booking.id, refund.amount_minor, now=now)
-        await issue_credit_note(uow, refund, booking, now=now)
+        await issue_credit_note(uow, refund, booking, now=now, links=links)
     await uow.session.flush()
     await add_entry(
         uow.session,
@@ -260,6 +275,7 @@ async def retry_pending_refunds(
     *,
     now: datetime,
     limit: int = 50,
+    links: LinkSigner | None = None,
 ) -> list[int]:
     """Sweep: send again the refunds the gateway did not take (same idempotency key), each
     when its backoff is over; each refund commits alone."""
@@ -293,7 +309,7 @@ async def retry_pending_refunds(
             await uow.session.refresh(refund)
             if refund.status != "pending":
                 continue
-            await execute_refund(uow, gateway, refund, now=now)
+            await execute_refund(uow, gateway, refund, now=now, links=links)
             await uow.commit()
             if refund.status == "succeeded":
                 done.append(refund_id)

@@ -99,8 +99,9 @@ async def _flag_unpaid_balances(ctx: SweepContext) -> int:
 async def refunds(ctx: SweepContext) -> Counts:
     """Refunds the gateway did not take are sent again (same idempotency key); one still
     pending after ``refund_give_up_after`` is flagged for an admin."""
+    payments = _payments(ctx)
     sent = await retry_pending_refunds(
-        ctx.uows, _payments(ctx).gateway, now=ctx.now, limit=ctx.batch
+        ctx.uows, payments.gateway, now=ctx.now, limit=ctx.batch, links=payments.links
     )
     stuck = 0
     async with ctx.uows() as uow:

@@ -212,7 +212,8 @@ async def cancel_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return back_to_detail(ctx)
     if answer.code != "yes":
         return Invalid(ctx.t("Please answer Yes or No."))
-    gateway = ctx.deps.payments.gateway if ctx.deps.payments else None
+    payments = ctx.deps.payments
+    gateway = payments.gateway if payments else None
     booking, refund, _ = await cancel_and_refund(
         ctx.uow,
         gateway,
@@ -221,6 +222,7 @@ async def cancel_answer(ctx: Ctx, answer: Answer) -> Outcome:
         now=ctx.now,
         reason="cancelled by the client",
         seen_state=ctx.state.data.get("cancel_seen_state"),
+        links=payments.links if payments else None,
     )
     t = ctx.t
     text = t("Booking {ref} is cancelled.", ref=booking.reference)

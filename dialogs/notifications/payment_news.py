@@ -124,7 +124,13 @@ def payment_news(
             refunded=t.money(booking.refunded_minor, booking.currency),
             paid=t.money(booking.paid_minor, booking.currency),
         )
-        return [_reply(text, t, (view,))]
+        url = str(envelope.payload.get("url", ""))
+        if not url:  # issued where no link signer was at hand: the email still carries it
+            return [_reply(text, t, (view,))]
+        number = str(envelope.payload.get("number", ""))
+        document = Document(f"{number}.pdf", url, "application/pdf")
+        opens = (link_button("📄 " + t("Open the credit note"), url),)
+        return [Reply(text, (opens, view), document=document, rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "balance_reminder":
         if booking.state != BookingState.PAYMENT_DUE:
             return []  # paid since: nothing to remind

@@ -19,7 +19,7 @@ from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bots.programs.serve import build_app
-from core.bootstrap import build_core
+from core.bootstrap import build_core, serving_clock
 from core.db.migrate import upgrade
 from core.db.tables import Provider, User
 from core.settings import Settings
@@ -78,7 +78,7 @@ async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     settings = Settings(
         database_url=url, sandbox_enabled=True, photo_dir=str(photos), _env_file=None
     )
-    container = build_core(settings)
+    container = build_core(settings, clock=serving_clock(settings))  # as `serve` builds it
     now = container.clock.now()
     await seed_demo(container.uows, now=now)
     await _add_e2e_provider(container.uows, now)

@@ -40,9 +40,11 @@ class AdminCli:
 
     database_url: str
     operator: str = "ops-amina"
+    more_env: tuple[tuple[str, str], ...] = ()  # MOUNASABET_* settings the server shares
 
     async def run(self, *args: str, input: str | None = None) -> Result:
         env = {"MOUNASABET_DATABASE_URL": self.database_url, "USER": self.operator}
+        env |= dict(self.more_env)
 
         def invoke() -> Result:
             return CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)

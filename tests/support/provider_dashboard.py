@@ -31,6 +31,9 @@ class Links:
     def invoice_url(self, invoice_id: int, *, now: datetime) -> str:
         return f"http://test/invoices/{invoice_id}.pdf"
 
+    def credit_note_url(self, credit_note_id: int, *, now: datetime) -> str:
+        return f"http://test/credit-notes/{credit_note_id}.pdf"
+
 
 def chat(
     uows: UnitOfWorkFactory, clock: FixedClock, key: str, *, client: bool, pay: Payments | None

@@ -1,0 +1,135 @@
+"""Issue 14: the sandbox's "skip ahead" clock. Only forward; only where the sandbox runs on
+a machine nobody else reaches and no real money moves; the composition root refuses it
+elsewhere, whatever clock it is given; and the page's control speaks the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bots.programs.serve import build_app
+from bots.sandbox.labels import page_labels
+from core.bootstrap import build_core, serving_clock
+from core.clock import FixedClock, ShiftedClock, SystemClock
+from core.db.migrate import upgrade
+from core.settings import Settings
+from dialogs.i18n.translator import translator
+from tests.support.telegram_app import bound_socket
+
+START = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+
+
+def settings(**more: Any) -> Settings:
+    return Settings(database_url="sqlite+aiosqlite://", _env_file=None, **more)
+
+
+def test_the_clock_only_skips_forward() -> None:
+    clock = ShiftedClock(FixedClock(START))
+    assert clock.now() == START and clock.offset == timedelta(0)
+    assert clock.skip(timedelta(days=1)) == START + timedelta(days=1)
+    clock.skip(timedelta(hours=1))
+    assert clock.now() == START + timedelta(days=1, hours=1)
+    for backwards in (timedelta(0), timedelta(hours=-1)):
+        with pytest.raises(ValueError):
+            clock.skip(backwards)
+    assert clock.now() == START + timedelta(days=1, hours=1)
+
+
+def test_time_travel_only_on_a_laptop_without_real_money() -> None:
+    assert settings().time_travel_on
+    assert isinstance(serving_clock(settings()), ShiftedClock)
+    off = [
+        settings(sandbox_enabled=False),
+        # A public demo with the sandbox on: anyone could move everyone's time.
+        settings(public_url="https://demo.example", sandbox_enabled=True, offline_payments=True),
+        # A Stripe key: skipping would charge real balances early.
+        settings(stripe_secret_key="sk_test_x", sandbox_enabled=True),
+    ]
+    for refused in off:
+        assert not refused.time_travel_on
+        assert isinstance(serving_clock(refused), SystemClock)
+
+
+def test_the_control_is_translated() -> None:
+    for locale in ("ar", "fr", "en"):
+        labels = page_labels(locale)["labels"]
+        assert isinstance(labels, dict)
+        t = translator(locale)
+        for key, msgid in (("skip_ahead", "Skip ahead"), ("skip_day", "+1 day")):
+            assert labels[key] == t(msgid)
+    fr = page_labels("fr")["labels"]
+    assert isinstance(fr, dict)
+    assert (fr["skip_ahead"], fr["skip_week"]) == ("Avancer le temps", "+1 semaine")
+
+
+@asynccontextmanager
+async def app_at(tmp_path: Path, clock: ShiftedClock, **more: Any) -> AsyncIterator[str]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'time.db'}"
+    upgrade(url)
+    sock = bound_socket()
+    core = build_core(
+        Settings(database_url=url, _env_file=None, **more),
+        clock=clock,
+    )
+    runner = web.AppRunner(build_app(core, worker=False), shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        await runner.cleanup()
+        sock.close()
+
+
+async def test_the_sandbox_api_skips_the_process_clock(tmp_path: Path) -> None:
+    clock = ShiftedClock(FixedClock(START))
+    async with app_at(tmp_path, clock) as url, aiohttp.ClientSession() as http:
+        async with http.get(f"{url}/sandbox/api/time") as response:
+            shown = await response.json()
+        assert shown == {
+            "enabled": True,
+            "now": START.isoformat(),
+            "market_time": "2026-12-03 17:00",  # Casablanca, UTC+1
+            "time_zone": "Africa/Casablanca",
+            "skipped_seconds": 0,
+        }
+        refused: list[object] = [{"skip": "year"}, {"skip": -1}, {}, []]
+        for bad in refused:
+            async with http.post(f"{url}/sandbox/api/time", json=bad) as response:
+                assert response.status == 400, bad
+        async with http.post(f"{url}/sandbox/api/time", data=b"not json") as response:
+            assert response.status == 400
+        async with http.post(f"{url}/sandbox/api/time", json={"skip": "day"}) as response:
+            assert response.status == 200
+            shown = await response.json()
+        assert shown["market_time"] == "2026-12-04 17:00"
+        assert shown["skipped_seconds"] == 86_400
+        assert clock.now() == START + timedelta(days=1)  # the clock every part reads
+        async with http.post(f"{url}/sandbox/api/time", json={"skip": "hour"}) as response:
+            assert (await response.json())["market_time"] == "2026-12-04 18:00"
+
+
+async def test_no_time_travel_on_a_public_url_whatever_clock_is_given(tmp_path: Path) -> None:
+    clock = ShiftedClock(FixedClock(START))
+    async with (
+        app_at(
+            tmp_path,
+            clock,
+            public_url="https://demo.example",
+            sandbox_enabled=True,
+            offline_payments=True,
+        ) as url,
+        aiohttp.ClientSession() as http,
+    ):
+        async with http.get(f"{url}/sandbox/api/time") as response:
+            assert (await response.json())["enabled"] is False
+        async with http.post(f"{url}/sandbox/api/time", json={"skip": "week"}) as response:
+            assert response.status == 404
+    assert clock.now() == START
