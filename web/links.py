@@ -66,6 +66,12 @@ def payload(
     """The deep-link payload, the source shortened to fit Telegram's 64 characters."""
     if provider is not None and len(f"p-{provider}") > MAX_LEN:
         provider = None  # slugs go up to 80: such a link opens the bot's menu instead
+    # A long slug leaves no room for the page's filters: the provider's profile is what the
+    # link opens, so the city goes first, then the category.
+    while (city or category) and len(
+        DeepLink(provider=provider, category=category, city=city).encode_unchecked()
+    ) > MAX_LEN:
+        city, category = (None, category) if city else (None, None)
     target = DeepLink(provider=provider, category=category, city=city).encode()
     room = MAX_LEN - len(target) - (len("__s-") if target else len("s-"))
     source = visit.source(page)[: max(room, 0)].rstrip("-")

@@ -25,13 +25,16 @@ class DeepLink:
     source: str | None = None
 
     def encode(self) -> str:
-        parts = [
-            f"{key}-{value}" for key, field in _KEYS.items() if (value := getattr(self, field))
-        ]
-        payload = "__".join(parts)
+        payload = self.encode_unchecked()
         if payload and not _ALLOWED.match(payload):
             raise ValueError(f"deep link too long or not URL-safe: {payload!r}")
         return payload
+
+    def encode_unchecked(self) -> str:
+        """The payload, whatever its length (to measure before choosing what to keep)."""
+        return "__".join(
+            f"{key}-{value}" for key, field in _KEYS.items() if (value := getattr(self, field))
+        )
 
 
 def parse_deeplink(payload: str | None) -> DeepLink:

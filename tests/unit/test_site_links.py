@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.settings import Settings
-from dialogs.client.deeplinks import parse_deeplink
+from dialogs.client.deeplinks import DeepLink, parse_deeplink
 from web.languages import choose, from_accept_language
 from web.links import Channels, Visit, calls_to_action, payload
 
@@ -33,6 +33,27 @@ def test_the_campaign_comes_back_from_the_cookie() -> None:
     assert not Visit.read({}, None)
 
 
+def test_a_long_slug_keeps_the_provider_and_drops_the_filters_that_do_not_fit() -> None:
+    slug = "0" * 47  # "p-" + 47 fits; with "__c-photographer" it would be 65
+    code = payload(
+        visit=Visit.read({}, None), page="directory", provider=slug, category="photographer"
+    )
+    assert TELEGRAM_PAYLOAD.match(code), code
+    link = parse_deeplink(code)
+    assert (link.provider, link.category, link.source) == (slug, None, "site-dir")
+    shorter = payload(
+        visit=Visit.read({}, None),
+        page="directory",
+        provider="0" * 40,
+        category="photographer",
+        city="el_jadida",
+    )
+    assert (parse_deeplink(shorter).category, parse_deeplink(shorter).city) == (
+        "photographer",
+        None,
+    )
+
+
 @given(
     slug=SLUG,
     source=st.text(max_size=200),
@@ -49,7 +70,11 @@ def test_every_payload_fits_telegram_and_reads_back(
     link = parse_deeplink(code)
     if len(slug) <= 62:  # "p-" + slug fits: the provider always wins over the source
         assert link.provider == slug
-    assert (link.category, link.city) == (category, city)
+    # The page's filters come along when they fit beside the provider (city dropped first).
+    assert link.category in (category, None) and link.city in (city, None)
+    assert link.city is None or link.category == category
+    if len(DeepLink(provider=link.provider, category=category, city=city).encode_unchecked()) <= 64:
+        assert (link.category, link.city) == (category, city)
     if link.source:
         assert "site-dir".startswith(link.source) or link.source.startswith("site-dir")
 
