@@ -132,7 +132,9 @@ async def test_deep_link_booking_accepted_in_french(tg: TelegramApp) -> None:
         "You accepted {ref}. The client has been asked to pay the deposit.", ref=booking.reference
     )
     assert confirmation in tg.texts(KARIM, bot="provider")
-    # The press was answered once, by the webhook's reply (no round trip of its own).
+    # The press was answered once: by the webhook's reply (no round trip of its own), or
+    # over HTTP when the step took longer than EARLY_ANSWER_AFTER (a loaded machine);
+    # test_telegram_adapter pins down which path when.
     calls = fake.calls(bot=PROVIDER_TOKEN)
     answers = [
         c.source
@@ -140,7 +142,7 @@ async def test_deep_link_booking_accepted_in_french(tg: TelegramApp) -> None:
         if c.method == "answerCallbackQuery"
         and c.params["callback_query_id"] == accepted.callback_query_id
     ]
-    assert answers == ["webhook-reply"]
+    assert answers in (["webhook-reply"], ["http"]), answers
 
     # The client hears it, in French, with a button to the booking.
     news = fr(
