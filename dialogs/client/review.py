@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.booking.queries import provider_of_booking
 from core.booking.reviews import reviewable_booking, submit_review
+from dialogs.client.menu import AFTER_ACTION
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
@@ -72,7 +73,8 @@ async def comment_answer(ctx: Ctx, answer: Answer) -> Outcome:
     thanks = ctx.reply(
         ctx.t("Thank you! Your review ({stars}) is published.", stars=stars(review.stars))
     )
-    return Go("main", "menu", reset=True, before=(thanks,))
+    ctx.state.data, ctx.state.history = {AFTER_ACTION: True}, []  # no welcome after thanks
+    return Go("main", "menu", before=(thanks,))
 
 
 FLOW = Flow(
