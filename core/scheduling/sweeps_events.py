@@ -72,19 +72,22 @@ async def remind_events(ctx: SweepContext) -> Counts:
         if not rows:
             return counts
         last_id = rows[-1][0]
-        wanted: dict[str, tuple[int, str, int]] = {}
+        wanted: dict[str, tuple[int, str, dict[str, int]]] = {}
         for booking_id, event_date, starts_at, provider_tz in rows:
             # Users carry no zone of their own yet: clients are in the market's.
             for audience, zone in (("client", MARKET_TZ), ("provider", ZoneInfo(provider_tz))):
                 d = reminder_due(ctx.now, event_date, starts_at, zone, days, at)
                 if d is not None:
+                    # The text says how far the event really is: a booking made three
+                    # days ahead gets its "D-7" reminder, which must not say "in a week".
+                    left = (event_date - ctx.now.astimezone(zone).date()).days
                     wanted[f"booking-{booking_id}-event-reminder-d{d}-{audience}"] = (
                         booking_id,
                         audience,
-                        d,
+                        {"days": d, "days_left": left},
                     )
         sent = await sent_keys(ctx, wanted)
-        for key, (booking_id, audience, d) in wanted.items():
+        for key, (booking_id, audience, extra) in wanted.items():
             if key not in sent:
                 counts["reminded"] += await remind_once(
                     ctx,
@@ -93,7 +96,7 @@ async def remind_events(ctx: SweepContext) -> Counts:
                     kind=KIND,
                     audience=audience,
                     key=key,
-                    extra={"days": d},
+                    extra=extra,
                 )
         if len(rows) < ctx.batch:
             return counts

@@ -42,6 +42,13 @@ EVENT_TEXT = {
     ("provider", 1): N_(
         "Reminder: the booking {ref} is tomorrow, {date}. The client's contact: {contact}."
     ),
+    ("client", 0): N_(
+        "Reminder: your event {ref} with {provider} is today, {date}. "
+        "Your provider's contact: {contact}."
+    ),
+    ("provider", 0): N_(
+        "Reminder: the booking {ref} is today, {date}. The client's contact: {contact}."
+    ),
 }
 
 
@@ -91,17 +98,39 @@ def reminder_news(envelope: Envelope, news: BookingNews, t: Translator) -> list[
             Reply(text, (*decision_buttons(booking, t), view), rtl=t.rtl, meta={"locale": t.locale})
         ]
     audience = str(envelope.payload.get("audience", "client"))
-    msgid = EVENT_TEXT.get((audience, int(envelope.payload.get("days", 0))))
-    if msgid is None:
+    if audience not in ("client", "provider"):
         return []
-    text = t(
-        msgid,
-        ref=booking.reference,
-        provider=t.pick(provider.name) if provider else "—",
-        date=t.date(booking.event_date),
-        contact=news.contact or "—",
-    )
+    # Queued before days_left was recorded: the reminder's own slot (7 or 1).
+    left = int(envelope.payload.get("days_left", envelope.payload.get("days", 0)))
+    params = {
+        "ref": booking.reference,
+        "provider": t.pick(provider.name) if provider else "—",
+        "date": t.date(booking.event_date),
+        "contact": news.contact or "—",
+    }
+    msgid = EVENT_TEXT.get((audience, left))
+    text = t(msgid, **params) if msgid else _in_days(t, audience, max(left, 0), params)
     return [Reply(text, (view,), rtl=t.rtl, meta={"locale": t.locale})]
+
+
+def _in_days(t: Translator, audience: str, n: int, params: dict[str, str]) -> str:
+    """Any other number of days left: a reminder sent late, or a booking made less than a
+    week ahead (its first reminder must not say "in one week")."""
+    if audience == "client":
+        return t.plural(
+            "Reminder: your event {ref} with {provider} is in {n} day, on {date}. "
+            "Your provider's contact: {contact}.",
+            "Reminder: your event {ref} with {provider} is in {n} days, on {date}. "
+            "Your provider's contact: {contact}.",
+            n,
+            **params,
+        )
+    return t.plural(
+        "Reminder: the booking {ref} is in {n} day, on {date}. The client's contact: {contact}.",
+        "Reminder: the booking {ref} is in {n} days, on {date}. The client's contact: {contact}.",
+        n,
+        **params,
+    )
 
 
 def _deadline(booking: Booking, t: Translator) -> str:

@@ -17,9 +17,11 @@ from core.clock import FixedClock
 from core.db.tables import SlotHold
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
+from dialogs.i18n.translator import translator
 from payments.links import HmacLinks
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import act, count, drive_to, request, snapshot
+from tests.support.chat import news_for
 from tests.support.factories import make_provider, make_user
 from tests.support.sweeps import booking, messages, sweep
 
@@ -163,6 +165,41 @@ async def test_a_late_worker_sends_only_the_reminder_still_worth_sending(
     clock.set(datetime(2026, 6, 12, 15, 0, tzinfo=UTC))  # down since before D-7
     await twice(uows, "event-reminders", clock.now())
     assert {d for *_, d, _ in await messages(uows, "event_reminder")} == {1}
+
+
+async def test_a_booking_made_days_ahead_is_reminded_of_the_days_really_left(
+    uows: UnitOfWorkFactory,
+) -> None:
+    """Booked on the 10th for the 13th: the first reminder is due at once (its D-7 slot
+    has passed), and must say "in 3 days", not "in one week"; D-1 says "tomorrow"."""
+    clock = FixedClock(datetime(2026, 6, 10, 9, 0, tzinfo=UTC))
+    owner, _, service = await make_provider(uows, clock.now())
+    client = await make_user(uows, clock.now())
+    booking_id = await request(uows, clock.now(), client, service, date(2026, 6, 13))
+    await drive_to(uows, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    fr = translator("fr")
+    reference = (await booking(uows, booking_id)).reference
+    assert (await twice(uows, "event-reminders", clock.now()))["reminded"] == 2
+    [first] = await news_for(uows, "event_reminder", client)
+    assert (
+        fr.plural(
+            "Reminder: your event {ref} with {provider} is in {n} day, on {date}. "
+            "Your provider's contact: {contact}.",
+            "Reminder: your event {ref} with {provider} is in {n} days, on {date}. "
+            "Your provider's contact: {contact}.",
+            3,
+            ref=reference,
+            provider="studio-atlas",
+            date=fr.date(date(2026, 6, 13)),
+            contact="—",
+        ).split(",")[0]
+        in first.text
+    )
+    assert "semaine" not in first.text
+    clock.set(datetime(2026, 6, 12, 9, 0, tzinfo=UTC))  # 10:00 in Casablanca (UTC+1)
+    assert (await twice(uows, "event-reminders", clock.now()))["reminded"] == 2
+    [_, tomorrow] = await news_for(uows, "event_reminder", client)
+    assert "demain" in tomorrow.text
 
 
 async def test_delivery_auto_confirmed_three_days_later_never_before_the_event_ends(
