@@ -7,7 +7,7 @@ written together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from types import TracebackType
@@ -26,7 +26,9 @@ from core.db.engine import AppSession
 from core.deadlines import Deadlines
 from core.events import DomainEvent
 
-EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
+# Handed the events recorded since the last publish, in the order recorded: a handler
+# may write what they call for together (a sweep's batch of 200 in one statement).
+EventHandler = Callable[[AsyncSession, Sequence[DomainEvent]], Awaitable[None]]
 _TOUCHED = "touched_rows"
 
 
@@ -120,10 +122,10 @@ class UnitOfWork:
         too): news queued before what the service writes next comes before it."""
         session = self.session
         await session.flush()
-        while self.events:
-            event = self.events.pop(0)
+        events, self.events = self.events, []
+        if events:
             for handler in self._handlers:
-                await handler(session, event)
+                await handler(session, events)
 
     async def commit(self) -> None:
         session = self.session

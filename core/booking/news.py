@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, Provider
@@ -12,7 +14,7 @@ from core.events import (
     ProposalMade,
     ProposalRefused,
 )
-from core.notifications.outbox import enqueue
+from core.notifications.outbox import Notice, enqueue_many
 
 # Who hears of each event; the actor's own screen already shows the result.
 AUDIENCES: dict[str, tuple[str, ...]] = {
@@ -33,13 +35,24 @@ AUDIENCES: dict[str, tuple[str, ...]] = {
 }
 
 
-async def notify_parties(session: AsyncSession, event: DomainEvent) -> None:
-    """UnitOfWork event handler: one outbox message per party that should hear of it."""
-    booking = await session.get(Booking, event.booking_id)
-    if booking is None:
-        return
-    provider = await session.get(Provider, booking.provider_id)
-    recipients = {"client": booking.client_id, "provider": provider.user_id if provider else None}
+async def notify_parties(session: AsyncSession, events: Sequence[DomainEvent]) -> None:
+    """UnitOfWork event handler: one outbox message per party that should hear of each
+    event, in the events' order, queued together (a sweep's batch in one INSERT)."""
+    notices: list[Notice] = []
+    provider_users: dict[int, int | None] = {}  # read once per provider in the batch
+    for event in events:
+        booking = await session.get(Booking, event.booking_id)
+        if booking is None:
+            continue
+        if booking.provider_id not in provider_users:
+            provider = await session.get(Provider, booking.provider_id)
+            provider_users[booking.provider_id] = provider.user_id if provider else None
+        notices.extend(_notices(event, booking, provider_users[booking.provider_id]))
+    await enqueue_many(session, notices)
+
+
+def _notices(event: DomainEvent, booking: Booking, provider_user: int | None) -> list[Notice]:
+    recipients = {"client": booking.client_id, "provider": provider_user}
     payload: dict[str, object] = {"booking_id": booking.id}
     if isinstance(event, BookingStateChanged):
         payload |= {
@@ -50,17 +63,11 @@ async def notify_parties(session: AsyncSession, event: DomainEvent) -> None:
     if isinstance(event, ProposalMade | ProposalRefused):
         payload["proposal_id"] = event.proposal_id
     now = booking.created_at if isinstance(event, BookingRequested) else booking.updated_at
-    for audience in AUDIENCES.get(event.name, ()):
-        user_id = recipients[audience]
-        if user_id is None:
-            continue
-        enqueue(
-            session,
-            kind=event.name,
-            user_id=user_id,
-            now=now,
-            payload=payload | {"audience": audience},
-        )
+    return [
+        Notice(kind=event.name, user_id=user_id, now=now, payload=payload | {"audience": audience})
+        for audience in AUDIENCES.get(event.name, ())
+        if (user_id := recipients[audience]) is not None
+    ]
 
 
 __all__ = ["AUDIENCES", "BookingRequested", "notify_parties"]

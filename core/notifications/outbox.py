@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
@@ -71,6 +72,44 @@ class MessageSender(Protocol):
     async def deliver(self, envelope: Envelope) -> DeliveryResult: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message to queue, for `enqueue_many`: the arguments `enqueue` takes."""
+
+    kind: str
+    user_id: int
+    payload: dict[str, Any]
+    now: datetime
+    channel: str | None = None
+    dedupe_key: str | None = None
+
+
+def _row(
+    *,
+    kind: str,
+    user_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    channel: str | None = None,
+    dedupe_key: str | None = None,
+    sending_until: datetime | None = None,
+) -> dict[str, Any]:
+    """The one definition of a queued row's columns: `enqueue` and `enqueue_many` both
+    write exactly this (tests/integration/test_outbox_batch.py holds them together)."""
+    return {
+        "kind": kind,
+        "user_id": user_id,
+        "channel": channel,
+        "payload": payload,
+        "status": (OutboxStatus.PENDING if sending_until is None else OutboxStatus.SENDING).value,
+        "attempts": 0 if sending_until is None else 1,
+        "next_attempt_at": now if sending_until is None else sending_until,
+        "dedupe_key": dedupe_key,
+        "created_at": now,
+        "trace_id": current_trace(),
+    }
+
+
 def enqueue(
     session: AsyncSession,
     *,
@@ -85,19 +124,40 @@ def enqueue(
     """Queue a message; with ``sending_until`` the caller makes its first attempt itself
     and holds it until then (see `claim`), after which the worker takes it over."""
     message = OutboxMessage(
-        kind=kind,
-        user_id=user_id,
-        channel=channel,
-        payload=payload,
-        status=(OutboxStatus.PENDING if sending_until is None else OutboxStatus.SENDING).value,
-        attempts=0 if sending_until is None else 1,
-        next_attempt_at=now if sending_until is None else sending_until,
-        dedupe_key=dedupe_key,
-        created_at=now,
-        trace_id=current_trace(),
+        **_row(
+            kind=kind,
+            user_id=user_id,
+            payload=payload,
+            now=now,
+            channel=channel,
+            dedupe_key=dedupe_key,
+            sending_until=sending_until,
+        )
     )
     session.add(message)
     return message
+
+
+async def enqueue_many(session: AsyncSession, notices: Sequence[Notice]) -> None:
+    """Queue ``notices`` in the session's transaction with one INSERT executemany, in
+    order (their ids follow it). Through the session each row would be an object and, on
+    SQLite, an INSERT of its own (the ids of a multi-row insert come back unordered); the
+    expiry sweep queues two per booking, 200,000 after a long outage."""
+    if notices:
+        await session.execute(
+            insert(OutboxMessage),
+            [
+                _row(
+                    kind=n.kind,
+                    user_id=n.user_id,
+                    payload=n.payload,
+                    now=n.now,
+                    channel=n.channel,
+                    dedupe_key=n.dedupe_key,
+                )
+                for n in notices
+            ],
+        )
 
 
 def backoff(attempts: int) -> timedelta:

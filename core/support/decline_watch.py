@@ -6,6 +6,8 @@ every decline whichever path took it, in the transaction that took it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,13 @@ WINDOW = 10  # the provider's last answered requests
 ANSWERS = (Action.ACCEPT.value, Action.DECLINE.value)
 
 
-async def watch_declines(session: AsyncSession, event: DomainEvent) -> None:
+async def watch_declines(session: AsyncSession, events: Sequence[DomainEvent]) -> None:
+    """UnitOfWork event handler: each provider's decline, in turn."""
+    for event in events:
+        await _watch_decline(session, event)
+
+
+async def _watch_decline(session: AsyncSession, event: DomainEvent) -> None:
     if not (
         isinstance(event, BookingStateChanged)
         and event.action is Action.DECLINE

@@ -53,8 +53,8 @@ async def test_events_recorded_by_a_step_that_fails_are_not_published(
     seen: list[Any] = []
     async with sqlite_uows(tmp_path / "news.db") as base:
 
-        async def on_event(_session: Any, event: Any) -> None:
-            seen.append(event)
+        async def on_event(_session: Any, events: Any) -> None:
+            seen.extend(events)
 
         uows = UnitOfWorkFactory(base.session_factory, (on_event,))
         chat = Chat(build_engine(app, uows, Deps(nlu=BuiltinParser()), clock), "c:1")
