@@ -24,8 +24,8 @@ from dialogs.framework.errors import state_label
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
-from dialogs.provider.booking_card import proposal_lines
 from dialogs.shared.pay import confirm_delivered, pay_now
+from dialogs.shared.proposal_text import proposal_lines
 
 LIST_SIZE = 10
 PROPOSAL_WAITING = N_("New terms proposed, waiting for your answer:")

@@ -13,7 +13,7 @@ from dialogs.framework.context import global_button
 from dialogs.framework.replies import Button, Reply, link_button
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.provider.app import decision_buttons
-from dialogs.provider.booking_card import proposal_lines
+from dialogs.shared.proposal_text import proposal_lines
 
 PROPOSAL_KINDS = frozenset({"proposal_made", "proposal_accepted", "proposal_refused"})
 DELIVERED = N_("{provider} marked {ref} as delivered. Please confirm it went well.")

@@ -15,6 +15,7 @@ from core.rows import Booking, Service
 from dialogs import labels
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import N_, Translator
+from dialogs.shared.proposal_text import proposal_lines
 
 # How each step of a booking's history reads (the audit trail's action names).
 HISTORY_ACTIONS: dict[str, str] = {
@@ -66,28 +67,6 @@ def dashboard_line(line: DashboardLine, now: datetime, t: Translator) -> str:
     else:
         parts.append(state_label(line.state, t))
     return " · ".join(parts)
-
-
-def proposal_lines(terms: ProposalTerms, t: Translator) -> list[str]:
-    """Old and new terms, only what changes."""
-    lines = []
-    if terms.new_date != terms.old_date:
-        lines.append(
-            t("Date")
-            + ": "
-            + t("{old} → {new}", old=t.date(terms.old_date), new=t.date(terms.new_date))
-        )
-    if terms.new_total != terms.old_total:
-        lines.append(
-            t("Total")
-            + ": "
-            + t(
-                "{old} → {new}",
-                old=t.money(terms.old_total, terms.currency),
-                new=t.money(terms.new_total, terms.currency),
-            )
-        )
-    return lines
 
 
 def details_card(

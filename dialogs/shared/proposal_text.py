@@ -1,0 +1,29 @@
+"""A counter-proposal's terms in words: what the provider changes, old and new. Shown to
+both sides (the provider's card, the client's news and "My bookings"), so it is shared."""
+
+from __future__ import annotations
+
+from core.booking.proposals import ProposalTerms
+from dialogs.i18n.translator import Translator
+
+
+def proposal_lines(terms: ProposalTerms, t: Translator) -> list[str]:
+    """Old and new terms, only what changes."""
+    lines = []
+    if terms.new_date != terms.old_date:
+        lines.append(
+            t("Date")
+            + ": "
+            + t("{old} → {new}", old=t.date(terms.old_date), new=t.date(terms.new_date))
+        )
+    if terms.new_total != terms.old_total:
+        lines.append(
+            t("Total")
+            + ": "
+            + t(
+                "{old} → {new}",
+                old=t.money(terms.old_total, terms.currency),
+                new=t.money(terms.new_total, terms.currency),
+            )
+        )
+    return lines
