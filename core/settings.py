@@ -157,11 +157,17 @@ class Settings(BaseSettings):
         return self.public_url is None
 
     @property
+    def sandbox_is_local(self) -> bool:
+        """The sandbox on a laptop (no public URL): only its user can reach it, so it may
+        vouch for what a web page cannot prove elsewhere (a phone shared to sign up)."""
+        return self.sandbox_on and self.public_url is None
+
+    @property
     def time_travel_on(self) -> bool:
         """The sandbox's "skip ahead" clock: only with the sandbox on a laptop, where no
         money moves (no public URL, no Stripe key): a skipped week would otherwise charge
         real balances and confirm real deliveries early."""
-        return self.sandbox_on and self.public_url is None and not self.stripe_enabled
+        return self.sandbox_is_local and not self.stripe_enabled
 
     @property
     def base_url(self) -> str:

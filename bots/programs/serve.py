@@ -43,7 +43,13 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     app[METRICS].watch_engines(engines)
     senders: dict[str, ChannelSend] = {}
     if settings.sandbox_on:
-        sandbox = Sandbox(uows, engines["client"], engines["provider"], clock)
+        sandbox = Sandbox(
+            uows,
+            engines["client"],
+            engines["provider"],
+            clock,
+            proves_phones=settings.sandbox_is_local,
+        )
         app.add_routes(sandbox.routes())
         app[BODY_LIMITS].update(sandbox.body_limits())
         # Time travel only where the settings allow it, whatever clock a caller passed.

@@ -17,12 +17,17 @@ PAGE_LABELS: dict[str, str] = {
     "new_client_hint": N_("Start over as a new client"),
     "act_as": N_("Act as"),
     "choose_provider": N_("Choose a provider…"),
+    "new_provider": N_("A new provider (sign up)"),
     "start": N_("Start"),
     "send": N_("Send"),
     "type_client": N_("Type a message, or /start"),
     "type_provider": N_("Choose a provider, then press Start"),
     "choose_first": N_("Choose a provider first."),
     "attach_photo": N_("Send a photo"),
+    # The inline form standing in for Telegram's "share contact" button.
+    "share_phone": N_("Share my phone number"),
+    "phone_to_share": N_("Phone number to share"),
+    "share": N_("Share"),
     "photo_failed": N_("The photo could not be sent:"),
     **TIME_LABELS,
 }

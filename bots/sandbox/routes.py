@@ -31,11 +31,27 @@ MAX_BODY = 20_000
 JSON_OBJECT = TypeAdapter(dict[str, Any])
 
 
+# The provider pane's chats named so belong to nobody yet: a person signing up as a new
+# provider (the page makes the name), not acting as an existing one (a slug).
+SIGN_UP = "new-"
+
+
 class Sandbox:
     def __init__(
-        self, uows: UnitOfWorkFactory, client: DialogEngine, provider: DialogEngine, clock: Clock
+        self,
+        uows: UnitOfWorkFactory,
+        client: DialogEngine,
+        provider: DialogEngine,
+        clock: Clock,
+        *,
+        proves_phones: bool = False,
     ) -> None:
         self.uows, self.client, self.provider, self.clock = uows, client, provider, clock
+        # On a laptop only (Settings.sandbox_is_local): a number shared in a sign-up chat
+        # counts as the sender's own, as Telegram's contact button does, so the provider
+        # onboarding, which needs a proven phone, can be walked here too. Anywhere else a
+        # web page proves nothing and the number is just text (issue 12).
+        self.proves_phones = proves_phones
         self.hub = SandboxHub()
 
     def routes(self) -> list[web.RouteDef]:
@@ -94,7 +110,8 @@ class Sandbox:
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             return _error("after must be a non-negative integer")
         key = f"{'c' if pane == 'client' else 'p'}:{chat}"
-        if pane == "provider" and not await self._link_provider(chat):
+        signing_up = pane == "provider" and chat.startswith(SIGN_UP)
+        if pane == "provider" and not signing_up and not await self._link_provider(chat):
             return _error("unknown provider slug", status=404)
         shown = text if isinstance(text, str) and text else (contact or "")
         if not shown and isinstance(payload, str):
@@ -102,16 +119,21 @@ class Sandbox:
         if shown:
             self.hub.user_said(key, str(shown)[:MAX_BODY])
         engine = self.client if pane == "client" else self.provider
+        proven = None
         if not (isinstance(text, str) and text) and isinstance(contact, str):
-            # A web page proves nothing about whose number this is: it is typed, a
-            # booking contact at most, never the account's phone (issue 12).
-            text = contact
+            if signing_up and self.proves_phones:
+                proven = contact
+            else:
+                # A web page proves nothing about whose number this is: it is typed, a
+                # booking contact at most, never the account's phone (issue 12).
+                text = contact
         inbound = Inbound(
             channel=CHANNEL,
             chat_key=key,
             user_external_id=key,
             text=text if isinstance(text, str) else None,
             payload=payload if isinstance(payload, str) else None,
+            contact_phone=proven,
             display_name=str(body.get("name", ""))[:100],
             language_code=str(body.get("language", "")) or None,
         )
@@ -126,7 +148,7 @@ class Sandbox:
         if not CHAT_ID.match(chat) or not after.isdigit():
             return _error("bad chat or after")
         key = f"p:{chat}"
-        if not await self._link_provider(chat):
+        if not chat.startswith(SIGN_UP) and not await self._link_provider(chat):
             return _error("unknown provider slug", status=404)
         fetched = uploaded(request.content_type, await request.read())
         self.hub.user_said(key, shown_name(request.query.get("name", "")))

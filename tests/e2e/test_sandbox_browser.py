@@ -85,7 +85,7 @@ async def test_client_books_and_provider_accepts(page: Page, live_server: LiveSe
     await expect(last_text(client)).to_contain_text("Your full name")
     await say(client, "Salma Bennani")
     await expect(last_text(client)).to_contain_text("phone number")
-    await bots(client).last.get_by_role("button", name="Share phone").click()
+    await bots(client).last.get_by_role("button", name="Share my phone number").click()
     before = await bots(client).count()
     await bots(client).last.locator("input[type=tel]").fill("0612345678")
     await bots(client).last.get_by_role("button", name="Share", exact=True).click()

@@ -308,7 +308,7 @@
     // Telegram's "share contact" in a browser: a small inline form sent as `contact`.
     contactForm() {
       const box = el("div", "contact");
-      const open = el("button", "key share", "📱 Share phone");
+      const open = el("button", "key share", "📱 " + (words.share_phone || "Share my phone number"));
       open.type = "button";
       open.dataset.action = "share-phone";
       const form = el("form", "contact-form");
@@ -318,8 +318,8 @@
       input.name = "phone";
       input.placeholder = "06 12 34 56 78";
       input.autocomplete = "tel";
-      input.setAttribute("aria-label", "Phone number to share");
-      const submit = el("button", null, "Share");
+      input.setAttribute("aria-label", words.phone_to_share || "Phone number to share");
+      const submit = el("button", null, words.share || "Share");
       submit.type = "submit";
       form.append(input, submit);
       form.addEventListener("submit", (event) => {
@@ -430,12 +430,16 @@
   async function setupProvider(clientLanguage) {
     const root = document.getElementById("provider");
     const select = root.querySelector("select.provider-select");
-    // The provider pane's chat id is the provider's slug: it acts as that provider.
+    // The provider pane's chat id is the provider's slug: it acts as that provider. "A new
+    // provider" gets a chat of its own ("new-…"), belonging to nobody until it signs up.
     const pane = new Pane(root, "provider", {});
     pane.open(null);
+    const chatFor = (value) =>
+      value === "new" ? `new-${Math.random().toString(36).slice(2, 12)}` : value;
     select.addEventListener("change", () => {
-      store.set(STORE.provider, select.value);
-      pane.open(select.value);
+      const chat = chatFor(select.value);
+      store.set(STORE.provider, chat);
+      pane.open(chat || null);
     });
     root.querySelector("button.start").addEventListener("click", () => {
       if (!select.value) {
@@ -460,7 +464,10 @@
       return pane;
     }
     const saved = store.get(STORE.provider);
-    if (saved && Array.from(select.options).some((o) => o.value === saved)) {
+    if (saved && saved.startsWith("new-")) {
+      select.value = "new"; // the same sign-up chat after a reload
+      pane.open(saved);
+    } else if (saved && Array.from(select.options).some((o) => o.value === saved)) {
       select.value = saved;
       pane.open(saved);
     }
