@@ -89,6 +89,10 @@ class ChatMemory:
         self.max_chats, self.identity_ttl = max_chats, identity_ttl
         self._identities: OrderedDict[tuple[str, str], KnownIdentity] = OrderedDict()
         self._conversations: OrderedDict[tuple[str, str], KnownConversation] = OrderedDict()
+        # When users changed in this process (monotonic), by id; None: some users, unnamed.
+        # A snapshot read before its user changed must not be remembered after the change:
+        # a read step's journal write can finish after a language was picked meanwhile.
+        self._users_changed: dict[int | None, float] = {}
 
     def identity(self, channel: str, external_id: str) -> KnownIdentity | None:
         key = (channel, external_id)
@@ -109,6 +113,12 @@ class ChatMemory:
         return known
 
     def remember_identity(self, channel: str, external_id: str, known: KnownIdentity) -> None:
+        changed = max(
+            self._users_changed.get(known.user[0], 0.0), self._users_changed.get(None, 0.0)
+        )
+        if known.loaded_at <= changed:  # read before its user changed: read it afresh
+            self._identities.pop((channel, external_id), None)
+            return
         _put(self._identities, (channel, external_id), known, self.max_chats)
 
     def remember_conversation(self, channel: str, chat_key: str, known: KnownConversation) -> None:
@@ -131,9 +141,16 @@ class ChatMemory:
         if USERS_TABLE not in committed.writes:
             return
         changed = committed.writes[USERS_TABLE]
+        now = time.monotonic()
+        # Past the time limit a snapshot is read afresh anyway: older marks can go.
+        self._users_changed = {
+            k: at for k, at in self._users_changed.items() if now - at <= self.identity_ttl
+        }
         if changed is None:  # a statement changed users it did not name
+            self._users_changed[None] = now
             self._identities.clear()
             return
+        self._users_changed.update(dict.fromkeys(changed, now))
         for key in [k for k, known in self._identities.items() if known.user[0] in changed]:
             del self._identities[key]
 
