@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from core.booking.policy import PolicyTier
 from core.catalog.site_catalog import ServiceTerms
 from dialogs import labels
-from dialogs.client.catalog_reads import price_text
+from dialogs.client.prices import price_text
 from dialogs.i18n.translator import Translator
 from dialogs.labels import LANGUAGE_NAMES
 

@@ -20,7 +20,6 @@ from core.booking.calendar_data import load_calendar, load_occupancy, service_ru
 from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Provider, Service
 from core.errors import NotFound
-from core.uow import UnitOfWork
 
 HORIZON_DAYS = 180
 
@@ -120,33 +119,3 @@ def free_start_times(
 def _first_start(calendar: ProviderCalendar, day: date) -> time:
     windows = calendar.open_on(day)
     return windows[0].start if windows else time(0)
-
-
-async def check_bookable(
-    uow: UnitOfWork,
-    service: Service,
-    day: date,
-    start: time | None,
-    *,
-    now: datetime,
-    max_days_ahead: int = MAX_DAYS_AHEAD,
-    minutes: int | None = None,
-) -> None:
-    """`check_day` in the update's unit of work: SlotUnavailable says why not."""
-    await check_day(
-        uow.session, service, day, start, now=now, max_days_ahead=max_days_ahead, minutes=minutes
-    )
-
-
-async def free_times_in(
-    uow: UnitOfWork, service: Service, day: date, *, now: datetime, minutes: int | None = None
-) -> list[time]:
-    """`free_times` in the update's unit of work."""
-    return await free_times(uow.session, service, day, now=now, minutes=minutes)
-
-
-async def free_dates_in(
-    uow: UnitOfWork, service: Service, *, now: datetime, count: int
-) -> list[date]:
-    """`upcoming_free_dates` in the update's unit of work: dates to offer as buttons."""
-    return await upcoming_free_dates(uow.session, service, now=now, count=count)

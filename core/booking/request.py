@@ -45,12 +45,17 @@ class RequestBooking:
     minutes: int | None = None  # how long, for a service priced by the hour
 
 
-async def quote_for(
-    uow: UnitOfWork, service_id: int, guests: int | None, minutes: int | None = None
-) -> Quote:
-    """The price a request would get, without holding anything (for summaries)."""
-    service = await _active_service(uow, service_id)
-    return _quote(service, guests, minutes)
+def quote_of(service: Service, guests: int | None, minutes: int | None = None) -> Quote:
+    """The price a request for ``service`` would get (for summaries): the same figures
+    ``request_booking`` records, since both compute them here."""
+    return make_quote(
+        model=PricingModel(service.pricing_model),
+        unit_price=Money(service.price_minor, service.currency),
+        deposit_bp=service.deposit_bp,
+        guests=guests,
+        minutes=booked_minutes(service, minutes),
+        days=service.days,
+    )
 
 
 async def request_booking(
@@ -72,7 +77,7 @@ async def request_booking(
     slot = make_slot(cmd.day, cmd.start_time, rules, calendar.tz)
     occupancy = await load_occupancy(session, service, slot.held_days[0], slot.held_days[-1])
     check_slot(slot, rules, calendar, occupancy, now=now)
-    quote = _quote(service, cmd.guests, cmd.minutes)
+    quote = quote_of(service, cmd.guests, cmd.minutes)
     booking = Booking(
         reference=_reference(),
         client_id=cmd.client_id,
@@ -172,17 +177,6 @@ async def _validate(
         raise InvalidValue("start_time_required")
 
 
-def _quote(service: Service, guests: int | None, minutes: int | None = None) -> Quote:
-    return make_quote(
-        model=PricingModel(service.pricing_model),
-        unit_price=Money(service.price_minor, service.currency),
-        deposit_bp=service.deposit_bp,
-        guests=guests,
-        minutes=booked_minutes(service, minutes),
-        days=service.days,
-    )
-
-
 def _reference() -> str:
     # Unambiguous letters and digits; uniqueness is the column's job.
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -199,4 +193,4 @@ async def has_booked(session: AsyncSession, client_id: int, service_id: int) -> 
     return bool(found)
 
 
-__all__ = ["Action", "RequestBooking", "has_booked", "quote_for", "request_booking"]
+__all__ = ["Action", "RequestBooking", "has_booked", "quote_of", "request_booking"]

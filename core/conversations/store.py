@@ -117,10 +117,11 @@ class ConversationStore:
                 outcome.identity_id, user_values(user), item.now, False, item.now, time.monotonic()
             )
             self._memory.remember_identity(chat.channel, chat.external_id, known)
-        elif item.touch and identity is not None:
-            self._memory.remember_identity(
-                chat.channel, chat.external_id, identity.touched(item.now)
-            )
+        elif identity is not None:
+            # Recalled from the database or remembered: kept (the memory refuses a snapshot
+            # read before its user changed), so the chat's next update reads nothing.
+            known = identity.touched(item.now) if item.touch else identity
+            self._memory.remember_identity(chat.channel, chat.external_id, known)
         return outcome
 
     def mark_sent(self, attempt: Attempt, now: datetime) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from dialogs.client.catalog_reads import active_provider
 from dialogs.client.event_date import date_problem
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Go, Invalid, Outcome
@@ -23,7 +22,7 @@ async def open_alternative(ctx: Ctx, arg: str) -> Outcome:
     match = ALTERNATIVE.fullmatch(arg)
     if match is None:
         return Go("category", "discover")
-    provider = await active_provider(ctx, int(match[1]))
+    provider = await ctx.reads.active_provider(int(match[1]))
     if provider is None:
         return Invalid(ctx.t("This provider is not available any more."))
     ctx.state.data["provider_id"] = provider.id

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.booking.duration import chooses_length
 from core.booking.policy import CancellationPolicy
-from core.booking.request import RequestBooking, quote_for, request_booking
+from core.booking.request import RequestBooking, quote_of, request_booking
 from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
 from dialogs.client import book_hours, book_leave
@@ -15,17 +15,12 @@ from dialogs.client import book_steps as steps
 from dialogs.client.aside import aside_from
 from dialogs.client.book_steps import advance, day_problem, service_of
 from dialogs.client.book_summary import duration_rows, price_lines
-from dialogs.client.catalog_reads import (
-    active_provider,
-    active_services,
-    provider_cities,
-)
 from dialogs.client.guests import guests_problem
 from dialogs.client.menu import AFTER_ACTION
 from dialogs.client.policy_words import deposit_reason, policy_words
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
+from dialogs.framework.flow import READS, SHOWS, Answer, Flow, Go, Invalid, Outcome, Step, reads_on
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
@@ -42,7 +37,7 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
     """Open the form for a service, keeping what the search already told us."""
     found = [
         s
-        for s in await active_services(ctx, ctx.state.data.get("provider_id", 0))
+        for s in await ctx.reads.active_services(ctx.state.data.get("provider_id", 0))
         if s.id == service_id
     ]
     if not found:
@@ -57,7 +52,7 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
     service = await service_of(ctx)
     if old.get("guests") and guests_problem(ctx, old["guests"], service) is None:
         ctx.state.data["guests"] = old["guests"]
-    if old.get("city") in await provider_cities(ctx, old["provider_id"]):
+    if old.get("city") in await ctx.reads.provider_cities(old["provider_id"]):
         ctx.state.data["city"] = old["city"]
     if old.get("event_type") in EVENT_TYPES:  # named in free text: "pour mon mariage"
         ctx.state.data["event_type"] = old["event_type"]
@@ -80,7 +75,7 @@ async def start_booking(ctx: Ctx, service_id: int) -> Outcome:
 
 
 async def city_prompt(ctx: Ctx) -> Reply:
-    cities = await provider_cities(ctx, ctx.state.data.get("provider_id", 0))
+    cities = await ctx.reads.provider_cities(ctx.state.data.get("provider_id", 0))
     rows = [(ctx.button(labels.city(c, ctx.t), f"city:{c}"),) for c in cities]
     return ctx.reply(ctx.t("In which city is the event?"), [*rows, ctx.nav_row()])
 
@@ -90,7 +85,8 @@ async def city_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.text:
         parsed = await ctx.deps.nlu.parse(answer.text, today=ctx.today, locale=ctx.user.locale)
         code = parsed.city or ""
-    if code not in CITIES or code not in await provider_cities(ctx, ctx.state.data["provider_id"]):
+    cities = await ctx.reads.provider_cities(ctx.state.data["provider_id"])
+    if code not in CITIES or code not in cities:
         if answer.text and (aside := await steps.aside_of(ctx, answer.text, "city")):
             return aside
         return Invalid(ctx.t("Please choose one of the cities this provider works in."))
@@ -116,7 +112,7 @@ def _text_step(key: str, question: str, limit: int) -> Step:
             return Invalid(ctx.t("Please type your answer, or tap Skip."))
         return await advance(ctx)
 
-    return Step(prompt, answer, WRITES)
+    return Step(prompt, answer, READS)
 
 
 venue_step = _text_step("venue", N_("Where exactly will it take place (venue or address)?"), 300)
@@ -126,10 +122,10 @@ notes_step = _text_step("notes", N_("Anything the provider should know? (optiona
 async def summary_prompt(ctx: Ctx) -> Reply:
     t, data = ctx.t, ctx.state.data
     service = await service_of(ctx)
-    provider = await active_provider(ctx, data.get("provider_id"))
-    if service is None or provider is None:
+    provider = await ctx.reads.active_provider(data.get("provider_id"))
+    if service is None or not service.active or provider is None:
         return ctx.reply(t("This service is no longer offered."), [ctx.nav_row(back=False)])
-    quote = await quote_for(ctx.uow, service.id, data.get("guests"), data.get("minutes"))
+    quote = quote_of(service, data.get("guests"), data.get("minutes"))
     when = t.date(date.fromisoformat(data["day"]))
     if data.get("start"):
         when += " " + t("at {time}", time=data["start"])
@@ -233,24 +229,30 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Go("main", "menu", before=(sent,))
 
 
-# The form reads the service, its free days and times exactly, and ends in a request.
+# The form's questions only read: the service and its provider (cached, re-read by the
+# request), the free days and times it offers (cached for the minute) and the day and time
+# chosen (checked exactly), and each answer is kept in the chat's state, so they take the
+# read-only path (dialogs/framework/fast_path.py).
+# What writes: the name, a typed phone and an email are kept on the user for the next
+# booking, a shared contact proves the account's phone, and the request itself.
 FLOW = Flow(
     name="book",
     first="event_type",
     steps={
-        "event_type": Step(steps.event_type_prompt, steps.event_type_answer, WRITES),
-        "date": Step(steps.date_prompt, steps.date_answer, WRITES),
-        "time": Step(steps.time_prompt, steps.time_answer, WRITES),
-        "hours": Step(book_hours.hours_prompt, book_hours.hours_answer, WRITES),
-        "guests": Step(steps.guests_prompt, steps.guests_answer, WRITES),
-        "city": Step(city_prompt, city_answer, WRITES),
+        "event_type": Step(steps.event_type_prompt, steps.event_type_answer, READS),
+        "date": Step(steps.date_prompt, steps.date_answer, READS),
+        "time": Step(steps.time_prompt, steps.time_answer, READS),
+        "hours": Step(book_hours.hours_prompt, book_hours.hours_answer, READS),
+        "guests": Step(steps.guests_prompt, steps.guests_answer, READS),
+        "city": Step(city_prompt, city_answer, READS),
         "venue": venue_step,
         "notes": notes_step,
-        "name": Step(steps.name_prompt, steps.name_answer, WRITES),
-        "phone": Step(steps.phone_prompt, steps.phone_answer, WRITES),
-        "email": Step(steps.email_prompt, steps.email_answer, WRITES),
-        "summary": Step(summary_prompt, summary_answer, WRITES),
-        "leave": Step(book_leave.leave_prompt, book_leave.leave_answer, WRITES),
+        "name": Step(steps.name_prompt, steps.name_answer, SHOWS),
+        "phone": Step(steps.phone_prompt, steps.phone_answer, SHOWS),
+        # Skip only keeps "no email" in the form; a typed address goes on the user.
+        "email": Step(steps.email_prompt, steps.email_answer, reads_on(lambda a: a.text is None)),
+        "summary": Step(summary_prompt, summary_answer, reads_on(lambda a: a.code != "confirm")),
+        "leave": Step(book_leave.leave_prompt, book_leave.leave_answer, READS),
     },
     diagram=Path(__file__).with_name("book.mmd"),
 )

@@ -6,10 +6,8 @@ import re
 from calendar import monthrange
 from datetime import date, time
 
-from core.booking.availability_query import check_bookable, free_dates_in, free_times_in
 from core.booking.duration import chooses_length
 from core.booking.quote import PricingModel
-from core.catalog.queries import service_by_id
 from core.catalog.vocabulary import EVENT_TYPES
 from core.errors import SlotUnavailable
 from core.people.users import (
@@ -51,7 +49,7 @@ DAY_CODE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 async def service_of(ctx: Ctx) -> Service | None:
     sid = ctx.state.data.get("service_id")
-    return await service_by_id(ctx.uow, sid) if sid else None
+    return await ctx.reads.service(sid) if sid else None
 
 
 async def aside_of(ctx: Ctx, text: str, step: str) -> Go | None:
@@ -128,7 +126,7 @@ async def date_prompt(ctx: Ctx) -> Reply:
     """The date question, with the service's next free dates as buttons (issue 14)."""
     service = await service_of(ctx)
     free = (
-        await free_dates_in(ctx.uow, service, now=ctx.now, count=FREE_DATES_OFFERED)
+        await ctx.reads.free_dates(service, now=ctx.now, count=FREE_DATES_OFFERED)
         if service
         else []
     )
@@ -178,8 +176,8 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
     if problem is not None or service is None:
         return problem
     try:
-        await check_bookable(
-            ctx.uow, service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead
+        await ctx.reads.check_bookable(
+            service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead, minutes=None
         )
     except SlotUnavailable as error:
         return explain(error, ctx.t)
@@ -191,7 +189,7 @@ async def time_prompt(ctx: Ctx) -> Reply:
     day = date.fromisoformat(ctx.state.data["day"])
     minutes = ctx.state.data.get("minutes")
     times = (
-        await free_times_in(ctx.uow, service, day, now=ctx.now, minutes=minutes) if service else []
+        await ctx.reads.free_times(service, day, now=ctx.now, minutes=minutes) if service else []
     )
     buttons = [ctx.button(f"{t:%H:%M}", f"tm:{t:%H%M}") for t in times[:16]]
     question = ctx.t("At what time does it start? Choose or type a time like 20:30.")
@@ -222,8 +220,7 @@ async def slot_problem(ctx: Ctx, start: time, minutes: int | None) -> str | None
     if service is None:
         return None
     try:
-        await check_bookable(
-            ctx.uow,
+        await ctx.reads.check_bookable(
             service,
             date.fromisoformat(ctx.state.data["day"]),
             start,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from core.catalog.provider_profile import ProviderProfile
 from dialogs import labels
 from dialogs.client.book import start_booking
-from dialogs.client.catalog_reads import price_text
 from dialogs.client.free_text import route_text
+from dialogs.client.prices import price_text
 from dialogs.client.review_lines import review_lines
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Invalid, Outcome, Step, reads_on
+from dialogs.framework.flow import READS, Answer, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import Translator
 from dialogs.labels import LANGUAGE_NAMES
@@ -67,5 +67,5 @@ async def profile_answer(ctx: Ctx, answer: Answer) -> Outcome:
 
 
 # The profile reads the catalog, and so does typed text (route_text); booking a service
-# opens the form, which reads the service and its free days exactly.
-profile_step = Step(profile_prompt, profile_answer, reads_on(lambda answer: not answer.code))
+# opens the form, whose questions only read (book.py).
+profile_step = Step(profile_prompt, profile_answer, READS)

@@ -1,5 +1,6 @@
 """The reads a step may do without a transaction: search and provider profile (cached),
-and the user's own bookings (never cached: they must be exact).
+the booking form's service, provider and cities (cached), and what must be exact: the
+user's own bookings and a service's free days and times (read each time).
 
 ``SessionReads`` reads in the update's own unit of work (inside a transaction: no cache, it
 sees the transaction's writes). ``CachedReads`` answers from memory, keyed by the
@@ -9,15 +10,15 @@ a miss (core/catalog/reads.py).
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import replace
-from datetime import datetime
-from typing import Any, Protocol, TypeVar, cast
+from datetime import date, datetime, time
+from typing import Protocol, TypeVar
 
+from core.booking.availability_query import check_day, free_times, upcoming_free_dates
 from core.booking.client_lines import ClientBookingLine, client_booking_lines
 from core.booking.queries import BookingLine, client_bookings, recent_client_bookings
+from core.catalog import queries as offer
 from core.catalog.provider_profile import ProviderProfile
 from core.catalog.reads import (
     CATALOG_TABLES,
@@ -30,10 +31,14 @@ from core.catalog.reads import (
     search_read_only,
 )
 from core.catalog.search import SearchPage, SearchQuery
+from core.rows import Provider, Service
 from core.uow import Committed, UnitOfWork
+from dialogs.framework.keyed_cache import KeyedCache
 
 T = TypeVar("T")
 __all__ = ["CATALOG_TABLES", "CachedReads", "Reads", "SessionReads"]
+# What the form keeps of the catalog: changed by a provider's edits, not by bookings.
+OFFER_TABLES = frozenset({"providers", "services", "provider_cities"})
 
 
 class Reads(Protocol):
@@ -50,6 +55,34 @@ class Reads(Protocol):
     async def client_booking_lines(
         self, client_id: int, *, limit: int
     ) -> list[ClientBookingLine]: ...
+
+    # The booking form's questions. A service or provider read outside a transaction may be
+    # a few seconds old (another process's edit): the request re-reads both, locked.
+    async def service(self, service_id: int) -> Service | None: ...
+
+    async def active_provider(self, provider_id: int | None) -> Provider | None: ...
+
+    async def active_services(self, provider_id: int) -> list[Service]: ...
+
+    async def provider_cities(self, provider_id: int) -> list[str]: ...
+
+    # Exact at the moment asked, on both paths: SlotUnavailable says why not.
+    async def check_bookable(
+        self,
+        service: Service,
+        day: date,
+        start: time | None,
+        *,
+        now: datetime,
+        max_days_ahead: int,
+        minutes: int | None,
+    ) -> None: ...
+
+    async def free_times(
+        self, service: Service, day: date, *, now: datetime, minutes: int | None
+    ) -> list[time]: ...
+
+    async def free_dates(self, service: Service, *, now: datetime, count: int) -> list[date]: ...
 
 
 class SessionReads:
@@ -73,6 +106,46 @@ class SessionReads:
     async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:
         return await client_booking_lines(self.uow.session, client_id, limit=limit)
 
+    async def service(self, service_id: int) -> Service | None:
+        return await offer.service_by_id(self.uow.session, service_id)
+
+    async def active_provider(self, provider_id: int | None) -> Provider | None:
+        return await offer.active_provider(self.uow.session, provider_id)
+
+    async def active_services(self, provider_id: int) -> list[Service]:
+        return await offer.active_services(self.uow.session, provider_id)
+
+    async def provider_cities(self, provider_id: int) -> list[str]:
+        return await offer.provider_cities(self.uow.session, provider_id)
+
+    async def check_bookable(
+        self,
+        service: Service,
+        day: date,
+        start: time | None,
+        *,
+        now: datetime,
+        max_days_ahead: int,
+        minutes: int | None,
+    ) -> None:
+        await check_day(
+            self.uow.session,
+            service,
+            day,
+            start,
+            now=now,
+            max_days_ahead=max_days_ahead,
+            minutes=minutes,
+        )
+
+    async def free_times(
+        self, service: Service, day: date, *, now: datetime, minutes: int | None
+    ) -> list[time]:
+        return await free_times(self.uow.session, service, day, now=now, minutes=minutes)
+
+    async def free_dates(self, service: Service, *, now: datetime, count: int) -> list[date]:
+        return await upcoming_free_dates(self.uow.session, service, now=now, count=count)
+
 
 class CachedReads:
     """Reads from an in-process cache shared by all chats; misses read once per key.
@@ -80,6 +153,8 @@ class CachedReads:
     Answers may be up to ``ttl_seconds`` old (writes by other processes); hook
     ``on_commit`` to this process's commits so its own writes show at once. Misses
     read on a read-only session: on SQLite it does not wait for the write lock.
+    Search pages and profiles change with every booking; the form's rows (a service, a
+    provider, its cities) only with a provider's edits, so they are kept apart.
     """
 
     def __init__(
@@ -89,18 +164,13 @@ class CachedReads:
         ttl_seconds: float = 30.0,
         max_entries: int = 2048,
     ) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
         self._factory = session_factory
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._entries: dict[Hashable, tuple[float, object]] = {}  # key -> (expiry, value)
-        self._inflight: dict[Hashable, asyncio.Task[Any]] = {}
-        self._generation = 0  # bumped by invalidate(): reads begun before are not kept
+        self._answers = KeyedCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
+        self._offers = KeyedCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
 
     async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage:
         minute = _minute(now)
-        page = await self._get(
+        page = await self._answers.get(
             ("search", query, minute),
             lambda: search_read_only(self._factory, query, now=minute),
         )
@@ -109,7 +179,7 @@ class CachedReads:
 
     async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None:
         minute = _minute(now)
-        return await self._get(  # read-only all the way down: shared as is
+        return await self._answers.get(  # read-only all the way down: shared as is
             ("profile", provider_id, minute),
             lambda: profile_read_only(self._factory, provider_id, now=minute),
         )
@@ -133,50 +203,100 @@ class CachedReads:
             lambda session: client_booking_lines(session, client_id, limit=limit),
         )
 
+    # The form's rows are ORM objects read on a session that is then closed: detached, with
+    # their columns loaded, shared by every chat. Steps only read their columns.
+    async def service(self, service_id: int) -> Service | None:
+        return await self._offer(
+            ("service", service_id), lambda s: offer.service_by_id(s, service_id)
+        )
+
+    async def active_provider(self, provider_id: int | None) -> Provider | None:
+        if not provider_id:
+            return None
+        return await self._offer(
+            ("provider", provider_id), lambda s: offer.active_provider(s, provider_id)
+        )
+
+    async def active_services(self, provider_id: int) -> list[Service]:
+        found = await self._offer(
+            ("services", provider_id), lambda s: offer.active_services(s, provider_id)
+        )
+        return list(found)  # the caller's own list
+
+    async def provider_cities(self, provider_id: int) -> list[str]:
+        found = await self._offer(
+            ("cities", provider_id), lambda s: offer.provider_cities(s, provider_id)
+        )
+        return list(found)
+
+    async def check_bookable(
+        self,
+        service: Service,
+        day: date,
+        start: time | None,
+        *,
+        now: datetime,
+        max_days_ahead: int,
+        minutes: int | None,
+    ) -> None:
+        """Read each time, like the bookings: a seat taken a moment ago is taken."""
+        await ask_read_only(
+            self._factory,
+            lambda session: check_day(
+                session,
+                service,
+                day,
+                start,
+                now=now,
+                max_days_ahead=max_days_ahead,
+                minutes=minutes,
+            ),
+        )
+
+    # The free times and dates a question offers as buttons: kept like the profile's free
+    # dates (a booking made in this process drops them); the one chosen is checked exactly.
+    async def free_times(
+        self, service: Service, day: date, *, now: datetime, minutes: int | None
+    ) -> list[time]:
+        minute = _minute(now)
+        found = await self._answers.get(
+            ("free_times", service.id, day, minutes, minute),
+            lambda: ask_read_only(
+                self._factory,
+                lambda session: free_times(session, service, day, now=minute, minutes=minutes),
+            ),
+        )
+        return list(found)
+
+    async def free_dates(self, service: Service, *, now: datetime, count: int) -> list[date]:
+        minute = _minute(now)
+        found = await self._answers.get(
+            ("free_dates", service.id, count, minute),
+            lambda: ask_read_only(
+                self._factory,
+                lambda session: upcoming_free_dates(session, service, now=minute, count=count),
+            ),
+        )
+        return list(found)
+
     async def cached(self, key: Hashable, read: CatalogQuery[T]) -> T:
         """Another read-only catalog question (the site's pages), cached and invalidated
-        like the two above; ``key`` names the question, ``read`` must not change anything
-        and its answer is shared by every caller as is."""
-        return await self._get(key, lambda: ask_read_only(self._factory, read))
+        like search and profile; ``key`` names the question, ``read`` must not change
+        anything and its answer is shared by every caller as is."""
+        return await self._answers.get(key, lambda: ask_read_only(self._factory, read))
 
     def invalidate(self) -> None:
-        self._entries.clear()
-        self._inflight.clear()  # waiters keep their read; new callers start a fresh one
-        self._generation += 1
+        self._answers.invalidate()
+        self._offers.invalidate()
 
     def on_commit(self, committed: Committed) -> None:
         if not CATALOG_TABLES.isdisjoint(committed.tables):
-            self.invalidate()
+            self._answers.invalidate()
+        if not OFFER_TABLES.isdisjoint(committed.tables):
+            self._offers.invalidate()
 
-    async def _get(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] > time.monotonic():
-            return cast(T, entry[1])
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.create_task(self._read(key, read))
-            # A read whose waiters were all cancelled must not log "never retrieved".
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
-            self._inflight[key] = task
-        # Shielded: one waiter cancelled must not cancel the read the others wait for.
-        return cast(T, await asyncio.shield(task))
-
-    async def _read(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
-        generation = self._generation
-        try:
-            value = await read()
-        finally:
-            if self._inflight.get(key) is asyncio.current_task():
-                del self._inflight[key]
-        if generation == self._generation:
-            self._store(key, value)
-        return value
-
-    def _store(self, key: Hashable, value: object) -> None:
-        self._entries.pop(key, None)  # re-inserted last: dicts keep insertion order
-        while len(self._entries) >= self._max:
-            del self._entries[next(iter(self._entries))]
-        self._entries[key] = (time.monotonic() + self._ttl, value)
+    async def _offer(self, key: Hashable, read: CatalogQuery[T]) -> T:
+        return await self._offers.get(key, lambda: ask_read_only(self._factory, read))
 
 
 def _minute(now: datetime) -> datetime:

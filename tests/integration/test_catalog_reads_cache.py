@@ -14,6 +14,7 @@ from core.booking.request import RequestBooking, request_booking
 from core.catalog.search import SearchQuery
 from core.clock import FixedClock
 from core.db.tables import Base, Service
+from core.errors import SlotUnavailable
 from core.uow import Committed, UnitOfWorkFactory
 from dialogs.framework.reads import CATALOG_TABLES, CachedReads
 from tests.support.factories import make_user
@@ -292,3 +293,63 @@ async def test_a_failed_read_is_not_kept(
     with pytest.raises(RuntimeError, match="went away"):
         await reads.profile(built.provider_id, now=clock.now())
     assert await reads.profile(built.provider_id, now=clock.now()) is not None
+
+
+async def form_reads(engine: AsyncEngine, reads: CachedReads, built: Built, now: datetime) -> int:
+    """How many SELECTs the booking form's cached questions cost now."""
+    with statements_on(engine) as sent:
+        service = await reads.service(built.service_id)
+        assert service is not None
+        await reads.active_provider(built.provider_id)
+        await reads.active_services(built.provider_id)
+        await reads.provider_cities(built.provider_id)
+        await reads.free_dates(service, now=now, count=4)
+    return len(selects(sent))
+
+
+async def test_the_forms_rows_outlive_bookings_but_not_a_providers_edit(
+    engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    """A booking changes which dates are free, not the service, the provider or its
+    cities: those stay in memory until a provider's edit, in this process, drops them."""
+    now = clock.now()
+    first = await form_reads(engine, reads, built, now)
+    assert first > 4
+    assert await form_reads(engine, reads, built, now) == 0
+    reads.on_commit(Committed({"bookings": frozenset({1}), "slot_holds": None}))
+    free_dates_only = await form_reads(engine, reads, built, now)
+    assert 0 < free_dates_only < first
+    reads.on_commit(Committed({"services": frozenset({built.service_id})}))
+    assert await form_reads(engine, reads, built, now) == first
+
+
+async def test_the_forms_rows_are_read_afresh_after_an_edit(
+    uows: UnitOfWorkFactory, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    uows.after_commit.append(reads.on_commit)
+    assert (await reads.active_services(built.provider_id))[0].price_minor == 500_000
+    await set_price(uows, built.service_id, 400_000)
+    assert (await reads.active_services(built.provider_id))[0].price_minor == 400_000
+    service = await reads.service(built.service_id)
+    assert service is not None and service.price_minor == 400_000
+
+
+async def test_a_seat_taken_is_seen_at_once_by_the_exact_check(
+    uows: UnitOfWorkFactory, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    """The day chosen is checked exactly, even where the offered dates are remembered."""
+    now = clock.now()
+    service = await reads.service(built.service_id)
+    assert service is not None
+    day = (await reads.free_dates(service, now=now, count=4))[0]
+    await reads.check_bookable(service, day, None, now=now, max_days_ahead=365, minutes=None)
+    client = await make_user(uows, now)
+    async with uows() as uow:  # not hooked to the cache: as if another process booked
+        cmd = RequestBooking(
+            client_id=client, service_id=service.id, event_type="wedding", day=day, city="rabat"
+        )
+        await request_booking(uow, cmd, now=now)
+        await uow.commit()
+    assert day in await reads.free_dates(service, now=now, count=4)  # remembered
+    with pytest.raises(SlotUnavailable):
+        await reads.check_bookable(service, day, None, now=now, max_days_ahead=365, minutes=None)

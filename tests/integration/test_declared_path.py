@@ -16,6 +16,7 @@ from core.people.users import set_locale
 from core.uow import UnitOfWorkFactory
 from dialogs.client.app import CLIENT_APP
 from dialogs.framework.context import Ctx
+from dialogs.framework.diagrams import arrows
 from dialogs.framework.engine import DialogApp
 from dialogs.framework.errors import APOLOGY
 from dialogs.framework.flow import READS, WRITES, Access, Action, Answer, Flow, Go, Outcome, Step
@@ -50,6 +51,29 @@ def test_every_step_command_and_global_button_declares_its_path(name: str) -> No
                 assert step.access.shows_only, where
     for action in (*app.commands.values(), *app.globals.values()):
         assert isinstance(action, Action)
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_arrow_out_of_a_reading_step_leads_to_a_screen_that_reads(name: str) -> None:
+    """A step whose answers all only read runs on the read-only path, and so does the
+    prompt of wherever it moves: each arrow its diagram draws must lead to a screen that
+    only reads (for another flow, its first screen), or that move would fail there."""
+    app = APPS[name]
+    for flow in app.flows.values():
+        if flow.diagram is None:
+            continue
+        here = {f.name: f for f in app.flows.values() if f.diagram == flow.diagram}
+        for source, target in arrows(flow.diagram):
+            step = flow.steps.get(source)
+            if step is None or step.access.reads_only is not READS.reads_only:
+                continue  # drawn for another flow of the file, or its answers may write
+            owner = next((f for f in here.values() if target in f.steps), None)
+            if owner is not None:
+                where, screen = f"{owner.name}:{target}", owner.steps[target]
+            else:
+                other = app.flows[target]
+                where, screen = f"{other.name}:{other.first}", other.steps[other.first]
+            assert screen.access.shows_only, f"{flow.name}:{source} --> {where}"
 
 
 def test_the_client_home_only_reads_and_the_provider_home_reads_exactly() -> None:

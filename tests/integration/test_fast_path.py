@@ -19,8 +19,8 @@ from dialogs.framework.engine import Inbound
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
 from tests.support.bookings import count
-from tests.support.chat import Chat, client_chat, open_market, user_of
-from tests.support.statements import statements_on
+from tests.support.chat import Chat, bookings, client_chat, journeys, open_market, user_of
+from tests.support.statements import selects, statements_on
 
 EN, FR = translator("en"), translator("fr")
 
@@ -157,3 +157,47 @@ def test_a_step_declared_read_only_cannot_reach_the_payment_gateway() -> None:
         bool(deps.payments)
     plain = Deps(nlu=BuiltinParser())
     assert without_transaction(plain) is plain  # payments off: nothing to guard
+
+
+async def test_the_booking_form_asks_its_questions_without_a_transaction(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Each question of the form only reads (the service, its free days and times) and
+    keeps the answer in the chat: the journal writes it. What writes runs in a
+    transaction: a deep link's source, a typed phone and email kept on the user, and the
+    request itself."""
+    market = await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    in_transaction = []
+    for kind, arg in journeys(market)["book"] + [("click", "confirm")]:
+        before = chat.engine.paths["transaction"]
+        with statements_on(uows.engine) as sent:
+            await (chat.send(arg) if kind == "send" else chat.click(arg))
+        if chat.engine.paths["transaction"] > before:
+            in_transaction.append(arg)
+        if arg == "gst:100":  # the service and the provider's cities were read before
+            assert selects(sent) == []
+    assert in_transaction == ["/start p-dj-nights", "0612345678", "me@example.com", "confirm"]
+    [booking] = await bookings(uows)
+    assert booking.state == "requested"
+    assert booking.reference in chat.text  # "Your request MSB-... has been sent"
+
+
+async def test_a_chat_recalled_from_the_database_is_remembered_after_its_write(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """After a step in a transaction the process reads the chat's identity again once;
+    the journal's write then keeps it, so the chat's next update reads nothing."""
+    await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    await chat.click("m:lang")
+    await chat.click("lang:fr")  # changes the user: a transaction, which forgets the user
+    who = "FROM channel_identities"
+    with statements_on(uows.engine) as sent:
+        await chat.click("m:find")
+    assert [s for s in sent if who in s]  # read afresh, once
+    with statements_on(uows.engine) as sent:
+        await chat.click("cat:photographer")
+    assert not [s for s in sent if who in s or "FROM conversations" in s]
+    assert chat.text.startswith(FR("In which city is the event?"))

@@ -158,6 +158,11 @@ def test_first_named_category_wins(parser: BuiltinParser) -> None:
         ("بعد أسبوعين", datetime.date(2026, 5, 27)),
         ("14/06/2027", datetime.date(2027, 6, 14)),
         ("14.06", datetime.date(2026, 6, 14)),
+        # Dates in digits are read by the pattern alone, without dateparser.
+        ("14-6-27", datetime.date(2027, 6, 14)),
+        ("le 12/05", datetime.date(2027, 5, 12)),  # gone this year: next year's
+        ("13/05", TODAY),
+        ("29/02", datetime.date(2028, 2, 29)),
         ("aujourd'hui", TODAY),
     ],
 )
@@ -187,6 +192,8 @@ def test_us_month_day_only_when_day_month_is_impossible(parser: BuiltinParser) -
     "text",
     [
         "31/02",
+        "29/02/2027",
+        "31/04/2026",
         "le photographe ne répond pas depuis 3 jours",
         "budget 10.000 dh",
         "12.50 dh",

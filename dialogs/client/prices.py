@@ -1,25 +1,10 @@
-"""Reads of the catalog that several steps share."""
+"""How the catalog's prices read, in the chat and on the site."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from core.catalog import queries as catalog_queries
-from core.rows import Provider, Service
-from dialogs.framework.context import Ctx
 from dialogs.i18n.translator import Translator
-
-
-async def active_provider(ctx: Ctx, provider_id: int | None) -> Provider | None:
-    return await catalog_queries.active_provider(ctx.uow, provider_id)
-
-
-async def active_services(ctx: Ctx, provider_id: int) -> list[Service]:
-    return await catalog_queries.active_services(ctx.uow, provider_id)
-
-
-async def provider_cities(ctx: Ctx, provider_id: int) -> list[str]:
-    return await catalog_queries.provider_cities(ctx.uow, provider_id)
 
 
 class Priced(Protocol):
