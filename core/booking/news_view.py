@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.booking.contacts import PartyContact
+from core.booking.contacts import PartyContact, client_contact, provider_contact
 from core.booking.contacts import contact_for as party_contact
 from core.db.tables import Booking, Provider, Service, User
 from core.payments.links import PendingLink, pending_checkout
@@ -52,12 +52,14 @@ async def booking_news(
 async def _contact(
     uow: UnitOfWork, booking: Booking, provider: Provider | None, audience: str
 ) -> str | None:
-    """The other party's phone or email, for ``audience``: the client's as given with the
-    booking, the provider's as their account has it."""
+    """The other party's phone, or else email, for ``audience``: the client's as given with
+    the booking, the provider's as their account has it; each phone as the contact card
+    after the deposit reads it (core/booking/contacts.py), a typed one included."""
     session = uow.session
     if audience == "provider":
         client = await session.get(User, booking.client_id)
-        phone = booking.contact_phone or (client.phone_e164 if client else None)
+        phone = (await client_contact(session, booking)).phone
         return phone or booking.contact_email or (client.email if client else None)
     owner = await session.get(User, provider.user_id) if provider else None
-    return (owner.phone_e164 or owner.email) if owner else None
+    phone = (await provider_contact(session, booking)).phone
+    return phone or (owner.email if owner else None)

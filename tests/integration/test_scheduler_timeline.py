@@ -14,7 +14,7 @@ import pytest
 from core.booking.actors import Actor
 from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
-from core.db.tables import SlotHold
+from core.db.tables import SlotHold, User
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
@@ -200,6 +200,27 @@ async def test_a_booking_made_days_ahead_is_reminded_of_the_days_really_left(
     assert (await twice(uows, "event-reminders", clock.now()))["reminded"] == 2
     [_, tomorrow] = await news_for(uows, "event_reminder", client)
     assert "demain" in tomorrow.text
+
+
+async def test_event_reminders_give_a_phone_typed_rather_than_shared(
+    uows: UnitOfWorkFactory,
+) -> None:
+    """A provider who typed their number (a contact, not the account's proven phone) is
+    reachable all the same: the client's reminder gives it, as the deposit's card does."""
+    clock = FixedClock(datetime(2026, 6, 10, 9, 0, tzinfo=UTC))
+    owner, _, service = await make_provider(uows, clock.now())
+    async with uows() as uow:
+        user = await uow.session.get(User, owner)
+        assert user is not None and user.phone_e164 is None
+        user.contact_phone = "+212612345678"
+        await uow.commit()
+    client = await make_user(uows, clock.now())
+    booking_id = await request(uows, clock.now(), client, service, date(2026, 6, 13))
+    await drive_to(uows, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    assert (await twice(uows, "event-reminders", clock.now()))["reminded"] == 2
+    [reminder] = await news_for(uows, "event_reminder", client)
+    assert "+212612345678" in reminder.text
+    assert "—" not in reminder.text
 
 
 async def test_delivery_auto_confirmed_three_days_later_never_before_the_event_ends(
