@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Provider, ProviderCity, Service
 from core.db.tables_catalog import ProviderStatus
-from core.uow import UnitOfWork
 
 
 async def active_provider(session: AsyncSession, provider_id: int | None) -> Provider | None:
@@ -19,9 +18,9 @@ async def active_provider(session: AsyncSession, provider_id: int | None) -> Pro
     return provider
 
 
-async def active_provider_by_slug(uow: UnitOfWork, slug: str) -> Provider | None:
+async def active_provider_by_slug(session: AsyncSession, slug: str) -> Provider | None:
     """The provider a deep link names, if it takes bookings now."""
-    provider = await uow.session.scalar(select(Provider).where(Provider.slug == slug))
+    provider = await session.scalar(select(Provider).where(Provider.slug == slug))
     if provider is None or provider.status != ProviderStatus.ACTIVE.value:
         return None
     return provider

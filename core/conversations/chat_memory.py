@@ -50,7 +50,7 @@ class KnownIdentity:
 
     def detached_user(self) -> User:
         """A User attached to no session, for a step declared read-only: what it sees is
-        what the memory holds, and a change to it shows in `user_changed`."""
+        what the memory holds, and a change to it shows in `changed_fields`."""
         values = dict(zip(USER_FIELDS, self.user, strict=True))
         return unchanged_user({**values, "created_at": self.user_created_at})
 
@@ -67,17 +67,18 @@ class KnownConversation:
 
 def unchanged_user(values: dict[str, Any]) -> User:
     """A User holding ``values`` as if loaded: nothing in its history until a step sets an
-    attribute, which `user_changed` then tells."""
+    attribute, which `changed_fields` then names."""
     user = User()
     for name, value in values.items():
         set_committed_value(user, name, value)
     return user
 
 
-def user_changed(user: User) -> bool:
-    """Whether anything was set on a user made by `unchanged_user` (a write: the read-only
-    path has nowhere to keep it)."""
-    return bool(inspect(user).modified)
+def changed_fields(user: User) -> frozenset[str]:
+    """Which columns a step set on a user made by `unchanged_user` (writes: the read-only
+    path has nowhere to keep them, but for a first contact's source)."""
+    state = inspect(user)
+    return frozenset(a.key for a in state.attrs if a.history.has_changes())
 
 
 def user_values(user: User) -> tuple[Any, ...]:

@@ -68,6 +68,7 @@ class NewChat:
     external_id: str
     display_name: str
     locale: str
+    source: str | None = None  # the deep link's, when the first step set it (users.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +365,9 @@ class _Batch:
         """The user, their identity and the conversation; if the identity or the
         conversation exists already (someone else was first), what was made is removed."""
         sql = Sql(self.conn)
-        user = first_contact_values(chat.display_name, chat.locale, now=item.now)
+        user = first_contact_values(
+            chat.display_name, chat.locale, now=item.now, source=chat.source
+        )
         values = ", ".join(sql.value(USERS.c[name], value) for name, value in user.items())
         user_id = (
             await sql.run(f"INSERT INTO users ({', '.join(user)}) VALUES ({values}) RETURNING id")

@@ -52,8 +52,18 @@ def pick_locale(code: str | None, default: str = "fr") -> str:
     return base if base in LANGUAGES else default
 
 
+# What a step may set on a user the journal is still to create (a first contact on the
+# read-only path): the deep link's acquisition source, which then goes into its INSERT.
+NEW_USER_FIELDS = frozenset({"source"})
+
+
 def first_contact_values(
-    display_name: str, locale: str, *, now: datetime, verified_phone: str | None = None
+    display_name: str,
+    locale: str,
+    *,
+    now: datetime,
+    verified_phone: str | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """The columns of a newcomer's user (``locale`` as `pick_locale` chose it), the one
     statement of what a first contact is: `identify` (ORM), the fast path's user in memory
@@ -66,6 +76,7 @@ def first_contact_values(
         "phone_e164": verified_phone,
         "blocked": False,
         "created_at": now,
+        "source": source,
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from core.booking.actors import Actor
 from core.booking.queries import owned_booking
 from core.booking.states import Role
-from core.catalog.queries import active_provider_by_slug
 from core.people.users import record_source
 from dialogs.client import alternatives, book, discover, mybookings, proposal_answers, review
 from dialogs.client.deeplinks import parse_deeplink
@@ -30,7 +29,7 @@ async def start(ctx: Ctx, payload: str) -> Outcome:
     # The link's own source rides along to the booking it leads to (bookings.source).
     came_from = {"source": link.source} if link.source else {}
     if link.provider:
-        provider = await active_provider_by_slug(ctx.uow, link.provider)
+        provider = await ctx.reads.provider_by_slug(link.provider)
         if provider is not None:
             ctx.state.data = {"provider_id": provider.id, **came_from}
             return Go("profile", "discover")
@@ -82,8 +81,9 @@ CLIENT_APP = DialogApp(
         )
     },
     commands={
-        # A link names a provider (an exact read) or a source (written on the user).
-        "start": reading(start, when=lambda payload: not payload),
+        # A link names a provider or a source, written on the user: in a transaction, but
+        # on a first contact, whose user the journal creates with it.
+        "start": reading(start, when=lambda payload: not payload, new_user=bool),
         "help": reading(show_help),
         "menu": reading(jump("menu", "main")),
         "cancel": reading(jump("menu", "main")),

@@ -25,13 +25,19 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from core.conversations.chat_memory import unchanged_user, user_changed
+from core.conversations.chat_memory import changed_fields, unchanged_user
 from core.conversations.journal import ChatWrite, NewChat, Written
 from core.conversations.store import ChatRef
-from core.people.users import contact_is_news, first_contact_values, pick_locale
+from core.people.users import (
+    NEW_USER_FIELDS,
+    contact_is_news,
+    first_contact_values,
+    pick_locale,
+)
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import APOLOGY
 from dialogs.framework.kept_replies import Answered, for_journal, redelivered
@@ -74,7 +80,10 @@ async def run_without_transaction(
         user = identity.detached_user()
         state = DialogState.from_json(json.loads(conversation.state_json))
 
-    if not engine.route(state, inbound).reads_only:
+    path = engine.route(state, inbound)
+    # A first contact's deep link sets the source of a user the journal is still to create.
+    sets_new_user = new_chat is not None and path.sets_new_user
+    if not (path.reads_only or sets_new_user):
         return None  # declared to write: nothing has run, the transaction runs it once
     ctx = Ctx(
         None,
@@ -91,8 +100,12 @@ async def run_without_transaction(
         remember_options(ctx.state, replies)
         saved = ctx.state.to_json()
         saved_json = json.dumps(saved)  # anything a store could not keep fails here
-        if user_changed(user):  # only a transaction can keep that: a wrong declaration
+        changed = changed_fields(user)
+        if changed and not (sets_new_user and changed <= NEW_USER_FIELDS):
+            # Only a transaction can keep that: a wrong declaration.
             raise RuntimeError("a step declared read-only changed the user")
+        if changed and new_chat is not None:
+            new_chat = replace(new_chat, source=user.source)
     except Exception:
         # As in a transaction: logged, an apology, nothing written (engine._in_transaction).
         log.exception("dialog step failed at %s (read-only path)", state.position)

@@ -107,12 +107,19 @@ class Action:
 
     run: Callable[[Ctx, str], Awaitable[Outcome]]
     reads_only: Callable[[str], bool]  # for which arguments it only reads
+    # For which arguments it writes nothing but what a first contact's user is created
+    # with (core.people.users.NEW_USER_FIELDS: a deep link's source): on a first contact
+    # that takes the read-only path too, and the journal creates the user with it.
+    sets_new_user: Callable[[str], bool] = never
 
 
 def reading(
-    run: Callable[[Ctx, str], Awaitable[Outcome]], when: Callable[[str], bool] = always
+    run: Callable[[Ctx, str], Awaitable[Outcome]],
+    when: Callable[[str], bool] = always,
+    *,
+    new_user: Callable[[str], bool] = never,
 ) -> Action:
-    return Action(run, when)
+    return Action(run, when, new_user)
 
 
 def writing(run: Callable[[Ctx, str], Awaitable[Outcome]]) -> Action:

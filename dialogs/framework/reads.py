@@ -62,6 +62,8 @@ class Reads(Protocol):
 
     async def active_provider(self, provider_id: int | None) -> Provider | None: ...
 
+    async def provider_by_slug(self, slug: str) -> Provider | None: ...
+
     async def active_services(self, provider_id: int) -> list[Service]: ...
 
     async def provider_cities(self, provider_id: int) -> list[str]: ...
@@ -111,6 +113,9 @@ class SessionReads:
 
     async def active_provider(self, provider_id: int | None) -> Provider | None:
         return await offer.active_provider(self.uow.session, provider_id)
+
+    async def provider_by_slug(self, slug: str) -> Provider | None:
+        return await offer.active_provider_by_slug(self.uow.session, slug)
 
     async def active_services(self, provider_id: int) -> list[Service]:
         return await offer.active_services(self.uow.session, provider_id)
@@ -216,6 +221,10 @@ class CachedReads:
         return await self._offer(
             ("provider", provider_id), lambda s: offer.active_provider(s, provider_id)
         )
+
+    async def provider_by_slug(self, slug: str) -> Provider | None:
+        """The active provider a deep link names (links come again and again)."""
+        return await self._offer(("slug", slug), lambda s: offer.active_provider_by_slug(s, slug))
 
     async def active_services(self, provider_id: int) -> list[Service]:
         found = await self._offer(

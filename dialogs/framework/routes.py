@@ -43,6 +43,7 @@ class Route:
 
     reads_only: bool
     run: Callable[[Ctx], Awaitable[list[Reply]]]
+    sets_new_user: bool = False  # reads only, but on a first contact sets its new user
 
 
 async def _nothing(ctx: Ctx) -> list[Reply]:
@@ -134,7 +135,7 @@ def _action(engine: DialogEngine, action: Action, arg: str) -> Route:
     async def run(ctx: Ctx) -> list[Reply]:
         return await engine.apply(ctx, await engine.guarded(ctx, action.run, arg))
 
-    return Route(action.reads_only(arg), run)
+    return Route(action.reads_only(arg), run, action.sets_new_user(arg))
 
 
 def _answer(

@@ -12,14 +12,25 @@ from sqlalchemy import func, select
 
 from core.clock import FixedClock
 from core.db.tables import ProcessedEvent
-from core.people.users import set_locale
+from core.people.users import record_source, set_locale
 from core.uow import UnitOfWorkFactory
 from dialogs.client.app import CLIENT_APP
 from dialogs.framework.context import Ctx
 from dialogs.framework.diagrams import arrows
 from dialogs.framework.engine import DialogApp
 from dialogs.framework.errors import APOLOGY
-from dialogs.framework.flow import READS, WRITES, Access, Action, Answer, Flow, Go, Outcome, Step
+from dialogs.framework.flow import (
+    READS,
+    WRITES,
+    Access,
+    Action,
+    Answer,
+    Flow,
+    Go,
+    Outcome,
+    Step,
+    reading,
+)
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
 from dialogs.provider.app import PROVIDER_APP
@@ -186,3 +197,26 @@ async def test_a_step_declared_read_only_that_changes_the_user_fails_loudly(
         assert chat.text in APOLOGIES  # in the language the step switched to, here
         assert "changed the user" in caplog.text
         assert (await user_of(chat)).locale == "en"
+
+
+async def _sets_source_and_locale(ctx: Ctx, arg: str) -> Outcome:
+    record_source(ctx.user, arg)
+    set_locale(ctx.user, "fr")  # more than a first contact's user is created with
+    return Go("main", before=(ctx.reply("done"),))
+
+
+async def test_a_first_contact_step_may_set_its_new_users_source_only(
+    tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Declared to set what a new user is created with (the source): anything else it
+    sets fails loudly on the read-only path, as any wrong declaration does."""
+    flow = Flow("menu", "main", {"main": Step(_prompt, _changes_the_user, READS)})
+    command = reading(_sets_source_and_locale, when=lambda _: False, new_user=lambda _: True)
+    async with sqlite_uows(tmp_path / "first.db") as uows:
+        app = DialogApp(flows={"menu": flow}, commands={"start": command})
+        chat = Chat(dialog_engine(app, uows, clock), "c:1", allow_apology=True)
+        with caplog.at_level(logging.ERROR, logger="dialogs.framework.fast_path"):
+            await chat.send("/start ads")
+        assert chat.text in APOLOGIES
+        assert "changed the user" in caplog.text
+        assert chat.engine.store.batches == 0  # nothing written: not even the new user

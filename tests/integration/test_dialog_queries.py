@@ -108,11 +108,11 @@ async def test_a_deep_link_finds_only_an_active_provider(
     now = clock.now()
     _, provider_id, _ = await make_provider(uows, now, slug="studio-atlas")
     async with uows() as uow:
-        found = await active_provider_by_slug(uow, "studio-atlas")
+        found = await active_provider_by_slug(uow.session, "studio-atlas")
         assert found is not None and found.id == provider_id
-        assert await active_provider_by_slug(uow, "nobody") is None
+        assert await active_provider_by_slug(uow.session, "nobody") is None
         found.status = "suspended"
-        assert await active_provider_by_slug(uow, "studio-atlas") is None
+        assert await active_provider_by_slug(uow.session, "studio-atlas") is None
 
 
 async def test_the_news_of_a_booking_comes_in_the_recipients_language_or_not_at_all(

@@ -165,7 +165,7 @@ async def test_the_booking_form_asks_its_questions_without_a_transaction(
     """Each question of the form only reads (the service, its free days and times) and
     keeps the answer in the chat: the journal writes it. What writes runs in a
     transaction: a deep link's source, a typed phone and email kept on the user, and the
-    request itself."""
+    request itself. (The deep link's source goes with a first contact's user.)"""
     market = await open_market(uows, clock.now())
     chat = client_chat(uows, clock)
     in_transaction = []
@@ -177,7 +177,7 @@ async def test_the_booking_form_asks_its_questions_without_a_transaction(
             in_transaction.append(arg)
         if arg == "gst:100":  # the service and the provider's cities were read before
             assert selects(sent) == []
-    assert in_transaction == ["/start p-dj-nights", "0612345678", "me@example.com", "confirm"]
+    assert in_transaction == ["0612345678", "me@example.com", "confirm"]
     [booking] = await bookings(uows)
     assert booking.state == "requested"
     assert booking.reference in chat.text  # "Your request MSB-... has been sent"
@@ -201,3 +201,32 @@ async def test_a_chat_recalled_from_the_database_is_remembered_after_its_write(
         await chat.click("cat:photographer")
     assert not [s for s in sent if who in s or "FROM conversations" in s]
     assert chat.text.startswith(FR("In which city is the event?"))
+
+
+async def test_a_first_contacts_deep_link_source_is_created_with_its_user(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The site's link is most clients' first message: the journal creates the user with
+    the link's source, without a transaction. A later link keeps the first source, and
+    changing a known user takes a transaction as before."""
+    await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    batches = chat.engine.store.batches
+    await chat.send("/start s-site__p-studio-atlas")
+    assert chat.engine.paths == {"fast": 1}
+    assert chat.engine.store.batches == batches + 1
+    assert chat.text.startswith("✦ ")  # the provider's profile
+    assert (await user_of(chat)).source == "site"
+    await chat.send("/start s-ig__p-studio-atlas")  # a known user: its user may change
+    assert chat.engine.paths["transaction"] == 1
+    assert (await user_of(chat)).source == "site"  # the first source sticks
+
+
+async def test_a_link_on_a_later_message_is_no_first_contact(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = client_chat(uows, clock)
+    await chat.send("salam")
+    await chat.send("/start s-ig")
+    assert chat.engine.paths == {"fast": 1, "transaction": 1}
+    assert (await user_of(chat)).source == "ig"
