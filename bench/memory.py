@@ -36,6 +36,7 @@ from core.conversations.chat_memory import (
     KnownIdentity,
 )
 from core.db.engine import make_engine, make_session_factory
+from core.db.tables import Service
 from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.reads import CachedReads
 from dialogs.framework.state import DialogState
@@ -153,6 +154,39 @@ async def fill_catalog_cache(reads: CachedReads, entries: int, *, first: int = 0
     return reads
 
 
+async def fill_offers(reads: CachedReads, entries: int) -> CachedReads:
+    """``entries`` services as the booking form keeps them (detached ORM rows, titles and
+    descriptions in three languages), under the form's keys."""
+    for k in range(entries):
+        service = Service(
+            id=k,
+            provider_id=k,
+            category="photographer",
+            title={"fr": f"Reportage {k}", "en": f"Coverage {k}", "ar": f"تغطية {k}"},
+            description={
+                "fr": "Reportage photo complet de la cérémonie et de la soirée. " * 3,
+                "en": "Full photo coverage of the ceremony and the evening. " * 3,
+                "ar": "تغطية فوتوغرافية كاملة للحفل والسهرة. " * 3,
+            },
+            pricing_model="fixed",
+            price_minor=500_000,
+            currency="MAD",
+            deposit_bp=3000,
+            duration_minutes=None,
+            days=1,
+            daily_capacity=1,
+            min_notice_hours=48,
+            buffer_minutes=0,
+            active=True,
+        )
+
+        async def read(_: Any, service: Service = service) -> Service:
+            return service
+
+        await reads._offer(("service", k), read)
+    return reads
+
+
 def remembering_nlu(size: int) -> RememberingNlu:
     """RememberingNlu (dialogs/nlu/remembering.py) over the builtin parser, warmed up (its
     patterns and dateparser's data are the parser's, not the cache's)."""
@@ -235,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     reads = catalog_cache(2048)
     size, _ = measured(lambda: LOOP.run_until_complete(fill_catalog_cache(reads, 2048)))
     print(f"  catalog cache (CachedReads, 2,048 keys, TTL 30 s): {kib(size)} with 5-hit pages")
+    reads = catalog_cache(2048)
+    size, _ = measured(lambda: LOOP.run_until_complete(fill_offers(reads, 2048)))
+    print(f"  the booking form's rows (CachedReads, 2,048 keys, TTL 30 s): {kib(size)} services")
     nlu = remembering_nlu(1024)
     size, _ = measured(lambda: LOOP.run_until_complete(fill_nlu(nlu, 1024)))
     print(f"  NLU answers (RememberingNlu, 1,024): {kib(size)}")
