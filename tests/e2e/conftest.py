@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -20,12 +21,15 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bots.programs.serve import build_app
 from core.bootstrap import build_core, serving_clock
+from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Provider, User
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from demo import seed_demo
+from tests.conftest import BACKENDS
 from tests.support.factories import make_provider
+from tests.support.telegram_app import TelegramApp, app_on_backend
 
 CHROMIUM = Path("/usr/bin/chromium")
 # How this machine runs Chromium: no sandbox as root, no GPU, and nothing that phones home
@@ -39,6 +43,34 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the migrated SQLite database the Telegram apps copy is made, once."""
+    return tmp_path_factory.mktemp("telegram-template")
+
+
+@pytest.fixture
+def tg_options() -> dict[str, Any]:
+    """What a module's Telegram app is built with beyond the defaults (a module overrides
+    it: results paged as its tests page them, settings of its own)."""
+    return {}
+
+
+@pytest.fixture(params=BACKENDS)
+async def tg(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    template_dir: Path,
+    clock: FixedClock,
+    tg_options: dict[str, Any],
+) -> AsyncIterator[TelegramApp]:
+    """The app on SQLite, and on PostgreSQL when MOUNASABET_TEST_POSTGRES_URL is set."""
+    async with app_on_backend(
+        request.param, request, tmp_path, template_dir, clock, **tg_options
+    ) as app:
+        yield app
 
 
 @dataclass(frozen=True)

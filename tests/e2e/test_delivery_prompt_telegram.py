@@ -4,37 +4,19 @@ marks the booking delivered, and the sweep asks nothing more."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from core.booking.states import BookingState
 from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity
 from dialogs.i18n.translator import translator
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.bookings import drive_to, request
 from tests.support.sweeps import booking, sweep
-from tests.support.telegram_app import TelegramApp, app_on_backend, assert_wire_clean, eventually
+from tests.support.telegram_app import TelegramApp, assert_wire_clean, eventually
 
 SALMA = FakeUser(id=2401, first_name="Salma", language_code="fr")
 KARIM = FakeUser(id=3401, first_name="Karim", language_code="fr")
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("delivery-prompt-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def test_the_provider_is_asked_to_mark_an_ended_event_delivered_once(

@@ -11,23 +11,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from icalendar import Calendar, Event
 
-from core.clock import FixedClock
 from core.db.tables import Booking, BusyInterval, CalendarImport, Provider
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import NEW_REQUEST
 from dialogs.provider.calendar import BUSY_ON_ACCEPT
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.ics_server import IcsServer, ics_server
 from tests.support.telegram_app import (
     TelegramApp,
-    app_on_backend,
     assert_wire_clean,
     eventually,
 )
@@ -51,31 +48,15 @@ def calendar_of(*events: str) -> bytes:
     return (HEADER + "".join(events) + "END:VCALENDAR\r\n").encode()
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("calendar-template")
-
-
 @pytest.fixture
 async def host() -> AsyncIterator[IcsServer]:
     async with ics_server() as server:
         yield server
 
 
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    settings = {"calendar_allowed_networks": ["127.0.0.1/32"]}  # the loopback calendar host
-    async with app_on_backend(
-        request.param,
-        request,
-        tmp_path,
-        template_dir,
-        clock,
-        settings=settings,
-    ) as app:
-        yield app
+@pytest.fixture
+def tg_options() -> dict[str, Any]:
+    return {"settings": {"calendar_allowed_networks": ["127.0.0.1/32"]}}  # the loopback host
 
 
 async def get(url: str) -> tuple[int, str, bytes]:

@@ -7,17 +7,13 @@ the client on the fake Twilio (signed webhooks), the provider on Telegram.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingProposal, Service, SlotHold, User
 from dialogs.i18n.translator import translator
-from tests.conftest import BACKENDS
 from tests.e2e.test_telegram_journey import client_user
 from tests.e2e.test_whatsapp_journey import (
     CLIENT_PHONE,
@@ -37,7 +33,6 @@ from tests.support.telegram_app import (
 )
 from tests.support.telegram_app import (
     TelegramApp,
-    app_on_backend,
     assert_wire_clean,
     eventually,
 )
@@ -49,19 +44,6 @@ SALMA = FakeUser(id=2001, first_name="Salma", language_code="fr")
 KARIM = FakeUser(id=3001, first_name="Karim", language_code="fr")
 NADIA = FakeUser(id=3002, first_name="Nadia", language_code="fr")  # another provider
 DAY, NEW_DAY = date(2026, 6, 14), date(2026, 6, 20)
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("issue13-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def connected_provider(tg: TelegramApp, user: FakeUser, phone: str) -> None:

@@ -7,14 +7,8 @@ real webhooks, the fake Bot API playing both people, the app's outbox worker del
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from core.clock import FixedClock
 from core.db.tables import Booking, SlotHold
-from tests.conftest import BACKENDS
 from tests.e2e.test_issue_13_counter_proposal import (
     FR,
     KARIM,
@@ -26,22 +20,9 @@ from tests.e2e.test_issue_13_counter_proposal import (
     proposal_id,
     propose,
 )
-from tests.support.telegram_app import TelegramApp, app_on_backend, assert_wire_clean
+from tests.support.telegram_app import TelegramApp, assert_wire_clean
 
 WAITING = FR("New terms proposed, waiting for your answer:")
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("issue13-mine-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def test_my_bookings_shows_the_proposal_and_accepts_it(

@@ -40,11 +40,6 @@ BIO = "Photographe de mariage à Rabat depuis dix ans : reportages, portraits et
 FR, EN = translator("fr"), translator("en")
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("onboarding-template")
-
-
 @pytest.fixture(params=BACKENDS)
 async def tg(
     request: pytest.FixtureRequest,

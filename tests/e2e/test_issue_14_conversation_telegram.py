@@ -4,38 +4,20 @@ says nothing of a request that was answered meanwhile."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, OutboxMessage
 from dialogs.i18n.translator import translator
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.bookings import act, request
-from tests.support.telegram_app import TelegramApp, app_on_backend, eventually
+from tests.support.telegram_app import TelegramApp, eventually
 
 HIND = FakeUser(id=2401, first_name="Hind", language_code="en")
 KARIM = FakeUser(id=3401, first_name="Karim", language_code="fr")
 NEW_REQUEST = translator("fr")("New booking request!")
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("conversation-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def test_a_provider_linking_late_gets_only_requests_still_waiting(

@@ -6,38 +6,21 @@ app, all through the fake Bot API and the real webhooks.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
-import pytest
 
 from core.booking.states import BookingState
 from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, Provider, Review
 from dialogs.i18n.translator import translator
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.bookings import drive_to, request
 from tests.support.sweeps import sweep
-from tests.support.telegram_app import TelegramApp, app_on_backend, assert_wire_clean, eventually
+from tests.support.telegram_app import TelegramApp, assert_wire_clean, eventually
 
 HIND = FakeUser(id=2301, first_name="Hind", last_name="Alaoui", language_code="ar")
 KARIM = FakeUser(id=3301, first_name="Karim", language_code="fr")
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("review-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def test_review_asked_given_answered_and_shown_on_the_site(

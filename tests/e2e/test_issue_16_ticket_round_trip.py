@@ -8,19 +8,16 @@ the ticket.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from core.clock import FixedClock
 from core.db.tables import Ticket, TicketMessage
 from dialogs.i18n.translator import translator
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.admin import admin_process
-from tests.support.telegram_app import TelegramApp, app_on_backend, assert_wire_clean, eventually
+from tests.support.telegram_app import TelegramApp, assert_wire_clean, eventually
 
 NADIA = FakeUser(id=2101, first_name="Nadia", language_code="ar")
 
@@ -30,19 +27,6 @@ def clock() -> FixedClock:
     # The CLI stamps its outbox rows with the real time: the app's fixed clock stands a
     # little ahead so that the worker finds them due.
     return FixedClock(datetime.now(UTC) + timedelta(hours=1))
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ticket-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def test_ticket_opened_in_telegram_answered_from_the_cli(tg: TelegramApp) -> None:

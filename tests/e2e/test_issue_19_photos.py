@@ -7,35 +7,18 @@ past 5 MB by URL is not fetched. The profile's text and buttons still arrive.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from core.clock import FixedClock
 from core.db.tables import Provider
 from core.uow import UnitOfWorkFactory
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.integration.test_whatsapp_channel import PHONE, PUBLIC, whatsapp_stack
 from tests.support.factories import make_provider
-from tests.support.telegram_app import TelegramApp, app_on_backend, assert_wire_clean
+from tests.support.telegram_app import TelegramApp, assert_wire_clean
 
 SALMA = FakeUser(id=2001, first_name="Salma", language_code="fr")
 SVG, JPEG, BIG = "/static/demo/a-1.svg", "/static/demo/a-2.jpg", "/static/demo/a-3.jpg"
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("photos-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def set_photos(uows: UnitOfWorkFactory, provider_id: int, photos: list[str]) -> None:

@@ -6,31 +6,11 @@ UTF-16 units of the text once its HTML is parsed, and refuses markup it cannot p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from core.clock import FixedClock
 from core.db.tables import Provider, Service
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
-from tests.support.telegram_app import TelegramApp, app_on_backend, assert_wire_clean
+from tests.support.telegram_app import TelegramApp, assert_wire_clean
 
 SALMA = FakeUser(id=2001, first_name="Salma", language_code="fr")
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("telegram-19-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def describe(tg: TelegramApp, description: str, title: str = "Reportage") -> None:

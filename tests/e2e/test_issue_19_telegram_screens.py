@@ -6,21 +6,18 @@ the custom keyboard the user's app shows, as Telegram does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.clock import FixedClock
 from dialogs.i18n.translator import translator
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.telegram_app import (
     CLIENT_TOKEN,
     PROVIDER_TOKEN,
     TelegramApp,
-    app_on_backend,
     assert_wire_clean,
 )
 
@@ -31,19 +28,9 @@ FR, EN = translator("fr"), translator("en")
 ASK_PHONE = "Which phone number can the provider call? Share your contact or type it."
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("telegram-19-screens-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(
-        request.param, request, tmp_path, template_dir, clock, paging=7
-    ) as app:
-        yield app
+@pytest.fixture
+def tg_options() -> dict[str, Any]:
+    return {"paging": 7}  # the results' pages as the tests page them
 
 
 async def to_phone_step(tg: TelegramApp, user: FakeUser) -> None:

@@ -4,34 +4,16 @@ client and on the booking (issue 17), through the real webhook and the fake Bot 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-import pytest
 
-from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, User
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
-from tests.support.telegram_app import TelegramApp, app_on_backend
+from tests.support.telegram_app import TelegramApp
 
 NADIA = FakeUser(id=2301, first_name="Nadia", language_code="fr")
 LINK = re.compile(r'href="(https://t\.me/[^"]+)" data-cta="telegram"')
-
-
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("site-journey-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
-        yield app
 
 
 async def telegram_link(tg: TelegramApp, path: str) -> str:

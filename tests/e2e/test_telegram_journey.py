@@ -8,23 +8,19 @@ app's own outbox worker delivers the notifications.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, OutboxMessage, User
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import CLIENT_TEXT, NEW_REQUEST
-from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.support.telegram_app import (
     CLIENT_TOKEN,
     PROVIDER_TOKEN,
     TelegramApp,
-    app_on_backend,
     assert_wire_clean,
     eventually,
 )
@@ -35,20 +31,9 @@ OMAR = FakeUser(id=2002, first_name="Omar", language_code="en")
 USER_HTML = "<b>hi</b> & co"  # typed by the client: must come back as text, not markup
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("telegram-template")
-
-
-@pytest.fixture(params=BACKENDS)
-async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
-) -> AsyncIterator[TelegramApp]:
-    """The app on SQLite, and on PostgreSQL when MOUNASABET_TEST_POSTGRES_URL is set."""
-    async with app_on_backend(
-        request.param, request, tmp_path, template_dir, clock, paging=7
-    ) as app:
-        yield app
+@pytest.fixture
+def tg_options() -> dict[str, Any]:
+    return {"paging": 7}  # the results' pages as the tests page them
 
 
 async def client_user(tg: TelegramApp, user: FakeUser) -> User:
