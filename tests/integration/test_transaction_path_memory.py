@@ -1,0 +1,109 @@
+"""What the transaction path reads and what it leaves remembered.
+
+A step declared to write reads who wrote and the conversation inside its own transaction,
+whatever the process remembers: that read is the one its writes rest on. It reads nothing
+before: the path is known from the remembered conversation alone. After the commit the
+process remembers the conversation and, unless the transaction changed them, who wrote, so
+the chat's next update reads neither again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+
+from core.clock import FixedClock
+from core.conversations.chat_memory import committed_identity
+from core.conversations.store import ChatRef
+from core.db.tables import ChannelIdentity, User
+from core.people.users import Identified
+from core.uow import UnitOfWorkFactory
+from dialogs.framework.engine import BLOCKED
+from dialogs.i18n.translator import translator
+from tests.support.chat import Chat, client_chat, open_market, user_of
+from tests.support.statements import statements_on
+
+EN, FR = translator("en"), translator("fr")
+
+
+def ref(chat: Chat) -> ChatRef:
+    return ChatRef(chat.channel, chat.chat_key, chat.user_external_id)
+
+
+def reads_of(table: str, sent: list[str]) -> list[str]:
+    return [s for s in sent if s.lstrip().upper().startswith("SELECT") and f"FROM {table}" in s]
+
+
+async def in_the_form(uows: UnitOfWorkFactory, clock: FixedClock) -> Chat:
+    """A chat whose booking form has begun (each answer of it writes)."""
+    market = await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{market.photo_service}")
+    return chat
+
+
+async def test_who_wrote_is_remembered_after_a_transaction_that_left_them_as_they_were(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = await in_the_form(uows, clock)
+    store, paths = chat.engine.store, chat.engine.paths
+    identity, conversation = store.remembered(ref(chat))
+    assert identity is not None and conversation is not None
+    assert identity.detached_user().locale == "en"
+    transactions = paths["transaction"]
+    with statements_on(uows.engine) as sent:
+        await chat.click("evt:wedding")
+    assert paths["transaction"] == transactions + 1
+    # Nothing read before the transaction; in it, who wrote and the conversation, afresh.
+    assert len(reads_of("channel_identities", sent)) == 1
+    assert len(reads_of("conversations", sent)) == 1
+    identity, conversation = store.remembered(ref(chat))
+    assert identity is not None and conversation is not None
+    assert conversation.version == 3  # first contact, the deep link, the form, the event
+
+
+async def test_a_writing_step_still_reads_who_wrote_and_the_chat_afresh(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Remembered is not trusted by a step that writes: another process blocking the user
+    is seen at once (a read-only step sees it within chat_memory.IDENTITY_TTL)."""
+    chat = await in_the_form(uows, clock)
+    assert chat.engine.store.remembered(ref(chat))[0] is not None
+    user_id = (await user_of(chat)).id
+    async with uows.engine.begin() as conn:  # another process: this one hears nothing
+        await conn.execute(update(User).where(User.id == user_id).values(blocked=True))
+    await chat.click("evt:wedding")
+    assert chat.text == EN(BLOCKED)
+
+
+async def test_a_step_declared_to_write_reads_nothing_before_its_transaction(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Who wrote forgotten (here: their user just changed), the chat remembered: the path
+    is read from the chat, and only the transaction reads who wrote."""
+    chat = await in_the_form(uows, clock)
+    user_id = (await user_of(chat)).id
+    async with uows() as uow:  # a change in this process: the memory drops who wrote
+        user = await uow.session.get(User, user_id)
+        assert user is not None
+        user.display_name = "Renamed"
+        await uow.commit()
+    assert chat.engine.store.remembered(ref(chat))[0] is None
+    with statements_on(uows.engine) as sent:
+        await chat.click("evt:wedding")
+    assert len(reads_of("channel_identities", sent)) == 1
+    assert len(reads_of("conversations", sent)) == 1
+
+
+def test_an_identity_moved_to_another_account_is_not_remembered() -> None:
+    """Joined by phone, the identity belongs to the account whose number it is now: the
+    user the transaction began with is not who writes in this chat any more."""
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    user = User(id=1, role="client", display_name="A", locale="fr", blocked=False, created_at=now)
+    identity = ChannelIdentity(id=7, user_id=1, channel="sandbox", external_id="c:1")
+    identity.unreachable, identity.last_inbound_at = False, now
+    kept = committed_identity(Identified(identity, user), 0.0)
+    assert kept is not None and kept.user[0] == 1
+    identity.user_id = 2
+    assert committed_identity(Identified(identity, user), 0.0) is None
