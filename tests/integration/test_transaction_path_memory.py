@@ -77,6 +77,27 @@ async def test_a_writing_step_still_reads_who_wrote_and_the_chat_afresh(
     assert chat.text == EN(BLOCKED)
 
 
+async def test_a_user_the_transaction_changed_is_read_afresh_once(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    await chat.click("m:lang")
+    await chat.click("lang:fr")  # a transaction that changes the user
+    store = chat.engine.store
+    identity, conversation = store.remembered(ref(chat))
+    assert identity is None and conversation is not None
+    with statements_on(uows.engine) as sent:
+        await chat.click("m:find")  # read-only: who wrote is read, in the new language
+    assert chat.text.startswith(FR("What are you looking for?"))
+    assert len(reads_of("channel_identities", sent)) == 1
+    # ...and remembered, though their last contact (a moment ago) was no news.
+    with statements_on(uows.engine) as sent:
+        await chat.click("cat:photographer")
+    assert reads_of("channel_identities", sent) == []
+    assert reads_of("conversations", sent) == []
+
+
 async def test_a_step_declared_to_write_reads_nothing_before_its_transaction(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
