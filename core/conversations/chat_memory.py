@@ -39,6 +39,9 @@ USER_FIELDS = tuple(
     if column.key != "created_at"
 )
 
+# What a KnownIdentity takes of the identity row (`committed_identity`).
+IDENTITY_FIELDS = ("id", "user_id", "unreachable", "last_inbound_at")
+
 
 @dataclass(frozen=True, slots=True)
 class KnownIdentity:
@@ -74,6 +77,11 @@ def committed_identity(who: Identified, read_at: float) -> KnownIdentity | None:
     in this process after that, the transaction's own included, makes `remember_identity`
     refuse the snapshot, so only a user the transaction left as it read it is kept."""
     identity, user = who.identity, who.user
+    if not (
+        inspect(identity).unloaded.isdisjoint(IDENTITY_FIELDS)
+        and inspect(user).unloaded.isdisjoint((*USER_FIELDS, "created_at"))
+    ):
+        return None  # expired in the transaction (a savepoint undone): read afresh, not here
     if identity.user_id != user.id:
         return None
     return KnownIdentity(

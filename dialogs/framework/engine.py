@@ -184,14 +184,15 @@ class DialogEngine:
                 save_state(conv, ctx.state.to_json(), now=now)
                 attempt = await in_step(uow, inbound, user.id, replies, now)
                 await uow.commit()  # inside: a write refused on commit gets the apology too
-                self.store.committed(
-                    chat,
-                    KnownConversation(conv.id, conv.version, json.dumps(conv.state)),
-                    committed_identity(who, read_at),
-                )
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
                 return Answered([ctx.reply(ctx.t(APOLOGY))])  # nothing was committed, nor kept
+            # Committed: what the memory keeps of it is no part of the step (nor its reply).
+            self.store.committed(
+                chat,
+                KnownConversation(conv.id, conv.version, json.dumps(conv.state)),
+                committed_identity(who, read_at),
+            )
             return Answered(replies, attempt)
 
     async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from core.clock import FixedClock
-from core.conversations.chat_memory import committed_identity
+from core.conversations.chat_memory import USER_FIELDS, committed_identity, unchanged_user
 from core.conversations.store import ChatRef
 from core.db.tables import ChannelIdentity, User
 from core.people.users import Identified
@@ -117,14 +117,21 @@ async def test_a_step_declared_to_write_reads_nothing_before_its_transaction(
     assert len(reads_of("conversations", sent)) == 1
 
 
-def test_an_identity_moved_to_another_account_is_not_remembered() -> None:
-    """Joined by phone, the identity belongs to the account whose number it is now: the
-    user the transaction began with is not who writes in this chat any more."""
+def who(user_id: int, *, without: str = "") -> Identified:
+    """An identity of user 1 and ``user_id``'s user, as a transaction left them (a value
+    ``without``: not loaded, as after a savepoint undone)."""
     now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-    user = User(id=1, role="client", display_name="A", locale="fr", blocked=False, created_at=now)
-    identity = ChannelIdentity(id=7, user_id=1, channel="sandbox", external_id="c:1")
-    identity.unreachable, identity.last_inbound_at = False, now
-    kept = committed_identity(Identified(identity, user), 0.0)
-    assert kept is not None and kept.user[0] == 1
-    identity.user_id = 2
-    assert committed_identity(Identified(identity, user), 0.0) is None
+    values = {name: None for name in USER_FIELDS} | {"id": user_id, "created_at": now}
+    user = unchanged_user({k: v for k, v in values.items() if k != without})
+    identity = ChannelIdentity(id=7, user_id=1, unreachable=False, last_inbound_at=now)
+    return Identified(identity, user)
+
+
+def test_only_the_identity_of_the_user_read_and_wholly_loaded_is_remembered() -> None:
+    kept = committed_identity(who(1), 0.0)
+    assert kept is not None and kept.user[0] == 1 and kept.identity_id == 7
+    # Joined by phone, the identity belongs to the account whose number it is now: the
+    # user the transaction began with is not who writes in this chat any more.
+    assert committed_identity(who(2), 0.0) is None
+    # Nothing is read to remember it (no query may run after the commit).
+    assert committed_identity(who(1, without="locale"), 0.0) is None
