@@ -20,10 +20,11 @@ from core.people.users import Identified
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.engine import BLOCKED
 from dialogs.i18n.translator import translator
-from tests.support.chat import Chat, client_chat, open_market, user_of
+from tests.support.chat import Chat, client_chat, user_of
 from tests.support.statements import statements_on
 
 EN, FR = translator("en"), translator("fr")
+TICKETS = "/tickets"  # a command declared to write (support threads are read exactly)
 
 
 def ref(chat: Chat) -> ChatRef:
@@ -34,33 +35,34 @@ def reads_of(table: str, sent: list[str]) -> list[str]:
     return [s for s in sent if s.lstrip().upper().startswith("SELECT") and f"FROM {table}" in s]
 
 
-async def in_the_form(uows: UnitOfWorkFactory, clock: FixedClock) -> Chat:
-    """A chat whose booking form has begun (each answer of it writes)."""
-    market = await open_market(uows, clock.now())
+async def after_a_transaction(uows: UnitOfWorkFactory, clock: FixedClock) -> Chat:
+    """A chat whose last update ran in a transaction that left the user as it was."""
     chat = client_chat(uows, clock)
-    await chat.send("/start p-studio-atlas")
-    await chat.click(f"book:{market.photo_service}")
+    await chat.send("/start")
+    transactions = chat.engine.paths["transaction"]
+    await chat.send(TICKETS)
+    assert chat.engine.paths["transaction"] == transactions + 1
     return chat
 
 
 async def test_who_wrote_is_remembered_after_a_transaction_that_left_them_as_they_were(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    chat = await in_the_form(uows, clock)
+    chat = await after_a_transaction(uows, clock)
     store, paths = chat.engine.store, chat.engine.paths
     identity, conversation = store.remembered(ref(chat))
     assert identity is not None and conversation is not None
     assert identity.detached_user().locale == "en"
     transactions = paths["transaction"]
     with statements_on(uows.engine) as sent:
-        await chat.click("evt:wedding")
+        await chat.send(TICKETS)
     assert paths["transaction"] == transactions + 1
     # Nothing read before the transaction; in it, who wrote and the conversation, afresh.
     assert len(reads_of("channel_identities", sent)) == 1
     assert len(reads_of("conversations", sent)) == 1
     identity, conversation = store.remembered(ref(chat))
     assert identity is not None and conversation is not None
-    assert conversation.version == 3  # first contact, the deep link, the form, the event
+    assert conversation.version == 3  # the first contact, then each /tickets
 
 
 async def test_a_writing_step_still_reads_who_wrote_and_the_chat_afresh(
@@ -68,12 +70,12 @@ async def test_a_writing_step_still_reads_who_wrote_and_the_chat_afresh(
 ) -> None:
     """Remembered is not trusted by a step that writes: another process blocking the user
     is seen at once (a read-only step sees it within chat_memory.IDENTITY_TTL)."""
-    chat = await in_the_form(uows, clock)
+    chat = await after_a_transaction(uows, clock)
     assert chat.engine.store.remembered(ref(chat))[0] is not None
     user_id = (await user_of(chat)).id
     async with uows.engine.begin() as conn:  # another process: this one hears nothing
         await conn.execute(update(User).where(User.id == user_id).values(blocked=True))
-    await chat.click("evt:wedding")
+    await chat.send(TICKETS)
     assert chat.text == EN(BLOCKED)
 
 
@@ -103,7 +105,7 @@ async def test_a_step_declared_to_write_reads_nothing_before_its_transaction(
 ) -> None:
     """Who wrote forgotten (here: their user just changed), the chat remembered: the path
     is read from the chat, and only the transaction reads who wrote."""
-    chat = await in_the_form(uows, clock)
+    chat = await after_a_transaction(uows, clock)
     user_id = (await user_of(chat)).id
     async with uows() as uow:  # a change in this process: the memory drops who wrote
         user = await uow.session.get(User, user_id)
@@ -112,7 +114,7 @@ async def test_a_step_declared_to_write_reads_nothing_before_its_transaction(
         await uow.commit()
     assert chat.engine.store.remembered(ref(chat))[0] is None
     with statements_on(uows.engine) as sent:
-        await chat.click("evt:wedding")
+        await chat.send(TICKETS)
     assert len(reads_of("channel_identities", sent)) == 1
     assert len(reads_of("conversations", sent)) == 1
 
