@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db.engine import READ_ONLY
 from core.db.tables import ChannelIdentity, Conversation, User
+from core.people.users import Identified
 from core.uow import Committed
 
 IDENTITY_TTL = 60.0  # seconds of real time
@@ -37,6 +38,9 @@ USER_FIELDS = tuple(
     for column in sorted(User.__table__.columns, key=lambda c: not c.primary_key)
     if column.key != "created_at"
 )
+
+# What a KnownIdentity takes of the identity row (`committed_identity`).
+IDENTITY_FIELDS = ("id", "user_id", "unreachable", "last_inbound_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,31 @@ class KnownConversation:
     conversation_id: int
     version: int
     state_json: str  # kept serialised: every reader gets objects of its own
+
+
+def committed_identity(who: Identified, read_at: float) -> KnownIdentity | None:
+    """What a transaction committed of who wrote, to remember after its commit; None when
+    the identity now belongs to another user (joined an account by phone).
+
+    ``read_at`` is when the transaction began reading them: a change to the user committed
+    in this process after that, the transaction's own included, makes `remember_identity`
+    refuse the snapshot, so only a user the transaction left as it read it is kept."""
+    identity, user = who.identity, who.user
+    if not (
+        inspect(identity).unloaded.isdisjoint(IDENTITY_FIELDS)
+        and inspect(user).unloaded.isdisjoint((*USER_FIELDS, "created_at"))
+    ):
+        return None  # expired in the transaction (a savepoint undone): read afresh, not here
+    if identity.user_id != user.id:
+        return None
+    return KnownIdentity(
+        identity.id,
+        user_values(user),
+        user.created_at,
+        identity.unreachable,
+        identity.last_inbound_at,
+        read_at,
+    )
 
 
 def unchanged_user(values: dict[str, Any]) -> User:

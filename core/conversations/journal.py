@@ -20,8 +20,10 @@ Each write stays all-or-nothing on its own:
   (core/notifications/direct_replies.py), so that a crash after the commit can't lose it.
 
 Once the caller has sent that reply it says so (`mark_sent`) without waiting: the marks
-ride on the next batch's transaction. A mark lost in a crash only means the reply may be
-sent once more (the outbox promises at least once).
+ride on the next batch's transaction, or, when none comes within `MARKS_WAIT` (a reply of
+the transaction path, whose step committed on its own), go together in one of their own.
+A mark lost in a crash only means the reply may be sent once more (the outbox promises at
+least once).
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ from core.notifications.outbox import OutboxStatus
 from core.people.users import first_contact_values
 
 MAX_BATCH = 200
+# How long a sent reply's mark waits for a batch of writes to ride on (a transaction of its
+# own otherwise, with the marks made meanwhile): a transaction path's reply has none (its
+# step committed on its own). Well within the reply's lease (DIRECT_LEASE), after which an
+# unmarked reply is the worker's to send again; `flush` (and so closing) writes them now.
+MARKS_WAIT = 0.25  # seconds
 log = logging.getLogger(__name__)
 
 EVENTS: Table = ProcessedEvent.__table__  # type: ignore[assignment]
@@ -106,11 +113,16 @@ class Outcome:
 
 
 class ChatJournal:
-    def __init__(self, engine: AsyncEngine, *, max_batch: int = MAX_BATCH) -> None:
-        self.engine, self.max_batch = engine, max_batch
+    def __init__(
+        self, engine: AsyncEngine, *, max_batch: int = MAX_BATCH, marks_wait: float = MARKS_WAIT
+    ) -> None:
+        self.engine, self.max_batch, self.marks_wait = engine, max_batch, marks_wait
         self._waiting: list[tuple[ChatWrite, asyncio.Future[Outcome]]] = []
         self._sent: list[tuple[Attempt, datetime]] = []
         self._writer: asyncio.Task[None] | None = None
+        # Marks with no write to ride on wait for one up to `marks_wait`, then go alone.
+        self._marks_timer: asyncio.TimerHandle | None = None
+        self._marks_due = False
         self.batches = 0  # for tests and metrics: how many transactions were used
 
     async def write(self, item: ChatWrite) -> Outcome:
@@ -121,25 +133,49 @@ class ChatJournal:
         return await asyncio.shield(future)
 
     def mark_sent(self, attempt: Attempt, now: datetime) -> None:
-        """The caller delivered its kept reply: recorded with the next batch, not awaited."""
+        """The caller delivered its kept reply: recorded with the next batch, not awaited
+        (within `marks_wait`: alone, with the other marks, if no write comes meanwhile)."""
         self._sent.append((attempt, now))
-        self._wake()
+        if not self._writing():  # else the running writer takes it with its next batch
+            self._later()
 
     async def flush(self) -> None:
         """Wait until everything handed to the journal so far is written (or failed)."""
-        while self._writer is not None and not self._writer.done():
+        if self._sent:
+            self._marks_due = True
+            self._wake()
+        while self._writing():
+            assert self._writer is not None
             await asyncio.shield(self._writer)
 
+    def _writing(self) -> bool:
+        return self._writer is not None and not self._writer.done()
+
     def _wake(self) -> None:
-        if self._writer is None or self._writer.done():
+        if not self._writing():
             self._writer = asyncio.create_task(self._drain())
 
+    def _later(self) -> None:
+        if self._marks_timer is None:
+            loop = asyncio.get_running_loop()
+            self._marks_timer = loop.call_later(self.marks_wait, self._marks_waited)
+
+    def _marks_waited(self) -> None:
+        self._marks_timer = None
+        self._marks_due = True
+        self._wake()
+
     async def _drain(self) -> None:
-        while self._waiting or self._sent:
+        while self._waiting or (self._sent and self._marks_due):
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
-            sent, self._sent = self._sent, []
+            sent, self._sent, self._marks_due = self._sent, [], False
+            if sent and self._marks_timer is not None:  # they ride on this batch
+                self._marks_timer.cancel()
+                self._marks_timer = None
             await self._write(batch, split=True, sent=sent)
+        if self._sent:  # marked while the last batch was written: they wait for the next
+            self._later()
 
     async def _write(
         self,

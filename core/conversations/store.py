@@ -134,9 +134,16 @@ class ConversationStore:
 
     # --- What the transaction path and the process's commits tell it -----------------
 
-    def committed(self, chat: ChatRef, conversation: KnownConversation) -> None:
-        """The transaction path committed this state of the conversation."""
+    def committed(
+        self, chat: ChatRef, conversation: KnownConversation, identity: KnownIdentity | None
+    ) -> None:
+        """The transaction path committed this state of the conversation, and read (or
+        wrote) this identity: the chat's next update needs neither read again. The identity
+        is kept only if its user has not changed since the transaction read it (see
+        `ChatMemory.remember_identity`); otherwise it is read afresh."""
         self._memory.remember_conversation(chat.channel, chat.chat_key, conversation)
+        if identity is not None:
+            self._memory.remember_identity(chat.channel, chat.external_id, identity)
 
     def forget(self, chat: ChatRef) -> None:
         self._memory.forget(chat.channel, chat.chat_key, chat.external_id)

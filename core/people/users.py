@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -86,6 +87,15 @@ def contact_is_news(last_inbound_at: datetime | None, now: datetime) -> bool:
     return last_inbound_at is None or now - last_inbound_at >= INBOUND_RESOLUTION
 
 
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """Who wrote: the channel identity and the user behind it, as the unit of work holds
+    them (what it commits of them is what the engine's memory may keep afterwards)."""
+
+    identity: ChannelIdentity
+    user: User
+
+
 async def identify(
     uow: UnitOfWork,
     *,
@@ -96,7 +106,30 @@ async def identify(
     locale: str | None = None,
     verified_phone: str | None = None,
 ) -> User:
-    """The user behind a channel identity, created on first contact.
+    """The user behind a channel identity, created on first contact (see `identified`)."""
+    who = await identified(
+        uow,
+        channel=channel,
+        external_id=external_id,
+        now=now,
+        display_name=display_name,
+        locale=locale,
+        verified_phone=verified_phone,
+    )
+    return who.user
+
+
+async def identified(
+    uow: UnitOfWork,
+    *,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    display_name: str = "",
+    locale: str | None = None,
+    verified_phone: str | None = None,
+) -> Identified:
+    """The channel identity and its user, both created on first contact.
 
     ``verified_phone`` is the sender's own number as the channel proves it (WhatsApp's
     sender): a first contact joins the account whose proven number it is, instead of
@@ -116,7 +149,7 @@ async def identify(
             identity.last_inbound_at = now
         if identity.unreachable:
             identity.unreachable = False  # they wrote: reachable again
-        return known
+        return Identified(identity, known)
     user = None
     if verified_phone:
         user = await session.scalar(select(User).where(User.phone_e164 == verified_phone))
@@ -131,15 +164,14 @@ async def identify(
                 user = User(**values)
                 session.add(user)
                 await session.flush()
-            session.add(
-                ChannelIdentity(
-                    user_id=user.id,
-                    channel=channel,
-                    external_id=external_id,
-                    last_inbound_at=now,
-                    created_at=now,
-                )
+            made = ChannelIdentity(
+                user_id=user.id,
+                channel=channel,
+                external_id=external_id,
+                last_inbound_at=now,
+                created_at=now,
             )
+            session.add(made)
     except IntegrityError:  # the same person's first two messages raced; keep the winner's
         winner = await session.scalar(
             select(ChannelIdentity).where(
@@ -149,8 +181,8 @@ async def identify(
         assert winner is not None
         found = await session.get(User, winner.user_id)
         assert found is not None
-        return found
-    return user
+        return Identified(winner, found)
+    return Identified(made, user)
 
 
 def note_contact_phone(user: User, phone: str) -> None:

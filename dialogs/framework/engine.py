@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -11,13 +12,13 @@ from datetime import datetime
 from typing import TypeVar
 
 from core.clock import Clock
-from core.conversations.chat_memory import KnownConversation
+from core.conversations.chat_memory import KnownConversation, committed_identity
 from core.conversations.saved_state import load_conversation, save_state
 from core.conversations.store import ChatRef, ConversationStore
 from core.errors import DomainError
 from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, hand_over
-from core.people.users import identify
+from core.people.users import identified
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
@@ -141,11 +142,13 @@ class DialogEngine:
             await uow.commit()
 
     async def _in_transaction(self, inbound: Inbound, now: datetime, display_name: str) -> Answered:
-        # What the process remembers of this chat may change here: read it afresh next time.
+        # What the process remembers of this chat may change here: it is read afresh in
+        # the transaction, and remembered again only as committed.
         chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
         self.store.forget(chat)
         async with self.uows() as uow:
-            user = await identify(
+            read_at = time.monotonic()  # before the read: see committed_identity
+            who = await identified(
                 uow,
                 channel=inbound.channel,
                 external_id=inbound.user_external_id,
@@ -154,6 +157,7 @@ class DialogEngine:
                 locale=inbound.language_code,
                 verified_phone=inbound.verified_phone,
             )
+            user = who.user
             if (
                 inbound.event_source
                 and inbound.event_id
@@ -180,12 +184,15 @@ class DialogEngine:
                 save_state(conv, ctx.state.to_json(), now=now)
                 attempt = await in_step(uow, inbound, user.id, replies, now)
                 await uow.commit()  # inside: a write refused on commit gets the apology too
-                self.store.committed(
-                    chat, KnownConversation(conv.id, conv.version, json.dumps(conv.state))
-                )
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
                 return Answered([ctx.reply(ctx.t(APOLOGY))])  # nothing was committed, nor kept
+            # Committed: what the memory keeps of it is no part of the step (nor its reply).
+            self.store.committed(
+                chat,
+                KnownConversation(conv.id, conv.version, json.dumps(conv.state)),
+                committed_identity(who, read_at),
+            )
             return Answered(replies, attempt)
 
     async def dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:

@@ -29,7 +29,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from core.conversations.chat_memory import changed_fields, unchanged_user
+from core.conversations.chat_memory import KnownConversation, changed_fields, unchanged_user
 from core.conversations.journal import ChatWrite, NewChat, Written
 from core.conversations.store import ChatRef
 from core.people.users import (
@@ -72,13 +72,17 @@ async def run_without_transaction(
         user = unchanged_user(first_contact_values(display_name, new_chat.locale, now=now))
         state = DialogState()
     else:
+        # Who wrote is to be read (forgotten, or past its time): not when the update is
+        # declared to write, as the transaction reads them itself, fresh.
+        if identity is None and conversation and _declared_to_write(engine, conversation, inbound):
+            return None
         if identity is None or conversation is None:
             known = await store.recall(chat)
             if known is None:
                 return None
             identity, conversation = known
         user = identity.detached_user()
-        state = DialogState.from_json(json.loads(conversation.state_json))
+        state = _state(conversation)
 
     path = engine.route(state, inbound)
     # A first contact's deep link sets the source of a user the journal is still to create.
@@ -135,3 +139,15 @@ async def run_without_transaction(
         engine.paths["conflict"] += 1
         return None  # the store forgot the chat: the transaction reads it afresh
     return Answered(replies, outcome.reply)
+
+
+def _state(conversation: KnownConversation) -> DialogState:
+    return DialogState.from_json(json.loads(conversation.state_json))
+
+
+def _declared_to_write(
+    engine: DialogEngine, conversation: KnownConversation, inbound: Inbound
+) -> bool:
+    """Whether the update is declared to write from where the remembered chat stands (what
+    routes.py reads is the state alone, not who wrote)."""
+    return not engine.route(_state(conversation), inbound).reads_only

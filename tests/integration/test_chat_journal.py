@@ -203,6 +203,70 @@ async def test_a_kept_reply_is_written_with_the_step_and_marked_sent_later(
         assert await conn.scalar(select(OutboxMessage.status)) == "sent"
 
 
+async def kept_replies(journal: ChatJournal, clock: FixedClock, n: int) -> list[Outcome]:
+    """``n`` first contacts, then a step of each whose reply its caller holds to send."""
+    made = await first_contacts(journal, clock, n)
+    until = clock.now() + timedelta(seconds=15)
+    return await asyncio.gather(
+        *(
+            journal.write(
+                ChatWrite(
+                    clock.now(),
+                    {"seq": 2},
+                    o.conversation_id,
+                    1,
+                    ("tg:1", f"k{i}"),
+                    reply=KeptReply("telegram_client", {}, f"reply:k{i}", o.user_id, until),
+                )
+            )
+            for i, o in enumerate(made)
+        )
+    )
+
+
+async def statuses(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.scalars(select(OutboxMessage.status))).all())
+
+
+async def test_marks_wait_for_a_write_to_ride_on(engine: AsyncEngine, clock: FixedClock) -> None:
+    """A transaction path's reply has no write of its own to ride on: its mark waits for
+    one (here the next chat's step) instead of taking a transaction of its own."""
+    journal = ChatJournal(engine, marks_wait=60)
+    first, second = await kept_replies(journal, clock, 2)
+    assert first.reply is not None and second.reply is not None
+    batches = journal.batches
+    journal.mark_sent(first.reply, clock.now())
+    await asyncio.sleep(0.05)
+    assert journal.batches == batches and await statuses(engine) == ["sending", "sending"]
+    step = ChatWrite(clock.now(), {"seq": 3}, first.conversation_id, 2, ("tg:1", "next"))
+    assert (await journal.write(step)).written is Written.DONE
+    assert journal.batches == batches + 1
+    assert sorted(await statuses(engine)) == ["sending", "sent"]
+    journal.mark_sent(second.reply, clock.now())
+    await journal.flush()  # now, whatever the wait (closing the process does this)
+    assert journal.batches == batches + 2
+    assert await statuses(engine) == ["sent", "sent"]
+
+
+async def test_marks_with_nothing_to_ride_on_go_together_after_the_wait(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    journal = ChatJournal(engine, marks_wait=0.05)
+    outcomes = await kept_replies(journal, clock, 3)
+    batches = journal.batches
+    for outcome in outcomes:
+        assert outcome.reply is not None
+        journal.mark_sent(outcome.reply, clock.now())
+    for _ in range(100):
+        if journal.batches > batches:
+            break
+        await asyncio.sleep(0.01)
+    await journal.flush()
+    assert journal.batches == batches + 1
+    assert await statuses(engine) == ["sent", "sent", "sent"]
+
+
 async def test_the_batch_updates_find_their_rows_by_primary_key(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
