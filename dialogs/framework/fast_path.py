@@ -60,7 +60,13 @@ async def run_without_transaction(
     chat = ChatRef(channel, inbound.chat_key, inbound.user_external_id)
     identity, conversation = store.remembered(chat)
     new_chat = None
-    if identity is None and conversation is None and not inbound.verified_phone:
+    # A press answers a message we sent: that chat exists (its process restarted, or it
+    # was forgotten), so it is read, not tried as a first contact that would conflict.
+    if (
+        identity is None
+        and conversation is None
+        and not (inbound.verified_phone or inbound.payload)
+    ):
         # Perhaps a first contact: the journal creates the user if nobody else has.
         new_chat = NewChat(
             channel,

@@ -230,3 +230,21 @@ async def test_a_link_on_a_later_message_is_no_first_contact(
     await chat.send("/start s-ig")
     assert chat.engine.paths == {"fast": 1, "transaction": 1}
     assert (await user_of(chat)).source == "ig"
+
+
+async def test_a_press_after_a_restart_reads_its_chat_rather_than_trying_a_new_one(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A button press answers a message the bot sent, so its chat exists: the process that
+    remembers nothing of it reads it, instead of trying a first contact the journal would
+    refuse (a wasted batch, then a transaction)."""
+    await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    await chat.click("m:find")
+    chat.engine.store.clear()  # as after a restart
+    paths, batches = dict(chat.engine.paths), chat.engine.store.batches
+    await chat.click("cat:photographer")
+    assert chat.engine.paths == {**paths, "fast": paths["fast"] + 1}  # no conflict
+    assert chat.engine.store.batches == batches + 1
+    assert chat.text.startswith(EN("In which city is the event?"))
