@@ -10,7 +10,6 @@ one catch-up run per sweep, not sixty.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bots.calendar_fetcher import AiohttpCalendarFetcher
+from bots.tasks import stop_task
 from core.bootstrap import Core
 from core.calendar_sync.ports import CalendarFetcher
 from core.clock import Clock
@@ -146,9 +146,7 @@ class SweepScheduler:
         current = self.current
         if current is not None:
             # Safe to cut short: each item of a sweep commits alone, the next run goes on.
-            current.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await current
+            await stop_task(current)
         if self.held_until is not None:
             await lease.release(self.uows, self.holder, now=self.clock.now())
             self.held_until = None

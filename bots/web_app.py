@@ -7,7 +7,6 @@ of the channels, the sandbox and the payments.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -21,6 +20,7 @@ from bots.http_limits import BODY_LIMITS, MAX_BODY_BYTES, body_deadline
 from bots.metrics import Metrics
 from bots.observed import observe_inputs
 from bots.scheduler import scheduler_health
+from bots.tasks import stop_task
 from core.bootstrap import Core
 from core.redaction import redact
 
@@ -66,9 +66,7 @@ def background(
     async def ctx(_: web.Application) -> AsyncIterator[None]:
         task = asyncio.ensure_future(make())
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
 
     return ctx
 

@@ -9,11 +9,11 @@ delivered by that process's own worker, not by this one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 
 from bots.programs.outbound import Outbound, build_outbound
 from bots.scheduler import SweepScheduler
+from bots.tasks import stop_task
 from bots.telegram import setup as telegram
 from bots.worker import run_outbox
 from core.bootstrap import Core
@@ -48,8 +48,6 @@ async def run_worker(core: Core, *, stop: asyncio.Event | None = None) -> None:
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
         await sweeps.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
         await outbound.close()
         await core.close()
