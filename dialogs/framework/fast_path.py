@@ -17,6 +17,8 @@ is not declared to read runs in a transaction, and so does an update when:
   version check): a declared outcome of the write, not a guess. The update then runs in a
   transaction on the fresh state; the first run's replies and state were never used, and
   a step declared to read had no effect to repeat.
+One write is declared too (flow.Action.sets_new_user): on a first contact, a deep link's
+source goes on the user the journal is still to create, in its INSERT.
 The read-only context has no unit of work and no payments (context.py): a step declared
 wrongly fails there like any failing step, logged, with the apology, and writes nothing.
 """
