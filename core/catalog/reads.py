@@ -49,6 +49,11 @@ CATALOG_TABLES = frozenset(
 )
 
 
+# What the booking form keeps of the catalog (a service, its provider, their cities): a
+# provider's edit changes it, a booking does not.
+OFFER_TABLES = frozenset(table.__tablename__ for table in (Provider, ProviderCity, Service))
+
+
 async def search_in(uow: UnitOfWork, query: SearchQuery, *, now: datetime) -> SearchPage:
     """Inside a transaction: sees its own writes."""
     return await search_providers(uow.session, query, now=now)

@@ -55,7 +55,7 @@ def pick_locale(code: str | None, default: str = "fr") -> str:
 
 # What a step may set on a user the journal is still to create (a first contact on the
 # read-only path): the deep link's acquisition source, which then goes into its INSERT.
-NEW_USER_FIELDS = frozenset({"source"})
+NEW_USER_FIELDS = frozenset({User.source.key})
 
 
 def first_contact_values(

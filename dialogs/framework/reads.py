@@ -1,6 +1,7 @@
 """The reads a step may do without a transaction: search and provider profile (cached),
-the booking form's service, provider and cities (cached), and what must be exact: the
-user's own bookings and a service's free days and times (read each time).
+the booking form's service, provider and cities (cached) and the free days and times it
+offers (cached for the minute), and what must be exact: the user's own bookings and
+whether the day chosen can be booked (read each time).
 
 ``SessionReads`` reads in the update's own unit of work (inside a transaction: no cache, it
 sees the transaction's writes). ``CachedReads`` answers from memory, keyed by the
@@ -22,6 +23,7 @@ from core.catalog import queries as offer
 from core.catalog.provider_profile import ProviderProfile
 from core.catalog.reads import (
     CATALOG_TABLES,
+    OFFER_TABLES,
     CatalogQuery,
     SessionFactory,
     ask_read_only,
@@ -36,9 +38,7 @@ from core.uow import Committed, UnitOfWork
 from dialogs.framework.keyed_cache import KeyedCache
 
 T = TypeVar("T")
-__all__ = ["CATALOG_TABLES", "CachedReads", "Reads", "SessionReads"]
-# What the form keeps of the catalog: changed by a provider's edits, not by bookings.
-OFFER_TABLES = frozenset({"providers", "services", "provider_cities"})
+__all__ = ["CATALOG_TABLES", "OFFER_TABLES", "CachedReads", "Reads", "SessionReads"]
 
 
 class Reads(Protocol):
