@@ -67,7 +67,7 @@ def first_contact_values(
     source: str | None = None,
 ) -> dict[str, Any]:
     """The columns of a newcomer's user (``locale`` as `pick_locale` chose it), the one
-    statement of what a first contact is: `identify` (ORM), the fast path's user in memory
+    statement of what a first contact is: `identified` (ORM), the fast path's user in memory
     (dialogs/framework/fast_path.py) and the chat journal's SQL
     (core/conversations/journal.py) all make it from this."""
     return {
@@ -94,29 +94,6 @@ class Identified:
 
     identity: ChannelIdentity
     user: User
-
-
-async def identify(
-    uow: UnitOfWork,
-    *,
-    channel: str,
-    external_id: str,
-    now: datetime,
-    display_name: str = "",
-    locale: str | None = None,
-    verified_phone: str | None = None,
-) -> User:
-    """The user behind a channel identity, created on first contact (see `identified`)."""
-    who = await identified(
-        uow,
-        channel=channel,
-        external_id=external_id,
-        now=now,
-        display_name=display_name,
-        locale=locale,
-        verified_phone=verified_phone,
-    )
-    return who.user
 
 
 async def identified(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.db.tables import ChannelIdentity, User
 from core.errors import InvalidValue
-from core.people.users import identify, normalize_phone, record_source
+from core.people.users import identified, normalize_phone, record_source
 from core.uow import UnitOfWorkFactory
 
 # --- Users -----------------------------------------------------------------------------
@@ -36,28 +36,34 @@ def test_normalize_phone_refuses_garbage(raw: str) -> None:
 async def test_identify_same_identity_same_user(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
     first, later = clock.now(), clock.now() + timedelta(hours=3)
     async with uows() as uow:
-        user = await identify(
-            uow,
-            channel="telegram_client",
-            external_id="555",
-            now=first,
-            display_name="Salma",
-            locale="ar-MA",
-        )
+        user = (
+            await identified(
+                uow,
+                channel="telegram_client",
+                external_id="555",
+                now=first,
+                display_name="Salma",
+                locale="ar-MA",
+            )
+        ).user
         await uow.commit()
         user_id = user.id
         assert (user.locale, user.display_name, user.role) == ("ar", "Salma", "client")
     async with uows() as uow:
-        again = await identify(
-            uow, channel="telegram_client", external_id="555", now=later, display_name="S."
-        )
+        again = (
+            await identified(
+                uow, channel="telegram_client", external_id="555", now=later, display_name="S."
+            )
+        ).user
         await uow.commit()
         assert again.id == user_id
         assert again.display_name == "Salma"
     async with uows() as uow:
-        other = await identify(
-            uow, channel="telegram_client", external_id="556", now=later, locale="de"
-        )
+        other = (
+            await identified(
+                uow, channel="telegram_client", external_id="556", now=later, locale="de"
+            )
+        ).user
         await uow.commit()
         assert other.id != user_id
         assert other.locale == "fr"
@@ -72,13 +78,15 @@ async def test_first_two_messages_racing_make_one_user(
 ) -> None:
     async def first_message(n: int) -> int:
         async with uows() as uow:
-            user = await identify(
-                uow,
-                channel="telegram_client",
-                external_id="900",
-                now=clock.now(),
-                display_name=f"copy {n}",
-            )
+            user = (
+                await identified(
+                    uow,
+                    channel="telegram_client",
+                    external_id="900",
+                    now=clock.now(),
+                    display_name=f"copy {n}",
+                )
+            ).user
             await asyncio.sleep(0.05)  # the rest of the update's handling
             await uow.commit()
             return user.id
@@ -98,19 +106,23 @@ async def test_identify_joins_identities_by_phone(
     now = clock.now()
     phone = normalize_phone("06 12 34 56 78")
     async with uows() as uow:
-        on_telegram = await identify(
-            uow, channel="telegram_client", external_id="777", now=now, verified_phone=phone
-        )
+        on_telegram = (
+            await identified(
+                uow, channel="telegram_client", external_id="777", now=now, verified_phone=phone
+            )
+        ).user
         await uow.commit()
         telegram_user = on_telegram.id
     async with uows() as uow:
-        on_whatsapp = await identify(
-            uow,
-            channel="whatsapp",
-            external_id="whatsapp:+212612345678",
-            now=now,
-            verified_phone=phone,
-        )
+        on_whatsapp = (
+            await identified(
+                uow,
+                channel="whatsapp",
+                external_id="whatsapp:+212612345678",
+                now=now,
+                verified_phone=phone,
+            )
+        ).user
         await uow.commit()
         assert on_whatsapp.id == telegram_user
     async with uows() as uow:
@@ -128,7 +140,7 @@ async def test_identify_joins_identities_by_phone(
 
 async def test_record_source_sticks_once(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
     async with uows() as uow:
-        user = await identify(uow, channel="sandbox", external_id="s1", now=clock.now())
+        user = (await identified(uow, channel="sandbox", external_id="s1", now=clock.now())).user
         record_source(user, None)
         record_source(user, "")
         assert user.source is None
@@ -136,9 +148,9 @@ async def test_record_source_sticks_once(uows: UnitOfWorkFactory, clock: FixedCl
         record_source(user, "instagram")
         await uow.commit()
     async with uows() as uow:
-        user = await identify(uow, channel="sandbox", external_id="s1", now=clock.now())
+        user = (await identified(uow, channel="sandbox", external_id="s1", now=clock.now())).user
         record_source(user, "facebook")
         assert user.source == "site:provider:studio-atlas"
-        other = await identify(uow, channel="sandbox", external_id="s2", now=clock.now())
+        other = (await identified(uow, channel="sandbox", external_id="s2", now=clock.now())).user
         record_source(other, "q" * 100)
         assert other.source == "q" * 64

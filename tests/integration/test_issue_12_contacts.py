@@ -18,7 +18,7 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.db.migrate import upgrade
 from core.db.tables import Booking, ChannelIdentity, User
-from core.people.users import identify
+from core.people.users import identified
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from dialogs.provider.app import PROVIDER_APP
@@ -52,9 +52,11 @@ async def finish(chat: Chat) -> None:
 async def on_whatsapp(uows: UnitOfWorkFactory, clock: FixedClock, phone: str) -> User:
     """The account a first WhatsApp message from ``phone`` lands on (Twilio's From)."""
     async with uows() as uow:
-        user = await identify(
-            uow, channel="whatsapp", external_id=phone, now=clock.now(), verified_phone=phone
-        )
+        user = (
+            await identified(
+                uow, channel="whatsapp", external_id=phone, now=clock.now(), verified_phone=phone
+            )
+        ).user
         await uow.commit()
         uow.session.expunge(user)
         return user

@@ -31,7 +31,7 @@ from core.db.tables import (
     User,
 )
 from core.notifications.outbox import deliver_due
-from core.people.users import identify
+from core.people.users import identified
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from dialogs.bootstrap import build_dialogs
@@ -203,13 +203,15 @@ async def test_the_same_number_on_telegram_and_whatsapp_is_one_user(
     stack: Stack, clock: FixedClock
 ) -> None:
     async with stack.uows() as uow:
-        telegram = await identify(
-            uow,
-            channel="telegram_client",
-            external_id="1001",
-            now=clock.now(),
-            verified_phone=PHONE,
-        )
+        telegram = (
+            await identified(
+                uow,
+                channel="telegram_client",
+                external_id="1001",
+                now=clock.now(),
+                verified_phone=PHONE,
+            )
+        ).user
         await uow.commit()
         telegram_id = telegram.id
     await stack.say(PHONE, "Salam")
