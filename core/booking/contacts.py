@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import Booking, Provider, User
-from core.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +48,10 @@ async def provider_contact(session: AsyncSession, booking: Booking) -> PartyCont
     return PartyContact(names=dict(provider.name), phone=phone)
 
 
-async def contact_for(uow: UnitOfWork, booking: Booking, audience: str) -> PartyContact | None:
+async def contact_in(session: AsyncSession, booking: Booking, audience: str) -> PartyContact | None:
     """The other side's contact for ``audience`` ("client" or "provider"), once shared."""
     if not contacts_shared(booking):
         return None
     if audience == "provider":
-        return await client_contact(uow.session, booking)
-    return await provider_contact(uow.session, booking)
+        return await client_contact(session, booking)
+    return await provider_contact(session, booking)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.booking.contacts import PartyContact, client_contact, provider_contact
-from core.booking.contacts import contact_for as party_contact
+from core.booking.contacts import contact_in as party_contact
 from core.db.tables import Booking, Provider, Service, User
 from core.payments.links import PendingLink, pending_checkout
 from core.uow import UnitOfWork
@@ -45,7 +45,7 @@ async def booking_news(
     service = await session.get(Service, booking.service_id)
     link = await pending_checkout(uow, booking.id, payment_kind) if payment_kind else None
     contact = await _contact(uow, booking, provider, contact_for) if contact_for else None
-    party = await party_contact(uow, booking, contact_for) if contact_for else None
+    party = await party_contact(uow.session, booking, contact_for) if contact_for else None
     return BookingNews(user.locale, booking, provider, service, link, contact, party)
 
 

@@ -78,10 +78,12 @@ async def recent_client_bookings(
     )
 
 
-async def open_bookings_of(uow: UnitOfWork, provider_id: int, *, limit: int) -> list[BookingLine]:
+async def provider_open_lines(
+    session: AsyncSession, provider_id: int, *, limit: int
+) -> list[BookingLine]:
     """A provider's requests and bookings still to answer, pay or deliver, soonest first."""
     return await _lines(
-        uow.session,
+        session,
         select(Booking)
         .where(Booking.provider_id == provider_id, Booking.state.in_(OPEN_STATES))
         .order_by(Booking.event_date, Booking.id)

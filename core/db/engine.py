@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 # Execution option for connections that only read: `session.connection(execution_options=
 # {READ_ONLY: True})` or `await conn.execution_options(**{READ_ONLY: True})` before the
@@ -57,6 +57,30 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 class AppSession(Session):
     """The project's own sessions: the unit of work's listeners attach to this class only,
     so a library's or a script's plain Session in the same process is left alone."""
+
+
+# A session's identity map holds its rows weakly: a row a step read and let go of (the
+# booking a check looked at, the provider an ownership test loaded) is read again by the
+# next `session.get` of the same transaction, e.g. by the news handler at commit (two
+# statements per booking action, measured). The rows a transaction reads stay referenced
+# until it ends, as SQLAlchemy's "strong reference" recipe does; a read under a lock still
+# reads afresh (populate_existing, core/booking/actors.py).
+_HELD = "held_rows"
+
+
+@event.listens_for(AppSession, "loaded_as_persistent")
+@event.listens_for(AppSession, "pending_to_persistent")
+def _hold(session: Session, instance: object) -> None:
+    held = session.info.get(_HELD)
+    if held is None:
+        session.info[_HELD] = held = []
+    held.append(instance)
+
+
+@event.listens_for(AppSession, "after_transaction_end")
+def _let_go(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the transaction itself, not a savepoint in it
+        session.info.pop(_HELD, None)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

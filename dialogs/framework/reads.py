@@ -1,7 +1,8 @@
 """The reads a step may do without a transaction: search and provider profile (cached),
 the booking form's service, provider and cities (cached) and the free days and times it
-offers (cached for the minute), and what must be exact: the user's own bookings and
-whether the day chosen can be booked (read each time).
+offers (cached for the minute), and what must be exact: the user's own bookings,
+whether the day chosen can be booked, and the provider bot's home and request cards
+(read each time).
 
 ``SessionReads`` reads in the update's own unit of work (inside a transaction: no cache, it
 sees the transaction's writes). ``CachedReads`` answers from memory, keyed by the
@@ -18,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from core.booking.availability_query import check_day, free_times, upcoming_free_dates
 from core.booking.client_lines import ClientBookingLine, client_booking_lines
+from core.booking.provider_home import ProviderHome, RequestCard, provider_home, request_card
 from core.booking.queries import BookingLine, client_bookings, recent_client_bookings
 from core.catalog import queries as offer
 from core.catalog.provider_profile import ProviderProfile
@@ -86,6 +88,11 @@ class Reads(Protocol):
 
     async def free_dates(self, service: Service, *, now: datetime, count: int) -> list[date]: ...
 
+    # The provider bot's home and a request's card: exact, read each time on both paths.
+    async def provider_home(self, owner_id: int | None, *, limit: int) -> ProviderHome | None: ...
+
+    async def request_card(self, owner_id: int, booking_id: int) -> RequestCard: ...
+
 
 class SessionReads:
     """Reads in the update's unit of work, uncached: for steps run inside a transaction."""
@@ -150,6 +157,12 @@ class SessionReads:
 
     async def free_dates(self, service: Service, *, now: datetime, count: int) -> list[date]:
         return await upcoming_free_dates(self.uow.session, service, now=now, count=count)
+
+    async def provider_home(self, owner_id: int | None, *, limit: int) -> ProviderHome | None:
+        return await provider_home(self.uow.session, owner_id, limit=limit)
+
+    async def request_card(self, owner_id: int, booking_id: int) -> RequestCard:
+        return await request_card(self.uow.session, owner_id, booking_id)
 
 
 class CachedReads:
@@ -287,6 +300,17 @@ class CachedReads:
             ),
         )
         return list(found)
+
+    async def provider_home(self, owner_id: int | None, *, limit: int) -> ProviderHome | None:
+        """Read each time, like the client's bookings: a request comes, a deposit is paid."""
+        return await ask_read_only(
+            self._factory, lambda session: provider_home(session, owner_id, limit=limit)
+        )
+
+    async def request_card(self, owner_id: int, booking_id: int) -> RequestCard:
+        return await ask_read_only(
+            self._factory, lambda session: request_card(session, owner_id, booking_id)
+        )
 
     async def cached(self, key: Hashable, read: CatalogQuery[T]) -> T:
         """Another read-only catalog question (the site's pages), cached and invalidated

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from core.booking.actions import apply_action
 from core.booking.actors import Actor
-from core.booking.contacts import PartyContact, contact_for
-from core.booking.queries import open_bookings_of, owned_booking, service_of_booking
+from core.booking.contacts import PartyContact
+from core.booking.queries import owned_booking
 from core.booking.states import Action, BookingState, Role
 from core.catalog.vocabulary import MARKET_TZ
 from core.people.provider_accounts import connect_provider, provider_of_user
@@ -27,6 +27,7 @@ from dialogs.framework.flow import (
     Show,
     Step,
     reading,
+    reads_on,
     writing,
 )
 from dialogs.framework.replies import Button, Reply
@@ -101,8 +102,8 @@ def decision_buttons(booking: Booking, t: Translator) -> tuple[tuple[Button, ...
 
 async def home_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
-    provider = await my_provider(ctx)
-    if provider is None:
+    home = await ctx.reads.provider_home(ctx.user.id, limit=LIST_LIMIT)
+    if home is None:
         text = t(
             "This bot is for Mounasabet providers. To offer your services, tap Register. If "
             "your business is registered already, share the phone number of your provider "
@@ -110,11 +111,11 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
         register = ctx.button("📝 " + t("Register as a provider"), "register")
         return ctx.reply(text, [(register,)], request_contact=True)
-    rows = await open_bookings_of(ctx.uow, provider.id, limit=LIST_LIMIT)
+    rows = home.open
     pending = sum(b.state == BookingState.REQUESTED.value for b in rows)
     text = t(
         "Hello {name}. Requests waiting for your answer: {n}.",
-        name=t.pick(provider.name),
+        name=t.pick(home.name),
         n=pending,
     )
     buttons = [
@@ -138,7 +139,7 @@ async def home_prompt(ctx: Ctx) -> Reply:
         ctx.button("📅 " + t("Calendar"), "cal"),
         ctx.button("🌐 " + t("Language"), "lang"),
     )
-    if provider.status == "pending":
+    if home.status == "pending":
         text += "\n" + t(
             "Your account is waiting for our team's check: clients cannot find you yet."
         )
@@ -190,15 +191,18 @@ async def _owned(ctx: Ctx, booking_id: int) -> Booking:
 async def open_request(ctx: Ctx, arg: str) -> Outcome:
     if not arg.isdigit():
         return Invalid(ctx.t("This booking no longer exists."))
-    booking = await _owned(ctx, int(arg))
-    service = await service_of_booking(ctx.uow, booking)
-    client = await contact_for(ctx.uow, booking, "provider")
-    card = Reply(
-        request_card(booking, service, ctx.t, client),
-        decision_buttons(booking, ctx.t),
+    card = await ctx.reads.request_card(ctx.user.id, int(arg))
+    shown = Reply(
+        request_card(card.booking, card.service, ctx.t, card.client),
+        decision_buttons(card.booking, ctx.t),
         rtl=ctx.t.rtl,
     )
-    return Show((card,))
+    return Show((shown,))
+
+
+def opens_a_request(answer: Answer) -> bool:
+    """The home's answers that only read: a request opened from its list."""
+    return (answer.code or "").startswith("req:")
 
 
 async def accept(ctx: Ctx, arg: str) -> Outcome:
@@ -348,7 +352,7 @@ PROVIDER_APP = DialogApp(
         "phome": Flow(
             "phome",
             "home",
-            {"home": Step(home_prompt, home_answer, WRITES)},
+            {"home": Step(home_prompt, home_answer, reads_on(opens_a_request))},
             on_cancel=("phome", "home"),
             diagram=DIAGRAM,
         ),
@@ -371,12 +375,12 @@ PROVIDER_APP = DialogApp(
         "onboard": onboarding.FLOW,
         "pprofile": profile_editor.FLOW,
     },
-    # Every screen of the provider's reads their bookings exactly: all in a transaction,
-    # but help and the language choice.
+    # The provider's screens read their bookings exactly: home and a request's card on a
+    # read-only session each time, the others in a transaction.
     commands={
-        "start": writing(start),
-        "menu": writing(start),
-        "requests": writing(start),
+        "start": reading(start),
+        "menu": reading(start),
+        "requests": reading(start),
         "help": reading(show_help),
         "language": reading(language),
         "support": writing(talk_to_us),
@@ -393,7 +397,7 @@ PROVIDER_APP = DialogApp(
         "pacc": writing(accept),
         "pdec": writing(decline),
         "pdel": writing(mark_delivered),
-        "preq": writing(open_request),
+        "preq": reading(open_request),
         "tk": writing(support.open_thread),
         "rvr": writing(review_reply.open_reply),
         "pdash": writing(dashboard.open_dashboard),

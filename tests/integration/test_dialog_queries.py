@@ -12,8 +12,8 @@ from core.booking.news_view import booking_news
 from core.booking.queries import (
     bookings_of_client,
     client_owns_booking,
-    open_bookings_of,
     owned_booking,
+    provider_open_lines,
     recent_bookings_of_client,
 )
 from core.booking.states import BookingState, Role
@@ -48,8 +48,8 @@ async def test_a_provider_lists_what_is_still_to_answer_pay_or_deliver_soonest_f
     await request(uows, now, client, other_service, DAY)  # another provider's
 
     async with uows() as uow:
-        lines = await open_bookings_of(uow, provider_id, limit=10)
-        first_two = await open_bookings_of(uow, provider_id, limit=2)
+        lines = await provider_open_lines(uow.session, provider_id, limit=10)
+        first_two = await provider_open_lines(uow.session, provider_id, limit=2)
     assert [(line.id, line.state) for line in lines] == [
         (ids[10], "accepted"),
         (ids[20], "requested"),

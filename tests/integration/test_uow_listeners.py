@@ -1,10 +1,12 @@
-"""The unit of work's write tracking listens to the project's sessions only."""
+"""The unit of work's write tracking listens to the project's sessions only; those hold
+the rows a transaction read until it ends."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
-from sqlalchemy import Integer, create_engine, update
+from sqlalchemy import Integer, create_engine, event, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 import core.uow  # noqa: F401  (registers the listeners, as any program that uses core does)
@@ -21,19 +23,46 @@ class _Note(_Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
-def _flush_and_update(session: Session) -> dict[str, object]:
+def _flush_and_update(session: Session) -> object:
     session.add(_Note(id=1, n=1))
     session.flush()
     session.execute(update(_Note).values(n=2))
-    return dict(session.info)
+    return session.info.get("touched_rows")
 
 
 def test_a_plain_session_in_the_same_process_is_not_tracked(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'plain.db'}")
     _Base.metadata.create_all(engine)
     with Session(engine) as plain:
-        assert _flush_and_update(plain) == {}
+        assert _flush_and_update(plain) is None
     # The project's own session class, on the same engine, is.
     with AppSession(engine) as ours:
-        assert _flush_and_update(ours) == {"touched_rows": {"notes": None}}
+        assert _flush_and_update(ours) == {"notes": None}
+    engine.dispose()
+
+
+def test_a_row_read_and_let_go_is_not_read_again_in_the_same_transaction(
+    tmp_path: Path,
+) -> None:
+    """The identity map alone holds rows weakly: a row nobody refers to any more would be
+    read again by the next get (the news handler's, at commit). Held until the end."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'held.db'}")
+    _Base.metadata.create_all(engine)
+    with AppSession(engine) as session:
+        session.add(_Note(id=1, n=1))
+        session.commit()
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    with AppSession(engine) as session:
+        assert session.get(_Note, 1) is not None  # read, and let go of at once
+        gc.collect()
+        assert session.get(_Note, 1) is not None
+        assert len([s for s in sent if s.startswith("SELECT")]) == 1
+        with session.begin_nested():  # a savepoint's end keeps them
+            pass
+        gc.collect()
+        assert session.get(_Note, 1) is not None
+        assert len([s for s in sent if s.startswith("SELECT")]) == 1
+        session.commit()
+        assert "held_rows" not in session.info  # the transaction is over: let go
     engine.dispose()

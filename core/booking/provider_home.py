@@ -1,0 +1,63 @@
+"""What the provider bot's home and a request's card show, read on any session.
+
+The read-only path reads them on a read-only session each time (a booking changes with
+the client's payment or a sweep, in any process: these screens are exact, never cached);
+a step in a transaction reads them in its own unit of work, and sees its own writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.contacts import PartyContact, contact_in
+from core.booking.queries import BookingLine, provider_open_lines
+from core.booking.states import Role
+from core.db.tables import Booking, Provider, Service
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderHome:
+    """The provider an account runs and its bookings still to answer, pay or deliver."""
+
+    provider_id: int
+    name: dict[str, Any]  # per locale, as providers name themselves
+    status: str
+    open: list[BookingLine]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCard:
+    """One booking as its provider opens it; the client's contact once the deposit is paid.
+    The rows are read on a session the caller may close: only their columns are read."""
+
+    booking: Booking
+    service: Service | None
+    client: PartyContact | None
+
+
+async def provider_home(
+    session: AsyncSession, owner_id: int | None, *, limit: int
+) -> ProviderHome | None:
+    """None for an account that runs no provider (or a chat whose user is still to be
+    created: a first contact)."""
+    if owner_id is None:
+        return None
+    provider = await session.scalar(select(Provider).where(Provider.user_id == owner_id))
+    if provider is None:
+        return None
+    lines = await provider_open_lines(session, provider.id, limit=limit)
+    return ProviderHome(provider.id, dict(provider.name), provider.status, lines)
+
+
+async def request_card(session: AsyncSession, owner_id: int, booking_id: int) -> RequestCard:
+    """NotFound or NotAllowed unless the account runs the booking's provider (a button can
+    be forged to name any booking)."""
+    booking = await get_booking(session, booking_id)
+    await check_owns_booking(session, Actor(Role.PROVIDER, owner_id), booking)
+    service = await session.get(Service, booking.service_id)
+    return RequestCard(booking, service, await contact_in(session, booking, "provider"))

@@ -1,0 +1,105 @@
+"""The provider bot's home and a request's card take the read-only path, and stay exact.
+
+Both list what changes in other processes at any moment (a client's request, a deposit
+paid, a sweep expiring a request), so they are never cached: each is read on a read-only
+session when shown. What they lead to (Accept, Decline, Mark as delivered) still runs in a
+transaction, which re-reads and locks the booking."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
+from core.clock import FixedClock
+from core.uow import UnitOfWorkFactory
+from dialogs.framework.errors import state_label
+from dialogs.i18n.translator import translator
+from tests.support.bookings import act, request
+from tests.support.chat import Chat, bookings, provider_chat
+from tests.support.factories import make_provider, make_user
+from tests.support.statements import statements_on
+
+FR = translator("fr")
+WAITING = "Hello {name}. Requests waiting for your answer: {n}."
+
+
+async def _provider_with_request(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> tuple[Chat, int, int]:
+    """The provider's chat (known to this process), its owner and a request waiting."""
+    owner, _, service = await make_provider(uows, clock.now())
+    client = await make_user(uows, clock.now(), name="Salma")
+    day = (clock.now() + timedelta(days=20)).date()
+    booking_id = await request(uows, clock.now(), client, service, day)
+    chat = await provider_chat(uows, clock, owner)
+    await chat.send("/start")  # not yet in this process's memory: read in a transaction
+    return chat, owner, booking_id
+
+
+def _writes(sent: list[str]) -> list[str]:
+    """Statements of a step itself; the journal's batch (the chat's state) is left out."""
+    return [
+        s
+        for s in sent
+        if s.split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+        and "conversations" not in s
+        and "channel_identities" not in s
+    ]
+
+
+async def test_home_and_a_request_card_read_without_a_transaction(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    chat, _, booking_id = await _provider_with_request(uows, clock)
+    paths = chat.engine.paths
+    before = dict(paths)
+    with statements_on(uows.engine) as sent:
+        await chat.send("/start")
+        home = chat.text
+        await chat.click(f"req:{booking_id}")
+    assert paths["fast"] == before.get("fast", 0) + 2
+    assert paths["transaction"] == before["transaction"]
+    assert _writes(sent) == []
+    assert FR(WAITING, name="studio-atlas", n=1) in home
+    [booking] = await bookings(uows)
+    assert booking.reference in chat.text
+    assert chat.buttons() == [f"g|pacc:{booking_id}", f"g|pdec:{booking_id}"]
+
+
+async def test_another_process_s_change_shows_at_once(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Exact: an accept made elsewhere (the sandbox, another web process) is on the next
+    home and card, with no cache to wait out."""
+    chat, owner, booking_id = await _provider_with_request(uows, clock)
+    await chat.send("/start")
+    assert FR(WAITING, name="studio-atlas", n=1) in chat.text
+    await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
+    await chat.send("/start")
+    assert FR(WAITING, name="studio-atlas", n=0) in chat.text
+    await chat.click(f"req:{booking_id}")
+    assert state_label("accepted", FR) in chat.text
+    assert chat.buttons() == []  # nothing to decide: the deposit is awaited
+
+
+async def test_a_forged_card_is_refused_on_the_read_only_path(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A button naming another provider's booking: the translated refusal, nothing else."""
+    chat, _, _ = await _provider_with_request(uows, clock)
+    _, _, other_service = await make_provider(uows, clock.now(), slug="other-studio")
+    client = await make_user(uows, clock.now(), name="Karim")
+    day = (clock.now() + timedelta(days=30)).date()
+    theirs = await request(uows, clock.now(), client, other_service, day)
+    fast = chat.engine.paths["fast"]
+    with statements_on(uows.engine) as sent:
+        await chat.press(f"g|preq:{theirs}")
+    assert chat.engine.paths["fast"] == fast + 1
+    assert FR("This booking is not yours.") in chat.text
+    assert _writes(sent) == []
+    with statements_on(uows.engine) as sent:
+        await chat.press("g|preq:999999")
+    assert FR("This booking no longer exists.") in chat.text
+    assert _writes(sent) == []
+    assert [b.state for b in await bookings(uows) if b.id == theirs] == ["requested"]
