@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
+from core.db.sqlite_driver import OneTripDbapi
+
 # Execution option for connections that only read: `session.connection(execution_options=
 # {READ_ONLY: True})` or `await conn.execution_options(**{READ_ONLY: True})` before the
 # first statement. On SQLite their transaction does not take the write lock.
@@ -23,6 +25,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build an engine; SQLite gets foreign keys, WAL and write-serialising transactions."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if url.startswith("sqlite+aiosqlite"):
+            kwargs.setdefault("module", OneTripDbapi())  # one trip to its thread a statement
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine

@@ -1,0 +1,97 @@
+"""SQLite's statements take one trip to aiosqlite's thread each (core/db/sqlite_driver.py),
+and behave as SQLAlchemy's own aiosqlite adapter's: rows, counts, new keys and errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import Integer, String, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.db.engine import make_engine
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Row(_Base):
+    __tablename__ = "rows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(_Base.metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every call queued to aiosqlite's thread, by the function's name."""
+    seen: list[str] = []
+    queue = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return await queue(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return seen
+
+
+async def test_a_statement_is_one_trip(engine: AsyncEngine, trips: list[str]) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(select(1))  # the connection and its BEGIN first
+        trips.clear()
+        assert (await conn.execute(text("SELECT 40 + 2"))).scalar() == 42
+        assert trips == ["_run"]
+
+
+async def test_rows_counts_and_new_keys(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        made = await conn.execute(insert(_Row).values(name="a").returning(_Row.id))
+        assert made.scalar_one() == 1
+        many = await conn.execute(insert(_Row), [{"name": "b"}, {"name": "c"}, {"name": "d"}])
+        assert many.rowcount == 3
+        plain = await conn.execute(text("INSERT INTO rows (name) VALUES ('e')"))
+        assert plain.lastrowid == 5
+        changed = await conn.execute(update(_Row).where(_Row.id > 2).values(name=_Row.name + "!"))
+        assert changed.rowcount == 3
+    async with engine.connect() as conn:
+        names = (await conn.execute(select(_Row.name).order_by(_Row.id))).scalars().all()
+        assert names == ["a", "b", "c!", "d!", "e!"]
+        some = await conn.execute(select(_Row.id).order_by(_Row.id))
+        assert some.fetchmany(2) == [(1,), (2,)]
+        assert [r[0] for r in some.fetchall()] == [3, 4, 5]
+
+
+async def test_errors_are_the_database_s(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(_Row).values(name="same"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(insert(_Row).values(name="same"))
+    with pytest.raises(OperationalError):
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT * FROM no_such_table"))
+    async with engine.connect() as conn:  # the pool's connection still serves
+        assert (await conn.execute(select(_Row.name))).scalars().all() == ["same"]
+
+
+async def test_streamed_results_still_stream(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(_Row), [{"name": f"n{i}"} for i in range(50)])
+    async with engine.connect() as conn:
+        stream = await conn.stream(select(_Row.id).order_by(_Row.id))
+        assert [row[0] async for row in stream] == list(range(1, 51))
