@@ -54,7 +54,7 @@ async def provider_home(
     return ProviderHome(provider.id, dict(provider.name), provider.status, lines)
 
 
-async def request_card(session: AsyncSession, owner_id: int, booking_id: int) -> RequestCard:
+async def read_request_card(session: AsyncSession, owner_id: int, booking_id: int) -> RequestCard:
     """NotFound or NotAllowed unless the account runs the booking's provider (a button can
     be forged to name any booking)."""
     booking = await get_booking(session, booking_id)

@@ -19,7 +19,12 @@ from typing import Protocol, TypeVar
 
 from core.booking.availability_query import check_day, free_times, upcoming_free_dates
 from core.booking.client_lines import ClientBookingLine, client_booking_lines
-from core.booking.provider_home import ProviderHome, RequestCard, provider_home, request_card
+from core.booking.provider_home import (
+    ProviderHome,
+    RequestCard,
+    provider_home,
+    read_request_card,
+)
 from core.booking.queries import BookingLine, client_bookings, recent_client_bookings
 from core.catalog import queries as offer
 from core.catalog.provider_profile import ProviderProfile
@@ -162,7 +167,7 @@ class SessionReads:
         return await provider_home(self.uow.session, owner_id, limit=limit)
 
     async def request_card(self, owner_id: int, booking_id: int) -> RequestCard:
-        return await request_card(self.uow.session, owner_id, booking_id)
+        return await read_request_card(self.uow.session, owner_id, booking_id)
 
 
 class CachedReads:
@@ -309,7 +314,7 @@ class CachedReads:
 
     async def request_card(self, owner_id: int, booking_id: int) -> RequestCard:
         return await ask_read_only(
-            self._factory, lambda session: request_card(session, owner_id, booking_id)
+            self._factory, lambda session: read_request_card(session, owner_id, booking_id)
         )
 
     async def cached(self, key: Hashable, read: CatalogQuery[T]) -> T:
