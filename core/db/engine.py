@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from core.db.sqlite_driver import OneTripDbapi
 
@@ -68,7 +68,7 @@ class AppSession(Session):
 # next `session.get` of the same transaction, e.g. by the news handler at commit (two
 # statements per booking action, measured). The rows a transaction reads stay referenced
 # until it ends, as SQLAlchemy's "strong reference" recipe does; a read under a lock still
-# reads afresh (populate_existing, core/booking/actors.py).
+# reads afresh (populate_existing, set on every locked read below).
 _HELD = "held_rows"
 
 
@@ -79,6 +79,17 @@ def _hold(session: Session, instance: object) -> None:
     if held is None:
         session.info[_HELD] = held = []
     held.append(instance)
+
+
+@event.listens_for(AppSession, "do_orm_execute")
+def _locked_reads_read_afresh(state: ORMExecuteState) -> None:
+    # What the lock protects is what the checks after it must see: a row this transaction
+    # read before (and now holds) is refreshed by its locked read, not returned as it was.
+    # As get_booking does: this transaction's own changes are flushed first (sessions do
+    # not autoflush), so the refresh keeps them instead of overwriting them.
+    if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+        state.session.flush()
+        state.update_execution_options(populate_existing=True)
 
 
 @event.listens_for(AppSession, "after_transaction_end")

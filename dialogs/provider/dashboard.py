@@ -1,8 +1,10 @@
 """The provider's bookings dashboard (/bookings): sections, paging, a booking, its history.
 
-Every screen reads the provider's bookings exactly, so every step runs in a transaction
-(WRITES), as the provider bot's home does. A booking's buttons act on the booking kept
-in the chat's state, checked again against the provider on each press.
+Every screen reads the provider's bookings exactly, and every step still runs in a
+transaction (WRITES). The bot's home and a request's card read exactly without one
+(core/booking/provider_home.py, through ctx.reads); these screens could follow. A
+booking's buttons act on the booking kept in the chat's state, checked again against the
+provider on each press.
 """
 
 from __future__ import annotations

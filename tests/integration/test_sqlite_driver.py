@@ -3,7 +3,7 @@ and behave as SQLAlchemy's own aiosqlite adapter's: rows, counts, new keys and e
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every call queued to aiosqlite's thread, by the function's name."""
     seen: list[str] = []
-    queue = aiosqlite.Connection._execute
+    queue: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute  # untyped upstream
 
     async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append(getattr(fn, "__name__", repr(fn)))
