@@ -65,12 +65,13 @@ async def request_booking(
     check_horizon(cmd.day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
     session = uow.session
     service = await _active_service(uow, cmd.service_id)
-    # Serialise requests per provider (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE).
-    provider = (
-        await session.scalars(
-            select(Provider).where(Provider.id == service.provider_id).with_for_update()
-        )
-    ).one()
+    # Serialise requests per provider (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE), and
+    # check its status under that lock: a suspension committed a moment ago is seen.
+    provider = await session.scalar(
+        select(Provider).where(Provider.id == service.provider_id).with_for_update()
+    )
+    if provider is None or provider.status != ProviderStatus.ACTIVE.value:
+        raise NotFound("provider_not_available", service_id=cmd.service_id)
     await _validate(uow, cmd, service, provider)
     rules = service_rules(service, cmd.minutes)
     calendar = await load_calendar(session, provider, cmd.day, cmd.day + timedelta(rules.days))
@@ -149,9 +150,6 @@ async def _active_service(uow: UnitOfWork, service_id: int) -> Service:
     service = await uow.session.get(Service, service_id, with_for_update={"read": True})
     if service is None or not service.active:
         raise NotFound("service_not_found", service_id=service_id)
-    provider = await uow.session.get(Provider, service.provider_id)
-    if provider is None or provider.status != ProviderStatus.ACTIVE.value:
-        raise NotFound("provider_not_available", service_id=service_id)
     return service
 
 
