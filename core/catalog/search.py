@@ -23,8 +23,11 @@ exact for codes (``"f"`` matches nothing), with wildcards escaped; no JSON funct
 which differ per backend, and no new table. It is not indexable, but it only narrows
 rows the other filters already found.
 
-Speed (bench/README.md): one statement per query shape is built once and cached, the
-values travel as bind parameters; every filter is an index probe per candidate service.
+Speed (bench/README.md): one statement per query shape (and backend) is built once and
+cached, the values travel as bind parameters; a filter is an index probe per candidate
+service, or for the day's holds and blackouts a set read once per query. On PostgreSQL
+a query with a day tests it on a fenced-off set of candidates
+(``search_filters.candidates``), so misjudged row counts cannot pick a bad join.
 """
 
 from __future__ import annotations
@@ -49,7 +52,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.booking.quote import check_guests
-from core.catalog.search_filters import DEFAULT_GUESTS, Shape, matching, parameters, quoted_price
+from core.catalog.search_filters import (
+    DEFAULT_GUESTS,
+    Shape,
+    candidates,
+    matching,
+    parameters,
+    quoted_price,
+)
 from core.db.tables import Provider, ProviderStatus, Service
 from core.errors import InvalidValue
 
@@ -154,7 +164,9 @@ async def search_providers(
         language=query.language is not None,
         sort=query.sort,
     )
-    page_stmt, count_stmt = _statements(shape)
+    # PostgreSQL's plans need the day's tests fenced off (search_filters.candidates).
+    fence = session.get_bind().dialect.name == "postgresql"
+    page_stmt, count_stmt = _statements(shape, fence)
     params = parameters(
         category=query.category,
         city=query.city,
@@ -202,8 +214,8 @@ class _QueryShape:
     sort: SortKey
 
 
-@cache  # at most 2**7 filter combinations * 3 sorts; built on first use, never at import
-def _statements(shape: _QueryShape) -> tuple[Select[Any], Select[Any]]:
+@cache  # at most 2**7 filter combinations * 3 sorts * 2; built on first use, never at import
+def _statements(shape: _QueryShape, fence: bool) -> tuple[Select[Any], Select[Any]]:
     """The page statement and the stand-alone count for one query shape.
 
     Three steps in one statement, so the costly parts run on as few rows as possible:
@@ -211,18 +223,21 @@ def _statements(shape: _QueryShape) -> tuple[Select[Any], Select[Any]]:
        provider with the lowest price and the sort keys. One flat join of base tables
        on the primary key: PostgreSQL, which underestimates the filtered services badly,
        then never joins two derived relations by a nested loop over a materialised
-       side (a plan that took seconds), and SQLite runs it as fast as any shape tried;
+       side (a plan that took seconds), and SQLite runs it as fast as any shape tried.
+       With a day on PostgreSQL, the services are the fenced candidates instead
+       (``candidates``), already joined to the city and the provider's filters;
     2. ``page``: those rows counted, sorted and cut to one page;
     3. for the page's few rows only: name, slug, and which service gave the price
        (the lowest id on a tie).
     """
-    lowest = func.min(quoted_price(Service))
     provider_ok: list[ColumnElement[bool]] = [Provider.status == ProviderStatus.ACTIVE.value]
     if shape.language:
         # The JSON list is text on both backends (json.dumps: '["fr", "ar"]'): the
         # quoted code is a portable, exact token test without json_each / jsonb.
         languages = cast(Provider.languages, Text)
         provider_ok.append(languages.like(bindparam("language", type_=Text), escape="/"))
+    svc, conditions = candidates(shape.services, provider_ok, fence=fence)
+    lowest = func.min(quoted_price(svc))
     cheapest = (
         select(
             Provider.id,
@@ -231,9 +246,9 @@ def _statements(shape: _QueryShape) -> tuple[Select[Any], Select[Any]]:
             relevance_x100().label("relevance"),
             lowest.label("price"),
         )
-        .select_from(Service)
-        .join(Provider, Provider.id == Service.provider_id)
-        .where(*matching(Service, shape.services), *provider_ok)
+        .select_from(svc)
+        .join(Provider, Provider.id == svc.provider_id)
+        .where(*conditions)
         .group_by(Provider.id)  # the other provider columns depend on it (primary key)
         .having(lowest.is_not(None))  # unpriceable services (bad data) cannot be booked
         .subquery("cheapest")

@@ -31,6 +31,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _tune_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql+asyncpg"):
+        # No JIT: it pays off for long analytic queries only. PostgreSQL starts it from a
+        # plan's estimated cost (jit_above_cost), and a broad catalog search estimated
+        # high spent 67 ms compiling to save a few (bench/README.md, search).
+        connect_args = dict(kwargs.get("connect_args", {}))
+        connect_args["server_settings"] = {"jit": "off", **connect_args.get("server_settings", {})}
+        kwargs["connect_args"] = connect_args
     return create_async_engine(url, **kwargs)
 
 

@@ -84,6 +84,7 @@ class SlotHold(Base):
         UniqueConstraint("service_id", "day", "seat"),
         Index("ix_slot_holds_booking", "booking_id"),
         Index("ix_slot_holds_provider_day", "provider_id", "day"),
+        Index("ix_slot_holds_day", "day", "service_id", "provider_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

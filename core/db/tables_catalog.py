@@ -126,7 +126,10 @@ class WeeklyRule(Base):
 
 class Blackout(Base):
     __tablename__ = "blackouts"
-    __table_args__ = (Index("ix_blackouts_provider_day", "provider_id", "day", unique=True),)
+    __table_args__ = (
+        Index("ix_blackouts_provider_day", "provider_id", "day", unique=True),
+        Index("ix_blackouts_day", "day", "provider_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))

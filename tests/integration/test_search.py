@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.booking.quote import PricingModel, make_quote
 from core.booking.request import RequestBooking, request_booking
@@ -37,6 +39,21 @@ async def book(uows: UnitOfWorkFactory, now: datetime, service_id: int, day: dat
     client = await make_user(uows, now)
     cmd = RequestBooking(
         client_id=client, service_id=service_id, event_type="wedding", day=day, city="rabat"
+    )
+    async with uows() as uow:
+        await request_booking(uow, cmd, now=now)
+        await uow.commit()
+
+
+async def book_hours(uows: UnitOfWorkFactory, now: datetime, service_id: int, day: date) -> None:
+    client = await make_user(uows, now)
+    cmd = RequestBooking(
+        client_id=client,
+        service_id=service_id,
+        event_type="wedding",
+        day=day,
+        city="rabat",
+        start_time=time(18, 0),
     )
     async with uows() as uow:
         await request_booking(uow, cmd, now=now)
@@ -293,6 +310,39 @@ async def test_a_free_service_keeps_the_provider_with_its_own_price(
     assert await slugs(uows, now, day=SUNDAY, budget_minor=500_000) == []
 
 
+async def test_one_team_provider_booked_for_the_day(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A one-event-a-day provider's full-day booking leaves their other services no
+    time that day; an hourly booking leaves another hourly service free (the booking
+    check settles the hours), but not a full-day one."""
+    now = clock.now()
+    day_team = await add_provider(
+        uows,
+        now,
+        "day-team",
+        services=[ServiceSpec(price_minor=300_000), ServiceSpec(price_minor=900_000)],
+    )
+    hour_team = await add_provider(
+        uows,
+        now,
+        "hour-team",
+        services=[
+            ServiceSpec(price_minor=100_000, duration_minutes=120),
+            ServiceSpec(price_minor=200_000, duration_minutes=120),
+            ServiceSpec(price_minor=900_000),
+        ],
+    )
+    await book(uows, now, day_team.service_id, SUNDAY)
+    await book_hours(uows, now, hour_team.service_id, SUNDAY)
+
+    page = await search(uows, now, day=SUNDAY)
+    assert [h.slug for h in page.hits] == ["hour-team"]
+    assert page.hits[0].service_id == hour_team.service_ids[1]
+    assert await slugs(uows, now, day=SUNDAY, budget_minor=150_000) == []
+    assert sorted(await slugs(uows, now, day=MONDAY)) == ["day-team", "hour-team"]
+
+
 async def test_blackout_day(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
     now = clock.now()
     built = await add_provider(uows, now, "on-leave")
@@ -484,6 +534,14 @@ async def test_pagination_is_stable_and_complete(
 async def test_empty_result(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
     page = await search(uows, clock.now(), category="florist")
     assert (page.hits, page.total, page.has_next, page.has_prev) == ([], 0, False, False)
+
+
+async def test_postgres_connections_compile_nothing(engine: AsyncEngine) -> None:
+    """JIT compiling cost a broad search 67 ms to save a few (make_engine turns it off)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    async with engine.connect() as conn:
+        assert await conn.scalar(text("SHOW jit")) == "off"
 
 
 @pytest.mark.parametrize(
