@@ -35,17 +35,13 @@ async def slugs(uows: UnitOfWorkFactory, now: datetime, **fields: Any) -> list[s
     return [h.slug for h in (await search(uows, now, **fields)).hits]
 
 
-async def book(uows: UnitOfWorkFactory, now: datetime, service_id: int, day: date) -> None:
-    client = await make_user(uows, now)
-    cmd = RequestBooking(
-        client_id=client, service_id=service_id, event_type="wedding", day=day, city="rabat"
-    )
-    async with uows() as uow:
-        await request_booking(uow, cmd, now=now)
-        await uow.commit()
-
-
-async def book_hours(uows: UnitOfWorkFactory, now: datetime, service_id: int, day: date) -> None:
+async def book(
+    uows: UnitOfWorkFactory,
+    now: datetime,
+    service_id: int,
+    day: date,
+    start_time: time | None = None,  # for a service booked by the hour
+) -> None:
     client = await make_user(uows, now)
     cmd = RequestBooking(
         client_id=client,
@@ -53,7 +49,7 @@ async def book_hours(uows: UnitOfWorkFactory, now: datetime, service_id: int, da
         event_type="wedding",
         day=day,
         city="rabat",
-        start_time=time(18, 0),
+        start_time=start_time,
     )
     async with uows() as uow:
         await request_booking(uow, cmd, now=now)
@@ -334,7 +330,7 @@ async def test_one_team_provider_booked_for_the_day(
         ],
     )
     await book(uows, now, day_team.service_id, SUNDAY)
-    await book_hours(uows, now, hour_team.service_id, SUNDAY)
+    await book(uows, now, hour_team.service_id, SUNDAY, start_time=time(18))
 
     page = await search(uows, now, day=SUNDAY)
     assert [h.slug for h in page.hits] == ["hour-team"]
