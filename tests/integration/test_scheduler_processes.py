@@ -134,9 +134,11 @@ async def test_a_worker_killed_mid_sweep_leaves_nothing_half_done(
 ) -> None:
     n = 1000
     await seed_overdue(engine, n, now=datetime.now(UTC))
-    # Small batches make the sweep take many commits: a fast machine used to finish all
-    # 4,000 between two polls at 200 a batch, and the kill then proved nothing.
-    worker = await start(workers, engine, tmp_path, "a", MOUNASABET_SWEEP_BATCH_SIZE="10")
+    # One booking a batch makes the sweep a thousand commits: at 200 a batch a fast
+    # machine finished all 4,000 between two polls, and at 10 a batch a busy one (the
+    # test process waiting for a CPU) still saw all 1,000 done; the kill then proves
+    # nothing.
+    worker = await start(workers, engine, tmp_path, "a", MOUNASABET_SWEEP_BATCH_SIZE="1")
 
     async def under_way() -> bool:
         return (await states(uows)).get("expired", 0) >= 50
