@@ -44,7 +44,7 @@ from core.db.tables import (
     WeeklyRule,
 )
 
-DATA_VERSION = 1
+DATA_VERSION = 2
 N_PROVIDERS = 10_000
 N_CLIENTS = 5_000
 N_BOOKINGS = 200_000
@@ -224,7 +224,9 @@ def _generate(key: str) -> dict[str, list[dict[str, Any]]]:
         out["weekly_rules"] += _weekly_rules(rng, pid)
         out["blackouts"] += [
             {"provider_id": pid, "day": d}
-            for d in {NOW.date() + timedelta(days=rng.randrange(240)) for _ in range(3)}
+            # Sorted: a set of dates iterates in hash order, which changes with every
+            # process (PYTHONHASHSEED), and the draw below would keep other days each build.
+            for d in sorted({NOW.date() + timedelta(days=rng.randrange(240)) for _ in range(3)})
             if rng.random() < 0.5
         ]
         out["busy_intervals"] += _busy(rng, pid)
