@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from bots.metrics import ROUTE_KEY, UNMATCHED, Metrics
+from bots.metrics import ROUTE_KEY, UNMATCHED, Metrics, labelled
 from core.notifications.outbox import DeliveryResult, Envelope, MessageSender
 from core.tracing import set_trace
 
@@ -54,6 +54,8 @@ def request_id(request: web.Request) -> str:
 
 
 def observe_inputs(metrics: Metrics) -> Middleware:
+    counted, timed = labelled(metrics.updates), labelled(metrics.update_seconds)
+
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         set_trace(request_id(request))
@@ -71,9 +73,8 @@ def observe_inputs(metrics: Metrics) -> Middleware:
             status = answer.status
             raise
         finally:
-            metrics.updates.labels(channel=channel, outcome=outcome_of(status)).inc()
-            elapsed = time.perf_counter() - started
-            metrics.update_seconds.labels(channel=channel).observe(elapsed)
+            counted(channel, outcome_of(status)).inc()
+            timed(channel).observe(time.perf_counter() - started)
 
     return observe
 
