@@ -107,6 +107,8 @@ def changed_fields(user: User) -> frozenset[str]:
     """Which columns a step set on a user made by `unchanged_user` (writes: the read-only
     path has nowhere to keep them, but for a first contact's source)."""
     state = inspect(user)
+    if not state.modified:  # nothing set since `unchanged_user`: the usual case, and cheap
+        return frozenset()
     return frozenset(a.key for a in state.attrs if a.history.has_changes())
 
 

@@ -92,7 +92,7 @@ class KeptReply:
 @dataclass(frozen=True, slots=True)
 class ChatWrite:
     now: datetime
-    state: dict[str, Any]
+    state_json: str  # the conversation's state, as the step serialised it
     conversation_id: int | None = None  # None with new_chat
     expected_version: int = 0
     event: tuple[str, str] | None = None  # (source, external id) to claim
@@ -373,7 +373,7 @@ class _Batch:
             return
         sql = Sql(self.conn)
         states = " ".join(  # parameters are bound in the order they are written
-            f"WHEN {sql.param(i)} THEN {sql.json(w.state)}" for i, w in items.items()
+            f"WHEN {sql.param(i)} THEN {sql.json_text(w.state_json)}" for i, w in items.items()
         )
         now = sql.time(max(w.now for w in items.values()))
         ids = sql.params(list(items))
@@ -426,7 +426,7 @@ class _Batch:
                 await sql.run(
                     "INSERT INTO conversations (channel, chat_key, state, version, updated_at)"
                     f" VALUES ({sql.param(chat.channel)}, {sql.param(chat.chat_key)},"
-                    f" {sql.json(item.state)}, 1, {sql.time(item.now)})"
+                    f" {sql.json_text(item.state_json)}, 1, {sql.time(item.now)})"
                     " ON CONFLICT (channel, chat_key) DO NOTHING RETURNING id"
                 )
             ).scalar_one_or_none()

@@ -49,7 +49,11 @@ class Sql:
         return f"CAST({marker} AS BIGINT)" if self.postgres else marker
 
     def json(self, value: dict[str, Any]) -> str:
-        marker = self.param(json.dumps(value))
+        return self.json_text(json.dumps(value))
+
+    def json_text(self, text: str) -> str:
+        """JSON already serialised (a conversation's state: the step did it once)."""
+        marker = self.param(text)
         return f"CAST({marker} AS JSON)" if self.postgres else marker
 
     async def run(self, statement: str) -> Any:

@@ -110,8 +110,7 @@ async def run_without_transaction(
     try:
         replies = await engine.dispatch(ctx, inbound)
         remember_options(ctx.state, replies)
-        saved = ctx.state.to_json()
-        saved_json = json.dumps(saved)  # anything a store could not keep fails here
+        saved_json = json.dumps(ctx.state.to_json())  # what a store could not keep fails here
         changed = changed_fields(user)
         if changed and not (sets_new_user and changed <= NEW_USER_FIELDS):
             # Only a transaction can keep that: a wrong declaration.
@@ -131,7 +130,7 @@ async def run_without_transaction(
     )
     write = ChatWrite(
         now,
-        saved,
+        saved_json,
         conversation.conversation_id if conversation else None,
         conversation.version if conversation else 0,
         event,

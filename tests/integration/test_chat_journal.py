@@ -30,7 +30,7 @@ async def first_contacts(journal: ChatJournal, clock: FixedClock, count: int) ->
     return await asyncio.gather(
         *(
             journal.write(
-                ChatWrite(clock.now(), {"seq": 1}, event=("tg:1", f"u{n}"), new_chat=new_chat(n))
+                ChatWrite(clock.now(), '{"seq": 1}', event=("tg:1", f"u{n}"), new_chat=new_chat(n))
             )
             for n in range(count)
         )
@@ -68,7 +68,7 @@ async def test_a_second_first_contact_conflicts_and_leaves_nothing(
     journal = ChatJournal(engine)
     await first_contacts(journal, clock, 1)
     again = await journal.write(
-        ChatWrite(clock.now(), {"seq": 9}, event=("tg:1", "other"), new_chat=new_chat(0))
+        ChatWrite(clock.now(), '{"seq": 9}', event=("tg:1", "other"), new_chat=new_chat(0))
     )
     assert again.written is Written.CONFLICT
     assert await count(engine, User) == 1  # the would-be user went with the savepoint
@@ -82,10 +82,10 @@ async def test_state_writes_check_the_version_and_claim_once(
     made = await first_contacts(journal, clock, 3)
     ids = [o.conversation_id or 0 for o in made]
     writes = [
-        ChatWrite(clock.now(), {"seq": 2}, ids[0], 1, ("tg:1", "a")),
-        ChatWrite(clock.now(), {"seq": 2}, ids[1], 0, ("tg:1", "b")),  # stale version
-        ChatWrite(clock.now(), {"seq": 2}, ids[2], 1, ("tg:1", "u2")),  # claimed before
-        ChatWrite(clock.now(), {"seq": 2}, ids[0], 1, ("tg:1", "a")),  # same event twice
+        ChatWrite(clock.now(), '{"seq": 2}', ids[0], 1, ("tg:1", "a")),
+        ChatWrite(clock.now(), '{"seq": 2}', ids[1], 0, ("tg:1", "b")),  # stale version
+        ChatWrite(clock.now(), '{"seq": 2}', ids[2], 1, ("tg:1", "u2")),  # claimed before
+        ChatWrite(clock.now(), '{"seq": 2}', ids[0], 1, ("tg:1", "a")),  # same event twice
     ]
     outcomes = await asyncio.gather(*(journal.write(w) for w in writes))
     assert [o.written for o in outcomes] == [
@@ -114,10 +114,14 @@ async def test_last_contact_is_touched_only_for_kept_writes(
     clock.advance(timedelta(minutes=5))
     await asyncio.gather(
         journal.write(
-            ChatWrite(clock.now(), {}, made[0].conversation_id, 1, None, made[0].identity_id, True)
+            ChatWrite(
+                clock.now(), "{}", made[0].conversation_id, 1, None, made[0].identity_id, True
+            )
         ),
         journal.write(
-            ChatWrite(clock.now(), {}, made[1].conversation_id, 7, None, made[1].identity_id, True)
+            ChatWrite(
+                clock.now(), "{}", made[1].conversation_id, 7, None, made[1].identity_id, True
+            )
         ),
     )
     async with engine.connect() as conn:
@@ -135,10 +139,10 @@ async def test_whoever_writes_is_reachable_again(engine: AsyncEngine, clock: Fix
         await conn.execute(update(ChannelIdentity).values(unreachable=True))
     await asyncio.gather(
         journal.write(
-            ChatWrite(clock.now(), {}, made[0].conversation_id, 1, None, made[0].identity_id)
+            ChatWrite(clock.now(), "{}", made[0].conversation_id, 1, None, made[0].identity_id)
         ),
         journal.write(
-            ChatWrite(clock.now(), {}, made[1].conversation_id, 0, None, made[1].identity_id)
+            ChatWrite(clock.now(), "{}", made[1].conversation_id, 0, None, made[1].identity_id)
         ),
     )
     async with engine.connect() as conn:
@@ -156,9 +160,9 @@ async def test_a_write_the_database_refuses_fails_alone(
     # users.locale may not be NULL: both databases refuse this first contact.
     poisoned = NewChat("telegram_client", "p", "p", "No locale", cast(str, None))
     first, refused, last = await asyncio.gather(
-        journal.write(ChatWrite(clock.now(), {"seq": 2}, made[0].conversation_id, 1)),
-        journal.write(ChatWrite(clock.now(), {}, new_chat=poisoned)),
-        journal.write(ChatWrite(clock.now(), {"seq": 2}, made[1].conversation_id, 1)),
+        journal.write(ChatWrite(clock.now(), '{"seq": 2}', made[0].conversation_id, 1)),
+        journal.write(ChatWrite(clock.now(), "{}", new_chat=poisoned)),
+        journal.write(ChatWrite(clock.now(), '{"seq": 2}', made[1].conversation_id, 1)),
         return_exceptions=True,
     )
     assert isinstance(refused, Exception)
@@ -172,8 +176,8 @@ async def test_two_writes_of_one_chat_in_a_batch_keep_only_the_first(
     journal = ChatJournal(engine)
     [made] = await first_contacts(journal, clock, 1)
     first, second = await asyncio.gather(
-        journal.write(ChatWrite(clock.now(), {"seq": "a"}, made.conversation_id, 1, ("t", "a"))),
-        journal.write(ChatWrite(clock.now(), {"seq": "b"}, made.conversation_id, 1, ("t", "b"))),
+        journal.write(ChatWrite(clock.now(), '{"seq": "a"}', made.conversation_id, 1, ("t", "a"))),
+        journal.write(ChatWrite(clock.now(), '{"seq": "b"}', made.conversation_id, 1, ("t", "b"))),
     )
     assert (first.written, second.written) == (Written.DONE, Written.CONFLICT)
     async with engine.connect() as conn:
@@ -190,7 +194,9 @@ async def test_a_kept_reply_is_written_with_the_step_and_marked_sent_later(
     [made] = await first_contacts(journal, clock, 1)
     until = clock.now() + timedelta(seconds=15)  # the caller sends it meanwhile
     reply = KeptReply("telegram_client", {"replies": []}, "reply:tg:1:u9", made.user_id, until)
-    write = ChatWrite(clock.now(), {"seq": 2}, made.conversation_id, 1, ("tg:1", "u9"), reply=reply)
+    write = ChatWrite(
+        clock.now(), '{"seq": 2}', made.conversation_id, 1, ("tg:1", "u9"), reply=reply
+    )
     outcome = await journal.write(write)
     assert outcome.reply is not None and outcome.reply.number == 1
     async with engine.connect() as conn:
@@ -212,7 +218,7 @@ async def kept_replies(journal: ChatJournal, clock: FixedClock, n: int) -> list[
             journal.write(
                 ChatWrite(
                     clock.now(),
-                    {"seq": 2},
+                    '{"seq": 2}',
                     o.conversation_id,
                     1,
                     ("tg:1", f"k{i}"),
@@ -239,7 +245,7 @@ async def test_marks_wait_for_a_write_to_ride_on(engine: AsyncEngine, clock: Fix
     journal.mark_sent(first.reply, clock.now())
     await asyncio.sleep(0.05)
     assert journal.batches == batches and await statuses(engine) == ["sending", "sending"]
-    step = ChatWrite(clock.now(), {"seq": 3}, first.conversation_id, 2, ("tg:1", "next"))
+    step = ChatWrite(clock.now(), '{"seq": 3}', first.conversation_id, 2, ("tg:1", "next"))
     assert (await journal.write(step)).written is Written.DONE
     assert journal.batches == batches + 1
     assert sorted(await statuses(engine)) == ["sending", "sent"]
@@ -278,7 +284,7 @@ async def test_the_batch_updates_find_their_rows_by_primary_key(
     writes = [
         ChatWrite(
             clock.now(),
-            {"seq": 2},
+            '{"seq": 2}',
             o.conversation_id,
             1,
             reply=KeptReply("telegram_client", {}, f"reply:{n}", o.user_id, clock.now()),
