@@ -37,9 +37,11 @@ from core.conversations.chat_memory import (
 )
 from core.db.engine import make_engine, make_session_factory
 from core.db.tables import Service
+from dialogs.framework import options
 from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.reads import CachedReads
 from dialogs.framework.state import DialogState
+from dialogs.i18n import translator as formats
 from dialogs.i18n.translator import translator
 from dialogs.nlu import dates
 from dialogs.nlu.builtin import BuiltinParser
@@ -210,6 +212,26 @@ def fill_dateparser_memo(size: int) -> int:
     return dates._dateparser_once.cache_info().currsize
 
 
+def fill_formats(size: int) -> int:
+    """dialogs/i18n/translator.py remembers what Babel formatted: ``size`` distinct prices,
+    dates and ratings in turn, in the three languages."""
+    for k in range(size):
+        t = translator(("ar", "fr", "en")[k % 3])
+        t.money(100_00 * k)
+        t.date(NOW.date() + dt.timedelta(days=k))
+        t.decimal(k / 10)
+    kinds = (formats._money, formats._date, formats._decimal)
+    return sum(kind.cache_info().currsize for kind in kinds)
+
+
+def fill_folded_labels(size: int) -> int:
+    """dialogs/framework/options.py remembers the buttons' labels folded for typed answers:
+    ``size`` distinct provider-like labels."""
+    for k in range(size):
+        options.folded_label(f"Studio Lumière El Bahja n° {k} — à partir de 7 500,00 MAD")
+    return options.folded_label.cache_info().currsize
+
+
 def fill_send_limiter(chats: int) -> SendLimiter:
     """bots/rate_limit.py: the last send time per chat (kept for chats of the last minute
     once over 10,000)."""
@@ -279,6 +301,18 @@ def main(argv: list[str] | None = None) -> int:
     dates._dateparser_once.cache_clear()
     size, held_spans = measured(lambda: fill_dateparser_memo(4096))
     print(f"  dateparser answers (lru_cache, 4,096): {held_spans:,} held, {kib(size)}")
+    for language in ("ar", "fr", "en"):  # Babel's locale data loaded
+        translator(language).money(1)
+    for kind in (formats._money, formats._date, formats._decimal):
+        kind.cache_clear()
+    size, held_formats = measured(lambda: fill_formats(formats.FORMATS_KEPT))
+    print(
+        f"  formatted prices, dates, ratings (lru_cache, 3 × 4,096): "
+        f"{held_formats:,} held, {kib(size)}"
+    )
+    options.folded_label.cache_clear()
+    size, held_labels = measured(lambda: fill_folded_labels(options.LABELS_KEPT))
+    print(f"  folded button labels (lru_cache, 2,048): {held_labels:,} held, {kib(size)}")
     size, limiter = measured(lambda: fill_send_limiter(10_001))
     print(
         f"  send limiter (last send per chat, pruned past 10,000 to the last minute's): "

@@ -10,6 +10,7 @@ Back and Cancel are words, not numbers (issue 19): they come last, take no numbe
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from dialogs.framework.replies import Button, Reply
 from dialogs.framework.state import DialogState
@@ -53,16 +54,16 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
         return None
     wanted = fold(text)
     for label, payload in options:
-        if wanted and fold(label) == wanted:
+        if wanted and folded_label(label) == wanted:
             return payload
     for _, payload in options:
         code = payload.partition("|")[2]
-        if code in NAV_WORDS and wanted in {fold(w) for w in NAV_WORDS[code]}:
+        if code in _FOLDED_NAV_WORDS and wanted in _FOLDED_NAV_WORDS[code]:
             return payload
     numbered = [payload for _, payload in options if not is_navigation(payload)]
     digits = text.strip().translate(_ARABIC_DIGITS)
     # Where labels are numbers themselves (guests: 50, 100…), a number is a value, not a rank.
-    numeric_labels = any(fold(label).isdecimal() for label, _ in options)
+    numeric_labels = any(folded_label(label).isdecimal() for label, _ in options)
     if digits.isdecimal() and not numeric_labels and 1 <= int(digits) <= len(numbered):
         return numbered[int(digits) - 1]
     return None
@@ -85,3 +86,16 @@ def fold(text: str) -> str:
         if not unicodedata.combining(ch)
     )
     return " ".join(kept.split())
+
+
+# The labels of buttons are few (translated texts, provider and city names) and are folded
+# again at every typed answer: each process keeps the last ones it folded.
+LABELS_KEPT = 2048
+
+
+@lru_cache(maxsize=LABELS_KEPT)
+def folded_label(label: str) -> str:
+    return fold(label)
+
+
+_FOLDED_NAV_WORDS = {code: frozenset(map(fold, words)) for code, words in NAV_WORDS.items()}

@@ -34,7 +34,8 @@ class Translator:
     def __init__(self, locale: str) -> None:
         self.locale = locale if locale in LANGUAGES else "fr"
         self._catalog = _load(self.locale)
-        self._babel = Locale.parse(FORMAT_LOCALES[self.locale])
+        self._babel_name = FORMAT_LOCALES[self.locale]
+        self._babel = Locale.parse(self._babel_name)
 
     def __call__(self, msgid: str, **params: object) -> str:
         text = self._catalog.gettext(msgid)
@@ -69,24 +70,23 @@ class Translator:
     def decimal(self, value: float, places: int = 1) -> str:
         """A rating and the like, with the language's decimal sign (as its prices have)."""
         pattern = "0." + "0" * places if places else "0"
-        return self.isolate(format_decimal(value, format=pattern, locale=self._babel))
+        return self.isolate(_decimal(self._babel_name, value, pattern))
 
     @property
     def rtl(self) -> bool:
         return self._babel.character_order == "right-to-left"
 
     def date(self, value: date, fmt: str = "full") -> str:
-        return self.isolate(format_date(value, format=fmt, locale=self._babel))
+        return self.isolate(_date(self._babel_name, value, fmt))
 
     def time(self, value: datetime) -> str:
         return self.isolate(format_time(value, format="short", locale=self._babel))
 
     def number(self, value: int) -> str:
-        return self.isolate(format_decimal(value, locale=self._babel))
+        return self.isolate(_decimal(self._babel_name, value, None))
 
     def money(self, amount_minor: int, currency: str = "MAD") -> str:
-        major = Decimal(amount_minor).scaleb(-MINOR_DIGITS.get(currency, 2))
-        return self.isolate(format_currency(major, currency, locale=self._babel))
+        return self.isolate(_money(self._babel_name, amount_minor, currency))
 
     def pick(self, texts: Mapping[str, str] | None) -> str:
         """The best text of a per-locale dict (provider names, service titles)."""
@@ -96,6 +96,27 @@ class Translator:
             if texts.get(code):
                 return texts[code]
         return next(iter(texts.values()), "")
+
+
+# Babel formats a price in ~20 µs, and a results screen shows several: the same amounts,
+# dates and ratings come back all day, so each process keeps the last ones it formatted.
+FORMATS_KEPT = 4096  # per kind (money, decimals, dates), least recently used dropped
+
+
+@lru_cache(maxsize=FORMATS_KEPT, typed=True)
+def _money(babel_locale: str, amount_minor: int, currency: str) -> str:
+    major = Decimal(amount_minor).scaleb(-MINOR_DIGITS.get(currency, 2))
+    return format_currency(major, currency, locale=babel_locale)
+
+
+@lru_cache(maxsize=FORMATS_KEPT, typed=True)
+def _decimal(babel_locale: str, value: float, pattern: str | None) -> str:
+    return format_decimal(value, format=pattern, locale=babel_locale)
+
+
+@lru_cache(maxsize=FORMATS_KEPT, typed=True)
+def _date(babel_locale: str, value: date, fmt: str) -> str:
+    return format_date(value, format=fmt, locale=babel_locale)
 
 
 @lru_cache(maxsize=8)
