@@ -18,7 +18,6 @@ status and size only (TelegramNetworkError, so retried), never quoted.
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any, ClassVar, cast
 
 from aiogram import Bot
@@ -27,6 +26,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiohttp import ClientError
+from pydantic_core import from_json, to_json
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -85,12 +85,12 @@ class BotApiSession(AiohttpSession):
         try:
             async with session.post(
                 url,
-                data=self.json_dumps(params),
+                data=to_json(params),  # JSON-ready: pydantic-core's encoder, 3x the stdlib's
                 headers=JSON_HEADERS,
                 allow_redirects=False,  # the Bot API never redirects: the token stays ours
                 timeout=self.timeout,  # type: ignore[arg-type]
             ) as resp:
-                raw_result = await resp.text()
+                raw_result = await resp.read()
         except TimeoutError as e:
             raise TelegramNetworkError(
                 method=method.model_construct(**params), message="Request timeout error"
@@ -100,8 +100,8 @@ class BotApiSession(AiohttpSession):
                 method=method.model_construct(**params), message=f"{type(e).__name__}: {e}"
             ) from e
         if resp.status == 200:
-            with contextlib.suppress(ValueError):
-                answer = json.loads(raw_result)
+            with contextlib.suppress(ValueError):  # not JSON, or not UTF-8
+                answer = from_json(raw_result)
                 if isinstance(answer, dict) and answer.get("ok") is True:
                     return answer.get("result")
         # Anything else is aiogram's to read: it raises the matching TelegramAPIError.
@@ -109,7 +109,7 @@ class BotApiSession(AiohttpSession):
             bot=bot,
             method=method.model_construct(**params),
             status_code=resp.status,
-            content=raw_result,
+            content=raw_result.decode(resp.get_encoding(), errors="replace"),
         )
         return response.result
 

@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from bots.telegram.channel import TelegramChannel
 from bots.telegram.updates import TgUpdate
@@ -49,6 +50,6 @@ def webhook_handler(channel: TelegramChannel, secret: str | None) -> Handler:
         # The Bot API makes this call for us ("method" in the webhook's answer); we can't
         # know whether it succeeds, so only calls nobody needs the result of come here.
         call = {"method": answer.__api_method__, **answer.model_dump(exclude_none=True)}
-        return web.json_response(call)
+        return web.Response(body=to_json(call), content_type="application/json")
 
     return handle
