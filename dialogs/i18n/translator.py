@@ -98,7 +98,7 @@ class Translator:
         return next(iter(texts.values()), "")
 
 
-# Babel formats a price in ~20 µs, and a results screen shows several: the same amounts,
+# Babel formats a price in ~16 µs, and a results screen shows several: the same amounts,
 # dates and ratings come back all day, so each process keeps the last ones it formatted.
 FORMATS_KEPT = 4096  # per kind (money, decimals, dates), least recently used dropped
 
