@@ -36,10 +36,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Dialect, Table
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.conversations.journal_sql import Sql
+from core.db.engine import write_in_one_go
+from core.db.sqlite_driver import Execute
 from core.db.tables import ChannelIdentity, ProcessedEvent, User
 from core.inbound import CLAIM_KEY, claim_row
 from core.notifications.direct_replies import KIND as REPLY_KIND
@@ -215,20 +217,25 @@ class ChatJournal:
         self, items: list[ChatWrite], sent: Sequence[tuple[Attempt, datetime]] = ()
     ) -> list[Outcome]:
         self.batches += 1
-        async with self.engine.begin() as conn:
+        dialect = self.engine.dialect
+
+        def work(execute: Execute) -> list[Outcome]:
+            # On SQLite this runs in the database's thread, in one trip (write_in_one_go):
+            # statements and plain computing only.
             if sent:
-                await _mark_sent(conn, sent)
-            return await _Batch(conn, items).run() if items else []
+                _mark_sent(Sql(dialect, execute), sent)
+            return _Batch(dialect, execute, items).run() if items else []
+
+        return await write_in_one_go(self.engine, work)
 
 
-async def _mark_sent(conn: AsyncConnection, sent: Sequence[tuple[Attempt, datetime]]) -> None:
+def _mark_sent(sql: Sql, sent: Sequence[tuple[Attempt, datetime]]) -> None:
     """Rows still held by the attempt that sent them become sent (one statement for all)."""
-    sql = Sql(conn)  # parameters are bound in the order they are written
     status = sql.param(OutboxStatus.SENT.value)
     at = sql.time(max(now for _, now in sent))
     ids = sql.params([a.outbox_id for a, _ in sent])
     attempts = ", ".join(f"({sql.number(a.outbox_id)}, {sql.number(a.number)})" for a, _ in sent)
-    await sql.run(  # "id IN": by the primary key (row values alone scan the table)
+    sql.run(  # "id IN": by the primary key (row values alone scan the table)
         f"UPDATE outbox SET status = {status}, sent_at = {at}"
         f" WHERE id IN ({ids}) AND (id, attempts) IN (VALUES {attempts})"
         f" AND status = {sql.param(OutboxStatus.SENDING.value)}"
@@ -236,18 +243,25 @@ async def _mark_sent(conn: AsyncConnection, sent: Sequence[tuple[Attempt, dateti
 
 
 class _Batch:
-    def __init__(self, conn: AsyncConnection, items: list[ChatWrite]) -> None:
-        self.conn, self.items = conn, items
+    """The statements of one batch, synchronous: on SQLite they run in the database's own
+    thread, all in one trip (core/db/engine.py, write_in_one_go)."""
+
+    def __init__(self, dialect: Dialect, execute: Execute, items: list[ChatWrite]) -> None:
+        self.dialect, self.execute, self.items = dialect, execute, items
         self.outcomes: list[Outcome | None] = [None] * len(items)
 
-    async def run(self) -> list[Outcome]:
-        await self._claim(range(len(self.items)))
+    def _sql(self) -> Sql:
+        """A new statement's parameters."""
+        return Sql(self.dialect, self.execute)
+
+    def run(self) -> list[Outcome]:
+        self._claim(range(len(self.items)))
         fresh = [n for n, outcome in enumerate(self.outcomes) if outcome is None]
-        await self._update_conversations([n for n in fresh if self.items[n].new_chat is None])
+        self._update_conversations([n for n in fresh if self.items[n].new_chat is None])
         for n in fresh:
             chat = self.items[n].new_chat
             if chat is not None:
-                self.outcomes[n] = await self._create(self.items[n], chat)
+                self.outcomes[n] = self._create(self.items[n], chat)
         lost = [
             item.event
             for item, outcome in zip(self.items, self.outcomes, strict=True)
@@ -256,14 +270,17 @@ class _Batch:
             and outcome.written is Written.CONFLICT
         ]
         if lost:  # their claims go with them: the slow way claims again
-            await self.conn.execute(
-                delete(EVENTS).where(tuple_(EVENTS.c.source, EVENTS.c.external_id).in_(lost))
+            sql = self._sql()
+            claims = " OR ".join(
+                f"(source = {sql.param(source)} AND external_id = {sql.param(external_id)})"
+                for source, external_id in lost
             )
-        await self._note_contact()
-        await self._keep_replies()
+            sql.run(f"DELETE FROM {EVENTS.name} WHERE {claims}")
+        self._note_contact()
+        self._keep_replies()
         return [o if o is not None else Outcome(Written.CONFLICT) for o in self.outcomes]
 
-    async def _keep_replies(self) -> None:
+    def _keep_replies(self) -> None:
         """The kept replies of the writes that hold, as outbox rows (one statement)."""
         kept = {
             item.reply.key: n
@@ -272,7 +289,7 @@ class _Batch:
         }
         if not kept:
             return
-        sql = Sql(self.conn)
+        sql = self._sql()
         rows = []
         for n in kept.values():
             item, outcome = self.items[n], self.outcomes[n]
@@ -287,7 +304,7 @@ class _Batch:
                 f" {sql.time(reply.sending_until or item.now)}, {sql.param(reply.key)},"
                 f" {sql.time(item.now)})"
             )
-        created = await sql.run(
+        created = sql.run(
             "INSERT INTO outbox (kind, user_id, channel, payload, status, attempts,"
             " next_attempt_at, dedupe_key, created_at)"
             f" VALUES {', '.join(rows)} RETURNING id, dedupe_key"
@@ -299,7 +316,7 @@ class _Batch:
             if reply.sending_until is not None:  # the caller's attempt, the row's first
                 self.outcomes[n] = replace(outcome, reply=Attempt(outbox_id, 1))
 
-    async def _note_contact(self) -> None:
+    def _note_contact(self) -> None:
         """Whoever wrote can be reached again (a blocked bot was unblocked); their last
         contact moves on when the caller asks (once a minute is precise enough)."""
         kept = [
@@ -309,11 +326,11 @@ class _Batch:
         ]
         if not kept:
             return
-        sql = Sql(self.conn)  # parameters are bound in the order they are written
+        sql = self._sql()  # parameters are bound in the order they are written
         everyone = [item.identity_id for item in kept]
         touched = [item.identity_id for item in kept if item.touch]
         if touched:
-            await sql.run(
+            sql.run(
                 f"UPDATE channel_identities SET unreachable = {sql.false},"
                 f" last_inbound_at = CASE WHEN id IN ({sql.params(touched)})"
                 f" THEN {sql.time(max(item.now for item in kept))} ELSE last_inbound_at END"
@@ -321,7 +338,7 @@ class _Batch:
                 f" AND (unreachable OR id IN ({sql.params(touched)}))"
             )
         else:
-            await sql.run(
+            sql.run(
                 f"UPDATE channel_identities SET unreachable = {sql.false}"
                 f" WHERE id IN ({sql.params(everyone)}) AND unreachable"
             )
@@ -330,7 +347,7 @@ class _Batch:
         outcome = self.outcomes[n]
         return outcome is not None and outcome.written is Written.DONE
 
-    async def _claim(self, indexes: Iterable[int]) -> None:
+    def _claim(self, indexes: Iterable[int]) -> None:
         """Claim the events of these writes in one statement; the taken ones are duplicates
         (and so is a second write of the same event in this batch)."""
         wanted: dict[tuple[str, str], int] = {}
@@ -344,14 +361,14 @@ class _Batch:
                 wanted[event] = n
         if not wanted:
             return
-        sql = Sql(self.conn)
+        sql = self._sql()
         claims = [claim_row(*event, self.items[n].now) for event, n in wanted.items()]
         rows = ", ".join(
             "(" + ", ".join(sql.value(EVENTS.c[name], value) for name, value in row.items()) + ")"
             for row in claims
         )
         key = ", ".join(CLAIM_KEY)
-        claimed = await sql.run(
+        claimed = sql.run(
             f"INSERT INTO processed_events ({', '.join(claims[0])})"
             f" VALUES {rows} ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
         )
@@ -360,7 +377,7 @@ class _Batch:
             if event not in mine:
                 self.outcomes[n] = Outcome(Written.DUPLICATE)
 
-    async def _update_conversations(self, indexes: Sequence[int]) -> None:
+    def _update_conversations(self, indexes: Sequence[int]) -> None:
         """One UPDATE for all: each row only if still at the version its step started from."""
         items: dict[int, ChatWrite] = {}
         for n in indexes:
@@ -371,7 +388,7 @@ class _Batch:
                 items[item.conversation_id or 0] = item
         if not items:
             return
-        sql = Sql(self.conn)
+        sql = self._sql()
         states = " ".join(  # parameters are bound in the order they are written
             f"WHEN {sql.param(i)} THEN {sql.json_text(w.state_json)}" for i, w in items.items()
         )
@@ -380,7 +397,7 @@ class _Batch:
         versions = ", ".join(
             f"({sql.number(i)}, {sql.number(w.expected_version)})" for i, w in items.items()
         )
-        updated = await sql.run(  # "id IN": by the primary key (row values alone scan it all)
+        updated = sql.run(  # "id IN": by the primary key (row values alone scan it all)
             f"UPDATE conversations SET state = CASE id {states} END,"
             f" version = version + 1, updated_at = {now}"
             f" WHERE id IN ({ids}) AND (id, version) IN (VALUES {versions}) RETURNING id"
@@ -397,20 +414,20 @@ class _Batch:
             else:
                 self.outcomes[n] = Outcome(Written.CONFLICT)
 
-    async def _create(self, item: ChatWrite, chat: NewChat) -> Outcome:
+    def _create(self, item: ChatWrite, chat: NewChat) -> Outcome:
         """The user, their identity and the conversation; if the identity or the
         conversation exists already (someone else was first), what was made is removed."""
-        sql = Sql(self.conn)
+        sql = self._sql()
         user = first_contact_values(
             chat.display_name, chat.locale, now=item.now, source=chat.source
         )
         values = ", ".join(sql.value(USERS.c[name], value) for name, value in user.items())
-        user_id = (
-            await sql.run(f"INSERT INTO users ({', '.join(user)}) VALUES ({values}) RETURNING id")
-        ).scalar_one()
-        sql = Sql(self.conn)
-        identity_id = (
-            await sql.run(
+        [(user_id,)] = sql.run(
+            f"INSERT INTO users ({', '.join(user)}) VALUES ({values}) RETURNING id"
+        )
+        sql = self._sql()
+        identity_id = _first(
+            sql.run(
                 "INSERT INTO channel_identities"
                 " (user_id, channel, external_id, unreachable, last_inbound_at, created_at)"
                 f" VALUES ({sql.param(user_id)}, {sql.param(chat.channel)},"
@@ -418,21 +435,28 @@ class _Batch:
                 f" {sql.time(item.now)})"
                 " ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
             )
-        ).scalar_one_or_none()
+        )
         conversation_id = None
         if identity_id is not None:
-            sql = Sql(self.conn)
-            conversation_id = (
-                await sql.run(
+            sql = self._sql()
+            conversation_id = _first(
+                sql.run(
                     "INSERT INTO conversations (channel, chat_key, state, version, updated_at)"
                     f" VALUES ({sql.param(chat.channel)}, {sql.param(chat.chat_key)},"
                     f" {sql.json_text(item.state_json)}, 1, {sql.time(item.now)})"
                     " ON CONFLICT (channel, chat_key) DO NOTHING RETURNING id"
                 )
-            ).scalar_one_or_none()
+            )
         if identity_id is not None and conversation_id is not None:
             return Outcome(Written.DONE, conversation_id, 1, identity_id, user_id)
         if identity_id is not None:
-            await self.conn.execute(delete(IDENTITIES).where(IDENTITIES.c.id == identity_id))
-        await self.conn.execute(delete(USERS).where(USERS.c.id == user_id))
+            sql = self._sql()
+            sql.run(f"DELETE FROM {IDENTITIES.name} WHERE id = {sql.param(identity_id)}")
+        sql = self._sql()
+        sql.run(f"DELETE FROM {USERS.name} WHERE id = {sql.param(user_id)}")
         return Outcome(Written.CONFLICT)
+
+
+def _first(rows: list[tuple[Any, ...]]) -> Any:
+    """The first column of the only row, or None without a row (ON CONFLICT DO NOTHING)."""
+    return rows[0][0] if rows else None

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Table
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Column, Dialect, Table
 
+from core.db.sqlite_driver import Execute
 from core.db.tables import Conversation
 
 CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
@@ -18,10 +18,11 @@ CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 class Sql:
     """Statements of the hot path written once in SQL both databases speak, with their
     parameters bound the driver's way: building them as SQLAlchemy expressions for every
-    batch cost more than running them. Values pass through the columns' own types."""
+    batch cost more than running them. Values pass through the columns' own types.
+    One `Sql` is one statement: its parameters are bound in the order they are written."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn, self.dialect = conn, conn.dialect
+    def __init__(self, dialect: Dialect, execute: Execute) -> None:
+        self.dialect, self.execute = dialect, execute
         self.postgres = self.dialect.name == "postgresql"
         self.false = "false" if self.postgres else "0"
         self.values: list[Any] = []
@@ -56,5 +57,6 @@ class Sql:
         marker = self.param(text)
         return f"CAST({marker} AS JSON)" if self.postgres else marker
 
-    async def run(self, statement: str) -> Any:
-        return await self.conn.exec_driver_sql(statement, tuple(self.values))
+    def run(self, statement: str) -> list[tuple[Any, ...]]:
+        """Its rows ([] for a statement that returns none)."""
+        return self.execute(statement, self.values)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,7 +14,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
-from core.db.sqlite_driver import OneTripDbapi
+from core.db.sqlite_driver import Execute, OneTripConnection, OneTripDbapi, Ran
+
+T = TypeVar("T")
 
 # Execution option for connections that only read: `session.connection(execution_options=
 # {READ_ONLY: True})` or `await conn.execution_options(**{READ_ONLY: True})` before the
@@ -39,6 +42,43 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connect_args["server_settings"] = {"jit": "off", **connect_args.get("server_settings", {})}
         kwargs["connect_args"] = connect_args
     return create_async_engine(url, **kwargs)
+
+
+async def write_in_one_go(engine: AsyncEngine, work: Callable[[Execute], T]) -> T:
+    """``work`` in one write transaction, given a way to run plain SQL (in the driver's
+    parameter style: ``?`` on SQLite, ``$n`` on PostgreSQL) that returns the rows.
+
+    On SQLite the whole transaction is one trip to aiosqlite's thread, and ``work`` runs
+    in that thread: it computes and runs statements, nothing else (no await, no event loop).
+    On PostgreSQL every statement is a round trip to the server anyway: ``work`` runs in
+    SQLAlchemy's greenlet, statement by statement. Either way it commits if ``work``
+    returns and rolls back if it raises."""
+    async with engine.connect() as conn:
+        fairy = await conn.get_raw_connection()
+        if isinstance(fairy.dbapi_connection, OneTripConnection):
+            result, ran = await fairy.dbapi_connection.transaction(work)
+            _told_afterwards(conn.sync_connection, ran)
+            return result
+        async with conn.begin():
+            return await conn.run_sync(_statement_by_statement, work)
+
+
+def _told_afterwards(conn: Connection | None, ran: Ran) -> None:
+    """The statements a trip ran, told to SQLAlchemy's ``before_cursor_execute`` listeners
+    (what counts statements: tests, bench/search_explain.py) once it is back: they ran in
+    the database's thread, past SQLAlchemy. Without a cursor or a context."""
+    if conn is None or not conn.dispatch.before_cursor_execute:
+        return
+    for statement, parameters in ran:
+        conn.dispatch.before_cursor_execute(conn, None, statement, parameters, None, False)
+
+
+def _statement_by_statement(conn: Connection, work: Callable[[Execute], T]) -> T:
+    def execute(statement: str, parameters: Any) -> list[tuple[Any, ...]]:
+        result = conn.exec_driver_sql(statement, tuple(parameters))
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+    return work(execute)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -6,16 +6,22 @@ adapter makes four trips a statement: make a cursor, execute, fetch the rows, cl
 cursor. The driver's overhead dominated the booking steps' CPU (bench/README.md: ~0.3-0.6
 ms a statement against microseconds of SQLite work). This cursor makes one trip that does
 the four, in aiosqlite's own thread, the only one that touches the connection. Everything
-else (connecting, commit, rollback, errors, streamed results) is SQLAlchemy's adapter as is.
+else (connecting, commit, errors, streamed results) is SQLAlchemy's adapter as is, but for
+two things:
+- a rollback with no transaction open makes no trip: SQLAlchemy's pool rolls back every
+  connection it takes back, after a commit too, so every transaction paid a trip for nothing;
+- a whole write transaction can be run in one trip (`OneTripConnection.transaction`, the
+  chat journal's group commit): BEGIN, its statements and COMMIT, where SQLAlchemy's
+  transaction makes one trip for each, every one waiting for a turn of a busy event loop.
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from threading import Thread
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -27,10 +33,29 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Done = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
+T = TypeVar("T")
+# A statement and its parameters (qmark style) to its rows, [] when it returns none.
+Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Done:
+def _run(
+    trips: _Trips,
+    ticket: int,
+    connection: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+) -> _Done:
     """In aiosqlite's thread: the whole statement, on a cursor of its own."""
+    try:
+        return _statement(connection, operation, parameters, many)
+    finally:
+        trips.done = ticket
+
+
+def _statement(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> _Done:
     cursor = connection.cursor()
     try:
         if many:
@@ -44,6 +69,51 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+Ran = list[tuple[str, Sequence[Any]]]  # the statements a transaction ran, in order
+
+
+def _transaction(
+    trips: _Trips, ticket: int, connection: sqlite3.Connection, work: Callable[[Execute], T]
+) -> tuple[T, Ran]:
+    """In aiosqlite's thread: BEGIN IMMEDIATE (as core/db/engine.py's writers), ``work``,
+    COMMIT; ROLLBACK if anything raised, and the error goes back to the caller."""
+    ran: Ran = [("BEGIN IMMEDIATE", ())]
+
+    def execute(operation: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        ran.append((operation, tuple(parameters)))
+        return _statement(connection, operation, parameters, False)[1]
+
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(execute)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return result, ran
+    finally:
+        trips.done = ticket
+
+
+class _Trips:
+    """Trips sent to aiosqlite's thread and the last one it finished (tickets in order:
+    its queue runs them first in, first out). Written by one thread each."""
+
+    __slots__ = ("done", "sent")
+
+    def __init__(self) -> None:
+        self.sent = self.done = 0
+
+    def ticket(self) -> int:
+        self.sent += 1
+        return self.sent
+
+    def idle(self) -> bool:
+        return self.done == self.sent
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -105,16 +175,43 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             connection = self._connection
+            trips: _Trips = self._adapt_connection.trips  # type: ignore[attr-defined]
             done: _Done = await connection._execute(  # aiosqlite's queue to its thread
-                _run, connection._conn, operation, parameters, many
+                _run, trips, trips.ticket(), connection._conn, operation, parameters, many
             )
         self._description, rows, self._rowcount, self._lastrowid = done
         self._rows = collections.deque(rows)
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("trips",)
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass; mypy reads it exact
+
+    # ``connection``: an aiosqlite.Connection (SQLAlchemy types it as its own protocol).
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.trips = _Trips()
+
+    def rollback(self) -> None:
+        # Skipped only when nothing is open and no statement is on its way to the thread:
+        # a statement of a cancelled task may still run there, its BEGIN among them.
+        raw: sqlite3.Connection | None = self._connection._connection
+        if raw is not None and self.trips.idle() and not raw.in_transaction:
+            return
+        super().rollback()
+
+    async def transaction(self, work: Callable[[Execute], T]) -> tuple[T, Ran]:
+        """``work`` given a way to run statements, in one write transaction (BEGIN
+        IMMEDIATE ... COMMIT) and one trip to aiosqlite's thread. It runs in that thread:
+        plain computing and statements, nothing of the event loop's. Returns its result
+        and the statements it ran."""
+        async with self._execute_mutex:
+            connection = self._connection
+            trips = self.trips
+            done: tuple[T, Ran] = await connection._execute(
+                _transaction, trips, trips.ticket(), connection._conn, work
+            )
+            return done
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

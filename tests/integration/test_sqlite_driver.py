@@ -1,8 +1,10 @@
 """SQLite's statements take one trip to aiosqlite's thread each (core/db/sqlite_driver.py),
-and behave as SQLAlchemy's own aiosqlite adapter's: rows, counts, new keys and errors."""
+and behave as SQLAlchemy's own aiosqlite adapter's: rows, counts, new keys and errors; a
+rollback with nothing open makes no trip, and a whole write transaction can take one."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from core.db.engine import make_engine
+from core.db.engine import make_engine, write_in_one_go
+from core.db.sqlite_driver import Execute, OneTripConnection
 
 
 class _Base(DeclarativeBase):
@@ -95,3 +98,65 @@ async def test_streamed_results_still_stream(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         stream = await conn.stream(select(_Row.id).order_by(_Row.id))
         assert [row[0] async for row in stream] == list(range(1, 51))
+
+
+async def test_a_committed_transaction_is_not_rolled_back_again(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """The pool rolls back what it takes back; with nothing open that costs no trip."""
+    async with engine.begin() as conn:
+        await conn.execute(insert(_Row).values(name="kept"))
+    assert trips == ["_run", "_run", "commit"]  # BEGIN IMMEDIATE, INSERT, COMMIT
+    trips.clear()
+    async with engine.connect() as conn:  # a read's transaction is still ended
+        await conn.execute(select(_Row.name))
+    assert trips == ["_run", "_run", "rollback"]
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert raw.driver_connection is not None
+        assert await raw.driver_connection.execute_fetchall("SELECT name FROM rows") == [("kept",)]
+
+
+async def test_a_whole_transaction_in_one_trip(engine: AsyncEngine, trips: list[str]) -> None:
+    def work(execute: Execute) -> list[tuple[Any, ...]]:
+        execute("INSERT INTO rows (name) VALUES (?)", ["one"])
+        execute("INSERT INTO rows (name) VALUES (?)", ["two"])
+        assert execute("UPDATE rows SET name = name || '!' WHERE name = ?", ["two"]) == []
+        return execute("SELECT id, name FROM rows ORDER BY id", [])
+
+    assert await write_in_one_go(engine, work) == [(1, "one"), (2, "two!")]
+    assert trips == ["_transaction"]
+    async with engine.connect() as conn:
+        names = (await conn.execute(select(_Row.name).order_by(_Row.id))).scalars().all()
+    assert names == ["one", "two!"]
+
+
+async def test_a_transaction_in_one_trip_that_fails_leaves_nothing(engine: AsyncEngine) -> None:
+    def work(execute: Execute) -> None:
+        execute("INSERT INTO rows (name) VALUES (?)", ["first"])
+        execute("INSERT INTO rows (name) VALUES (?)", ["first"])  # unique: refused
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await write_in_one_go(engine, work)
+    async with engine.begin() as conn:  # the connection is usable: nothing left open
+        await conn.execute(insert(_Row).values(name="after"))
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(_Row.name))).scalars().all() == ["after"]
+
+
+async def test_a_cancelled_statement_s_transaction_is_still_rolled_back(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """A task cancelled while its BEGIN is on the way to the thread: the rollback that
+    follows must not be skipped (the BEGIN may run after it is looked at)."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        adapter = raw.dbapi_connection
+        assert isinstance(adapter, OneTripConnection)
+        adapter.trips.ticket()  # a trip sent and not finished, as a cancelled one's
+        assert not adapter.trips.idle()
+        trips.clear()
+    assert trips == ["rollback"]  # not skipped
+    async with engine.begin() as conn:
+        await conn.execute(insert(_Row).values(name="fine"))
+    assert adapter.trips.idle()  # the next trip's end caught up
