@@ -4,7 +4,10 @@ fake Bot API, a number of them at a time, and each step's latency is recorded.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
+from collections.abc import Iterator
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -29,6 +32,23 @@ async def echo_keyboards(
             fake.open_chat(token, user)
             await bot.send_message(user.id, "buttons", reply_markup=markup)
     return {user.id: fake.last_message(user.id, bot=token).message_id for user in people}
+
+
+@contextlib.contextmanager
+def without_collector_pauses() -> Iterator[None]:
+    """No garbage collection in this process while the load runs. It plays Telegram, and
+    Telegram does not stop to collect garbage: the fake keeps every message of the run, so
+    the collector's full passes here took 150-190 ms mid-load, and every step in flight
+    waited for them (the "~250 ms stalls" of every bot's runs, bench/README.md). What the
+    load allocates is collected once it ends."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 async def drive(run: Run, chats: dict[int, list[Step]], concurrency: int) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench.telegram_data import bookings_by_state, load_done, outbox_settled, prepare_database
 from bench.telegram_echo import serve_echo
-from bench.telegram_load import drive, echo_keyboards, replies_in
+from bench.telegram_load import drive, echo_keyboards, replies_in, without_collector_pauses
 from bench.telegram_mixes import (
     CLIENT_TOKEN,
     MIXES,
@@ -118,9 +118,10 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
             profiling = py_spy(proc.pid, b.workdir / f"{kind}-{n}.pyspy") if b.profile else None
             async with profiling or contextlib.nullcontext():
                 calls_before, cpu_before = len(fake.calls(bot=token)), cpu_seconds(proc.pid)
-                await drive(run, chats, b.concurrency)
-                if kind == "ptb":  # answered before handled: the run ends with the last reply
-                    await replies_in(fake, token, calls_before + run.updates, run)
+                with without_collector_pauses():
+                    await drive(run, chats, b.concurrency)
+                    if kind == "ptb":  # answered before handled: ends with the last reply
+                        await replies_in(fake, token, calls_before + run.updates, run)
                 run.server_cpu_s = cpu_seconds(proc.pid) - cpu_before
             calls = fake.calls(bot=token)[calls_before:]
             run.api_calls, run.failed_calls = len(calls), sum(not c.ok for c in calls)
