@@ -101,8 +101,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # only reads (READ_ONLY) begins DEFERRED and never waits for a writer.
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        driver = conn.connection.dbapi_connection
+        if isinstance(driver, OneTripConnection):
+            driver.wait_for_writers()  # this process's writers in turn, not SQLite's polling
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class AppSession(Session):

@@ -1,9 +1,11 @@
 """SQLite's statements take one trip to aiosqlite's thread each (core/db/sqlite_driver.py),
 and behave as SQLAlchemy's own aiosqlite adapter's: rows, counts, new keys and errors; a
-rollback with nothing open makes no trip, and a whole write transaction can take one."""
+rollback with nothing open makes no trip, a whole write transaction can take one, and the
+process's writers queue for the database in order."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import Integer, String, insert, select, text, update
+from sqlalchemy import Integer, String, event, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -160,3 +162,73 @@ async def test_a_cancelled_statement_s_transaction_is_still_rolled_back(
     async with engine.begin() as conn:
         await conn.execute(insert(_Row).values(name="fine"))
     assert adapter.trips.idle()  # the next trip's end caught up
+
+
+@pytest.fixture
+async def impatient(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An engine whose SQLite gives up on a locked database after 20 ms: a writer that
+    waits longer than that waited in this process's queue, not in SQLite's polling."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'queue.db'}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _impatient(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=20")
+        cur.close()
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_Base.metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def test_writers_of_one_process_queue_in_order(impatient: AsyncEngine) -> None:
+    order: list[str] = []
+    first_in = asyncio.Event()
+
+    async def writer(name: str, hold: float = 0.0) -> None:
+        async with impatient.begin() as conn:
+            await conn.execute(insert(_Row).values(name=name))
+            order.append(name)
+            first_in.set()
+            await asyncio.sleep(hold)  # longer than SQLite would wait
+
+    first = asyncio.create_task(writer("a", hold=0.2))
+    await first_in.wait()
+    later = []
+    for name in ("b", "c", "d"):
+        later.append(asyncio.create_task(writer(name)))
+        await asyncio.sleep(0.01)  # they ask in this order
+    await asyncio.gather(first, *later)
+    assert order == ["a", "b", "c", "d"]
+
+
+async def test_a_one_trip_transaction_waits_its_turn_too(impatient: AsyncEngine) -> None:
+    def work(execute: Execute) -> None:
+        execute("INSERT INTO rows (name) VALUES (?)", ["journal"])
+
+    async with impatient.begin() as conn:
+        await conn.execute(insert(_Row).values(name="first"))
+        queued = asyncio.create_task(write_in_one_go(impatient, work))
+        await asyncio.sleep(0.1)  # five times SQLite's patience
+        assert not queued.done()
+    await queued
+    async with impatient.connect() as conn:
+        names = (await conn.execute(select(_Row.name).order_by(_Row.id))).scalars().all()
+    assert names == ["first", "journal"]
+
+
+async def test_a_writer_that_fails_or_is_closed_lets_the_next_in(impatient: AsyncEngine) -> None:
+    with pytest.raises(IntegrityError):
+        async with impatient.begin() as conn:
+            await conn.execute(insert(_Row).values(name="x"))
+            await conn.execute(insert(_Row).values(name="x"))  # rolled back
+    conn = await impatient.connect()
+    await conn.begin()
+    await conn.execute(insert(_Row).values(name="dropped"))
+    await conn.invalidate()  # the connection is thrown away mid-transaction
+    await conn.close()
+    async with asyncio.timeout(5), impatient.begin() as conn:
+        await conn.execute(insert(_Row).values(name="next"))
+    async with impatient.connect() as conn:
+        assert (await conn.execute(select(_Row.name))).scalars().all() == ["next"]
