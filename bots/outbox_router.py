@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bots.observed import sent_via
 from bots.whatsapp.reach import unopened_chat
+from core.db.engine import read_only
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
 from core.payments.checkout_expiry import GATEWAY_CHANNEL
@@ -51,6 +52,9 @@ class ChannelRouter:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="email is not configured")
             return await self.email.deliver(envelope)
         async with self.uows() as uow:
+            # Wording a notice only reads (the unit of work ends without a commit): on
+            # SQLite it takes no write lock, so the chats' writes don't queue behind it.
+            await read_only(uow.session)
             replies = said_again(envelope, await render_notification(uow, envelope))
             if not replies:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
