@@ -4,6 +4,7 @@ with a rating, a joining date and some busy days drawn from the seed."""
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import date, datetime, time, timedelta
 
 from core.booking.availability import local_instant
@@ -20,6 +21,12 @@ from demo.model import ProviderSpec, ServiceSpec
 
 TZ = MARKET_TZ
 SOURCE = "demo"
+
+
+def demo_phone(slug: str) -> str:
+    """A provider's number for the demo, the same on every seed: in +212 500, a range
+    libphonenumber knows as unassigned, so that the demo never shows a real person's."""
+    return f"+212500{zlib.crc32(slug.encode()) % 1_000_000:06d}"
 
 
 def rating(rng: random.Random) -> tuple[int, int]:
@@ -44,6 +51,7 @@ async def add_provider(
         owner_name=spec.owner,
         owner_locale=spec.locale,
         owner_email=f"{spec.slug}@{domain}",
+        owner_phone=demo_phone(spec.slug),
         name=spec.name.as_dict(),
         description=spec.description.as_dict(),
         categories=spec.categories,

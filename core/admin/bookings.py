@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.admin.audit import Operator, record
 from core.admin.operators import admin_actor
-from core.admin.paging import Page, iso
+from core.admin.paging import Page, iso, money_text
 from core.admin.providers import provider_ref
 from core.booking.actions import apply_action, cancel_booking
 from core.booking.actors import get_booking
@@ -113,7 +113,7 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
             {
                 "at": iso(p.created_at),
                 "type": "payment",
-                "what": f"{p.kind} #{p.attempt}: {p.amount_minor} {p.currency}",
+                "what": f"{p.kind} #{p.attempt}: {money_text(p.amount_minor, p.currency)}",
                 "by": p.gateway,
                 "detail": p.status,
             }
@@ -123,7 +123,7 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
             {
                 "at": iso(r.created_at),
                 "type": "refund",
-                "what": f"{r.amount_minor} {r.currency}",
+                "what": money_text(r.amount_minor, r.currency),
                 "by": r.actor_role,
                 "detail": f"{r.status}: {r.reason}",
             }

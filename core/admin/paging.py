@@ -45,3 +45,10 @@ class Page:
 
 def iso(value: datetime | date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def money_text(minor: int, currency: str) -> str:
+    """An amount in text for people ("2880.00 MAD"); the rows' ``*_minor`` stay for tools."""
+    sign = "-" if minor < 0 else ""
+    units, cents = divmod(abs(minor), 100)
+    return f"{sign}{units}.{cents:02d} {currency}"

@@ -69,13 +69,21 @@ async def apply_action(
 def check_event_started(booking: Booking, now: datetime) -> None:
     """A service is delivered at the earliest when its event starts: marking it before
     would let the balance be charged (and the day look done) months ahead (issue 14)."""
-    if now < booking.starts_at:
-        local = booking.starts_at.astimezone(MARKET_TZ)
-        if local.time() == time(0):  # a full-day event: its day says it all
-            raise InvalidValue("delivery_before_event_day", day=local.date().isoformat())
-        raise InvalidValue(
-            "delivery_before_event", day=local.date().isoformat(), time=local.strftime("%H:%M")
-        )
+    problem = too_early_to_deliver(booking, now)
+    if problem is not None:
+        raise problem
+
+
+def too_early_to_deliver(booking: Booking, now: datetime) -> InvalidValue | None:
+    """From when the booking can be marked delivered, if not yet (its event to start)."""
+    if now >= booking.starts_at:
+        return None
+    local = booking.starts_at.astimezone(MARKET_TZ)
+    if local.time() == time(0):  # a full-day event: its day says it all
+        return InvalidValue("delivery_before_event_day", day=local.date().isoformat())
+    return InvalidValue(
+        "delivery_before_event", day=local.date().isoformat(), time=local.strftime("%H:%M")
+    )
 
 
 async def _apply(

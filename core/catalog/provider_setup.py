@@ -75,6 +75,7 @@ class NewProvider:
     rating_count: int = 0
     days_off: tuple[date, ...] = ()
     busy: tuple[tuple[datetime, datetime], ...] = ()  # time taken elsewhere
+    owner_phone: str | None = None  # E.164; a contact for clients, not a login (not proven)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ async def create_provider(uow: UnitOfWork, new: NewProvider) -> ProviderIds:
         display_name=new.owner_name,
         locale=new.owner_locale,
         email=new.owner_email,
+        contact_phone=new.owner_phone,
         source=new.source,
         created_at=new.joined_at,
     )

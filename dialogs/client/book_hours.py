@@ -17,7 +17,7 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Invalid, Outcome
 from dialogs.framework.replies import Reply
 from dialogs.nlu.normalize import normalize
-from dialogs.nlu.times import minutes_between, read_time
+from dialogs.nlu.times import minutes_between, read_span, read_time
 
 HOUR_CHOICES = 6  # buttons: the shortest length, then one hour more each
 # "3", "3 h", "3 heures", "2,5", "2.5 hours", "3 ساعات", "3 sa3at": a length, not a clock.
@@ -25,7 +25,8 @@ _LENGTH: Final = re.compile(
     r"^(?P<h>\d{1,2})(?:[.,](?P<half>5))?\s*(?:h|hr|hrs|heures?|hours?|ساعات|ساعه|sa3at|sa3a)?$"
 )
 # An end time is said with "until", or written as a clock with minutes ("23:30").
-_UNTIL: Final = re.compile(r"(?<!\w)(?:jusqu|until|till|to|حتى|الى|l|ta|hta|7ta)(?!\w)")
+# (On normalized text: "حتى" is "حتي" there, "إلى" "الي".)
+_UNTIL: Final = re.compile(r"(?<!\w)(?:jusqu|until|till|to|حتي|الي|l|ta|hta|7ta)(?!\w)")
 
 
 async def hours_prompt(ctx: Ctx) -> Reply:
@@ -53,13 +54,18 @@ async def hours_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if not ctx.state.data.get("start"):  # a new date voided the start: ask it first
         return await advance(ctx)
     start = time.fromisoformat(ctx.state.data["start"])
-    minutes = _minutes_of(answer, start)
+    minutes: int | None
+    span = read_span(answer.text) if answer.text else None
+    if span is not None:  # "من 21 حتى 2": the start again, or a new one, and the end
+        start, minutes = span[0], minutes_between(*span)
+    else:
+        minutes = _minutes_of(answer, start)
     if minutes is None:
         return Invalid(ctx.t("Please choose a number of hours, or type the end time, like 23:30."))
     problem = await slot_problem(ctx, start, minutes)
     if problem:
         return Invalid(problem)
-    ctx.state.data["minutes"] = minutes
+    ctx.state.data["start"], ctx.state.data["minutes"] = start.strftime("%H:%M"), minutes
     return await advance(ctx)
 
 

@@ -25,6 +25,7 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.errors import explain
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome
 from dialogs.framework.replies import Button, Reply
+from dialogs.i18n.translator import N_
 from dialogs.nlu.events import event_of
 from dialogs.nlu.times import minutes_between, read_span, read_time
 
@@ -270,6 +271,15 @@ async def guests_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return await advance(ctx)
 
 
+NAME_EXAMPLE = N_("Samira Alaoui")
+
+
+def looks_like_a_name(name: str) -> bool:
+    """Two letters at least, of any script, and no digits: the provider calls the client
+    by it and it goes on the invoice."""
+    return sum(c.isalpha() for c in name) >= 2 and not any(c.isdigit() for c in name)
+
+
 async def name_prompt(ctx: Ctx) -> Reply:
     return ctx.reply(ctx.t("Your full name, for the provider and the invoice?"), [ctx.nav_row()])
 
@@ -278,6 +288,14 @@ async def name_answer(ctx: Ctx, answer: Answer) -> Outcome:
     name = " ".join((answer.text or "").split())[:200]
     if not name:
         return Invalid(ctx.t("Please type your full name."))
+    if not looks_like_a_name(name):  # "A", or the phone typed one question early
+        return Invalid(
+            ctx.t(
+                "That does not look like a name. Please type your full name, for example: "
+                "{example}.",
+                example=ctx.t(NAME_EXAMPLE),
+            )
+        )
     ctx.state.data["name"] = name
     ctx.user.full_name = name  # remembered for the next booking's form (issue 14)
     return await advance(ctx)

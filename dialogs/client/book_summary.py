@@ -29,7 +29,7 @@ def duration_rows(ctx: Ctx, service: Service) -> list[tuple[str, str]]:
     until = ctx.t("until {time}", time=f"{ends:%H:%M}")
     if ends.date() != begins.date():
         until += " " + ctx.t("(the next day)")
-    return [(ctx.t("Duration"), length_text(ctx, minutes) + ", " + until)]
+    return [(ctx.t("Duration"), ctx.t.join((length_text(ctx, minutes), until)))]
 
 
 def price_lines(ctx: Ctx, service: Service, quote: Quote) -> list[str]:

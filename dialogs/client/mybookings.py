@@ -19,6 +19,7 @@ from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
 from core.rows import Booking
 from dialogs import labels
+from dialogs.client.free_text import route_text
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
@@ -106,7 +107,8 @@ async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:
         booking = await owned_booking(ctx.uow, Actor(Role.CLIENT, ctx.user.id), int(code[3:]))
         ctx.state.data["booking_id"] = booking.id
         return Go("detail")
-    return Invalid(ctx.t("Please choose a booking."))
+    # Typed words ("bonjour", "un DJ à Fès", "aide") are a new request, as on the menu.
+    return await route_text(ctx, answer, fallback=ctx.t("Please choose a booking."))
 
 
 async def _own_booking(ctx: Ctx) -> Booking:

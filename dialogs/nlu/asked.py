@@ -50,11 +50,12 @@ CHANGE_CUES: Final = words(
     "en fait, finalement, plutot, je prefere, on prefere, j ai change d avis, au lieu,"
     "بالأحرى, بدلا, بدل, أفضل, نفضل, غيرت رأيي, بغيت غير, fdel, kanfdel, nfdel, bdel"
 )
-# How questions open, once normalised (accents and apostrophes folded, "؟" is "?").
+# How questions open, once normalised (accents and apostrophes folded, "؟" is "?", "متى"
+# is "متي").
 QUESTION_START: Final = re.compile(
     r"^(?:est ce qu|peut on|peut il|puis je|peux je|comment|pourquoi|quand|quel|quelle|"
     r"quels|quelles|ou |combien de temps|can i|can we|could i|how|what|why|when|where|"
-    r"do you|does|is it|is there|are you|هل|كيف|متى|لماذا|ماذا|واش|wach|kifach|kifash|"
+    r"do you|does|is it|is there|are you|هل|كيف|متي|لماذا|ماذا|واش|wach|kifach|kifash|"
     r"chno|ach|imta|3lach)(?!\w)"
 )
 

@@ -55,11 +55,16 @@ _CLOCK: Final = re.compile(
 )
 # A bare hour counts after "الساعة", "m3a", "à", "at"... or with a part of the day, so
 # that "150 invités" or "le 12 juin" is never a time.
-_CUE: Final = re.compile(r"(?<!\w)(?:الساعه|ساعه|على|m3a|ma3a|at|a|vers|around|wa9t|f)\s*$")
+# The patterns run on normalized text (dialogs/nlu/normalize.py): "على" is "علي" there,
+# "حتى" "حتي" and "إلى" "الي".
+_CUE: Final = re.compile(r"(?<!\w)(?:الساعه|ساعه|علي|m3a|ma3a|at|a|vers|around|wa9t|f)\s*$")
 _AM_PM: Final = re.compile(r"(?<=\d)(?=[ap]\.?m(?:\.|\b))")
 _SPAN_SEP: Final = re.compile(
-    r"\s*(?:-|–|\ba\b|\bto\b|\btill\b|\buntil\b|\bjusqu a\b|\bl\b|\bta\b|حتى|الى|ل)\s*"
+    r"\s*(?:-|–|\ba\b|\bto\b|\btill\b|\buntil\b|\bjusqu a\b|\bl\b|\b(?:h|7)?ta\b|حتي|الي|ل)\s*"
 )
+# "من 21 حتى 2", "de 21 à 2", "from 21 to 2": bare hours said as a span, which count
+# when one of them is past noon (a 24-hour reading); "de 4 à 8" stays unread (morning?).
+_FROM: Final = re.compile(r"(?<!\w)(?:من|mn|men|de|from|entre|between)\s*$")
 _MATCHER: Final = TermMatcher(DAY_PART_WORDS, inflect=False, strip_article=False)
 
 
@@ -79,7 +84,8 @@ def read_time(text: str) -> datetime.time | None:
 
 
 def read_span(text: str) -> tuple[datetime.time, datetime.time] | None:
-    """A start and an end ("16h-20h", "de 20h à 23h30", "de 4 à 8 du soir"), or None."""
+    """A start and an end ("16h-20h", "de 20h à 23h30", "de 4 à 8 du soir",
+    "من 21 حتى 2"), or None."""
     norm = _AM_PM.sub(" ", normalize(text))
     part = DAY_PARTS.get(_MATCHER.first(norm) or "")
     clocks = list(_CLOCK.finditer(norm))
@@ -87,7 +93,9 @@ def read_span(text: str) -> tuple[datetime.time, datetime.time] | None:
         between = _MATCHER.pattern.sub(" ", norm[first.end() : second.start()])  # "4 pm to 8"
         if not _SPAN_SEP.fullmatch(between):
             continue
-        if not (first.group("mark") or second.group("mark") or part):
+        past_noon = max(int(first.group("h")), int(second.group("h"))) > 12
+        from_cue = _FROM.search(norm[: first.start()]) is not None
+        if not (first.group("mark") or second.group("mark") or part or (from_cue and past_noon)):
             continue
         start = _on_the_dial(int(first.group("h")), int(first.group("m") or 0), part)
         end = _on_the_dial(int(second.group("h")), int(second.group("m") or 0), part)

@@ -16,6 +16,11 @@ INTRODUCTIONS = {
     "client": N_("Your provider: {name}. Phone: {phone}"),
     "provider": N_("Your client: {name}. Phone: {phone}"),
 }
+# A party without a phone (a provider who signed up without sharing one): no "Phone: —".
+WITHOUT_PHONE = {
+    "client": N_("Your provider: {name}. Our support team can put you in touch."),
+    "provider": N_("Your client: {name}. Our support team can put you in touch."),
+}
 
 
 def contact_audience(envelope: Envelope) -> str | None:
@@ -37,7 +42,10 @@ def party_phone(party: PartyContact, t: Translator) -> str:
 
 def contact_line(audience: str, party: PartyContact | None, t: Translator) -> str:
     """The line to add under the news, or "" when there is no contact to give."""
-    msgid = INTRODUCTIONS.get(audience)
-    if msgid is None or party is None:
+    if audience not in INTRODUCTIONS or party is None:
         return ""
-    return "\n\n" + t(msgid, name=party_name(party, t), phone=party_phone(party, t))
+    if not party.phone:
+        return "\n\n" + t(WITHOUT_PHONE[audience], name=party_name(party, t))
+    return "\n\n" + t(
+        INTRODUCTIONS[audience], name=party_name(party, t), phone=party_phone(party, t)
+    )

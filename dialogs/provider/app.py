@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.booking.actions import apply_action
+from core.booking.actions import apply_action, too_early_to_deliver
 from core.booking.actors import Actor
 from core.booking.contacts import PartyContact
 from core.booking.queries import owned_booking
@@ -16,7 +16,7 @@ from dialogs import labels
 from dialogs.client.menu import LANGUAGE
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.engine import DialogApp
-from dialogs.framework.errors import state_label
+from dialogs.framework.errors import explain, state_label
 from dialogs.framework.flow import (
     WRITES,
     Answer,
@@ -53,6 +53,7 @@ DECLINE_REASONS = {
     "size": N_("The event does not fit my service"),
 }
 LIST_LIMIT = 10
+BOOKING_REF = N_("Booking {ref}")
 
 
 async def my_provider(ctx: Ctx) -> Provider | None:
@@ -65,11 +66,14 @@ def request_card(
     """The facts a provider needs to decide, in their language; with the client's name and
     phone once the deposit is paid (``client``)."""
     when = t.date(booking.event_date)
+    # A request until it is answered; a booking from then on.
+    title = N_("Booking request {ref}") if booking.state == BookingState.REQUESTED else BOOKING_REF
     if service is not None and service.duration_minutes is not None:
-        when += " " + t("at {time}", time=t.time(booking.starts_at.astimezone(MARKET_TZ)))
-        when += ", " + t("until {time}", time=t.time(booking.ends_at.astimezone(MARKET_TZ)))
+        starts = t("at {time}", time=t.time(booking.starts_at.astimezone(MARKET_TZ)))
+        ends = t("until {time}", time=t.time(booking.ends_at.astimezone(MARKET_TZ)))
+        when = t.join((f"{when} {starts}", ends))
     lines = [
-        t("Booking request {ref}", ref=booking.reference) + " — " + state_label(booking.state, t),
+        t(title, ref=booking.reference) + " — " + state_label(booking.state, t),
         t("Service") + ": " + (t.pick(service.title) if service else "—"),
         t("Occasion") + ": " + labels.event(booking.event_type, t),
         t("Date") + ": " + when,
@@ -192,12 +196,14 @@ async def open_request(ctx: Ctx, arg: str) -> Outcome:
     if not arg.isdigit():
         return Invalid(ctx.t("This booking no longer exists."))
     card = await ctx.reads.request_card(ctx.user.id, int(arg))
-    shown = Reply(
-        request_card(card.booking, card.service, ctx.t, card.client),
-        decision_buttons(card.booking, ctx.t),
-        rtl=ctx.t.rtl,
-    )
-    return Show((shown,))
+    text = request_card(card.booking, card.service, ctx.t, card.client)
+    buttons = decision_buttons(card.booking, ctx.t)
+    early = too_early_to_deliver(card.booking, ctx.now)
+    if card.booking.state == BookingState.CONFIRMED and early is not None:
+        # Not a button that can only be refused: from when it can be marked delivered.
+        text += "\n\n" + explain(early, ctx.t)
+        buttons = ()
+    return Show((Reply(text, buttons, rtl=ctx.t.rtl),))
 
 
 def opens_a_request(answer: Answer) -> bool:

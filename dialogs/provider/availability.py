@@ -43,8 +43,9 @@ DAY_SETS = {
     "0-5": (0, 1, 2, 3, 4, 5),
     "0-6": tuple(range(7)),
 }
+# On normalized text: "إلى" and "الى" are "الي" there.
 SPAN = re.compile(
-    r"(\d{1,2})(?:[:h.](\d{2}))?\s*h?\s*(?:-|–|—|a|to|الى|إلى)\s*(\d{1,2})(?:[:h.](\d{2}))?\s*h?"
+    r"(\d{1,2})(?:[:h.](\d{2}))?\s*h?\s*(?:-|–|—|a|to|الي)\s*(\d{1,2})(?:[:h.](\d{2}))?\s*h?"
 )
 # What may stand between two ranges: "10-14, 16-22", "10-14 et 16-22", "10-14 و 16-22".
 SEPARATORS = re.compile(r"(?:[\s,;/&+]|\bet\b|\band\b|و)+")

@@ -18,7 +18,8 @@ DAY_WORDS: Final = words("d, j, day, days, jour, jours, يوم, أيام, ايا
 
 _AMOUNT: Final = re.compile(r"^(?P<int>\d{1,3}(?:[ .,]\d{3})+|\d+)(?:[.,](?P<frac>\d{1,2}))?$")
 _CURRENCY: Final = re.compile(rf"\s*{CURRENCY_RE}\s*")
-_PERCENT: Final = re.compile(r"^(?P<n>\d{1,3})\s*(?:%|pct|pourcent|percent|بالمئة|في المئة)?$")
+# On normalized text: "بالمئة" is "بالميه" there.
+_PERCENT: Final = re.compile(r"^(?P<n>\d{1,3})\s*(?:%|pct|pourcent|percent|بالميه|في الميه)?$")
 _COUNT: Final = re.compile(r"^(?P<n>\d{1,6})$")
 _HOURS_MINUTES: Final = re.compile(r"^(?P<h>\d{1,2})\s*h\s*(?P<m>\d{1,2})$")
 _UNITS: Final = alternation(list(HOUR_WORDS + MINUTE_WORDS + DAY_WORDS))

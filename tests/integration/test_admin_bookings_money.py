@@ -55,6 +55,10 @@ async def test_bookings_list_filters_and_timeline(
     assert {"transition", "payment", "message"} <= set(kinds)
     messages = [e for e in shown["timeline"] if e["type"] == "message"]
     assert any("deposit_paid" in e["what"] and e["detail"].startswith("pending") for e in messages)
+    # Text for people: the deposit in dirhams, not its centimes labelled "MAD".
+    [payment] = [e for e in shown["timeline"] if e["type"] == "payment"]
+    deposit = shown["deposit_minor"]
+    assert payment["what"] == f"deposit #1: {deposit // 100}.{deposit % 100:02d} MAD"
     assert "No booking 999" in await admin.fails("bookings", "show", "999")
 
 

@@ -270,6 +270,22 @@ async def test_an_end_time_or_a_span_gives_the_length(
     data = (await other.state()).data
     assert (data["start"], data["minutes"]) == ("22:00", 180)
 
+    # In Arabic or Darija, bare hours past noon (normalized "حتى" was never read before);
+    # at "how long?", a span sets the start again with the end.
+    for key, at_start, at_hours, expected in (
+        ("c:3", "من 21 حتى 2", None, ("21:00", 300)),
+        ("c:4", "21h", "من 22 حتى 1", ("22:00", 180)),
+        ("c:5", "16h", "mn 16 hta 20", ("16:00", 240)),
+    ):
+        chat = await chat_at_time_step(db, clock, service, key=key)
+        await chat.send(at_start)
+        if at_hours is not None:
+            assert await chat.position() == "book:hours"
+            await chat.send(at_hours)
+        data = (await chat.state()).data
+        assert (data["start"], data["minutes"]) == expected, key
+        assert await chat.position() == "book:guests", key
+
 
 async def test_lists_price_by_the_hour_and_by_the_guest(
     db: UnitOfWorkFactory, clock: FixedClock

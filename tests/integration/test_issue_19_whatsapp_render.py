@@ -39,7 +39,7 @@ def test_quick_replies_are_for_the_choices_not_back_and_cancel(tmp_path: Path) -
     variables = message.content_variables or {}
     assert [variables[k] for k in ("2", "4")] == ["نعم", "لا"]
     assert "6" not in variables
-    assert variables["1"] == "?\n\nأو اكتب: رجوع · إلغاء"
+    assert variables["1"] == "?\n\nأو اكتبوا: رجوع · إلغاء"
     assert all(0 < size(variables[k]) <= QUICK_REPLY_TITLE for k in ("2", "4"))
     assert QUICK_REPLY_MAX == 3
 

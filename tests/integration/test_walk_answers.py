@@ -1,0 +1,148 @@
+"""What a walk through the sandbox found (session of 2026-12-05), each through the dialogs:
+
+- the form took "A" or a phone number as the client's full name (it goes on the invoice);
+- words typed on the list of one's bookings ("bonjour", a search) got "Please choose a
+  booking" instead of being understood as on the menu;
+- a provider's confirmed booking was titled "Booking request", and offered "Mark as
+  delivered" months before the event, a button that could only be refused;
+- a client whose provider has no phone was told "Phone: —".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import phonenumbers
+import pytest
+from sqlalchemy import select, update
+
+from core.clock import FixedClock
+from core.db.tables import Provider, User
+from core.uow import UnitOfWorkFactory
+from demo.seed import seed_demo
+from dialogs.i18n.translator import translator
+from tests.integration.test_dialog_booking import book_by_buttons
+from tests.support.bookings import S, drive_to, request
+from tests.support.chat import client_chat, news_for, provider_chat, sqlite_uows
+from tests.support.factories import make_provider, make_user
+
+DAY = date(2026, 6, 14)
+EN, FR = translator("en"), translator("fr")
+NOT_A_NAME = "That does not look like a name. Please type your full name, for example: {example}."
+TOO_EARLY = "The event has not started yet: you can mark it as delivered from {day}."
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
+    async with sqlite_uows(tmp_path / "walk.db") as uows:
+        yield uows
+
+
+async def test_a_full_name_has_letters_and_no_digits(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, provider_id, service_id = await make_provider(db, clock.now())
+    chat = client_chat(db, clock)
+    await book_by_buttons(chat, "en", provider_id, service_id)
+    await chat.click("edit:name")
+    assert await chat.position() == "book:name"
+    refused = EN(NOT_A_NAME, example=EN("Samira Alaoui"))
+    for typed in ("A", "06 12 34 56 78", "Samira 2"):
+        await chat.send(typed)
+        assert refused in chat.text, typed
+        assert await chat.position() == "book:name"
+    await chat.send("  Salma   Bennani ")
+    assert await chat.position() == "book:summary"
+    assert EN("Name") + ": Salma Bennani" in chat.text
+    await chat.click("edit:name")
+    await chat.send("سلمى بناني")  # any script's letters
+    assert await chat.position() == "book:summary"
+
+
+async def test_words_typed_on_the_list_of_bookings_are_understood(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service_id = await make_provider(db, clock.now())
+    chat = client_chat(db, clock)
+    await chat.send("/start")
+    client = await make_user(db, clock.now())  # someone else's booking: not on the list
+    await request(db, clock.now(), client, service_id, DAY)
+    await chat.send("/mybookings")
+    assert await chat.position() == "mybookings:list"
+
+    await chat.send("hello")
+    assert await chat.position() == "menu:main"
+    await chat.send("/mybookings")
+    await chat.send("photographer in Rabat")
+    assert (await chat.position()).startswith("discover:")
+    assert (await chat.state()).data["category"] == "photographer"
+    await chat.send("/mybookings")
+    await chat.send("qwxz")  # nothing understood: asked again, on the list
+    assert EN("Please choose a booking.") in chat.text
+    assert await chat.position() == "mybookings:list"
+
+
+async def test_a_confirmed_booking_says_from_when_it_can_be_marked_delivered(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service_id = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    booking_id = await request(db, clock.now(), client, service_id, DAY)
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+    assert provider.last.text.startswith(FR("Booking request {ref}", ref=""))
+    assert {f"g|pacc:{booking_id}", f"g|pdec:{booking_id}"} <= set(provider.buttons())
+
+    await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+    assert not provider.last.text.startswith(FR("Booking request {ref}", ref=""))
+    assert provider.last.text.startswith(FR("Booking {ref}", ref=""))
+    assert FR(TOO_EARLY, day=FR.date(DAY)) in provider.last.text
+    assert f"g|pdel:{booking_id}" not in provider.buttons()
+
+    clock.set(clock.now().replace(year=DAY.year, month=DAY.month, day=DAY.day) + timedelta(days=1))
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+    assert FR(TOO_EARLY, day=FR.date(DAY)) not in provider.last.text
+    assert f"g|pdel:{booking_id}" in provider.buttons()
+
+
+async def test_a_provider_without_a_phone_is_introduced_without_one(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service_id = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    async with db() as uow:  # a sign-up that shared no phone
+        await uow.session.execute(
+            update(User).where(User.id == owner).values(phone_e164=None, contact_phone=None)
+        )
+        await uow.commit()
+    booking_id = await request(db, clock.now(), client, service_id, DAY)
+    await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    [news] = await news_for(db, "deposit_paid", client)
+    told = FR("Your provider: {name}. Our support team can put you in touch.", name="studio-atlas")
+    assert told in news.text
+    assert "—" not in news.text
+
+
+async def test_demo_providers_have_a_phone_no_one_answers(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    await seed_demo(db, now=clock.now())
+    async with db() as uow:
+        phones = (
+            await uow.session.scalars(
+                select(User.contact_phone).join(Provider, Provider.user_id == User.id)
+            )
+        ).all()
+    assert phones and all(phones)
+    assert len(set(phones)) == len(phones)
+    for phone in phones:
+        assert phone is not None
+        parsed = phonenumbers.parse(phone)
+        assert phonenumbers.is_possible_number(parsed)
+        assert not phonenumbers.is_valid_number(parsed)  # an unassigned range: nobody's
