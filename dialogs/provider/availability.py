@@ -47,8 +47,9 @@ DAY_SETS = {
 SPAN = re.compile(
     r"(\d{1,2})(?:[:h.](\d{2}))?\s*h?\s*(?:-|–|—|a|to|الي)\s*(\d{1,2})(?:[:h.](\d{2}))?\s*h?"
 )
-# What may stand between two ranges: "10-14, 16-22", "10-14 et 16-22", "10-14 و 16-22".
-SEPARATORS = re.compile(r"(?:[\s,;/&+]|\bet\b|\band\b|و)+")
+# What may stand between and before ranges: "10-14, 16-22", "10-14 et 16-22",
+# "10-14 و 16-22", "de 10h à 14h et de 16h à 22h", "من 16 إلى 23".
+SEPARATORS = re.compile(r"(?:[\s,;/&+]|\bet\b|\band\b|و|\bde\b|\bfrom\b|\bmn\b|من)+")
 SHOWN_REOPEN = 8  # closed periods offered as buttons to open again
 PROBLEMS = {
     "hours_too_many": N_("Please give at most {max} time ranges for a day."),

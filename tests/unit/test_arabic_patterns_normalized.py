@@ -58,6 +58,14 @@ def test_spans_said_in_arabic_darija_and_french(typed: str, span: tuple[time, ti
 def test_the_other_arabic_words_are_read() -> None:
     assert read_time("على 20") == time(20)
     assert parse_spans("10 إلى 14 و 16 الى 22") == [(time(10), time(14)), (time(16), time(22))]
+    # ... and opened with "from", as people say hours
+    assert parse_spans("من 16 إلى 23") == [(time(16), time(23))]
+    assert parse_spans("de 10h à 14h et de 16h à 22h") == [
+        (time(10), time(14)),
+        (time(16), time(22)),
+    ]
+    assert parse_spans("from 10 to 14") == [(time(10), time(14))]
+    assert parse_spans("من الصباح") is None  # words left over: not hours
     assert percent("30 بالمئة") == 30
     assert percent("30 في المئة") == 30
     assert read_asked("متى تفتحون").question
