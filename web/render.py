@@ -44,7 +44,7 @@ def environment() -> Environment:
     env.globals |= {
         "category_label": labels.category,
         "city_label": labels.city,
-        "city_list": lambda codes, t: ", ".join(labels.city(c, t) for c in codes),
+        "city_list": lambda codes, t: t.join(labels.city(c, t) for c in codes),
         "language_name": LANGUAGE_NAMES.get,
         "price_text": price_text,
         "price_note": price_note,

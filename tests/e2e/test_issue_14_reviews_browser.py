@@ -91,7 +91,7 @@ async def test_reviews_on_the_provider_page(
     await expect(review.locator(".review-reply")).to_contain_text(REPLY)
     await expect(review.locator("b, script")).to_have_count(0)
     await expect(page.locator(".rating")).to_have_text(
-        t("Rated {rating}/5 by {n} clients", rating="4.0", n=1)
+        t("Rated {rating}/5 by {n} clients", rating=t.decimal(4.0), n=1)
     )
     await review.scroll_into_view_if_needed()
     await page.screenshot(path=str(tmp_path / f"{lang}-review.png"))

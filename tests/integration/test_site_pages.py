@@ -15,9 +15,10 @@ from aiohttp.test_utils import TestServer
 
 from core.catalog.search import SearchQuery, search_providers
 from core.clock import FixedClock
-from core.db.tables import Blackout, Provider
+from core.db.tables import Blackout, Provider, ProviderCity
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs import labels
 from dialogs.bootstrap import build_stores
 from dialogs.i18n.translator import translator
 from tests.support.factories import make_provider
@@ -186,3 +187,23 @@ async def test_robots_names_the_sitemap(site: Web) -> None:
     assert status == 200
     assert "Sitemap: https://mounasabet.example/sitemap.xml" in robots
     assert "Disallow: /sandbox" in robots
+
+
+async def test_lists_and_ratings_are_written_the_languages_way(
+    site: Web, clock: FixedClock
+) -> None:
+    """Arabic lists take "،" and ratings the language's decimal sign (were ", " and "4.5")."""
+    _, provider_id, _ = await make_provider(site.uows, clock.now(), slug="two-cities")
+    async with site.uows() as uow:
+        uow.session.add(ProviderCity(provider_id=provider_id, city="casablanca"))
+        provider = await uow.session.get(Provider, provider_id)
+        assert provider is not None
+        provider.rating_sum, provider.rating_count, provider.rating_x100 = 9, 2, 450
+        await uow.commit()
+    for lang in ("ar", "fr", "en"):
+        t = translator(lang)
+        _, html, _ = await site.get(f"/{lang}/providers/two-cities")
+        cities = t.join(labels.city(code, t) for code in ("casablanca", "rabat"))
+        assert t("Cities: {cities}", cities=cities) in html, lang
+        assert t("Rated {rating}/5 by {n} clients", rating=t.decimal(4.5), n=2) in html, lang
+    assert "، " in translator("ar").join(("a", "b")) and "4,5" in translator("fr").decimal(4.5)
