@@ -201,17 +201,19 @@ async def time_prompt(ctx: Ctx) -> Reply:
 
 async def time_answer(ctx: Ctx, answer: Answer) -> Outcome:
     service = await service_of(ctx)
-    span = read_span(answer.text) if answer.text and service and chooses_length(service) else None
+    span = read_span(answer.text) if answer.text else None
     start = span[0] if span else _parse_time(answer)
     if start is None:
         return Invalid(ctx.t("Please choose a start time, or type one like 20:30."))
-    minutes = minutes_between(*span) if span else ctx.state.data.get("minutes")
+    # A span says how long too, where the client chooses it; else its start is the answer.
+    length = minutes_between(*span) if span and service and chooses_length(service) else None
+    minutes = length or ctx.state.data.get("minutes")
     problem = await slot_problem(ctx, start, minutes)
     if problem:
         return Invalid(problem)
     ctx.state.data["start"] = start.strftime("%H:%M")
-    if span:
-        ctx.state.data["minutes"] = minutes
+    if length:
+        ctx.state.data["minutes"] = length
     return await advance(ctx)
 
 

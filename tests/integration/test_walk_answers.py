@@ -146,3 +146,24 @@ async def test_demo_providers_have_a_phone_no_one_answers(
         parsed = phonenumbers.parse(phone)
         assert phonenumbers.is_possible_number(parsed)
         assert not phonenumbers.is_valid_number(parsed)  # an unassigned range: nobody's
+
+
+async def test_a_span_typed_for_a_fixed_length_service_gives_its_start(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A four-hour show at a fixed price: "من 18 حتى 22" answers "at what time?" with 18:00
+    (was refused); its length stays the service's own."""
+    _, _, service_id = await make_provider(
+        db, clock.now(), slug="band-show", category="band", duration_minutes=240
+    )
+    chat = client_chat(db, clock)
+    await chat.send("/start p-band-show")
+    await chat.click(f"book:{service_id}")
+    await chat.click("evt:wedding")
+    await chat.send("14 June")
+    assert await chat.position() == "book:time"
+    await chat.send("من 18 حتى 22")
+    data = (await chat.state()).data
+    assert data["start"] == "18:00"
+    assert "minutes" not in data
+    assert await chat.position() != "book:time"
