@@ -19,6 +19,7 @@ from dialogs.framework.flow import (
     Step,
 )
 from dialogs.framework.replies import Reply
+from dialogs.framework.reply_language import chosen_language
 from dialogs.labels import LANGUAGE_NAMES
 
 # Set in the menu's data by a step that finished something (a request sent): the menu that
@@ -72,6 +73,7 @@ async def language_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code not in LANGUAGE_NAMES:
         return Invalid(ctx.t("Please choose a language."))
     set_locale(ctx.user, code)
+    chosen_language(ctx)
     return Go("main", "menu", before=(ctx.reply(ctx.t("Language changed.")),))
 
 
@@ -81,6 +83,7 @@ async def switch_language(ctx: Ctx, code: str) -> Outcome:
     if code not in LANGUAGE_NAMES:
         return Invalid(ctx.t("Please choose a language."))
     set_locale(ctx.user, code)
+    chosen_language(ctx)
     return Go(ctx.state.step, before=(ctx.reply(ctx.t("Language changed.")),))
 
 

@@ -1,6 +1,11 @@
 """The reply follows the language of the message when it is clear (issue 14): Arabic
 script typed while French or English is chosen is answered in Arabic, and a button offers
-to keep Arabic. Latin script says too little (French, English and Darija share it)."""
+to keep Arabic. Latin script says too little (French, English and Darija share it).
+
+The chat stays in the language it is written in (DialogState.written_in): the presses and
+numbers that follow an Arabic message are answered in Arabic too, and the offer is made
+once, when the chat turns to it. A message in Latin script, or a language chosen, ends it.
+"""
 
 from __future__ import annotations
 
@@ -23,15 +28,38 @@ def message_language(text: str) -> str | None:
     return "ar" if detect_script(norm) == "ar" else None
 
 
+def chosen_language(ctx: Ctx) -> None:
+    """A language chosen now wins over the one the chat was written in, even the same
+    language chosen again (French chosen after Arabic was typed: French)."""
+    ctx.state.written_in = ctx.state.written_over = None
+    ctx.locale_override = None
+
+
 def follow_message_language(ctx: Ctx, text: str | None) -> Reply | None:
-    """Answer this update in the message's language; the offer to keep it, if it differs
-    from the chosen one."""
-    if not text or text.startswith("/"):
+    """Answer this update in the language the chat is written in, and offer to keep it the
+    first time it differs from the chosen one. A press follows the last message's language:
+    a chat typed in Arabic does not turn French at the first button."""
+    state, chosen = ctx.state, ctx.user.locale
+    words = text if text and not text.startswith("/") else None  # a command says nothing
+    language = message_language(words) if words else None
+    if language is None and words and detect_script(normalize(words)) == "latin":
+        state.written_in = state.written_over = None  # French or English: the chosen one
         return None
-    language = message_language(text)
-    if language is None or language == ctx.user.locale:
-        return None
-    ctx.locale_override = language
-    t = ctx.t
-    offer = t("You wrote in Arabic. Shall we continue in Arabic?")
-    return ctx.reply(offer, [(global_button(LANGUAGE_NAMES[language], f"{SWITCH}:{language}"),)])
+    if language is not None:
+        if language == chosen:
+            state.written_in = state.written_over = None
+            return None
+        offered = (state.written_in, state.written_over) == (language, chosen)
+        state.written_in, state.written_over = language, chosen
+        ctx.locale_override = language
+        if offered:  # said once, when the chat turned to it; the Language menu stays
+            return None
+        offer = ctx.t("You wrote in Arabic. Shall we continue in Arabic?")
+        return ctx.reply(
+            offer, [(global_button(LANGUAGE_NAMES[language], f"{SWITCH}:{language}"),)]
+        )
+    # A press, a number picked on WhatsApp, an emoji: in the chat's last written language,
+    # unless a language was chosen since (that choice wins).
+    if state.written_in and state.written_over == chosen:
+        ctx.locale_override = state.written_in
+    return None

@@ -28,6 +28,12 @@ class DialogState:
     # (ISO time): a number typed just after may have been meant for them (WhatsApp).
     displaced: list[list[str]] = field(default_factory=list)
     displaced_at: str | None = None
+    # The language the chat's messages were last written in, where it differs from the
+    # chosen one (Arabic typed while French is chosen), and that chosen one: the presses
+    # that follow are answered in it too, until a message in the other script or another
+    # choice of language (reply_language.py).
+    written_in: str | None = None
+    written_over: str | None = None
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DialogState:
@@ -45,6 +51,8 @@ class DialogState:
             contact_asked=bool(raw.get("contact_asked", False)),
             displaced=[[str(label), str(payload)] for label, payload in raw.get("displaced", [])],
             displaced_at=raw.get("displaced_at"),
+            written_in=raw.get("written_in"),
+            written_over=raw.get("written_over"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +68,8 @@ class DialogState:
             "contact_asked": self.contact_asked,
             "displaced": self.displaced,
             "displaced_at": self.displaced_at,
+            "written_in": self.written_in,
+            "written_over": self.written_over,
         }
 
     @property

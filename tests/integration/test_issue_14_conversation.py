@@ -288,7 +288,7 @@ async def test_a_complaint_opens_support_as_a_complaint(
 async def test_arabic_typed_in_french_is_answered_in_arabic_with_a_switch(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    await make_provider(db, clock.now())
+    _, provider_id, _ = await make_provider(db, clock.now())
     chat = await started(db, clock, language="fr")
     await chat.send("مصور في الرباط")
     assert await chat.position() == "discover:results"
@@ -297,14 +297,39 @@ async def test_arabic_typed_in_french_is_answered_in_arabic_with_a_switch(
     assert "g|lang:ar" in chat.buttons()
     assert (await user_of(chat)).locale == "fr"  # only offered, not imposed
 
-    await chat.send("photographe à Rabat")  # French again: French again
+    # The presses that follow stay in Arabic: the chat is written in it.
+    [open_it] = [
+        b.payload
+        for r in chat.replies
+        for b in r.all_buttons()
+        if b.payload.endswith(f"|open:{provider_id}")
+    ]
+    await chat.press(open_it)
+    assert chat.replies and all(reply.rtl for reply in chat.replies)
+    await chat.click("nav:back")
+    await chat.send("مصور في الرباط")  # Arabic again: answered in it, not offered again
+    assert all(reply.rtl for reply in chat.replies)
+    assert AR("You wrote in Arabic. Shall we continue in Arabic?") not in chat.text
+
+    await chat.send("photographe à Rabat")  # French again: French again, presses too
     assert not any(reply.rtl for reply in chat.replies)
-    await chat.send("مصور في الرباط")
+    await chat.send("/start")
+    assert not any(reply.rtl for reply in chat.replies)
+    await chat.send("مصور في الرباط")  # turned to Arabic again: offered again
+    assert AR("You wrote in Arabic. Shall we continue in Arabic?") in chat.text
     await chat.click("g|lang:ar")
     assert (await user_of(chat)).locale == "ar"
     assert AR("Language changed.") in chat.text
     await chat.send("السلام عليكم")
     assert AR("You wrote in Arabic. Shall we continue in Arabic?") not in chat.text
+
+    # Chosen French from the menu after writing Arabic: French wins, presses included.
+    other = client_chat(db, clock, key="c:other", language="fr")
+    await other.send("مصور في الرباط")
+    await other.send("/language")
+    await other.click("lang:fr")
+    await other.click("m:find")
+    assert other.replies and not any(reply.rtl for reply in other.replies)
 
 
 # --- Polish: the welcome is not said again after every finished action -------------------
