@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.booking.actions import apply_action
+from core.booking.actions import apply_action, too_early_to_deliver
 from core.booking.actors import Actor
 from core.booking.delivery_proof import proof_of
 from core.booking.proposals import pending_proposal
@@ -22,6 +22,7 @@ from core.errors import IllegalTransition
 from core.people.provider_accounts import provider_of_user
 from core.rows import Booking, Provider
 from dialogs.framework.context import Ctx
+from dialogs.framework.errors import explain
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
@@ -125,7 +126,11 @@ async def booking_prompt(ctx: Ctx) -> Reply:
         )
         rows.append((ctx.button("↪ " + t("Propose another date or price"), "pro"),))
     elif booking.state == BookingState.CONFIRMED:
-        rows.append((ctx.button("📦 " + t("Mark as delivered"), "dlv"),))
+        early = too_early_to_deliver(booking, ctx.now)
+        if early is None:
+            rows.append((ctx.button("📦 " + t("Mark as delivered"), "dlv"),))
+        else:  # from when, rather than a proof asked for and then refused
+            text += "\n\n" + explain(early, t)
     rows += [(ctx.button("🕘 " + t("History"), "hist"),), ctx.nav_row(cancel=False)]
     return ctx.reply(text, rows)
 
@@ -144,6 +149,9 @@ async def booking_answer(ctx: Ctx, answer: Answer) -> Outcome:
         still_requested(booking)
         return Go("date", "ppropose")
     if code == "dlv":
+        early = too_early_to_deliver(booking, ctx.now)
+        if early is not None:  # an older card's button
+            return Invalid(explain(early, ctx.t))
         return Go("proof", "pdeliver")
     return Invalid(ctx.t("Please use the buttons."))
 

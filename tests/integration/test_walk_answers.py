@@ -27,6 +27,7 @@ from tests.integration.test_dialog_booking import book_by_buttons
 from tests.support.bookings import S, drive_to, request
 from tests.support.chat import client_chat, news_for, provider_chat, sqlite_uows
 from tests.support.factories import make_provider, make_user
+from tests.support.provider_dashboard import linked
 
 DAY = date(2026, 6, 14)
 EN, FR = translator("en"), translator("fr")
@@ -167,3 +168,23 @@ async def test_a_span_typed_for_a_fixed_length_service_gives_its_start(
     assert data["start"] == "18:00"
     assert "minutes" not in data
     assert await chat.position() != "book:time"
+
+
+async def test_the_dashboard_card_says_from_when_too(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The dashboard's card of a confirmed booking (📋 Bookings) offered "Mark as delivered"
+    months ahead too, and asked for the proof before refusing it."""
+    owner, _, service_id = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    booking_id = await request(db, clock.now(), client, service_id, DAY)
+    await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=clock.now())
+    provider = await linked(db, clock, owner, "p:dash")
+    await provider.send("/bookings")
+    await provider.click(f"bk:{booking_id}")
+    card = provider.last
+    assert "dlv" not in provider.buttons()
+    assert FR(TOO_EARLY, day=FR.date(DAY)) in card.text
+    await provider.press(card.buttons[0][0].payload.split("|")[0] + "|dlv")  # a forged press
+    assert FR(TOO_EARLY, day=FR.date(DAY)) in provider.text
+    assert await provider.position() == "pdash:booking"
