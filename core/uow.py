@@ -7,8 +7,8 @@ written together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import chain
 from types import TracebackType
 from typing import Any, Self
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db.engine import AppSession
+from core.db.tables import Provider
 from core.deadlines import Deadlines
 from core.events import DomainEvent
 
@@ -30,6 +31,7 @@ from core.events import DomainEvent
 # may write what they call for together (a sweep's batch of 200 in one statement).
 EventHandler = Callable[[AsyncSession, Sequence[DomainEvent]], Awaitable[None]]
 _TOUCHED = "touched_rows"
+_OWNERS = "touched_providers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +41,23 @@ class Committed:
     did not name."""
 
     writes: Mapping[str, frozenset[Any] | None]
+    # Per table, the providers whose rows it wrote through the ORM (a booking's, a
+    # service's, a provider's own id); a table missing here: unknown (a statement).
+    providers: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     @property
     def tables(self) -> frozenset[str]:
         return frozenset(self.writes)
+
+    def providers_of(self, tables: Iterable[str]) -> frozenset[int] | None:
+        """The providers the writes to ``tables`` concern, or None if any is unknown."""
+        found: set[int] = set()
+        for table in tables:
+            owners = self.providers.get(table)
+            if owners is None:
+                return None
+            found |= owners
+        return frozenset(found)
 
 
 CommitHook = Callable[[Committed], None]
@@ -53,14 +68,29 @@ def _touched(session: Session) -> dict[str, set[Any] | None]:
     return touched
 
 
+def _owners(session: Session) -> dict[str, set[int] | None]:
+    owners: dict[str, set[int] | None] = session.info.setdefault(_OWNERS, {})
+    return owners
+
+
 @event.listens_for(AppSession, "after_flush")
 def _note_flushed(session: Session, _context: Any) -> None:
-    touched = _touched(session)
+    touched, owners = _touched(session), _owners(session)
     for obj in chain(session.new, session.dirty, session.deleted):
-        keys = touched.setdefault(obj.__table__.name, set())
+        table, state = obj.__table__.name, inspect(obj)
+        identity = state.identity
+        keys = touched.setdefault(table, set())
         if keys is not None:
-            identity = inspect(obj).identity
             keys.add(identity[0] if identity and len(identity) == 1 else identity)
+        providers = owners.setdefault(table, set())
+        # What is loaded only (state.dict): reading an attribute could load it, mid-flush.
+        owner = identity[0] if isinstance(obj, Provider) and identity else None
+        owner = owner or state.dict.get("provider_id")
+        if providers is not None:
+            if isinstance(owner, int):
+                providers.add(owner)
+            else:
+                owners[table] = None  # a row of nobody's: unknown
 
 
 @event.listens_for(AppSession, "do_orm_execute")
@@ -69,6 +99,7 @@ def _note_statement(state: ORMExecuteState) -> None:
         table = getattr(state.statement, "table", None)
         if table is not None:
             _touched(state.session)[table.name] = None  # which rows: unknown
+            _owners(state.session)[table.name] = None
 
 
 class UnitOfWork:
@@ -132,9 +163,11 @@ class UnitOfWork:
         await self.publish()
         await session.commit()
         touched = session.info.pop(_TOUCHED, None)
+        owners = session.info.pop(_OWNERS, None) or {}
         if touched:
             committed = Committed(
-                {t: None if keys is None else frozenset(keys) for t, keys in touched.items()}
+                {t: None if keys is None else frozenset(keys) for t, keys in touched.items()},
+                {t: frozenset(ids) for t, ids in owners.items() if ids is not None},
             )
             for hook in self._after_commit:
                 hook(committed)
@@ -142,6 +175,7 @@ class UnitOfWork:
     async def rollback(self) -> None:
         self.events.clear()
         self.session.info.pop(_TOUCHED, None)
+        self.session.info.pop(_OWNERS, None)
         await self.session.rollback()
 
 

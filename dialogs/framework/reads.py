@@ -176,8 +176,9 @@ class CachedReads:
     Answers may be up to ``ttl_seconds`` old (writes by other processes); hook
     ``on_commit`` to this process's commits so its own writes show at once. Misses
     read on a read-only session: on SQLite it does not wait for the write lock.
-    Search pages and profiles change with every booking; the form's rows (a service, a
-    provider, its cities) only with a provider's edits, so they are kept apart.
+    Search pages change with every booking, a profile and its free days with their
+    provider's (tagged with it: a booking elsewhere keeps them); the form's rows (a
+    service, a provider, its cities) only with a provider's edits, so they are kept apart.
     """
 
     def __init__(
@@ -205,6 +206,7 @@ class CachedReads:
         return await self._answers.get(  # read-only all the way down: shared as is
             ("profile", provider_id, minute),
             lambda: profile_read_only(self._factory, provider_id, now=minute),
+            tag=provider_id,  # its rows, bookings and reviews are its provider's alone
         )
 
     async def bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
@@ -292,6 +294,7 @@ class CachedReads:
                 self._factory,
                 lambda session: free_times(session, service, day, now=minute, minutes=minutes),
             ),
+            tag=service.provider_id,
         )
         return list(found)
 
@@ -303,6 +306,7 @@ class CachedReads:
                 self._factory,
                 lambda session: upcoming_free_dates(session, service, now=minute, count=count),
             ),
+            tag=service.provider_id,
         )
         return list(found)
 
@@ -328,8 +332,11 @@ class CachedReads:
         self._offers.invalidate()
 
     def on_commit(self, committed: Committed) -> None:
-        if not CATALOG_TABLES.isdisjoint(committed.tables):
-            self._answers.invalidate()
+        written = CATALOG_TABLES & committed.tables
+        if written:
+            # A booking at one provider leaves the other providers' profiles and free days
+            # in memory; search pages and the site's pages (untagged) go every time.
+            self._answers.invalidate(committed.providers_of(written))
         if not OFFER_TABLES.isdisjoint(committed.tables):
             self._offers.invalidate()
 

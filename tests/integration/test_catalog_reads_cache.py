@@ -171,6 +171,55 @@ async def test_a_booking_committed_through_the_uow_refreshes_the_profile(
     assert day not in after.free_dates
 
 
+async def test_a_booking_at_one_provider_keeps_the_others_profiles(
+    engine: AsyncEngine,
+    uows: UnitOfWorkFactory,
+    reads: CachedReads,
+    built: Built,
+    clock: FixedClock,
+) -> None:
+    """The uow names the providers its rows belong to: a booking at "atlas" drops atlas's
+    profile and free days and every search page, and leaves "nour"'s in memory."""
+    now = clock.now()
+    other = await add_provider(uows, now, "nour", services=[ServiceSpec()])
+    uows.after_commit.append(reads.on_commit)
+    profile = await reads.profile(built.provider_id, now=now)
+    assert profile is not None
+    await reads.profile(other.provider_id, now=now)
+    other_service = await reads.service(other.service_id)
+    assert other_service is not None
+    await reads.free_dates(other_service, now=now, count=4)
+    await reads.search(QUERY, now=now)
+    client = await make_user(uows, now)
+    async with uows() as uow:
+        cmd = RequestBooking(
+            client_id=client,
+            service_id=built.service_id,
+            event_type="wedding",
+            day=profile.free_dates[0],
+            city="rabat",
+        )
+        await request_booking(uow, cmd, now=now)
+        await uow.commit()
+
+    with statements_on(engine) as kept:
+        await reads.profile(other.provider_id, now=now)
+        await reads.free_dates(other_service, now=now, count=4)
+    assert selects(kept) == []
+    with statements_on(engine) as again:
+        after = await reads.profile(built.provider_id, now=now)
+    assert selects(again)
+    assert after is not None and profile.free_dates[0] not in after.free_dates
+    with statements_on(engine) as searched:
+        await reads.search(QUERY, now=now)
+    assert selects(searched)
+    # A statement that names no rows (a bulk update of services): every provider's.
+    await set_price(uows, other.service_id, 400_000)
+    with statements_on(engine) as dropped:
+        await reads.profile(other.provider_id, now=now)
+    assert selects(dropped)
+
+
 async def test_concurrent_misses_read_once(
     engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
 ) -> None:
