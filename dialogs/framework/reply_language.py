@@ -20,12 +20,13 @@ SWITCH = "lang"
 MIN_LETTERS = 2  # a lone letter or an emoji says nothing of a language
 
 
-def message_language(text: str) -> str | None:
-    """'ar' for a message in Arabic script, None when its language is not clear."""
+def message_script(text: str) -> str | None:
+    """'ar' or 'latin' for a message written in that script, None when it says too little
+    (a lone letter, digits, an emoji)."""
     norm = normalize(text)
     if sum(ch.isalpha() for ch in norm) < MIN_LETTERS:
         return None
-    return "ar" if detect_script(norm) == "ar" else None
+    return detect_script(norm)
 
 
 def chosen_language(ctx: Ctx) -> None:
@@ -41,10 +42,11 @@ def follow_message_language(ctx: Ctx, text: str | None) -> Reply | None:
     a chat typed in Arabic does not turn French at the first button."""
     state, chosen = ctx.state, ctx.user.locale
     words = text if text and not text.startswith("/") else None  # a command says nothing
-    language = message_language(words) if words else None
-    if language is None and words and detect_script(normalize(words)) == "latin":
+    script = message_script(words) if words else None
+    if script == "latin":
         state.written_in = state.written_over = None  # French or English: the chosen one
         return None
+    language = "ar" if script == "ar" else None
     if language is not None:
         if language == chosen:
             state.written_in = state.written_over = None

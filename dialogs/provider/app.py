@@ -84,10 +84,9 @@ def request_card(
         t("Total") + ": " + t.money(booking.total_minor, booking.currency),
     ]
     if client is not None:
-        lines += [
-            t("Client") + ": " + party_name(client, t),
-            t("Phone") + ": " + party_phone(client, t),
-        ]
+        lines.append(t("Client") + ": " + party_name(client, t))
+        if client.phone:  # none given (a booking made before phones were asked): no "—"
+            lines.append(t("Phone") + ": " + party_phone(client, t))
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from core.db.tables import Base, Service
 from core.errors import SlotUnavailable
 from core.uow import Committed, UnitOfWorkFactory
 from dialogs.framework.reads import CATALOG_TABLES, CachedReads
+from tests.support.bookings import request
 from tests.support.factories import make_user
 from tests.support.search_data import Built, ServiceSpec, add_provider
 from tests.support.statements import selects, statements_on
@@ -191,16 +192,7 @@ async def test_a_booking_at_one_provider_keeps_the_others_profiles(
     await reads.free_dates(other_service, now=now, count=4)
     await reads.search(QUERY, now=now)
     client = await make_user(uows, now)
-    async with uows() as uow:
-        cmd = RequestBooking(
-            client_id=client,
-            service_id=built.service_id,
-            event_type="wedding",
-            day=profile.free_dates[0],
-            city="rabat",
-        )
-        await request_booking(uow, cmd, now=now)
-        await uow.commit()
+    await request(uows, now, client, built.service_id, profile.free_dates[0], guests=None)
 
     with statements_on(engine) as kept:
         await reads.profile(other.provider_id, now=now)

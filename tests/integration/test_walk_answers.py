@@ -5,7 +5,8 @@
   booking" instead of being understood as on the menu;
 - a provider's confirmed booking was titled "Booking request", and offered "Mark as
   delivered" months before the event, a button that could only be refused;
-- a client whose provider has no phone was told "Phone: —".
+- a client whose provider has no phone was told "Phone: —" (and a provider, of a client
+  without one).
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ async def test_a_confirmed_booking_says_from_when_it_can_be_marked_delivered(
     assert provider.last.text.startswith(FR("Booking {ref}", ref=""))
     assert FR(TOO_EARLY, day=FR.date(DAY)) in provider.last.text
     assert f"g|pdel:{booking_id}" not in provider.buttons()
+    # The deposit is paid: the client's name; their phone only when they gave one.
+    assert FR("Client") + ": " in provider.last.text
+    assert FR("Phone") + ": —" not in provider.last.text
 
     clock.set(clock.now().replace(year=DAY.year, month=DAY.month, day=DAY.day) + timedelta(days=1))
     await provider.send("/start")
