@@ -127,7 +127,7 @@ class Metrics:
         self.deliveries = Counter(
             "mounasabet_outbox_deliveries",
             "Outbox delivery attempts made by this process, by channel and outcome (sent, "
-            "retry, hold, give_up).",
+            "retry, hold, give_up, switched_off: its channel is not set up here).",
             ["channel", "outcome"],
             registry=registry,
         )

@@ -45,11 +45,11 @@ class ChannelRouter:
     async def deliver(self, envelope: Envelope) -> DeliveryResult:
         if envelope.channel == GATEWAY_CHANNEL:  # a call to the payment gateway, no chat
             if self.gateway is None:
-                return DeliveryResult(DeliveryOutcome.GIVE_UP, error="payments are off")
+                return DeliveryResult(DeliveryOutcome.SWITCHED_OFF, error="payments are off")
             return await self.gateway.deliver(envelope)
         if envelope.channel == "email":  # an address, not a chat: no identity to look up
             if self.email is None:
-                return DeliveryResult(DeliveryOutcome.GIVE_UP, error="email is not configured")
+                return DeliveryResult(DeliveryOutcome.SWITCHED_OFF, error="email is not configured")
             return await self.email.deliver(envelope)
         async with self.uows() as uow:
             # Wording a notice only reads (the unit of work ends without a commit): on

@@ -56,6 +56,12 @@ class DeliveryOutcome(StrEnum):
     RETRY = "retry"
     HOLD = "hold"
     GIVE_UP = "give_up"
+    # Its channel is not set up in this deployment (no email server, payments off): never
+    # sent, like a given-up message, but no failure to alert on (a demo has no email).
+    SWITCHED_OFF = "switched_off"
+
+
+GIVEN_UP = frozenset({DeliveryOutcome.GIVE_UP, DeliveryOutcome.SWITCHED_OFF})
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +284,7 @@ def _record(row: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
         # Looked at again later even if nobody releases it: a release that raced with this
         # delivery attempt must not leave the message held for good.
         row.next_attempt_at = now + HOLD_RECHECK
-    elif result.outcome is DeliveryOutcome.GIVE_UP or row.attempts >= MAX_ATTEMPTS:
+    elif result.outcome in GIVEN_UP or row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.DEAD.value
     else:
         row.status = OutboxStatus.PENDING.value

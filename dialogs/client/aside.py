@@ -12,6 +12,10 @@ from dialogs.nlu.model import NluResult
 from dialogs.nlu.styles import CATEGORY_OF_STYLE
 
 ASIDE = "_aside"  # in the form's data while the client is asked: {"text", "step"}
+# Steps whose answer is any text, with its longest length: a "No" makes the message that
+# answer, and a message naming the form's own kind of provider is one ("the photographer
+# of our choice" in the notes).
+TEXT_STEPS = {"venue": 300, "notes": 1000}
 
 
 async def aside_from(ctx: Ctx, text: str, step: str, category: str | None) -> Go | None:
@@ -27,12 +31,13 @@ async def aside_from(ctx: Ctx, text: str, step: str, category: str | None) -> Go
 
 
 def _other_search(result: NluResult, asked: Asked, step: str, category: str | None) -> bool:
-    """A search clearly for something else: another kind of provider, said as a search
-    ("je cherche", "en fait", a city or a date with it). A venue's name ("Salle Al Amal")
-    at the venue question, or a note naming the form's own kind, is an answer."""
+    """A search said as such ("je cherche", "en fait", a city or a date with it): for
+    another kind of provider, or for the form's own kind at a step no text answers
+    ("photographe à Casablanca" is not a date). A venue's name ("Salle Al Amal") at the
+    venue question, or a note naming the form's own kind, is an answer."""
     named = result.category or (CATEGORY_OF_STYLE[result.style] if result.style else None)
-    if named is None or named == category or not is_search(result, asked):
+    if named is None or not is_search(result, asked):
         return False
-    if step == "venue" and named == "venue":
+    if step in TEXT_STEPS and (named == category or named == step == "venue"):
         return False
     return asked.wants_search or asked.changed_mind or bool(result.city or result.date)

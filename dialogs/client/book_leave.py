@@ -3,16 +3,13 @@ a question (aside.py): Yes leaves with it, No takes it as the answer or asks aga
 
 from __future__ import annotations
 
-from dialogs.client.aside import ASIDE
+from dialogs.client.aside import ASIDE, TEXT_STEPS
 from dialogs.client.book_steps import advance
 from dialogs.client.free_text import NOT_UNDERSTOOD, route_text
 from dialogs.client.menu import AFTER_ACTION
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Show
 from dialogs.framework.replies import Reply
-
-# Steps whose answer is any text: a "No" makes the message that answer.
-TEXT_STEPS = {"venue": 300, "notes": 1000}
 
 
 async def leave_prompt(ctx: Ctx) -> Reply:

@@ -54,7 +54,7 @@ def booking_line(line: ClientBookingLine, t: Translator) -> str:
 
 def proposal_summary(terms: ProposalTerms, t: Translator) -> str:
     """What the provider proposes, on one line under the booking's own."""
-    return t(PROPOSAL_WAITING) + " " + "; ".join(proposal_lines(terms, t))
+    return t(PROPOSAL_WAITING) + " " + t.join(proposal_lines(terms, t), clauses=True)
 
 
 def proposal_buttons(terms: ProposalTerms, t: Translator, ref: str = "") -> tuple[Button, ...]:

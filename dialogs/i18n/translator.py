@@ -63,9 +63,13 @@ class Translator:
             k: self.isolate(str(v)) if isinstance(v, str | int) else v for k, v in params.items()
         }
 
-    def join(self, items: Iterable[str]) -> str:
-        """A list as the language writes it: "،" between items in Arabic."""
-        return ("، " if self.locale == "ar" else ", ").join(items)
+    def join(self, items: Iterable[str], *, clauses: bool = False) -> str:
+        """A list as the language writes it: "،" between items in Arabic, and "؛" between
+        ``clauses`` (items that hold commas of their own), where others write ";"."""
+        arabic = self.locale == "ar"
+        if clauses:
+            return ("؛ " if arabic else "; ").join(items)
+        return ("، " if arabic else ", ").join(items)
 
     def decimal(self, value: float, places: int = 1) -> str:
         """A rating and the like, with the language's decimal sign (as its prices have)."""

@@ -225,6 +225,33 @@ async def test_a_question_at_the_date_step_asks_to_leave_and_no_asks_the_date_ag
     assert FR("How do I pay? Can I pay in cash?") in chat.text
 
 
+async def test_a_search_for_the_forms_own_kind_at_the_date_asks_to_leave(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "photographe à Casablanca" at a photographer's date question is no date: it was
+    refused as one ("Please type the date"); a note naming the kind stays a note."""
+    _, _, service = await make_provider(db, clock.now())
+    await make_provider(db, clock.now(), slug="studio-casa", city="casablanca")
+    chat = await started(db, clock, language="fr")
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    await chat.send("photographe à Casablanca")
+    assert await chat.position() == "book:leave"
+    looks = FR("It looks like you want to look for something else: {text}", text="« {} »")
+    assert looks.format("photographe à Casablanca") in chat.text
+    await chat.click("no")
+    assert await chat.position() == "book:date"
+    await chat.send("photographe à Casablanca")
+    await chat.click("yes")
+    state = await chat.state()
+    assert state.flow == "discover"
+    assert (state.data.get("category"), state.data.get("city")) == (
+        "photographer",
+        "casablanca",
+    )
+
+
 # --- Item 13: off-topic, FAQ, complaints ------------------------------------------------
 
 
