@@ -25,6 +25,8 @@ from dialogs.framework.errors import state_label
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.nlu.asked import read_asked
+from dialogs.nlu.model import Intent
 from dialogs.shared.pay import confirm_delivered, pay_now
 from dialogs.shared.proposal_text import proposal_lines
 
@@ -170,7 +172,19 @@ async def detail_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "confirm":
         booking = await _own_booking(ctx)
         return Go("detail", before=(ctx.reply(await confirm_delivered(ctx, booking.id)),))
-    return Invalid(ctx.t("Please use the buttons."))
+    said = answer.text
+    if said and await _wants_to_cancel(ctx, said) and cancellable(await _own_booking(ctx)):
+        return Go("cancel")  # "بغيت نلغي" said on the booking itself
+    # "شنو هو العربون؟", a search, "bonjour": understood as on the list and the menu.
+    return await route_text(ctx, answer, fallback=ctx.t("Please use the buttons."))
+
+
+async def _wants_to_cancel(ctx: Ctx, text: str) -> bool:
+    """Said, not asked: "je veux annuler" cancels; "puis-je annuler ?" gets the FAQ."""
+    if read_asked(text).question:
+        return False
+    parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+    return parsed.intent is Intent.CANCEL
 
 
 async def cancel_prompt(ctx: Ctx) -> Reply:

@@ -25,7 +25,13 @@ from dialogs.framework.diagrams import check_arrow
 from dialogs.framework.errors import APOLOGY, explain
 from dialogs.framework.fast_path import run_without_transaction
 from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Show
-from dialogs.framework.kept_replies import Answered, KeepReply, in_step, redelivered
+from dialogs.framework.kept_replies import (
+    Answered,
+    KeepReply,
+    apology_kept,
+    in_step,
+    redelivered,
+)
 from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.options import remember_options
 from dialogs.framework.reads import Reads, SessionReads
@@ -119,11 +125,19 @@ class DialogEngine:
             now = self.clock.now()
             display_name = inbound.display_name.translate(CONTROL)
             answered = await run_without_transaction(self, inbound, now, display_name)
-            if answered is not None:
+            if answered is None:
+                self.paths["transaction"] += 1
+                answered = await self._in_transaction(inbound, now, display_name)
+            else:
                 self.paths["fast"] += 1
-                return answered
-            self.paths["transaction"] += 1
-            return await self._in_transaction(inbound, now, display_name)
+            if answered.failed:
+                # The apology may write the user and the update: remembered only as read.
+                chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
+                self.store.forget(chat)
+                return await apology_kept(
+                    self.uows, inbound, answered.replies[0], now, display_name
+                )
+            return answered
 
     def delivered(self, attempt: Attempt) -> None:
         """The kept reply went out: its row is marked sent with the journal's next batch."""
@@ -186,7 +200,8 @@ class DialogEngine:
                 await uow.commit()  # inside: a write refused on commit gets the apology too
             except Exception:
                 log.exception("dialog step failed at %s", ctx.state.position)
-                return Answered([ctx.reply(ctx.t(APOLOGY))])  # nothing was committed, nor kept
+                # Nothing was committed, nor kept: the apology is (`apology_kept`).
+                return Answered([ctx.reply(ctx.t(APOLOGY))], failed=True)
             # Committed: what the memory keeps of it is no part of the step (nor its reply).
             self.store.committed(
                 chat,

@@ -120,7 +120,7 @@ async def run_without_transaction(
     except Exception:
         # As in a transaction: logged, an apology, nothing written (engine._in_transaction).
         log.exception("dialog step failed at %s (read-only path)", state.position)
-        return Answered([ctx.reply(ctx.t(APOLOGY))])
+        return Answered([ctx.reply(ctx.t(APOLOGY))], failed=True)
 
     touch = identity is not None and contact_is_news(identity.last_inbound_at, now)
     event = (

@@ -7,18 +7,23 @@ outbox in the step's own transaction, or with the journal's group commit on the 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from core.conversations.journal import KeptReply
 from core.conversations.store import ConversationStore
+from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, keep_in_step, reply_key, take_over
+from core.people.users import identified
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply, reply_from_json
 
 if TYPE_CHECKING:
     from dialogs.framework.engine import Inbound
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,36 @@ class Answered:
     # The kept reply's outbox row, when the caller is to send it and then say so
     # (`DialogEngine.delivered` / `undelivered`).
     attempt: Attempt | None = None
+    failed: bool = False  # the step raised: ``replies`` is the apology, nothing was kept
+
+
+async def apology_kept(
+    uows: UnitOfWorkFactory, inbound: Inbound, apology: Reply, now: datetime, display_name: str
+) -> Answered:
+    """A step failed and nothing of it was kept. A channel that sends its replies itself
+    sends the apology; where the worker sends them (WhatsApp: no lease), the apology is
+    queued on its own, the update claimed with it, or the client would hear nothing."""
+    source, event_id, keep = inbound.event_source, inbound.event_id, inbound.keep
+    if keep is None or keep.lease or not (source and event_id):
+        return Answered([apology], failed=True)
+    try:
+        async with uows() as uow:
+            who = await identified(
+                uow,
+                channel=inbound.channel,
+                external_id=inbound.user_external_id,
+                now=now,
+                display_name=display_name,
+                locale=inbound.language_code,
+                verified_phone=inbound.verified_phone,
+            )
+            if not await claim_event(uow, source, event_id, now=now):
+                return Answered([])  # handled meanwhile, by another process
+            await in_step(uow, inbound, who.user.id, [apology], now)
+            await uow.commit()
+    except Exception:  # the database itself is failing: nothing more can be done here
+        log.exception("the apology for %s could not be queued", event_id)
+    return Answered([apology], failed=True)
 
 
 def _key(inbound: Inbound) -> str | None:

@@ -1,10 +1,13 @@
-"""Typed answers to buttons: "2" or "Rabat" picks the option shown as such.
+"""Typed answers to buttons: "2" or "Rabat" picks the option shown as such, and so do
+the first words of one option alone ("حجز" for "حجز: تغطية", the profile's only service).
 
 WhatsApp has no inline buttons, so options are listed as numbers; people also type a
 label instead of tapping on Telegram. The last prompt's options are kept in the state.
 
 Back and Cancel are words, not numbers (issue 19): they come last, take no number, and
-"retour", "back", "رجوع" (or "annuler", "cancel", "إلغاء") pick them in any language.
+"retour", "back", "رجوع" (or "annuler", "cancel", "إلغاء") pick them in any language. So
+do the words for Skip, Yes, No and Confirm where a step offers them: "بدون" or "rien" at
+an optional question is no answer to store, "لا" at the email question is no address.
 """
 
 from __future__ import annotations
@@ -16,11 +19,21 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.framework.state import DialogState
 
 MAX_OPTIONS = 40
+MIN_OPENING = 3  # letters typed of an option's first words: "حجز", "book", not "a"
 NAVIGATION = ("nav:back", "nav:cancel")
-# Typed in any of our languages (folded: lower case, no accents or hamza marks).
-NAV_WORDS = {
+# Typed in any of our languages and Darija (folded: lower case, no accents or hamza marks),
+# for the option whose code is the key (a flow's own code: "skip", "yes"...).
+NO = ("no", "non", "nope", "لا", "la", "lla")
+OPTION_WORDS = {
     "nav:back": frozenset({"back", "retour", "رجوع", "عودة", "ارجع", "رجع", "precedent"}),
     "nav:cancel": frozenset({"cancel", "annuler", "الغاء", "إلغاء", "stop", "الغي"}),
+    "skip": frozenset(
+        {"skip", "passer", "تخطي", "none", "nothing", "rien", "aucun", "aucune", "sans", "بدون"}
+        | {"لا شيء", "لاشيء", "والو", "walo", "walou", "ما كاين والو", "makayn walo", *NO}
+    ),
+    "no": frozenset(NO),
+    "yes": frozenset({"yes", "oui", "ouais", "نعم", "اه", "آه", "ايه", "iyeh", "wakha", "واخا"}),
+    "confirm": frozenset({"confirm", "confirmer", "je confirme", "valider", "تأكيد", "أكد"}),
 }
 
 
@@ -58,8 +71,12 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
             return payload
     for _, payload in options:
         code = payload.partition("|")[2]
-        if code in _FOLDED_NAV_WORDS and wanted in _FOLDED_NAV_WORDS[code]:
+        if code in _FOLDED_WORDS and wanted in _FOLDED_WORDS[code]:
             return payload
+    if len(wanted) >= MIN_OPENING:
+        opened = [p for label, p in options if folded_label(label).startswith(wanted + " ")]
+        if len(opened) == 1:  # two services to book: "Book" names neither
+            return opened[0]
     numbered = [payload for _, payload in options if not is_navigation(payload)]
     digits = text.strip().translate(_ARABIC_DIGITS)
     # Where labels are numbers themselves (guests: 50, 100…), a number is a value, not a rank.
@@ -98,4 +115,4 @@ def folded_label(label: str) -> str:
     return fold(label)
 
 
-_FOLDED_NAV_WORDS = {code: frozenset(map(fold, words)) for code, words in NAV_WORDS.items()}
+_FOLDED_WORDS = {code: frozenset(map(fold, words)) for code, words in OPTION_WORDS.items()}

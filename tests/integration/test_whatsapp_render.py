@@ -84,6 +84,35 @@ def test_options_are_numbered_in_button_order_and_typing_the_number_picks_them()
         assert chosen_option(options, word) == "4|nav:cancel"
 
 
+def test_the_first_words_of_one_option_alone_pick_it() -> None:
+    """On WhatsApp a label is typed rather than its number: "حجز" ("book") on a profile
+    whose only option is "حجز: تغطية" got "Please choose a service to book"."""
+    one = option_list(reply_with(["📅 حجز: تغطية", "رجوع"]))
+    for typed in ("حجز", "  حجز "):
+        assert chosen_option(one, typed) == "3|opt:0", typed
+    two = option_list(reply_with(["Book: Coverage", "Book: Album", "Budget"]))
+    assert chosen_option(two, "book") is None  # names neither
+    assert chosen_option(two, "book album") == "3|opt:1"
+    assert chosen_option(two, "bo") is None  # too little to name anything
+    assert chosen_option(two, "budget 5000") is None  # more than a label: typed text
+
+
+def test_words_for_skip_no_yes_and_confirm_pick_those_options() -> None:
+    """"بدون" ("none") at the notes question was stored as the notes, and "لا" at the
+    email question was refused as an address: both mean Skip where Skip is offered."""
+
+    def options(*codes: str) -> list[list[str]]:
+        return [[f"label {code}", f"5|{code}"] for code in (*codes, "nav:back", "nav:cancel")]
+
+    for typed in ("بدون", "لا", "Rien", "non", "walo", "والو", "ما كاين والو", "none"):
+        assert chosen_option(options("skip"), typed) == "5|skip", typed
+    for typed, code in [("لا", "no"), ("Non", "no"), ("نعم", "yes"), ("oui", "yes")]:
+        assert chosen_option(options("yes", "no"), typed) == f"5|{code}", typed
+    assert chosen_option(options("confirm", "edit:name"), "تأكيد") == "5|confirm"
+    assert chosen_option(options("confirm"), "non") is None  # no Skip or No to pick
+    assert chosen_option(options("skip"), "Salle Al Amal") is None
+
+
 def test_numeric_labels_are_bulleted_since_a_number_is_then_a_value() -> None:
     reply = reply_with(["50", "100", "200", "« Back"])
     assert option_lines(reply) == ["• 50", "• 100", "• 200", "• « Back"]

@@ -1,0 +1,60 @@
+"""A client books on WhatsApp writing Arabic and Darija, as a walk through the webhook
+found it (2026-12-06). Each message below got a wrong answer before:
+
+- a whole search typed at "what are you looking for?" raised in the engine (an arrow the
+  flow's diagram did not draw) and the client got an apology;
+- "حجز" ("book") on a profile with one service: "Please choose a service to book";
+- "بدون" ("none") at the notes question was kept as the notes, "لا" ("no") at the email
+  question was refused as an address, "تأكيد" ("confirm") at the summary was not read;
+- on the booking's own screen, "شنو هو العربون؟" ("what is the deposit?") got "Please use
+  the buttons", and "بغيت نلغي" ("I want to cancel") did not open the cancellation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.db.tables import Booking
+from tests.e2e.test_whatsapp_journey import World, world  # noqa: F401 - the fixture
+
+APOLOGY = "عذراً"
+
+
+async def test_an_arabic_booking_typed_on_whatsapp(world: World) -> None:  # noqa: F811
+    async def says(text: str) -> str:
+        return "\n".join(m.body or "" for m in await world.client_says(text))
+
+    assert "مرحبًا بكم في منصة مناسبات" in await says("السلام عليكم")
+    await says("1")  # Find a provider
+    results = await says("بغيت مصور فالرباط نهار 14 يونيو")
+    assert "مصور فوتوغرافي في الرباط" in results and "studio-atlas" in results
+    assert APOLOGY not in results
+    assert "حجز: تغطية" in await says("1")  # the only provider found: its profile
+
+    assert "ما هي المناسبة؟" in await says("حجز")
+    assert "كم عدد الضيوف" in await says("عرس")
+    assert "أين ستقام المناسبة" in await says("200")
+    assert "هل هناك ما يجب أن يعرفه مقدم الخدمة" in await says("قاعة الأفراح، أكدال")
+    assert "بريدكم الإلكتروني" in await says("بدون")
+    summary = await says("لا")
+    assert "ملاحظات: —" in summary and "البريد الإلكتروني: —" in summary
+    assert "تم إرسال طلبكم" in await says("تأكيد")
+
+    async with world.container.uows() as uow:
+        booking = await uow.session.scalar(select(Booking))
+        assert booking is not None
+        assert (booking.state, booking.notes, booking.guests) == ("requested", "", 200)
+        assert booking.venue == "قاعة الأفراح، أكدال"
+        reference = booking.reference
+
+    assert reference in await says("حجوزاتي")
+    assert "الحالة: في انتظار رد مقدم الخدمة" in await says("1")
+    faq = await says("شنو هو العربون؟")
+    assert "كيف يعمل العربون؟" in faq and "يرجى استعمال الأزرار" not in faq
+    await says("حجوزاتي")
+    await says("1")
+    asked = await says("بغيت نلغي")
+    assert "نعم" in asked and reference in asked  # this booking's cancellation, asked first
+    await says("نعم")
+    async with world.container.uows() as uow:
+        assert await uow.session.scalar(select(Booking.state)) == "cancelled"
