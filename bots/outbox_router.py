@@ -72,6 +72,7 @@ class ChannelRouter:
                 # The message a kept reply replaces: sent again, it edits it once more.
                 "edit_message_id": envelope.payload.get("edit_message_id"),
                 "session_only": bool(envelope.payload.get("session_only")),
+                "keeps_screen": bool(envelope.payload.get("keeps_screen")),
             }
         sent_via(identity.channel)  # for the attempt's log line and count (bots/observed.py)
         return await self.senders[identity.channel](identity, replies)

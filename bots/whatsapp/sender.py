@@ -140,7 +140,10 @@ class TwilioWhatsAppSender:
                 identity.external_id,
                 str(news["audience"]),
                 replies if session else [Reply("")],
-                answer=session and news.get("kind") == "direct_reply",
+                # An apology answers nothing: the screen before it keeps the numbers.
+                answer=session
+                and news.get("kind") == "direct_reply"
+                and not news.get("keeps_screen"),
                 now=now,
             )
         return DeliveryResult(DeliveryOutcome.SENT, external_id=sids[-1] if sids else None)

@@ -68,7 +68,7 @@ async def apology_kept(
             )
             if not await claim_event(uow, source, event_id, now=now):
                 return Answered([])  # handled meanwhile, by another process
-            await in_step(uow, inbound, who.user.id, [apology], now)
+            await in_step(uow, inbound, who.user.id, [apology], now, apology=True)
             await uow.commit()
     except Exception:  # the database itself is failing: nothing more can be done here
         log.exception("the apology for %s could not be queued", event_id)
@@ -81,13 +81,15 @@ def _key(inbound: Inbound) -> str | None:
     return None
 
 
-def _payload(keep: KeepReply, replies: list[Reply]) -> dict[str, Any]:
+def _payload(keep: KeepReply, replies: list[Reply], *, apology: bool = False) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "audience": keep.audience,
         "replies": [r.to_json() for r in replies],
     }
     if keep.edit_message_id is not None:
         payload["edit_message_id"] = keep.edit_message_id
+    if apology:  # the screen before the failed step stays: its options keep their numbers
+        payload["keeps_screen"] = True
     return payload
 
 
@@ -106,7 +108,13 @@ def for_journal(
 
 
 async def in_step(
-    uow: UnitOfWork, inbound: Inbound, user_id: int, replies: list[Reply], now: datetime
+    uow: UnitOfWork,
+    inbound: Inbound,
+    user_id: int,
+    replies: list[Reply],
+    now: datetime,
+    *,
+    apology: bool = False,
 ) -> Attempt | None:
     """Write the reply in the step's transaction; the caller's attempt if it sends it."""
     keep, key = inbound.keep, _key(inbound)
@@ -116,7 +124,7 @@ async def in_step(
         uow,
         channel=inbound.channel,
         user_id=user_id,
-        payload=_payload(keep, replies),
+        payload=_payload(keep, replies, apology=apology),
         key=key,
         until=_until(keep, now),
         now=now,

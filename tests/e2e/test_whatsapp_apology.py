@@ -35,6 +35,9 @@ async def test_a_failing_step_is_answered_with_an_apology_on_whatsapp(
         patched.setattr(DialogEngine, "dispatch", broken)
         again = await world.client_says("Photographe")  # a read-only step: no transaction
         assert len(again) == 1 and again[0].body in APOLOGIES
+    # The apology answers nothing: the numbers still pick from the list above it.
+    city = await world.client_says("1")  # Photographer
+    assert translator("fr")("In which city is the event?") in (city[0].body or "")
 
     async with world.container.uows() as uow:
         users = await uow.session.scalar(
@@ -42,4 +45,4 @@ async def test_a_failing_step_is_answered_with_an_apology_on_whatsapp(
         )
         claimed = await uow.session.scalar(select(func.count()).select_from(ProcessedEvent))
     assert users == 1  # the apology's user is the one who then went on
-    assert claimed == 4  # every message once, the failed ones included
+    assert claimed == 5  # every message once, the failed ones included

@@ -192,3 +192,18 @@ async def test_the_dashboard_card_says_from_when_too(
     await provider.press(card.buttons[0][0].payload.split("|")[0] + "|dlv")  # a forged press
     assert FR(TOO_EARLY, day=FR.date(DAY)) in provider.text
     assert await provider.position() == "pdash:booking"
+
+
+async def test_the_provider_home_changes_language(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+    """🌐 Language on the provider's home answered "Sorry, something went wrong" in the test
+    run: its diagram drew the arrow to the language flow's step, not to the flow (found on
+    WhatsApp, 2026-12-06). In production only a warning: this walks the path."""
+    owner, _, _ = await make_provider(db, clock.now())
+    provider = await linked(db, clock, owner, "p:lang")
+    await provider.send("/start")
+    await provider.click("lang")
+    assert await provider.position() == "language:choose"
+    await provider.click("lang:en")
+    assert EN("Language changed.") in provider.text
+    assert await provider.position() == "phome:home"
+    assert "Hello studio-atlas." in provider.text
