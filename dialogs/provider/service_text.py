@@ -97,13 +97,15 @@ def guests_text(low: int | None, high: int | None, t: Translator) -> str:
 
 
 def policy_text(preset: str, t: Translator) -> str:
-    """ "Moderate: 100 % back from 30 days before, 50 % from 7 days, nothing later." """
+    """ "Moderate: 100 % back if cancelled 30 days or more before, 50 % if cancelled 7 days
+    or more before, nothing later." (as the site words the same tiers, web/render.py)"""
     tiers = preset_policy(PolicyPreset(preset)).tiers
     parts = [
-        t(
-            "{percent} % back from {days} days before",
+        t.plural(
+            "{percent} % back if cancelled {n} day or more before",
+            "{percent} % back if cancelled {n} days or more before",
+            tier.min_days_before,
             percent=tier.refund_bp // 100,
-            days=tier.min_days_before,
         )
         for tier in tiers
         if tier.refund_bp
