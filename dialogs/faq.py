@@ -61,6 +61,16 @@ FAQ: tuple[FaqEntry, ...] = (
         ),
     ),
     FaqEntry(
+        "price",
+        N_("How much does it cost?"),
+        N_(
+            "Each provider sets their own prices: you see them on their profile and in the "
+            "search results. Before you send a request, its summary shows the total, the "
+            "deposit and what is left to pay after the event. You can also give a budget "
+            "when you search."
+        ),
+    ),
+    FaqEntry(
         "human",
         N_("How do I talk to a person?"),
         N_(

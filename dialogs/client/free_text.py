@@ -18,6 +18,9 @@ NOT_UNDERSTOOD = N_(
 )
 
 
+PRICE_TOPIC = "price"  # dialogs/nlu/asked.py, dialogs/faq.py
+
+
 async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     """Typed text on a step that expects a button: treat it as a new request if it is one."""
     if not answer.text:
@@ -26,7 +29,9 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     asked = read_asked(answer.text)
     if asked.complaint:  # "the photographer never came": support, not a search (issue 14)
         return open_complaint(ctx, answer.text)
-    if asked.topic and (asked.question or not is_search(result, asked)):
+    # "combien coûte un DJ à Fès ?" names what to look for: its results show the prices.
+    priced_search = asked.topic == PRICE_TOPIC and has_search_slots(result)
+    if asked.topic and (asked.question or not is_search(result, asked)) and not priced_search:
         return faq_answer(ctx, asked.topic)  # "est-ce que je peux payer en espèces ?"
     if result.intent is Intent.MY_BOOKINGS:
         return Go("list", "mybookings")

@@ -36,6 +36,14 @@ TOPIC_CUES: Final[dict[str, tuple[str, ...]]] = {
         "virement, cheque, الدفع, دفع, ندفع, أدفع, نقدا, نقدي, كاش, بطاقة, تحويل, نخلص, خلاص,"
         "الخلاص, nkhles, nkhless, nkhalles, khlas, lkhlas"
     ),
+    # Last: "combien pour l'acompte ?" is about the deposit. A price question naming what
+    # to look for ("combien coûte un DJ à Fès ?") is a search (free_text.route_text).
+    "price": words(
+        "price, prices, pricing, cost, costs, how much, rates, prix, tarif, tarifs, cout,"
+        "coute, ca coute, combien ca coute, c'est combien, الثمن, ثمن, السعر, الأسعار, أسعار,"
+        "التكلفة, بشحال, شحال الثمن, شحال كيسوا, شحال كيكلف, taman, tamane, tman, ch7al taman,"
+        "chhal taman, bch7al, bchhal, ch7al kayswa, chhal kayswa"
+    ),
 }
 COMPLAINT_CUES: Final = words(
     "never came, never showed, never showed up, did not come, didn't come, didn't show,"

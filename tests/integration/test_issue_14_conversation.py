@@ -273,6 +273,11 @@ async def test_weather_is_not_a_search(db: UnitOfWorkFactory, clock: FixedClock)
         ("fr", "comment annuler ma réservation ?", "Can I cancel?"),
         ("ar", "هل يمكنني الدفع نقدا؟", "How do I pay? Can I pay in cash?"),
         ("en", "how can I talk to a real person?", "How do I talk to a person?"),
+        # A price question said no more: "I can't answer that" before (2026-12-06).
+        ("ar", "شحال الثمن؟", "How much does it cost?"),
+        ("fr", "chhal taman?", "How much does it cost?"),
+        ("fr", "c'est combien les prix ?", "How much does it cost?"),
+        ("en", "how much does it cost?", "How much does it cost?"),
     ],
 )
 async def test_common_questions_get_the_faq_answer(
@@ -284,6 +289,20 @@ async def test_common_questions_get_the_faq_answer(
     [entry] = [e for e in FAQ if e.question == question]
     assert t(entry.question) in chat.text and t(entry.answer) in chat.text
     assert await chat.position() == "menu:main"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("fr", "combien coûte un photographe à Rabat ?"), ("en", "how much for a DJ in Fès?")],
+)
+async def test_a_price_question_naming_what_to_look_for_is_a_search(
+    db: UnitOfWorkFactory, clock: FixedClock, language: str, text: str
+) -> None:
+    chat = await started(db, clock, language=language)
+    await chat.send(text)
+    state = await chat.state()
+    assert state.flow == "discover" and state.data.get("category") in ("photographer", "dj")
+    assert translator(language)("How much does it cost?") not in chat.text
 
 
 @pytest.mark.parametrize(
