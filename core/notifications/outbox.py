@@ -202,10 +202,19 @@ async def deliver_due(
             break
         result = await _attempt(sender, envelope, lease / 2)
         async with uows() as uow:
-            current = await uow.session.get(OutboxMessage, envelope.id, with_for_update=True)
-            if current is not None and _still_mine(current, envelope):
-                _record(current, result, now)
-                await uow.commit()
+            # One statement, and only while the claim is still ours (not taken over after
+            # its lease, nor released): else another attempt owns the row's outcome.
+            await uow.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == envelope.id,
+                    OutboxMessage.status == OutboxStatus.SENDING.value,
+                    OutboxMessage.attempts == envelope.attempts,
+                )
+                .values(_recorded(result, envelope.attempts, now))
+                .execution_options(synchronize_session=False)
+            )
+            await uow.commit()
         sent += result.outcome is DeliveryOutcome.SENT
     return sent
 
@@ -249,10 +258,6 @@ async def _attempt(sender: MessageSender, envelope: Envelope, limit: timedelta) 
         return DeliveryResult(DeliveryOutcome.RETRY, error=repr(exc)[:500])
 
 
-def _still_mine(row: OutboxMessage, envelope: Envelope) -> bool:
-    return row.status == OutboxStatus.SENDING.value and row.attempts == envelope.attempts
-
-
 async def release_held(session: AsyncSession, user_id: int, *, now: datetime) -> None:
     """The recipient is reachable again: send what waited for them."""
     await session.execute(
@@ -275,20 +280,22 @@ def _envelope(row: OutboxMessage, *, repeat: bool = False) -> Envelope:
     )
 
 
-def _record(row: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
-    row.last_error = redact(result.error)  # an upstream error may quote a URL with a token
+def _recorded(result: DeliveryResult, attempts: int, now: datetime) -> dict[str, Any]:
+    """The columns an attempt's outcome sets (``attempts``: this one included)."""
+    # An upstream error may quote a URL with a token.
+    values: dict[str, Any] = {"last_error": redact(result.error)}
     if result.outcome is DeliveryOutcome.SENT:
-        row.status, row.sent_at, row.external_id = OutboxStatus.SENT.value, now, result.external_id
+        values |= {"status": OutboxStatus.SENT.value, "sent_at": now}
+        values["external_id"] = result.external_id
     elif result.outcome is DeliveryOutcome.HOLD:
-        row.status = OutboxStatus.HELD.value
+        values["status"] = OutboxStatus.HELD.value
         # Looked at again later even if nobody releases it: a release that raced with this
         # delivery attempt must not leave the message held for good.
-        row.next_attempt_at = now + HOLD_RECHECK
-    elif result.outcome in GIVEN_UP or row.attempts >= MAX_ATTEMPTS:
-        row.status = OutboxStatus.DEAD.value
+        values["next_attempt_at"] = now + HOLD_RECHECK
+    elif result.outcome in GIVEN_UP or attempts >= MAX_ATTEMPTS:
+        values["status"] = OutboxStatus.DEAD.value
     else:
-        row.status = OutboxStatus.PENDING.value
-        wait = (
-            timedelta(seconds=result.retry_after) if result.retry_after else backoff(row.attempts)
-        )
-        row.next_attempt_at = now + wait
+        values["status"] = OutboxStatus.PENDING.value
+        wait = timedelta(seconds=result.retry_after) if result.retry_after else backoff(attempts)
+        values["next_attempt_at"] = now + wait
+    return values
