@@ -23,6 +23,7 @@ from core.people.users import set_locale
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.engine import DialogEngine, Inbound
 from dialogs.framework.replies import Reply
+from dialogs.framework.reply_language import SWITCH
 
 STATIC = Path(__file__).parent / "static"
 CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -189,9 +190,17 @@ class Sandbox:
                 .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
                 .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == key)
             )
-            if user is not None:  # else the first message creates the user in this language
+            if user is not None and pane == "provider":  # the provider bot has no switch
                 set_locale(user, str(code))
                 await uow.commit()
+        if user is not None and pane == "client":
+            # As the chat's own Language button: the chat also stops answering in the
+            # language it was written in (a French client who typed Arabic), and says so.
+            press = Inbound(
+                channel=CHANNEL, chat_key=key, user_external_id=key, payload=f"g|{SWITCH}:{code}"
+            )
+            for reply in await self.client.handle(press):
+                self.hub.bot_said(key, reply)
         return web.json_response({"language": code, "applied": user is not None})
 
     def _label_of(self, key: str, payload: str) -> str:

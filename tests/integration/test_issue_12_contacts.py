@@ -10,6 +10,7 @@ refused with a translated explanation."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,23 @@ async def test_a_contact_sent_from_the_sandbox_page_is_typed_not_proven(
             assert (user.phone_e164, user.contact_phone) == (None, NUMBER)
             typed_id = user.id
         assert (await on_whatsapp(stack.uows, clock, NUMBER)).id != typed_id
+
+
+async def test_the_sandbox_language_selector_is_the_chats_language_button(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """The page's selector set the account's language and nothing else: a client who had
+    typed Arabic kept getting Arabic after choosing English again there (the chat's state
+    still followed the Arabic message). It now does what the chat's Language button does."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
+    upgrade(url)
+    async with payment_stack(url, clock, stripe=False) as stack:
+        await stack.send("client", "nadia", text="/start")
+        await stack.send("client", "nadia", text="بغيت مصور")  # typed in Arabic: Arabic now
+        body = {"pane": "client", "chat": "nadia", "language": "en"}
+        async with stack.http.post(f"{stack.url}/sandbox/api/language", json=body) as response:
+            assert (await response.json()) == {"language": "en", "applied": True}
+        said = await stack.bot_texts("client", "nadia")
+        assert said[-2:] == ["Language changed.", "In which city is the event?"]
+        shown = await stack.click("client", "nadia", "city:rabat")  # a press: in English
+        assert shown and not re.search("[\u0600-\u06ff]", shown[-1]["text"])
