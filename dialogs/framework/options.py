@@ -24,6 +24,7 @@ NAVIGATION = ("nav:back", "nav:cancel")
 # Typed in any of our languages and Darija (folded: lower case, no accents or hamza marks),
 # for the option whose code is the key (a flow's own code: "skip", "yes"...).
 NO = ("no", "non", "nope", "لا", "la", "lla")
+DONE = {"done", "fini", "termine", "c'est bon", "safi", "صافي", "سالينا", "salina", "انتهيت"}
 OPTION_WORDS = {
     "nav:back": frozenset({"back", "retour", "رجوع", "عودة", "ارجع", "رجع", "precedent"}),
     "nav:cancel": frozenset({"cancel", "annuler", "الغاء", "إلغاء", "stop", "الغي"}),
@@ -34,6 +35,9 @@ OPTION_WORDS = {
     "no": frozenset(NO),
     "yes": frozenset({"yes", "oui", "ouais", "نعم", "اه", "آه", "ايه", "iyeh", "wakha", "واخا"}),
     "confirm": frozenset({"confirm", "confirmer", "je confirme", "valider", "تأكيد", "أكد"}),
+    # Continue after ticking choices; Done with photos or texts.
+    "next": frozenset({"continue", "continuer", "suivant", "next", "ok", "تم", "التالي"} | DONE),
+    "done": frozenset({"continue", "continuer", "ok", "تم", "متابعة", *DONE}),
 }
 
 

@@ -109,6 +109,9 @@ def test_words_for_skip_no_yes_and_confirm_pick_those_options() -> None:
     for typed, code in [("لا", "no"), ("Non", "no"), ("نعم", "yes"), ("oui", "yes")]:
         assert chosen_option(options("yes", "no"), typed) == f"5|{code}", typed
     assert chosen_option(options("confirm", "edit:name"), "تأكيد") == "5|confirm"
+    for typed in ("تم", "Continuer", "safi", "صافي"):  # after ticking choices (onboarding)
+        assert chosen_option(options("cat:dj", "next"), typed) == "5|next", typed
+    assert chosen_option(options("done"), "تم") == "5|done"
     assert chosen_option(options("confirm"), "non") is None  # no Skip or No to pick
     assert chosen_option(options("skip"), "Salle Al Amal") is None
 
