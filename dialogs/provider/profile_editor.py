@@ -77,7 +77,7 @@ async def menu_prompt(ctx: Ctx) -> Reply:
         t("Services") + ": " + labels_of("category", profile.categories, t),
         t("Cities") + ": " + labels_of("city", profile.cities, t),
         t("Languages") + ": " + labels_of("language", profile.languages, t),
-        t("Phone") + ": " + (profile.phone or "—"),
+        t("Phone") + ": " + (t.isolate(profile.phone) if profile.phone else "—"),
         t("Description") + ": " + (bio or "—"),
         t("Photos") + ": " + t.number(len(profile.photos)),
     ]

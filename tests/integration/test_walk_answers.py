@@ -207,3 +207,19 @@ async def test_the_provider_home_changes_language(db: UnitOfWorkFactory, clock: 
     assert EN("Language changed.") in provider.text
     assert await provider.position() == "phome:home"
     assert "Hello studio-atlas." in provider.text
+
+
+async def test_the_provider_profile_keeps_its_phone_left_to_right(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """In Arabic the profile's "Phone: +212…" read "212…+": the number was not isolated
+    (found on WhatsApp, 2026-12-06; the other screens isolate it since issue 19)."""
+    owner, _, _ = await make_provider(db, clock.now())
+    async with db() as uow:
+        await uow.session.execute(
+            update(User).where(User.id == owner).values(phone_e164="+212661000111", locale="ar")
+        )
+        await uow.commit()
+    provider = await linked(db, clock, owner, "p:ar")
+    await provider.send("/profile")
+    assert translator("ar")("Phone") + ": \u2068+212661000111\u2069" in provider.text
