@@ -15,7 +15,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.db.tables import Booking
-from tests.e2e.test_whatsapp_journey import World, world  # noqa: F401 - the fixture
+from tests.e2e.test_whatsapp_journey import (  # noqa: F401 - the fixture
+    CLIENT_PHONE,
+    PROVIDER_PHONE,
+    World,
+    world,
+)
+from tests.integration.test_issue_19_arabic import assert_reads_whole
 
 APOLOGY = "عذراً"
 
@@ -58,3 +64,32 @@ async def test_an_arabic_booking_typed_on_whatsapp(world: World) -> None:  # noq
     await says("نعم")
     async with world.container.uows() as uow:
         assert await uow.session.scalar(select(Booking.state)) == "cancelled"
+    # Every phone number, reference, date and amount reads whole on the screen (issue 19).
+    assert assert_reads_whole(world.twilio.sent_to(CLIENT_PHONE)) >= 20
+
+
+async def test_the_provider_side_in_arabic_reads_whole(world: World) -> None:  # noqa: F811
+    """The provider's own screens in Arabic on WhatsApp: Language from the home (it answered
+    with an apology in the test run: its diagram lacked the arrow), the request's news, the
+    accept, the profile with its phone (printed "212…+" before it was isolated)."""
+
+    async def provider_says(text: str) -> str:
+        return "\n".join(m.body or "" for m in await world.provider_says(text))
+
+    await provider_says("السلام عليكم")
+    assert "Choisissez votre langue" in await provider_says("7")  # 🌐 Langue
+    home = await provider_says("1")  # العربية
+    assert "تم تغيير اللغة." in home and "الطلبات التي تنتظر ردكم" in home
+
+    for text in ("Bonjour", "1", "photographe à Rabat le 14 juin", "1", "1", "1", "150"):
+        await world.client_says(text)
+    for text in ("Villa Anfa", "non", "non", "1"):  # venue, no notes, no email, send
+        await world.client_says(text)
+    async with world.container.uows() as uow:
+        assert await uow.session.scalar(select(Booking.state)) == "requested"
+
+    accepted = await provider_says("1")  # ✅ قبول, on the request's news
+    assert "لقد قبلتم الطلب" in accepted
+    profile = await provider_says("/profile")
+    assert "الهاتف: \u2068+212661000111\u2069" in profile
+    assert assert_reads_whole(world.twilio.sent_to(PROVIDER_PHONE)) >= 5
