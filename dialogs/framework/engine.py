@@ -18,7 +18,6 @@ from core.conversations.store import ChatRef, ConversationStore
 from core.errors import DomainError
 from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, hand_over
-from core.people.users import identified
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
@@ -31,6 +30,7 @@ from dialogs.framework.kept_replies import (
     apology_kept,
     in_step,
     redelivered,
+    sender_of,
 )
 from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.options import remember_options
@@ -162,15 +162,7 @@ class DialogEngine:
         self.store.forget(chat)
         async with self.uows() as uow:
             read_at = time.monotonic()  # before the read: see committed_identity
-            who = await identified(
-                uow,
-                channel=inbound.channel,
-                external_id=inbound.user_external_id,
-                now=now,
-                display_name=display_name,
-                locale=inbound.language_code,
-                verified_phone=inbound.verified_phone,
-            )
+            who = await sender_of(uow, inbound, now, display_name)
             user = who.user
             if (
                 inbound.event_source

@@ -16,7 +16,7 @@ from core.conversations.journal import KeptReply
 from core.conversations.store import ConversationStore
 from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, keep_in_step, reply_key, take_over
-from core.people.users import identified
+from core.people.users import Identified, identified
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply, reply_from_json
 
@@ -46,6 +46,21 @@ class Answered:
     failed: bool = False  # the step raised: ``replies`` is the apology, nothing was kept
 
 
+async def sender_of(
+    uow: UnitOfWork, inbound: Inbound, now: datetime, display_name: str
+) -> Identified:
+    """Who sent ``inbound``: their channel identity and user, made on first contact."""
+    return await identified(
+        uow,
+        channel=inbound.channel,
+        external_id=inbound.user_external_id,
+        now=now,
+        display_name=display_name,
+        locale=inbound.language_code,
+        verified_phone=inbound.verified_phone,
+    )
+
+
 async def apology_kept(
     uows: UnitOfWorkFactory, inbound: Inbound, apology: Reply, now: datetime, display_name: str
 ) -> Answered:
@@ -57,15 +72,7 @@ async def apology_kept(
         return Answered([apology], failed=True)
     try:
         async with uows() as uow:
-            who = await identified(
-                uow,
-                channel=inbound.channel,
-                external_id=inbound.user_external_id,
-                now=now,
-                display_name=display_name,
-                locale=inbound.language_code,
-                verified_phone=inbound.verified_phone,
-            )
+            who = await sender_of(uow, inbound, now, display_name)
             if not await claim_event(uow, source, event_id, now=now):
                 return Answered([])  # handled meanwhile, by another process
             await in_step(uow, inbound, who.user.id, [apology], now, apology=True)
