@@ -1,8 +1,9 @@
 """A client books on WhatsApp writing Arabic and Darija, as a walk through the webhook
 found it (2026-12-06). Each message below got a wrong answer before:
 
-- a whole search typed at "what are you looking for?" raised in the engine (an arrow the
-  flow's diagram did not draw) and the client got an apology;
+- a whole search typed at "what are you looking for?" failed in the test run (an arrow
+  the flow's diagram did not draw), and the client heard nothing at all: the apology was
+  dropped on WhatsApp (tests/e2e/test_whatsapp_apology.py);
 - "حجز" ("book") on a profile with one service: "Please choose a service to book";
 - "بدون" ("none") at the notes question was kept as the notes, "لا" ("no") at the email
   question was refused as an address, "تأكيد" ("confirm") at the summary was not read;
@@ -15,6 +16,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.db.tables import Booking
+from dialogs.framework.errors import APOLOGY
+from dialogs.i18n.translator import translator
 from tests.e2e.test_whatsapp_journey import (  # noqa: F401 - the fixture
     CLIENT_PHONE,
     PROVIDER_PHONE,
@@ -22,8 +25,6 @@ from tests.e2e.test_whatsapp_journey import (  # noqa: F401 - the fixture
     world,
 )
 from tests.integration.test_issue_19_arabic import assert_reads_whole
-
-APOLOGY = "عذراً"
 
 
 async def test_an_arabic_booking_typed_on_whatsapp(world: World) -> None:  # noqa: F811
@@ -34,7 +35,7 @@ async def test_an_arabic_booking_typed_on_whatsapp(world: World) -> None:  # noq
     await says("1")  # Find a provider
     results = await says("بغيت مصور فالرباط نهار 14 يونيو")
     assert "مصور فوتوغرافي في الرباط" in results and "studio-atlas" in results
-    assert APOLOGY not in results
+    assert translator("ar")(APOLOGY) not in results
     assert "حجز: تغطية" in await says("1")  # the only provider found: its profile
 
     assert "ما هي المناسبة؟" in await says("حجز")
