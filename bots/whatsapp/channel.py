@@ -114,7 +114,56 @@ def as_command(text: str | None) -> str | None:
     word = fold(text or "")
     if word in COMMAND_WORDS:
         return f"/{COMMAND_WORDS[word]}"
+    if _says_both(word, REGISTER_CUES) and _says_both(word, PROVIDER_CUES):
+        return "/register"  # "je veux devenir prestataire", "بغيت نسجل كمقدم خدمة"
     return text
+
+
+# Said to the one WhatsApp number, "I want to register as a provider" is the sign-up's
+# command word said in a sentence: both a cue for joining and one for a provider (folded;
+# parts of words, so that "كمقدم" and "m'inscrire" count).
+REGISTER_CUES = tuple(
+    map(
+        fold,
+        [
+            "m inscrire",
+            "inscrire mon",
+            "inscription",
+            "devenir",
+            "register as",
+            "sign up as",
+            "become a",
+            "نسجل",
+            "التسجيل",
+            "نتسجل",
+            "انضم",
+            "nsajal",
+            "nsejel",
+            "tsjil",
+        ],
+    )
+)
+PROVIDER_CUES = tuple(
+    map(
+        fold,
+        [
+            "prestatair",
+            "provider",
+            "fournisseur",
+            "vendor",
+            "partenaire",
+            "partner",
+            "مقدم خدم",
+            "مقدم الخدم",
+            "مقدمي الخدم",
+            "شريك",
+        ],
+    )
+)
+
+
+def _says_both(folded: str, cues: tuple[str, ...]) -> bool:
+    return any(cue in folded for cue in cues)
 
 
 class WhatsAppChannel:

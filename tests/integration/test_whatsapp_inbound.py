@@ -74,6 +74,33 @@ def test_a_wa_me_code_opens_like_a_telegram_deep_link() -> None:
     assert as_command("photographe à Rabat") == "photographe à Rabat"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "بغيت نسجل كمقدم خدمة",  # "I want to register as a provider" (Darija)
+        "Je voudrais m'inscrire comme prestataire",
+        "je veux devenir prestataire",
+        "How do I register as a provider?",
+        "inscription",
+    ],
+)
+def test_i_want_to_register_as_a_provider_opens_the_sign_up(text: str) -> None:
+    """Said in a sentence, it got "I didn't understand" (walk of 2026-12-06)."""
+    assert as_command(text) == "/register"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "comment joindre le prestataire ?",  # reaching one, not becoming one
+        "the provider did not register my booking",
+        "photographe à Rabat",
+    ],
+)
+def test_a_provider_named_without_signing_up_is_no_sign_up(text: str) -> None:
+    assert as_command(text) == text
+
+
 def test_template_settings_are_checked_when_the_app_starts() -> None:
     book = TemplateBook(
         {
