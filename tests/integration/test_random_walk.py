@@ -1,4 +1,5 @@
-"""Every screen's buttons pressed at random, and common words typed, through both bots.
+"""Every screen's buttons pressed at random, their labels typed, and common words typed,
+through both bots.
 
 A step that fails, or that moves where its flow's diagram draws no arrow (an error in the
 test run, only a warning in production), answers with an apology, which the chat harness
@@ -77,11 +78,15 @@ async def seeded(db: UnitOfWorkFactory, clock: FixedClock) -> tuple[int, int]:
 
 
 async def walk(chat: Chat, rng: random.Random) -> None:
+    """Mostly a button pressed; else a button's label typed, as on WhatsApp; else words."""
     await chat.send("/start")
     for _ in range(STEPS):
-        pressable = [b.payload for b in chat.last.all_buttons() if not b.url]
-        if pressable and rng.random() < 0.75:
-            await chat.press(rng.choice(pressable))
+        buttons = [b for b in chat.last.all_buttons() if not b.url]
+        draw = rng.random()
+        if buttons and draw < 0.6:
+            await chat.press(rng.choice(buttons).payload)
+        elif buttons and draw < 0.75:
+            await chat.send(rng.choice(buttons).label)
         else:
             await chat.send(rng.choice(TYPED))
 

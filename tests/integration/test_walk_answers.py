@@ -223,3 +223,32 @@ async def test_the_provider_profile_keeps_its_phone_left_to_right(
     provider = await linked(db, clock, owner, "p:ar")
     await provider.send("/profile")
     assert translator("ar")("Phone") + ": \u2068+212661000111\u2069" in provider.text
+
+
+async def test_back_to_the_date_and_answered_again_goes_on_to_what_is_open(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Back from the notes to the date, a date answered again goes on to the notes: the
+    guests, city and venue given before are kept. book.mmd drew no arrow for it (a
+    random walk found it, tests/integration/test_random_walk.py)."""
+    _, _, service_id = await make_provider(db, clock.now())
+    chat = client_chat(db, clock)
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service_id}")
+    await chat.click("evt:wedding")
+    await chat.send("14/06/2026")
+    await chat.click("gst:200")
+    if await chat.position() == "book:city":
+        await chat.click("city:rabat")
+    await chat.send("Salle Al Amal, Agdal")
+    assert await chat.position() == "book:notes"
+    while await chat.position() != "book:date":
+        await chat.click("nav:back")
+    await chat.send("21/06/2026")
+    assert await chat.position() == "book:notes"
+    data = (await chat.state()).data
+    assert (data["day"], data["guests"], data["venue"]) == (
+        "2026-06-21",
+        200,
+        "Salle Al Amal, Agdal",
+    )
