@@ -25,6 +25,7 @@ from core.uow import UnitOfWorkFactory
 from demo.seed import seed_demo
 from dialogs.i18n.translator import translator
 from tests.integration.test_dialog_booking import book_by_buttons
+from tests.integration.test_issue_14_conversation import at_venue
 from tests.support.bookings import S, drive_to, request
 from tests.support.chat import client_chat, news_for, provider_chat, sqlite_uows
 from tests.support.factories import make_provider, make_user
@@ -231,15 +232,7 @@ async def test_back_to_the_date_and_answered_again_goes_on_to_what_is_open(
     """Back from the notes to the date, a date answered again goes on to the notes: the
     guests, city and venue given before are kept. book.mmd drew no arrow for it (a
     random walk found it, tests/integration/test_random_walk.py)."""
-    _, _, service_id = await make_provider(db, clock.now())
-    chat = client_chat(db, clock)
-    await chat.send("/start p-studio-atlas")
-    await chat.click(f"book:{service_id}")
-    await chat.click("evt:wedding")
-    await chat.send("14/06/2026")
-    await chat.click("gst:200")
-    if await chat.position() == "book:city":
-        await chat.click("city:rabat")
+    chat = await at_venue(db, clock, language="en")  # 14 June, 100 guests, Rabat
     await chat.send("Salle Al Amal, Agdal")
     assert await chat.position() == "book:notes"
     while await chat.position() != "book:date":
@@ -249,6 +242,6 @@ async def test_back_to_the_date_and_answered_again_goes_on_to_what_is_open(
     data = (await chat.state()).data
     assert (data["day"], data["guests"], data["venue"]) == (
         "2026-06-21",
-        200,
+        100,
         "Salle Al Amal, Agdal",
     )
