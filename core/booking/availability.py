@@ -78,9 +78,29 @@ class ProviderCalendar:
     windows: tuple[WeeklyWindow, ...]
     blackouts: frozenset[date] = frozenset()
     busy: tuple[Interval, ...] = ()
+    # The local days first..last its blackouts and busy time were read for (None: all).
+    span: tuple[date, date] | None = None
 
     def open_on(self, day: date) -> tuple[WeeklyWindow, ...]:
         return tuple(w for w in self.windows if w.weekday == day.weekday())
+
+    def covers(self, first: date, last: date) -> bool:
+        return self.span is None or (self.span[0] <= first and last <= self.span[1])
+
+    def within(self, first: date, last: date) -> ProviderCalendar:
+        """The same calendar read for first..last only, as a fresh read would give it: a
+        calendar kept for months answers a question about days with the busy time of those
+        days (every slot is checked against each interval)."""
+        if not self.covers(first, last):
+            raise ValueError("the calendar was not read for those days")
+        lo, hi = busy_bounds(first, last, self.tz)
+        return ProviderCalendar(
+            tz=self.tz,
+            windows=self.windows,
+            blackouts=frozenset(d for d in self.blackouts if first <= d <= last),
+            busy=tuple(b for b in self.busy if b.start < hi and b.end > lo),
+            span=(first, last),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +127,16 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     aware = naive.replace(tzinfo=tz)
     # Round-trip detects a non-existent wall time (spring forward) and normalises it.
     return aware.astimezone(UTC).astimezone(tz).astimezone(UTC)
+
+
+def busy_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants whose busy time can touch the local days first..last: from the
+    midnight before, as an hourly event may run past midnight, to the one after next."""
+    midnight = time(0)
+    return (
+        local_instant(first - timedelta(days=1), midnight, tz),
+        local_instant(last + timedelta(days=2), midnight, tz),
+    )
 
 
 def make_slot(day: date, start_time: time | None, rules: ServiceRules, tz: ZoneInfo) -> Slot:

@@ -24,21 +24,44 @@ from core.errors import NotFound
 HORIZON_DAYS = 180
 
 
-async def _provider(session: AsyncSession, service: Service) -> Provider:
+def kept_calendar_span(today: date) -> tuple[date, date]:
+    """The days a provider's calendar kept in memory is read for (dialogs/framework/
+    reads.py): what the free dates ask, and the dates chosen from them. A question about
+    other days reads their calendar."""
+    return today - timedelta(days=2), today + timedelta(days=HORIZON_DAYS + 40)
+
+
+async def _calendar(
+    session: AsyncSession,
+    service: Service,
+    first: date,
+    last: date,
+    kept: ProviderCalendar | None,
+) -> ProviderCalendar:
+    """The calendar for first..last: cut from ``kept`` (the provider's, read earlier for
+    more days) when it covers them, else read."""
+    if kept is not None and kept.covers(first, last):
+        return kept.within(first, last)
     provider = await session.get(Provider, service.provider_id)
     if provider is None:
         raise NotFound("provider_not_available")
-    return provider
+    return await load_calendar(session, provider, first, last)
 
 
 async def upcoming_free_dates(
-    session: AsyncSession, service: Service, *, now: datetime, count: int = 5
+    session: AsyncSession,
+    service: Service,
+    *,
+    now: datetime,
+    count: int = 5,
+    calendar: ProviderCalendar | None = None,
 ) -> list[date]:
-    provider = await _provider(session, service)
+    """``calendar``, in these functions: the provider's, kept from an earlier read; the
+    seats and bookings (occupancy) are read each time."""
     rules = service_rules(service)
     first = now.date() - timedelta(days=1)
     last = first + timedelta(days=HORIZON_DAYS + rules.days + 1)
-    calendar = await load_calendar(session, provider, first, last)
+    calendar = await _calendar(session, service, first, last, calendar)
     occupancy = await load_occupancy(session, service, first, last)
     return next_free_dates(
         rules, calendar, occupancy, now=now, count=count, horizon_days=HORIZON_DAYS
@@ -54,12 +77,12 @@ async def check_day(
     now: datetime,
     max_days_ahead: int = MAX_DAYS_AHEAD,
     minutes: int | None = None,
+    calendar: ProviderCalendar | None = None,
 ) -> None:
     """Raise SlotUnavailable with the reason this day (and time, and length) can't be booked."""
     check_horizon(day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
-    provider = await _provider(session, service)
     rules = service_rules(service, minutes)
-    calendar = await load_calendar(session, provider, day, day + timedelta(days=rules.days))
+    calendar = await _calendar(session, service, day, day + timedelta(days=rules.days), calendar)
     occupancy = await load_occupancy(
         session, service, day - timedelta(days=1), day + timedelta(days=rules.days)
     )
@@ -79,10 +102,15 @@ async def check_day(
 
 
 async def free_times(
-    session: AsyncSession, service: Service, day: date, *, now: datetime, minutes: int | None = None
+    session: AsyncSession,
+    service: Service,
+    day: date,
+    *,
+    now: datetime,
+    minutes: int | None = None,
+    calendar: ProviderCalendar | None = None,
 ) -> list[time]:
-    provider = await _provider(session, service)
-    calendar = await load_calendar(session, provider, day, day + timedelta(days=1))
+    calendar = await _calendar(session, service, day, day + timedelta(days=1), calendar)
     occupancy = await load_occupancy(
         session, service, day - timedelta(days=1), day + timedelta(days=1)
     )

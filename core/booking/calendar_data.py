@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from core.booking.availability import (
     ProviderCalendar,
     ServiceRules,
     WeeklyWindow,
-    local_instant,
+    busy_bounds,
 )
 from core.booking.duration import booked_minutes
 from core.booking.states import HOLDING_STATES
@@ -57,8 +57,7 @@ async def load_calendar(
             )
         )
     ).all()
-    lo = local_instant(first - timedelta(days=1), _MIDNIGHT, tz)
-    hi = local_instant(last + timedelta(days=2), _MIDNIGHT, tz)
+    lo, hi = busy_bounds(first, last, tz)
     busy = (
         await session.execute(
             select(BusyInterval.starts_at, BusyInterval.ends_at).where(
@@ -73,7 +72,16 @@ async def load_calendar(
         windows=tuple(WeeklyWindow(r.weekday, r.start, r.end) for r in rules),
         blackouts=frozenset(blackouts),
         busy=tuple(Interval(s, e) for s, e in busy if e > s),
+        span=(first, last),
     )
+
+
+async def provider_calendar(
+    session: AsyncSession, provider_id: int, first: date, last: date
+) -> ProviderCalendar | None:
+    """The provider's calendar for first..last, or None if there is no such provider."""
+    provider = await session.get(Provider, provider_id)
+    return None if provider is None else await load_calendar(session, provider, first, last)
 
 
 async def load_occupancy(
@@ -132,6 +140,3 @@ async def taken_seats(session: AsyncSession, service_id: int, day: date) -> set[
         select(SlotHold.seat).where(SlotHold.service_id == service_id, SlotHold.day == day)
     )
     return set(rows.all())
-
-
-_MIDNIGHT = time(0)

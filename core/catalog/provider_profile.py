@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.booking.availability import ProviderCalendar
 from core.booking.availability_query import upcoming_free_dates
 from core.booking.review_reads import ReviewLine, latest_reviews
 from core.db.tables import Provider, ProviderCity, ProviderStatus, Service
@@ -49,7 +50,12 @@ class ProviderProfile:
 
 
 async def provider_profile(
-    session: AsyncSession, provider_id: int, *, now: datetime, any_status: bool = False
+    session: AsyncSession,
+    provider_id: int,
+    *,
+    now: datetime,
+    any_status: bool = False,
+    calendar: ProviderCalendar | None = None,
 ) -> ProviderProfile | None:
     """The profile of an active provider, or None; 7 statements (5 of them the dates),
     and one more for its latest reviews when it has any.
@@ -74,7 +80,9 @@ async def provider_profile(
     ).all()
     # upcoming_free_dates finds the provider in the session's identity map: no statement.
     dates = (
-        await upcoming_free_dates(session, services[0], now=now, count=FREE_DATES_SHOWN)
+        await upcoming_free_dates(
+            session, services[0], now=now, count=FREE_DATES_SHOWN, calendar=calendar
+        )
         if services
         else []
     )

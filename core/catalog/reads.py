@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.booking.availability import ProviderCalendar
 from core.catalog.provider_profile import ProviderProfile, provider_profile
 from core.catalog.search import SearchPage, SearchQuery, search_providers
 from core.db.engine import read_only
@@ -53,6 +54,12 @@ CATALOG_TABLES = frozenset(
 # provider's edit changes it, a booking does not.
 OFFER_TABLES = frozenset(table.__tablename__ for table in (Provider, ProviderCity, Service))
 
+# What a provider's calendar is read from (its zone is a column of ``providers``): a
+# booking does not change it, the provider's hours, days off and imported busy time do.
+CALENDAR_TABLES = frozenset(
+    table.__tablename__ for table in (Provider, WeeklyRule, Blackout, BusyInterval)
+)
+
 
 async def search_in(uow: UnitOfWork, query: SearchQuery, *, now: datetime) -> SearchPage:
     """Inside a transaction: sees its own writes."""
@@ -77,7 +84,14 @@ async def ask_read_only(sessions: SessionFactory, query: CatalogQuery[T]) -> T:
 
 
 async def profile_read_only(
-    sessions: SessionFactory, provider_id: int, *, now: datetime
+    sessions: SessionFactory,
+    provider_id: int,
+    *,
+    now: datetime,
+    calendar: ProviderCalendar | None = None,
 ) -> ProviderProfile | None:
+    """``calendar``: the provider's, kept from an earlier read (provider_profile)."""
     async with sessions() as session:
-        return await provider_profile(await read_only(session), provider_id, now=now)
+        return await provider_profile(
+            await read_only(session), provider_id, now=now, calendar=calendar
+        )

@@ -17,7 +17,14 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Protocol, TypeVar
 
-from core.booking.availability_query import check_day, free_times, upcoming_free_dates
+from core.booking.availability import ProviderCalendar
+from core.booking.availability_query import (
+    check_day,
+    free_times,
+    kept_calendar_span,
+    upcoming_free_dates,
+)
+from core.booking.calendar_data import provider_calendar
 from core.booking.client_lines import ClientBookingLine, client_booking_lines
 from core.booking.provider_home import (
     ProviderHome,
@@ -29,6 +36,7 @@ from core.booking.queries import BookingLine, client_bookings, recent_client_boo
 from core.catalog import queries as offer
 from core.catalog.provider_profile import ProviderProfile
 from core.catalog.reads import (
+    CALENDAR_TABLES,
     CATALOG_TABLES,
     OFFER_TABLES,
     CatalogQuery,
@@ -40,6 +48,7 @@ from core.catalog.reads import (
     search_read_only,
 )
 from core.catalog.search import SearchPage, SearchQuery
+from core.catalog.vocabulary import MARKET_TZ
 from core.rows import Provider, Service
 from core.uow import Committed, UnitOfWork
 from dialogs.framework.keyed_cache import KeyedCache
@@ -179,6 +188,9 @@ class CachedReads:
     Search pages change with every booking, a profile and its free days with their
     provider's (tagged with it: a booking elsewhere keeps them); the form's rows (a
     service, a provider, its cities) only with a provider's edits, so they are kept apart.
+    So are the providers' calendars (hours, days off, imported busy time): a booking does
+    not change them, and the free days and the day a client chose are worked out from a
+    kept calendar and the seats and bookings read at the time.
     """
 
     def __init__(
@@ -191,6 +203,8 @@ class CachedReads:
         self._factory = session_factory
         self._answers = KeyedCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
         self._offers = KeyedCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
+        # A calendar holds months of busy time: fewer of them.
+        self._calendars = KeyedCache(ttl_seconds=ttl_seconds, max_entries=max(1, max_entries // 4))
 
     async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage:
         minute = _minute(now)
@@ -203,9 +217,16 @@ class CachedReads:
 
     async def profile(self, provider_id: int, *, now: datetime) -> ProviderProfile | None:
         minute = _minute(now)
+
+        async def read() -> ProviderProfile | None:
+            calendar = await self._calendar(provider_id, minute)
+            return await profile_read_only(
+                self._factory, provider_id, now=minute, calendar=calendar
+            )
+
         return await self._answers.get(  # read-only all the way down: shared as is
             ("profile", provider_id, minute),
-            lambda: profile_read_only(self._factory, provider_id, now=minute),
+            read,
             tag=provider_id,  # its rows, bookings and reviews are its provider's alone
         )
 
@@ -268,7 +289,9 @@ class CachedReads:
         max_days_ahead: int,
         minutes: int | None,
     ) -> None:
-        """Read each time, like the bookings: a seat taken a moment ago is taken."""
+        """The seats and bookings read each time: a seat taken a moment ago is taken. The
+        calendar may be as old as the cache's answers; the request reads it again."""
+        calendar = await self._calendar(service.provider_id, now)
         await ask_read_only(
             self._factory,
             lambda session: check_day(
@@ -279,6 +302,7 @@ class CachedReads:
                 now=now,
                 max_days_ahead=max_days_ahead,
                 minutes=minutes,
+                calendar=calendar,
             ),
         )
 
@@ -288,25 +312,35 @@ class CachedReads:
         self, service: Service, day: date, *, now: datetime, minutes: int | None
     ) -> list[time]:
         minute = _minute(now)
-        found = await self._answers.get(
-            ("free_times", service.id, day, minutes, minute),
-            lambda: ask_read_only(
+
+        async def read() -> list[time]:
+            calendar = await self._calendar(service.provider_id, minute)
+            return await ask_read_only(
                 self._factory,
-                lambda session: free_times(session, service, day, now=minute, minutes=minutes),
-            ),
-            tag=service.provider_id,
+                lambda session: free_times(
+                    session, service, day, now=minute, minutes=minutes, calendar=calendar
+                ),
+            )
+
+        found = await self._answers.get(
+            ("free_times", service.id, day, minutes, minute), read, tag=service.provider_id
         )
         return list(found)
 
     async def free_dates(self, service: Service, *, now: datetime, count: int) -> list[date]:
         minute = _minute(now)
-        found = await self._answers.get(
-            ("free_dates", service.id, count, minute),
-            lambda: ask_read_only(
+
+        async def read() -> list[date]:
+            calendar = await self._calendar(service.provider_id, minute)
+            return await ask_read_only(
                 self._factory,
-                lambda session: upcoming_free_dates(session, service, now=minute, count=count),
-            ),
-            tag=service.provider_id,
+                lambda session: upcoming_free_dates(
+                    session, service, now=minute, count=count, calendar=calendar
+                ),
+            )
+
+        found = await self._answers.get(
+            ("free_dates", service.id, count, minute), read, tag=service.provider_id
         )
         return list(found)
 
@@ -330,6 +364,7 @@ class CachedReads:
     def invalidate(self) -> None:
         self._answers.invalidate()
         self._offers.invalidate()
+        self._calendars.invalidate()
 
     def on_commit(self, committed: Committed) -> None:
         written = CATALOG_TABLES & committed.tables
@@ -339,6 +374,22 @@ class CachedReads:
             self._answers.invalidate(committed.providers_of(written))
         if not OFFER_TABLES.isdisjoint(committed.tables):
             self._offers.invalidate()
+        calendar_written = CALENDAR_TABLES & committed.tables
+        if calendar_written:
+            self._calendars.invalidate(committed.providers_of(calendar_written))
+
+    async def _calendar(self, provider_id: int, now: datetime) -> ProviderCalendar | None:
+        """The provider's calendar kept for the market's day (None: no such provider,
+        the question then reads it and says so)."""
+        today = now.astimezone(MARKET_TZ).date()
+        first, last = kept_calendar_span(today)
+        return await self._calendars.get(
+            ("calendar", provider_id, today),
+            lambda: ask_read_only(
+                self._factory, lambda s: provider_calendar(s, provider_id, first, last)
+            ),
+            tag=provider_id,
+        )
 
     async def _offer(self, key: Hashable, read: CatalogQuery[T]) -> T:
         return await self._offers.get(key, lambda: ask_read_only(self._factory, read))

@@ -10,19 +10,28 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.booking.availability_query import kept_calendar_span
+from core.booking.calendar_data import load_calendar, provider_calendar
 from core.booking.request import RequestBooking, request_booking
+from core.catalog.reads import CALENDAR_TABLES
 from core.catalog.search import SearchQuery
 from core.clock import FixedClock
-from core.db.tables import Base, Service
+from core.db.tables import Base, Provider, Service
 from core.errors import SlotUnavailable
 from core.uow import Committed, UnitOfWorkFactory
 from dialogs.framework.reads import CATALOG_TABLES, CachedReads
 from tests.support.bookings import request
 from tests.support.factories import make_user
-from tests.support.search_data import Built, ServiceSpec, add_provider
+from tests.support.search_data import Built, ServiceSpec, add_blackout, add_busy, add_provider
 from tests.support.statements import selects, statements_on
 
 QUERY = SearchQuery(category="photographer", city="rabat")
+# What a profile and a search cost from an empty cache: the provider's calendar (the
+# provider, its hours, days off and busy time), kept apart, then the profile (the provider
+# and its cities, services, seats held, bookings), then the search.
+COLD = 4 + 4 + 1
+# With the provider's calendar still in memory (a booking does not change it).
+CALENDAR_KEPT = 4 + 1
 
 
 @pytest.fixture
@@ -64,7 +73,7 @@ async def test_second_call_is_served_from_memory(
     with statements_on(engine) as sent:
         profile = await reads.profile(built.provider_id, now=now)
         page = await reads.search(QUERY, now=now)
-    assert len(selects(sent)) == 8  # 7 for the profile, 1 for the search
+    assert len(selects(sent)) == COLD
     with statements_on(engine) as sent:
         again = await reads.profile(built.provider_id, now=now)
         page_again = await reads.search(QUERY, now=now)
@@ -82,7 +91,7 @@ async def test_miss_reads_without_the_write_lock(
     with statements_on(engine) as sent:
         await reads.profile(built.provider_id, now=clock.now())
     begins = [s for s in sent if s.upper().startswith("BEGIN")]
-    assert begins == ["BEGIN"]
+    assert begins == ["BEGIN", "BEGIN"]  # the calendar's read, then the profile's
 
 
 async def test_callers_cannot_change_cached_search_hits(
@@ -103,7 +112,7 @@ async def test_entries_expire_after_the_ttl(
     await reads_made(engine, reads, built, now)
     assert await reads_made(engine, reads, built, now) == 0
     await asyncio.sleep(0.06)
-    assert await reads_made(engine, reads, built, now) == 8
+    assert await reads_made(engine, reads, built, now) == COLD
 
 
 async def test_invalidate_drops_everything(
@@ -120,7 +129,7 @@ async def test_invalidate_drops_everything(
     reads.invalidate()
     assert await price_seen(reads, built, now) == 400_000
     reads.invalidate()
-    assert await reads_made(engine, reads, built, now) == 8
+    assert await reads_made(engine, reads, built, now) == COLD
 
 
 @pytest.mark.parametrize("table", sorted(CATALOG_TABLES))
@@ -130,7 +139,8 @@ async def test_commit_on_a_catalog_table_invalidates(
     now = clock.now()
     await reads_made(engine, reads, built, now)
     reads.on_commit(Committed({"outbox": None, table: frozenset({1})}))
-    assert await reads_made(engine, reads, built, now) == 8
+    expected = COLD if table in CALENDAR_TABLES else CALENDAR_KEPT
+    assert await reads_made(engine, reads, built, now) == expected
 
 
 async def test_commit_on_other_tables_keeps_the_cache(
@@ -221,7 +231,7 @@ async def test_concurrent_misses_read_once(
             *(reads.profile(built.provider_id, now=now) for _ in range(10))
         )
         pages = await asyncio.gather(*(reads.search(QUERY, now=now) for _ in range(10)))
-    assert len(selects(sent)) == 8
+    assert len(selects(sent)) == COLD
     assert all(p is profiles[0] for p in profiles)
     assert all(p == pages[0] for p in pages)
 
@@ -230,9 +240,10 @@ async def test_entries_are_keyed_by_the_minute(
     engine: AsyncEngine, reads: CachedReads, built: Built, clock: FixedClock
 ) -> None:
     nine = clock.now()
-    assert await reads_made(engine, reads, built, nine + timedelta(seconds=5)) == 8
+    assert await reads_made(engine, reads, built, nine + timedelta(seconds=5)) == COLD
     assert await reads_made(engine, reads, built, nine + timedelta(seconds=59.9)) == 0
-    assert await reads_made(engine, reads, built, nine + timedelta(minutes=1)) == 8
+    # The calendar is kept for the day.
+    assert await reads_made(engine, reads, built, nine + timedelta(minutes=1)) == CALENDAR_KEPT
     assert await reads_made(engine, reads, built, nine + timedelta(seconds=30)) == 0
 
 
@@ -249,7 +260,7 @@ async def test_the_oldest_entry_is_dropped_when_full(
     assert sent == []
     with statements_on(engine) as sent:
         await reads.profile(built.provider_id, now=minutes[0])
-    assert len(selects(sent)) == 7
+    assert len(selects(sent)) == 4  # the profile's own: its calendar is kept for the day
 
 
 def gated_factory(engine: AsyncEngine, gate: asyncio.Event, entered: list[int]) -> Any:
@@ -361,7 +372,10 @@ async def test_the_forms_rows_outlive_bookings_but_not_a_providers_edit(
     free_dates_only = await form_reads(engine, reads, built, now)
     assert 0 < free_dates_only < first
     reads.on_commit(Committed({"services": frozenset({built.service_id})}))
-    assert await form_reads(engine, reads, built, now) == first
+    # The four rows again, and the free dates (the provider's calendar is kept).
+    assert await form_reads(engine, reads, built, now) == 4 + free_dates_only
+    reads.on_commit(Committed({"weekly_rules": frozenset({1})}))
+    assert await form_reads(engine, reads, built, now) == first - 4
 
 
 async def test_the_forms_rows_are_read_afresh_after_an_edit(
@@ -394,3 +408,48 @@ async def test_a_seat_taken_is_seen_at_once_by_the_exact_check(
     assert day in await reads.free_dates(service, now=now, count=4)  # remembered
     with pytest.raises(SlotUnavailable):
         await reads.check_bookable(service, day, None, now=now, max_days_ahead=365, minutes=None)
+
+
+async def test_a_kept_calendar_cut_to_some_days_is_what_reading_those_days_gives(
+    uows: UnitOfWorkFactory, built: Built, clock: FixedClock
+) -> None:
+    """The free dates and the day chosen are worked out from the provider's calendar kept
+    for months, cut to the days asked: it must hold what a read of those days holds, no
+    more (a busy interval outside them would be checked for nothing) and no less."""
+    now = clock.now()
+    today = now.date()
+    for offset in (3, 10, 40):
+        await add_blackout(uows, built.provider_id, today + timedelta(days=offset))
+    for offset, hours in ((9, 3), (10, 30), (12, 2), (60, 5)):  # one runs over two days
+        start = now + timedelta(days=offset)
+        await add_busy(uows, built.provider_id, start, start + timedelta(hours=hours))
+    first, last = kept_calendar_span(today)
+    async with uows() as uow:
+        kept = await provider_calendar(uow.session, built.provider_id, first, last)
+        provider = await uow.session.get(Provider, built.provider_id)
+        assert kept is not None and provider is not None
+        assert len(kept.blackouts) == 3 and len(kept.busy) == 4
+        for a, b in ((10, 11), (9, 9), (11, 12), (3, 40), (41, 59), (0, 200)):
+            days = today + timedelta(days=a), today + timedelta(days=b)
+            assert kept.within(*days) == await load_calendar(uow.session, provider, *days)
+    assert not kept.covers(today, last + timedelta(days=1))
+    with pytest.raises(ValueError):
+        kept.within(first - timedelta(days=1), first)
+
+
+async def test_a_day_off_committed_here_is_seen_at_once(
+    uows: UnitOfWorkFactory, reads: CachedReads, built: Built, clock: FixedClock
+) -> None:
+    """The kept calendar goes with a commit of this process to the provider's days off
+    (another process's shows within the cache's time; the request reads it again)."""
+    now = clock.now()
+    uows.after_commit.append(reads.on_commit)
+    service = await reads.service(built.service_id)
+    assert service is not None
+    day = (await reads.free_dates(service, now=now, count=4))[0]
+    await reads.check_bookable(service, day, None, now=now, max_days_ahead=365, minutes=None)
+    await add_blackout(uows, built.provider_id, day)
+    assert day not in await reads.free_dates(service, now=now, count=4)
+    with pytest.raises(SlotUnavailable) as refused:
+        await reads.check_bookable(service, day, None, now=now, max_days_ahead=365, minutes=None)
+    assert refused.value.key == "slot_blackout"
