@@ -93,9 +93,11 @@ def external_id(channel: str, n: int) -> str:
     return str(FIRST_CHAT + n) if channel == "telegram" else f"+2126{FIRST_CHAT + n:08d}"
 
 
-async def seed(url: str, channel: str, chats: int, messages: int) -> None:
+async def seed(url: str, channel: str, chats: int, messages: int, *, runs: bool = False) -> None:
     """The recipients (a user and an identity each, inside WhatsApp's 24-hour window) and
-    ``messages`` due replies, to the chats in turn."""
+    ``messages`` due replies, to the chats in turn (``runs``: each chat's one after the
+    other, as the notices of one booking are queued together)."""
+    per_chat = messages // chats
     upgrade(url)
     now = SystemClock().now()
     identity_channel = "telegram_client" if channel == "telegram" else "whatsapp"
@@ -132,7 +134,7 @@ async def seed(url: str, channel: str, chats: int, messages: int) -> None:
                 rows = [
                     {
                         "kind": KIND,
-                        "user_id": users[i % chats]["id"],
+                        "user_id": users[i // per_chat if runs else i % chats]["id"],
                         "channel": identity_channel,
                         "payload": {"replies": [Reply(f"Message {i} of the benchmark").to_json()]},
                         "status": "pending",
@@ -217,9 +219,13 @@ async def watch(result: Result, accepted: Any, proc: Any, stall_s: float) -> Non
     result.delivered = accepted()
 
 
-async def run_telegram(url: str, workdir: Path, chats: int, messages: int) -> Result:
+async def run_telegram(
+    url: str, workdir: Path, chats: int, messages: int, latency: float = 0.0
+) -> Result:
     result = Result("telegram", messages)
     async with FakeTelegramAPI(rate_limits=TELEGRAM_LIMITS) as fake:
+        if latency:  # the round trip to Telegram's servers, which loopback does not have
+            fake.stall("sendMessage", latency)
         for n in range(chats):
             fake.open_chat(TOKEN, FakeUser(FIRST_CHAT + n, f"Chat {n}"))
         env = dict(os.environ) | {
@@ -244,7 +250,11 @@ async def run_telegram(url: str, workdir: Path, chats: int, messages: int) -> Re
     return result
 
 
-async def run_whatsapp(url: str, workdir: Path, chats: int, messages: int) -> Result:
+async def run_whatsapp(
+    url: str, workdir: Path, chats: int, messages: int, latency: float = 0.0
+) -> Result:
+    if latency:
+        raise SystemExit("--latency: the fake Twilio API has no delay to set")
     result = Result("whatsapp", messages)
     async with FakeTwilioAPI(sender_mps=WHATSAPP_MPS) as fake:
         for n in range(chats):
@@ -276,13 +286,13 @@ async def bench(args: argparse.Namespace) -> int:
     for channel in args.channel or ("telegram", "whatsapp"):
         url = f"sqlite+aiosqlite:///{workdir / f'{channel}.db'}"
         started = time.perf_counter()
-        await seed(url, channel, args.chats, args.messages)
+        await seed(url, channel, args.chats, args.messages, runs=args.order == "runs")
         print(
             f"{channel}: {args.messages:,} due messages seeded in "
             f"{time.perf_counter() - started:.1f} s; load average {os.getloadavg()[0]:.1f}"
         )
         run = run_telegram if channel == "telegram" else run_whatsapp
-        result = await run(url, workdir, args.chats, args.messages)
+        result = await run(url, workdir, args.chats, args.messages, args.latency)
         target = TARGET[channel]
         verdict = "meets" if result.meets(args.chats) else "MISSES"
         aim = f">= {target:.0f} messages/s, " if target else ""
@@ -300,7 +310,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--channel", choices=("telegram", "whatsapp"), action="append")
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--chats", type=int, default=1_000, help="recipients, served in turn")
+    parser.add_argument("--chats", type=int, default=1_000, help="recipients")
+    parser.add_argument(
+        "--order",
+        choices=("turn", "runs"),
+        default="turn",
+        help="the backlog's order: the chats in turn, or each chat's messages together",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds each sendMessage is held at the fake Bot API (Telegram's round trip)",
+    )
     args = parser.parse_args(argv)
     if args.messages % args.chats:
         parser.error("--messages must be a multiple of --chats (the same count per chat)")

@@ -31,22 +31,36 @@ class SendLimiter:
         now = self._now()
         while self._recent and now - self._recent[0] >= 1.0:
             self._recent.popleft()
-        wait_chat = self._last_by_chat.get(chat_id, -1e9) + self.per_chat_interval - now
+        wait_chat = self._chat_wait(chat_id, now)
         wait_bot = (self._recent[0] + 1.0 - now) if len(self._recent) >= self.per_bot else 0.0
         return max(0.0, wait_chat, wait_bot)
 
     async def acquire(self, chat_id: int) -> None:
-        """Wait for a turn, then count the send."""
-        async with self._lock:
-            wait = self.delay(chat_id)
-            if wait > 0:
-                await asyncio.sleep(wait)
-            now = self._now()
-            self._last_by_chat[chat_id] = now
-            self._recent.append(now)
-            if len(self._last_by_chat) > 10_000:  # forget chats idle for a while
-                cutoff = now - 60
-                self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > cutoff}
+        """Wait for a turn, then count the send.
+
+        A chat's own second is waited out without the lock: the outbox sends to several
+        chats at once (core/notifications/outbox.py), and one chat's wait must not hold
+        the others. The bot's limit is waited with it, first come first served."""
+        while True:
+            async with self._lock:
+                wait_chat = self._chat_wait(chat_id, self._now())
+                if wait_chat <= 0:
+                    wait_bot = self.delay(chat_id)
+                    if wait_bot > 0:
+                        await asyncio.sleep(wait_bot)
+                    self._count(chat_id, self._now())
+                    return
+            await asyncio.sleep(wait_chat)  # then looked at again: another send may have come
+
+    def _chat_wait(self, chat_id: int, now: float) -> float:
+        return self._last_by_chat.get(chat_id, -1e9) + self.per_chat_interval - now
+
+    def _count(self, chat_id: int, now: float) -> None:
+        self._last_by_chat[chat_id] = now
+        self._recent.append(now)
+        if len(self._last_by_chat) > 10_000:  # forget chats idle for a while
+            cutoff = now - 60
+            self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > cutoff}
 
     @asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:

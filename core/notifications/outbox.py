@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -178,6 +178,14 @@ HOLD_RECHECK = timedelta(minutes=10)
 DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 
 
+# Attempts a round makes at once, each to another recipient. One at a time, a round waited
+# for every round trip to Telegram or Twilio in turn (about 10 messages/s at 100 ms), and a
+# second message to one chat held every other chat for the second the channel asks between
+# two (bench/README.md, "Outbox delivery"). The channels' own limits still hold: the
+# senders keep to them (bots/rate_limit.py).
+LANES = 16
+
+
 async def deliver_due(
     uows: UnitOfWorkFactory,
     sender: MessageSender,
@@ -185,55 +193,107 @@ async def deliver_due(
     now: datetime,
     limit: int = 50,
     lease: timedelta = LEASE,
+    lanes: int = LANES,
 ) -> int:
     """Send what is due; returns how many were sent.
 
     Each message is claimed just before its attempt and its outcome recorded just after
     (a short transaction each; a slow network never holds the database), so a crash
-    repeats at most the one message in flight, once its lease ends.
+    repeats at most the messages in flight, once their lease ends. Up to ``lanes``
+    attempts are under way at once, never two to one recipient: a person's messages leave
+    in the order they were queued.
     """
-    claiming_until = time.monotonic() + lease.total_seconds() / 3
-    sent = 0
-    for _ in range(limit):
-        if time.monotonic() > claiming_until:
-            break  # what is left is due for the next round, or another worker
-        envelope = await claim_next(uows, now=now, lease=lease)
-        if envelope is None:
-            break
-        result = await _attempt(sender, envelope, lease / 2)
-        async with uows() as uow:
-            # One statement, and only while the claim is still ours (not taken over after
-            # its lease, nor released): else another attempt owns the row's outcome.
-            await uow.session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == envelope.id,
-                    OutboxMessage.status == OutboxStatus.SENDING.value,
-                    OutboxMessage.attempts == envelope.attempts,
-                )
-                .values(_recorded(result, envelope.attempts, now))
-                .execution_options(synchronize_session=False)
+    round_ = _Round(uows, sender, now, lease, limit)
+    # Every lane runs to its end, so that no attempt under way is cut short by another
+    # lane's failure (it would be repeated, "sent again", after its lease); then the
+    # first failure is the round's.
+    ended = await asyncio.gather(*(round_.lane() for _ in range(lanes)), return_exceptions=True)
+    for outcome in ended:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return round_.sent
+
+
+class _Round:
+    """One round of ``deliver_due``: its lanes share the claims left and who is being
+    sent to."""
+
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        sender: MessageSender,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+    ) -> None:
+        self.uows, self.sender, self.now, self.lease = uows, sender, now, lease
+        self.claims_left = limit
+        self.claiming_until = time.monotonic() + lease.total_seconds() / 3
+        self.recipients: set[int] = set()  # whose attempt is under way
+        # One claim at a time: each claim skips the recipients of the others.
+        self.claiming = asyncio.Lock()
+        self.sent = 0
+
+    async def lane(self) -> None:
+        while (envelope := await self._claim()) is not None:
+            try:
+                result = await _attempt(self.sender, envelope, self.lease / 2)
+                await _record(self.uows, envelope, result, self.now)
+            finally:
+                self.recipients.discard(envelope.user_id)
+            self.sent += result.outcome is DeliveryOutcome.SENT
+
+    async def _claim(self) -> Envelope | None:
+        async with self.claiming:
+            if self.claims_left <= 0 or time.monotonic() > self.claiming_until:
+                return None  # what is left is due for the next round, or another worker
+            envelope = await claim_next(
+                self.uows, now=self.now, lease=self.lease, skipping=self.recipients
             )
-            await uow.commit()
-        sent += result.outcome is DeliveryOutcome.SENT
-    return sent
+            if envelope is not None:
+                self.claims_left -= 1
+                self.recipients.add(envelope.user_id)
+            return envelope
+
+
+async def _record(
+    uows: UnitOfWorkFactory, envelope: Envelope, result: DeliveryResult, now: datetime
+) -> None:
+    async with uows() as uow:
+        # One statement, and only while the claim is still ours (not taken over after
+        # its lease, nor released): else another attempt owns the row's outcome.
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == envelope.id,
+                OutboxMessage.status == OutboxStatus.SENDING.value,
+                OutboxMessage.attempts == envelope.attempts,
+            )
+            .values(_recorded(result, envelope.attempts, now))
+            .execution_options(synchronize_session=False)
+        )
+        await uow.commit()
 
 
 async def claim_next(
-    uows: UnitOfWorkFactory, *, now: datetime, lease: timedelta
+    uows: UnitOfWorkFactory,
+    *,
+    now: datetime,
+    lease: timedelta,
+    skipping: Collection[int] = (),
 ) -> Envelope | None:
     """Take the oldest due message for one attempt, counted now (a crash shows in
-    `attempts`); workers side by side each take another (SKIP LOCKED)."""
+    `attempts`); workers side by side each take another (SKIP LOCKED). ``skipping``: the
+    recipients whose messages wait (an attempt to them is under way)."""
     async with uows() as uow:
+        due = select(OutboxMessage).where(
+            OutboxMessage.status.in_(DUE_STATUSES),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        if skipping:
+            due = due.where(OutboxMessage.user_id.not_in(list(skipping)))
         row = await uow.session.scalar(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.status.in_(DUE_STATUSES),
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+            due.order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)
         )
         if row is None:
             return None

@@ -16,6 +16,7 @@ from core.clock import FixedClock
 from core.db.tables import OutboxMessage
 from core.notifications.direct_replies import KEEP_SENT, prune_sent
 from core.notifications.outbox import (
+    LANES,
     LEASE,
     MAX_ATTEMPTS,
     DeliveryOutcome,
@@ -265,6 +266,75 @@ async def test_a_send_that_outlasts_half_its_lease_is_given_up_and_retried(
     row = await _outbox(uows, mid)
     assert (row["status"], row["attempts"]) == ("pending", 1)
     assert row["error"] == f"no answer within {lease / 2}"
+
+
+async def _backlog(uows: UnitOfWorkFactory, now: datetime, to: list[int]) -> list[int]:
+    """One message per item of ``to`` (a recipient), queued in that order."""
+    async with uows() as uow:
+        rows = [
+            enqueue(uow.session, kind="news", user_id=u, payload={"n": n}, now=now)
+            for n, u in enumerate(to)
+        ]
+        await uow.commit()
+        return [r.id for r in rows]
+
+
+@dataclass
+class WatchedSender(MessageSender):
+    """A channel that takes its time per recipient, and notes who was being sent to."""
+
+    seconds: dict[int, float]
+    seen: list[Envelope] = field(default_factory=list)
+    done: list[int] = field(default_factory=list)
+    under_way: list[int] = field(default_factory=list)
+    most_at_once: int = 0
+
+    async def deliver(self, envelope: Envelope) -> DeliveryResult:
+        assert envelope.user_id not in self.under_way, "two attempts to one recipient at once"
+        self.seen.append(envelope)
+        self.under_way.append(envelope.user_id)
+        self.most_at_once = max(self.most_at_once, len(self.under_way))
+        try:
+            await asyncio.sleep(self.seconds.get(envelope.user_id, 0.05))
+        finally:
+            self.under_way.remove(envelope.user_id)
+        self.done.append(envelope.id)
+        return SENT
+
+
+async def test_a_round_sends_to_several_recipients_at_once_each_in_order(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Waiting for each round trip in turn capped delivery at one message per round trip;
+    several go at once now, never two to one person, whose messages keep their order."""
+    now = clock.now()
+    people = [await make_user(uows, now) for _ in range(6)]
+    busy = people[0]  # three messages in a row, then more later
+    to = [busy, busy, busy, *people[1:], busy, *people[1:]]
+    ids = await _backlog(uows, now, to)
+    sender = WatchedSender({})
+    assert await deliver_due(uows, sender, now=now, limit=len(ids)) == len(ids)
+    assert sorted(sender.done) == ids  # each once
+    assert 1 < sender.most_at_once <= LANES
+    for person in people:
+        theirs = [e.id for e in sender.seen if e.user_id == person]
+        assert theirs == sorted(theirs) == [i for i, u in zip(ids, to, strict=True) if u == person]
+
+
+async def test_a_slow_recipient_does_not_hold_the_others(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A chat that must wait (its second message within the channel's second) used to
+    hold every message queued after it."""
+    now = clock.now()
+    people = [await make_user(uows, now) for _ in range(5)]
+    slow = people[0]
+    to = [slow, slow, *people[1:]]
+    ids = await _backlog(uows, now, to)
+    sender = WatchedSender({slow: 0.3})
+    assert await deliver_due(uows, sender, now=now) == len(ids)
+    assert sender.done[-1] == ids[1]  # the slow chat's second message went last
+    assert set(sender.done[:-2]) == set(ids[2:])  # the others during its first
 
 
 async def test_kept_replies_sent_long_ago_are_pruned_and_nothing_else(

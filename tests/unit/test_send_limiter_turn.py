@@ -3,6 +3,8 @@ counts it on arrival, which can be late on a slow call)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from bots.rate_limit import SendLimiter
 
 
@@ -34,3 +36,38 @@ async def test_the_bot_window_keeps_the_end_times_in_order() -> None:
     clock.now = 1.2
     # Two sends ended at 0.5 and 0.6: the third may go when the first is a second old.
     assert abs(limiter.delay(3) - 0.3) < 1e-9
+
+
+async def test_a_chat_waiting_its_second_does_not_hold_another_chat() -> None:
+    """The outbox sends to several chats at once: chat 1's second message waits for its
+    second, chat 2's first goes meanwhile (before, the wait held the limiter's lock)."""
+    limiter = SendLimiter(per_chat_interval=0.3, per_bot_per_second=30)
+    await limiter.acquire(1)
+    went: list[int] = []
+
+    async def send(chat: int) -> None:
+        await limiter.acquire(chat)
+        went.append(chat)
+
+    second_to_1 = asyncio.create_task(send(1))
+    await asyncio.sleep(0)  # it is waiting now
+    await send(2)
+    assert went == [2]
+    await second_to_1
+    assert went == [2, 1]
+
+
+async def test_two_sends_to_one_chat_at_once_still_wait_their_second() -> None:
+    clock = Monotonic()
+    limiter = SendLimiter(per_chat_interval=0.1, per_bot_per_second=30, monotonic=clock)
+    await limiter.acquire(5)
+    waiting = [asyncio.create_task(limiter.acquire(5)) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    assert not any(t.done() for t in waiting)  # the clock has not moved: nobody's turn
+    clock.now = 0.1
+    await asyncio.wait(waiting, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.sleep(0.05)
+    assert sum(t.done() for t in waiting) == 1  # one turn for the second that passed
+    clock.now = 0.2
+    await asyncio.wait(waiting, timeout=5)
+    assert all(t.done() for t in waiting)
