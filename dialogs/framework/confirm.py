@@ -77,14 +77,21 @@ def _with_note(ctx: Ctx, reply: Reply, note: str, first: tuple[Button, ...] = ()
 def displaced_choice(state: DialogState, typed: str, chosen: str, now: datetime) -> str | None:
     """What ``typed`` (a number) meant in the list that news displaced just now, when that
     is not ``chosen`` (what it means in the news) and one of the two has consequences."""
+    earlier = displaced_pick(state, typed, now)
+    if earlier is None or earlier == chosen:
+        return None
+    return earlier if consequential(chosen) or consequential(earlier) else None
+
+
+def displaced_pick(state: DialogState, typed: str, now: datetime) -> str | None:
+    """What ``typed`` (a number) picks in the list that news displaced just now. Alone it
+    is what the number meant when the news' own list is too short for it ("3" under a
+    card with two options): there is no other meaning to ask about."""
     if not state.displaced or state.displaced_at is None or not typed_number(typed):
         return None
     if now - datetime.fromisoformat(state.displaced_at) > NEWS_OVERLAP:
         return None
-    earlier = chosen_option(state.displaced, typed)
-    if earlier is None or earlier == chosen:
-        return None
-    return earlier if consequential(chosen) or consequential(earlier) else None
+    return chosen_option(state.displaced, typed)
 
 
 async def which_one(ctx: Ctx, typed: str, meant: Sequence[tuple[str, str]]) -> Reply:

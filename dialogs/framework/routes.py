@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from dialogs.framework.confirm import (
     confirm_choice,
     displaced_choice,
+    displaced_pick,
     needs_confirmation,
     which_one,
 )
@@ -76,15 +77,23 @@ def route(engine: DialogEngine, state: DialogState, inbound: Inbound) -> Route:
         if earlier is not None:
             return _which(state, text, chosen, earlier)
         if needs_confirmation(state.options_last, chosen):
-            return _confirm(engine, state, chosen)
+            return _confirm(engine, state, chosen, state.options)
         return _on_payload(engine, state, chosen)
+    # A number past the end of the list news just brought was meant for the one before.
+    earlier = displaced_pick(state, text, engine.clock.now())
+    if earlier is not None:
+        if needs_confirmation(False, earlier):  # that list is no longer the last shown
+            return _confirm(engine, state, earlier, state.displaced)
+        return _on_payload(engine, state, earlier)
     return _answer(engine, state, Answer(text=text))
 
 
-def _confirm(engine: DialogEngine, state: DialogState, chosen: str) -> Route:
+def _confirm(
+    engine: DialogEngine, state: DialogState, chosen: str, options: list[list[str]]
+) -> Route:
     """A consequential choice typed after news came in: asked again, naming its booking
-    (read exactly, so in a transaction)."""
-    label = next(label for label, payload in state.options if payload == chosen)
+    (read exactly, so in a transaction). ``options``: the list it was chosen from."""
+    label = next(label for label, payload in options if payload == chosen)
 
     async def run(ctx: Ctx) -> list[Reply]:
         return [await confirm_choice(ctx, chosen, label, await engine.prompt_current(ctx))]

@@ -91,3 +91,20 @@ async def test_later_the_number_belongs_to_the_news_as_the_last_list_shown(stack
     body = reasons.body or ""
     assert body.startswith("Pourquoi refusez-vous") and "Que vouliez-vous dire" not in body
     assert await states(stack) == {ref_first: "requested", ref_second: "requested"}
+
+
+async def test_a_number_past_the_end_of_the_news_list_is_for_the_list_before(
+    stack: Stack,
+) -> None:
+    """The card has two options: "4" typed seconds after it can only be the home's (it
+    used to get "not understood"). A choice with consequences would be asked first."""
+    await home_then_news(stack)
+    home = bodies(stack.fake.sent_to(PROVIDER_PHONE))[-2]
+    numbered = [line for line in home.splitlines() if line[:1].isdigit() and ". " in line]
+    assert len(numbered) >= 4, home
+    fourth = numbered[3].partition(". ")[2]
+    stack.clock.advance(timedelta(seconds=5))
+
+    (opened, *_) = await stack.say(PROVIDER_PHONE, "4")
+    assert fourth == "🧰 Mes prestations"
+    assert (opened.body or "").startswith("Vos prestations.")

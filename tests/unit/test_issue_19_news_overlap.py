@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dialogs.framework.confirm import NEWS_OVERLAP, displaced_choice
+from dialogs.framework.confirm import NEWS_OVERLAP, displaced_choice, displaced_pick
 from dialogs.framework.state import DialogState
 
 NEWS_AT = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
@@ -43,3 +43,13 @@ def test_the_displaced_list_survives_the_store() -> None:
     state = after_news(HOME, CARD)
     again = DialogState.from_json(state.to_json())
     assert (again.displaced, again.displaced_at) == (HOME, NEWS_AT.isoformat())
+
+
+def test_a_number_only_the_displaced_list_has_is_that_lists_while_the_news_is_new() -> None:
+    state = after_news([*HOME, ["🧰 Services", "3|svc"]], CARD)
+    soon, later = NEWS_AT + timedelta(seconds=4), NEWS_AT + NEWS_OVERLAP + timedelta(seconds=1)
+    assert displaced_pick(state, "3", soon) == "3|svc"
+    assert displaced_pick(state, "٣", soon) == "3|svc"
+    assert displaced_pick(state, "3", later) is None  # the news' list is the one read now
+    assert displaced_pick(state, "4", soon) is None  # in neither list
+    assert displaced_pick(state, "services", soon) is None  # a label is no rank
