@@ -232,6 +232,9 @@ class _Round:
         self.recipients: set[int] = set()  # whose attempt is under way
         # One claim at a time: each claim skips the recipients of the others.
         self.claiming = asyncio.Lock()
+        # Once a claim finds nothing, no lane claims again this round: an idle worker's
+        # round is one query, not one per lane.
+        self.dry = False
         self.sent = 0
 
     async def lane(self) -> None:
@@ -245,14 +248,16 @@ class _Round:
 
     async def _claim(self) -> Envelope | None:
         async with self.claiming:
-            if self.claims_left <= 0 or time.monotonic() > self.claiming_until:
+            if self.dry or self.claims_left <= 0 or time.monotonic() > self.claiming_until:
                 return None  # what is left is due for the next round, or another worker
             envelope = await claim_next(
                 self.uows, now=self.now, lease=self.lease, skipping=self.recipients
             )
-            if envelope is not None:
-                self.claims_left -= 1
-                self.recipients.add(envelope.user_id)
+            if envelope is None:
+                self.dry = True
+                return None
+            self.claims_left -= 1
+            self.recipients.add(envelope.user_id)
             return envelope
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
 from core.db.tables import OutboxMessage
@@ -30,6 +31,7 @@ from core.notifications.outbox import (
 )
 from core.uow import UnitOfWorkFactory
 from tests.support.factories import make_user
+from tests.support.statements import statements_on
 
 # --- Outbox worker ---------------------------------------------------------------------
 
@@ -335,6 +337,16 @@ async def test_a_slow_recipient_does_not_hold_the_others(
     assert await deliver_due(uows, sender, now=now) == len(ids)
     assert sender.done[-1] == ids[1]  # the slow chat's second message went last
     assert set(sender.done[:-2]) == set(ids[2:])  # the others during its first
+
+
+async def test_an_idle_round_is_one_query_not_one_per_lane(
+    engine: AsyncEngine, uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The worker polls twice a second: each lane asking in turn would make 16 write
+    transactions of every poll, queued with the chats' writes on SQLite."""
+    with statements_on(engine) as sent:
+        assert await deliver_due(uows, WatchedSender({}), now=clock.now()) == 0
+    assert len([s for s in sent if "FROM outbox" in s]) == 1
 
 
 async def test_kept_replies_sent_long_ago_are_pruned_and_nothing_else(
