@@ -27,7 +27,10 @@ from collections.abc import Callable
 from typing import Any
 
 from bots.rate_limit import SendLimiter
+from core.booking.availability import Interval, ProviderCalendar, WeeklyWindow
+from core.booking.availability_query import kept_calendar_span
 from core.catalog.search import ProviderHit, SearchPage, SearchQuery
+from core.catalog.vocabulary import MARKET_TZ
 from core.conversations.chat_memory import (
     MAX_CHATS,
     USER_FIELDS,
@@ -189,6 +192,29 @@ async def fill_offers(reads: CachedReads, entries: int) -> CachedReads:
     return reads
 
 
+async def fill_calendars(reads: CachedReads, entries: int) -> CachedReads:
+    """``entries`` providers' calendars as the booking form keeps them: open every day, ten
+    days off and sixty busy intervals imported from their calendar (two a week over the
+    seven months kept), under the form's keys."""
+    today = NOW.date()
+    first, last = kept_calendar_span(today)
+    for k in range(entries):
+        starts = [NOW + dt.timedelta(days=3.5 * i, hours=k % 12) for i in range(60)]
+        calendar = ProviderCalendar(
+            tz=MARKET_TZ,
+            windows=tuple(WeeklyWindow(d, dt.time(9), dt.time(23)) for d in range(7)),
+            blackouts=frozenset(today + dt.timedelta(days=17 * i + k % 7) for i in range(10)),
+            busy=tuple(Interval(s, s + dt.timedelta(hours=4)) for s in starts),
+            span=(first, last),
+        )
+
+        async def read(calendar: ProviderCalendar = calendar) -> ProviderCalendar:
+            return calendar
+
+        await reads._calendars.get(("calendar", k, today), read, tag=k)
+    return reads
+
+
 def remembering_nlu(size: int) -> RememberingNlu:
     """RememberingNlu (dialogs/nlu/remembering.py) over the builtin parser, warmed up (its
     patterns and dateparser's data are the parser's, not the cache's)."""
@@ -294,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     reads = catalog_cache(2048)
     size, _ = measured(lambda: LOOP.run_until_complete(fill_offers(reads, 2048)))
     print(f"  the booking form's rows (CachedReads, 2,048 keys, TTL 30 s): {kib(size)} services")
+    reads = catalog_cache(2048)
+    size, _ = measured(lambda: LOOP.run_until_complete(fill_calendars(reads, 512)))
+    print(f"  providers' calendars (CachedReads, 512 keys, TTL 30 s): {kib(size)}")
     nlu = remembering_nlu(1024)
     size, _ = measured(lambda: LOOP.run_until_complete(fill_nlu(nlu, 1024)))
     print(f"  NLU answers (RememberingNlu, 1,024): {kib(size)}")

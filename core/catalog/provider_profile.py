@@ -57,8 +57,9 @@ async def provider_profile(
     any_status: bool = False,
     calendar: ProviderCalendar | None = None,
 ) -> ProviderProfile | None:
-    """The profile of an active provider, or None; 7 statements (5 of them the dates),
-    and one more for its latest reviews when it has any.
+    """The profile of an active provider, or None; 7 statements (5 of them the dates; 2
+    with ``calendar``, the provider's kept from an earlier read), and one more for its
+    latest reviews when it has any.
     ``any_status``: whatever the status (the provider's own preview of their profile)."""
     # The provider comes with its cities, one row per city (none: one row, city NULL).
     rows = (
@@ -78,7 +79,8 @@ async def provider_profile(
             .order_by(Service.price_minor, Service.id)
         )
     ).all()
-    # upcoming_free_dates finds the provider in the session's identity map: no statement.
+    # Without a calendar, upcoming_free_dates finds the provider in the session's identity
+    # map: no statement.
     dates = (
         await upcoming_free_dates(
             session, services[0], now=now, count=FREE_DATES_SHOWN, calendar=calendar
