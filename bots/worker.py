@@ -6,6 +6,7 @@ Run by `serve`, `worker` and `poll` (bots/programs/), each with the senders it b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -20,6 +21,24 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY = 60.0  # seconds between two clean-ups of kept replies sent long ago
 
 
+class OutboxBell:
+    """Rung in this process when it queued messages its worker sends at once (WhatsApp's
+    answers: the step keeps them, the worker sends them): the worker's loop then starts
+    a round now instead of at its next look, up to ``interval`` later."""
+
+    def __init__(self) -> None:
+        self._rung = asyncio.Event()
+
+    def ring(self) -> None:
+        self._rung.set()
+
+    async def wait(self, seconds: float) -> None:
+        """Until rung (or rung since the last wait), or ``seconds`` at most."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._rung.wait(), seconds)
+        self._rung.clear()
+
+
 async def run_outbox(
     uows: UnitOfWorkFactory,
     sender: MessageSender,
@@ -27,10 +46,12 @@ async def run_outbox(
     *,
     interval: float = 0.5,
     metrics: Metrics | None = None,
+    bell: OutboxBell | None = None,
 ) -> None:
     """Deliver due messages forever; an error is logged and the loop goes on. Each attempt
     is logged under its trace id and counted in ``metrics`` (bots/observed.py)."""
     sender = ObservedSender(sender, metrics)
+    bell = bell or OutboxBell()  # nobody rings it: a look every ``interval``
     prune_at = time.monotonic()
     while True:
         try:
@@ -42,7 +63,7 @@ async def run_outbox(
             log.exception("outbox delivery round failed")
             sent = 0
         if not sent:
-            await asyncio.sleep(interval)
+            await bell.wait(interval)
 
 
 async def prune(uows: UnitOfWorkFactory, clock: Clock) -> None:

@@ -18,7 +18,7 @@ from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
 from bots.web_app import METRICS, background, closing, own_routes, web_application
 from bots.whatsapp.setup import build_whatsapp
-from bots.worker import run_outbox
+from bots.worker import OutboxBell, run_outbox
 from core.bootstrap import Core
 from core.clock import ShiftedClock
 from dialogs.bootstrap import build_dialogs
@@ -69,8 +69,12 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
             webhook_handler(tb.channel, secret.get_secret_value() if secret else None),
         )
         senders[tb.identity_channel] = tb.sender.deliver
+    # Rung by the webhooks whose answers the worker sends, when it runs here.
+    bell = OutboxBell() if worker else None
     if settings.whatsapp_enabled:
-        whatsapp = build_whatsapp(settings, engines, uows, clock)
+        whatsapp = build_whatsapp(
+            settings, engines, uows, clock, queued=bell.ring if bell else None
+        )
         app.add_routes(whatsapp.routes())
         senders["whatsapp"] = whatsapp.sender.deliver
         app.on_cleanup.append(closing(whatsapp.close))
@@ -89,7 +93,9 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     if worker:
         router = ChannelRouter(uows, senders, email=pay.email, gateway=pay.expiry)
         metrics = app[METRICS]
-        app.cleanup_ctx.append(background(lambda: run_outbox(uows, router, clock, metrics=metrics)))
+        app.cleanup_ctx.append(
+            background(lambda: run_outbox(uows, router, clock, metrics=metrics, bell=bell))
+        )
         app.cleanup_ctx.append(sweeps_ctx(core, pay.payments, router))
     app.cleanup_ctx.append(background(dialogs.count_searches))
     app.on_cleanup.append(closing(pay.close))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -173,9 +173,13 @@ class WhatsAppChannel:
         uows: UnitOfWorkFactory,
         clock: Clock,
         media: TwilioMediaFetcher | None = None,
+        queued: Callable[[], None] | None = None,
     ) -> None:
         self.engines, self.uows, self.clock = engines, uows, clock
         self.media = media  # None: attachments are not fetched (no photo is taken)
+        # Told when an answer (or news released) waits for the worker: its bell, when it
+        # runs in this process (bots/worker.py, OutboxBell).
+        self.queued = queued
 
     async def receive(self, message: WhatsAppInbound) -> list[Reply]:
         """Handle one message once (Twilio's MessageSid), queue the answer; returns it."""
@@ -202,6 +206,8 @@ class WhatsAppChannel:
         replies = await self.engines[audience].handle(inbound)
         if replies:  # nothing for a redelivered MessageSid
             await self._release(message.phone)
+            if self.queued is not None:
+                self.queued()
         return replies
 
     async def _photo(self, message: WhatsAppInbound) -> Fetched:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -114,11 +114,13 @@ def build_whatsapp(
     clock: Clock,
     *,
     limiter: SendLimiter | None = None,
+    queued: Callable[[], None] | None = None,
 ) -> WhatsApp:
+    """``queued``: told when an answer waits for the worker (its bell, in-process)."""
     sid, token, _ = _account(settings)
     media = TwilioMediaFetcher(sid, token, settings.twilio_api_url)
     return WhatsApp(
-        channel=WhatsAppChannel(engines, uows, clock, media),
+        channel=WhatsAppChannel(engines, uows, clock, media, queued),
         sending=build_whatsapp_sender(settings, uows, clock, limiter=limiter),
         signature=TwilioSignature(token, settings.base_url),
         uows=uows,

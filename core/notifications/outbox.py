@@ -232,32 +232,40 @@ class _Round:
         self.recipients: set[int] = set()  # whose attempt is under way
         # One claim at a time: each claim skips the recipients of the others.
         self.claiming = asyncio.Lock()
-        # Once a claim finds nothing, no lane claims again this round: an idle worker's
-        # round is one query, not one per lane.
+        # Once a claim found nothing for anyone not under way, lanes stop looking for
+        # others (an idle worker's round is one query, not one per lane); a lane whose
+        # attempt ends still takes that person's next message, so one person's messages
+        # go in one round. What came meanwhile is the next round's, which starts at once.
         self.dry = False
         self.sent = 0
 
     async def lane(self) -> None:
-        while (envelope := await self._claim()) is not None:
+        envelope = await self._claim(after=None)
+        while envelope is not None:
             try:
                 result = await _attempt(self.sender, envelope, self.lease / 2)
                 await _record(self.uows, envelope, result, self.now)
             finally:
                 self.recipients.discard(envelope.user_id)
             self.sent += result.outcome is DeliveryOutcome.SENT
+            envelope = await self._claim(after=envelope.user_id)
 
-    async def _claim(self) -> Envelope | None:
+    async def _claim(self, *, after: int | None) -> Envelope | None:
+        """The next message for this lane; ``after``: the recipient it has just sent to."""
         async with self.claiming:
-            if self.dry or self.claims_left <= 0 or time.monotonic() > self.claiming_until:
+            if self.claims_left <= 0 or time.monotonic() > self.claiming_until:
                 return None  # what is left is due for the next round, or another worker
-            envelope = await claim_next(
-                self.uows, now=self.now, lease=self.lease, skipping=self.recipients
-            )
-            if envelope is None:
-                self.dry = True
-                return None
-            self.claims_left -= 1
-            self.recipients.add(envelope.user_id)
+            envelope = None
+            if not self.dry:
+                envelope = await claim_next(
+                    self.uows, now=self.now, lease=self.lease, skipping=self.recipients
+                )
+                self.dry = envelope is None
+            elif after is not None:
+                envelope = await claim_next(self.uows, now=self.now, lease=self.lease, only=after)
+            if envelope is not None:
+                self.claims_left -= 1
+                self.recipients.add(envelope.user_id)
             return envelope
 
 
@@ -286,10 +294,12 @@ async def claim_next(
     now: datetime,
     lease: timedelta,
     skipping: Collection[int] = (),
+    only: int | None = None,
 ) -> Envelope | None:
     """Take the oldest due message for one attempt, counted now (a crash shows in
     `attempts`); workers side by side each take another (SKIP LOCKED). ``skipping``: the
-    recipients whose messages wait (an attempt to them is under way)."""
+    recipients whose messages wait (an attempt to them is under way); ``only``: the one
+    recipient whose message to take."""
     async with uows() as uow:
         due = select(OutboxMessage).where(
             OutboxMessage.status.in_(DUE_STATUSES),
@@ -297,6 +307,8 @@ async def claim_next(
         )
         if skipping:
             due = due.where(OutboxMessage.user_id.not_in(list(skipping)))
+        if only is not None:
+            due = due.where(OutboxMessage.user_id == only)
         row = await uow.session.scalar(
             due.order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)
         )

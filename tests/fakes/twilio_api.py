@@ -10,6 +10,7 @@ callbacks posted to our webhooks, with the URL Twilio would sign (the public one
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -163,6 +164,7 @@ class FakeTwilioAPI:
         clock: Clock | None = None,
         host: str = "127.0.0.1",
         sender_mps: int | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.account_sid, self.auth_token, self.whatsapp_from = (
             account_sid,
@@ -191,6 +193,8 @@ class FakeTwilioAPI:
         self.sender_mps = sender_mps
         self._recent_sends: deque[float] = deque()
         self.refused_for_rate = 0
+        # Opt-in (benchmarks): seconds each message create is held, Twilio's round trip.
+        self.latency = latency
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -268,6 +272,8 @@ class FakeTwilioAPI:
             if failure.times <= 0:
                 self._failures.pop(0)
             return twilio_error(failure.status, failure.code, failure.message)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if self._over_rate():
             self.refused_for_rate += 1
             return twilio_error(429, 20429)

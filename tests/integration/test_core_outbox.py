@@ -349,6 +349,23 @@ async def test_an_idle_round_is_one_query_not_one_per_lane(
     assert len([s for s in sent if "FROM outbox" in s]) == 1
 
 
+async def test_one_persons_messages_all_go_in_one_round_in_order(
+    engine: AsyncEngine, uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """News released when they write, then the answer: both in the round the answer's
+    webhook started, news first. The lanes with nobody else to send to end at once."""
+    now = clock.now()
+    person = await make_user(uows, now)
+    ids = await _backlog(uows, now, [person, person, person])
+    sender = WatchedSender({})
+    with statements_on(engine) as sent:
+        assert await deliver_due(uows, sender, now=now) == 3
+    assert [e.id for e in sender.seen] == ids
+    # Three claims, another lane's that found nobody else, and the one that found
+    # nothing more for this person: the other fourteen lanes did not ask.
+    assert len([s for s in sent if "FROM outbox" in s]) == 5
+
+
 async def test_kept_replies_sent_long_ago_are_pruned_and_nothing_else(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:

@@ -1,0 +1,143 @@
+"""How long WhatsApp users wait for an answer when many write at once (issue 18).
+
+Run ``python -m bench.whatsapp_replies`` (SQLite in a temporary directory; ``--people N``,
+``--latency S``, ``--rounds N``). See bench/README.md ("WhatsApp answers under load").
+
+WhatsApp answers are not sent by the webhook: the step keeps them in the outbox, and the
+worker sends them through Twilio's REST API (README, "Delivery guarantees"). So how many
+people can be answered at once is the worker's: `mounasabet serve` (web and worker in one
+process, as `make run` deploys) runs in a child process against the fake Twilio API,
+which holds each message ``--latency`` seconds (Twilio's round trip, which loopback does
+not have) and refuses more than the sender's 80 per second. ``--people`` write "Bonjour"
+at the same moment, through the signed webhook; each one's wait is from their message to
+the first answer reaching the fake. Then each writes again ("1": the menu's first option)
+and the same is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from core.db.migrate import upgrade
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilioAPI
+from tests.support.telegram_app import bound_socket
+
+FIRST_PHONE = 212_600_100_000
+WHATSAPP_MPS = 80  # Twilio's default for a WhatsApp sender (bench/outbox_delivery.py)
+
+
+@contextlib.asynccontextmanager
+async def serve(fake: FakeTwilioAPI, url: str, workdir: Path) -> AsyncIterator[int]:
+    """`mounasabet serve` (web and worker), its settings from MOUNASABET_* variables; yields
+    its port once it answers /healthz."""
+    with contextlib.closing(bound_socket()) as sock:
+        port = sock.getsockname()[1]
+    env = dict(os.environ) | {
+        "MOUNASABET_DATABASE_URL": url,
+        "MOUNASABET_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "MOUNASABET_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "MOUNASABET_TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
+        "MOUNASABET_TWILIO_API_URL": fake.base_url,
+        "MOUNASABET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "MOUNASABET_OFFLINE_PAYMENTS": "1",
+    }
+    exe = Path(sys.executable).parent / "mounasabet"
+    with (workdir / "serve.log").open("wb") as log:
+        proc = await asyncio.create_subprocess_exec(
+            str(exe), "serve", "--port", str(port), env=env, cwd=workdir, stdout=log, stderr=log
+        )
+    try:
+        await _healthy(port, proc)
+        fake.connect(public_url=f"http://127.0.0.1:{port}", local_url=f"http://127.0.0.1:{port}")
+        yield port
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def _healthy(port: int, proc: asyncio.subprocess.Process) -> None:
+    for _ in range(600):
+        if proc.returncode is not None:
+            raise RuntimeError(f"serve exited with {proc.returncode}: see serve.log")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise RuntimeError("serve did not come up in 60 s")
+
+
+async def wave(fake: FakeTwilioAPI, phones: list[str], text: str) -> list[float]:
+    """Everyone writes ``text`` at once; each one's wait for their first answer (s)."""
+    before = {p: len(fake.sent_to(p)) for p in phones}
+    started = time.perf_counter()
+    waits: dict[str, float] = {}
+
+    async def watch() -> None:
+        while len(waits) < len(phones):
+            if time.perf_counter() - started > 300:
+                raise RuntimeError(f"{len(phones) - len(waits)} people never got an answer")
+            now = time.perf_counter()
+            for p in phones:
+                if p not in waits and len(fake.sent_to(p)) > before[p]:
+                    waits[p] = now - started
+            await asyncio.sleep(0.005)
+
+    watching = asyncio.create_task(watch())
+    posted = await asyncio.gather(*(fake.user_sends(p, text) for p in phones))
+    bad = [r.status for r in posted if r.status != 200]
+    if bad:
+        raise RuntimeError(f"webhook answered {bad[:5]}")
+    await watching
+    return sorted(waits.values())
+
+
+def summary(name: str, waits: list[float]) -> str:
+    def at(q: float) -> float:
+        return 1000 * waits[min(len(waits) - 1, int(q * len(waits)))]
+
+    return (
+        f"  {name}: {len(waits)} people, first answer after p50 {at(0.5):.0f} ms, "
+        f"p95 {at(0.95):.0f} ms, last {1000 * waits[-1]:.0f} ms"
+    )
+
+
+async def bench(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-whatsapp-"))
+    url = f"sqlite+aiosqlite:///{workdir / 'whatsapp.db'}"
+    upgrade(url)
+    phones = [f"+{FIRST_PHONE + n}" for n in range(args.people)]
+    async with FakeTwilioAPI(sender_mps=WHATSAPP_MPS, latency=args.latency) as fake:
+        async with serve(fake, url, workdir):
+            for n in range(args.rounds):
+                print(f"round {n + 1} (Twilio's round trip {1000 * args.latency:.0f} ms):")
+                print(summary("greeting", await wave(fake, phones, f"Bonjour {n}")), flush=True)
+                print(summary("menu choice", await wave(fake, phones, "1")), flush=True)
+        print(f"  429 refusals {fake.refused_for_rate}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+        f"logs in {workdir}"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=60)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per Twilio call")
+    parser.add_argument("--rounds", type=int, default=2)
+    return asyncio.run(bench(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
