@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 .PHONY: run test venv lock catalogs lint typecheck pytest bench clean \
-	bench-search bench-telegram bench-outbox bench-memory
+	bench-search bench-telegram bench-outbox bench-whatsapp bench-memory
 
 # The lock installs first (hash-checked), pip-sync then removes whatever it does not pin,
 # and the project itself goes in last without touching its dependencies.
@@ -54,7 +54,7 @@ test: lint typecheck pytest
 # Benchmarks (bench/README.md), not part of `make test`; each exits 1 on a missed target
 # (`make -k bench` runs them all anyway). Smaller runs, e.g.:
 # make bench-telegram BENCH_ARGS="--chats 50"; make bench-outbox BENCH_ARGS="--messages 1000"
-bench: bench-search bench-telegram bench-outbox bench-memory
+bench: bench-search bench-telegram bench-outbox bench-whatsapp bench-memory
 
 bench-search: venv catalogs
 	$(PY) -m bench.search $(BENCH_ARGS)
@@ -64,6 +64,9 @@ bench-telegram: venv catalogs
 
 bench-outbox: venv catalogs
 	$(PY) -m bench.outbox_delivery $(BENCH_ARGS)
+
+bench-whatsapp: venv catalogs
+	$(PY) -m bench.whatsapp_replies $(BENCH_ARGS)
 
 bench-memory: venv catalogs
 	$(PY) -m bench.memory $(BENCH_ARGS)
