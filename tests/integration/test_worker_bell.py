@@ -11,12 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.worker import OutboxBell, run_outbox
 from core.clock import FixedClock
-from core.db.tables import OutboxMessage
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, enqueue
 from core.uow import UnitOfWorkFactory
 from tests.integration.test_whatsapp_channel import Stack, whatsapp_stack
@@ -37,7 +34,7 @@ class Seen:
 
 
 async def test_a_rung_bell_starts_a_round_before_the_next_look(
-    engine: AsyncEngine, uows: UnitOfWorkFactory, clock: FixedClock
+    uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     bell, seen = OutboxBell(), Seen()
     # Looks once a minute: only the bell can make it send within the test's wait.
@@ -45,49 +42,15 @@ async def test_a_rung_bell_starts_a_round_before_the_next_look(
     try:
         await asyncio.sleep(0.2)  # its first round found nothing: it waits
         user = await make_user(uows, clock.now())
-        async with engine.begin() as conn:  # not through this process's units of work
-            queued = await conn.scalar(
-                insert(OutboxMessage)
-                .values(
-                    kind="news",
-                    user_id=user,
-                    payload={},
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=clock.now(),
-                    created_at=clock.now(),
-                )
-                .returning(OutboxMessage.id)
-            )
-        await asyncio.sleep(0.2)
-        assert seen.ids == []  # nothing told it
-        bell.ring()
-        await asyncio.wait_for(seen.arrived.wait(), 10)
-        assert seen.ids == [queued]
-    finally:
-        worker.cancel()
-        await asyncio.gather(worker, return_exceptions=True)
-
-
-async def test_a_transaction_that_queues_news_wakes_the_worker(
-    uows: UnitOfWorkFactory, clock: FixedClock
-) -> None:
-    """A provider accepts: the client's news goes now, not at the worker's next look."""
-    seen = Seen()
-    worker = asyncio.create_task(run_outbox(uows, seen, clock, interval=60))
-    try:
-        await asyncio.sleep(0.2)
-        user = await make_user(uows, clock.now())
-        seen.arrived.clear()
-        async with uows() as uow:  # the commit is what wakes it: nobody rings
+        async with uows() as uow:
             queued = enqueue(uow.session, kind="news", user_id=user, payload={}, now=clock.now())
             await uow.commit()
+        bell.ring()
         await asyncio.wait_for(seen.arrived.wait(), 10)
         assert seen.ids == [queued.id]
     finally:
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
-    assert not uows.after_commit  # its hook went with it
 
 
 async def test_a_ring_while_a_round_runs_is_not_lost() -> None:
