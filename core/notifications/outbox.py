@@ -175,6 +175,11 @@ def backoff(attempts: int) -> timedelta:
 # its send. A crash mid-send is repeated after this long: keep it short.
 LEASE = timedelta(seconds=30)
 HOLD_RECHECK = timedelta(minutes=10)
+# A message held at its first attempt is looked at again soon: the person may be writing
+# at that very moment, and their message's release of held news (`release_held`) finds
+# this one still being attempted and misses it (a provider opening their chat the instant
+# a request's notice is attempted). Later holds wait the full time.
+FIRST_HOLD_RECHECK = timedelta(seconds=15)
 DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 
 
@@ -368,7 +373,7 @@ def _recorded(result: DeliveryResult, attempts: int, now: datetime) -> dict[str,
         values["status"] = OutboxStatus.HELD.value
         # Looked at again later even if nobody releases it: a release that raced with this
         # delivery attempt must not leave the message held for good.
-        values["next_attempt_at"] = now + HOLD_RECHECK
+        values["next_attempt_at"] = now + (FIRST_HOLD_RECHECK if attempts == 1 else HOLD_RECHECK)
     elif result.outcome in GIVEN_UP or attempts >= MAX_ATTEMPTS:
         values["status"] = OutboxStatus.DEAD.value
     else:

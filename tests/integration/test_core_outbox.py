@@ -17,6 +17,8 @@ from core.clock import FixedClock
 from core.db.tables import OutboxMessage
 from core.notifications.direct_replies import KEEP_SENT, prune_sent
 from core.notifications.outbox import (
+    FIRST_HOLD_RECHECK,
+    HOLD_RECHECK,
     LANES,
     LEASE,
     MAX_ATTEMPTS,
@@ -148,6 +150,37 @@ async def test_outbox_hold_until_released(uows: UnitOfWorkFactory, clock: FixedC
     row = await _outbox(uows, mid)
     assert (row["status"], row["next"]) == ("pending", later)
     assert await deliver_due(uows, sender, now=later) == 1
+
+
+async def test_a_release_during_the_first_attempt_misses_it_for_seconds_not_minutes(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The person writes while their news is being attempted (found no chat yet): the
+    release finds the row under way and leaves it; the hold then recorded is looked at
+    again within seconds. Was ten minutes."""
+    now = clock.now()
+    [mid] = await _enqueue(uows, now, ["a"])
+    user = (await _outbox(uows, mid))["user_id"]
+
+    class WritesMeanwhile(MessageSender):
+        async def deliver(self, envelope: Envelope) -> DeliveryResult:
+            async with uows() as uow:  # their first message, at this very moment
+                await release_held(uow.session, user, now=now)
+                await uow.commit()
+            return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
+
+    assert await deliver_due(uows, WritesMeanwhile(), now=now) == 0
+    row = await _outbox(uows, mid)
+    assert (row["status"], row["next"]) == ("held", now + FIRST_HOLD_RECHECK)
+    assert timedelta(seconds=15) >= FIRST_HOLD_RECHECK
+    sender = ScriptedSender({"a": [SENT]})
+    assert await deliver_due(uows, sender, now=now + FIRST_HOLD_RECHECK) == 1
+    # A later hold waits the full time: the person has not written since.
+    [other] = await _enqueue(uows, now, ["b"])
+    holds = ScriptedSender({"b": [DeliveryResult(DeliveryOutcome.HOLD, error="24h")]})
+    await deliver_due(uows, holds, now=now)
+    await deliver_due(uows, holds, now=now + FIRST_HOLD_RECHECK)
+    assert (await _outbox(uows, other))["next"] == now + FIRST_HOLD_RECHECK + HOLD_RECHECK
 
 
 async def test_outbox_gives_up(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
