@@ -250,6 +250,19 @@ async def run_telegram(
     return result
 
 
+def whatsapp_env(url: str, fake: FakeTwilioAPI, public_url: str) -> dict[str, str]:
+    """A `mounasabet` program's settings for WhatsApp through ``fake`` (and payments off)."""
+    return dict(os.environ) | {
+        "MOUNASABET_DATABASE_URL": url,
+        "MOUNASABET_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "MOUNASABET_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "MOUNASABET_TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
+        "MOUNASABET_TWILIO_API_URL": fake.base_url,
+        "MOUNASABET_PUBLIC_URL": public_url,
+        "MOUNASABET_OFFLINE_PAYMENTS": "1",
+    }
+
+
 async def run_whatsapp(
     url: str, workdir: Path, chats: int, messages: int, latency: float = 0.0
 ) -> Result:
@@ -259,15 +272,7 @@ async def run_whatsapp(
     async with FakeTwilioAPI(sender_mps=WHATSAPP_MPS) as fake:
         for n in range(chats):
             fake.session_opened(external_id("whatsapp", n))
-        env = dict(os.environ) | {
-            "MOUNASABET_DATABASE_URL": url,
-            "MOUNASABET_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "MOUNASABET_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "MOUNASABET_TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
-            "MOUNASABET_TWILIO_API_URL": fake.base_url,
-            "MOUNASABET_PUBLIC_URL": "http://127.0.0.1:9",  # status callbacks: never called
-            "MOUNASABET_OFFLINE_PAYMENTS": "1",
-        }
+        env = whatsapp_env(url, fake, "http://127.0.0.1:9")  # status callbacks: never called
         async with worker(env, workdir / "whatsapp-worker.log") as proc:
             await watch(result, lambda: len(fake.messages), proc, stall_s=60)
             await recorded(url)

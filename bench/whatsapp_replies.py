@@ -26,29 +26,21 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bench.outbox_delivery import WHATSAPP_MPS, whatsapp_env
 from core.db.migrate import upgrade
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilioAPI
+from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.support.telegram_app import bound_socket
 
 FIRST_PHONE = 212_600_100_000
-WHATSAPP_MPS = 80  # Twilio's default for a WhatsApp sender (bench/outbox_delivery.py)
 
 
 @contextlib.asynccontextmanager
 async def serve(fake: FakeTwilioAPI, url: str, workdir: Path) -> AsyncIterator[int]:
     """`mounasabet serve` (web and worker), its settings from MOUNASABET_* variables; yields
-    its port once it answers /healthz."""
+    its port once it listens."""
     with contextlib.closing(bound_socket()) as sock:
         port = sock.getsockname()[1]
-    env = dict(os.environ) | {
-        "MOUNASABET_DATABASE_URL": url,
-        "MOUNASABET_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "MOUNASABET_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "MOUNASABET_TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
-        "MOUNASABET_TWILIO_API_URL": fake.base_url,
-        "MOUNASABET_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "MOUNASABET_OFFLINE_PAYMENTS": "1",
-    }
+    env = whatsapp_env(url, fake, f"http://127.0.0.1:{port}")
     exe = Path(sys.executable).parent / "mounasabet"
     with (workdir / "serve.log").open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
@@ -125,8 +117,7 @@ async def bench(args: argparse.Namespace) -> int:
                 print(summary("menu choice", await wave(fake, phones, "1")), flush=True)
         print(f"  429 refusals {fake.refused_for_rate}")
     print(
-        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
-        f"logs in {workdir}"
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; logs in {workdir}"
     )
     return 0
 

@@ -98,7 +98,7 @@ def test_the_first_words_of_one_option_alone_pick_it() -> None:
 
 
 def test_words_for_skip_no_yes_and_confirm_pick_those_options() -> None:
-    """"بدون" ("none") at the notes question was stored as the notes, and "لا" at the
+    """ "بدون" ("none") at the notes question was stored as the notes, and "لا" at the
     email question was refused as an address: both mean Skip where Skip is offered."""
 
     def options(*codes: str) -> list[list[str]]:
