@@ -12,12 +12,16 @@ import time
 
 from bots.metrics import Metrics
 from bots.observed import ObservedSender
+from bots.outbox_listener import listen_for_due_messages, listens
+from bots.tasks import stop_task
 from core.clock import Clock
+from core.db.tables import OutboxMessage
 from core.notifications.direct_replies import prune_sent
 from core.notifications.outbox import MessageSender, deliver_due
-from core.uow import UnitOfWorkFactory
+from core.uow import CommitHook, Committed, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+OUTBOX_TABLE = OutboxMessage.__tablename__
 PRUNE_EVERY = 60.0  # seconds between two clean-ups of kept replies sent long ago
 
 
@@ -39,6 +43,17 @@ class OutboxBell:
         self._rung.clear()
 
 
+def rings_on_news(bell: OutboxBell) -> CommitHook:
+    """A commit hook: a transaction that queued news (a request's notice to its provider,
+    an acceptance to its client) rings the bell, so the news goes now."""
+
+    def hook(committed: Committed) -> None:
+        if OUTBOX_TABLE in committed.tables:
+            bell.ring()
+
+    return hook
+
+
 async def run_outbox(
     uows: UnitOfWorkFactory,
     sender: MessageSender,
@@ -49,21 +64,35 @@ async def run_outbox(
     bell: OutboxBell | None = None,
 ) -> None:
     """Deliver due messages forever; an error is logged and the loop goes on. Each attempt
-    is logged under its trace id and counted in ``metrics`` (bots/observed.py)."""
+    is logged under its trace id and counted in ``metrics`` (bots/observed.py). The loop
+    looks for due messages every ``interval`` when idle, and at once when ``bell`` rings,
+    a transaction of this process queued news, or (PostgreSQL) any process did."""
     sender = ObservedSender(sender, metrics)
-    bell = bell or OutboxBell()  # nobody rings it: a look every ``interval``
+    bell = bell or OutboxBell()
+    hook = rings_on_news(bell)
+    uows.after_commit.append(hook)
+    listener = (
+        asyncio.ensure_future(listen_for_due_messages(uows.engine, bell.ring))
+        if listens(uows.engine)
+        else None
+    )
     prune_at = time.monotonic()
-    while True:
-        try:
-            sent = await deliver_due(uows, sender, now=clock.now())
-            if time.monotonic() >= prune_at:
-                prune_at = time.monotonic() + PRUNE_EVERY
-                await prune(uows, clock)
-        except Exception:
-            log.exception("outbox delivery round failed")
-            sent = 0
-        if not sent:
-            await bell.wait(interval)
+    try:
+        while True:
+            try:
+                sent = await deliver_due(uows, sender, now=clock.now())
+                if time.monotonic() >= prune_at:
+                    prune_at = time.monotonic() + PRUNE_EVERY
+                    await prune(uows, clock)
+            except Exception:
+                log.exception("outbox delivery round failed")
+                sent = 0
+            if not sent:
+                await bell.wait(interval)
+    finally:
+        uows.after_commit.remove(hook)
+        if listener is not None:
+            await stop_task(listener)
 
 
 async def prune(uows: UnitOfWorkFactory, clock: Clock) -> None:

@@ -69,7 +69,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
             webhook_handler(tb.channel, secret.get_secret_value() if secret else None),
         )
         senders[tb.identity_channel] = tb.sender.deliver
-    # Rung by the webhooks whose answers the worker sends, when it runs here.
+    # Rung by the webhooks whose answers the worker sends, when the worker runs here.
     bell = OutboxBell() if worker else None
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bots.photos import Fetched
 from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
@@ -203,11 +203,13 @@ class WhatsAppChannel:
         )
         if message.media and not message.text and audience != "provider":
             log.info("WhatsApp media in %s not handled (%d files)", message.sid, len(message.media))
+        # Before the step: the news released goes ahead of its answer. A first message has
+        # no identity yet; the step makes it, and releases what waited for the account it
+        # joins (core/people/users.py, `identified`).
+        await self._release(message.phone)
         replies = await self.engines[audience].handle(inbound)
-        if replies:  # nothing for a redelivered MessageSid
-            await self._release(message.phone)
-            if self.queued is not None:
-                self.queued()
+        if replies and self.queued is not None:  # nothing for a redelivered MessageSid
+            self.queued()
         return replies
 
     async def _photo(self, message: WhatsAppInbound) -> Fetched:
@@ -234,17 +236,24 @@ class WhatsAppChannel:
             return "client"
 
     async def _release(self, phone: str) -> None:
-        """They wrote: the window is open again for what waited for them. Apart from the
-        step: lost in a crash, the held news goes at its next look (`HOLD_RECHECK`)."""
+        """They wrote: the window is open again for what waited for them. Their contact is
+        noted with the release, so that the attempt of the news released finds the window
+        open even before the step writes it; and before the step, so that the news goes
+        ahead of the step's answer (the worker sends one person's messages in the order
+        they were queued). A retry of the same message by Twilio notes it again: seconds
+        later, the window it opens is the same. Apart from the step: lost in a crash, the
+        held news goes at its next look (`HOLD_RECHECK`)."""
         now = self.clock.now()
         async with self.uows() as uow:
             user_id = await uow.session.scalar(
-                select(ChannelIdentity.user_id).where(
-                    ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == phone
-                )
+                update(ChannelIdentity)
+                .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == phone)
+                .values(last_inbound_at=now, unreachable=False)
+                .returning(ChannelIdentity.user_id)
+                .execution_options(synchronize_session=False)
             )
             if user_id is None:
-                return
+                return  # a first message: nobody to release for yet
             await release_held(uow.session, user_id, now=now)
             await uow.commit()
 

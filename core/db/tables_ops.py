@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, BigId
@@ -38,6 +48,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     # The request or update that queued it (core/tracing.py): its id in the send's log line.
     trace_id: Mapped[str | None] = mapped_column(String(64))
+    # Held news was released while this message's attempt was under way: if the attempt
+    # finds nobody to reach, the message is due again at once rather than held.
+    released: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ProcessedEvent(Base):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
@@ -175,11 +175,6 @@ def backoff(attempts: int) -> timedelta:
 # its send. A crash mid-send is repeated after this long: keep it short.
 LEASE = timedelta(seconds=30)
 HOLD_RECHECK = timedelta(minutes=10)
-# A message held at its first attempt is looked at again soon: the person may be writing
-# at that very moment, and their message's release of held news (`release_held`) finds
-# this one still being attempted and misses it (a provider opening their chat the instant
-# a request's notice is attempted). Later holds wait the full time.
-FIRST_HOLD_RECHECK = timedelta(seconds=15)
 DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 
 
@@ -321,7 +316,7 @@ async def claim_next(
             return None
         repeat = row.status == OutboxStatus.SENDING.value
         row.status, row.attempts = OutboxStatus.SENDING.value, row.attempts + 1
-        row.next_attempt_at = now + lease
+        row.next_attempt_at, row.released = now + lease, False
         envelope = _envelope(row, repeat=repeat)
         await uow.commit()
     return envelope
@@ -341,11 +336,26 @@ async def _attempt(sender: MessageSender, envelope: Envelope, limit: timedelta) 
 
 
 async def release_held(session: AsyncSession, user_id: int, *, now: datetime) -> None:
-    """The recipient is reachable again: send what waited for them."""
+    """The recipient is reachable again: send what waited for them.
+
+    A message being attempted at this moment is not held yet, but its attempt may have
+    looked for the person before they wrote: it is marked, and should the attempt end in a
+    hold, the message is due again at once (`_recorded`). Both in one statement, so that an
+    attempt's outcome is recorded wholly before or wholly after it.
+    """
+    held = OutboxMessage.status == OutboxStatus.HELD.value
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.user_id == user_id, OutboxMessage.status == OutboxStatus.HELD.value)
-        .values(status=OutboxStatus.PENDING.value, next_attempt_at=now)
+        .where(
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.status.in_((OutboxStatus.HELD.value, OutboxStatus.SENDING.value)),
+        )
+        .values(
+            status=case((held, OutboxStatus.PENDING.value), else_=OutboxMessage.status),
+            next_attempt_at=case((held, now), else_=OutboxMessage.next_attempt_at),
+            released=~held,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -370,10 +380,16 @@ def _recorded(result: DeliveryResult, attempts: int, now: datetime) -> dict[str,
         values |= {"status": OutboxStatus.SENT.value, "sent_at": now}
         values["external_id"] = result.external_id
     elif result.outcome is DeliveryOutcome.HOLD:
-        values["status"] = OutboxStatus.HELD.value
-        # Looked at again later even if nobody releases it: a release that raced with this
-        # delivery attempt must not leave the message held for good.
-        values["next_attempt_at"] = now + (FIRST_HOLD_RECHECK if attempts == 1 else HOLD_RECHECK)
+        # Held, unless the person wrote while this attempt was under way (`release_held`
+        # marked the row): then due again now. Read in the recording statement itself.
+        released = OutboxMessage.released.is_(True)
+        values["status"] = case(
+            (released, OutboxStatus.PENDING.value), else_=OutboxStatus.HELD.value
+        )
+        # Looked at again later even if nobody releases it: a release lost in a crash must
+        # not leave the message held for good.
+        values["next_attempt_at"] = case((released, now), else_=now + HOLD_RECHECK)
+        values["released"] = False
     elif result.outcome in GIVEN_UP or attempts >= MAX_ATTEMPTS:
         values["status"] = OutboxStatus.DEAD.value
     else:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from core.catalog.vocabulary import LANGUAGES
 from core.db.tables import ChannelIdentity, User, UserRole
 from core.errors import InvalidValue
+from core.notifications.outbox import release_held
 from core.uow import UnitOfWork
 
 DEFAULT_REGION = "MA"
@@ -130,6 +131,7 @@ async def identified(
     user = None
     if verified_phone:
         user = await session.scalar(select(User).where(User.phone_e164 == verified_phone))
+    joins = user is not None
     try:
         # The new user goes in the same savepoint as the identity: losing the race below
         # must not leave a user nobody can reach.
@@ -149,6 +151,10 @@ async def identified(
                 created_at=now,
             )
             session.add(made)
+            if joins:
+                # An account reached by its proven number until now: news that waited for
+                # a way to it goes, ahead of the answer this step queues.
+                await release_held(session, user.id, now=now)
     except IntegrityError:  # the same person's first two messages raced; keep the winner's
         winner = await session.scalar(
             select(ChannelIdentity).where(

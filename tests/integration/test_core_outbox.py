@@ -17,7 +17,6 @@ from core.clock import FixedClock
 from core.db.tables import OutboxMessage
 from core.notifications.direct_replies import KEEP_SENT, prune_sent
 from core.notifications.outbox import (
-    FIRST_HOLD_RECHECK,
     HOLD_RECHECK,
     LANES,
     LEASE,
@@ -152,34 +151,52 @@ async def test_outbox_hold_until_released(uows: UnitOfWorkFactory, clock: FixedC
     assert await deliver_due(uows, sender, now=later) == 1
 
 
-async def test_a_release_during_the_first_attempt_misses_it_for_seconds_not_minutes(
+async def test_a_release_during_an_attempt_makes_its_hold_due_at_once(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    """The person writes while their news is being attempted (found no chat yet): the
-    release finds the row under way and leaves it; the hold then recorded is looked at
-    again within seconds. Was ten minutes."""
+    """The person writes while their news is being attempted (the attempt found no chat
+    yet): the release finds the row under way, not held, and marks it; the hold the
+    attempt then records is a pending message, due now, and the next round sends it. Was
+    held for ten minutes (then fifteen seconds at a first attempt only)."""
     now = clock.now()
     [mid] = await _enqueue(uows, now, ["a"])
     user = (await _outbox(uows, mid))["user_id"]
 
     class WritesMeanwhile(MessageSender):
+        """Their message comes during the first attempt; the next one reaches them."""
+
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
         async def deliver(self, envelope: Envelope) -> DeliveryResult:
-            async with uows() as uow:  # their first message, at this very moment
+            self.seen.append(envelope.attempts)
+            if len(self.seen) > 1:
+                return SENT
+            async with uows() as uow:  # their message, at this very moment
                 await release_held(uow.session, user, now=now)
                 await uow.commit()
             return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
 
-    assert await deliver_due(uows, WritesMeanwhile(), now=now) == 0
-    row = await _outbox(uows, mid)
-    assert (row["status"], row["next"]) == ("held", now + FIRST_HOLD_RECHECK)
-    sender = ScriptedSender({"a": [SENT]})
-    assert await deliver_due(uows, sender, now=now + FIRST_HOLD_RECHECK) == 1
-    # A later hold waits the full time: the person has not written since.
+    hold = DeliveryResult(DeliveryOutcome.HOLD, error="24h")
+    # Held once as usual, then a release races with the second attempt.
+    assert await deliver_due(uows, ScriptedSender({"a": [hold]}), now=now) == 0
+    assert (await _outbox(uows, mid))["status"] == "held"
+    async with uows() as uow:
+        await release_held(uow.session, user, now=now)
+        await uow.commit()
+    meanwhile = WritesMeanwhile()
+    # Due again at once: the same round takes it once more and it goes.
+    assert await deliver_due(uows, meanwhile, now=now) == 1
+    assert meanwhile.seen == [2, 3]
+    assert (await _outbox(uows, mid))["status"] == "sent"
+    # The mark is the attempt's only: a later hold, nobody writing, waits the full time.
     [other] = await _enqueue(uows, now, ["b"])
-    holds = ScriptedSender({"b": [DeliveryResult(DeliveryOutcome.HOLD, error="24h")]})
-    await deliver_due(uows, holds, now=now)
-    await deliver_due(uows, holds, now=now + FIRST_HOLD_RECHECK)
-    assert (await _outbox(uows, other))["next"] == now + FIRST_HOLD_RECHECK + HOLD_RECHECK
+    async with uows() as uow:  # released while it was only pending: nothing to mark
+        await release_held(uow.session, user, now=now)
+        await uow.commit()
+    await deliver_due(uows, ScriptedSender({"b": [hold]}), now=now)
+    row = await _outbox(uows, other)
+    assert (row["status"], row["next"]) == ("held", now + HOLD_RECHECK)
 
 
 async def test_outbox_gives_up(uows: UnitOfWorkFactory, clock: FixedClock) -> None:
