@@ -1,7 +1,9 @@
 """How long WhatsApp users wait for an answer when many write at once (issue 18).
 
 Run ``python -m bench.whatsapp_replies`` (SQLite in a temporary directory; ``--people N``,
-``--latency S``, ``--rounds N``). See bench/README.md ("WhatsApp answers under load").
+``--latency S``, ``--rounds N``; ``--database-url`` a dedicated PostgreSQL database, which
+is emptied; ``--separate-worker``: `serve --no-worker` and `mounasabet worker`, the
+deployment for more load). See bench/README.md ("WhatsApp answers under load").
 
 WhatsApp answers are not sent by the webhook: the step keeps them in the outbox, and the
 worker sends them through Twilio's REST API (README, "Delivery guarantees"). So how many
@@ -26,7 +28,11 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bench.outbox_delivery import WHATSAPP_MPS, whatsapp_env
+from sqlalchemy import text
+
+from bench.outbox_delivery import WHATSAPP_MPS, whatsapp_env, worker
+from core.db.base import Base
+from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.support.telegram_app import bound_socket
@@ -34,22 +40,53 @@ from tests.support.telegram_app import bound_socket
 FIRST_PHONE = 212_600_100_000
 
 
+async def fresh_database(url: str) -> None:
+    """Migrated; on PostgreSQL emptied, unless it holds people this benchmark did not make."""
+    upgrade(url)
+    if url.startswith("sqlite"):
+        return
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            foreign = await conn.scalar(
+                text("SELECT count(*) FROM users WHERE coalesce(phone_e164, '') NOT LIKE :ours"),
+                {"ours": f"+{str(FIRST_PHONE)[:7]}%"},
+            )
+            if foreign:
+                raise SystemExit("refused: this database holds data the benchmark did not make")
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
 @contextlib.asynccontextmanager
-async def serve(fake: FakeTwilioAPI, url: str, workdir: Path) -> AsyncIterator[int]:
-    """`mounasabet serve` (web and worker), its settings from MOUNASABET_* variables; yields
-    its port once it listens."""
+async def serve(
+    fake: FakeTwilioAPI, url: str, workdir: Path, *, separate_worker: bool = False
+) -> AsyncIterator[int]:
+    """`mounasabet serve` (web and worker; or `serve --no-worker` and `mounasabet worker`),
+    their settings from MOUNASABET_* variables; yields the web's port once it listens."""
     with contextlib.closing(bound_socket()) as sock:
         port = sock.getsockname()[1]
     env = whatsapp_env(url, fake, f"http://127.0.0.1:{port}")
     exe = Path(sys.executable).parent / "mounasabet"
+    web_only = ["--no-worker"] if separate_worker else []
     with (workdir / "serve.log").open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
-            str(exe), "serve", "--port", str(port), env=env, cwd=workdir, stdout=log, stderr=log
+            *[str(exe), "serve", "--port", str(port), *web_only],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=log,
         )
     try:
         await _healthy(port, proc)
         fake.connect(public_url=f"http://127.0.0.1:{port}", local_url=f"http://127.0.0.1:{port}")
-        yield port
+        if separate_worker:
+            async with worker(env, workdir / "worker.log"):
+                yield port
+        else:
+            yield port
     finally:
         proc.terminate()
         await proc.wait()
@@ -106,15 +143,17 @@ def summary(name: str, waits: list[float]) -> str:
 
 async def bench(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-whatsapp-"))
-    url = f"sqlite+aiosqlite:///{workdir / 'whatsapp.db'}"
-    upgrade(url)
+    url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'whatsapp.db'}"
+    await fresh_database(url)
     phones = [f"+{FIRST_PHONE + n}" for n in range(args.people)]
     async with FakeTwilioAPI(sender_mps=WHATSAPP_MPS, latency=args.latency) as fake:
-        async with serve(fake, url, workdir):
+        async with serve(fake, url, workdir, separate_worker=args.separate_worker):
             for n in range(args.rounds):
                 print(f"round {n + 1} (Twilio's round trip {1000 * args.latency:.0f} ms):")
                 print(summary("greeting", await wave(fake, phones, f"Bonjour {n}")), flush=True)
+                await asyncio.sleep(args.pause)
                 print(summary("menu choice", await wave(fake, phones, "1")), flush=True)
+                await asyncio.sleep(args.pause)
         print(f"  429 refusals {fake.refused_for_rate}")
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; logs in {workdir}"
@@ -127,6 +166,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per Twilio call")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds between two waves (past the half second WhatsApp's sender leaves "
+        "between two messages to one chat)",
+    )
+    parser.add_argument("--database-url", help="a dedicated PostgreSQL database (emptied)")
+    parser.add_argument(
+        "--separate-worker",
+        action="store_true",
+        help="serve --no-worker and mounasabet worker, as two processes",
+    )
     return asyncio.run(bench(parser.parse_args(argv)))
 
 
