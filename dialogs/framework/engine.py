@@ -208,8 +208,10 @@ class DialogEngine:
             # (A block made in another process reaches this process's memory of the user
             # within chat_memory.IDENTITY_TTL; a step that writes re-reads the user anyway.)
             return [ctx.reply(ctx.t(BLOCKED))]
-        # Where the app can switch languages, Arabic typed is answered in Arabic (issue 14).
-        offer = follow_message_language(ctx, inbound.text) if SWITCH in self.app.globals else None
+        # Where the app can switch languages, Arabic typed is answered in Arabic (issue 14);
+        # not content typed for clients (an Arabic title asked for by the form).
+        words = None if self._takes_content(ctx.state) else inbound.text
+        offer = follow_message_language(ctx, words) if SWITCH in self.app.globals else None
         press = press_of(ctx.state, inbound)
         replies = await self.route(ctx.state, inbound).run(ctx)
         replies = [*replies, offer] if offer is not None and replies else replies
@@ -306,3 +308,8 @@ class DialogEngine:
 
     def _flow(self, ctx: Ctx) -> Flow:
         return self.app.flows[ctx.state.flow]
+
+    def _takes_content(self, state: DialogState) -> bool:
+        flow = self.app.flows.get(state.flow)
+        step = flow.steps.get(state.step) if flow is not None else None
+        return step is not None and step.content

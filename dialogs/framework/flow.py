@@ -99,6 +99,10 @@ class Step:
     prompt: Prompt
     answer: Handler
     access: Access  # declared, never guessed: see Access
+    # What is typed here is content for clients (a business name, a service's title in
+    # the language the form names), not words to us: its script says nothing of the
+    # language to answer in (dialogs/framework/reply_language.py).
+    content: bool = False
 
 
 @dataclass(frozen=True, slots=True)

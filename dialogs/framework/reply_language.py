@@ -15,7 +15,7 @@ from dialogs.labels import LANGUAGE_NAMES
 from dialogs.nlu.normalize import detect_script, normalize
 
 # The global action (flow.Action) that switches the language, "g|lang:<code>"; an app that
-# has none is not switched per message (the provider bot keeps its account's language).
+# has none is not switched per message (both bots have it).
 SWITCH = "lang"
 MIN_LETTERS = 2  # a lone letter or an emoji says nothing of a language
 

@@ -13,7 +13,7 @@ from core.catalog.vocabulary import MARKET_TZ
 from core.people.provider_accounts import connect_provider, provider_of_user
 from core.rows import Booking, Provider, Service
 from dialogs import labels
-from dialogs.client.menu import LANGUAGE
+from dialogs.client.menu import LANGUAGE, switch_language
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.engine import DialogApp
 from dialogs.framework.errors import explain, state_label
@@ -31,6 +31,7 @@ from dialogs.framework.flow import (
     writing,
 )
 from dialogs.framework.replies import Button, Reply
+from dialogs.framework.reply_language import SWITCH
 from dialogs.i18n.translator import N_, Translator
 from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.provider import (
@@ -409,6 +410,9 @@ PROVIDER_APP = DialogApp(
         "pearn": writing(dashboard.open_earnings),
         "pbk": writing(dashboard.open_booking),
         "ppro": writing(dashboard.open_proposal),
+        # Offered when Arabic is typed while the account is in French or English: the
+        # chat follows the language it is written in, as the client bot does (issue 14).
+        SWITCH: writing(switch_language),
     },
     home=("phome", "home"),
 )

@@ -199,7 +199,7 @@ FLOW = Flow(
     "onboard",
     "name",
     {
-        "name": Step(name_prompt, name_answer, WRITES),
+        "name": Step(name_prompt, name_answer, WRITES, content=True),
         "categories": Step(
             _choice_prompt("category"), _choice_answer("category", "categories"), WRITES
         ),
@@ -208,7 +208,7 @@ FLOW = Flow(
             _choice_prompt("language"), _choice_answer("language", "languages"), WRITES
         ),
         "phone": Step(phone_prompt, phone_answer, WRITES),
-        "bio": Step(bio_prompt, bio_answer, WRITES),
+        "bio": Step(bio_prompt, bio_answer, WRITES, content=True),
     },
     on_cancel=("phome", "home"),
     diagram=DIAGRAM,

@@ -283,9 +283,9 @@ FLOW = Flow(
     {
         "menu": Step(menu_prompt, menu_answer, WRITES),
         "preview": Step(preview_prompt, back_to_menu, WRITES),
-        "name": Step(name_prompt, name_answer, WRITES),
+        "name": Step(name_prompt, name_answer, WRITES, content=True),
         "bio_lang": Step(bio_lang_prompt, bio_lang_answer, WRITES),
-        "bio_text": Step(bio_text_prompt, bio_text_answer, WRITES),
+        "bio_text": Step(bio_text_prompt, bio_text_answer, WRITES, content=True),
         "choice": Step(choice_prompt, choice_answer, WRITES),
         "phone": Step(phone_prompt, phone_answer, WRITES),
         "photos": Step(photos_prompt, photos_answer, WRITES),

@@ -174,7 +174,7 @@ def texts_step(field: str, ask: str, *, description: bool) -> Step:
         ctx.state.data[f"{field}_new"] = texts
         return Go(field)
 
-    return Step(prompt, answer, WRITES)
+    return Step(prompt, answer, WRITES, content=True)
 
 
 # ---- the questions ------------------------------------------------------------------------

@@ -51,6 +51,8 @@ async def write_new_service(provider: Chat) -> None:
     await provider.send("Film de mariage")
     await provider.click("lg:ar")
     await provider.send("فيلم الزفاف")
+    # The Arabic title asked for is content, not a sign of the language to answer in.
+    assert "g|lang:ar" not in provider.buttons()
     await provider.click("done")
     await provider.send("Un film de toute la journée, monté en une semaine.")
     await provider.click("done")

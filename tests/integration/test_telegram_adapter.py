@@ -486,6 +486,29 @@ async def test_a_request_made_before_the_provider_connects_reaches_him(tg: Teleg
     await eventually(sent, within=2.0, what="the held request once the provider connected")
 
 
+async def test_a_provider_writing_arabic_is_answered_in_arabic_and_offered_to_keep_it(
+    tg: TelegramApp,
+) -> None:
+    """The provider bot follows the language a message is written in, as the client bot
+    does (issue 14): the account is in French, Arabic typed is answered in Arabic with a
+    button to keep Arabic, and the presses that follow stay in Arabic."""
+    await tg.say(AMINA, "/start", bot="provider")
+    await tg.share(AMINA, tg.provider.phone, bot="provider")  # the account: French
+    fr, ar = translator("fr"), translator("ar")
+    assert fr("Your account is connected.") in tg.texts(AMINA, bot="provider")
+    sent = len(tg.texts(AMINA, bot="provider"))
+    await tg.say(AMINA, "السلام عليكم، بغيت نشوف الطلبات", bot="provider")
+    answer = tg.texts(AMINA, bot="provider")[sent:]
+    assert ar("You wrote in Arabic. Shall we continue in Arabic?") in answer
+    assert not any(fr("Language changed.") in t for t in answer)
+    assert answer[0].startswith(ar("Please choose a request from the list."))  # was French
+    owner = await tg.scalar(User.locale, User.id == tg.provider.owner_id)
+    assert owner == "fr"  # only offered
+    await tg.tap(AMINA, "g|lang:ar", bot="provider")
+    assert ar("Language changed.") in tg.texts(AMINA, bot="provider")
+    assert await tg.scalar(User.locale, User.id == tg.provider.owner_id) == "ar"
+
+
 # ---- start-up: what the bots tell Telegram --------------------------------------------------
 
 
