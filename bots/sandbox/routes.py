@@ -19,7 +19,6 @@ from core.clock import Clock
 from core.db.tables import ChannelIdentity, Provider, User
 from core.db.tables_catalog import ProviderStatus
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, release_held
-from core.people.users import set_locale
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.engine import DialogEngine, Inbound
 from dialogs.framework.replies import Reply
@@ -186,20 +185,18 @@ class Sandbox:
         key = f"{'c' if pane == 'client' else 'p'}:{chat}"
         async with self.uows() as uow:
             user = await uow.session.scalar(
-                select(User)
+                select(User.id)
                 .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
                 .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == key)
             )
-            if user is not None and pane == "provider":  # the provider bot has no switch
-                set_locale(user, str(code))
-                await uow.commit()
-        if user is not None and pane == "client":
+        if user is not None:
             # As the chat's own Language button: the chat also stops answering in the
             # language it was written in (a French client who typed Arabic), and says so.
+            engine = self.client if pane == "client" else self.provider
             press = Inbound(
                 channel=CHANNEL, chat_key=key, user_external_id=key, payload=f"g|{SWITCH}:{code}"
             )
-            for reply in await self.client.handle(press):
+            for reply in await engine.handle(press):
                 self.hub.bot_said(key, reply)
         return web.json_response({"language": code, "applied": user is not None})
 

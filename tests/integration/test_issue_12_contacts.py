@@ -25,7 +25,7 @@ from dialogs.i18n.translator import translator
 from dialogs.provider.app import PROVIDER_APP
 from tests.support.chat import Chat, bookings, client_chat, dialog_engine, user_of
 from tests.support.factories import make_provider
-from tests.support.payments import payment_stack
+from tests.support.payments import PROVIDER_SLUG, payment_stack
 
 NUMBER = "+212661234567"
 TYPED = "06 61 23 45 67"
@@ -275,4 +275,22 @@ async def test_the_sandbox_language_selector_is_the_chats_language_button(
         said = await stack.bot_texts("client", "nadia")
         assert said[-2:] == ["Language changed.", "In which city is the event?"]
         shown = await stack.click("client", "nadia", "city:rabat")  # a press: in English
+        assert shown and not re.search("[\u0600-\u06ff]", shown[-1]["text"])
+
+        # The provider pane the same: its chat follows Arabic typed too, until chosen.
+        provider = PROVIDER_SLUG
+        await stack.send("provider", provider, text="السلام عليكم")
+        said = await stack.bot_texts("provider", provider)
+        assert said[-1] == translator("ar")("You wrote in Arabic. Shall we continue in Arabic?")
+        body = {"pane": "provider", "chat": provider, "language": "en"}
+        async with stack.http.post(f"{stack.url}/sandbox/api/language", json=body) as response:
+            assert (await response.json()) == {"language": "en", "applied": True}
+        said = await stack.bot_texts("provider", provider)
+        assert "Language changed." in said[-2:]
+        async with stack.uows() as uow:
+            locale = await uow.session.scalar(
+                select(User.locale).where(User.id == stack.provider_owner)
+            )
+            assert locale == "en"
+        shown = await stack.send("provider", provider, text="/start")
         assert shown and not re.search("[\u0600-\u06ff]", shown[-1]["text"])
