@@ -3,7 +3,8 @@
 Delivery is at least once. An attempt is claimed on its row (status ``sending``, the
 attempt counted, a lease), made, and its outcome recorded at once; a process that dies
 in between leaves the row ``sending`` past its lease, and the next attempt knows that
-the one before may have reached the person (``Envelope.repeat``).
+the one before may have reached the person (``Envelope.repeat``). The statuses and their
+moves: outbox.mmd.
 """
 
 from __future__ import annotations
