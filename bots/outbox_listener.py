@@ -40,21 +40,30 @@ async def listen_for_due_messages(engine: AsyncEngine, ring: Callable[[], None])
 
 
 async def _listen(engine: AsyncEngine, ring: Callable[[], None]) -> None:
+    """Until the connection is lost (then raises)."""
+
     def heard(*_: Any) -> None:
         ring()
 
+    lost = asyncio.Event()
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection  # asyncpg's connection: it has LISTEN
         assert driver is not None
+        driver.add_termination_listener(lambda *_: lost.set())  # closed, or cut by the server
         await driver.add_listener(CHANNEL, heard)
         try:
             ring()  # what was queued while nobody listened
             while True:
-                # An idle connection cut off says nothing: a statement now and then finds
-                # out (outside any transaction, as LISTEN was).
-                await asyncio.sleep(CHECK_EVERY)
-                await driver.execute("SELECT 1")
+                try:
+                    async with asyncio.timeout(CHECK_EVERY):
+                        await lost.wait()
+                except TimeoutError:
+                    # A connection cut off on the way says nothing: a statement now and
+                    # then finds out (outside any transaction, as LISTEN was).
+                    await driver.execute("SELECT 1")
+                    continue
+                raise ConnectionError("the listening connection was closed")
         finally:
             # Back in the pool it must not listen any more (a connection's LISTEN outlives
             # its transactions); a broken one is thrown away instead.

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
+from bots import outbox_listener
 from bots.outbox_listener import listens
 from bots.worker import OutboxBell, run_outbox
 from core.booking.actors import Actor
@@ -118,6 +119,50 @@ async def test_postgresql_tells_the_worker_of_messages_other_processes_queued(
     pool = engine.pool
     assert isinstance(pool, QueuePool)
     assert pool.checkedout() == 0  # the listening connection went back with it
+
+
+async def test_the_worker_listens_again_after_its_connection_was_cut(
+    engine: AsyncEngine,
+    uows: UnitOfWorkFactory,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL restarted, or the connection killed: the worker listens again."""
+    if not listens(engine):
+        pytest.skip("NOTIFY is PostgreSQL's")
+    monkeypatch.setattr(outbox_listener, "RECONNECT_AFTER", 0.1)
+    seen = Seen()
+    worker = asyncio.create_task(run_outbox(uows, seen, clock, interval=60))
+    try:
+        listening = text(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        )
+
+        async def listener_pid() -> int | None:
+            async with engine.connect() as conn:
+                pid = await conn.scalar(listening)
+            return None if pid is None else int(pid)
+
+        async def listening_at_all() -> bool:
+            return (await listener_pid()) is not None
+
+        await eventually(listening_at_all, what="the worker to listen")
+        cut = await listener_pid()
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": cut})
+
+        async def listening_again() -> bool:
+            return (await listener_pid()) not in (None, cut)
+
+        await eventually(listening_again, what="the worker to listen again")
+        user = await make_user(uows, clock.now())
+        queued = await _queue_elsewhere(engine, user, clock.now(), "pending")
+        await asyncio.wait_for(seen.arrived.wait(), 10)
+        assert queued in seen.ids
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
 
 
 async def test_a_transaction_that_queues_news_wakes_the_worker(
