@@ -36,7 +36,7 @@ from dialogs.framework.keyed_lock import KeyedLock
 from dialogs.framework.options import remember_options
 from dialogs.framework.reads import Reads, SessionReads
 from dialogs.framework.replies import Reply
-from dialogs.framework.reply_language import SWITCH, follow_message_language
+from dialogs.framework.reply_language import SWITCH, follow_message_language, with_offer
 from dialogs.framework.routes import CONTROL, Route, route
 from dialogs.framework.screens import answer_press, close_contact_request, press_of
 from dialogs.framework.state import DialogState
@@ -214,7 +214,7 @@ class DialogEngine:
         offer = follow_message_language(ctx, words) if SWITCH in self.app.globals else None
         press = press_of(ctx.state, inbound)
         replies = await self.route(ctx.state, inbound).run(ctx)
-        replies = [*replies, offer] if offer is not None and replies else replies
+        replies = with_offer(replies, offer)
         return close_contact_request(ctx.state, answer_press(ctx.state, press, replies))
 
     def route(self, state: DialogState, inbound: Inbound) -> Route:

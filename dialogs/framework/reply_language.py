@@ -9,6 +9,8 @@ once, when the chat turns to it. A message in Latin script, or a language chosen
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
@@ -65,3 +67,19 @@ def follow_message_language(ctx: Ctx, text: str | None) -> Reply | None:
     if state.written_in and state.written_over == chosen:
         ctx.locale_override = state.written_in
     return None
+
+
+def with_offer(replies: list[Reply], offer: Reply | None) -> list[Reply]:
+    """The offer goes at the end of the screen it came with, its button in the last row:
+    sent apart, on WhatsApp its one numbered option stood for the screen's, and "7" typed
+    for the screen's seventh option was not understood. Apart only from a reply whose
+    buttons can't be joined (Telegram's contact keyboard, a document)."""
+    if offer is None or not replies:
+        return replies
+    last = replies[-1]
+    if last.request_contact or last.document is not None:
+        return [*replies, offer]
+    joined = replace(
+        last, text=f"{last.text}\n\n{offer.text}", buttons=(*last.buttons, *offer.buttons)
+    )
+    return [*replies[:-1], joined]
