@@ -97,3 +97,22 @@ async def test_the_provider_side_in_arabic_reads_whole(world: World) -> None:  #
     profile = await provider_says("/profile")
     assert "الهاتف: \u2068+212661000111\u2069" in profile
     assert assert_reads_whole(world.twilio.sent_to(PROVIDER_PHONE)) >= 5
+
+
+async def test_a_french_client_typing_arabic_still_picks_from_the_list_by_number(
+    world: World,  # noqa: F811
+) -> None:
+    """A client whose chat is in French types a search in Arabic: the results come in
+    Arabic, the offer to keep Arabic after the last of their numbered options. "1" then
+    opens the first provider found; it picked the offer's only option before."""
+
+    async def says(text: str) -> str:
+        return "\n".join(m.body or "" for m in await world.client_says(text))
+
+    assert "Bienvenue" in await says("Bonjour")  # a Moroccan number writing French
+    await says("1")  # Trouver un prestataire
+    results = await says("بغيت مصور فالرباط نهار 14 يونيو")
+    assert "studio-atlas" in results
+    offered = translator("ar")("You wrote in Arabic. Shall we continue in Arabic?")
+    assert offered in results and "6. العربية" in results  # after the screen's five
+    assert "حجز: تغطية" in await says("1")  # the provider's profile, in Arabic
