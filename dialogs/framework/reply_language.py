@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogs.framework.context import Ctx, global_button
+from dialogs.framework.options import is_navigation
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
 from dialogs.nlu.normalize import detect_script, normalize
@@ -70,16 +71,19 @@ def follow_message_language(ctx: Ctx, text: str | None) -> Reply | None:
 
 
 def with_offer(replies: list[Reply], offer: Reply | None) -> list[Reply]:
-    """The offer goes at the end of the screen it came with, its button in the last row:
-    sent apart, on WhatsApp its one numbered option stood for the screen's, and "7" typed
-    for the screen's seventh option was not understood. Apart only from a reply whose
-    buttons can't be joined (Telegram's contact keyboard, a document)."""
+    """The offer goes at the end of the screen it came with, its button above the screen's
+    Back and Cancel: sent apart, on WhatsApp its one numbered option stood for the
+    screen's, and "7" typed for the screen's seventh option was not understood. Apart only
+    from a reply whose buttons can't be joined (Telegram's contact keyboard, a document)."""
     if offer is None or not replies:
         return replies
     last = replies[-1]
     if last.request_contact or last.document is not None:
         return [*replies, offer]
-    joined = replace(
-        last, text=f"{last.text}\n\n{offer.text}", buttons=(*last.buttons, *offer.buttons)
-    )
+    rows = list(last.buttons)
+    at = len(rows)
+    while at and all(is_navigation(b.payload) for b in rows[at - 1]):
+        at -= 1
+    rows[at:at] = offer.buttons
+    joined = replace(last, text=f"{last.text}\n\n{offer.text}", buttons=tuple(rows))
     return [*replies[:-1], joined]

@@ -13,12 +13,15 @@ SCREEN = Reply(
 )
 
 
-def test_the_offer_ends_the_last_screen_its_button_in_the_last_row() -> None:
+def test_the_offer_ends_the_last_screen_its_button_above_back_and_cancel() -> None:
     first = Reply("تم")
     joined = with_offer([first, SCREEN], OFFER)
     assert joined[0] is first and len(joined) == 2
     assert joined[1].text == SCREEN.text + "\n\n" + OFFER.text
-    assert joined[1].buttons == (*SCREEN.buttons, *OFFER.buttons)
+    choices, navigation = SCREEN.buttons
+    assert joined[1].buttons == (choices, *OFFER.buttons, navigation)
+    bare = Reply("الرئيسية", ((Button("الحجوزات", "1|pdash"),),))  # no navigation: last
+    assert with_offer([bare], OFFER)[0].buttons == (*bare.buttons, *OFFER.buttons)
 
 
 def test_apart_from_a_contact_keyboard_or_a_document() -> None:
