@@ -85,5 +85,6 @@ def with_offer(replies: list[Reply], offer: Reply | None) -> list[Reply]:
     while at and all(is_navigation(b.payload) for b in rows[at - 1]):
         at -= 1
     rows[at:at] = offer.buttons
-    joined = replace(last, text=f"{last.text}\n\n{offer.text}", buttons=tuple(rows))
+    text = f"{last.text}\n\n{offer.text}" if last.text else offer.text
+    joined = replace(last, text=text, buttons=tuple(rows))
     return [*replies[:-1], joined]

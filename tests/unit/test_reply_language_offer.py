@@ -31,6 +31,11 @@ def test_apart_from_a_contact_keyboard_or_a_document() -> None:
     assert with_offer([invoice], OFFER) == [invoice, OFFER]
 
 
+def test_a_reply_without_text_takes_the_offer_as_its_text() -> None:
+    photos = Reply("", photos=("https://x/1.jpg",))
+    assert with_offer([photos], OFFER)[0].text == OFFER.text
+
+
 def test_no_offer_or_no_screen_changes_nothing() -> None:
     assert with_offer([SCREEN], None) == [SCREEN]
     assert with_offer([], OFFER) == []
