@@ -31,9 +31,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.outbox_delivery import WHATSAPP_MPS, whatsapp_env, worker
-from core.db.base import Base
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
+from tests.conftest import truncate_all
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.support.telegram_app import bound_socket
 
@@ -47,15 +47,14 @@ async def fresh_database(url: str) -> None:
         return
     engine = make_engine(url)
     try:
-        async with engine.begin() as conn:
+        async with engine.connect() as conn:
             foreign = await conn.scalar(
                 text("SELECT count(*) FROM users WHERE coalesce(phone_e164, '') NOT LIKE :ours"),
                 {"ours": f"+{str(FIRST_PHONE)[:7]}%"},
             )
-            if foreign:
-                raise SystemExit("refused: this database holds data the benchmark did not make")
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if foreign:
+            raise SystemExit("refused: this database holds data the benchmark did not make")
+        await truncate_all(engine)
     finally:
         await engine.dispose()
 

@@ -184,12 +184,12 @@ class Sandbox:
             return _error("bad pane, chat or language")
         key = f"{'c' if pane == 'client' else 'p'}:{chat}"
         async with self.uows() as uow:
-            user = await uow.session.scalar(
+            user_id = await uow.session.scalar(
                 select(User.id)
                 .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
                 .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == key)
             )
-        if user is not None:
+        if user_id is not None:
             # As the chat's own Language button: the chat also stops answering in the
             # language it was written in (a French client who typed Arabic), and says so.
             engine = self.client if pane == "client" else self.provider
@@ -198,7 +198,7 @@ class Sandbox:
             )
             for reply in await engine.handle(press):
                 self.hub.bot_said(key, reply)
-        return web.json_response({"language": code, "applied": user is not None})
+        return web.json_response({"language": code, "applied": user_id is not None})
 
     def _label_of(self, key: str, payload: str) -> str:
         for message in reversed(self.hub.since(key, 0)):

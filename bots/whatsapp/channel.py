@@ -28,7 +28,7 @@ from bots.whatsapp.addresses import CHANNEL, chat_key, phone_of
 from bots.whatsapp.inbound_media import TwilioMediaFetcher
 from bots.whatsapp.render import COMMANDS
 from core.clock import Clock
-from core.db.tables import ChannelIdentity, Conversation, Provider, User
+from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, Provider, User
 from core.notifications.outbox import release_held
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.client.deeplinks import DeepLink, parse_deeplink
@@ -206,7 +206,7 @@ class WhatsAppChannel:
         # Before the step: the news released goes ahead of its answer. A first message has
         # no identity yet; the step makes it, and releases what waited for the account it
         # joins (core/people/users.py, `identified`).
-        await self._release(message.phone)
+        await self._release(message.phone, message.sid)
         replies = await self.engines[audience].handle(inbound)
         if replies and self.queued is not None:  # nothing for a redelivered MessageSid
             self.queued()
@@ -235,25 +235,34 @@ class WhatsAppChannel:
                 return "provider"
             return "client"
 
-    async def _release(self, phone: str) -> None:
+    async def _release(self, phone: str, sid: str) -> None:
         """They wrote: the window is open again for what waited for them. Their contact is
         noted with the release, so that the attempt of the news released finds the window
         open even before the step writes it; and before the step, so that the news goes
         ahead of the step's answer (the worker sends one person's messages in the order
-        they were queued). A retry of the same message by Twilio notes it again: seconds
-        later, the window it opens is the same. Apart from the step: lost in a crash, the
-        held news goes at its next look (`HOLD_RECHECK`)."""
+        they were queued). A message handled before (Twilio's retry, a replay) changes
+        nothing. Apart from the step: lost in a crash, the held news goes at its next look
+        (`HOLD_RECHECK`)."""
         now = self.clock.now()
+        handled = (
+            select(ProcessedEvent.id)
+            .where(ProcessedEvent.source == EVENT_SOURCE, ProcessedEvent.external_id == sid)
+            .exists()
+        )
         async with self.uows() as uow:
             user_id = await uow.session.scalar(
                 update(ChannelIdentity)
-                .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == phone)
+                .where(
+                    ChannelIdentity.channel == CHANNEL,
+                    ChannelIdentity.external_id == phone,
+                    ~handled,
+                )
                 .values(last_inbound_at=now, unreachable=False)
                 .returning(ChannelIdentity.user_id)
                 .execution_options(synchronize_session=False)
             )
             if user_id is None:
-                return  # a first message: nobody to release for yet
+                return  # a first message (nobody to release for yet), or one handled before
             await release_held(uow.session, user_id, now=now)
             await uow.commit()
 

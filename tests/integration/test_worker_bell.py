@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -22,7 +22,7 @@ from bots.worker import OutboxBell, run_outbox
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
-from core.db.tables import OutboxMessage, User
+from core.db.tables import ChannelIdentity, OutboxMessage, User
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, enqueue
 from core.uow import UnitOfWorkFactory
 from tests.integration.test_whatsapp_channel import DAY, Stack, whatsapp_stack
@@ -251,3 +251,33 @@ async def test_news_held_for_a_whatsapp_number_goes_ahead_of_the_answer_to_its_f
     news, answer = stack.fake.sent_to(CLIENT)
     assert news.body and "complet" in news.body
     assert answer.body and "Mounasabet" in answer.body
+
+
+async def test_a_replayed_whatsapp_message_neither_notes_the_contact_nor_releases(
+    stack: Stack,
+) -> None:
+    """The release before the step notes the person's contact and releases their held
+    news; Twilio's retry (or a replay) of a message handled already does neither."""
+    sid = "SM" + "3" * 32
+    assert (await stack.fake.user_sends(CLIENT, "Bonjour", sid=sid)).status == 200
+    async with stack.uows() as uow:
+        identity = await uow.session.scalar(
+            select(ChannelIdentity).where(ChannelIdentity.external_id == CLIENT)
+        )
+        assert identity is not None
+        first_contact, user = identity.last_inbound_at, identity.user_id
+    held = await _queue_elsewhere(stack.uows.engine, user, stack.clock.now(), "held")
+    stack.clock.advance(timedelta(hours=2))
+    assert (await stack.fake.user_sends(CLIENT, "Bonjour", sid=sid)).status == 200
+    async with stack.uows() as uow:
+        identity = await uow.session.scalar(
+            select(ChannelIdentity).where(ChannelIdentity.external_id == CLIENT)
+        )
+        assert identity is not None and identity.last_inbound_at == first_contact
+        row = await uow.session.get(OutboxMessage, held)
+        assert row is not None and row.status == "held"
+    # A new message does both.
+    assert (await stack.fake.user_sends(CLIENT, "Bonjour", sid="SM" + "4" * 32)).status == 200
+    async with stack.uows() as uow:
+        row = await uow.session.get(OutboxMessage, held)
+        assert row is not None and row.status == "pending"
