@@ -60,12 +60,15 @@ from core.catalog.search_filters import (
     parameters,
     quoted_price,
 )
+from core.db.engine import LONG_READ
 from core.db.tables import Provider, ProviderStatus, Service
 from core.errors import InvalidValue
 
 SortKey = Literal["relevance", "price", "rating"]
 
 MAX_PAGE_SIZE = 50
+# A broad search examines thousands of services: on SQLite it runs off the event loop.
+_LONG = {LONG_READ: True}
 # The prior of the relevance score: a provider without reviews counts as 3.50 stars
 # backed by five reviews.
 RELEVANCE_PRIOR_X100 = 350
@@ -181,12 +184,12 @@ async def search_providers(
         "limit": query.page_size,
         "offset": query.page * query.page_size,
     }
-    rows = (await session.execute(page_stmt, params)).all()
+    rows = (await session.execute(page_stmt, params, execution_options=_LONG)).all()
     if rows:
         total = int(rows[0].total)
     elif query.page > 0:
         # Past the last page the window count has no row to ride on: count on its own.
-        total = int(await session.scalar(count_stmt, params) or 0)
+        total = int(await session.scalar(count_stmt, params, execution_options=_LONG) or 0)
     else:
         total = 0
     hits = [

@@ -24,6 +24,7 @@ from core.booking.calendar_data import load_calendar, load_occupancy, service_ru
 from core.booking.policy import CancellationPolicy, PolicyTier
 from core.booking.review_reads import ReviewLine, latest_reviews
 from core.catalog.photo_store import thumbnail_url
+from core.db.engine import LONG_READ
 from core.db.tables import Provider, ProviderCity, ProviderStatus, Service
 
 FREE_DATES_SHOWN = 6
@@ -213,7 +214,11 @@ async def catalog_counts(session: AsyncSession) -> CatalogCounts:
         .group_by(ProviderCity.city)
     )
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    for kind, code, n in await session.execute(union_all(by_category, by_city)):
+    # It counts the whole catalog: on SQLite it runs off the event loop.
+    counted = await session.execute(
+        union_all(by_category, by_city), execution_options={LONG_READ: True}
+    )
+    for kind, code, n in counted:
         found[str(kind)][str(code)] = int(n)
     return CatalogCounts(
         categories=MappingProxyType(found["category"]),

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
-from core.db.sqlite_driver import Execute, OneTripConnection, OneTripDbapi, Ran
+from core.db.sqlite_driver import Execute, OneTripConnection, OneTripCursor, OneTripDbapi, Ran
 
 T = TypeVar("T")
 
@@ -22,6 +22,10 @@ T = TypeVar("T")
 # {READ_ONLY: True})` or `await conn.execution_options(**{READ_ONLY: True})` before the
 # first statement. On SQLite their transaction does not take the write lock.
 READ_ONLY = "mounasabet_read_only"
+# Execution option for a statement that may read many rows (`session.execute(stmt,
+# execution_options={LONG_READ: True})`). On SQLite it runs in the driver's thread, so
+# the event loop serves other requests while SQLite works (core/db/sqlite_driver.py).
+LONG_READ = "mounasabet_long_read"
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -93,6 +97,15 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: the catalog fits in memory
         cur.close()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _long_read(
+        _conn: Any, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        # The driver runs a statement in the event loop's thread unless it is told this one
+        # may read for long (core/db/sqlite_driver.py).
+        if isinstance(cursor, OneTripCursor) and context is not None:
+            cursor.long_read = bool(context.execution_options.get(LONG_READ))
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

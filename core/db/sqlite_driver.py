@@ -1,4 +1,5 @@
-"""SQLite through aiosqlite in one trip to its thread per statement.
+"""SQLite through aiosqlite: most statements in the event loop's thread, the others in one
+trip to aiosqlite's thread each.
 
 aiosqlite runs the sqlite3 connection in a thread of its own; every call is a trip there
 and back (a future, a queue, a wake-up of the event loop from that thread). SQLAlchemy's
@@ -19,6 +20,25 @@ two things:
   under load a writer could be passed over again and again: in the booking benchmark the
   waits for BEGIN IMMEDIATE added up to 55 s in a 6 s run, the longest 3.2 s. Writers of
   other processes still meet SQLite's own wait (busy_timeout).
+
+Since then most statements make no trip at all: they run in the event loop's own thread
+(`OneTripConnection.runs_here`), and so do COMMIT and ROLLBACK. A trip costs far more than
+the SQLite work of a chat's statement: ~0.1-0.2 ms of CPU against tens of microseconds (a
+future, a queue, waking the thread, handing the GIL over and back, waking the loop through
+its pipe); without them the booking benchmark's CPU per update fell by a fifth to two
+fifths (bench/README.md). The price: the loop waits while SQLite works, e.g. for the
+occasional automatic checkpoint at a COMMIT (every 1,000 pages written). In WAL mode a
+statement waits for no other connection but in the cases below, and those still go to the
+thread, where waiting holds up nothing else:
+- BEGIN IMMEDIATE (and EXCLUSIVE, and the PRAGMAs run on connecting) wait for another
+  process's writer: busy_timeout, up to 30 s. This process's writers queue before it.
+  Once it holds the write lock, a transaction's writes and its COMMIT wait for nobody;
+  readers never wait for writers.
+- a statement marked as a long read (`core.db.engine.LONG_READ`, the catalog search):
+  SQLite lets go of the GIL while it works, so in the thread the loop goes on serving
+  other chats meanwhile;
+- anything while a trip is still on its way (a cancelled task's statement may still run
+  there): the connection is used by one thread at a time, in the order of its statements.
 """
 
 from __future__ import annotations
@@ -41,6 +61,8 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Done = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
+# What may wait for another connection's lock (see the module's docstring).
+_MAY_WAIT = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "PRAGMA")
 T = TypeVar("T")
 # A statement and its parameters (qmark style) to its rows, [] when it returns none.
 Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
@@ -77,6 +99,10 @@ def _statement(
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+async def _at_hand(result: T) -> T:
+    return result
 
 
 Ran = list[tuple[str, Sequence[Any]]]  # the statements a transaction ran, in order
@@ -145,7 +171,7 @@ class _Writers:
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement is run in one trip; its results are kept here."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount", "_size")
+    __slots__ = ("_description", "_lastrowid", "_rowcount", "_size", "long_read")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         # No cursor is made in aiosqlite's thread: `_run` makes and closes its own.
@@ -156,6 +182,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._lastrowid: int | None = None
         self._rowcount, self._size = -1, 1
+        self.long_read = False  # set per statement from LONG_READ (core/db/engine.py)
 
     @property
     def description(self) -> Any:
@@ -184,16 +211,24 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
-        try:
-            return await_(self._trip(operation, parameters, many=False))
-        except Exception as error:
-            self._adapt_connection._handle_exception(error)
+        self._here_or_there(operation, parameters, many=False)
 
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        self._here_or_there(operation, seq_of_parameters, many=True)
+
+    def _here_or_there(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
         try:
-            return await_(self._trip(operation, seq_of_parameters, many=True))
+            if self.long_read or not connection.runs_here(operation):
+                await_(self._trip(operation, parameters, many=many))
+                return
+            # Awaited all the same, a result already at hand: SQLAlchemy's AsyncConnection
+            # insists that a statement awaits something (AwaitRequired otherwise).
+            done = await_(_at_hand(_statement(connection.sqlite, operation, parameters, many)))
         except Exception as error:
-            self._adapt_connection._handle_exception(error)
+            connection._handle_exception(error)
+        self._description, rows, self._rowcount, self._lastrowid = done
+        self._rows = collections.deque(rows)
 
     def setinputsizes(self, *inputsizes: Any) -> None:
         """sqlite3 ignores sizes."""
@@ -233,9 +268,30 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         if lock is not None:
             lock.release()
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection aiosqlite opened (with check_same_thread off)."""
+        connection: sqlite3.Connection = self._connection._conn
+        return connection
+
+    def runs_here(self, operation: str) -> bool:
+        """Whether a statement runs in the event loop's thread rather than making a trip
+        (see the module's docstring): it can't wait for a lock, and no trip is under way."""
+        return (
+            self.trips.idle()
+            and not self._execute_mutex.locked()
+            and not operation.startswith(_MAY_WAIT)
+        )
+
     def commit(self) -> None:
         try:
-            super().commit()
+            if self.runs_here("COMMIT"):
+                try:
+                    self.sqlite.commit()
+                except Exception as error:
+                    self._handle_exception(error)
+            else:
+                super().commit()
         finally:
             self._done_writing()
 
@@ -246,7 +302,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             raw: sqlite3.Connection | None = self._connection._connection
             if raw is not None and self.trips.idle() and not raw.in_transaction:
                 return
-            super().rollback()
+            if raw is not None and self.runs_here("ROLLBACK"):
+                try:
+                    raw.rollback()
+                except Exception as error:
+                    self._handle_exception(error)
+            else:
+                super().rollback()
         finally:
             self._done_writing()
 
@@ -281,6 +343,9 @@ class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         creator_fn = kw.pop("async_creator_fn", None)
+        # The statements that make no trip run in the event loop's thread, never at the
+        # same time as one in aiosqlite's (`runs_here`).
+        kw["check_same_thread"] = False
         connection = creator_fn(*arg, **kw) if creator_fn else aiosqlite.connect(*arg, **kw)
         thread = connection if isinstance(connection, Thread) else connection._thread
         thread.daemon = True  # as SQLAlchemy's: a forgotten connection never holds up exit

@@ -1,7 +1,9 @@
-"""SQLite's statements take one trip to aiosqlite's thread each (core/db/sqlite_driver.py),
-and behave as SQLAlchemy's own aiosqlite adapter's: rows, counts, new keys and errors; a
-rollback with nothing open makes no trip, a whole write transaction can take one, and the
-process's writers queue for the database in order."""
+"""SQLite's statements run in the event loop's thread, but for those that may wait for
+another connection's lock (BEGIN IMMEDIATE) or read for long (LONG_READ), which take one
+trip to aiosqlite's thread each (core/db/sqlite_driver.py). They behave as SQLAlchemy's own
+aiosqlite adapter's: rows, counts, new keys and errors; a rollback with nothing open does
+nothing, a whole write transaction can take one trip, the process's writers queue for the
+database in order, and another process's writer holds up no one but the writers."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from core.db.engine import make_engine, write_in_one_go
+from core.db.engine import LONG_READ, READ_ONLY, make_engine, write_in_one_go
 from core.db.sqlite_driver import Execute, OneTripConnection
 
 
@@ -55,11 +57,16 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-async def test_a_statement_is_one_trip(engine: AsyncEngine, trips: list[str]) -> None:
+async def test_a_statement_makes_no_trip_unless_it_may_read_for_long(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
     async with engine.connect() as conn:
         await conn.execute(select(1))  # the connection and its BEGIN first
         trips.clear()
         assert (await conn.execute(text("SELECT 40 + 2"))).scalar() == 42
+        assert trips == []
+        long = await conn.execute(text("SELECT 6 * 7"), execution_options={LONG_READ: True})
+        assert long.scalar() == 42
         assert trips == ["_run"]
 
 
@@ -108,11 +115,20 @@ async def test_a_committed_transaction_is_not_rolled_back_again(
     """The pool rolls back what it takes back; with nothing open that costs no trip."""
     async with engine.begin() as conn:
         await conn.execute(insert(_Row).values(name="kept"))
-    assert trips == ["_run", "_run", "commit"]  # BEGIN IMMEDIATE, INSERT, COMMIT
+    assert trips == ["_run"]  # BEGIN IMMEDIATE; the INSERT and the COMMIT ran here
     trips.clear()
     async with engine.connect() as conn:  # a read's transaction is still ended
         await conn.execute(select(_Row.name))
-    assert trips == ["_run", "_run", "rollback"]
+        adapter = (await conn.get_raw_connection()).dbapi_connection
+        assert isinstance(adapter, OneTripConnection)
+        assert adapter.sqlite.in_transaction
+    assert trips == ["_run"]  # BEGIN IMMEDIATE; the SELECT and the ROLLBACK ran here
+    assert not adapter.sqlite.in_transaction
+    trips.clear()
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        await conn.execute(select(_Row.name))
+    assert trips == []  # a read-only BEGIN is deferred: it waits for nobody
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         assert raw.driver_connection is not None
@@ -232,3 +248,36 @@ async def test_a_writer_that_fails_or_is_closed_lets_the_next_in(impatient: Asyn
         await conn.execute(insert(_Row).values(name="next"))
     async with impatient.connect() as conn:
         assert (await conn.execute(select(_Row.name))).scalars().all() == ["next"]
+
+
+async def test_another_process_s_writer_holds_up_only_the_writers(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """While another process holds the write lock, this one's BEGIN IMMEDIATE waits for it
+    in aiosqlite's thread: the event loop goes on, and readers read (WAL)."""
+    async with engine.begin() as conn:
+        await conn.execute(insert(_Row).values(name="before"))
+    other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO rows (name) VALUES ('other')")
+
+    async def write() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(insert(_Row).values(name="ours"))
+
+    writer = asyncio.create_task(write())
+    ticks = 0
+    for _ in range(20):  # 0.2 s of the loop's own work while the writer waits
+        await asyncio.sleep(0.01)
+        ticks += 1
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        assert (await conn.execute(select(_Row.name))).scalars().all() == ["before"]
+    assert ticks == 20 and not writer.done()
+    other.execute("COMMIT")
+    other.close()
+    async with asyncio.timeout(5):
+        await writer
+    async with engine.connect() as conn:
+        names = (await conn.execute(select(_Row.name).order_by(_Row.id))).scalars().all()
+    assert names == ["before", "other", "ours"]
