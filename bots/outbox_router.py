@@ -55,13 +55,16 @@ class ChannelRouter:
             # Wording a notice only reads (the unit of work ends without a commit): on
             # SQLite it takes no write lock, so the chats' writes don't queue behind it.
             await read_only(uow.session)
+            identity = await self._identity(uow, envelope)
+            if identity is None:
+                # Nobody to reach yet (e.g. a provider who never opened the bot): wait for
+                # them. Worded only once there is someone to read it: a held notice costs
+                # one read per look, not the five or six of its wording, and news gone
+                # stale meanwhile is found so when it is released.
+                return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
             replies = said_again(envelope, await render_notification(uow, envelope))
             if not replies:
                 return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
-            identity = await self._identity(uow, envelope)
-        if identity is None:
-            # Nobody to reach yet (e.g. a provider who never opened the bot): wait for them.
-            return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
         # Senders may need to know what they carry (WhatsApp picks a template by kind).
         for reply in replies:
             reply.meta["outbox"] = {
