@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bots.observed import sent_via
 from bots.whatsapp.reach import unopened_chat
@@ -27,6 +27,14 @@ AUDIENCE_CHANNELS = {
     "provider": ("telegram_provider", "whatsapp", "sandbox"),
     "client": ("telegram_client", "whatsapp", "sandbox"),
 }
+
+
+# Built once: the worker asks it for every message (building it cost more than running it).
+_REACHABLE = select(ChannelIdentity).where(
+    ChannelIdentity.user_id == bindparam("user"),
+    ChannelIdentity.channel.in_(bindparam("channels", expanding=True)),
+    ChannelIdentity.unreachable.is_(False),
+)
 
 
 class ChannelRouter:
@@ -86,13 +94,7 @@ class ChannelRouter:
         if envelope.channel:
             allowed = [c for c in allowed if c == envelope.channel]
         rows = (
-            await uow.session.scalars(
-                select(ChannelIdentity).where(
-                    ChannelIdentity.user_id == envelope.user_id,
-                    ChannelIdentity.channel.in_(allowed),
-                    ChannelIdentity.unreachable.is_(False),
-                )
-            )
+            await uow.session.scalars(_REACHABLE, {"user": envelope.user_id, "channels": allowed})
         ).all()
         if audience == "provider":
             rows = [r for r in rows if r.channel != "sandbox" or r.external_id.startswith("p:")]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -28,12 +30,18 @@ async def claim_event(uow: UnitOfWork, source: str, external_id: str, *, now: da
     event unclaimed for the retry, and a replay after commit changes nothing.
     """
     session = uow.session
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # One statement: a concurrent claim of the same id waits for ours, then does nothing.
     result = await session.execute(
-        insert(ProcessedEvent)
-        .values(**claim_row(source, external_id, now))
-        .on_conflict_do_nothing(index_elements=list(CLAIM_KEY))
+        _claim(session.get_bind().dialect.name == "postgresql"),
+        claim_row(source, external_id, now),
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+@cache
+def _claim(postgres: bool) -> Insert:
+    """Built once per database (every update with a transaction claims its id); on the
+    table, not the mapped class: one row of values, not the ORM's bulk insert."""
+    insert = pg_insert if postgres else sqlite_insert
+    events: Table = ProcessedEvent.__table__  # type: ignore[assignment]
+    return insert(events).on_conflict_do_nothing(index_elements=list(CLAIM_KEY))

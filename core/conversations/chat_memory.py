@@ -16,9 +16,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -187,36 +188,42 @@ class ChatMemory:
             del self._identities[key]
 
 
+@cache
+def _known_chat() -> tuple[Select[Any], Select[Any]]:
+    """Built once (every update of a known chat reads them): the identity with its user,
+    and the conversation, by bound values."""
+    who = (
+        select(
+            ChannelIdentity.id,
+            ChannelIdentity.unreachable,
+            ChannelIdentity.last_inbound_at,
+            User.created_at,
+            *[getattr(User, name) for name in USER_FIELDS],
+        )
+        .join(User, User.id == ChannelIdentity.user_id)
+        .where(
+            ChannelIdentity.channel == bindparam("channel"),
+            ChannelIdentity.external_id == bindparam("external_id"),
+        )
+    )
+    where = select(Conversation.id, Conversation.version, Conversation.state).where(
+        Conversation.channel == bindparam("channel"), Conversation.chat_key == bindparam("key")
+    )
+    return who, where
+
+
 async def load_known_chat(
     engine: AsyncEngine, channel: str, chat_key: str, external_id: str
 ) -> tuple[KnownIdentity, KnownConversation] | None:
     """Read a chat's identity, user and conversation (two statements, no write lock);
     None when one of them does not exist yet."""
-    user_columns = [getattr(User, name) for name in USER_FIELDS]
+    who_stmt, where_stmt = _known_chat()
     async with engine.connect() as conn:
         await conn.execution_options(**{READ_ONLY: True})
         who = (
-            await conn.execute(
-                select(
-                    ChannelIdentity.id,
-                    ChannelIdentity.unreachable,
-                    ChannelIdentity.last_inbound_at,
-                    User.created_at,
-                    *user_columns,
-                )
-                .join(User, User.id == ChannelIdentity.user_id)
-                .where(
-                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-                )
-            )
+            await conn.execute(who_stmt, {"channel": channel, "external_id": external_id})
         ).first()
-        where = (
-            await conn.execute(
-                select(Conversation.id, Conversation.version, Conversation.state).where(
-                    Conversation.channel == channel, Conversation.chat_key == chat_key
-                )
-            )
-        ).first()
+        where = (await conn.execute(where_stmt, {"channel": channel, "key": chat_key})).first()
     if who is None or where is None:
         return None
     identity_id, unreachable, last_inbound_at, created_at, *values = who

@@ -6,11 +6,17 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from core.db.tables import Conversation
 from core.uow import UnitOfWork
+
+# Built once: every transaction step reads it (building it cost more than running it).
+_CHAT = select(Conversation).where(
+    Conversation.channel == bindparam("channel"), Conversation.chat_key == bindparam("key")
+)
+_CHAT_LOCKED = _CHAT.with_for_update()
 
 
 async def load_conversation(
@@ -18,10 +24,8 @@ async def load_conversation(
 ) -> Conversation:
     """The row for this chat, created empty on first use, locked for this transaction."""
     session = uow.session
-    query = select(Conversation).where(
-        Conversation.channel == channel, Conversation.chat_key == chat_key
-    )
-    row = await session.scalar(query.with_for_update() if lock else query)
+    query, chat = _CHAT_LOCKED if lock else _CHAT, {"channel": channel, "key": chat_key}
+    row = await session.scalar(query, chat)
     if row is not None:
         return row
     try:
@@ -31,7 +35,7 @@ async def load_conversation(
             )
             session.add(row)
     except IntegrityError:
-        row = await session.scalar(query.with_for_update() if lock else query)
+        row = await session.scalar(query, chat)
         assert row is not None
     return row
 

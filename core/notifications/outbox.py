@@ -16,9 +16,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import Select, bindparam, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
@@ -289,6 +290,21 @@ async def _record(
         await uow.commit()
 
 
+@cache
+def _due(skipping: bool, only: bool) -> Select[OutboxMessage]:
+    """The oldest due message, by bound values (``now``, and ``skipping``, ``only`` as
+    asked): built once per shape, for the worker asks for one after every attempt."""
+    due = select(OutboxMessage).where(
+        OutboxMessage.status.in_(DUE_STATUSES),
+        OutboxMessage.next_attempt_at <= bindparam("now"),
+    )
+    if skipping:
+        due = due.where(OutboxMessage.user_id.not_in(bindparam("skipping", expanding=True)))
+    if only:
+        due = due.where(OutboxMessage.user_id == bindparam("only"))
+    return due.order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)
+
+
 async def claim_next(
     uows: UnitOfWorkFactory,
     *,
@@ -302,17 +318,12 @@ async def claim_next(
     recipients whose messages wait (an attempt to them is under way); ``only``: the one
     recipient whose message to take."""
     async with uows() as uow:
-        due = select(OutboxMessage).where(
-            OutboxMessage.status.in_(DUE_STATUSES),
-            OutboxMessage.next_attempt_at <= now,
-        )
+        values: dict[str, Any] = {"now": now}
         if skipping:
-            due = due.where(OutboxMessage.user_id.not_in(list(skipping)))
+            values["skipping"] = list(skipping)
         if only is not None:
-            due = due.where(OutboxMessage.user_id == only)
-        row = await uow.session.scalar(
-            due.order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)
-        )
+            values["only"] = only
+        row = await uow.session.scalar(_due(bool(skipping), only is not None), values)
         if row is None:
             return None
         repeat = row.status == OutboxStatus.SENDING.value

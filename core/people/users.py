@@ -8,7 +8,7 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from core.catalog.vocabulary import LANGUAGES
@@ -97,6 +97,17 @@ class Identified:
     user: User
 
 
+# Built once: every transaction step reads it (building it cost more than running it).
+_IDENTITY = (
+    select(ChannelIdentity, User)
+    .join(User, User.id == ChannelIdentity.user_id)
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("external_id"),
+    )
+)
+
+
 async def identified(
     uow: UnitOfWork,
     *,
@@ -115,11 +126,7 @@ async def identified(
     """
     session = uow.session
     row = (
-        await session.execute(
-            select(ChannelIdentity, User)
-            .join(User, User.id == ChannelIdentity.user_id)
-            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        )
+        await session.execute(_IDENTITY, {"channel": channel, "external_id": external_id})
     ).first()
     if row is not None:
         identity, known = row
