@@ -2,11 +2,12 @@
 
 The landing page is the site's busiest page and, uncached, was its slowest: four read
 sessions (the featured search, their cards, the counts, the reviews) and six statements.
-On SQLite through aiosqlite every statement, BEGIN and ROLLBACK is a hand-off to the
+On SQLite through aiosqlite every statement, BEGIN and ROLLBACK was then a hand-off to the
 connection's thread, and on a loaded machine each hand-off may wait for a time slice, so
-the number of round trips, more than the SQL, sets the time. Here the page takes one
-session and four statements: the chat's own search for the featured providers, their
-cards, both counts, and the latest reviews.
+the number of round trips, more than the SQL, set the time (since, only the long reads go
+there: core/db/sqlite_driver.py). Here the page takes one session and four statements: the
+chat's own search for the featured providers, their cards, both counts, and the latest
+reviews.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         if url.startswith("sqlite+aiosqlite"):
-            kwargs.setdefault("module", OneTripDbapi())  # one trip to its thread a statement
+            kwargs.setdefault("module", OneTripDbapi())  # most statements in the loop, no trip
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine
