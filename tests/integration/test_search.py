@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -562,3 +564,29 @@ async def test_naive_now_is_refused(uows: UnitOfWorkFactory) -> None:
     async with uows() as uow:
         with pytest.raises(InvalidValue):
             await search_providers(uow.session, SearchQuery(), now=naive)
+
+
+async def test_on_sqlite_the_search_runs_off_the_event_loop(
+    uows: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broad search may scan thousands of services: it is marked LONG_READ, so on
+    SQLite it runs in aiosqlite's thread while the loop serves others; the short reads
+    around it run in the loop (core/db/sqlite_driver.py)."""
+    if uows.engine.dialect.name != "sqlite":
+        pytest.skip("aiosqlite's thread")
+    now = clock.now()
+    await add_provider(uows, now, "studio-a")
+    trips: list[str] = []
+    queue: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute  # untyped upstream
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(args[3] if fn.__name__ == "_run" else fn.__name__)  # the statement
+        return await queue(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with uows() as uow:
+        await uow.session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: to the thread
+        trips.clear()
+        page = await search_providers(uow.session, SearchQuery(city="rabat"), now=now)
+    assert [h.slug for h in page.hits] == ["studio-a"]
+    assert len(trips) == 1 and "FROM" in trips[0]  # the search itself, and nothing else
