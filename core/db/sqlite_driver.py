@@ -169,7 +169,8 @@ class _Writers:
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A buffered cursor whose statement is run in one trip; its results are kept here."""
+    """A buffered cursor whose statement runs in the event loop's thread or in one trip to
+    aiosqlite's (`OneTripConnection.runs_here`); its results are kept here."""
 
     __slots__ = ("_description", "_lastrowid", "_rowcount", "_size", "long_read")
 
