@@ -281,3 +281,22 @@ async def test_another_process_s_writer_holds_up_only_the_writers(
     async with engine.connect() as conn:
         names = (await conn.execute(select(_Row.name).order_by(_Row.id))).scalars().all()
     assert names == ["before", "other", "ours"]
+
+
+async def test_a_statement_behind_a_trip_under_way_takes_the_trip_too(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """A cancelled task's statement may still be on its way to aiosqlite's thread: the
+    next statement queues behind it there, never beside it in the loop's thread."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        await conn.execute(select(1))
+        adapter = (await conn.get_raw_connection()).dbapi_connection
+        assert isinstance(adapter, OneTripConnection)
+        adapter.trips.ticket()  # a trip sent and not finished, as a cancelled one's
+        trips.clear()
+        assert (await conn.execute(text("SELECT 2"))).scalar() == 2
+        assert trips == ["_run"]  # queued behind it
+        assert adapter.trips.idle()
+        assert (await conn.execute(text("SELECT 3"))).scalar() == 3
+        assert trips == ["_run"]  # in the loop again
