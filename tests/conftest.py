@@ -32,6 +32,12 @@ BACKENDS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: pytest-xdist hands the tests out in this order, so a long test
+    started last would keep one worker busy while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
+
+
 @pytest.fixture(scope="session")
 def pg_migrated() -> Iterator[str]:
     """The CI database, migrated once per test run."""
@@ -65,7 +71,20 @@ def uows(engine: AsyncEngine) -> UnitOfWorkFactory:
     return build_uow_factory(engine)
 
 
+# Children before parents, so each DELETE leaves no row pointing at a deleted one.
+_EMPTY_TABLES = ";".join(f"DELETE FROM {t.name}" for t in reversed(Base.metadata.sorted_tables))
+
+
 async def truncate_all(engine: AsyncEngine) -> None:
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    """Empty every table and restart every id sequence, as TRUNCATE ... RESTART IDENTITY would.
+
+    DELETE, because a test's tables hold a handful of rows: TRUNCATE gives each table new
+    files (~0.1 s for all of them, before every PostgreSQL test), DELETE takes ~10 ms.
+    """
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        sequences = (await conn.execute(text("SELECT sequencename FROM pg_sequences"))).scalars()
+        restarts = "".join(f";ALTER SEQUENCE {name} RESTART" for name in sequences)
+        # One round trip: asyncpg's simple query protocol runs several statements at once.
+        asyncpg_connection = (await conn.get_raw_connection()).driver_connection
+        assert asyncpg_connection is not None
+        await asyncpg_connection.execute(_EMPTY_TABLES + restarts)

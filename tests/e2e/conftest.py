@@ -22,13 +22,13 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from bots.programs.serve import build_app
 from core.bootstrap import build_core, serving_clock
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Provider, User
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from demo import seed_demo
 from tests.conftest import BACKENDS
 from tests.support.factories import make_provider
+from tests.support.migrated import migrate
 from tests.support.telegram_app import TelegramApp, app_on_backend
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -45,12 +45,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the migrated SQLite database the Telegram apps copy is made, once."""
-    return tmp_path_factory.mktemp("telegram-template")
-
-
 @pytest.fixture
 def tg_options() -> dict[str, Any]:
     """What a module's Telegram app is built with beyond the defaults (a module overrides
@@ -62,14 +56,11 @@ def tg_options() -> dict[str, Any]:
 async def tg(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    template_dir: Path,
     clock: FixedClock,
     tg_options: dict[str, Any],
 ) -> AsyncIterator[TelegramApp]:
     """The app on SQLite, and on PostgreSQL when MOUNASABET_TEST_POSTGRES_URL is set."""
-    async with app_on_backend(
-        request.param, request, tmp_path, template_dir, clock, **tg_options
-    ) as app:
+    async with app_on_backend(request.param, request, tmp_path, clock, **tg_options) as app:
         yield app
 
 
@@ -104,7 +95,7 @@ def chromium_path() -> Path:
 async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
     """`mounasabet serve` in miniature: migrated SQLite, demo data, web app and outbox."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    upgrade(url)
+    migrate(url)
     # Photos sent from the provider pane land in the test's own directory, not ./var.
     photos = tmp_path_factory.mktemp("e2e-photos")
     settings = Settings(

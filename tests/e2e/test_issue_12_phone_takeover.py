@@ -21,7 +21,6 @@ from aiohttp import web
 
 from bots.programs.serve import build_app
 from core.bootstrap import build_core
-from core.db.migrate import upgrade
 from core.db.tables import Booking, ChannelIdentity, OutboxMessage, User
 from core.settings import Settings
 from dialogs.i18n.translator import translator
@@ -36,6 +35,7 @@ from tests.fakes.twilio_api import (
     SentMessage,
 )
 from tests.support.factories import make_provider
+from tests.support.migrated import migrate
 from tests.support.telegram_app import (
     CLIENT_TOKEN,
     PROVIDER_TOKEN,
@@ -84,7 +84,7 @@ class World:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = RunningClock(datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
     url = f"sqlite+aiosqlite:///{tmp_path / 'takeover.db'}"
-    upgrade(url)
+    migrate(url)
     async with (
         FakeTwilioAPI(clock=clock) as twilio,
         FakeTelegramAPI(clock=clock, rate_limits=None) as telegram,

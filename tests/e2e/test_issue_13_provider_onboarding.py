@@ -44,7 +44,6 @@ FR, EN = translator("fr"), translator("en")
 async def tg(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    template_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[TelegramApp]:
     monkeypatch.setenv("MOUNASABET_PHOTO_DIR", str(tmp_path / "photos"))
@@ -53,7 +52,7 @@ async def tg(
     # The admin CLI runs on the system's clock: so does the app here, so that the news the
     # CLI queues is due for the app's worker.
     clock = SystemClock()
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
+    async with app_on_backend(request.param, request, tmp_path, clock) as app:
         yield app
 
 

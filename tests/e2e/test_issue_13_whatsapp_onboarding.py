@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from bots.programs.serve import build_app
 from core.bootstrap import Core, build_core
-from core.db.migrate import upgrade
 from core.db.tables import OutboxMessage, Provider, User
 from core.settings import Settings
 from dialogs.i18n.translator import translator
@@ -37,6 +36,7 @@ from tests.fakes.twilio_api import (
     SentMessage,
 )
 from tests.support.admin import AdminCli
+from tests.support.migrated import migrate
 from tests.support.pictures import picture
 
 PUBLIC = "https://mounasabet.example"
@@ -82,7 +82,7 @@ async def newcomer(tmp_path: Path) -> AsyncIterator[Newcomer]:
     # The admin CLI queues the verification on the system's clock: the app runs on it too.
     clock = RunningClock(datetime.now(UTC))
     url = f"sqlite+aiosqlite:///{tmp_path / 'onboarding.db'}"
-    upgrade(url)
+    migrate(url)
     async with FakeTwilioAPI(clock=clock) as twilio:
         settings = Settings(
             _env_file=None,

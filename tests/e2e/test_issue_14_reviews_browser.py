@@ -17,13 +17,13 @@ from bots.programs.serve import build_app
 from core.booking.reviews import reply_to_review, submit_review
 from core.booking.states import BookingState
 from core.bootstrap import build_core
-from core.db.migrate import upgrade
 from core.settings import Settings
 from dialogs.i18n.translator import translator
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_site_browser import console_errors, visit
 from tests.support.bookings import drive_to, request
 from tests.support.factories import make_provider, make_user
+from tests.support.migrated import migrate
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -36,7 +36,7 @@ REPLY = "Merci ! <script>x</script>"
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
     """The app with one provider reviewed once (written through core's services)."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('reviews') / 'site.db'}"
-    upgrade(url)
+    migrate(url)
     container = build_core(Settings(database_url=url, _env_file=None))
     now = container.clock.now()
     owner, _, service = await make_provider(container.uows, now, slug=SLUG)

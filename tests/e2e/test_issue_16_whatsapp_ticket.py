@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from bots.programs.serve import build_app
 from core.bootstrap import build_core
-from core.db.migrate import upgrade
 from core.db.tables import OutboxMessage, Ticket, TicketMessage
 from core.settings import Settings
 from tests.e2e.test_whatsapp_journey import PUBLIC, RunningClock, World, eventually, option
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, FakeTwilioAPI
 from tests.support.admin import admin_process
+from tests.support.migrated import migrate
 
 
 class MovableClock(RunningClock):
@@ -42,7 +42,7 @@ class MovableClock(RunningClock):
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = MovableClock()
     url = f"sqlite+aiosqlite:///{tmp_path / 'ticket.db'}"
-    upgrade(url)
+    migrate(url)
     async with FakeTwilioAPI(clock=clock) as twilio, FakeTelegramAPI(clock=clock) as telegram:
         settings = Settings(
             _env_file=None,

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Invoice, Service
+from tests.support.migrated import migrate
 from tests.support.payments import PROVIDER_SLUG, Stack, eventually, payment_stack
 
 PAY_LINK = re.compile(r"http://127\.0\.0\.1:\d+/pay/cs_offline_[A-Za-z0-9_-]+")
@@ -27,7 +27,7 @@ PAY_LINK = re.compile(r"http://127\.0\.0\.1:\d+/pay/cs_offline_[A-Za-z0-9_-]+")
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'offline.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, stripe=False) as running:
         yield running
 

@@ -17,12 +17,12 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bots.programs.serve import build_app
 from core.bootstrap import build_core
-from core.db.migrate import upgrade
 from core.settings import Settings
 from demo import seed_demo
 from dialogs.client.deeplinks import parse_deeplink
 from dialogs.i18n.translator import translator
 from tests.e2e.conftest import LiveServer
+from tests.support.migrated import migrate
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -36,7 +36,7 @@ PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
     """The app on demo data with both chat channels configured for links (no real bot)."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('site') / 'site.db'}"
-    upgrade(url)
+    migrate(url)
     settings = Settings(
         database_url=url,
         telegram_client_username=BOT,

@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from bots.programs.serve import build_app
 from core.bootstrap import Core, build_core
-from core.db.migrate import upgrade
 from core.db.tables import Booking, OutboxMessage, Service, User
 from core.settings import Settings
 from dialogs.framework.confirm import NEWS_OVERLAP
@@ -38,6 +37,7 @@ from tests.fakes.twilio_api import (
 )
 from tests.support.bookings import request
 from tests.support.factories import make_provider, make_user
+from tests.support.migrated import migrate
 
 PUBLIC = "https://mounasabet.example"
 PROVIDER_TOKEN = "7000001:provider-bot-token"
@@ -125,7 +125,7 @@ def option(messages: list[SentMessage], wanted: str) -> str:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = RunningClock(datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
     url = f"sqlite+aiosqlite:///{tmp_path / 'journey.db'}"
-    upgrade(url)  # the migrations, 0002 included, not create_all
+    migrate(url)  # the migrations, 0002 included, not create_all
     async with (
         FakeTwilioAPI(clock=clock) as twilio,
         FakeTelegramAPI(clock=clock) as telegram,

@@ -16,7 +16,6 @@ from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.bootstrap import build_uow_factory
 from core.db.engine import make_engine
-from core.db.migrate import upgrade
 from core.db.tables import Invoice, OutboxMessage, User
 from core.payments.charges import deposit_link
 from core.payments.events import handle_gateway_event
@@ -27,12 +26,13 @@ from payments.links import HmacLinks
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import act, request
 from tests.support.factories import make_provider, make_user
+from tests.support.migrated import migrate
 
 
 @pytest.fixture
 def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'admin.db'}"
-    upgrade(url)
+    migrate(url)
 
     async def seed() -> None:
         engine = make_engine(url)
@@ -107,7 +107,7 @@ def test_invoice_resend_queues_the_chat_and_email_messages_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'resend.db'}"
-    upgrade(url)
+    migrate(url)
     now = datetime(2026, 5, 4, 9, tzinfo=UTC)
 
     async def prepare() -> str:

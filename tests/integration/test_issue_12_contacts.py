@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Booking, ChannelIdentity, User
 from core.people.users import identified
 from core.uow import UnitOfWorkFactory
@@ -25,6 +24,7 @@ from dialogs.i18n.translator import translator
 from dialogs.provider.app import PROVIDER_APP
 from tests.support.chat import Chat, bookings, client_chat, dialog_engine, user_of
 from tests.support.factories import make_provider
+from tests.support.migrated import migrate
 from tests.support.payments import PROVIDER_SLUG, payment_stack
 
 NUMBER = "+212661234567"
@@ -232,7 +232,7 @@ async def test_a_contact_sent_from_the_sandbox_page_is_typed_not_proven(
     """A web page proves nothing about whose number it sends: the sandbox's contact form
     gives the booking a contact, not the account a phone that WhatsApp would join."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, stripe=False) as stack:
         await stack.send("client", "mallory", text="/start p-studio-atlas")
         await stack.click("client", "mallory", f"book:{stack.service_id}")
@@ -265,7 +265,7 @@ async def test_the_sandbox_language_selector_is_the_chats_language_button(
     typed Arabic kept getting Arabic after choosing English again there (the chat's state
     still followed the Arabic message). It now does what the chat's Language button does."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, stripe=False) as stack:
         await stack.send("client", "nadia", text="/start")
         await stack.send("client", "nadia", text="بغيت مصور")  # typed in Arabic: Arabic now

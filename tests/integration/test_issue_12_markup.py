@@ -16,8 +16,8 @@ import pytest
 from icalendar import Calendar
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import User
+from tests.support.migrated import migrate
 from tests.support.payments import Stack, eventually, payment_stack
 
 NAME = "<b>Salma</b><script>alert('name')</script>"
@@ -29,7 +29,7 @@ PAY_LINK = re.compile(r"http://127\.0\.0\.1:\d+/pay/cs_offline_[A-Za-z0-9_-]+")
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'markup.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, stripe=False) as running:
         yield running
 

@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import CreditNote, Invoice, OutboxMessage, Payment
 from dialogs.i18n.translator import translator
 from payments.links import CREDIT_NOTE, INVOICE, HmacLinks
@@ -23,6 +22,7 @@ from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.integration.test_telegram_adapter import accepted_booking_for
 from tests.support.admin import AdminCli
+from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, LINK_SECRET, Stack, eventually, payment_stack
 from tests.support.telegram_app import CLIENT_TOKEN, TelegramApp, app_on_backend
 from tests.support.telegram_app import eventually as soon
@@ -54,7 +54,7 @@ def test_a_token_opens_only_the_kind_of_document_it_was_signed_for() -> None:
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'credit-notes.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock) as running:
         yield running
 
@@ -148,16 +148,11 @@ async def test_an_admin_refund_links_the_credit_note_the_server_opens(stack: Sta
     assert status == 200 and number in pdf_text(body)
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("credit-note-template")
-
-
 @pytest.fixture(params=BACKENDS)
 async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
 ) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
+    async with app_on_backend(request.param, request, tmp_path, clock) as app:
         yield app
 
 

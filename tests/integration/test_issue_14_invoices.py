@@ -15,12 +15,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import CreditNote, Invoice, OutboxMessage
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from tests.support.admin import AdminCli
 from tests.support.chat import client_chat, journeys, open_market
+from tests.support.migrated import migrate
 from tests.support.payments import PROVIDER_SLUG, Stack, eventually, payment_stack
 
 EN = translator("en")
@@ -37,7 +37,7 @@ PLATFORM: dict[str, Any] = {
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'invoices.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, **PLATFORM) as running:
         yield running
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from dialogs.i18n.translator import translator
+from tests.support.migrated import migrate
 from tests.support.payments import Stack, eventually, payment_stack
 
 FR, EN = translator("fr"), translator("en")
@@ -20,7 +20,7 @@ FR, EN = translator("fr"), translator("en")
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock) as running:
         yield running
 
@@ -28,7 +28,7 @@ async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
 @pytest.fixture
 async def offline(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'offline.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, stripe=False) as running:
         yield running
 

@@ -18,9 +18,9 @@ from bots.programs.serve import build_app
 from bots.sandbox.labels import page_labels
 from core.bootstrap import build_core, serving_clock
 from core.clock import FixedClock, ShiftedClock, SystemClock
-from core.db.migrate import upgrade
 from core.settings import Settings
 from dialogs.i18n.translator import translator
+from tests.support.migrated import migrate
 from tests.support.telegram_app import bound_socket
 
 START = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
@@ -72,7 +72,7 @@ def test_the_control_is_translated() -> None:
 @asynccontextmanager
 async def app_at(tmp_path: Path, clock: ShiftedClock, **more: Any) -> AsyncIterator[str]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'time.db'}"
-    upgrade(url)
+    migrate(url)
     sock = bound_socket()
     core = build_core(
         Settings(database_url=url, _env_file=None, **more),

@@ -31,10 +31,10 @@ from sqlalchemy import select
 from core.bootstrap import build_uow_factory
 from core.clock import SystemClock
 from core.db.engine import make_engine
-from core.db.migrate import upgrade
 from core.db.tables import Booking
 from core.db.tables_reviews import Review
 from tests.support.factories import make_provider
+from tests.support.migrated import migrate
 from tests.support.payments import free_port
 
 MOUNASABET = Path(sys.executable).parent / "mounasabet"
@@ -177,7 +177,7 @@ async def served(tmp_path: Path, db_url: str) -> AsyncIterator[str]:
 @pytest.fixture
 async def db_url(tmp_path: Path) -> AsyncIterator[str]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'walk.db'}"
-    upgrade(url)
+    migrate(url)
     engine = make_engine(url)
     await make_provider(build_uow_factory(engine), SystemClock().now(), slug=SLUG)
     await engine.dispose()

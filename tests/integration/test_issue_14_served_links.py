@@ -18,10 +18,10 @@ from sqlalchemy import select
 from core.bootstrap import build_uow_factory
 from core.clock import SystemClock
 from core.db.engine import make_engine
-from core.db.migrate import upgrade
 from core.db.tables import ChannelIdentity
 from tests.support.bookings import request
 from tests.support.factories import make_provider
+from tests.support.migrated import migrate
 from tests.support.payments import eventually, free_port
 
 MOUNASABET = Path(sys.executable).parent / "mounasabet"
@@ -41,7 +41,7 @@ async def texts(http: aiohttp.ClientSession, url: str, pane: str, chat: str) -> 
 
 async def test_payment_links_use_the_port_served(tmp_path: Path) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'served.db'}"
-    upgrade(db_url)
+    migrate(db_url)
     engine = make_engine(db_url)
     uows = build_uow_factory(engine)
     now = SystemClock().now()

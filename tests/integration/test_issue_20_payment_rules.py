@@ -17,7 +17,6 @@ from sqlalchemy import select
 from core.booking.actors import Actor
 from core.booking.states import Role
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Invoice
 from core.errors import InvalidValue
 from core.payments.balance import confirm_and_charge
@@ -28,6 +27,7 @@ from dialogs.i18n.translator import translator
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import BANK_DEBIT
+from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, payment_stack
 
 en, fr = translator("en"), translator("fr")
@@ -36,7 +36,7 @@ en, fr = translator("en"), translator("fr")
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock) as running:
         yield running
 

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from core.booking.actors import Actor
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Flag, LedgerEntry, Refund
 from core.errors import InvalidValue
 from core.payments.ports import Payments
@@ -24,13 +23,14 @@ from core.payments.refunds import RefundOutcome, refund_booking, retry_pending_r
 from core.payments.sweeps import settle_waiting_payouts
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
+from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, payment_stack
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock) as running:
         yield running
 

@@ -31,18 +31,11 @@ YOUSSEF = FakeUser(id=4102, first_name="Youssef", language_code="en")
 EN = translator("en")
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("repeats-template")
-
-
 @pytest.fixture(params=BACKENDS)
 async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
 ) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(
-        request.param, request, tmp_path, template_dir, clock, paging=6
-    ) as app:
+    async with app_on_backend(request.param, request, tmp_path, clock, paging=6) as app:
         yield app
 
 

@@ -17,9 +17,9 @@ import aiohttp
 import pytest
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.settings import Settings
 from dialogs.i18n.translator import translator
+from tests.support.migrated import migrate
 from tests.support.payments import Stack, eventually, free_port, payment_stack
 
 MOUNASABET = Path(sys.executable).with_name("mounasabet")
@@ -64,7 +64,7 @@ async def test_serve_runs_a_declared_demo_and_healthz_says_so(tmp_path: Path) ->
     env = cli_env(
         tmp_path, MOUNASABET_PUBLIC_URL="https://demo.example", MOUNASABET_OFFLINE_PAYMENTS="1"
     )
-    upgrade(env["MOUNASABET_DATABASE_URL"])
+    migrate(env["MOUNASABET_DATABASE_URL"])
     port = free_port()
     server = await asyncio.create_subprocess_exec(
         str(MOUNASABET), "serve", "--port", str(port), "--no-worker",
@@ -95,7 +95,7 @@ async def test_serve_runs_a_declared_demo_and_healthz_says_so(tmp_path: Path) ->
 @pytest.fixture
 async def demo(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, stripe=False, offline_payments=True) as running:
         yield running
 

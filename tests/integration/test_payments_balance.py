@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Flag, Invoice, LedgerEntry, OutboxMessage, Payment, Provider
 from core.payments.failures import flag_repeated_failures
 from core.payments.payout_retry import retry_owed_payouts
@@ -20,6 +19,7 @@ from dialogs.i18n.translator import translator
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import AUTH_REQUIRED, DECLINED
+from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, eventually, payment_stack
 
 en = translator("en")
@@ -28,7 +28,7 @@ en = translator("en")
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock) as running:
         yield running
 

@@ -19,7 +19,6 @@ from core.booking.actions import cancel_booking, expire_due
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Flag, OutboxMessage, Payment
 from core.notifications.outbox import deliver_due
 from core.payments.charges import deposit_link
@@ -29,13 +28,14 @@ from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import FakeStripe, SessionClosed
 from tests.support.bookings import act, request
 from tests.support.factories import make_provider, make_user
+from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, WEBHOOK_SECRET, Stack, eventually, payment_stack
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock) as running:
         yield running
 
@@ -122,7 +122,7 @@ async def test_offline_link_of_a_cancelled_booking_takes_no_payment(
     tmp_path: Path, clock: FixedClock
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'offline.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock, stripe=False) as stack:
         client = await stack.client("hiba", email_address=None)
         booking_id = await stack.book(client, days_ahead=10)

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from core.booking.actors import Actor
 from core.booking.states import Role
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Flag, Refund, Ticket
 from core.errors import InvalidValue
 from core.payments.ledger import period_totals
 from core.payments.refunds import cancel_and_refund, refund_booking, retry_pending_refunds
 from dialogs.i18n.translator import translator
 from payments.stripe_gateway import StripeGateway
+from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, Stack, payment_stack
 
 en = translator("en")
@@ -27,7 +27,7 @@ en = translator("en")
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    upgrade(url)
+    migrate(url)
     async with payment_stack(url, clock) as running:
         yield running
 

@@ -21,10 +21,10 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from core.clock import FixedClock
-from core.db.migrate import upgrade
 from core.db.tables import Invoice, OutboxMessage, Payment, ProcessedEvent, User
 from dialogs.i18n.translator import translator
 from tests.fakes.stripe_api import sign
+from tests.support.migrated import migrate
 from tests.support.payments import WEBHOOK_SECRET, Stack, eventually, payment_stack
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
@@ -33,7 +33,7 @@ CASABLANCA = ZoneInfo("Africa/Casablanca")
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    upgrade(url)  # the real migrations, 0003 included
+    migrate(url)  # the real migrations, 0003 included
     async with payment_stack(url, clock) as running:
         yield running
 

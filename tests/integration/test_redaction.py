@@ -21,7 +21,6 @@ from aiohttp import web
 from sqlalchemy import select
 
 from core.bootstrap import build_core
-from core.db.migrate import upgrade
 from core.db.tables import ChannelIdentity, Flag, OutboxMessage, User
 from core.notifications.outbox import enqueue
 from core.redaction import MASK, Redactor, install, redact
@@ -29,6 +28,7 @@ from core.settings import Settings
 from core.support.tickets import raise_flag
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.replies import Reply
+from tests.support.migrated import migrate
 
 MOUNASABET = Path(sys.executable).with_name("mounasabet")
 TOKEN = "111111:CLIENTTOKEN"
@@ -154,7 +154,7 @@ async def test_a_redirecting_bot_api_leaks_the_token_nowhere(
     tmp_path: Path, redirecting_api: str
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
-    upgrade(url)
+    migrate(url)
     await queue_a_message(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOUNASABET_")} | {
         "MOUNASABET_DATABASE_URL": url,

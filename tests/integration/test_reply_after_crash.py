@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from core.bootstrap import build_core
 from core.db.engine import make_engine
-from core.db.migrate import upgrade
 from core.db.tables import Conversation, OutboxMessage
 from core.notifications.direct_replies import DIRECT_LEASE
 from core.settings import Settings
 from dialogs.i18n.translator import translator
 from tests.conftest import BACKENDS, truncate_all
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser
+from tests.support.migrated import migrate
 from tests.support.serve_process import ServeProcess, serving
 from tests.support.telegram_app import (
     CLIENT_TOKEN,
@@ -33,6 +33,8 @@ from tests.support.telegram_app import (
     eventually,
     seed_provider,
 )
+
+pytestmark = pytest.mark.slow  # serve processes killed and started again
 
 SALMA = FakeUser(id=7001, first_name="Salma", language_code="fr")
 STALL = 6.0  # seconds the fake holds every send
@@ -44,7 +46,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     """A migrated database with the provider of the journeys, on each backend."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
-        upgrade(url)
+        migrate(url)
     else:
         url = request.getfixturevalue("pg_migrated")
         engine = make_engine(url)

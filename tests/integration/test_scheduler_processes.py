@@ -26,6 +26,8 @@ from tests.support.payments import eventually
 from tests.support.sweeps import assert_each_booking_whole, sweep
 from tests.support.worker_process import LEASE_SECONDS, SLOW, Worker
 
+pytestmark = pytest.mark.slow  # worker processes started and killed
+
 
 @pytest.fixture
 async def workers(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[list[Worker]]:

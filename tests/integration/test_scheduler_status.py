@@ -19,13 +19,13 @@ from admin_cli.app import app as admin
 from bots.programs.serve import build_app
 from bots.scheduler import LEASE_JOB, SweepScheduler
 from core.bootstrap import build_core
-from core.db.migrate import upgrade
 from core.scheduling import lease
 from core.scheduling.model import Sweep, SweepContext
 from core.scheduling.registry import SWEEPS
 from core.scheduling.runs import records
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from tests.support.migrated import migrate
 from tests.support.payments import eventually, free_port
 
 T0 = datetime(2026, 3, 22, 1, 59, tzinfo=UTC)
@@ -52,7 +52,7 @@ async def test_one_holder_at_a_time_and_takeover_only_after_expiry(uows: UnitOfW
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'status.db'}"
-    upgrade(url)
+    migrate(url)
     monkeypatch.setenv("MOUNASABET_DATABASE_URL", url)
     monkeypatch.setenv("MOUNASABET_SANDBOX_ENABLED", "false")
     return url

@@ -53,16 +53,11 @@ OLDER = EN("That button belongs to an older message. Here is where we are now:")
 DAY = date(2026, 6, 14)
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("telegram-template")
-
-
 @pytest.fixture(params=BACKENDS)
 async def tg(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
 ) -> AsyncIterator[TelegramApp]:
-    async with app_on_backend(request.param, request, tmp_path, template_dir, clock) as app:
+    async with app_on_backend(request.param, request, tmp_path, clock) as app:
         yield app
 
 
@@ -548,9 +543,9 @@ async def test_a_text_that_looks_like_html_stays_text(tg: TelegramApp) -> None:
 
 
 async def test_without_tokens_the_webhooks_are_off_and_the_rest_runs(
-    tmp_path: Path, template_dir: Path, clock: FixedClock
+    tmp_path: Path, clock: FixedClock
 ) -> None:
-    url = migrated_sqlite(template_dir, tmp_path / "off.db")
+    url = migrated_sqlite(tmp_path / "off.db")
     async with (
         FakeTelegramAPI(clock=clock, rate_limits=None) as fake,
         telegram_app(url, fake, clock, migrate=False, tokens=False) as tg,

@@ -27,7 +27,7 @@ EN = translator("en")
 
 
 async def test_polling_answers_texts_and_presses(tmp_path: Path, clock: FixedClock) -> None:
-    url = migrated_sqlite(tmp_path, tmp_path / "poll.db")
+    url = migrated_sqlite(tmp_path / "poll.db")
     async with FakeTelegramAPI(clock=clock, rate_limits=None) as fake:
         container = build_core(app_settings(url, fake.base_url, 9), clock=clock)
         await seed_provider(container)

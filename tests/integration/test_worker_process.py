@@ -11,19 +11,19 @@ from sqlalchemy import select
 
 from bots.programs.worker import run_worker
 from core.bootstrap import Core, build_core
-from core.db.migrate import upgrade
 from core.db.tables import ChannelIdentity, OutboxMessage, User
 from core.notifications.outbox import enqueue
 from core.settings import Settings
 from dialogs.framework.replies import Reply
 from tests.fakes import FakeTelegramAPI, FakeUser
+from tests.support.migrated import migrate
 
 TOKEN = "111:client"
 
 
 async def test_worker_sends_a_queued_message_and_stops_cleanly(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
-    upgrade(url)
+    migrate(url)
     async with FakeTelegramAPI() as fake:
         person = FakeUser(id=5001, first_name="Salma", language_code="fr")
         fake.open_chat(TOKEN, person)

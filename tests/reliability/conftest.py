@@ -12,26 +12,21 @@ from tests.conftest import BACKENDS
 from tests.reliability.world import World, fresh_database, world
 
 
-@pytest.fixture(scope="module")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("reliability-template")
-
-
 @pytest.fixture(params=BACKENDS)
 async def everything(
-    request: pytest.FixtureRequest, tmp_path: Path, template_dir: Path, clock: FixedClock
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
 ) -> AsyncIterator[World]:
     """Every channel, the worker and the sweeps, on SQLite and on PostgreSQL (when set)."""
-    url = await fresh_database(request.param, request, tmp_path, template_dir)
+    url = await fresh_database(request.param, request, tmp_path)
     async with world(url, clock) as running:
         yield running
 
 
 @pytest.fixture
 async def on_sqlite(
-    tmp_path: Path, template_dir: Path, clock: FixedClock, request: pytest.FixtureRequest
+    tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest
 ) -> AsyncIterator[World]:
     """The same on SQLite only, for tests about the HTTP surface rather than the database."""
-    url = await fresh_database("sqlite", request, tmp_path, template_dir)
+    url = await fresh_database("sqlite", request, tmp_path)
     async with world(url, clock) as running:
         yield running

@@ -20,7 +20,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.sweeps_data import seed_overdue
 from core.bootstrap import build_core
 from core.db.engine import make_engine
-from core.db.migrate import upgrade
 from core.scheduling import lease
 from core.settings import Settings
 from tests.conftest import truncate_all
@@ -38,6 +37,7 @@ from tests.reliability.world import (
     TWILIO_TOKEN,
     World,
 )
+from tests.support.migrated import migrate
 from tests.support.payments import eventually
 from tests.support.telegram_app import bound_socket, button_data, seed_provider
 from tests.support.worker_process import SLOW, Worker
@@ -131,7 +131,7 @@ async def deployment(database_url: str, workdir: Path) -> AsyncIterator[Deployme
     """The three processes started on an emptied database with the journeys' provider and
     ``OVERDUE`` stale requests of another; stopped (SIGINT, SIGTERM) on exit."""
 
-    upgrade(database_url)
+    migrate(database_url)
     engine = make_engine(database_url)
     await truncate_all(engine)
     overdue = await seed_overdue(engine, OVERDUE, now=datetime.now(UTC))

@@ -54,7 +54,7 @@ from tests.reliability.world import (
 )
 from tests.support.telegram_app import seed_provider
 
-pytestmark = pytest.mark.skipif(PG_URL is None, reason=PG_SKIP)
+pytestmark = [pytest.mark.skipif(PG_URL is None, reason=PG_SKIP), pytest.mark.slow]
 KILLS = 5
 CLIENTS_PER_ROUND = 2
 ACTIVE = ("requested", "accepted", "confirmed", "delivered", "payment_due", "disputed")

@@ -45,6 +45,8 @@ from tests.fakes.stripe_api import sign
 from tests.reliability.world import STRIPE_WEBHOOK_SECRET, TELEGRAM_SECRET, World, world
 from tests.support.telegram_app import SECRET_HEADER, migrated_sqlite
 
+pytestmark = pytest.mark.slow  # thousands of cases
+
 T = TypeVar("T")
 # Cases in all: 5,400 by default (CI), any number with MOUNASABET_FUZZ_EXAMPLES. Shared out
 # by cost: a signed Stripe event or a Telegram update runs far more code than a sandbox body.
@@ -271,9 +273,9 @@ class Running:
 
 
 @pytest.fixture
-def app(tmp_path: Path, template_dir: Path) -> Iterator[Running]:
+def app(tmp_path: Path) -> Iterator[Running]:
     loop = asyncio.new_event_loop()
-    url = migrated_sqlite(template_dir, tmp_path / "fuzz.db")
+    url = migrated_sqlite(tmp_path / "fuzz.db")
     context = world(url, FixedClock(datetime(2026, 5, 4, 9, 0, tzinfo=UTC)), worker=False)
     w = loop.run_until_complete(context.__aenter__())
     try:

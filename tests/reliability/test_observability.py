@@ -143,9 +143,9 @@ async def test_metrics_after_a_journey(on_sqlite: World, json_log: io.StringIO) 
 
 
 async def test_healthz_says_503_when_the_worker_lease_is_stale(
-    tmp_path: Path, template_dir: Path, clock: FixedClock, request: pytest.FixtureRequest
+    tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest
 ) -> None:
-    url = await fresh_database("sqlite", request, tmp_path, template_dir)
+    url = await fresh_database("sqlite", request, tmp_path)
     async with world(url, clock, worker=False) as w:  # a web process: the worker is apart
         assert (await w.get("/healthz"))[0] == 200  # no worker yet: nothing to say stale
         now = clock.now()

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from core.db.migrate import upgrade
 from core.redaction import Redactor, install
 from tests.fakes import FakeTelegramAPI, FakeUser
 from tests.fakes.stripe_api import FakeStripe, sign
@@ -35,6 +34,7 @@ from tests.reliability.world import (
     World,
     text_update,
 )
+from tests.support.migrated import migrate
 from tests.support.telegram_app import SECRET_HEADER
 
 PAGES = (
@@ -102,7 +102,7 @@ async def test_a_whole_journey_in_process_leaks_no_secret(
 
 async def test_mounasabet_serve_prints_no_secret(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"
-    upgrade(url)
+    migrate(url)
     async with (
         FakeTelegramAPI(rate_limits=None) as telegram,
         FakeTwilioAPI(

@@ -39,6 +39,7 @@ from tests.support.telegram_app import delivered
 pytestmark = [
     pytest.mark.skipif(PG_URL is None, reason=PG_SKIP),
     pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.slow,
 ]
 CHATS = 20
 SHOWN = (

@@ -48,9 +48,9 @@ async def trickle(port: int) -> float:
 
 
 async def test_two_hundred_trickling_heads_do_not_hold_up_healthz(
-    tmp_path: Path, template_dir: Path, clock: FixedClock, request: pytest.FixtureRequest
+    tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest
 ) -> None:
-    url = await fresh_database("sqlite", request, tmp_path, template_dir)
+    url = await fresh_database("sqlite", request, tmp_path)
     async with world(url, clock, worker=False, http_read_seconds=READ_SECONDS) as w:
         port = int(w.url.rsplit(":", 1)[1])
         slow = [asyncio.ensure_future(trickle(port)) for _ in range(SLOW)]

@@ -190,9 +190,9 @@ def press_update(
     }
 
 
-async def fresh_database(backend: str, request: Any, workdir: Path, template_dir: Path) -> str:
+async def fresh_database(backend: str, request: Any, workdir: Path) -> str:
     if backend == "sqlite":
-        return migrated_sqlite(template_dir, workdir / "reliability.db")
+        return migrated_sqlite(workdir / "reliability.db")
     url = str(request.getfixturevalue("pg_migrated"))
     engine = make_engine(url)
     await truncate_all(engine)

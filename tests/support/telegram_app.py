@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -31,12 +30,12 @@ from bots.programs.serve import build_app
 from core.bootstrap import Core, build_core
 from core.clock import Clock
 from core.db.engine import make_engine
-from core.db.migrate import upgrade
 from core.db.tables import Base, User
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from tests.conftest import truncate_all
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser, StoredMessage, parse_html
+from tests.support import migrated
 from tests.support.factories import make_provider
 
 CLIENT_TOKEN = "111:client"
@@ -198,13 +197,11 @@ def sqlite_url(directory: Any, name: str = "telegram.db") -> str:
     return f"sqlite+aiosqlite:///{directory}/{name}"
 
 
-def migrated_sqlite(template_dir: Path, into: Path) -> str:
-    """A migrated SQLite database at ``into``: migrations run once into a template, copied."""
-    template = template_dir / "template.db"
-    if not template.exists():
-        upgrade(sqlite_url(template_dir, "template.db"))
-    shutil.copyfile(template, into)
-    return f"sqlite+aiosqlite:///{into}"
+def migrated_sqlite(into: Path) -> str:
+    """A migrated SQLite database at ``into`` (a copy of the migrated template)."""
+    url = f"sqlite+aiosqlite:///{into}"
+    migrated.migrate(url)
+    return url
 
 
 def app_settings(
@@ -251,14 +248,13 @@ async def app_on_backend(
     backend: str,
     request: Any,
     workdir: Path,
-    template_dir: Path,
     clock: Clock,
     **options: Any,
 ) -> AsyncIterator[TelegramApp]:
     """The fake and the app on a fresh database: a copied SQLite template, or the test
     PostgreSQL database (``pg_migrated`` fixture of tests/conftest.py) emptied."""
     if backend == "sqlite":
-        url = migrated_sqlite(template_dir, workdir / "telegram.db")
+        url = migrated_sqlite(workdir / "telegram.db")
     else:
         url = request.getfixturevalue("pg_migrated")
         engine = make_engine(url)
@@ -285,7 +281,7 @@ async def telegram_app(
     """Migrate, seed, start the app on a free port; stop it (worker, bots, engine) after.
     ``settings`` adds to the app's settings (e.g. the calendar fetcher's allowed networks)."""
     if migrate:
-        upgrade(database_url)
+        migrated.migrate(database_url)
     sock = bound_socket()
     port = sock.getsockname()[1]
     container = build_core(
