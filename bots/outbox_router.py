@@ -13,8 +13,10 @@ from core.db.engine import read_only
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
 from core.payments.checkout_expiry import GATEWAY_CHANNEL
+from core.payments.links import NewsLinks
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply
+from dialogs.notifications.payment_news import link_kind
 from dialogs.notifications.render import render_notification
 from dialogs.notifications.said_again import said_again
 
@@ -47,8 +49,10 @@ class ChannelRouter:
         *,
         email: MessageSender | None = None,
         gateway: MessageSender | None = None,
+        links: NewsLinks | None = None,
     ) -> None:
         self.uows, self.senders, self.email, self.gateway = uows, senders, email, gateway
+        self.links = links  # None: payments are off, news carries no link
 
     async def deliver(self, envelope: Envelope) -> DeliveryResult:
         if envelope.channel == GATEWAY_CHANNEL:  # a call to the payment gateway, no chat
@@ -64,15 +68,22 @@ class ChannelRouter:
             # SQLite it takes no write lock, so the chats' writes don't queue behind it.
             await read_only(uow.session)
             identity = await self._identity(uow, envelope)
-            if identity is None:
-                # Nobody to reach yet (e.g. a provider who never opened the bot): wait for
-                # them. Worded only once there is someone to read it: a held notice costs
-                # one read per look, not the five or six of its wording, and news gone
-                # stale meanwhile is found so when it is released.
-                return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
+        if identity is None:
+            # Nobody to reach yet (e.g. a provider who never opened the bot): wait for them.
+            # Worded only once there is someone to read it: a held notice costs one read per
+            # look, not the five or six of its wording, and news gone stale meanwhile is
+            # found so when it is released.
+            return DeliveryResult(DeliveryOutcome.HOLD, error="no reachable identity")
+        payment_kind = link_kind(envelope)
+        if payment_kind is not None and self.links is not None:
+            # The news carries a payment link: made now that someone will read it, in a
+            # transaction of its own that commits before the wording reads it.
+            await self.links.ensure(envelope.payload.get("booking_id"), payment_kind)
+        async with self.uows() as uow:
+            await read_only(uow.session)
             replies = said_again(envelope, await render_notification(uow, envelope))
-            if not replies:
-                return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
+        if not replies:
+            return DeliveryResult(DeliveryOutcome.GIVE_UP, error="nothing to say any more")
         # Senders may need to know what they carry (WhatsApp picks a template by kind).
         for reply in replies:
             reply.meta["outbox"] = {

@@ -9,6 +9,7 @@ from aiohttp import web
 from core.clock import Clock
 from core.payments.checkout_expiry import CheckoutExpiry
 from core.payments.invoice_parties import InvoiceIssuer
+from core.payments.links import NewsLinks
 from core.payments.ports import Payments
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
@@ -31,6 +32,7 @@ class PaymentParts:
     links: HmacLinks
     email: EmailSender | None
     expiry: CheckoutExpiry  # the outbox's sender for gateway calls (expiring links)
+    news_links: NewsLinks  # the links news carries, made by the outbox worker before wording
 
     async def close(self) -> None:
         gateway = self.payments.gateway
@@ -73,7 +75,8 @@ def build_payments(
             documents=documents,
         )
     expiry = CheckoutExpiry(uows, gateway, clock)
-    return PaymentParts(payments, processor, documents, links, email, expiry)
+    news_links = NewsLinks(uows, gateway, clock)
+    return PaymentParts(payments, processor, documents, links, email, expiry, news_links)
 
 
 def build_payment_routes(

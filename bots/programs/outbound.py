@@ -37,5 +37,7 @@ def build_outbound(
     if core.settings.whatsapp_enabled:
         whatsapp = build_whatsapp_sender(core.settings, core.uows, core.clock)
         senders["whatsapp"] = whatsapp.sender.deliver
-    router = ChannelRouter(core.uows, senders, email=pay.email, gateway=pay.expiry)
+    router = ChannelRouter(
+        core.uows, senders, email=pay.email, gateway=pay.expiry, links=pay.news_links
+    )
     return Outbound(pay, bots, whatsapp, router)

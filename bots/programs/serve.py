@@ -91,7 +91,9 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         app.on_startup.append(_introduce(bots, core))
         app.on_cleanup.append(closing(lambda: telegram.close(bots)))
     if worker:
-        router = ChannelRouter(uows, senders, email=pay.email, gateway=pay.expiry)
+        router = ChannelRouter(
+            uows, senders, email=pay.email, gateway=pay.expiry, links=pay.news_links
+        )
         metrics = app[METRICS]
         app.cleanup_ctx.append(
             background(lambda: run_outbox(uows, router, clock, metrics=metrics, bell=bell))

@@ -1,4 +1,5 @@
-"""Payment links asked for from a chat: each try in a savepoint of its own.
+"""Payment links asked for from a chat, or made just before the news that carries them:
+each try in a savepoint of its own.
 
 Gateway trouble never undoes what the user did: an acceptance stays accepted and the
 client can ask for the link again ("Pay the deposit"), so a failed try is rolled back
@@ -15,24 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.states import BookingState
+from core.clock import Clock
 from core.db.tables import Booking, Payment
-from core.errors import DomainError
 from core.payments.charges import balance_link, deposit_link
+from core.payments.checkout_expiry import DUE_IN
 from core.payments.ports import CheckoutLink, GatewayError, PaymentGateway
-from core.uow import UnitOfWork
+from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-
-async def try_deposit_link(
-    uow: UnitOfWork, gateway: PaymentGateway, booking_id: int, now: datetime
-) -> None:
-    """Right after an acceptance: make the link the client's notification will carry."""
-    try:
-        async with uow.savepoint():
-            await deposit_link(uow, gateway, booking_id, now)
-    except (GatewayError, DomainError):
-        log.exception("no deposit link for booking %s yet; the client can ask again", booking_id)
 
 
 async def try_link_for_what_is_owed(
@@ -47,6 +38,34 @@ async def try_link_for_what_is_owed(
     except GatewayError:
         log.exception("payment link for booking %s failed", booking.id)
         return None
+
+
+class NewsLinks:
+    """Makes the payment link a piece of news is to carry, just before the news is worded.
+
+    The outbox worker makes it, not the transaction that made the news (a provider's
+    acceptance): the acceptance neither waits for the gateway nor, on SQLite, keeps every
+    other writer waiting through the gateway's round trip; news held for a client with no
+    chat yet makes no link before they can read it; and the link's hours start when it is
+    sent. An acceptance is never undone by the gateway either way.
+    """
+
+    def __init__(self, uows: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock) -> None:
+        self.uows, self.gateway, self.clock = uows, gateway, clock
+
+    async def ensure(self, booking_id: object, kind: str) -> None:
+        """A valid link for ``kind`` ("deposit", "balance") while the booking owes that;
+        nothing otherwise. Gateway trouble is logged: the news goes without the link, and
+        its Pay button asks for one."""
+        if not isinstance(booking_id, int):  # from a stored payload
+            return
+        async with self.uows() as uow:
+            booking = await uow.session.get(Booking, booking_id)
+            owed = DUE_IN.get(kind)
+            if booking is None or owed is None or booking.state != owed.value:
+                return  # paid, or owed no more: the news shows no link
+            await try_link_for_what_is_owed(uow, self.gateway, booking, self.clock.now())
+            await uow.commit()
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,6 @@ from dialogs.provider import (
 from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
-from dialogs.shared.pay import prepare_deposit_link
 
 DECLINE_REASONS = {
     "busy": N_("Already booked that day"),
@@ -222,7 +221,6 @@ async def accept(ctx: Ctx, arg: str) -> Outcome:
         Actor(Role.PROVIDER, ctx.user.id),
         now=ctx.now,
     )
-    await prepare_deposit_link(ctx, booking.id)  # the client's notice carries the link
     text = ctx.t(
         "You accepted {ref}. The client has been asked to pay the deposit.", ref=booking.reference
     )

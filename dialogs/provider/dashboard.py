@@ -28,7 +28,6 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
 from dialogs.provider.booking_card import dashboard_line, details_card, history_text
 from dialogs.provider.earnings_view import earnings_text
-from dialogs.shared.pay import prepare_deposit_link
 
 DIAGRAM = Path(__file__).with_name("dashboard.mmd")
 PAGE_SIZE = 6
@@ -160,7 +159,6 @@ async def _accept(ctx: Ctx, booking: Booking) -> Outcome:
     booking = await apply_action(
         ctx.uow, booking.id, Action.ACCEPT, provider_actor(ctx), now=ctx.now
     )
-    await prepare_deposit_link(ctx, booking.id)  # the client's notice carries the link
     text = ctx.t(
         "You accepted {ref}. The client has been asked to pay the deposit.", ref=booking.reference
     )

@@ -11,19 +11,12 @@ from core.booking.actors import Actor
 from core.booking.queries import booking_by_id, owned_booking
 from core.booking.states import BookingState, Role
 from core.payments.balance import confirm_and_charge
-from core.payments.links import try_deposit_link, try_link_for_what_is_owed
+from core.payments.links import try_link_for_what_is_owed
 from core.payments.ports import ChargeStatus, CheckoutLink
 from core.rows import Booking
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Outcome, Show
 from dialogs.notifications.payment_news import demo_note, pay_button
-
-
-async def prepare_deposit_link(ctx: Ctx, booking_id: int) -> None:
-    """Right after an acceptance: make the link the client's notification will carry."""
-    if ctx.deps.payments is None:
-        return
-    await try_deposit_link(ctx.uow, ctx.deps.payments.gateway, booking_id, ctx.now)
 
 
 async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:

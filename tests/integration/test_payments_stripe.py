@@ -64,7 +64,9 @@ async def test_deposit_link_webhook_invoice_and_emails(stack: Stack) -> None:
     booking = await stack.booking(booking_id)
     assert booking.state == "accepted"
 
-    # One Checkout Session, made by the provider's Accept, with what Stripe needs.
+    # One Checkout Session, made by the worker right before it words the client's news
+    # of the acceptance (not in the Accept's transaction), with what Stripe needs.
+    session_id = await stack.pending_session(booking_id)
     [call] = stack.fake.posts("/checkout/sessions")
     assert call.idempotency_key == f"booking-{booking_id}-deposit-1"
     params = call.params
@@ -84,7 +86,7 @@ async def test_deposit_link_webhook_invoice_and_emails(stack: Stack) -> None:
     assert params["customer"] == customer["id"] and customer["email"] == "salma@example.com"
 
     # The client's news carries the link and a Pay button; asking again reuses the link.
-    session = stack.fake.sessions[await stack.pending_session(booking_id)]
+    session = stack.fake.sessions[session_id]
 
     async def link_sent() -> bool:
         return any(session["url"] in text for text in await stack.bot_texts("client", "salma"))

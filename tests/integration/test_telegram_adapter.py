@@ -427,8 +427,9 @@ async def test_429_is_retried_after_retry_after(tg: TelegramApp, clock: FixedClo
     await eventually(sent, what="the retry after retry_after")
     row = await outbox_row(tg, "booking_accepted")
     assert row.attempts == 2
-    [news] = [m for m in tg.fake.sent_to(YOUSSEF.id) if m.callback_data() == [f"g|bk:{booking_id}"]]
+    [news] = [m for m in tg.fake.sent_to(YOUSSEF.id) if f"g|bk:{booking_id}" in m.callback_data()]
     assert (news.text or "").startswith("Good news:")  # the acceptance, in English
+    assert f"g|pay:{booking_id}" in news.callback_data()  # its link made before each attempt
 
 
 async def test_a_direct_reply_refused_midway_queues_only_the_rest(

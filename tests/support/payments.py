@@ -154,8 +154,16 @@ class Stack:
             return list(rows)
 
     async def pending_session(self, booking_id: int, kind: str = "deposit") -> str:
+        """The link's Checkout session, once the worker made it: for the deposit, right
+        before the client's "accepted" notice is worded (core/payments/links.py)."""
+
+        async def made() -> bool:
+            rows = [p for p in await self.payments(booking_id) if p.kind == kind]
+            return bool(rows and rows[-1].status == "pending" and rows[-1].checkout_session_id)
+
+        await eventually(made, f"a pending {kind} link for booking {booking_id}")
         rows = [p for p in await self.payments(booking_id) if p.kind == kind]
-        assert rows and rows[-1].status == "pending" and rows[-1].checkout_session_id, rows
+        assert rows[-1].checkout_session_id is not None
         return rows[-1].checkout_session_id
 
     async def pay_deposit(self, booking_id: int, card: str = "pm_card_visa") -> None:
