@@ -33,7 +33,7 @@ from sqlalchemy import text
 from bench.outbox_delivery import WHATSAPP_MPS, whatsapp_env, worker
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
-from tests.conftest import truncate_all
+from tests.conftest import empty_tables
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.support.telegram_app import bound_socket
 
@@ -54,7 +54,7 @@ async def fresh_database(url: str) -> None:
             )
         if foreign:
             raise SystemExit("refused: this database holds data the benchmark did not make")
-        await truncate_all(engine)
+        await empty_tables(engine)
     finally:
         await engine.dispose()
 

@@ -61,7 +61,7 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     else:
         url = request.getfixturevalue("pg_migrated")
         eng = make_engine(url)
-        await truncate_all(eng)
+        await empty_tables(eng)
     yield eng
     await eng.dispose()
 
@@ -75,7 +75,7 @@ def uows(engine: AsyncEngine) -> UnitOfWorkFactory:
 _EMPTY_TABLES = ";".join(f"DELETE FROM {t.name}" for t in reversed(Base.metadata.sorted_tables))
 
 
-async def truncate_all(engine: AsyncEngine) -> None:
+async def empty_tables(engine: AsyncEngine) -> None:
     """Empty every table and restart every id sequence, as TRUNCATE ... RESTART IDENTITY would.
 
     DELETE, because a test's tables hold a handful of rows: TRUNCATE gives each table new

@@ -1,5 +1,5 @@
 """One PostgreSQL database per pytest-xdist worker: the tests empty the tables they use
-(TRUNCATE), so two workers sharing one database would empty each other's.
+(DELETE), so two workers sharing one database would empty each other's.
 
 Called by tests/conftest.py before any test module reads MOUNASABET_TEST_POSTGRES_URL; the
 worker's database is the configured one's name plus the worker's id (``..._gw0``), made

@@ -22,7 +22,7 @@ from core.db.tables import Conversation, OutboxMessage
 from core.notifications.direct_replies import DIRECT_LEASE
 from core.settings import Settings
 from dialogs.i18n.translator import translator
-from tests.conftest import BACKENDS, truncate_all
+from tests.conftest import BACKENDS, empty_tables
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser
 from tests.support.migrated import migrate
 from tests.support.serve_process import ServeProcess, serving
@@ -50,7 +50,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     else:
         url = request.getfixturevalue("pg_migrated")
         engine = make_engine(url)
-        await truncate_all(engine)
+        await empty_tables(engine)
         await engine.dispose()
     container = build_core(Settings(database_url=url, _env_file=None))
     try:

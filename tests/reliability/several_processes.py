@@ -22,7 +22,7 @@ from core.bootstrap import build_core
 from core.db.engine import make_engine
 from core.scheduling import lease
 from core.settings import Settings
-from tests.conftest import truncate_all
+from tests.conftest import empty_tables
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser
 from tests.fakes.stripe_api import FakeStripe
 from tests.fakes.telegram_objects import update_chat_id
@@ -133,7 +133,7 @@ async def deployment(database_url: str, workdir: Path) -> AsyncIterator[Deployme
 
     migrate(database_url)
     engine = make_engine(database_url)
-    await truncate_all(engine)
+    await empty_tables(engine)
     overdue = await seed_overdue(engine, OVERDUE, now=datetime.now(UTC))
     await engine.dispose()
     async with (

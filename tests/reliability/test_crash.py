@@ -36,7 +36,7 @@ from core.db.tables import (
     SlotHold,
 )
 from core.settings import Settings
-from tests.conftest import PG_SKIP, PG_URL, truncate_all
+from tests.conftest import PG_SKIP, PG_URL, empty_tables
 from tests.fakes import FakeTelegramAPI, FakeUser
 from tests.fakes.stripe_api import FakeStripe
 from tests.fakes.twilio_api import FakeTwilioAPI
@@ -122,7 +122,7 @@ async def test_killed_at_random_moments_nothing_lost_or_done_twice(tmp_path: Pat
 
     upgrade(PG_URL)  # first: on a fresh worker database this may be its first PG test
     engine = make_engine(PG_URL)
-    await truncate_all(engine)
+    await empty_tables(engine)
     await engine.dispose()
     async with (
         FakeTelegramAPI(rate_limits=None, webhook_timeout=5.0) as telegram,

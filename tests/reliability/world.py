@@ -28,7 +28,7 @@ from core.db.engine import make_engine
 from core.db.tables import Base, OutboxMessage
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from tests.conftest import truncate_all
+from tests.conftest import empty_tables
 from tests.fakes import FakeTelegramAPI, FakeUser, StoredMessage
 from tests.fakes.stripe_api import FakeStripe
 from tests.fakes.twilio_api import FakeTwilioAPI
@@ -195,7 +195,7 @@ async def fresh_database(backend: str, request: Any, workdir: Path) -> str:
         return migrated_sqlite(workdir / "reliability.db")
     url = str(request.getfixturevalue("pg_migrated"))
     engine = make_engine(url)
-    await truncate_all(engine)
+    await empty_tables(engine)
     await engine.dispose()
     return url
 

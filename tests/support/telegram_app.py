@@ -33,7 +33,7 @@ from core.db.engine import make_engine
 from core.db.tables import Base, User
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
-from tests.conftest import truncate_all
+from tests.conftest import empty_tables
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser, StoredMessage, parse_html
 from tests.support import migrated
 from tests.support.factories import make_provider
@@ -258,7 +258,7 @@ async def app_on_backend(
     else:
         url = request.getfixturevalue("pg_migrated")
         engine = make_engine(url)
-        await truncate_all(engine)
+        await empty_tables(engine)
         await engine.dispose()
     async with (
         FakeTelegramAPI(clock=clock, rate_limits=None) as fake,
