@@ -151,6 +151,7 @@ async def test_confirming_delivery_while_auto_confirmation_runs_charges_once(
     booking_id = await requested(w, client, "20 June")
     await w.quiet()
     await w.tap(owner, f"pacc:{booking_id}", bot="provider")
+    await w.quiet()  # the client's news sent, with the deposit's link made for it
     async with w.uows() as uow:
         session_id = await uow.session.scalar(
             select(Payment.checkout_session_id).where(Payment.booking_id == booking_id)

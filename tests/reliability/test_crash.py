@@ -192,6 +192,7 @@ async def test_killed_at_random_moments_nothing_lost_or_done_twice(tmp_path: Pat
             # The last payments, without a kill: every booking is paid by the end.
             for booking_id in await bookings_in(w, "requested"):
                 await accept(w, owner, booking_id)
+            await w.quiet(within=60)  # the clients' news sent, each link made for it
             for session in await pending_sessions(w):
                 for event in stripe.pay_checkout(session):
                     assert await stripe.post_event(event) == 200

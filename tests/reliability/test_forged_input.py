@@ -96,6 +96,7 @@ async def accepted_booking(w: World, client: FakeUser, owner: FakeUser, day: str
     assert booking_id is not None
     await w.quiet()
     await w.tap(owner, f"pacc:{booking_id}", bot="provider")
+    await w.quiet()  # the client's news sent, with the deposit's link made for it
     return int(booking_id)
 
 

@@ -1,8 +1,8 @@
 """Migrated databases for tests, without running every migration for each test.
 
-Alembic takes ~0.4 s to migrate an empty SQLite file, and a hundred-odd tests start from
-one. The migrations run once per test process into a template file; a new SQLite file is
-a copy of it. A file that already holds something, and PostgreSQL, are migrated for real.
+Alembic takes ~0.4 s to migrate an empty SQLite file, and many tests start from one. The
+migrations run once per test process into a template file; a new SQLite file is a copy of
+it. A file that already holds something, and PostgreSQL, are migrated for real.
 """
 
 from __future__ import annotations
