@@ -13,7 +13,7 @@ from core.booking.states import Action, BookingState
 from core.db.tables import Booking, Payment
 from core.errors import InvalidValue
 from core.money import Money
-from core.payments.charges import attempts, balance_link, settle_payment
+from core.payments.charges import attempts, settle_payment
 from core.payments.failures import flag_repeated_failures
 from core.payments.ledger import settle_payout
 from core.payments.ports import (
@@ -63,7 +63,7 @@ async def charge_balance(
     )
     card = await _saved_card(gateway, deposit)
     if deposit is None or card is None or deposit.customer_id is None:
-        await _balance_failed(uow, payments, booking, now, "no_saved_card")
+        await _balance_failed(uow, booking, now, "no_saved_card")
         return ChargeStatus.DECLINED
     payment = Payment(
         booking_id=booking.id,
@@ -88,7 +88,7 @@ async def charge_balance(
     elif result.status is not ChargeStatus.PROCESSING:  # processing: a webhook will tell
         payment.status, payment.failure_reason = "failed", result.error
         await flag_repeated_failures(uow, payment, now=now)
-        await _balance_failed(uow, payments, booking, now, result.error or result.status.value)
+        await _balance_failed(uow, booking, now, result.error or result.status.value)
     return result.status
 
 
@@ -124,23 +124,16 @@ async def _charge(gateway: PaymentGateway, payment: Payment, booking: Booking) -
         return ChargeResult(ChargeStatus.DECLINED, error=f"gateway_error: {error}"[:200])
 
 
-async def _balance_failed(
-    uow: UnitOfWork, payments: Payments, booking: Booking, now: datetime, why: str
-) -> None:
-    """Booking to payment_due; the client's notice carries a balance Checkout link."""
+async def _balance_failed(uow: UnitOfWork, booking: Booking, now: datetime, why: str) -> None:
+    """Booking to payment_due; the client's notice carries a balance Checkout link, made
+    by the outbox worker right before it words the notice (core/payments/links.py)."""
     await apply_action(
         uow, booking.id, Action.BALANCE_FAILED, Actor.system(), now=now, reason=why[:200]
     )
-    try:
-        await balance_link(uow, payments.gateway, booking.id, now)
-    except GatewayError as error:  # the reminder sweep makes the link later
-        log.warning("no balance link for booking %s yet: %s", booking.id, error)
 
 
-async def fail_balance(
-    uow: UnitOfWork, payments: Payments, payment: Payment, *, now: datetime, why: str
-) -> None:
+async def fail_balance(uow: UnitOfWork, payment: Payment, *, now: datetime, why: str) -> None:
     """A balance charge that was processing failed later (webhook)."""
     booking = await get_booking(uow.session, payment.booking_id, lock=True)
     if booking.state == BookingState.DELIVERED:
-        await _balance_failed(uow, payments, booking, now, why)
+        await _balance_failed(uow, booking, now, why)

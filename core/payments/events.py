@@ -110,8 +110,8 @@ async def _checkout_failed(
     payment.status, payment.failure_reason, payment.updated_at = "failed", "async_failed", now
     await flag_repeated_failures(uow, payment, now=now)
     if payment.kind == "balance":
-        await fail_balance(uow, payments, payment, now=now, why="async_payment_failed")
-    await announce_failure(uow, payments, payment, now=now, why="failed")
+        await fail_balance(uow, payment, now=now, why="async_payment_failed")
+    await announce_failure(uow, payment, now=now, why="failed")
     return []
 
 
@@ -126,7 +126,7 @@ async def _checkout_expired(
         announce = payment.status == "pending"
         payment.status, payment.updated_at = "expired", now
         if announce:
-            await announce_failure(uow, payments, payment, now=now, why="expired")
+            await announce_failure(uow, payment, now=now, why="expired")
     return []
 
 
@@ -153,14 +153,14 @@ async def _intent_failed(
     if payment.checkout_session_id:
         # On a Checkout page a failed card can be tried again: the page stays open, and the
         # chat says so (once), with the same link, for a client who closed it.
-        await announce_failure(uow, payments, payment, now=now, why="declined")
+        await announce_failure(uow, payment, now=now, why="declined")
         return []
     error = obj.get("last_payment_error") or {}
     why = str(error.get("code") or error.get("decline_code") or "payment_failed")
     payment.status, payment.failure_reason, payment.updated_at = "failed", why, now
     await flag_repeated_failures(uow, payment, now=now)
     if payment.kind == "balance":
-        await fail_balance(uow, payments, payment, now=now, why=why)
+        await fail_balance(uow, payment, now=now, why=why)
     return []
 
 

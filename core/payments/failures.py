@@ -1,5 +1,8 @@
 """A payment that failed, or a link that expired, while the money is still owed: the
-client hears of it in the chat, with a link that works (issue 14: no dead ends)."""
+client hears of it in the chat, with a link that works (issue 14: no dead ends). The
+outbox worker makes that link right before it words the news (core/payments/links.py,
+``NewsLinks``): a new one where this attempt's page is closed, the same one where it is
+still open."""
 
 from __future__ import annotations
 
@@ -11,8 +14,6 @@ from core.booking.actors import get_booking
 from core.booking.states import BookingState
 from core.db.tables import OutboxMessage, Payment
 from core.notifications.outbox import enqueue
-from core.payments.links import try_link_for_what_is_owed
-from core.payments.ports import Payments
 from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 
@@ -20,11 +21,9 @@ from core.uow import UnitOfWork
 OWED_IN = {"deposit": BookingState.ACCEPTED.value, "balance": BookingState.PAYMENT_DUE.value}
 
 
-async def announce_failure(
-    uow: UnitOfWork, payments: Payments, payment: Payment, *, now: datetime, why: str
-) -> None:
-    """Tell the client once per payment attempt, with a fresh link where the old one is
-    dead (failed, expired); nothing when the booking no longer owes this money."""
+async def announce_failure(uow: UnitOfWork, payment: Payment, *, now: datetime, why: str) -> None:
+    """Tell the client once per payment attempt; nothing when the booking no longer owes
+    this money."""
     booking = await get_booking(uow.session, payment.booking_id, lock=True)
     if OWED_IN.get(payment.kind) != booking.state:
         return
@@ -33,8 +32,6 @@ async def announce_failure(
     key = f"payment-{payment.id}-{why}"
     if await uow.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return
-    if payment.status != "pending":  # the page of this attempt is closed: make another
-        await try_link_for_what_is_owed(uow, payments.gateway, booking, now)
     enqueue(
         uow.session,
         kind="payment_failed",
