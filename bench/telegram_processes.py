@@ -14,6 +14,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.fakes import FakeTelegramAPI
 
 
@@ -71,3 +74,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def dialog_paths(port: int) -> dict[str, int]:
+    """What the bot's own /metrics counts of its dialog updates so far: by path (fast,
+    transaction; summed over its bots) and the fast path's version conflicts."""
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as r:
+        text = await r.text()
+    counted: dict[str, int] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "mounasabet_dialog_updates_total":
+                path = sample.labels["path"]
+            elif sample.name == "mounasabet_dialog_version_conflicts_total":
+                path = "conflict"
+            else:
+                continue
+            counted[path] = counted.get(path, 0) + int(sample.value)
+    return counted

@@ -29,6 +29,9 @@ class Run:
     round: int = 0
     outcome: str = ""  # ours: the bench providers' bookings by state after the load
     load_done: bool = True  # ours: every chat's booking made, or every provider's moved
+    # ours: the dialog updates of the load by path (fast, transaction) and the fast path's
+    # version conflicts, read from the bot's own /metrics before and after
+    paths: dict[str, int] = field(default_factory=dict)
 
     @property
     def updates(self) -> int:
@@ -51,6 +54,11 @@ class Run:
             f"{self.failed_calls} refused), {self.undelivered} undelivered; "
             f"CPU per update: bot {1000 * self.server_cpu_s / self.updates:.2f} ms, "
             f"fake + driver {1000 * self.driver_cpu_s / self.updates:.2f} ms"
+            + (
+                "; dialog paths: " + ", ".join(f"{v} {k}" for k, v in sorted(self.paths.items()))
+                if self.paths
+                else ""
+            )
         )
 
 

@@ -44,7 +44,7 @@ from bench.telegram_mixes import (
     our_steps,
     users,
 )
-from bench.telegram_processes import child, cpu_seconds, free_port, ready
+from bench.telegram_processes import child, cpu_seconds, dialog_paths, free_port, ready
 from bench.telegram_profile import hot_spots, py_spy
 from bench.telegram_ptb import serve_ptb
 from bench.telegram_report import Run, cpu_model, verdicts
@@ -115,6 +115,7 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
                 await before_clock(mix, fake, people, values)
                 await outbox_settled(db_url)
                 states_before = await bookings_by_state(db_url)
+                paths_before = await dialog_paths(port)
             profiling = py_spy(proc.pid, b.workdir / f"{kind}-{n}.pyspy") if b.profile else None
             async with profiling or contextlib.nullcontext():
                 calls_before, cpu_before = len(fake.calls(bot=token)), cpu_seconds(proc.pid)
@@ -123,6 +124,9 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
                     if kind == "ptb":  # answered before handled: ends with the last reply
                         await replies_in(fake, token, calls_before + run.updates, run)
                 run.server_cpu_s = cpu_seconds(proc.pid) - cpu_before
+            if kind == "ours":
+                counted = await dialog_paths(port)
+                run.paths = {k: v - paths_before.get(k, 0) for k, v in counted.items()}
             calls = fake.calls(bot=token)[calls_before:]
             run.api_calls, run.failed_calls = len(calls), sum(not c.ok for c in calls)
             run.webhook_replies = sum(c.source == "webhook-reply" for c in calls)

@@ -20,7 +20,7 @@ from dialogs.client.menu import AFTER_ACTION
 from dialogs.client.policy_words import deposit_reason, policy_words
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import READS, SHOWS, Answer, Flow, Go, Invalid, Outcome, Step, reads_on
+from dialogs.framework.flow import READS, Answer, Flow, Go, Invalid, Outcome, Step, reads_on
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
@@ -217,6 +217,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
         now=ctx.now,
         max_days_ahead=ctx.deps.max_days_ahead,
     )
+    await steps.keep_on_user(ctx)
     ctx.state.data, ctx.state.history = {AFTER_ACTION: True}, []
     sent = ctx.reply(
         ctx.t(
@@ -232,9 +233,9 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
 # The form's questions only read: the service and its provider (cached, re-read by the
 # request), the free days and times it offers (cached for the minute) and the day and time
 # chosen (checked exactly), and each answer is kept in the chat's state, so they take the
-# read-only path (dialogs/framework/fast_path.py).
-# What writes: the name, a typed phone and an email are kept on the user for the next
-# booking, a shared contact proves the account's phone, and the request itself.
+# read-only path (dialogs/framework/fast_path.py). So do the name, phone and email: they
+# go on the user for the next booking (a shared contact proving the account's phone) with
+# the request, the one answer that writes (book_steps.keep_on_user).
 FLOW = Flow(
     name="book",
     first="event_type",
@@ -247,10 +248,9 @@ FLOW = Flow(
         "city": Step(city_prompt, city_answer, READS),
         "venue": venue_step,
         "notes": notes_step,
-        "name": Step(steps.name_prompt, steps.name_answer, SHOWS),
-        "phone": Step(steps.phone_prompt, steps.phone_answer, SHOWS),
-        # Skip only keeps "no email" in the form; a typed address goes on the user.
-        "email": Step(steps.email_prompt, steps.email_answer, reads_on(lambda a: a.text is None)),
+        "name": Step(steps.name_prompt, steps.name_answer, READS),
+        "phone": Step(steps.phone_prompt, steps.phone_answer, READS),
+        "email": Step(steps.email_prompt, steps.email_answer, READS),
         "summary": Step(summary_prompt, summary_answer, reads_on(lambda a: a.code != "confirm")),
         "leave": Step(book_leave.leave_prompt, book_leave.leave_answer, READS),
     },

@@ -44,6 +44,10 @@ ORDER = (
     "summary",
 )
 GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
+# The answers that go on the user for the next booking's form, once the request is sent
+# (keep_on_user, in the request's transaction): until then they are the chat's alone, so
+# the form's questions stay on the read-only path, and a form left unsent keeps nothing.
+KEPT = "_kept"
 FREE_DATES_OFFERED = 4
 DAY_CODE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -299,7 +303,7 @@ async def name_answer(ctx: Ctx, answer: Answer) -> Outcome:
             )
         )
     ctx.state.data["name"] = name
-    ctx.user.full_name = name  # remembered for the next booking's form (issue 14)
+    _keep(ctx, "name", name)  # remembered for the next booking's form (issue 14)
     return await advance(ctx)
 
 
@@ -316,10 +320,10 @@ async def phone_answer(ctx: Ctx, answer: Answer) -> Outcome:
     the sender's own, becomes the account's phone; a typed one is a contact (issue 12)."""
     if answer.contact_phone:
         phone = normalize_phone(answer.contact_phone)
-        await prove_phone(ctx.uow, ctx.user, phone)
+        _keep(ctx, "proven_phone", phone, instead_of="phone")
     elif answer.text:
         phone = normalize_phone(answer.text)
-        note_contact_phone(ctx.user, phone)
+        _keep(ctx, "phone", phone, instead_of="proven_phone")
     else:
         return Invalid(ctx.t("Please share your contact or type your phone number."))
     ctx.state.data["phone"] = phone
@@ -342,5 +346,27 @@ async def email_answer(ctx: Ctx, answer: Answer) -> Outcome:
     email = normalize_email(answer.text)  # refused with the reason, translated, by the engine
     ctx.state.data["email"] = email
     # For the invoice of later bookings too; an email joins no accounts (unlike a proven phone).
-    ctx.user.email = email
+    _keep(ctx, "email", email)
     return await advance(ctx)
+
+
+def _keep(ctx: Ctx, field: str, value: str, *, instead_of: str | None = None) -> None:
+    kept = ctx.state.data.setdefault(KEPT, {})
+    kept[field] = value
+    if instead_of:
+        kept.pop(instead_of, None)
+
+
+async def keep_on_user(ctx: Ctx) -> None:
+    """What the sent form leaves on the account for the next booking: the name and email
+    typed, a typed phone as a contact, a shared contact's number as proven (unless another
+    account holds it: then it stays this booking's contact only)."""
+    kept = ctx.state.data.get(KEPT, {})
+    if "name" in kept:
+        ctx.user.full_name = kept["name"]
+    if "email" in kept:
+        ctx.user.email = kept["email"]
+    if "proven_phone" in kept:
+        await prove_phone(ctx.uow, ctx.user, kept["proven_phone"])
+    if "phone" in kept:
+        note_contact_phone(ctx.user, kept["phone"])

@@ -12,7 +12,8 @@ The path is declared, never discovered: each step says which of its answers only
 engine reads that from the chat's state before it runs anything (routes.py). What
 is not declared to read runs in a transaction, and so does an update when:
 - the chat is not in memory and can't be read, or it is a first contact that may join an
-  account by phone (a shared contact, a number the channel vouches for);
+  account by phone (a shared contact, a number the channel vouches for); a contact shared
+  in a known chat goes where its step declares (the booking form keeps it in the chat);
 - the journal refused the write because someone else moved the conversation on (its
   version check): a declared outcome of the write, not a guess. The update then runs in a
   transaction on the fresh state; the first run's replies and state were never used, and
@@ -56,18 +57,17 @@ async def run_without_transaction(
     engine: DialogEngine, inbound: Inbound, now: datetime, display_name: str
 ) -> Answered | None:
     """The update's replies, or None when it must run in a transaction instead."""
-    if inbound.contact_phone:
-        return None
     store, channel = engine.store, inbound.channel
     chat = ChatRef(channel, inbound.chat_key, inbound.user_external_id)
     identity, conversation = store.remembered(chat)
     new_chat = None
     # A press answers a message we sent: that chat exists (its process restarted, or it
-    # was forgotten), so it is read, not tried as a first contact that would conflict.
+    # was forgotten), so it is read, not tried as a first contact that would conflict. A
+    # number the channel vouches for may join an account: never a first contact here.
     if (
         identity is None
         and conversation is None
-        and not (inbound.verified_phone or inbound.payload)
+        and not (inbound.verified_phone or inbound.contact_phone or inbound.payload)
     ):
         # Perhaps a first contact: the journal creates the user if nobody else has.
         new_chat = NewChat(

@@ -231,6 +231,8 @@ async def test_a_proven_number_joins_whatsapp_to_the_telegram_account(world: Wor
     await tg.say(victim, "Salle des fêtes")
     await tg.tap(victim, "skip")
     await tg.share(victim, VICTIM_PHONE.lstrip("+"))  # Telegram's own: user_id is the sender
+    await tg.tap(victim, "skip")  # email
+    await tg.tap(victim, "confirm")  # the request keeps the proven number on the account
     on_telegram = await world.user_of("telegram_client", str(victim.id))
     assert on_telegram.phone_e164 == VICTIM_PHONE
 

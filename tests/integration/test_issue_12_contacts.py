@@ -105,6 +105,49 @@ async def test_an_own_shared_contact_proves_the_number_and_whatsapp_joins_it(
     assert (await on_whatsapp(uows, clock, NUMBER)).id == proven.id
 
 
+async def test_a_form_left_unsent_leaves_nothing_on_the_user(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The name, phone and email live in the chat until the request is sent, so the
+    form's questions take no transaction, a shared contact either; the request puts them
+    on the user."""
+    _, _, service_id = await make_provider(uows, clock.now())
+    chat = client_chat(uows, clock, "c:salma")
+    await to_phone_step(chat, service_id)
+    transactions = chat.engine.paths["transaction"]
+    await chat.share_contact(NUMBER)
+    await chat.send("salma@example.com")
+    assert await chat.position() == "book:summary"
+    assert chat.engine.paths["transaction"] == transactions
+    await chat.send("/start")  # leaves the form unsent
+    left = await user_of(chat)
+    assert (left.phone_e164, left.contact_phone, left.email) == (None, None, None)
+
+    await to_phone_step(chat, service_id)
+    await chat.share_contact(NUMBER)
+    await chat.send("salma@example.com")
+    await chat.click("confirm")
+    sent = await user_of(chat)
+    assert (sent.phone_e164, sent.contact_phone, sent.email) == (NUMBER, None, "salma@example.com")
+
+
+async def test_a_shared_contact_replaced_by_a_typed_number_proves_nothing(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service_id = await make_provider(uows, clock.now())
+    chat = client_chat(uows, clock, "c:salma")
+    await to_phone_step(chat, service_id)
+    await chat.share_contact(NUMBER)
+    await chat.click("skip")  # email
+    await chat.click("edit:phone")
+    await chat.send("0612345678")
+    await chat.click("confirm")
+    user = await user_of(chat)
+    assert (user.phone_e164, user.contact_phone) == (None, "+212612345678")
+    [booking] = await bookings(uows)
+    assert booking.contact_phone == "+212612345678"
+
+
 async def test_a_number_proven_by_another_account_stays_a_contact_here(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
@@ -246,6 +289,8 @@ async def test_a_contact_sent_from_the_sandbox_page_is_typed_not_proven(
         body = {"pane": "client", "chat": "mallory", "contact": TYPED, "language": "en"}
         async with stack.http.post(f"{stack.url}/sandbox/api/send", json=body) as response:
             assert response.status == 200
+        await stack.click("client", "mallory", "skip")  # email
+        await stack.click("client", "mallory", "confirm")  # the request keeps the number
         async with stack.uows() as uow:
             user = await uow.session.scalar(
                 select(User)
