@@ -111,6 +111,14 @@ class Occupancy:
     seats_taken: Mapping[date, int] = field(default_factory=dict)
     hourly_bookings: tuple[Interval, ...] = ()
     other_services: tuple[Interval, ...] = ()  # same team, another service: no overlap
+    # Which seats those are, where read (calendar_data.load_occupancy): a request takes
+    # the lowest free one without reading them again.
+    held_seats: Mapping[date, frozenset[int]] = field(default_factory=dict)
+
+    def free_seat(self, day: date, capacity: int) -> int | None:
+        """The lowest of the day's ``capacity`` seats nobody held when read, or None."""
+        held = self.held_seats.get(day, frozenset())
+        return next((seat for seat in range(capacity) if seat not in held), None)
 
 
 @dataclass(frozen=True, slots=True)

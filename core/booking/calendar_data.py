@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -90,12 +89,12 @@ async def provider_calendar(
 @cache
 def _occupancy(
     excluding: bool,
-) -> tuple[Select[date], Select[datetime, datetime, int, int | None, int]]:
+) -> tuple[Select[date, int], Select[datetime, datetime, int, int | None, int]]:
     """The seats held on a service's days, and the provider's bookings that hold time
     around them; ``excluding``: but for one booking's (``bindparam("booking")``)."""
     own_holds = (SlotHold.booking_id != bindparam("booking"),) if excluding else ()
     own_booking = (Booking.id != bindparam("booking"),) if excluding else ()
-    seats = select(SlotHold.day).where(
+    seats = select(SlotHold.day, SlotHold.seat).where(
         SlotHold.service_id == bindparam("service"),
         SlotHold.day.between(bindparam("first"), bindparam("last")),
         *own_holds,
@@ -131,16 +130,20 @@ async def load_occupancy(
     seats_held, holding = _occupancy(exclude_booking is not None)
     values = {"booking": exclude_booking} if exclude_booking is not None else {}
     seats = (
-        await session.scalars(
+        await session.execute(
             seats_held, values | {"service": service.id, "first": first, "last": last}
         )
     ).all()
+    held: dict[date, set[int]] = {}
+    for day, seat in seats:
+        held.setdefault(day, set()).add(seat)
     around = {"day_before": first - timedelta(days=1), "day_after": last + timedelta(days=1)}
     rows = (
         await session.execute(holding, values | around | {"provider": service.provider_id})
     ).all()
     return Occupancy(
-        seats_taken=Counter(seats),
+        seats_taken={day: len(taken) for day, taken in held.items()},
+        held_seats={day: frozenset(taken) for day, taken in held.items()},
         hourly_bookings=tuple(
             Interval(r.starts_at, r.ends_at) for r in rows if r.duration_minutes is not None
         ),

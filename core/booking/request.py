@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability import MAX_DAYS_AHEAD, check_horizon, check_slot, make_slot
-from core.booking.calendar_data import load_calendar, load_occupancy, service_rules, taken_seats
+from core.booking.calendar_data import load_calendar, load_occupancy, service_rules
 from core.booking.duration import booked_minutes
 from core.booking.quote import PricingModel, Quote, check_guests, make_quote
 from core.booking.states import Action, BookingState, Role
@@ -109,10 +109,10 @@ async def request_booking(
     session.add(booking)
     await session.flush()
     for day in slot.held_days:
-        free = sorted(
-            set(range(service.daily_capacity)) - await taken_seats(session, service.id, day)
-        )
-        if not free:
+        # As read above in this transaction; a seat taken since is refused by the unique
+        # key at the flush below (slot_taken).
+        seat = occupancy.free_seat(day, service.daily_capacity)
+        if seat is None:
             raise SlotUnavailable("slot_fully_booked", day=day.isoformat())
         session.add(
             SlotHold(
@@ -120,7 +120,7 @@ async def request_booking(
                 provider_id=provider.id,
                 service_id=service.id,
                 day=day,
-                seat=free[0],
+                seat=seat,
             )
         )
     session.add(

@@ -15,12 +15,14 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.booking.actors import Actor
 from core.booking.request import request_booking
+from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, OutboxMessage, Service, SlotHold
 from core.errors import SlotUnavailable
 from core.uow import UnitOfWorkFactory
-from tests.support.bookings import request_cmd
+from tests.support.bookings import act, request, request_cmd
 from tests.support.factories import make_provider, make_user
 
 ATTEMPTS = 50
@@ -249,3 +251,22 @@ async def test_multi_day_requests_racing_for_an_overlapping_day(
         )
         await uow.commit()
         assert later.id not in won
+
+
+async def test_a_request_takes_the_lowest_seat_left_free(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Seats come from the occupancy the request reads: one given up in the middle of the
+    day is the one the next request takes, and a full day is refused."""
+    now = clock.now()
+    owner, _, service_id = await make_provider(uows, now, capacity=3)
+    clients = [await make_user(uows, now, name=f"client {i}") for i in range(5)]
+    first = [await request(uows, now, c, service_id, DAY) for c in clients[:3]]
+    await act(uows, first[1], Action.CANCEL, Actor(Role.CLIENT, clients[1]), now=now)
+    again = await request(uows, now, clients[3], service_id, DAY)
+    async with uows() as uow:
+        seats = dict((await uow.session.execute(select(SlotHold.booking_id, SlotHold.seat))).all())
+    assert seats == {first[0]: 0, first[2]: 2, again: 1}
+    with pytest.raises(SlotUnavailable) as full:
+        await request(uows, now, clients[4], service_id, DAY)
+    assert full.value.key == "slot_fully_booked"

@@ -494,3 +494,12 @@ def test_the_booking_horizon(day: date, refused: bool) -> None:
         assert (info.value.key, info.value.params["max_days"]) == ("slot_too_far", 730)
     else:
         check_horizon(day, today, MAX_DAYS_AHEAD)
+
+
+def test_the_free_seat_is_the_lowest_nobody_holds() -> None:
+    day = date(2026, 6, 14)
+    held = Occupancy(seats_taken={day: 2}, held_seats={day: frozenset({0, 2})})
+    assert held.free_seat(day, 3) == 1
+    assert held.free_seat(day, 1) is None
+    assert held.free_seat(day + timedelta(days=1), 3) == 0
+    assert Occupancy().free_seat(day, 1) == 0
