@@ -104,7 +104,7 @@ class TemplateBook:
         provider = await session.get(Provider, booking.provider_id)
         service = await session.get(Service, booking.service_id)
         values = _values(booking, provider, service, row.payload, t)
-        link = await _link(session, booking, row.kind, row.payload)
+        link = await _link(session, booking, row.kind)
         values |= {"link": link, "link_path": _path(link)}
         return {
             str(i): _clean(values[name], MAX_LINK if name.startswith("link") else MAX_VALUE)
@@ -132,12 +132,9 @@ def _values(
     }
 
 
-async def _link(
-    session: AsyncSession, booking: Booking, kind: str, payload: Mapping[str, Any]
-) -> str:
-    """The payment link the news is about, while the booking still owes it."""
-    if payload.get("url") and kind == "balance_reminder":
-        return str(payload["url"])
+async def _link(session: AsyncSession, booking: Booking, kind: str) -> str:
+    """The payment link the news is about, while the booking still owes it (the outbox
+    worker made or reused it just before: core/payments/links.py)."""
     state, payment_kind = LINKED.get(kind, (None, None))
     if state is None or payment_kind is None or booking.state != state:
         return ""

@@ -20,7 +20,6 @@ from core.db.tables import Booking, BookingTransition, LedgerEntry, OutboxMessag
 from core.errors import DomainError
 from core.notifications.outbox import enqueue
 from core.payments.balance import confirm_and_charge
-from core.payments.charges import balance_link
 from core.payments.ledger import settle_payout
 from core.payments.ports import GatewayError, Payments
 from core.uow import UnitOfWorkFactory
@@ -88,15 +87,15 @@ async def auto_confirm_deliveries(
 
 async def send_balance_reminders(
     uows: UnitOfWorkFactory,
-    payments: Payments,
     *,
     now: datetime,
     every: timedelta = REMINDER_EVERY,
     at_most: int = MAX_REMINDERS,
     limit: int = 100,
 ) -> list[int]:
-    """Every ``every`` while a balance is due, the link again (fresh if need be), ``at_most``
-    times. Each reminder has a dedupe key, so a second run cannot send it twice."""
+    """Every ``every`` while a balance is due, a reminder with a link that works (the worker
+    makes a fresh one if need be), ``at_most`` times. Each reminder has a dedupe key, so a
+    second run cannot send it twice."""
     sent: list[int] = []
     for booking_id, since in await _entered(uows, BookingState.PAYMENT_DUE, now - every, limit):
         async with uows() as uow:
@@ -115,17 +114,15 @@ async def send_balance_reminders(
             last = earlier[-1] if earlier else since
             if len(earlier) >= at_most or now - last < every:
                 continue
-            try:
-                link = await balance_link(uow, payments.gateway, booking_id, now)
-            except GatewayError:
-                log.exception("no balance link for booking %s", booking_id)
-                continue
+            # Its link is the outbox worker's to make or reuse, right before the reminder is
+            # worded (core/payments/links.py): no gateway call in this transaction, and none
+            # for a client who cannot be reached yet.
             enqueue(
                 session,
                 kind="balance_reminder",
                 user_id=booking.client_id,
                 now=now,
-                payload={"booking_id": booking_id, "audience": "client", "url": link.url},
+                payload={"booking_id": booking_id, "audience": "client"},
                 dedupe_key=f"{prefix}{len(earlier) + 1}",
             )
             try:

@@ -37,11 +37,11 @@ async def auto_confirm(ctx: SweepContext) -> Counts:
 
 
 async def balance_reminders(ctx: SweepContext) -> Counts:
-    """A fresh link every day while a balance is due; after the last one, a flag."""
+    """A reminder every day while a balance is due, with a link that works (the outbox
+    worker makes it as it words the reminder); after the last one, a flag."""
     cfg = ctx.config
     sent = await send_balance_reminders(
         ctx.uows,
-        _payments(ctx),
         now=ctx.now,
         every=cfg.balance_reminder_every,
         at_most=cfg.balance_reminders,
@@ -153,7 +153,7 @@ SWEEPS = (
         "balance-reminders",
         timedelta(hours=1),
         balance_reminders,
-        "remind unpaid balances with a fresh link, then flag",
+        "remind unpaid balances with a link that works, then flag",
         needs_payments=True,
     ),
     Sweep(

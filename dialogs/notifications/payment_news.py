@@ -19,6 +19,7 @@ LINKED = {
     "booking_accepted": (BookingState.ACCEPTED, "deposit"),
     "deposit_reminder": (BookingState.ACCEPTED, "deposit"),
     "balance_failed": (BookingState.PAYMENT_DUE, "balance"),
+    "balance_reminder": (BookingState.PAYMENT_DUE, "balance"),
 }
 
 
@@ -37,8 +38,6 @@ def pay_button(booking: Booking, t: Translator, url: str = "") -> Button:
 def link_kind(envelope: Envelope) -> str | None:
     """The kind of payment whose pending link this news may carry (loaded before
     rendering), or None."""
-    if envelope.kind == "balance_reminder":
-        return "balance"
     if envelope.kind == "payment_failed":
         return str(envelope.payload.get("payment_kind", "deposit"))
     if envelope.payload.get("audience") != "client":
@@ -132,15 +131,30 @@ def payment_news(
         opens = (link_button("📄 " + t("Open the credit note"), url),)
         return [Reply(text, (opens, view), document=document, rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "balance_reminder":
-        if booking.state != BookingState.PAYMENT_DUE:
-            return []  # paid since: nothing to remind
-        text = t(
-            "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",
-            amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
-            ref=booking.reference,
-            url=str(envelope.payload.get("url", "")),
-        )
-        text += demo_note(t, link.gateway) if link else ""
-        url = str(envelope.payload.get("url", ""))
-        return [_reply(text, t, ((pay_button(booking, t, url),), view))]
+        return balance_reminder(booking, link, t, view)
     return []
+
+
+def balance_reminder(
+    booking: Booking, link: PendingLink | None, t: Translator, view: tuple[Button, ...]
+) -> list[Reply]:
+    """The balance still due, with the link the worker made or reused just before."""
+    if booking.state != BookingState.PAYMENT_DUE:
+        return []  # paid since: nothing to remind
+    amount = t.money(booking.total_minor - booking.paid_minor, booking.currency)
+    if link is None:  # the gateway was down: the button asks for a link again
+        text = t(
+            "Reminder: the balance of {amount} for {ref} is still due.",
+            amount=amount,
+            ref=booking.reference,
+        )
+        text += "\n" + t("Tap below to get a new payment link.")
+        return [_reply(text, t, ((pay_button(booking, t),), view))]
+    text = t(
+        "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",
+        amount=amount,
+        ref=booking.reference,
+        url=link.url,
+    )
+    text += demo_note(t, link.gateway)
+    return [_reply(text, t, ((pay_button(booking, t, link.url),), view))]

@@ -259,7 +259,7 @@ async def test_a_request_takes_the_lowest_seat_left_free(
     """Seats come from the occupancy the request reads: one given up in the middle of the
     day is the one the next request takes, and a full day is refused."""
     now = clock.now()
-    owner, _, service_id = await make_provider(uows, now, capacity=3)
+    _, _, service_id = await make_provider(uows, now, capacity=3)
     clients = [await make_user(uows, now, name=f"client {i}") for i in range(5)]
     first = [await request(uows, now, c, service_id, DAY) for c in clients[:3]]
     await act(uows, first[1], Action.CANCEL, Actor(Role.CLIENT, clients[1]), now=now)

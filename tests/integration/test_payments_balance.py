@@ -156,9 +156,9 @@ async def test_reminders_every_day_at_most_three(stack: Stack, payments: Payment
     first_link = await stack.pending_session(booking_id, "balance")
     sent: list[list[int]] = []
     for _ in range(5):
-        assert await send_balance_reminders(stack.uows, payments, now=stack.clock.now()) == []
+        assert await send_balance_reminders(stack.uows, now=stack.clock.now()) == []
         stack.clock.advance(timedelta(hours=24, minutes=1))
-        sent.append(await send_balance_reminders(stack.uows, payments, now=stack.clock.now()))
+        sent.append(await send_balance_reminders(stack.uows, now=stack.clock.now()))
     assert sent == [[booking_id]] * 3 + [[], []]
     async with stack.uows() as uow:
         payloads = (
@@ -167,9 +167,21 @@ async def test_reminders_every_day_at_most_three(stack: Stack, payments: Payment
             )
         ).all()
     assert len(payloads) == 3
-    # Each reminder carries a link that still works: the first one had expired by then.
-    assert all(p["url"].startswith(stack.fake.url) for p in payloads)
-    assert stack.fake.sessions[first_link]["url"] != payloads[-1]["url"]
+    assert all("url" not in p for p in payloads)  # the sweep makes no link: the worker does
+
+    async def reminders() -> list[str]:
+        return [t for t in await stack.bot_texts("client", "nora") if t.startswith("Reminder:")]
+
+    async def all_three() -> bool:
+        return len(await reminders()) == 3
+
+    await eventually(all_three, "the three reminders")
+    # Each reminder carries a link that works when it goes out: the first link had expired
+    # by then, and the last reminder carries the balance's latest link.
+    last = (await reminders())[-1]
+    assert stack.fake.sessions[first_link]["url"] not in last
+    [*_, latest] = [p for p in await stack.payments(booking_id) if p.kind == "balance"]
+    assert latest.status == "pending" and latest.checkout_url and latest.checkout_url in last
 
 
 async def test_auto_confirmation_after_three_days(stack: Stack, payments: Payments) -> None:

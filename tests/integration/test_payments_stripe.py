@@ -230,6 +230,7 @@ async def test_events_out_of_order(stack: Stack) -> None:
     session_id = await stack.pending_session(third)
     late = stack.fake.pay_checkout(session_id)
     assert await stack.fake.deliver(stack.fake.expire_checkout(session_id), times=1) == [200]
+
     # The expired link was replaced by a new one for the client (issue 14), made by the
     # worker for the news that tells them...
     async def replaced() -> bool:

@@ -19,7 +19,7 @@ from bots.rate_limit import SendLimiter
 from bots.whatsapp.setup import WhatsApp, build_whatsapp
 from bots.whatsapp.webhook import EMPTY_TWIML, INBOUND_PATH
 from core.booking.actors import Actor
-from core.booking.states import Action, Role
+from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import (
     Booking,
@@ -27,10 +27,12 @@ from core.db.tables import (
     Conversation,
     Flag,
     OutboxMessage,
+    Payment,
     ProcessedEvent,
     User,
 )
 from core.notifications.outbox import deliver_due
+from core.payments.sweeps import send_balance_reminders
 from core.people.users import identified
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
@@ -44,7 +46,7 @@ from tests.fakes.twilio_api import (
     FakeTwilioAPI,
     SentMessage,
 )
-from tests.support.bookings import act, request
+from tests.support.bookings import act, drive_to, request
 from tests.support.factories import make_provider, make_user
 
 PUBLIC = "https://mounasabet.example"  # what Twilio signs; the app listens on loopback
@@ -425,3 +427,44 @@ async def test_a_wa_me_link_code_opens_the_provider_and_records_the_source(stack
     (profile,) = await stack.say(PHONE, "p-studio-atlas__s-site")
     assert profile.body and profile.body.startswith("✦ studio-atlas")
     assert (await user_by_phone(stack.uows, PHONE)).source == "site"
+
+
+async def test_a_balance_reminder_template_carries_the_link_the_worker_made(
+    uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Outside the 24 h window the reminder goes as a template whose link is the balance's
+    pending Checkout link (the outbox worker makes or reuses it just before: the sweep that
+    queued the reminder made none)."""
+    templates = {"balance_reminder:fr": {"sid": TEMPLATE, "variables": ["ref", "link"]}}
+    async with whatsapp_stack(uows, clock, tmp_path, twilio_templates=templates) as stack:
+        booking_id, owner = await client_booking(stack)
+        now = clock.now()
+        await drive_to(uows, booking_id, BookingState.PAYMENT_DUE, owner=owner, now=now)
+        url = "https://checkout.stripe.com/c/pay/cs_test_balance"
+        async with uows() as uow:
+            booking = await uow.session.get(Booking, booking_id)
+            assert booking is not None
+            reference, owed = booking.reference, booking.total_minor - booking.paid_minor
+            uow.session.add(
+                Payment(
+                    booking_id=booking_id,
+                    kind="balance",
+                    attempt=1,
+                    amount_minor=owed,
+                    currency="MAD",
+                    status="pending",
+                    gateway="stripe",
+                    checkout_session_id="cs_test_balance",
+                    checkout_url=url,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await uow.commit()
+        await stack.flush()  # the news of the way there
+        clock.advance(timedelta(days=2))
+        assert await send_balance_reminders(uows, now=clock.now(), every=timedelta(hours=1))
+        assert await stack.flush() == 1
+        reminder = stack.fake.sent_to(PHONE)[-1]
+        assert reminder.content_sid == TEMPLATE
+        assert reminder.content_variables == {"1": reference, "2": url}
