@@ -28,7 +28,7 @@ from core.booking.actors import Actor
 from core.booking.request import RequestBooking, request_booking
 from core.booking.states import Action, Role
 from core.clock import SystemClock
-from core.db.tables import ChannelIdentity, OutboxMessage, User
+from core.db.tables import ChannelIdentity, Conversation, OutboxMessage, User
 from core.uow import UnitOfWorkFactory
 from tests.fakes import Delivery, FakeTelegramAPI, FakeUser
 from tests.support.factories import make_provider, make_user
@@ -201,6 +201,7 @@ async def seed_providers(
             )
             # Connected (as sharing the owner's phone does) before any notice: connecting
             # 200 accounts through the bot while their notices flowed left some "held".
+            # That chat with the bot leaves its conversation too, back at the home screen.
             uow.session.add(
                 ChannelIdentity(
                     user_id=owner,
@@ -209,6 +210,16 @@ async def seed_providers(
                     unreachable=False,
                     last_inbound_at=now,
                     created_at=now,
+                )
+            )
+            uow.session.add(
+                Conversation(
+                    channel="telegram_provider",
+                    chat_key=str(user.id),
+                    user_id=owner,
+                    state={},
+                    version=1,
+                    updated_at=now,
                 )
             )
             await uow.commit()

@@ -90,6 +90,11 @@ class DialogApp:
     commands: dict[str, Action]
     globals: dict[str, Action] = field(default_factory=dict)
     home: tuple[str, str] = ("menu", "main")
+    # Whether a chat this process does not remember is most likely a new person: then its
+    # message is tried as a first contact, whose user the journal creates, before anything
+    # is read (dialogs/framework/fast_path.py). Where most are people it knows (after a
+    # restart), reading the chat first is cheaper than a first contact the journal refuses.
+    strangers_write_first: bool = True
 
 
 class DialogEngine:

@@ -63,10 +63,12 @@ async def run_without_transaction(
     new_chat = None
     # A press answers a message we sent: that chat exists (its process restarted, or it
     # was forgotten), so it is read, not tried as a first contact that would conflict. A
-    # number the channel vouches for may join an account: never a first contact here.
+    # number the channel vouches for may join an account: never a first contact here. Nor
+    # is a chat of a bot whose writers are mostly known already (DialogApp).
     if (
         identity is None
         and conversation is None
+        and engine.app.strangers_write_first
         and not (inbound.verified_phone or inbound.contact_phone or inbound.payload)
     ):
         # Perhaps a first contact: the journal creates the user if nobody else has.

@@ -413,4 +413,8 @@ PROVIDER_APP = DialogApp(
         SWITCH: writing(switch_language),
     },
     home=("phome", "home"),
+    # A provider writes to this bot day after day; their first message ever (onboarding)
+    # is rare. After a restart their chats are read, not tried as new people (which the
+    # journal would refuse, and the update would then run in a transaction).
+    strangers_write_first=False,
 )

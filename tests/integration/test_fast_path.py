@@ -18,8 +18,19 @@ from dialogs.framework.context import Deps, without_transaction
 from dialogs.framework.engine import Inbound
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
+from dialogs.provider.app import PROVIDER_APP
 from tests.support.bookings import count
-from tests.support.chat import Chat, bookings, client_chat, journeys, open_market, user_of
+from tests.support.chat import (
+    Chat,
+    bookings,
+    client_chat,
+    dialog_engine,
+    journeys,
+    open_market,
+    provider_chat,
+    user_of,
+)
+from tests.support.factories import make_provider
 from tests.support.statements import selects, statements_on
 
 EN, FR = translator("en"), translator("fr")
@@ -248,3 +259,29 @@ async def test_a_press_after_a_restart_reads_its_chat_rather_than_trying_a_new_o
     assert chat.engine.paths == {**paths, "fast": paths["fast"] + 1}  # no conflict
     assert chat.engine.store.batches == batches + 1
     assert chat.text.startswith(EN("In which city is the event?"))
+
+
+async def test_a_provider_writing_after_a_restart_is_read_not_tried_as_a_new_person(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The provider bot's writers are mostly known: a chat the process does not remember
+    is read first, so /start after a restart takes the read-only path at once, where a
+    first contact would have been refused by the journal and run again in a transaction."""
+    owner, _, _ = await make_provider(uows, clock.now())
+    chat = await provider_chat(uows, clock, owner)
+    await chat.send("/start")
+    chat.engine.store.clear()  # as after a restart
+    paths = dict(chat.engine.paths)
+    await chat.send("/start")
+    assert chat.engine.paths == {**paths, "fast": paths.get("fast", 0) + 1}  # no conflict
+    assert await chat.position() == "phome:home"
+
+
+async def test_a_new_provider_writing_first_gets_an_account(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Read first, nothing found: the update runs in a transaction, which creates the user."""
+    chat = Chat(dialog_engine(PROVIDER_APP, uows, clock), "p:newcomer", language="fr")
+    await chat.send("/start")
+    assert chat.engine.paths == {"transaction": 1}
+    assert (await user_of(chat)).locale == "fr"
