@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 
@@ -85,3 +86,49 @@ async def test_a_thousand_duplicated_updates_each_take_effect_once(everything: W
     # Each booker's press answered once: the same number of sends for every booker.
     after = {user.id: bot_calls(w, user.id) - before[user.id] for user in bookers}
     assert len(set(after.values())) == 1 and min(after.values()) >= 1, after
+
+
+def contact_update(update_id: int, user: FakeUser, phone: str) -> dict[str, Any]:
+    """The user's own contact, shared with the request_contact button, as Telegram posts it."""
+    update = text_update(update_id, user, "")
+    del update["message"]["text"]
+    update["message"]["contact"] = {
+        "phone_number": phone,
+        "first_name": user.first_name,
+        "user_id": user.id,
+    }
+    return update
+
+
+async def test_a_shared_contact_delivered_again_and_again_is_taken_once(
+    everything: World,
+) -> None:
+    """The booking form keeps a shared contact in the chat, without a transaction (the
+    request puts it on the account): ten copies of it at once still move the form one step,
+    answer once, and the request proves the number once."""
+    w = everything
+    user = FakeUser(id=8000, first_name="Salma")
+    await w.say(user, f"/start p-{w.provider.slug}")
+    await w.tap(user, f"book:{w.provider.service_id}")
+    await w.tap(user, "evt:wedding")
+    await w.say(user, "12 June")
+    await w.tap(user, "gst:100")
+    await w.tap(user, "city:rabat")
+    await w.say(user, "Salle Al Amal")
+    await w.say(user, "-")
+    before = len(w.texts(user))
+    contact = contact_update(990_000, user, "212661234567")
+    statuses = await at_most(10, [partial(w.post_update, "client", contact)] * 10)
+    assert set(statuses) == {200}
+    await w.quiet()
+    said = w.texts(user)[before:]
+    assert sum("email" in text for text in said) == 1, said  # the next question, once
+    await w.tap(user, "skip")  # no email
+    await w.tap(user, "confirm")
+    async with w.uows() as uow:
+        owners = (
+            await uow.session.scalars(select(User.id).where(User.phone_e164 == "+212661234567"))
+        ).all()
+        phones = (await uow.session.scalars(select(Booking.contact_phone))).all()
+    assert len(owners) == 1
+    assert phones == ["+212661234567"]
