@@ -13,6 +13,7 @@ takes the reply over (`take_over`), or else the worker sends it when the lease e
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,18 +78,27 @@ async def keep_in_step(
 
 
 async def take_over(
-    uow: UnitOfWork, key: str, *, now: datetime, lease: timedelta = DIRECT_LEASE
+    uow: UnitOfWork,
+    key: str,
+    *,
+    now: datetime,
+    lease: timedelta = DIRECT_LEASE,
+    busy: Collection[int] = (),
 ) -> tuple[Attempt, dict[str, Any]] | None:
     """The reply to an update delivered again, if its first attempt never ended.
 
     Telegram delivers an update again only when its webhook got no answer: the process
     that made the first attempt died (or a proxy gave up on it). The worker has not
-    touched the row yet (one attempt), so this caller makes the next one, at once.
+    touched the row yet (one attempt), so this caller makes the next one, at once. Not
+    while the caller's process is still sending it (``busy``, outbox ids): a copy that
+    came while the first was being answered, whose sender hands on what it could not send.
     """
     row = await uow.session.scalar(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == key).with_for_update()
     )
-    if row is None or row.status != OutboxStatus.SENDING.value or row.attempts != 1:
+    if row is None or row.id in busy:
+        return None
+    if row.status != OutboxStatus.SENDING.value or row.attempts != 1:
         return None
     row.attempts += 1
     row.next_attempt_at = now + lease

@@ -17,7 +17,7 @@ from core.conversations.saved_state import load_conversation, save_state
 from core.conversations.store import ChatRef, ConversationStore
 from core.errors import DomainError
 from core.inbound import claim_event
-from core.notifications.direct_replies import Attempt, hand_over
+from core.notifications.direct_replies import DIRECT_LEASE, Attempt, hand_over
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
@@ -119,6 +119,9 @@ class DialogEngine:
         # Updates by the path they took ("fast": no transaction; "transaction"), and the
         # fast path's writes refused by the version check ("conflict"): for /metrics.
         self.paths: Counter[str] = Counter()
+        # The kept replies this process's callers are sending now (outbox id -> since,
+        # monotonic): a copy of their update delivered meanwhile must not send them again.
+        self._sending: dict[int, float] = {}
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return (await self.answer(inbound)).replies
@@ -127,29 +130,45 @@ class DialogEngine:
         """The update's replies, and the attempt at them the caller holds if it keeps them
         (`Inbound.keep`): it says how that went with `delivered` or `undelivered`."""
         async with self._locks.hold(f"{inbound.channel}:{inbound.chat_key}"):
-            now = self.clock.now()
-            display_name = inbound.display_name.translate(CONTROL)
-            answered = await run_without_transaction(self, inbound, now, display_name)
-            if answered is None:
-                self.paths["transaction"] += 1
-                answered = await self._in_transaction(inbound, now, display_name)
-            else:
-                self.paths["fast"] += 1
-            if answered.failed:
-                # The apology may write the user and the update: remembered only as read.
-                chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
-                self.store.forget(chat)
-                return await apology_kept(
-                    self.uows, inbound, answered.replies[0], now, display_name
-                )
+            answered = await self._answer(inbound)
+            # Held until the caller says how the sending went (`delivered`, `undelivered`),
+            # which happens after this chat's lock is let go.
+            if answered.attempt is not None:
+                self._sending[answered.attempt.outbox_id] = time.monotonic()
             return answered
+
+    async def _answer(self, inbound: Inbound) -> Answered:
+        now = self.clock.now()
+        display_name = inbound.display_name.translate(CONTROL)
+        answered = await run_without_transaction(self, inbound, now, display_name)
+        if answered is None:
+            self.paths["transaction"] += 1
+            answered = await self._in_transaction(inbound, now, display_name)
+        else:
+            self.paths["fast"] += 1
+        if answered.failed:
+            # The apology may write the user and the update: remembered only as read.
+            chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
+            self.store.forget(chat)
+            return await apology_kept(self.uows, inbound, answered.replies[0], now, display_name)
+        return answered
+
+    def sending(self) -> frozenset[int]:
+        """The kept replies a caller in this process is still sending (within their lease:
+        a caller that never said how it went holds none past it)."""
+        oldest = time.monotonic() - DIRECT_LEASE.total_seconds()
+        for outbox_id in [i for i, since in self._sending.items() if since < oldest]:
+            del self._sending[outbox_id]
+        return frozenset(self._sending)
 
     def delivered(self, attempt: Attempt) -> None:
         """The kept reply went out: its row is marked sent with the journal's next batch."""
+        self._sending.pop(attempt.outbox_id, None)
         self.store.mark_sent(attempt, self.clock.now())
 
     async def undelivered(self, attempt: Attempt, rest: list[Reply], error: str) -> None:
         """Only part of the kept reply went out: the worker sends ``rest`` now."""
+        self._sending.pop(attempt.outbox_id, None)
         async with self.uows() as uow:
             await hand_over(
                 uow.session,
@@ -177,7 +196,7 @@ class DialogEngine:
                 # Already handled: a redelivery changes nothing (but its reply may be due).
                 # This transaction ends first: on SQLite it holds the write lock.
                 await uow.rollback()
-                return await redelivered(self.uows, self.store, inbound, now)
+                return await redelivered(self, inbound, now)
             conv = await load_conversation(uow, inbound.channel, inbound.chat_key, now=now)
             ctx = Ctx(
                 uow,

@@ -143,7 +143,7 @@ async def run_without_transaction(
     )
     outcome = await store.write(chat, write, state_json=saved_json, user=user, identity=identity)
     if outcome.written is Written.DUPLICATE:
-        return await redelivered(engine.uows, store, inbound, now)  # nothing else to do
+        return await redelivered(engine, inbound, now)  # nothing else to do
     if outcome.written is Written.CONFLICT:
         engine.paths["conflict"] += 1
         return None  # the store forgot the chat: the transaction reads it afresh

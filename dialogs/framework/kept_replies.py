@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from core.conversations.journal import KeptReply
-from core.conversations.store import ConversationStore
 from core.inbound import claim_event
 from core.notifications.direct_replies import Attempt, keep_in_step, reply_key, take_over
 from core.people.users import Identified, identified
@@ -21,7 +20,7 @@ from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply, reply_from_json
 
 if TYPE_CHECKING:
-    from dialogs.framework.engine import Inbound
+    from dialogs.framework.engine import DialogEngine, Inbound
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +137,16 @@ async def in_step(
     )
 
 
-async def redelivered(
-    uows: UnitOfWorkFactory, store: ConversationStore, inbound: Inbound, now: datetime
-) -> Answered:
+async def redelivered(engine: DialogEngine, inbound: Inbound, now: datetime) -> Answered:
     """An update handled before: its reply if the attempt at it never ended (see
-    `take_over`), for this caller to send; else nothing (a plain redelivery)."""
+    `take_over`), for this caller to send; else nothing (a plain redelivery, or a copy
+    delivered while this process is still sending the first one's reply)."""
     keep, key = inbound.keep, _key(inbound)
     if keep is None or key is None or not keep.lease:
         return Answered([])
-    await store.flush()  # a reply this process sent is marked so first
-    async with uows() as uow:
-        taken = await take_over(uow, key, now=now, lease=keep.lease)
+    await engine.store.flush()  # a reply this process sent is marked so first
+    async with engine.uows() as uow:
+        taken = await take_over(uow, key, now=now, lease=keep.lease, busy=engine.sending())
         if taken is None:
             return Answered([])
         await uow.commit()

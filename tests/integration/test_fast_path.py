@@ -12,10 +12,12 @@ import pytest
 from core.clock import FixedClock
 from core.conversations.store import ChatRef
 from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
+from core.notifications.direct_replies import DIRECT_LEASE
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Deps, without_transaction
 from dialogs.framework.engine import Inbound
+from dialogs.framework.kept_replies import KeepReply
 from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
 from dialogs.provider.app import PROVIDER_APP
@@ -285,3 +287,26 @@ async def test_a_new_provider_writing_first_gets_an_account(
     await chat.send("/start")
     assert chat.engine.paths == {"transaction": 1}
     assert (await user_of(chat)).locale == "fr"
+
+
+async def test_a_copy_of_an_update_whose_reply_is_being_sent_sends_nothing(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The channel sends a kept reply after the chat's lock is let go: a copy of the update
+    delivered meanwhile finds the reply unsent, but this process is sending it, so the
+    copy answers nothing. In another process (the first one died), the copy takes the
+    reply over; once the first sender said it went out, nobody sends it again."""
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    keep = KeepReply("client", DIRECT_LEASE)
+    press = replace(with_event(chat.inbound(payload=chat.payload("m:find")), 7), keep=keep)
+    first = await chat.engine.answer(press)
+    assert first.replies and first.attempt is not None  # being sent by this caller
+    assert (await chat.engine.answer(press)).replies == []
+    other = in_another_process(chat, uows, clock)
+    taken = await other.engine.answer(press)
+    assert taken.replies == first.replies and taken.attempt is not None
+    assert taken.attempt.number == 2
+    other.engine.delivered(taken.attempt)
+    await other.engine.store.flush()
+    assert (await chat.engine.answer(press)).replies == []
