@@ -30,10 +30,13 @@ fifths (bench/README.md). The price: the loop waits while SQLite works, e.g. for
 occasional automatic checkpoint at a COMMIT (every 1,000 pages written). In WAL mode a
 statement waits for no other connection but in the cases below, and those still go to the
 thread, where waiting holds up nothing else:
-- BEGIN IMMEDIATE (and EXCLUSIVE, and the PRAGMAs run on connecting) wait for another
-  process's writer: busy_timeout, up to 30 s. This process's writers queue before it.
-  Once it holds the write lock, a transaction's writes and its COMMIT wait for nobody;
-  readers never wait for writers.
+- BEGIN IMMEDIATE while another process's writer holds the lock (and EXCLUSIVE, and the
+  PRAGMAs run on connecting) waits for it: busy_timeout, up to 30 s. This process's
+  writers queue before it, so the lock is nearly always free: BEGIN IMMEDIATE is tried
+  here first, with SQLite's patience at zero (`OneTripConnection.begins_at_once`), and
+  makes its trip only when SQLite answers that another process holds the lock. Once it
+  holds the write lock, a transaction's writes and its COMMIT wait for nobody; readers
+  never wait for writers.
 - a statement marked as a long read (`core.db.engine.LONG_READ`, the catalog search):
   SQLite lets go of the GIL while it works, so in the thread the loop goes on serving
   other chats meanwhile;
@@ -63,6 +66,8 @@ from sqlalchemy.util.concurrency import await_
 _Done = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
 # What may wait for another connection's lock (see the module's docstring).
 _MAY_WAIT = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "PRAGMA")
+_BEGIN_WRITE = "BEGIN IMMEDIATE"  # core/db/engine.py's writers
+_NOTHING: _Done = (None, [], -1, None)  # what a statement without rows leaves
 T = TypeVar("T")
 # A statement and its parameters (qmark style) to its rows, [] when it returns none.
 Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
@@ -220,12 +225,15 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def _here_or_there(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
         try:
-            if self.long_read or not connection.runs_here(operation):
+            if operation == _BEGIN_WRITE and connection.begins_at_once():
+                done = await_(_at_hand(_NOTHING))
+            elif self.long_read or not connection.runs_here(operation):
                 await_(self._trip(operation, parameters, many=many))
                 return
-            # Awaited all the same, a result already at hand: SQLAlchemy's AsyncConnection
-            # insists that a statement awaits something (AwaitRequired otherwise).
-            done = await_(_at_hand(_statement(connection.sqlite, operation, parameters, many)))
+            else:
+                # Awaited all the same, a result already at hand: SQLAlchemy's
+                # AsyncConnection insists that a statement awaits something.
+                done = await_(_at_hand(_statement(connection.sqlite, operation, parameters, many)))
         except Exception as error:
             connection._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid = done
@@ -283,6 +291,27 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             and not self._execute_mutex.locked()
             and not operation.startswith(_MAY_WAIT)
         )
+
+    def begins_at_once(self) -> bool:
+        """BEGIN IMMEDIATE here and now if no other process holds the write lock (this
+        process's writers queue before it: `wait_for_writers`), which is nearly always:
+        True. False, and nothing begun, if it would have to wait: then it makes its trip
+        and waits there (busy_timeout). The trip cost several times what BEGIN does,
+        and each write transaction made one."""
+        if not (self.trips.idle() and not self._execute_mutex.locked()):
+            return False
+        raw = self.sqlite
+        waits = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+        raw.execute("PRAGMA busy_timeout=0")  # SQLite's own try-lock: SQLITE_BUSY at once
+        try:
+            raw.execute(_BEGIN_WRITE)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            return False
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={int(waits)}")
+        return True
 
     def commit(self) -> None:
         try:

@@ -16,11 +16,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, case, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, Table, bindparam, case, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.db.tables import OutboxMessage
 from core.redaction import redact
@@ -28,6 +28,7 @@ from core.tracing import current_trace
 from core.uow import UnitOfWorkFactory
 
 MAX_ATTEMPTS = 8
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 log = logging.getLogger(__name__)
 
 
@@ -199,11 +200,11 @@ async def deliver_due(
 ) -> int:
     """Send what is due; returns how many were sent.
 
-    Each message is claimed just before its attempt and its outcome recorded just after
-    (a short transaction each; a slow network never holds the database), so a crash
-    repeats at most the messages in flight, once their lease ends. Up to ``lanes``
-    attempts are under way at once, never two to one recipient: a person's messages leave
-    in the order they were queued.
+    Each message is claimed just before its attempt and its outcome recorded just after,
+    with the lane's next message claimed in the same short transaction (a slow network
+    never holds the database), so a crash repeats at most the messages in flight, once
+    their lease ends. Up to ``lanes`` attempts are under way at once, never two to one
+    recipient: a person's messages leave in the order they were queued.
     """
     round_ = _Round(uows, sender, now, lease, limit)
     # Every lane runs to its end, so that no attempt under way is cut short by another
@@ -242,67 +243,105 @@ class _Round:
         self.sent = 0
 
     async def lane(self) -> None:
-        envelope = await self._claim(after=None)
+        envelope = await self._claim()
         while envelope is not None:
+            attempted = envelope
             try:
-                result = await _attempt(self.sender, envelope, self.lease / 2)
-                await _record(self.uows, envelope, result, self.now)
-            finally:
-                self.recipients.discard(envelope.user_id)
-            self.sent += result.outcome is DeliveryOutcome.SENT
-            envelope = await self._claim(after=envelope.user_id)
+                result = await _attempt(self.sender, attempted, self.lease / 2)
+                self.sent += result.outcome is DeliveryOutcome.SENT
+                envelope = await self._record_and_follow(attempted, result)
+            except BaseException:
+                self.recipients.discard(attempted.user_id)  # its attempt is over
+                raise
 
-    async def _claim(self, *, after: int | None) -> Envelope | None:
-        """The next message for this lane; ``after``: the recipient it has just sent to."""
+    async def _claim(self) -> Envelope | None:
+        """A lane's first message."""
         async with self.claiming:
-            if self.claims_left <= 0 or time.monotonic() > self.claiming_until:
-                return None  # what is left is due for the next round, or another worker
-            envelope = None
-            if not self.dry:
-                envelope = await claim_next(
-                    self.uows, now=self.now, lease=self.lease, skipping=self.recipients
+            if self.dry or not self._may_claim():
+                return None
+            async with self.uows.engine.begin() as conn:
+                envelope = await _claim_on(
+                    conn, now=self.now, lease=self.lease, skipping=self.recipients
                 )
-                self.dry = envelope is None
-            elif after is not None:
-                envelope = await claim_next(self.uows, now=self.now, lease=self.lease, only=after)
-            if envelope is not None:
-                self.claims_left -= 1
-                self.recipients.add(envelope.user_id)
-            return envelope
+            self.dry = envelope is None
+            return self._taken(envelope)
+
+    async def _record_and_follow(
+        self, envelope: Envelope, result: DeliveryResult
+    ) -> Envelope | None:
+        """Record the attempt's outcome and, in the same transaction, claim the lane's next
+        message: one write per message, where a claim and a record each made one."""
+        async with self.claiming:
+            self.recipients.discard(envelope.user_id)
+            async with self.uows.engine.begin() as conn:
+                await _record_on(conn, envelope, result, self.now)
+                following = (
+                    await self._follow(conn, envelope.user_id) if self._may_claim() else None
+                )
+            return self._taken(following)
+
+    async def _follow(self, conn: AsyncConnection, user_id: int) -> Envelope | None:
+        """The oldest due message of anyone not being sent to; once there is none, only
+        the next one of the person this lane has just sent to."""
+        claim = partial(_claim_on, conn, now=self.now, lease=self.lease)
+        if self.dry:
+            return await claim(only=user_id)
+        following = await claim(skipping=self.recipients)
+        self.dry = following is None
+        return following
+
+    def _may_claim(self) -> bool:
+        # Past them, what is left is due for the next round, or another worker.
+        return self.claims_left > 0 and time.monotonic() <= self.claiming_until
+
+    def _taken(self, envelope: Envelope | None) -> Envelope | None:
+        if envelope is not None:
+            self.claims_left -= 1
+            self.recipients.add(envelope.user_id)
+        return envelope
 
 
-async def _record(
-    uows: UnitOfWorkFactory, envelope: Envelope, result: DeliveryResult, now: datetime
+async def _record_on(
+    conn: AsyncConnection, envelope: Envelope, result: DeliveryResult, now: datetime
 ) -> None:
-    async with uows() as uow:
-        # One statement, and only while the claim is still ours (not taken over after
-        # its lease, nor released): else another attempt owns the row's outcome.
-        await uow.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == envelope.id,
-                OutboxMessage.status == OutboxStatus.SENDING.value,
-                OutboxMessage.attempts == envelope.attempts,
-            )
-            .values(_recorded(result, envelope.attempts, now))
-            .execution_options(synchronize_session=False)
+    # One statement, and only while the claim is still ours (not taken over after its
+    # lease, nor released): else another attempt owns the row's outcome.
+    await conn.execute(
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id == envelope.id,
+            OUTBOX.c.status == OutboxStatus.SENDING.value,
+            OUTBOX.c.attempts == envelope.attempts,
         )
-        await uow.commit()
+        .values(_recorded(result, envelope.attempts, now))
+    )
 
 
 @cache
-def _due(skipping: bool, only: bool) -> Select[OutboxMessage]:
+def _due(skipping: bool, only: bool) -> Select[Any]:
     """The oldest due message, by bound values (``now``, and ``skipping``, ``only`` as
     asked): built once per shape, for the worker asks for one after every attempt."""
-    due = select(OutboxMessage).where(
-        OutboxMessage.status.in_(DUE_STATUSES),
-        OutboxMessage.next_attempt_at <= bindparam("now"),
+    due = select(OUTBOX).where(
+        OUTBOX.c.status.in_(DUE_STATUSES), OUTBOX.c.next_attempt_at <= bindparam("now")
     )
     if skipping:
-        due = due.where(OutboxMessage.user_id.not_in(bindparam("skipping", expanding=True)))
+        due = due.where(OUTBOX.c.user_id.not_in(bindparam("skipping", expanding=True)))
     if only:
-        due = due.where(OutboxMessage.user_id == bindparam("only"))
-    return due.order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)
+        due = due.where(OUTBOX.c.user_id == bindparam("only"))
+    return due.order_by(OUTBOX.c.id).limit(1).with_for_update(skip_locked=True)
+
+
+# The claim's write, by bound values: the attempt counted, the lease set.
+_CLAIM = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("claimed"))
+    .values(
+        status=OutboxStatus.SENDING.value,
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("until"),
+        released=False,
+    )
+)
 
 
 async def claim_next(
@@ -317,21 +356,43 @@ async def claim_next(
     `attempts`); workers side by side each take another (SKIP LOCKED). ``skipping``: the
     recipients whose messages wait (an attempt to them is under way); ``only``: the one
     recipient whose message to take."""
-    async with uows() as uow:
-        values: dict[str, Any] = {"now": now}
-        if skipping:
-            values["skipping"] = list(skipping)
-        if only is not None:
-            values["only"] = only
-        row = await uow.session.scalar(_due(bool(skipping), only is not None), values)
-        if row is None:
-            return None
-        repeat = row.status == OutboxStatus.SENDING.value
-        row.status, row.attempts = OutboxStatus.SENDING.value, row.attempts + 1
-        row.next_attempt_at, row.released = now + lease, False
-        envelope = _envelope(row, repeat=repeat)
-        await uow.commit()
-    return envelope
+    async with uows.engine.begin() as conn:
+        return await _claim_on(conn, now=now, lease=lease, skipping=skipping, only=only)
+
+
+async def _claim_on(
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    lease: timedelta,
+    skipping: Collection[int] = (),
+    only: int | None = None,
+) -> Envelope | None:
+    # SQL on the connection, not the ORM's unit of work: the worker claims after every
+    # attempt, and a session (its objects, flush and commit hooks) cost more than the
+    # statements' own work (bench/README.md, "One write transaction per message"). Nobody
+    # in this process needs to hear of a claim: a unit of work's commit rang the worker's
+    # own bell (bots/worker.py), for an empty round after every round.
+    values: dict[str, Any] = {"now": now}
+    if skipping:
+        values["skipping"] = list(skipping)
+    if only is not None:
+        values["only"] = only
+    row = (await conn.execute(_due(bool(skipping), only is not None), values)).first()
+    if row is None:
+        return None
+    attempts = row.attempts + 1
+    await conn.execute(_CLAIM, {"claimed": row.id, "attempts": attempts, "until": now + lease})
+    return Envelope(
+        row.id,
+        row.kind,
+        row.user_id,
+        row.channel,
+        dict(row.payload),
+        attempts,
+        repeat=row.status == OutboxStatus.SENDING.value,
+        trace_id=row.trace_id,
+    )
 
 
 async def _attempt(sender: MessageSender, envelope: Envelope, limit: timedelta) -> DeliveryResult:
@@ -371,19 +432,6 @@ async def release_held(session: AsyncSession, user_id: int, *, now: datetime) ->
     )
 
 
-def _envelope(row: OutboxMessage, *, repeat: bool = False) -> Envelope:
-    return Envelope(
-        row.id,
-        row.kind,
-        row.user_id,
-        row.channel,
-        dict(row.payload),
-        row.attempts,
-        repeat,
-        row.trace_id,
-    )
-
-
 def _recorded(result: DeliveryResult, attempts: int, now: datetime) -> dict[str, Any]:
     """The columns an attempt's outcome sets (``attempts``: this one included)."""
     # An upstream error may quote a URL with a token.
@@ -394,7 +442,7 @@ def _recorded(result: DeliveryResult, attempts: int, now: datetime) -> dict[str,
     elif result.outcome is DeliveryOutcome.HOLD:
         # Held, unless the person wrote while this attempt was under way (`release_held`
         # marked the row): then due again now. Read in the recording statement itself.
-        released = OutboxMessage.released.is_(True)
+        released = OUTBOX.c.released.is_(True)
         values["status"] = case(
             (released, OutboxStatus.PENDING.value), else_=OutboxStatus.HELD.value
         )

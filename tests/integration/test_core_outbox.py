@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
@@ -413,6 +413,34 @@ async def test_one_persons_messages_all_go_in_one_round_in_order(
     # Three claims, another lane's that found nobody else, and the one that found
     # nothing more for this person: the other fourteen lanes did not ask.
     assert len([s for s in sent if "FROM outbox" in s]) == 5
+
+
+async def test_each_message_costs_one_write_transaction_and_the_worker_hears_none(
+    engine: AsyncEngine, uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A message's outcome is recorded with the lane's next claim, in one transaction (a
+    claim and a record each had their own), outside the units of work: the worker's own
+    writes no longer rang its bell, which started an empty round after every round."""
+    now = clock.now()
+    person = await make_user(uows, now)
+    await _backlog(uows, now, [person, person, person])
+    begun: list[object] = []
+    heard: list[frozenset[str]] = []
+
+    def began(conn: object) -> None:
+        begun.append(conn)
+
+    event.listen(engine.sync_engine, "begin", began)
+    uows.after_commit.append(lambda committed: heard.append(committed.tables))
+    try:
+        assert await deliver_due(uows, WatchedSender({}), now=now) == 3
+    finally:
+        event.remove(engine.sync_engine, "begin", began)
+        uows.after_commit.pop()
+    # The first claim, another lane's that found nobody else, then one per message: its
+    # record with the claim of the next (the last one's found nothing more).
+    assert len(begun) == 5
+    assert heard == []
 
 
 async def test_kept_replies_sent_long_ago_are_pruned_and_nothing_else(

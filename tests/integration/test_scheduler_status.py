@@ -168,6 +168,7 @@ async def test_jobs_have_fixed_ids_and_coalesce_missed_runs(database: str) -> No
             assert job.max_instances == 1
         # Starting again replaces the jobs instead of adding twins.
         sweeps.scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # APScheduler's AsyncIOScheduler stops on the loop's next turn
         await sweeps.start()
         assert len(sweeps.scheduler.get_jobs()) == len(SWEEPS) + 1
     finally:

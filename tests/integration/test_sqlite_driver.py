@@ -1,9 +1,10 @@
 """SQLite's statements run in the event loop's thread, but for those that may wait for
-another connection's lock (BEGIN IMMEDIATE) or read for long (LONG_READ), which take one
-trip to aiosqlite's thread each (core/db/sqlite_driver.py). They behave as SQLAlchemy's own
-aiosqlite adapter's: rows, counts, new keys and errors; a rollback with nothing open does
-nothing, a whole write transaction can take one trip, the process's writers queue for the
-database in order, and another process's writer holds up no one but the writers."""
+another connection's lock (BEGIN IMMEDIATE while another process writes) or read for long
+(LONG_READ), which take one trip to aiosqlite's thread each (core/db/sqlite_driver.py).
+They behave as SQLAlchemy's own aiosqlite adapter's: rows, counts, new keys and errors; a
+rollback with nothing open does nothing, a whole write transaction can take one trip, the
+process's writers queue for the database in order, and another process's writer holds up
+no one but the writers."""
 
 from __future__ import annotations
 
@@ -115,14 +116,14 @@ async def test_a_committed_transaction_is_not_rolled_back_again(
     """The pool rolls back what it takes back; with nothing open that costs no trip."""
     async with engine.begin() as conn:
         await conn.execute(insert(_Row).values(name="kept"))
-    assert trips == ["_run"]  # BEGIN IMMEDIATE; the INSERT and the COMMIT ran here
+    assert trips == []  # BEGIN IMMEDIATE (the lock was free), the INSERT and the COMMIT
     trips.clear()
     async with engine.connect() as conn:  # a read's transaction is still ended
         await conn.execute(select(_Row.name))
         adapter = (await conn.get_raw_connection()).dbapi_connection
         assert isinstance(adapter, OneTripConnection)
         assert adapter.sqlite.in_transaction
-    assert trips == ["_run"]  # BEGIN IMMEDIATE; the SELECT and the ROLLBACK ran here
+    assert trips == []  # BEGIN IMMEDIATE, the SELECT and the ROLLBACK ran here
     assert not adapter.sqlite.in_transaction
     trips.clear()
     async with engine.connect() as conn:
@@ -251,10 +252,11 @@ async def test_a_writer_that_fails_or_is_closed_lets_the_next_in(impatient: Asyn
 
 
 async def test_another_process_s_writer_holds_up_only_the_writers(
-    engine: AsyncEngine, tmp_path: Path
+    engine: AsyncEngine, tmp_path: Path, trips: list[str]
 ) -> None:
-    """While another process holds the write lock, this one's BEGIN IMMEDIATE waits for it
-    in aiosqlite's thread: the event loop goes on, and readers read (WAL)."""
+    """While another process holds the write lock, this one's BEGIN IMMEDIATE finds it
+    taken at once and waits for it in aiosqlite's thread: the event loop goes on, and
+    readers read (WAL). SQLite's patience is as it was, after both."""
     async with engine.begin() as conn:
         await conn.execute(insert(_Row).values(name="before"))
     other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
@@ -265,11 +267,13 @@ async def test_another_process_s_writer_holds_up_only_the_writers(
         async with engine.begin() as conn:
             await conn.execute(insert(_Row).values(name="ours"))
 
+    trips.clear()
     writer = asyncio.create_task(write())
     ticks = 0
     for _ in range(20):  # 0.2 s of the loop's own work while the writer waits
         await asyncio.sleep(0.01)
         ticks += 1
+    assert trips == ["_run"]  # the BEGIN IMMEDIATE, waiting there
     async with engine.connect() as conn:
         await conn.execution_options(**{READ_ONLY: True})
         assert (await conn.execute(select(_Row.name))).scalars().all() == ["before"]
@@ -280,7 +284,13 @@ async def test_another_process_s_writer_holds_up_only_the_writers(
         await writer
     async with engine.connect() as conn:
         names = (await conn.execute(select(_Row.name).order_by(_Row.id))).scalars().all()
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 30000
     assert names == ["before", "other", "ours"]
+    trips.clear()
+    async with engine.begin() as conn:  # the lock free again: no trip
+        await conn.execute(insert(_Row).values(name="again"))
+        assert trips == []
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 30000
 
 
 async def test_a_statement_behind_a_trip_under_way_takes_the_trip_too(
