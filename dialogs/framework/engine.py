@@ -135,6 +135,7 @@ class DialogEngine:
             # which happens after this chat's lock is let go.
             if answered.attempt is not None:
                 self._sending[answered.attempt.outbox_id] = time.monotonic()
+                self._forget_stale_sends()  # a caller that never said (cancelled) holds none
             return answered
 
     async def _answer(self, inbound: Inbound) -> Answered:
@@ -156,10 +157,13 @@ class DialogEngine:
     def sending(self) -> frozenset[int]:
         """The kept replies a caller in this process is still sending (within their lease:
         a caller that never said how it went holds none past it)."""
+        self._forget_stale_sends()
+        return frozenset(self._sending)
+
+    def _forget_stale_sends(self) -> None:
         oldest = time.monotonic() - DIRECT_LEASE.total_seconds()
         for outbox_id in [i for i, since in self._sending.items() if since < oldest]:
             del self._sending[outbox_id]
-        return frozenset(self._sending)
 
     def delivered(self, attempt: Attempt) -> None:
         """The kept reply went out: its row is marked sent with the journal's next batch."""

@@ -4,6 +4,7 @@ own transaction."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import cast
 
@@ -310,3 +311,25 @@ async def test_a_copy_of_an_update_whose_reply_is_being_sent_sends_nothing(
     other.engine.delivered(taken.attempt)
     await other.engine.store.flush()
     assert (await chat.engine.answer(press)).replies == []
+
+
+async def test_a_reply_whose_sender_never_said_is_not_held_past_its_lease(
+    uows: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller cancelled while sending never says how it went: its reply is held as being
+    sent for its lease only, then forgotten at the next answer: the map stays bounded
+    however many sends are cut short."""
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    keep = KeepReply("client", DIRECT_LEASE)
+    press = replace(with_event(chat.inbound(payload=chat.payload("m:find")), 7), keep=keep)
+    first = await chat.engine.answer(press)
+    assert first.attempt is not None and chat.engine.sending() == {first.attempt.outbox_id}
+    later = time.monotonic() + DIRECT_LEASE.total_seconds() + 1
+    monkeypatch.setattr("dialogs.framework.engine.time.monotonic", lambda: later)
+    other = replace(with_event(chat.inbound(text="/start"), 8), keep=keep)
+    second = await chat.engine.answer(other)
+    assert second.attempt is not None
+    # The first one forgotten by the answer itself (no copy came to ask)...
+    assert set(chat.engine._sending) == {second.attempt.outbox_id}
+    assert chat.engine.sending() == {second.attempt.outbox_id}
