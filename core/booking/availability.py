@@ -9,6 +9,7 @@ on, even when they run past midnight, and must fit a weekly window of that day.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -80,9 +81,15 @@ class ProviderCalendar:
     busy: tuple[Interval, ...] = ()
     # The local days first..last its blackouts and busy time were read for (None: all).
     span: tuple[date, date] | None = None
+    # The windows of each weekday, Monday first: the free dates ask it of every day ahead.
+    _weekdays: tuple[tuple[WeeklyWindow, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_day = tuple(tuple(w for w in self.windows if w.weekday == d) for d in range(7))
+        object.__setattr__(self, "_weekdays", by_day)
 
     def open_on(self, day: date) -> tuple[WeeklyWindow, ...]:
-        return tuple(w for w in self.windows if w.weekday == day.weekday())
+        return self._weekdays[day.weekday()]
 
     def covers(self, first: date, last: date) -> bool:
         return self.span is None or (self.span[0] <= first and last <= self.span[1])
@@ -113,11 +120,11 @@ class Occupancy:
     other_services: tuple[Interval, ...] = ()  # same team, another service: no overlap
     # Which seats those are, where read (calendar_data.load_occupancy): a request takes
     # the lowest free one without reading them again.
-    held_seats: Mapping[date, frozenset[int]] = field(default_factory=dict)
+    held_seats: Mapping[date, AbstractSet[int]] = field(default_factory=dict)
 
     def free_seat(self, day: date, capacity: int) -> int | None:
         """The lowest of the day's ``capacity`` seats nobody held when read, or None."""
-        held = self.held_seats.get(day, frozenset())
+        held = self.held_seats.get(day, ())
         return next((seat for seat in range(capacity) if seat not in held), None)
 
 
@@ -147,18 +154,24 @@ def busy_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, dateti
     )
 
 
+def held_days(day: date, rules: ServiceRules) -> tuple[date, ...]:
+    """The local days a slot starting on ``day`` holds, whatever its start time."""
+    if rules.full_day and rules.days > 1:
+        return tuple(day + timedelta(days=i) for i in range(rules.days))
+    return (day,)
+
+
 def make_slot(day: date, start_time: time | None, rules: ServiceRules, tz: ZoneInfo) -> Slot:
     if rules.full_day:
         start = local_instant(day, time(0), tz)
         end = local_instant(day + timedelta(days=rules.days), time(0), tz)
-        held = tuple(day + timedelta(days=i) for i in range(rules.days))
-        return Slot(day, None, Interval(start, end), held)
+        return Slot(day, None, Interval(start, end), held_days(day, rules))
     if start_time is None:
         raise InvalidValue("start_time_required")
     assert rules.duration_minutes is not None
     start = local_instant(day, start_time, tz)
     end = start + timedelta(minutes=rules.duration_minutes)
-    return Slot(day, start_time, Interval(start, end), (day,))
+    return Slot(day, start_time, Interval(start, end), held_days(day, rules))
 
 
 def check_slot(
@@ -170,28 +183,10 @@ def check_slot(
     now: datetime,
 ) -> None:
     """Raise ``SlotUnavailable`` with the first reason the slot can't be booked."""
-    if slot.interval.start < now + rules.min_notice:
-        raise SlotUnavailable("slot_too_soon", day=slot.day.isoformat())
-    for day in slot.held_days:
-        if day in calendar.blackouts:
-            raise SlotUnavailable("slot_blackout", day=day.isoformat())
-        if not calendar.open_on(day):
-            raise SlotUnavailable("slot_closed_day", day=day.isoformat())
-        if occupancy.seats_taken.get(day, 0) >= rules.daily_capacity:
-            raise SlotUnavailable("slot_fully_booked", day=day.isoformat())
-    if not rules.full_day and not any(
-        _contains(w.bounds(slot.day, calendar.tz), slot.interval)
-        for w in calendar.open_on(slot.day)
-    ):
-        raise SlotUnavailable("slot_outside_hours", day=slot.day.isoformat())
-    if any(slot.interval.overlaps(b, rules.buffer) for b in calendar.busy):
-        raise SlotUnavailable("slot_calendar_busy", day=slot.day.isoformat())
-    if not rules.full_day and any(
-        slot.interval.overlaps(b, rules.buffer) for b in occupancy.hourly_bookings
-    ):
-        raise SlotUnavailable("slot_overlaps_booking", day=slot.day.isoformat())
-    if any(slot.interval.overlaps(b, rules.buffer) for b in occupancy.other_services):
-        raise SlotUnavailable("slot_overlaps_booking", day=slot.day.isoformat())
+    refused = slot_refusal(slot, rules, calendar, occupancy, now=now)
+    if refused is not None:
+        reason, day = refused
+        raise SlotUnavailable(reason, day=day.isoformat())
 
 
 def is_free(
@@ -202,11 +197,53 @@ def is_free(
     *,
     now: datetime,
 ) -> bool:
-    try:
-        check_slot(slot, rules, calendar, occupancy, now=now)
-    except SlotUnavailable:
-        return False
-    return True
+    return slot_refusal(slot, rules, calendar, occupancy, now=now) is None
+
+
+def slot_refusal(
+    slot: Slot,
+    rules: ServiceRules,
+    calendar: ProviderCalendar,
+    occupancy: Occupancy,
+    *,
+    now: datetime,
+) -> tuple[str, date] | None:
+    """The first reason the slot can't be booked (a message key) and the day it concerns,
+    or None when it is free. Returned, not raised: the free dates ask it of every day of
+    the horizon, and most days of a busy provider are refused."""
+    if slot.interval.start < now + rules.min_notice:
+        return "slot_too_soon", slot.day
+    for day in slot.held_days:
+        reason = _day_refusal(day, rules, calendar, occupancy)
+        if reason is not None:
+            return reason, day
+    if not rules.full_day and not any(
+        _contains(w.bounds(slot.day, calendar.tz), slot.interval)
+        for w in calendar.open_on(slot.day)
+    ):
+        return "slot_outside_hours", slot.day
+    if any(slot.interval.overlaps(b, rules.buffer) for b in calendar.busy):
+        return "slot_calendar_busy", slot.day
+    if not rules.full_day and any(
+        slot.interval.overlaps(b, rules.buffer) for b in occupancy.hourly_bookings
+    ):
+        return "slot_overlaps_booking", slot.day
+    if any(slot.interval.overlaps(b, rules.buffer) for b in occupancy.other_services):
+        return "slot_overlaps_booking", slot.day
+    return None
+
+
+def _day_refusal(
+    day: date, rules: ServiceRules, calendar: ProviderCalendar, occupancy: Occupancy
+) -> str | None:
+    """Why no slot holding ``day`` can be booked, whatever its time, or None."""
+    if day in calendar.blackouts:
+        return "slot_blackout"
+    if not calendar.open_on(day):
+        return "slot_closed_day"
+    if occupancy.seats_taken.get(day, 0) >= rules.daily_capacity:
+        return "slot_fully_booked"
+    return None
 
 
 def next_free_dates(
@@ -222,6 +259,11 @@ def next_free_dates(
     today = now.astimezone(calendar.tz).date()
     found: list[date] = []
     for day in (today + timedelta(days=i) for i in range(horizon_days + 1)):
+        # Every slot starting on this day holds the same days: one of them closed or full
+        # refuses them all, without the instants of each start (a busy provider's horizon
+        # is mostly such days).
+        if any(_day_refusal(held, rules, calendar, occupancy) for held in held_days(day, rules)):
+            continue
         if any(
             _day_has_room(day, start, rules, calendar, occupancy, now)
             for start in _candidate_starts(day, rules, calendar)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability import (
@@ -88,10 +88,11 @@ async def provider_calendar(
 
 @cache
 def _occupancy(
-    excluding: bool,
-) -> tuple[Select[date, int], Select[datetime, datetime, int, int | None, int]]:
+    excluding: bool, team: bool
+) -> tuple[Select[date, int], Select[datetime, datetime, bool, bool]]:
     """The seats held on a service's days, and the provider's bookings that hold time
-    around them; ``excluding``: but for one booking's (``bindparam("booking")``)."""
+    around them; ``excluding``: but for one booking's (``bindparam("booking")``); ``team``:
+    the service is one of a one-event-a-day provider's (capacity 1)."""
     own_holds = (SlotHold.booking_id != bindparam("booking"),) if excluding else ()
     own_booking = (Booking.id != bindparam("booking"),) if excluding else ()
     seats = select(SlotHold.day, SlotHold.seat).where(
@@ -99,13 +100,23 @@ def _occupancy(
         SlotHold.day.between(bindparam("first"), bindparam("last")),
         *own_holds,
     )
+    # Only the bookings that take time from this service come back: hourly ones (any
+    # service of the provider), and, for a one-event-a-day provider, its other services'
+    # capacity-1 bookings, full day or hourly, as the same team works them. A full-day
+    # booking of the service itself holds its seats, counted above: a busy provider's
+    # months of them are not read and parsed again.
+    hourly = Service.duration_minutes.is_not(None)
+    same_team = (
+        and_(Booking.service_id != bindparam("service"), Service.daily_capacity == 1)
+        if team
+        else false()
+    )
     bookings = (
         select(
             Booking.starts_at,
             Booking.ends_at,
-            Booking.service_id,
-            Service.duration_minutes,
-            Service.daily_capacity,
+            hourly.label("hourly"),
+            same_team.label("same_team"),
         )
         .join(Service, Service.id == Booking.service_id)
         .where(
@@ -113,6 +124,7 @@ def _occupancy(
             *own_booking,
             Booking.state.in_(HOLDING_STATES),
             Booking.event_date.between(bindparam("day_before"), bindparam("day_after")),
+            or_(hourly, same_team),
         )
     )
     return seats, bookings
@@ -127,7 +139,7 @@ async def load_occupancy(
     exclude_booking: int | None = None,
 ) -> Occupancy:
     """``exclude_booking``: a booking being moved does not stand in its own way."""
-    seats_held, holding = _occupancy(exclude_booking is not None)
+    seats_held, holding = _occupancy(exclude_booking is not None, service.daily_capacity == 1)
     values = {"booking": exclude_booking} if exclude_booking is not None else {}
     seats = (
         await session.execute(
@@ -139,21 +151,15 @@ async def load_occupancy(
         held.setdefault(day, set()).add(seat)
     around = {"day_before": first - timedelta(days=1), "day_after": last + timedelta(days=1)}
     rows = (
-        await session.execute(holding, values | around | {"provider": service.provider_id})
+        await session.execute(
+            holding, values | around | {"provider": service.provider_id, "service": service.id}
+        )
     ).all()
     return Occupancy(
         seats_taken={day: len(taken) for day, taken in held.items()},
-        held_seats={day: frozenset(taken) for day, taken in held.items()},
-        hourly_bookings=tuple(
-            Interval(r.starts_at, r.ends_at) for r in rows if r.duration_minutes is not None
-        ),
-        # One-event-a-day providers (capacity 1) are one team: their other services'
-        # bookings take the same time, full day or hourly.
-        other_services=tuple(
-            Interval(r.starts_at, r.ends_at)
-            for r in rows
-            if r.service_id != service.id and r.daily_capacity == 1 and service.daily_capacity == 1
-        ),
+        held_seats=held,
+        hourly_bookings=tuple(Interval(r.starts_at, r.ends_at) for r in rows if r.hourly),
+        other_services=tuple(Interval(r.starts_at, r.ends_at) for r in rows if r.same_team),
     )
 
 

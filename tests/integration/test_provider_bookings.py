@@ -9,8 +9,11 @@ from sqlalchemy import select
 
 from core.booking.actions import confirm_delivery
 from core.booking.actors import Actor
+from core.booking.availability import Interval, Occupancy
+from core.booking.calendar_data import load_occupancy
 from core.booking.request import RequestBooking, request_booking
 from core.booking.states import BookingState, Role
+from core.catalog.vocabulary import MARKET_TZ
 from core.clock import FixedClock
 from core.db.tables import BookingTransition, Service
 from core.errors import SlotUnavailable
@@ -129,3 +132,46 @@ async def test_confirming_delivery_is_written_in_the_audit_trail(
         ).first()
     assert last is not None
     assert tuple(last) == ("confirm_delivery", "client", client, "delivered", "delivered")
+
+
+async def test_occupancy_reads_the_time_other_bookings_take_from_a_service(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """What load_occupancy gives each service of a one-team provider (capacity 1): its own
+    full-day bookings as seats only, the team's other bookings as time taken, and hourly
+    bookings of any service as hours taken; a provider of several teams keeps them apart."""
+    _, provider_id, full_day = await make_provider(uows, clock.now())
+    hourly = await add_hourly_service(uows, provider_id, capacity=1)
+    _, big_id, big_full_day = await make_provider(uows, clock.now(), slug="big", capacity=3)
+    big_hourly = await add_hourly_service(uows, big_id, capacity=2)
+    client = await make_user(uows, clock.now())
+    next_day = date(2026, 6, 14)
+    await book(uows, clock, client, full_day)
+    await book(uows, clock, client, hourly, time(10), day=next_day)
+    await book(uows, clock, client, big_full_day)
+    await book(uows, clock, client, big_hourly, time(10), day=next_day)
+
+    async def occupancy(service_id: int) -> Occupancy:
+        async with uows() as uow:
+            service = await uow.session.get(Service, service_id)
+            assert service is not None
+            return await load_occupancy(uow.session, service, DAY, next_day)
+
+    def days(intervals: tuple[Interval, ...]) -> list[date]:
+        return sorted(i.start.astimezone(MARKET_TZ).date() for i in intervals)
+
+    team_day = await occupancy(full_day)
+    assert team_day.seats_taken == {DAY: 1}
+    assert days(team_day.other_services) == [next_day]  # the team's hourly session
+    assert days(team_day.hourly_bookings) == [next_day]
+    team_hour = await occupancy(hourly)
+    assert team_hour.seats_taken == {next_day: 1}
+    assert days(team_hour.other_services) == [DAY]  # the team's wedding, all day
+    assert days(team_hour.hourly_bookings) == [next_day]  # its own hours
+    big_day = await occupancy(big_full_day)
+    assert big_day.seats_taken == {DAY: 1}
+    assert big_day.other_services == ()  # several teams: the others' bookings take no time
+    assert days(big_day.hourly_bookings) == [next_day]
+    big_hour = await occupancy(big_hourly)
+    assert big_hour.other_services == ()
+    assert days(big_hour.hourly_bookings) == [next_day]
