@@ -29,13 +29,17 @@ log = logging.getLogger(__name__)
 
 def link_secret(settings: Settings) -> bytes:
     """The key of invoice links: the configured secret, else one derived from the Stripe key,
-    else a random one (links then die with the process)."""
+    else a random one: links then die with the process, and another process (a worker
+    beside the web process, compose.yaml) can't check them."""
     if settings.payments_link_secret is not None:
         return settings.payments_link_secret.get_secret_value().encode()
     if settings.stripe_secret_key is not None:
         key = settings.stripe_secret_key.get_secret_value().encode()
         return hmac.new(key, b"mounasabet invoice links", hashlib.sha256).digest()
-    log.warning("no MOUNASABET_PAYMENTS_LINK_SECRET: invoice links last until the next restart")
+    log.warning(
+        "no MOUNASABET_PAYMENTS_LINK_SECRET: invoice links last until the next restart and"
+        " only this process can check them"
+    )
     return secrets.token_bytes(32)
 
 
