@@ -53,7 +53,13 @@ def profile_text(profile: ProviderProfile, t: Translator) -> str:
         lines.append(f"• {t.pick(service.title)} — {price_text(service, t)}")
     if profile.free_dates:
         dates = t.join(t.date(d, "medium") for d in profile.free_dates)
-        lines += ["", t("Next free dates: {dates}", dates=dates)]
+        if len(profile.services) > 1:
+            # The dates are the first service's (the cheapest): another may need more
+            # notice, and its date question then starts later. Say whose they are.
+            first = t.pick(profile.services[0].title)
+            lines += ["", t("Next free dates for {service}: {dates}", service=first, dates=dates)]
+        else:
+            lines += ["", t("Next free dates: {dates}", dates=dates)]
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from core.clock import FixedClock
 from core.db.tables import Provider, Service
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.reads import SessionReads
+from dialogs.i18n.translator import translator
+from tests.support.chat import client_chat
 from tests.support.search_data import Built, ServiceSpec, add_blackout, add_provider
 from tests.support.statements import selects, statements_on
 
@@ -160,3 +162,23 @@ async def test_session_reads_see_the_transactions_own_writes(
     assert profile.services[0].id == built.service_ids[0]
     assert profile.services[0].price_minor == 100_000
     assert page.hits[0].from_price_minor == 100_000
+
+
+async def test_the_chat_profile_says_whose_free_dates_it_shows(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The profile's dates are its first service's (the cheapest); another service may
+    need more notice, and its date question then starts later. With several services the
+    line names the service; with one it needs no name."""
+    await atlas(uows, clock.now())
+    await add_provider(uows, clock.now(), "solo", weekdays=[5, 6])
+    fr = translator("fr")
+    first_free = fr.date(FIRST_SATURDAY + timedelta(days=1), "medium")  # the 9th is blacked out
+    chat = client_chat(uows, clock, key="c:atlas", language="fr")
+    await chat.send("/start p-atlas")
+    assert fr("Next free dates for {service}: {dates}", service="Service", dates="") in chat.text
+    assert first_free in chat.text
+    solo = client_chat(uows, clock, key="c:solo", language="fr")
+    await solo.send("/start p-solo")
+    assert fr("Next free dates: {dates}", dates="") in solo.text
+    assert "Prochaines dates libres pour" not in solo.text
