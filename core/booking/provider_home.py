@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
@@ -18,6 +18,10 @@ from core.booking.contacts import PartyContact, contact_in
 from core.booking.queries import BookingLine, provider_open_lines
 from core.booking.states import Role
 from core.db.tables import Booking, Provider, Service
+
+# Read on every home: built once, on the table's columns (core/booking/queries.py).
+_P = Provider.__table__.c
+_PROVIDER_OF = select(_P.id, _P.name, _P.status).where(_P.user_id == bindparam("owner"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,7 @@ async def provider_home(
     created: a first contact)."""
     if owner_id is None:
         return None
-    provider = await session.scalar(select(Provider).where(Provider.user_id == owner_id))
+    provider = (await session.execute(_PROVIDER_OF, {"owner": owner_id})).first()
     if provider is None:
         return None
     lines = await provider_open_lines(session, provider.id, limit=limit)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
@@ -35,9 +36,34 @@ class BookingLine:
     state: str
 
 
-async def _lines(session: AsyncSession, statement: Select[Booking]) -> list[BookingLine]:
-    rows = (await session.scalars(statement)).all()
-    return [BookingLine(b.id, b.reference, b.event_date, b.state) for b in rows]
+# The lists are read on every "my bookings" and every provider home: their statements are
+# built once, on the table's columns (as core/booking/calendar_data.py's), and only the
+# four columns a line shows come back, not whole rows of the ORM's.
+_B = Booking.__table__.c
+_LINE = (_B.id, _B.reference, _B.event_date, _B.state)
+_LIMIT = bindparam("limit", type_=Integer)
+_CLIENT_BY_EVENT = (
+    select(*_LINE)
+    .where(_B.client_id == bindparam("client"))
+    .order_by(_B.event_date.desc(), _B.id.desc())
+    .limit(_LIMIT)
+)
+_CLIENT_LATEST = (
+    select(*_LINE).where(_B.client_id == bindparam("client")).order_by(_B.id.desc()).limit(_LIMIT)
+)
+_PROVIDER_OPEN = (
+    select(*_LINE)
+    .where(_B.provider_id == bindparam("provider"), _B.state.in_(OPEN_STATES))
+    .order_by(_B.event_date, _B.id)
+    .limit(_LIMIT)
+)
+
+
+async def _lines(
+    session: AsyncSession, statement: Select[Any], values: dict[str, int]
+) -> list[BookingLine]:
+    rows = (await session.execute(statement, values)).all()
+    return [BookingLine(r.id, r.reference, r.event_date, r.state) for r in rows]
 
 
 async def bookings_of_client(uow: UnitOfWork, client_id: int, *, limit: int) -> list[BookingLine]:
@@ -49,13 +75,7 @@ async def client_bookings(
     session: AsyncSession, client_id: int, *, limit: int
 ) -> list[BookingLine]:
     """`bookings_of_client` on any session: a read-only one serves the read-only path."""
-    return await _lines(
-        session,
-        select(Booking)
-        .where(Booking.client_id == client_id)
-        .order_by(Booking.event_date.desc(), Booking.id.desc())
-        .limit(limit),
-    )
+    return await _lines(session, _CLIENT_BY_EVENT, {"client": client_id, "limit": limit})
 
 
 async def recent_bookings_of_client(
@@ -69,26 +89,14 @@ async def recent_client_bookings(
     session: AsyncSession, client_id: int, *, limit: int
 ) -> list[BookingLine]:
     """`recent_bookings_of_client` on any session."""
-    return await _lines(
-        session,
-        select(Booking)
-        .where(Booking.client_id == client_id)
-        .order_by(Booking.id.desc())
-        .limit(limit),
-    )
+    return await _lines(session, _CLIENT_LATEST, {"client": client_id, "limit": limit})
 
 
 async def provider_open_lines(
     session: AsyncSession, provider_id: int, *, limit: int
 ) -> list[BookingLine]:
     """A provider's requests and bookings still to answer, pay or deliver, soonest first."""
-    return await _lines(
-        session,
-        select(Booking)
-        .where(Booking.provider_id == provider_id, Booking.state.in_(OPEN_STATES))
-        .order_by(Booking.event_date, Booking.id)
-        .limit(limit),
-    )
+    return await _lines(session, _PROVIDER_OPEN, {"provider": provider_id, "limit": limit})
 
 
 async def client_owns_booking(uow: UnitOfWork, client_id: int, booking_id: int) -> bool:
