@@ -215,6 +215,17 @@ async def fill_calendars(reads: CachedReads, entries: int) -> CachedReads:
     return reads
 
 
+async def fill_calendar_owners(reads: CachedReads, owners: int) -> CachedReads:
+    """Whose provider connected a calendar (asked before every Accept): one key, a set of
+    ``owners`` user ids."""
+
+    async def read() -> frozenset[int]:
+        return frozenset(range(1_000_000, 1_000_000 + owners))
+
+    await reads._calendar_owners.get("calendar_owners", read)
+    return reads
+
+
 def remembering_nlu(size: int) -> RememberingNlu:
     """RememberingNlu (dialogs/nlu/remembering.py) over the builtin parser, warmed up (its
     patterns and dateparser's data are the parser's, not the cache's)."""
@@ -301,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     tracemalloc.start()
     code = 0
     print(f"Python {sys.version.split()[0]}; chat memory bound MAX_CHATS = {MAX_CHATS:,} per kind")
+    for language in LANGS:  # Babel's locale data, loaded once per process, not per chat
+        translator(language)
     for chats in args.chats or (10_000, 100_000):
         size, memory = measured(lambda: fill_chat_memory(ChatMemory(), chats))  # noqa: B023
         held = len(memory._conversations)
@@ -323,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     reads = catalog_cache(2048)
     size, _ = measured(lambda: LOOP.run_until_complete(fill_calendars(reads, 512)))
     print(f"  providers' calendars (CachedReads, 512 keys, TTL 30 s): {kib(size)}")
+    reads = catalog_cache(2048)
+    size, _ = measured(lambda: LOOP.run_until_complete(fill_calendar_owners(reads, 10_000)))
+    print(f"  calendar owners (CachedReads, 1 key, TTL 30 s; 10,000 providers): {kib(size)}")
     nlu = remembering_nlu(1024)
     size, _ = measured(lambda: LOOP.run_until_complete(fill_nlu(nlu, 1024)))
     print(f"  NLU answers (RememberingNlu, 1,024): {kib(size)}")

@@ -2,7 +2,8 @@
 
 A refresh replaces the provider's imported busy time in the caller's transaction: the
 search and the booking form see the old set or the new one, never half of each. The
-fetch is the slow part and comes first, so a feed that fails changes nothing.
+fetch is the slow part and comes first, before the transaction opens (prefetch.py), so a
+feed that fails changes nothing and a slow host holds up nobody else.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability import Interval
 from core.calendar_sync.conflicts import Conflict, report_conflicts
-from core.calendar_sync.feed_address import feed_url
 from core.calendar_sync.ics_busy import busy_intervals, horizon
-from core.calendar_sync.ports import CalendarFetcher
+from core.calendar_sync.ports import CalendarFeedError
+from core.calendar_sync.prefetch import FetchedFeed
 from core.db.tables import BusyInterval, CalendarImport, OutboxMessage, Provider, User
 from core.errors import NotFound
 from core.notifications.outbox import enqueue
@@ -64,45 +65,49 @@ async def calendar_import_of(uow: UnitOfWork, provider_id: int) -> ImportStatus 
 
 async def connect_calendar(
     uow: UnitOfWork,
-    fetcher: CalendarFetcher,
     provider_id: int,
-    pasted: str,
+    fetched: FetchedFeed,
     *,
     now: datetime,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
 ) -> RefreshOutcome:
-    """Import the calendar at the address ``pasted``; kept only if it could be read."""
-    url = feed_url(pasted)
+    """Import the calendar fetched from the address the provider pasted (``fetched.url``,
+    made a feed address by `feed_url`); kept only if it could be read."""
+    if fetched.error is not None:
+        raise fetched.error
     row = await uow.session.get(CalendarImport, provider_id)
     if row is None:
-        row = CalendarImport(provider_id=provider_id, url=url, connected_at=now, busy_count=0)
+        row = CalendarImport(
+            provider_id=provider_id, url=fetched.url, connected_at=now, busy_count=0
+        )
         uow.session.add(row)
     else:
-        row.url, row.connected_at = url, now
+        row.url, row.connected_at = fetched.url, now
     await uow.session.flush()
-    return await refresh_provider_calendar(
-        uow, fetcher, provider_id, now=now, horizon_days=horizon_days
-    )
+    return await store_feed(uow, provider_id, fetched.data, now=now, horizon_days=horizon_days)
 
 
 async def refresh_provider_calendar(
     uow: UnitOfWork,
-    fetcher: CalendarFetcher,
     provider_id: int,
+    fetched: FetchedFeed | None,
     *,
     now: datetime,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
 ) -> RefreshOutcome:
-    """Fetch the provider's feed and replace their imported busy time with what it holds.
-
-    Raises CalendarFeedError (nothing changed) when the feed can't be fetched or read, and
-    NotFound when no calendar is connected. Upcoming accepted or confirmed bookings the new
-    busy time overlaps are flagged and the provider is told (conflicts.py)."""
+    """Replace the provider's imported busy time with the feed fetched for it before this
+    transaction (prefetch.py). CalendarFeedError (nothing changed) when it could not be
+    read, or was not fetched from the address connected now; NotFound when none is."""
     row = await uow.session.get(CalendarImport, provider_id)
     if row is None:
         raise NotFound("calendar_not_connected")
-    data = await fetcher.fetch(row.url)
-    return await store_feed(uow, provider_id, data, now=now, horizon_days=horizon_days)
+    if fetched is None or fetched.url != row.url:
+        # Never fetched here instead: that would wait for the host with the transaction
+        # open (prefetch.py). Asking again fetches it first.
+        raise CalendarFeedError("calendar_not_fetched")
+    if fetched.error is not None:
+        raise fetched.error
+    return await store_feed(uow, provider_id, fetched.data, now=now, horizon_days=horizon_days)
 
 
 RETRY_FIRST = timedelta(minutes=30)  # the sweep's own period

@@ -53,6 +53,10 @@ class KnownIdentity:
     last_inbound_at: datetime | None
     loaded_at: float = 0.0  # time.monotonic() when read from the database
 
+    @property
+    def user_id(self) -> int:
+        return int(self.user[0])  # USER_FIELDS: the primary key first
+
     def detached_user(self) -> User:
         """A User attached to no session, for a step declared read-only: what it sees is
         what the memory holds, and a change to it shows in `changed_fields`."""

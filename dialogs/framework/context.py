@@ -75,6 +75,9 @@ class Ctx:
     # This update's replies speak the message's language rather than the chosen one
     # (reply_language.py, issue 14); the chosen language itself is unchanged.
     locale_override: str | None = None
+    # What the step's declared fetch brought before its transaction (fetching.py), if it
+    # has one and it ran: a head start the step checks against what it reads.
+    fetched: object = None
 
     @property
     def uow(self) -> UnitOfWork:

@@ -23,6 +23,7 @@ from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
 from dialogs.framework.errors import APOLOGY, explain
 from dialogs.framework.fast_path import run_without_transaction
+from dialogs.framework.fetching import Fetching
 from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Show
 from dialogs.framework.kept_replies import (
     Answered,
@@ -99,7 +100,8 @@ class DialogApp:
 
 class DialogEngine:
     """Runs each update once, in order per chat, on the path its step declares: without a
-    transaction when it only reads (dialogs/framework/fast_path.py), in one otherwise."""
+    transaction when it only reads (dialogs/framework/fast_path.py), in one otherwise,
+    after what the step declares it fetches is fetched (dialogs/framework/fetching.py)."""
 
     def __init__(
         self,
@@ -116,6 +118,10 @@ class DialogEngine:
         self.deps_without_transaction = without_transaction(deps)
         self._locks = KeyedLock()
         self.store, self.reads = store, reads
+        # Whether any step or button of this bot fetches before its transaction.
+        self._fetches = any(
+            step.fetch for flow in app.flows.values() for step in flow.steps.values()
+        ) or any(action.fetch for action in [*app.commands.values(), *app.globals.values()])
         # Updates by the path they took ("fast": no transaction; "transaction"), and the
         # fast path's writes refused by the version check ("conflict"): for /metrics.
         self.paths: Counter[str] = Counter()
@@ -144,7 +150,8 @@ class DialogEngine:
         answered = await run_without_transaction(self, inbound, now, display_name)
         if answered is None:
             self.paths["transaction"] += 1
-            answered = await self._in_transaction(inbound, now, display_name)
+            fetched = await self._fetched_first(inbound)
+            answered = await self._in_transaction(inbound, now, display_name, fetched)
         else:
             self.paths["fast"] += 1
         if answered.failed:
@@ -183,7 +190,43 @@ class DialogEngine:
             )
             await uow.commit()
 
-    async def _in_transaction(self, inbound: Inbound, now: datetime, display_name: str) -> Answered:
+    async def _fetched_first(self, inbound: Inbound) -> object:
+        """What the update's step declares it fetches (fetching.py), fetched now, before its
+        transaction, from where the chat stands now (remembered, or read); None when it
+        declares nothing or the chat is new. The step checks what it gets against what its
+        transaction reads: the chat may move on in between."""
+        if not self._fetches:
+            return None
+        chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
+        identity, conversation = self.store.remembered(chat)
+        if conversation is None:
+            known = await self.store.recall(chat)  # a chat this process forgot: read
+            if known is None:
+                return None
+            identity, conversation = known
+        state = DialogState.from_json(json.loads(conversation.state_json))
+        fetch = self.route(state, inbound).fetch
+        if fetch is None:
+            return None
+        fetching = Fetching(
+            self.deps,
+            inbound.channel,
+            inbound.user_external_id,
+            identity.user_id if identity else None,
+            self.reads,
+            self.uows.session_factory,
+        )
+        try:
+            return await fetch(fetching)
+        except Exception:
+            # As a failing step: logged. The step then goes without (fetching.py): it says
+            # so, or decides on what it reads.
+            log.exception("fetch before the step at %s failed", state.position)
+            return None
+
+    async def _in_transaction(
+        self, inbound: Inbound, now: datetime, display_name: str, fetched: object = None
+    ) -> Answered:
         # What the process remembers of this chat may change here: it is read afresh in
         # the transaction, and remembered again only as committed.
         chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
@@ -211,6 +254,7 @@ class DialogEngine:
                 inbound.channel,
                 SessionReads(uow),
                 external_id=inbound.user_external_id,
+                fetched=fetched,
             )
             try:
                 replies = await self.dispatch(ctx, inbound)

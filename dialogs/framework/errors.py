@@ -100,6 +100,7 @@ MESSAGES: dict[str, str] = {
         "This calendar has too many events to import (more than {limit} in a year)."
     ),
     "calendar_not_connected": N_("No calendar is connected."),
+    "calendar_not_fetched": N_("Your calendar was not read this time. Please try again."),
     "proposal_not_found": N_("This proposal no longer exists."),
     "proposal_answered": N_("This proposal was already answered. Nothing more to do."),
     "proposal_replaced": N_(

@@ -11,6 +11,7 @@ from dialogs.framework.replies import Reply
 
 if TYPE_CHECKING:
     from dialogs.framework.context import Ctx
+    from dialogs.framework.fetching import Fetching
 
 
 # Why an attachment came without a photo: not a picture, past the size we fetch, or the
@@ -63,6 +64,9 @@ class Show:
 Outcome = Go | Invalid | Show
 Prompt = Callable[["Ctx"], Awaitable[Reply]]
 Handler = Callable[["Ctx", Answer], Awaitable[Outcome]]
+# Network IO an answer or an action needs, run before its transaction (fetching.py).
+AnswerFetch = Callable[["Fetching", Answer], Awaitable[object]]
+ArgFetch = Callable[["Fetching", str], Awaitable[object]]
 
 
 def never(_: object) -> bool:
@@ -103,6 +107,8 @@ class Step:
     # the language the form names), not words to us: its script says nothing of the
     # language to answer in (dialogs/framework/reply_language.py).
     content: bool = False
+    # Fetched before the transaction of an answer that writes, as ``ctx.fetched``.
+    fetch: AnswerFetch | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +121,8 @@ class Action:
     # with (core.people.users.NEW_USER_FIELDS: a deep link's source): on a first contact
     # that takes the read-only path too, and the journal creates the user with it.
     sets_new_user: Callable[[str], bool] = never
+    # Fetched before its transaction, when it writes, as ``ctx.fetched`` (fetching.py).
+    fetch: ArgFetch | None = None
 
 
 def reading(
@@ -126,8 +134,10 @@ def reading(
     return Action(run, when, new_user)
 
 
-def writing(run: Callable[[Ctx, str], Awaitable[Outcome]]) -> Action:
-    return Action(run, never)
+def writing(
+    run: Callable[[Ctx, str], Awaitable[Outcome]], *, fetch: ArgFetch | None = None
+) -> Action:
+    return Action(run, never, fetch=fetch)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from core.booking.provider_home import (
     read_request_card,
 )
 from core.booking.queries import BookingLine, client_bookings, recent_client_bookings
+from core.calendar_sync.prefetch import CALENDAR_OWNER_TABLES, calendar_owners
 from core.catalog import queries as offer
 from core.catalog.provider_profile import ProviderProfile
 from core.catalog.reads import (
@@ -104,6 +105,10 @@ class Reads(Protocol):
 
     # The provider bot's home and a request's card: exact, read each time on both paths.
     async def provider_home(self, owner_id: int | None, *, limit: int) -> ProviderHome | None: ...
+
+    # The users whose provider connected a calendar: whether a step has a feed to fetch
+    # before its transaction (dialogs/framework/fetching.py).
+    async def calendar_owners(self) -> frozenset[int]: ...
 
     async def request_card(self, owner_id: int, booking_id: int) -> RequestCard: ...
 
@@ -178,6 +183,9 @@ class SessionReads:
     async def request_card(self, owner_id: int, booking_id: int) -> RequestCard:
         return await read_request_card(self.uow.session, owner_id, booking_id)
 
+    async def calendar_owners(self) -> frozenset[int]:
+        return await calendar_owners(self.uow.session)
+
 
 class CachedReads:
     """Reads from an in-process cache shared by all chats; misses read once per key.
@@ -205,6 +213,11 @@ class CachedReads:
         self._offers = KeyedCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
         # A calendar holds months of busy time: fewer of them.
         self._calendars = KeyedCache(ttl_seconds=ttl_seconds, max_entries=max(1, max_entries // 4))
+        # Whose provider connected a calendar (most did not): asked before every Accept,
+        # and dropped by this process's commits to calendar_imports. Another process's
+        # change shows within the time to live: a calendar connected there was read then,
+        # and one disconnected there is not stored by the step (it checks).
+        self._calendar_owners = KeyedCache(ttl_seconds=ttl_seconds, max_entries=1)
 
     async def search(self, query: SearchQuery, *, now: datetime) -> SearchPage:
         minute = _minute(now)
@@ -355,6 +368,11 @@ class CachedReads:
             self._factory, lambda session: read_request_card(session, owner_id, booking_id)
         )
 
+    async def calendar_owners(self) -> frozenset[int]:
+        return await self._calendar_owners.get(
+            "calendar_owners", lambda: ask_read_only(self._factory, calendar_owners)
+        )
+
     async def cached(self, key: Hashable, read: CatalogQuery[T]) -> T:
         """Another read-only catalog question (the site's pages), cached and invalidated
         like search and profile; ``key`` names the question, ``read`` must not change
@@ -365,6 +383,7 @@ class CachedReads:
         self._answers.invalidate()
         self._offers.invalidate()
         self._calendars.invalidate()
+        self._calendar_owners.invalidate()
 
     def on_commit(self, committed: Committed) -> None:
         written = CATALOG_TABLES & committed.tables
@@ -377,6 +396,8 @@ class CachedReads:
         calendar_written = CALENDAR_TABLES & committed.tables
         if calendar_written:
             self._calendars.invalidate(committed.providers_of(calendar_written))
+        if CALENDAR_OWNER_TABLES & committed.tables:
+            self._calendar_owners.invalidate()
 
     async def _calendar(self, provider_id: int, now: datetime) -> ProviderCalendar | None:
         """The provider's calendar kept for the market's day (None: no such provider,

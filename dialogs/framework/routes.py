@@ -22,6 +22,7 @@ from dialogs.framework.confirm import (
     which_one,
 )
 from dialogs.framework.context import Ctx
+from dialogs.framework.fetching import Fetch
 from dialogs.framework.flow import Action, Answer
 from dialogs.framework.options import chosen_option
 from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
@@ -45,6 +46,7 @@ class Route:
     reads_only: bool
     run: Callable[[Ctx], Awaitable[list[Reply]]]
     sets_new_user: bool = False  # reads only, but on a first contact sets its new user
+    fetch: Fetch | None = None  # run before its transaction (fetching.py)
 
 
 async def _nothing(ctx: Ctx) -> list[Reply]:
@@ -144,7 +146,14 @@ def _action(engine: DialogEngine, action: Action, arg: str) -> Route:
     async def run(ctx: Ctx) -> list[Reply]:
         return await engine.apply(ctx, await engine.guarded(ctx, action.run, arg))
 
-    return Route(action.reads_only(arg), run, action.sets_new_user(arg))
+    reads_only, fetch, sets_new_user = (
+        action.reads_only(arg),
+        action.fetch,
+        action.sets_new_user(arg),
+    )
+    if fetch is None or reads_only:
+        return Route(reads_only, run, sets_new_user)
+    return Route(reads_only, run, sets_new_user, lambda fetching: fetch(fetching, arg))
 
 
 def _answer(
@@ -165,7 +174,10 @@ def _answer(
             before(ctx)
         return await engine.run(ctx, answer)
 
-    return Route(step.access.reads_only(answer), run)
+    reads_only, fetch = step.access.reads_only(answer), step.fetch
+    if fetch is None or reads_only:
+        return Route(reads_only, run)
+    return Route(reads_only, run, fetch=lambda fetching: fetch(fetching, answer))
 
 
 def _prompt(

@@ -398,7 +398,7 @@ PROVIDER_APP = DialogApp(
         "profile": writing(open_profile),
     },
     globals={
-        "pacc": writing(accept),
+        "pacc": writing(accept, fetch=calendar.fetch_before_accept),
         "pdec": writing(decline),
         "pdel": writing(mark_delivered),
         "preq": reading(open_request),

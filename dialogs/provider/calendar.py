@@ -16,6 +16,7 @@ from core.booking.queries import booking_reference
 from core.booking.states import Role
 from core.calendar_sync.accept_check import busy_before_accept
 from core.calendar_sync.export import feed_address, feed_token, rotate_feed_token
+from core.calendar_sync.feed_address import feed_url
 from core.calendar_sync.imports import (
     ImportStatus,
     RefreshOutcome,
@@ -24,11 +25,19 @@ from core.calendar_sync.imports import (
     disconnect_calendar,
     refresh_provider_calendar,
 )
+from core.calendar_sync.ports import CalendarFeedError
+from core.calendar_sync.prefetch import (
+    FetchedFeed,
+    feed_before_accept,
+    feed_of_chat,
+    fetch_feed,
+)
 from core.catalog.vocabulary import MARKET_TZ
 from core.errors import DomainError
 from core.people.provider_accounts import provider_of_user
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import explain
+from dialogs.framework.fetching import Fetching
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
@@ -118,8 +127,8 @@ async def menu_answer(ctx: Ctx, answer: Answer) -> Outcome:
             return Invalid(ctx.t(OFF))
         outcome = await refresh_provider_calendar(
             ctx.uow,
-            ctx.deps.calendars,
             provider_id,
+            _feed(ctx),
             now=ctx.now,
             horizon_days=ctx.deps.calendar_horizon_days,
         )
@@ -150,13 +159,11 @@ async def url_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Invalid(ctx.t("Please paste the address as text."))
     if ctx.deps.calendars is None:
         return Invalid(ctx.t(OFF))
+    url, fetched = feed_url(answer.text), _feed(ctx)  # CalendarFeedError: not an address
+    if fetched is None or fetched.url != url:
+        raise CalendarFeedError("calendar_not_fetched")  # never fetched here: _fetch_pasted
     outcome = await connect_calendar(
-        ctx.uow,
-        ctx.deps.calendars,
-        provider_id,
-        answer.text,
-        now=ctx.now,
-        horizon_days=ctx.deps.calendar_horizon_days,
+        ctx.uow, provider_id, fetched, now=ctx.now, horizon_days=ctx.deps.calendar_horizon_days
     )
     return Go("menu", before=(ctx.reply(_summary(outcome, ctx.deps.calendar_horizon_days, ctx.t)),))
 
@@ -210,7 +217,7 @@ async def calendar_refuses_accept(ctx: Ctx, booking_id: int) -> Reply | None:
     """Before an accept: the provider's calendar read again; the reason to refuse, if busy."""
     busy = await busy_before_accept(
         ctx.uow,
-        ctx.deps.calendars,
+        _feed(ctx),
         booking_id,
         Actor(Role.PROVIDER, ctx.user.id),
         now=ctx.now,
@@ -222,12 +229,59 @@ async def calendar_refuses_accept(ctx: Ctx, booking_id: int) -> Reply | None:
     return ctx.reply(ctx.t(BUSY_ON_ACCEPT, ref=ref))
 
 
+# Feeds are fetched before the step's transaction opens (dialogs/framework/fetching.py): a
+# slow calendar host then holds up this provider's chat only, not everyone's writes.
+
+
+def _feed(ctx: Ctx) -> FetchedFeed | None:
+    return ctx.fetched if isinstance(ctx.fetched, FetchedFeed) else None
+
+
+async def _fetch_connected(fetching: Fetching, answer: Answer) -> FetchedFeed | None:
+    """On "Refresh now": the feed this chat's provider connected."""
+    fetcher = fetching.deps.calendars
+    if answer.code != "refresh" or fetcher is None:
+        return None
+    url = await fetching.read(
+        lambda session: feed_of_chat(session, fetching.channel, fetching.external_id)
+    )
+    return await fetch_feed(fetcher, url) if url else None
+
+
+async def _fetch_pasted(fetching: Fetching, answer: Answer) -> FetchedFeed | None:
+    """The address pasted, if it is one we fetch (url_answer says why not otherwise)."""
+    fetcher = fetching.deps.calendars
+    if fetcher is None or not answer.text:
+        return None
+    try:
+        url = feed_url(answer.text)
+    except CalendarFeedError:  # not an address: the step itself says so
+        return None
+    return await fetch_feed(fetcher, url)
+
+
+async def fetch_before_accept(fetching: Fetching, arg: str) -> FetchedFeed | None:
+    """Accept: the feed of the provider whose request it is, if they connected one."""
+    fetcher = fetching.deps.calendars
+    if fetcher is None or not arg.isdigit():
+        return None
+    owners = await fetching.reads.calendar_owners()  # kept: most providers connect none
+    if fetching.user_id is not None and fetching.user_id not in owners:
+        return None
+    url = await fetching.read(
+        lambda session: feed_before_accept(
+            session, fetching.channel, fetching.external_id, int(arg)
+        )
+    )
+    return await fetch_feed(fetcher, url) if url else None
+
+
 FLOW = Flow(
     "pcal",
     "menu",
     {
-        "menu": Step(menu_prompt, menu_answer, WRITES),
-        "url": Step(url_prompt, url_answer, WRITES),
+        "menu": Step(menu_prompt, menu_answer, WRITES, fetch=_fetch_connected),
+        "url": Step(url_prompt, url_answer, WRITES, fetch=_fetch_pasted),
         "rotate": Step(rotate_prompt, rotate_answer, WRITES),
     },
     on_cancel=("pcal", "menu"),

@@ -9,7 +9,9 @@ replace (the old one then answers 404).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,11 +23,13 @@ from core.db.tables import Booking, BusyInterval, CalendarImport, Provider
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import NEW_REQUEST
 from dialogs.provider.calendar import BUSY_ON_ACCEPT
-from tests.fakes import FakeUser
+from tests.fakes import Delivery, FakeUser
 from tests.support.ics_server import IcsServer, ics_server
 from tests.support.telegram_app import (
+    TOKENS,
     TelegramApp,
     assert_wire_clean,
+    delivered,
     eventually,
 )
 
@@ -62,6 +66,17 @@ def tg_options() -> dict[str, Any]:
 async def get(url: str) -> tuple[int, str, bytes]:
     async with aiohttp.ClientSession() as http, http.get(url) as response:
         return response.status, response.content_type, await response.read()
+
+
+async def rest_of_the_form(tg: TelegramApp) -> None:
+    """Salma's request, from the guests on, once her date is taken."""
+    await tg.tap(SALMA, "gst:100")
+    await tg.tap(SALMA, "city:rabat")
+    await tg.say(SALMA, "Salle Les Orangers")
+    await tg.say(SALMA, "Photos et vidéo")
+    await tg.share(SALMA, "212612345678")
+    await tg.tap(SALMA, "skip")
+    await tg.tap(SALMA, "confirm")
 
 
 def said(tg: TelegramApp, text: str) -> bool:
@@ -108,13 +123,7 @@ async def test_imported_busy_days_are_not_booked_nor_accepted_and_bookings_are_e
     await tg.say(SALMA, "14 juin")
     assert FR("The provider is busy at that time.") in (tg.last(SALMA).text or "")
     await tg.say(SALMA, "20 juin")
-    await tg.tap(SALMA, "gst:100")
-    await tg.tap(SALMA, "city:rabat")
-    await tg.say(SALMA, "Salle Les Orangers")
-    await tg.say(SALMA, "Photos et vidéo")
-    await tg.share(SALMA, "212612345678")
-    await tg.tap(SALMA, "skip")
-    await tg.tap(SALMA, "confirm")
+    await rest_of_the_form(tg)
     [booking] = await tg.rows(Booking)
     assert (booking.state, booking.event_date) == ("requested", date(2026, 6, 20))
 
@@ -159,3 +168,78 @@ async def test_imported_busy_days_are_not_booked_nor_accepted_and_bookings_are_e
     assert status == 200 and f"booking-{booking.id}@mounasabet".encode() in again
     assert (await get(f"{tg.url}/calendar/nobody.ics"))[0] == 404
     assert_wire_clean(tg.fake)
+
+
+async def test_a_slow_calendar_host_holds_up_nobody_else(tg: TelegramApp, host: IcsServer) -> None:
+    """Reading a provider's calendar waits for their calendar's host (up to the fetch's
+    time limit, 15 s by default). It is read before the step's transaction, not in it:
+    on SQLite a transaction holds the database's only write lock, and every other chat's
+    writes waited for that host too. Connecting, "Refresh now" and Accept all read it."""
+    slow = host.address("slow?seconds=3")  # an empty calendar, three seconds late
+    await tg.say(KARIM, "/start", bot="provider")
+    await tg.share(KARIM, "212661234567", bot="provider")
+    await tg.say(KARIM, "/calendar", bot="provider")
+    await tg.tap(KARIM, "url", bot="provider")
+
+    async def others_meanwhile(provider_step: Awaitable[Delivery], n: int) -> float:
+        """How long another chat's update takes while the provider's step waits for the
+        host; the provider's step finishes after."""
+        asked = len(host.hits)
+        step = asyncio.ensure_future(provider_step)
+        await eventually(lambda: len(host.hits) > asked, what="the calendar host asked")
+        started = time.monotonic()
+        await tg.say(FakeUser(id=2200 + n, first_name=f"Client {n}", language_code="fr"), "/start")
+        took = time.monotonic() - started
+        await step
+        return took
+
+    read = FR(
+        "Calendar read: {n} busy periods in the next {days} days. Clients will not be offered"
+        " those times.",
+        n=0,
+        days=365,
+    )
+    took = await others_meanwhile(tg.say(KARIM, slow, bot="provider"), 1)
+    assert took < 1.5, f"a client waited {took:.1f} s for the provider's calendar host"
+    assert said(tg, read)
+    assert (await tg.rows(CalendarImport))[0].url == slow
+
+    took = await others_meanwhile(tg.tap(KARIM, "refresh", bot="provider"), 2)
+    assert took < 1.5, f"a client waited {took:.1f} s for the provider's calendar host"
+    assert sum(read in t for t in tg.texts(KARIM, bot="provider")) == 2  # read again
+
+    # A request, accepted while the host is slow: accepted (the calendar is empty).
+    await tg.say(SALMA, f"/start p-{tg.provider.slug}")
+    await tg.tap(SALMA, f"book:{tg.provider.service_id}")
+    await tg.tap(SALMA, "evt:wedding")
+    await tg.say(SALMA, "20 juin")
+    await rest_of_the_form(tg)
+    [booking] = await tg.rows(Booking)
+    await eventually(lambda: said(tg, FR(NEW_REQUEST)), what="the request on the provider bot")
+    took = await others_meanwhile(tg.tap(KARIM, f"pacc:{booking.id}", bot="provider"), 3)
+    assert took < 1.5, f"a client waited {took:.1f} s for the provider's calendar host"
+    [booking] = await tg.rows(Booking)
+    assert booking.state == "accepted"
+
+    assert_wire_clean(tg.fake)
+
+    # Accept again (a late second tap, or a forged button): no request of his waits, so no
+    # calendar is fetched for it; nor for a request that is not his. (The fake refuses the
+    # answers to these made-up presses: it never issued their ids.)
+    asked = len(host.hits)
+    for n, booking_id in enumerate((booking.id, booking.id + 1000)):
+        forged = {
+            "id": f"forged-{n}",
+            "from": KARIM.to_json(),
+            "chat_instance": "1",
+            "data": f"g|pacc:{booking_id}",
+            "message": {
+                "message_id": tg.last(KARIM, bot="provider").message_id,
+                "date": 1_777_000_000,
+                "chat": KARIM.chat_json(),
+                "text": "…",
+            },
+        }
+        delivered(await tg.fake.inject(TOKENS["provider"], {"callback_query": forged}))
+    assert len(host.hits) == asked
+    assert (await tg.rows(Booking))[0].state == "accepted"

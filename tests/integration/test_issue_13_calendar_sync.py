@@ -19,8 +19,15 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from bots.calendar_fetcher import AiohttpCalendarFetcher, FeedLimits
+from core.booking.actors import Actor
+from core.booking.request import RequestBooking, request_booking
+from core.booking.states import Role
+from core.calendar_sync.accept_check import busy_before_accept
 from core.calendar_sync.export import FeedBooking, ProviderFeed
 from core.calendar_sync.feed_address import allowed_networks
+from core.calendar_sync.imports import connect_calendar, refresh_provider_calendar
+from core.calendar_sync.ports import CalendarFeedError
+from core.calendar_sync.prefetch import FetchedFeed, fetch_feed
 from core.clock import FixedClock
 from core.db.tables import Base, Booking, BusyInterval, CalendarImport, Flag, OutboxMessage
 from core.scheduling.model import SweepConfig, SweepContext
@@ -35,7 +42,7 @@ from dialogs.notifications.render import PROVIDER_TEXT
 from dialogs.provider.app import PROVIDER_APP
 from tests.support.admin import paid_booking
 from tests.support.chat import Chat, link_provider, news_for
-from tests.support.factories import make_user
+from tests.support.factories import make_provider, make_user
 from tests.support.ics_server import IcsServer, ics_server
 from web.calendar_feed import feed_ics
 
@@ -265,3 +272,74 @@ async def test_strangers_and_other_providers_reach_no_calendar(
     await stranger.press(f"g|pacc:{booking_id}")
     assert FR("This booking is not yours.") in stranger.text
     assert len(host.hits) == fetched
+
+
+async def test_a_feed_is_kept_only_as_fetched_for_the_address_connected_now(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    """Feeds are fetched before the step's transaction (core/calendar_sync/prefetch.py); the
+    step checks what it got against the address connected when the transaction reads it.
+    Fetched for another address (changed meanwhile), or not at all: "Refresh now" asks again
+    and Accept goes by the busy time read last. Nothing is fetched inside the transaction."""
+    owner, provider_id, service_id = await make_provider(uows, clock.now(), slug="studio-later")
+    client = await make_user(uows, clock.now(), name="Client")
+    day = (clock.now() + timedelta(days=20)).date()
+    host.bodies["now.ics"] = one_day(day)
+    now_url, old_url = host.address("now.ics"), host.address("old.ics")
+    async with uows() as uow:
+        fetched = await fetch_feed(FETCHER, now_url)
+        await connect_calendar(uow, provider_id, fetched, now=clock.now())
+        ask = RequestBooking(client, service_id, "wedding", day + timedelta(days=1), city="rabat")
+        booking = await request_booking(uow, ask, now=clock.now())
+        await uow.commit()
+    busy_before = await rows(uows, BusyInterval, BusyInterval.provider_id == provider_id)
+    asked = len(host.hits)
+
+    for stale in (None, FetchedFeed(old_url, one_day(day + timedelta(days=1)))):
+        async with uows() as uow:
+            with pytest.raises(CalendarFeedError) as refused:
+                await refresh_provider_calendar(uow, provider_id, stale, now=clock.now())
+            assert refused.value.key == "calendar_not_fetched"
+            # The request's day is free in the busy time read last; the old address's
+            # feed (busy that day) is not stored over it.
+            actor = Actor(Role.PROVIDER, owner)
+            assert not await busy_before_accept(uow, stale, booking.id, actor, now=clock.now())
+            await uow.commit()
+    failing = FetchedFeed(now_url, error=CalendarFeedError("calendar_fetch_timeout"))
+    async with uows() as uow:
+        with pytest.raises(CalendarFeedError) as refused:
+            await refresh_provider_calendar(uow, provider_id, failing, now=clock.now())
+        assert refused.value.key == "calendar_fetch_timeout"
+    assert len(host.hits) == asked  # none of this fetched anything
+    busy_after = await rows(uows, BusyInterval, BusyInterval.provider_id == provider_id)
+    assert [(b.starts_at, b.ends_at) for b in busy_after] == [
+        (b.starts_at, b.ends_at) for b in busy_before
+    ]
+
+
+class BrokenFetcher:
+    """A fetcher with a bug: it raises what no fetcher should."""
+
+    async def fetch(self, url: str) -> bytes:
+        raise RuntimeError("a bug in the fetcher")
+
+
+async def test_a_fetch_that_breaks_is_logged_and_the_provider_asked_to_try_again(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, owner, _ = await paid_booking(uows, clock.now(), slug="studio-broken", days=30)
+    host.bodies["mine.ics"] = one_day(date(2026, 8, 1))
+    chat = await provider_bot(uows, clock, owner)
+    await chat.send("/calendar")
+    await chat.click("url")
+    await chat.send(host.address("mine.ics"))
+    [before] = await rows(uows, CalendarImport)
+
+    deps = Deps(nlu=BuiltinParser(), calendars=BrokenFetcher())
+    broken = Chat(build_engine(PROVIDER_APP, uows, deps, clock), "p:cal", language="fr")
+    await broken.send("/calendar")
+    await broken.click("refresh")
+    assert FR("Your calendar was not read this time. Please try again.") in broken.text
+    assert "fetch before the step at pcal:menu failed" in caplog.text
+    [after] = await rows(uows, CalendarImport)
+    assert (after.refreshed_at, after.busy_count) == (before.refreshed_at, before.busy_count)
