@@ -43,13 +43,14 @@ async def busy_before_accept(
     if booking.state != BookingState.REQUESTED:
         return False
     connected = await uow.session.get(CalendarImport, booking.provider_id)
-    if connected is not None and (fetched is None or fetched.url != connected.url):
-        # Not fetched before this transaction (its chat moved on, or the calendar was
-        # changed meanwhile): the busy time read last decides. Fetching now would hold the
-        # transaction open while the host answers (prefetch.py).
-        log.info("calendar of provider %s not read again before accept", booking.provider_id)
-    elif connected is not None and fetched is not None:
-        await _keep(uow, booking.provider_id, fetched, now=now, horizon_days=horizon_days)
+    if connected is not None:
+        if fetched is not None and fetched.url == connected.url:
+            await _keep(uow, booking.provider_id, fetched, now=now, horizon_days=horizon_days)
+        else:
+            # Not fetched before this transaction (its chat moved on, or the calendar was
+            # changed meanwhile): the busy time read last decides. Fetching now would hold
+            # the transaction open while the host answers (prefetch.py).
+            log.info("calendar of provider %s not read again before accept", booking.provider_id)
     return await busy_at_booking(uow, booking)
 
 
