@@ -40,7 +40,9 @@ from dialogs.i18n.translator import translator
 from dialogs.nlu.builtin import BuiltinParser
 from dialogs.notifications.render import PROVIDER_TEXT
 from dialogs.provider.app import PROVIDER_APP
+from dialogs.provider.calendar import BUSY_ON_ACCEPT
 from tests.support.admin import paid_booking
+from tests.support.bookings import request
 from tests.support.chat import Chat, link_provider, news_for
 from tests.support.factories import make_provider, make_user
 from tests.support.ics_server import IcsServer, ics_server
@@ -71,6 +73,17 @@ async def provider_bot(uows: UnitOfWorkFactory, clock: FixedClock, owner: int) -
     await link_provider(uows, owner, "p:cal", clock.now())
     deps = Deps(nlu=BuiltinParser(), public_url="https://mounasabet.test", calendars=FETCHER)
     return Chat(build_engine(PROVIDER_APP, uows, deps, clock), "p:cal", language="fr")
+
+
+async def connected_bot(
+    uows: UnitOfWorkFactory, clock: FixedClock, owner: int, address: str
+) -> Chat:
+    """The provider bot's chat of ``owner``, who connected the calendar at ``address``."""
+    chat = await provider_bot(uows, clock, owner)
+    await chat.send("/calendar")
+    await chat.click("url")
+    await chat.send(address)
+    return chat
 
 
 async def rows(uows: UnitOfWorkFactory, table: type[T], *where: Any) -> list[T]:
@@ -254,10 +267,7 @@ async def test_strangers_and_other_providers_reach_no_calendar(
 ) -> None:
     booking_id, owner, _ = await paid_booking(uows, clock.now(), slug="studio-own", days=40)
     host.bodies["own.ics"] = one_day(date(2026, 8, 1))
-    own = await provider_bot(uows, clock, owner)
-    await own.send("/calendar")
-    await own.click("url")
-    await own.send(host.address("own.ics"))
+    await connected_bot(uows, clock, owner, host.address("own.ics"))
     fetched = len(host.hits)
 
     stranger_id = await make_user(uows, clock.now(), name="Stranger")
@@ -329,10 +339,7 @@ async def test_a_fetch_that_breaks_is_logged_and_the_provider_asked_to_try_again
 ) -> None:
     _, owner, _ = await paid_booking(uows, clock.now(), slug="studio-broken", days=30)
     host.bodies["mine.ics"] = one_day(date(2026, 8, 1))
-    chat = await provider_bot(uows, clock, owner)
-    await chat.send("/calendar")
-    await chat.click("url")
-    await chat.send(host.address("mine.ics"))
+    await connected_bot(uows, clock, owner, host.address("mine.ics"))
     [before] = await rows(uows, CalendarImport)
 
     deps = Deps(nlu=BuiltinParser(), calendars=BrokenFetcher())
@@ -343,3 +350,26 @@ async def test_a_fetch_that_breaks_is_logged_and_the_provider_asked_to_try_again
     assert "fetch before the step at pcal:menu failed" in caplog.text
     [after] = await rows(uows, CalendarImport)
     assert (after.refreshed_at, after.busy_count) == (before.refreshed_at, before.busy_count)
+
+
+async def test_after_a_restart_accept_still_reads_the_calendar_first(
+    uows: UnitOfWorkFactory, clock: FixedClock, host: IcsServer
+) -> None:
+    """A process that does not remember the chat (restarted, or it forgot it) reads where
+    the chat stands before the Accept's transaction, and fetches the feed then."""
+    owner, _, service = await make_provider(uows, clock.now(), slug="studio-restart")
+    client = await make_user(uows, clock.now(), name="Client")
+    day = (clock.now() + timedelta(days=25)).date()
+    booking_id = await request(uows, clock.now(), client, service, day)
+    host.bodies["mine.ics"] = one_day(day + timedelta(days=3))
+    await connected_bot(uows, clock, owner, host.address("mine.ics"))
+    host.bodies["mine.ics"] = one_day(day)  # since then, the request's day is busy
+    asked = len(host.hits)
+
+    deps = Deps(nlu=BuiltinParser(), calendars=FETCHER)
+    restarted = Chat(build_engine(PROVIDER_APP, uows, deps, clock), "p:cal", language="fr")
+    await restarted.press(f"g|pacc:{booking_id}")
+    assert len(host.hits) == asked + 1  # read again, before the transaction
+    [booking] = await rows(uows, Booking, Booking.id == booking_id)
+    assert booking.state == "requested"  # busy that day: refused, and told why
+    assert FR(BUSY_ON_ACCEPT, ref=booking.reference) in restarted.text
