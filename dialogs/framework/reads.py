@@ -2,7 +2,8 @@
 the booking form's service, provider and cities (cached) and the free days and times it
 offers (cached for the minute), and what must be exact: the user's own bookings,
 whether the day chosen can be booked, and the provider bot's home and request cards
-(read each time).
+(read each time); and whose provider connected a calendar (cached: asked before every
+Accept, to know whether there is a feed to fetch first, dialogs/framework/fetching.py).
 
 ``SessionReads`` reads in the update's own unit of work (inside a transaction: no cache, it
 sees the transaction's writes). ``CachedReads`` answers from memory, keyed by the
@@ -198,7 +199,8 @@ class CachedReads:
     service, a provider, its cities) only with a provider's edits, so they are kept apart.
     So are the providers' calendars (hours, days off, imported busy time): a booking does
     not change them, and the free days and the day a client chose are worked out from a
-    kept calendar and the seats and bookings read at the time.
+    kept calendar and the seats and bookings read at the time. Whose provider connected a
+    calendar is one set, dropped by a commit to ``calendar_imports`` or ``providers``.
     """
 
     def __init__(
