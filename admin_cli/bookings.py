@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from admin_cli.bootstrap import AdminParts
 from admin_cli.common import (
     AsOption,
     JsonOption,
@@ -113,16 +114,10 @@ def cancel(
     confirm(f"Cancel booking {booking_id}?", yes)
     row = run(
         lambda uow, parts: bookings.cancel(
-            uow,
-            parts.gateway(),
-            booking_id,
-            reason=reason,
-            full_refund=not policy,
-            by=by,
-            now=parts.clock.now(),
-            links=parts.links(),
+            uow, booking_id, reason=reason, full_refund=not policy, by=by, now=parts.clock.now()
         ),
         commit=True,
+        then=_send_refunds,
     )
     _outcome(row, f"Booking {row['reference']} cancelled", as_json)
 
@@ -141,16 +136,10 @@ def refund(
     confirm(f"Refund {amount_minor} minor units of booking {booking_id}?", yes)
     row = run(
         lambda uow, parts: bookings.refund(
-            uow,
-            parts.gateway(),
-            booking_id,
-            amount_minor,
-            reason=reason,
-            by=by,
-            now=parts.clock.now(),
-            links=parts.links(),
+            uow, booking_id, amount_minor, reason=reason, by=by, now=parts.clock.now()
         ),
         commit=True,
+        then=_send_refunds,
     )
     _outcome(row, f"Booking {row['reference']}", as_json)
 
@@ -179,11 +168,22 @@ def set_state(
         done(f"Booking {row['reference']} is now {row['state']}.")
 
 
+async def _send_refunds(parts: AdminParts, row: dict[str, Any]) -> dict[str, Any]:
+    """Stripe is called once the command's transaction has committed, never inside it."""
+    return await bookings.send_refunds(
+        parts.uows, parts.gateway(), row, now=parts.clock.now(), links=parts.links()
+    )
+
+
 def _outcome(row: dict[str, object], what: str, as_json: bool) -> None:
     if as_json:
         emit_json(row)
         return
+    failed = (
+        f", {row['refund_failed_minor']} refused (flagged)" if row["refund_failed_minor"] else ""
+    )
     done(
         f"{what}: refund of {row['refund_requested_minor']} requested, "
-        f"{row['refund_sent_minor']} sent, {row['refund_pending_minor']} pending (retried)."
+        f"{row['refund_sent_minor']} sent, {row['refund_pending_minor']} pending (retried)"
+        f"{failed}."
     )

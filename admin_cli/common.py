@@ -46,8 +46,15 @@ def page(limit: int, offset: int, sort: str | None) -> Page:
     return Page(limit=limit, offset=offset, sort=sort)
 
 
-def run(work: Callable[[UnitOfWork, AdminParts], Awaitable[T]], *, commit: bool = False) -> T:
-    """Run ``work`` in one unit of work; a domain error ends the command with its message."""
+def run(
+    work: Callable[[UnitOfWork, AdminParts], Awaitable[T]],
+    *,
+    commit: bool = False,
+    then: Callable[[AdminParts, T], Awaitable[T]] | None = None,
+) -> T:
+    """Run ``work`` in one unit of work; a domain error ends the command with its message.
+    ``then`` takes its result after the unit of work ended (the calls to the payment
+    gateway, which no transaction may wait for)."""
 
     async def go() -> T:
         parts = build_admin(Settings())
@@ -56,7 +63,7 @@ def run(work: Callable[[UnitOfWork, AdminParts], Awaitable[T]], *, commit: bool 
                 result = await work(uow, parts)
                 if commit:
                     await uow.commit()
-                return result
+            return result if then is None else await then(parts, result)
         finally:
             await parts.close()
 

@@ -12,8 +12,8 @@ from bots.whatsapp.reach import unopened_chat
 from core.db.engine import read_only
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
-from core.payments.checkout_expiry import GATEWAY_CHANNEL
 from core.payments.links import NewsLinks
+from core.payments.ports import GATEWAY_CHANNEL
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply
 from dialogs.notifications.payment_news import link_kind

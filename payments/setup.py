@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from core.clock import Clock
-from core.payments.checkout_expiry import CheckoutExpiry
+from core.payments.gateway_tasks import GatewayTasks
 from core.payments.invoice_parties import InvoiceIssuer
 from core.payments.links import NewsLinks
 from core.payments.ports import Payments
@@ -31,7 +31,7 @@ class PaymentParts:
     documents: InvoiceDocuments
     links: HmacLinks
     email: EmailSender | None
-    expiry: CheckoutExpiry  # the outbox's sender for gateway calls (expiring links)
+    gateway_tasks: GatewayTasks  # the outbox's sender for gateway calls (link expiry, refunds)
     news_links: NewsLinks  # the links news carries, made by the outbox worker before wording
 
     async def close(self) -> None:
@@ -74,9 +74,9 @@ def build_payments(
             translations=translations,
             documents=documents,
         )
-    expiry = CheckoutExpiry(uows, gateway, clock)
+    gateway_tasks = GatewayTasks(uows, gateway, clock, links)
     news_links = NewsLinks(uows, gateway, clock)
-    return PaymentParts(payments, processor, documents, links, email, expiry, news_links)
+    return PaymentParts(payments, processor, documents, links, email, gateway_tasks, news_links)
 
 
 def build_payment_routes(

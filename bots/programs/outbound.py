@@ -38,6 +38,6 @@ def build_outbound(
         whatsapp = build_whatsapp_sender(core.settings, core.uows, core.clock)
         senders["whatsapp"] = whatsapp.sender.deliver
     router = ChannelRouter(
-        core.uows, senders, email=pay.email, gateway=pay.expiry, links=pay.news_links
+        core.uows, senders, email=pay.email, gateway=pay.gateway_tasks, links=pay.news_links
     )
     return Outbound(pay, bots, whatsapp, router)

@@ -92,7 +92,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         app.on_cleanup.append(closing(lambda: telegram.close(bots)))
     if worker:
         router = ChannelRouter(
-            uows, senders, email=pay.email, gateway=pay.expiry, links=pay.news_links
+            uows, senders, email=pay.email, gateway=pay.gateway_tasks, links=pay.news_links
         )
         metrics = app[METRICS]
         app.cleanup_ctx.append(

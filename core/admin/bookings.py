@@ -29,8 +29,9 @@ from core.db.tables import (
 )
 from core.errors import InvalidValue
 from core.payments.ports import LinkSigner, PaymentGateway
-from core.payments.refunds import RefundOutcome, refund_booking
-from core.uow import UnitOfWork
+from core.payments.refund_sending import send_held
+from core.payments.refunds import refund_booking
+from core.uow import UnitOfWork, UnitOfWorkFactory
 
 
 def booking_row(booking: Booking) -> dict[str, Any]:
@@ -161,24 +162,19 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
 
 async def cancel(
     uow: UnitOfWork,
-    gateway: PaymentGateway | None,
     booking_id: int,
     *,
     reason: str,
     full_refund: bool,
     by: Operator,
     now: datetime,
-    links: LinkSigner | None = None,
 ) -> dict[str, Any]:
-    """Cancel; give back everything paid (or, ``full_refund=False``, what the policy says)."""
+    """Cancel; give back everything paid (or, ``full_refund=False``, what the policy says):
+    the refunds are queued for `send_refunds`, after the commit."""
     actor = await admin_actor(uow, by, now=now)
     booking, by_policy = await cancel_booking(uow, booking_id, actor, now=now, reason=reason)
     amount = booking.paid_minor - booking.refunded_minor if full_refund else by_policy.amount
-    outcome = (
-        await _refund(uow, gateway, booking_id, amount, reason, actor, now, links)
-        if amount
-        else None
-    )
+    refund_ids = await _refund(uow, booking_id, amount, reason, actor, now) if amount else []
     record(
         uow,
         by,
@@ -189,25 +185,24 @@ async def cancel(
         reason=reason,
         details={"refund_minor": amount, "full_refund": full_refund},
     )
-    return booking_row(booking) | _refund_fields(amount, outcome)
+    return booking_row(booking) | {"refund_requested_minor": amount, "refund_ids": refund_ids}
 
 
 async def refund(
     uow: UnitOfWork,
-    gateway: PaymentGateway | None,
     booking_id: int,
     amount_minor: int,
     *,
     reason: str,
     by: Operator,
     now: datetime,
-    links: LinkSigner | None = None,
 ) -> dict[str, Any]:
-    """A partial (or whole) refund of what the booking paid; its state does not change."""
+    """A partial (or whole) refund of what the booking paid; its state does not change. The
+    refunds are queued for `send_refunds`, after the commit."""
     if not reason.strip():
         raise InvalidValue("admin_reason_required")
     actor = await admin_actor(uow, by, now=now)
-    outcome = await _refund(uow, gateway, booking_id, amount_minor, reason, actor, now, links)
+    refund_ids = await _refund(uow, booking_id, amount_minor, reason, actor, now)
     record(
         uow,
         by,
@@ -219,39 +214,42 @@ async def refund(
         details={"amount_minor": amount_minor},
     )
     booking = await get_booking(uow.session, booking_id)
-    return booking_row(booking) | _refund_fields(amount_minor, outcome)
+    return booking_row(booking) | {
+        "refund_requested_minor": amount_minor,
+        "refund_ids": refund_ids,
+    }
 
 
 async def _refund(
-    uow: UnitOfWork,
-    gateway: PaymentGateway | None,
-    booking_id: int,
-    amount: int,
-    reason: str,
-    actor: Any,
-    now: datetime,
-    links: LinkSigner | None,
-) -> RefundOutcome:
-    if gateway is None:
-        raise InvalidValue("payments_off")
+    uow: UnitOfWork, booking_id: int, amount: int, reason: str, actor: Any, now: datetime
+) -> list[int]:
     return await refund_booking(
-        uow,
-        gateway,
-        booking_id,
-        amount,
-        reason=f"admin: {reason}",
-        actor=actor,
-        now=now,
-        links=links,
+        uow, booking_id, amount, reason=f"admin: {reason}", actor=actor, now=now, held=True
     )
 
 
-def _refund_fields(amount: int, outcome: RefundOutcome | None) -> dict[str, Any]:
-    return {
-        "refund_requested_minor": amount,
-        "refund_sent_minor": outcome.sent if outcome else 0,
-        "refund_pending_minor": outcome.pending if outcome else 0,
-    }
+async def send_refunds(
+    uows: UnitOfWorkFactory,
+    gateway: PaymentGateway,
+    row: dict[str, Any],
+    *,
+    now: datetime,
+    links: LinkSigner | None = None,
+) -> dict[str, Any]:
+    """After the commit of `cancel` or `refund`, with no transaction open: send the refunds
+    they queued and show what the gateway answered (what it did not take is retried)."""
+    outcome = await send_held(uows, gateway, row["refund_ids"], now=now, links=links)
+    async with uows() as uow:
+        booking = await get_booking(uow.session, row["id"])
+        return (
+            row
+            | booking_row(booking)
+            | {
+                "refund_sent_minor": outcome.sent,
+                "refund_pending_minor": outcome.pending,
+                "refund_failed_minor": outcome.failed,
+            }
+        )
 
 
 async def set_state(

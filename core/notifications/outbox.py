@@ -395,6 +395,24 @@ async def _claim_on(
     )
 
 
+async def record_own_attempt(
+    uows: UnitOfWorkFactory, dedupe_key: str, result: DeliveryResult, *, now: datetime
+) -> None:
+    """The outcome of the first attempt, made by the caller that queued the row holding it
+    (`enqueue`'s ``sending_until``): recorded only while the row still counts that attempt
+    as its last, not once the worker took it over after the hold."""
+    async with uows.engine.begin() as conn:
+        await conn.execute(
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.dedupe_key == dedupe_key,
+                OUTBOX.c.status == OutboxStatus.SENDING.value,
+                OUTBOX.c.attempts == 1,
+            )
+            .values(_recorded(result, 1, now))
+        )
+
+
 async def _attempt(sender: MessageSender, envelope: Envelope, limit: timedelta) -> DeliveryResult:
     try:
         async with asyncio.timeout(limit.total_seconds()):

@@ -240,7 +240,7 @@ async def settle_payment(
             now=now,
             details={"payment_id": payment.id, "state": booking.state, "error": error.key},
         )
-        await refund_unwanted_payment(uow, payments.gateway, payment, booking, now=now)
+        await refund_unwanted_payment(uow, payment, booking, now=now)
         return None
     # "Deposit received" first, then the invoice: the chat reads them in outbox order.
     await uow.publish()

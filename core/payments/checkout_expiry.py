@@ -20,16 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import get_booking
 from core.booking.states import BookingState
-from core.clock import Clock
 from core.db.tables import Booking, Payment
-from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, enqueue
-from core.payments.ports import GatewayError, PaymentGateway, PaymentKind
+from core.notifications.outbox import DeliveryOutcome, DeliveryResult, enqueue
+from core.payments.ports import GATEWAY_CHANNEL, GatewayError, PaymentGateway, PaymentKind
 from core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-# Outbox rows on this channel are calls to the payment gateway, not chat messages.
-GATEWAY_CHANNEL = "gateway"
 EXPIRE_CHECKOUT = "expire_checkout"
 # The one state in which each kind of link may take money.
 DUE_IN: dict[str, BookingState] = {
@@ -72,20 +69,6 @@ async def void_checkouts(
         )
         stopped.append(payment.id)
     return stopped
-
-
-class CheckoutExpiry:
-    """The outbox's sender for the gateway channel: expires the links bookings dropped."""
-
-    def __init__(self, uows: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock) -> None:
-        self.uows, self.gateway, self.clock = uows, gateway, clock
-
-    async def deliver(self, envelope: Envelope) -> DeliveryResult:
-        if envelope.kind != EXPIRE_CHECKOUT:
-            return DeliveryResult(DeliveryOutcome.GIVE_UP, error=f"unknown task {envelope.kind}")
-        return await expire_checkout(
-            self.uows, self.gateway, int(envelope.payload["payment_id"]), now=self.clock.now()
-        )
 
 
 async def expire_checkout(

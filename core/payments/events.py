@@ -30,7 +30,7 @@ from core.payments.lookup import (
     unknown_object,
 )
 from core.payments.ports import GatewayEvent, Payments
-from core.payments.refunds import book_refund
+from core.payments.refund_sending import book_refund
 from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 

@@ -14,6 +14,10 @@ from typing import Any, Protocol
 from core.money import Money
 from core.payments.invoice_parties import InvoiceIssuer
 
+# Outbox rows on this channel are calls to the payment gateway, not chat messages: a
+# transaction queues them, and the outbox worker makes them after its commit.
+GATEWAY_CHANNEL = "gateway"
+
 
 class PaymentKind(StrEnum):
     DEPOSIT = "deposit"

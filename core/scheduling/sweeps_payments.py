@@ -13,7 +13,7 @@ from core.db.engine import read_only
 from core.db.tables import Booking, OutboxMessage, Refund
 from core.payments.payout_retry import retry_owed_payouts
 from core.payments.ports import Payments
-from core.payments.refunds import retry_pending_refunds
+from core.payments.refund_sending import retry_pending_refunds
 from core.payments.sweeps import (
     auto_confirm_deliveries,
     send_balance_reminders,

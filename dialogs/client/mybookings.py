@@ -228,17 +228,14 @@ async def cancel_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return back_to_detail(ctx)
     if answer.code != "yes":
         return Invalid(ctx.t("Please answer Yes or No."))
-    payments = ctx.deps.payments
-    gateway = payments.gateway if payments else None
-    booking, refund, _ = await cancel_and_refund(
+    booking, refund = await cancel_and_refund(
         ctx.uow,
-        gateway,
         int(ctx.state.data["booking_id"]),
         Actor(Role.CLIENT, ctx.user.id),
         now=ctx.now,
         reason="cancelled by the client",
         seen_state=ctx.state.data.get("cancel_seen_state"),
-        links=payments.links if payments else None,
+        payments_on=ctx.deps.payments is not None,
     )
     t = ctx.t
     text = t("Booking {ref} is cancelled.", ref=booking.reference)

@@ -16,6 +16,7 @@ an off-session charge ``processing`` until ``settle_intent`` says how it ended.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -109,6 +110,9 @@ class FakeStripe:
     # Transfers answered with a refusal (the platform's balance is short), which is kept
     # under the idempotency key like any answer.
     transfers_refused: bool = False
+    # Answers to these paths come after so many seconds: a Stripe that is slow today.
+    slow: dict[str, float] = field(default_factory=dict)
+    arrived: list[str] = field(default_factory=list)  # paths as asked, before any answer
     calls: list[Call] = field(default_factory=list)
     # Events Stripe emits on its own after an API call (an expiry), for tests to deliver.
     sent: list[JSON] = field(default_factory=list)
@@ -143,6 +147,9 @@ class FakeStripe:
         if self.transfers_unreachable and path == "/transfers" and request.transport:
             request.transport.close()
             return web.Response(status=503)  # never written: the connection is gone
+        self.arrived.append(path)
+        if path in self.slow:
+            await asyncio.sleep(self.slow[path])
         status, body = self._answer(request, path, params, key)
         self.calls.append(Call(request.method, path, params, key, status))
         return web.json_response(body, status=status)

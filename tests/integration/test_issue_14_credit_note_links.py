@@ -70,6 +70,12 @@ async def test_the_credit_note_link_is_signed_for_credit_notes_only(stack: Stack
     await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
     await stack.click("client", "salma", "cancel")
     await stack.click("client", "salma", "yes")
+
+    async def noted() -> bool:  # once the outbox worker's refund is booked
+        async with stack.uows() as uow:
+            return await uow.session.scalar(select(CreditNote.id)) is not None
+
+    await eventually(noted, "the credit note")
     async with stack.uows() as uow:
         note = (await uow.session.execute(select(CreditNote.id, CreditNote.number))).one()
         invoice_url = await uow.session.scalar(
@@ -193,8 +199,9 @@ async def test_a_refund_sends_the_credit_note_pdf_to_the_telegram_chat(tg: Teleg
     await tg.tap(NADIA, "cancel")
     await tg.tap(NADIA, "yes")
 
-    [note] = await tg.rows(CreditNote)
+    # The refund is sent by the outbox worker after the step's commit; then the note.
     await soon(lambda: len(documents()) == 2, within=10, what="the credit note in the chat")
+    [note] = await tg.rows(CreditNote)
     document = documents()[-1]
     assert document.startswith(tg.url + "/credit-notes/")
     async with aiohttp.ClientSession() as http, http.get(document) as fetched:  # as Telegram does

@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core.booking.actors import Actor
 from core.clock import FixedClock
 from core.db.tables import Flag, LedgerEntry, Refund
 from core.errors import InvalidValue
 from core.payments.ports import Payments
-from core.payments.refunds import RefundOutcome, refund_booking, retry_pending_refunds
+from core.payments.refund_sending import RefundOutcome, retry_pending_refunds
 from core.payments.sweeps import settle_waiting_payouts
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
@@ -48,18 +47,7 @@ async def refund(
     stack: Stack, gateway: StripeGateway, booking_id: int, amount: int
 ) -> RefundOutcome:
     """An admin (here the system) gives ``amount`` back."""
-    async with stack.uows() as uow:
-        outcome = await refund_booking(
-            uow,
-            gateway,
-            booking_id,
-            amount,
-            reason="goodwill",
-            actor=Actor.system(),
-            now=stack.clock.now(),
-        )
-        await uow.commit()
-    return outcome
+    return await stack.refund_now(gateway, booking_id, amount)
 
 
 async def refund_while_stripe_is_down(stack: Stack, booking_id: int, amount: int) -> None:

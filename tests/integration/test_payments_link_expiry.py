@@ -22,7 +22,8 @@ from core.clock import FixedClock
 from core.db.tables import Flag, OutboxMessage, Payment
 from core.notifications.outbox import deliver_due
 from core.payments.charges import deposit_link
-from core.payments.checkout_expiry import CheckoutExpiry, expire_checkout
+from core.payments.checkout_expiry import expire_checkout
+from core.payments.gateway_tasks import GatewayTasks
 from core.uow import UnitOfWorkFactory
 from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import FakeStripe, SessionClosed
@@ -182,7 +183,7 @@ async def test_expiry_waits_out_a_gateway_outage_and_survives_a_crash(
             await cancel_booking(uow, booking_id, Actor(Role.CLIENT, client), now=now)
             await uow.commit()
         # Stripe unreachable: the link is dead here already, and the call waits.
-        assert await deliver_due(uows, CheckoutExpiry(uows, down, clock), now=now) == 0
+        assert await deliver_due(uows, GatewayTasks(uows, down, clock), now=now) == 0
         async with uows() as uow:
             row = await uow.session.scalar(
                 select(OutboxMessage).where(OutboxMessage.kind == "expire_checkout")
@@ -193,7 +194,7 @@ async def test_expiry_waits_out_a_gateway_outage_and_survives_a_crash(
             payment_id = int(row.payload["payment_id"])
         assert fake.sessions[link.id]["status"] == "open"
         later = now + timedelta(minutes=5)
-        assert await deliver_due(uows, CheckoutExpiry(uows, live, clock), now=later) == 1
+        assert await deliver_due(uows, GatewayTasks(uows, live, clock), now=later) == 1
         assert fake.sessions[link.id]["status"] == "expired"
         assert await payment_status(uows, payment_id) == "expired"
         # A crash after Stripe's answer and before ours was recorded: the retry asks

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from core.clock import FixedClock
-from core.db.tables import Invoice, OutboxMessage, Payment, ProcessedEvent, User
+from core.db.tables import Invoice, OutboxMessage, Payment, ProcessedEvent, Refund, User
 from dialogs.i18n.translator import translator
 from tests.fakes.stripe_api import sign
 from tests.support.migrated import migrate
@@ -250,6 +250,15 @@ async def test_events_out_of_order(stack: Stack) -> None:
     await eventually(expired_at_stripe, "the dropped link expired at Stripe")
 
 
+async def refunds_sent(stack: Stack, count: int) -> bool:
+    """The number of refunds Stripe made and we booked."""
+    async with stack.uows() as uow:
+        booked = await uow.session.scalar(
+            select(func.count()).select_from(Refund).where(Refund.status == "succeeded")
+        )
+    return len(stack.fake.refunds) == count == booked
+
+
 async def test_payment_after_the_deadline_is_refunded(stack: Stack) -> None:
     client = await stack.client("yassine", email_address=None)
     booking_id = await stack.book(client, days_ahead=10)
@@ -269,6 +278,8 @@ async def test_payment_after_the_deadline_is_refunded(stack: Stack) -> None:
         assert await stack.fake.deliver(event) == [200, 200, 200]
     booking = await stack.booking(booking_id)
     assert (booking.state, booking.paid_minor, booking.refunded_minor) == ("expired", 0, 0)
+    # Sent by the outbox worker, once the webhook's transaction has committed.
+    await eventually(lambda: refunds_sent(stack, 1), "the refund at Stripe")
     [refund] = stack.fake.refunds.values()
     assert refund["amount"] == booking.deposit_minor
     [payment] = await stack.payments(booking_id)

@@ -41,7 +41,9 @@ async def test_the_worker_builds_senders_and_no_dialog_engine(tmp_path: Path) ->
     outbound = build_worker(core)
     try:
         assert set(outbound.router.senders) == {"telegram_client", "telegram_provider", "whatsapp"}
-        assert outbound.router.email is None and outbound.router.gateway is outbound.pay.expiry
+        assert (
+            outbound.router.email is None and outbound.router.gateway is outbound.pay.gateway_tasks
+        )
         # Dialog engines hook their chat memory and catalog cache here: none was built.
         assert core.uows.after_commit == []
     finally:

@@ -26,9 +26,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bots.programs.serve import build_app
+from core.booking.actors import Actor
 from core.bootstrap import Core, build_core
 from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, Payment, User
+from core.payments.ports import PaymentGateway
+from core.payments.refund_sending import RefundOutcome, send_held
+from core.payments.refunds import refund_booking
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from tests.fakes.stripe_api import FakeStripe
@@ -177,6 +181,30 @@ class Stack:
         await self.pay_deposit(booking_id)
         assert (await self.booking(booking_id)).state == "confirmed"
         return booking_id
+
+    async def refund_now(
+        self,
+        gateway: PaymentGateway,
+        booking_id: int,
+        amount: int,
+        *,
+        actor: Actor | None = None,
+        reason: str = "goodwill",
+    ) -> RefundOutcome:
+        """A refund decided and committed, then sent by its caller through ``gateway``, as
+        the admin CLI does (held from the stack's worker)."""
+        async with self.uows() as uow:
+            ids = await refund_booking(
+                uow,
+                booking_id,
+                amount,
+                reason=reason,
+                actor=actor or Actor.system(),
+                now=self.clock.now(),
+                held=True,
+            )
+            await uow.commit()
+        return await send_held(self.uows, gateway, ids, now=self.clock.now())
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, wait: float = 10.0) -> None:

@@ -1,0 +1,162 @@
+"""A slow Stripe holds up nobody else: refunds are sent after the commit, not inside it.
+
+Stripe's client waits up to 30 s for an answer. A refund used to be asked for inside the
+transaction that decided it (the client's "Yes, cancel it", the Stripe webhook that finds
+a payment the booking can't take, an admin's refund): on SQLite that transaction holds the
+database's only write lock, so every other chat's writes waited for Stripe too. Now the
+transaction queues the call (the outbox's gateway channel) and the worker, or the admin
+command after its commit, makes it with no transaction open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from core.db.tables import OutboxMessage, Refund
+from dialogs.i18n.translator import translator
+from payments.stripe_gateway import StripeGateway
+from tests.support.migrated import migrate
+from tests.support.payments import API_KEY, Stack, eventually, payment_stack
+
+SLOW = 3.0  # seconds Stripe takes to answer a refund, in these tests
+QUICK = 1.5  # what another chat's update may take meanwhile
+en = translator("en")
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
+    migrate(url)
+    async with payment_stack(url, clock) as running:
+        yield running
+
+
+async def while_stripe_refunds(stack: Stack, step: Awaitable[Any], chat: str) -> float:
+    """How long another client's /start takes while Stripe is still answering the refund
+    ``step`` led to; ``step`` finishes after."""
+    asked = stack.fake.arrived.count("/refunds")
+    task = asyncio.ensure_future(step)
+
+    async def refund_asked() -> bool:
+        return stack.fake.arrived.count("/refunds") > asked
+
+    await eventually(refund_asked, "Stripe asked for the refund")
+    started = time.monotonic()
+    await stack.send("client", chat, text="/start")
+    took = time.monotonic() - started
+    await task
+    return took
+
+
+async def rows(stack: Stack, *columns: Any) -> list[tuple[Any, ...]]:
+    async with stack.uows() as uow:
+        return [tuple(r) for r in (await uow.session.execute(select(*columns))).all()]
+
+
+async def gateway_tasks(stack: Stack) -> list[tuple[Any, ...]]:
+    """The outbox's calls to the payment gateway: kind, status, attempts, payload."""
+    async with stack.uows() as uow:
+        found = await uow.session.execute(
+            select(
+                OutboxMessage.kind,
+                OutboxMessage.status,
+                OutboxMessage.attempts,
+                OutboxMessage.payload,
+            ).where(OutboxMessage.channel == "gateway")
+        )
+        return [tuple(r) for r in found.all()]
+
+
+async def refunded(stack: Stack, booking_id: int, amount: int) -> bool:
+    return (await stack.booking(booking_id)).refunded_minor == amount
+
+
+async def test_a_client_who_cancels_holds_up_nobody_while_stripe_refunds(stack: Stack) -> None:
+    client = await stack.client("salma", email_address=None)
+    booking_id = await stack.confirmed(client, "salma", days_ahead=40)  # all back
+    deposit = (await stack.booking(booking_id)).deposit_minor
+    await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
+    await stack.click("client", "salma", "cancel")
+    stack.fake.slow["/refunds"] = SLOW
+
+    async def yes() -> tuple[list[dict[str, Any]], float]:
+        started = time.monotonic()
+        answer = await stack.click("client", "salma", "yes")
+        return answer, time.monotonic() - started
+
+    cancelling = asyncio.ensure_future(yes())
+    took = await while_stripe_refunds(stack, cancelling, "omar")
+    assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
+    answer, answered_in = cancelling.result()
+    assert answered_in < QUICK, f"the client waited {answered_in:.1f} s for Stripe"
+    said = "\n".join(m["text"] for m in answer)
+    assert en("A refund of {amount} is on its way.", amount=en.money(deposit)) in said
+    assert (await stack.booking(booking_id)).state == "cancelled"
+
+    await eventually(lambda: refunded(stack, booking_id, deposit), "the deposit back", wait=15)
+    [call] = stack.fake.posts("/refunds")  # asked once
+    assert call.idempotency_key == f"booking-{booking_id}-refund-1"
+    [refund] = await rows(stack, Refund.id, Refund.status, Refund.external_id)
+    assert refund[1:] == ("succeeded", next(iter(stack.fake.refunds)))
+    [task] = await gateway_tasks(stack)
+    assert task == ("send_refund", "sent", 1, {"refund_id": refund[0], "booking_id": booking_id})
+
+
+async def test_a_payment_the_booking_cannot_take_is_refunded_after_the_webhook(
+    stack: Stack,
+) -> None:
+    """Stripe's webhook is answered at once; the money goes back from the worker."""
+    client = await stack.client("yassine", email_address=None)
+    booking_id = await stack.book(client, days_ahead=10)
+    await stack.accept(booking_id)
+    late = stack.fake.pay_checkout(await stack.pending_session(booking_id))
+    stack.clock.advance(timedelta(hours=49))  # the deposit window passes
+    from core.booking.actions import expire_due
+
+    async with stack.uows() as uow:
+        assert await expire_due(uow, now=stack.clock.now()) == [booking_id]
+        await uow.commit()
+    stack.fake.slow["/refunds"] = SLOW
+    started = time.monotonic()
+    for event in late:
+        assert await stack.fake.deliver(event) == [200, 200, 200]
+    took = time.monotonic() - started
+    assert took < QUICK, f"Stripe's webhook waited {took:.1f} s for Stripe's refund"
+
+    async def booked() -> bool:
+        [payment] = await stack.payments(booking_id)
+        return payment.status == "refunded"
+
+    await eventually(booked, "the refund booked", wait=15)
+    [payment] = await stack.payments(booking_id)
+    assert payment.refunded_minor == payment.amount_minor
+    assert len(stack.fake.posts("/refunds")) == 1
+
+
+async def test_an_admin_refund_is_sent_after_its_commit(stack: Stack) -> None:
+    """The admin command commits the refund, then asks Stripe, holding its task so that the
+    worker does not ask too; a chat is answered meanwhile."""
+    client = await stack.client("nora", email_address=None)
+    booking_id = await stack.confirmed(client, "nora", days_ahead=20)
+    stack.fake.slow["/refunds"] = SLOW
+    gateway = StripeGateway(API_KEY, api_url=stack.fake.url, return_url=stack.url)
+    try:
+        outcome = asyncio.ensure_future(stack.refund_now(gateway, booking_id, 1000))
+        took = await while_stripe_refunds(stack, outcome, "omar")
+    finally:
+        await gateway.close()
+    assert took < QUICK, f"a client waited {took:.1f} s for Stripe"
+    assert outcome.result().complete
+    assert (await stack.booking(booking_id)).refunded_minor == 1000
+    assert len(stack.fake.posts("/refunds")) == 1  # the worker did not ask as well
+    [(kind, status, attempts, _)] = await gateway_tasks(stack)
+    assert (kind, status, attempts) == ("send_refund", "sent", 1)
