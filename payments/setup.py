@@ -74,7 +74,7 @@ def build_payments(
             translations=translations,
             documents=documents,
         )
-    gateway_tasks = GatewayTasks(uows, gateway, clock, links)
+    gateway_tasks = GatewayTasks(uows, payments, clock)
     news_links = NewsLinks(uows, gateway, clock)
     return PaymentParts(payments, processor, documents, links, email, gateway_tasks, news_links)
 

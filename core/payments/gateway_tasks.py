@@ -1,33 +1,30 @@
 """The outbox worker's sender for the gateway channel: the gateway calls that
-transactions queued, made after their commit (link expiry, refunds)."""
+transactions queued, made after their commit (link expiry, refunds, balance charges)."""
 
 from __future__ import annotations
 
 from core.clock import Clock
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
+from core.payments.balance import CHARGE_BALANCE, charge_queued_balance
 from core.payments.checkout_expiry import EXPIRE_CHECKOUT, expire_checkout
-from core.payments.ports import LinkSigner, PaymentGateway
+from core.payments.ports import Payments
 from core.payments.refund_sending import SEND_REFUND, send_refund
 from core.uow import UnitOfWorkFactory
 
 
 class GatewayTasks:
-    def __init__(
-        self,
-        uows: UnitOfWorkFactory,
-        gateway: PaymentGateway,
-        clock: Clock,
-        links: LinkSigner | None = None,
-    ) -> None:
-        self.uows, self.gateway, self.clock = uows, gateway, clock
-        self.links = links  # signs the credit note's link in the chat
+    def __init__(self, uows: UnitOfWorkFactory, payments: Payments, clock: Clock) -> None:
+        self.uows, self.payments, self.clock = uows, payments, clock
 
     async def deliver(self, envelope: Envelope) -> DeliveryResult:
-        now = self.clock.now()
+        now, gateway = self.clock.now(), self.payments.gateway
         if envelope.kind == EXPIRE_CHECKOUT:
             payment_id = int(envelope.payload["payment_id"])
-            return await expire_checkout(self.uows, self.gateway, payment_id, now=now)
+            return await expire_checkout(self.uows, gateway, payment_id, now=now)
         if envelope.kind == SEND_REFUND:
-            refund_id = int(envelope.payload["refund_id"])
-            return await send_refund(self.uows, self.gateway, refund_id, now=now, links=self.links)
+            refund_id, links = int(envelope.payload["refund_id"]), self.payments.links
+            return await send_refund(self.uows, gateway, refund_id, now=now, links=links)
+        if envelope.kind == CHARGE_BALANCE:
+            payment_id = int(envelope.payload["payment_id"])
+            return await charge_queued_balance(self.uows, self.payments, payment_id, now=now)
         return DeliveryResult(DeliveryOutcome.GIVE_UP, error=f"unknown task {envelope.kind}")

@@ -21,7 +21,7 @@ from core.errors import DomainError
 from core.notifications.outbox import enqueue
 from core.payments.balance import confirm_and_charge
 from core.payments.ledger import settle_payout
-from core.payments.ports import GatewayError, Payments
+from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ async def auto_confirm_deliveries(
                 continue
             try:
                 await confirm_and_charge(uow, payments, booking_id, Actor.system(), now=now)
-            except (DomainError, GatewayError):
+            except DomainError:
                 log.exception("auto-confirmation of booking %s failed", booking_id)
                 continue
             await uow.commit()

@@ -61,7 +61,8 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
 
 
 async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
-    """The client confirms the delivery; the balance is charged; returns what to tell them."""
+    """The client confirms the delivery; the balance's charge is queued (the card is
+    charged after this step's commit, never inside it); returns what to tell them."""
     t = ctx.t
     actor = Actor(Role.CLIENT, ctx.user.id)
     if ctx.deps.payments is None:
@@ -69,27 +70,18 @@ async def confirm_delivered(ctx: Ctx, booking_id: int) -> str:
         return t("Thank you for confirming {ref}.", ref=booking.reference)
     status = await confirm_and_charge(ctx.uow, ctx.deps.payments, booking_id, actor, now=ctx.now)
     booking = await booking_by_id(ctx.uow, booking_id)
-    if status is ChargeStatus.SUCCEEDED:
+    if status is ChargeStatus.SUCCEEDED:  # nothing was left to pay
+        return t("Thank you for confirming {ref}.", ref=booking.reference)
+    if status is ChargeStatus.PROCESSING:  # the worker charges the card after this commit
         return t(
-            "Thank you for confirming {ref}. The balance was paid with your saved card.",
+            "Thank you for confirming {ref}. We are charging the balance of {amount} to your "
+            "saved card and will tell you here when it is done.",
             ref=booking.reference,
+            amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
         )
-    if status is ChargeStatus.PROCESSING:
-        return t(
-            "Thank you for confirming {ref}. The balance payment is being processed.",
-            ref=booking.reference,
-        )
-    link = await current_link(ctx, booking)
-    if link is None:
-        return t(
-            "Thank you for confirming {ref}. We could not charge your saved card: we will send "
-            "you a link to pay the balance.",
-            ref=booking.reference,
-        )
+    # No saved card: the notice of the balance due, queued with this, carries a link.
     return t(
-        "Thank you for confirming {ref}. We could not charge your saved card: please pay the "
-        "balance of {amount} here: {url}",
+        "Thank you for confirming {ref}. We could not charge your saved card: we will send "
+        "you a link to pay the balance.",
         ref=booking.reference,
-        amount=t.money(booking.total_minor - booking.paid_minor, booking.currency),
-        url=link.url,
-    ) + demo_note(t, ctx.deps.payments.gateway.name)
+    )

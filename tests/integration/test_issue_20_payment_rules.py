@@ -28,7 +28,7 @@ from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import BANK_DEBIT
 from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, payment_stack
+from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, eventually, payment_stack
 
 en, fr = translator("en"), translator("fr")
 
@@ -110,12 +110,20 @@ async def test_the_balance_is_charged_once(stack: Stack, payments: Payments) -> 
     await stack.send("client", "nora", payload=f"g|bk:{booking_id}")
     answer = await stack.click("client", "nora", "confirm")
     booking = await stack.booking(booking_id)
-    processing = en(
-        "Thank you for confirming {ref}. The balance payment is being processed.",
+    charging = en(
+        "Thank you for confirming {ref}. We are charging the balance of {amount} to your "
+        "saved card and will tell you here when it is done.",
         ref=booking.reference,
+        amount=en.money(booking.total_minor - booking.paid_minor),
     )
-    assert processing in "\n".join(m["text"] for m in answer)
+    assert charging in "\n".join(m["text"] for m in answer)
+
+    async def charged() -> bool:  # by the outbox worker, after the confirmation's commit
+        return any(i["status"] == "processing" for i in stack.fake.intents.values())
+
+    await eventually(charged, "the off-session charge")
     # The charge is processing: the booking stays delivered, the confirmation is kept.
+    booking = await stack.booking(booking_id)
     assert booking.state == "delivered" and booking.delivery_confirmed_at is not None
     [charge] = stack.fake.posts("/payment_intents")
     # Confirming again (a forged press; the screen no longer offers it), the sweep, and

@@ -68,7 +68,7 @@ async def completed(stack: Stack, chat: str) -> int:
     await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
     await stack.send("client", chat, payload=f"g|bk:{booking_id}")
     await stack.click("client", chat, "confirm")
-    assert (await stack.booking(booking_id)).state == "completed"
+    await stack.reaches(booking_id, "completed")
     return booking_id
 
 
@@ -145,7 +145,7 @@ async def test_the_payout_waits_for_a_pending_refund(stack: Stack, gateway: Stri
     await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
     await stack.send("client", "nora", payload=f"g|bk:{booking_id}")
     await stack.click("client", "nora", "confirm")
-    assert (await stack.booking(booking_id)).state == "completed"
+    await stack.reaches(booking_id, "completed")
     # The share depends on the refund still on its way: no payout yet.
     async with stack.uows() as uow:
         kinds = (

@@ -24,13 +24,17 @@ from core.notifications.outbox import deliver_due
 from core.payments.charges import deposit_link
 from core.payments.checkout_expiry import expire_checkout
 from core.payments.gateway_tasks import GatewayTasks
+from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
+from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import FakeStripe, SessionClosed
 from tests.support.bookings import act, request
 from tests.support.factories import make_provider, make_user
 from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, WEBHOOK_SECRET, Stack, eventually, payment_stack
+
+LINKS = HmacLinks(b"x" * 32, "http://127.0.0.1:1")
 
 
 @pytest.fixture
@@ -183,7 +187,9 @@ async def test_expiry_waits_out_a_gateway_outage_and_survives_a_crash(
             await cancel_booking(uow, booking_id, Actor(Role.CLIENT, client), now=now)
             await uow.commit()
         # Stripe unreachable: the link is dead here already, and the call waits.
-        assert await deliver_due(uows, GatewayTasks(uows, down, clock), now=now) == 0
+        assert (
+            await deliver_due(uows, GatewayTasks(uows, Payments(down, LINKS), clock), now=now) == 0
+        )
         async with uows() as uow:
             row = await uow.session.scalar(
                 select(OutboxMessage).where(OutboxMessage.kind == "expire_checkout")
@@ -194,7 +200,10 @@ async def test_expiry_waits_out_a_gateway_outage_and_survives_a_crash(
             payment_id = int(row.payload["payment_id"])
         assert fake.sessions[link.id]["status"] == "open"
         later = now + timedelta(minutes=5)
-        assert await deliver_due(uows, GatewayTasks(uows, live, clock), now=later) == 1
+        assert (
+            await deliver_due(uows, GatewayTasks(uows, Payments(live, LINKS), clock), now=later)
+            == 1
+        )
         assert fake.sessions[link.id]["status"] == "expired"
         assert await payment_status(uows, payment_id) == "expired"
         # A crash after Stripe's answer and before ours was recorded: the retry asks

@@ -1,11 +1,13 @@
-"""A slow Stripe holds up nobody else: refunds are sent after the commit, not inside it.
+"""A slow Stripe holds up nobody else: refunds and balance charges are made after the
+commit, not inside it.
 
 Stripe's client waits up to 30 s for an answer. A refund used to be asked for inside the
 transaction that decided it (the client's "Yes, cancel it", the Stripe webhook that finds
-a payment the booking can't take, an admin's refund): on SQLite that transaction holds the
-database's only write lock, so every other chat's writes waited for Stripe too. Now the
-transaction queues the call (the outbox's gateway channel) and the worker, or the admin
-command after its commit, makes it with no transaction open.
+a payment the booking can't take, an admin's refund), and the balance charged inside the
+client's "Confirm delivery": on SQLite that transaction holds the database's only write
+lock, so every other chat's writes waited for Stripe too. Now the transaction queues the
+call (the outbox's gateway channel) and the worker, or the admin command after its commit,
+makes it with no transaction open.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from core.db.tables import OutboxMessage, Refund
 from dialogs.i18n.translator import translator
 from payments.stripe_gateway import StripeGateway
 from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, Stack, eventually, payment_stack
+from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, eventually, payment_stack
 
 SLOW = 3.0  # seconds Stripe takes to answer a refund, in these tests
 QUICK = 1.5  # what another chat's update may take meanwhile
@@ -40,16 +42,18 @@ async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
         yield running
 
 
-async def while_stripe_refunds(stack: Stack, step: Awaitable[Any], chat: str) -> float:
-    """How long another client's /start takes while Stripe is still answering the refund
-    ``step`` led to; ``step`` finishes after."""
-    asked = stack.fake.arrived.count("/refunds")
+async def while_stripe_answers(
+    stack: Stack, path: str, step: Awaitable[Any], chat: str = "omar"
+) -> float:
+    """How long another client's /start takes while Stripe is still answering the call to
+    ``path`` that ``step`` led to; ``step`` finishes after."""
+    asked = stack.fake.arrived.count(path)
     task = asyncio.ensure_future(step)
 
-    async def refund_asked() -> bool:
-        return stack.fake.arrived.count("/refunds") > asked
+    async def called() -> bool:
+        return stack.fake.arrived.count(path) > asked
 
-    await eventually(refund_asked, "Stripe asked for the refund")
+    await eventually(called, f"Stripe asked at {path}")
     started = time.monotonic()
     await stack.send("client", chat, text="/start")
     took = time.monotonic() - started
@@ -94,7 +98,7 @@ async def test_a_client_who_cancels_holds_up_nobody_while_stripe_refunds(stack: 
         return answer, time.monotonic() - started
 
     cancelling = asyncio.ensure_future(yes())
-    took = await while_stripe_refunds(stack, cancelling, "omar")
+    took = await while_stripe_answers(stack, "/refunds", cancelling)
     assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
     answer, answered_in = cancelling.result()
     assert answered_in < QUICK, f"the client waited {answered_in:.1f} s for Stripe"
@@ -151,7 +155,7 @@ async def test_an_admin_refund_is_sent_after_its_commit(stack: Stack) -> None:
     gateway = StripeGateway(API_KEY, api_url=stack.fake.url, return_url=stack.url)
     try:
         outcome = asyncio.ensure_future(stack.refund_now(gateway, booking_id, 1000))
-        took = await while_stripe_refunds(stack, outcome, "omar")
+        took = await while_stripe_answers(stack, "/refunds", outcome)
     finally:
         await gateway.close()
     assert took < QUICK, f"a client waited {took:.1f} s for Stripe"
@@ -160,3 +164,50 @@ async def test_an_admin_refund_is_sent_after_its_commit(stack: Stack) -> None:
     assert len(stack.fake.posts("/refunds")) == 1  # the worker did not ask as well
     [(kind, status, attempts, _)] = await gateway_tasks(stack)
     assert (kind, status, attempts) == ("send_refund", "sent", 1)
+
+
+async def test_confirming_delivery_holds_up_nobody_while_stripe_charges(stack: Stack) -> None:
+    """The balance is charged on the saved card by the worker, after the confirmation's
+    commit; the client is told it is under way, then told the outcome."""
+    client = await stack.client("salma", email_address=None)
+    booking_id = await stack.confirmed(client, "salma", days_ahead=20)
+    booking = await stack.booking(booking_id)
+    stack.clock.set(booking.ends_at + timedelta(hours=1))
+    await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
+    await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
+    stack.fake.slow["/payment_intents"] = SLOW
+
+    async def confirm() -> tuple[list[dict[str, Any]], float]:
+        started = time.monotonic()
+        answer = await stack.click("client", "salma", "confirm")
+        return answer, time.monotonic() - started
+
+    confirming = asyncio.ensure_future(confirm())
+    took = await while_stripe_answers(stack, "/payment_intents", confirming, "omar")
+    assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
+    answer, answered_in = confirming.result()
+    assert answered_in < QUICK, f"the client waited {answered_in:.1f} s for Stripe"
+    balance = booking.total_minor - booking.deposit_minor
+    charging = en(
+        "Thank you for confirming {ref}. We are charging the balance of {amount} to your "
+        "saved card and will tell you here when it is done.",
+        ref=booking.reference,
+        amount=en.money(balance),
+    )
+    assert charging in "\n".join(m["text"] for m in answer)
+
+    async def completed() -> bool:
+        return (await stack.booking(booking_id)).state == "completed"
+
+    await eventually(completed, "the balance charged", wait=15)
+    received = en(
+        "Balance received for {ref}. Thank you for booking with Mounasabet!", ref=booking.reference
+    )
+
+    async def told() -> bool:
+        return received in await stack.bot_texts("client", "salma")
+
+    await eventually(told, "the client told")
+    [charge] = stack.fake.posts("/payment_intents")  # charged once
+    assert charge.idempotency_key == f"booking-{booking_id}-balance-1"
+    assert charge.params["amount"] == str(balance)

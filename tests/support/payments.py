@@ -147,6 +147,15 @@ class Stack:
             uow.session.expunge_all()
             return booking
 
+    async def reaches(self, booking_id: int, state: str) -> None:
+        """Wait for the booking to be in ``state``: what the outbox worker does after a
+        commit (a balance charged, a refund sent) is not there at once."""
+
+        async def there() -> bool:
+            return (await self.booking(booking_id)).state == state
+
+        await eventually(there, f"booking {booking_id} {state}")
+
     async def payments(self, booking_id: int) -> list[Payment]:
         async with self.uows() as uow:
             rows = (
