@@ -12,7 +12,7 @@ from bots.whatsapp.reach import unopened_chat
 from core.db.engine import read_only
 from core.db.tables import ChannelIdentity
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, MessageSender
-from core.payments.links import NewsLinks
+from core.payments.links import PaymentLinks
 from core.payments.ports import GATEWAY_CHANNEL
 from core.uow import UnitOfWork, UnitOfWorkFactory
 from dialogs.framework.replies import Reply
@@ -49,7 +49,7 @@ class ChannelRouter:
         *,
         email: MessageSender | None = None,
         gateway: MessageSender | None = None,
-        links: NewsLinks | None = None,
+        links: PaymentLinks | None = None,
     ) -> None:
         self.uows, self.senders, self.email, self.gateway = uows, senders, email, gateway
         self.links = links  # None: payments are off, news carries no link

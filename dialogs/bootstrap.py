@@ -14,6 +14,7 @@ from core.catalog.photo_store import LocalPhotoStore
 from core.catalog.search_tally import SearchTally
 from core.clock import Clock
 from core.conversations.store import ConversationStore
+from core.payments.links import PaymentLinks
 from core.payments.ports import Payments
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
@@ -108,6 +109,7 @@ def build_dialogs(
         calendars=calendars,
         calendar_horizon_days=settings.calendar_horizon_days,
         photos=LocalPhotoStore(Path(settings.photo_dir)),
+        payment_links=PaymentLinks(uows, payments.gateway, clock) if payments else None,
     )
     engines = {kind: build_engine(app, uows, deps, clock, stores) for kind, app in APPS.items()}
     return Dialogs(nlu, stores, engines, uows)

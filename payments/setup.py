@@ -9,7 +9,7 @@ from aiohttp import web
 from core.clock import Clock
 from core.payments.gateway_tasks import GatewayTasks
 from core.payments.invoice_parties import InvoiceIssuer
-from core.payments.links import NewsLinks
+from core.payments.links import PaymentLinks
 from core.payments.ports import Payments
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
@@ -32,7 +32,7 @@ class PaymentParts:
     links: HmacLinks
     email: EmailSender | None
     gateway_tasks: GatewayTasks  # the outbox's sender for gateway calls (link expiry, refunds)
-    news_links: NewsLinks  # the links news carries, made by the outbox worker before wording
+    news_links: PaymentLinks  # the links news carries, made by the outbox worker before wording
 
     async def close(self) -> None:
         gateway = self.payments.gateway
@@ -75,7 +75,7 @@ def build_payments(
             documents=documents,
         )
     gateway_tasks = GatewayTasks(uows, payments, clock)
-    news_links = NewsLinks(uows, gateway, clock)
+    news_links = PaymentLinks(uows, gateway, clock)
     return PaymentParts(payments, processor, documents, links, email, gateway_tasks, news_links)
 
 

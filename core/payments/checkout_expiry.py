@@ -57,18 +57,23 @@ async def void_checkouts(
     for payment in links:
         if DUE_IN.get(payment.kind) is BookingState(booking.state):
             continue
-        payment.status, payment.updated_at = CANCELLED, now
-        enqueue(
-            session,
-            kind=EXPIRE_CHECKOUT,
-            user_id=booking.client_id,
-            channel=GATEWAY_CHANNEL,
-            payload={"payment_id": payment.id, "booking_id": booking.id},
-            now=now,
-            dedupe_key=f"payment-{payment.id}-expire",
-        )
+        drop_link(session, payment, booking, now=now)
         stopped.append(payment.id)
     return stopped
+
+
+def drop_link(session: AsyncSession, payment: Payment, booking: Booking, *, now: datetime) -> None:
+    """``payment``'s link is handed out no more; its expiry at the gateway is queued."""
+    payment.status, payment.updated_at = CANCELLED, now
+    enqueue(
+        session,
+        kind=EXPIRE_CHECKOUT,
+        user_id=booking.client_id,
+        channel=GATEWAY_CHANNEL,
+        payload={"payment_id": payment.id, "booking_id": booking.id},
+        now=now,
+        dedupe_key=f"payment-{payment.id}-expire",
+    )
 
 
 async def expire_checkout(

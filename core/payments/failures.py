@@ -1,7 +1,7 @@
 """A payment that failed, or a link that expired, while the money is still owed: the
 client hears of it in the chat, with a link that works (issue 14: no dead ends). The
 outbox worker makes that link right before it words the news (core/payments/links.py,
-``NewsLinks``): a new one where this attempt's page is closed, the same one where it is
+``PaymentLinks``): a new one where this attempt's page is closed, the same one where it is
 still open."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dialogs.framework.engine import Command, DialogApp
 from dialogs.framework.flow import Go, Outcome, Show, reading, writing
 from dialogs.framework.reply_language import SWITCH
 from dialogs.shared import support
-from dialogs.shared.pay import pay_now
+from dialogs.shared.pay import make_pay_link, pay_now
 
 
 async def start(ctx: Ctx, payload: str) -> Outcome:
@@ -95,7 +95,7 @@ CLIENT_APP = DialogApp(
     },
     globals={
         "bk": writing(open_booking),
-        "pay": writing(pay_now),
+        "pay": writing(pay_now, fetch=make_pay_link),
         "tk": writing(support.open_thread),
         "rv": writing(review.start_review),
         "cpa": writing(proposal_answers.accept_offer),

@@ -27,7 +27,8 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
 from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent
-from dialogs.shared.pay import confirm_delivered, pay_now
+from dialogs.notifications.payment_news import pay_button
+from dialogs.shared.pay import confirm_delivered
 from dialogs.shared.proposal_text import proposal_lines
 
 LIST_SIZE = 10
@@ -153,10 +154,9 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         lines += ["", t(PROPOSAL_WAITING), *proposal_lines(proposal, t)]
         lines.append(t("Do you accept? If you refuse, your request stays as it was."))
         rows.append(proposal_buttons(proposal, t))
-    if booking.state == BookingState.ACCEPTED:
-        rows.append((ctx.button("💳 " + t("Pay the deposit"), "pay"),))
-    elif booking.state == BookingState.PAYMENT_DUE:
-        rows.append((ctx.button("💳 " + t("Pay the balance"), "pay"),))
+    if booking.state in (BookingState.ACCEPTED, BookingState.PAYMENT_DUE):
+        # The global "Pay" (as under the news): its link is made before its transaction.
+        rows.append((pay_button(booking, t),))
     elif booking.state == BookingState.DELIVERED and not booking.delivery_confirmed_at:
         rows.append((ctx.button("✅ " + t("Confirm delivery"), "confirm"),))
     if cancellable(booking):
@@ -167,8 +167,6 @@ async def detail_prompt(ctx: Ctx) -> Reply:
 async def detail_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "cancel":
         return Go("cancel")
-    if answer.code == "pay":
-        return await pay_now(ctx, str(ctx.state.data.get("booking_id", "")))
     if answer.code == "confirm":
         booking = await _own_booking(ctx)
         return Go("detail", before=(ctx.reply(await confirm_delivered(ctx, booking.id)),))

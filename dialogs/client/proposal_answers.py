@@ -11,7 +11,8 @@ from core.booking.queries import provider_of_booking
 from core.booking.states import Role
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Outcome, Show
-from dialogs.shared.pay import confirm_delivered, pay_now
+from dialogs.notifications.payment_news import pay_button
+from dialogs.shared.pay import confirm_delivered
 
 
 def _client(ctx: Ctx) -> Actor:
@@ -38,9 +39,8 @@ async def accept_offer(ctx: Ctx, arg: str) -> Outcome:
     )
     if ctx.deps.payments is None:  # payments off: no link to give
         return Show((ctx.reply(text),))
-    paying = await pay_now(ctx, str(booking.id))  # the deposit link, as "Pay" gives it
-    more = paying.replies if isinstance(paying, Show) else ()
-    return Show((ctx.reply(text), *more))
+    # "Pay" makes the link before its own transaction: this one just accepted the terms.
+    return Show((ctx.reply(text, [(pay_button(booking, t),)]),))
 
 
 async def refuse_offer(ctx: Ctx, arg: str) -> Outcome:

@@ -12,6 +12,7 @@ from core.calendar_sync.ports import CalendarFetcher
 from core.catalog.photo_store import PhotoStore
 from core.catalog.search_tally import SearchTally
 from core.catalog.vocabulary import MARKET_TZ
+from core.payments.links import PaymentLinks
 from core.payments.ports import Payments
 from core.rows import User
 from core.uow import UnitOfWork
@@ -36,6 +37,7 @@ class Deps:
     calendars: CalendarFetcher | None = None  # None: importing calendars is off
     calendar_horizon_days: int = DEFAULT_HORIZON_DAYS  # imported busy time kept this far
     photos: PhotoStore | None = None  # None: providers' photos are not taken (tests of others)
+    payment_links: PaymentLinks | None = None  # makes "Pay"'s link before its transaction
 
 
 class NoPaymentsWhenReading:

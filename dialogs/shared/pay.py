@@ -1,7 +1,8 @@
 """Paying from the chat: deposit and balance links, and confirming a delivery.
 
-Gateway trouble never undoes what the user did: the link is tried in a savepoint of its
-own by core (core/payments/links.py), and a missing link is explained here.
+"Pay" declares a fetch: the link is made before the step's transaction, with none open
+(core/payments/links.py), and the step hands out what was made. Gateway trouble never
+undoes what the user did: a missing link is explained here.
 """
 
 from __future__ import annotations
@@ -11,19 +12,28 @@ from core.booking.actors import Actor
 from core.booking.queries import booking_by_id, owned_booking
 from core.booking.states import BookingState, Role
 from core.payments.balance import confirm_and_charge
-from core.payments.links import try_link_for_what_is_owed
-from core.payments.ports import ChargeStatus, CheckoutLink
+from core.payments.links import PendingLink, owed_link
+from core.payments.ports import ChargeStatus
 from core.rows import Booking
 from dialogs.framework.context import Ctx
+from dialogs.framework.fetching import Fetching
 from dialogs.framework.flow import Outcome, Show
 from dialogs.notifications.payment_news import demo_note, pay_button
 
 
-async def current_link(ctx: Ctx, booking: Booking) -> CheckoutLink | None:
-    """A valid link for what the booking owes now, or None (the reason is logged)."""
+async def make_pay_link(fetching: Fetching, arg: str) -> None:
+    """Before "Pay"'s transaction: the link it hands out, for the chat's own booking."""
+    links = fetching.deps.payment_links
+    if links is not None and arg.isdigit():
+        await links.for_chat(fetching.channel, fetching.external_id, int(arg))
+
+
+async def current_link(ctx: Ctx, booking: Booking) -> PendingLink | None:
+    """The valid link for what the booking owes now, as made before this step (None: the
+    gateway failed, the reason logged)."""
     if ctx.deps.payments is None:
         return None
-    return await try_link_for_what_is_owed(ctx.uow, ctx.deps.payments.gateway, booking, ctx.now)
+    return await owed_link(ctx.uow, ctx.deps.payments.gateway, booking, ctx.now)
 
 
 def owes(booking: Booking) -> bool:
@@ -42,7 +52,7 @@ async def pay_now(ctx: Ctx, arg: str) -> Outcome:
     if link is None:
         text = t("We could not reach the payment service. Please try again in a few minutes.")
         return Show((ctx.reply(text),))
-    note = demo_note(t, ctx.deps.payments.gateway.name) if ctx.deps.payments else ""
+    note = demo_note(t, link.gateway)
     if booking.state == BookingState.ACCEPTED:
         text = t(
             "Pay the deposit of {amount} for {ref} here: {url}",

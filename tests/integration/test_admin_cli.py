@@ -17,7 +17,7 @@ from core.booking.states import Action, Role
 from core.bootstrap import build_uow_factory
 from core.db.engine import make_engine
 from core.db.tables import Invoice, OutboxMessage, User
-from core.payments.charges import deposit_link
+from core.payments.checkout_links import deposit_link
 from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
 from core.uow import UnitOfWorkFactory
@@ -78,9 +78,7 @@ async def paid_invoice_number(uows: UnitOfWorkFactory, now: datetime) -> str:
     )
     await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=now)
     gateway = OfflineGateway("http://test")
-    async with uows() as uow:
-        session_id = (await deposit_link(uow, gateway, booking_id, now)).id
-        await uow.commit()
+    session_id = (await deposit_link(uows, gateway, booking_id, now)).id
     event = GatewayEvent(
         "evt_resend",
         "checkout.session.completed",

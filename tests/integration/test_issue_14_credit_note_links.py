@@ -168,7 +168,7 @@ async def test_a_refund_sends_the_credit_note_pdf_to_the_telegram_chat(tg: Teleg
     # Accepted behind the chat's back: the booking's screen offers the deposit link.
     await soon(lambda: bool(tg.fake.sent_to(NADIA.id, bot=CLIENT_TOKEN)[1:]), what="the news")
     await tg.tap(NADIA, f"bk:{booking_id}")
-    await tg.tap(NADIA, "pay")
+    await tg.tap(NADIA, f"pay:{booking_id}")
 
     async def pay_link() -> str | None:
         rows = await tg.rows(Payment, Payment.booking_id == booking_id)

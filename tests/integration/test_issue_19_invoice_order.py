@@ -8,7 +8,7 @@ from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, deliver_due
-from core.payments.charges import deposit_link
+from core.payments.checkout_links import deposit_link
 from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
 from core.uow import UnitOfWorkFactory
@@ -46,9 +46,7 @@ async def test_the_invoice_follows_the_deposit_news(
     booking_id = await request(uows, now, client, service, now.date() + timedelta(days=30))
     await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=now)
     gateway = OfflineGateway("http://test")
-    async with uows() as uow:
-        session_id = (await deposit_link(uow, gateway, booking_id, now)).id
-        await uow.commit()
+    session_id = (await deposit_link(uows, gateway, booking_id, now)).id
     chats = Chats()
     await deliver_due(uows, chats, now=now)  # what was said before the payment
     chats.read.clear()

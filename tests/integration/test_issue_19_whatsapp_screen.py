@@ -19,7 +19,7 @@ from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, OutboxMessage, Provider
-from core.payments.charges import deposit_link
+from core.payments.checkout_links import deposit_link
 from core.uow import UnitOfWorkFactory
 from payments.offline_gateway import OfflineGateway
 from tests.fakes.twilio_api import SentMessage
@@ -145,9 +145,7 @@ async def test_a_payment_link_outside_the_window_goes_in_the_template_and_again_
         booking_id = await request(uows, clock.now(), client, service_id, FIRST)
         clock.advance(timedelta(hours=25))
         await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
-        async with uows() as uow:
-            link = await deposit_link(uow, OfflineGateway(PUBLIC), booking_id, clock.now())
-            await uow.commit()
+        link = await deposit_link(uows, OfflineGateway(PUBLIC), booking_id, clock.now())
         await stack.flush()
         news = stack.fake.sent_to(PHONE)[-1]
         assert news.content_sid == TEMPLATE

@@ -20,7 +20,7 @@ from core.clock import FixedClock
 from core.db.tables import Invoice
 from core.errors import InvalidValue
 from core.payments.balance import confirm_and_charge
-from core.payments.charges import deposit_link
+from core.payments.checkout_links import deposit_link
 from core.payments.ports import Payments
 from core.payments.sweeps import auto_confirm_deliveries
 from dialogs.i18n.translator import translator
@@ -153,9 +153,8 @@ async def test_no_deposit_link_before_the_provider_accepts(stack: Stack) -> None
     assert answer[-1]["text"] == en("There is nothing to pay for {ref} right now.", ref=ref)
     gateway = StripeGateway(API_KEY, api_url=stack.fake.url, return_url=stack.url)
     try:
-        async with stack.uows() as uow:
-            with pytest.raises(InvalidValue) as caught:
-                await deposit_link(uow, gateway, booking_id, stack.clock.now())
+        with pytest.raises(InvalidValue) as caught:
+            await deposit_link(stack.uows, gateway, booking_id, stack.clock.now())
     finally:
         await gateway.close()
     assert caught.value.key == "deposit_not_due"

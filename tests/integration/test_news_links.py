@@ -14,7 +14,7 @@ from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, ChannelIdentity, OutboxMessage, Payment
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope, claim_next
-from core.payments.links import NewsLinks
+from core.payments.links import PaymentLinks
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.replies import Reply
@@ -75,7 +75,7 @@ def router(uows: UnitOfWorkFactory, clock: FixedClock, sent: list[list[Reply]]) 
         sent.append(replies)
         return DeliveryResult(DeliveryOutcome.SENT, external_id=f"m{len(sent)}")
 
-    links = NewsLinks(uows, OfflineGateway(BASE), clock)
+    links = PaymentLinks(uows, OfflineGateway(BASE), clock)
     return ChannelRouter(uows, {"sandbox": record}, links=links)
 
 

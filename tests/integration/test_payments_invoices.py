@@ -16,7 +16,7 @@ from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, Invoice, Payment
-from core.payments.charges import deposit_link
+from core.payments.checkout_links import deposit_link
 from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
 from core.uow import UnitOfWorkFactory
@@ -59,9 +59,7 @@ async def test_numbers_have_no_gaps_under_concurrency(
     booking_ids = await accepted_bookings(uows, now)
     sessions = {}
     for booking_id in booking_ids:
-        async with uows() as uow:
-            sessions[booking_id] = (await deposit_link(uow, gateway, booking_id, now)).id
-            await uow.commit()
+        sessions[booking_id] = (await deposit_link(uows, gateway, booking_id, now)).id
     doomed = booking_ids[2]
 
     async def pay(booking_id: int, *, crash: bool = False) -> None:

@@ -21,8 +21,8 @@ from core.booking.states import Action, Role
 from core.clock import FixedClock
 from core.db.tables import Flag, OutboxMessage, Payment
 from core.notifications.outbox import deliver_due
-from core.payments.charges import deposit_link
 from core.payments.checkout_expiry import expire_checkout
+from core.payments.checkout_links import deposit_link
 from core.payments.gateway_tasks import GatewayTasks
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
@@ -180,9 +180,7 @@ async def test_expiry_waits_out_a_gateway_outage_and_survives_a_crash(
     live = StripeGateway(API_KEY, api_url=fake.url, return_url="http://127.0.0.1:1")
     down = StripeGateway(API_KEY, api_url="http://127.0.0.1:9", return_url="http://127.0.0.1:1")
     try:
-        async with uows() as uow:
-            link = await deposit_link(uow, live, booking_id, now)
-            await uow.commit()
+        link = await deposit_link(uows, live, booking_id, now)
         async with uows() as uow:
             await cancel_booking(uow, booking_id, Actor(Role.CLIENT, client), now=now)
             await uow.commit()

@@ -211,3 +211,56 @@ async def test_confirming_delivery_holds_up_nobody_while_stripe_charges(stack: S
     [charge] = stack.fake.posts("/payment_intents")  # charged once
     assert charge.idempotency_key == f"booking-{booking_id}-balance-1"
     assert charge.params["amount"] == str(balance)
+
+
+async def test_a_deposit_link_made_while_stripe_is_slow_holds_up_nobody(stack: Stack) -> None:
+    """The acceptance's news carries the deposit's link, made by the worker just before it
+    words the news: the customer and the Checkout session are asked for with no
+    transaction open."""
+    client = await stack.client("salma", email_address=None)
+    booking_id = await stack.book(client, days_ahead=20)
+    stack.fake.slow["/checkout/sessions"] = SLOW
+    took = await while_stripe_answers(stack, "/checkout/sessions", stack.accept(booking_id))
+    assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
+    session_id = await stack.pending_session(booking_id)
+    url = stack.fake.sessions[session_id]["url"]
+
+    async def in_chat() -> bool:
+        return any(url in t for t in await stack.bot_texts("client", "salma"))
+
+    await eventually(in_chat, "the link in the client's chat", wait=15)
+    assert len(stack.fake.posts("/checkout/sessions")) == 1
+    assert len(stack.fake.posts("/customers")) == 1
+
+
+async def test_pay_makes_its_link_before_its_transaction(stack: Stack) -> None:
+    """The link the acceptance's news carried is about to die: "Pay" makes a new one before
+    its step's transaction opens, and hands it out; a Pay for someone else's booking makes
+    none."""
+    client = await stack.client("nora", email_address=None)
+    booking_id = await stack.book(client, days_ahead=20)
+    await stack.accept(booking_id)
+    first = await stack.pending_session(booking_id)
+    stack.clock.advance(timedelta(hours=23, minutes=55))  # within 10 min of its end
+    stack.fake.slow["/checkout/sessions"] = SLOW
+
+    async def pay() -> list[dict[str, Any]]:
+        return await stack.send("client", "nora", payload=f"g|pay:{booking_id}")
+
+    paying = asyncio.ensure_future(pay())
+    took = await while_stripe_answers(stack, "/checkout/sessions", paying)
+    assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
+    fresh = await stack.pending_session(booking_id)
+    assert fresh != first
+    booking = await stack.booking(booking_id)
+    assert paying.result()[-1]["text"] == en(
+        "Pay the deposit of {amount} for {ref} here: {url}",
+        amount=en.money(booking.deposit_minor),
+        ref=booking.reference,
+        url=stack.fake.sessions[fresh]["url"],
+    )
+    made = len(stack.fake.posts("/checkout/sessions"))
+    stack.fake.slow.clear()
+    answer = await stack.send("client", "omar", payload=f"g|pay:{booking_id}")  # not his
+    assert booking.reference not in answer[-1]["text"]
+    assert len(stack.fake.posts("/checkout/sessions")) == made

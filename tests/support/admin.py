@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from admin_cli.app import app
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
-from core.payments.charges import deposit_link
+from core.payments.checkout_links import deposit_link
 from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
 from core.uow import UnitOfWorkFactory
@@ -92,9 +92,7 @@ async def paid_booking(
     booking_id = await request(uows, now, client, service, now.date() + timedelta(days=days))
     await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=now)
     gateway = OfflineGateway("http://test")
-    async with uows() as uow:
-        session_id = (await deposit_link(uow, gateway, booking_id, now)).id
-        await uow.commit()
+    session_id = (await deposit_link(uows, gateway, booking_id, now)).id
     event = GatewayEvent(
         f"evt_{booking_id}",
         "checkout.session.completed",

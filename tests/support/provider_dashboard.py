@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingProposal, SlotHold, User
-from core.payments.charges import deposit_link
+from core.payments.checkout_links import deposit_link
 from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
 from core.uow import UnitOfWorkFactory
@@ -106,9 +106,7 @@ async def propose_from_dashboard(provider: Chat, booking_id: int, day: str, tota
 async def pay_deposit(
     uows: UnitOfWorkFactory, payments: Payments, booking_id: int, at: datetime
 ) -> None:
-    async with uows() as uow:
-        link = await deposit_link(uow, payments.gateway, booking_id, at)
-        await uow.commit()
+    link = await deposit_link(uows, payments.gateway, booking_id, at)
     event = GatewayEvent(
         f"evt_{booking_id}",
         "checkout.session.completed",
