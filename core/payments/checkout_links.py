@@ -111,7 +111,9 @@ async def make_link(
         raise
     async with uows() as uow:
         stored = await _store(uow, gateway, found, customer_id, link, attempt, now)
-        await uow.commit()
+        await uow.commit()  # with the drop of ours, when it is not handed out
+    if stored is None:
+        raise InvalidValue(OWED_IN[kind][1])  # the booking moved on meanwhile
     return stored
 
 
@@ -250,14 +252,13 @@ async def _store(
     link: CheckoutLink,
     attempt: int,
     now: datetime,
-) -> CheckoutLink:
-    """Step 3."""
+) -> CheckoutLink | None:
+    """Step 3; None: the booking no longer owes this."""
     session = uow.session
     booking = await get_booking(session, asked.booking_id, lock=True)
     if asked.customer_id is None:
         await _keep_customer(uow, gateway, asked.customer.user_id, customer_id, now)
-    state, not_due = OWED_IN[asked.kind]
-    owed = booking.state == state.value
+    owed = booking.state == OWED_IN[asked.kind][0].value
     # Read before ours is stored: a link another request stored meanwhile.
     other = (
         await _reusable(uow, gateway, booking, asked.kind, _owed(booking, asked.kind), now)
@@ -274,8 +275,6 @@ async def _store(
         if owed and other is None:
             return link
         drop_link(session, payment, booking, now=now)  # its session expired by the worker
-    if other is None:
-        raise InvalidValue(not_due, state=booking.state)
     return other
 
 

@@ -1,5 +1,6 @@
 """The outbox worker's sender for the gateway channel: the gateway calls that
-transactions queued, made after their commit (link expiry, refunds, balance charges)."""
+transactions queued, made after their commit (link expiry, refunds, balance charges,
+payout transfers)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from core.clock import Clock
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, Envelope
 from core.payments.balance import CHARGE_BALANCE, charge_queued_balance
 from core.payments.checkout_expiry import EXPIRE_CHECKOUT, expire_checkout
+from core.payments.ledger import TRANSFER_PAYOUT
+from core.payments.payout_retry import Transferred, transfer_payout
 from core.payments.ports import Payments
 from core.payments.refund_sending import SEND_REFUND, send_refund
 from core.uow import UnitOfWorkFactory
@@ -27,4 +30,13 @@ class GatewayTasks:
         if envelope.kind == CHARGE_BALANCE:
             payment_id = int(envelope.payload["payment_id"])
             return await charge_queued_balance(self.uows, self.payments, payment_id, now=now)
+        if envelope.kind == TRANSFER_PAYOUT:
+            entry_id = int(envelope.payload["entry_id"])
+            outcome = await transfer_payout(self.uows, self.payments, entry_id, now=now)
+            return DeliveryResult(DeliveryOutcome.SENT, error=_unless_paid(outcome))
         return DeliveryResult(DeliveryOutcome.GIVE_UP, error=f"unknown task {envelope.kind}")
+
+
+def _unless_paid(outcome: Transferred | None) -> str | None:
+    """The attempt ends either way: a failed transfer is the payout sweep's to retry."""
+    return f"transfer {outcome}" if outcome in (Transferred.FAILED, Transferred.STUCK) else None

@@ -7,7 +7,6 @@ there first.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -16,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.booking.actors import get_booking
 from core.db.tables import Booking, LedgerEntry, Provider, Refund
 from core.money import Money
-from core.payments.ports import GatewayError, Payments
+from core.notifications.outbox import enqueue
+from core.payments.ports import GATEWAY_CHANNEL, Payments
 from core.payments.split import BookingMoney, PeriodTotals, add_up, split
-from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 
-log = logging.getLogger(__name__)
+TRANSFER_PAYOUT = "transfer_payout"  # the outbox task on the gateway channel
 
 
 async def add_entry(
@@ -81,7 +80,8 @@ async def booking_money(
 async def settle_payout(
     uow: UnitOfWork, payments: Payments, booking_id: int, *, now: datetime
 ) -> LedgerEntry | None:
-    """Once a booking's money is final, pay the provider's share (Stripe Connect) or owe it."""
+    """Once a booking's money is final, the provider's share is owed: transferred (Stripe
+    Connect) by the outbox worker after this commit, or paid by hand without an account."""
     session = uow.session
     booking = await get_booking(session, booking_id, lock=True)
     key = f"payout-{booking.id}"
@@ -101,29 +101,6 @@ async def settle_payout(
     if money.provider_share <= 0:
         return None
     provider = await session.get(Provider, booking.provider_id)
-    status, external, tried, attempt = "owed", None, None, 0
-    if provider is not None and provider.stripe_account_id:
-        try:
-            external = await payments.gateway.transfer(
-                destination=provider.stripe_account_id,
-                amount=Money(money.provider_share, booking.currency),
-                idempotency_key=payout_key(booking.id, attempt),
-                metadata={"booking_id": str(booking.id), "reference": booking.reference},
-            )
-            status = "paid_via_connect"
-        except GatewayError as error:
-            log.warning("payout transfer for booking %s failed: %s", booking.id, error)
-            tried = now  # the payout sweep sends it again (core/payments/payout_retry.py)
-            if error.refused:
-                attempt += 1
-            raise_flag(
-                uow,
-                kind="payout_failed",
-                subject_type="booking",
-                subject_id=booking.id,
-                now=now,
-                details={"error": str(error)[:500], "amount_minor": money.provider_share},
-            )
     entry = await add_entry(
         session,
         booking,
@@ -131,12 +108,25 @@ async def settle_payout(
         kind="payout",
         amount_minor=money.provider_share,
         now=now,
-        status=status,
-        external_id=external,
+        status="owed",
+        external_id=None,
         commission_bp=payments.commission_bp,
         commission_minor=money.commission,
     )
-    entry.retried_at, entry.attempt = tried, attempt
+    entry.retried_at, entry.attempt = None, 0
+    if provider is not None and provider.stripe_account_id:
+        # Transferred by the outbox worker after this commit (payout_retry.py): owed until
+        # then, and owed for good (paid by hand) where the provider has no account.
+        await session.flush()
+        enqueue(
+            session,
+            kind=TRANSFER_PAYOUT,
+            user_id=booking.client_id,
+            channel=GATEWAY_CHANNEL,
+            payload={"entry_id": entry.id, "booking_id": booking.id},
+            now=now,
+            dedupe_key=f"payout-{booking.id}-transfer",
+        )
     return entry
 
 

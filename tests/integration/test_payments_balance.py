@@ -111,6 +111,16 @@ async def test_confirming_delivery_charges_the_saved_card(stack: Stack) -> None:
     await eventually(lambda: _mails(stack, 3), "deposit and balance emails")
 
 
+async def _transfers_tried(stack: Stack, n: int) -> bool:
+    """Transfers Stripe answered, and our record of the last one (the payout's try)."""
+    async with stack.uows() as uow:
+        tried = await uow.session.scalar(
+            select(LedgerEntry.retried_at).where(LedgerEntry.kind == "payout")
+        )
+    calls = [c for c in stack.fake.calls if c.path == "/transfers"]
+    return len(calls) == n and tried is not None
+
+
 async def _mails(stack: Stack, n: int) -> bool:
     return len(stack.mailbox.messages) >= n
 
@@ -214,7 +224,13 @@ async def test_auto_confirmation_after_three_days(stack: Stack, payments: Paymen
     await stack.reaches(booking_id, "completed")
     booking = await stack.booking(booking_id)
     assert booking.state == "completed" and booking.delivery_confirmed_at == now
-    # The provider has a connected account: the share is transferred, once.
+
+    # The provider has a connected account: the share is transferred, once, by the outbox
+    # worker after the commit that owed it.
+    async def transferred() -> bool:
+        return (await ledger(stack, booking_id))["payout"][1] == "paid_via_connect"
+
+    await eventually(transferred, "the payout transferred")
     [transfer] = stack.fake.transfers.values()
     share = booking.total_minor - booking.total_minor // 10
     assert (transfer["amount"], transfer["destination"]) == (share, "acct_1Atlas")
@@ -241,7 +257,16 @@ async def test_a_failed_payout_transfer_is_sent_again_with_backoff(
         booking_id
     ]
     await stack.reaches(booking_id, "completed")
+
+    async def tried() -> bool:  # the worker's transfer, after the commit that owed it
+        async with stack.uows() as uow:
+            payout = select(LedgerEntry.retried_at).where(LedgerEntry.kind == "payout")
+            return await uow.session.scalar(payout) is not None
+
+    await eventually(tried, "the first transfer tried")
     assert (await ledger(stack, booking_id))["payout"][1] == "owed"
+    async with stack.uows() as uow:
+        assert (await uow.session.scalars(select(Flag.kind))).all() == ["payout_failed"]
     start, tries = stack.clock.now(), []
     for _ in range(12):  # every 10 minutes for 2 hours, Stripe still unreachable
         stack.clock.advance(timedelta(minutes=10))
@@ -281,6 +306,7 @@ async def test_a_refused_payout_transfer_is_sent_again_under_a_new_key(
     stack.clock.advance(timedelta(days=3, hours=1))
     await auto_confirm_deliveries(stack.uows, payments, now=stack.clock.now())
     await stack.reaches(booking_id, "completed")
+    await eventually(lambda: _transfers_tried(stack, 1), "the worker's transfer refused")
     stack.clock.advance(timedelta(minutes=10))
     assert await retry_owed_payouts(stack.uows, payments, now=stack.clock.now()) == ([], 0)
     stack.fake.transfers_refused, stack.fake.transfers_unreachable = False, True

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.tables import OutboxMessage, Refund
+from core.db.tables import LedgerEntry, OutboxMessage, Provider, Refund
 from dialogs.i18n.translator import translator
 from payments.stripe_gateway import StripeGateway
 from tests.support.migrated import migrate
@@ -264,3 +264,36 @@ async def test_pay_makes_its_link_before_its_transaction(stack: Stack) -> None:
     answer = await stack.send("client", "omar", payload=f"g|pay:{booking_id}")  # not his
     assert booking.reference not in answer[-1]["text"]
     assert len(stack.fake.posts("/checkout/sessions")) == made
+
+
+async def test_a_payout_transferred_while_stripe_is_slow_holds_up_nobody(stack: Stack) -> None:
+    """The provider's share goes to their connected account once the booking's money is
+    final: the outbox worker transfers it after the commit that owed it."""
+    async with stack.uows() as uow:
+        provider = await uow.session.scalar(select(Provider).where(Provider.slug == PROVIDER_SLUG))
+        assert provider is not None
+        provider.stripe_account_id = "acct_1Atlas"
+        await uow.commit()
+    client = await stack.client("salma", email_address=None)
+    booking_id = await stack.confirmed(client, "salma", days_ahead=20)
+    booking = await stack.booking(booking_id)
+    stack.clock.set(booking.ends_at + timedelta(hours=1))
+    await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
+    await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
+    stack.fake.slow["/transfers"] = SLOW
+    took = await while_stripe_answers(
+        stack, "/transfers", stack.click("client", "salma", "confirm")
+    )
+    assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
+
+    async def transferred() -> bool:
+        async with stack.uows() as uow:
+            status = await uow.session.scalar(
+                select(LedgerEntry.status).where(LedgerEntry.kind == "payout")
+            )
+        return status == "paid_via_connect"
+
+    await eventually(transferred, "the payout transferred", wait=15)
+    [transfer] = stack.fake.transfers.values()
+    assert transfer["destination"] == "acct_1Atlas"
+    assert transfer["amount"] == booking.total_minor - booking.total_minor // 10
