@@ -24,8 +24,9 @@ from dialogs.framework.state import DialogState
 
 # Buttons valid on any screen that change a booking or money (``g|name:<booking id>``).
 GLOBAL_ACTIONS = frozenset({"pacc", "pdec", "pdel", "pay"})
-# Screen buttons that do the same: send the request, pay, "yes, cancel", confirm delivery.
-SCREEN_ACTIONS = frozenset({"confirm", "pay", "yes"})
+# Screen buttons that do the same: send the request, "yes, cancel", confirm delivery (a
+# booking's Pay is the global one).
+SCREEN_ACTIONS = frozenset({"confirm", "yes"})
 # A number typed this soon after news with options took the numbers may have been typed
 # for the list before, while the news came in: about the time it takes to type and send a
 # number. Reading a card and answering it takes longer, so a person who answers the news
