@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from core.booking.actions import apply_action, confirm_delivery
 from core.booking.actors import Actor, get_booking
@@ -69,14 +69,7 @@ async def queue_balance_charge(
         await settle_payout(uow, payments, booking.id, now=now)
         return ChargeStatus.SUCCEEDED
     deposit = await session.scalar(
-        select(Payment)
-        .where(
-            Payment.booking_id == booking.id,
-            Payment.kind == PaymentKind.DEPOSIT.value,
-            Payment.status.in_(("paid", "refunded")),
-        )
-        .order_by(Payment.id.desc())
-        .limit(1)
+        select(Payment).where(*_paid_deposit_of(booking.id)).order_by(Payment.id.desc()).limit(1)
     )
     if deposit is None or deposit.customer_id is None or not _card_known(deposit):
         await _balance_failed(uow, booking, now, "no_saved_card")
@@ -107,6 +100,15 @@ async def queue_balance_charge(
         dedupe_key=f"payment-{payment.id}-charge",
     )
     return ChargeStatus.PROCESSING
+
+
+def _paid_deposit_of(booking_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The deposit whose card pays the balance: the booking's, paid (refunded in part too)."""
+    return (
+        Payment.booking_id == booking_id,
+        Payment.kind == PaymentKind.DEPOSIT.value,
+        Payment.status.in_(("paid", "refunded")),
+    )
 
 
 def _card_known(deposit: Payment) -> bool:
@@ -171,11 +173,7 @@ async def _charge_to_make(uows: UnitOfWorkFactory, payment_id: int) -> _Charge |
         assert payment.customer_id is not None
         deposit_intent = await session.scalar(
             select(Payment.payment_intent_id)
-            .where(
-                Payment.booking_id == payment.booking_id,
-                Payment.kind == PaymentKind.DEPOSIT.value,
-                Payment.status.in_(("paid", "refunded")),
-            )
+            .where(*_paid_deposit_of(payment.booking_id))
             .order_by(Payment.id.desc())
             .limit(1)
         )

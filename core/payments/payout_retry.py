@@ -174,25 +174,14 @@ def _failed(
     entry.retried_at = now  # the payout sweep sends it again, with backoff
     if error.refused:
         entry.attempt += 1  # Stripe keeps its "no" under the old key
-    details = {"error": str(error)[:500], "amount_minor": entry.amount_minor}
-    if first_failure:
+    stuck = not first_failure and now - entry.at >= GIVE_UP_AFTER
+    if first_failure or stuck:  # flagged when it first fails, and once it is stuck
         raise_flag(
             uow,
-            kind="payout_failed",
+            kind="payout_stuck" if stuck else "payout_failed",
             subject_type="booking",
             subject_id=entry.booking_id,
             now=now,
-            details=details,
+            details={"error": str(error)[:500], "amount_minor": entry.amount_minor},
         )
-        return Transferred.FAILED
-    if now - entry.at >= GIVE_UP_AFTER:
-        raise_flag(
-            uow,
-            kind="payout_stuck",
-            subject_type="booking",
-            subject_id=entry.booking_id,
-            now=now,
-            details=details,
-        )
-        return Transferred.STUCK
-    return Transferred.FAILED
+    return Transferred.STUCK if stuck else Transferred.FAILED

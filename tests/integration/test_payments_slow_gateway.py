@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from core.db.tables import LedgerEntry, OutboxMessage, Provider, Refund
+from core.db.tables import Booking, LedgerEntry, OutboxMessage, Provider, Refund
 from dialogs.i18n.translator import translator
 from payments.stripe_gateway import StripeGateway
 from tests.support.migrated import migrate
@@ -61,6 +61,24 @@ async def while_stripe_answers(
     return took
 
 
+async def timed_press(stack: Stack, code: str) -> tuple[list[dict[str, Any]], float]:
+    """Salma presses ``code``: what the bot answered, and how long she waited."""
+    started = time.monotonic()
+    answer = await stack.click("client", "salma", code)
+    return answer, time.monotonic() - started
+
+
+async def delivered_on_screen(stack: Stack) -> Booking:
+    """Salma's booking, its deposit paid, marked delivered after the event; its screen open."""
+    client = await stack.client("salma", email_address=None)
+    booking_id = await stack.confirmed(client, "salma", days_ahead=20)
+    booking = await stack.booking(booking_id)
+    stack.clock.set(booking.ends_at + timedelta(hours=1))
+    await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
+    await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
+    return booking
+
+
 async def rows(stack: Stack, *columns: Any) -> list[tuple[Any, ...]]:
     async with stack.uows() as uow:
         return [tuple(r) for r in (await uow.session.execute(select(*columns))).all()]
@@ -91,13 +109,7 @@ async def test_a_client_who_cancels_holds_up_nobody_while_stripe_refunds(stack: 
     await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
     await stack.click("client", "salma", "cancel")
     stack.fake.slow["/refunds"] = SLOW
-
-    async def yes() -> tuple[list[dict[str, Any]], float]:
-        started = time.monotonic()
-        answer = await stack.click("client", "salma", "yes")
-        return answer, time.monotonic() - started
-
-    cancelling = asyncio.ensure_future(yes())
+    cancelling = asyncio.ensure_future(timed_press(stack, "yes"))
     took = await while_stripe_answers(stack, "/refunds", cancelling)
     assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
     answer, answered_in = cancelling.result()
@@ -169,20 +181,10 @@ async def test_an_admin_refund_is_sent_after_its_commit(stack: Stack) -> None:
 async def test_confirming_delivery_holds_up_nobody_while_stripe_charges(stack: Stack) -> None:
     """The balance is charged on the saved card by the worker, after the confirmation's
     commit; the client is told it is under way, then told the outcome."""
-    client = await stack.client("salma", email_address=None)
-    booking_id = await stack.confirmed(client, "salma", days_ahead=20)
-    booking = await stack.booking(booking_id)
-    stack.clock.set(booking.ends_at + timedelta(hours=1))
-    await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
-    await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
+    booking = await delivered_on_screen(stack)
+    booking_id = booking.id
     stack.fake.slow["/payment_intents"] = SLOW
-
-    async def confirm() -> tuple[list[dict[str, Any]], float]:
-        started = time.monotonic()
-        answer = await stack.click("client", "salma", "confirm")
-        return answer, time.monotonic() - started
-
-    confirming = asyncio.ensure_future(confirm())
+    confirming = asyncio.ensure_future(timed_press(stack, "confirm"))
     took = await while_stripe_answers(stack, "/payment_intents", confirming, "omar")
     assert took < QUICK, f"another client waited {took:.1f} s for Stripe"
     answer, answered_in = confirming.result()
@@ -274,12 +276,7 @@ async def test_a_payout_transferred_while_stripe_is_slow_holds_up_nobody(stack: 
         assert provider is not None
         provider.stripe_account_id = "acct_1Atlas"
         await uow.commit()
-    client = await stack.client("salma", email_address=None)
-    booking_id = await stack.confirmed(client, "salma", days_ahead=20)
-    booking = await stack.booking(booking_id)
-    stack.clock.set(booking.ends_at + timedelta(hours=1))
-    await stack.send("provider", PROVIDER_SLUG, payload=f"g|pdel:{booking_id}")
-    await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
+    booking = await delivered_on_screen(stack)
     stack.fake.slow["/transfers"] = SLOW
     took = await while_stripe_answers(
         stack, "/transfers", stack.click("client", "salma", "confirm")
