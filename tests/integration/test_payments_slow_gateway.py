@@ -29,7 +29,7 @@ from payments.stripe_gateway import StripeGateway
 from tests.support.migrated import migrate
 from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, eventually, payment_stack
 
-SLOW = 3.0  # seconds Stripe takes to answer a refund, in these tests
+SLOW = 2.5  # seconds Stripe takes to answer, in these tests
 QUICK = 1.5  # what another chat's update may take meanwhile
 en = translator("en")
 
