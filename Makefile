@@ -44,8 +44,10 @@ typecheck: venv
 	$(BIN)/mypy core demo dialogs bots payments admin_cli web tests bench
 
 # One worker per core (pytest-xdist), each with its own PostgreSQL database
-# (tests/worker_database.py); `make pytest PYTEST_ARGS=-n0` runs in one process.
-PYTEST_ARGS ?= -n auto
+# (tests/worker_database.py); `make pytest PYTEST_ARGS=-n0` runs in one process. Work
+# stealing: a worker that runs out takes half of another's queue, so no worker is left
+# with a backlog behind a long test while the other is idle.
+PYTEST_ARGS ?= -n auto --dist worksteal
 pytest: venv catalogs
 	$(BIN)/pytest $(PYTEST_ARGS)
 

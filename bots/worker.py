@@ -17,7 +17,7 @@ from bots.tasks import stop_task
 from core.clock import Clock
 from core.db.tables import OutboxMessage
 from core.notifications.direct_replies import prune_sent
-from core.notifications.outbox import MessageSender, deliver_due
+from core.notifications.outbox import DEFAULT_LEASES, Leases, MessageSender, deliver_due
 from core.uow import CommitHook, Committed, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ async def run_outbox(
     interval: float = 0.5,
     metrics: Metrics | None = None,
     bell: OutboxBell | None = None,
+    leases: Leases = DEFAULT_LEASES,
 ) -> None:
     """Deliver due messages forever; an error is logged and the loop goes on. Each attempt
     is logged under its trace id and counted in ``metrics`` (bots/observed.py). The loop
@@ -80,7 +81,7 @@ async def run_outbox(
     try:
         while True:
             try:
-                sent = await deliver_due(uows, sender, now=clock.now())
+                sent = await deliver_due(uows, sender, now=clock.now(), lease=leases.claim)
                 if time.monotonic() >= prune_at:
                     prune_at = time.monotonic() + PRUNE_EVERY
                     await prune(uows, clock)

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     payments_link_secret: SecretStr | None = None
     auto_confirm_delivery_days: int = Field(default=3, ge=1, le=60)
 
+    # How long a message being sent is held before another attempt may be made: after a
+    # crash mid-send, the message goes again this long after (core/notifications/outbox.py,
+    # `Leases`: a webhook's own attempt at its reply holds it half as long).
+    send_lease_seconds: float = Field(default=30.0, ge=3, le=600)
     # The scheduler (bots/scheduler.py): one process at a time holds the sweeps' lease.
     scheduler_lease_seconds: float = Field(default=30.0, ge=3, le=600)
     # Runs every sweep this often instead of its own period (tests, staging); unset: own.

@@ -33,8 +33,9 @@ BACKENDS = [
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first: pytest-xdist hands the tests out in this order, so a long test
-    started last would keep one worker busy while the other has nothing left to do."""
+    """The slow tests first: pytest-xdist hands the tests out in this order (`make test`
+    steals work: it splits the list, and steals from the end), so a long test started last
+    would keep one worker busy while the other has nothing left to do."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
 
 

@@ -12,6 +12,7 @@ from bots.programs.outbound import build_outbound
 from bots.telegram import setup as telegram
 from bots.worker import run_outbox
 from core.bootstrap import Core
+from core.notifications.outbox import Leases
 from dialogs.bootstrap import build_dialogs
 from dialogs.i18n.translator import translator
 from payments.setup import build_payments
@@ -24,7 +25,8 @@ async def run_polling(core: Core) -> None:
     dialogs = build_dialogs(settings, uows, clock, payments=pay.payments, calendars=calendars)
     bots = telegram.build_bots(settings, dialogs.engines, uows, clock)
     outbound = build_outbound(core, pay, bots)
-    worker = asyncio.ensure_future(run_outbox(uows, outbound.router, clock))
+    leases = Leases.of(settings.send_lease_seconds)
+    worker = asyncio.ensure_future(run_outbox(uows, outbound.router, clock, leases=leases))
     counting = asyncio.ensure_future(dialogs.count_searches())
     try:
         for tb in bots.values():

@@ -21,6 +21,7 @@ from bots.whatsapp.setup import build_whatsapp
 from bots.worker import OutboxBell, run_outbox
 from core.bootstrap import Core
 from core.clock import ShiftedClock
+from core.notifications.outbox import Leases
 from dialogs.bootstrap import build_dialogs
 from dialogs.i18n.translator import translator
 from payments.setup import build_payment_routes, build_payments
@@ -95,8 +96,11 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
             uows, senders, email=pay.email, gateway=pay.gateway_tasks, links=pay.news_links
         )
         metrics = app[METRICS]
+        leases = Leases.of(settings.send_lease_seconds)
         app.cleanup_ctx.append(
-            background(lambda: run_outbox(uows, router, clock, metrics=metrics, bell=bell))
+            background(
+                lambda: run_outbox(uows, router, clock, metrics=metrics, bell=bell, leases=leases)
+            )
         )
         app.cleanup_ctx.append(sweeps_ctx(core, pay.payments, router))
     app.cleanup_ctx.append(background(dialogs.count_searches))

@@ -17,6 +17,7 @@ from bots.tasks import stop_task
 from bots.telegram import setup as telegram
 from bots.worker import run_outbox
 from core.bootstrap import Core
+from core.notifications.outbox import Leases
 from dialogs.i18n.translator import translator
 from payments.setup import build_payments
 
@@ -29,7 +30,8 @@ def build_worker(core: Core) -> Outbound:
 async def run_worker(core: Core, *, stop: asyncio.Event | None = None) -> None:
     """Deliver until ``stop`` is set (for ever without one), then close what was built."""
     outbound = build_worker(core)
-    task = asyncio.ensure_future(run_outbox(core.uows, outbound.router, core.clock))
+    leases = Leases.of(core.settings.send_lease_seconds)
+    task = asyncio.ensure_future(run_outbox(core.uows, outbound.router, core.clock, leases=leases))
     sweeps = SweepScheduler(
         core.uows,
         core.clock,

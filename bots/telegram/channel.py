@@ -20,8 +20,7 @@ from bots.telegram.render import TelegramRenderer
 from bots.telegram.updates import TgCallbackQuery, TgMessage, TgUpdate, TgUser
 from core.clock import Clock
 from core.db.tables import ChannelIdentity
-from core.notifications.direct_replies import DIRECT_LEASE, DIRECT_SEND_LIMIT
-from core.notifications.outbox import enqueue
+from core.notifications.outbox import DEFAULT_LEASES, Leases, enqueue
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.engine import DialogEngine, Inbound
 from dialogs.framework.kept_replies import Answered, KeepReply
@@ -46,9 +45,10 @@ class TelegramChannel:
         renderer: TelegramRenderer,
         uows: UnitOfWorkFactory,
         clock: Clock,
+        leases: Leases = DEFAULT_LEASES,
     ) -> None:
         self.kind, self.bot, self.engine, self.renderer = kind, bot, engine, renderer
-        self.uows, self.clock = uows, clock
+        self.uows, self.clock, self.leases = uows, clock, leases
         self.channel = f"telegram_{kind}"
         self._early_answers: set[asyncio.Future[None]] = set()
         self._answered: set[str] = set()  # presses answered early, not yet finished
@@ -111,7 +111,7 @@ class TelegramChannel:
             event_id=str(update_id),
             # Kept with the step, sent from here at once (the outbox's worker takes it
             # over if this process dies before it is sent).
-            keep=KeepReply(self.kind, DIRECT_LEASE, editable),
+            keep=KeepReply(self.kind, self.leases.reply, editable),
             on_message=on_message,
         )
 
@@ -180,7 +180,7 @@ class TelegramChannel:
         replies, attempt, sent = answered.replies, answered.attempt, 0
         try:
             # Within the attempt's lease: past it, the worker could send the same reply.
-            async with asyncio.timeout(DIRECT_SEND_LIMIT.total_seconds()):
+            async with asyncio.timeout(self.leases.reply_send_limit.total_seconds()):
                 for reply in replies:
                     await self.renderer.send(chat_id, [reply], editable=editable)
                     sent += 1

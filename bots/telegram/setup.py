@@ -19,6 +19,7 @@ from bots.telegram.sender import TelegramSender
 from bots.telegram.session import BotApiSession
 from core.catalog.vocabulary import LANGUAGES
 from core.clock import Clock
+from core.notifications.outbox import Leases
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.engine import DialogEngine
@@ -102,13 +103,14 @@ def build_bots(
     clock: Clock,
 ) -> dict[str, TelegramBot]:
     """The bots whose token is set, each answering its updates with its engine."""
+    leases = Leases.of(settings.send_lease_seconds)
     return {
         kind: TelegramBot(
             kind,
             out.bot,
             out.renderer,
             out.sender,
-            TelegramChannel(kind, out.bot, engines[kind], out.renderer, uows, clock),
+            TelegramChannel(kind, out.bot, engines[kind], out.renderer, uows, clock, leases),
         )
         for kind, out in build_senders(settings, uows, clock).items()
     }

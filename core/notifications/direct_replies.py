@@ -22,15 +22,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
-from core.notifications.outbox import OutboxStatus, enqueue
+from core.notifications.outbox import DEFAULT_LEASES, OutboxStatus, enqueue
 from core.uow import UnitOfWork
 
 KIND = "direct_reply"
-# The first attempt, made while the webhook waits: a send that has not ended after
-# DIRECT_SEND_LIMIT is given up and handed to the worker, before the lease ends, so that
-# the two never send one reply at the same time. After a crash the worker waits the lease.
-DIRECT_LEASE = timedelta(seconds=15)
-DIRECT_SEND_LIMIT = timedelta(seconds=10)
+# The first attempt, made while the webhook waits: a send that has not ended after its
+# limit is given up and handed to the worker, before the lease ends, so that the two never
+# send one reply at the same time. After a crash the worker waits the lease. The default
+# (15 s, given up after 10 s); `send_lease_seconds` sets both with the worker's (`Leases`).
+DIRECT_LEASE = DEFAULT_LEASES.reply
 # Every step leaves a row; once sent it is only needed for late Twilio status callbacks.
 KEEP_SENT = timedelta(days=1)
 PRUNE_BATCH = 5000

@@ -177,6 +177,33 @@ def backoff(attempts: int) -> timedelta:
 # after half of it, and a round claims no more after a third, so a claim always outlives
 # its send. A crash mid-send is repeated after this long: keep it short.
 LEASE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Leases:
+    """The holds on a message being sent, from one setting (``send_lease_seconds``): the
+    worker's claim (`LEASE`), and a webhook's own first attempt at its reply, held half
+    as long and given up after a third (direct_replies.py), so that it ends before its
+    hold does and the worker never sends the same reply meanwhile."""
+
+    claim: timedelta = LEASE
+
+    @classmethod
+    def of(cls, seconds: float) -> Leases:
+        return cls(timedelta(seconds=seconds))
+
+    @property
+    def reply(self) -> timedelta:
+        return self.claim / 2
+
+    @property
+    def reply_send_limit(self) -> timedelta:
+        return self.claim / 3
+
+
+DEFAULT_LEASES = Leases()
+
+
 HOLD_RECHECK = timedelta(minutes=10)
 DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 

@@ -20,6 +20,7 @@ def sweep_config(settings: Settings) -> SweepConfig:
         ticket_sla=timedelta(hours=settings.ticket_sla_hours),
         digest_at=time(settings.admin_digest_hour),
         calendar_horizon_days=settings.calendar_horizon_days,
+        send_lease=timedelta(seconds=settings.send_lease_seconds),
     )
 
 

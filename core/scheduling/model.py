@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from core.calendar_sync.ports import CalendarFetcher
-from core.notifications.outbox import MessageSender
+from core.notifications.outbox import LEASE, MessageSender
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
 
@@ -38,6 +38,7 @@ class SweepConfig:
     review_reminder_after: timedelta = timedelta(days=3)  # after the request, if unanswered
     review_give_up_after: timedelta = timedelta(days=30)  # after completion: never asked
     calendar_horizon_days: int = 365  # imported busy time kept this far ahead
+    send_lease: timedelta = LEASE  # the outbox sweep's claim on each message
 
 
 @dataclass(frozen=True, slots=True)

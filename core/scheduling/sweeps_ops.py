@@ -32,7 +32,9 @@ async def outbox(ctx: SweepContext) -> Counts:
         # and the worker's own loop sent those messages a second time (measured by
         # bench/outbox_delivery.py on a backlog).
         now = ctx.now + timedelta(seconds=time.monotonic() - started)
-        round_sent = await deliver_due(ctx.uows, ctx.sender, now=now, limit=ctx.batch)
+        round_sent = await deliver_due(
+            ctx.uows, ctx.sender, now=now, limit=ctx.batch, lease=ctx.config.send_lease
+        )
         sent += round_sent
         if round_sent == 0:
             break

@@ -17,7 +17,7 @@ from core.conversations.saved_state import load_conversation, save_state
 from core.conversations.store import ChatRef, ConversationStore
 from core.errors import DomainError
 from core.inbound import claim_event
-from core.notifications.direct_replies import DIRECT_LEASE, Attempt, hand_over
+from core.notifications.direct_replies import Attempt, hand_over
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
@@ -125,8 +125,9 @@ class DialogEngine:
         # Updates by the path they took ("fast": no transaction; "transaction"), and the
         # fast path's writes refused by the version check ("conflict"): for /metrics.
         self.paths: Counter[str] = Counter()
-        # The kept replies this process's callers are sending now (outbox id -> since,
-        # monotonic): a copy of their update delivered meanwhile must not send them again.
+        # The kept replies this process's callers are sending now (outbox id -> the end of
+        # their lease, monotonic): a copy of their update delivered meanwhile must not send
+        # them again.
         self._sending: dict[int, float] = {}
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -139,8 +140,9 @@ class DialogEngine:
             answered = await self._answer(inbound)
             # Held until the caller says how the sending went (`delivered`, `undelivered`),
             # which happens after this chat's lock is let go.
-            if answered.attempt is not None:
-                self._sending[answered.attempt.outbox_id] = time.monotonic()
+            if answered.attempt is not None and inbound.keep is not None:
+                lease = inbound.keep.lease.total_seconds()
+                self._sending[answered.attempt.outbox_id] = time.monotonic() + lease
                 self._forget_stale_sends()  # a caller that never said (cancelled) holds none
             return answered
 
@@ -168,8 +170,8 @@ class DialogEngine:
         return frozenset(self._sending)
 
     def _forget_stale_sends(self) -> None:
-        oldest = time.monotonic() - DIRECT_LEASE.total_seconds()
-        for outbox_id in [i for i, since in self._sending.items() if since < oldest]:
+        now = time.monotonic()
+        for outbox_id in [i for i, until in self._sending.items() if until < now]:
             del self._sending[outbox_id]
 
     def delivered(self, attempt: Attempt) -> None:

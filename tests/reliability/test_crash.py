@@ -59,6 +59,7 @@ KILLS = 5
 CLIENTS_PER_ROUND = 2
 ACTIVE = ("requested", "accepted", "confirmed", "delivered", "payment_due", "disputed")
 MESSAGES = ("sendMessage", "sendDocument", "sendPhoto")
+SEND_LEASE_SECONDS = 6
 
 
 async def settle(server: ChannelsServe, w: World, unanswered: list[dict[str, Any]]) -> None:
@@ -133,9 +134,12 @@ async def test_killed_at_random_moments_nothing_lost_or_done_twice(tmp_path: Pat
         stripe = await FakeStripe(STRIPE_KEY, STRIPE_WEBHOOK_SECRET, telegram.clock).start()
         core = build_core(Settings(_env_file=None, database_url=PG_URL))
         provider = await seed_provider(core)
-        server = ChannelsServe(
-            PG_URL, telegram, tmp_path, settings=channel_settings(telegram, twilio, stripe)
-        )
+        # Short holds on what is being sent: what a kill cut short goes again after 6 s
+        # (3 s for a webhook's own reply), not 30 (15): the run waits for each kill's.
+        settings = channel_settings(telegram, twilio, stripe) | {
+            "MOUNASABET_SEND_LEASE_SECONDS": str(SEND_LEASE_SECONDS)
+        }
+        server = ChannelsServe(PG_URL, telegram, tmp_path, settings=settings)
         http = aiohttp.ClientSession()
         try:
             await server.start()
