@@ -28,7 +28,7 @@ from core.db.tables import (
     User,
 )
 from core.errors import InvalidValue
-from core.payments.ports import LinkSigner, PaymentGateway
+from core.payments.ports import GATEWAY_CHANNEL, LinkSigner, PaymentGateway
 from core.payments.refund_sending import send_held
 from core.payments.refunds import refund_booking
 from core.uow import UnitOfWork, UnitOfWorkFactory
@@ -137,17 +137,7 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
         )
     ).all()
     for m in messages:
-        audience = m.payload.get("audience") or m.channel or ""
-        events.append(
-            {
-                "at": iso(m.created_at),
-                "type": "message",
-                "what": f"{m.kind} to user {m.user_id} ({audience})",
-                "by": m.channel or "chat",
-                # The outbox's own status, then what the channel reported later.
-                "detail": m.status + (f" / {m.delivery_status}" if m.delivery_status else ""),
-            }
-        )
+        events.append(_outbox_event(m))
     events.sort(key=lambda e: e["at"] or "")
     return booking_row(booking) | {
         "event_type": booking.event_type,
@@ -157,6 +147,29 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
         "decline_reason": booking.decline_reason,
         "expires_at": iso(booking.expires_at),
         "timeline": events,
+    }
+
+
+def _outbox_event(m: OutboxMessage) -> dict[str, Any]:
+    """A message to a person, or a call to the payment service the worker makes after the
+    commit that decided it (a refund, a balance charge, a payout, a link's expiry)."""
+    if m.channel == GATEWAY_CHANNEL:
+        return {
+            "at": iso(m.created_at),
+            "type": "gateway call",
+            "what": m.kind.replace("_", " "),
+            "by": "worker",
+            "detail": f"{m.status} after {m.attempts} attempt(s)"
+            + (f": {m.last_error}" if m.last_error and m.status != "sent" else ""),
+        }
+    audience = m.payload.get("audience") or m.channel or ""
+    return {
+        "at": iso(m.created_at),
+        "type": "message",
+        "what": f"{m.kind} to user {m.user_id} ({audience})",
+        "by": m.channel or "chat",
+        # The outbox's own status, then what the channel reported later.
+        "detail": m.status + (f" / {m.delivery_status}" if m.delivery_status else ""),
     }
 
 

@@ -96,6 +96,12 @@ async def test_cancel_refunds_in_full_and_refund_is_partial(
         ]
         assert refunds[1].reason == "admin: late arrival"
 
+    # The refund's call to Stripe, made by the worker after the commit, is no message.
+    shown = await admin.json("bookings", "show", str(second))
+    calls = [e for e in shown["timeline"] if e["type"] == "gateway call"]
+    assert [(e["what"], e["detail"]) for e in calls] == [("send refund", "sent after 1 attempt(s)")]
+    assert not [e for e in shown["timeline"] if e["what"].startswith("send_refund")]
+
     money = await admin.json("transactions", "list", "--kind", "refund")
     assert sorted(e["booking_id"] for e in money["entries"]) == [first, second]
     [refund_total] = money["totals"]

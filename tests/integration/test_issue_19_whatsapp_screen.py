@@ -18,8 +18,9 @@ from sqlalchemy import select
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
-from core.db.tables import Booking, OutboxMessage, Provider
+from core.db.tables import Booking, OutboxMessage, Payment, Provider
 from core.payments.checkout_links import deposit_link
+from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
 from payments.offline_gateway import OfflineGateway
 from tests.fakes.twilio_api import SentMessage
@@ -35,6 +36,7 @@ from tests.integration.test_whatsapp_channel import (
 )
 from tests.support.bookings import act, request
 from tests.support.factories import make_provider, make_user
+from tests.support.provider_dashboard import Links
 
 FIRST, SECOND = date(2027, 1, 19), date(2027, 3, 20)
 _NUMBERED = re.compile(r"^(\d+)\. (.+)$")
@@ -170,6 +172,43 @@ def numbered(messages: list[SentMessage]) -> dict[str, set[str]]:
 
 def option(messages: list[SentMessage], wanted: str) -> str:
     return next(n for n, said in numbered(messages).items() if any(wanted in s for s in said))
+
+
+async def test_pay_chosen_by_number_on_whatsapp_hands_out_the_deposit_link(
+    uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    """ "Pay" makes its link before its step's transaction (a fetch, declared by the global
+    action): typed as a number on WhatsApp, it is found from the list shown last."""
+    payments = Payments(OfflineGateway(PUBLIC), Links())
+    async with whatsapp_stack(uows, clock, tmp_path, payments=payments) as stack:
+        await stack.say(PHONE, "Bonjour")
+        owner, _, service_id = await provider_with_phone(stack)
+        client = (await user_by_phone(uows, PHONE)).id
+        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
+        await stack.flush()  # the news, without a link: this stack's worker makes none
+        (reference,) = await references(stack, booking_id)
+        shown = await stack.say(PHONE, "Bonjour")
+        for label in ("Mes réservations", reference):
+            shown = await stack.say(PHONE, option(shown, label))
+        assert "Payer l'acompte" in "\n".join(bodies(shown))
+        async with uows() as uow:
+            assert not (await uow.session.scalars(select(Payment))).all()
+
+        paid = await stack.say(PHONE, option(shown, "Payer l'acompte"))
+        async with uows() as uow:
+            rows = await uow.session.execute(select(Payment.booking_id, Payment.checkout_url))
+            (payment,) = rows.all()
+        assert payment.checkout_url is not None and payment.booking_id == booking_id
+        assert any(payment.checkout_url in body for body in bodies(paid)), bodies(paid)
+        # Chosen again: the same link, no second payment.
+        shown = await stack.say(PHONE, "Bonjour")
+        for label in ("Mes réservations", reference):
+            shown = await stack.say(PHONE, option(shown, label))
+        again = await stack.say(PHONE, option(shown, "Payer l'acompte"))
+        assert any(payment.checkout_url in body for body in bodies(again))
+        async with uows() as uow:
+            assert len((await uow.session.scalars(select(Payment))).all()) == 1
 
 
 async def test_page_2_of_results_has_one_numbering(stack: Stack) -> None:

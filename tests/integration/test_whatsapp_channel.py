@@ -32,6 +32,7 @@ from core.db.tables import (
     User,
 )
 from core.notifications.outbox import deliver_due
+from core.payments.ports import Payments
 from core.payments.sweeps import send_balance_reminders
 from core.people.users import identified
 from core.settings import Settings
@@ -95,7 +96,11 @@ class Stack:
 
 @asynccontextmanager
 async def whatsapp_stack(
-    uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path, **settings: Any
+    uows: UnitOfWorkFactory,
+    clock: FixedClock,
+    tmp_path: Path,
+    payments: Payments | None = None,
+    **settings: Any,
 ) -> AsyncIterator[Stack]:
     async with FakeTwilioAPI(clock=clock, approved_templates={TEMPLATE}) as fake:
         config = Settings(
@@ -108,7 +113,7 @@ async def whatsapp_stack(
             twilio_media_dir=str(tmp_path),
             **settings,
         )
-        engines = build_dialogs(config, uows, clock).engines
+        engines = build_dialogs(config, uows, clock, payments=payments).engines
         whatsapp = build_whatsapp(
             config, engines, uows, clock, limiter=SendLimiter(per_chat_interval=0)
         )
