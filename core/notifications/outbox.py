@@ -177,6 +177,8 @@ def backoff(attempts: int) -> timedelta:
 # after half of it, and a round claims no more after a third, so a claim always outlives
 # its send. A crash mid-send is repeated after this long: keep it short.
 LEASE = timedelta(seconds=30)
+HOLD_RECHECK = timedelta(minutes=10)
+DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +204,6 @@ class Leases:
 
 
 DEFAULT_LEASES = Leases()
-
-
-HOLD_RECHECK = timedelta(minutes=10)
-DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 
 
 # Attempts a round makes at once, each to another recipient. One at a time, a round waited
