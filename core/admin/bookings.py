@@ -158,7 +158,7 @@ def _outbox_event(m: OutboxMessage) -> dict[str, Any]:
             "at": iso(m.created_at),
             "type": "gateway call",
             "what": m.kind.replace("_", " "),
-            "by": "worker",
+            "by": m.channel,
             "detail": f"{m.status} after {m.attempts} attempt(s)"
             + (f": {m.last_error}" if m.last_error and m.status != "sent" else ""),
         }
