@@ -151,8 +151,9 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
 
 
 def _outbox_event(m: OutboxMessage) -> dict[str, Any]:
-    """A message to a person, or a call to the payment service the worker makes after the
-    commit that decided it (a refund, a balance charge, a payout, a link's expiry)."""
+    """A message to a person, or a call to the payment service made after the commit that
+    decided it, by the worker or the admin command that held it (a refund, a balance
+    charge, a payout, a link's expiry)."""
     if m.channel == GATEWAY_CHANNEL:
         return {
             "at": iso(m.created_at),
