@@ -75,8 +75,9 @@ class Settings(BaseSettings):
 
     # How long a message being sent is held before another attempt may be made: after a
     # crash mid-send, the message goes again this long after (core/notifications/outbox.py,
-    # `Leases`: a webhook's own attempt at its reply holds it half as long).
-    send_lease_seconds: float = Field(default=30.0, ge=3, le=600)
+    # `Leases`: a webhook's own attempt at its reply holds it half as long, and gives up
+    # after a third: at least 2 s for a send to Telegram).
+    send_lease_seconds: float = Field(default=30.0, ge=6, le=600)
     # The scheduler (bots/scheduler.py): one process at a time holds the sweeps' lease.
     scheduler_lease_seconds: float = Field(default=30.0, ge=3, le=600)
     # Runs every sweep this often instead of its own period (tests, staging); unset: own.

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from bots.telegram.setup import build_bots
 from core.clock import SystemClock
 from core.notifications.direct_replies import DIRECT_LEASE
@@ -34,3 +37,8 @@ async def test_the_setting_reaches_the_bots_and_the_sweeps() -> None:
     assert channel.leases.reply == timedelta(seconds=3)
     assert channel.leases.reply_send_limit == timedelta(seconds=2)
     await bots["client"].bot.session.close()
+
+
+def test_a_lease_too_short_for_a_send_is_refused() -> None:
+    with pytest.raises(ValidationError, match="send_lease_seconds"):
+        Settings(_env_file=None, send_lease_seconds=5)
