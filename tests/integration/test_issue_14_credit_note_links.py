@@ -22,8 +22,13 @@ from tests.conftest import BACKENDS
 from tests.fakes import FakeUser
 from tests.integration.test_telegram_adapter import accepted_booking_for
 from tests.support.admin import AdminCli
-from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, LINK_SECRET, Stack, eventually, payment_stack
+from tests.support.payments import (
+    API_KEY,
+    LINK_SECRET,
+    Stack,
+    eventually,
+    sqlite_payment_stack,
+)
 from tests.support.telegram_app import CLIENT_TOKEN, TelegramApp, app_on_backend
 from tests.support.telegram_app import eventually as soon
 
@@ -53,9 +58,7 @@ def test_a_token_opens_only_the_kind_of_document_it_was_signed_for() -> None:
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'credit-notes.db'}"
-    migrate(url)
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock, "credit-notes.db") as running:
         yield running
 
 

@@ -12,16 +12,14 @@ import pytest
 from core.clock import FixedClock
 from dialogs.i18n.translator import translator
 from tests.support.migrated import migrate
-from tests.support.payments import Stack, eventually, payment_stack
+from tests.support.payments import Stack, eventually, payment_stack, sqlite_payment_stack
 
 FR, EN = translator("fr"), translator("en")
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    migrate(url)
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock) as running:
         yield running
 
 

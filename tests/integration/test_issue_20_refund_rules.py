@@ -22,15 +22,17 @@ from core.payments.refund_sending import RefundOutcome, retry_pending_refunds
 from core.payments.sweeps import settle_waiting_payouts
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
-from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, payment_stack
+from tests.support.payments import (
+    API_KEY,
+    PROVIDER_SLUG,
+    Stack,
+    sqlite_payment_stack,
+)
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    migrate(url)
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock) as running:
         yield running
 
 

@@ -19,17 +19,20 @@ from dialogs.i18n.translator import translator
 from payments.links import HmacLinks
 from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import AUTH_REQUIRED, DECLINED
-from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, eventually, payment_stack
+from tests.support.payments import (
+    API_KEY,
+    PROVIDER_SLUG,
+    Stack,
+    eventually,
+    sqlite_payment_stack,
+)
 
 en = translator("en")
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    migrate(url)
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock) as running:
         yield running
 
 

@@ -32,16 +32,21 @@ from tests.fakes.stripe_api import FakeStripe, SessionClosed
 from tests.support.bookings import act, request
 from tests.support.factories import make_provider, make_user
 from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, WEBHOOK_SECRET, Stack, eventually, payment_stack
+from tests.support.payments import (
+    API_KEY,
+    WEBHOOK_SECRET,
+    Stack,
+    eventually,
+    payment_stack,
+    sqlite_payment_stack,
+)
 
 LINKS = HmacLinks(b"x" * 32, "http://127.0.0.1:1")
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    migrate(url)
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock) as running:
         yield running
 
 

@@ -19,17 +19,14 @@ from core.payments.refund_sending import retry_pending_refunds
 from core.payments.refunds import cancel_and_refund, refund_booking
 from dialogs.i18n.translator import translator
 from payments.stripe_gateway import StripeGateway
-from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, Stack, eventually, payment_stack
+from tests.support.payments import API_KEY, Stack, eventually, sqlite_payment_stack
 
 en = translator("en")
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    migrate(url)
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock) as running:
         yield running
 
 

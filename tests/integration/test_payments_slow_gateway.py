@@ -26,8 +26,13 @@ from core.clock import FixedClock
 from core.db.tables import Booking, LedgerEntry, OutboxMessage, Provider, Refund
 from dialogs.i18n.translator import translator
 from payments.stripe_gateway import StripeGateway
-from tests.support.migrated import migrate
-from tests.support.payments import API_KEY, PROVIDER_SLUG, Stack, eventually, payment_stack
+from tests.support.payments import (
+    API_KEY,
+    PROVIDER_SLUG,
+    Stack,
+    eventually,
+    sqlite_payment_stack,
+)
 
 SLOW = 2.5  # seconds Stripe takes to answer, in these tests
 QUICK = 1.5  # what another chat's update may take meanwhile
@@ -36,9 +41,7 @@ en = translator("en")
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    migrate(url)
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock) as running:
         yield running
 
 

@@ -24,17 +24,19 @@ from core.clock import FixedClock
 from core.db.tables import Invoice, OutboxMessage, Payment, ProcessedEvent, Refund, User
 from dialogs.i18n.translator import translator
 from tests.fakes.stripe_api import sign
-from tests.support.migrated import migrate
-from tests.support.payments import WEBHOOK_SECRET, Stack, eventually, payment_stack
+from tests.support.payments import (
+    WEBHOOK_SECRET,
+    Stack,
+    eventually,
+    sqlite_payment_stack,
+)
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 
 
 @pytest.fixture
 async def stack(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Stack]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'pay.db'}"
-    migrate(url)  # the real migrations, 0003 included
-    async with payment_stack(url, clock) as running:
+    async with sqlite_payment_stack(tmp_path, clock) as running:
         yield running
 
 

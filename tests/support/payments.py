@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -38,6 +39,7 @@ from core.uow import UnitOfWorkFactory
 from tests.fakes.stripe_api import FakeStripe
 from tests.support.bookings import request
 from tests.support.factories import make_provider
+from tests.support.migrated import migrate
 
 API_KEY = "sk_test_mounasabet_fake"
 WEBHOOK_SECRET = "whsec_test_mounasabet"
@@ -271,3 +273,14 @@ async def payment_stack(
         await runner.cleanup()
         await fake.close()
         controller.stop()
+
+
+@asynccontextmanager
+async def sqlite_payment_stack(
+    directory: Path, clock: FixedClock, name: str = "pay.db"
+) -> AsyncIterator[Stack]:
+    """`payment_stack` on a SQLite file in ``directory``, built by the real migrations."""
+    url = f"sqlite+aiosqlite:///{directory / name}"
+    migrate(url)
+    async with payment_stack(url, clock) as running:
+        yield running
