@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bench.telegram_mixes import Mix, Step, echo_codes
-from bench.telegram_report import Run
+from bench.telegram_report import Run, StepCost
 from tests.fakes import FakeTelegramAPI, FakeUser
 
 
@@ -68,6 +68,42 @@ async def drive(run: Run, chats: dict[int, list[Step]], concurrency: int) -> Non
 
     started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(chat(steps) for steps in chats.values()))
+    run.wall_s = time.perf_counter() - started
+    run.driver_cpu_s = time.process_time() - cpu_started
+
+
+async def drive_by_step(
+    run: Run,
+    chats: dict[int, list[Step]],
+    concurrency: int,
+    bot_cpu: Callable[[], float],
+    settled: Callable[[], Awaitable[None]],
+) -> None:
+    """The script one step at a time (``--by-step``): every chat's first step, ``concurrency``
+    chats at a time, then every chat's second, and so on. Each step's cost is the bot's CPU
+    from its first update until what the step queued has gone out (``settled``): where a
+    mix's CPU goes, step by step. The throughput of this mode is not the load's (the chats
+    wait for each other between steps)."""
+    gate = asyncio.Semaphore(concurrency)
+    playing = dict(chats)
+    steps = len(next(iter(chats.values()), []))
+
+    async def play(chat: int, step: Step) -> None:
+        async with gate:
+            started = time.perf_counter()
+            delivery = await step()
+            run.latencies_ms.append((time.perf_counter() - started) * 1000)
+            if (delivery.state, delivery.status) != ("delivered", 200):
+                run.undelivered += 1
+                del playing[chat]  # its next button may not exist
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for n in range(steps):
+        players = list(playing.items())
+        cpu_before = bot_cpu()
+        await asyncio.gather(*(play(chat, script[n]) for chat, script in players))
+        await settled()
+        run.steps.append(StepCost(n, len(players), bot_cpu() - cpu_before))
     run.wall_s = time.perf_counter() - started
     run.driver_cpu_s = time.process_time() - cpu_started
 

@@ -14,6 +14,15 @@ TARGET_VS_ECHO = {"navigation": 1.0, "booking": 0.6, "provider": None}
 TARGET_VS_PTB = 1.5
 
 
+@dataclass(frozen=True)
+class StepCost:
+    """One step of a mix's script in ``--by-step`` mode: the bot's CPU over its updates."""
+
+    index: int  # in the mix's script
+    updates: int
+    cpu_s: float
+
+
 @dataclass
 class Run:
     name: str  # the bot: echo (aiogram), ptb or ours
@@ -32,6 +41,7 @@ class Run:
     # ours: the dialog updates of the load by path (fast, transaction) and the fast path's
     # version conflicts, read from the bot's own /metrics before and after
     paths: dict[str, int] = field(default_factory=dict)
+    steps: list[StepCost] = field(default_factory=list)  # --by-step only
 
     @property
     def updates(self) -> int:
@@ -60,6 +70,22 @@ class Run:
                 else ""
             )
         )
+
+
+def step_table(run: Run, script: tuple[tuple[str, str], ...]) -> str:
+    """``--by-step``: the bot's CPU per update of each step, and each step's share."""
+    total = sum(s.cpu_s for s in run.steps) or 1.0
+    lines = [f"{run.mix} {run.name}, step by step (the bot's CPU per update; share of the mix):"]
+    for s in run.steps:
+        kind, argument = script[s.index]
+        per_update = 1000 * s.cpu_s / s.updates if s.updates else 0.0
+        lines.append(
+            f"  {s.index + 1:>2} {kind:<7} {argument[:28]:<28} {per_update:6.2f} ms"
+            f" {100 * s.cpu_s / total:5.1f} %"
+        )
+    updates = sum(s.updates for s in run.steps) or 1
+    lines.append(f"     {'all steps':<36} {1000 * total / updates:6.2f} ms")
+    return "\n".join(lines)
 
 
 def verdicts(runs: list[Run]) -> int:

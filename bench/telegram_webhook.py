@@ -31,7 +31,13 @@ from pathlib import Path
 
 from bench.telegram_data import bookings_by_state, load_done, outbox_settled, prepare_database
 from bench.telegram_echo import serve_echo
-from bench.telegram_load import drive, echo_keyboards, replies_in, without_collector_pauses
+from bench.telegram_load import (
+    drive,
+    drive_by_step,
+    echo_keyboards,
+    replies_in,
+    without_collector_pauses,
+)
 from bench.telegram_mixes import (
     CLIENT_TOKEN,
     MIXES,
@@ -47,7 +53,7 @@ from bench.telegram_mixes import (
 from bench.telegram_processes import child, cpu_seconds, dialog_paths, free_port, ready
 from bench.telegram_profile import hot_spots, py_spy
 from bench.telegram_ptb import serve_ptb
-from bench.telegram_report import Run, cpu_model, verdicts
+from bench.telegram_report import Run, cpu_model, step_table, verdicts
 from tests.fakes import FakeTelegramAPI, FakeUser
 
 ECHO_TOKEN = "333:echo"
@@ -73,6 +79,7 @@ class Bench:
     concurrency: int
     profile: bool
     catalog_cache: float | None
+    by_step: bool = False  # ours only: the script one step at a time (drive_by_step)
 
 
 async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int) -> Run:
@@ -120,7 +127,16 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
             async with profiling or contextlib.nullcontext():
                 calls_before, cpu_before = len(fake.calls(bot=token)), cpu_seconds(proc.pid)
                 with without_collector_pauses():
-                    await drive(run, chats, b.concurrency)
+                    if b.by_step:
+                        await drive_by_step(
+                            run,
+                            chats,
+                            b.concurrency,
+                            lambda: cpu_seconds(proc.pid),
+                            lambda: outbox_settled(db_url),
+                        )
+                    else:
+                        await drive(run, chats, b.concurrency)
                     if kind == "ptb":  # answered before handled: ends with the last reply
                         await replies_in(fake, token, calls_before + run.updates, run)
                 run.server_cpu_s = cpu_seconds(proc.pid) - cpu_before
@@ -146,6 +162,7 @@ async def bench(args: argparse.Namespace) -> int:
         args.concurrency,
         args.profile,
         args.catalog_cache_seconds,
+        args.by_step,
     )
     runs: list[Run] = []
     load_before = os.getloadavg()[0]
@@ -157,7 +174,7 @@ async def bench(args: argparse.Namespace) -> int:
             mix = MIXES[mix_name]
             people = users(mix, args.chats)
             random.Random(7).shuffle(people)  # languages interleaved in the order chats start
-            for kind in args.only or KINDS:
+            for kind in ["ours"] if args.by_step else args.only or KINDS:
                 n += 1
                 run = await measure(kind, mix, b, people, n)
                 run.round = round_no
@@ -169,7 +186,12 @@ async def bench(args: argparse.Namespace) -> int:
         f"{args.concurrency} chats at a time, {args.rounds} round(s); load average "
         f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
-    code = verdicts(runs)
+    if args.by_step:  # no verdict: this mode's throughput is not the load's
+        code = 0
+        for run in runs:
+            print(step_table(run, MIXES[run.mix].script))
+    else:
+        code = verdicts(runs)
     # PTB's refused calls are its own (presses answered after Telegram's deadline, as its
     # queue grows): reported on its line, not a failure of the benchmark.
     if any(r.undelivered or not r.load_done or (r.failed_calls and r.name != "ptb") for r in runs):
@@ -200,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="py-spy the bots under test during the load"
     )
     parser.add_argument("--only", choices=KINDS, action="append")
+    parser.add_argument(
+        "--by-step",
+        action="store_true",
+        help="ours only: play each step of the script for every chat before the next, and "
+        "report the bot's CPU per update of each step (no verdict)",
+    )
     parser.add_argument(
         "--catalog-cache-seconds",
         type=float,
