@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -105,15 +105,18 @@ def guess_language(message: WhatsAppInbound) -> str:
     return "fr" if message.phone.startswith(_FRENCH_CODES) else "en"
 
 
-def as_command(text: str | None) -> str | None:
+def as_command(text: str | None, commands: Collection[str] = COMMANDS) -> str | None:
     """A wa.me link's prefilled code (``p-studio-atlas__s-site``) opens it like /start;
     a command's bare word ("menu", "aide", "القائمة") is that command: WhatsApp has no
-    command menu, and our texts name commands without their "/" there."""
+    command menu, and our texts name commands without their "/" there. ``commands``: the
+    ones of the app that will read it; another app's word stays text (a client's
+    "services" is no command of theirs)."""
     if text and " " not in text.strip() and parse_deeplink(text.strip()) != DeepLink():
         return f"/start {text.strip()}"
     word = fold(text or "")
-    if word in COMMAND_WORDS:
-        return f"/{COMMAND_WORDS[word]}"
+    command = COMMAND_WORDS.get(word)
+    if command is not None and command in commands:
+        return f"/{command}"
     if _says_both(word, REGISTER_CUES) and _says_both(word, PROVIDER_CUES):
         return "/register"  # "je veux devenir prestataire", "بغيت نسجل كمقدم خدمة"
     return text
@@ -183,8 +186,10 @@ class WhatsAppChannel:
 
     async def receive(self, message: WhatsAppInbound) -> list[Reply]:
         """Handle one message once (Twilio's MessageSid), queue the answer; returns it."""
-        text = as_command(message.text)
-        audience = await self.audience(message.phone, registering=text == "/register")
+        # Every app's words first: "register" decides whose dialogs read the message.
+        registering = as_command(message.text) == "/register"
+        audience = await self.audience(message.phone, registering=registering)
+        text = as_command(message.text, self.engines[audience].app.commands)
         fetched = await self._photo(message) if audience == "provider" else Fetched()
         inbound = Inbound(
             channel=CHANNEL,

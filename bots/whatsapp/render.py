@@ -34,9 +34,12 @@ TEXT_LIMIT = 1600
 INTERACTIVE_BODY_LIMIT = 1024
 QUICK_REPLY_MAX, QUICK_REPLY_TITLE = 3, 20
 LIST_PICKER_MAX, LIST_PICKER_TITLE = 10, 24
+# Every /command of both apps (their help names them), shown and typed as bare words here.
+# Not "cancel": typed alone it is the form's own Cancel word (dialogs/framework/options.py).
 COMMANDS: tuple[str, ...] = (
-    *("start", "menu", "help", "support", "language", "mybookings", "search", "requests"),
-    *("calendar", "register", "profile"),  # the provider bot's (issue 13)
+    *("start", "menu", "help", "support", "tickets", "language", "mybookings", "search"),
+    *("requests", "services", "availability", "calendar", "bookings", "earnings"),
+    *("register", "profile"),  # the provider bot's (issue 13)
 )
 _COMMAND = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
 _DECORATION = re.compile(r"^\W+")

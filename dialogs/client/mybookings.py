@@ -174,7 +174,7 @@ async def detail_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if said and await _wants_to_cancel(ctx, said) and cancellable(await _own_booking(ctx)):
         return Go("cancel")  # "بغيت نلغي" said on the booking itself
     # "شنو هو العربون؟", a search, "bonjour": understood as on the list and the menu.
-    return await route_text(ctx, answer, fallback=ctx.t("Please use the buttons."))
+    return await route_text(ctx, answer, fallback=ctx.t("Please choose an option."))
 
 
 async def _wants_to_cancel(ctx: Ctx, text: str) -> bool:

@@ -118,7 +118,7 @@ MESSAGES: dict[str, str] = {
         " work."
     ),
     "bio_required": N_("Please keep a description in at least one language."),
-    "unknown_choice": N_("Please choose from the buttons."),
+    "unknown_choice": N_("Please choose an option."),
     "category_required": N_("Please choose at least one service."),
     "city_required": N_("Please choose at least one city."),
     "language_required": N_("Please choose at least one language."),

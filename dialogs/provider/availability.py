@@ -115,7 +115,7 @@ async def week_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Go("home", "phome", reset=True)
     days = weekdays_of(code[2:]) if code.startswith("d:") else None
     if days is None:
-        return Invalid(ctx.t("Please choose one of the buttons."))
+        return Invalid(ctx.t("Please choose an option."))
     ctx.state.data["days"] = list(days)
     return Go("hours")
 
@@ -251,7 +251,7 @@ def run_of(code: str) -> tuple[date, date] | None:
 async def reopen_answer(ctx: Ctx, answer: Answer) -> Outcome:
     run = run_of(answer.code or "")
     if run is None or run_problem(*run) is not None:
-        return Invalid(ctx.t("Please choose one of the buttons."))
+        return Invalid(ctx.t("Please choose an option."))
     await reopen_days(ctx.uow, (await own_provider(ctx)).id, *run)
     return Go("week", before=(ctx.reply(ctx.t("Open again: clients can book those days.")),))
 

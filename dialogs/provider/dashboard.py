@@ -152,7 +152,7 @@ async def booking_answer(ctx: Ctx, answer: Answer) -> Outcome:
         if early is not None:  # an older card's button
             return Invalid(explain(early, ctx.t))
         return Go("proof", "pdeliver")
-    return Invalid(ctx.t("Please use the buttons."))
+    return Invalid(ctx.t("Please choose an option."))
 
 
 async def _accept(ctx: Ctx, booking: Booking) -> Outcome:
@@ -192,7 +192,7 @@ async def history_prompt(ctx: Ctx) -> Reply:
 
 
 async def back_only(ctx: Ctx, answer: Answer) -> Outcome:
-    return Invalid(ctx.t("Please use the buttons."))
+    return Invalid(ctx.t("Please choose an option."))
 
 
 async def earnings_prompt(ctx: Ctx) -> Reply:

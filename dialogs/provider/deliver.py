@@ -45,7 +45,7 @@ async def proof_answer(ctx: Ctx, answer: Answer) -> Outcome:
     elif answer.text:
         proof = proof_from_url(answer.text)
     else:
-        return Invalid(ctx.t("Please send a photo or a link, or use the buttons."))
+        return Invalid(ctx.t("Please send a photo or a link, or choose an option."))
     booking = await current_booking(ctx)
     booking = await mark_delivered(
         ctx.uow, booking.id, provider_actor(ctx), now=ctx.now, proof=proof

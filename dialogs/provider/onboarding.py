@@ -76,7 +76,7 @@ def _choice_answer(kind: str, here: str) -> Handler:
             return await _after_choice(ctx, kind)
         changed = toggled(chosen, answer, kind)
         if changed is None:
-            return Invalid(ctx.t("Please tap the buttons to choose, then Continue."))
+            return Invalid(ctx.t("Please choose from the list, then Continue."))
         ctx.state.data[kind] = changed
         return Go(here)
 

@@ -200,7 +200,7 @@ async def choice_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Go("menu", before=(ctx.reply(ctx.t(SAVED)),))
     changed = toggled(chosen, answer, kind)
     if changed is None:
-        return Invalid(ctx.t("Please tap the buttons to choose, then Continue."))
+        return Invalid(ctx.t("Please choose from the list, then Continue."))
     ctx.state.data["chosen"] = changed
     return Go("choice")
 

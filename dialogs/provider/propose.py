@@ -138,7 +138,7 @@ async def confirm_prompt(ctx: Ctx) -> Reply:
 
 async def confirm_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code != "send":
-        return Invalid(ctx.t("Please use the buttons."))
+        return Invalid(ctx.t("Please choose an option."))
     booking = await current_booking(ctx)
     total = ctx.state.data.get("new_total")
     await propose(

@@ -253,7 +253,7 @@ QUESTIONS: dict[str, Question] = {
     ),
     "pricing": Question(
         N_("How is it priced?"),
-        N_("Please choose one of the buttons."),
+        N_("Please choose an option."),
         lambda ctx: [(ctx.t(label), code) for code, label in PRICING_LABELS.items()],
         lambda ctx, code: _pricing(code),
         lambda ctx, text: None,

@@ -115,7 +115,7 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
                 )
             )
         return Go("delete")
-    return Invalid(t("Please choose one of the buttons."))
+    return Invalid(t("Please choose an option."))
 
 
 async def delete_prompt(ctx: Ctx) -> Reply:
@@ -141,7 +141,7 @@ async def delete_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Go("list", reset=True, before=(ctx.reply(ctx.t("The service is deleted.")),))
     if answer.code == "no":
         return Go("svc")
-    return Invalid(ctx.t("Please choose one of the buttons."))
+    return Invalid(ctx.t("Please choose an option."))
 
 
 async def open_services(ctx: Ctx, _: str) -> Outcome:

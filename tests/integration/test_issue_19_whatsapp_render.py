@@ -3,21 +3,27 @@ per language, no "/commands", documents without a caption."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from bots.whatsapp.channel import as_command
 from bots.whatsapp.render import (
+    COMMANDS,
     LIST_PICKER_MAX,
     LIST_PICKER_TITLE,
     QUICK_REPLY_MAX,
     QUICK_REPLY_TITLE,
     TEXT_LIMIT,
     WhatsAppRenderer,
+    plain,
     size,
 )
+from dialogs.client.app import CLIENT_APP
+from dialogs.framework.engine import DialogApp
 from dialogs.framework.replies import Button, Reply
+from dialogs.provider.app import PROVIDER_APP
 from tests.integration.test_whatsapp_render import links
 
 BACK, CANCEL = Button("« رجوع", "5|nav:back"), Button("✖ إلغاء", "5|nav:cancel")
@@ -74,3 +80,30 @@ def test_commands_are_words_on_whatsapp(tmp_path: Path) -> None:
 )
 def test_bare_command_words_are_commands(typed: str, command: str) -> None:
     assert as_command(typed) == command
+
+
+@pytest.mark.parametrize("app", [CLIENT_APP, PROVIDER_APP], ids=["client", "provider"])
+def test_every_command_an_app_names_is_a_word_on_whatsapp(app: DialogApp) -> None:
+    """Each app's help names its commands with a "/": on WhatsApp every one shows, and is
+    typed, as its bare word ("tickets", not "/tickets")."""
+    named = set(app.commands) - {"cancel"}  # typed alone, the form's own Cancel word
+    help_text = "\n".join(f"/{command} — …" for command in sorted(named))
+    assert not named - set(COMMANDS)
+    assert "/" not in plain(help_text)
+    for command in named:
+        assert as_command(command, app.commands) == f"/{command}"
+
+
+@pytest.mark.parametrize(
+    ("typed", "commands", "read_as"),
+    [
+        ("tickets", CLIENT_APP.commands, "/tickets"),
+        ("services", PROVIDER_APP.commands, "/services"),
+        ("services", CLIENT_APP.commands, "services"),  # no command of a client's
+        ("mybookings", PROVIDER_APP.commands, "mybookings"),
+    ],
+)
+def test_a_word_is_a_command_only_of_the_app_that_has_it(
+    typed: str, commands: Mapping[str, object], read_as: str
+) -> None:
+    assert as_command(typed, commands) == read_as

@@ -242,3 +242,34 @@ async def test_a_refused_answer_on_a_profile_does_not_send_it_again(stack: Stack
     assert again.body.startswith("Veuillez choisir un service à réserver.")
     assert "✦ studio-atlas" not in again.body  # the profile is right above
     assert "1. Réserver" in again.body  # its choices come again
+
+
+async def test_the_help_names_every_command_as_a_word_that_works(stack: Stack) -> None:
+    """WhatsApp has no command menu: the help's commands are words ("tickets", not
+    "/tickets"), and each typed alone is the command, e.g. the client's support tickets."""
+    (shown,) = await stack.say(PHONE, "aide")
+    lines = (shown.body or "").splitlines()
+    assert "tickets — vos tickets d'assistance" in lines, lines
+    assert not [line for line in lines if line.startswith("/")], lines
+
+    (tickets,) = await stack.say(PHONE, "tickets")
+    assert (tickets.body or "").startswith("Vous n'avez aucun ticket d'assistance."), tickets.body
+
+
+async def test_a_wrong_answer_on_a_numbered_screen_asks_for_an_option_not_a_button(
+    stack: Stack,
+) -> None:
+    """The numbered options are no buttons on WhatsApp: the note after an answer that is
+    none of them says to choose one."""
+    await stack.say(PHONE, "Bonjour")
+    _, _, service_id = await provider_with_phone(stack)
+    client = (await user_by_phone(stack.uows, PHONE)).id
+    booking_id = await request(stack.uows, stack.clock.now(), client, service_id, FIRST)
+    (reference,) = await references(stack, booking_id)
+    shown = await stack.say(PHONE, "Bonjour")
+    for label in ("Mes réservations", reference):
+        shown = await stack.say(PHONE, option(shown, label))
+    (again,) = await stack.say(PHONE, "ABC" * 200)  # the booking's screen: none of its options
+    body = again.body or ""
+    assert body.startswith("Veuillez choisir une option.\n\nRéservation"), body
+    assert "bouton" not in body.lower(), body
