@@ -21,6 +21,7 @@ from dialogs.framework.state import DialogState
 MAX_OPTIONS = 40
 MIN_OPENING = 3  # letters typed of an option's first words: "حجز", "book", not "a"
 NAVIGATION = ("nav:back", "nav:cancel")
+BACK_MARKS = ("«", "🏠")  # what a button that goes back starts with ("« Menu", "🏠 Home")
 # Typed in any of our languages and Darija (folded: lower case, no accents or hamza marks),
 # for the option whose code is the key (a flow's own code: "skip", "yes"...).
 NO = ("no", "non", "nope", "لا", "la", "lla")
@@ -77,6 +78,12 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
         code = payload.partition("|")[2]
         if code in _FOLDED_WORDS and wanted in _FOLDED_WORDS[code]:
             return payload
+    if wanted in _FOLDED_WORDS["nav:back"]:
+        # A screen with a way back of its own instead of Back ("« Menu", "🏠 Home"):
+        # "retour" takes it, as Back elsewhere. One only: two would be a guess.
+        own_ways_back = [p for label, p in options if label.startswith(BACK_MARKS)]
+        if len(own_ways_back) == 1:
+            return own_ways_back[0]
     if len(wanted) >= MIN_OPENING:
         opened = [p for label, p in options if folded_label(label).startswith(wanted + " ")]
         if len(opened) == 1:  # two services to book: "Book" names neither

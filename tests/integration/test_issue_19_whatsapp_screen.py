@@ -273,3 +273,14 @@ async def test_a_wrong_answer_on_a_numbered_screen_asks_for_an_option_not_a_butt
     body = again.body or ""
     assert body.startswith("Veuillez choisir une option.\n\nRéservation"), body
     assert "bouton" not in body.lower(), body
+
+
+async def test_retour_leaves_a_provider_screen_that_has_its_own_way_back(stack: Stack) -> None:
+    """The hours and the profile end with "« Menu" and "🏠 Accueil", not Back: "retour"
+    takes them, as Back on every other screen."""
+    await provider_with_phone(stack)
+    for screen in ("availability", "profile"):
+        (shown,) = await stack.say(PROVIDER_PHONE, screen)
+        assert "retour ·" not in (shown.body or "")  # no Back word offered: its own way back
+        (home,) = await stack.say(PROVIDER_PHONE, "retour")
+        assert (home.body or "").startswith("Bonjour studio-atlas."), home.body

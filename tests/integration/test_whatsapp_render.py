@@ -84,6 +84,18 @@ def test_options_are_numbered_in_button_order_and_typing_the_number_picks_them()
         assert chosen_option(options, word) == "4|nav:cancel"
 
 
+def test_back_words_take_a_screen_s_own_way_back_where_it_has_no_back() -> None:
+    """The provider's services and hours end with "« Menu", not Back: "retour" there said
+    "Please choose an option" on WhatsApp."""
+    home = [["Lundi", "7|day:0"], ["« Menu", "7|home"]]
+    for word in ("retour", "Back", "رجوع"):
+        assert chosen_option(home, word) == "7|home"
+    assert chosen_option([["Nom", "8|f:name"], ["🏠 Accueil", "8|home"]], "retour") == "8|home"
+    # With Back of its own, Back; with two ways back, neither is guessed.
+    assert chosen_option([*home, ["« Back", "7|nav:back"]], "retour") == "7|nav:back"
+    assert chosen_option([*home, ["« Mes prestations", "7|list"]], "retour") is None
+
+
 def test_the_first_words_of_one_option_alone_pick_it() -> None:
     """On WhatsApp a label is typed rather than its number: "حجز" ("book") on a profile
     whose only option is "حجز: تغطية" got "Please choose a service to book"."""
