@@ -54,7 +54,11 @@ async def notify_parties(session: AsyncSession, events: Sequence[DomainEvent]) -
 def _notices(event: DomainEvent, booking: Booking, provider_user: int | None) -> list[Notice]:
     recipients = {"client": booking.client_id, "provider": provider_user}
     payload: dict[str, object] = {"booking_id": booking.id}
+    actor = None
     if isinstance(event, BookingStateChanged):
+        # The party who acted saw the result on their own screen (a client's cancellation:
+        # "Booking … is cancelled", with the refund): no news of it for them.
+        actor = event.role.value
         payload |= {
             "reason": event.reason,
             "amount_minor": event.amount_minor,
@@ -66,7 +70,7 @@ def _notices(event: DomainEvent, booking: Booking, provider_user: int | None) ->
     return [
         Notice(kind=event.name, user_id=user_id, now=now, payload=payload | {"audience": audience})
         for audience in AUDIENCES.get(event.name, ())
-        if (user_id := recipients[audience]) is not None
+        if audience != actor and (user_id := recipients[audience]) is not None
     ]
 
 

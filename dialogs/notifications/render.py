@@ -53,6 +53,8 @@ PROVIDER_TEXT: dict[str, str] = {
         " it."
     ),
 }
+# A booking an admin cancelled (a suspension's, or by hand): not the client's doing.
+CANCELLED_BY_TEAM = N_("Our team cancelled the booking {ref}.")
 NEW_REQUEST = N_("New booking request!")
 # Reasons written by core in English and translated when the news is shown.
 CORE_REASONS = (
@@ -101,8 +103,14 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
         return payment_news(envelope, booking, news.checkout, t)
     if envelope.kind in REMINDER_KINDS:
         return reminder_news(envelope, news, t)
-    table = PROVIDER_TEXT if envelope.payload.get("audience") == "provider" else CLIENT_TEXT
-    msgid = table.get(envelope.kind)
+    to_provider = envelope.payload.get("audience") == "provider"
+    msgid = (PROVIDER_TEXT if to_provider else CLIENT_TEXT).get(envelope.kind)
+    if (
+        to_provider
+        and envelope.kind == "booking_cancelled"
+        and envelope.payload.get("by") == "admin"
+    ):
+        msgid = CANCELLED_BY_TEAM
     if msgid is None:
         return []
     text = t(msgid, **_params(booking, provider, envelope, t))

@@ -313,11 +313,15 @@ async def test_cancel_refunds_by_policy(
     )
     async with uows() as uow:
         news = (
-            await uow.session.scalars(
-                select(OutboxMessage.payload).where(OutboxMessage.kind == "booking_cancelled")
+            await uow.session.execute(
+                select(OutboxMessage.user_id, OutboxMessage.payload).where(
+                    OutboxMessage.kind == "booking_cancelled"
+                )
             )
         ).all()
-    assert [p["amount_minor"] for p in news] == [refund, refund]
+    # The other party hears of it; the one who cancelled saw it on their own screen.
+    told = owner if role is Role.CLIENT else client
+    assert [(user, p["amount_minor"]) for user, p in news] == [(told, refund)]
     assert (snap.paid, snap.refunded) == (150_000, 0)  # the payments layer executes it
 
 

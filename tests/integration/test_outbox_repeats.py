@@ -91,7 +91,10 @@ async def test_other_news_sent_again_goes_as_it_was(tg: TelegramApp) -> None:
     await eventually(lambda: tg.texts(YOUSSEF)[-1].startswith("Good news:"), what="news")
     user_id = await client_id(tg, YOUSSEF)
     now = tg.container.clock.now()
-    await act(tg.uows, booking_id, Action.CANCEL, Actor(Role.CLIENT, user_id), now=now)
+    # Cancelled by the provider: the client hears of it (not of their own cancellation).
+    await act(
+        tg.uows, booking_id, Action.CANCEL, Actor(Role.PROVIDER, tg.provider.owner_id), now=now
+    )
     [news] = await tg.rows(
         OutboxMessage,
         OutboxMessage.kind == "booking_cancelled",

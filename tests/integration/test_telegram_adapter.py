@@ -395,9 +395,11 @@ async def test_a_user_who_unblocks_the_bot_is_reachable_again(tg: TelegramApp) -
     [identity] = await tg.rows(ChannelIdentity, ChannelIdentity.external_id == str(YOUSSEF.id))
     assert not identity.unreachable
 
-    user_id = await client_id(tg, YOUSSEF)
     now = tg.container.clock.now()
-    await act(tg.uows, booking_id, Action.CANCEL, Actor(Role.CLIENT, user_id), now=now)
+    # Cancelled by the provider: the client hears of it (not of their own cancellation).
+    await act(
+        tg.uows, booking_id, Action.CANCEL, Actor(Role.PROVIDER, tg.provider.owner_id), now=now
+    )
     [booking] = await tg.rows(Booking, Booking.id == booking_id)
     news = EN(CLIENT_TEXT["booking_cancelled"], ref=booking.reference, provider=tg.provider.slug)
     await eventually(lambda: news in tg.texts(YOUSSEF), what="the news after unblocking")
