@@ -1,5 +1,7 @@
 """A decline, told to the client with somewhere to go next: similar providers free that
-day, and the date the provider had proposed, as buttons (issue 14)."""
+day, and the date the provider had proposed, as buttons (issue 14). So is a booking our
+team cancelled (its provider suspended, or by hand): the client still needs someone for
+that day."""
 
 from __future__ import annotations
 
@@ -14,12 +16,22 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator, translator
 
 DECLINED = N_("{provider} cannot take your request {ref}. Reason: {reason}.")
+CANCELLED_BY_TEAM = N_("Our team cancelled your booking {ref} with {provider}.")
+# Reasons written by core in English and translated when the news is shown. An admin's
+# own reason is a note for the audit, in whatever words: it is not shown to the client.
+CORE_REASONS = (
+    N_("This provider is not taking bookings on Mounasabet at the moment."),  # suspension
+)
 # Said after a reason as typed: its own full stop (or "!") would come twice otherwise.
 CLOSING_MARKS = " .!?…。"
 
 
 def is_decline_news(envelope: Envelope) -> bool:
-    return envelope.kind == "booking_declined" and envelope.payload.get("audience") == "client"
+    """A request declined, or a booking our team cancelled, told to the client."""
+    if envelope.payload.get("audience") != "client":
+        return False
+    by_team = envelope.kind == "booking_cancelled" and envelope.payload.get("by") == "admin"
+    return envelope.kind == "booking_declined" or by_team
 
 
 def alternative_code(provider_id: int, day: date) -> str:
@@ -32,7 +44,12 @@ async def decline_news(uow: UnitOfWork, news: BookingNews, envelope: Envelope) -
     t = translator(news.locale)
     provider_name = t.pick(news.provider.name) if news.provider else "—"
     reason = t(str(envelope.payload.get("reason") or "—")).rstrip(CLOSING_MARKS) or "—"
-    lines = [t(DECLINED, provider=provider_name, ref=booking.reference, reason=reason)]
+    if envelope.kind == "booking_declined":
+        lines = [t(DECLINED, provider=provider_name, ref=booking.reference, reason=reason)]
+    else:
+        lines = [t(CANCELLED_BY_TEAM, provider=provider_name, ref=booking.reference)]
+        if envelope.payload.get("reason") in CORE_REASONS:
+            lines.append(t(str(envelope.payload["reason"])))
     # As free as they were when the request was declined (its last change).
     found = await alternatives_to(uow, booking, now=booking.updated_at)
     rows: list[tuple[Button, ...]] = []

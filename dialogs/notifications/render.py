@@ -56,10 +56,6 @@ PROVIDER_TEXT: dict[str, str] = {
 # A booking an admin cancelled (a suspension's, or by hand): not the client's doing.
 CANCELLED_BY_TEAM = N_("Our team cancelled the booking {ref}.")
 NEW_REQUEST = N_("New booking request!")
-# Reasons written by core in English and translated when the news is shown.
-CORE_REASONS = (
-    N_("This provider is not taking bookings on Mounasabet at the moment."),  # suspension
-)
 
 
 async def render_notification(uow: UnitOfWork, envelope: Envelope) -> list[Reply]:

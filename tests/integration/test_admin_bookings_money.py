@@ -101,7 +101,7 @@ async def test_cancel_refunds_in_full_and_refund_is_partial(
     told = await cancellation_news(uows, first)
     reference = cancelled["reference"]
     assert told == {
-        "client": f"Votre réservation {reference} avec studio-cancel est annulée.",
+        "client": f"Notre équipe a annulé votre réservation {reference} avec studio-cancel.",
         "provider": f"Notre équipe a annulé la réservation {reference}.",
     }
 

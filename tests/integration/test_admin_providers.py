@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.booking.actors import Actor
+from core.booking.states import Action, Role
 from core.catalog.search import SearchQuery, search_providers
 from core.clock import FixedClock
 from core.db.tables import Booking, Flag, LedgerEntry, OutboxMessage, Payment, Provider, Refund
@@ -21,8 +23,15 @@ from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import render_notification
 from tests.support.admin import AdminCli, paid_booking, url_of
-from tests.support.bookings import request
+from tests.support.bookings import act, request
 from tests.support.factories import make_user
+
+
+async def owner_of(uows: UnitOfWorkFactory, provider_id: int) -> int:
+    async with uows() as uow:
+        provider = await uow.session.get(Provider, provider_id)
+        assert provider is not None
+        return provider.user_id
 
 
 @pytest.fixture
@@ -51,6 +60,9 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
         provider_id, service_id, paid = booking.provider_id, booking.service_id, booking.paid_minor
     client = await make_user(uows, now, name="Salma")
     pending = await request(uows, now, client, service_id, now.date() + timedelta(days=60))
+    unpaid = await request(uows, now, client, service_id, now.date() + timedelta(days=61))
+    owner = await owner_of(uows, provider_id)
+    await act(uows, unpaid, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=now)
     before = await money_rows(uows)
     async with uows() as uow:
         found = await search_providers(uow.session, SearchQuery(category="photographer"), now=now)
@@ -64,7 +76,7 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
     async with uows() as uow:
         token = (await uow.session.get(Provider, provider_id)).calendar_token  # type: ignore[union-attr]
     assert token and shown["calendar_feed_url"] == f"http://127.0.0.1:8080/calendar/{token}.ics"
-    assert shown["bookings_by_state"] == {"confirmed": 1, "requested": 1}
+    assert shown["bookings_by_state"] == {"accepted": 1, "confirmed": 1, "requested": 1}
 
     result = await admin.json(
         "providers", "suspend", "studio-sus", "--reason", "fake photos", "--yes"
@@ -95,6 +107,29 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
     # The decline news points to other providers (issue 14: a button, not "/start").
     assert "g|alt:find" in [b.payload for b in told.all_buttons()]
     assert provider_id not in [hit.provider_id for hit in hidden.hits]
+    # The accepted booking, unpaid, is cancelled: the client learns why and where to go next,
+    # the provider that our team did it (not the client).
+    async with uows() as uow:
+        cancelled = await uow.session.get(Booking, unpaid)
+        assert cancelled is not None and cancelled.state == "cancelled"
+        ref = cancelled.reference
+        rows = (
+            await uow.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled")
+            )
+        ).all()
+        news = {}
+        for row in rows:
+            envelope = Envelope(row.id, row.kind, row.user_id, row.channel, row.payload, 0)
+            [news[row.payload["audience"]]] = await render_notification(uow, envelope)
+    assert news["client"].text.splitlines()[:2] == [
+        fr(
+            "Our team cancelled your booking {ref} with {provider}.", ref=ref, provider="studio-sus"
+        ),
+        fr("This provider is not taking bookings on Mounasabet at the moment."),
+    ]
+    assert "g|alt:find" in [b.payload for b in news["client"].all_buttons()]
+    assert news["provider"].text == fr("Our team cancelled the booking {ref}.", ref=ref)
     assert await money_rows(uows) == before  # nothing charged, nothing refunded
 
     assert "suspended: cannot suspend" in await admin.fails(
