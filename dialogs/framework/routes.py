@@ -71,7 +71,7 @@ def route(engine: DialogEngine, state: DialogState, inbound: Inbound) -> Route:
         if command is not None:
             return _action(engine, command, arg.strip())
     if not text:
-        note = N_("Please answer with a message or choose an option.")
+        note = N_("Please write your answer, or choose an option.")
         return _prompt(engine, state, lambda ctx: engine.prompt_current(ctx, note=ctx.t(note)))
     chosen = chosen_option(state.options, text)
     if chosen is not None:  # "2" or "Rabat" typed for the option shown as such

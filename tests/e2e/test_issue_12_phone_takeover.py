@@ -284,7 +284,7 @@ async def test_someone_elses_contact_card_proves_nothing_on_the_client_bot(world
         delivery = await tg.fake.inject(CLIENT_TOKEN, {"message": message})
         assert (delivery.state, delivery.status) == ("delivered", 200)
     fr = translator("fr")
-    assert fr("Please answer with a message or choose an option.") in "\n".join(
+    assert fr("Please write your answer, or choose an option.") in "\n".join(
         tg.texts(ATTACKER)[-2:]
     )
     attacker = await world.user_of("telegram_client", str(ATTACKER.id))

@@ -284,3 +284,15 @@ async def test_retour_leaves_a_provider_screen_that_has_its_own_way_back(stack: 
         assert "retour ·" not in (shown.body or "")  # no Back word offered: its own way back
         (home,) = await stack.say(PROVIDER_PHONE, "retour")
         assert (home.body or "").startswith("Bonjour studio-atlas."), home.body
+
+
+async def test_a_voice_note_is_asked_to_be_written(stack: Stack) -> None:
+    """A client's voice note (or picture) is no answer the dialogs can read: they are asked
+    to write it, in words that make sense for something they did send."""
+    await stack.say(PHONE, "Bonjour")
+    before = len(stack.fake.messages)
+    posted = await stack.fake.user_sends(PHONE, "", media=[(f"{PUBLIC}/v.ogg", "audio/ogg")])
+    assert posted.status == 200
+    await stack.flush()
+    [said] = stack.fake.messages[before:]
+    assert (said.body or "").startswith("Veuillez écrire votre réponse, ou choisir une option.")

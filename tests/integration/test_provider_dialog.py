@@ -123,7 +123,7 @@ async def test_decline_with_a_listed_reason_tells_the_client_in_arabic(
     await provider.click(f"req:{booking_id}")
     await provider.click(f"g|pdec:{booking_id}")
     await provider.send("   ")
-    assert FR("Please answer with a message or choose an option.") in provider.last.text
+    assert FR("Please write your answer, or choose an option.") in provider.last.text
     await provider.click("why:busy")
     [booking] = await bookings(db)
     assert booking.state == "declined"

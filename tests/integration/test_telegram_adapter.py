@@ -344,7 +344,7 @@ async def test_a_forwarded_contact_does_not_connect_a_provider(tg: TelegramApp) 
     assert identity[0].user_id != tg.provider.owner_id
     assert EN("Your account is connected.") not in tg.texts(YOUSSEF, bot="provider")
     assert (
-        EN("Please answer with a message or choose an option.")
+        EN("Please write your answer, or choose an option.")
         in tg.texts(YOUSSEF, bot="provider")[-2]
     )
 
