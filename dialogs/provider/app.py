@@ -33,6 +33,7 @@ from dialogs.framework.flow import (
 from dialogs.framework.replies import Button, Reply
 from dialogs.framework.reply_language import SWITCH
 from dialogs.i18n.translator import N_, Translator
+from dialogs.nlu.model import Intent
 from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.provider import (
     calendar,
@@ -168,7 +169,14 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return await open_profile(ctx, "")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
+    if answer.text and await _greets(ctx, answer.text):
+        return Go("home")  # "Salam", each morning on WhatsApp: the home, without a reproach
     return Invalid(ctx.t("Please choose a request from the list."))
+
+
+async def _greets(ctx: Ctx, text: str) -> bool:
+    parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+    return parsed.intent is Intent.GREETING
 
 
 async def connect_by_phone(ctx: Ctx, phone: str) -> Outcome:

@@ -296,3 +296,15 @@ async def test_a_voice_note_is_asked_to_be_written(stack: Stack) -> None:
     await stack.flush()
     [said] = stack.fake.messages[before:]
     assert (said.body or "").startswith("Veuillez écrire votre réponse, ou choisir une option.")
+
+
+async def test_a_provider_s_greeting_shows_the_home_without_a_reproach(stack: Stack) -> None:
+    """The home asks to choose a request; "Salam" typed there (each morning) is a greeting,
+    not a wrong answer. Other text still gets the note."""
+    await provider_with_phone(stack)
+    await stack.say(PROVIDER_PHONE, "Salam")
+    for greeting in ("Salam", "bonjour", "salut"):
+        (home,) = await stack.say(PROVIDER_PHONE, greeting)
+        assert (home.body or "").startswith("Bonjour studio-atlas."), home.body
+    (noted,) = await stack.say(PROVIDER_PHONE, "xyz")
+    assert (noted.body or "").startswith("Veuillez choisir une demande dans la liste."), noted.body

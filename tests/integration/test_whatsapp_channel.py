@@ -424,7 +424,7 @@ async def test_a_photo_without_text_is_asked_for_words(stack: Stack) -> None:
     (answer,) = await stack.say(
         PHONE, media=[("https://api.twilio.com/2010-04-01/Accounts/x/Media/ME1", "image/jpeg")]
     )
-    assert answer.body and answer.body.startswith("Veuillez répondre")
+    assert answer.body and answer.body.startswith("Veuillez écrire votre réponse")
 
 
 async def test_a_wa_me_link_code_opens_the_provider_and_records_the_source(stack: Stack) -> None:
