@@ -96,10 +96,30 @@ def show_rows(
     names = list(columns) or (list(rows[0]) if rows else [])
     table = Table(title=title)
     for name in names or ["(none)"]:
-        table.add_column(name)
+        # A reference is never cut short: it is what the next command is given.
+        whole = name in WHOLE and rows
+        width = max((len(_cell(row.get(name))) for row in rows), default=0) if whole else None
+        table.add_column(_header(name), no_wrap=bool(whole), min_width=width)
     for row in rows:
-        table.add_row(*(escape(_cell(row.get(name))) for name in names))
+        table.add_row(*(escape(_shown(name, row.get(name))) for name in names))
     out.print(table)
+
+
+# The tables are for people: amounts in dirhams (the JSON keeps the minor units, for
+# scripts), under headers short enough for a terminal ("total", not "total_minor").
+MINOR = "_minor"
+WHOLE = frozenset({"reference"})
+
+
+def _header(name: str) -> str:
+    return name.removesuffix(MINOR)
+
+
+def _shown(name: str, value: Any) -> str:
+    if name.endswith(MINOR) and isinstance(value, int) and not isinstance(value, bool):
+        sign, units = ("-" if value < 0 else ""), abs(value)
+        return f"{sign}{units // 100}.{units % 100:02d}"
+    return _cell(value)
 
 
 def show_record(record: dict[str, Any], title: str, as_json: bool) -> None:
@@ -111,7 +131,7 @@ def show_record(record: dict[str, Any], title: str, as_json: bool) -> None:
     table.add_column("value")
     for key, value in record.items():
         if not isinstance(value, list):
-            table.add_row(escape(key), escape(_cell(value)))
+            table.add_row(escape(_header(key)), escape(_shown(key, value)))
     out.print(table)
 
 

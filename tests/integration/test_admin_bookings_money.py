@@ -77,6 +77,12 @@ async def test_bookings_list_filters_and_timeline(
     deposit = shown["deposit_minor"]
     assert payment["what"] == f"deposit #1: {deposit // 100}.{deposit % 100:02d} MAD"
     assert "No booking 999" in await admin.fails("bookings", "show", "999")
+    # The table, for people (80 columns here): the reference whole, money in dirhams.
+    table = await admin.ok("bookings", "list", "--state", "confirmed")
+    total = shown["total_minor"]
+    assert shown["reference"] in table
+    assert f"{total // 100}." in await admin.ok("bookings", "show", str(booking_id))
+    assert str(total) not in await admin.ok("bookings", "show", str(booking_id))
 
 
 async def test_cancel_refunds_in_full_and_refund_is_partial(
