@@ -19,6 +19,7 @@ from admin_cli.common import (
     done,
     emit_json,
     fail,
+    major_units,
     operator,
     page,
     run,
@@ -133,7 +134,9 @@ def refund(
 ) -> None:
     """Give part of what a booking paid back (its state does not change)."""
     by = operator(as_)
-    confirm(f"Refund {amount_minor} minor units of booking {booking_id}?", yes)
+    # Said in dirhams too: the argument is in centimes, and 100 times too much is easy to type.
+    amount = f"{major_units(amount_minor)} MAD ({amount_minor} minor units)"
+    confirm(f"Refund {amount} of booking {booking_id}?", yes)
     row = run(
         lambda uow, parts: bookings.refund(
             uow, booking_id, amount_minor, reason=reason, by=by, now=parts.clock.now()

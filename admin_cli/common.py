@@ -117,9 +117,14 @@ def _header(name: str) -> str:
 
 def _shown(name: str, value: Any) -> str:
     if name.endswith(MINOR) and isinstance(value, int) and not isinstance(value, bool):
-        sign, units = ("-" if value < 0 else ""), abs(value)
-        return f"{sign}{units // 100}.{units % 100:02d}"
+        return major_units(value)
     return _cell(value)
+
+
+def major_units(minor: int) -> str:
+    """Centimes as dirhams: 150000 -> "1500.00"."""
+    sign, units = ("-" if minor < 0 else ""), abs(minor)
+    return f"{sign}{units // 100}.{units % 100:02d}"
 
 
 def show_record(record: dict[str, Any], title: str, as_json: bool) -> None:

@@ -111,6 +111,11 @@ async def test_cancel_refunds_in_full_and_refund_is_partial(
         "provider": f"Notre équipe a annulé la réservation {reference}.",
     }
 
+    # Asked in dirhams too (the argument is in centimes); "no" does nothing.
+    asked = await admin.run(
+        "bookings", "refund", str(second), "10000", "--reason", "x", input="n\n"
+    )
+    assert "Refund 100.00 MAD (10000 minor units)" in asked.stdout and asked.exit_code == 1
     refunded = await admin.json(
         "bookings", "refund", str(second), "10000", "--reason", "late arrival", "--yes"
     )
