@@ -105,24 +105,27 @@ def show_rows(
     out.print(table)
 
 
-# The tables are for people: amounts in dirhams (the JSON keeps the minor units, for
-# scripts), under headers short enough for a terminal ("total", not "total_minor").
-MINOR = "_minor"
+# The tables are for people: amounts in dirhams and ratings in stars (the JSON keeps the
+# hundredths, for scripts), under headers short enough for a terminal ("total", not
+# "total_minor"; "rating", not "rating_x100").
+HUNDREDTHS = ("_minor", "_x100")
 WHOLE = frozenset({"reference"})
 
 
 def _header(name: str) -> str:
-    return name.removesuffix(MINOR)
+    for suffix in HUNDREDTHS:
+        name = name.removesuffix(suffix)
+    return name
 
 
 def _shown(name: str, value: Any) -> str:
-    if name.endswith(MINOR) and isinstance(value, int) and not isinstance(value, bool):
+    if name.endswith(HUNDREDTHS) and isinstance(value, int) and not isinstance(value, bool):
         return major_units(value)
     return _cell(value)
 
 
 def major_units(minor: int) -> str:
-    """Centimes as dirhams: 150000 -> "1500.00"."""
+    """Hundredths as units: 150000 centimes -> "1500.00" dirhams, 460 -> "4.60" stars."""
     sign, units = ("-" if minor < 0 else ""), abs(minor)
     return f"{sign}{units // 100}.{units % 100:02d}"
 

@@ -68,6 +68,8 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
         found = await search_providers(uow.session, SearchQuery(category="photographer"), now=now)
     assert provider_id in [hit.provider_id for hit in found.hits]
 
+    table = await admin.ok("providers", "list")  # for people: stars, not hundredths
+    assert "rating" in table and "rating_x100" not in table and "0.00" in table
     listed = await admin.json("providers", "list")
     assert {(p["id"], p["slug"], p["status"]) for p in listed} == {
         (provider_id, "studio-sus", "active")
