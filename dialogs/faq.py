@@ -21,7 +21,7 @@ FAQ: tuple[FaqEntry, ...] = (
         "booking",
         N_("How do I book?"),
         N_(
-            "You can tap the buttons, or simply write what you need, for example: "
+            "You can choose an option, or simply write what you need, for example: "
             '"photographer in Rabat on 14 June for 200 guests".'
         ),
     ),

@@ -13,7 +13,7 @@ from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent, NluResult
 
 NOT_UNDERSTOOD = N_(
-    "Sorry, I did not understand. Tap a button, or write for example: "
+    "Sorry, I did not understand. Choose an option, or write for example: "
     '"caterer in Casablanca for 150 guests".'
 )
 
@@ -92,7 +92,7 @@ def help_text(ctx: Ctx) -> str:
         [
             t("Mounasabet finds and books event providers for you."),
             t(
-                "You can tap the buttons, or simply write what you need, for example: "
+                "You can choose an option, or simply write what you need, for example: "
                 '"photographer in Rabat on 14 June for 200 guests".'
             ),
             "",

@@ -30,11 +30,11 @@ AFTER_ACTION = "_after_action"
 async def main_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     if ctx.state.data.get(AFTER_ACTION):
-        text = t("What else can I do for you? Tap a button or write what you need.")
+        text = t("What else can I do for you? Choose an option or write what you need.")
     else:
         text = t(
             "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas "
-            "and more for your event. Tap a button or write what you need."
+            "and more for your event. Choose an option or write what you need."
         )
     return ctx.reply(
         text,

@@ -54,7 +54,7 @@ async def test_review_asked_given_answered_and_shown_on_the_site(
     texts = tg.texts(HIND)
     [at] = [n for n, text in enumerate(texts) if thanks in text]
     # Something was just finished: the menu after it asks what next, it does not welcome.
-    assert ar("What else can I do for you? Tap a button or write what you need.") in "".join(
+    assert ar("What else can I do for you? Choose an option or write what you need.") in "".join(
         texts[at:]
     )
     assert not any(text.startswith(ar("Welcome to Mounasabet!")[:20]) for text in texts[at:])

@@ -382,7 +382,7 @@ async def test_arabic_typed_in_french_is_answered_in_arabic_with_a_switch(
 
 WELCOME = EN(
     "Welcome to Mounasabet! Find and book photographers, caterers, venues, negafas "
-    "and more for your event. Tap a button or write what you need."
+    "and more for your event. Choose an option or write what you need."
 )
 
 
@@ -396,6 +396,6 @@ async def test_the_welcome_is_not_repeated_after_a_request_is_sent(
     await chat.click("confirm")
     assert await chat.position() == "menu:main"
     assert WELCOME not in chat.text  # was: the whole welcome after every request
-    assert EN("What else can I do for you? Tap a button or write what you need.") in chat.text
+    assert EN("What else can I do for you? Choose an option or write what you need.") in chat.text
     await chat.send("/start")
     assert WELCOME in chat.text
