@@ -20,6 +20,7 @@ from core.clock import FixedClock
 from core.db.tables import Booking, Flag, LedgerEntry, OutboxMessage, Payment, Provider, Refund
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
+from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import render_notification
 from tests.support.admin import AdminCli, paid_booking, url_of
@@ -120,18 +121,18 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
                 select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled")
             )
         ).all()
-        news = {}
+        cancellation: dict[str, Reply] = {}
         for row in rows:
             envelope = Envelope(row.id, row.kind, row.user_id, row.channel, row.payload, 0)
-            [news[row.payload["audience"]]] = await render_notification(uow, envelope)
-    assert news["client"].text.splitlines()[:2] == [
+            [cancellation[row.payload["audience"]]] = await render_notification(uow, envelope)
+    assert cancellation["client"].text.splitlines()[:2] == [
         fr(
             "Our team cancelled your booking {ref} with {provider}.", ref=ref, provider="studio-sus"
         ),
         fr("This provider is not taking bookings on Mounasabet at the moment."),
     ]
-    assert "g|alt:find" in [b.payload for b in news["client"].all_buttons()]
-    assert news["provider"].text == fr("Our team cancelled the booking {ref}.", ref=ref)
+    assert "g|alt:find" in [b.payload for b in cancellation["client"].all_buttons()]
+    assert cancellation["provider"].text == fr("Our team cancelled the booking {ref}.", ref=ref)
     assert await money_rows(uows) == before  # nothing charged, nothing refunded
 
     assert "suspended: cannot suspend" in await admin.fails(
