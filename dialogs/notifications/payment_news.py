@@ -87,7 +87,7 @@ def failed_payment_news(
     text = t(why, ref=booking.reference)
     view = (global_button(t("View booking"), f"bk:{booking.id}"),)
     if link is None:  # the gateway was down: the button asks for a link again
-        text += "\n" + t("Tap below to get a new payment link.")
+        text += "\n" + t("Choose the option below to get a new payment link.")
         return [_reply(text, t, ((pay_button(booking, t),), view))]
     text += "\n" + t(
         "You can pay {amount} here: {url}",
@@ -148,7 +148,7 @@ def balance_reminder(
             amount=amount,
             ref=booking.reference,
         )
-        text += "\n" + t("Tap below to get a new payment link.")
+        text += "\n" + t("Choose the option below to get a new payment link.")
         return [_reply(text, t, ((pay_button(booking, t),), view))]
     text = t(
         "Reminder: the balance of {amount} for {ref} is still due. Pay here: {url}",

@@ -15,8 +15,8 @@ from dialogs.i18n.translator import N_, Translator, translator
 REVIEW_KINDS = frozenset({"review_request", "review_reminder", "review_posted", "review_replied"})
 ASK = {
     "review_request": N_(
-        "How did {provider} do for your event {ref}? Tap the stars to rate them; a short "
-        "comment can follow. Your review helps other clients choose."
+        "How did {provider} do for your event {ref}? Choose a number of stars to rate them; "
+        "a short comment can follow. Your review helps other clients choose."
     ),
     "review_reminder": N_(
         "A reminder: you can still rate {provider} for your event {ref}. It takes ten seconds."

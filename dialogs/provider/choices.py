@@ -15,13 +15,13 @@ from dialogs.labels import LANGUAGE_NAMES
 CONTINUE = "next"
 TOGGLE = "t:"
 QUESTIONS = {
-    "category": N_("Which services do you offer? Choose up to three, then tap Continue."),
-    "city": N_("In which cities do you work? Choose all that apply, then tap Continue."),
+    "category": N_("Which services do you offer? Choose up to three, then choose Continue."),
+    "city": N_("In which cities do you work? Choose all that apply, then choose Continue."),
     "language": N_(
-        "Which languages do you speak with clients? Choose all that apply, then tap Continue."
+        "Which languages do you speak with clients? Choose all that apply, then choose Continue."
     ),
 }
-NOT_A_PHOTO = N_("This is not a photo. Please send a picture (JPEG, PNG or WebP), or tap Done.")
+NOT_A_PHOTO = N_("This is not a photo. Please send a picture (JPEG, PNG or WebP), or choose Done.")
 PHOTO_TOO_BIG = N_("This file is too big: a photo can be at most {max_mb} MB.")
 PHOTO_UNAVAILABLE = N_("We could not receive this photo. Please send it again.")
 

@@ -135,7 +135,8 @@ async def bio_prompt(ctx: Ctx) -> Reply:
     ]
     if bio:
         written = t.join(LANGUAGE_NAMES[code] for code in bio)
-        lines.append(t("Written in: {list}. Add another language or tap Continue.", list=written))
+        added = t("Written in: {list}. Add another language or choose Continue.", list=written)
+        lines.append(added)
     others = [
         ctx.button(t("Write in {language}", language=LANGUAGE_NAMES[code]), f"bl:{code}")
         for code in LANGUAGES

@@ -256,7 +256,7 @@ async def photos_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return Go("photos", before=(ctx.reply(saved),))
     if answer.attachment:
         return Invalid(photo_refusal(answer, ctx.t))
-    return Invalid(ctx.t("Please send a photo, or tap Done."))
+    return Invalid(ctx.t("Please send a photo, or choose Done."))
 
 
 async def remove_prompt(ctx: Ctx) -> Reply:

@@ -40,8 +40,8 @@ async def test_review_asked_given_answered_and_shown_on_the_site(
     assert (await sweep(tg.uows, "review-requests", clock.now()))["requested"] == 1
     reference = await tg.scalar(Booking.reference, Booking.id == booking_id)
     asked = ar(
-        "How did {provider} do for your event {ref}? Tap the stars to rate them; a short "
-        "comment can follow. Your review helps other clients choose.",
+        "How did {provider} do for your event {ref}? Choose a number of stars to rate them; "
+        "a short comment can follow. Your review helps other clients choose.",
         provider=tg.provider.slug,
         ref=reference,
     )

@@ -186,7 +186,7 @@ async def test_profile_edits_show_in_the_preview_and_photos_are_checked(
     await send_photo(chat, None, ATTACHMENT_NOT_PHOTO)
     assert fr(NOT_A_PHOTO) in chat.text
     await chat.send("here it is")
-    assert fr("Please send a photo, or tap Done.") in chat.text
+    assert fr("Please send a photo, or choose Done.") in chat.text
     async with db() as uow:
         provider = await uow.session.get(Provider, provider_id)
         assert provider is not None

@@ -53,7 +53,7 @@ def test_without_a_link_the_button_asks_for_one() -> None:
         amount=fr.money(350_000, "MAD"),
         ref="MSB-ABCD234",
     )
-    assert reply.text == due + "\n" + fr("Tap below to get a new payment link.")
+    assert reply.text == due + "\n" + fr("Choose the option below to get a new payment link.")
     assert "Rappel" in reply.text  # translated, not the English msgid
     [pay] = reply.buttons[0]
     assert (pay.url, pay.payload) == ("", "g|pay:7")
