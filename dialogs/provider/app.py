@@ -171,6 +171,10 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return await open_request(ctx, code[4:])
     if answer.text and await _greets(ctx, answer.text):
         return Go("home")  # "Salam", each morning on WhatsApp: the home, without a reproach
+    # The home as last shown: with no request on it, there is none to choose.
+    listed = any(payload.partition("|")[2].startswith("req:") for _, payload in ctx.state.options)
+    if not listed:
+        return Invalid(ctx.t("Please choose an option."))
     return Invalid(ctx.t("Please choose a request from the list."))
 
 

@@ -300,11 +300,18 @@ async def test_a_voice_note_is_asked_to_be_written(stack: Stack) -> None:
 
 async def test_a_provider_s_greeting_shows_the_home_without_a_reproach(stack: Stack) -> None:
     """The home asks to choose a request; "Salam" typed there (each morning) is a greeting,
-    not a wrong answer. Other text still gets the note."""
-    await provider_with_phone(stack)
+    not a wrong answer. Other text still gets the note: to choose a request when the home
+    lists some, an option when it lists none."""
+    _, _, service_id = await provider_with_phone(stack)
     await stack.say(PROVIDER_PHONE, "Salam")
     for greeting in ("Salam", "bonjour", "salut"):
         (home,) = await stack.say(PROVIDER_PHONE, greeting)
         assert (home.body or "").startswith("Bonjour studio-atlas."), home.body
+    (noted,) = await stack.say(PROVIDER_PHONE, "xyz")  # no request on the home: none to choose
+    assert (noted.body or "").startswith("Veuillez choisir une option.\n\nBonjour"), noted.body
+    client = await make_user(stack.uows, stack.clock.now())
+    await request(stack.uows, stack.clock.now(), client, service_id, FIRST)
+    await stack.flush()  # the request's notice
+    await stack.say(PROVIDER_PHONE, "Salam")  # the home, listing it
     (noted,) = await stack.say(PROVIDER_PHONE, "xyz")
     assert (noted.body or "").startswith("Veuillez choisir une demande dans la liste."), noted.body
