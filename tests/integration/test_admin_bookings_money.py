@@ -16,33 +16,16 @@ from admin_cli.dashboard import render
 from core.admin.dashboard import dashboard
 from core.catalog.search_tally import SearchTally
 from core.clock import FixedClock
-from core.db.tables import Booking, BookingTransition, OutboxMessage, Refund
-from core.notifications.outbox import Envelope
+from core.db.tables import Booking, BookingTransition, Refund
 from core.support.tickets import open_ticket, raise_flag
 from core.uow import UnitOfWorkFactory
-from dialogs.notifications.render import render_notification
-from tests.support.admin import AdminCli, admin_process, paid_booking, url_of
+from tests.support.admin import AdminCli, admin_process, news_of, paid_booking, url_of
 from tests.support.bookings import request
 
 
 @pytest.fixture
 def admin(engine: AsyncEngine) -> AdminCli:
     return AdminCli(url_of(engine))
-
-
-async def cancellation_news(uows: UnitOfWorkFactory, booking_id: int) -> dict[str, str]:
-    """The first line of each party's "booking_cancelled" news, as rendered for them."""
-    told: dict[str, str] = {}
-    async with uows() as uow:
-        rows = await uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled")
-        )
-        for row in rows:
-            if row.payload.get("booking_id") == booking_id:
-                envelope = Envelope(row.id, row.kind, row.user_id, row.channel, row.payload, 0)
-                [reply] = await render_notification(uow, envelope)
-                told[row.payload["audience"]] = reply.text.splitlines()[0]
-    return told
 
 
 async def test_bookings_list_filters_and_timeline(
@@ -104,9 +87,9 @@ async def test_cancel_refunds_in_full_and_refund_is_partial(
         "bookings", "cancel", str(first), "--reason", "again", "--yes"
     )
     # Both parties hear of it, and the provider is not told the client cancelled.
-    told = await cancellation_news(uows, first)
+    told = await news_of(uows, "booking_cancelled", first)
     reference = cancelled["reference"]
-    assert told == {
+    assert {audience: reply.text.splitlines()[0] for audience, reply in told.items()} == {
         "client": f"Notre équipe a annulé votre réservation {reference} avec studio-cancel.",
         "provider": f"Notre équipe a annulé la réservation {reference}.",
     }

@@ -20,10 +20,9 @@ from core.clock import FixedClock
 from core.db.tables import Booking, Flag, LedgerEntry, OutboxMessage, Payment, Provider, Refund
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
-from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import render_notification
-from tests.support.admin import AdminCli, paid_booking, url_of
+from tests.support.admin import AdminCli, news_of, paid_booking, url_of
 from tests.support.bookings import act, request
 from tests.support.factories import make_user
 
@@ -116,15 +115,7 @@ async def test_suspend_declines_unpaid_requests_lists_paid_bookings_and_charges_
         cancelled = await uow.session.get(Booking, unpaid)
         assert cancelled is not None and cancelled.state == "cancelled"
         ref = cancelled.reference
-        rows = (
-            await uow.session.scalars(
-                select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled")
-            )
-        ).all()
-        cancellation: dict[str, Reply] = {}
-        for row in rows:
-            envelope = Envelope(row.id, row.kind, row.user_id, row.channel, row.payload, 0)
-            [cancellation[row.payload["audience"]]] = await render_notification(uow, envelope)
+    cancellation = await news_of(uows, "booking_cancelled", unpaid)
     assert cancellation["client"].text.splitlines()[:2] == [
         fr(
             "Our team cancelled your booking {ref} with {provider}.", ref=ref, provider="studio-sus"

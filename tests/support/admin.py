@@ -11,16 +11,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
 from admin_cli.app import app
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
+from core.db.tables import OutboxMessage
+from core.notifications.outbox import Envelope
 from core.payments.checkout_links import deposit_link
 from core.payments.events import handle_gateway_event
 from core.payments.ports import GatewayEvent, Payments
 from core.uow import UnitOfWorkFactory
+from dialogs.framework.replies import Reply
+from dialogs.notifications.render import render_notification
 from payments.links import HmacLinks
 from payments.offline_gateway import OfflineGateway
 from tests.support.bookings import act, request
@@ -109,3 +114,15 @@ async def paid_booking(
         await handle_gateway_event(uow, payments, event, now=now)
         await uow.commit()
     return booking_id, owner, client
+
+
+async def news_of(uows: UnitOfWorkFactory, kind: str, booking_id: int) -> dict[str, Reply]:
+    """Each party's news of ``kind`` about a booking, as rendered for them, by audience."""
+    told: dict[str, Reply] = {}
+    async with uows() as uow:
+        rows = await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))
+        for row in rows:
+            if row.payload.get("booking_id") == booking_id:
+                envelope = Envelope(row.id, row.kind, row.user_id, row.channel, row.payload, 0)
+                [told[row.payload["audience"]]] = await render_notification(uow, envelope)
+    return told
