@@ -32,6 +32,10 @@ from core.events import DomainEvent
 EventHandler = Callable[[AsyncSession, Sequence[DomainEvent]], Awaitable[None]]
 _TOUCHED = "touched_rows"
 _OWNERS = "touched_providers"
+# Execution option of a plain INSERT, UPDATE or DELETE whose rows all belong to one
+# provider (``execution_options={WRITES_FOR_PROVIDER: provider_id}``): caches of reads
+# then drop that provider's only, as for the ORM's writes, not every provider's.
+WRITES_FOR_PROVIDER = "mounasabet_writes_for_provider"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +101,15 @@ def _note_flushed(session: Session, _context: Any) -> None:
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if table is not None:
-            _touched(state.session)[table.name] = None  # which rows: unknown
-            _owners(state.session)[table.name] = None
+        if table is None:
+            return
+        _touched(state.session)[table.name] = None  # which rows: unknown
+        owners = _owners(state.session)
+        provider = state.execution_options.get(WRITES_FOR_PROVIDER)
+        if provider is None:
+            owners[table.name] = None  # whose: unknown
+        elif (known := owners.setdefault(table.name, set())) is not None:
+            known.add(provider)
 
 
 class UnitOfWork:

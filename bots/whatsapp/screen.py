@@ -58,5 +58,5 @@ async def record_shown(
         conv = await load_conversation(uow, CHANNEL, chat_key(phone, audience), now=now)
         state = DialogState.from_json(conv.state)
         if shown(state, replies, answer=answer, now=now):
-            save_state(conv, state.to_json(), now=now)
+            await save_state(uow, conv, state.to_json(), now=now)
             await uow.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, make_transient_to_detached
 
 from core.db.sqlite_driver import Execute, OneTripConnection, OneTripCursor, OneTripDbapi, Ran
 
@@ -137,6 +137,7 @@ _HELD = "held_rows"
 
 @event.listens_for(AppSession, "loaded_as_persistent")
 @event.listens_for(AppSession, "pending_to_persistent")
+@event.listens_for(AppSession, "detached_to_persistent")
 def _hold(session: Session, instance: object) -> None:
     held = session.info.get(_HELD)
     if held is None:
@@ -159,6 +160,15 @@ def _locked_reads_read_afresh(state: ORMExecuteState) -> None:
 def _let_go(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the transaction itself, not a savepoint in it
         session.info.pop(_HELD, None)
+
+
+def attach_written(session: AsyncSession, row: T) -> T:
+    """``row``, just written by a plain INSERT with every column given, made one of the
+    session's rows as if read back (no statement): what reads it next in the transaction
+    (the news at commit) finds it in the identity map instead of reading it again."""
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
-from core.notifications.outbox import DEFAULT_LEASES, OutboxStatus, enqueue
+from core.notifications.outbox import DEFAULT_LEASES, OutboxStatus, enqueue_now
 from core.uow import UnitOfWork
 
 KIND = "direct_reply"
@@ -61,9 +61,8 @@ async def keep_in_step(
     now: datetime,
 ) -> Attempt | None:
     """Write the reply in the step's own transaction; the caller's attempt when it holds
-    the row to send it itself (``until``). Flushed, so the row's id is known before the
-    commit."""
-    row = enqueue(
+    the row to send it itself (``until``), its first."""
+    outbox_id = await enqueue_now(
         uow.session,
         kind=KIND,
         user_id=user_id,
@@ -73,8 +72,7 @@ async def keep_in_step(
         dedupe_key=key,
         sending_until=until,
     )
-    await uow.session.flush()
-    return Attempt(row.id, row.attempts) if until is not None else None
+    return Attempt(outbox_id, 1) if until is not None else None
 
 
 async def take_over(

@@ -93,6 +93,10 @@ class Notice:
     dedupe_key: str | None = None
 
 
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_NEW_ROW = insert(_OUTBOX).returning(_OUTBOX.c.id)  # built once (enqueue_now)
+
+
 def _row(
     *,
     kind: str,
@@ -103,8 +107,9 @@ def _row(
     dedupe_key: str | None = None,
     sending_until: datetime | None = None,
 ) -> dict[str, Any]:
-    """The one definition of a queued row's columns: `enqueue` and `enqueue_many` both
-    write exactly this (tests/integration/test_outbox_batch.py holds them together)."""
+    """The one definition of a queued row's columns: `enqueue`, `enqueue_now` and
+    `enqueue_many` all write exactly this (tests/integration/test_outbox_batch.py holds
+    them together)."""
     return {
         "kind": kind,
         "user_id": user_id,
@@ -145,6 +150,33 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+async def enqueue_now(
+    session: AsyncSession,
+    *,
+    kind: str,
+    user_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    channel: str | None = None,
+    dedupe_key: str | None = None,
+    sending_until: datetime | None = None,
+) -> int:
+    """As `enqueue`, written at once by a plain INSERT, for a row the transaction does not
+    read back: its id, without the ORM's object and flush (a dialog step's kept reply,
+    one per update on the transaction path)."""
+    row = _row(
+        kind=kind,
+        user_id=user_id,
+        payload=payload,
+        now=now,
+        channel=channel,
+        dedupe_key=dedupe_key,
+        sending_until=sending_until,
+    )
+    outbox_id: int = (await session.execute(_NEW_ROW, row)).scalar_one()
+    return outbox_id
 
 
 async def enqueue_many(session: AsyncSession, notices: Sequence[Notice]) -> None:

@@ -261,7 +261,7 @@ class DialogEngine:
             try:
                 replies = await self.dispatch(ctx, inbound)
                 remember_options(ctx.state, replies)
-                save_state(conv, ctx.state.to_json(), now=now)
+                await save_state(uow, conv, ctx.state.to_json(), now=now)
                 attempt = await in_step(uow, inbound, user.id, replies, now)
                 await uow.commit()  # inside: a write refused on commit gets the apology too
             except Exception:

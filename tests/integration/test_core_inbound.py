@@ -72,7 +72,7 @@ async def test_conversation_round_trip(uows: UnitOfWorkFactory, clock: FixedCloc
     async with uows() as uow:
         row = await load_conversation(uow, "telegram_client", "42", now=now)
         assert (row.state, row.version) == ({}, 0)
-        save_state(row, state, now=later)
+        await save_state(uow, row, state, now=later)
         await uow.commit()
     async with uows() as uow:
         row = await load_conversation(uow, "telegram_client", "42", now=now)
@@ -84,7 +84,7 @@ async def test_conversation_round_trip(uows: UnitOfWorkFactory, clock: FixedCloc
         }
         assert (row.version, row.updated_at) == (1, later)
         with pytest.raises(TypeError):
-            save_state(row, {"when": now}, now=later)  # not JSON: refused now, not later
+            await save_state(uow, row, {"when": now}, now=later)  # not JSON: refused now, not later
         assert row.version == 1
         other = await load_conversation(uow, "whatsapp", "42", now=now)
         assert other.id != row.id
@@ -98,7 +98,7 @@ async def test_concurrent_first_messages_share_one_conversation(
         async with uows() as uow:
             row = await load_conversation(uow, "sandbox", "chat-1", now=clock.now())
             await asyncio.sleep(0.02)
-            save_state(row, {"n": n}, now=clock.now())
+            await save_state(uow, row, {"n": n}, now=clock.now())
             await uow.commit()
             return row.id
 

@@ -2,7 +2,8 @@
 
 The expiry sweep (issue 15) expires a batch of 200 bookings in one transaction and queues
 their notices with one INSERT (`enqueue_many`); a booking expired on its own
-(`apply_action`) and a message queued on its own (`enqueue`) go through the session.
+(`apply_action`) and a message queued on its own (`enqueue`) go through the session, or
+at once by a plain INSERT (`enqueue_now`).
 Every column is compared, so the two paths cannot drift apart.
 """
 
@@ -19,7 +20,7 @@ from core.booking.actors import Actor
 from core.booking.states import Action, BookingState
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, OutboxMessage, SlotHold
-from core.notifications.outbox import Notice, enqueue, enqueue_many
+from core.notifications.outbox import Notice, enqueue, enqueue_many, enqueue_now
 from core.tracing import set_trace
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import act, drive_to, request
@@ -98,6 +99,16 @@ async def test_enqueue_many_writes_what_enqueue_writes_in_order(
     assert batched == one_by_one
     assert {r["trace_id"] for r in batched} == {traced}
     assert [r["status"] for r in batched] == ["pending"] * 3
+    async with uows() as uow:  # at once, by a plain INSERT (a kept reply's way)
+        ids = [
+            await enqueue_now(uow.session, **{**_fields(n), "dedupe_key": f"now-{k}"})
+            for k, n in enumerate(notices)
+        ]
+        await uow.commit()
+    at_once = (await _rows(uows))[2 * len(notices) :]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert [r.pop("dedupe_key") for r in at_once] == ["now-0", "now-1", "now-2"]
+    assert at_once == [{k: v for k, v in r.items() if k != "dedupe_key"} for r in one_by_one]
 
 
 def _fields(n: Notice) -> dict[str, Any]:
