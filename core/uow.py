@@ -32,10 +32,6 @@ from core.events import DomainEvent
 EventHandler = Callable[[AsyncSession, Sequence[DomainEvent]], Awaitable[None]]
 _TOUCHED = "touched_rows"
 _OWNERS = "touched_providers"
-# Execution option of a plain INSERT, UPDATE or DELETE whose rows all belong to one
-# provider (``execution_options={WRITES_FOR_PROVIDER: provider_id}``): caches of reads
-# then drop that provider's only, as for the ORM's writes, not every provider's.
-WRITES_FOR_PROVIDER = "mounasabet_writes_for_provider"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +97,9 @@ def _note_flushed(session: Session, _context: Any) -> None:
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if table is None:
-            return
-        _touched(state.session)[table.name] = None  # which rows: unknown
-        owners = _owners(state.session)
-        provider = state.execution_options.get(WRITES_FOR_PROVIDER)
-        if provider is None:
-            owners[table.name] = None  # whose: unknown
-        elif (known := owners.setdefault(table.name, set())) is not None:
-            known.add(provider)
+        if table is not None:
+            _touched(state.session)[table.name] = None  # which rows: unknown
+            _owners(state.session)[table.name] = None
 
 
 class UnitOfWork:
@@ -149,6 +139,17 @@ class UnitOfWork:
             await session.rollback()
         finally:
             await session.close()
+
+    def note_written(self, tables: Iterable[str], provider_id: int) -> None:
+        """Writes made past the session (plain statements on its connection, in one go),
+        all of them to one provider's rows: caches hear of them at commit as of the ORM's
+        (this provider's reads dropped, not every provider's)."""
+        session = self.session.sync_session
+        touched, owners = _touched(session), _owners(session)
+        for table in tables:
+            touched[table] = None  # which rows: not named
+            if (known := owners.setdefault(table, set())) is not None:
+                known.add(provider_id)
 
     def record(self, event: DomainEvent) -> None:
         self.events.append(event)

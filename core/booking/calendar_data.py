@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, false, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability import (
@@ -19,6 +19,7 @@ from core.booking.availability import (
 )
 from core.booking.duration import booked_minutes
 from core.booking.states import HOLDING_STATES
+from core.booking.terms import ServiceLike
 from core.db.tables import (
     Blackout,
     Booking,
@@ -30,7 +31,7 @@ from core.db.tables import (
 )
 
 
-def service_rules(service: Service, minutes: int | None = None) -> ServiceRules:
+def service_rules(service: ServiceLike, minutes: int | None = None) -> ServiceRules:
     """The service's booking rules; ``minutes`` is the length the client chose for an
     hourly service (``core.booking.duration``), else the service's own."""
     return ServiceRules(
@@ -66,22 +67,33 @@ _BUSY = select(_BI.starts_at, _BI.ends_at).where(
 )
 
 
-async def load_calendar(
-    session: AsyncSession, provider: Provider, first: date, last: date
+def read_calendar(
+    conn: Connection, provider_id: int, timezone: str, first: date, last: date
 ) -> ProviderCalendar:
     """Rules, blackouts and imported busy time touching the local days first..last."""
-    tz = ZoneInfo(provider.timezone)
-    rules = (await session.execute(_RULES, {"provider": provider.id})).all()
-    days = {"provider": provider.id, "first": first, "last": last}
-    blackouts = (await session.scalars(_BLACKOUTS, days)).all()
+    tz = ZoneInfo(timezone)
+    rules = conn.execute(_RULES, {"provider": provider_id}).all()
+    days = {"provider": provider_id, "first": first, "last": last}
+    blackouts = conn.scalars(_BLACKOUTS, days).all()
     lo, hi = busy_bounds(first, last, tz)
-    busy = (await session.execute(_BUSY, {"provider": provider.id, "lo": lo, "hi": hi})).all()
+    busy = conn.execute(_BUSY, {"provider": provider_id, "lo": lo, "hi": hi}).all()
     return ProviderCalendar(
         tz=tz,
         windows=tuple(WeeklyWindow(r.weekday, r.start, r.end) for r in rules),
         blackouts=frozenset(blackouts),
         busy=tuple(Interval(s, e) for s, e in busy if e > s),
         span=(first, last),
+    )
+
+
+async def load_calendar(
+    session: AsyncSession, provider: Provider, first: date, last: date
+) -> ProviderCalendar:
+    """`read_calendar` in the session's transaction (its reads in one go: one switch to
+    SQLAlchemy's greenlet, not one per statement)."""
+    provider_id, timezone = provider.id, provider.timezone
+    return await session.run_sync(
+        lambda s: read_calendar(s.connection(), provider_id, timezone, first, last)
     )
 
 
@@ -135,9 +147,9 @@ def _occupancy(
     return seats, bookings
 
 
-async def load_occupancy(
-    session: AsyncSession,
-    service: Service,
+def read_occupancy(
+    conn: Connection,
+    service: ServiceLike,
     first: date,
     last: date,
     *,
@@ -146,25 +158,37 @@ async def load_occupancy(
     """``exclude_booking``: a booking being moved does not stand in its own way."""
     seats_held, holding = _occupancy(exclude_booking is not None, service.daily_capacity == 1)
     values = {"booking": exclude_booking} if exclude_booking is not None else {}
-    seats = (
-        await session.execute(
-            seats_held, values | {"service": service.id, "first": first, "last": last}
-        )
+    seats = conn.execute(
+        seats_held, values | {"service": service.id, "first": first, "last": last}
     ).all()
     held: dict[date, set[int]] = {}
     for day, seat in seats:
         held.setdefault(day, set()).add(seat)
     around = {"day_before": first - timedelta(days=1), "day_after": last + timedelta(days=1)}
-    rows = (
-        await session.execute(
-            holding, values | around | {"provider": service.provider_id, "service": service.id}
-        )
+    rows = conn.execute(
+        holding, values | around | {"provider": service.provider_id, "service": service.id}
     ).all()
     return Occupancy(
         seats_taken={day: len(taken) for day, taken in held.items()},
         held_seats=held,
         hourly_bookings=tuple(Interval(r.starts_at, r.ends_at) for r in rows if r.hourly),
         other_services=tuple(Interval(r.starts_at, r.ends_at) for r in rows if r.same_team),
+    )
+
+
+async def load_occupancy(
+    session: AsyncSession,
+    service: ServiceLike,
+    first: date,
+    last: date,
+    *,
+    exclude_booking: int | None = None,
+) -> Occupancy:
+    """`read_occupancy` in the session's transaction, in one go."""
+    return await session.run_sync(
+        lambda s: read_occupancy(
+            s.connection(), service, first, last, exclude_booking=exclude_booking
+        )
     )
 
 

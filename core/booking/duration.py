@@ -9,14 +9,14 @@ full-day services have no length in minutes.
 from __future__ import annotations
 
 from core.booking.quote import PricingModel
-from core.db.tables import Service
+from core.booking.terms import ServiceLike
 from core.errors import InvalidValue
 
 # A booking by the hour never runs longer than a day: past that it is a typo.
 MAX_BOOKED_MINUTES = 24 * 60
 
 
-def chooses_length(service: Service) -> bool:
+def chooses_length(service: ServiceLike) -> bool:
     """Whether the client says how long (an hourly service priced by the hour)."""
     return (
         service.duration_minutes is not None
@@ -24,7 +24,7 @@ def chooses_length(service: Service) -> bool:
     )
 
 
-def booked_minutes(service: Service, minutes: int | None) -> int | None:
+def booked_minutes(service: ServiceLike, minutes: int | None) -> int | None:
     """The length a booking of ``service`` holds; refuses a length it cannot take."""
     if minutes is None:
         return service.duration_minutes

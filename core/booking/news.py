@@ -47,11 +47,12 @@ async def notify_parties(session: AsyncSession, events: Sequence[DomainEvent]) -
         if booking.provider_id not in provider_users:
             provider = await session.get(Provider, booking.provider_id)
             provider_users[booking.provider_id] = provider.user_id if provider else None
-        notices.extend(_notices(event, booking, provider_users[booking.provider_id]))
+        notices.extend(notices_of(event, booking, provider_users[booking.provider_id]))
     await enqueue_many(session, notices)
 
 
-def _notices(event: DomainEvent, booking: Booking, provider_user: int | None) -> list[Notice]:
+def notices_of(event: DomainEvent, booking: Booking, provider_user: int | None) -> list[Notice]:
+    """The messages ``event`` sends, one per party that hears of it."""
     recipients = {"client": booking.client_id, "provider": provider_user}
     payload: dict[str, object] = {"booking_id": booking.id}
     actor = None
@@ -74,4 +75,4 @@ def _notices(event: DomainEvent, booking: Booking, provider_user: int | None) ->
     ]
 
 
-__all__ = ["AUDIENCES", "BookingRequested", "notify_parties"]
+__all__ = ["AUDIENCES", "BookingRequested", "notices_of", "notify_parties"]

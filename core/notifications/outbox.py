@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import cache, partial
 from typing import Any, Protocol
 
-from sqlalchemy import Select, Table, bindparam, case, insert, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.db.tables import OutboxMessage
@@ -179,26 +179,31 @@ async def enqueue_now(
     return outbox_id
 
 
+def insert_notices(conn: Connection, notices: Sequence[Notice]) -> None:
+    """`enqueue_many` on a plain connection, for writes made in one go (a booking request:
+    core/booking/request_write.py)."""
+    if notices:
+        conn.execute(insert(_OUTBOX), [_notice_row(n) for n in notices])
+
+
+def _notice_row(n: Notice) -> dict[str, Any]:
+    return _row(
+        kind=n.kind,
+        user_id=n.user_id,
+        payload=n.payload,
+        now=n.now,
+        channel=n.channel,
+        dedupe_key=n.dedupe_key,
+    )
+
+
 async def enqueue_many(session: AsyncSession, notices: Sequence[Notice]) -> None:
     """Queue ``notices`` in the session's transaction with one INSERT executemany, in
     order (their ids follow it). Through the session each row would be an object and, on
     SQLite, an INSERT of its own (the ids of a multi-row insert come back unordered); the
     expiry sweep queues two per booking, 200,000 after a long outage."""
     if notices:
-        await session.execute(
-            insert(OutboxMessage),
-            [
-                _row(
-                    kind=n.kind,
-                    user_id=n.user_id,
-                    payload=n.payload,
-                    now=n.now,
-                    channel=n.channel,
-                    dedupe_key=n.dedupe_key,
-                )
-                for n in notices
-            ],
-        )
+        await session.execute(insert(OutboxMessage), [_notice_row(n) for n in notices])
 
 
 def backoff(attempts: int) -> timedelta:
