@@ -140,16 +140,16 @@ class UnitOfWork:
         finally:
             await session.close()
 
-    def note_written(self, tables: Iterable[str], provider_id: int) -> None:
-        """Writes made past the session (plain statements on its connection, in one go),
-        all of them to one provider's rows: caches hear of them at commit as of the ORM's
-        (this provider's reads dropped, not every provider's)."""
+    def note_written(self, written: Committed) -> None:
+        """Writes made past the session (plain statements on its connection, in one go):
+        caches hear of them at commit as of the ORM's."""
         session = self.session.sync_session
         touched, owners = _touched(session), _owners(session)
-        for table in tables:
-            touched[table] = None  # which rows: not named
-            if (known := owners.setdefault(table, set())) is not None:
-                known.add(provider_id)
+        for table, keys in written.writes.items():
+            rows = touched.get(table, set())  # None: some rows already unknown
+            touched[table] = None if rows is None or keys is None else rows | keys
+            whose, providers = owners.get(table, set()), written.providers.get(table)
+            owners[table] = None if whose is None or providers is None else whose | providers
 
     def record(self, event: DomainEvent) -> None:
         self.events.append(event)
@@ -209,6 +209,12 @@ class UnitOfWorkFactory:
         bind = self.session_factory.kw["bind"]
         assert isinstance(bind, AsyncEngine)
         return bind
+
+    def committed_elsewhere(self, committed: Committed) -> None:
+        """Writes committed past a unit of work (a booking request in the chat journal's
+        batch), told to the hooks a unit of work's commit tells."""
+        for hook in self.after_commit:
+            hook(committed)
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.availability import MAX_DAYS_AHEAD
 from core.booking.request_write import (
-    WRITTEN,
     RequestBooking,
     new_reference,
     quote_of,
@@ -30,10 +29,11 @@ REQUEST_TTL = Deadlines().request_ttl  # the default; settings may change it
 async def request_booking(
     uow: UnitOfWork, cmd: RequestBooking, *, now: datetime, max_days_ahead: int = MAX_DAYS_AHEAD
 ) -> Booking:
-    """Create a ``requested`` booking holding its seats, with the provider's news; raise
-    SlotUnavailable if taken (a DomainError for any other reason)."""
+    """Create a ``requested`` booking holding its seats, with the provider's news, and
+    leave the form's contact on the account; raise SlotUnavailable if taken (a
+    DomainError for any other reason)."""
     ttl, reference = uow.deadlines.request_ttl, new_reference()
-    booking = await uow.session.run_sync(
+    requested = await uow.session.run_sync(
         lambda session: write_request(
             session.connection(),
             cmd,
@@ -43,9 +43,9 @@ async def request_booking(
             max_days_ahead=max_days_ahead,
         )
     )
-    uow.note_written(WRITTEN, booking.provider_id)
+    uow.note_written(requested.written)
     # What reads it next in this transaction (a payment, a test) finds it as written.
-    return attach_written(uow.session, booking)
+    return attach_written(uow.session, requested.booking)
 
 
 async def has_booked(session: AsyncSession, client_id: int, service_id: int) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -28,12 +28,14 @@ from core.booking.quote import PricingModel, Quote, check_guests, make_quote
 from core.booking.states import BookingState, Role
 from core.booking.terms import TERMS, ServiceLike, ServiceTerms
 from core.catalog.vocabulary import CITIES, EVENT_TYPES, MARKET_TZ
-from core.db.tables import Booking, BookingTransition, Provider, SlotHold
+from core.db.tables import Booking, BookingTransition, Provider, SlotHold, User
 from core.db.tables_catalog import ProviderCity, ProviderStatus
 from core.errors import InvalidValue, NotFound, SlotUnavailable
 from core.events import BookingRequested
 from core.money import Money
 from core.notifications.outbox import insert_notices
+from core.people.users import KeptContact, keep_contact
+from core.uow import Committed
 
 # The tables a request writes, for what caches them (`UnitOfWork.note_written`).
 WRITTEN = frozenset({"bookings", "slot_holds", "booking_transitions", "outbox"})
@@ -43,6 +45,7 @@ _HOLDS: Table = SlotHold.__table__  # type: ignore[assignment]
 _TRANSITIONS: Table = BookingTransition.__table__  # type: ignore[assignment]
 _CITIES: Table = ProviderCity.__table__  # type: ignore[assignment]
 _PROVIDERS: Table = Provider.__table__  # type: ignore[assignment]
+_USERS: Table = User.__table__  # type: ignore[assignment]
 # Built once: the statement, not only its compiled form, costs to build (calendar_data.py).
 # FOR SHARE (PostgreSQL): a provider deleting or pausing this service at the same moment
 # (core/catalog/service_editor.py locks the row FOR UPDATE) either waits for this request,
@@ -58,6 +61,9 @@ _PROVIDER = (
 _SERVES = select(_CITIES.c.city).where(
     _CITIES.c.provider_id == bindparam("provider"), _CITIES.c.city == bindparam("city")
 )
+# Blocked by an admin: a process's memory of the user may be older than that (the chat
+# journal's requests run on it: core/conversations/chat_memory.py, IDENTITY_TTL).
+_BLOCKED = select(_USERS.c.blocked).where(_USERS.c.id == bindparam("client"))
 _NEW_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
 _NEW_TRANSITION = insert(_TRANSITIONS)
 
@@ -78,6 +84,14 @@ class RequestBooking:
     contact_email: str | None = None
     source: str | None = None  # the deep link's source that led here (attribution)
     minutes: int | None = None  # how long, for a service priced by the hour
+    # What the form leaves on the client's account for the next booking.
+    kept: KeptContact = field(default_factory=KeptContact)
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    booking: Booking  # as written: an object of no session (`attach_written`)
+    written: Committed  # what it wrote, for caches of reads
 
 
 def quote_of(service: ServiceLike, guests: int | None, minutes: int | None = None) -> Quote:
@@ -107,12 +121,14 @@ def write_request(
     now: datetime,
     ttl: timedelta,
     max_days_ahead: int,
-) -> Booking:
-    """Write a ``requested`` booking holding its seats, and the provider's news of it;
-    raise a DomainError (nothing of it kept by the caller's savepoint) if it can't be.
-    Returns the booking as written: an object of no session (`attach_written`)."""
+) -> Requested:
+    """Write a ``requested`` booking holding its seats, the provider's news of it, and what
+    the form leaves on the client's account; raise a DomainError (nothing of it kept by
+    the caller's savepoint) if it can't be."""
     check_horizon(cmd.day, now.astimezone(MARKET_TZ).date(), max_days_ahead)
     _check_form(cmd)
+    if conn.execute(_BLOCKED, {"client": cmd.client_id}).scalar():
+        raise InvalidValue("action_not_allowed_for_role")
     found = conn.execute(_SERVICE, {"service": cmd.service_id}).first()
     service = ServiceTerms.of(found) if found is not None else None
     if service is None or not service.active:
@@ -136,7 +152,17 @@ def write_request(
     conn.execute(_NEW_TRANSITION, _first_transition(booking_id, cmd.client_id, now))
     booking = Booking(id=booking_id, **row)
     insert_notices(conn, notices_of(BookingRequested(booking_id), booking, provider.user_id))
-    return booking
+    kept = keep_contact(conn, cmd.client_id, cmd.kept)
+    return Requested(booking, _written(provider.id, cmd.client_id if kept else None))
+
+
+def _written(provider_id: int, user_changed: int | None) -> Committed:
+    """The provider's rows; the client's user, if the form left anything on it."""
+    users = {"users": frozenset({user_changed})} if user_changed is not None else {}
+    return Committed(
+        dict.fromkeys(WRITTEN) | users,
+        dict.fromkeys(WRITTEN, frozenset({provider_id})),
+    )
 
 
 def _check_form(cmd: RequestBooking) -> None:

@@ -17,7 +17,13 @@ Each write stays all-or-nothing on its own:
   if the identity or the conversation exists already, what it made is removed again and
   that is a `CONFLICT` too;
 - the step's reply, when the caller keeps it, is written to the outbox with the rest
-  (core/notifications/direct_replies.py), so that a crash after the commit can't lose it.
+  (core/notifications/direct_replies.py), so that a crash after the commit can't lose it;
+- a write may bring one more of its own (`ChatWrite.extra`: a booking request, declared by
+  its step), made in the batch's transaction with its chat's state, in a savepoint: if it
+  refuses (a DomainError: the seat was taken meanwhile), nothing of that write is kept and
+  it is a `CONFLICT`, which the caller runs again in a transaction that says why. A batch
+  with one runs statement by statement on its connection (`write_with_connection`) rather
+  than in one trip, since such a write reads and checks between its statements.
 
 Once the caller has sent that reply it says so (`mark_sent`) without waiting: the marks
 ride on the next batch's transaction, or, when none comes within `MARKS_WAIT` (a reply of
@@ -31,23 +37,29 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Dialect, Table
+from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.conversations.journal_sql import Sql
-from core.db.engine import write_in_one_go
+from core.db.engine import execute_on, write_in_one_go, write_with_connection
 from core.db.sqlite_driver import Execute
 from core.db.tables import ChannelIdentity, ProcessedEvent, User
+from core.errors import DomainError
 from core.inbound import CLAIM_KEY, claim_row
 from core.notifications.direct_replies import KIND as REPLY_KIND
 from core.notifications.direct_replies import Attempt
 from core.notifications.outbox import OutboxStatus
 from core.people.users import first_contact_values
+from core.uow import Committed
+
+# A write of its own that a chat's write brings (`ChatWrite.extra`): statements on the
+# batch's connection, synchronous; what it wrote, for caches; a DomainError to refuse.
+ExtraWrite = Callable[[Connection], Committed]
 
 MAX_BATCH = 200
 # How long a sent reply's mark waits for a batch of writes to ride on (a transaction of its
@@ -102,6 +114,7 @@ class ChatWrite:
     touch: bool = False  # and note their last contact as now
     new_chat: NewChat | None = None
     reply: KeptReply | None = None
+    extra: ExtraWrite | None = None  # never with new_chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +125,7 @@ class Outcome:
     identity_id: int | None = None
     user_id: int | None = None
     reply: Attempt | None = None  # the kept reply's row, held by the caller if it sends
+    extra: Committed | None = None  # what the write's extra wrote, once committed
 
 
 class ChatJournal:
@@ -219,13 +233,17 @@ class ChatJournal:
         self.batches += 1
         dialect = self.engine.dialect
 
-        def work(execute: Execute) -> list[Outcome]:
+        def work(execute: Execute, conn: Connection | None = None) -> list[Outcome]:
             # On SQLite this runs in the database's thread, in one trip (write_in_one_go):
             # statements and plain computing only.
             if sent:
                 _mark_sent(Sql(dialect, execute), sent)
-            return _Batch(dialect, execute, items).run() if items else []
+            return _Batch(dialect, execute, items, conn).run() if items else []
 
+        if any(item.extra for item in items):
+            return await write_with_connection(
+                self.engine, lambda conn: work(execute_on(conn), conn)
+            )
         return await write_in_one_go(self.engine, work)
 
 
@@ -246,8 +264,14 @@ class _Batch:
     """The statements of one batch, synchronous: on SQLite they run in the database's own
     thread, all in one trip (core/db/engine.py, write_in_one_go)."""
 
-    def __init__(self, dialect: Dialect, execute: Execute, items: list[ChatWrite]) -> None:
-        self.dialect, self.execute, self.items = dialect, execute, items
+    def __init__(
+        self,
+        dialect: Dialect,
+        execute: Execute,
+        items: list[ChatWrite],
+        conn: Connection | None = None,  # given when a write brings an extra
+    ) -> None:
+        self.dialect, self.execute, self.items, self.conn = dialect, execute, items, conn
         self.outcomes: list[Outcome | None] = [None] * len(items)
 
     def _sql(self) -> Sql:
@@ -257,11 +281,15 @@ class _Batch:
     def run(self) -> list[Outcome]:
         self._claim(range(len(self.items)))
         fresh = [n for n, outcome in enumerate(self.outcomes) if outcome is None]
-        self._update_conversations([n for n in fresh if self.items[n].new_chat is None])
+        plain = [n for n in fresh if self.items[n].new_chat is None and not self.items[n].extra]
+        self._update_conversations(plain)
         for n in fresh:
-            chat = self.items[n].new_chat
-            if chat is not None:
-                self.outcomes[n] = self._create(self.items[n], chat)
+            item = self.items[n]
+            if item.new_chat is not None:
+                made = self._create(item, item.new_chat) if not item.extra else None
+                self.outcomes[n] = made or Outcome(Written.CONFLICT)
+            elif item.extra is not None:
+                self.outcomes[n] = self._with_extra(n, item.extra)
         lost = [
             item.event
             for item, outcome in zip(self.items, self.outcomes, strict=True)
@@ -342,6 +370,25 @@ class _Batch:
                 f"UPDATE channel_identities SET unreachable = {sql.false}"
                 f" WHERE id IN ({sql.params(everyone)}) AND unreachable"
             )
+
+    def _with_extra(self, n: int, extra: ExtraWrite) -> Outcome:
+        """The chat's state and its extra, in a savepoint: both, or neither (a conflict)."""
+        assert self.conn is not None
+        savepoint = self.conn.begin_nested()
+        self._update_conversations([n])
+        outcome = self.outcomes[n]
+        assert outcome is not None
+        if outcome.written is Written.CONFLICT:
+            savepoint.rollback()
+            return outcome
+        try:
+            wrote = extra(self.conn)
+        except DomainError as refused:  # declared by the write: the transaction says why
+            log.info("a journal write's extra was refused (%s): run again", refused.key)
+            savepoint.rollback()
+            return Outcome(Written.CONFLICT)
+        savepoint.commit()
+        return replace(outcome, extra=wrote)
 
     def _done(self, n: int) -> bool:
         outcome = self.outcomes[n]

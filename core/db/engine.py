@@ -78,11 +78,27 @@ def _told_afterwards(conn: Connection | None, ran: Ran) -> None:
 
 
 def _statement_by_statement(conn: Connection, work: Callable[[Execute], T]) -> T:
+    return work(execute_on(conn))
+
+
+def execute_on(conn: Connection) -> Execute:
+    """Plain SQL (the driver's parameter style) on a connection, returning its rows."""
+
     def execute(statement: str, parameters: Any) -> list[tuple[Any, ...]]:
         result = conn.exec_driver_sql(statement, tuple(parameters))
         return [tuple(row) for row in result] if result.returns_rows else []
 
-    return work(execute)
+    return execute
+
+
+async def write_with_connection(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
+    """``work`` in one write transaction, given the connection itself, for plain SQL and
+    SQLAlchemy's statements alike (`execute_on`), in one switch to its greenlet. On SQLite
+    its statements run in the event loop's thread (core/db/sqlite_driver.py) rather than
+    all in one trip to the database's, as `write_in_one_go`'s do. It commits if ``work``
+    returns and rolls back if it raises."""
+    async with engine.connect() as conn, conn.begin():
+        return await conn.run_sync(work)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

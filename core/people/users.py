@@ -8,7 +8,7 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.catalog.vocabulary import LANGUAGES
@@ -98,6 +98,8 @@ class Identified:
 
 
 # Built once: every transaction step reads it (building it cost more than running it).
+_USERS: Table = User.__table__  # type: ignore[assignment]
+_PHONE_OWNER = select(_USERS.c.id).where(_USERS.c.phone_e164 == bindparam("phone"))
 _IDENTITY = (
     select(ChannelIdentity, User)
     .join(User, User.id == ChannelIdentity.user_id)
@@ -122,7 +124,7 @@ async def identified(
 
     ``verified_phone`` is the sender's own number as the channel proves it (WhatsApp's
     sender): a first contact joins the account whose proven number it is, instead of
-    creating a second one. Typed numbers are never proven (see `note_contact_phone`).
+    creating a second one. Typed numbers are never proven (see `keep_contact`).
     """
     session = uow.session
     row = (
@@ -175,15 +177,44 @@ async def identified(
     return Identified(made, user)
 
 
-def note_contact_phone(user: User, phone: str) -> None:
-    """Remember a typed number to prefill the next booking: a contact, never a proof.
-
-    Anyone can type anyone's number, so it never becomes the account's proven phone
-    (``phone_e164``) and never joins accounts. The first one sticks: a spouse's number
-    given for one booking does not replace the person's own.
+@dataclass(frozen=True, slots=True)
+class KeptContact:
+    """What a sent booking form leaves on the client's account for the next booking: the
+    name and email typed, a typed phone as a contact, a shared contact's number as proven.
     """
-    if user.contact_phone is None:
-        user.contact_phone = phone
+
+    name: str | None = None
+    email: str | None = None
+    typed_phone: str | None = None
+    proven_phone: str | None = None
+
+
+def keep_contact(conn: Connection, user_id: int, kept: KeptContact) -> bool:
+    """Leave ``kept`` on the account (one statement); whether anything changed.
+
+    A typed number is a contact, never a proof: anyone can type anyone's number, so it
+    never becomes the proven phone (``phone_e164``) nor joins accounts, and the first one
+    sticks (a spouse's number given for one booking does not replace the person's own).
+    A proven number already another account's stays this booking's contact only.
+    """
+    values: dict[str, Any] = {}
+    if kept.name is not None:
+        values["full_name"] = kept.name
+    if kept.email is not None:
+        values["email"] = kept.email
+    if kept.typed_phone is not None:
+        values["contact_phone"] = func.coalesce(_USERS.c.contact_phone, kept.typed_phone)
+    if kept.proven_phone is not None and phone_is_free_for(conn, user_id, kept.proven_phone):
+        values["phone_e164"] = kept.proven_phone
+    if values:
+        conn.execute(update(_USERS).where(_USERS.c.id == user_id).values(values))
+    return bool(values)
+
+
+def phone_is_free_for(conn: Connection, user_id: int, phone: str) -> bool:
+    """Whether ``phone`` may become this user's proven number: no other account's."""
+    owner = conn.execute(_PHONE_OWNER, {"phone": phone}).scalar()
+    return owner is None or owner == user_id
 
 
 async def prove_phone(uow: UnitOfWork, user: User, phone: str) -> bool:
@@ -192,11 +223,13 @@ async def prove_phone(uow: UnitOfWork, user: User, phone: str) -> bool:
     False when it is already another account's proven number: the two are not joined here
     (this account may hold bookings of its own); the number then serves as a contact.
     """
-    owner = await uow.session.scalar(select(User.id).where(User.phone_e164 == phone))
-    if owner is not None and owner != user.id:
-        return False
-    user.phone_e164 = phone
-    return True
+    user_id = user.id
+    free = await uow.session.run_sync(
+        lambda session: phone_is_free_for(session.connection(), user_id, phone)
+    )
+    if free:
+        user.phone_e164 = phone
+    return free
 
 
 def record_source(user: User, source: str | None) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from core.booking.duration import chooses_length
 from core.booking.policy import CancellationPolicy
 from core.booking.request import RequestBooking, quote_of, request_booking
+from core.booking.request_write import new_reference, write_request
+from core.booking.states import BookingState
 from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
 from dialogs.client import book_hours, book_leave
@@ -20,7 +22,16 @@ from dialogs.client.menu import AFTER_ACTION
 from dialogs.client.policy_words import deposit_reason, policy_words
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import READS, Answer, Flow, Go, Invalid, Outcome, Step, reads_on
+from dialogs.framework.flow import (
+    READS,
+    Access,
+    Answer,
+    Flow,
+    Go,
+    Invalid,
+    Outcome,
+    Step,
+)
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
@@ -196,8 +207,8 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code != "confirm":
         return Invalid(ctx.t("Please send the request, or edit a field."))
     data = ctx.state.data
-    booking = await request_booking(
-        ctx.uow,
+    reference = await _send_request(
+        ctx,
         RequestBooking(
             client_id=ctx.user.id,
             service_id=data["service_id"],
@@ -213,21 +224,42 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
             contact_email=data.get("email"),
             source=data.get("source") or ctx.user.source,
             minutes=data.get("minutes"),
+            kept=steps.kept_contact(ctx),
         ),
-        now=ctx.now,
-        max_days_ahead=ctx.deps.max_days_ahead,
     )
-    await steps.keep_on_user(ctx)
     ctx.state.data, ctx.state.history = {AFTER_ACTION: True}, []
     sent = ctx.reply(
         ctx.t(
             "Your request {ref} has been sent ({state}). We will tell you here as soon as the "
             "provider answers.",
-            ref=booking.reference,
-            state=state_label(booking.state, ctx.t),
+            ref=reference,
+            state=state_label(BookingState.REQUESTED, ctx.t),
         )
     )
     return Go("main", "menu", before=(sent,))
+
+
+async def _send_request(ctx: Ctx, cmd: RequestBooking) -> str:
+    """The request's reference. Sent on the read-only path (the summary declares its
+    "confirm" so), it is checked and written with the chat's state in the journal's batch,
+    under the write lock; refused there (the seat was taken meanwhile), the update runs
+    again in a transaction, where `request_booking` says why."""
+    if ctx.in_transaction:
+        max_days = ctx.deps.max_days_ahead
+        booking = await request_booking(ctx.uow, cmd, now=ctx.now, max_days_ahead=max_days)
+        return booking.reference
+    reference, now, ttl, max_days = (
+        new_reference(),
+        ctx.now,
+        ctx.deps.request_ttl,
+        ctx.deps.max_days_ahead,
+    )
+    ctx.journal_write = lambda conn: (
+        write_request(
+            conn, cmd, reference=reference, now=now, ttl=ttl, max_days_ahead=max_days
+        ).written
+    )
+    return reference
 
 
 # The form's questions only read: the service and its provider (cached, re-read by the
@@ -251,7 +283,15 @@ FLOW = Flow(
         "name": Step(steps.name_prompt, steps.name_answer, READS),
         "phone": Step(steps.phone_prompt, steps.phone_answer, READS),
         "email": Step(steps.email_prompt, steps.email_answer, READS),
-        "summary": Step(summary_prompt, summary_answer, reads_on(lambda a: a.code != "confirm")),
+        "summary": Step(
+            summary_prompt,
+            summary_answer,
+            Access(
+                shows_only=True,
+                reads_only=lambda a: a.code != "confirm",
+                writes_in_journal=lambda a: a.code == "confirm",
+            ),
+        ),
         "leave": Step(book_leave.leave_prompt, book_leave.leave_answer, READS),
     },
     diagram=Path(__file__).with_name("book.mmd"),

@@ -11,10 +11,9 @@ from core.booking.quote import PricingModel
 from core.catalog.vocabulary import EVENT_TYPES
 from core.errors import SlotUnavailable
 from core.people.users import (
+    KeptContact,
     normalize_email,
     normalize_phone,
-    note_contact_phone,
-    prove_phone,
 )
 from core.rows import Service
 from dialogs import labels
@@ -357,16 +356,13 @@ def _keep(ctx: Ctx, field: str, value: str, *, instead_of: str | None = None) ->
         kept.pop(instead_of, None)
 
 
-async def keep_on_user(ctx: Ctx) -> None:
-    """What the sent form leaves on the account for the next booking: the name and email
-    typed, a typed phone as a contact, a shared contact's number as proven (unless another
-    account holds it: then it stays this booking's contact only)."""
+def kept_contact(ctx: Ctx) -> KeptContact:
+    """What the sent form leaves on the account for the next booking (written with the
+    request: core/people/users.py, keep_contact)."""
     kept = ctx.state.data.get(KEPT, {})
-    if "name" in kept:
-        ctx.user.full_name = kept["name"]
-    if "email" in kept:
-        ctx.user.email = kept["email"]
-    if "proven_phone" in kept:
-        await prove_phone(ctx.uow, ctx.user, kept["proven_phone"])
-    if "phone" in kept:
-        note_contact_phone(ctx.user, kept["phone"])
+    return KeptContact(
+        name=kept.get("name"),
+        email=kept.get("email"),
+        typed_phone=kept.get("phone"),
+        proven_phone=kept.get("proven_phone"),
+    )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from core.booking.availability import MAX_DAYS_AHEAD
+from core.booking.request import REQUEST_TTL
 from core.calendar_sync.imports import DEFAULT_HORIZON_DAYS
 from core.calendar_sync.ports import CalendarFetcher
 from core.catalog.photo_store import PhotoStore
 from core.catalog.search_tally import SearchTally
 from core.catalog.vocabulary import MARKET_TZ
+from core.conversations.journal import ExtraWrite
 from core.payments.links import PaymentLinks
 from core.payments.ports import Payments
 from core.rows import User
@@ -33,6 +35,7 @@ class Deps:
     public_url: str = "http://127.0.0.1:8080"
     payments: Payments | None = None  # None: payments are off (tests of other features)
     max_days_ahead: int = MAX_DAYS_AHEAD  # the booking horizon (a setting)
+    request_ttl: timedelta = REQUEST_TTL  # how long a provider has to answer (a setting)
     searches: SearchTally | None = None  # counts the searches for the dashboard
     calendars: CalendarFetcher | None = None  # None: importing calendars is off
     calendar_horizon_days: int = DEFAULT_HORIZON_DAYS  # imported busy time kept this far
@@ -80,6 +83,9 @@ class Ctx:
     # What the step's declared fetch brought before its transaction (fetching.py), if it
     # has one and it ran: a head start the step checks against what it reads.
     fetched: object = None
+    # On the read-only path, the one write a step declared (flow.Access.writes_in_journal:
+    # a booking request), made with the chat's state in the journal's batch.
+    journal_write: ExtraWrite | None = None
 
     @property
     def uow(self) -> UnitOfWork:

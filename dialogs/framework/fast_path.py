@@ -18,8 +18,13 @@ is not declared to read runs in a transaction, and so does an update when:
   version check): a declared outcome of the write, not a guess. The update then runs in a
   transaction on the fresh state; the first run's replies and state were never used, and
   a step declared to read had no effect to repeat.
-One write is declared too (flow.Action.sets_new_user): on a first contact, a deep link's
-source goes on the user the journal is still to create, in its INSERT.
+Two writes are declared too:
+- flow.Action.sets_new_user: on a first contact, a deep link's source goes on the user the
+  journal is still to create, in its INSERT;
+- flow.Access.writes_in_journal: a step's one write of its own (a booking request, handed
+  over as ``ctx.journal_write``), made with the chat's state in the journal's batch, where
+  its checks run again under the write lock. Refused there, it is a conflict as above: the
+  update runs in a transaction, which writes it or says why not.
 The read-only context has no unit of work and no payments (context.py): a step declared
 wrongly fails there like any failing step, logged, with the apology, and writes nothing.
 """
@@ -97,7 +102,8 @@ async def run_without_transaction(
     path = engine.route(state, inbound)
     # A first contact's deep link sets the source of a user the journal is still to create.
     sets_new_user = new_chat is not None and path.sets_new_user
-    if not (path.reads_only or sets_new_user):
+    in_journal = new_chat is None and path.writes_in_journal
+    if not (path.reads_only or sets_new_user or in_journal):
         return None  # declared to write: nothing has run, the transaction runs it once
     ctx = Ctx(
         None,
@@ -119,6 +125,8 @@ async def run_without_transaction(
             raise RuntimeError("a step declared read-only changed the user")
         if changed and new_chat is not None:
             new_chat = replace(new_chat, source=user.source)
+        if ctx.journal_write is not None and not in_journal:
+            raise RuntimeError("a step declared read-only handed over a write")
     except Exception:
         # As in a transaction: logged, an apology, nothing written (engine._in_transaction).
         log.exception("dialog step failed at %s (read-only path)", state.position)
@@ -140,6 +148,7 @@ async def run_without_transaction(
         touch,
         new_chat,
         for_journal(inbound, None if new_chat else user.id, replies, now),
+        ctx.journal_write,
     )
     outcome = await store.write(chat, write, state_json=saved_json, user=user, identity=identity)
     if outcome.written is Written.DUPLICATE:
@@ -147,6 +156,8 @@ async def run_without_transaction(
     if outcome.written is Written.CONFLICT:
         engine.paths["conflict"] += 1
         return None  # the store forgot the chat: the transaction reads it afresh
+    if outcome.extra is not None:  # caches and the worker hear of it as of any commit
+        engine.uows.committed_elsewhere(outcome.extra)
     return Answered(replies, outcome.reply)
 
 
@@ -159,4 +170,5 @@ def _declared_to_write(
 ) -> bool:
     """Whether the update is declared to write from where the remembered chat stands (what
     routes.py reads is the state alone, not who wrote)."""
-    return not engine.route(_state(conversation), inbound).reads_only
+    path = engine.route(_state(conversation), inbound)
+    return not (path.reads_only or path.writes_in_journal)

@@ -86,6 +86,10 @@ class Access:
     shows_only: bool  # the prompt only reads (through ctx.reads)
     # Which answers only read and lead only to screens whose prompt only reads.
     reads_only: Callable[[Answer], bool]
+    # Which answers read, and write only what they hand over as ``ctx.journal_write`` (a
+    # booking request, checked and written with the chat's state in the journal's batch:
+    # core/conversations/journal.py); lead only to screens whose prompt only reads.
+    writes_in_journal: Callable[[Answer], bool] = never
 
 
 WRITES = Access(shows_only=False, reads_only=never)  # all of it in a transaction

@@ -47,6 +47,7 @@ class Route:
     run: Callable[[Ctx], Awaitable[list[Reply]]]
     sets_new_user: bool = False  # reads only, but on a first contact sets its new user
     fetch: Fetch | None = None  # run before its transaction (fetching.py)
+    writes_in_journal: bool = False  # reads, and hands one write to the journal (flow.Access)
 
 
 async def _nothing(ctx: Ctx) -> list[Reply]:
@@ -175,9 +176,15 @@ def _answer(
         return await engine.run(ctx, answer)
 
     reads_only, fetch = step.access.reads_only(answer), step.fetch
+    in_journal = step.access.writes_in_journal(answer)
     if fetch is None or reads_only:
-        return Route(reads_only, run)
-    return Route(reads_only, run, fetch=lambda fetching: fetch(fetching, answer))
+        return Route(reads_only, run, writes_in_journal=in_journal)
+    return Route(
+        reads_only,
+        run,
+        fetch=lambda fetching: fetch(fetching, answer),
+        writes_in_journal=in_journal,
+    )
 
 
 def _prompt(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Connection, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
@@ -20,6 +21,8 @@ from core.conversations.journal import (
     Written,
 )
 from core.db.tables import ChannelIdentity, Conversation, OutboxMessage, ProcessedEvent, User
+from core.errors import InvalidValue
+from core.uow import Committed
 
 
 def new_chat(n: int) -> NewChat:
@@ -313,3 +316,54 @@ async def test_the_batch_updates_find_their_rows_by_primary_key(
             plan = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
             details = " / ".join(str(row[-1]) for row in plan)
             assert "SCAN conversations" not in details and "SCAN outbox" not in details, details
+
+
+async def test_a_writes_extra_goes_with_its_chat_or_not_at_all(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """An extra (a booking request's, in the app) is written in the batch with its chat's
+    state; refused (a DomainError), or with a stale state, neither is kept, its claim is
+    taken back, and the batch's other writes are kept."""
+    journal = ChatJournal(engine)
+    made = await first_contacts(journal, clock, 4)
+    ids = [o.conversation_id or 0 for o in made]
+    told = Committed({"processed_events": None})
+
+    def noting(key: str) -> Callable[[Connection], Committed]:
+        def extra(conn: Connection) -> Committed:
+            row = {"source": "extra", "external_id": key, "processed_at": clock.now()}
+            conn.execute(insert(ProcessedEvent).values(row))
+            if key == "refused":  # what it wrote so far goes with the savepoint
+                raise InvalidValue("slot_taken")
+            return told
+
+        return extra
+
+    writes = [
+        ChatWrite(clock.now(), '{"seq": 2}', ids[0], 1, ("tg:2", "a"), extra=noting("kept")),
+        ChatWrite(clock.now(), '{"seq": 2}', ids[1], 1, ("tg:2", "b"), extra=noting("refused")),
+        ChatWrite(clock.now(), '{"seq": 2}', ids[2], 0, ("tg:2", "c"), extra=noting("stale")),
+        ChatWrite(clock.now(), '{"seq": 2}', ids[3], 1, ("tg:2", "d")),  # none of its own
+    ]
+    outcomes = await asyncio.gather(*(journal.write(w) for w in writes))
+    assert [o.written for o in outcomes] == [
+        Written.DONE,
+        Written.CONFLICT,
+        Written.CONFLICT,
+        Written.DONE,
+    ]
+    assert (outcomes[0].extra, outcomes[0].version) == (told, 2)
+    assert outcomes[3].extra is None
+    async with engine.connect() as conn:
+        states: dict[int, object] = dict(
+            (await conn.execute(select(Conversation.id, Conversation.state))).all()
+        )
+        claims = (
+            await conn.execute(select(ProcessedEvent.source, ProcessedEvent.external_id))
+        ).all()
+    assert [states[i] for i in ids] == [{"seq": 2}, {"seq": 1}, {"seq": 1}, {"seq": 2}]
+    assert {c for c in claims if c[0] != "tg:1"} == {
+        ("tg:2", "a"),
+        ("extra", "kept"),
+        ("tg:2", "d"),
+    }

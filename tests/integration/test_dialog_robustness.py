@@ -302,7 +302,9 @@ async def test_a_client_cannot_open_someone_elses_booking(
 async def test_two_clients_send_for_the_last_seat_at_once(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    """Each client on their own engine (process): the database lets one through."""
+    """Each client on their own engine (process): the database lets one through. Both
+    requests go in their journal's batch; the second is refused there, under the write
+    lock, and its update runs again in a transaction, which says why."""
     market = await open_market(uows, clock.now())
     chats = [client_chat(uows, clock, key=f"c:racer-{i}") for i in range(2)]
     for i, chat in enumerate(chats):
@@ -323,3 +325,4 @@ async def test_two_clients_send_for_the_last_seat_at_once(
     assert await loser.position() == "book:summary"  # free to pick another date
     assert await winner.position() == "menu:main"
     assert [m.kind for m in await outbox(uows)] == ["booking_requested"]
+    assert (winner.engine.paths["conflict"], loser.engine.paths["conflict"]) == (0, 1)

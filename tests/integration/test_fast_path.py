@@ -9,10 +9,11 @@ from dataclasses import replace
 from typing import cast
 
 import pytest
+from sqlalchemy import select
 
 from core.clock import FixedClock
 from core.conversations.store import ChatRef
-from core.db.tables import ChannelIdentity, Conversation, ProcessedEvent, User
+from core.db.tables import ChannelIdentity, Conversation, OutboxMessage, ProcessedEvent, User
 from core.notifications.direct_replies import DIRECT_LEASE
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
@@ -178,7 +179,8 @@ async def test_the_booking_form_asks_its_questions_without_a_transaction(
 ) -> None:
     """Each question of the form only reads (the service, its free days and times) and
     keeps the answer in the chat: the journal writes it, the name, phone and email too.
-    Only the request runs in a transaction, and puts them on the user. (The deep link's
+    The request goes with the chat's state in the journal's batch, where it is checked and
+    written, and puts them on the user: no step runs in a transaction. (The deep link's
     source goes with a first contact's user.)"""
     market = await open_market(uows, clock.now())
     chat = client_chat(uows, clock)
@@ -191,10 +193,20 @@ async def test_the_booking_form_asks_its_questions_without_a_transaction(
             in_transaction.append(arg)
         if arg == "gst:100":  # the service and the provider's cities were read before
             assert selects(sent) == []
-    assert in_transaction == ["confirm"]
+    assert in_transaction == []
     [booking] = await bookings(uows)
     assert booking.state == "requested"
     assert booking.reference in chat.text  # "Your request MSB-... has been sent"
+    assert chat.engine.paths["conflict"] == 0
+    async with uows() as uow:  # what the form left on the account, for the next booking
+        client = await uow.session.get(User, booking.client_id)
+        assert client is not None
+        assert (client.contact_phone, client.email) == ("+212612345678", "me@example.com")
+        assert client.phone_e164 is None  # typed, not proven
+        kinds = await uow.session.scalars(
+            select(OutboxMessage.kind).where(OutboxMessage.kind == "booking_requested")
+        )
+        assert kinds.all() == ["booking_requested"]  # the provider's news, once
 
 
 async def test_a_chat_recalled_from_the_database_is_remembered_after_its_write(
