@@ -11,7 +11,7 @@ do here (bench/README.md).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -162,6 +162,18 @@ def _written(provider_id: int, user_changed: int | None) -> Committed:
     return Committed(
         dict.fromkeys(WRITTEN) | users,
         dict.fromkeys(WRITTEN, frozenset({provider_id})),
+    )
+
+
+def request_later(
+    cmd: RequestBooking, *, reference: str, now: datetime, ttl: timedelta, max_days_ahead: int
+) -> Callable[[Connection], Committed]:
+    """The request as a write to make in someone else's transaction (the chat journal's
+    batch: core/conversations/journal.py, ``ChatWrite.extra``): what it wrote, for caches."""
+    return lambda conn: (
+        write_request(
+            conn, cmd, reference=reference, now=now, ttl=ttl, max_days_ahead=max_days_ahead
+        ).written
     )
 
 

@@ -262,7 +262,8 @@ def _mark_sent(sql: Sql, sent: Sequence[tuple[Attempt, datetime]]) -> None:
 
 class _Batch:
     """The statements of one batch, synchronous: on SQLite they run in the database's own
-    thread, all in one trip (core/db/engine.py, write_in_one_go)."""
+    thread, all in one trip (core/db/engine.py, write_in_one_go), or, when a write brings
+    an extra, one by one on the batch's connection (``conn``)."""
 
     def __init__(
         self,
@@ -285,7 +286,7 @@ class _Batch:
         self._update_conversations(plain)
         for n in fresh:
             item = self.items[n]
-            if item.new_chat is not None:
+            if item.new_chat is not None:  # an extra needs a known chat: never both
                 made = self._create(item, item.new_chat) if not item.extra else None
                 self.outcomes[n] = made or Outcome(Written.CONFLICT)
             elif item.extra is not None:

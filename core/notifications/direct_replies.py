@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.tables import OutboxMessage
-from core.notifications.outbox import DEFAULT_LEASES, OutboxStatus, enqueue_now
+from core.notifications.outbox import DEFAULT_LEASES, OutboxStatus, enqueue_now, queued_row
 from core.uow import UnitOfWork
 
 KIND = "direct_reply"
@@ -62,8 +62,7 @@ async def keep_in_step(
 ) -> Attempt | None:
     """Write the reply in the step's own transaction; the caller's attempt when it holds
     the row to send it itself (``until``), its first."""
-    outbox_id = await enqueue_now(
-        uow.session,
+    row = queued_row(
         kind=KIND,
         user_id=user_id,
         channel=channel,
@@ -72,6 +71,7 @@ async def keep_in_step(
         dedupe_key=key,
         sending_until=until,
     )
+    outbox_id = await enqueue_now(uow.session, row)
     return Attempt(outbox_id, 1) if until is not None else None
 
 

@@ -97,7 +97,7 @@ _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _NEW_ROW = insert(_OUTBOX).returning(_OUTBOX.c.id)  # built once (enqueue_now)
 
 
-def _row(
+def queued_row(
     *,
     kind: str,
     user_id: int,
@@ -138,7 +138,7 @@ def enqueue(
     """Queue a message; with ``sending_until`` the caller makes its first attempt itself
     and holds it until then (see `claim`), after which the worker takes it over."""
     message = OutboxMessage(
-        **_row(
+        **queued_row(
             kind=kind,
             user_id=user_id,
             payload=payload,
@@ -152,29 +152,10 @@ def enqueue(
     return message
 
 
-async def enqueue_now(
-    session: AsyncSession,
-    *,
-    kind: str,
-    user_id: int,
-    payload: dict[str, Any],
-    now: datetime,
-    channel: str | None = None,
-    dedupe_key: str | None = None,
-    sending_until: datetime | None = None,
-) -> int:
+async def enqueue_now(session: AsyncSession, row: dict[str, Any]) -> int:
     """As `enqueue`, written at once by a plain INSERT, for a row the transaction does not
-    read back: its id, without the ORM's object and flush (a dialog step's kept reply,
-    one per update on the transaction path)."""
-    row = _row(
-        kind=kind,
-        user_id=user_id,
-        payload=payload,
-        now=now,
-        channel=channel,
-        dedupe_key=dedupe_key,
-        sending_until=sending_until,
-    )
+    read back (``row``: `queued_row`'s): its id, without the ORM's object and flush (a
+    dialog step's kept reply, one per update on the transaction path)."""
     outbox_id: int = (await session.execute(_NEW_ROW, row)).scalar_one()
     return outbox_id
 
@@ -187,7 +168,7 @@ def insert_notices(conn: Connection, notices: Sequence[Notice]) -> None:
 
 
 def _notice_row(n: Notice) -> dict[str, Any]:
-    return _row(
+    return queued_row(
         kind=n.kind,
         user_id=n.user_id,
         payload=n.payload,

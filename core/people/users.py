@@ -97,9 +97,9 @@ class Identified:
     user: User
 
 
-# Built once: every transaction step reads it (building it cost more than running it).
 _USERS: Table = User.__table__  # type: ignore[assignment]
 _PHONE_OWNER = select(_USERS.c.id).where(_USERS.c.phone_e164 == bindparam("phone"))
+# Built once: every transaction step reads it (building it cost more than running it).
 _IDENTITY = (
     select(ChannelIdentity, User)
     .join(User, User.id == ChannelIdentity.user_id)
@@ -190,7 +190,7 @@ class KeptContact:
 
 
 def keep_contact(conn: Connection, user_id: int, kept: KeptContact) -> bool:
-    """Leave ``kept`` on the account (one statement); whether anything changed.
+    """Leave ``kept`` on the account (one UPDATE); whether there was anything to write.
 
     A typed number is a contact, never a proof: anyone can type anyone's number, so it
     never becomes the proven phone (``phone_e164``) nor joins accounts, and the first one

@@ -8,7 +8,7 @@ from pathlib import Path
 from core.booking.duration import chooses_length
 from core.booking.policy import CancellationPolicy
 from core.booking.request import RequestBooking, quote_of, request_booking
-from core.booking.request_write import new_reference, write_request
+from core.booking.request_write import new_reference, request_later
 from core.booking.states import BookingState
 from core.catalog.vocabulary import CITIES, EVENT_TYPES
 from dialogs import labels
@@ -22,16 +22,7 @@ from dialogs.client.menu import AFTER_ACTION
 from dialogs.client.policy_words import deposit_reason, policy_words
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
-from dialogs.framework.flow import (
-    READS,
-    Access,
-    Answer,
-    Flow,
-    Go,
-    Invalid,
-    Outcome,
-    Step,
-)
+from dialogs.framework.flow import READS, Access, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_
 
@@ -248,16 +239,13 @@ async def _send_request(ctx: Ctx, cmd: RequestBooking) -> str:
         max_days = ctx.deps.max_days_ahead
         booking = await request_booking(ctx.uow, cmd, now=ctx.now, max_days_ahead=max_days)
         return booking.reference
-    reference, now, ttl, max_days = (
-        new_reference(),
-        ctx.now,
-        ctx.deps.request_ttl,
-        ctx.deps.max_days_ahead,
-    )
-    ctx.journal_write = lambda conn: (
-        write_request(
-            conn, cmd, reference=reference, now=now, ttl=ttl, max_days_ahead=max_days
-        ).written
+    reference = new_reference()
+    ctx.journal_write = request_later(
+        cmd,
+        reference=reference,
+        now=ctx.now,
+        ttl=ctx.deps.request_ttl,
+        max_days_ahead=ctx.deps.max_days_ahead,
     )
     return reference
 
@@ -267,7 +255,8 @@ async def _send_request(ctx: Ctx, cmd: RequestBooking) -> str:
 # chosen (checked exactly), and each answer is kept in the chat's state, so they take the
 # read-only path (dialogs/framework/fast_path.py). So do the name, phone and email: they
 # go on the user for the next booking (a shared contact proving the account's phone) with
-# the request, the one answer that writes (book_steps.keep_on_user).
+# the request (book_steps.kept_contact), the one answer that writes: in the chat journal's
+# batch, with the chat's state (flow.Access.writes_in_journal).
 FLOW = Flow(
     name="book",
     first="event_type",

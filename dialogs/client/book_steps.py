@@ -44,7 +44,7 @@ ORDER = (
 )
 GUEST_PRESETS = (50, 100, 150, 200, 300, 500)
 # The answers that go on the user for the next booking's form, once the request is sent
-# (keep_on_user, in the request's transaction): until then they are the chat's alone, so
+# (kept_contact, written with the request): until then they are the chat's alone, so
 # the form's questions stay on the read-only path, and a form left unsent keeps nothing.
 KEPT = "_kept"
 FREE_DATES_OFFERED = 4

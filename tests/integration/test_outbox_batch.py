@@ -20,7 +20,7 @@ from core.booking.actors import Actor
 from core.booking.states import Action, BookingState
 from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, OutboxMessage, SlotHold
-from core.notifications.outbox import Notice, enqueue, enqueue_many, enqueue_now
+from core.notifications.outbox import Notice, enqueue, enqueue_many, enqueue_now, queued_row
 from core.tracing import set_trace
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import act, drive_to, request
@@ -101,7 +101,7 @@ async def test_enqueue_many_writes_what_enqueue_writes_in_order(
     assert [r["status"] for r in batched] == ["pending"] * 3
     async with uows() as uow:  # at once, by a plain INSERT (a kept reply's way)
         ids = [
-            await enqueue_now(uow.session, **{**_fields(n), "dedupe_key": f"now-{k}"})
+            await enqueue_now(uow.session, queued_row(**_fields(n) | {"dedupe_key": f"now-{k}"}))
             for k, n in enumerate(notices)
         ]
         await uow.commit()
