@@ -12,7 +12,13 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.db.tables import ChannelIdentity, User
 from core.errors import InvalidValue
-from core.people.users import identified, normalize_phone, record_source
+from core.people.users import (
+    KeptContact,
+    identified,
+    keep_contact,
+    normalize_phone,
+    record_source,
+)
 from core.uow import UnitOfWorkFactory
 
 # --- Users -----------------------------------------------------------------------------
@@ -154,3 +160,34 @@ async def test_record_source_sticks_once(uows: UnitOfWorkFactory, clock: FixedCl
         other = (await identified(uow, channel="sandbox", external_id="s2", now=clock.now())).user
         record_source(other, "q" * 100)
         assert other.source == "q" * 64
+
+
+async def test_what_a_form_leaves_on_the_account(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """keep_contact, the one rule for both paths of a request: the name and email typed;
+    the first typed phone sticks as a contact; a shared phone is proven unless it is
+    another account's."""
+    now = clock.now()
+    async with uows() as uow:
+        me = (await identified(uow, channel="sandbox", external_id="k1", now=now)).user
+        other = (await identified(uow, channel="sandbox", external_id="k2", now=now)).user
+        other.phone_e164 = "+212611111111"
+        await uow.commit()
+
+    async def keep(kept: KeptContact) -> tuple[object, ...]:
+        async with uows() as uow:
+            wrote = await uow.session.run_sync(lambda s: keep_contact(s.connection(), me.id, kept))
+            await uow.commit()
+        async with uows() as uow:
+            user = await uow.session.get(User, me.id)
+            assert user is not None
+            return wrote, user.full_name, user.email, user.contact_phone, user.phone_e164
+
+    assert await keep(KeptContact()) == (False, None, None, None, None)
+    first = KeptContact(name="Nadia B.", email="n@example.com", typed_phone="+212622222222")
+    assert await keep(first) == (True, "Nadia B.", "n@example.com", "+212622222222", None)
+    spouse = KeptContact(typed_phone="+212633333333", proven_phone="+212611111111")
+    assert await keep(spouse) == (True, "Nadia B.", "n@example.com", "+212622222222", None)
+    own = KeptContact(proven_phone="+212644444444")
+    assert await keep(own) == (True, "Nadia B.", "n@example.com", "+212622222222", "+212644444444")
