@@ -10,28 +10,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.contacts import PartyContact, contact_in
-from core.booking.queries import BookingLine, provider_open_lines
-from core.booking.states import Role
+from core.booking.queries import OPEN_STATES, BookingLine, provider_open_lines
+from core.booking.states import BookingState, Role
 from core.db.tables import Booking, Provider, Service
 
 # Read on every home: built once, on the table's columns (core/booking/queries.py).
 _P = Provider.__table__.c
-_PROVIDER_OF = select(_P.id, _P.name, _P.status).where(_P.user_id == bindparam("owner"))
+_B = Booking.__table__.c
+
+
+def _counted(*where: Any) -> Any:
+    """How many of the provider's bookings match, in the provider's own row (the index
+    on provider and state answers it): the list shows the soonest only, the counts are
+    of them all."""
+    return (
+        select(func.count())
+        .select_from(Booking.__table__)
+        .where(_B.provider_id == _P.id, *where)
+        .scalar_subquery()
+    )
+
+
+_PROVIDER_OF = select(
+    _P.id,
+    _P.name,
+    _P.status,
+    _counted(_B.state == BookingState.REQUESTED.value).label("waiting"),
+    _counted(_B.state.in_(OPEN_STATES)).label("open_total"),
+).where(_P.user_id == bindparam("owner"))
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderHome:
-    """The provider an account runs and its bookings still to answer, pay or deliver."""
+    """The provider an account runs and its bookings still to answer, pay or deliver:
+    the soonest of them (``open``), and how many there are in all."""
 
     provider_id: int
     name: dict[str, Any]  # per locale, as providers name themselves
     status: str
     open: list[BookingLine]
+    waiting: int  # requests to accept or decline
+    open_total: int  # every booking still to answer, pay or deliver
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +79,14 @@ async def provider_home(
     if provider is None:
         return None
     lines = await provider_open_lines(session, provider.id, limit=limit)
-    return ProviderHome(provider.id, dict(provider.name), provider.status, lines)
+    return ProviderHome(
+        provider.id,
+        dict(provider.name),
+        provider.status,
+        lines,
+        provider.waiting,
+        provider.open_total,
+    )
 
 
 async def read_request_card(session: AsyncSession, owner_id: int, booking_id: int) -> RequestCard:

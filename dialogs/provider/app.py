@@ -116,12 +116,22 @@ async def home_prompt(ctx: Ctx) -> Reply:
         register = ctx.button("📝 " + t("Register as a provider"), "register")
         return ctx.reply(text, [(register,)], request_contact=True)
     rows = home.open
-    pending = sum(b.state == BookingState.REQUESTED.value for b in rows)
     text = t(
         "Hello {name}. Requests waiting for your answer: {n}.",
         name=t.pick(home.name),
-        n=pending,
+        n=home.waiting,
     )
+    # The buttons below are every open booking (each names its state), not the requests
+    # alone: say so, and where the rest are when there are more than the home lists.
+    if home.open_total > len(rows):
+        text += "\n" + t(
+            "Your open bookings: {total}. The {shown} soonest are below; all of them are"
+            " under Bookings.",
+            total=home.open_total,
+            shown=len(rows),
+        )
+    elif rows:
+        text += "\n" + t("Your open bookings, the soonest first:")
     buttons = [
         (
             ctx.button(

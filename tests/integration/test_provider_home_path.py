@@ -103,3 +103,36 @@ async def test_a_forged_card_is_refused_on_the_read_only_path(
     assert FR("This booking no longer exists.") in chat.text
     assert _writes(sent) == []
     assert [b.state for b in await bookings(uows) if b.id == theirs] == ["requested"]
+
+
+async def test_the_home_counts_every_request_not_only_those_it_lists(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A busy provider: the home lists its ten soonest open bookings, all accepted, while
+    two requests wait further ahead. The count is of every request waiting, and the text
+    says the list is of open bookings, and where the rest are."""
+    owner, _, service = await make_provider(uows, clock.now())
+    client = await make_user(uows, clock.now(), name="Salma")
+    first = (clock.now() + timedelta(days=20)).date()
+    ids = [
+        await request(uows, clock.now(), client, service, first + timedelta(days=i))
+        for i in range(12)
+    ]
+    for booking_id in ids[:10]:
+        await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
+    chat = await provider_chat(uows, clock, owner)
+    await chat.send("/start")
+    await chat.send("/start")  # the second one on the read-only path
+    assert FR(WAITING, name="studio-atlas", n=2) in chat.text
+    more = "Your open bookings: {total}. The {shown} soonest are below; all of them are under Bookings."
+    assert FR(more, total=12, shown=10) in chat.text
+    assert [b for b in chat.buttons() if b.startswith("req:")] == [f"req:{i}" for i in ids[:10]]
+    await act(
+        uows, ids[10], Action.DECLINE, Actor(Role.PROVIDER, owner), now=clock.now(), reason="x"
+    )
+    await act(
+        uows, ids[11], Action.DECLINE, Actor(Role.PROVIDER, owner), now=clock.now(), reason="x"
+    )
+    await chat.send("/start")
+    assert FR(WAITING, name="studio-atlas", n=0) in chat.text
+    assert FR("Your open bookings, the soonest first:") in chat.text
