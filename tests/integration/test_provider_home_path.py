@@ -124,7 +124,10 @@ async def test_the_home_counts_every_request_not_only_those_it_lists(
     await chat.send("/start")
     await chat.send("/start")  # the second one on the read-only path
     assert FR(WAITING, name="studio-atlas", n=2) in chat.text
-    more = "Your open bookings: {total}. The {shown} soonest are below; all of them are under Bookings."
+    more = (
+        "Your open bookings: {total}. The {shown} soonest are below; all of them are"
+        " under Bookings."
+    )
     assert FR(more, total=12, shown=10) in chat.text
     assert [b for b in chat.buttons() if b.startswith("req:")] == [f"req:{i}" for i in ids[:10]]
     await act(
