@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from core.booking.actions import record_payment
 from core.booking.actors import get_booking
@@ -26,12 +26,14 @@ from core.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
+# The last attempt numbered for a booking's payments of one kind (0 before the first).
+LAST_ATTEMPT = select(func.coalesce(func.max(Payment.attempt), 0)).where(
+    Payment.booking_id == bindparam("booking"), Payment.kind == bindparam("kind")
+)
+
+
 async def attempts(uow: UnitOfWork, booking_id: int, kind: PaymentKind) -> int:
-    count = await uow.session.scalar(
-        select(func.max(Payment.attempt)).where(
-            Payment.booking_id == booking_id, Payment.kind == kind.value
-        )
-    )
+    count = await uow.session.scalar(LAST_ATTEMPT, {"booking": booking_id, "kind": kind.value})
     return int(count or 0)
 
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import get_booking
 from core.booking.states import BookingState
-from core.db.tables import Booking, Payment
-from core.notifications.outbox import DeliveryOutcome, DeliveryResult, enqueue
+from core.db.tables import Booking, OutboxMessage, Payment
+from core.notifications.outbox import DeliveryOutcome, DeliveryResult, queued_row
 from core.payments.ports import GATEWAY_CHANNEL, GatewayError, PaymentGateway, PaymentKind
 from core.uow import UnitOfWorkFactory
 
@@ -65,14 +66,21 @@ async def void_checkouts(
 def drop_link(session: AsyncSession, payment: Payment, booking: Booking, *, now: datetime) -> None:
     """``payment``'s link is handed out no more; its expiry at the gateway is queued."""
     payment.status, payment.updated_at = CANCELLED, now
-    enqueue(
-        session,
+    session.add(OutboxMessage(**expiry_asked(payment.id, booking.id, booking.client_id, now=now)))
+
+
+def expiry_asked(
+    payment_id: int, booking_id: int, client_id: int, *, now: datetime
+) -> dict[str, Any]:
+    """The outbox row that asks the gateway to expire a dropped link (`drop_link`'s, and
+    checkout_links.py's when it writes by plain statements)."""
+    return queued_row(
         kind=EXPIRE_CHECKOUT,
-        user_id=booking.client_id,
+        user_id=client_id,
         channel=GATEWAY_CHANNEL,
-        payload={"payment_id": payment.id, "booking_id": booking.id},
+        payload={"payment_id": payment_id, "booking_id": booking_id},
         now=now,
-        dedupe_key=f"payment-{payment.id}-expire",
+        dedupe_key=f"payment-{payment_id}-expire",
     )
 
 

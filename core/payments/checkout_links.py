@@ -20,18 +20,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Delete, delete, select
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.booking.actors import get_booking
 from core.booking.states import BookingState
-from core.db.tables import Booking, Payment, StripeCustomer, User
-from core.errors import InvalidValue
+from core.db.engine import write_with_connection
+from core.db.tables import Booking, OutboxMessage, Payment, StripeCustomer, User
+from core.errors import InvalidValue, NotFound
 from core.money import Money
-from core.payments.charges import attempts
-from core.payments.checkout_expiry import drop_link
+from core.payments.charges import LAST_ATTEMPT
+from core.payments.checkout_expiry import CANCELLED, expiry_asked
 from core.payments.ports import (
     CheckoutLink,
     CheckoutRequest,
@@ -40,7 +41,7 @@ from core.payments.ports import (
     PaymentGateway,
     PaymentKind,
 )
-from core.uow import UnitOfWork, UnitOfWorkFactory
+from core.uow import Committed, UnitOfWorkFactory
 
 # Stripe takes an expiry between 30 minutes and 24 hours after creation; keep clear of both.
 CHECKOUT_MIN = timedelta(minutes=31)
@@ -56,6 +57,60 @@ OWED_IN = {
     PaymentKind.DEPOSIT: (BookingState.ACCEPTED, "deposit_not_due"),
     PaymentKind.BALANCE: (BookingState.PAYMENT_DUE, "balance_not_due"),
 }
+
+# Steps 1 and 3 are plain statements on one connection, built once on the tables' columns
+# (as core/booking/request_write.py's): a link is made for every acceptance's news, and
+# through the ORM its two transactions cost 4 ms of CPU (bench/README.md).
+_PAYMENTS: Table = Payment.__table__  # type: ignore[assignment]
+_CUSTOMERS: Table = StripeCustomer.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_BK = Booking.__table__.c
+_PM = _PAYMENTS.c
+_US = User.__table__.c
+_OWING = select(
+    _BK.id,
+    _BK.reference,
+    _BK.client_id,
+    _BK.state,
+    _BK.currency,
+    _BK.deposit_minor,
+    _BK.total_minor,
+    _BK.paid_minor,
+    _BK.expires_at,
+).where(_BK.id == bindparam("booking"))
+_LOCKED = _OWING.with_for_update()
+_REUSABLE = (
+    select(_PM.checkout_session_id, _PM.checkout_url, _PM.checkout_expires_at)
+    .where(
+        _PM.booking_id == bindparam("booking"),
+        _PM.kind == bindparam("kind"),
+        _PM.status == "pending",
+        _PM.gateway == bindparam("gateway"),
+        _PM.amount_minor == bindparam("amount"),
+        _PM.checkout_session_id.is_not(None),
+        _PM.checkout_expires_at > bindparam("fresh_until"),
+    )
+    .order_by(_PM.id.desc())
+    .limit(1)
+)
+_CUSTOMER = (
+    select(_CUSTOMERS.c.customer_id)
+    .where(_CUSTOMERS.c.user_id == _US.id, _CUSTOMERS.c.gateway == bindparam("gateway"))
+    .scalar_subquery()
+)
+# The client as the gateway's customer, its customer there if known, and the attempt to
+# number: one statement.
+_CLIENT = select(
+    _US.id,
+    _US.display_name,
+    _US.email,
+    _US.phone_e164,
+    _US.locale,
+    _CUSTOMER.label("customer_id"),
+    LAST_ATTEMPT.scalar_subquery().label("attempts"),
+).where(_US.id == bindparam("user"))
+_NEW_PAYMENT = insert(_PAYMENTS).returning(_PM.id)
+_STATUS = select(_PM.status).where(_PM.id == bindparam("payment"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,74 +149,84 @@ async def make_link(
 ) -> CheckoutLink:
     """A valid link for ``kind``, made if need be (the module's three steps). Raises
     InvalidValue when the booking does not owe it, GatewayError when the gateway fails."""
-    async with uows() as uow:
-        found = await _reuse_or_begin(uow, gateway, booking_id, kind, now)
-        if isinstance(found, CheckoutLink):
-            return found
-        await uow.commit()
+    found = await write_with_connection(
+        uows.engine, lambda conn: _reuse_or_begin(conn, gateway.name, booking_id, kind, now)
+    )
+    if isinstance(found, CheckoutLink):
+        return found
+    uows.committed_elsewhere(_WROTE_PAYMENT)
     try:
         customer_id = found.customer_id or await gateway.ensure_customer(
             found.customer, idempotency_key=f"user-{found.customer.user_id}-customer"
         )
         link, attempt = await _create(gateway, found, customer_id)
     except GatewayError:
-        async with uows() as uow:
-            await uow.session.execute(_unlinked(Payment.id == found.payment_id))
-            await uow.commit()
+        await write_with_connection(
+            uows.engine, lambda conn: conn.execute(_unlinked(_PM.id == found.payment_id))
+        )
         raise
-    async with uows() as uow:
-        stored = await _store(uow, gateway, found, customer_id, link, attempt, now)
-        await uow.commit()  # with the drop of ours, when it is not handed out
+    stored, wrote = await write_with_connection(
+        uows.engine,
+        lambda conn: _store(conn, gateway.name, found, customer_id, link, attempt, now),
+    )
+    uows.committed_elsewhere(wrote)  # with the drop of ours, when it is not handed out
     if stored is None:
         raise InvalidValue(OWED_IN[kind][1])  # the booking moved on meanwhile
     return stored
 
 
-async def _reuse_or_begin(
-    uow: UnitOfWork, gateway: PaymentGateway, booking_id: int, kind: PaymentKind, now: datetime
+_WROTE_PAYMENT = Committed({"payments": None})
+_DROPPED_OURS = Committed({"payments": None, "stripe_customers": None, "outbox": None})
+_STORED_OURS = Committed({"payments": None, "stripe_customers": None})
+
+
+def _owing(conn: Connection, booking_id: int) -> Any:
+    """The booking's money and state, under its lock."""
+    booking = conn.execute(_LOCKED, {"booking": booking_id}).first()
+    if booking is None:
+        raise NotFound("booking_not_found", booking_id=booking_id)
+    return booking
+
+
+def _reuse_or_begin(
+    conn: Connection, gateway: str, booking_id: int, kind: PaymentKind, now: datetime
 ) -> CheckoutLink | _Asked:
     """Step 1."""
-    session = uow.session
-    booking = await get_booking(session, booking_id, lock=True)
+    booking = _owing(conn, booking_id)
     amount = _owed(booking, kind)
-    reusable = await _reusable(uow, gateway, booking, kind, amount, now)
+    reusable = _reusable(conn, gateway, booking.id, kind, amount, now)
     if reusable is not None:
         return reusable
     if amount <= 0:
         raise InvalidValue("nothing_to_pay")
-    await session.execute(
-        _unlinked(
-            Payment.booking_id == booking.id,
-            Payment.created_at < now - ORPHANED_AFTER,
-        )
-    )
-    customer_id = await session.scalar(
-        select(StripeCustomer.customer_id).where(
-            StripeCustomer.user_id == booking.client_id, StripeCustomer.gateway == gateway.name
-        )
-    )
-    user = await session.get(User, booking.client_id)
+    conn.execute(_unlinked(_PM.booking_id == booking.id, _PM.created_at < now - ORPHANED_AFTER))
+    user = conn.execute(
+        _CLIENT,
+        {"user": booking.client_id, "gateway": gateway, "booking": booking.id, "kind": kind.value},
+    ).first()
     if user is None:
         raise InvalidValue("user_not_found", user_id=booking.client_id)
-    payment = Payment(
-        booking_id=booking.id,
-        kind=kind.value,
-        attempt=await attempts(uow, booking.id, kind) + 1,
-        amount_minor=amount,
-        currency=booking.currency,
-        status="pending",
-        gateway=gateway.name,
-        customer_id=customer_id,
-        refunded_minor=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(payment)
-    await session.flush()
+    attempt = int(user.attempts) + 1
+    payment_id: int = conn.execute(
+        _NEW_PAYMENT,
+        {
+            "booking_id": booking.id,
+            "kind": kind.value,
+            "attempt": attempt,
+            "amount_minor": amount,
+            "currency": booking.currency,
+            "status": "pending",
+            "gateway": gateway,
+            "customer_id": user.customer_id,
+            "refunded_minor": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
     deadline = booking.expires_at if kind is PaymentKind.DEPOSIT else None
     request = CheckoutRequest(
         booking_id=booking.id,
-        payment_id=payment.id,
+        payment_id=payment_id,
         reference=booking.reference,
         kind=kind,
         amount=Money(amount, booking.currency),
@@ -170,58 +235,46 @@ async def _reuse_or_begin(
         idempotency_key="",
         expires_at=checkout_expiry(now, deadline),
         locale=user.locale or "fr",
-        metadata={"booking_id": str(booking.id), "kind": kind.value, "payment_id": str(payment.id)},
+        metadata={"booking_id": str(booking.id), "kind": kind.value, "payment_id": str(payment_id)},
     )
     customer = CustomerInfo(user.id, user.display_name, user.email, user.phone_e164, user.locale)
-    return _Asked(booking.id, payment.id, payment.attempt, kind, request, customer, customer_id)
+    return _Asked(booking.id, payment_id, attempt, kind, request, customer, user.customer_id)
 
 
-def _owed(booking: Booking, kind: PaymentKind) -> int:
+def _owed(booking: Any, kind: PaymentKind) -> int:
     state, not_due = OWED_IN[kind]
     if booking.state != state.value:
         raise InvalidValue(not_due, state=booking.state)
     if kind is PaymentKind.DEPOSIT:
-        return booking.deposit_minor
-    return booking.total_minor - booking.paid_minor
+        return int(booking.deposit_minor)
+    return int(booking.total_minor - booking.paid_minor)
 
 
-async def _reusable(
-    uow: UnitOfWork,
-    gateway: PaymentGateway,
-    booking: Booking,
-    kind: PaymentKind,
-    amount: int,
-    now: datetime,
+def _reusable(
+    conn: Connection, gateway: str, booking_id: int, kind: PaymentKind, amount: int, now: datetime
 ) -> CheckoutLink | None:
-    payment = await uow.session.scalar(
-        select(Payment)
-        .where(
-            Payment.booking_id == booking.id,
-            Payment.kind == kind.value,
-            Payment.status == "pending",
-            Payment.gateway == gateway.name,
-            Payment.amount_minor == amount,
-            Payment.checkout_session_id.is_not(None),
-            Payment.checkout_expires_at > now + REUSE_MARGIN,
-        )
-        .order_by(Payment.id.desc())
-        .limit(1)
-    )
-    if payment is None or payment.checkout_url is None or payment.checkout_expires_at is None:
+    found = conn.execute(
+        _REUSABLE,
+        {
+            "booking": booking_id,
+            "kind": kind.value,
+            "gateway": gateway,
+            "amount": amount,
+            "fresh_until": now + REUSE_MARGIN,
+        },
+    ).first()
+    if found is None or found.checkout_url is None or found.checkout_expires_at is None:
         return None
-    assert payment.checkout_session_id is not None
-    return CheckoutLink(
-        payment.checkout_session_id, payment.checkout_url, payment.checkout_expires_at
-    )
+    return CheckoutLink(found.checkout_session_id, found.checkout_url, found.checkout_expires_at)
 
 
-def _unlinked(*where: ColumnElement[bool]) -> Delete:
+def _unlinked(*where: Any) -> Any:
     """Payments written by step 1 that never got their link."""
-    return delete(Payment).where(
+    return delete(_PAYMENTS).where(
         *where,
-        Payment.status == "pending",
-        Payment.checkout_session_id.is_(None),
-        Payment.payment_intent_id.is_(None),
+        _PM.status == "pending",
+        _PM.checkout_session_id.is_(None),
+        _PM.payment_intent_id.is_(None),
     )
 
 
@@ -244,49 +297,59 @@ async def _create(
     raise GatewayError("no free idempotency key", code="idempotency_conflict")
 
 
-async def _store(
-    uow: UnitOfWork,
-    gateway: PaymentGateway,
+def _store(
+    conn: Connection,
+    gateway: str,
     asked: _Asked,
     customer_id: str,
     link: CheckoutLink,
     attempt: int,
     now: datetime,
-) -> CheckoutLink | None:
-    """Step 3; None: the booking no longer owes this."""
-    session = uow.session
-    booking = await get_booking(session, asked.booking_id, lock=True)
+) -> tuple[CheckoutLink | None, Committed]:
+    """Step 3: the link handed out (None: the booking no longer owes this), and what was
+    written."""
+    booking = _owing(conn, asked.booking_id)
     if asked.customer_id is None:
-        await _keep_customer(uow, gateway, asked.customer.user_id, customer_id, now)
+        _keep_customer(conn, gateway, asked.customer.user_id, customer_id, now)
     owed = booking.state == OWED_IN[asked.kind][0].value
     # Read before ours is stored: a link another request stored meanwhile.
     other = (
-        await _reusable(uow, gateway, booking, asked.kind, _owed(booking, asked.kind), now)
+        _reusable(conn, gateway, booking.id, asked.kind, _owed(booking, asked.kind), now)
         if owed
         else None
     )
-    payment = await session.get(Payment, asked.payment_id)
-    if payment is not None:
-        await session.refresh(payment)
-    if payment is not None and payment.status == "pending":
-        payment.customer_id, payment.attempt = customer_id, attempt
-        payment.checkout_session_id, payment.checkout_url = link.id, link.url
-        payment.checkout_expires_at, payment.updated_at = link.expires_at, now
-        if owed and other is None:
-            return link
-        drop_link(session, payment, booking, now=now)  # its session expired by the worker
-    return other
+    if conn.execute(_STATUS, {"payment": asked.payment_id}).scalar() != "pending":
+        return other, _STORED_OURS  # settled or deleted meanwhile: ours is not touched
+    handed_out = owed and other is None
+    conn.execute(
+        update(_PAYMENTS)
+        .where(_PM.id == asked.payment_id)
+        .values(
+            customer_id=customer_id,
+            attempt=attempt,
+            checkout_session_id=link.id,
+            checkout_url=link.url,
+            checkout_expires_at=link.expires_at,
+            updated_at=now,
+            **({} if handed_out else {"status": CANCELLED}),
+        )
+    )
+    if handed_out:
+        return link, _STORED_OURS
+    # Not handed out: its session is expired at the gateway by the outbox worker.
+    expiry = expiry_asked(asked.payment_id, booking.id, booking.client_id, now=now)
+    conn.execute(insert(_OUTBOX), expiry)
+    return other, _DROPPED_OURS
 
 
-async def _keep_customer(
-    uow: UnitOfWork, gateway: PaymentGateway, user_id: int, customer_id: str, now: datetime
+def _keep_customer(
+    conn: Connection, gateway: str, user_id: int, customer_id: str, now: datetime
 ) -> None:
     """One gateway customer per client: a twin request made the same one (same key)."""
-    session = uow.session
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(StripeCustomer)
-        .values(user_id=user_id, gateway=gateway.name, customer_id=customer_id, created_at=now)
+    insert_for = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        insert_for(_CUSTOMERS)
+        .values(user_id=user_id, gateway=gateway, customer_id=customer_id, created_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "gateway"])
     )
 
