@@ -16,6 +16,7 @@ from core.clock import SystemClock
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Base
+from core.scheduling.registry import SWEEPS
 from demo import seed_demo
 from demo.catalogue import catalogue
 from demo.providers import add_provider
@@ -82,6 +83,26 @@ def load_done(mix: Mix, before: dict[str, int], after: dict[str, int], chats: in
     if mix.name == "provider":
         return after.get("accepted", 0) == chats and after.get("delivered", 0) == chats
     return True
+
+
+async def sweeps_ran_once(db_url: str, timeout_s: float = 60) -> bool:
+    """Wait until the bot's worker has run each of its sweeps once (the first runs come 5 s
+    after its start, staggered): their one-off work on the seeded bookings, such as the
+    provider mix's prompts to mark yesterday's events delivered, is done before the clock
+    starts rather than billed to whichever step it falls in. False if it took too long."""
+    engine = make_engine(db_url)
+    try:
+        for _ in range(int(timeout_s * 10)):
+            async with engine.connect() as conn:
+                ran = await conn.scalar(
+                    text("SELECT count(*) FROM scheduler_sweeps WHERE last_finished_at IS NOT NULL")
+                )
+            if (ran or 0) >= len(SWEEPS):
+                return True
+            await asyncio.sleep(0.1)
+        return False
+    finally:
+        await engine.dispose()
 
 
 async def outbox_settled(db_url: str) -> None:

@@ -29,7 +29,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.telegram_data import bookings_by_state, load_done, outbox_settled, prepare_database
+from bench.telegram_data import (
+    bookings_by_state,
+    load_done,
+    outbox_settled,
+    prepare_database,
+    sweeps_ran_once,
+)
 from bench.telegram_echo import serve_echo
 from bench.telegram_load import (
     drive,
@@ -120,6 +126,8 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
             if kind == "ours":
                 await outbox_settled(db_url)
                 await before_clock(mix, fake, people, values)
+                if not await sweeps_ran_once(db_url):
+                    print(f"{mix.name}: the sweeps had not all run once after 60 s")
                 await outbox_settled(db_url)
                 states_before = await bookings_by_state(db_url)
                 paths_before = await dialog_paths(port)
