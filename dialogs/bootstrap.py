@@ -105,7 +105,7 @@ def build_dialogs(
         public_url=settings.base_url,
         payments=payments,
         max_days_ahead=settings.max_booking_days_ahead,
-        request_ttl=settings.deadlines.request_ttl,
+        deadlines=settings.deadlines,
         searches=stores.searches,
         calendars=calendars,
         calendar_horizon_days=settings.calendar_horizon_days,

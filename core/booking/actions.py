@@ -76,9 +76,14 @@ def check_event_started(booking: Booking, now: datetime) -> None:
 
 def too_early_to_deliver(booking: Booking, now: datetime) -> InvalidValue | None:
     """From when the booking can be marked delivered, if not yet (its event to start)."""
-    if now >= booking.starts_at:
+    return delivery_too_early(booking.starts_at, now)
+
+
+def delivery_too_early(starts_at: datetime, now: datetime) -> InvalidValue | None:
+    """`too_early_to_deliver` for an event starting at ``starts_at``."""
+    if now >= starts_at:
         return None
-    local = booking.starts_at.astimezone(MARKET_TZ)
+    local = starts_at.astimezone(MARKET_TZ)
     if local.time() == time(0):  # a full-day event: its day says it all
         return InvalidValue("delivery_before_event_day", day=local.date().isoformat())
     return InvalidValue(
@@ -118,23 +123,41 @@ def _move(
     booking.updated_at = now
     if decision.action is Action.DECLINE:
         booking.decline_reason = decision.reason
+    booking.expires_at = deadline_after(uow.deadlines, decision, now, booking.starts_at)
+    uow.record(state_changed(booking.id, decision, amount_minor))
+    return transition_row(booking.id, decision, actor, now)
+
+
+def deadline_after(
+    deadlines: Deadlines, decision: Decision, now: datetime, starts_at: datetime
+) -> datetime | None:
+    """When the booking's new state stops waiting (None: it waits for nothing)."""
     # A pending state gets a fresh deadline however it is reached, also when a dispute is
     # resolved back to it: a pending booking without one would hold its slot forever.
-    window = _window(uow.deadlines, decision.target)
-    booking.expires_at = min(now + window, booking.starts_at) if window else None
-    uow.record(
-        BookingStateChanged(
-            booking.id,
-            decision.source,
-            decision.target,
-            decision.action,
-            decision.role,
-            decision.reason,
-            amount_minor,
-        )
+    window = _window(deadlines, decision.target)
+    return min(now + window, starts_at) if window else None
+
+
+def state_changed(
+    booking_id: int, decision: Decision, amount_minor: int | None = None
+) -> BookingStateChanged:
+    return BookingStateChanged(
+        booking_id,
+        decision.source,
+        decision.target,
+        decision.action,
+        decision.role,
+        decision.reason,
+        amount_minor,
     )
+
+
+def transition_row(
+    booking_id: int, decision: Decision, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """The audit trail's row of one transition."""
     return {
-        "booking_id": booking.id,
+        "booking_id": booking_id,
         "source": decision.source.value,
         "target": decision.target.value,
         "action": decision.action.value,

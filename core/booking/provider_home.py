@@ -7,7 +7,8 @@ a step in a transaction reads them in its own unit of work, and sees its own wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -22,6 +23,7 @@ from core.db.tables import Booking, Provider, Service
 # Read on every home: built once, on the table's columns (core/booking/queries.py).
 _P = Provider.__table__.c
 _B = Booking.__table__.c
+_REQUESTED = BookingState.REQUESTED.value
 
 
 def _counted(*where: Any) -> Any:
@@ -40,7 +42,7 @@ _PROVIDER_OF = select(
     _P.id,
     _P.name,
     _P.status,
-    _counted(_B.state == BookingState.REQUESTED.value).label("waiting"),
+    _counted(_B.state == _REQUESTED).label("waiting"),
     _counted(_B.state.in_(OPEN_STATES)).label("open_total"),
 ).where(_P.user_id == bindparam("owner"))
 
@@ -56,6 +58,20 @@ class ProviderHome:
     open: list[BookingLine]
     waiting: int  # requests to accept or decline
     open_total: int  # every booking still to answer, pay or deliver
+
+    def after(self, moves: Mapping[int, tuple[str, str]]) -> ProviderHome:
+        """The home as it is once ``moves`` (booking id: its state before and after) are
+        written: a screen read before its update's answer is (the chat journal writes
+        that after: core/booking/provider_answer.py)."""
+        waiting, total, lines = self.waiting, self.open_total, []
+        for before, after in moves.values():
+            waiting += (after == _REQUESTED) - (before == _REQUESTED)
+            total += (after in OPEN_STATES) - (before in OPEN_STATES)
+        for line in self.open:
+            state = moves.get(line.id, (line.state, line.state))[1]
+            if state in OPEN_STATES:
+                lines.append(replace(line, state=state))
+        return replace(self, open=lines, waiting=waiting, open_total=total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.booking.availability import Interval
 from core.booking.states import BookingState
@@ -95,14 +96,29 @@ async def busy_at_booking(uow: UnitOfWork, booking: Booking) -> bool:
     it was requested)."""
     session = uow.session
     service = await session.get(Service, booking.service_id)
-    pad = timedelta(minutes=service.buffer_minutes if service else 0)
-    clash = await session.scalar(
-        select(BusyInterval.id)
-        .where(
-            BusyInterval.provider_id == booking.provider_id,
-            BusyInterval.starts_at < booking.ends_at + pad,
-            BusyInterval.ends_at > booking.starts_at - pad,
-        )
-        .limit(1)
+    pad = service.buffer_minutes if service else 0
+    found = await session.scalar(
+        BUSY_OVERLAPPING, busy_span(booking.provider_id, booking.starts_at, booking.ends_at, pad)
     )
-    return clash is not None
+    return found is not None
+
+
+# A busy interval of the provider's overlapping a time (`busy_span`'s values); built once:
+# a provider's answer written in one go asks it too (core/booking/provider_answer.py).
+BUSY_OVERLAPPING = (
+    select(BusyInterval.id)
+    .where(
+        BusyInterval.provider_id == bindparam("provider"),
+        BusyInterval.starts_at < bindparam("until"),
+        BusyInterval.ends_at > bindparam("since"),
+    )
+    .limit(1)
+)
+
+
+def busy_span(
+    provider_id: int, starts_at: datetime, ends_at: datetime, buffer_minutes: int
+) -> dict[str, Any]:
+    """`BUSY_OVERLAPPING`'s values: the time widened by the service's buffer."""
+    pad = timedelta(minutes=buffer_minutes)
+    return {"provider": provider_id, "since": starts_at - pad, "until": ends_at + pad}

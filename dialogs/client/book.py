@@ -244,7 +244,7 @@ async def _send_request(ctx: Ctx, cmd: RequestBooking) -> str:
         cmd,
         reference=reference,
         now=ctx.now,
-        ttl=ctx.deps.request_ttl,
+        ttl=ctx.deps.deadlines.request_ttl,
         max_days_ahead=ctx.deps.max_days_ahead,
     )
     return reference

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
 from core.booking.availability import MAX_DAYS_AHEAD
-from core.booking.request import REQUEST_TTL
 from core.calendar_sync.imports import DEFAULT_HORIZON_DAYS
 from core.calendar_sync.ports import CalendarFetcher
 from core.catalog.photo_store import PhotoStore
 from core.catalog.search_tally import SearchTally
 from core.catalog.vocabulary import MARKET_TZ
 from core.conversations.journal import ExtraWrite
+from core.deadlines import Deadlines
 from core.payments.links import PaymentLinks
 from core.payments.ports import Payments
 from core.rows import User
@@ -22,6 +22,8 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.framework.state import DialogState
 from dialogs.i18n.translator import Translator, translator
 from dialogs.nlu.model import NluParser
+
+DEADLINES = Deadlines()  # the defaults; settings may change them
 
 if TYPE_CHECKING:
     from dialogs.framework.reads import Reads
@@ -35,7 +37,8 @@ class Deps:
     public_url: str = "http://127.0.0.1:8080"
     payments: Payments | None = None  # None: payments are off (tests of other features)
     max_days_ahead: int = MAX_DAYS_AHEAD  # the booking horizon (a setting)
-    request_ttl: timedelta = REQUEST_TTL  # how long a provider has to answer (a setting)
+    # How long a provider has to answer, a client to pay the deposit... (settings).
+    deadlines: Deadlines = DEADLINES
     searches: SearchTally | None = None  # counts the searches for the dashboard
     calendars: CalendarFetcher | None = None  # None: importing calendars is off
     calendar_horizon_days: int = DEFAULT_HORIZON_DAYS  # imported busy time kept this far
@@ -84,8 +87,15 @@ class Ctx:
     # has one and it ran: a head start the step checks against what it reads.
     fetched: object = None
     # On the read-only path, the one write a step declared (flow.Access.writes_in_journal:
-    # a booking request), made with the chat's state in the journal's batch.
+    # a booking request, a provider's answer), made with the chat's state in the
+    # journal's batch, after this update's screens are read: what it moves (booking id:
+    # its state before and after) they show moved.
     journal_write: ExtraWrite | None = None
+    moved: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Set by a step on the read-only path that finds it must write more than it declared
+    # (an Accept whose provider's calendar is read again first): nothing it did is kept,
+    # and the update runs in a transaction instead.
+    needs_transaction: bool = False
 
     @property
     def uow(self) -> UnitOfWork:

@@ -131,6 +131,8 @@ async def run_without_transaction(
         # As in a transaction: logged, an apology, nothing written (engine._in_transaction).
         log.exception("dialog step failed at %s (read-only path)", state.position)
         return Answered([ctx.reply(ctx.t(APOLOGY))], failed=True)
+    if ctx.needs_transaction:
+        return None  # nothing was written: the transaction runs the update from the start
 
     touch = identity is not None and contact_is_news(identity.last_inbound_at, now)
     event = (

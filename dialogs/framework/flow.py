@@ -127,6 +127,10 @@ class Action:
     sets_new_user: Callable[[str], bool] = never
     # Fetched before its transaction, when it writes, as ``ctx.fetched`` (fetching.py).
     fetch: ArgFetch | None = None
+    # For which arguments it reads, and writes only what it hands over as
+    # ``ctx.journal_write`` (a provider's answer: core/booking/provider_answer.py), as
+    # Access.writes_in_journal; in a transaction (a refused write's retry) it writes itself.
+    writes_in_journal: Callable[[str], bool] = never
 
 
 def reading(
@@ -142,6 +146,14 @@ def writing(
     run: Callable[[Ctx, str], Awaitable[Outcome]], *, fetch: ArgFetch | None = None
 ) -> Action:
     return Action(run, never, fetch=fetch)
+
+
+def journaled(
+    run: Callable[[Ctx, str], Awaitable[Outcome]], *, fetch: ArgFetch | None = None
+) -> Action:
+    """An action whose one write goes in the chat journal's batch (Action.writes_in_journal);
+    ``fetch``: what its transaction needs first, when it runs in one."""
+    return Action(run, never, fetch=fetch, writes_in_journal=always)
 
 
 @dataclass(frozen=True, slots=True)

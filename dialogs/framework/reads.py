@@ -27,6 +27,7 @@ from core.booking.availability_query import (
 )
 from core.booking.calendar_data import provider_calendar
 from core.booking.client_lines import ClientBookingLine, client_booking_lines
+from core.booking.provider_answer import AnsweredBooking, provider_booking
 from core.booking.provider_home import (
     ProviderHome,
     RequestCard,
@@ -113,6 +114,9 @@ class Reads(Protocol):
 
     async def request_card(self, owner_id: int, booking_id: int) -> RequestCard: ...
 
+    # The booking a provider answers (Accept, Mark as delivered), read exactly.
+    async def provider_booking(self, owner_id: int, booking_id: int) -> AnsweredBooking: ...
+
 
 class SessionReads:
     """Reads in the update's unit of work, uncached: for steps run inside a transaction."""
@@ -183,6 +187,9 @@ class SessionReads:
 
     async def request_card(self, owner_id: int, booking_id: int) -> RequestCard:
         return await read_request_card(self.uow.session, owner_id, booking_id)
+
+    async def provider_booking(self, owner_id: int, booking_id: int) -> AnsweredBooking:
+        return await provider_booking(self.uow.session, owner_id, booking_id)
 
     async def calendar_owners(self) -> frozenset[int]:
         return await calendar_owners(self.uow.session)
@@ -368,6 +375,11 @@ class CachedReads:
     async def request_card(self, owner_id: int, booking_id: int) -> RequestCard:
         return await ask_read_only(
             self._factory, lambda session: read_request_card(session, owner_id, booking_id)
+        )
+
+    async def provider_booking(self, owner_id: int, booking_id: int) -> AnsweredBooking:
+        return await ask_read_only(
+            self._factory, lambda session: provider_booking(session, owner_id, booking_id)
         )
 
     async def calendar_owners(self) -> frozenset[int]:

@@ -23,7 +23,7 @@ from dialogs.framework.confirm import (
 )
 from dialogs.framework.context import Ctx
 from dialogs.framework.fetching import Fetch
-from dialogs.framework.flow import Action, Answer
+from dialogs.framework.flow import Action, Answer, Step
 from dialogs.framework.options import chosen_option
 from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
 from dialogs.framework.state import DialogState
@@ -70,7 +70,7 @@ def route(engine: DialogEngine, state: DialogState, inbound: Inbound) -> Route:
         if command is None:  # a mistyped command is no answer: show the ones there are
             command, arg = engine.app.commands.get("help"), ""
         if command is not None:
-            return _action(engine, command, arg.strip())
+            return _action(engine, state, command, arg.strip())
     if not text:
         note = N_("Please write your answer, or choose an option.")
         return _prompt(engine, state, lambda ctx: engine.prompt_current(ctx, note=ctx.t(note)))
@@ -126,7 +126,7 @@ def _on_payload(engine: DialogEngine, state: DialogState, payload: str) -> Route
         name, _, arg = code.partition(":")
         action = engine.app.globals.get(name)
         if action is not None:
-            return _action(engine, action, arg)
+            return _action(engine, state, action, arg)
     if payload == state.last_payload:
         return Route(True, _nothing)  # the same button twice (a double tap): done once
     if screen != f"{state.seq:x}" or not code:
@@ -143,18 +143,28 @@ def _on_payload(engine: DialogEngine, state: DialogState, payload: str) -> Route
     return _answer(engine, state, Answer(code=code), before=pressed)
 
 
-def _action(engine: DialogEngine, action: Action, arg: str) -> Route:
+def _action(engine: DialogEngine, state: DialogState, action: Action, arg: str) -> Route:
     async def run(ctx: Ctx) -> list[Reply]:
         return await engine.apply(ctx, await engine.guarded(ctx, action.run, arg))
 
+    # Refused (a DomainError), an action shows the chat's screen again under the reason:
+    # it keeps off the transaction only where that screen's prompt only reads too.
+    shown_again = _step_at(engine, state.flow, state.step).access.shows_only
     reads_only, fetch, sets_new_user = (
-        action.reads_only(arg),
+        action.reads_only(arg) and shown_again,
         action.fetch,
         action.sets_new_user(arg),
     )
+    in_journal = action.writes_in_journal(arg) and shown_again
     if fetch is None or reads_only:
-        return Route(reads_only, run, sets_new_user)
-    return Route(reads_only, run, sets_new_user, lambda fetching: fetch(fetching, arg))
+        return Route(reads_only, run, sets_new_user, writes_in_journal=in_journal)
+    return Route(
+        reads_only,
+        run,
+        sets_new_user,
+        lambda fetching: fetch(fetching, arg),
+        writes_in_journal=in_journal,
+    )
 
 
 def _answer(
@@ -195,10 +205,6 @@ def _prompt(
 ) -> Route:
     """Show a screen (``where``: a state or a (flow, step)): read-only if its prompt is."""
     flow_name, step_name = (where.flow, where.step) if isinstance(where, DialogState) else where
-    flow = engine.app.flows.get(flow_name)
-    if flow is None or step_name not in flow.steps:
-        flow_name, step_name = engine.app.home
-        flow = engine.app.flows[flow_name]
 
     async def run(ctx: Ctx) -> list[Reply]:
         if before is not None:
@@ -206,7 +212,17 @@ def _prompt(
         shown = await show(ctx)
         return shown if isinstance(shown, list) else [shown]
 
-    return Route(flow.steps[step_name].access.shows_only, run)
+    return Route(_step_at(engine, flow_name, step_name).access.shows_only, run)
+
+
+def _step_at(engine: DialogEngine, flow_name: str, step_name: str) -> Step:
+    """The step a screen shows: home's where the position names none (as
+    engine.prompt_current shows it)."""
+    flow = engine.app.flows.get(flow_name)
+    if flow is None or step_name not in flow.steps:
+        flow_name, step_name = engine.app.home
+        flow = engine.app.flows[flow_name]
+    return flow.steps[step_name]
 
 
 def _back_to(engine: DialogEngine, state: DialogState) -> tuple[str, str]:

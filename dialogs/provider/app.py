@@ -26,6 +26,7 @@ from dialogs.framework.flow import (
     Outcome,
     Show,
     Step,
+    journaled,
     reading,
     reads_on,
     writing,
@@ -44,6 +45,7 @@ from dialogs.provider import (
     propose,
     review_reply,
 )
+from dialogs.provider.answers import accept, mark_delivered
 from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
@@ -115,6 +117,8 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
         register = ctx.button("📝 " + t("Register as a provider"), "register")
         return ctx.reply(text, [(register,)], request_contact=True)
+    if ctx.moved:  # this update's answer, written after this read
+        home = home.after(ctx.moved)
     rows = home.open
     text = t(
         "Hello {name}. Requests waiting for your answer: {n}.",
@@ -232,23 +236,6 @@ def opens_a_request(answer: Answer) -> bool:
     return (answer.code or "").startswith("req:")
 
 
-async def accept(ctx: Ctx, arg: str) -> Outcome:
-    refused = await calendar.calendar_refuses_accept(ctx, int(arg) if arg.isdigit() else 0)
-    if refused is not None:  # busy in their own calendar meanwhile (read again just now)
-        return Go("home", "phome", before=(refused,), reset=True)
-    booking = await apply_action(
-        ctx.uow,
-        int(arg) if arg.isdigit() else 0,
-        Action.ACCEPT,
-        Actor(Role.PROVIDER, ctx.user.id),
-        now=ctx.now,
-    )
-    text = ctx.t(
-        "You accepted {ref}. The client has been asked to pay the deposit.", ref=booking.reference
-    )
-    return Go("home", "phome", before=(ctx.reply(text),), reset=True)
-
-
 async def decline(ctx: Ctx, arg: str) -> Outcome:
     booking = await _owned(ctx, int(arg) if arg.isdigit() else 0)
     if booking.state != BookingState.REQUESTED:
@@ -264,20 +251,6 @@ async def decline(ctx: Ctx, arg: str) -> Outcome:
         )
     ctx.state.data = {"booking_id": booking.id}
     return Go("reason", "decline")
-
-
-async def mark_delivered(ctx: Ctx, arg: str) -> Outcome:
-    booking = await apply_action(
-        ctx.uow,
-        int(arg) if arg.isdigit() else 0,
-        Action.MARK_DELIVERED,
-        Actor(Role.PROVIDER, ctx.user.id),
-        now=ctx.now,
-    )
-    text = ctx.t(
-        "{ref} is marked as delivered. The client will be asked to confirm.", ref=booking.reference
-    )
-    return Go("home", "phome", before=(ctx.reply(text),), reset=True)
 
 
 async def reason_prompt(ctx: Ctx) -> Reply:
@@ -420,9 +393,10 @@ PROVIDER_APP = DialogApp(
         "profile": writing(open_profile),
     },
     globals={
-        "pacc": writing(accept, fetch=calendar.fetch_before_accept),
+        # Written in the chat journal's batch (answers.py), in a transaction when need be.
+        "pacc": journaled(accept, fetch=calendar.fetch_before_accept),
         "pdec": writing(decline),
-        "pdel": writing(mark_delivered),
+        "pdel": journaled(mark_delivered),
         "preq": reading(open_request),
         "tk": writing(support.open_thread),
         "rvr": writing(review_reply.open_reply),

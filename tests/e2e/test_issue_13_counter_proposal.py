@@ -164,6 +164,7 @@ async def test_another_providers_buttons_are_refused(tg: TelegramApp, clock: Fix
             f"g|pbk:{booking_id}",
             f"g|ppro:{booking_id}",
             f"g|pdel:{booking_id}",
+            f"g|preq:{booking_id}",  # refused, the bookings list is shown again
         )
     ):
         press = {
