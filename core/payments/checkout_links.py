@@ -67,18 +67,22 @@ _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _BK = Booking.__table__.c
 _PM = _PAYMENTS.c
 _US = User.__table__.c
-_OWING = select(
-    _BK.id,
-    _BK.reference,
-    _BK.client_id,
-    _BK.state,
-    _BK.currency,
-    _BK.deposit_minor,
-    _BK.total_minor,
-    _BK.paid_minor,
-    _BK.expires_at,
-).where(_BK.id == bindparam("booking"))
-_LOCKED = _OWING.with_for_update()
+# The booking's money and state, read under its lock.
+_LOCKED = (
+    select(
+        _BK.id,
+        _BK.reference,
+        _BK.client_id,
+        _BK.state,
+        _BK.currency,
+        _BK.deposit_minor,
+        _BK.total_minor,
+        _BK.paid_minor,
+        _BK.expires_at,
+    )
+    .where(_BK.id == bindparam("booking"))
+    .with_for_update()
+)
 _REUSABLE = (
     select(_PM.checkout_session_id, _PM.checkout_url, _PM.checkout_expires_at)
     .where(
