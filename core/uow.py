@@ -211,8 +211,9 @@ class UnitOfWorkFactory:
         return bind
 
     def committed_elsewhere(self, committed: Committed) -> None:
-        """Writes committed past a unit of work (a booking request in the chat journal's
-        batch), told to the hooks a unit of work's commit tells."""
+        """Writes committed past a unit of work (a booking request or a provider's answer
+        in the chat journal's batch, a payment link's steps), told to the hooks a unit of
+        work's commit tells."""
         for hook in self.after_commit:
             hook(committed)
 

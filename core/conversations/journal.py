@@ -18,9 +18,10 @@ Each write stays all-or-nothing on its own:
   that is a `CONFLICT` too;
 - the step's reply, when the caller keeps it, is written to the outbox with the rest
   (core/notifications/direct_replies.py), so that a crash after the commit can't lose it;
-- a write may bring one more of its own (`ChatWrite.extra`: a booking request, declared by
-  its step), made in the batch's transaction with its chat's state, in a savepoint: if it
-  refuses (a DomainError: the seat was taken meanwhile), nothing of that write is kept and
+- a write may bring one more of its own (`ChatWrite.extra`, declared by its step: a
+  booking request, a provider's Accept or Mark as delivered), made in the batch's
+  transaction with its chat's state, in a savepoint: if it refuses (a DomainError: the
+  seat was taken, or the booking moved on, meanwhile), nothing of that write is kept and
   it is a `CONFLICT`, which the caller runs again in a transaction that says why. A batch
   with one runs statement by statement on its connection (`write_with_connection`) rather
   than in one trip, since such a write reads and checks between its statements.

@@ -17,12 +17,17 @@ is not declared to read runs in a transaction, and so does an update when:
 - the journal refused the write because someone else moved the conversation on (its
   version check): a declared outcome of the write, not a guess. The update then runs in a
   transaction on the fresh state; the first run's replies and state were never used, and
-  a step declared to read had no effect to repeat.
+  a step declared to read had no effect to repeat;
+- the step found it must write more than it declared (``ctx.needs_transaction``: an
+  Accept whose provider's calendar is read again first); nothing it did is kept.
+An action (a command, a global button) keeps off the transaction only on a screen whose
+prompt reads too: refused, it shows that screen again (routes.py).
 Two writes are declared too:
 - flow.Action.sets_new_user: on a first contact, a deep link's source goes on the user the
   journal is still to create, in its INSERT;
-- flow.Access.writes_in_journal: a step's one write of its own (a booking request, handed
-  over as ``ctx.journal_write``), made with the chat's state in the journal's batch, where
+- flow.Access.writes_in_journal and flow.Action.writes_in_journal: a step's one write of
+  its own (a booking request; a provider's Accept or Mark as delivered), handed over as
+  ``ctx.journal_write``, made with the chat's state in the journal's batch, where
   its checks run again under the write lock. Refused there, it is a conflict as above: the
   update runs in a transaction, which writes it or says why not.
 The read-only context has no unit of work and no payments (context.py): a step declared
