@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     offline_payments: bool = False
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_url: str = "https://api.stripe.com"
+    # Seconds Stripe's client waits for an answer. A request it gave up on may still be
+    # done at Stripe: core/payments/unfinished_links.py finds and expires such a session.
+    stripe_timeout: float = Field(default=30.0, gt=0, le=120)
     # Signs invoice links (/invoices/<token>.pdf); default: derived from the Stripe key,
     # or a random one per process (links then die on restart) when there is none.
     payments_link_secret: SecretStr | None = None

@@ -10,6 +10,7 @@ can show the balance-by-link path on purpose. Idempotency keys behave as Stripe'
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from core.money import Money
@@ -64,6 +65,11 @@ class OfflineGateway:
         if not session_id.startswith("cs_offline_"):
             raise GatewayError(f"not an offline session: {session_id}", code="resource_missing")
         return "expired"
+
+    async def find_checkout(self, payment_id: int, *, made_after: datetime) -> str | None:
+        # An offline session is only a row of ours: one whose id was never stored on its
+        # payment has no page that takes money (offline_page.py reads the payment by it).
+        return None
 
     async def payment_method_of(self, payment_intent_id: str) -> str | None:
         return SAVED_CARD

@@ -51,6 +51,7 @@ def build_payments(
             settings.stripe_secret_key.get_secret_value(),
             api_url=settings.stripe_api_url,
             return_url=base,
+            timeout=settings.stripe_timeout,
         )
     else:
         gateway = OfflineGateway(base)

@@ -116,6 +116,28 @@ class StripeGateway:
             session = await _call(sessions.expire_async(session_id))
         return str(session.status)
 
+    async def find_checkout(self, payment_id: int, *, made_after: datetime) -> str | None:
+        # Stripe lists sessions by status and creation time (newest first, 100 a page) but
+        # cannot filter on metadata: the few opened since then are read for ours.
+        sessions = await _call(
+            self._client.v1.checkout.sessions.list_async(
+                params={
+                    "status": "open",
+                    "created": {"gte": int(made_after.timestamp())},
+                    "limit": 100,
+                }
+            )
+        )
+        wanted = str(payment_id)
+        try:
+            async for session in sessions.auto_paging_iter():
+                metadata = session.metadata.to_dict() if session.metadata else {}
+                if metadata.get("payment_id") == wanted:
+                    return str(session.id)
+        except stripe.StripeError as error:  # a later page
+            raise _gateway_error(error) from error
+        return None
+
     async def payment_method_of(self, payment_intent_id: str) -> str | None:
         intent = await _call(self._client.v1.payment_intents.retrieve_async(payment_intent_id))
         method = intent.payment_method

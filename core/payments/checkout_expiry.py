@@ -13,7 +13,7 @@ race anyway is refunded and flagged by ``settle_payment``, as any unwanted payme
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -36,6 +36,9 @@ DUE_IN: dict[str, BookingState] = {
 }
 # The booking dropped the link; the gateway is yet to expire it (then: expired).
 CANCELLED = "cancelled"
+# Stripe's clock and ours may differ a little: the search for a session made for a payment
+# looks from this long before the payment was written.
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 async def void_checkouts(
@@ -70,11 +73,17 @@ def drop_link(session: AsyncSession, payment: Payment, booking: Booking, *, now:
 
 
 def expiry_asked(
-    payment_id: int, booking_id: int, client_id: int, *, now: datetime
+    payment_id: int,
+    booking_id: int,
+    client_id: int,
+    *,
+    now: datetime,
+    due: datetime | None = None,
 ) -> dict[str, Any]:
     """The outbox row that asks the gateway to expire a dropped link (`drop_link`'s, and
-    checkout_links.py's when it writes by plain statements)."""
-    return queued_row(
+    checkout_links.py's and unfinished_links.py's when they write by plain statements),
+    made from ``due`` on (default: at once)."""
+    row = queued_row(
         kind=EXPIRE_CHECKOUT,
         user_id=client_id,
         channel=GATEWAY_CHANNEL,
@@ -82,26 +91,33 @@ def expiry_asked(
         now=now,
         dedupe_key=f"payment-{payment_id}-expire",
     )
+    if due is not None:
+        row["next_attempt_at"] = due
+    return row
 
 
 async def expire_checkout(
     uows: UnitOfWorkFactory, gateway: PaymentGateway, payment_id: int, *, now: datetime
 ) -> DeliveryResult:
     """Tell the gateway; then the payment is ``expired`` (a retry after a crash between
-    the two finds the session expired already, which the gateway answers as such)."""
+    the two finds the session expired already, which the gateway answers as such). A
+    payment whose link's making was cut short (unfinished_links.py) has no session stored:
+    the gateway is asked for the one made for it, if any."""
     async with uows() as uow:
         payment = await uow.session.get(Payment, payment_id)
         if payment is None or payment.status != CANCELLED:
             return DeliveryResult(DeliveryOutcome.SENT)  # settled or expired meanwhile
-        if payment.gateway != gateway.name or payment.checkout_session_id is None:
+        if payment.gateway != gateway.name:
             return DeliveryResult(
                 DeliveryOutcome.GIVE_UP, error=f"link made by the {payment.gateway} gateway"
             )
-        session_id = payment.checkout_session_id
+        session_id, made_after = payment.checkout_session_id, payment.created_at - CLOCK_SLACK
     try:
-        status = await gateway.expire_checkout(session_id)
+        if session_id is None:
+            session_id = await gateway.find_checkout(payment_id, made_after=made_after)
+        status = "expired" if session_id is None else await gateway.expire_checkout(session_id)
     except GatewayError as error:
-        log.warning("checkout %s not expired yet: %s", session_id, error)
+        log.warning("checkout of payment %s not expired yet: %s", payment_id, error)
         return DeliveryResult(DeliveryOutcome.RETRY, error=str(error)[:500])
     if status != "expired":
         # Paid just before: its events settle it, and settle_payment gives it back.
@@ -115,5 +131,7 @@ async def expire_checkout(
         await uow.session.refresh(payment)
         if payment.status == CANCELLED:
             payment.status, payment.updated_at = "expired", now
+            # A session found for an unstored link is kept, for the record.
+            payment.checkout_session_id = payment.checkout_session_id or session_id
             await uow.commit()
     return DeliveryResult(DeliveryOutcome.SENT)

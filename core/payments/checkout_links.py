@@ -12,8 +12,10 @@ booking's row lock and a connection. So a link is made in three steps:
    booking has moved on, or another link was stored meanwhile (two asked at once), this
    one is dropped (its session expired by the outbox worker) and the other handed out.
 
-A gateway failure deletes the payment of step 1 (it never had a link); so does the next
-request for a link, for one a crash left behind. The path: checkout_links.mmd.
+A gateway that refused deletes the payment of step 1: nothing was made. One that did not
+answer (a timeout) may have made the session all the same, and a crash between steps 2
+and 3 leaves it unstored: unfinished_links.py cancels such payments and has the session
+found and expired. The path: checkout_links.mmd.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,6 +43,7 @@ from core.payments.ports import (
     PaymentGateway,
     PaymentKind,
 )
+from core.payments.unfinished_links import GAVE_UP, SEARCH_AFTER, given_up, unlinked_deleted
 from core.uow import Committed, UnitOfWorkFactory
 
 # Stripe takes an expiry between 30 minutes and 24 hours after creation; keep clear of both.
@@ -49,9 +52,6 @@ CHECKOUT_MAX = timedelta(hours=23, minutes=59)
 # A link this close to dying is not handed out again: a new one is made.
 REUSE_MARGIN = timedelta(minutes=10)
 IDEMPOTENCY_RETRIES = 3
-# A payment still without its link after this long was left by a crash between steps 1
-# and 3 (the gateway's client gives up after 30 s): the next request deletes it.
-ORPHANED_AFTER = timedelta(minutes=5)
 # The state in which each kind of payment is owed, and the error when it is not.
 OWED_IN = {
     PaymentKind.DEPOSIT: (BookingState.ACCEPTED, "deposit_not_due"),
@@ -159,15 +159,19 @@ async def make_link(
     if isinstance(found, CheckoutLink):
         return found
     uows.committed_elsewhere(_WROTE_PAYMENT)
+    customer_id = found.customer_id
     try:
-        customer_id = found.customer_id or await gateway.ensure_customer(
+        customer_id = customer_id or await gateway.ensure_customer(
             found.customer, idempotency_key=f"user-{found.customer.user_id}-customer"
         )
         link, attempt = await _create(gateway, found, customer_id)
-    except GatewayError:
+    except GatewayError as error:
+        # Asked for the session and not refused: it may exist (unfinished_links.py).
+        maybe_made = customer_id is not None and not error.refused
         await write_with_connection(
-            uows.engine, lambda conn: conn.execute(_unlinked(_PM.id == found.payment_id))
+            uows.engine, lambda conn: _not_made(conn, found.payment_id, maybe_made, now)
         )
+        uows.committed_elsewhere(GAVE_UP)
         raise
     stored, wrote = await write_with_connection(
         uows.engine,
@@ -203,7 +207,6 @@ def _reuse_or_begin(
         return reusable
     if amount <= 0:
         raise InvalidValue("nothing_to_pay")
-    conn.execute(_unlinked(_PM.booking_id == booking.id, _PM.created_at < now - ORPHANED_AFTER))
     user = conn.execute(
         _CLIENT,
         {"user": booking.client_id, "gateway": gateway, "booking": booking.id, "kind": kind.value},
@@ -272,14 +275,13 @@ def _reusable(
     return CheckoutLink(found.checkout_session_id, found.checkout_url, found.checkout_expires_at)
 
 
-def _unlinked(*where: Any) -> Any:
-    """Payments written by step 1 that never got their link."""
-    return delete(_PAYMENTS).where(
-        *where,
-        _PM.status == "pending",
-        _PM.checkout_session_id.is_(None),
-        _PM.payment_intent_id.is_(None),
-    )
+def _not_made(conn: Connection, payment_id: int, maybe_made: bool, now: datetime) -> None:
+    """Step 2 failed: the payment goes, or, where its session may exist, it is cancelled
+    and the session searched for."""
+    if not maybe_made:
+        unlinked_deleted(conn, payment_id)
+    else:
+        given_up(conn, _PM.id == payment_id, now=now, search_at=now + SEARCH_AFTER)
 
 
 async def _create(

@@ -1,5 +1,6 @@
 """Money sweeps: auto-confirmed deliveries and their balance, unpaid balances, refunds
-the gateway has not taken yet, and payouts that waited for a refund."""
+the gateway has not taken yet, payment links a crash left unfinished, and payouts that
+waited for a refund."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.booking.actors import get_booking
 from core.booking.states import BookingState
-from core.db.engine import read_only
+from core.db.engine import read_only, write_with_connection
 from core.db.tables import Booking, OutboxMessage, Refund
 from core.payments.payout_retry import retry_owed_payouts
 from core.payments.ports import Payments
@@ -19,6 +20,7 @@ from core.payments.sweeps import (
     send_balance_reminders,
     settle_waiting_payouts,
 )
+from core.payments.unfinished_links import GAVE_UP, orphans_given_up
 from core.scheduling.flags import flag_once
 from core.scheduling.model import Counts, Sweep, SweepContext
 
@@ -134,6 +136,17 @@ async def refunds(ctx: SweepContext) -> Counts:
     return {"sent": len(sent), "flagged": stuck}
 
 
+async def unfinished_links(ctx: SweepContext) -> Counts:
+    """Payments a crash left without their link: cancelled, their session (if the gateway
+    made one) found and expired by the outbox worker (core/payments/unfinished_links.py)."""
+    cancelled = await write_with_connection(
+        ctx.uows.engine, lambda conn: orphans_given_up(conn, now=ctx.now, limit=ctx.batch)
+    )
+    if cancelled:
+        ctx.uows.committed_elsewhere(GAVE_UP)
+    return {"cancelled": cancelled}
+
+
 async def payouts(ctx: SweepContext) -> Counts:
     """Payouts that waited for a refund, then failed transfers sent again (with backoff)."""
     settled = await settle_waiting_payouts(ctx.uows, _payments(ctx), now=ctx.now, limit=ctx.batch)
@@ -162,6 +175,12 @@ SWEEPS = (
         refunds,
         "send pending refunds again; flag the stuck ones",
         needs_payments=True,
+    ),
+    Sweep(
+        "unfinished-links",
+        timedelta(minutes=10),
+        unfinished_links,
+        "cancel payments a crash left without their link; their sessions are expired",
     ),
     Sweep(
         "settle-payouts",

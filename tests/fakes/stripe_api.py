@@ -141,7 +141,8 @@ class FakeStripe:
             await self._runner.cleanup()
 
     async def _dispatch(self, request: web.Request) -> web.Response:
-        params = decode_form(await request.text()) if request.method == "POST" else {}
+        query = await request.text() if request.method == "POST" else request.query_string
+        params = decode_form(query)
         key = request.headers.get("Idempotency-Key")
         path = "/" + request.match_info["path"]
         if self.transfers_unreachable and path == "/transfers" and request.transport:
@@ -184,6 +185,8 @@ class FakeStripe:
             return self._customer(params)
         if (method, path) == ("POST", "/checkout/sessions"):
             return self._session(params)
+        if (method, path) == ("GET", "/checkout/sessions"):
+            return self._session_list(params)
         if path.startswith("/checkout/sessions/"):
             return self._session_action(method, path.split("/")[3:])
         if (method, path) == ("POST", "/payment_intents"):
@@ -240,6 +243,7 @@ class FakeStripe:
         session = {
             "id": session_id,
             "object": "checkout.session",
+            "created": now,
             "url": f"{self.url}/c/pay/{session_id}",
             "mode": params.get("mode"),
             "status": "open",
@@ -257,6 +261,37 @@ class FakeStripe:
         }
         self.sessions[session_id] = session | {"_intent_data": params.get("payment_intent_data")}
         return session
+
+    def _session_list(self, params: JSON) -> JSON:
+        """``GET /checkout/sessions``: by ``status`` and a ``created`` range, newest first
+        (by creation, then id: our ids are not ordered, Stripe's page on them alike), a
+        page of ``limit`` (at most 100) after ``starting_after``."""
+        limit = int(params.get("limit", 10))
+        if not 1 <= limit <= 100:
+            raise StripeError(400, {"type": "invalid_request_error", "param": "limit"})
+        created = params.get("created", {})
+        if not isinstance(created, dict):  # one exact timestamp
+            created = {"gte": created, "lte": created}
+        if not set(created) <= set(_CREATED_BOUNDS):
+            raise StripeError(400, {"type": "invalid_request_error", "param": "created"})
+        created = _ints(created, *_CREATED_BOUNDS)
+        bounds = _CREATED_BOUNDS
+        found = [
+            s
+            for s in sorted(self.sessions.values(), key=lambda s: (s["created"], s["id"]))[::-1]
+            if params.get("status") in (None, s["status"])
+            and all(bounds[op](s["created"], bound) for op, bound in created.items())
+        ]
+        after = params.get("starting_after")
+        if after is not None:
+            ids = [s["id"] for s in found]
+            found = found[ids.index(after) + 1 :] if after in ids else []
+        return {
+            "object": "list",
+            "url": "/v1/checkout/sessions",
+            "has_more": len(found) > limit,
+            "data": [self.public(s) for s in found[:limit]],
+        }
 
     def _session_action(self, method: str, parts: list[str]) -> JSON:
         """``GET /checkout/sessions/{id}`` and ``POST /checkout/sessions/{id}/expire``."""
@@ -498,6 +533,14 @@ class FakeStripe:
 
 def _id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
+
+
+_CREATED_BOUNDS: dict[str, Any] = {
+    "gt": lambda t, b: t > b,
+    "gte": lambda t, b: t >= b,
+    "lt": lambda t, b: t < b,
+    "lte": lambda t, b: t <= b,
+}
 
 
 def _ints(params: JSON, *names: str) -> JSON:

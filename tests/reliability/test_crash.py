@@ -17,6 +17,7 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import Awaitable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.bootstrap import build_core
+from core.clock import FixedClock
 from core.db.engine import make_engine
 from core.db.tables import (
     Booking,
@@ -35,7 +37,15 @@ from core.db.tables import (
     Payment,
     SlotHold,
 )
+from core.notifications.outbox import deliver_due
+from core.payments.gateway_tasks import GatewayTasks
+from core.payments.ports import Payments
+from core.scheduling.model import SweepContext
+from core.scheduling.registry import BY_ID
+from core.scheduling.runs import run_sweep
 from core.settings import Settings
+from payments.links import HmacLinks
+from payments.stripe_gateway import StripeGateway
 from tests.conftest import PG_SKIP, PG_URL, empty_tables
 from tests.fakes import FakeTelegramAPI, FakeUser
 from tests.fakes.stripe_api import FakeStripe
@@ -295,3 +305,22 @@ async def check(
     )
     assert len(per_booking) == len(bookings), why
     assert sum(per_booking.values()) <= len(bookings) + cut_short, (per_booking, why)
+    # No Checkout session left open at Stripe: a link a kill cut short (its session made,
+    # never stored) is cancelled by the unfinished-links sweep and its session expired by
+    # the worker. Run here as 10 min later; the server's worker may take a task too.
+    await unfinished_links_expired(w, w.telegram.clock.now() + timedelta(minutes=10))
+    await w.quiet(within=60)
+    open_at_stripe = [s for s, v in w.stripe.sessions.items() if v["status"] == "open"]
+    assert open_at_stripe == [], why
+
+
+async def unfinished_links_expired(w: World, later: datetime) -> None:
+    await run_sweep(BY_ID["unfinished-links"], SweepContext(w.uows, later), holder="check")
+    gateway = StripeGateway(STRIPE_KEY, api_url=w.stripe.url, return_url=w.url)
+    links = HmacLinks(b"x" * 32, w.url)
+    try:
+        tasks = GatewayTasks(w.uows, Payments(gateway, links), FixedClock(later))
+        while await deliver_due(w.uows, tasks, now=later):
+            pass
+    finally:
+        await gateway.close()
