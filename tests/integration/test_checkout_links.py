@@ -122,12 +122,30 @@ class Crash(BaseException):
     """The process dies: nothing after this point of make_link runs."""
 
 
-class DiesAfterStripeAnswers(StripeGateway):
-    """Stripe makes the session; the process dies before step 3 stores its link."""
+class Dies(StripeGateway):
+    """The process dies as it asks Stripe for the session (``asked=False``) or once
+    Stripe made it (``asked=True``): either way before step 3 stores its link."""
+
+    def __init__(self, fake: FakeStripe, *, asked: bool) -> None:
+        super().__init__(API_KEY, api_url=fake.url, return_url="http://127.0.0.1:1")
+        self.asked = asked
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutLink:
-        await super().create_checkout(request)
+        if self.asked:
+            await super().create_checkout(request)
         raise Crash
+
+
+async def crashed(
+    fake: FakeStripe, uows: UnitOfWorkFactory, booking_id: int, at: datetime, *, asked: bool
+) -> None:
+    """A link for ``booking_id`` whose making a crash cut short at ``at``."""
+    dying = Dies(fake, asked=asked)
+    try:
+        with pytest.raises(Crash):
+            await deposit_link(uows, dying, booking_id, at)
+    finally:
+        await dying.close()
 
 
 async def gateway_tasks_run(uows: UnitOfWorkFactory, gateway: StripeGateway, at: datetime) -> int:
@@ -216,32 +234,12 @@ async def test_a_session_a_crash_left_unstored_is_expired_by_the_sweep(
     is left alone, and a second run of the sweep does nothing more."""
     booking_id = await accepted(uows, clock)
     made_at = clock.now()
-    dying = DiesAfterStripeAnswers(API_KEY, api_url=fake.url, return_url="http://127.0.0.1:1")
-    try:
-        with pytest.raises(Crash):
-            await deposit_link(uows, dying, booking_id, made_at)
-    finally:
-        await dying.close()
+    await crashed(fake, uows, booking_id, made_at, asked=True)
     [ours] = fake.sessions
     clock.advance(ORPHANED_AFTER + timedelta(seconds=1))
     later = clock.now()
     other = await accepted(uows, clock, "studio-other")
-    async with uows() as uow:
-        uow.session.add(
-            Payment(
-                booking_id=other,
-                kind="deposit",
-                attempt=1,
-                amount_minor=100,
-                currency="MAD",
-                status="pending",
-                gateway="stripe",
-                refunded_minor=0,
-                created_at=later - timedelta(seconds=5),
-                updated_at=later - timedelta(seconds=5),
-            )
-        )
-        await uow.commit()
+    await crashed(fake, uows, other, later - timedelta(seconds=5), asked=False)
     sweep = BY_ID["unfinished-links"]
     outcome = await run_sweep(sweep, SweepContext(uows, later), holder="t")
     assert outcome.counts == {"cancelled": 1}
@@ -271,22 +269,8 @@ async def test_a_crash_before_stripe_was_asked_leaves_nothing_to_expire(
     any call but the search."""
     booking_id = await accepted(uows, clock)
     now = clock.now()
-    async with uows() as uow:
-        uow.session.add(
-            Payment(
-                booking_id=booking_id,
-                kind="deposit",
-                attempt=1,
-                amount_minor=100,
-                currency="MAD",
-                status="pending",
-                gateway="stripe",
-                refunded_minor=0,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        await uow.commit()
+    await crashed(fake, uows, booking_id, now, asked=False)
+    calls_before = len(fake.calls)  # the customer's
     later = now + ORPHANED_AFTER + timedelta(minutes=1)
     sweep = BY_ID["unfinished-links"]
     assert (await run_sweep(sweep, SweepContext(uows, later), holder="t")).counts == {
@@ -294,4 +278,6 @@ async def test_a_crash_before_stripe_was_asked_leaves_nothing_to_expire(
     }
     assert await gateway_tasks_run(uows, gateway, later) == 1
     assert await rows(uows) == [("expired", None, 1)]
-    assert [(c.method, c.path) for c in fake.calls] == [("GET", "/checkout/sessions")]
+    assert [(c.method, c.path) for c in fake.calls[calls_before:]] == [
+        ("GET", "/checkout/sessions")
+    ]
