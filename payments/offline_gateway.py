@@ -66,7 +66,9 @@ class OfflineGateway:
             raise GatewayError(f"not an offline session: {session_id}", code="resource_missing")
         return "expired"
 
-    async def find_checkout(self, payment_id: int, *, made_after: datetime) -> str | None:
+    async def find_checkout(
+        self, payment_id: int, *, made_within: tuple[datetime, datetime]
+    ) -> str | None:
         # An offline session is only a row of ours: one whose id was never stored on its
         # payment has no page that takes money (offline_page.py reads the payment by it).
         return None

@@ -116,14 +116,17 @@ class StripeGateway:
             session = await _call(sessions.expire_async(session_id))
         return str(session.status)
 
-    async def find_checkout(self, payment_id: int, *, made_after: datetime) -> str | None:
+    async def find_checkout(
+        self, payment_id: int, *, made_within: tuple[datetime, datetime]
+    ) -> str | None:
         # Stripe lists sessions by status and creation time (newest first, 100 a page) but
-        # cannot filter on metadata: the few opened since then are read for ours.
+        # cannot filter on metadata: the few opened within those minutes are read for ours.
+        first, last = made_within
         sessions = await _call(
             self._client.v1.checkout.sessions.list_async(
                 params={
                     "status": "open",
-                    "created": {"gte": int(made_after.timestamp())},
+                    "created": {"gte": int(first.timestamp()), "lte": int(last.timestamp())},
                     "limit": 100,
                 }
             )

@@ -36,9 +36,10 @@ DUE_IN: dict[str, BookingState] = {
 }
 # The booking dropped the link; the gateway is yet to expire it (then: expired).
 CANCELLED = "cancelled"
-# Stripe's clock and ours may differ a little: the search for a session made for a payment
-# looks from this long before the payment was written.
-CLOCK_SLACK = timedelta(minutes=5)
+# Where the search for a session made for a payment (its link never stored) looks, from
+# the payment's writing: from a little before (Stripe's clock and ours may differ) to a
+# little after the longest its making takes (the Stripe client waits at most 2 x 120 s).
+SEARCH_FROM, SEARCH_UNTIL = timedelta(minutes=-5), timedelta(minutes=10)
 
 
 async def void_checkouts(
@@ -111,10 +112,11 @@ async def expire_checkout(
             return DeliveryResult(
                 DeliveryOutcome.GIVE_UP, error=f"link made by the {payment.gateway} gateway"
             )
-        session_id, made_after = payment.checkout_session_id, payment.created_at - CLOCK_SLACK
+        session_id, written = payment.checkout_session_id, payment.created_at
     try:
         if session_id is None:
-            session_id = await gateway.find_checkout(payment_id, made_after=made_after)
+            within = (written + SEARCH_FROM, written + SEARCH_UNTIL)
+            session_id = await gateway.find_checkout(payment_id, made_within=within)
         status = "expired" if session_id is None else await gateway.expire_checkout(session_id)
     except GatewayError as error:
         log.warning("checkout of payment %s not expired yet: %s", payment_id, error)

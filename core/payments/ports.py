@@ -105,10 +105,13 @@ class PaymentGateway(Protocol):
         ``expired``, or ``complete`` when the customer paid first (its events follow)."""
         ...
 
-    async def find_checkout(self, payment_id: int, *, made_after: datetime) -> str | None:
+    async def find_checkout(
+        self, payment_id: int, *, made_within: tuple[datetime, datetime]
+    ) -> str | None:
         """The open Checkout session made for our payment ``payment_id`` (its metadata)
-        since ``made_after``, if any: the making of a link cut short (the client gave up
-        waiting, or the process died) may have left one whose id we never stored."""
+        within ``made_within`` (first, last), if any: the making of a link cut short (the
+        client gave up waiting, or the process died) may have left one whose id we never
+        stored."""
         ...
 
     async def payment_method_of(self, payment_intent_id: str) -> str | None:

@@ -215,7 +215,9 @@ async def test_a_session_stripe_made_after_the_client_gave_up_is_found_and_expir
     assert [s for s, v in fake.sessions.items() if v["status"] == "expired"] == [ours]
     listed = [c for c in fake.calls if (c.method, c.path) == ("GET", "/checkout/sessions")]
     assert len(listed) == 2 and listed[1].params["starting_after"]
+    written = int(now.timestamp())
     assert listed[0].params["status"] == "open"
+    assert listed[0].params["created"] == {"gte": str(written - 300), "lte": str(written + 600)}
     async with uows() as uow:
         payment = await uow.session.get(Payment, payment_id)
         assert payment is not None
