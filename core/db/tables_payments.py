@@ -39,7 +39,8 @@ class Payment(Base):
     amount_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
     # pending | paid | failed | expired | superseded | refunded (in full) | cancelled (the
-    # booking dropped the link; the gateway is yet to expire it: core/payments/checkout_expiry.py)
+    # booking dropped the link, or its making was cut short; the gateway is yet to expire
+    # it: core/payments/checkout_expiry.py, unfinished_links.py)
     status: Mapped[str] = mapped_column(String(16))
     gateway: Mapped[str] = mapped_column(String(16))
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
