@@ -26,6 +26,7 @@ MESSAGES = {
     "refund_exceeds_payments": "The payments found cannot cover {amount} of this refund.",
     "unknown_sort": "Cannot sort by {sort}; choose one of: {allowed}.",
     "unknown_state": "Unknown state {state}; choose one of: {allowed}.",
+    "unknown_filter": "Unknown {filter} {value}; choose one of: {allowed}.",
     "no_admin_path": "No transition leads from {source} to {target}.",
     "invoice_not_found": "No invoice {number}.",
     "unknown_severity": "Unknown severity {severity}.",

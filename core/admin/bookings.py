@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from core.admin.audit import Operator, record
 from core.admin.operators import admin_actor
-from core.admin.paging import Page, iso, money_text
+from core.admin.paging import Page, iso, money_text, one_of
 from core.admin.providers import provider_ref
 from core.booking.actions import apply_action, cancel_booking
 from core.booking.actors import get_booking
 from core.booking.states import TRANSITIONS, Action, BookingState
+from core.catalog.vocabulary import CITIES
 from core.db.tables import (
     Booking,
     BookingTransition,
@@ -64,7 +65,7 @@ async def list_bookings(
     source: str | None = None,
 ) -> list[dict[str, Any]]:
     stmt = select(Booking)
-    if state:
+    if one_of("state", state, (s.value for s in BookingState)):
         stmt = stmt.where(Booking.state == state)
     if provider:
         stmt = stmt.where(
@@ -76,7 +77,7 @@ async def list_bookings(
         stmt = stmt.where(Booking.event_date >= date_from)
     if date_to:
         stmt = stmt.where(Booking.event_date <= date_to)
-    if city:
+    if one_of("city", city, CITIES):
         stmt = stmt.where(Booking.city == city)
     if source:  # where the client came from (their first deep link)
         stmt = stmt.where(Booking.client_id.in_(select(User.id).where(User.source == source)))

@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy import select
 
 from core.admin.audit import Operator, record
-from core.admin.paging import Page, iso
+from core.admin.paging import Page, iso, one_of
 from core.db.tables import Flag
 from core.errors import IllegalTransition, InvalidValue, NotFound
 from core.support.tickets import raise_flag
 from core.uow import UnitOfWork
 
 SEVERITIES = ("info", "warning", "error", "critical")
+LISTED = ("open", "resolved", "all")  # list_flags's status
 
 
 def flag_row(flag: Flag) -> dict[str, Any]:
@@ -45,13 +46,14 @@ async def list_flags(
     subject_id: str | None = None,
 ) -> list[dict[str, Any]]:
     stmt = select(Flag)
+    one_of("status", status, LISTED)
     if status == "open":
         stmt = stmt.where(Flag.resolved_at.is_(None))
     elif status == "resolved":
         stmt = stmt.where(Flag.resolved_at.is_not(None))
     if kind:
         stmt = stmt.where(Flag.kind == kind)
-    if severity:
+    if one_of("severity", severity, SEVERITIES):
         stmt = stmt.where(Flag.severity == severity)
     if subject_type:
         stmt = stmt.where(Flag.subject_type == subject_type)

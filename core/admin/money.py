@@ -8,12 +8,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 
-from core.admin.paging import Page, iso
+from core.admin.paging import Page, iso, one_of
 from core.admin.providers import provider_ref
 from core.db.tables import LedgerEntry, Provider
 from core.uow import UnitOfWork
 
 KINDS = ("payment", "refund", "payout")
+STATUSES = ("settled", "owed", "paid_via_connect")  # LedgerEntry.status's
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
@@ -42,9 +43,9 @@ def _filtered(
     since: datetime | None,
     until: datetime | None,
 ) -> S:
-    if kind:
+    if one_of("kind", kind, KINDS):
         stmt = stmt.where(LedgerEntry.kind == kind)
-    if status:
+    if one_of("status", status, STATUSES):
         stmt = stmt.where(LedgerEntry.status == status)
     if provider:
         stmt = stmt.where(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -41,6 +41,15 @@ class Page:
             .limit(self.limit)
             .offset(self.offset)
         )
+
+
+def one_of(name: str, value: str | None, allowed: Iterable[str]) -> str | None:
+    """A listing's filter on a closed set of values. A value outside it is a typo, and is
+    said to be one: matched as given it would list nothing, which reads as "there are none"."""
+    choices = tuple(allowed)
+    if value and value not in choices:
+        raise InvalidValue("unknown_filter", filter=name, value=value, allowed=", ".join(choices))
+    return value
 
 
 def iso(value: datetime | date | None) -> str | None:

@@ -15,11 +15,12 @@ from sqlalchemy import ColumnElement, func, select
 
 from core.admin.audit import Operator, record
 from core.admin.operators import admin_actor
-from core.admin.paging import Page, iso
+from core.admin.paging import Page, iso, one_of
 from core.booking.actions import apply_action
 from core.booking.states import Action, BookingState
 from core.calendar_sync.export import feed_address
 from core.catalog.provider_news import tell_provider
+from core.catalog.vocabulary import CATEGORIES, CITIES
 from core.db.tables import (
     Booking,
     Provider,
@@ -80,15 +81,15 @@ async def list_providers(
     city: str | None = None,
 ) -> list[dict[str, Any]]:
     stmt = select(Provider)
-    if status:
+    if one_of("status", status, (s.value for s in ProviderStatus)):
         stmt = stmt.where(Provider.status == status)
-    if category:
+    if one_of("category", category, CATEGORIES):
         stmt = stmt.where(
             Provider.id.in_(
                 select(ProviderCategory.provider_id).where(ProviderCategory.category == category)
             )
         )
-    if city:
+    if one_of("city", city, CITIES):
         stmt = stmt.where(
             Provider.id.in_(select(ProviderCity.provider_id).where(ProviderCity.city == city))
         )

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.admin.audit import Operator, record
-from core.admin.paging import Page, iso
+from core.admin.paging import Page, iso, one_of
 from core.db.tables import Ticket, TicketMessage, User
 from core.errors import IllegalTransition, InvalidValue, NotFound
 from core.notifications.outbox import enqueue
-from core.support.tickets import MAX_BODY
+from core.support.tickets import MAX_BODY, TicketCategory
 from core.uow import UnitOfWork
 
 STATUSES = ("open", "answered", "closed")
@@ -58,13 +58,13 @@ async def list_tickets(
         .subquery()
     )
     stmt = select(Ticket, counts.c.n).outerjoin(counts, counts.c.ticket_id == Ticket.id)
-    if status:
+    if one_of("status", status, STATUSES):
         stmt = stmt.where(Ticket.status == status)
     if assignee:
         stmt = stmt.where(Ticket.assignee == assignee)
     if user_id is not None:
         stmt = stmt.where(Ticket.user_id == user_id)
-    if category:
+    if one_of("category", category, (c.value for c in TicketCategory)):
         stmt = stmt.where(Ticket.category == category)
     columns = {"id": Ticket.id, "created": Ticket.created_at, "updated": Ticket.updated_at}
     stmt = page.apply(stmt, columns, default="updated")

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.admin.audit import Operator, record
-from core.admin.paging import Page, iso
-from core.db.tables import Booking, ChannelIdentity, Ticket, User
+from core.admin.paging import Page, iso, one_of
+from core.db.tables import Booking, Channel, ChannelIdentity, Ticket, User, UserRole
 from core.errors import IllegalTransition, InvalidValue, NotFound
 from core.uow import UnitOfWork
 
@@ -42,11 +42,11 @@ async def list_users(
     search: str | None = None,
 ) -> list[dict[str, Any]]:
     stmt = select(User)
-    if role:
+    if one_of("role", role, (r.value for r in UserRole)):
         stmt = stmt.where(User.role == role)
     if blocked is not None:
         stmt = stmt.where(User.blocked.is_(blocked))
-    if channel:
+    if one_of("channel", channel, (c.value for c in Channel)):
         stmt = stmt.where(
             User.id.in_(select(ChannelIdentity.user_id).where(ChannelIdentity.channel == channel))
         )
