@@ -56,7 +56,9 @@ def _day(value: str | None) -> date | None:
 
 @app.command("list")
 def list_(
-    state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="Only this state: requested, accepted, confirmed, ...")
+    ] = None,
     provider: Annotated[str | None, typer.Option(help="Provider id or slug.")] = None,
     client: Annotated[int | None, typer.Option(help="Client user id.")] = None,
     date_from: Annotated[
