@@ -31,18 +31,15 @@ from payments.stripe_gateway import StripeGateway
 from tests.fakes.stripe_api import FakeStripe
 from tests.support.bookings import act, request
 from tests.support.factories import make_provider, make_user
-from tests.support.payments import API_KEY, WEBHOOK_SECRET, eventually
+from tests.support.payments import API_KEY, eventually, fake_stripe
 
 LINKS = HmacLinks(b"x" * 32, "http://127.0.0.1:1")
 
 
 @pytest.fixture
 async def fake(clock: FixedClock) -> AsyncIterator[FakeStripe]:
-    running = await FakeStripe(API_KEY, WEBHOOK_SECRET, clock).start()
-    try:
+    async with fake_stripe(clock) as running:
         yield running
-    finally:
-        await running.close()
 
 
 @pytest.fixture

@@ -12,16 +12,13 @@ import stripe
 
 from core.clock import FixedClock
 from tests.fakes.stripe_api import FakeStripe
-from tests.support.payments import API_KEY, WEBHOOK_SECRET
+from tests.support.payments import API_KEY, fake_stripe
 
 
 @pytest.fixture
 async def fake(clock: FixedClock) -> AsyncIterator[FakeStripe]:
-    running = await FakeStripe(API_KEY, WEBHOOK_SECRET, clock).start()
-    try:
+    async with fake_stripe(clock) as running:
         yield running
-    finally:
-        await running.close()
 
 
 @pytest.fixture

@@ -34,9 +34,9 @@ from tests.support.factories import make_provider, make_user
 from tests.support.migrated import migrate
 from tests.support.payments import (
     API_KEY,
-    WEBHOOK_SECRET,
     Stack,
     eventually,
+    fake_stripe,
     payment_stack,
     sqlite_payment_stack,
 )
@@ -162,11 +162,8 @@ async def test_offline_link_of_a_cancelled_booking_takes_no_payment(
 
 @pytest.fixture
 async def fake(clock: FixedClock) -> AsyncIterator[FakeStripe]:
-    running = await FakeStripe(API_KEY, WEBHOOK_SECRET, clock).start()
-    try:
+    async with fake_stripe(clock) as running:
         yield running
-    finally:
-        await running.close()
 
 
 async def payment_status(uows: UnitOfWorkFactory, payment_id: int) -> str | None:

@@ -228,6 +228,16 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, wait: floa
 
 
 @asynccontextmanager
+async def fake_stripe(clock: FixedClock) -> AsyncIterator[FakeStripe]:
+    """The fake Stripe on loopback with the tests' key and webhook secret, stopped on exit."""
+    running = await FakeStripe(API_KEY, WEBHOOK_SECRET, clock).start()
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+@asynccontextmanager
 async def payment_stack(
     database_url: str, clock: FixedClock, *, stripe: bool = True, **settings: Any
 ) -> AsyncIterator[Stack]:
