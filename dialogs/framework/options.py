@@ -12,6 +12,7 @@ an optional question is no answer to store, "لا" at the email question is no a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -95,6 +96,28 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
     if digits.isdecimal() and not numeric_labels and 1 <= int(digits) <= len(numbered):
         return numbered[int(digits) - 1]
     return None
+
+
+# Between the options of a typed list: "1, 3", "1;3", "Rabat et Fès", "1 و 2", "fr/en".
+_LIST_SEPARATOR = re.compile(r"\s*[,،;/+&]\s*|\s+(?:et|and|w|و)\s+", re.IGNORECASE)
+
+
+def chosen_options(options: list[list[str]], text: str) -> list[str] | None:
+    """The payloads a typed list names ("1, 3", "Rabat et Fès", "1 2"), each part by label
+    or by rank as ``chosen_option`` reads one; None unless it names two or more options,
+    every part one of them and none Back or Cancel. For steps that take several choices:
+    on WhatsApp people type them in one message rather than one number at a time."""
+    if not options or len(text) > 200:
+        return None
+    parts = [part for part in _LIST_SEPARATOR.split(text.strip()) if part]
+    if len(parts) == 1 and all(typed_number(word) for word in parts[0].split()):
+        parts = parts[0].split()  # "1 2 3": numbers apart by spaces only
+    if len(parts) < 2:
+        return None
+    chosen = [chosen_option(options, part) for part in parts]
+    if any(payload is None or is_navigation(payload) for payload in chosen):
+        return None
+    return list(dict.fromkeys(p for p in chosen if p is not None))
 
 
 def typed_number(text: str) -> bool:

@@ -35,7 +35,7 @@ from dialogs.framework.flow import (
 )
 from dialogs.framework.replies import Reply
 from dialogs.labels import LANGUAGE_NAMES
-from dialogs.provider.choices import CONTINUE, QUESTIONS, labels_of, toggle_rows, toggled
+from dialogs.provider.choices import CONTINUE, labels_of, question, toggle_rows, toggled
 
 DIAGRAM = Path(__file__).with_name("onboarding.mmd")
 # The channel proves the sender's number itself: WhatsApp's sender is the phone.
@@ -60,7 +60,7 @@ def _choice_prompt(kind: str) -> Prompt:
     async def prompt(ctx: Ctx) -> Reply:
         t = ctx.t
         chosen = list(ctx.state.data.get(kind, []))
-        text = t(QUESTIONS[kind])
+        text = question(ctx, kind)
         if chosen:
             text += "\n" + t("Chosen: {list}", list=labels_of(kind, chosen, t))
         return ctx.reply(text, [*toggle_rows(ctx, kind, chosen), ctx.nav_row()])
@@ -74,7 +74,7 @@ def _choice_answer(kind: str, here: str) -> Handler:
         if answer.code == CONTINUE:
             ctx.state.data[kind] = list(clean_choice(kind, chosen))
             return await _after_choice(ctx, kind)
-        changed = toggled(chosen, answer, kind)
+        changed = toggled(ctx, chosen, answer, kind)
         if changed is None:
             return Invalid(ctx.t("Please choose from the list, then Continue."))
         ctx.state.data[kind] = changed

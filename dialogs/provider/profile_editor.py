@@ -35,9 +35,9 @@ from dialogs.i18n.translator import N_, Translator
 from dialogs.labels import LANGUAGE_NAMES
 from dialogs.provider.choices import (
     CONTINUE,
-    QUESTIONS,
     labels_of,
     photo_refusal,
+    question,
     toggle_rows,
     toggled,
 )
@@ -188,7 +188,7 @@ async def choice_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     kind = str(ctx.state.data.get("kind", "category"))
     chosen = list(ctx.state.data.get("chosen", []))
-    text = t(QUESTIONS[kind]) + "\n" + t("Chosen: {list}", list=labels_of(kind, chosen, t))
+    text = question(ctx, kind) + "\n" + t("Chosen: {list}", list=labels_of(kind, chosen, t))
     return ctx.reply(text, [*toggle_rows(ctx, kind, chosen), ctx.nav_row()])
 
 
@@ -198,7 +198,7 @@ async def choice_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == CONTINUE:
         await set_choice(ctx.uow, ctx.user.id, kind, chosen)
         return Go("menu", before=(ctx.reply(ctx.t(SAVED)),))
-    changed = toggled(chosen, answer, kind)
+    changed = toggled(ctx, chosen, answer, kind)
     if changed is None:
         return Invalid(ctx.t("Please choose from the list, then Continue."))
     ctx.state.data["chosen"] = changed

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bots.programs.serve import build_app
 from core.bootstrap import Core, build_core
-from core.db.tables import OutboxMessage, Provider, User
+from core.db.tables import OutboxMessage, Provider, ProviderCategory, ProviderCity, User
 from core.settings import Settings
 from dialogs.i18n.translator import translator
 from dialogs.notifications.account_news import VERIFIED
@@ -178,3 +178,40 @@ async def test_register_on_whatsapp_send_photos_edit_and_get_verified(
     # Verified with the admin tool: told on WhatsApp.
     await AdminCli(newcomer.container.settings.database_url).ok("providers", "verify", slug)
     await eventually(lambda: FR(VERIFIED) in newcomer.twilio.texts_to(PHONE))
+
+
+async def test_several_choices_typed_in_one_message_are_all_ticked(newcomer: Newcomer) -> None:
+    """WhatsApp lists the choices as numbers: "1, 3" or "Rabat et Kénitra" in one message
+    ticks each (never unticks), and the question says so."""
+    await newcomer.says("inscription")
+    shown = await newcomer.says("Traiteur Amal")
+    several = FR("You can write several numbers at once, for example: 1, 3.")
+    assert several in body(shown)
+    caterer, pastry = option(shown, FR("Caterer")), option(shown, FR("Pastry"))
+    shown = await newcomer.says(f"{caterer}, {pastry}")
+    assert FR("Chosen: {list}", list=f"{FR('Caterer')}, {FR('Pastry')}") in body(shown)
+    # A list naming something that is no choice ticks nothing: the step explains.
+    shown = await newcomer.says(f"{caterer}, 99")
+    assert FR("Please choose from the list, then Continue.") in body(shown)
+    shown = await newcomer.says(option(shown, FR("Continue")))
+    shown = await newcomer.says("Rabat et Kénitra")
+    assert FR("Chosen: {list}", list="Rabat, Kénitra") in body(shown)
+    # Ticked again in a list: kept, not unticked; the new one joins them.
+    shown = await newcomer.says(f"{option(shown, 'Rabat')} {option(shown, 'Casablanca')}")
+    assert FR("Chosen: {list}", list="Rabat, Kénitra, Casablanca") in body(shown)
+    shown = await newcomer.says(option(shown, FR("Continue")))
+    shown = await newcomer.says("1، 2")  # Arabic comma
+    assert FR("Chosen: {list}", list="العربية, Français") in body(shown)
+    await newcomer.says(option(shown, FR("Continue")))
+    shown = await newcomer.says(BIO)
+    await newcomer.says(option(shown, FR("Continue")))
+
+    async with newcomer.container.uows() as uow:
+        provider = await uow.session.scalar(select(Provider))
+        assert provider is not None
+        categories = set(await uow.session.scalars(select(ProviderCategory.category)))
+        cities = set(await uow.session.scalars(select(ProviderCity.city)))
+        languages = set(provider.languages)
+    assert categories == {"caterer", "pastry"}
+    assert cities == {"rabat", "kenitra", "casablanca"}
+    assert languages == {"ar", "fr"}
