@@ -11,7 +11,8 @@ from dialogs.i18n.translator import N_, translator
 __all__ = ["ACCOUNT_KINDS", "VERIFIED", "provider_account_news"]
 VERIFIED = N_(
     "Good news: your provider account is verified. Clients can now find you in search and "
-    "send you booking requests. Add your services so they can book them."
+    "send you booking requests. Add your services and your opening hours (Availability) so "
+    "they can book them."
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.catalog.availability_editor import opening_windows
 from core.catalog.service_editor import (
     active_booking_count,
     delete_service,
@@ -91,6 +92,14 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code == "save" and spec is not None and not sid:
         service = await save_service(ctx.uow, owner.id, spec)
         ctx.state.data["sid"] = service.id
+        if not await opening_windows(ctx.uow, owner.id):
+            # Closed every day, nothing can be booked: the hours come next, not a card
+            # that says the service is bookable.
+            hours = t(
+                "Your service is saved. Clients can book it once you have opening hours: "
+                "choose your days below."
+            )
+            return Go("week", "pavail", before=(ctx.reply(hours),), reset=True)
         done = t("Your service is saved and on offer: clients can find and book it.")
         return Go("svc", before=(ctx.reply(done),))
     if code in ("pause", "resume") and sid:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.booking.actions import refund_due_on_cancel
 from core.booking.actors import Actor
@@ -107,6 +107,35 @@ async def test_a_service_written_in_the_bot_is_bookable_by_a_client(
     [booking] = await bookings(db)
     assert (booking.service_id, booking.event_date, booking.state) == (new.id, DAY, "requested")
     assert booking.total_minor == 800_000
+
+
+async def test_a_service_saved_while_closed_every_day_leads_to_the_opening_hours(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A new provider has no opening hours: saving a service does not say it can be booked,
+    it asks the hours next."""
+    owner, provider_id, _ = await make_provider(db, clock.now())
+    async with db() as uow:
+        await uow.session.execute(delete(WeeklyRule).where(WeeklyRule.provider_id == provider_id))
+        await uow.commit()
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/start")
+    await write_new_service(provider)
+    assert FR("Your service is saved and on offer: clients can find and book it.") not in (
+        provider.text
+    )
+    assert FR(
+        "Your service is saved. Clients can book it once you have opening hours: "
+        "choose your days below."
+    ) in provider.text
+    assert await provider.position() == "pavail:week"
+    assert len(await services_of(db, provider_id)) == 2  # the factory's and the new one
+    await provider.click("d:0-5")  # Monday to Saturday
+    await provider.send("10:00-22:00")
+    assert FR("Saved.") in provider.text
+    async with db() as uow:
+        days = (await uow.session.scalars(select(WeeklyRule.weekday))).all()
+    assert sorted(days) == list(range(6))
 
 
 async def test_a_closed_day_is_not_bookable(db: UnitOfWorkFactory, clock: FixedClock) -> None:
