@@ -12,8 +12,10 @@ from core.booking.policy import CancellationPolicy, PolicyPreset, preset_of, pre
 from core.booking.quote import PricingModel
 from core.catalog.availability_editor import hours_problem, run_problem
 from core.catalog.service_rules import MAX_PRICE_MINOR, ServiceSpec, spec_problem
+from dialogs.i18n.translator import translator
 from dialogs.provider import typed_numbers as typed
 from dialogs.provider.availability import parse_spans, run_of
+from dialogs.provider.service_text import notice_text
 
 SPEC = ServiceSpec(
     category="photographer",
@@ -119,3 +121,20 @@ def test_closed_runs_and_forged_payloads() -> None:
     assert backwards is not None and backwards.key == "closed_run_backwards"
     too_long = run_problem(date(2027, 1, 1), date(2028, 1, 2))
     assert too_long is not None and too_long.key == "closed_run_too_long"
+
+
+@pytest.mark.parametrize(
+    ("hours", "fr", "ar"),
+    [
+        (24, "24 heures", "24 ساعة"),
+        (36, "36 heures", "36 ساعة"),
+        (48, "2 jours", "يومان"),
+        (72, "3 jours", "3 أيام"),
+        (168, "7 jours", "7 أيام"),
+        (50, "50 heures", "50 ساعة"),
+        (24 * 14, "14 jours", "14 يومًا"),
+    ],
+)
+def test_a_notice_is_said_in_days_from_two_whole_days_on(hours: int, fr: str, ar: str) -> None:
+    assert notice_text(hours, translator("fr")) == fr
+    assert notice_text(hours, translator("ar")).replace("\u2068", "").replace("\u2069", "") == ar
