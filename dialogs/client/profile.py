@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.catalog.provider_profile import ProviderProfile
 from dialogs import labels
 from dialogs.client.book import start_booking
@@ -30,11 +32,14 @@ async def profile_prompt(ctx: Ctx) -> Reply:
         )
         for s in profile.services
     ]
-    return ctx.reply(profile_text(profile, t), [*rows, ctx.nav_row()], photos=profile.photos[:10])
+    day = ctx.state.data.get("day")
+    text = profile_text(profile, t, day=date.fromisoformat(day) if day else None)
+    return ctx.reply(text, [*rows, ctx.nav_row()], photos=profile.photos[:10])
 
 
-def profile_text(profile: ProviderProfile, t: Translator) -> str:
-    """The profile as clients read it (the provider bot's preview shows the same)."""
+def profile_text(profile: ProviderProfile, t: Translator, *, day: date | None = None) -> str:
+    """The profile as clients read it (the provider bot's preview shows the same).
+    ``day``: the date the client searched for, which the booking form will take."""
     lines = ["✦ " + t.pick(profile.name)]
     if profile.rating_count:
         lines.append(
@@ -51,7 +56,10 @@ def profile_text(profile: ProviderProfile, t: Translator) -> str:
     lines += [t("Cities: {cities}", cities=cities), t("Speaks: {languages}", languages=langs), ""]
     for service in profile.services:
         lines.append(f"• {t.pick(service.title)} — {price_text(service, t)}")
-    if profile.free_dates:
+    if day is not None:
+        # Found by a search for that day: its date is what matters, not the next free ones.
+        lines += ["", t("Your date: {date}. Choose a service to book it.", date=t.date(day))]
+    elif profile.free_dates:
         dates = t.join(t.date(d, "medium") for d in profile.free_dates)
         if len(profile.services) > 1:
             # The dates are the first service's (the cheapest): another may need more

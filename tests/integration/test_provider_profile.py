@@ -182,3 +182,30 @@ async def test_the_chat_profile_says_whose_free_dates_it_shows(
     await solo.send("/start p-solo")
     assert fr("Next free dates: {dates}", dates="") in solo.text
     assert "Prochaines dates libres pour" not in solo.text
+
+
+async def test_a_profile_found_by_a_search_for_a_day_names_that_day(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Searched for Sunday 10 May: the profile says that date (the form will take it), not
+    the next free dates, which would read as if the day were not free."""
+    built = await atlas(uows, clock.now())
+    fr = translator("fr")
+    chat = client_chat(uows, clock, key="c:day", language="fr")
+    await chat.send("/start")
+    await chat.click("m:find")
+    await chat.click("cat:photographer")
+    await chat.click("city:rabat")
+    await chat.send("10/05/2026")
+    await chat.click(f"open:{built.provider_id}")
+    sunday = fr.date(date(2026, 5, 10))
+    assert fr("Your date: {date}. Choose a service to book it.", date=sunday) in chat.text
+    assert fr("Next free dates for {service}: {dates}", service="Service", dates="") not in (
+        chat.text
+    )
+    # Any date: the next free dates, as from a link.
+    await chat.click("nav:back")
+    await chat.click("flt:date")
+    await chat.click("day:any")
+    await chat.click(f"open:{built.provider_id}")
+    assert fr("Next free dates for {service}: {dates}", service="Service", dates="") in chat.text
