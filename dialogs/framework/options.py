@@ -120,6 +120,11 @@ def chosen_options(options: list[list[str]], text: str) -> list[str] | None:
     return list(dict.fromkeys(p for p in chosen if p is not None))
 
 
+def means_back(text: str) -> bool:
+    """The text is a word for Back ("retour", "رجوع"), in any of our languages."""
+    return fold(text) in _FOLDED_WORDS["nav:back"]
+
+
 def typed_number(text: str) -> bool:
     """The text is a number (in Latin or Arabic digits): it picks an option by rank."""
     return text.strip().translate(_ARABIC_DIGITS).isdecimal()

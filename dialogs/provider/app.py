@@ -31,6 +31,7 @@ from dialogs.framework.flow import (
     reads_on,
     writing,
 )
+from dialogs.framework.options import means_back
 from dialogs.framework.replies import Button, Reply
 from dialogs.framework.reply_language import SWITCH
 from dialogs.i18n.translator import N_, Translator
@@ -183,8 +184,10 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return await open_profile(ctx, "")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
-    if answer.text and await _greets(ctx, answer.text):
-        return Go("home")  # "Salam", each morning on WhatsApp: the home, without a reproach
+    if answer.text and (means_back(answer.text) or await _greets(ctx, answer.text)):
+        # "Salam", each morning on WhatsApp, or "retour" under a card shown from the home
+        # (it has no Back of its own): the home again, without a reproach.
+        return Go("home")
     # The home as last shown: with no request on it, there is none to choose.
     listed = any(payload.partition("|")[2].startswith("req:") for _, payload in ctx.state.options)
     if not listed:

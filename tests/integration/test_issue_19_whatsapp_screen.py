@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from core.booking.actors import Actor
-from core.booking.states import Action, Role
+from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, OutboxMessage, Payment, Provider
 from core.payments.checkout_links import deposit_link
@@ -34,7 +34,7 @@ from tests.integration.test_whatsapp_channel import (
     user_by_phone,
     whatsapp_stack,
 )
-from tests.support.bookings import act, request
+from tests.support.bookings import act, drive_to, request
 from tests.support.factories import make_provider, make_user
 from tests.support.provider_dashboard import Links
 
@@ -315,3 +315,25 @@ async def test_a_provider_s_greeting_shows_the_home_without_a_reproach(stack: St
     await stack.say(PROVIDER_PHONE, "Salam")  # the home, listing it
     (noted,) = await stack.say(PROVIDER_PHONE, "xyz")
     assert (noted.body or "").startswith("Veuillez choisir une demande dans la liste."), noted.body
+
+
+async def test_back_typed_under_a_booking_card_with_nothing_to_do_shows_the_home(
+    stack: Stack,
+) -> None:
+    """A confirmed booking before its day has no option on its card (nothing to do yet):
+    "retour" typed under it is the home again, not a wrong answer."""
+    owner, _, service_id = await provider_with_phone(stack)
+    client = await make_user(stack.uows, stack.clock.now())
+    booking_id = await request(stack.uows, stack.clock.now(), client, service_id, FIRST)
+    await drive_to(
+        stack.uows, booking_id, BookingState.CONFIRMED, owner=owner, now=stack.clock.now()
+    )
+    await stack.flush()
+    await stack.say(PROVIDER_PHONE, "Salam")
+    (home,) = await stack.say(PROVIDER_PHONE, "Salam")
+    assert "1. MSB-" in (home.body or ""), home.body
+    (card,) = await stack.say(PROVIDER_PHONE, "1")
+    assert "L'événement n'a pas encore commencé" in (card.body or ""), card.body
+    for back in ("retour", "Back"):
+        (shown,) = await stack.say(PROVIDER_PHONE, back)
+        assert (shown.body or "").startswith("Bonjour studio-atlas."), shown.body
