@@ -78,19 +78,22 @@ def _with_note(ctx: Ctx, reply: Reply, note: str, first: tuple[Button, ...] = ()
 def displaced_choice(state: DialogState, typed: str, chosen: str, now: datetime) -> str | None:
     """What ``typed`` (a number) meant in the list that news displaced just now, when that
     is not ``chosen`` (what it means in the news) and one of the two has consequences."""
-    earlier = displaced_pick(state, typed, now)
+    if state.displaced_at is None:
+        return None
+    if now - datetime.fromisoformat(state.displaced_at) > NEWS_OVERLAP:
+        return None  # the news was read: its list owns the number
+    earlier = displaced_pick(state, typed)
     if earlier is None or earlier == chosen:
         return None
     return earlier if consequential(chosen) or consequential(earlier) else None
 
 
-def displaced_pick(state: DialogState, typed: str, now: datetime) -> str | None:
-    """What ``typed`` (a number) picks in the list that news displaced just now. Alone it
-    is what the number meant when the news' own list is too short for it ("3" under a
-    card with two options): there is no other meaning to ask about."""
-    if not state.displaced or state.displaced_at is None or not typed_number(typed):
-        return None
-    if now - datetime.fromisoformat(state.displaced_at) > NEWS_OVERLAP:
+def displaced_pick(state: DialogState, typed: str) -> str | None:
+    """What ``typed`` (a number) picks in the list that news displaced. Alone it is what
+    the number meant when the news' own list is too short for it ("3" under a card with
+    two options), however long after the news: no list below has that number, so there is
+    no other meaning to ask about (one with consequences is still confirmed first)."""
+    if not state.displaced or not typed_number(typed):
         return None
     return chosen_option(state.displaced, typed)
 

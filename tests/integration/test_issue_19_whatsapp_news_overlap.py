@@ -108,3 +108,16 @@ async def test_a_number_past_the_end_of_the_news_list_is_for_the_list_before(
     (opened, *_) = await stack.say(PROVIDER_PHONE, "4")
     assert fourth == "🧰 Mes prestations"
     assert (opened.body or "").startswith("Vos prestations.")
+
+
+async def test_long_after_the_news_a_number_past_its_end_is_still_the_list_before(
+    stack: Stack,
+) -> None:
+    """An hour after the card came (two options), "4" can still only be the home's: taken
+    as such, not "not understood". A choice with consequences from there is asked first."""
+    ref_first, ref_second = await home_then_news(stack)
+    stack.clock.advance(timedelta(hours=1))
+
+    (opened, *_) = await stack.say(PROVIDER_PHONE, "4")
+    assert (opened.body or "").startswith("Vos prestations."), opened.body
+    assert await states(stack) == {ref_first: "requested", ref_second: "requested"}
