@@ -14,6 +14,7 @@ from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
+from core.booking.contacts import PartyContact, contact_in
 from core.booking.states import BookingState
 from core.db.tables import Booking, Provider, Service
 from core.uow import UnitOfWork
@@ -119,6 +120,11 @@ async def booking_by_id(uow: UnitOfWork, booking_id: int) -> Booking:
 
 async def provider_of_booking(uow: UnitOfWork, booking: Booking) -> Provider | None:
     return await uow.session.get(Provider, booking.provider_id)
+
+
+async def contact_for(uow: UnitOfWork, booking: Booking, audience: str) -> PartyContact | None:
+    """The other side's name and phone for ``audience``, once the deposit shared them."""
+    return await contact_in(uow.session, booking, audience)
 
 
 async def service_of_booking(uow: UnitOfWork, booking: Booking) -> Service | None:

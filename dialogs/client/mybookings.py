@@ -12,8 +12,9 @@ from pathlib import Path
 from core.booking.actions import refund_due_on_cancel
 from core.booking.actors import Actor
 from core.booking.client_lines import SECTIONS, ClientBookingLine
+from core.booking.contacts import PartyContact
 from core.booking.proposals import ProposalTerms, pending_proposal
-from core.booking.queries import owned_booking, provider_of_booking
+from core.booking.queries import contact_for, owned_booking, provider_of_booking
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
@@ -27,6 +28,7 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
 from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent
+from dialogs.notifications.contacts import party_phone
 from dialogs.notifications.payment_news import pay_button
 from dialogs.shared.pay import confirm_delivered
 from dialogs.shared.proposal_text import proposal_lines
@@ -127,6 +129,14 @@ def cancellable(booking: Booking) -> bool:
     return True
 
 
+def _provider_phone(contact: PartyContact | None, t: Translator) -> list[str]:
+    """The provider's phone from the deposit on, as the provider's card has the client's:
+    the news that gave it may be far up the chat by the day it is needed."""
+    if contact is None or not contact.phone:
+        return []
+    return [t("Phone") + ": " + party_phone(contact, t)]
+
+
 async def detail_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     try:
@@ -138,6 +148,7 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         t("Booking {ref}", ref=booking.reference),
         t("Status") + ": " + state_label(booking.state, t),
         t("Provider") + ": " + (t.pick(provider.name) if provider else "—"),
+        *_provider_phone(await contact_for(ctx.uow, booking, "client"), t),
         t("Occasion") + ": " + labels.event(booking.event_type, t),
         t("Date") + ": " + t.date(booking.event_date),
         t("City") + ": " + labels.city(booking.city, t),

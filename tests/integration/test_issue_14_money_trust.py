@@ -139,3 +139,13 @@ async def test_after_the_deposit_each_side_gets_the_others_name_and_phone(
         )
         in to_provider.text
     )
+    # The client's own view of the booking keeps the provider's phone, as the provider's
+    # card keeps the client's; a request not yet paid shows none.
+    await client_view.send("/start")
+    await client_view.press(f"g|bk:{booking_id}")
+    assert AR("Phone") + ": " + AR.isolate(PROVIDER_PHONE) in client_view.text
+    unpaid = await request(db, clock.now(), client, service_id, DAY + timedelta(days=1))
+    await client_view.press(f"g|bk:{unpaid}")
+    assert AR("Booking {ref}", ref="") in client_view.text and PROVIDER_PHONE not in (
+        client_view.text
+    )
