@@ -49,9 +49,6 @@ _CLIENT_BY_EVENT = (
     .order_by(_B.event_date.desc(), _B.id.desc())
     .limit(_LIMIT)
 )
-_CLIENT_LATEST = (
-    select(*_LINE).where(_B.client_id == bindparam("client")).order_by(_B.id.desc()).limit(_LIMIT)
-)
 _PROVIDER_OPEN = (
     select(*_LINE)
     .where(_B.provider_id == bindparam("provider"), _B.state.in_(OPEN_STATES))
@@ -77,20 +74,6 @@ async def client_bookings(
 ) -> list[BookingLine]:
     """`bookings_of_client` on any session: a read-only one serves the read-only path."""
     return await _lines(session, _CLIENT_BY_EVENT, {"client": client_id, "limit": limit})
-
-
-async def recent_bookings_of_client(
-    uow: UnitOfWork, client_id: int, *, limit: int
-) -> list[BookingLine]:
-    """The client's bookings, the last one made first (what a support question is about)."""
-    return await recent_client_bookings(uow.session, client_id, limit=limit)
-
-
-async def recent_client_bookings(
-    session: AsyncSession, client_id: int, *, limit: int
-) -> list[BookingLine]:
-    """`recent_bookings_of_client` on any session."""
-    return await _lines(session, _CLIENT_LATEST, {"client": client_id, "limit": limit})
 
 
 async def provider_open_lines(

@@ -67,6 +67,11 @@ _BLOCKED = select(_USERS.c.blocked).where(_USERS.c.id == bindparam("client"))
 _NEW_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
 _NEW_TRANSITION = insert(_TRANSITIONS)
 
+# A booking's reference: "MSB-" and seven of these (no 0/O, 1/I: read aloud, typed back).
+REFERENCE_PREFIX = "MSB-"
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 7
+
 
 @dataclass(frozen=True, slots=True)
 class RequestBooking:
@@ -109,8 +114,8 @@ def quote_of(service: ServiceLike, guests: int | None, minutes: int | None = Non
 
 def new_reference() -> str:
     # Unambiguous letters and digits; uniqueness is the column's job.
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "MSB-" + "".join(secrets.choice(alphabet) for _ in range(7))
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return REFERENCE_PREFIX + code
 
 
 def write_request(

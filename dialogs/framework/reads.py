@@ -34,7 +34,7 @@ from core.booking.provider_home import (
     provider_home,
     read_request_card,
 )
-from core.booking.queries import BookingLine, client_bookings, recent_client_bookings
+from core.booking.queries import BookingLine, client_bookings
 from core.calendar_sync.prefetch import CALENDAR_OWNER_TABLES, calendar_owners
 from core.catalog import queries as offer
 from core.catalog.provider_profile import ProviderProfile
@@ -53,6 +53,7 @@ from core.catalog.reads import (
 from core.catalog.search import SearchPage, SearchQuery
 from core.catalog.vocabulary import MARKET_TZ
 from core.rows import Provider, Service
+from core.support.about_booking import recent_bookings
 from core.uow import Committed, UnitOfWork
 from dialogs.framework.keyed_cache import KeyedCache
 
@@ -67,8 +68,8 @@ class Reads(Protocol):
 
     async def bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]: ...
 
-    async def recent_bookings_of_client(
-        self, client_id: int, *, limit: int
+    async def recent_bookings(
+        self, user_id: int, *, audience: str, limit: int
     ) -> list[BookingLine]: ...
 
     async def client_booking_lines(
@@ -133,8 +134,10 @@ class SessionReads:
     async def bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
         return await client_bookings(self.uow.session, client_id, limit=limit)
 
-    async def recent_bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
-        return await recent_client_bookings(self.uow.session, client_id, limit=limit)
+    async def recent_bookings(
+        self, user_id: int, *, audience: str, limit: int
+    ) -> list[BookingLine]:
+        return await recent_bookings(self.uow.session, audience, user_id, limit=limit)
 
     async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:
         return await client_booking_lines(self.uow.session, client_id, limit=limit)
@@ -258,10 +261,13 @@ class CachedReads:
             self._factory, lambda session: client_bookings(session, client_id, limit=limit)
         )
 
-    async def recent_bookings_of_client(self, client_id: int, *, limit: int) -> list[BookingLine]:
+    async def recent_bookings(
+        self, user_id: int, *, audience: str, limit: int
+    ) -> list[BookingLine]:
+        """Read each time, as the other lists of the user's own bookings."""
         return await ask_read_only(
             self._factory,
-            lambda session: recent_client_bookings(session, client_id, limit=limit),
+            lambda session: recent_bookings(session, audience, user_id, limit=limit),
         )
 
     async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from core.booking.queries import client_owns_booking
 from core.rows import Ticket
+from core.support.about_booking import booking_named_in, owns_booking
 from core.support.thread import add_user_message, own_ticket, rate_ticket, user_tickets
 from core.support.tickets import TicketCategory, open_ticket
 from dialogs.framework.context import Ctx
@@ -71,9 +71,10 @@ async def category_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
     return Go("booking")
 
 
-async def booking_prompt(ctx: Ctx) -> Reply:
+async def booking_prompt(audience: str, ctx: Ctx) -> Reply:
     t = ctx.t
-    rows = await ctx.reads.recent_bookings_of_client(ctx.user.id, limit=5)
+    # A provider's ticket is about their business's bookings, a client's about their own.
+    rows = await ctx.reads.recent_bookings(ctx.user.id, audience=audience, limit=5)
     buttons = [
         (ctx.button(f"{b.reference} · {t.date(b.event_date, 'short')}", f"sb:{b.id}"),)
         for b in rows
@@ -98,7 +99,7 @@ async def booking_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
     if not code.isdigit():
         return Invalid(ctx.t("Please choose a booking, or 'Not about a booking'."))
     booking_id = int(code)
-    if booking_id and not await client_owns_booking(ctx.uow, ctx.user.id, booking_id):
+    if booking_id and not await owns_booking(ctx.uow, audience, ctx.user.id, booking_id):
         return Invalid(ctx.t("This booking is not yours."))
     ctx.state.data["ticket_booking"] = booking_id or None
     if ctx.state.data.get("ticket_text"):  # a complaint typed elsewhere is the message
@@ -117,6 +118,9 @@ async def message_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
 
 
 async def _open(audience: str, ctx: Ctx, text: str) -> Outcome:
+    if not ctx.state.data.get("ticket_booking"):  # its reference typed rather than chosen
+        named = await booking_named_in(ctx.uow, audience, ctx.user.id, text)
+        ctx.state.data["ticket_booking"] = named
     ticket = await open_ticket(
         ctx.uow,
         user_id=ctx.user.id,
@@ -211,7 +215,9 @@ def make_flow(audience: str) -> Flow:
             ),
             # The question reads through ctx.reads; the answer checks ownership, then a
             # ticket. The thread, the list and the rating read the user's tickets exactly.
-            "booking": Step(booking_prompt, partial(booking_answer, audience), SHOWS),
+            "booking": Step(
+                partial(booking_prompt, audience), partial(booking_answer, audience), SHOWS
+            ),
             "message": Step(message_prompt, partial(message_answer, audience), WRITES),
             "thread": Step(thread_prompt, thread_answer, WRITES),
             "list": Step(partial(list_prompt, audience), list_answer, WRITES),

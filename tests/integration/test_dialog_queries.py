@@ -14,12 +14,12 @@ from core.booking.queries import (
     client_owns_booking,
     owned_booking,
     provider_open_lines,
-    recent_bookings_of_client,
 )
 from core.booking.states import BookingState, Role
 from core.catalog.queries import active_provider_by_slug
 from core.clock import FixedClock
 from core.errors import NotAllowed, NotFound
+from core.support.about_booking import recent_bookings
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import drive_to, request
 from tests.support.factories import make_provider, make_user
@@ -72,8 +72,8 @@ async def test_a_client_sees_their_bookings_latest_event_first_and_support_lates
 
     async with uows() as uow:
         by_event = await bookings_of_client(uow, client, limit=10)
-        by_recency = await recent_bookings_of_client(uow, client, limit=10)
-        one = await recent_bookings_of_client(uow, client, limit=1)
+        by_recency = await recent_bookings(uow.session, "client", client, limit=10)
+        one = await recent_bookings(uow.session, "client", client, limit=1)
     assert [line.id for line in by_event] == [later_event, sooner_event]
     assert [line.id for line in by_recency] == [sooner_event, later_event]
     assert [line.id for line in one] == [sooner_event]

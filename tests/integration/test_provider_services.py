@@ -124,10 +124,13 @@ async def test_a_service_saved_while_closed_every_day_leads_to_the_opening_hours
     assert FR("Your service is saved and on offer: clients can find and book it.") not in (
         provider.text
     )
-    assert FR(
-        "Your service is saved. Clients can book it once you have opening hours: "
-        "choose your days below."
-    ) in provider.text
+    assert (
+        FR(
+            "Your service is saved. Clients can book it once you have opening hours: "
+            "choose your days below."
+        )
+        in provider.text
+    )
     assert await provider.position() == "pavail:week"
     assert len(await services_of(db, provider_id)) == 2  # the factory's and the new one
     await provider.click("d:0-5")  # Monday to Saturday
