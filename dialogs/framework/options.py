@@ -98,8 +98,9 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
     return None
 
 
-# Between the options of a typed list: "1, 3", "1;3", "Rabat et Fès", "1 و 2", "fr/en".
-_LIST_SEPARATOR = re.compile(r"\s*[,،;/+&]\s*|\s+(?:et|and|w|و)\s+", re.IGNORECASE)
+# Between the options of a typed list: "1, 3", "1،3", "1;3", "Rabat et Fès", "1 و 2", "fr/en".
+# On the text as typed (not normalized): the Arabic comma is written as its escape, \u060c.
+_LIST_SEPARATOR = re.compile(r"\s*[,\u060c;/+&]\s*|\s+(?:et|and|w|و)\s+", re.IGNORECASE)
 
 
 def chosen_options(options: list[list[str]], text: str) -> list[str] | None:
