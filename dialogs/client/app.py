@@ -14,7 +14,7 @@ from dialogs.client.menu import LANGUAGE, MENU, switch_language
 from dialogs.client.questions import TO_SUPPORT
 from dialogs.framework.context import Ctx
 from dialogs.framework.engine import Command, DialogApp
-from dialogs.framework.flow import Go, Outcome, Show, reading, writing
+from dialogs.framework.flow import Go, Outcome, Remind, reading, writing
 from dialogs.framework.reply_language import SWITCH
 from dialogs.shared import support
 from dialogs.shared.pay import make_pay_link, pay_now
@@ -44,7 +44,9 @@ async def start(ctx: Ctx, payload: str) -> Outcome:
 
 
 async def show_help(ctx: Ctx, _: str) -> Outcome:
-    return Show((ctx.reply(help_text(ctx)),))
+    # Above the current question, asked again: its options stay at hand (numbered, last,
+    # on WhatsApp), wherever /help was asked.
+    return Remind(help_text(ctx))
 
 
 def jump(flow: str, step: str) -> Command:

@@ -46,6 +46,9 @@ async def leave_answer(ctx: Ctx, answer: Answer) -> Outcome:
     outcome = await route_text(ctx, Answer(text=text), fallback=ctx.t(NOT_UNDERSTOOD))
     if isinstance(outcome, Go):
         return outcome
-    said = outcome.replies if isinstance(outcome, Show) else (ctx.reply(outcome.reason),)
+    if isinstance(outcome, Show):
+        said = outcome.replies
+    else:  # a note for the question it was at: said above the menu instead
+        said = (ctx.reply(outcome.reason if isinstance(outcome, Invalid) else outcome.text),)
     ctx.state.data = {AFTER_ACTION: True}  # answered above: the menu need not welcome again
     return Go("main", "menu", before=said)

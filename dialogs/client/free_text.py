@@ -7,7 +7,7 @@ from dialogs.client.event_date import date_problem
 from dialogs.client.guests import guests_problem
 from dialogs.client.questions import can_help, faq_answer, is_search, open_complaint
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Show
+from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Remind
 from dialogs.i18n.translator import N_
 from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent, NluResult
@@ -38,7 +38,7 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     if result.intent is Intent.SUPPORT:
         return Go("category", "support")
     if result.intent is Intent.HELP:
-        return Show((ctx.reply(help_text(ctx)),))
+        return Remind(help_text(ctx))
     if result.intent is Intent.CANCEL and ctx.state.flow != "mybookings":
         return Go("list", "mybookings")
     if is_search(result, asked):

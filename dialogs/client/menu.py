@@ -15,7 +15,7 @@ from dialogs.framework.flow import (
     Go,
     Invalid,
     Outcome,
-    Show,
+    Remind,
     Step,
 )
 from dialogs.framework.replies import Reply
@@ -57,7 +57,7 @@ async def main_answer(ctx: Ctx, answer: Answer) -> Outcome:
         case "m:lang":
             return Go("choose", "language")
         case "m:help":
-            return Show((ctx.reply(help_text(ctx)),))
+            return Remind(help_text(ctx))
         case "m:support":
             return Go("category", "support")
     return await route_text(ctx, answer, fallback=ctx.t(NOT_UNDERSTOOD))

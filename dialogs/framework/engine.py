@@ -24,7 +24,7 @@ from dialogs.framework.diagrams import check_arrow
 from dialogs.framework.errors import APOLOGY, explain
 from dialogs.framework.fast_path import run_without_transaction
 from dialogs.framework.fetching import Fetching
-from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Show
+from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Remind, Show
 from dialogs.framework.kept_replies import (
     Answered,
     KeepReply,
@@ -332,8 +332,11 @@ class DialogEngine:
     async def apply(self, ctx: Ctx, outcome: Outcome) -> list[Reply]:
         if isinstance(outcome, Invalid):
             return [await self.prompt_current(ctx, note=outcome.reason)]
+        if isinstance(outcome, Remind):
+            ctx.state.last_payload = None  # the same button may be pressed again
+            return [await self.prompt_current(ctx, note=outcome.text)]
         if isinstance(outcome, Show):
-            # The screen stays: the same button may be pressed again (help, "try again").
+            # The screen stays: the same button may be pressed again ("try again").
             ctx.state.last_payload = None
             return [*ctx.extra_replies, *outcome.replies]
         return await self.go(ctx, outcome)

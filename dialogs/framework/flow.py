@@ -61,7 +61,15 @@ class Show:
     replies: tuple[Reply, ...]
 
 
-Outcome = Go | Invalid | Show
+@dataclass(frozen=True, slots=True)
+class Remind:
+    """Stay on this step: say this (already translated) above its question, asked again.
+    For help: on WhatsApp the numbers then still name this step's options."""
+
+    text: str
+
+
+Outcome = Go | Invalid | Show | Remind
 Prompt = Callable[["Ctx"], Awaitable[Reply]]
 Handler = Callable[["Ctx", Answer], Awaitable[Outcome]]
 # Network IO an answer or an action needs, run before its transaction (fetching.py).

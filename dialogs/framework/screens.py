@@ -6,7 +6,8 @@ Two things a good chat bot does without each step asking for them:
   items), and when news comes first, or the new screen has photos, or the press came from
   an older message, the new replies are sent and the pressed message loses its buttons,
   so that a screen never has two live menus. A press whose answer leaves the screen as it
-  is (help, a double tap) changes nothing above.
+  is (a double tap, a card shown beside it) changes nothing above; help is an edit, the
+  screen asked again under it.
 - A contact button asked for once (Telegram's reply keyboard) goes away with the next
   answer that does not ask for it again, whether the phone was given or not.
 Channels without such things (WhatsApp) ignore the marks.

@@ -24,6 +24,7 @@ from dialogs.framework.flow import (
     Go,
     Invalid,
     Outcome,
+    Remind,
     Show,
     Step,
     journaled,
@@ -314,7 +315,7 @@ async def show_help(ctx: Ctx, _: str) -> Outcome:
             "/help — " + t("this help"),
         ]
     )
-    return Show((ctx.reply(text),))
+    return Remind(text)  # above the current question, asked again, as the client's help
 
 
 async def register(ctx: Ctx, _: str) -> Outcome:

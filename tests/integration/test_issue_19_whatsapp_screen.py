@@ -337,3 +337,18 @@ async def test_back_typed_under_a_booking_card_with_nothing_to_do_shows_the_home
     for back in ("retour", "Back"):
         (shown,) = await stack.say(PROVIDER_PHONE, back)
         assert (shown.body or "").startswith("Bonjour studio-atlas."), shown.body
+
+
+async def test_after_help_the_numbers_still_name_the_menu(stack: Stack) -> None:
+    """Help chosen on the menu ("4") comes with the menu asked again below it: "1" typed
+    next opens the search (it used to get "not understood": help had no options)."""
+    (menu,) = await stack.say(PHONE, "Bonjour")
+    help_number = next(
+        line.partition(". ")[0] for line in (menu.body or "").splitlines() if "Aide" in line
+    )
+    (helped,) = await stack.say(PHONE, help_number)
+    body = helped.body or ""
+    assert "mybookings — " in body  # the help, commands without their slash on WhatsApp
+    assert "1. 🔎 Trouver un prestataire" in body  # and the menu, numbered, below it
+    (search,) = await stack.say(PHONE, "1")
+    assert (search.body or "").startswith("Que recherchez-vous?"), search.body
