@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.booking.actions import apply_action, too_early_to_deliver
-from core.booking.actors import Actor
+from core.booking.actions import too_early_to_deliver
 from core.booking.contacts import PartyContact
-from core.booking.queries import owned_booking
-from core.booking.states import Action, BookingState, Role
+from core.booking.states import BookingState
 from core.catalog.vocabulary import MARKET_TZ
 from core.people.provider_accounts import connect_provider, provider_of_user
 from core.rows import Booking, Provider, Service
@@ -18,7 +16,6 @@ from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.engine import DialogApp
 from dialogs.framework.errors import explain, state_label
 from dialogs.framework.flow import (
-    WRITES,
     Answer,
     Flow,
     Go,
@@ -41,6 +38,7 @@ from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.provider import (
     calendar,
     dashboard,
+    decline,
     deliver,
     onboarding,
     profile_editor,
@@ -52,11 +50,6 @@ from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
 
-DECLINE_REASONS = {
-    "busy": N_("Already booked that day"),
-    "far": N_("Too far from my area"),
-    "size": N_("The event does not fit my service"),
-}
 LIST_LIMIT = 10
 BOOKING_REF = N_("Booking {ref}")
 
@@ -217,10 +210,6 @@ async def connect_by_phone(ctx: Ctx, phone: str) -> Outcome:
     return Go("home", "phome", reset=True, before=connected)
 
 
-async def _owned(ctx: Ctx, booking_id: int) -> Booking:
-    return await owned_booking(ctx.uow, Actor(Role.PROVIDER, ctx.user.id), booking_id)
-
-
 async def open_request(ctx: Ctx, arg: str) -> Outcome:
     if not arg.isdigit():
         return Invalid(ctx.t("This booking no longer exists."))
@@ -238,56 +227,6 @@ async def open_request(ctx: Ctx, arg: str) -> Outcome:
 def opens_a_request(answer: Answer) -> bool:
     """The home's answers that only read: a request opened from its list."""
     return (answer.code or "").startswith("req:")
-
-
-async def decline(ctx: Ctx, arg: str) -> Outcome:
-    booking = await _owned(ctx, int(arg) if arg.isdigit() else 0)
-    if booking.state != BookingState.REQUESTED:
-        return Show(
-            (
-                ctx.reply(
-                    ctx.t(
-                        "This request was already answered (it is now {state}).",
-                        state=state_label(booking.state, ctx.t),
-                    )
-                ),
-            )
-        )
-    ctx.state.data = {"booking_id": booking.id}
-    return Go("reason", "decline")
-
-
-async def reason_prompt(ctx: Ctx) -> Reply:
-    # The question names its booking: a provider with several requests, on WhatsApp
-    # especially (the request card may be far up the chat), must know which one it is about.
-    t = ctx.t
-    booking = await _owned(ctx, int(ctx.state.data.get("booking_id", 0)))
-    question = t(
-        "Why do you decline {ref} ({occasion}, {date})? Choose a reason or type your own.",
-        ref=booking.reference,
-        occasion=labels.event(booking.event_type, t),
-        date=t.date(booking.event_date),
-    )
-    rows = [(ctx.button(t(label), f"why:{code}"),) for code, label in DECLINE_REASONS.items()]
-    return ctx.reply(question, [*rows, ctx.nav_row()])
-
-
-async def reason_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    code = (answer.code or "").removeprefix("why:")
-    # A listed reason is stored as its msgid, so the client reads it in their own language.
-    reason = DECLINE_REASONS.get(code, answer.text or "")
-    if not reason.strip():
-        return Invalid(ctx.t("Please give a reason."))
-    booking = await apply_action(
-        ctx.uow,
-        int(ctx.state.data.get("booking_id", 0)),
-        Action.DECLINE,
-        Actor(Role.PROVIDER, ctx.user.id),
-        now=ctx.now,
-        reason=reason.strip()[:300],
-    )
-    text = ctx.t("You declined {ref}. The client has been told.", ref=booking.reference)
-    return Go("home", "phome", before=(ctx.reply(text),), reset=True)
 
 
 async def start(ctx: Ctx, _: str) -> Outcome:
@@ -359,13 +298,7 @@ PROVIDER_APP = DialogApp(
             on_cancel=("phome", "home"),
             diagram=DIAGRAM,
         ),
-        "decline": Flow(
-            "decline",
-            "reason",
-            {"reason": Step(reason_prompt, reason_answer, WRITES)},
-            on_cancel=("phome", "home"),
-            diagram=DIAGRAM,
-        ),
+        "decline": decline.FLOW,
         "language": LANGUAGE,
         "support": support.PROVIDER_FLOW,
         "review_reply": review_reply.FLOW,
@@ -399,7 +332,7 @@ PROVIDER_APP = DialogApp(
     globals={
         # Written in the chat journal's batch (answers.py), in a transaction when need be.
         "pacc": journaled(accept, fetch=calendar.fetch_before_accept),
-        "pdec": writing(decline),
+        "pdec": writing(decline.decline),
         "pdel": journaled(mark_delivered),
         "preq": reading(open_request),
         "tk": writing(support.open_thread),

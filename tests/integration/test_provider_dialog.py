@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
 from core.clock import FixedClock
-from core.db.tables import BookingTransition, OutboxMessage, User
+from core.db.tables import Blackout, BookingTransition, OutboxMessage, User
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import Translator, translator
 from dialogs.notifications.render import CLIENT_TEXT
-from dialogs.provider.app import DECLINE_REASONS
+from dialogs.provider.decline import DECLINE_REASONS
 from tests.support.bookings import S, drive_to, request, snapshot
 from tests.support.chat import (
     bookings,
@@ -131,6 +131,17 @@ async def test_decline_with_a_listed_reason_tells_the_client_in_arabic(
     assert FR("You declined {ref}. The client has been told.", ref=booking.reference) in (
         provider.text
     )
+    # Declined as already booked that day: that day can be closed at once, for the others.
+    day = FR.date(booking.event_date)
+    closing = "Close {day} in your availability, so that no other client asks for it?"
+    assert FR(closing, day=day) in provider.text
+    assert await provider.position() == "decline:closeday"
+    await provider.click("yes")
+    assert FR("Closed on {day}. Clients can't book that day.", day=day) in provider.text
+    assert await provider.position() == "phome:home"
+    async with db() as uow:
+        closed = (await uow.session.scalars(select(Blackout.day))).all()
+    assert closed == [booking.event_date]
 
     # The client reads the provider's reason in Arabic, not in the provider's French.
     await link_provider(db, client, "c:client", clock.now())  # any user's chat links alike
@@ -308,3 +319,25 @@ async def test_a_cancel_confirmed_after_the_provider_accepted_cancels_nothing(
     final = await snapshot(uows, booking_id)
     assert final.state == "accepted"
     assert len(final.transitions) == 2
+
+
+async def test_a_decline_for_another_reason_goes_home_and_no_keeps_the_day_open(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    owner, _, service_id = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    booking_id = await request(db, clock.now(), client, service_id, DAY)
+    second = await request(db, clock.now(), client, service_id, DAY + timedelta(days=1))
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/start")
+    await provider.click(f"req:{booking_id}")
+    await provider.click(f"g|pdec:{booking_id}")
+    await provider.click("why:far")
+    assert await provider.position() == "phome:home"
+    await provider.click(f"req:{second}")
+    await provider.click(f"g|pdec:{second}")
+    await provider.click("why:busy")
+    await provider.click("no")
+    assert await provider.position() == "phome:home"
+    async with db() as uow:
+        assert (await uow.session.scalars(select(Blackout.day))).all() == []
