@@ -78,8 +78,8 @@ def _with_note(ctx: Ctx, reply: Reply, note: str, first: tuple[Button, ...] = ()
 def displaced_choice(state: DialogState, typed: str, chosen: str, now: datetime) -> str | None:
     """What ``typed`` (a number) meant in the list that news displaced just now, when that
     is not ``chosen`` (what it means in the news) and one of the two has consequences."""
-    if state.displaced_at is None:
-        return None
+    if state.displaced_at is None or not typed_number(typed):
+        return None  # a label names one option: only a rank means something in each list
     if now - datetime.fromisoformat(state.displaced_at) > NEWS_OVERLAP:
         return None  # the news was read: its list owns the number
     earlier = displaced_pick(state, typed)
@@ -89,11 +89,12 @@ def displaced_choice(state: DialogState, typed: str, chosen: str, now: datetime)
 
 
 def displaced_pick(state: DialogState, typed: str) -> str | None:
-    """What ``typed`` (a number) picks in the list that news displaced. Alone it is what
-    the number meant when the news' own list is too short for it ("3" under a card with
-    two options), however long after the news: no list below has that number, so there is
-    no other meaning to ask about (one with consequences is still confirmed first)."""
-    if not state.displaced or not typed_number(typed):
+    """What ``typed`` (a number or a label) picks in the list that news displaced. Alone
+    it is what was meant when the news' own list has no such option ("3" under a card with
+    two options, "Bookings" under a request's card), however long after the news: no list
+    below has it, so there is no other meaning to ask about (one with consequences is
+    still confirmed first)."""
+    if not state.displaced:
         return None
     return chosen_option(state.displaced, typed)
 

@@ -82,7 +82,8 @@ def route(engine: DialogEngine, state: DialogState, inbound: Inbound) -> Route:
         if needs_confirmation(state.options_last, chosen):
             return _confirm(engine, state, chosen, state.options)
         return _on_payload(engine, state, chosen)
-    # A number past the end of the list news brought was meant for the one before.
+    # A number past the end of the list news brought, or a label it does not have, was
+    # meant for the list before.
     earlier = displaced_pick(state, text)
     if earlier is not None:
         if needs_confirmation(False, earlier):  # that list is no longer the last shown

@@ -121,3 +121,14 @@ async def test_long_after_the_news_a_number_past_its_end_is_still_the_list_befor
     (opened, *_) = await stack.say(PROVIDER_PHONE, "4")
     assert (opened.body or "").startswith("Vos prestations."), opened.body
     assert await states(stack) == {ref_first: "requested", ref_second: "requested"}
+
+
+async def test_a_label_only_the_list_before_has_is_that_lists(stack: Stack) -> None:
+    """Under a request's card (Accept, Decline), "Prestations" typed is the home's option
+    of that name: not "please choose an option"."""
+    ref_first, ref_second = await home_then_news(stack)
+    stack.clock.advance(timedelta(minutes=5))
+
+    (opened, *_) = await stack.say(PROVIDER_PHONE, "Mes prestations")
+    assert (opened.body or "").startswith("Vos prestations."), opened.body
+    assert await states(stack) == {ref_first: "requested", ref_second: "requested"}

@@ -46,10 +46,13 @@ def test_the_displaced_list_survives_the_store() -> None:
 
 
 def test_a_number_only_the_displaced_list_has_is_that_lists_however_late() -> None:
-    """The news' list has no 3: "3" can only be the list's before, an hour on too."""
+    """The news' list has no 3 and no "Services": either can only be the list's before,
+    an hour on too."""
     state = after_news([*HOME, ["🧰 Services", "3|svc"]], CARD)
     assert displaced_pick(state, "3") == "3|svc"
     assert displaced_pick(state, "٣") == "3|svc"
     assert displaced_pick(state, "4") is None  # in neither list
-    assert displaced_pick(state, "services") is None  # a label is no rank
+    assert displaced_pick(state, "services") == "3|svc"  # its label too
+    assert displaced_pick(state, "earnings") is None  # in neither list
     assert displaced_pick(DialogState(options=CARD), "3") is None  # no news came
+
