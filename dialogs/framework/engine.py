@@ -23,7 +23,7 @@ from dialogs.framework.context import Ctx, Deps, without_transaction
 from dialogs.framework.diagrams import check_arrow
 from dialogs.framework.errors import APOLOGY, explain
 from dialogs.framework.fast_path import run_without_transaction
-from dialogs.framework.fetching import Fetching
+from dialogs.framework.fetching import NOTHING_FETCHED, Fetch, Fetched, Fetching
 from dialogs.framework.flow import Action, Answer, Flow, Go, Invalid, Outcome, Remind, Show
 from dialogs.framework.kept_replies import (
     Answered,
@@ -192,42 +192,54 @@ class DialogEngine:
             )
             await uow.commit()
 
-    async def _fetched_first(self, inbound: Inbound) -> object:
+    async def _fetched_first(self, inbound: Inbound) -> Fetched:
         """What the update's step declares it fetches (fetching.py), fetched now, before its
-        transaction, from where the chat stands now (remembered, or read); None when it
+        transaction, from where the chat stands now (remembered, or read); nothing when it
         declares nothing or the chat is new. The step checks what it gets against what its
         transaction reads: the chat may move on in between."""
         if not self._fetches:
-            return None
+            return NOTHING_FETCHED
         chat = ChatRef(inbound.channel, inbound.chat_key, inbound.user_external_id)
         identity, conversation = self.store.remembered(chat)
         if conversation is None:
             known = await self.store.recall(chat)  # a chat this process forgot: read
             if known is None:
-                return None
+                return NOTHING_FETCHED
             identity, conversation = known
         state = DialogState.from_json(json.loads(conversation.state_json))
         fetch = self.route(state, inbound).fetch
         if fetch is None:
-            return None
+            return NOTHING_FETCHED
+        user_id = identity.user_id if identity else None
+        return await self._fetch(fetch, inbound, user_id, state.position)
+
+    async def _fetch(
+        self, fetch: Fetch, inbound: Inbound, user_id: int | None, position: str
+    ) -> Fetched:
         fetching = Fetching(
             self.deps,
             inbound.channel,
             inbound.user_external_id,
-            identity.user_id if identity else None,
+            user_id,
             self.reads,
             self.uows.session_factory,
         )
         try:
-            return await fetch(fetching)
+            return Fetched(fetch, await fetch(fetching))
         except Exception:
             # As a failing step: logged. The step then goes without (fetching.py): it says
             # so, or decides on what it reads.
-            log.exception("fetch before the step at %s failed", state.position)
-            return None
+            log.exception("fetch before the step at %s failed", position)
+            return Fetched(fetch, None)
 
     async def _in_transaction(
-        self, inbound: Inbound, now: datetime, display_name: str, fetched: object = None
+        self,
+        inbound: Inbound,
+        now: datetime,
+        display_name: str,
+        fetched: Fetched = NOTHING_FETCHED,
+        *,
+        refetched: bool = False,
     ) -> Answered:
         # What the process remembers of this chat may change here: it is read afresh in
         # the transaction, and remembered again only as committed.
@@ -247,16 +259,27 @@ class DialogEngine:
                 await uow.rollback()
                 return await redelivered(self, inbound, now)
             conv = await load_conversation(uow, inbound.channel, inbound.chat_key, now=now)
+            state = DialogState.from_json(conv.state)
+            wanted = self.route(state, inbound).fetch
+            if wanted is not None and wanted != fetched.fetch and not (refetched or user.blocked):
+                # The head start was chosen from where this process remembered the chat,
+                # and the chat has moved since (another process's worker recorded news on
+                # a WhatsApp screen: "1" is now Pay). Fetched again, for where it stands,
+                # with no transaction open, then run: once.
+                user_id = user.id  # before the rollback expires the row
+                await uow.rollback()
+                again = await self._fetch(wanted, inbound, user_id, state.position)
+                return await self._in_transaction(inbound, now, display_name, again, refetched=True)
             ctx = Ctx(
                 uow,
                 user,
-                DialogState.from_json(conv.state),
+                state,
                 now,
                 self.deps,
                 inbound.channel,
                 SessionReads(uow),
                 external_id=inbound.user_external_id,
-                fetched=fetched,
+                fetched=fetched.result,
             )
             try:
                 replies = await self.dispatch(ctx, inbound)

@@ -22,7 +22,7 @@ from dialogs.framework.confirm import (
     which_one,
 )
 from dialogs.framework.context import Ctx
-from dialogs.framework.fetching import Fetch
+from dialogs.framework.fetching import BoundFetch, Fetch
 from dialogs.framework.flow import Action, Answer, Step
 from dialogs.framework.options import chosen_option
 from dialogs.framework.replies import MAX_PAYLOAD_BYTES, Reply
@@ -163,7 +163,7 @@ def _action(engine: DialogEngine, state: DialogState, action: Action, arg: str) 
         reads_only,
         run,
         sets_new_user,
-        lambda fetching: fetch(fetching, arg),
+        BoundFetch(fetch, arg),
         writes_in_journal=in_journal,
     )
 
@@ -193,7 +193,7 @@ def _answer(
     return Route(
         reads_only,
         run,
-        fetch=lambda fetching: fetch(fetching, answer),
+        fetch=BoundFetch(fetch, answer),
         writes_in_journal=in_journal,
     )
 

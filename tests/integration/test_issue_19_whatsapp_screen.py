@@ -15,13 +15,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bots.whatsapp.screen import record_shown
 from core.booking.actors import Actor
+from core.booking.proposals import propose
 from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, OutboxMessage, Payment, Provider
 from core.payments.checkout_links import deposit_link
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
+from dialogs.framework.replies import Button, Reply
 from payments.offline_gateway import OfflineGateway
 from tests.fakes.twilio_api import SentMessage
 from tests.integration.test_whatsapp_channel import (
@@ -352,3 +355,60 @@ async def test_after_help_the_numbers_still_name_the_menu(stack: Stack) -> None:
     assert "1. 🔎 Trouver un prestataire" in body  # and the menu, numbered, below it
     (search,) = await stack.say(PHONE, "1")
     assert (search.body or "").startswith("Que recherchez-vous?"), search.body
+
+
+async def test_pay_typed_right_after_accepting_new_terms_hands_out_the_link(
+    uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The answer to accepting a provider's new terms ends with "1. 💳 Payer l'acompte":
+    "1" typed next makes the link before its step (found on a walk: it answered "we could
+    not reach the payment service")."""
+    payments = Payments(OfflineGateway(PUBLIC), Links())
+    async with whatsapp_stack(uows, clock, tmp_path, payments=payments) as stack:
+        await stack.say(PHONE, "Bonjour")
+        owner, _, service_id = await provider_with_phone(stack)
+        client = (await user_by_phone(uows, PHONE)).id
+        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        async with uows() as uow:
+            actor = Actor(Role.PROVIDER, owner)
+            await propose(uow, booking_id, actor, now=clock.now(), total_minor=950_000)
+            await uow.commit()
+        await stack.flush()
+        clock.advance(timedelta(minutes=2))
+        news = stack.fake.sent_to(PHONE)[-1]
+        accepted = await stack.say(PHONE, option([news], "Accepter"))
+        assert "Payer l'acompte" in "\n".join(bodies(accepted)), bodies(accepted)
+        paid = await stack.say(PHONE, option(accepted, "Payer l'acompte"))
+        async with uows() as uow:
+            rows = await uow.session.execute(select(Payment.booking_id, Payment.checkout_url))
+            (payment,) = rows.all()
+        assert payment.checkout_url is not None and payment.booking_id == booking_id
+        assert any(payment.checkout_url in body for body in bodies(paid)), bodies(paid)
+
+
+async def test_pay_typed_where_another_process_moved_the_screen_still_makes_the_link(
+    uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The web process remembers the chat at its menu; meanwhile a separate worker
+    delivered news whose last option is Pay and recorded it (the conversation row moved
+    on). "1" is Pay there: the link is made before the step, for where the chat stands,
+    not for where this process remembered it (found on a walk: "we could not reach the
+    payment service")."""
+    payments = Payments(OfflineGateway(PUBLIC), Links())
+    async with whatsapp_stack(uows, clock, tmp_path, payments=payments) as stack:
+        await stack.say(PHONE, "Bonjour")  # remembered: the menu, "1" is the search
+        owner, _, service_id = await provider_with_phone(stack)
+        client = (await user_by_phone(uows, PHONE)).id
+        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
+        # What another process's worker records once its news is on the screen.
+        news = Reply("Payez l'acompte", ((Button("💳 Payer l'acompte", f"g|pay:{booking_id}"),),))
+        await record_shown(uows, PHONE, "client", [news], answer=False, now=clock.now())
+        clock.advance(timedelta(minutes=1))  # read, not typed over (no "which one?")
+
+        paid = await stack.say(PHONE, "1")
+        async with uows() as uow:
+            rows = await uow.session.execute(select(Payment.booking_id, Payment.checkout_url))
+            (payment,) = rows.all()
+        assert payment.booking_id == booking_id and payment.checkout_url is not None
+        assert any(payment.checkout_url in body for body in bodies(paid)), bodies(paid)
