@@ -144,10 +144,7 @@ async def test_a_payment_link_outside_the_window_goes_in_the_template_and_again_
     variables = ["ref", "deposit", "link_path"]
     templates = {"booking_accepted": {"sid": TEMPLATE, "variables": variables}}
     async with whatsapp_stack(uows, clock, tmp_path, twilio_templates=templates) as stack:
-        await stack.say(PHONE, "Bonjour")
-        owner, _, service_id = await provider_with_phone(stack)
-        client = (await user_by_phone(uows, PHONE)).id
-        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        owner, booking_id = await client_s_request(stack)
         clock.advance(timedelta(hours=25))
         await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
         link = await deposit_link(uows, OfflineGateway(PUBLIC), booking_id, clock.now())
@@ -177,6 +174,15 @@ def option(messages: list[SentMessage], wanted: str) -> str:
     return next(n for n, said in numbered(messages).items() if any(wanted in s for s in said))
 
 
+async def client_s_request(stack: Stack) -> tuple[int, int]:
+    """The client has written once (their chat is known); a request of theirs to a
+    provider on WhatsApp: (the provider's user, the booking)."""
+    await stack.say(PHONE, "Bonjour")
+    owner, _, service_id = await provider_with_phone(stack)
+    client = (await user_by_phone(stack.uows, PHONE)).id
+    return owner, await request(stack.uows, stack.clock.now(), client, service_id, FIRST)
+
+
 async def test_pay_chosen_by_number_on_whatsapp_hands_out_the_deposit_link(
     uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
 ) -> None:
@@ -184,10 +190,7 @@ async def test_pay_chosen_by_number_on_whatsapp_hands_out_the_deposit_link(
     action): typed as a number on WhatsApp, it is found from the list shown last."""
     payments = Payments(OfflineGateway(PUBLIC), Links())
     async with whatsapp_stack(uows, clock, tmp_path, payments=payments) as stack:
-        await stack.say(PHONE, "Bonjour")
-        owner, _, service_id = await provider_with_phone(stack)
-        client = (await user_by_phone(uows, PHONE)).id
-        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        owner, booking_id = await client_s_request(stack)
         await act(uows, booking_id, Action.ACCEPT, Actor(Role.PROVIDER, owner), now=clock.now())
         await stack.flush()  # the news, without a link: this stack's worker makes none
         (reference,) = await references(stack, booking_id)
@@ -365,10 +368,7 @@ async def test_pay_typed_right_after_accepting_new_terms_hands_out_the_link(
     not reach the payment service")."""
     payments = Payments(OfflineGateway(PUBLIC), Links())
     async with whatsapp_stack(uows, clock, tmp_path, payments=payments) as stack:
-        await stack.say(PHONE, "Bonjour")
-        owner, _, service_id = await provider_with_phone(stack)
-        client = (await user_by_phone(uows, PHONE)).id
-        booking_id = await request(uows, clock.now(), client, service_id, FIRST)
+        owner, booking_id = await client_s_request(stack)
         async with uows() as uow:
             actor = Actor(Role.PROVIDER, owner)
             await propose(uow, booking_id, actor, now=clock.now(), total_minor=950_000)
