@@ -83,11 +83,6 @@ async def provider_open_lines(
     return await _lines(session, _PROVIDER_OPEN, {"provider": provider_id, "limit": limit})
 
 
-async def client_owns_booking(uow: UnitOfWork, client_id: int, booking_id: int) -> bool:
-    booking = await uow.session.get(Booking, booking_id)
-    return booking is not None and booking.client_id == client_id
-
-
 async def owned_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> Booking:
     """The booking, if this actor may see it: NotFound or NotAllowed otherwise (a button
     can be forged to name any booking)."""

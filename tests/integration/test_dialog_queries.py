@@ -11,7 +11,6 @@ from core.booking.actors import Actor
 from core.booking.news_view import booking_news
 from core.booking.queries import (
     bookings_of_client,
-    client_owns_booking,
     owned_booking,
     provider_open_lines,
 )
@@ -19,7 +18,7 @@ from core.booking.states import BookingState, Role
 from core.catalog.queries import active_provider_by_slug
 from core.clock import FixedClock
 from core.errors import NotAllowed, NotFound
-from core.support.about_booking import recent_bookings
+from core.support.about_booking import owns_booking, recent_bookings
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import drive_to, request
 from tests.support.factories import make_provider, make_user
@@ -90,9 +89,12 @@ async def test_only_the_client_or_the_provider_of_a_booking_may_open_it(
     booking_id = await request(uows, now, client, service_id, DAY)
 
     async with uows() as uow:
-        assert await client_owns_booking(uow, client, booking_id)
-        assert not await client_owns_booking(uow, stranger, booking_id)
-        assert not await client_owns_booking(uow, client, booking_id + 1000)
+        assert await owns_booking(uow, "client", client, booking_id)
+        assert not await owns_booking(uow, "client", stranger, booking_id)
+        assert not await owns_booking(uow, "client", client, booking_id + 1000)
+        assert await owns_booking(uow, "provider", owner, booking_id)
+        assert not await owns_booking(uow, "provider", other_owner, booking_id)
+        assert not await owns_booking(uow, "provider", client, booking_id)
         assert (await owned_booking(uow, Actor(Role.CLIENT, client), booking_id)).id == booking_id
         assert (await owned_booking(uow, Actor(Role.PROVIDER, owner), booking_id)).id == booking_id
         for actor in (Actor(Role.CLIENT, stranger), Actor(Role.PROVIDER, other_owner)):
