@@ -19,7 +19,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bots.calendar_fetcher import AiohttpCalendarFetcher
 from bots.tasks import stop_task
-from core.bootstrap import Core
 from core.calendar_sync.ports import CalendarFetcher
 from core.clock import Clock
 from core.notifications.outbox import MessageSender
@@ -62,6 +61,7 @@ class SweepScheduler:
         # that finds its sweep still waiting is coalesced by APScheduler, not stacked.
         self.one_at_a_time = asyncio.Lock()
         self.current: asyncio.Task[object] | None = None
+        self.catching_up: asyncio.Task[None] | None = None
         self.stopping = False
 
     def _every(self, sweep: Sweep) -> timedelta:
@@ -139,8 +139,24 @@ class SweepScheduler:
             finally:
                 self.current = None
 
+    def catch_up_soon(self) -> None:
+        """Run every sweep now, one after the other, in the background: the sandbox's clock
+        has skipped ahead, and what the skipped time would have brought (reminders, the
+        auto-confirmation, the review request) comes now, not at each sweep's next tick up
+        to an hour later. A catch-up under way takes a second skip's sweeps as they come."""
+        if self.stopping or (self.catching_up is not None and not self.catching_up.done()):
+            return
+        self.catching_up = asyncio.create_task(self._catch_up(), name="sweeps-catch-up")
+
+    async def _catch_up(self) -> None:
+        await self.renew()  # the lease was taken on the clock before the skip
+        for sweep in self.sweeps:
+            await self.run(sweep)
+
     async def stop(self) -> None:
         self.stopping = True
+        if self.catching_up is not None:
+            await stop_task(self.catching_up)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         current = self.current
@@ -152,15 +168,10 @@ class SweepScheduler:
             self.held_until = None
 
 
-def sweeps_ctx(
-    core: Core, payments: Payments, sender: MessageSender
-) -> Callable[[web.Application], AsyncIterator[None]]:
+def sweeps_ctx(sweeps: SweepScheduler) -> Callable[[web.Application], AsyncIterator[None]]:
     """`serve` runs the sweeps (unless --no-worker) for as long as the app lives."""
 
     async def ctx(_: web.Application) -> AsyncIterator[None]:
-        sweeps = SweepScheduler(
-            core.uows, core.clock, core.settings, payments=payments, sender=sender
-        )
         await sweeps.start()
         yield
         await sweeps.stop()

@@ -13,7 +13,7 @@ from bots.http_limits import BODY_LIMITS
 from bots.outbox_router import ChannelRouter, ChannelSend
 from bots.sandbox.routes import Sandbox
 from bots.sandbox.time_travel import SandboxTime
-from bots.scheduler import sweeps_ctx
+from bots.scheduler import SweepScheduler, sweeps_ctx
 from bots.telegram import setup as telegram
 from bots.telegram.webhook import webhook_handler
 from bots.web_app import METRICS, background, closing, own_routes, web_application
@@ -53,9 +53,6 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
         )
         app.add_routes(sandbox.routes())
         app[BODY_LIMITS].update(sandbox.body_limits())
-        # Time travel only where the settings allow it, whatever clock a caller passed.
-        travel = clock if settings.time_travel_on and isinstance(clock, ShiftedClock) else None
-        app.add_routes(SandboxTime(clock, travel).routes())
         senders["sandbox"] = sandbox.deliver
     bots = telegram.build_bots(settings, engines, uows, clock)
     secret = settings.telegram_webhook_secret
@@ -91,6 +88,7 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
     if bots:
         app.on_startup.append(_introduce(bots, core))
         app.on_cleanup.append(closing(lambda: telegram.close(bots)))
+    sweeps: SweepScheduler | None = None
     if worker:
         router = ChannelRouter(
             uows, senders, email=pay.email, gateway=pay.gateway_tasks, links=pay.news_links
@@ -102,7 +100,14 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
                 lambda: run_outbox(uows, router, clock, metrics=metrics, bell=bell, leases=leases)
             )
         )
-        app.cleanup_ctx.append(sweeps_ctx(core, pay.payments, router))
+        sweeps = SweepScheduler(uows, clock, settings, payments=pay.payments, sender=router)
+        app.cleanup_ctx.append(sweeps_ctx(sweeps))
+    if settings.sandbox_on:
+        # Time travel only where the settings allow it, whatever clock a caller passed; the
+        # sweeps of this process (if it runs them) catch up with each skip.
+        travel = clock if settings.time_travel_on and isinstance(clock, ShiftedClock) else None
+        catch_up = sweeps.catch_up_soon if sweeps is not None else None
+        app.add_routes(SandboxTime(clock, travel, after_skip=catch_up).routes())
     app.cleanup_ctx.append(background(dialogs.count_searches))
     app.on_cleanup.append(closing(pay.close))
     app.on_cleanup.append(closing(dialogs.close))

@@ -4,12 +4,15 @@ the sandbox's time; ``POST`` with ``{"skip": "hour" | "day" | "week"}`` moves it
 Marking a booking delivered needs its event to have started, and nobody books in the past:
 without skipping, nobody could walk a booking to its review on the day they try it. The
 whole process shares the clock (dialogs, payment pages, outbox worker, sweeps), so skipping
-a week lets the auto-confirmation and the review request happen as they would a week later.
+a week lets the auto-confirmation and the review request happen as they would a week later:
+the process's sweeps run at once after a skip (``after_skip``), not at their next tick,
+which could be an hour away.
 Moving only forward, and only where ``Settings.time_travel_on`` (a laptop, no real money).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -36,8 +39,14 @@ TIME_LABELS: dict[str, str] = {
 class SandboxTime:
     """``travel`` is the process's clock when it may be moved, else None (read only)."""
 
-    def __init__(self, clock: Clock, travel: ShiftedClock | None) -> None:
-        self.clock, self.travel = clock, travel
+    def __init__(
+        self,
+        clock: Clock,
+        travel: ShiftedClock | None,
+        *,
+        after_skip: Callable[[], None] | None = None,
+    ) -> None:
+        self.clock, self.travel, self.after_skip = clock, travel, after_skip
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -71,4 +80,6 @@ class SandboxTime:
         if not isinstance(step, str) or step not in SKIPS:
             return web.json_response({"error": "skip must be hour, day or week"}, status=400)
         self.travel.skip(SKIPS[step])
+        if self.after_skip is not None:
+            self.after_skip()
         return web.json_response(self._state())

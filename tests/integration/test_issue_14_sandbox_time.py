@@ -4,9 +4,10 @@ elsewhere, whatever clock it is given; and the page's control speaks the page's 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,21 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bots import scheduler
 from bots.programs.serve import build_app
 from bots.sandbox.labels import page_labels
-from core.bootstrap import build_core, serving_clock
+from core.booking.states import BookingState
+from core.bootstrap import build_core, build_uow_factory, serving_clock
 from core.clock import FixedClock, ShiftedClock, SystemClock
+from core.db.engine import make_engine
+from core.scheduling.registry import SWEEPS
+from core.scheduling.runs import records
 from core.settings import Settings
 from dialogs.i18n.translator import translator
+from tests.support.bookings import request
+from tests.support.factories import make_provider, make_user
 from tests.support.migrated import migrate
+from tests.support.sweeps import booking
 from tests.support.telegram_app import bound_socket
 
 START = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
@@ -70,7 +79,9 @@ def test_the_control_is_translated() -> None:
 
 
 @asynccontextmanager
-async def app_at(tmp_path: Path, clock: ShiftedClock, **more: Any) -> AsyncIterator[str]:
+async def app_at(
+    tmp_path: Path, clock: ShiftedClock, *, worker: bool = False, **more: Any
+) -> AsyncIterator[str]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'time.db'}"
     migrate(url)
     sock = bound_socket()
@@ -78,7 +89,7 @@ async def app_at(tmp_path: Path, clock: ShiftedClock, **more: Any) -> AsyncItera
         Settings(database_url=url, _env_file=None, **more),
         clock=clock,
     )
-    runner = web.AppRunner(build_app(core, worker=False), shutdown_timeout=1.0)
+    runner = web.AppRunner(build_app(core, worker=worker), shutdown_timeout=1.0)
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()
@@ -114,6 +125,54 @@ async def test_the_sandbox_api_skips_the_process_clock(tmp_path: Path) -> None:
         assert clock.now() == START + timedelta(days=1)  # the clock every part reads
         async with http.post(f"{url}/sandbox/api/time", json={"skip": "hour"}) as response:
             assert (await response.json())["market_time"] == "2026-12-04 18:00"
+
+
+async def test_a_skip_runs_the_sweeps_at_once_rather_than_at_their_next_tick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` keeps the sweeps' own intervals (up to an hour): a person who skips a day
+    past a request's deadline sees it expire now, and every sweep has run on the new day."""
+    # The first runs come soon after start (the test waits for them before it skips).
+    monkeypatch.setattr(scheduler, "STARTUP_DELAY", timedelta(milliseconds=100))
+    monkeypatch.setattr(scheduler, "STAGGER", timedelta(milliseconds=20))
+    clock = ShiftedClock(FixedClock(START))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'time.db'}"
+    async with app_at(tmp_path, clock, worker=True) as site, aiohttp.ClientSession() as http:
+        engine = make_engine(url)
+        uows = build_uow_factory(engine)
+        _, _, service = await make_provider(uows, START)
+        client = await make_user(uows, START)
+        booking_id = await request(uows, START, client, service, date(2026, 12, 20))
+
+        async def ran_once_each() -> bool:
+            done = await records(uows)
+            return len(done) == len(SWEEPS) and all(r.status == "ok" for r in done.values())
+
+        await until(ran_once_each, "the first run of every sweep")
+        assert (await booking(uows, booking_id)).state == BookingState.REQUESTED.value
+        async with http.post(f"{site}/sandbox/api/time", json={"skip": "day"}) as response:
+            assert response.status == 200
+
+        async def expired() -> bool:
+            return (await booking(uows, booking_id)).state == BookingState.EXPIRED.value
+
+        # The expiry sweep's next tick is a minute away, the others' up to an hour.
+        await until(expired, "the request expired by the skip", seconds=10)
+        day_later = START + timedelta(days=1)
+
+        async def all_on_the_new_day() -> bool:
+            done = (await records(uows)).values()
+            return all(r.status == "ok" and r.last_started_at == day_later for r in done)
+
+        await until(all_on_the_new_day, "every sweep run on the skipped-to day", seconds=10)
+        await engine.dispose()
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, f"no {what} within {seconds} s"
+        await asyncio.sleep(0.05)
 
 
 async def test_no_time_travel_on_a_public_url_whatever_clock_is_given(tmp_path: Path) -> None:
