@@ -14,6 +14,7 @@ from core.uow import UnitOfWork
 from dialogs.framework.context import global_button
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.buttons import view_button
 
 DECLINED = N_("{provider} cannot take your request {ref}. Reason: {reason}.")
 CANCELLED_BY_TEAM = N_("Our team cancelled your booking {ref} with {provider}.")
@@ -78,7 +79,7 @@ async def decline_news(uow: UnitOfWork, news: BookingNews, envelope: Envelope) -
     else:
         lines.append(t("You can look for another provider here."))
         rows.append((global_button("🔎 " + t("Find a provider"), "alt:find"),))
-    rows.append((global_button(t("View booking"), f"bk:{booking.id}"),))
+    rows.append((view_button(booking, t),))
     return [_reply("\n".join(lines), t, tuple(rows))]
 
 

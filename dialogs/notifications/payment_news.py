@@ -9,6 +9,7 @@ from core.rows import Booking
 from dialogs.framework.context import global_button
 from dialogs.framework.replies import Button, Document, Reply, link_button
 from dialogs.i18n.translator import N_, Translator
+from dialogs.notifications.buttons import view_button
 
 OFFLINE_GATEWAY = "offline"  # payments.offline_gateway.OfflineGateway.name: no money moves
 PAYMENT_KINDS = frozenset(
@@ -85,7 +86,7 @@ def failed_payment_news(
         else (booking.total_minor - booking.paid_minor)
     )
     text = t(why, ref=booking.reference)
-    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    view = (view_button(booking, t),)
     if link is None:  # the gateway was down: the button asks for a link again
         text += "\n" + t("Choose the option below to get a new payment link.")
         return [_reply(text, t, ((pay_button(booking, t),), view))]
@@ -101,7 +102,7 @@ def failed_payment_news(
 def payment_news(
     envelope: Envelope, booking: Booking, link: PendingLink | None, t: Translator
 ) -> list[Reply]:
-    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    view = (view_button(booking, t),)
     if envelope.kind == "invoice_issued":
         number = str(envelope.payload.get("number", ""))
         url = str(envelope.payload.get("url", ""))

@@ -12,6 +12,7 @@ from core.uow import UnitOfWork
 from dialogs.framework.context import global_button
 from dialogs.framework.replies import Button, Reply, link_button
 from dialogs.i18n.translator import N_, Translator, translator
+from dialogs.notifications.buttons import view_button
 from dialogs.provider.app import decision_buttons
 from dialogs.shared.proposal_text import proposal_lines
 
@@ -74,7 +75,7 @@ def _proposed(news: BookingNews, terms: ProposalTerms, t: Translator) -> list[Re
             global_button("✅ " + t("Accept"), f"cpa:{terms.id}"),
             global_button("✖ " + t("Refuse"), f"cpr:{terms.id}"),
         ),
-        (global_button(t("View booking"), f"bk:{booking.id}"),),
+        (view_button(booking, t),),
     )
     return [_reply("\n".join(lines), t, buttons)]
 
@@ -88,7 +89,7 @@ def _accepted(news: BookingNews, t: Translator) -> list[Reply]:
         date=t.date(booking.event_date),
         total=t.money(booking.total_minor, booking.currency),
     )
-    return [_reply(text, t, ((global_button(t("View booking"), f"pbk:{booking.id}"),),))]
+    return [_reply(text, t, ((view_button(booking, t, "provider"),),))]
 
 
 def _refused(news: BookingNews, t: Translator) -> list[Reply]:
@@ -119,5 +120,5 @@ def _delivered(news: BookingNews, proof: Proof | None, t: Translator) -> list[Re
             rows.append((link_button("🔗 " + t("See the work"), proof.url),))
     if booking.state == BookingState.DELIVERED and booking.delivery_confirmed_at is None:
         rows.append((global_button("✅ " + t("Confirm delivery"), f"cdl:{booking.id}"),))
-    rows.append((global_button(t("View booking"), f"bk:{booking.id}"),))
+    rows.append((view_button(booking, t),))
     return [_reply(text, t, tuple(rows), photos=photos)]

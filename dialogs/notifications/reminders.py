@@ -12,9 +12,9 @@ from core.booking.states import BookingState
 from core.catalog.vocabulary import MARKET_TZ
 from core.notifications.outbox import Envelope
 from core.rows import Booking
-from dialogs.framework.context import global_button
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.notifications.buttons import view_button
 from dialogs.notifications.payment_news import link_lines
 from dialogs.provider.app import decision_buttons, request_card
 
@@ -64,7 +64,7 @@ def reminder_news(envelope: Envelope, news: BookingNews, t: Translator) -> list[
     if booking.state != STILL_IN.get(envelope.kind):
         return []
     deadline = _deadline(booking, t)
-    view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+    view = (view_button(booking, t),)  # the client's; the provider's is asked by name
     if envelope.kind == "request_reminder":
         text = (
             t(
@@ -94,9 +94,8 @@ def reminder_news(envelope: Envelope, news: BookingNews, t: Translator) -> list[
             ref=booking.reference,
             date=t.date(booking.event_date),
         )
-        return [
-            Reply(text, (*decision_buttons(booking, t), view), rtl=t.rtl, meta={"locale": t.locale})
-        ]
+        rows = (*decision_buttons(booking, t), (view_button(booking, t, "provider"),))
+        return [Reply(text, rows, rtl=t.rtl, meta={"locale": t.locale})]
     audience = str(envelope.payload.get("audience", "client"))
     if audience not in ("client", "provider"):
         return []
@@ -110,7 +109,8 @@ def reminder_news(envelope: Envelope, news: BookingNews, t: Translator) -> list[
     }
     msgid = EVENT_TEXT.get((audience, left))
     text = t(msgid, **params) if msgid else _in_days(t, audience, max(left, 0), params)
-    return [Reply(text, (view,), rtl=t.rtl, meta={"locale": t.locale})]
+    mine = view_button(booking, t, "provider" if audience == "provider" else "client")
+    return [Reply(text, ((mine,),), rtl=t.rtl, meta={"locale": t.locale})]
 
 
 def _in_days(t: Translator, audience: str, n: int, params: dict[str, str]) -> str:

@@ -7,11 +7,11 @@ from core.booking.states import BookingState
 from core.notifications.outbox import Envelope
 from core.rows import Booking, Provider
 from core.uow import UnitOfWork
-from dialogs.framework.context import global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.replies import Button, Reply, reply_from_json
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.notifications.account_news import ACCOUNT_KINDS, provider_account_news
+from dialogs.notifications.buttons import view_button
 from dialogs.notifications.calendar_news import CALENDAR_KINDS, calendar_news
 from dialogs.notifications.cancellation_news import kept_line
 from dialogs.notifications.contacts import contact_audience, contact_line
@@ -117,7 +117,7 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
     if envelope.payload.get("audience") == "client":
         link, pay = link_lines(envelope.kind, booking, news.checkout, t)
         text += link
-        view = (global_button(t("View booking"), f"bk:{booking.id}"),)
+        view = (view_button(booking, t),)
         buttons = (pay, view) if pay else (view,)
     return [Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})]
 

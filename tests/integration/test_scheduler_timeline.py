@@ -152,6 +152,10 @@ async def test_event_reminders_at_ten_local_a_week_and_a_day_before(
     clock.set(datetime.combine(event_day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12))
     assert (await twice(uows, "event-reminders", clock.now()))["reminded"] == 0
     assert len(await messages(uows, "event_reminder")) == 4
+    # "View booking" opens it in each side's own bot.
+    for user, code in ((client, "bk"), (owner, "pbk")):
+        for news in await news_for(uows, "event_reminder", user):
+            assert [b.payload for b in news.all_buttons()] == [f"g|{code}:{booking_id}"]
 
 
 async def test_a_late_worker_sends_only_the_reminder_still_worth_sending(

@@ -55,4 +55,3 @@ def test_a_number_only_the_displaced_list_has_is_that_lists_however_late() -> No
     assert displaced_pick(state, "services") == "3|svc"  # its label too
     assert displaced_pick(state, "earnings") is None  # in neither list
     assert displaced_pick(DialogState(options=CARD), "3") is None  # no news came
-

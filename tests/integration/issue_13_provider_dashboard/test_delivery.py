@@ -29,6 +29,7 @@ from tests.support.provider_dashboard import (
     booking_row,
     linked,
 )
+from tests.support.sweeps import sweep
 
 
 async def test_proof_of_delivery_reaches_the_client_with_the_confirm_button(
@@ -122,3 +123,24 @@ async def test_a_photo_sent_as_proof_is_kept_and_shown_to_the_client(
     assert store.path(url.rsplit("/", 1)[1]) is not None  # the file the route serves
     [news] = await news_for(db, "booking_delivered", client)
     assert news.photos == (url,)
+
+
+async def test_view_booking_under_the_delivery_prompt_opens_the_provider_s_card(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The prompt's "View booking" is the provider bot's own button (it was the client
+    bot's ``bk``, which the provider bot answered as a stale button)."""
+    now = clock.now()
+    earlier = now - timedelta(days=20)
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    booking_id = await request(db, earlier, client, service, date(2026, 5, 2))  # took place
+    await drive_to(db, booking_id, S.CONFIRMED, owner=owner, now=earlier)
+    assert (await sweep(db, "delivery-prompts", now))["prompted"] == 1
+    [prompt] = await news_for(db, "delivery_prompt", owner)
+    provider = await linked(db, clock, owner, "p:prompted")
+    provider.seen([prompt])
+    [view] = [b for b in prompt.all_buttons() if b.label == FR("View booking")]
+    await provider.press(view.payload)
+    assert await provider.position() == "pdash:booking"
+    assert "dlv" in provider.buttons()  # Mark as delivered, from the card
