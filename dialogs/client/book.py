@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 from core.booking.duration import chooses_length
@@ -10,7 +10,7 @@ from core.booking.policy import CancellationPolicy
 from core.booking.request import RequestBooking, quote_of, request_booking
 from core.booking.request_write import new_reference, request_later
 from core.booking.states import BookingState
-from core.catalog.vocabulary import CITIES, EVENT_TYPES
+from core.catalog.vocabulary import CITIES, EVENT_TYPES, MARKET_TZ
 from dialogs import labels
 from dialogs.client import book_hours, book_leave
 from dialogs.client import book_steps as steps
@@ -19,7 +19,7 @@ from dialogs.client.book_steps import advance, day_problem, service_of
 from dialogs.client.book_summary import duration_rows, price_lines
 from dialogs.client.guests import guests_problem
 from dialogs.client.menu import AFTER_ACTION
-from dialogs.client.policy_words import deposit_reason, policy_words
+from dialogs.client.policy_words import deposit_reason, policy_words, refund_today
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import READS, Access, Answer, Flow, Go, Invalid, Outcome, Step
@@ -128,7 +128,12 @@ async def summary_prompt(ctx: Ctx) -> Reply:
     if service is None or not service.active or provider is None:
         return ctx.reply(t("This service is no longer offered."), [ctx.nav_row(back=False)])
     quote = quote_of(service, data.get("guests"), data.get("minutes"))
-    when = t.date(date.fromisoformat(data["day"]))
+    day = date.fromisoformat(data["day"])
+    when = t.date(day)
+    # The service's own policy decides refunds when it has one (core/booking/actions.py).
+    policy = CancellationPolicy.from_json(
+        service.cancellation_policy or provider.cancellation_policy
+    )
     if data.get("start"):
         when += " " + t("at {time}", time=data["start"])
     money = quote.total.currency
@@ -155,14 +160,11 @@ async def summary_prompt(ctx: Ctx) -> Reply:
         t("Balance after the event") + ": " + t.money(quote.balance.amount, money),
         "",
         deposit_reason(service.deposit_bp, t),
-        # The service's own policy decides refunds when it has one (core/booking/actions.py).
-        policy_words(
-            CancellationPolicy.from_json(
-                service.cancellation_policy or provider.cancellation_policy
-            ),
-            t,
-        ),
+        policy_words(policy, t),
     ]
+    starts = datetime.combine(day, time.fromisoformat(data.get("start") or "00:00"), MARKET_TZ)
+    if today := refund_today(policy, quote.deposit, starts, ctx.now, t):
+        lines.append(today)
     edits = [
         ctx.button(t("Edit: {field}", field=t(_FIELD_NAMES[f])), f"edit:{f}")
         for f in EDITABLE

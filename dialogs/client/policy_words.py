@@ -3,7 +3,11 @@ a request (issue 14): "full refund up to 30 days before, half up to 7 days befor
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core.booking.policy import CancellationPolicy, PolicyTier
+from core.booking.states import Role
+from core.money import Money
 from dialogs.i18n.translator import Translator
 
 FULL, HALF = 10_000, 5_000
@@ -36,6 +40,23 @@ def policy_words(policy: CancellationPolicy, t: Translator) -> str:
         t("If you cancel: {terms}.", terms=terms)
         + " "
         + t("If the provider cancels, everything you paid is refunded.")
+    )
+
+
+def refund_today(
+    policy: CancellationPolicy, deposit: Money, event_start: datetime, now: datetime, t: Translator
+) -> str | None:
+    """What cancelling today would give back of the deposit, when the event is already past
+    the policy's most generous tier: a request for next week is refunded nothing if
+    cancelled, and the client should read that before paying, not on the cancel screen."""
+    best = policy.tiers[0].refund_bp if policy.tiers else 0
+    refund_bp = policy.refund_bp(event_start=event_start, cancelled_at=now, by=Role.CLIENT)
+    if refund_bp >= best:
+        return None
+    return t(
+        "If you cancelled today, after paying the deposit, you would get back {back} of {deposit}.",
+        back=t.money(deposit.percent_bp(refund_bp).amount, deposit.currency),
+        deposit=t.money(deposit.amount, deposit.currency),
     )
 
 

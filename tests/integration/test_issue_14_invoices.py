@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,29 @@ async def test_the_summary_states_the_policy_and_the_deposit_in_plain_words(
     )
     assert "If the provider cancels, everything you paid is refunded." in text
     assert "Why a deposit of 30 %: it holds the date for you" in text
+
+
+@pytest.mark.parametrize(("days", "back"), [(3, 0), (10, 60_000), (60, None)])
+async def test_the_summary_says_what_cancelling_today_would_give_back_once_paid(
+    uows: UnitOfWorkFactory, clock: FixedClock, days: int, back: int | None
+) -> None:
+    """Inside a tier below the first (half up to 7 days, nothing after), the client reads
+    what a cancellation would give back before sending, not first on the cancel screen."""
+    market = await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    day = (clock.now() + timedelta(days=days)).strftime("%d/%m/%Y")
+    steps = [(kind, day if arg == "20 June" else arg) for kind, arg in journeys(market)["book"]]
+    await chat.play(steps)
+    assert await chat.position() == "book:summary"
+    text, en = chat.last.text, translator("en")
+    deposit = en.money(120_000, "MAD")
+    assert f"Deposit to confirm: {deposit}" in text
+    said = "If you cancelled today, after paying the deposit, you would get back"
+    if back is None:
+        assert said not in text
+    else:
+        assert f"{said} {en.money(back, 'MAD')} of {deposit}." in text
     assert "Name: Test user" in text  # the channel's name, which Edit can change
 
 
