@@ -14,13 +14,20 @@ from core.booking.actors import Actor
 from core.booking.client_lines import SECTIONS, ClientBookingLine
 from core.booking.contacts import PartyContact
 from core.booking.proposals import ProposalTerms, pending_proposal
-from core.booking.queries import contact_for, owned_booking, provider_of_booking
+from core.booking.queries import (
+    contact_for,
+    owned_booking,
+    provider_of_booking,
+    service_of_booking,
+)
+from core.booking.review_reads import review_news
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
 from core.rows import Booking
 from dialogs import labels
 from dialogs.client.free_text import route_text
+from dialogs.client.review import star_buttons, stars
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
@@ -30,6 +37,7 @@ from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent
 from dialogs.notifications.contacts import party_phone
 from dialogs.notifications.payment_news import pay_button
+from dialogs.shared.event_time import event_when
 from dialogs.shared.pay import confirm_delivered
 from dialogs.shared.proposal_text import proposal_lines
 
@@ -150,8 +158,9 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         t("Provider") + ": " + (t.pick(provider.name) if provider else "—"),
         *_provider_phone(await contact_for(ctx.uow, booking, "client"), t),
         t("Occasion") + ": " + labels.event(booking.event_type, t),
-        t("Date") + ": " + t.date(booking.event_date),
+        t("Date") + ": " + event_when(booking, await service_of_booking(ctx.uow, booking), t),
         t("City") + ": " + labels.city(booking.city, t),
+        t("Place") + ": " + (booking.venue or "—"),
         t("Total") + ": " + t.money(booking.total_minor, booking.currency),
         t("Paid") + ": " + t.money(booking.paid_minor - booking.refunded_minor, booking.currency),
     ]
@@ -170,6 +179,15 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         rows.append((pay_button(booking, t),))
     elif booking.state == BookingState.DELIVERED and not booking.delivery_confirmed_at:
         rows.append((ctx.button("✅ " + t("Confirm delivery"), "confirm"),))
+    elif booking.state == BookingState.COMPLETED:
+        # The review request is news far up the chat by now: rating is offered here too.
+        review = await review_news(ctx.uow, user_id=ctx.user.id, booking_id=booking.id)
+        if review is not None and review.stars is not None:
+            said = f"{stars(review.stars)} {review.comment}".strip()
+            lines += ["", t("Your review: {review}", review=said)]
+        elif review is not None:
+            lines += ["", t("Not rated yet: choose a number of stars to rate the provider.")]
+            rows += star_buttons(booking.id)
     if cancellable(booking):
         rows.append((ctx.button("✖ " + t("Cancel this booking"), "cancel"),))
     return ctx.reply("\n".join(lines), [*rows, ctx.nav_row(cancel=False)])

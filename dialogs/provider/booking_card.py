@@ -15,6 +15,7 @@ from core.rows import Booking, Service
 from dialogs import labels
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import N_, Translator
+from dialogs.shared.event_time import event_when
 from dialogs.shared.proposal_text import proposal_lines
 
 # How each step of a booking's history reads (the audit trail's action names).
@@ -78,9 +79,7 @@ def details_card(
     t: Translator,
 ) -> str:
     """Everything about one booking the provider may need, in their language."""
-    when = t.date(booking.event_date)
-    if service is not None and service.duration_minutes is not None:
-        when += " " + t("at {time}", time=t.time(booking.starts_at.astimezone(MARKET_TZ)))
+    when = event_when(booking, service, t, until=False)
     paid = booking.paid_minor - booking.refunded_minor
     lines = [
         t("Booking {ref}", ref=booking.reference) + " — " + state_label(booking.state, t),

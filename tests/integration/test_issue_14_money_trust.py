@@ -149,3 +149,27 @@ async def test_after_the_deposit_each_side_gets_the_others_name_and_phone(
     assert AR("Booking {ref}", ref="") in client_view.text and PROVIDER_PHONE not in (
         client_view.text
     )
+
+
+async def test_the_client_s_booking_view_gives_the_hours_and_the_place(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """What the client typed and the provider's card shows: the start, the end (an hourly
+    service) and the place; a full-day booking gives its day alone."""
+    _, _, hourly = await make_provider(db, clock.now(), slug="dj-hours", duration_minutes=240)
+    _, _, full_day = await make_provider(db, clock.now(), slug="venue-day")
+    client = await make_user(db, clock.now())
+    timed = await request(
+        db, clock.now(), client, hourly, DAY, start_time=time(14, 0), venue="Villa Anfa"
+    )
+    whole = await request(db, clock.now(), client, full_day, DAY)
+    await link_provider(db, client, "c:hours", clock.now())
+    view = client_chat(db, clock, key="c:hours", language="fr")
+    await view.send("/start")
+    await view.press(f"g|bk:{timed}")
+    at, until = FR("at {time}", time="14:00"), FR("until {time}", time="18:00")
+    assert FR("Date") + ": " + FR.join((f"{FR.date(DAY)} {at}", until)) in view.text
+    assert FR("Place") + ": Villa Anfa" in view.text
+    await view.press(f"g|bk:{whole}")
+    assert FR("Date") + ": " + FR.date(DAY) + "\n" in view.text
+    assert FR("Place") + ": —" in view.text

@@ -143,6 +143,31 @@ async def test_completed_booking_reviewed_from_the_request_then_answered_once(
     assert EN("Reply: {text}", text="Merci Nadia, au plaisir !") in profile
 
 
+async def test_a_completed_booking_s_own_screen_offers_the_stars_then_shows_the_review(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The review request is news far up the chat a week later: /mybookings rates too."""
+    m = await market(uows, clock)
+    booking_id = await booking_in(uows, clock, m, S.COMPLETED)
+    await m.client.send("/mybookings")
+    await m.client.click(f"bk:{booking_id}")
+    assert EN("Not rated yet: choose a number of stars to rate the provider.") in m.client.text
+    assert f"g|rv:{booking_id}:5" in m.client.buttons()
+    await m.client.click(f"rv:{booking_id}:5")
+    await m.client.click("skip")
+    assert await rating(uows, m.provider_id) == (5, 1, 500)
+
+    await m.client.send("/mybookings")
+    await m.client.click(f"bk:{booking_id}")
+    assert EN("Your review: {review}", review="★★★★★") in m.client.text
+    assert not [b for b in m.client.buttons() if "rv:" in b]
+    # A booking not completed offers no stars.
+    other = await booking_in(uows, clock, m, S.CONFIRMED, day=DAY + timedelta(days=1))
+    await m.client.send("/mybookings")
+    await m.client.click(f"bk:{other}")
+    assert not [b for b in m.client.buttons() if "rv:" in b]
+
+
 async def test_the_average_counts_every_review_rounded(
     uows: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
