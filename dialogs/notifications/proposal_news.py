@@ -99,11 +99,8 @@ def _refused(news: BookingNews, t: Translator) -> list[Reply]:
         " decline it or propose again.",
         ref=booking.reference,
     )
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    if booking.state == BookingState.REQUESTED:
-        again = global_button("↪ " + t("Propose again"), f"ppro:{booking.id}")
-        buttons = (*decision_buttons(booking, t), (again,))
-    return [_reply(text, t, buttons)]
+    # Accept, decline or propose again, while it is still a request.
+    return [_reply(text, t, decision_buttons(booking, t))]
 
 
 def _delivered(news: BookingNews, proof: Proof | None, t: Translator) -> list[Reply]:

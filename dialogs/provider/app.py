@@ -7,7 +7,6 @@ from pathlib import Path
 from core.booking.actions import too_early_to_deliver
 from core.booking.contacts import PartyContact
 from core.booking.states import BookingState
-from core.catalog.vocabulary import MARKET_TZ
 from core.people.provider_accounts import connect_provider, provider_of_user
 from core.rows import Booking, Provider, Service
 from dialogs import labels
@@ -49,6 +48,7 @@ from dialogs.provider.answers import accept, mark_delivered
 from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
+from dialogs.shared.event_time import event_when
 
 LIST_LIMIT = 10
 BOOKING_REF = N_("Booking {ref}")
@@ -63,13 +63,9 @@ def request_card(
 ) -> str:
     """The facts a provider needs to decide, in their language; with the client's name and
     phone once the deposit is paid (``client``)."""
-    when = t.date(booking.event_date)
+    when = event_when(booking, service, t)
     # A request until it is answered; a booking from then on.
     title = N_("Booking request {ref}") if booking.state == BookingState.REQUESTED else BOOKING_REF
-    if service is not None and service.duration_minutes is not None:
-        starts = t("at {time}", time=t.time(booking.starts_at.astimezone(MARKET_TZ)))
-        ends = t("until {time}", time=t.time(booking.ends_at.astimezone(MARKET_TZ)))
-        when = t.join((f"{when} {starts}", ends))
     lines = [
         t(title, ref=booking.reference) + " — " + state_label(booking.state, t),
         t("Service") + ": " + (t.pick(service.title) if service else "—"),
@@ -89,12 +85,17 @@ def request_card(
 
 
 def decision_buttons(booking: Booking, t: Translator) -> tuple[tuple[Button, ...], ...]:
+    """What a provider can do about a booking from a message showing it (the new request's
+    notice, its reminder, the home's card): a request is accepted, declined, or answered
+    with other terms, as from its screen under Bookings."""
     if booking.state == BookingState.REQUESTED:
         return (
             (
                 global_button("✅ " + t("Accept"), f"pacc:{booking.id}"),
                 global_button("✖ " + t("Decline"), f"pdec:{booking.id}"),
             ),
+            # Short, so that the three fit a WhatsApp quick reply (titles of 20 characters).
+            (global_button("↪ " + t("Other terms"), f"ppro:{booking.id}"),),
         )
     if booking.state == BookingState.CONFIRMED:
         return ((global_button(t("Mark as delivered"), f"pdel:{booking.id}"),),)

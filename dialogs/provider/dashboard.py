@@ -226,7 +226,8 @@ async def open_booking(ctx: Ctx, arg: str) -> Outcome:
 
 
 async def open_proposal(ctx: Ctx, arg: str) -> Outcome:
-    """ "Propose again" under a refused proposal's news: the proposal form for that request."""
+    """ "Propose another date or price" under a request's notice, its reminder, the home's
+    card or a refused proposal's news: the proposal form for that request."""
     await open_booking(ctx, arg)
     still_requested(await current_booking(ctx))
     ctx.state.flow, ctx.state.step = "pdash", "booking"

@@ -107,7 +107,11 @@ async def test_deep_link_booking_accepted_in_french(tg: TelegramApp) -> None:
     await eventually(request_arrived, what="the request on the provider bot")
     request = tg.last(KARIM, bot="provider")
     assert request.text is not None and booking.reference in request.text
-    assert request.callback_data() == [f"g|pacc:{booking.id}", f"g|pdec:{booking.id}"]
+    assert request.callback_data() == [
+        f"g|pacc:{booking.id}",
+        f"g|pdec:{booking.id}",
+        f"g|ppro:{booking.id}",
+    ]
 
     accepted = await tg.tap(KARIM, f"pacc:{booking.id}", bot="provider", message=request)
     pressed.append(accepted)

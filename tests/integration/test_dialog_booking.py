@@ -161,7 +161,11 @@ async def test_book_by_buttons_then_provider_accepts(
     assert f"req:{booking.id}" in provider.buttons()
     await provider.click(f"req:{booking.id}")
     assert booking.reference in provider.last.text
-    assert provider.buttons() == [f"g|pacc:{booking.id}", f"g|pdec:{booking.id}"]
+    assert provider.buttons() == [
+        f"g|pacc:{booking.id}",
+        f"g|pdec:{booking.id}",
+        f"g|ppro:{booking.id}",
+    ]
     await provider.click(f"g|pacc:{booking.id}")
     assert booking.reference in provider.replies[0].text
     assert await provider.position() == "phome:home"

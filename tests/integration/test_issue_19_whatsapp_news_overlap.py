@@ -38,7 +38,8 @@ async def stack(uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path) -> A
 
 async def home_then_news(stack: Stack) -> tuple[str, str]:
     """The provider reads their home list ("1. <first request>"), then a new request's
-    card comes in, in session, with "1. ✅ Accepter 2. ✖ Refuser": the references."""
+    card comes in, in session, with "1. ✅ Accepter 2. ✖ Refuser 3. ↪ Autres conditions":
+    the references."""
     _, _, service_id = await provider_with_phone(stack)
     client = await make_user(stack.uows, stack.clock.now())
     first = await request(stack.uows, stack.clock.now(), client, service_id, FIRST)
@@ -50,7 +51,9 @@ async def home_then_news(stack: Stack) -> tuple[str, str]:
     assert await stack.flush() == 1
     (ref_second,) = await references(stack, second)
     card = stack.fake.sent_to(PROVIDER_PHONE)[-1].body or ""
-    assert ref_second in card and card.endswith("1. ✅ Accepter\n2. ✖ Refuser")
+    assert ref_second in card and card.endswith(
+        "1. ✅ Accepter\n2. ✖ Refuser\n3. ↪ Autres conditions"
+    )
     return ref_first, ref_second
 
 
@@ -96,7 +99,7 @@ async def test_later_the_number_belongs_to_the_news_as_the_last_list_shown(stack
 async def test_a_number_past_the_end_of_the_news_list_is_for_the_list_before(
     stack: Stack,
 ) -> None:
-    """The card has two options: "4" typed seconds after it can only be the home's (it
+    """The card has three options: "4" typed seconds after it can only be the home's (it
     used to get "not understood"). A choice with consequences would be asked first."""
     await home_then_news(stack)
     home = bodies(stack.fake.sent_to(PROVIDER_PHONE))[-2]
@@ -113,7 +116,7 @@ async def test_a_number_past_the_end_of_the_news_list_is_for_the_list_before(
 async def test_long_after_the_news_a_number_past_its_end_is_still_the_list_before(
     stack: Stack,
 ) -> None:
-    """An hour after the card came (two options), "4" can still only be the home's: taken
+    """An hour after the card came (three options), "4" can still only be the home's: taken
     as such, not "not understood". A choice with consequences from there is asked first."""
     ref_first, ref_second = await home_then_news(stack)
     stack.clock.advance(timedelta(hours=1))
@@ -124,8 +127,8 @@ async def test_long_after_the_news_a_number_past_its_end_is_still_the_list_befor
 
 
 async def test_a_label_only_the_list_before_has_is_that_lists(stack: Stack) -> None:
-    """Under a request's card (Accept, Decline), "Prestations" typed is the home's option
-    of that name: not "please choose an option"."""
+    """Under a request's card (Accept, Decline, Other terms), "Prestations" typed is the
+    home's option of that name: not "please choose an option"."""
     ref_first, ref_second = await home_then_news(stack)
     stack.clock.advance(timedelta(minutes=5))
 

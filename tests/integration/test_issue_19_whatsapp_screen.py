@@ -102,7 +102,7 @@ async def test_after_news_without_options_an_accept_by_number_is_confirmed_namin
     ref_first, ref_second = await references(stack, first, second)
     await stack.say(PROVIDER_PHONE, "Bonjour")
     (card,) = await stack.say(PROVIDER_PHONE, "1")  # the first request, Accept / Decline
-    assert card.body and card.body.endswith("1. ✅ Accepter\n2. ✖ Refuser")
+    assert card.body and card.body.endswith("1. ✅ Accepter\n2. ✖ Refuser\n3. ↪ Autres conditions")
     # Meanwhile the client cancels the other request: news with no options of its own.
     async with stack.uows() as uow:
         client = (await uow.session.get(Booking, second)).client_id  # type: ignore[union-attr]

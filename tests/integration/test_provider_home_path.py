@@ -64,7 +64,11 @@ async def test_home_and_a_request_card_read_without_a_transaction(
     assert FR(WAITING, name="studio-atlas", n=1) in home
     [booking] = await bookings(uows)
     assert booking.reference in chat.text
-    assert chat.buttons() == [f"g|pacc:{booking_id}", f"g|pdec:{booking_id}"]
+    assert chat.buttons() == [
+        f"g|pacc:{booking_id}",
+        f"g|pdec:{booking_id}",
+        f"g|ppro:{booking_id}",
+    ]
 
 
 async def test_another_process_s_change_shows_at_once(

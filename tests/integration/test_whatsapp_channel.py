@@ -264,7 +264,7 @@ async def test_a_provider_gets_the_provider_menus_and_answers_a_request_by_numbe
     await stack.flush()
     card = stack.fake.sent_to(PROVIDER_PHONE)[-1]
     assert card.body and "Nouvelle demande" in card.body
-    assert card.body.endswith("1. ✅ Accepter\n2. ✖ Refuser")
+    assert card.body.endswith("1. ✅ Accepter\n2. ✖ Refuser\n3. ↪ Autres conditions")
     # The news is the list on screen now: "1", typed once the card is read, accepts it
     # (typed within seconds of its arrival, it could be for the menu: asked, issue 19).
     stack.clock.advance(NEWS_OVERLAP + timedelta(seconds=1))
@@ -279,7 +279,7 @@ async def test_a_quick_reply_button_brings_its_payload_back(
     uows: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
 ) -> None:
     async with whatsapp_stack(
-        uows, clock, tmp_path, twilio_quick_reply_sids={2: "HX" + "2" * 32}
+        uows, clock, tmp_path, twilio_quick_reply_sids={3: "HX" + "3" * 32}
     ) as stack:
         _, _, service_id = await provider_with_phone(stack)
         await stack.say(PROVIDER_PHONE, "Salam")
@@ -287,9 +287,11 @@ async def test_a_quick_reply_button_brings_its_payload_back(
         booking_id = await request(uows, clock.now(), client, service_id, DAY)
         await stack.flush()
         card = stack.fake.sent_to(PROVIDER_PHONE)[-1]
-        assert card.content_sid == "HX" + "2" * 32 and card.body is None
+        # Accept, Decline and Other terms: three titles short enough for the template.
+        assert card.content_sid == "HX" + "3" * 32 and card.body is None
         variables = card.content_variables
         assert (variables["2"], variables["3"]) == ("✅ Accepter", f"g|pacc:{booking_id}")
+        assert (variables["6"], variables["7"]) == ("↪ Autres conditions", f"g|ppro:{booking_id}")
         await stack.say(PROVIDER_PHONE, button=(variables["4"], variables["5"]))  # Decline
         reasons = stack.fake.sent_to(PROVIDER_PHONE)[-1]
         assert reasons.body and reasons.body.startswith("Pourquoi refusez-vous")

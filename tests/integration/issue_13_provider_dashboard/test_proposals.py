@@ -96,6 +96,28 @@ async def test_accepted_proposal_moves_date_price_and_slot(
     assert await snapshot(db, booking_id) == kept
 
 
+async def test_other_terms_proposed_straight_from_the_new_request_s_notice(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The notice offers what the request's screen offers: Accept, Decline, and other terms
+    (before, a provider had to find the request under Bookings to propose)."""
+    now = clock.now()
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    await request(db, now, client, service, DAY)
+    provider = await linked(db, clock, owner, "p:notice")
+    await provider.send("/services")  # somewhere else when the notice comes
+    [notice] = await news_for(db, "booking_requested", owner)
+    provider.seen([notice])
+    [propose] = [b for b in notice.all_buttons() if b.label.endswith(FR("Other terms"))]
+    await provider.press(propose.payload)
+    await provider.send("20 juin")
+    await provider.send("4 500")
+    await provider.click("send")
+    assert await proposals(db) == [("pending", NEW_DAY, 450_000)]
+    assert await provider.position() == "pdash:booking"  # the request's screen, as from Bookings
+
+
 async def test_refused_proposal_leaves_the_request_as_it_was(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
