@@ -29,7 +29,9 @@ from admin_cli.common import (
 from core.admin import bookings
 
 app = typer.Typer(help="Bookings.", no_args_is_help=True)
-BookingId = Annotated[int, typer.Argument(help="The booking's id.")]
+BookingId = Annotated[
+    str, typer.Argument(help="The booking's id, or its reference (MSB-36E7BXG).", metavar="BOOKING")
+]
 ReasonOption = Annotated[str, typer.Option(help="Why, for the audit trail and the client.")]
 COLUMNS = (
     "id",
@@ -52,6 +54,10 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"Not a date: {value!r} (expected YYYY-MM-DD).")
+
+
+def _booking_id(ref: str) -> int:
+    return run(lambda uow, _: bookings.booking_id_of(uow, ref))
 
 
 @app.command("list")
@@ -93,8 +99,9 @@ def list_(
 
 
 @app.command("show")
-def show(booking_id: BookingId, as_json: JsonOption = False) -> None:
+def show(booking: BookingId, as_json: JsonOption = False) -> None:
     """A booking and its timeline: transitions, payments, refunds, messages and delivery."""
+    booking_id = _booking_id(booking)
     record = run(lambda uow, _: bookings.booking_timeline(uow, booking_id))
     show_record(record, f"Booking {record['reference']}", as_json)
     if not as_json:
@@ -103,7 +110,7 @@ def show(booking_id: BookingId, as_json: JsonOption = False) -> None:
 
 @app.command("cancel")
 def cancel(
-    booking_id: BookingId,
+    booking: BookingId,
     reason: ReasonOption,
     policy: Annotated[
         bool, typer.Option("--policy", help="Refund by the cancellation policy instead of in full.")
@@ -114,7 +121,8 @@ def cancel(
 ) -> None:
     """Cancel a booking; everything paid goes back unless --policy."""
     by = operator(as_)
-    confirm(f"Cancel booking {booking_id}?", yes)
+    booking_id = _booking_id(booking)
+    confirm(f"Cancel booking {booking}?", yes)
     row = run(
         lambda uow, parts: bookings.cancel(
             uow, booking_id, reason=reason, full_refund=not policy, by=by, now=parts.clock.now()
@@ -127,7 +135,7 @@ def cancel(
 
 @app.command("refund")
 def refund(
-    booking_id: BookingId,
+    booking: BookingId,
     amount_minor: Annotated[int, typer.Argument(help="In minor units (centimes).", min=1)],
     reason: ReasonOption,
     yes: YesOption = False,
@@ -136,9 +144,10 @@ def refund(
 ) -> None:
     """Give part of what a booking paid back (its state does not change)."""
     by = operator(as_)
+    booking_id = _booking_id(booking)
     # Said in dirhams too: the argument is in centimes, and 100 times too much is easy to type.
     amount = f"{major_units(amount_minor)} MAD ({amount_minor} minor units)"
-    confirm(f"Refund {amount} of booking {booking_id}?", yes)
+    confirm(f"Refund {amount} of booking {booking}?", yes)
     row = run(
         lambda uow, parts: bookings.refund(
             uow, booking_id, amount_minor, reason=reason, by=by, now=parts.clock.now()
@@ -151,7 +160,7 @@ def refund(
 
 @app.command("set-state")
 def set_state(
-    booking_id: BookingId,
+    booking: BookingId,
     state: Annotated[str, typer.Argument(help="The state to move to.")],
     reason: ReasonOption,
     yes: YesOption = False,
@@ -160,7 +169,8 @@ def set_state(
 ) -> None:
     """Override a booking's state through the state machine's admin role (audited)."""
     by = operator(as_)
-    confirm(f"Move booking {booking_id} to {state}?", yes)
+    booking_id = _booking_id(booking)
+    confirm(f"Move booking {booking} to {state}?", yes)
     row = run(
         lambda uow, parts: bookings.set_state(
             uow, booking_id, state, reason=reason, by=by, now=parts.clock.now()

@@ -17,6 +17,7 @@ from core.admin.paging import Page, iso, money_text, one_of
 from core.admin.providers import provider_ref
 from core.booking.actions import apply_action, cancel_booking
 from core.booking.actors import get_booking
+from core.booking.request_write import NAMED_REFERENCE, REFERENCE_PREFIX
 from core.booking.states import TRANSITIONS, Action, BookingState
 from core.catalog.vocabulary import CITIES
 from core.db.tables import (
@@ -28,11 +29,28 @@ from core.db.tables import (
     Refund,
     User,
 )
-from core.errors import InvalidValue
+from core.errors import InvalidValue, NotFound
 from core.payments.ports import GATEWAY_CHANNEL, LinkSigner, PaymentGateway
 from core.payments.refund_sending import send_held
 from core.payments.refunds import refund_booking
 from core.uow import UnitOfWork, UnitOfWorkFactory
+
+
+async def booking_id_of(uow: UnitOfWork, ref: str) -> int:
+    """A booking named by its id, or by its reference as people quote it ("MSB-36E7BXG",
+    "msb 36e7bxg"): a ticket or a phone call gives the reference, the tables the id. An id
+    is returned as is (each command then finds the booking, or says there is none)."""
+    ref = ref.strip()
+    if ref.isdigit() and len(ref) < 19:
+        return int(ref)
+    named = NAMED_REFERENCE.fullmatch(ref)
+    found = None
+    if named is not None:
+        reference = REFERENCE_PREFIX + named.group(1).upper()
+        found = await uow.session.scalar(select(Booking.id).where(Booking.reference == reference))
+    if found is None:
+        raise NotFound("booking_not_found", booking_id=ref)
+    return int(found)
 
 
 def booking_row(booking: Booking) -> dict[str, Any]:

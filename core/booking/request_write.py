@@ -10,6 +10,7 @@ do here (bench/README.md).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,11 @@ _NEW_TRANSITION = insert(_TRANSITIONS)
 REFERENCE_PREFIX = "MSB-"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 7
+# As people quote one: "MSB-36E7BXG", "msb-36e7bxg", "MSB 36E7BXG", "MSB36E7BXG".
+NAMED_REFERENCE = re.compile(
+    rf"\b{REFERENCE_PREFIX.rstrip('-')}[-\s]?([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,22 +8,15 @@ button can be forged), and found in the text when they typed its reference inste
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.queries import BookingLine
-from core.booking.request_write import REFERENCE_ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX
+from core.booking.request_write import NAMED_REFERENCE, REFERENCE_PREFIX
 from core.db.tables import Booking, Provider
 from core.uow import UnitOfWork
-
-# "MSB-36E7BXG", "msb-36e7bxg", "MSB 36E7BXG", "MSB36E7BXG".
-NAMED_REFERENCE = re.compile(
-    rf"\b{REFERENCE_PREFIX.rstrip('-')}[-\s]?([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b",
-    re.IGNORECASE,
-)
 
 _B = Booking.__table__.c
 _P = Provider.__table__.c

@@ -60,6 +60,12 @@ async def test_bookings_list_filters_and_timeline(
     deposit = shown["deposit_minor"]
     assert payment["what"] == f"deposit #1: {deposit // 100}.{deposit % 100:02d} MAD"
     assert "No booking 999" in await admin.fails("bookings", "show", "999")
+    # Named by its reference, as a client quotes it in a ticket or on the phone.
+    ref = shown["reference"]
+    for quoted in (ref, ref.lower(), ref.replace("-", " "), ref.replace("-", "")):
+        assert (await admin.json("bookings", "show", quoted))["id"] == booking_id
+    assert "No booking MSB-2222222" in await admin.fails("bookings", "show", "MSB-2222222")
+    assert "No booking soon" in await admin.fails("bookings", "show", "soon")
     # The table, for people (80 columns here): the reference whole, money in dirhams.
     table = await admin.ok("bookings", "list", "--state", "confirmed")
     total = shown["total_minor"]
