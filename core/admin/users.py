@@ -15,6 +15,7 @@ from core.admin.audit import Operator, record
 from core.admin.paging import Page, iso, one_of
 from core.db.tables import Booking, Channel, ChannelIdentity, Ticket, User, UserRole
 from core.errors import IllegalTransition, InvalidValue, NotFound
+from core.people.users import phone_in
 from core.uow import UnitOfWork
 
 
@@ -52,9 +53,11 @@ async def list_users(
         )
     if search:
         pattern = f"%{search.lower()}%"
-        stmt = stmt.where(
-            func.lower(User.display_name).like(pattern) | User.phone_e164.like(f"%{search}%")
-        )
+        found = func.lower(User.display_name).like(pattern) | User.phone_e164.like(f"%{search}%")
+        # A phone as the person said it ("06 61 23 45 67"): stored in E.164.
+        if (phone := phone_in(search)) is not None:
+            found |= User.phone_e164 == phone
+        stmt = stmt.where(found)
     columns = {"id": User.id, "created": User.created_at, "name": User.display_name}
     stmt = page.apply(stmt, columns, default="created")
     return [user_row(u) for u in (await uow.session.scalars(stmt)).all()]

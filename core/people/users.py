@@ -23,12 +23,21 @@ INBOUND_RESOLUTION = timedelta(minutes=1)
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """E.164 form of a phone number typed any usual way; InvalidValue if it isn't one."""
+    phone = phone_in(raw, region)
+    if phone is None:
+        raise InvalidValue("invalid_phone")
+    return phone
+
+
+def phone_in(raw: str, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 form of ``raw`` if it is a phone number typed any usual way ("06 61 23 45 67",
+    "+212661234567"), else None."""
     try:
         number = phonenumbers.parse(raw.strip()[:40], region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidValue("invalid_phone") from exc
+    except phonenumbers.NumberParseException:  # the library's way of saying "not a number"
+        return None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidValue("invalid_phone")
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

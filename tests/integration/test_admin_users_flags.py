@@ -149,6 +149,15 @@ async def test_users_list_filters(
     assert await admin.json("users", "list", "--channel", "whatsapp") == []
     async with uows() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(User)) == 1
+        [user] = (await uow.session.scalars(select(User))).all()
+        user.phone_e164 = "+212661234567"
+        await uow.commit()
+    # A phone as a caller says it, or as stored; not a part that is no number of theirs.
+    for said in ("06 61 23 45 67", "0661234567", "+212 661-234567", "661234567"):
+        assert [u["id"] for u in await admin.json("users", "list", "--search", said)] == [
+            user.id
+        ], said
+    assert await admin.json("users", "list", "--search", "06 61 23 45 68") == []
 
 
 async def test_two_processes_raising_the_same_first_flag_leave_one(
