@@ -21,6 +21,7 @@ from dialogs import labels
 from dialogs.client.prices import price_text
 from dialogs.i18n.translator import Translator
 from dialogs.labels import LANGUAGE_NAMES
+from dialogs.provider.service_text import notice_text
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES = WEB_DIR / "templates"
@@ -50,6 +51,7 @@ def environment() -> Environment:
         "price_note": price_note,
         "duration_text": duration_text,
         "guests_text": guests_text,
+        "notice_text": notice_text,
         "tier_text": tier_text,
         "share": share,
     }

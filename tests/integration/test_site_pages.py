@@ -131,6 +131,16 @@ async def test_language_from_the_address_the_cookie_or_the_browser(
         assert (resp.status, resp.headers["Location"]) == (301, "/ar/")
 
 
+async def test_a_service_s_notice_reads_in_days_from_two_on(site: Web, clock: FixedClock) -> None:
+    """As the provider chose it in the chat ("3 days"), not "72 hours"."""
+    await make_provider(site.uows, clock.now(), slug="days", min_notice_hours=72)
+    await make_provider(site.uows, clock.now(), slug="hours", min_notice_hours=24)
+    _, html, _ = await site.get("/fr/providers/days")
+    assert "Réserver au moins 3 jours à l&#39;avance" in html
+    _, html, _ = await site.get("/en/providers/hours")
+    assert "Book at least 24 hours ahead" in html
+
+
 async def test_unknown_and_suspended_providers_are_not_found(site: Web, clock: FixedClock) -> None:
     _, provider_id, _ = await make_provider(site.uows, clock.now(), slug="gone")
     async with site.uows() as uow:
