@@ -26,6 +26,14 @@ def style(code: str, t: Translator) -> str:
     return t(STYLE_LABELS.get(code, code))
 
 
+def notice_text(hours: int, t: Translator) -> str:
+    """A service's notice, "24 hours", "3 days": whole days from two on, as a provider says
+    them (the service editor, the site's page, a date asked too soon)."""
+    if hours >= 48 and hours % 24 == 0:
+        return t.plural("{n} day", "{n} days", hours // 24)
+    return t.plural("{n} hour", "{n} hours", hours)
+
+
 def shortened(text: str, limit: int) -> str:
     """``text`` within ``limit`` characters, cut at a word with "…" (issue 19)."""
     text = " ".join(text.split())

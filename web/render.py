@@ -20,8 +20,7 @@ from core.catalog.site_catalog import ServiceTerms
 from dialogs import labels
 from dialogs.client.prices import price_text
 from dialogs.i18n.translator import Translator
-from dialogs.labels import LANGUAGE_NAMES
-from dialogs.provider.service_text import notice_text
+from dialogs.labels import LANGUAGE_NAMES, notice_text
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES = WEB_DIR / "templates"

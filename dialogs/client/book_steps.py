@@ -184,6 +184,11 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
             service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead, minutes=None
         )
     except SlotUnavailable as error:
+        if error.key == "slot_too_soon":  # how soon is too soon, for this service
+            return ctx.t(
+                "This service is booked at least {notice} ahead. Please choose a later date.",
+                notice=labels.notice_text(service.min_notice_hours, ctx.t),
+            )
         return explain(error, ctx.t)
     return None
 
@@ -235,6 +240,11 @@ async def slot_problem(ctx: Ctx, start: time, minutes: int | None) -> str | None
             minutes=minutes,
         )
     except SlotUnavailable as error:
+        if error.key == "slot_too_soon":  # how soon is too soon, for this service
+            return ctx.t(
+                "This service is booked at least {notice} ahead. Please choose a later date.",
+                notice=labels.notice_text(service.min_notice_hours, ctx.t),
+            )
         return explain(error, ctx.t)
     return None
 

@@ -28,7 +28,6 @@ from dialogs.provider.service_text import (
     PRICING_LABELS,
     duration_text,
     guests_text,
-    notice_text,
     policy_text,
     price_text,
     problem_text,
@@ -303,10 +302,10 @@ QUESTIONS: dict[str, Question] = {
     "notice": Question(
         N_("How much notice do you need before an event? Type hours or days (e.g. 3 days)."),
         N_("Please type a number of hours or days, for example 48 or 3 days."),
-        lambda ctx: [(notice_text(h, ctx.t), str(h)) for h in (24, 48, 72, 168)],
+        lambda ctx: [(labels.notice_text(h, ctx.t), str(h)) for h in (24, 48, 72, 168)],
         lambda ctx, code: _hours(None if _int(code) is None else int(code) * 60),
         lambda ctx, text: _hours(typed.minutes(text, unit_minutes=60)),
-        lambda ctx, v: notice_text(v, ctx.t),
+        lambda ctx, v: labels.notice_text(v, ctx.t),
     ),
     "buffer": Question(
         N_("How long a break do you need between two events? Type minutes (e.g. 30)."),

@@ -86,13 +86,6 @@ def duration_text(minutes: int | None, t: Translator) -> str:
     return t("{h} h {m} min", h=hours, m=f"{rest:02d}")
 
 
-def notice_text(hours: int, t: Translator) -> str:
-    """ "24 hours", "3 days": whole days from two on, as a provider says them."""
-    if hours >= 48 and hours % 24 == 0:
-        return t.plural("{n} day", "{n} days", hours // 24)
-    return t.plural("{n} hour", "{n} hours", hours)
-
-
 def guests_text(low: int | None, high: int | None, t: Translator) -> str:
     if low is None and high is None:
         return t("No limit")
@@ -140,7 +133,7 @@ def service_card(spec: ServiceSpec, t: Translator, *, active: bool | None) -> st
         t("Duration") + ": " + duration_text(spec.duration_minutes, t),
         t("Events per day") + ": " + t.number(spec.daily_capacity),
         t("Guests") + ": " + guests_text(spec.min_guests, spec.max_guests, t),
-        t("Minimum notice") + ": " + notice_text(spec.min_notice_hours, t),
+        t("Minimum notice") + ": " + labels.notice_text(spec.min_notice_hours, t),
         t("Break between events") + ": " + duration_text(spec.buffer_minutes, t)
         if spec.buffer_minutes
         else t("Break between events") + ": " + t("none"),

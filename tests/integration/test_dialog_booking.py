@@ -8,7 +8,7 @@ client's news is rendered in the client's language.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -222,3 +222,24 @@ async def test_book_by_free_text_then_provider_declines(
         reason="Our team is away that weekend",
     )
     assert news.rtl is (lang == "ar")
+
+
+async def test_a_date_too_soon_says_how_much_notice_the_service_needs(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    _, _, service_id = await make_provider(db, clock.now(), min_notice_hours=72)
+    chat = client_chat(db, clock, language="fr")
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service_id}")
+    await chat.click("evt:wedding")
+    tomorrow = clock.now().date() + timedelta(days=1)
+    await chat.send(tomorrow.strftime("%d/%m/%Y"))
+    fr = translator("fr")
+    assert (
+        fr(
+            "This service is booked at least {notice} ahead. Please choose a later date.",
+            notice="3 jours",
+        )
+        in chat.text
+    )
+    assert await chat.position() == "book:date"

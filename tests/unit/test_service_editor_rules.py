@@ -13,9 +13,9 @@ from core.booking.quote import PricingModel
 from core.catalog.availability_editor import hours_problem, run_problem
 from core.catalog.service_rules import MAX_PRICE_MINOR, ServiceSpec, spec_problem
 from dialogs.i18n.translator import translator
+from dialogs.labels import notice_text
 from dialogs.provider import typed_numbers as typed
 from dialogs.provider.availability import parse_spans, run_of
-from dialogs.provider.service_text import notice_text
 
 SPEC = ServiceSpec(
     category="photographer",
