@@ -17,9 +17,11 @@ wrote (outbox order), so it never takes the numbers from the screen they asked f
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from bots.whatsapp.addresses import CHANNEL, chat_key
+from core.conversations.chat_memory import KnownConversation
 from core.conversations.saved_state import load_conversation, save_state
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.options import option_list
@@ -52,11 +54,14 @@ async def record_shown(
     *,
     answer: bool,
     now: datetime,
-) -> None:
-    """Tell the person's conversation what their screen now ends with."""
+) -> KnownConversation | None:
+    """Tell the person's conversation what their screen now ends with; the conversation as
+    saved, when that changed it (for the chat memory of the process: see the sender)."""
     async with uows() as uow:
         conv = await load_conversation(uow, CHANNEL, chat_key(phone, audience), now=now)
         state = DialogState.from_json(conv.state)
-        if shown(state, replies, answer=answer, now=now):
-            await save_state(uow, conv, state.to_json(), now=now)
-            await uow.commit()
+        if not shown(state, replies, answer=answer, now=now):
+            return None
+        await save_state(uow, conv, state.to_json(), now=now)
+        await uow.commit()
+        return KnownConversation(conv.id, conv.version, json.dumps(conv.state))

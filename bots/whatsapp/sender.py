@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +29,7 @@ from bots.whatsapp.render import WaMessage, WhatsAppRenderer
 from bots.whatsapp.screen import record_shown
 from bots.whatsapp.templates import FOLLOWED_IN_SESSION, TemplateBook
 from core.clock import Clock
+from core.conversations.chat_memory import KnownConversation
 from core.db.tables import ChannelIdentity, OutboxMessage
 from core.notifications.outbox import DeliveryOutcome, DeliveryResult, OutboxStatus, enqueue
 from core.support.tickets import raise_flag
@@ -111,6 +113,9 @@ class TwilioWhatsAppSender:
         self.renderer, self.templates, self.uows, self.clock = renderer, templates, uows, clock
         # Twilio does not promise order between messages sent at once: space one chat's out.
         self.limiter = limiter or SendLimiter(per_chat_interval=0.5, per_bot_per_second=80)
+        # Told the screen recorded for a chat (phone, audience, conversation as saved) when
+        # this process also answers WhatsApp (`serve`): build_whatsapp sets it.
+        self.on_shown: Callable[[str, str, KnownConversation], None] | None = None
 
     async def deliver(self, identity: ChannelIdentity, replies: list[Reply]) -> DeliveryResult:
         now = self.clock.now()
@@ -135,7 +140,7 @@ class TwilioWhatsAppSender:
             await self._follow_in_session(news)
         if news.get("audience"):
             # The screen now ends with what went out: a template carries no numbered options.
-            await record_shown(
+            saved = await record_shown(
                 self.uows,
                 identity.external_id,
                 str(news["audience"]),
@@ -146,6 +151,8 @@ class TwilioWhatsAppSender:
                 and not news.get("keeps_screen"),
                 now=now,
             )
+            if saved is not None and self.on_shown is not None:
+                self.on_shown(identity.external_id, str(news["audience"]), saved)
         return DeliveryResult(DeliveryOutcome.SENT, external_id=sids[-1] if sids else None)
 
     async def _part(self, phone: str, message: WaMessage) -> str | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bots.rate_limit import SendLimiter
+from bots.whatsapp.addresses import CHANNEL, chat_key
 from bots.whatsapp.channel import WhatsAppChannel
 from bots.whatsapp.inbound_media import TwilioMediaFetcher
 from bots.whatsapp.media import MediaLinks, media_secret
@@ -25,6 +26,8 @@ from bots.whatsapp.webhook import (
     status_handler,
 )
 from core.clock import Clock
+from core.conversations.chat_memory import KnownConversation
+from core.conversations.store import ChatRef
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.engine import DialogEngine
@@ -119,13 +122,31 @@ def build_whatsapp(
     """``queued``: told when an answer waits for the worker (its bell, in-process)."""
     sid, token, _ = _account(settings)
     media = TwilioMediaFetcher(sid, token, settings.twilio_api_url)
+    sending = build_whatsapp_sender(settings, uows, clock, limiter=limiter)
+    sending.sender.on_shown = remember_shown(engines)
     return WhatsApp(
         channel=WhatsAppChannel(engines, uows, clock, media, queued),
-        sending=build_whatsapp_sender(settings, uows, clock, limiter=limiter),
+        sending=sending,
         signature=TwilioSignature(token, settings.base_url),
         uows=uows,
         clock=clock,
     )
+
+
+def remember_shown(
+    engines: Mapping[str, DialogEngine],
+) -> Callable[[str, str, KnownConversation], None]:
+    """The screen the sender recorded, given to this process's memory of that chat: the
+    chat's next update starts from it on the fast path, not from the screen before (which
+    the version check would refuse, running the update again in a transaction)."""
+
+    def told(phone: str, audience: str, conversation: KnownConversation) -> None:
+        engine = engines.get(audience)
+        if engine is not None:
+            chat = ChatRef(CHANNEL, chat_key(phone, audience), phone)
+            engine.store.committed(chat, conversation, None)
+
+    return told
 
 
 def _account(settings: Settings) -> tuple[str, str, str]:

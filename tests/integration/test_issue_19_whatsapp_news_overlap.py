@@ -8,6 +8,7 @@ SQLite and PostgreSQL (the ``uows`` fixture).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -135,3 +136,21 @@ async def test_a_label_only_the_list_before_has_is_that_lists(stack: Stack) -> N
     (opened, *_) = await stack.say(PROVIDER_PHONE, "Mes prestations")
     assert (opened.body or "").startswith("Vos prestations."), opened.body
     assert await states(stack) == {ref_first: "requested", ref_second: "requested"}
+
+
+async def test_the_screen_the_sender_records_is_this_process_s_memory_of_the_chat(
+    stack: Stack,
+) -> None:
+    """The news went out from this process: its chat memory has the new screen, so the
+    "1" (Accept) typed under it runs once, on the fast path. Before, the memory still held
+    the home, where "1" opens the first request: the version check refused that run, and
+    the update ran again in a transaction."""
+    ref_first, ref_second = await home_then_news(stack)
+    engine = stack.whatsapp.channel.engines["provider"]
+    before = Counter(engine.paths)
+    stack.clock.advance(NEWS_OVERLAP + timedelta(seconds=1))
+
+    (accepted, *_) = await stack.say(PROVIDER_PHONE, "1")
+    assert f"Vous avez accepté {ref_second}" in (accepted.body or "")
+    assert await states(stack) == {ref_first: "requested", ref_second: "accepted"}
+    assert Counter(engine.paths) - before == Counter(fast=1)
