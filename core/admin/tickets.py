@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.admin.audit import Operator, record
 from core.admin.paging import Page, iso, one_of
-from core.db.tables import Ticket, TicketMessage, User
+from core.db.tables import Booking, Ticket, TicketMessage, User
 from core.errors import IllegalTransition, InvalidValue, NotFound
 from core.notifications.outbox import enqueue
 from core.support.tickets import MAX_BODY, TicketCategory
@@ -88,8 +88,15 @@ async def ticket_thread(uow: UnitOfWork, ticket_id: int) -> dict[str, Any]:
             .order_by(TicketMessage.id)  # as written (clocks of two processes may differ)
         )
     ).all()
+    booking = await uow.session.get(Booking, ticket.booking_id) if ticket.booking_id else None
     return ticket_row(ticket, len(messages)) | {
         "user": {"id": ticket.user_id, "name": user.display_name if user else None},
+        # What the user quotes and what the admin needs first: the reference and its state.
+        "booking": (
+            {"id": booking.id, "reference": booking.reference, "state": booking.state}
+            if booking
+            else None
+        ),
         "thread": [
             {"at": iso(m.at), "author_role": m.author_role, "body": m.body} for m in messages
         ],

@@ -8,6 +8,7 @@ the audit trail.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,14 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FixedClock
-from core.db.tables import AdminAudit, OutboxMessage, Ticket, TicketMessage
+from core.db.tables import AdminAudit, Booking, OutboxMessage, Ticket, TicketMessage
 from core.notifications.outbox import Envelope
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from dialogs.notifications.render import render_notification
 from dialogs.notifications.support_news import STATUS_NEWS
 from tests.support.admin import AdminCli, url_of
-from tests.support.chat import Chat, client_chat
+from tests.support.bookings import request
+from tests.support.chat import Chat, client_chat, user_of
+from tests.support.factories import make_provider
 
 
 @pytest.fixture
@@ -167,3 +170,29 @@ async def test_the_category_chosen_in_chat_sorts_the_admin_queue(
     assert (flag["kind"], flag["subject_type"]) == ("user_report", "user")
     shown = await admin.json("tickets", "show", str(other))
     assert shown["category"] == "other"
+
+
+async def test_a_ticket_about_a_booking_shows_its_reference_and_state(
+    uows: UnitOfWorkFactory, clock: FixedClock, admin: AdminCli
+) -> None:
+    """The client quotes the reference; the admin sees it, and where the booking stands."""
+    _, _, service = await make_provider(uows, clock.now())
+    chat = client_chat(uows, clock, language="fr")
+    await chat.send("/start")
+    booking_id = await request(
+        uows, clock.now(), (await user_of(chat)).id, service, date(2026, 6, 14)
+    )
+    await chat.send("/support")
+    await chat.click("sc:booking")
+    await chat.click(f"sb:{booking_id}")
+    await chat.send("Le prestataire ne répond pas")
+    ticket_id = (await chat.state()).data["ticket_id"]
+
+    shown = await admin.json("tickets", "show", str(ticket_id))
+    async with uows() as uow:
+        reference = await uow.session.scalar(
+            select(Booking.reference).where(Booking.id == booking_id)
+        )
+    assert shown["booking"] == {"id": booking_id, "reference": reference, "state": "requested"}
+    other = await open_by_chat(chat, "Une question sur mon compte")
+    assert (await admin.json("tickets", "show", str(other)))["booking"] is None
