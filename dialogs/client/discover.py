@@ -15,6 +15,7 @@ from dialogs.client.event_date import date_problem, typed_date
 from dialogs.client.free_text import route_text
 from dialogs.client.guests import guest_count, guests_problem
 from dialogs.client.profile import profile_step
+from dialogs.client.relaxations import relax, relaxation_buttons
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import (
     READS,
@@ -116,7 +117,8 @@ async def results_prompt(ctx: Ctx) -> Reply:
     t, data = ctx.t, ctx.state.data
     if not data.get("category") or not data.get("city"):
         raise InvalidValue("search_incomplete")  # the engine starts again from home
-    page = await ctx.reads.search(query_of(ctx), now=ctx.now)
+    query = query_of(ctx)
+    page = await ctx.reads.search(query, now=ctx.now)
     if page.page == 0 and ctx.deps.searches is not None:
         # A search's first page (pages further on are the same search) counts once for the
         # dashboard's conversion; shown again after Back, it counts again, as a re-read would.
@@ -133,7 +135,10 @@ async def results_prompt(ctx: Ctx) -> Reply:
     if data.get("guests"):
         filters.append(t("{n} guests", n=t.number(data["guests"])))
     lines = [head + (f" ({t.join(filters)})" if filters else "")]
-    if not page.hits:
+    relaxed = await relaxation_buttons(ctx, query) if not page.hits and not page.page else []
+    if relaxed:
+        lines.append(t("No provider matches all of these. Without one of them:"))
+    elif not page.hits:
         lines.append(
             t("No provider matches yet. Try another date, a larger budget, or fewer filters.")
         )
@@ -158,6 +163,7 @@ async def results_prompt(ctx: Ctx) -> Reply:
         (ctx.button(labels.shortened(t.pick(h.name), 40), f"open:{h.provider_id}"),)
         for h in page.hits
     ]
+    rows += [(button,) for button in relaxed]
     paging = []
     if page.has_prev:
         paging.append(ctx.button("‹ " + t("Previous"), "page:prev"))
@@ -208,6 +214,9 @@ async def results_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code == "sort:next":
         data["sort"] = SORTS[(SORTS.index(data.get("sort", "relevance")) + 1) % len(SORTS)]
         data["page"], data["_edit"] = 0, True
+        return Go("results")
+    if relax(data, code):  # "Any date: 2 providers" under an empty page
+        data["_edit"] = True
         return Go("results")
     if code == "flt:budget":
         return Go("budget")

@@ -57,3 +57,44 @@ async def test_a_budget_typed_in_any_usual_form_is_read_as_dirhams(
     await chat.click("flt:budget")
     await chat.send("about eight")
     assert EN("Please type an amount in dirhams, for example 8000.") in chat.text
+
+
+async def test_an_empty_search_offers_each_choice_whose_removal_finds_someone(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "No provider matches" with, as buttons, what dropping one choice would find."""
+    await open_market(uows, clock.now())
+    chat = client_chat(uows, clock)
+    await chat.send("/start")
+    for code in ("m:find", "cat:photographer", "city:rabat", "day:any"):
+        await chat.click(code)
+    await chat.click("flt:budget")
+    await chat.send("100")  # MAD: nobody is that cheap
+    assert EN("No provider matches all of these. Without one of them:") in chat.text
+    assert "rlx:budget" in chat.buttons() and "rlx:day" not in chat.buttons()  # no date set
+    assert EN.plural("Any budget: {n} provider", "Any budget: {n} providers", 1) in [
+        b.label for b in chat.last.all_buttons()
+    ]
+    await chat.click("rlx:budget")
+    assert "budget" not in (await chat.state()).data
+    assert chat.last.edit and EN("Page {page} of {pages}", page=1, pages=1) in chat.text
+
+    # Tomorrow is too soon for the photographer (two days' notice): any date finds them.
+    await chat.click("flt:date")
+    await chat.send("tomorrow")
+    assert "rlx:day" in chat.buttons()
+    await chat.click("rlx:day")
+    state = await chat.state()
+    assert state.position == "discover:results" and state.data["day"] is None
+    assert EN("Page {page} of {pages}", page=1, pages=1) in chat.text
+
+    # Nothing to drop that would help: the plain advice.
+    await chat.click("flt:budget")
+    await chat.send("100")
+    await chat.click("flt:date")
+    await chat.send("tomorrow")
+    assert EN("No provider matches all of these. Without one of them:") not in chat.text
+    assert (
+        EN("No provider matches yet. Try another date, a larger budget, or fewer filters.")
+        in chat.text
+    )
