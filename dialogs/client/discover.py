@@ -137,7 +137,7 @@ async def results_prompt(ctx: Ctx) -> Reply:
     lines = [head + (f" ({t.join(filters)})" if filters else "")]
     relaxed = await relaxation_buttons(ctx, query) if not page.hits and not page.page else []
     if relaxed:
-        lines.append(t("No provider matches all of these. Without one of them:"))
+        lines.append(t("No provider matches this search. Without one of your choices:"))
     elif not page.hits:
         lines.append(
             t("No provider matches yet. Try another date, a larger budget, or fewer filters.")

@@ -70,7 +70,7 @@ async def test_an_empty_search_offers_each_choice_whose_removal_finds_someone(
         await chat.click(code)
     await chat.click("flt:budget")
     await chat.send("100")  # MAD: nobody is that cheap
-    assert EN("No provider matches all of these. Without one of them:") in chat.text
+    assert EN("No provider matches this search. Without one of your choices:") in chat.text
     assert "rlx:budget" in chat.buttons() and "rlx:day" not in chat.buttons()  # no date set
     assert EN.plural("Any budget: {n} provider", "Any budget: {n} providers", 1) in [
         b.label for b in chat.last.all_buttons()
@@ -93,7 +93,7 @@ async def test_an_empty_search_offers_each_choice_whose_removal_finds_someone(
     await chat.send("100")
     await chat.click("flt:date")
     await chat.send("tomorrow")
-    assert EN("No provider matches all of these. Without one of them:") not in chat.text
+    assert EN("No provider matches this search. Without one of your choices:") not in chat.text
     assert (
         EN("No provider matches yet. Try another date, a larger budget, or fewer filters.")
         in chat.text
