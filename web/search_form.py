@@ -21,6 +21,8 @@ PAGE_SIZE = 12
 MAX_BUDGET_MAD = 10_000_000
 MAX_PAGE = 1_000
 FIELDS = ("category", "city", "date", "budget", "guests")
+# The form's field for each field of the query a visitor may drop (dialogs/client/relaxations).
+SITE_FIELDS = {"day": "date", "budget_minor": "budget", "guests": "guests"}
 
 
 @dataclass

@@ -30,6 +30,7 @@ from core.catalog.vocabulary import CATEGORIES, CITIES, LANGUAGES, MARKET_TZ
 from core.clock import Clock
 from core.settings import Settings
 from core.uow import UnitOfWorkFactory
+from dialogs.client.relaxations import relaxed_label, relaxed_totals
 from dialogs.faq import FAQ
 from dialogs.framework.reads import CachedReads
 from dialogs.i18n.translator import translator
@@ -37,7 +38,7 @@ from web import languages
 from web.links import Channels, Visit, calls_to_action, payload
 from web.photo_files import photo_routes
 from web.render import environment, stylesheet_url
-from web.search_form import read_form
+from web.search_form import SITE_FIELDS, SearchForm, read_form
 from web.static_files import static_routes
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,12 @@ class Site:
         results = await self.reads.search(form.query, now=now)
         cards = await self._cards(results)
         q = form.query
+        empty = not results.hits and not results.page
+        # Nothing found: what dropping one choice would find, each a link to that search.
+        relaxed = [
+            (relaxed_label(field, n, t), self._without(ref, lang, form, SITE_FIELDS[field]))
+            for field, n in (await relaxed_totals(self.reads, q, now) if empty else [])
+        ]
         return self._render(
             request,
             "directory.html",
@@ -177,6 +184,7 @@ class Site:
             description=t("Event providers in Morocco, by category, city, free date and budget."),
             form=form,
             results=results,
+            relaxed=relaxed,
             cards=cards,
             categories=CATEGORIES,
             cities=CITIES,
@@ -185,6 +193,11 @@ class Site:
             ),
             ctas=self._ctas(ctx, "directory", category=q.category, city=q.city),
         )
+
+    @staticmethod
+    def _without(ref: PageRef, lang: str, form: SearchForm, name: str) -> str:
+        kept = {k: v for k, v in form.filters.items() if k != name}
+        return ref.url(lang).split("?")[0] + ("?" + urlencode(kept) if kept else "")
 
     async def provider(self, request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]

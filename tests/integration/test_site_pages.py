@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import aiohttp
 import pytest
@@ -96,6 +96,27 @@ async def test_a_wrong_filter_is_explained_next_to_its_field(site: Web, clock: F
     assert 'id="f-guests" name="guests" type="number"' in html
     assert 'aria-invalid="true" aria-describedby="e-guests"' in html
     assert slugs(html) == ["studio"]  # the wrong filters are left out, the rest applies
+
+
+async def test_an_empty_directory_links_each_search_without_one_choice(
+    site: Web, clock: FixedClock
+) -> None:
+    """As the chat does: "Any budget: 1 provider", a link to the search without it."""
+    await make_provider(site.uows, clock.now(), slug="studio")
+    tomorrow = (clock.now() + timedelta(days=1)).date().isoformat()  # inside its notice
+    query = f"category=photographer&city=rabat&date={tomorrow}&budget=100"
+    _, html, _ = await site.get(f"/en/providers?{query}")
+    assert slugs(html) == []
+    assert "No provider matches yet." in html  # dropping one choice is not enough
+
+    _, html, _ = await site.get("/en/providers?category=photographer&budget=100")
+    assert "No provider matches this search. Without one of your choices:" in html
+    assert '<a href="/en/providers?category=photographer">Any budget: 1 provider</a>' in html
+    _, html, _ = await site.get(f"/fr/providers?category=photographer&date={tomorrow}")
+    link = "/fr/providers?category=photographer"
+    assert f'<a href="{link}">Toutes dates: 1 prestataire</a>' in html
+    _, html, _ = await site.get(link)
+    assert slugs(html) == ["studio"]
 
 
 async def test_the_directory_pages_through_every_provider_once(
