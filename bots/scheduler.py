@@ -62,6 +62,7 @@ class SweepScheduler:
         self.one_at_a_time = asyncio.Lock()
         self.current: asyncio.Task[object] | None = None
         self.catching_up: asyncio.Task[None] | None = None
+        self.catch_up_wanted = False
         self.stopping = False
 
     def _every(self, sweep: Sweep) -> timedelta:
@@ -143,15 +144,19 @@ class SweepScheduler:
         """Run every sweep now, one after the other, in the background: the sandbox's clock
         has skipped ahead, and what the skipped time would have brought (reminders, the
         auto-confirmation, the review request) comes now, not at each sweep's next tick up
-        to an hour later. A catch-up under way takes a second skip's sweeps as they come."""
-        if self.stopping or (self.catching_up is not None and not self.catching_up.done()):
+        to an hour later. A skip during a catch-up gets a round of its own after it."""
+        if self.stopping:
             return
-        self.catching_up = asyncio.create_task(self._catch_up(), name="sweeps-catch-up")
+        self.catch_up_wanted = True
+        if self.catching_up is None or self.catching_up.done():
+            self.catching_up = asyncio.create_task(self._catch_up(), name="sweeps-catch-up")
 
     async def _catch_up(self) -> None:
-        await self.renew()  # the lease was taken on the clock before the skip
-        for sweep in self.sweeps:
-            await self.run(sweep)
+        while self.catch_up_wanted:
+            self.catch_up_wanted = False
+            await self.renew()  # the lease was taken on the clock before the skip
+            for sweep in self.sweeps:
+                await self.run(sweep)
 
     async def stop(self) -> None:
         self.stopping = True

@@ -165,6 +165,13 @@ async def test_a_skip_runs_the_sweeps_at_once_rather_than_at_their_next_tick(
             return all(r.status == "ok" and r.last_started_at == day_later for r in done)
 
         await until(all_on_the_new_day, "every sweep run on the skipped-to day", seconds=10)
+
+        # Two skips in a row: the second, during the first's catch-up, gets its own round.
+        for _ in range(2):
+            async with http.post(f"{site}/sandbox/api/time", json={"skip": "day"}) as response:
+                assert response.status == 200
+        day_later = START + timedelta(days=3)
+        await until(all_on_the_new_day, "every sweep run after the second skip", seconds=10)
         await engine.dispose()
 
 
