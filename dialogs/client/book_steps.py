@@ -22,7 +22,7 @@ from dialogs.client.event_date import date_problem, typed_date
 from dialogs.client.guests import guest_count, guests_problem
 from dialogs.framework.context import Ctx
 from dialogs.framework.errors import explain
-from dialogs.framework.flow import Answer, Go, Invalid, Outcome
+from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Remind
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
 from dialogs.nlu.events import event_of
@@ -56,7 +56,7 @@ async def service_of(ctx: Ctx) -> Service | None:
     return await ctx.reads.service(sid) if sid else None
 
 
-async def aside_of(ctx: Ctx, text: str, step: str) -> Go | None:
+async def aside_of(ctx: Ctx, text: str, step: str) -> Go | Remind | None:
     """For a step's answer it could not read: a new search or a question (issue 14)?"""
     service = await service_of(ctx)
     return await aside_from(ctx, text, step, service.category if service else None)

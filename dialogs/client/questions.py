@@ -30,9 +30,12 @@ def is_search(result: NluResult, asked: Asked) -> bool:
 
 def faq_answer(ctx: Ctx, topic: str) -> Show:
     """The FAQ's answer, as the site has it, with the way to a person under it."""
+    return Show((_with_support(ctx, faq_text(ctx, topic)),))
+
+
+def faq_text(ctx: Ctx, topic: str) -> str:
     entry = FAQ_BY_TOPIC[topic]
-    text = ctx.t(entry.question) + "\n" + ctx.t(entry.answer)
-    return Show((_with_support(ctx, text),))
+    return ctx.t(entry.question) + "\n" + ctx.t(entry.answer)
 
 
 def can_help(ctx: Ctx) -> Show:

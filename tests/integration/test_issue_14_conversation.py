@@ -207,7 +207,28 @@ async def test_a_plain_venue_is_stored_without_asking(
     assert (await chat.state()).data["notes"] == "Le photographe de notre choix, merci"
 
 
-async def test_a_question_at_the_date_step_asks_to_leave_and_no_asks_the_date_again(
+async def test_a_question_the_faq_answers_is_answered_in_the_form_which_goes_on(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "Can I pay in cash?" at the date question: the FAQ's answer above the date question
+    asked again, the occasion kept (it asked to leave the form, losing what was entered)."""
+    _, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    await chat.send("/start p-studio-atlas")
+    await chat.click(f"book:{service}")
+    await chat.click("evt:wedding")
+    date_question = chat.text
+    for question, faq in (
+        ("est-ce que je peux payer en espèces ?", "How do I pay? Can I pay in cash?"),
+        ("comment annuler ?", "Can I cancel?"),
+    ):
+        await chat.send(question)
+        assert await chat.position() == "book:date"
+        assert FR(faq) in chat.text and chat.text.endswith(date_question), chat.text
+        assert (await chat.state()).data["event_type"] == "wedding"
+
+
+async def test_a_question_with_no_faq_answer_asks_to_leave_and_no_asks_the_date_again(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     _, _, service = await make_provider(db, clock.now())
@@ -215,14 +236,13 @@ async def test_a_question_at_the_date_step_asks_to_leave_and_no_asks_the_date_ag
     await chat.send("/start p-studio-atlas")
     await chat.click(f"book:{service}")
     await chat.click("evt:wedding")
-    await chat.send("est-ce que je peux payer en espèces ?")
+    await chat.send("vous faites aussi les vidéos ?")
     assert await chat.position() == "book:leave"
     await chat.click("no")
     assert await chat.position() == "book:date"
-    await chat.send("est-ce que je peux payer en espèces ?")
-    await chat.click("yes")
-    assert await chat.position() == "menu:main"
-    assert FR("How do I pay? Can I pay in cash?") in chat.text
+    await chat.send("vous faites aussi les vidéos ?")
+    await chat.click("yes")  # read as a search for a videographer, the form left
+    assert await chat.position() == "discover:city"
 
 
 async def test_a_search_for_the_forms_own_kind_at_the_date_asks_to_leave(
