@@ -4,7 +4,9 @@ leave it (book_leave.py) instead of storing the message as the venue or the note
 
 from __future__ import annotations
 
-from dialogs.client.questions import faq_text, is_search
+from core.rows import Service
+from dialogs.client.prices import price_text
+from dialogs.client.questions import PRICE_TOPIC, faq_text, is_search
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Go, Remind
 from dialogs.nlu.asked import Asked, read_asked
@@ -18,22 +20,32 @@ ASIDE = "_aside"  # in the form's data while the client is asked: {"text", "step
 TEXT_STEPS = {"venue": 300, "notes": 1000}
 
 
-async def aside_from(ctx: Ctx, text: str, step: str, category: str | None) -> Go | Remind | None:
+async def aside_from(ctx: Ctx, text: str, step: str, service: Service | None) -> Go | Remind | None:
     """Go to the "leave the form?" question when ``text`` is a search for another kind of
-    provider than the form's (``category``) or a question; None when it is an answer.
+    provider than the form's (``service``'s category) or a question; None when it is an
+    answer.
     A question the FAQ answers ("combien ça coûte ?", "je peux payer en espèces ?") is
     answered in place, above the form's question asked again: nothing is lost. At a step
     answered by any text (the venue, the notes) it may be the answer: asked, as before."""
     asked = read_asked(text)
     result = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
-    other_search = _other_search(result, asked, step, category)
+    other_search = _other_search(result, asked, step, service.category if service else None)
     if not (other_search or asked.question or asked.complaint):
         return None
     answered_here = asked.question and asked.topic and not (other_search or asked.complaint)
     if answered_here and asked.topic and step not in TEXT_STEPS:
-        return Remind(faq_text(ctx, asked.topic))
+        said = faq_text(ctx, asked.topic)
+        if asked.topic == PRICE_TOPIC and service is not None:  # and this service's price
+            said += "\n\n" + service_price(ctx, service)
+        return Remind(said)
     ctx.state.data[ASIDE] = {"text": text, "step": step, "search": other_search}
     return Go("leave")
+
+
+def service_price(ctx: Ctx, service: Service) -> str:
+    return ctx.t(
+        "{service}: {price}", service=ctx.t.pick(service.title), price=price_text(service, ctx.t)
+    )
 
 
 def _other_search(result: NluResult, asked: Asked, step: str, category: str | None) -> bool:

@@ -106,7 +106,7 @@ def _text_step(key: str, question: str, limit: int) -> Step:
         elif ans.text:
             # "en fait je préfère un DJ à Fès" is no venue: ask before leaving (issue 14).
             service = await service_of(ctx)
-            aside = await aside_from(ctx, ans.text, key, service.category if service else None)
+            aside = await aside_from(ctx, ans.text, key, service)
             if aside is not None:
                 return aside
             ctx.state.data[key] = ans.text.strip()[:limit]

@@ -58,8 +58,7 @@ async def service_of(ctx: Ctx) -> Service | None:
 
 async def aside_of(ctx: Ctx, text: str, step: str) -> Go | Remind | None:
     """For a step's answer it could not read: a new search or a question (issue 14)?"""
-    service = await service_of(ctx)
-    return await aside_from(ctx, text, step, service.category if service else None)
+    return await aside_from(ctx, text, step, await service_of(ctx))
 
 
 def answered(ctx: Ctx, step: str, service: Service | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dialogs.client.discover_order import next_step
 from dialogs.client.event_date import date_problem
 from dialogs.client.guests import guests_problem
-from dialogs.client.questions import can_help, faq_answer, is_search, open_complaint
+from dialogs.client.questions import PRICE_TOPIC, can_help, faq_answer, is_search, open_complaint
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Remind
 from dialogs.i18n.translator import N_
@@ -16,9 +16,6 @@ NOT_UNDERSTOOD = N_(
     "Sorry, I did not understand. Choose an option, or write for example: "
     '"caterer in Casablanca for 150 guests".'
 )
-
-
-PRICE_TOPIC = "price"  # dialogs/nlu/asked.py, dialogs/faq.py
 
 
 async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:

@@ -15,6 +15,9 @@ from dialogs.nlu.model import NluResult
 TO_SUPPORT = "sup"
 
 
+PRICE_TOPIC = "price"  # dialogs/nlu/asked.py, dialogs/faq.py
+
+
 def is_search(result: NluResult, asked: Asked) -> bool:
     """Whether the message asks for providers: it names a kind of provider, or says it is
     looking for one. A question naming only a city and a day ("quel temps fait-il à

@@ -226,6 +226,11 @@ async def test_a_question_the_faq_answers_is_answered_in_the_form_which_goes_on(
         assert await chat.position() == "book:date"
         assert FR(faq) in chat.text and chat.text.endswith(date_question), chat.text
         assert (await chat.state()).data["event_type"] == "wedding"
+    # The price question also names the price of the service being booked.
+    await chat.send("combien ça coûte ?")
+    assert await chat.position() == "book:date"
+    assert FR("How much does it cost?") in chat.text
+    assert FR.money(500_000) in chat.text  # the service's price (tests/support/factories)
 
 
 async def test_a_question_with_no_faq_answer_asks_to_leave_and_no_asks_the_date_again(
