@@ -31,10 +31,18 @@ venv: $(STAMP)
 catalogs: venv
 	$(PY) -m dialogs.i18n.build
 
+# The sandbox signs its invoice links with a key kept in var/ (git-ignored), made once per
+# checkout: links handed out in the chats still open after a restart (without a key each
+# process draws its own, payments/links.py). A MOUNASABET_PAYMENTS_LINK_SECRET set wins.
+LINK_SECRET := var/payments-link-secret
+
 run: venv catalogs
+	@mkdir -p var && test -s $(LINK_SECRET) || \
+		$(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > $(LINK_SECRET)
 	$(BIN)/mounasabet db upgrade
 	$(BIN)/mounasabet demo seed
-	$(BIN)/mounasabet serve --host $(HOST) --port $(PORT)
+	MOUNASABET_PAYMENTS_LINK_SECRET="$${MOUNASABET_PAYMENTS_LINK_SECRET:-$$(cat $(LINK_SECRET))}" \
+		$(BIN)/mounasabet serve --host $(HOST) --port $(PORT)
 
 lint: venv
 	$(BIN)/ruff check .
