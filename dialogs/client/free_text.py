@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.booking.request_write import NAMED_REFERENCE
 from dialogs.client.discover_order import next_step
 from dialogs.client.event_date import date_problem
 from dialogs.client.guests import guests_problem
@@ -26,6 +27,8 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     asked = read_asked(answer.text)
     if asked.complaint:  # "the photographer never came": support, not a search (issue 14)
         return open_complaint(ctx, answer.text)
+    if NAMED_REFERENCE.search(answer.text):  # a reference pasted from a message: the bookings
+        return Go("list", "mybookings")
     # "combien coûte un DJ à Fès ?" names what to look for: its results show the prices.
     priced_search = asked.topic == PRICE_TOPIC and has_search_slots(result)
     if asked.topic and (asked.question or not is_search(result, asked)) and not priced_search:

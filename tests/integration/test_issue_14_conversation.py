@@ -22,7 +22,7 @@ from core.booking.actors import Actor
 from core.booking.proposals import propose
 from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
-from core.db.tables import Ticket
+from core.db.tables import Booking, Ticket
 from core.uow import UnitOfWorkFactory
 from dialogs.faq import FAQ
 from dialogs.framework.errors import state_label
@@ -424,3 +424,26 @@ async def test_the_welcome_is_not_repeated_after_a_request_is_sent(
     assert EN("What else can I do for you? Choose an option or write what you need.") in chat.text
     await chat.send("/start")
     assert WELCOME in chat.text
+
+
+async def test_a_reference_pasted_in_the_chat_opens_the_bookings(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "MSB-…" copied from a message was "Sorry, I did not understand"; now the client's
+    bookings, where it can be opened. A complaint naming one still goes to support."""
+    _, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock)
+    booking_id = await request(db, clock.now(), (await user_of(chat)).id, service, DAY)
+    async with db() as uow:
+        reference = await uow.session.scalar(
+            select(Booking.reference).where(Booking.id == booking_id)
+        )
+    assert reference is not None
+    for typed in (reference, f"hi, about {reference.lower()}?"):
+        await chat.send("/start")
+        await chat.send(typed)
+        assert await chat.position() == "mybookings:list", typed
+        assert f"bk:{booking_id}" in chat.buttons()
+    await chat.send("/start")
+    await chat.send(f"I want my refund for {reference}, the photographer never came")
+    assert (await chat.state()).flow == "support"
