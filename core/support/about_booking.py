@@ -49,10 +49,17 @@ async def owns_booking(uow: UnitOfWork, audience: str, user_id: int, booking_id:
 
 async def booking_named_in(uow: UnitOfWork, audience: str, user_id: int, text: str) -> int | None:
     """The user's own booking whose reference ``text`` names (the first one), if any."""
+    return await named_booking(uow.session, audience, user_id, text)
+
+
+async def named_booking(
+    session: AsyncSession, audience: str, user_id: int, text: str
+) -> int | None:
+    """As booking_named_in, on any session (a read-only one: the chat's reads)."""
     named = [REFERENCE_PREFIX + code.upper() for code in NAMED_REFERENCE.findall(text)]
     if not named:
         return None
     found = _owned(audience, select(_B.id, _B.reference).where(_B.reference.in_(named)))
-    rows = await uow.session.execute(found, {"user": user_id})
+    rows = await session.execute(found, {"user": user_id})
     by_reference = {r.reference: r.id for r in rows}
     return next((by_reference[ref] for ref in named if ref in by_reference), None)

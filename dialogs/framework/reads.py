@@ -53,7 +53,7 @@ from core.catalog.reads import (
 from core.catalog.search import SearchPage, SearchQuery
 from core.catalog.vocabulary import MARKET_TZ
 from core.rows import Provider, Service
-from core.support.about_booking import recent_bookings
+from core.support.about_booking import named_booking, recent_bookings
 from core.uow import Committed, UnitOfWork
 from dialogs.framework.keyed_cache import KeyedCache
 
@@ -75,6 +75,8 @@ class Reads(Protocol):
     async def client_booking_lines(
         self, client_id: int, *, limit: int
     ) -> list[ClientBookingLine]: ...
+
+    async def booking_named(self, user_id: int, *, audience: str, text: str) -> int | None: ...
 
     # The booking form's questions. A service or provider read outside a transaction may be
     # a few seconds old (another process's edit): the request re-reads both, locked.
@@ -141,6 +143,9 @@ class SessionReads:
 
     async def client_booking_lines(self, client_id: int, *, limit: int) -> list[ClientBookingLine]:
         return await client_booking_lines(self.uow.session, client_id, limit=limit)
+
+    async def booking_named(self, user_id: int, *, audience: str, text: str) -> int | None:
+        return await named_booking(self.uow.session, audience, user_id, text)
 
     async def service(self, service_id: int) -> Service | None:
         return await offer.service_by_id(self.uow.session, service_id)
@@ -259,6 +264,12 @@ class CachedReads:
         """Read each time: a booking changes with its provider's answer, in any process."""
         return await ask_read_only(
             self._factory, lambda session: client_bookings(session, client_id, limit=limit)
+        )
+
+    async def booking_named(self, user_id: int, *, audience: str, text: str) -> int | None:
+        """The user's own booking whose reference ``text`` names, read each time."""
+        return await ask_read_only(
+            self._factory, lambda session: named_booking(session, audience, user_id, text)
         )
 
     async def recent_bookings(

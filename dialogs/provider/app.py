@@ -179,6 +179,11 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return await open_profile(ctx, "")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
+    named = answer.text and await ctx.reads.booking_named(
+        ctx.user.id, audience="provider", text=answer.text
+    )
+    if named:  # a reference pasted ("MSB-36E7BXG", from a call or a ticket): its card
+        return await open_request(ctx, str(named))
     if answer.text and (means_back(answer.text) or await _greets(ctx, answer.text)):
         # "Salam", each morning on WhatsApp, or "retour" under a card shown from the home
         # (it has no Back of its own): the home again, without a reproach.

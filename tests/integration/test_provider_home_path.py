@@ -143,3 +143,24 @@ async def test_the_home_counts_every_request_not_only_those_it_lists(
     await chat.send("/start")
     assert FR(WAITING, name="studio-atlas", n=0) in chat.text
     assert FR("Your open bookings, the soonest first:") in chat.text
+
+
+async def test_a_reference_typed_at_home_opens_that_booking_s_card(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "MSB-…" pasted from a call or a ticket: the card, as the home's list opens it. One
+    of another provider's bookings opens nothing (a reference proves nothing)."""
+    chat, _, booking_id = await _provider_with_request(uows, clock)
+    _, _, other_service = await make_provider(uows, clock.now(), slug="studio-other")
+    client = await make_user(uows, clock.now(), name="Nadia")
+    day = (clock.now() + timedelta(days=21)).date()
+    theirs = await request(uows, clock.now(), client, other_service, day)
+    references = {b.id: b.reference for b in await bookings(uows)}
+
+    await chat.send(f"le client de {references[booking_id].lower()} a appelé")
+    assert references[booking_id] in chat.text
+    assert f"g|pacc:{booking_id}" in chat.buttons()
+    await chat.send("/start")
+    await chat.send(references[theirs])
+    assert references[theirs] not in chat.text
+    assert FR("Please choose a request from the list.") in chat.text
