@@ -175,6 +175,44 @@ async def test_a_skip_runs_the_sweeps_at_once_rather_than_at_their_next_tick(
         await engine.dispose()
 
 
+async def test_a_skip_right_after_a_reply_does_not_send_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply is recorded sent within a quarter second (the chat journal's marks): a skip
+    inside it must not let the catch-up's outbox sweep find its hold run out and send it
+    again. A guard: it holds today because the outbox sweep comes late in the catch-up."""
+    monkeypatch.setattr(scheduler, "STARTUP_DELAY", timedelta(milliseconds=100))
+    monkeypatch.setattr(scheduler, "STAGGER", timedelta(milliseconds=20))
+    clock = ShiftedClock(FixedClock(START))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'time.db'}"
+    async with app_at(tmp_path, clock, worker=True) as site, aiohttp.ClientSession() as http:
+        engine = make_engine(url)
+        uows = build_uow_factory(engine)
+
+        async def ran_once_each() -> bool:
+            done = await records(uows)
+            return len(done) == len(SWEEPS) and all(r.status == "ok" for r in done.values())
+
+        await until(ran_once_each, "the first run of every sweep")
+        body = {"pane": "client", "chat": "quick", "text": "/start", "language": "en"}
+        async with http.post(f"{site}/sandbox/api/send", json=body) as response:
+            assert response.status == 200
+        async with http.post(f"{site}/sandbox/api/time", json={"skip": "day"}) as response:
+            assert response.status == 200
+        day_later = START + timedelta(days=1)
+
+        async def caught_up() -> bool:
+            done = (await records(uows)).values()
+            return all(r.status == "ok" and r.last_started_at == day_later for r in done)
+
+        await until(caught_up, "the catch-up", seconds=10)
+        params = {"pane": "client", "chat": "quick", "after": "0"}
+        async with http.get(f"{site}/sandbox/api/messages", params=params) as response:
+            said = [m for m in (await response.json())["messages"] if m["from"] == "bot"]
+        assert len(said) == 1, [m["text"][:40] for m in said]
+        await engine.dispose()
+
+
 async def until(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while not await check():
