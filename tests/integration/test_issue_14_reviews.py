@@ -344,11 +344,17 @@ async def test_a_review_written_by_another_process_shows_within_the_cache_ttl(
                     assert resp.status == 200
                     return await resp.text()
 
+            loop = asyncio.get_running_loop()
+            cached_at = loop.time()
             assert "Nadia B." not in await page()
             await m.client.press(f"g|rv:{booking_id}:5")
             await m.client.send("Parfait")
-            assert "Parfait" not in await page()  # the cached page, as the TTL allows
-            await asyncio.sleep(ttl + 0.05)
+            shown = await page()
+            # The cached page, as the TTL allows; unless the review took longer than the TTL
+            # to write (a loaded machine, once in CI): then there is nothing to check here.
+            if loop.time() - cached_at < ttl:
+                assert "Parfait" not in shown
+            await asyncio.sleep(max(0.0, cached_at + ttl + 0.05 - loop.time()))
             html = await page()
             assert "Parfait" in html and "Nadia B." in html
     finally:
