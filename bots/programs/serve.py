@@ -100,7 +100,14 @@ def build_app(core: Core, *, worker: bool = True) -> web.Application:
                 lambda: run_outbox(uows, router, clock, metrics=metrics, bell=bell, leases=leases)
             )
         )
-        sweeps = SweepScheduler(uows, clock, settings, payments=pay.payments, sender=router)
+        sweeps = SweepScheduler(
+            uows,
+            clock,
+            settings,
+            payments=pay.payments,
+            sender=router,
+            settle=dialogs.stores.conversations.flush,
+        )
         app.cleanup_ctx.append(sweeps_ctx(sweeps))
     if settings.sandbox_on:
         # Time travel only where the settings allow it, whatever clock a caller passed; the

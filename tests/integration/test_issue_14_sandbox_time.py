@@ -18,10 +18,12 @@ from aiohttp import web
 from bots import scheduler
 from bots.programs.serve import build_app
 from bots.sandbox.labels import page_labels
+from bots.scheduler import SweepScheduler
 from core.booking.states import BookingState
 from core.bootstrap import build_core, build_uow_factory, serving_clock
 from core.clock import FixedClock, ShiftedClock, SystemClock
 from core.db.engine import make_engine
+from core.scheduling.model import Sweep, SweepContext
 from core.scheduling.registry import SWEEPS
 from core.scheduling.runs import records
 from core.settings import Settings
@@ -211,6 +213,38 @@ async def test_a_skip_right_after_a_reply_does_not_send_it_again(
             said = [m for m in (await response.json())["messages"] if m["from"] == "bot"]
         assert len(said) == 1, [m["text"][:40] for m in said]
         await engine.dispose()
+
+
+async def test_a_catch_up_first_commits_what_the_process_has_in_hand(tmp_path: Path) -> None:
+    """The chat journal's marks of replies sent are written before the catch-up's sweeps
+    (serve passes the journal's flush as ``settle``): no reply is sent twice by design,
+    not by the order of the sweeps."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'settle.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    order: list[str] = []
+
+    async def settle() -> None:
+        order.append("settle")
+
+    async def probe(_: SweepContext) -> dict[str, int]:
+        order.append("sweep")
+        return {}
+
+    sweeps = SweepScheduler(
+        build_uow_factory(engine),
+        ShiftedClock(FixedClock(START)),
+        settings(),
+        payments=None,
+        sender=None,
+        sweeps=(Sweep("probe", timedelta(hours=1), probe, "a probe"),),
+        settle=settle,
+    )
+    sweeps.catch_up_soon()
+    assert sweeps.catching_up is not None
+    await sweeps.catching_up
+    assert order == ["settle", "sweep"]
+    await engine.dispose()
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
