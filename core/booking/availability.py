@@ -186,7 +186,9 @@ def check_slot(
     refused = slot_refusal(slot, rules, calendar, occupancy, now=now)
     if refused is not None:
         reason, day = refused
-        raise SlotUnavailable(reason, day=day.isoformat())
+        # The notice goes with every refusal: "too soon" is only clear with how soon.
+        notice_hours = int(rules.min_notice / timedelta(hours=1))
+        raise SlotUnavailable(reason, day=day.isoformat(), notice_hours=notice_hours)
 
 
 def is_free(

@@ -183,19 +183,8 @@ async def day_problem(ctx: Ctx, day: date) -> str | None:
             service, day, None, now=ctx.now, max_days_ahead=ctx.deps.max_days_ahead, minutes=None
         )
     except SlotUnavailable as error:
-        return refusal(ctx, error, service)
+        return explain(error, ctx.t)
     return None
-
-
-def refusal(ctx: Ctx, error: SlotUnavailable, service: Service) -> str:
-    """Why the day or the time can't be booked; a date too soon says how soon is too soon
-    for this service ("booked at least 3 days ahead"), which the date question can't."""
-    if error.key == "slot_too_soon":
-        return ctx.t(
-            "This service is booked at least {notice} ahead. Please choose a later date.",
-            notice=labels.notice_text(service.min_notice_hours, ctx.t),
-        )
-    return explain(error, ctx.t)
 
 
 async def time_prompt(ctx: Ctx) -> Reply:
@@ -245,7 +234,7 @@ async def slot_problem(ctx: Ctx, start: time, minutes: int | None) -> str | None
             minutes=minutes,
         )
     except SlotUnavailable as error:
-        return refusal(ctx, error, service)
+        return explain(error, ctx.t)
     return None
 
 

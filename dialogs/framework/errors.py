@@ -6,6 +6,7 @@ import contextlib
 from datetime import date
 
 from core.errors import DomainError
+from dialogs import labels
 from dialogs.i18n.translator import N_, Translator
 
 # What a failing step says, on either path: the user's data stays as it was.
@@ -14,7 +15,9 @@ APOLOGY = N_("Sorry, something went wrong on our side. Your information is safe;
 MESSAGES: dict[str, str] = {
     "slot_taken": N_("Sorry, someone just booked this date. Please choose another one."),
     "slot_fully_booked": N_("Sorry, this date is fully booked. Please choose another one."),
-    "slot_too_soon": N_("This date is too soon for this provider. Please choose a later date."),
+    "slot_too_soon": N_(
+        "This service is booked at least {notice} ahead. Please choose a later date."
+    ),
     "slot_too_far": N_(
         "This date is too far ahead: bookings open at most {max_days} days in advance. Please"
         " choose an earlier date."
@@ -170,6 +173,8 @@ def explain(error: DomainError, t: Translator) -> str:
     if isinstance(day := params.get("day"), str):  # an ISO day, shown as the reader writes it
         with contextlib.suppress(ValueError):
             params["day"] = t.date(date.fromisoformat(day))
+    if isinstance(hours := params.get("notice_hours"), int):  # "3 days", as providers say
+        params["notice"] = labels.notice_text(hours, t)
     if "state" in params:
         params["state_label"] = t(STATE_LABELS.get(str(params["state"]), str(params["state"])))
     try:
