@@ -4,9 +4,9 @@ elsewhere, whatever clock it is given; and the page's control speaks the page's 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,13 @@ from core.scheduling.model import Sweep, SweepContext
 from core.scheduling.registry import SWEEPS
 from core.scheduling.runs import records
 from core.settings import Settings
+from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from tests.support.bookings import request
 from tests.support.factories import make_provider, make_user
 from tests.support.migrated import migrate
 from tests.support.sweeps import booking
-from tests.support.telegram_app import bound_socket
+from tests.support.telegram_app import bound_socket, eventually
 
 START = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
 
@@ -129,52 +130,71 @@ async def test_the_sandbox_api_skips_the_process_clock(tmp_path: Path) -> None:
             assert (await response.json())["market_time"] == "2026-12-04 18:00"
 
 
-async def test_a_skip_runs_the_sweeps_at_once_rather_than_at_their_next_tick(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`make run` keeps the sweeps' own intervals (up to an hour): a person who skips a day
-    past a request's deadline sees it expire now, and every sweep has run on the new day."""
-    # The first runs come soon after start (the test waits for them before it skips).
+@dataclass
+class Sweeping:
+    """`serve` with its sweeps on the sandbox's clock, once every sweep has run once."""
+
+    site: str
+    http: aiohttp.ClientSession
+    uows: UnitOfWorkFactory
+
+    async def skip_day(self) -> None:
+        async with self.http.post(f"{self.site}/sandbox/api/time", json={"skip": "day"}) as sent:
+            assert sent.status == 200
+
+    async def all_ran_on(self, when: datetime, what: str) -> None:
+        async def ran() -> bool:
+            done = (await records(self.uows)).values()
+            return all(r.status == "ok" and r.last_started_at == when for r in done)
+
+        await eventually(ran, within=10, what=what)
+
+
+@asynccontextmanager
+async def sweeping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sweeping]:
+    # The first runs come soon after start (the tests wait for them before they skip).
     monkeypatch.setattr(scheduler, "STARTUP_DELAY", timedelta(milliseconds=100))
     monkeypatch.setattr(scheduler, "STAGGER", timedelta(milliseconds=20))
-    clock = ShiftedClock(FixedClock(START))
     url = f"sqlite+aiosqlite:///{tmp_path / 'time.db'}"
+    clock = ShiftedClock(FixedClock(START))
     async with app_at(tmp_path, clock, worker=True) as site, aiohttp.ClientSession() as http:
         engine = make_engine(url)
         uows = build_uow_factory(engine)
-        _, _, service = await make_provider(uows, START)
-        client = await make_user(uows, START)
-        booking_id = await request(uows, START, client, service, date(2026, 12, 20))
 
         async def ran_once_each() -> bool:
             done = await records(uows)
             return len(done) == len(SWEEPS) and all(r.status == "ok" for r in done.values())
 
-        await until(ran_once_each, "the first run of every sweep")
-        assert (await booking(uows, booking_id)).state == BookingState.REQUESTED.value
-        async with http.post(f"{site}/sandbox/api/time", json={"skip": "day"}) as response:
-            assert response.status == 200
+        await eventually(ran_once_each, within=20, what="the first run of every sweep")
+        try:
+            yield Sweeping(site, http, uows)
+        finally:
+            await engine.dispose()
+
+
+async def test_a_skip_runs_the_sweeps_at_once_rather_than_at_their_next_tick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` keeps the sweeps' own intervals (up to an hour): a person who skips a day
+    past a request's deadline sees it expire now, and every sweep has run on the new day."""
+    async with sweeping(tmp_path, monkeypatch) as s:
+        _, _, service = await make_provider(s.uows, START)
+        client = await make_user(s.uows, START)
+        booking_id = await request(s.uows, START, client, service, date(2026, 12, 20))
+        assert (await booking(s.uows, booking_id)).state == BookingState.REQUESTED.value
+        await s.skip_day()
 
         async def expired() -> bool:
-            return (await booking(uows, booking_id)).state == BookingState.EXPIRED.value
+            return (await booking(s.uows, booking_id)).state == BookingState.EXPIRED.value
 
         # The expiry sweep's next tick is a minute away, the others' up to an hour.
-        await until(expired, "the request expired by the skip", seconds=10)
-        day_later = START + timedelta(days=1)
-
-        async def all_on_the_new_day() -> bool:
-            done = (await records(uows)).values()
-            return all(r.status == "ok" and r.last_started_at == day_later for r in done)
-
-        await until(all_on_the_new_day, "every sweep run on the skipped-to day", seconds=10)
+        await eventually(expired, within=10, what="the request expired by the skip")
+        await s.all_ran_on(START + timedelta(days=1), "every sweep run on the skipped-to day")
 
         # Two skips in a row: the second, during the first's catch-up, gets its own round.
-        for _ in range(2):
-            async with http.post(f"{site}/sandbox/api/time", json={"skip": "day"}) as response:
-                assert response.status == 200
-        day_later = START + timedelta(days=3)
-        await until(all_on_the_new_day, "every sweep run after the second skip", seconds=10)
-        await engine.dispose()
+        await s.skip_day()
+        await s.skip_day()
+        await s.all_ran_on(START + timedelta(days=3), "every sweep run after the second skip")
 
 
 async def test_a_skip_right_after_a_reply_does_not_send_it_again(
@@ -182,37 +202,17 @@ async def test_a_skip_right_after_a_reply_does_not_send_it_again(
 ) -> None:
     """A reply is recorded sent within a quarter second (the chat journal's marks): a skip
     inside it must not let the catch-up's outbox sweep find its hold run out and send it
-    again. A guard: it holds today because the outbox sweep comes late in the catch-up."""
-    monkeypatch.setattr(scheduler, "STARTUP_DELAY", timedelta(milliseconds=100))
-    monkeypatch.setattr(scheduler, "STAGGER", timedelta(milliseconds=20))
-    clock = ShiftedClock(FixedClock(START))
-    url = f"sqlite+aiosqlite:///{tmp_path / 'time.db'}"
-    async with app_at(tmp_path, clock, worker=True) as site, aiohttp.ClientSession() as http:
-        engine = make_engine(url)
-        uows = build_uow_factory(engine)
-
-        async def ran_once_each() -> bool:
-            done = await records(uows)
-            return len(done) == len(SWEEPS) and all(r.status == "ok" for r in done.values())
-
-        await until(ran_once_each, "the first run of every sweep")
+    again (the catch-up writes those marks first: the next test)."""
+    async with sweeping(tmp_path, monkeypatch) as s:
         body = {"pane": "client", "chat": "quick", "text": "/start", "language": "en"}
-        async with http.post(f"{site}/sandbox/api/send", json=body) as response:
+        async with s.http.post(f"{s.site}/sandbox/api/send", json=body) as response:
             assert response.status == 200
-        async with http.post(f"{site}/sandbox/api/time", json={"skip": "day"}) as response:
-            assert response.status == 200
-        day_later = START + timedelta(days=1)
-
-        async def caught_up() -> bool:
-            done = (await records(uows)).values()
-            return all(r.status == "ok" and r.last_started_at == day_later for r in done)
-
-        await until(caught_up, "the catch-up", seconds=10)
+        await s.skip_day()
+        await s.all_ran_on(START + timedelta(days=1), "the catch-up")
         params = {"pane": "client", "chat": "quick", "after": "0"}
-        async with http.get(f"{site}/sandbox/api/messages", params=params) as response:
+        async with s.http.get(f"{s.site}/sandbox/api/messages", params=params) as response:
             said = [m for m in (await response.json())["messages"] if m["from"] == "bot"]
         assert len(said) == 1, [m["text"][:40] for m in said]
-        await engine.dispose()
 
 
 async def test_a_catch_up_first_commits_what_the_process_has_in_hand(tmp_path: Path) -> None:
@@ -245,13 +245,6 @@ async def test_a_catch_up_first_commits_what_the_process_has_in_hand(tmp_path: P
     await sweeps.catching_up
     assert order == ["settle", "sweep"]
     await engine.dispose()
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, f"no {what} within {seconds} s"
-        await asyncio.sleep(0.05)
 
 
 async def test_no_time_travel_on_a_public_url_whatever_clock_is_given(tmp_path: Path) -> None:
