@@ -24,6 +24,7 @@ from core.booking.review_reads import review_news
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
+from core.support.tickets import TicketCategory
 from core.rows import Booking
 from dialogs import labels
 from dialogs.client.free_text import route_text
@@ -145,6 +146,21 @@ def _provider_phone(contact: PartyContact | None, t: Translator) -> list[str]:
     return [t("Phone") + ": " + party_phone(contact, t)]
 
 
+def _still_to_pay(booking: Booking, t: Translator) -> list[str]:
+    """What is left to pay and when, in the words of the request's summary: the client
+    asked for it there, and the day it is due that summary is far up the chat."""
+    left = booking.total_minor - booking.paid_minor
+    if left <= 0:
+        return []
+    if booking.state == BookingState.ACCEPTED:
+        return [t("Deposit to confirm") + ": " + t.money(booking.deposit_minor, booking.currency)]
+    if booking.state in (BookingState.CONFIRMED, BookingState.DELIVERED):
+        return [t("Balance after the event") + ": " + t.money(left, booking.currency)]
+    if booking.state == BookingState.PAYMENT_DUE:
+        return [t("Balance to pay now") + ": " + t.money(left, booking.currency)]
+    return []
+
+
 async def detail_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     try:
@@ -152,17 +168,21 @@ async def detail_prompt(ctx: Ctx) -> Reply:
     except DomainError:
         return ctx.reply(t("This booking no longer exists."), [ctx.nav_row()])
     provider = await provider_of_booking(ctx.uow, booking)
+    service = await service_of_booking(ctx.uow, booking)
     lines = [
         t("Booking {ref}", ref=booking.reference),
         t("Status") + ": " + state_label(booking.state, t),
         t("Provider") + ": " + (t.pick(provider.name) if provider else "—"),
         *_provider_phone(await contact_for(ctx.uow, booking, "client"), t),
+        t("Service") + ": " + (t.pick(service.title) if service else "—"),
         t("Occasion") + ": " + labels.event(booking.event_type, t),
-        t("Date") + ": " + event_when(booking, await service_of_booking(ctx.uow, booking), t),
+        t("Date") + ": " + event_when(booking, service, t),
+        *([t("Guests") + ": " + t.number(booking.guests)] if booking.guests else []),
         t("City") + ": " + labels.city(booking.city, t),
         t("Place") + ": " + (booking.venue or "—"),
         t("Total") + ": " + t.money(booking.total_minor, booking.currency),
         t("Paid") + ": " + t.money(booking.paid_minor - booking.refunded_minor, booking.currency),
+        *_still_to_pay(booking, t),
     ]
     if booking.refunded_minor:  # what came back, after a cancellation (issue 14)
         lines.append(t("Refunded") + ": " + t.money(booking.refunded_minor, booking.currency))
@@ -190,6 +210,7 @@ async def detail_prompt(ctx: Ctx) -> Reply:
             rows += star_buttons(booking.id)
     if cancellable(booking):
         rows.append((ctx.button("✖ " + t("Cancel this booking"), "cancel"),))
+    rows.append((ctx.button("💬 " + t("Help with this booking"), "help"),))
     return ctx.reply("\n".join(lines), [*rows, ctx.nav_row(cancel=False)])
 
 
@@ -199,6 +220,14 @@ async def detail_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "confirm":
         booking = await _own_booking(ctx)
         return Go("detail", before=(ctx.reply(await confirm_delivered(ctx, booking.id)),))
+    if answer.code == "help":
+        # Support's message step, the booking already chosen: the ticket names it, and
+        # Back from there is this booking again.
+        booking = await _own_booking(ctx)
+        ctx.state.data.update(
+            ticket_booking=booking.id, ticket_category=TicketCategory.BOOKING.value
+        )
+        return Go("message", "support")
     said = answer.text
     if said and await _wants_to_cancel(ctx, said) and cancellable(await _own_booking(ctx)):
         return Go("cancel")  # "بغيت نلغي" said on the booking itself

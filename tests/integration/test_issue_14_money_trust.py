@@ -8,14 +8,14 @@ from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.clock import FixedClock
-from core.db.tables import User
+from core.db.tables import Ticket, User
 from core.errors import SlotUnavailable
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
-from tests.support.bookings import S, drive_to, request, snapshot
+from tests.support.bookings import S, drive_to, pay, request, snapshot
 from tests.support.chat import (
     bookings,
     client_chat,
@@ -173,3 +173,43 @@ async def test_the_client_s_booking_view_gives_the_hours_and_the_place(
     await view.press(f"g|bk:{whole}")
     assert FR("Date") + ": " + FR.date(DAY) + "\n" in view.text
     assert FR("Place") + ": —" in view.text
+
+
+async def test_the_client_s_booking_view_says_what_is_left_to_pay_and_opens_a_ticket_about_it(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The service, the guests and what is still to pay (the deposit once accepted, the
+    balance once confirmed) are on the client's booking, as on the summary they sent; its
+    Help button opens a support ticket about that booking, without asking which."""
+    owner, _, service = await make_provider(db, clock.now(), slug="studio-left")
+    client = await make_user(db, clock.now())
+    booking = await request(db, clock.now(), client, service, DAY, guests=80)
+    await link_provider(db, client, "c:left", clock.now())
+    view = client_chat(db, clock, key="c:left", language="fr")
+    await view.send("/start")
+    await view.press(f"g|bk:{booking}")
+    assert FR("Service") + ": " + "Reportage" in view.text
+    assert FR("Guests") + ": 80" in view.text
+    assert FR("Deposit to confirm") not in view.text  # nothing is due before the answer
+    await drive_to(db, booking, S.ACCEPTED, owner=owner, now=clock.now())
+    await view.press(f"g|bk:{booking}")
+    assert FR("Deposit to confirm") + ": " + FR.money(150_000, "MAD") in view.text
+    await pay(db, booking, "deposit", now=clock.now())
+    await view.press(f"g|bk:{booking}")
+    assert FR("Deposit to confirm") not in view.text
+    assert FR("Balance after the event") + ": " + FR.money(350_000, "MAD") in view.text
+
+    await view.click("help")
+    assert FR("Please describe the problem in a few words.") in view.text
+    await view.click("nav:back")  # Back is the booking again
+    assert FR("Balance after the event") in view.text
+    await view.click("help")
+    await view.send("Le menu a changé, à qui demander ?")
+    assert FR("Ticket #{n} is open. Our team will answer you here.", n=1) in view.text
+    async with db() as uow:
+        about = (
+            await uow.session.execute(
+                select(Ticket.booking_id, Ticket.category).where(Ticket.user_id == client)
+            )
+        ).all()
+    assert about == [(booking, "booking")]
