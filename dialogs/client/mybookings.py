@@ -24,8 +24,8 @@ from core.booking.review_reads import review_news
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
-from core.support.tickets import TicketCategory
 from core.rows import Booking
+from core.support.tickets import TicketCategory
 from dialogs import labels
 from dialogs.client.free_text import route_text
 from dialogs.client.review import star_buttons, stars
