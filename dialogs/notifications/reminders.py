@@ -16,7 +16,8 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_, Translator
 from dialogs.notifications.buttons import view_button
 from dialogs.notifications.payment_news import link_lines
-from dialogs.provider.app import decision_buttons, request_card
+from dialogs.provider.app import decision_buttons
+from dialogs.provider.booking_card import request_card
 
 REMINDER_KINDS = frozenset(
     {"request_reminder", "deposit_reminder", "event_reminder", "delivery_prompt"}

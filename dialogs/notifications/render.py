@@ -21,7 +21,8 @@ from dialogs.notifications.proposal_news import is_work_news, work_news
 from dialogs.notifications.reminders import REMINDER_KINDS, contact_wanted, reminder_news
 from dialogs.notifications.review_news import REVIEW_KINDS, review_replies
 from dialogs.notifications.support_news import SUPPORT_KINDS, support_news
-from dialogs.provider.app import decision_buttons, request_card
+from dialogs.provider.app import decision_buttons
+from dialogs.provider.booking_card import request_card
 
 CLIENT_TEXT: dict[str, str] = {
     "booking_accepted": N_(
@@ -53,6 +54,9 @@ PROVIDER_TEXT: dict[str, str] = {
         " it."
     ),
 }
+# News of a booking that is over for the provider: nothing left to do from its card, and
+# on WhatsApp an option under it would make a number typed next ambiguous.
+OVER_FOR_PROVIDER = frozenset({"booking_expired", "booking_cancelled"})
 # A booking an admin cancelled (a suspension's, or by hand): not the client's doing.
 CANCELLED_BY_TEAM = N_("Our team cancelled the booking {ref}.")
 NEW_REQUEST = N_("New booking request!")
@@ -119,6 +123,9 @@ def news_replies(envelope: Envelope, news: BookingNews) -> list[Reply]:
         text += link
         view = (view_button(booking, t),)
         buttons = (pay, view) if pay else (view,)
+    elif to_provider and envelope.kind not in OVER_FOR_PROVIDER:
+        # The card: the client's details, the place, the notes, what is paid.
+        buttons = ((view_button(booking, t, "provider"),),)
     return [Reply(text, buttons, rtl=t.rtl, meta={"locale": t.locale})]
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.booking.actions import too_early_to_deliver
-from core.booking.contacts import PartyContact
 from core.booking.states import BookingState
 from core.people.provider_accounts import connect_provider, provider_of_user
-from core.rows import Booking, Provider, Service
-from dialogs import labels
+from core.rows import Booking, Provider
 from dialogs.client.menu import LANGUAGE, switch_language
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.engine import DialogApp
@@ -31,9 +29,8 @@ from dialogs.framework.flow import (
 from dialogs.framework.options import means_back
 from dialogs.framework.replies import Button, Reply
 from dialogs.framework.reply_language import SWITCH
-from dialogs.i18n.translator import N_, Translator
+from dialogs.i18n.translator import Translator
 from dialogs.nlu.model import Intent
-from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.provider import (
     calendar,
     dashboard,
@@ -46,42 +43,15 @@ from dialogs.provider import (
 )
 from dialogs.provider.answers import accept, mark_delivered
 from dialogs.provider.availability import AVAILABILITY_FLOW, open_availability
+from dialogs.provider.booking_card import request_card
 from dialogs.provider.services import SERVICES_FLOW, open_services
 from dialogs.shared import support
-from dialogs.shared.event_time import event_when
 
 LIST_LIMIT = 10
-BOOKING_REF = N_("Booking {ref}")
 
 
 async def my_provider(ctx: Ctx) -> Provider | None:
     return await provider_of_user(ctx.uow, ctx.user.id)
-
-
-def request_card(
-    booking: Booking, service: Service | None, t: Translator, client: PartyContact | None = None
-) -> str:
-    """The facts a provider needs to decide, in their language; with the client's name and
-    phone once the deposit is paid (``client``)."""
-    when = event_when(booking, service, t)
-    # A request until it is answered; a booking from then on.
-    title = N_("Booking request {ref}") if booking.state == BookingState.REQUESTED else BOOKING_REF
-    lines = [
-        t(title, ref=booking.reference) + " — " + state_label(booking.state, t),
-        t("Service") + ": " + (t.pick(service.title) if service else "—"),
-        t("Occasion") + ": " + labels.event(booking.event_type, t),
-        t("Date") + ": " + when,
-        t("Guests") + ": " + (t.number(booking.guests) if booking.guests else "—"),
-        t("City") + ": " + labels.city(booking.city, t),
-        t("Place") + ": " + (booking.venue or "—"),
-        t("Notes") + ": " + (booking.notes or "—"),
-        t("Total") + ": " + t.money(booking.total_minor, booking.currency),
-    ]
-    if client is not None:
-        lines.append(t("Client") + ": " + party_name(client, t))
-        if client.phone:  # none given (a booking made before phones were asked): no "—"
-            lines.append(t("Phone") + ": " + party_phone(client, t))
-    return "\n".join(lines)
 
 
 def decision_buttons(booking: Booking, t: Translator) -> tuple[tuple[Button, ...], ...]:

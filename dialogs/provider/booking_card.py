@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
 
+from core.booking.contacts import PartyContact
 from core.booking.delivery_proof import Proof
 from core.booking.proposals import ProposalStatus, ProposalTerms
 from core.booking.provider_dashboard import BookingHistory, DashboardLine
@@ -15,6 +16,7 @@ from core.rows import Booking, Service
 from dialogs import labels
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import N_, Translator
+from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.shared.event_time import event_when
 from dialogs.shared.proposal_text import proposal_lines
 
@@ -70,6 +72,34 @@ def dashboard_line(line: DashboardLine, now: datetime, t: Translator) -> str:
     return " · ".join(parts)
 
 
+BOOKING_REF = N_("Booking {ref}")
+
+
+def request_card(
+    booking: Booking, service: Service | None, t: Translator, client: PartyContact | None = None
+) -> str:
+    """The facts a provider needs to decide, in their language; with the client's name and
+    phone once the deposit is paid (``client``)."""
+    # A request until it is answered; a booking from then on.
+    title = N_("Booking request {ref}") if booking.state == BookingState.REQUESTED else BOOKING_REF
+    lines = [
+        t(title, ref=booking.reference) + " — " + state_label(booking.state, t),
+        t("Service") + ": " + (t.pick(service.title) if service else "—"),
+        t("Occasion") + ": " + labels.event(booking.event_type, t),
+        t("Date") + ": " + event_when(booking, service, t),
+        t("Guests") + ": " + (t.number(booking.guests) if booking.guests else "—"),
+        t("City") + ": " + labels.city(booking.city, t),
+        t("Place") + ": " + (booking.venue or "—"),
+        t("Notes") + ": " + (booking.notes or "—"),
+        t("Total") + ": " + t.money(booking.total_minor, booking.currency),
+    ]
+    if client is not None:
+        lines.append(t("Client") + ": " + party_name(client, t))
+        if client.phone:  # none given (a booking made before phones were asked): no "—"
+            lines.append(t("Phone") + ": " + party_phone(client, t))
+    return "\n".join(lines)
+
+
 def details_card(
     booking: Booking,
     service: Service | None,
@@ -77,20 +107,14 @@ def details_card(
     proof: Proof | None,
     now: datetime,
     t: Translator,
+    client: PartyContact | None = None,
 ) -> str:
-    """Everything about one booking the provider may need, in their language."""
-    when = event_when(booking, service, t, until=False)
+    """Everything about one booking the provider may need, in their language: the request's
+    facts and the client's contact (one card for the home, the news and the dashboard),
+    what is paid, the deadline, the pending proposal, the proof."""
     paid = booking.paid_minor - booking.refunded_minor
     lines = [
-        t("Booking {ref}", ref=booking.reference) + " — " + state_label(booking.state, t),
-        t("Service") + ": " + (t.pick(service.title) if service else "—"),
-        t("Occasion") + ": " + labels.event(booking.event_type, t),
-        t("Date") + ": " + when,
-        t("Guests") + ": " + (t.number(booking.guests) if booking.guests else "—"),
-        t("City") + ": " + labels.city(booking.city, t),
-        t("Place") + ": " + (booking.venue or "—"),
-        t("Notes") + ": " + (booking.notes or "—"),
-        t("Total") + ": " + t.money(booking.total_minor, booking.currency),
+        request_card(booking, service, t, client),
         t("Paid") + ": " + t.money(paid, booking.currency),
     ]
     if booking.state == BookingState.REQUESTED:

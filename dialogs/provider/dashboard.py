@@ -16,7 +16,7 @@ from core.booking.actors import Actor
 from core.booking.delivery_proof import proof_of
 from core.booking.proposals import pending_proposal
 from core.booking.provider_dashboard import Section, booking_history, dashboard_page
-from core.booking.queries import owned_booking, service_of_booking
+from core.booking.queries import contact_for, owned_booking, service_of_booking
 from core.booking.states import Action, BookingState, Role
 from core.errors import IllegalTransition
 from core.people.provider_accounts import provider_of_user
@@ -117,7 +117,8 @@ async def booking_prompt(ctx: Ctx) -> Reply:
     service = await service_of_booking(ctx.uow, booking)
     proposal = await pending_proposal(ctx.uow, booking)
     proof = await proof_of(ctx.uow, booking.id)
-    text = details_card(booking, service, proposal, proof, ctx.now, t)
+    client = await contact_for(ctx.uow, booking, "provider")
+    text = details_card(booking, service, proposal, proof, ctx.now, t, client)
     rows: list[tuple[Button, ...]] = []
     if booking.state == BookingState.REQUESTED:
         rows.append(

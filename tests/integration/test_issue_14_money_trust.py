@@ -139,6 +139,9 @@ async def test_after_the_deposit_each_side_gets_the_others_name_and_phone(
         )
         in to_provider.text
     )
+    # Under it, the provider's card, with the client's details (not the client bot's).
+    await provider.click(f"g|pbk:{booking_id}")
+    assert FR("Client") + ": Salma Bennani" in provider.text
     # The client's own view of the booking keeps the provider's phone, as the provider's
     # card keeps the client's; a request not yet paid shows none.
     await client_view.send("/start")
