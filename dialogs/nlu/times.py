@@ -65,6 +65,8 @@ _SPAN_SEP: Final = re.compile(
 # "من 21 حتى 2", "de 21 à 2", "from 21 to 2": bare hours said as a span, which count
 # when one of them is past noon (a 24-hour reading); "de 4 à 8" stays unread (morning?).
 _FROM: Final = re.compile(r"(?<!\w)(?:من|mn|men|de|from|entre|between)\s*$")
+# "5 ديال العشية", "8 d lil": the word tying an hour to its part of the day.
+_OF: Final = re.compile(r"(?<!\w)(?:ديال|dyal|dial|d)(?!\w)")
 _MATCHER: Final = TermMatcher(DAY_PART_WORDS, inflect=False, strip_article=False)
 
 
@@ -90,15 +92,20 @@ def read_span(text: str) -> tuple[datetime.time, datetime.time] | None:
     part = DAY_PARTS.get(_MATCHER.first(norm) or "")
     clocks = list(_CLOCK.finditer(norm))
     for first, second in itertools.pairwise(clocks):
-        between = _MATCHER.pattern.sub(" ", norm[first.end() : second.start()])  # "4 pm to 8"
-        if not _SPAN_SEP.fullmatch(between):
+        between = norm[first.end() : second.start()]
+        # "4 pm to 8", "5 ديال العشية حتى 8": the parts of the day are not separators
+        if not _SPAN_SEP.fullmatch(_OF.sub(" ", _MATCHER.pattern.sub(" ", between))):
             continue
         past_noon = max(int(first.group("h")), int(second.group("h"))) > 12
         from_cue = _FROM.search(norm[: first.start()]) is not None
         if not (first.group("mark") or second.group("mark") or part or (from_cue and past_noon)):
             continue
-        start = _on_the_dial(int(first.group("h")), int(first.group("m") or 0), part)
-        end = _on_the_dial(int(second.group("h")), int(second.group("m") or 0), part)
+        # Each hour may say its own part ("5 de l'après-midi à 8 du soir"); one said once
+        # is for both ("de 4 à 8 du soir").
+        start_part = DAY_PARTS.get(_MATCHER.first(between) or "") or part
+        end_part = DAY_PARTS.get(_MATCHER.first(norm[second.end() :]) or "") or part
+        start = _on_the_dial(int(first.group("h")), int(first.group("m") or 0), start_part)
+        end = _on_the_dial(int(second.group("h")), int(second.group("m") or 0), end_part)
         return (start, end) if start != end else None
     return None
 

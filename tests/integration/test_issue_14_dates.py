@@ -276,6 +276,12 @@ async def test_an_end_time_or_a_span_gives_the_length(
         ("c:3", "من 21 حتى 2", None, ("21:00", 300)),
         ("c:4", "21h", "من 22 حتى 1", ("22:00", 180)),
         ("c:5", "16h", "mn 16 hta 20", ("16:00", 240)),
+        # each hour with its own part of the day, tied by "ديال" / "d"
+        ("c:6", "من 5 ديال العشية حتى 8 ديال الليل", None, ("17:00", 180)),
+        ("c:7", "17h", "من 5 ديال العشية حتى 9 ديال الليل", ("17:00", 240)),
+        ("c:8", "mn 6 d l3echia l 10 d lil", None, ("18:00", 240)),
+        ("c:9", "from 2 pm to 6 pm", None, ("14:00", 240)),
+        ("c:10", "de 3h de l'après-midi à 7h du soir", None, ("15:00", 240)),
     ):
         chat = await chat_at_time_step(db, clock, service, key=key)
         await chat.send(at_start)
