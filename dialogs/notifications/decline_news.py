@@ -40,6 +40,14 @@ def alternative_code(provider_id: int, day: date) -> str:
     return f"alt:{provider_id}:{day.isoformat()}"
 
 
+def search_code(news: BookingNews) -> str:
+    """The global button that searches again for the same kind of provider on the same day,
+    asking the city first (none was free in the booking's), or from scratch without them."""
+    if news.service is None:
+        return "alt:find"
+    return f"alt:find:{news.service.category}:{news.booking.event_date.isoformat()}"
+
+
 async def decline_news(uow: UnitOfWork, news: BookingNews, envelope: Envelope) -> list[Reply]:
     booking = news.booking
     t = translator(news.locale)
@@ -78,7 +86,7 @@ async def decline_news(uow: UnitOfWork, news: BookingNews, envelope: Envelope) -
         ]
     else:
         lines.append(t("You can look for another provider here."))
-        rows.append((global_button("🔎 " + t("Find a provider"), "alt:find"),))
+        rows.append((global_button("🔎 " + t("Find a provider"), search_code(news)),))
     rows.append((view_button(booking, t),))
     return [_reply("\n".join(lines), t, tuple(rows))]
 

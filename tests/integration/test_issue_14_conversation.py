@@ -116,6 +116,28 @@ async def test_a_forged_alternative_opens_no_suspended_or_unknown_provider(
     assert EN("This provider is not available any more.") in chat.text
     await chat.press("g|alt:find")
     assert await chat.position() == "discover:category"
+    await chat.press(f"g|alt:find:spaceships:{DAY.isoformat()}")  # no such category
+    assert await chat.position() == "discover:category"
+
+
+async def test_find_a_provider_under_a_decline_keeps_the_kind_and_the_day(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Nobody similar was free in the booking's city: the search starts again at the city,
+    the category and the day kept; a day gone by since is asked again."""
+    chat = await started(db, clock)
+    await chat.press(f"g|alt:find:photographer:{DAY.isoformat()}")
+    assert await chat.position() == "discover:city"
+    await chat.click("city:casablanca")
+    assert await chat.position() == "discover:results"
+    data = (await chat.state()).data
+    assert (data["category"], data["city"], data["day"]) == ("photographer", "casablanca", str(DAY))
+    assert EN.date(DAY, "medium") in chat.text
+
+    gone = clock.now().date() - timedelta(days=1)
+    await chat.press(f"g|alt:find:photographer:{gone.isoformat()}")
+    await chat.click("city:rabat")
+    assert await chat.position() == "discover:date"
 
 
 # --- Item 16: my bookings ---------------------------------------------------------------
