@@ -6,12 +6,13 @@ from core.booking.request_write import NAMED_REFERENCE
 from dialogs.client.discover_order import next_step
 from dialogs.client.event_date import date_problem
 from dialogs.client.guests import guests_problem
-from dialogs.client.questions import PRICE_TOPIC, can_help, faq_answer, is_search, open_complaint
+from dialogs.client.questions import PRICE_TOPIC, can_help, faq_answer, is_search
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Remind
 from dialogs.i18n.translator import N_
 from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent, NluResult
+from dialogs.shared.support import open_complaint
 
 NOT_UNDERSTOOD = N_(
     "Sorry, I did not understand. Choose an option, or write for example: "

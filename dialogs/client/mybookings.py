@@ -25,7 +25,6 @@ from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
 from core.payments.refunds import cancel_and_refund
 from core.rows import Booking
-from core.support.tickets import TicketCategory
 from dialogs import labels
 from dialogs.client.free_text import route_text
 from dialogs.client.review import star_buttons, stars
@@ -38,6 +37,7 @@ from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent
 from dialogs.notifications.contacts import party_phone
 from dialogs.notifications.payment_news import pay_button
+from dialogs.shared import support
 from dialogs.shared.event_time import event_when
 from dialogs.shared.pay import confirm_delivered
 from dialogs.shared.proposal_text import proposal_lines
@@ -210,7 +210,7 @@ async def detail_prompt(ctx: Ctx) -> Reply:
             rows += star_buttons(booking.id)
     if cancellable(booking):
         rows.append((ctx.button("✖ " + t("Cancel this booking"), "cancel"),))
-    rows.append((ctx.button("💬 " + t("Help with this booking"), "help"),))
+    rows.append((ctx.button("💬 " + t(support.HELP_WITH_BOOKING), "help"),))
     return ctx.reply("\n".join(lines), [*rows, ctx.nav_row(cancel=False)])
 
 
@@ -221,13 +221,7 @@ async def detail_answer(ctx: Ctx, answer: Answer) -> Outcome:
         booking = await _own_booking(ctx)
         return Go("detail", before=(ctx.reply(await confirm_delivered(ctx, booking.id)),))
     if answer.code == "help":
-        # Support's message step, the booking already chosen: the ticket names it, and
-        # Back from there is this booking again.
-        booking = await _own_booking(ctx)
-        ctx.state.data.update(
-            ticket_booking=booking.id, ticket_category=TicketCategory.BOOKING.value
-        )
-        return Go("message", "support")
+        return support.about_booking(ctx, (await _own_booking(ctx)).id)
     said = answer.text
     if said and await _wants_to_cancel(ctx, said) and cancellable(await _own_booking(ctx)):
         return Go("cancel")  # "بغيت نلغي" said on the booking itself

@@ -3,10 +3,9 @@ answer, a complaint opens support as one, anything else an honest "I can help wi
 
 from __future__ import annotations
 
-from core.support.tickets import TicketCategory
 from dialogs.faq import FAQ_BY_TOPIC
 from dialogs.framework.context import Ctx, global_button
-from dialogs.framework.flow import Go, Outcome, Show
+from dialogs.framework.flow import Show
 from dialogs.framework.replies import Reply
 from dialogs.nlu.asked import Asked
 from dialogs.nlu.model import NluResult
@@ -54,12 +53,6 @@ def can_help(ctx: Ctx) -> Show:
         ]
     )
     return Show((_with_support(ctx, text),))
-
-
-def open_complaint(ctx: Ctx, text: str) -> Outcome:
-    """Support, as a complaint, keeping what they wrote as the ticket's message."""
-    ctx.state.data = {"ticket_category": TicketCategory.COMPLAINT.value, "ticket_text": text}
-    return Go("booking", "support")
 
 
 def _with_support(ctx: Ctx, text: str) -> Reply:

@@ -30,6 +30,7 @@ from dialogs.framework.options import means_back
 from dialogs.framework.replies import Button, Reply
 from dialogs.framework.reply_language import SWITCH
 from dialogs.i18n.translator import Translator
+from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent
 from dialogs.provider import (
     calendar,
@@ -123,12 +124,15 @@ async def home_prompt(ctx: Ctx) -> Reply:
         ctx.button("📅 " + t("Calendar"), "cal"),
         ctx.button("🌐 " + t("Language"), "lang"),
     )
+    # /help and /support were in the help text alone: a provider who never types a
+    # command could not find our team from the home.
+    team = (ctx.button("❓ " + t("Help"), "help"), ctx.button("💬 " + t("Support"), "support"))
     if home.status == "pending":
         text += "\n" + t(
             "Your account is waiting for our team's check: clients cannot find you yet."
         )
     profile = (ctx.button("👤 " + t("Profile"), "profile"),)
-    return ctx.reply(text, [*buttons, work, business, profile, settings])
+    return ctx.reply(text, [*buttons, work, business, profile, settings, team])
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
@@ -147,6 +151,10 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
         return await register(ctx, "")
     if code == "profile":
         return await open_profile(ctx, "")
+    if code == "help":
+        return await show_help(ctx, "")
+    if code == "support":
+        return await talk_to_us(ctx, "")
     if code.startswith("req:") and code[4:].isdigit():
         return await open_request(ctx, code[4:])
     named = answer.text and await ctx.reads.booking_named(
@@ -154,10 +162,18 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
     )
     if named:  # a reference pasted ("MSB-36E7BXG", from a call or a ticket): its card
         return await open_request(ctx, str(named))
-    if answer.text and (means_back(answer.text) or await _greets(ctx, answer.text)):
+    said = await _intent(ctx, answer.text) if answer.text else None
+    if answer.text and (means_back(answer.text) or said is Intent.GREETING):
         # "Salam", each morning on WhatsApp, or "retour" under a card shown from the home
         # (it has no Back of its own): the home again, without a reproach.
         return Go("home")
+    if said is Intent.HELP:  # "aide", "help"
+        return await show_help(ctx, "")
+    if answer.text and read_asked(answer.text).complaint:
+        # "the client never showed up": a ticket with these words, as the client's
+        return support.open_complaint(ctx, answer.text)
+    if said is Intent.SUPPORT:  # "support", "j'ai un problème avec un client"
+        return await talk_to_us(ctx, "")
     # The home as last shown: with no request on it, there is none to choose.
     listed = any(payload.partition("|")[2].startswith("req:") for _, payload in ctx.state.options)
     if not listed:
@@ -165,9 +181,9 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
     return Invalid(ctx.t("Please choose a request from the list."))
 
 
-async def _greets(ctx: Ctx, text: str) -> bool:
+async def _intent(ctx: Ctx, text: str) -> Intent:
     parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
-    return parsed.intent is Intent.GREETING
+    return parsed.intent
 
 
 async def connect_by_phone(ctx: Ctx, phone: str) -> Outcome:

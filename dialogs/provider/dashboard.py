@@ -28,6 +28,7 @@ from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
 from dialogs.provider.booking_card import dashboard_line, details_card, history_text
 from dialogs.provider.earnings_view import earnings_text
+from dialogs.shared import support
 
 DIAGRAM = Path(__file__).with_name("dashboard.mmd")
 PAGE_SIZE = 6
@@ -131,7 +132,11 @@ async def booking_prompt(ctx: Ctx) -> Reply:
             rows.append((ctx.button("📦 " + t("Mark as delivered"), "dlv"),))
         else:  # from when, rather than a proof asked for and then refused
             text += "\n\n" + explain(early, t)
-    rows += [(ctx.button("🕘 " + t("History"), "hist"),), ctx.nav_row(cancel=False)]
+    rows += [
+        (ctx.button("🕘 " + t("History"), "hist"),),
+        (ctx.button("💬 " + t(support.HELP_WITH_BOOKING), "help"),),
+        ctx.nav_row(cancel=False),
+    ]
     return ctx.reply(text, rows)
 
 
@@ -140,6 +145,8 @@ async def booking_answer(ctx: Ctx, answer: Answer) -> Outcome:
     booking = await current_booking(ctx)
     if code == "hist":
         return Go("history")
+    if code == "help":
+        return support.about_booking(ctx, booking.id)
     if code == "acc":
         return await _accept(ctx, booking)
     if code == "dec":

@@ -44,6 +44,23 @@ CATEGORY_LABELS = {
 }
 
 
+def open_complaint(ctx: Ctx, text: str) -> Outcome:
+    """Support, as a complaint, keeping what they wrote as the ticket's message: which
+    booking it is about is asked, then the ticket opens with it."""
+    ctx.state.data = {"ticket_category": TicketCategory.COMPLAINT.value, "ticket_text": text}
+    return Go("booking", "support")
+
+
+def about_booking(ctx: Ctx, booking_id: int) -> Go:
+    """Support's message step for a booking already chosen (its screen's "Help with this
+    booking"): the ticket names it, and Back from there is that booking's screen again."""
+    ctx.state.data.update(ticket_booking=booking_id, ticket_category=TicketCategory.BOOKING.value)
+    return Go("message", "support")
+
+
+HELP_WITH_BOOKING = N_("Help with this booking")
+
+
 def status_label(status: str, t: Translator) -> str:
     return t(TICKET_STATUS.get(status, status))
 

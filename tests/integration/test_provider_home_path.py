@@ -164,3 +164,28 @@ async def test_a_reference_typed_at_home_opens_that_booking_s_card(
     await chat.send(references[theirs])
     assert references[theirs] not in chat.text
     assert FR("Please choose a request from the list.") in chat.text
+
+
+async def test_the_home_leads_to_help_and_to_our_team(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Help and Support are on the home, as buttons and as words ("aide", "j'ai un
+    problème avec un client"), not only as /help and /support in the help text."""
+    chat, _, _ = await _provider_with_request(uows, clock)
+    assert {"help", "support"} <= set(chat.buttons())
+    await chat.click("help")
+    assert FR("This bot brings you the booking requests of your Mounasabet clients.") in chat.text
+    assert await chat.position() == "phome:home"  # the home asked again below it
+    await chat.send("aide")
+    assert "/support — " + FR("talk to our team") in chat.text
+    await chat.send("j'ai un problème avec un client")
+    assert await chat.position() == "support:category"
+    assert "sc:complaint" in chat.buttons()
+    await chat.send("/start")
+    await chat.send("the client never showed up")  # a complaint: its words are the ticket's
+    assert await chat.position() == "support:booking"
+    await chat.click("sb:0")
+    assert FR("Ticket #{n} is open. Our team will answer you here.", n=1) in chat.text
+    await chat.send("/start")
+    await chat.click("support")
+    assert await chat.position() == "support:category"

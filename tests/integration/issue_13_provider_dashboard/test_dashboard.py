@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from babel.dates import format_timedelta
+from sqlalchemy import select
 
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
+from core.db.tables import Ticket
 from core.payments.ports import Payments
 from core.uow import UnitOfWorkFactory
 from dialogs.provider.dashboard import SECTION_TITLES
@@ -99,6 +101,29 @@ async def test_home_keeps_its_list_and_offers_the_dashboard(
     assert await provider.position() == "pdash:list"
     await provider.click("nav:back")
     assert await provider.position() == "phome:home"
+
+
+async def test_a_booking_s_card_opens_a_ticket_about_it(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Help with this booking, on the provider's card: support's message, the booking
+    already chosen; Back is the card; the ticket names the booking."""
+    owner, _, service = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    booking_id = await request(db, clock.now(), client, service, DAY)
+    provider = await linked(db, clock, owner, "p:help")
+    await provider.send("/start")
+    await provider.press(f"g|pbk:{booking_id}")  # as under its news
+    await provider.click("help")
+    assert await provider.position() == "support:message"
+    await provider.click("nav:back")
+    assert await provider.position() == "pdash:booking"
+    await provider.click("help")
+    await provider.send("Le client demande une facture au nom de sa société")
+    assert FR("Ticket #{n} is open. Our team will answer you here.", n=1) in provider.text
+    async with db() as uow:
+        about = (await uow.session.execute(select(Ticket.booking_id, Ticket.category))).all()
+    assert about == [(booking_id, "booking")]
 
 
 # ---- earnings --------------------------------------------------------------------------------
