@@ -8,7 +8,7 @@ from dialogs.client.event_date import date_problem
 from dialogs.client.guests import guests_problem
 from dialogs.client.questions import PRICE_TOPIC, can_help, faq_answer, is_search
 from dialogs.framework.context import Ctx
-from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Remind
+from dialogs.framework.flow import Answer, Go, Invalid, Outcome, Remind, Show
 from dialogs.i18n.translator import N_
 from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent, NluResult
@@ -28,8 +28,8 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     asked = read_asked(answer.text)
     if asked.complaint:  # "the photographer never came": support, not a search (issue 14)
         return open_complaint(ctx, answer.text)
-    if NAMED_REFERENCE.search(answer.text):  # a reference pasted from a message: the bookings
-        return Go("list", "mybookings")
+    if NAMED_REFERENCE.search(answer.text):  # a reference pasted from a message
+        return await _named_booking(ctx, answer.text)
     # "combien coûte un DJ à Fès ?" names what to look for: its results show the prices.
     priced_search = asked.topic == PRICE_TOPIC and has_search_slots(result)
     if asked.topic and (asked.question or not is_search(result, asked)) and not priced_search:
@@ -49,6 +49,21 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     if asked.question or has_search_slots(result):  # off topic: no search made of it
         return can_help(ctx)
     return Invalid(fallback)
+
+
+async def _named_booking(ctx: Ctx, text: str) -> Outcome:
+    """The client's booking a pasted reference names, opened; their bookings when it names
+    none of theirs (a reference proves nothing: another client's opens nothing)."""
+    named = await ctx.reads.booking_named(ctx.user.id, audience="client", text=text)
+    if named is None:
+        return Go("list", "mybookings")
+    if not ctx.in_transaction:
+        # The booking's screen reads it exactly, in a transaction: the update runs again
+        # there (nothing done here is kept).
+        ctx.needs_transaction = True
+        return Show(())
+    ctx.state.data["booking_id"] = named
+    return Go("detail", "mybookings")
 
 
 def has_search_slots(result: NluResult) -> bool:

@@ -448,11 +448,12 @@ async def test_the_welcome_is_not_repeated_after_a_request_is_sent(
     assert WELCOME in chat.text
 
 
-async def test_a_reference_pasted_in_the_chat_opens_the_bookings(
+async def test_a_reference_pasted_in_the_chat_opens_that_booking(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    """ "MSB-…" copied from a message was "Sorry, I did not understand"; now the client's
-    bookings, where it can be opened. A complaint naming one still goes to support."""
+    """ "MSB-…" copied from a message was "Sorry, I did not understand"; now that booking's
+    screen (Back: where the client was). Another client's reference opens their own
+    bookings, not it. A complaint naming one still goes to support."""
     _, _, service = await make_provider(db, clock.now())
     chat = await started(db, clock)
     booking_id = await request(db, clock.now(), (await user_of(chat)).id, service, DAY)
@@ -464,8 +465,15 @@ async def test_a_reference_pasted_in_the_chat_opens_the_bookings(
     for typed in (reference, f"hi, about {reference.lower()}?"):
         await chat.send("/start")
         await chat.send(typed)
-        assert await chat.position() == "mybookings:list", typed
-        assert f"bk:{booking_id}" in chat.buttons()
+        assert await chat.position() == "mybookings:detail", typed
+        assert EN("Booking {ref}", ref=reference) in chat.text
+    await chat.click("nav:back")
+    assert await chat.position() == "menu:main"
+    other = client_chat(db, clock, key="c:other", language="en")
+    await other.send("/start")
+    await other.send(reference)
+    assert await other.position() == "mybookings:list"
+    assert reference not in other.text
     await chat.send("/start")
     await chat.send(f"I want my refund for {reference}, the photographer never came")
     assert (await chat.state()).flow == "support"
