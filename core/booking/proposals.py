@@ -56,6 +56,11 @@ class ProposalTerms:
     currency: str
     status: str
     created_at: datetime
+    note: str | None = None  # the provider's words about the change
+
+
+# The provider's note beside new terms: a few sentences, not a letter.
+MAX_NOTE_CHARS = 500
 
 
 async def propose(
@@ -66,9 +71,11 @@ async def propose(
     now: datetime,
     day: date | None = None,
     total_minor: int | None = None,
+    note: str | None = None,
     max_days_ahead: int = MAX_DAYS_AHEAD,
 ) -> BookingProposal:
-    """Offer ``day`` and/or ``total_minor`` for a request; the client is told."""
+    """Offer ``day`` and/or ``total_minor`` for a request, with the provider's ``note``
+    about it if any; the client is told."""
     booking = await get_booking(uow.session, booking_id, lock=True)
     await check_owns_booking(uow.session, actor, booking)
     if actor.role is not Role.PROVIDER:
@@ -81,6 +88,7 @@ async def propose(
         raise InvalidValue("proposal_changes_nothing")
     if total_minor is not None:
         check_total(total_minor)
+    note = check_note(note)
     slot = None
     if day is not None:
         # Checked now, so nobody is offered a day that is already full; checked again
@@ -102,6 +110,7 @@ async def propose(
         from_total_minor=booking.total_minor,
         to_total_minor=total_minor or booking.total_minor,
         currency=booking.currency,
+        note=note,
         status=ProposalStatus.PENDING.value,
         created_at=now,
     )
@@ -114,6 +123,14 @@ async def propose(
     _trail(uow, booking, "propose", actor, now, f"proposal {proposal.id}")
     uow.record(ProposalMade(booking.id, proposal.id))
     return proposal
+
+
+def check_note(note: str | None) -> str | None:
+    """The note as kept: trimmed, None when empty; too long is refused, not cut."""
+    note = (note or "").strip() or None
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        raise InvalidValue("note_too_long", max=MAX_NOTE_CHARS)
+    return note
 
 
 def check_total(total_minor: int) -> None:
@@ -230,6 +247,7 @@ def terms_of(proposal: BookingProposal, booking: Booking) -> ProposalTerms:
         currency=proposal.currency,
         status=status,
         created_at=proposal.created_at,
+        note=proposal.note,
     )
 
 

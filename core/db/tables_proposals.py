@@ -37,6 +37,8 @@ class BookingProposal(Base):
     from_total_minor: Mapped[int] = mapped_column(MinorUnits)
     to_total_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
+    # The provider's words to the client about the change, if any (shown as typed).
+    note: Mapped[str | None] = mapped_column(Text)
     # pending (while the request waits) | accepted | refused | superseded (a newer one)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]

@@ -40,7 +40,7 @@ from dialogs.notifications.payment_news import pay_button
 from dialogs.shared import support
 from dialogs.shared.event_time import event_when
 from dialogs.shared.pay import confirm_delivered
-from dialogs.shared.proposal_text import proposal_lines
+from dialogs.shared.proposal_text import proposal_lines, proposal_note
 
 LIST_SIZE = 10
 PROPOSAL_WAITING = N_("New terms proposed, waiting for your answer:")
@@ -192,6 +192,7 @@ async def detail_prompt(ctx: Ctx) -> Reply:
     proposal = await pending_proposal(ctx.uow, booking)
     if proposal is not None:
         lines += ["", t(PROPOSAL_WAITING), *proposal_lines(proposal, t)]
+        lines += proposal_note(proposal, t, "client")
         lines.append(t("Do you accept? If you refuse, your request stays as it was."))
         rows.append(proposal_buttons(proposal, t))
     if booking.state in (BookingState.ACCEPTED, BookingState.PAYMENT_DUE):

@@ -63,6 +63,7 @@ MESSAGES: dict[str, str] = {
     "review_not_completed": N_("You can review a booking once it is completed."),
     "review_already_given": N_("You have already reviewed this booking. Thank you!"),
     "review_comment_too_long": N_("Please keep your comment to {max} characters."),
+    "note_too_long": N_("Please keep your message to {max} characters."),
     "review_not_found": N_("This review no longer exists."),
     "not_your_review": N_("This review is not about your services."),
     "review_already_answered": N_("You have already replied to this review."),

@@ -14,7 +14,7 @@ from dialogs.framework.replies import Button, Reply, link_button
 from dialogs.i18n.translator import N_, Translator, translator
 from dialogs.notifications.buttons import view_button
 from dialogs.provider.app import decision_buttons
-from dialogs.shared.proposal_text import proposal_lines
+from dialogs.shared.proposal_text import proposal_lines, proposal_note
 
 PROPOSAL_KINDS = frozenset({"proposal_made", "proposal_accepted", "proposal_refused"})
 DELIVERED = N_("{provider} marked {ref} as delivered. Please confirm it went well.")
@@ -67,6 +67,7 @@ def _proposed(news: BookingNews, terms: ProposalTerms, t: Translator) -> list[Re
             ref=booking.reference,
         ),
         *proposal_lines(terms, t),
+        *proposal_note(terms, t, "client"),
         "",
         t("Do you accept? If you refuse, your request stays as it was."),
     ]

@@ -18,7 +18,7 @@ from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import N_, Translator
 from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.shared.event_time import event_when
-from dialogs.shared.proposal_text import proposal_lines
+from dialogs.shared.proposal_text import proposal_lines, proposal_note
 
 # How each step of a booking's history reads (the audit trail's action names).
 HISTORY_ACTIONS: dict[str, str] = {
@@ -121,6 +121,7 @@ def details_card(
         lines.append(t("Time left to answer") + ": " + time_left(booking.expires_at, now, t))
     if proposal is not None:
         lines += ["", t("Your proposal, waiting for the client:"), *proposal_lines(proposal, t)]
+        lines += proposal_note(proposal, t, "provider")
     if proof is not None:
         lines.append(t("Proof of delivery") + ": " + proof.url)
     return "\n".join(lines)
@@ -139,5 +140,6 @@ def history_text(reference: str, history: BookingHistory, t: Translator) -> str:
             + " — "
             + (t(status) if status else terms.status),
             *proposal_lines(terms, t),
+            *proposal_note(terms, t, "provider"),
         ]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Propose another date or price for a request: the new date, the new total, then send.
+"""Propose another date or price for a request: the new date, the new total, a word for the
+client about it (optional), then send.
 
 Either may stay as it is (not both). The date is checked against the provider's calendar
 when typed and again by core when sent and when the client accepts.
@@ -10,7 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from core.booking.proposals import check_new_day, check_total, propose
+from core.booking.proposals import check_new_day, check_note, check_total, propose
 from core.errors import SlotUnavailable
 from core.money import MINOR_DIGITS
 from dialogs.client.event_date import date_problem
@@ -116,6 +117,25 @@ async def price_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if same_day and same_total:
         ctx.state.data.pop("new_day", None)
         return Go("date", before=(ctx.reply(ctx.t("Change the date, the price, or both.")),))
+    return Go("note")
+
+
+async def note_prompt(ctx: Ctx) -> Reply:
+    t = ctx.t
+    text = t(
+        "A word for the client about this change? For example: 20 vegetarian plates are"
+        " extra. Type it, or skip."
+    )
+    return ctx.reply(text, [(ctx.button(t("Skip"), "skip"),), ctx.nav_row()])
+
+
+async def note_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    if answer.code == "skip":
+        ctx.state.data.pop("note", None)
+        return Go("confirm")
+    if not answer.text:
+        return Invalid(ctx.t("Please type your message, or skip."))
+    ctx.state.data["note"] = check_note(answer.text)  # too long: said here, not at Send
     return Go("confirm")
 
 
@@ -132,6 +152,8 @@ async def confirm_prompt(ctx: Ctx) -> Reply:
     if total != booking.total_minor:
         old, new = (t.money(x, booking.currency) for x in (booking.total_minor, total))
         lines.append(t("Total") + ": " + t("{old} → {new}", old=old, new=new))
+    if ctx.state.data.get("note"):
+        lines.append(t("Your message") + ": " + str(ctx.state.data["note"]))
     lines.append(t("If the client accepts, the booking is accepted on these terms."))
     return ctx.reply("\n".join(lines), [(ctx.button("📨 " + t("Send"), "send"),), ctx.nav_row()])
 
@@ -148,9 +170,10 @@ async def confirm_answer(ctx: Ctx, answer: Answer) -> Outcome:
         now=ctx.now,
         day=_day(ctx),
         total_minor=int(total) if total is not None else None,
+        note=ctx.state.data.get("note"),
         max_days_ahead=ctx.deps.max_days_ahead,
     )
-    for key in ("new_day", "new_total"):
+    for key in ("new_day", "new_total", "note"):
         ctx.state.data.pop(key, None)
     text = ctx.t(
         "Your proposal for {ref} was sent to the client. We will tell you their answer.",
@@ -165,6 +188,7 @@ FLOW = Flow(
     {
         "date": Step(date_prompt, date_answer, WRITES),
         "price": Step(price_prompt, price_answer, WRITES),
+        "note": Step(note_prompt, note_answer, WRITES),
         "confirm": Step(confirm_prompt, confirm_answer, WRITES),
     },
     on_cancel=("pdash", "list"),  # Cancel forgets the chat's data, the booking's id too

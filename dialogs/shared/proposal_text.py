@@ -27,3 +27,12 @@ def proposal_lines(terms: ProposalTerms, t: Translator) -> list[str]:
             )
         )
     return lines
+
+
+def proposal_note(terms: ProposalTerms, t: Translator, audience: str) -> list[str]:
+    """The provider's words about the change, as typed (the client's answer may rest on
+    them): "The provider's message" to the client, "Your message" to the provider."""
+    if not terms.note:
+        return []
+    label = t("Your message") if audience == "provider" else t("The provider's message")
+    return [label + ": " + t.isolate(terms.note)]

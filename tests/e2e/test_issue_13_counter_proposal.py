@@ -66,6 +66,7 @@ async def propose(tg: TelegramApp, booking_id: int, day: str, total: str) -> Non
     await tg.tap(KARIM, "pro", bot="provider")
     await tg.say(KARIM, day, bot="provider")
     await tg.say(KARIM, total, bot="provider")
+    await tg.say(KARIM, "La salle a changé de date, désolé", bot="provider")
     await tg.tap(KARIM, "send", bot="provider")
 
 
@@ -106,6 +107,7 @@ async def test_counter_proposal_accepted_on_telegram(tg: TelegramApp, clock: Fix
     # Salma reads it in French, with Accept / Refuse, and accepts.
     news = await news_with(tg, SALMA, f"cpa:{pid}")
     assert news.text is not None and FR.money(450_000) in news.text
+    assert FR("The provider's message") + ": La salle a changé de date, désolé" in news.text
     assert news.callback_data() == [f"g|cpa:{pid}", f"g|cpr:{pid}", f"g|bk:{booking_id}"]
     await tg.tap(SALMA, f"cpa:{pid}", message=news)
     [booking] = await tg.rows(Booking, Booking.id == booking_id)
@@ -237,6 +239,7 @@ async def test_whatsapp_client_refuses_then_accepts_and_sees_the_proof(world: Wo
         await provider.tap("pro")
         await provider.say(day)
         await provider.say(total)
+        await provider.tap("skip")
         await provider.tap("send")
 
     async with uows() as uow:

@@ -94,12 +94,15 @@ async def all_proposals(uows: UnitOfWorkFactory) -> list[BookingProposal]:
         return rows
 
 
-async def propose_from_dashboard(provider: Chat, booking_id: int, day: str, total: str) -> None:
+async def propose_from_dashboard(
+    provider: Chat, booking_id: int, day: str, total: str, note: str | None = None
+) -> None:
     await provider.send("/bookings")
     await provider.click(f"bk:{booking_id}")
     await provider.click("pro")
     await provider.send(day)
     await provider.send(total)
+    await (provider.send(note) if note else provider.click("skip"))
     await provider.click("send")
 
 

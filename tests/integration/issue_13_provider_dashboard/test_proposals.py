@@ -35,6 +35,8 @@ from tests.support.provider_dashboard import (
     set_locale,
 )
 
+NOTE = "20 assiettes végétariennes en plus"
+
 
 async def test_accepted_proposal_moves_date_price_and_slot(
     db: UnitOfWorkFactory, clock: FixedClock
@@ -46,7 +48,7 @@ async def test_accepted_proposal_moves_date_price_and_slot(
     booking_id = await request(db, now, client, service, DAY)
     provider = await linked(db, clock, owner, "p:prop")
 
-    await propose_from_dashboard(provider, booking_id, "20 juin", "4 500")
+    await propose_from_dashboard(provider, booking_id, "20 juin", "4 500", NOTE)
     assert (
         FR(
             "Your proposal for {ref} was sent to the client. We will tell you their answer.",
@@ -56,6 +58,7 @@ async def test_accepted_proposal_moves_date_price_and_slot(
     )
     assert await provider.position() == "pdash:booking"
     assert FR("Your proposal, waiting for the client:") in provider.last.text
+    assert FR("Your message") + ": " + NOTE in provider.last.text
     assert await proposals(db) == [("pending", NEW_DAY, 450_000)]
     before = await booking_row(db, booking_id)
     assert (before.state, before.event_date, before.total_minor) == ("requested", DAY, PRICE)
@@ -71,6 +74,8 @@ async def test_accepted_proposal_moves_date_price_and_slot(
         )
     )
     assert AR.money(450_000) in news.text and AR.date(NEW_DAY) in news.text
+    # The provider's word about it, under the terms (kept as typed, isolated in Arabic).
+    assert AR("The provider's message") + ": " + AR.isolate(NOTE) in news.text
     client_chat = await linked(db, clock, client, "c:prop", client=True)
     client_chat.seen([news])
     [proposal_id] = [int(p.rsplit(":", 1)[1]) for p in client_chat.buttons() if "cpa:" in p]
@@ -113,6 +118,11 @@ async def test_other_terms_proposed_straight_from_the_new_request_s_notice(
     await provider.press(propose.payload)
     await provider.send("20 juin")
     await provider.send("4 500")
+    await provider.send("x" * 501)  # a letter, not a word: said at once
+    assert FR("Please keep your message to {max} characters.", max=500) in provider.text
+    assert await provider.position() == "ppropose:note"
+    await provider.click("skip")
+    assert FR("The provider's message") not in provider.text
     await provider.click("send")
     assert await proposals(db) == [("pending", NEW_DAY, 450_000)]
     assert await provider.position() == "pdash:booking"  # the request's screen, as from Bookings
