@@ -307,6 +307,10 @@ def test_entity_value_helpers(parser: BuiltinParser) -> None:
         ("complaint", Intent.SUPPORT),
         ("عندي مشكل", Intent.SUPPORT),
         ("شكاية", Intent.SUPPORT),
+        ("je veux parler à votre équipe", Intent.SUPPORT),  # a provider, at their home
+        ("je voudrais parler à quelqu'un", Intent.SUPPORT),
+        ("bghit nhder m3a chi wa7ed", Intent.SUPPORT),
+        ("votre équipe est super", Intent.UNKNOWN),  # "your team" alone is no call
         ("salam", Intent.GREETING),
         ("Bonjour", Intent.GREETING),
         ("hello", Intent.GREETING),
