@@ -17,6 +17,7 @@ from core.admin.paging import Page, iso, money_text, one_of
 from core.admin.providers import provider_ref
 from core.booking.actions import apply_action, cancel_booking
 from core.booking.actors import get_booking
+from core.booking.proposals import ProposalTerms, proposals_of
 from core.booking.request_write import NAMED_REFERENCE, REFERENCE_PREFIX
 from core.booking.states import TRANSITIONS, Action, BookingState
 from core.catalog.vocabulary import CITIES
@@ -148,6 +149,8 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
                 "detail": f"{r.status}: {r.reason}",
             }
         )
+    for terms in await proposals_of(uow, booking):
+        events.append(_proposal_event(terms))
     messages = (
         await session.scalars(
             select(OutboxMessage).where(
@@ -166,6 +169,24 @@ async def booking_timeline(uow: UnitOfWork, booking_id: int) -> dict[str, Any]:
         "decline_reason": booking.decline_reason,
         "expires_at": iso(booking.expires_at),
         "timeline": events,
+    }
+
+
+def _proposal_event(terms: ProposalTerms) -> dict[str, Any]:
+    """Other terms the provider offered: what would change, their word to the client (the
+    agent reads what the client was asked to accept) and how it ended."""
+    changes = []
+    if terms.new_date != terms.old_date:
+        changes.append(f"date {terms.old_date.isoformat()} -> {terms.new_date.isoformat()}")
+    if terms.new_total != terms.old_total:
+        old, new = (money_text(x, terms.currency) for x in (terms.old_total, terms.new_total))
+        changes.append(f"total {old} -> {new}")
+    return {
+        "at": iso(terms.created_at),
+        "type": "proposal",
+        "what": f"#{terms.id}: " + "; ".join(changes),
+        "by": "provider",
+        "detail": terms.status + (f': "{terms.note}"' if terms.note else ""),
     }
 
 

@@ -16,7 +16,10 @@ from admin_cli.dashboard import render
 from core.admin.dashboard import dashboard
 from core.catalog.search_tally import SearchTally
 from core.clock import FixedClock
-from core.db.tables import Booking, BookingTransition, Refund
+from core.booking.actors import Actor
+from core.booking.proposals import propose
+from core.booking.states import Role
+from core.db.tables import Booking, BookingTransition, Provider, Refund
 from core.support.tickets import open_ticket, raise_flag
 from core.uow import UnitOfWorkFactory
 from tests.support.admin import AdminCli, admin_process, news_of, paid_booking, url_of
@@ -72,6 +75,29 @@ async def test_bookings_list_filters_and_timeline(
     assert shown["reference"] in table
     assert f"{total // 100}." in await admin.ok("bookings", "show", str(booking_id))
     assert str(total) not in await admin.ok("bookings", "show", str(booking_id))
+
+    # Other terms the provider offered: what would change, their word, how it ended.
+    async with uows() as uow:
+        owner = await uow.session.scalar(
+            select(Provider.user_id).join(Booking).where(Booking.id == other)
+        )
+        assert owner is not None
+        await propose(
+            uow,
+            other,
+            Actor(Role.PROVIDER, owner),
+            now=clock.now(),
+            total_minor=650_000,
+            note="Deux photographes, la salle est grande",
+        )
+        await uow.commit()
+    [offer] = [
+        e
+        for e in (await admin.json("bookings", "show", str(other)))["timeline"]
+        if e["type"] == "proposal"
+    ]
+    assert offer["what"].endswith("total 5000.00 MAD -> 6500.00 MAD")
+    assert offer["detail"] == 'pending: "Deux photographes, la salle est grande"'
 
 
 async def test_cancel_refunds_in_full_and_refund_is_partial(
