@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin_cli.dashboard import render
 from core.admin.dashboard import dashboard
-from core.catalog.search_tally import SearchTally
-from core.clock import FixedClock
 from core.booking.actors import Actor
 from core.booking.proposals import propose
 from core.booking.states import Role
+from core.catalog.search_tally import SearchTally
+from core.clock import FixedClock
 from core.db.tables import Booking, BookingTransition, Provider, Refund
 from core.support.tickets import open_ticket, raise_flag
 from core.uow import UnitOfWorkFactory
