@@ -77,9 +77,10 @@ def reminder_news(envelope: Envelope, news: BookingNews, t: Translator) -> list[
         )
         return [Reply(text, decision_buttons(booking, t), rtl=t.rtl, meta={"locale": t.locale})]
     if envelope.kind == "deposit_reminder":
+        # Not "accepted your request": the client may have accepted the provider's terms.
         text = t(
-            "{provider} accepted your request {ref}: pay the deposit of {deposit} before "
-            "{deadline} to confirm it, or it expires.",
+            "Reminder: {ref} with {provider} is accepted and waits for your deposit of "
+            "{deposit}. Pay it before {deadline} to confirm the booking, or it expires.",
             provider=t.pick(provider.name) if provider else "—",
             ref=booking.reference,
             deposit=t.money(booking.deposit_minor, booking.currency),

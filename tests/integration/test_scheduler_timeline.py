@@ -89,6 +89,18 @@ async def test_unpaid_acceptance_reminded_at_24_hours_then_expired_at_48(
     assert (await twice(uows, "remind-unpaid", clock.now()))["reminded"] == 1
     reminded = await messages(uows, "deposit_reminder")
     assert [(u, a) for _, u, a, _, _ in reminded] == [(client, "client")]
+    # Said as a reminder, true also when the client accepted the provider's terms.
+    [told] = await news_for(uows, "deposit_reminder", client)
+    fr, accepted = translator("fr"), await booking(uows, booking_id)
+    reminder = fr(
+        "Reminder: {ref} with {provider} is accepted and waits for your deposit of "
+        "{deposit}. Pay it before {deadline} to confirm the booking, or it expires.",
+        ref=accepted.reference,
+        provider="studio-atlas",
+        deposit=fr.money(accepted.deposit_minor, "MAD"),
+        deadline="\0",
+    )
+    assert told.text.startswith(reminder.partition("\0")[0])
 
     clock.set(accepted_at + timedelta(hours=48) - MINUTE)
     assert (await twice(uows, "expire-pending", clock.now()))["expired"] == 0
