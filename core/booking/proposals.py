@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +58,20 @@ class ProposalTerms:
     status: str
     created_at: datetime
     note: str | None = None  # the provider's words about the change
+
+
+def has_pending_proposal(booking_id: Any) -> Any:
+    """SQL: other terms wait for the client's answer on the booking ``booking_id`` (a
+    column). Such a request is the client's to answer, not the provider's: their home
+    counts and lists it so, as the dashboard does."""
+    return (
+        select(BookingProposal.id)
+        .where(
+            BookingProposal.booking_id == booking_id,
+            BookingProposal.status == ProposalStatus.PENDING.value,
+        )
+        .exists()
+    )
 
 
 # The provider's note beside new terms: a few sentences, not a letter.

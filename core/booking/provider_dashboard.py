@@ -15,10 +15,10 @@ from enum import IntEnum
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from core.booking.actors import Actor
-from core.booking.proposals import ProposalStatus, ProposalTerms, proposals_of
+from core.booking.proposals import ProposalTerms, has_pending_proposal, proposals_of
 from core.booking.queries import owned_booking
 from core.booking.states import BookingState
-from core.db.tables import Booking, BookingProposal, BookingTransition
+from core.db.tables import Booking, BookingTransition
 from core.uow import UnitOfWork
 
 S = BookingState
@@ -111,14 +111,7 @@ async def dashboard_page(
     total = sum(counts.values())
     pages = max(1, -(-total // size))
     page = min(max(page, 0), pages - 1)
-    waiting = (
-        select(BookingProposal.id)
-        .where(
-            BookingProposal.booking_id == Booking.id,
-            BookingProposal.status == ProposalStatus.PENDING.value,
-        )
-        .exists()
-    )
+    waiting = has_pending_proposal(Booking.id)
     rows = (
         await uow.session.execute(
             select(Booking, section, waiting)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.contacts import PartyContact, contact_in
+from core.booking.proposals import has_pending_proposal
 from core.booking.queries import OPEN_STATES, BookingLine, provider_open_lines
 from core.booking.states import BookingState, Role
 from core.db.tables import Booking, Provider, Service
@@ -42,7 +43,8 @@ _PROVIDER_OF = select(
     _P.id,
     _P.name,
     _P.status,
-    _counted(_B.state == _REQUESTED).label("waiting"),
+    # Requests to answer: not those whose other terms wait for the client.
+    _counted(_B.state == _REQUESTED, ~has_pending_proposal(_B.id)).label("waiting"),
     _counted(_B.state.in_(OPEN_STATES)).label("open_total"),
 ).where(_P.user_id == bindparam("owner"))
 
@@ -64,14 +66,20 @@ class ProviderHome:
         written: a screen read before its update's answer is (the chat journal writes
         that after: core/booking/provider_answer.py)."""
         waiting, total, lines = self.waiting, self.open_total, []
-        for before, after in moves.values():
-            waiting += (after == _REQUESTED) - (before == _REQUESTED)
+        proposed = {line.id for line in self.open if line.proposed}
+        for booking_id, (before, after) in moves.items():
+            # An answer ends a pending proposal: a request with one was not counted.
+            counted = before == _REQUESTED and booking_id not in proposed
+            waiting += (after == _REQUESTED) - counted
             total += (after in OPEN_STATES) - (before in OPEN_STATES)
         for line in self.open:
             state = moves.get(line.id, (line.state, line.state))[1]
             if state in OPEN_STATES:
-                lines.append(replace(line, state=state))
-        return replace(self, open=lines, waiting=waiting, open_total=total)
+                moved = line.id in moves
+                lines.append(replace(line, state=state, proposed=line.proposed and not moved))
+        # (One answered from a notice and not listed here is not known to have had one:
+        # never below nought, and exact at the next read.)
+        return replace(self, open=lines, waiting=max(waiting, 0), open_total=total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
 from core.booking.contacts import PartyContact, contact_in
+from core.booking.proposals import has_pending_proposal
 from core.booking.states import BookingState
 from core.db.tables import Booking, Provider, Service
 from core.uow import UnitOfWork
@@ -35,6 +36,7 @@ class BookingLine:
     reference: str
     event_date: date
     state: str
+    proposed: bool = False  # a request whose other terms wait for the client (provider lists)
 
 
 # The lists are read on every "my bookings" and every provider home: their statements are
@@ -50,7 +52,7 @@ _CLIENT_BY_EVENT = (
     .limit(_LIMIT)
 )
 _PROVIDER_OPEN = (
-    select(*_LINE)
+    select(*_LINE, has_pending_proposal(_B.id).label("proposed"))
     .where(_B.provider_id == bindparam("provider"), _B.state.in_(OPEN_STATES))
     .order_by(_B.event_date, _B.id)
     .limit(_LIMIT)
@@ -61,7 +63,10 @@ async def _lines(
     session: AsyncSession, statement: Select[Any], values: dict[str, int]
 ) -> list[BookingLine]:
     rows = (await session.execute(statement, values)).all()
-    return [BookingLine(r.id, r.reference, r.event_date, r.state) for r in rows]
+    return [
+        BookingLine(r.id, r.reference, r.event_date, r.state, bool(r._mapping.get("proposed")))
+        for r in rows
+    ]
 
 
 async def bookings_of_client(uow: UnitOfWork, client_id: int, *, limit: int) -> list[BookingLine]:

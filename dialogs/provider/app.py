@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.booking.actions import too_early_to_deliver
+from core.booking.queries import BookingLine
 from core.booking.states import BookingState
 from core.people.provider_accounts import connect_provider, provider_of_user
 from core.rows import Booking, Provider
@@ -106,8 +107,7 @@ async def home_prompt(ctx: Ctx) -> Reply:
     buttons = [
         (
             ctx.button(
-                f"{b.reference} · {t.date(b.event_date, 'short')} · " + state_label(b.state, t),
-                f"req:{b.id}",
+                f"{b.reference} · {t.date(b.event_date, 'short')} · " + _awaits(b, t), f"req:{b.id}"
             ),
         )
         for b in rows
@@ -133,6 +133,12 @@ async def home_prompt(ctx: Ctx) -> Reply:
         )
     profile = (ctx.button("👤 " + t("Profile"), "profile"),)
     return ctx.reply(text, [*buttons, work, business, profile, settings, team])
+
+
+def _awaits(line: BookingLine, t: Translator) -> str:
+    """What a listed booking waits for: its state, or the client's answer to other terms
+    (as on the dashboard's line)."""
+    return "↪ " + t("proposal sent") if line.proposed else state_label(line.state, t)
 
 
 async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:

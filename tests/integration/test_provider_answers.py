@@ -243,3 +243,10 @@ def test_the_home_after_an_answer_counts_it() -> None:
     assert (after.waiting, after.open_total) == (2, 11)
     assert [(line.id, line.state) for line in after.open] == [(1, "confirmed")]
     assert home.after({}) == home
+    # A request whose other terms wait for the client was not counted as waiting: an
+    # Accept from its card moves the count of the others not at all.
+    proposed = BookingLine(3, "MSB-3", date(2027, 6, 3), "requested", proposed=True)
+    home = ProviderHome(7, {"fr": "Studio"}, "active", [proposed], waiting=1, open_total=1)
+    after = home.after({3: ("requested", "accepted")})
+    assert (after.waiting, after.open_total) == (1, 1)
+    assert [(line.state, line.proposed) for line in after.open] == [("accepted", False)]

@@ -138,6 +138,14 @@ async def test_refused_proposal_leaves_the_request_as_it_was(
     provider = await linked(db, clock, owner, "p:refused")
     await propose_from_dashboard(provider, booking_id, "20 juin", "5000")  # the date only
     assert await proposals(db) == [("pending", NEW_DAY, PRICE)]
+    # The home: the client's to answer now, not the provider's.
+    await provider.send("/start")
+    home = FR("Hello {name}. Requests waiting for your answer: {n}.", name="studio-atlas", n=0)
+    assert home in provider.text
+    [line] = [
+        b.label for b in provider.last.all_buttons() if b.payload.endswith(f"req:{booking_id}")
+    ]
+    assert line.endswith("↪ " + FR("proposal sent"))
     client_chat = await linked(db, clock, client, "c:refused", client=True)
     client_chat.seen(await news_for(db, "proposal_made", client))
     refuse = next(p for p in client_chat.buttons() if "cpr:" in p)
@@ -159,6 +167,8 @@ async def test_refused_proposal_leaves_the_request_as_it_was(
     [told] = await news_for(db, "proposal_refused", owner)
     codes = [b.payload for b in told.all_buttons()]
     assert codes == [f"g|pacc:{booking_id}", f"g|pdec:{booking_id}", f"g|ppro:{booking_id}"]
+    await provider.send("/start")  # the provider's to answer again
+    assert home.replace(": 0.", ": 1.") in provider.text
     # The proposal's news is no longer shown once answered (nothing to decide any more).
     assert await news_for(db, "proposal_made", client) == []
 
