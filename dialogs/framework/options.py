@@ -75,6 +75,10 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
     for label, payload in options:
         if wanted and folded_label(label) == wanted:
             return payload
+    bare = without_article(wanted)
+    for label, payload in options:  # "حلويات" for "الحلويات", "رباط" for "الرباط"
+        if bare and without_article(folded_label(label)) == bare:
+            return payload
     for _, payload in options:
         code = payload.partition("|")[2]
         if code in _FOLDED_WORDS and wanted in _FOLDED_WORDS[code]:
@@ -153,6 +157,14 @@ LABELS_KEPT = 2048
 @lru_cache(maxsize=LABELS_KEPT)
 def folded_label(label: str) -> str:
     return fold(label)
+
+
+def without_article(folded: str) -> str:
+    """Folded text without the Arabic article on its words: people type a label with or
+    without it. Only on words long enough to keep a stem ("الى" stays)."""
+    return " ".join(
+        word[2:] if word.startswith("ال") and len(word) > 4 else word for word in folded.split()
+    )
 
 
 _FOLDED_WORDS = {code: frozenset(map(fold, words)) for code, words in OPTION_WORDS.items()}

@@ -78,9 +78,9 @@ async def test_the_provider_side_in_arabic_reads_whole(world: World) -> None:  #
         return "\n".join(m.body or "" for m in await world.provider_says(text))
 
     # The account is in French: Arabic typed is answered in Arabic, the offer to keep it
-    # at the end of the home (its option after the home's seven).
+    # at the end of the home (its option after the home's nine).
     greeted = await provider_says("السلام عليكم")
-    assert "كتبتم بالعربية. هل نواصل بالعربية؟" in greeted and "8. العربية" in greeted
+    assert "كتبتم بالعربية. هل نواصل بالعربية؟" in greeted and "10. العربية" in greeted
     assert translator("ar")("Choose your language:") in await provider_says("7")  # 🌐 اللغة
     home = await provider_says("1")  # العربية
     assert "تم تغيير اللغة." in home and "الطلبات التي تنتظر ردكم" in home

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.framework.options import chosen_options
+from dialogs.framework.options import chosen_option, chosen_options
 
 OPTIONS = [
     ["Casablanca", "5|t:casablanca"],
@@ -61,3 +61,29 @@ def test_anything_else_is_no_list(typed: str) -> None:
 
 def test_without_options_shown_nothing_is_a_list() -> None:
     assert chosen_options([], "1, 2") is None
+
+
+ARABIC = [
+    ["الحلويات", "3|t:pastry"],
+    ["الرباط", "3|t:rabat"],
+    ["مصور فوتوغرافي", "3|t:photographer"],
+    ["متابعة »", "3|next"],
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [
+        ("حلويات", "3|t:pastry"),  # the label without its article
+        ("الحلويات", "3|t:pastry"),
+        ("رباط", "3|t:rabat"),
+        ("المصور فوتوغرافي", "3|t:photographer"),  # with one it did not have
+        ("حلوى", None),  # another word is still none of them
+    ],
+)
+def test_an_arabic_label_is_read_with_or_without_its_article(typed: str, payload: str) -> None:
+    assert chosen_option(ARABIC, typed) == payload
+
+
+def test_a_typed_list_of_arabic_labels_without_articles() -> None:
+    assert chosen_options(ARABIC, "حلويات و رباط") == ["3|t:pastry", "3|t:rabat"]
