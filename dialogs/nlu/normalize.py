@@ -144,6 +144,11 @@ class TermMatcher:
             return None
         return self._codes.get(match.group(match.lastgroup))
 
+    def every(self, text: str) -> list[str]:
+        """Codes of all the terms in `text`, in order, each once ("كازا و الرباط")."""
+        codes = (self._codes.get(m.group(m.lastgroup or "")) for m in self.pattern.finditer(text))
+        return list(dict.fromkeys(code for code in codes if code))
+
     def found(self, text: str) -> bool:
         """Whether any term occurs in `text`."""
         return self.pattern.search(text) is not None

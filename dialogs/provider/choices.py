@@ -12,8 +12,11 @@ from dialogs.framework.options import chosen_options
 from dialogs.framework.replies import Button
 from dialogs.i18n.translator import N_, Translator
 from dialogs.labels import LANGUAGE_NAMES
+from dialogs.nlu.builtin import Lexicon
+from dialogs.nlu.normalize import normalize
 
 CONTINUE = "next"
+_LEXICON = Lexicon()  # the search's words for cities and categories, compiled once
 TOGGLE = "t:"
 QUESTIONS = {
     "category": N_("Which services do you offer? Choose up to three, then choose Continue."),
@@ -61,7 +64,8 @@ def toggled(ctx: Ctx, chosen: list[str], answer: Answer, kind: str) -> list[str]
     """The choice after a toggle button, or after several options typed in one message
     ("1, 3", "Rabat et Fès": each ticked, none unticked); None when it is neither."""
     if answer.is_text:
-        return _ticked(chosen, _typed_codes(ctx, answer.text or ""), kind)
+        typed = answer.text or ""
+        return _ticked(chosen, _typed_codes(ctx, typed), kind) or _named(chosen, typed, kind)
     code = (answer.code or "").removeprefix(TOGGLE)
     if not (answer.code or "").startswith(TOGGLE) or code not in VOCABULARIES[kind]:
         return None
@@ -71,6 +75,14 @@ def toggled(ctx: Ctx, chosen: list[str], answer: Answer, kind: str) -> list[str]
 def _typed_codes(ctx: Ctx, text: str) -> list[str]:
     payloads = chosen_options(ctx.state.options, text) or []
     return [payload.partition("|")[2] for payload in payloads]
+
+
+def _named(chosen: list[str], text: str, kind: str) -> list[str] | None:
+    """``chosen`` with the cities or categories the text names as clients name them
+    ("كازا و الرباط", "traiteur et pâtisserie": the search's lexicon); None if none."""
+    matcher = {"city": _LEXICON.cities, "category": _LEXICON.categories}.get(kind)
+    named = matcher.every(normalize(text)) if matcher else []
+    return _ticked(chosen, [TOGGLE + code for code in named], kind)
 
 
 def _ticked(chosen: list[str], codes: list[str], kind: str) -> list[str] | None:

@@ -234,3 +234,21 @@ async def test_registering_with_the_phone_of_a_provider_account_connects_to_it(
     assert (await user_of(chat)).id == owner
     async with db() as uow:
         assert len((await uow.session.scalars(select(Provider.id))).all()) == 1  # no second one
+
+
+async def test_services_and_cities_typed_as_people_name_them(
+    db: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    """ "حلويات" for the button "الحلويات"; "كازا و الرباط", "traiteur et pâtisserie": the
+    words clients search with, each ticked; words naming none are still refused."""
+    newcomer = provider_bot(db, clock, LocalPhotoStore(tmp_path / "photos"), "p:typed")
+    await newcomer.send("/register")
+    await newcomer.send("Halawiyat Amal")
+    await newcomer.send("حلويات")
+    await newcomer.send("traiteur et pâtisserie")
+    assert (await newcomer.state()).data["category"] == ["pastry", "caterer"]
+    await newcomer.click("next")
+    await newcomer.send("n'importe où")
+    assert EN("Please choose from the list, then Continue.") in newcomer.text
+    await newcomer.send("كازا و الرباط")
+    assert (await newcomer.state()).data["city"] == ["casablanca", "rabat"]
