@@ -9,7 +9,12 @@ from typing import Final
 from dialogs.nlu.dates import DateExtractor
 from dialogs.nlu.events import event_of
 from dialogs.nlu.intents import IntentMatcher
-from dialogs.nlu.lexicon import CATEGORY_SYNONYMS, CITY_SYNONYMS, LANGUAGE_MARKERS
+from dialogs.nlu.lexicon import (
+    CATEGORY_SYNONYMS,
+    CITY_SYNONYMS,
+    LANGUAGE_MARKERS,
+    SPOKEN_LANGUAGE_SYNONYMS,
+)
 from dialogs.nlu.model import Intent, NluResult
 from dialogs.nlu.normalize import TermMatcher, detect_script, normalize
 from dialogs.nlu.quantities import (
@@ -26,11 +31,12 @@ _WORD: Final = re.compile(r"[a-z0-9]+")
 
 
 class Lexicon:
-    """Category and city matchers, compiled once."""
+    """Category, city and spoken-language matchers, compiled once."""
 
     def __init__(self) -> None:
         self.categories = TermMatcher(CATEGORY_SYNONYMS, inflect=True)
         self.cities = TermMatcher(CITY_SYNONYMS, inflect=False)
+        self.languages = TermMatcher(SPOKEN_LANGUAGE_SYNONYMS, inflect=False)
 
     def category(self, text: str) -> str | None:
         """The first category named in normalised text."""

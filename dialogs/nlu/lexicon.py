@@ -84,6 +84,23 @@ CITY_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "el_jadida": words("el jadida, eljadida, el-jadida, jadida, mazagan, الجديدة"),
 }
 
+# The languages a provider speaks with clients, as they name them in any of ours (the
+# options show each in its own writing: "Français" to an Arabic speaker who types
+# "الفرنسية").
+SPOKEN_LANGUAGE_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
+    "ar": words(
+        "arabe, arabic, darija, الدارجة, دارجة, العربية, عربية, العربي, عربي, l3arbia, 3arbia"
+    ),
+    "fr": words(
+        "français, francais, french, الفرنسية, فرنسية, الفرنساوية, فرنساوية, lfransawiya,"
+        "fransawiya, fransiya"
+    ),
+    "en": words(
+        "anglais, english, الإنجليزية, الانجليزية, إنجليزية, انجليزية, الإنجليزي, النجليزية,"
+        "نجليزية, lngliziya, ngliziya, englizia"
+    ),
+}
+
 # Our own codes must always resolve, so Rasa synonyms that emit the code work too.
 for _code in CATEGORIES:
     CATEGORY_SYNONYMS[_code] = (*CATEGORY_SYNONYMS.get(_code, ()), _code)

@@ -78,9 +78,14 @@ def _typed_codes(ctx: Ctx, text: str) -> list[str]:
 
 
 def _named(chosen: list[str], text: str, kind: str) -> list[str] | None:
-    """``chosen`` with the cities or categories the text names as clients name them
-    ("كازا و الرباط", "traiteur et pâtisserie": the search's lexicon); None if none."""
-    matcher = {"city": _LEXICON.cities, "category": _LEXICON.categories}.get(kind)
+    """``chosen`` with the cities, categories or languages the text names as people name
+    them ("كازا و الرباط", "traiteur et pâtisserie", "العربية و الفرنسية": the search's
+    lexicon); None if none."""
+    matcher = {
+        "city": _LEXICON.cities,
+        "category": _LEXICON.categories,
+        "language": _LEXICON.languages,
+    }.get(kind)
     named = matcher.every(normalize(text)) if matcher else []
     return _ticked(chosen, [TOGGLE + code for code in named], kind)
 

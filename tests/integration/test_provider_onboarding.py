@@ -252,3 +252,6 @@ async def test_services_and_cities_typed_as_people_name_them(
     assert EN("Please choose from the list, then Continue.") in newcomer.text
     await newcomer.send("كازا و الرباط")
     assert (await newcomer.state()).data["city"] == ["casablanca", "rabat"]
+    await newcomer.click("next")
+    await newcomer.send("العربية و الفرنسية")  # the options read "العربية", "Français"
+    assert (await newcomer.state()).data["language"] == ["ar", "fr"]
