@@ -24,6 +24,7 @@ from core.db.tables import Booking, Provider, Service
 # Read on every home: built once, on the table's columns (core/booking/queries.py).
 _P = Provider.__table__.c
 _B = Booking.__table__.c
+_S = Service.__table__.c
 _REQUESTED = BookingState.REQUESTED.value
 
 
@@ -46,6 +47,11 @@ _PROVIDER_OF = select(
     # Requests to answer: not those whose other terms wait for the client.
     _counted(_B.state == _REQUESTED, ~has_pending_proposal(_B.id)).label("waiting"),
     _counted(_B.state.in_(OPEN_STATES)).label("open_total"),
+    select(func.count())
+    .select_from(Service.__table__)
+    .where(_S.provider_id == _P.id, _S.active.is_(True))
+    .scalar_subquery()
+    .label("services"),
 ).where(_P.user_id == bindparam("owner"))
 
 
@@ -60,6 +66,7 @@ class ProviderHome:
     open: list[BookingLine]
     waiting: int  # requests to accept or decline
     open_total: int  # every booking still to answer, pay or deliver
+    services: int = 1  # active services: with none, nobody can book
 
     def after(self, moves: Mapping[int, tuple[str, str]]) -> ProviderHome:
         """The home as it is once ``moves`` (booking id: its state before and after) are
@@ -110,6 +117,7 @@ async def provider_home(
         lines,
         provider.waiting,
         provider.open_total,
+        provider.services,
     )
 
 

@@ -127,6 +127,10 @@ async def home_prompt(ctx: Ctx) -> Reply:
     # /help and /support were in the help text alone: a provider who never types a
     # command could not find our team from the home.
     team = (ctx.button("❓ " + t("Help"), "help"), ctx.button("💬 " + t("Support"), "support"))
+    if not home.services:  # registered, verified perhaps, and still not bookable
+        text += "\n" + t(
+            "You have no service yet, so clients cannot book you: add one under My services."
+        )
     if home.status == "pending":
         text += "\n" + t(
             "Your account is waiting for our team's check: clients cannot find you yet."

@@ -113,8 +113,16 @@ async def test_registration_asks_each_answer_checks_it_and_leaves_the_account_pe
     assert owner is not None and (owner.phone_e164, owner.role) == ("+212612345678", "provider")
     assert owner.id == (await user_of(newcomer)).id
 
+    # Its home says what is missing before anyone can book: a service.
+    no_service = EN(
+        "You have no service yet, so clients cannot book you: add one under My services."
+    )
+    await newcomer.send("/start")
+    assert no_service in newcomer.text
     # Pending: a service of its own, yet no search shows it and no request reaches it.
     service_id = await add_service(db, provider.id)
+    await newcomer.send("/start")
+    assert no_service not in newcomer.text
     query = SearchQuery(category="photographer", city="rabat")
     async with db() as uow:
         assert (await search_providers(uow.session, query, now=clock.now())).total == 0
