@@ -43,9 +43,19 @@ def price_minor(text: str) -> int | None:
     return int(Decimal(f"{whole}.{match.group('frac') or '0'}") * 100)
 
 
+# Shares said in words: "la moitié", "النص" (Darija: half), "الربع"...
+SHARE_WORDS: Final = {
+    **dict.fromkeys(words("half, la moitié, moitié, النصف, نصف, النص, نص, nos, nass, ness"), 50),
+    **dict.fromkeys(words("a quarter, quarter, le quart, quart, الربع, ربع, rbo3, rob3"), 25),
+    **dict.fromkeys(words("a third, third, le tiers, tiers, الثلث, ثلث, tolt, tlot"), 33),
+}
+_SHARES: Final = {normalize(w): n for w, n in SHARE_WORDS.items()}
+
+
 def percent(text: str) -> int | None:
-    match = _PERCENT.match(normalize(text))
-    return int(match.group("n")) if match else None
+    folded = normalize(text)
+    match = _PERCENT.match(folded)
+    return int(match.group("n")) if match else _SHARES.get(folded)
 
 
 def count(text: str) -> int | None:

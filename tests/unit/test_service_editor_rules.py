@@ -61,6 +61,18 @@ def test_guest_ranges() -> None:
     assert typed.guest_range("beaucoup") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [("30", 30), ("30 %", 30), ("النص", 50), ("la moitié", 50), ("half", 50), ("الربع", 25)],
+)
+def test_a_deposit_share_in_digits_or_in_words(text: str, share: int) -> None:
+    assert typed.percent(text) == share
+
+
+def test_what_is_not_a_share() -> None:
+    assert typed.percent("beaucoup") is None and typed.percent("نص ساعة") is None
+
+
 def test_price_bounds_depend_on_the_pricing() -> None:
     per_guest = replace(SPEC, pricing=PricingModel.PER_GUEST, price_minor=20_000_00)
     problem = spec_problem(per_guest)
