@@ -15,6 +15,19 @@ from dialogs.nlu.quantities import CURRENCY_RE, alternation
 HOUR_WORDS: Final = words("h, hr, hrs, hour, hours, heure, heures, ساعة, ساعات, sa3a")
 MINUTE_WORDS: Final = words("m, min, mins, mn, minute, minutes, دقيقة, دقائق, د")
 DAY_WORDS: Final = words("d, j, day, days, jour, jours, يوم, أيام, ايام, nhar, iyam")
+WEEK_WORDS: Final = words(
+    "w, week, weeks, semaine, semaines, أسبوع, اسبوع, أسابيع, سيمانة, سيمانات, simana, simanat"
+)
+# Said without a number: "une semaine", "سيمانة", "يومين" (Arabic's dual: two days).
+COUNTED_WORDS: Final = {
+    **dict.fromkeys(words("a, an, one, un, une, واحد, واحدة"), 1),
+    **dict.fromkeys(words("two, deux, جوج, زوج, joj, zouj"), 2),
+}
+DUALS: Final = {
+    **dict.fromkeys(words("يومين, يومان, نهارين"), 2 * 24 * 60),
+    **dict.fromkeys(words("ساعتين, ساعتان"), 2 * 60),
+    **dict.fromkeys(words("أسبوعين, اسبوعين, سيمانتين"), 14 * 24 * 60),
+}
 
 _AMOUNT: Final = re.compile(r"^(?P<int>\d{1,3}(?:[ .,]\d{3})+|\d+)(?:[.,](?P<frac>\d{1,2}))?$")
 _CURRENCY: Final = re.compile(rf"\s*{CURRENCY_RE}\s*")
@@ -22,15 +35,21 @@ _CURRENCY: Final = re.compile(rf"\s*{CURRENCY_RE}\s*")
 _PERCENT: Final = re.compile(r"^(?P<n>\d{1,3})\s*(?:%|pct|pourcent|percent|بالميه|في الميه)?$")
 _COUNT: Final = re.compile(r"^(?P<n>\d{1,6})$")
 _HOURS_MINUTES: Final = re.compile(r"^(?P<h>\d{1,2})\s*h\s*(?P<m>\d{1,2})$")
-_UNITS: Final = alternation(list(HOUR_WORDS + MINUTE_WORDS + DAY_WORDS))
+_UNITS: Final = alternation(list(HOUR_WORDS + MINUTE_WORDS + DAY_WORDS + WEEK_WORDS))
 _QUANTITY: Final = re.compile(rf"^(?P<n>\d{{1,5}}(?:[.,]\d{{1,2}})?)\s*(?P<unit>{_UNITS})?$")
+_COUNTED: Final = re.compile(
+    rf"^(?:(?P<n>{alternation(list(COUNTED_WORDS))})\s+)?(?P<unit>{_UNITS})$"
+)
 _RANGE: Final = re.compile(r"(?<!\d)(\d{1,6})(?!\d)")
 
 MINUTES_PER: Final = {
     **dict.fromkeys((normalize(w) for w in HOUR_WORDS), 60),
     **dict.fromkeys((normalize(w) for w in MINUTE_WORDS), 1),
     **dict.fromkeys((normalize(w) for w in DAY_WORDS), 24 * 60),
+    **dict.fromkeys((normalize(w) for w in WEEK_WORDS), 7 * 24 * 60),
 }
+_COUNTS: Final = {normalize(w): n for w, n in COUNTED_WORDS.items()}
+_DUALS: Final = {normalize(w): n for w, n in DUALS.items()}
 
 
 def price_minor(text: str) -> int | None:
@@ -69,6 +88,11 @@ def minutes(text: str, *, unit_minutes: int) -> int | None:
     both = _HOURS_MINUTES.match(cleaned)
     if both:
         return int(both.group("h")) * 60 + int(both.group("m"))
+    if cleaned in _DUALS:
+        return _DUALS[cleaned]
+    counted = _COUNTED.match(cleaned)
+    if counted is not None and len(counted.group("unit")) > 1:  # "j" alone is no duration
+        return _COUNTS.get(counted.group("n") or "", 1) * MINUTES_PER[counted.group("unit")]
     match = _QUANTITY.match(cleaned)
     if match is None:
         return None

@@ -49,7 +49,20 @@ def test_what_is_not_a_price(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "unit", "minutes"),
-    [("2h30", 60, 150), ("90 min", 60, 90), ("3", 60, 180), ("3 jours", 60, 4320), ("45", 1, 45)],
+    [
+        ("2h30", 60, 150),
+        ("90 min", 60, 90),
+        ("3", 60, 180),
+        ("3 jours", 60, 4320),
+        ("45", 1, 45),
+        # a notice said in words: a week (Darija, French), two days (Arabic's dual)
+        ("سيمانة", 60, 7 * 24 * 60),
+        ("une semaine", 60, 7 * 24 * 60),
+        ("2 semaines", 60, 14 * 24 * 60),
+        ("يومين", 60, 2 * 24 * 60),
+        ("deux jours", 60, 2 * 24 * 60),
+        ("ساعتين", 60, 120),
+    ],
 )
 def test_durations(text: str, unit: int, minutes: int) -> None:
     assert typed.minutes(text, unit_minutes=unit) == minutes
@@ -67,6 +80,12 @@ def test_guest_ranges() -> None:
 )
 def test_a_deposit_share_in_digits_or_in_words(text: str, share: int) -> None:
     assert typed.percent(text) == share
+
+
+def test_a_letter_alone_is_no_duration() -> None:
+    assert (
+        typed.minutes("j", unit_minutes=60) is None and typed.minutes("h", unit_minutes=1) is None
+    )
 
 
 def test_what_is_not_a_share() -> None:
