@@ -19,7 +19,7 @@ from core.booking.contacts import PartyContact, contact_in
 from core.booking.proposals import has_pending_proposal
 from core.booking.queries import OPEN_STATES, BookingLine, provider_open_lines
 from core.booking.states import BookingState, Role
-from core.db.tables import Booking, Provider, Service
+from core.db.tables import Booking, Provider, Service, WeeklyRule
 
 # Read on every home: built once, on the table's columns (core/booking/queries.py).
 _P = Provider.__table__.c
@@ -52,6 +52,11 @@ _PROVIDER_OF = select(
     .where(_S.provider_id == _P.id, _S.active.is_(True))
     .scalar_subquery()
     .label("services"),
+    # Open on some weekday at all (the index on provider and weekday answers it).
+    select(WeeklyRule.__table__.c.id)
+    .where(WeeklyRule.__table__.c.provider_id == _P.id)
+    .exists()
+    .label("opens"),
 ).where(_P.user_id == bindparam("owner"))
 
 
@@ -67,6 +72,7 @@ class ProviderHome:
     waiting: int  # requests to accept or decline
     open_total: int  # every booking still to answer, pay or deliver
     services: int = 1  # active services: with none, nobody can book
+    opens: bool = True  # open on some weekday: closed all week, nobody can book either
 
     def after(self, moves: Mapping[int, tuple[str, str]]) -> ProviderHome:
         """The home as it is once ``moves`` (booking id: its state before and after) are
@@ -118,6 +124,7 @@ async def provider_home(
         provider.waiting,
         provider.open_total,
         provider.services,
+        bool(provider.opens),
     )
 
 

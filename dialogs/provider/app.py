@@ -131,6 +131,11 @@ async def home_prompt(ctx: Ctx) -> Reply:
         text += "\n" + t(
             "You have no service yet, so clients cannot book you: add one under My services."
         )
+    elif not home.opens:
+        text += "\n" + t(
+            "You are closed every day of the week, so clients cannot book you: set your hours"
+            " under Availability."
+        )
     if home.status == "pending":
         text += "\n" + t(
             "Your account is waiting for our team's check: clients cannot find you yet."

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete, select
+
 from core.booking.actors import Actor
 from core.booking.states import Action, Role
 from core.clock import FixedClock
+from core.db.tables import Provider, WeeklyRule
 from core.uow import UnitOfWorkFactory
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import translator
@@ -189,3 +192,22 @@ async def test_the_home_leads_to_help_and_to_our_team(
     await chat.send("/start")
     await chat.click("support")
     assert await chat.position() == "support:category"
+
+
+async def test_the_home_says_when_nobody_can_book_for_want_of_hours(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A service, but no opening hours (a new provider who skipped them): the home says
+    nobody can book yet, and where to set them; once open a day, it says nothing."""
+    chat, owner, _ = await _provider_with_request(uows, clock)
+    closed = FR(
+        "You are closed every day of the week, so clients cannot book you: set your hours"
+        " under Availability."
+    )
+    assert closed not in chat.text
+    async with uows() as uow:
+        provider_id = await uow.session.scalar(select(Provider.id).where(Provider.user_id == owner))
+        await uow.session.execute(delete(WeeklyRule).where(WeeklyRule.provider_id == provider_id))
+        await uow.commit()
+    await chat.send("/start")
+    assert closed in chat.text
