@@ -25,7 +25,8 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
-from dialogs.nlu.normalize import normalize
+from dialogs.nlu.normalize import TermMatcher, normalize, words
+from dialogs.nlu.times import read_span
 from dialogs.provider.availability_text import (
     availability_summary,
     closed_runs,
@@ -51,6 +52,17 @@ SPAN = re.compile(
 # "10-14 و 16-22", "de 10h à 14h et de 16h à 22h", "من 16 إلى 23".
 SEPARATORS = re.compile(r"(?:[\s,;/&+]|\bet\b|\band\b|و|\bde\b|\bfrom\b|\bmn\b|من)+")
 SHOWN_REOPEN = 8  # closed periods offered as buttons to open again
+# "Every day", as a provider types it on the week's screen ("كل يوم من 9 حتى 20").
+EVERY_DAY = TermMatcher(
+    {
+        "0-6": words(
+            "every day, everyday, all week, daily, tous les jours, toute la semaine, 7j/7,"
+            "7 jours sur 7, 7/7, كل يوم, كل الأيام, طول الأسبوع, طوال الأسبوع, كل نهار,"
+            "kol nhar, kol yom, koll nhar, ga3 l iyam"
+        )
+    },
+    inflect=False,
+)
 PROBLEMS = {
     "hours_too_many": N_("Please give at most {max} time ranges for a day."),
     "hours_empty_span": N_("A time range must not start and end at the same time."),
@@ -114,6 +126,11 @@ async def week_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code == "home":
         return Go("home", "phome", reset=True)
     days = weekdays_of(code[2:]) if code.startswith("d:") else None
+    if days is None and answer.text and EVERY_DAY.found(normalize(answer.text)):
+        days = DAY_SETS["0-6"]
+        if typed_spans(answer.text) is not None:  # "كل يوم من 9 حتى 20": the hours too
+            ctx.state.data["days"] = list(days)
+            return await hours_answer(ctx, answer)
     if days is None:
         return Invalid(ctx.t("Please choose an option."))
     ctx.state.data["days"] = list(days)
@@ -146,12 +163,22 @@ def parse_spans(text: str) -> list[tuple[time, time]] | None:
     return spans if spans and not leftover else None
 
 
+def typed_spans(text: str) -> list[tuple[time, time]] | None:
+    """Ranges as written ("10:00-14:00, 16h-23h"), or one said as people say the time
+    ("من 9 ديال الصباح حتى 8 ديال الليل", "de 9h du matin à 8h du soir"); None if neither."""
+    written = parse_spans(EVERY_DAY.pattern.sub(" ", normalize(text)))
+    if written is not None:
+        return written
+    said = read_span(text)
+    return [said] if said is not None else None
+
+
 async def hours_answer(ctx: Ctx, answer: Answer) -> Outcome:
     days = [int(d) for d in ctx.state.data.get("days", [])]
     if answer.code == "closed":
         spans: list[tuple[time, time]] = []
     else:
-        parsed = parse_spans(answer.text or "")
+        parsed = typed_spans(answer.text or "")
         if parsed is None:
             return Invalid(ctx.t("Please type the hours like 10:00-22:00."))
         spans = parsed

@@ -207,6 +207,26 @@ async def test_weekly_hours_are_replaced_for_the_days_chosen(
     assert "lun.–sam. 10:00–22:00" in provider.text
 
 
+async def test_weekly_hours_said_as_people_say_them(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "كل يوم من 9 ديال الصباح حتى 8 ديال الليل" on the week's screen: every day, those
+    hours, at once; "de 10h du matin à 6h du soir" at a day's hours."""
+    owner, _, _ = await make_provider(db, clock.now())
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/availability")
+    await provider.send("كل يوم من 9 ديال الصباح حتى 8 ديال الليل")
+    assert translator("ar")("Saved.") in provider.text  # answered in the language typed
+    await provider.click("d:6")
+    await provider.send("de 10h du matin à 6h du soir")
+    await provider.send("tous les jours")  # the days alone: their hours are asked
+    assert await provider.position() == "pavail:hours"
+    async with db() as uow:
+        rules = (await uow.session.scalars(select(WeeklyRule))).all()
+        hours = sorted((r.weekday, r.start.hour, r.end.hour) for r in rules)
+    assert hours == [*((d, 9, 20) for d in range(6)), (6, 10, 18)]
+
+
 async def test_delete_is_refused_while_bookings_are_under_way_and_pause_is_offered(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
