@@ -35,6 +35,24 @@ MOROCCAN_MONTHS: Final = {
     "نونبر": "نوفمبر",
     "دجنبر": "ديسمبر",
 }
+# The same months written in Latin letters, as Darija is typed on WhatsApp ("20 dijanbr")
+# -> the French names dateparser reads.
+LATIN_DARIJA_MONTHS: Final = {
+    **dict.fromkeys(words("yanayr, yennayer, yanayir, ynayr"), "janvier"),
+    **dict.fromkeys(words("fbrayr, fbrayer, febrayer, fibrayir"), "février"),
+    **dict.fromkeys(words("abril, abrile"), "avril"),
+    **dict.fromkeys(words("mayo"), "mai"),
+    **dict.fromkeys(words("younyou, yunyu, yonyo, younyo"), "juin"),
+    **dict.fromkeys(words("youliouz, yulyuz, yolyoz, youlyouz"), "juillet"),
+    **dict.fromkeys(words("ghocht, ghucht, ghoucht, ghusht, ghosht"), "août"),
+    **dict.fromkeys(words("chtanbr, chtenber, shtanbir, chtanbir, chtamber"), "septembre"),
+    **dict.fromkeys(words("oktobr, oktober, uktubr, ktobr"), "octobre"),
+    **dict.fromkeys(words("nouvanbir, nuvanbr, nonbr, nounbir, novanbr, nuwanbr"), "novembre"),
+    **dict.fromkeys(
+        words("dijanbr, dujanbir, dojanbir, dijanbir, dojanber, dujanbr, dejanbr, dijambr"),
+        "décembre",
+    ),
+}
 RELATIVE_DAYS: Final[dict[str, tuple[str, ...]]] = {
     # Past days are read too, so that "hier" is answered "in the past", not "I could not read".
     "-2": words("avant-hier, avant hier, day before yesterday, أول أمس, قبل البارحة, lbare7 lowel"),
@@ -88,7 +106,7 @@ OFFSET_CUES: Final = words(
 # At most this many spans go to dateparser per message, which bounds the cost of long input.
 MAX_DATEPARSER_CALLS: Final = 3
 
-_MONTH: Final = rf"(?P<month>{alternation(MONTHS)})(?!\w)"
+_MONTH: Final = rf"(?P<month>{alternation([*MONTHS, *LATIN_DARIJA_MONTHS])})(?!\w)"
 _ORDINAL: Final = r"(?:er|st|nd|rd|th|eme|e)?"
 _YEAR: Final = r"(?:\s*,?\s*(?P<year>\d{4})(?!\d))?"
 _ABSOLUTE: Final = (
@@ -171,7 +189,9 @@ class DateExtractor:
     def __init__(self) -> None:
         self._relative = TermMatcher(RELATIVE_DAYS, inflect=False, strip_article=False)
         self._weekdays = TermMatcher(WEEKDAYS, inflect=False, strip_article=False)
-        self._moroccan = {normalize(k): v for k, v in MOROCCAN_MONTHS.items()}
+        self._moroccan = {
+            normalize(k): v for k, v in (MOROCCAN_MONTHS | LATIN_DARIJA_MONTHS).items()
+        }
         self._units = {normalize(k): v for k, v in OFFSET_UNITS.items()}
         self._numbers = {normalize(k): v for k, v in NUMBER_WORDS.items()}
 

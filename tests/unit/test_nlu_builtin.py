@@ -147,6 +147,9 @@ def test_first_named_category_wins(parser: BuiltinParser) -> None:
         ("14 يونيو", datetime.date(2026, 6, 14)),
         ("١٤ يونيو", datetime.date(2026, 6, 14)),
         ("5 غشت", datetime.date(2026, 8, 5)),
+        ("5 ghocht", datetime.date(2026, 8, 5)),  # Darija in Latin letters
+        ("nhar 20 dijanbr", datetime.date(2026, 12, 20)),
+        ("15 chtanbr", datetime.date(2026, 9, 15)),
         ("3 شتنبر", datetime.date(2026, 9, 3)),
         ("nhar sebt", datetime.date(2026, 5, 16)),
         ("ghedda", datetime.date(2026, 5, 14)),
