@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +29,7 @@ class ProfileService:
     price_minor: int
     currency: str
     pricing_model: str
+    description: Mapping[str, str] = field(default_factory=dict)  # what it includes
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ async def provider_profile(
                 price_minor=s.price_minor,
                 currency=s.currency,
                 pricing_model=s.pricing_model,
+                description=_frozen(s.description),
             )
             for s in services
         ),

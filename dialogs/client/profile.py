@@ -17,6 +17,11 @@ from dialogs.i18n.translator import Translator
 from dialogs.labels import LANGUAGE_NAMES
 
 
+# A service's description under its line: enough to tell two services apart; the site's
+# page has it whole.
+SERVICE_ABOUT_CHARS = 160
+
+
 async def profile_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     provider_id = ctx.state.data.get("provider_id")
@@ -56,6 +61,8 @@ def profile_text(profile: ProviderProfile, t: Translator, *, day: date | None = 
     lines += [t("Cities: {cities}", cities=cities), t("Speaks: {languages}", languages=langs), ""]
     for service in profile.services:
         lines.append(f"• {t.pick(service.title)} — {price_text(service, t)}")
+        if about := t.pick(service.description):  # what it includes, before booking it
+            lines.append("  " + labels.shortened(about, SERVICE_ABOUT_CHARS))
     if day is not None:
         # Found by a search for that day: its date is what matters, not the next free ones.
         lines += ["", t("Your date: {date}. Choose a service to book it.", date=t.date(day))]

@@ -209,3 +209,22 @@ async def test_a_profile_found_by_a_search_for_a_day_names_that_day(
     await chat.click("day:any")
     await chat.click(f"open:{built.provider_id}")
     assert fr("Next free dates for {service}: {dates}", service="Service", dates="") in chat.text
+
+
+async def test_the_chat_profile_says_what_each_service_includes(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A service's own description under its price (the client was asked to book
+    "Prestige menu" without reading what it is); a long one shortened at a word."""
+    built = await atlas(uows, clock.now())
+    about = "Deux photographes, album de 40 pages, galerie en ligne. " * 5
+    async with uows() as uow:
+        service = await uow.session.get(Service, built.service_ids[0])
+        assert service is not None
+        service.description = {"fr": about, "en": "Two photographers"}
+        await uow.commit()
+    chat = client_chat(uows, clock, key="c:about", language="fr")
+    await chat.send("/start p-atlas")
+    shown = [line for line in chat.text.splitlines() if "Deux photographes" in line]
+    assert len(shown) == 1 and shown[0].startswith("  Deux photographes, album")
+    assert shown[0].endswith("…") and len(shown[0].strip()) <= 160
