@@ -16,7 +16,6 @@ from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import Translator
 from dialogs.labels import LANGUAGE_NAMES
 
-
 # A service's description under its line: enough to tell two services apart; the site's
 # page has it whole.
 SERVICE_ABOUT_CHARS = 160
