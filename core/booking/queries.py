@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import Integer, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.booking.actors import Actor, check_owns_booking, get_booking
@@ -52,7 +52,13 @@ _CLIENT_BY_EVENT = (
     .limit(_LIMIT)
 )
 _PROVIDER_OPEN = (
-    select(*_LINE, has_pending_proposal(_B.id).label("proposed"))
+    select(
+        *_LINE,
+        # A proposal left pending by an Accept on the old terms lapsed: only a request's.
+        and_(_B.state == BookingState.REQUESTED.value, has_pending_proposal(_B.id)).label(
+            "proposed"
+        ),
+    )
     .where(_B.provider_id == bindparam("provider"), _B.state.in_(OPEN_STATES))
     .order_by(_B.event_date, _B.id)
     .limit(_LIMIT)

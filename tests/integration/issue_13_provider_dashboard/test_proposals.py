@@ -337,3 +337,22 @@ async def test_news_and_every_screen_speak_the_readers_language(
     [news] = await news_for(db, "proposal_made", client)
     assert news.meta["locale"] == "en"
     assert EN("Do you accept? If you refuse, your request stays as it was.") in news.text
+
+
+async def test_accepting_the_old_terms_ends_the_proposal_on_the_home(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The provider proposes, then accepts the request as it was: the proposal lapsed, so
+    the home lists the booking by its state again, not as "proposal sent"."""
+    now = clock.now()
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    booking_id = await request(db, now, client, service, DAY)
+    provider = await linked(db, clock, owner, "p:lapsed")
+    await propose_from_dashboard(provider, booking_id, "20 juin", "4500")
+    await provider.click("acc")  # on the request's card, still offered
+    await provider.send("/start")
+    [line] = [
+        b.label for b in provider.last.all_buttons() if b.payload.endswith(f"req:{booking_id}")
+    ]
+    assert line.endswith(FR("accepted, deposit due"))
