@@ -129,7 +129,8 @@ async def home_prompt(ctx: Ctx) -> Reply:
     team = (ctx.button("❓ " + t("Help"), "help"), ctx.button("💬 " + t("Support"), "support"))
     if not home.services:  # registered, verified perhaps, and still not bookable
         text += "\n" + t(
-            "You have no service yet, so clients cannot book you: add one under My services."
+            "No service of yours is open to bookings, so clients cannot book you: add one, or"
+            " resume a paused one, under My services."
         )
     elif not home.opens:
         text += "\n" + t(

@@ -115,7 +115,8 @@ async def test_registration_asks_each_answer_checks_it_and_leaves_the_account_pe
 
     # Its home says what is missing before anyone can book: a service.
     no_service = EN(
-        "You have no service yet, so clients cannot book you: add one under My services."
+        "No service of yours is open to bookings, so clients cannot book you: add one, or"
+        " resume a paused one, under My services."
     )
     await newcomer.send("/start")
     assert no_service in newcomer.text
