@@ -75,7 +75,12 @@ WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
     "2": words("wednesday, mercredi, الأربعاء, الاربع, larb3, larba, larbe3"),
     "3": words("thursday, jeudi, الخميس, lkhmis, lekhmis, khmis"),
     "4": words("friday, vendredi, الجمعة, jem3a, jom3a, jam3a, jm3a, ljem3a, ljom3a, ljm3a"),
-    "5": words("saturday, samedi, السبت, sebt, sabt, ssebt, ssabt"),
+    # "The weekend" is read as its Saturday, as "next Saturday" is: the form then shows
+    # the day it took, and the free dates, before anything is sent.
+    "5": words(
+        "saturday, samedi, السبت, sebt, sabt, ssebt, ssabt, weekend, week-end, week end,"
+        "wiknd, wikend, lwiknd, الويكاند, ويكاند, الويكند, ويكند, نهاية الأسبوع"
+    ),
     "6": words("sunday, dimanche, الأحد, الحد, l7ed, l7ad, lhed"),
 }
 # Offset unit -> (English unit for dateparser, count implied by an Arabic dual or None).

@@ -152,6 +152,9 @@ def test_first_named_category_wins(parser: BuiltinParser) -> None:
         ("15 chtanbr", datetime.date(2026, 9, 15)),
         ("3 شتنبر", datetime.date(2026, 9, 3)),
         ("nhar sebt", datetime.date(2026, 5, 16)),
+        ("le weekend prochain", datetime.date(2026, 5, 16)),  # its Saturday
+        ("had lwiknd", datetime.date(2026, 5, 16)),
+        ("نهاية الأسبوع", datetime.date(2026, 5, 16)),
         ("ghedda", datetime.date(2026, 5, 14)),
         ("ba3d ghedda", datetime.date(2026, 5, 15)),
         ("1er juillet", datetime.date(2026, 7, 1)),
