@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from core.booking.queries import booking_reference
 from core.rows import Ticket
 from core.support.about_booking import booking_named_in, owns_booking
 from core.support.thread import add_user_message, own_ticket, rate_ticket, user_tickets
@@ -125,7 +126,13 @@ async def booking_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
 
 
 async def message_prompt(ctx: Ctx) -> Reply:
-    return ctx.reply(ctx.t("Please describe the problem in a few words."), [ctx.nav_row()])
+    t = ctx.t
+    text = t("Please describe the problem in a few words.")
+    chosen = ctx.state.data.get("ticket_booking")
+    reference = await booking_reference(ctx.uow, int(chosen)) if chosen else None
+    if reference:  # chosen on the list, or the booking's own Help: say which
+        text = t("About booking {ref}.", ref=reference) + " " + text
+    return ctx.reply(text, [ctx.nav_row()])
 
 
 async def message_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:

@@ -203,6 +203,8 @@ async def test_the_client_s_booking_view_says_what_is_left_to_pay_and_opens_a_ti
     assert FR("Balance after the event") + ": " + FR.money(350_000, "MAD") in view.text
 
     await view.click("help")
+    [ref] = [b.reference for b in await bookings(db) if b.id == booking]
+    assert FR("About booking {ref}.", ref=ref) in view.text  # which one, said
     assert FR("Please describe the problem in a few words.") in view.text
     await view.click("nav:back")  # Back is the booking again
     assert FR("Balance after the event") in view.text
