@@ -7,6 +7,7 @@ the sequence has no holes, and concurrent payments queue instead of sharing a nu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import (
     Booking,
+    CreditNote,
     Invoice,
     InvoiceCounter,
     Payment,
@@ -193,3 +195,33 @@ async def resend_invoice(
         raise NotFound("booking_not_found", booking_id=invoice.booking_id)
     announce_invoice(uow, invoice, booking, links, now=now, again=True)
     return invoice
+
+
+@dataclass(frozen=True, slots=True)
+class BookingDocument:
+    """An invoice or a credit note of a booking, with a link signed now (the one in its
+    news may have run out by the day the client looks for it)."""
+
+    number: str
+    url: str
+
+
+async def booking_documents(
+    uow: UnitOfWork, booking_id: int, links: LinkSigner, *, now: datetime
+) -> list[BookingDocument]:
+    """The booking's invoices, then its credit notes, oldest first."""
+    session = uow.session
+    invoices = await session.execute(
+        select(Invoice.id, Invoice.number)
+        .where(Invoice.booking_id == booking_id)
+        .order_by(Invoice.id)
+    )
+    notes = await session.execute(
+        select(CreditNote.id, CreditNote.number)
+        .where(CreditNote.booking_id == booking_id)
+        .order_by(CreditNote.id)
+    )
+    return [
+        *(BookingDocument(n, links.invoice_url(i, now=now)) for i, n in invoices.all()),
+        *(BookingDocument(n, links.credit_note_url(i, now=now)) for i, n in notes.all()),
+    ]

@@ -23,6 +23,7 @@ from core.booking.queries import (
 from core.booking.review_reads import review_news
 from core.booking.states import Action, BookingState, Role, decide
 from core.errors import DomainError
+from core.payments.invoices import booking_documents
 from core.payments.refunds import cancel_and_refund
 from core.rows import Booking
 from dialogs import labels
@@ -31,7 +32,7 @@ from dialogs.client.review import star_buttons, stars
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.errors import state_label
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Step
-from dialogs.framework.replies import Button, Reply
+from dialogs.framework.replies import Button, Reply, link_button
 from dialogs.i18n.translator import N_, Translator
 from dialogs.nlu.asked import read_asked
 from dialogs.nlu.model import Intent
@@ -209,6 +210,14 @@ async def detail_prompt(ctx: Ctx) -> Reply:
         elif review is not None:
             lines += ["", t("Not rated yet: choose a number of stars to rate the provider.")]
             rows += star_buttons(booking.id)
+    if ctx.deps.payments is not None:  # far up the chat by now: here, with fresh links
+        documents = await booking_documents(
+            ctx.uow, booking.id, ctx.deps.payments.links, now=ctx.now
+        )
+        if documents:  # in the text too: where a channel has no link buttons (WhatsApp)
+            lines += ["", t("Invoices and credit notes:")]
+            lines += [f"📄 {doc.number}: {doc.url}" for doc in documents]
+        rows += [(link_button("📄 " + doc.number, doc.url),) for doc in documents]
     if cancellable(booking):
         rows.append((ctx.button("✖ " + t("Cancel this booking"), "cancel"),))
     rows.append((ctx.button("💬 " + t(support.HELP_WITH_BOOKING), "help"),))

@@ -147,6 +147,16 @@ async def test_a_late_cancellation_refunds_half_with_a_credit_note_and_the_provi
     # The booking shows what came back.
     shown = await stack.send("client", "salma", payload=f"g|bk:{booking_id}")
     assert "Refunded: " + EN.money(half) in shown[-1]["text"]
+    # And its documents, with links signed now that open them (in the text for WhatsApp).
+    links = dict(
+        line.removeprefix("📄 ").split(": ", 1)
+        for line in shown[-1]["text"].splitlines()
+        if line.startswith("📄 ")
+    )
+    assert set(links) == {invoice_number, "MSB-AV-2026-000001"}
+    for url in links.values():
+        async with stack.http.get(url) as response:
+            assert response.status == 200 and (await response.read()).startswith(b"%PDF")
 
     # The provider learns what they keep: the other half (French, the factories' language).
     fr = translator("fr")
