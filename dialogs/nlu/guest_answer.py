@@ -1,4 +1,5 @@
-"""Reading the answer to "how many guests?": one whole number, or a reason it isn't one.
+"""Reading the answer to "how many guests?": one whole number (or a round one said in words:
+"mia", "une centaine"), or a reason it isn't one.
 
 Free text elsewhere may mention a count in passing ("photographer for 200 guests");
 here the whole answer must be the count, so nothing is guessed: "-5", "1e9", "10^9" and
@@ -42,6 +43,30 @@ _RANGE: Final = re.compile(
 )
 
 
+# Round counts said in words, as people answer "how many?" ("mia", "une centaine",
+# "ميتين"): the whole answer, or with a word of approximation or a unit around it.
+COUNT_WORDS: Final = {
+    **dict.fromkeys(words("cinquantaine, une cinquantaine, fifty, khamsin, خمسين"), 50),
+    **dict.fromkeys(
+        words("cent, une centaine, centaine, hundred, a hundred, mia, miya, مية, مائة, مئة"), 100
+    ),
+    **dict.fromkeys(
+        words("deux cents, deux centaines, two hundred, miatayn, mitin, ميتين, مئتين, مائتين"), 200
+    ),
+    **dict.fromkeys(
+        words("trois cents, three hundred, tlt mia, tlata mia, تلت مية, ثلاثمائة, ثلاثمئة"), 300
+    ),
+    **dict.fromkeys(
+        words("cinq cents, five hundred, khms mia, khamsmia, خمس مية, خمسمية, خمسمائة"), 500
+    ),
+    **dict.fromkeys(words("mille, thousand, a thousand, alf, ألف, الف"), 1000),
+}
+_COUNT_WORD: Final = re.compile(
+    rf"^{_APPROX}(?P<w>{alternation(list(COUNT_WORDS))})(?:\s*(?:de\s+|d\s+)?{_UNIT})?$"
+)
+_COUNTS: Final = {normalize(w): n for w, n in COUNT_WORDS.items()}
+
+
 class GuestProblem(StrEnum):
     RANGE = "range"  # "2-3", "200 à 300": ask for one number
     UNREADABLE = "unreadable"  # anything that is not one whole number
@@ -67,6 +92,9 @@ def read_guest_answer(text: str) -> GuestAnswer:
     if match is not None:
         digits = re.sub(r"[ .,]", "", match.group("n") or match.group("m"))
         return GuestAnswer(count=int(digits))
+    said = _COUNT_WORD.match(norm)
+    if said is not None and said.group("w") in _COUNTS:
+        return GuestAnswer(count=_COUNTS[said.group("w")])
     if _RANGE.match(norm):
         return GuestAnswer(problem=GuestProblem.RANGE)
     return GuestAnswer(problem=GuestProblem.UNREADABLE)

@@ -20,6 +20,14 @@ from dialogs.nlu.guest_answer import GuestProblem, read_guest_answer, read_guest
         ("1 200", 1200),
         ("1.200", 1200),
         ("0", 0),  # a number, refused by the bounds, not by the reader
+        # round counts in words, as people answer
+        ("mia", 100),
+        ("une centaine", 100),
+        ("environ une centaine de personnes", 100),
+        ("تقريبا مية", 100),
+        ("ميتين", 200),
+        ("tlt mia", 300),
+        ("khamsin nefer", 50),
     ],
 )
 def test_one_count(text: str, count: int) -> None:
