@@ -16,7 +16,7 @@ from dialogs.nlu.builtin import Lexicon
 from dialogs.nlu.normalize import normalize
 
 CONTINUE = "next"
-_LEXICON = Lexicon()  # the search's words for cities and categories, compiled once
+_LEXICON = Lexicon()  # the words for cities, categories and languages, compiled once
 TOGGLE = "t:"
 QUESTIONS = {
     "category": N_("Which services do you offer? Choose up to three, then choose Continue."),
