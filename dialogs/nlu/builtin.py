@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from typing import Final
 
@@ -45,6 +46,13 @@ class Lexicon:
     def city(self, text: str) -> str | None:
         """The first city named in normalised text."""
         return self.cities.first(text)
+
+
+@functools.cache
+def shared_lexicon() -> Lexicon:
+    """One lexicon for the screens that read a city, a category or a language typed by a
+    provider (the parser keeps its own)."""
+    return Lexicon()
 
 
 def detect_language(text: str) -> str | None:

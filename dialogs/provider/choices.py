@@ -12,11 +12,10 @@ from dialogs.framework.options import chosen_options
 from dialogs.framework.replies import Button
 from dialogs.i18n.translator import N_, Translator
 from dialogs.labels import LANGUAGE_NAMES
-from dialogs.nlu.builtin import Lexicon
+from dialogs.nlu.builtin import shared_lexicon
 from dialogs.nlu.normalize import normalize
 
 CONTINUE = "next"
-_LEXICON = Lexicon()  # the words for cities, categories and languages, compiled once
 TOGGLE = "t:"
 QUESTIONS = {
     "category": N_("Which services do you offer? Choose up to three, then choose Continue."),
@@ -81,10 +80,11 @@ def _named(chosen: list[str], text: str, kind: str) -> list[str] | None:
     """``chosen`` with the cities, categories or languages the text names as people name
     them ("كازا و الرباط", "traiteur et pâtisserie", "العربية و الفرنسية": the search's
     lexicon); None if none."""
+    lexicon = shared_lexicon()
     matcher = {
-        "city": _LEXICON.cities,
-        "category": _LEXICON.categories,
-        "language": _LEXICON.languages,
+        "city": lexicon.cities,
+        "category": lexicon.categories,
+        "language": lexicon.languages,
     }.get(kind)
     named = matcher.every(normalize(text)) if matcher else []
     return _ticked(chosen, [TOGGLE + code for code in named], kind)

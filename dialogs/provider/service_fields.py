@@ -20,6 +20,8 @@ from dialogs.framework.errors import FALLBACK
 from dialogs.framework.flow import WRITES, Answer, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
+from dialogs.nlu.builtin import shared_lexicon
+from dialogs.nlu.normalize import normalize
 from dialogs.provider import typed_numbers as typed
 from dialogs.provider.owner import own_provider
 from dialogs.provider.service_draft import FIELDS, Draft, pricing_of, spec_from
@@ -232,6 +234,12 @@ def _buffer(minutes: int | None) -> Parsed:
     return None if minutes is None else checked(minutes, rules.buffer_problem(minutes))
 
 
+def _typed_category(text: str) -> Parsed:
+    """ "gâteaux", "negafa", "مصور": a category as clients search for it."""
+    code = shared_lexicon().categories.first(normalize(text))
+    return None if code is None else _category(code)
+
+
 def _int(code: str) -> int | None:
     return int(code) if code.isdigit() else None
 
@@ -248,7 +256,7 @@ QUESTIONS: dict[str, Question] = {
         N_("Please choose a category from the list."),
         lambda ctx: [(labels.category(c, ctx.t), c) for c in CATEGORIES],
         lambda ctx, code: _category(code),
-        lambda ctx, text: None,
+        lambda ctx, text: _typed_category(text),
         lambda ctx, v: labels.category(v, ctx.t),
     ),
     "pricing": Question(

@@ -354,3 +354,18 @@ async def test_the_policy_picked_for_a_service_decides_the_clients_refund(
     async with db() as uow:
         paid = (await uow.session.get(Booking, booking_id)).paid_minor  # type: ignore[union-attr]
     assert await refund_if_cancelled() == paid // 2
+
+
+async def test_a_new_service_s_category_typed_as_clients_search_for_it(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "gâteaux" at "which category?" is pastry (the search's words); a word naming none
+    is asked again."""
+    owner, _, _ = await make_provider(db, clock.now())
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/services")
+    await provider.click("new")
+    await provider.send("des choses")
+    assert FR("Please choose a category from the list.") in provider.text
+    await provider.send("gâteaux")
+    assert (await provider.state()).data["draft"]["category"] == "pastry"
