@@ -61,4 +61,15 @@ class ProposalRefused:
     name: str = "proposal_refused"
 
 
-DomainEvent = BookingRequested | BookingStateChanged | ProposalMade | ProposalRefused
+@dataclass(frozen=True, slots=True)
+class RefusalExplained:
+    """The client who refused a proposal said why (the provider hears it)."""
+
+    booking_id: int
+    proposal_id: int
+    name: str = "proposal_refusal_explained"
+
+
+DomainEvent = (
+    BookingRequested | BookingStateChanged | ProposalMade | ProposalRefused | RefusalExplained
+)

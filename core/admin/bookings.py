@@ -186,7 +186,9 @@ def _proposal_event(terms: ProposalTerms) -> dict[str, Any]:
         "type": "proposal",
         "what": f"#{terms.id}: " + "; ".join(changes),
         "by": "provider",
-        "detail": terms.status + (f': "{terms.note}"' if terms.note else ""),
+        "detail": terms.status
+        + (f': "{terms.note}"' if terms.note else "")
+        + (f'; the client: "{terms.answer_note}"' if terms.answer_note else ""),
     }
 
 

@@ -13,6 +13,7 @@ from core.events import (
     DomainEvent,
     ProposalMade,
     ProposalRefused,
+    RefusalExplained,
 )
 from core.notifications.outbox import Notice, enqueue_many
 
@@ -32,6 +33,7 @@ AUDIENCES: dict[str, tuple[str, ...]] = {
     "proposal_made": ("client",),
     "proposal_accepted": ("provider",),
     "proposal_refused": ("provider",),
+    "proposal_refusal_explained": ("provider",),
 }
 
 
@@ -65,7 +67,7 @@ def notices_of(event: DomainEvent, booking: Booking, provider_user: int | None) 
             "amount_minor": event.amount_minor,
             "by": event.role.value,
         }
-    if isinstance(event, ProposalMade | ProposalRefused):
+    if isinstance(event, ProposalMade | ProposalRefused | RefusalExplained):
         payload["proposal_id"] = event.proposal_id
     now = booking.created_at if isinstance(event, BookingRequested) else booking.updated_at
     return [

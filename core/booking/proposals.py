@@ -28,7 +28,7 @@ from core.booking.states import Action, BookingState, Role
 from core.catalog.vocabulary import MARKET_TZ
 from core.db.tables import Booking, BookingProposal, BookingTransition, Provider, Service, SlotHold
 from core.errors import IllegalTransition, InvalidValue, NotAllowed, NotFound, SlotUnavailable
-from core.events import ProposalMade, ProposalRefused
+from core.events import ProposalMade, ProposalRefused, RefusalExplained
 from core.money import Money
 from core.uow import UnitOfWork
 
@@ -58,6 +58,7 @@ class ProposalTerms:
     status: str
     created_at: datetime
     note: str | None = None  # the provider's words about the change
+    answer_note: str | None = None  # the client's words when refusing it
 
 
 def has_pending_proposal(booking_id: Any) -> Any:
@@ -201,6 +202,29 @@ async def refuse_proposal(
     return booking
 
 
+async def explain_refusal(
+    uow: UnitOfWork, proposal_id: int, actor: Actor, note: str, *, now: datetime
+) -> Booking:
+    """The client's words about a proposal they refused, kept with it and sent to the
+    provider; once (a second message, or one about a proposal not refused, is refused)."""
+    proposal = await uow.session.get(BookingProposal, proposal_id, with_for_update=True)
+    if proposal is None:
+        raise NotFound("proposal_not_found", proposal_id=proposal_id)
+    booking = await get_booking(uow.session, proposal.booking_id)
+    await check_owns_booking(uow.session, actor, booking)
+    if actor.role is not Role.CLIENT:
+        raise NotAllowed("action_not_allowed_for_role", role=actor.role.value)
+    kept = check_note(note)
+    if kept is None:
+        raise InvalidValue("note_empty")
+    if proposal.status != ProposalStatus.REFUSED or proposal.answer_note is not None:
+        raise IllegalTransition("proposal_answered", status=proposal.status)
+    proposal.answer_note = kept
+    booking.updated_at = now
+    uow.record(RefusalExplained(booking.id, proposal.id))
+    return booking
+
+
 async def proposal_terms(uow: UnitOfWork, proposal_id: int, actor: Actor) -> ProposalTerms:
     """One proposal, for whoever may see its booking (a button names it)."""
     proposal = await uow.session.get(BookingProposal, proposal_id)
@@ -263,6 +287,7 @@ def terms_of(proposal: BookingProposal, booking: Booking) -> ProposalTerms:
         status=status,
         created_at=proposal.created_at,
         note=proposal.note,
+        answer_note=proposal.answer_note,
     )
 
 

@@ -39,6 +39,8 @@ class BookingProposal(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # The provider's words to the client about the change, if any (shown as typed).
     note: Mapped[str | None] = mapped_column(Text)
+    # The client's words when refusing them, if any (sent to the provider).
+    answer_note: Mapped[str | None] = mapped_column(Text)
     # pending (while the request waits) | accepted | refused | superseded (a newer one)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]

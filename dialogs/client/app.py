@@ -80,6 +80,7 @@ CLIENT_APP = DialogApp(
             mybookings.FLOW,
             support.FLOW,
             review.FLOW,
+            proposal_answers.REFUSAL_FLOW,
         )
     },
     commands={

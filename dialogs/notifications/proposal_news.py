@@ -16,7 +16,9 @@ from dialogs.notifications.buttons import view_button
 from dialogs.provider.app import decision_buttons
 from dialogs.shared.proposal_text import proposal_lines, proposal_note
 
-PROPOSAL_KINDS = frozenset({"proposal_made", "proposal_accepted", "proposal_refused"})
+PROPOSAL_KINDS = frozenset(
+    {"proposal_made", "proposal_accepted", "proposal_refused", "proposal_refusal_explained"}
+)
 DELIVERED = N_("{provider} marked {ref} as delivered. Please confirm it went well.")
 
 
@@ -42,7 +44,20 @@ async def work_news(uow: UnitOfWork, envelope: Envelope) -> list[Reply]:
         return []
     if envelope.kind == "proposal_made":
         return _proposed(news, terms, t)
+    if envelope.kind == "proposal_refusal_explained":
+        return _explained(news, terms, t)
     return _refused(news, t)
+
+
+def _explained(news: BookingNews, terms: ProposalTerms, t: Translator) -> list[Reply]:
+    """To the provider: why the client refused, as they wrote it; the request's answers
+    while it still waits."""
+    text = t(
+        "About your proposal for {ref}, the client says: “{words}”",
+        ref=news.booking.reference,
+        words=t.isolate(terms.answer_note or ""),
+    )
+    return [_reply(text, t, decision_buttons(news.booking, t))]
 
 
 def _reply(

@@ -18,7 +18,7 @@ from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import N_, Translator
 from dialogs.notifications.contacts import party_name, party_phone
 from dialogs.shared.event_time import event_when
-from dialogs.shared.proposal_text import proposal_lines, proposal_note
+from dialogs.shared.proposal_text import answer_note, proposal_lines, proposal_note
 
 # How each step of a booking's history reads (the audit trail's action names).
 HISTORY_ACTIONS: dict[str, str] = {
@@ -141,5 +141,6 @@ def history_text(reference: str, history: BookingHistory, t: Translator) -> str:
             + (t(status) if status else terms.status),
             *proposal_lines(terms, t),
             *proposal_note(terms, t, "provider"),
+            *answer_note(terms, t),
         ]
     return "\n".join(lines)

@@ -36,3 +36,10 @@ def proposal_note(terms: ProposalTerms, t: Translator, audience: str) -> list[st
         return []
     label = t("Your message") if audience == "provider" else t("The provider's message")
     return [label + ": " + t.isolate(terms.note)]
+
+
+def answer_note(terms: ProposalTerms, t: Translator) -> list[str]:
+    """The client's words when refusing, for the provider's history of the booking."""
+    if not terms.answer_note:
+        return []
+    return [t("The client's answer") + ": " + t.isolate(terms.answer_note)]

@@ -31,6 +31,7 @@ CASES = [
     (CLIENT_DIR / "mybookings.mmd", [CLIENT_APP.flows["mybookings"]]),
     (DIALOGS_DIR / "shared" / "support.mmd", [CLIENT_APP.flows["support"]]),
     (CLIENT_DIR / "review.mmd", [CLIENT_APP.flows["review"]]),
+    (CLIENT_DIR / "refusal.mmd", [CLIENT_APP.flows["refusal"]]),
     (DIALOGS_DIR / "provider" / "review_reply.mmd", [PROVIDER_APP.flows["review_reply"]]),
     (
         DIALOGS_DIR / "provider" / "flows.mmd",

@@ -9,12 +9,17 @@ tests/e2e/test_issue_13_counter_proposal.py.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from core.booking.actors import Actor
+from core.booking.proposals import explain_refusal
+from core.booking.states import Role
 from core.clock import FixedClock
 from core.db.tables import BookingProposal
+from core.errors import IllegalTransition
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import request, snapshot
 from tests.support.chat import news_for, outbox
@@ -167,6 +172,25 @@ async def test_refused_proposal_leaves_the_request_as_it_was(
     [told] = await news_for(db, "proposal_refused", owner)
     codes = [b.payload for b in told.all_buttons()]
     assert codes == [f"g|pacc:{booking_id}", f"g|pdec:{booking_id}", f"g|ppro:{booking_id}"]
+    # Then the client may say why; the provider hears it, under the same answers.
+    assert await client_chat.position() == "refusal:why"
+    await client_chat.send("Le 20 juin nous ne pouvons pas, désolé")
+    assert FR("Sent to {provider}.", provider="studio-atlas") in client_chat.text
+    assert await client_chat.position() == "menu:main"
+    [why] = await news_for(db, "proposal_refusal_explained", owner)
+    assert why.text == FR(
+        "About your proposal for {ref}, the client says: “{words}”",
+        ref=booking.reference,
+        words="Le 20 juin nous ne pouvons pas, désolé",
+    )
+    assert [b.payload for b in why.all_buttons()] == codes
+    assert await _answers(db) == ["Le 20 juin nous ne pouvons pas, désolé"]
+    [proposal_id] = client_chat_buttons_ids(refuse)
+    with pytest.raises(IllegalTransition):  # once: a second message is refused
+        async with db() as uow:
+            await explain_refusal(
+                uow, proposal_id, Actor(Role.CLIENT, client), "encore", now=clock.now()
+            )
     await provider.send("/start")  # the provider's to answer again
     assert home.replace(": 0.", ": 1.") in provider.text
     # The proposal's news is no longer shown once answered (nothing to decide any more).
@@ -356,3 +380,58 @@ async def test_accepting_the_old_terms_ends_the_proposal_on_the_home(
         b.label for b in provider.last.all_buttons() if b.payload.endswith(f"req:{booking_id}")
     ]
     assert line.endswith(FR("accepted, deposit due"))
+
+
+async def _answers(db: UnitOfWorkFactory) -> list[str | None]:
+    async with db() as uow:
+        return list((await uow.session.scalars(select(BookingProposal.answer_note))).all())
+
+
+def client_chat_buttons_ids(payload: str) -> list[int]:
+    """The proposal's id in a Refuse button's payload ("g|cpr:7")."""
+    return [int(payload.rpartition(":")[2])]
+
+
+async def test_refusing_without_a_word(db: UnitOfWorkFactory, clock: FixedClock) -> None:
+    """Skip: nothing more is sent; the client is home."""
+    now = clock.now()
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    booking_id = await request(db, now, client, service, DAY)
+    provider = await linked(db, clock, owner, "p:skip")
+    await propose_from_dashboard(provider, booking_id, "20 juin", "4500")
+    chat = await linked(db, clock, client, "c:skip", client=True)
+    chat.seen(await news_for(db, "proposal_made", client))
+    await chat.press(next(p for p in chat.buttons() if "cpr:" in p))
+    await chat.click("skip")
+    assert await chat.position() == "menu:main"
+    assert await _answers(db) == [None]
+    assert [m for m in await outbox(db) if m.kind == "proposal_refusal_explained"] == []
+
+
+async def test_a_greeting_or_a_late_message_after_refusing_is_not_sent_as_the_reason(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "Bonjour", or anything typed more than an hour later, is a new conversation: the
+    menu, and nothing sent to the provider."""
+    now = clock.now()
+    owner, _, service = await make_provider(db, now)
+    client = await make_user(db, now)
+    booking_id = await request(db, now, client, service, DAY)
+    provider = await linked(db, clock, owner, "p:late")
+    await propose_from_dashboard(provider, booking_id, "20 juin", "4500")
+    chat = await linked(db, clock, client, "c:late", client=True)
+    chat.seen(await news_for(db, "proposal_made", client))
+    await chat.press(next(p for p in chat.buttons() if "cpr:" in p))
+    await chat.send("Bonjour")
+    assert await chat.position() == "menu:main"
+    assert await _answers(db) == [None]
+
+    later = await request(db, now, client, service, DAY + timedelta(days=1))
+    await propose_from_dashboard(provider, later, "22 juin", "4500")
+    chat.seen(await news_for(db, "proposal_made", client))
+    await chat.press(next(p for p in chat.buttons() if "cpr:" in p))
+    assert await chat.position() == "refusal:why"
+    clock.advance(timedelta(hours=2))
+    await chat.send("trop cher pour nous")  # hours later: the chat again, not the provider
+    assert await _answers(db) == [None, None]
