@@ -13,6 +13,7 @@ from core.booking.proposals import accept_proposal, explain_refusal, refuse_prop
 from core.booking.queries import provider_of_booking
 from core.booking.states import Role
 from dialogs.client.free_text import route_text
+from dialogs.client.menu import AFTER_ACTION
 from dialogs.framework.context import Ctx
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Show, Step
 from dialogs.framework.replies import Reply
@@ -79,10 +80,15 @@ async def why_prompt(ctx: Ctx) -> Reply:
     return ctx.reply(text, [(ctx.button(t("Skip"), "skip"),)])
 
 
+def _home(ctx: Ctx, before: tuple[Reply, ...] = ()) -> Go:
+    """The menu, without its welcome: the client is in the middle of things."""
+    ctx.state.data, ctx.state.history = {AFTER_ACTION: True}, []
+    return Go("main", "menu", before=before)
+
+
 async def why_answer(ctx: Ctx, answer: Answer) -> Outcome:
-    home = Go("main", "menu", reset=True)
     if answer.code == "skip":
-        return home
+        return _home(ctx)
     if not answer.text:
         return Invalid(ctx.t("Please write a few words, or skip."))
     if not await _a_reason(ctx, answer.text):  # "bonjour" the next day: not for the provider
@@ -96,7 +102,7 @@ async def why_answer(ctx: Ctx, answer: Answer) -> Outcome:
         now=ctx.now,
     )
     sent = ctx.t("Sent to {provider}.", provider=str(ctx.state.data.get("provider_name", "—")))
-    return Go("main", "menu", reset=True, before=(ctx.reply(sent),))
+    return _home(ctx, (ctx.reply(sent),))
 
 
 # Words typed this long after refusing are a new conversation, not the reason.

@@ -176,6 +176,9 @@ async def test_refused_proposal_leaves_the_request_as_it_was(
     assert await client_chat.position() == "refusal:why"
     await client_chat.send("Le 20 juin nous ne pouvons pas, désolé")
     assert FR("Sent to {provider}.", provider="studio-atlas") in client_chat.text
+    assert FR("What else can I do for you? Choose an option or write what you need.") in (
+        client_chat.text
+    )  # not the whole welcome again
     assert await client_chat.position() == "menu:main"
     [why] = await news_for(db, "proposal_refusal_explained", owner)
     assert why.text == FR(
