@@ -9,6 +9,7 @@ tests/e2e/test_issue_13_counter_proposal.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from core.db.tables import BookingProposal
 from core.errors import IllegalTransition
 from core.uow import UnitOfWorkFactory
 from tests.support.bookings import request, snapshot
-from tests.support.chat import news_for, outbox
+from tests.support.chat import Chat, news_for, outbox
 from tests.support.factories import make_provider, make_user
 from tests.support.provider_dashboard import (
     AR,
@@ -395,17 +396,38 @@ def client_chat_buttons_ids(payload: str) -> list[int]:
     return [int(payload.rpartition(":")[2])]
 
 
+@dataclass
+class Refusing:
+    """A client who refused a provider's other terms, asked why; their provider's chat."""
+
+    chat: Chat
+    provider: Chat
+    client: int
+    service: int
+    clock: FixedClock
+
+    async def refuse_again(self, db: UnitOfWorkFactory, day: date, proposed: str) -> None:
+        """Another request, other terms for it, refused as well."""
+        booking_id = await request(db, self.clock.now(), self.client, self.service, day)
+        await propose_from_dashboard(self.provider, booking_id, proposed, "4500")
+        self.chat.seen(await news_for(db, "proposal_made", self.client))
+        await self.chat.press(next(p for p in self.chat.buttons() if "cpr:" in p))
+
+
+async def refusing(db: UnitOfWorkFactory, clock: FixedClock, key: str) -> Refusing:
+    owner, _, service = await make_provider(db, clock.now())
+    client = await make_user(db, clock.now())
+    provider = await linked(db, clock, owner, f"p:{key}")
+    chat = await linked(db, clock, client, f"c:{key}", client=True)
+    found = Refusing(chat, provider, client, service, clock)
+    await found.refuse_again(db, DAY, "20 juin")
+    assert await chat.position() == "refusal:why"
+    return found
+
+
 async def test_refusing_without_a_word(db: UnitOfWorkFactory, clock: FixedClock) -> None:
     """Skip: nothing more is sent; the client is home."""
-    now = clock.now()
-    owner, _, service = await make_provider(db, now)
-    client = await make_user(db, now)
-    booking_id = await request(db, now, client, service, DAY)
-    provider = await linked(db, clock, owner, "p:skip")
-    await propose_from_dashboard(provider, booking_id, "20 juin", "4500")
-    chat = await linked(db, clock, client, "c:skip", client=True)
-    chat.seen(await news_for(db, "proposal_made", client))
-    await chat.press(next(p for p in chat.buttons() if "cpr:" in p))
+    chat = (await refusing(db, clock, "skip")).chat
     await chat.click("skip")
     assert await chat.position() == "menu:main"
     assert await _answers(db) == [None]
@@ -417,23 +439,13 @@ async def test_a_greeting_or_a_late_message_after_refusing_is_not_sent_as_the_re
 ) -> None:
     """ "Bonjour", or anything typed more than an hour later, is a new conversation: the
     menu, and nothing sent to the provider."""
-    now = clock.now()
-    owner, _, service = await make_provider(db, now)
-    client = await make_user(db, now)
-    booking_id = await request(db, now, client, service, DAY)
-    provider = await linked(db, clock, owner, "p:late")
-    await propose_from_dashboard(provider, booking_id, "20 juin", "4500")
-    chat = await linked(db, clock, client, "c:late", client=True)
-    chat.seen(await news_for(db, "proposal_made", client))
-    await chat.press(next(p for p in chat.buttons() if "cpr:" in p))
+    refused = await refusing(db, clock, "late")
+    chat = refused.chat
     await chat.send("Bonjour")
     assert await chat.position() == "menu:main"
     assert await _answers(db) == [None]
 
-    later = await request(db, now, client, service, DAY + timedelta(days=1))
-    await propose_from_dashboard(provider, later, "22 juin", "4500")
-    chat.seen(await news_for(db, "proposal_made", client))
-    await chat.press(next(p for p in chat.buttons() if "cpr:" in p))
+    await refused.refuse_again(db, DAY + timedelta(days=1), "22 juin")
     assert await chat.position() == "refusal:why"
     clock.advance(timedelta(hours=2))
     await chat.send("trop cher pour nous")  # hours later: the chat again, not the provider
