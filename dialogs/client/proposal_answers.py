@@ -111,8 +111,8 @@ REASON_WINDOW = timedelta(hours=1)
 
 async def _a_reason(ctx: Ctx, text: str) -> bool:
     """Typed soon after refusing, and more than a greeting."""
-    refused_at = datetime.fromisoformat(str(ctx.state.data.get("refused_at", "")) or "1970-01-01")
-    if refused_at.tzinfo is None or ctx.now - refused_at > REASON_WINDOW:
+    raw = ctx.state.data.get("refused_at")
+    if not isinstance(raw, str) or ctx.now - datetime.fromisoformat(raw) > REASON_WINDOW:
         return False
     parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
     return parsed.intent is not Intent.GREETING

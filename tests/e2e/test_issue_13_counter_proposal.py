@@ -263,6 +263,15 @@ async def test_whatsapp_client_refuses_then_accepts_and_sees_the_proof(world: Wo
         booking = await uow.session.get(Booking, booking_id)
         assert booking is not None
         assert (booking.state, booking.event_date) == ("requested", DAY)
+    # Asked why, the client says it on WhatsApp; the provider reads it on Telegram.
+    why = "Le 21 juin la salle est prise"
+    await world.client_says(why)
+    said = FR("About your proposal for {ref}, the client says: “{words}”", ref=reference, words=why)
+
+    def heard() -> bool:
+        return any(m.text == said for m in world.telegram.sent_to(PROVIDER.id, bot=PROVIDER_TOKEN))
+
+    await eventually(heard, within=20, what="the client's words on the provider's bot")
 
     await provider_proposes("20 juin", "4500")
     await world.quiet()

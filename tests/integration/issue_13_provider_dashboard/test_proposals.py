@@ -426,8 +426,11 @@ async def refusing(db: UnitOfWorkFactory, clock: FixedClock, key: str) -> Refusi
 
 
 async def test_refusing_without_a_word(db: UnitOfWorkFactory, clock: FixedClock) -> None:
-    """Skip: nothing more is sent; the client is home."""
+    """Too long is said and asked again; Skip: nothing more is sent; the client is home."""
     chat = (await refusing(db, clock, "skip")).chat
+    await chat.send("x" * 501)
+    assert FR("Please keep your message to {max} characters.", max=500) in chat.text
+    assert await chat.position() == "refusal:why"
     await chat.click("skip")
     assert await chat.position() == "menu:main"
     assert await _answers(db) == [None]
