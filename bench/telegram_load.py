@@ -8,6 +8,7 @@ import contextlib
 import gc
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -78,12 +79,14 @@ async def drive_by_step(
     concurrency: int,
     bot_cpu: Callable[[], float],
     settled: Callable[[], Awaitable[None]],
+    calls: Callable[[], int],
+    around_step: Callable[[int], AbstractAsyncContextManager[None]] | None = None,
 ) -> None:
     """The script one step at a time (``--by-step``): every chat's first step, ``concurrency``
     chats at a time, then every chat's second, and so on. Each step's cost is the bot's CPU
     from its first update until what the step queued has gone out (``settled``): where a
     mix's CPU goes, step by step. The throughput of this mode is not the load's (the chats
-    wait for each other between steps)."""
+    wait for each other between steps). ``around_step`` wraps each step (a profiler)."""
     gate = asyncio.Semaphore(concurrency)
     playing = dict(chats)
     steps = len(next(iter(chats.values()), []))
@@ -100,10 +103,12 @@ async def drive_by_step(
     started, cpu_started = time.perf_counter(), time.process_time()
     for n in range(steps):
         players = list(playing.items())
-        cpu_before = bot_cpu()
-        await asyncio.gather(*(play(chat, script[n]) for chat, script in players))
-        await settled()
-        run.steps.append(StepCost(n, len(players), bot_cpu() - cpu_before))
+        async with around_step(n) if around_step else contextlib.nullcontext():
+            cpu_before, calls_before = bot_cpu(), calls()
+            await asyncio.gather(*(play(chat, script[n]) for chat, script in players))
+            await settled()
+            cpu, made = bot_cpu() - cpu_before, calls() - calls_before
+        run.steps.append(StepCost(n, len(players), cpu, made))
     run.wall_s = time.perf_counter() - started
     run.driver_cpu_s = time.process_time() - cpu_started
 

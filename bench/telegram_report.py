@@ -21,6 +21,7 @@ class StepCost:
     index: int  # in the mix's script
     updates: int
     cpu_s: float
+    calls: int = 0  # Bot API calls the fake received for the step (webhook answers too)
 
 
 @dataclass
@@ -81,7 +82,7 @@ def step_table(run: Run, script: tuple[tuple[str, str], ...]) -> str:
         per_update = 1000 * s.cpu_s / s.updates if s.updates else 0.0
         lines.append(
             f"  {s.index + 1:>2} {kind:<7} {argument[:28]:<28} {per_update:6.2f} ms"
-            f" {100 * s.cpu_s / total:5.1f} %"
+            f" {100 * s.cpu_s / total:5.1f} %  {s.calls / (s.updates or 1):4.2f} calls/update"
         )
     updates = sum(s.updates for s in run.steps) or 1
     lines.append(f"     {'all steps':<36} {1000 * total / updates:6.2f} ms")

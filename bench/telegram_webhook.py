@@ -131,7 +131,8 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
                 await outbox_settled(db_url)
                 states_before = await bookings_by_state(db_url)
                 paths_before = await dialog_paths(port)
-            profiling = py_spy(proc.pid, b.workdir / f"{kind}-{n}.pyspy") if b.profile else None
+            whole = b.profile and not b.by_step  # by step: a profile of each step
+            profiling = py_spy(proc.pid, b.workdir / f"{kind}-{n}.pyspy") if whole else None
             async with profiling or contextlib.nullcontext():
                 calls_before, cpu_before = len(fake.calls(bot=token)), cpu_seconds(proc.pid)
                 with without_collector_pauses():
@@ -142,6 +143,14 @@ async def measure(kind: str, mix: Mix, b: Bench, people: list[FakeUser], n: int)
                             b.concurrency,
                             lambda: cpu_seconds(proc.pid),
                             lambda: outbox_settled(db_url),
+                            lambda: len(fake.calls(bot=token)),
+                            (
+                                lambda i: py_spy(
+                                    proc.pid, b.workdir / f"{kind}-{n}-step{i + 1}.pyspy"
+                                )
+                            )
+                            if b.profile
+                            else None,
                         )
                     else:
                         await drive(run, chats, b.concurrency)
@@ -207,9 +216,11 @@ async def bench(args: argparse.Namespace) -> int:
         code = 2
     if args.profile:
         for i, run in enumerate(runs, 1):
-            print(f"\nprofile of {run.name} ({run.mix}):")
-            path = workdir / f"{run.name}-{i}.pyspy"
-            print(hot_spots(path) if path.exists() else f"(no profile at {path})")
+            parts = [f"{run.name}-{i}-step{s.index + 1}" for s in run.steps] or [f"{run.name}-{i}"]
+            for part in parts:
+                print(f"\nprofile of {run.name} ({run.mix}), {part}:")
+                path = workdir / f"{part}.pyspy"
+                print(hot_spots(path) if path.exists() else f"(no profile at {path})")
     print(f"logs and profiles in {workdir}")
     return code
 
@@ -227,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mix", choices=list(MIXES), action="append", help="(default: all)")
     parser.add_argument("--rounds", type=int, default=1, help="times every bot runs every mix")
     parser.add_argument(
-        "--profile", action="store_true", help="py-spy the bots under test during the load"
+        "--profile",
+        action="store_true",
+        help="py-spy the bots under test during the load (with --by-step: each step apart)",
     )
     parser.add_argument("--only", choices=KINDS, action="append")
     parser.add_argument(
