@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from dialogs import labels
 from dialogs.client import book_hours, book_leave
 from dialogs.client import book_steps as steps
 from dialogs.client.aside import aside_from
+from dialogs.client.book_edit_words import typed_field
 from dialogs.client.book_steps import advance, day_problem, service_of
 from dialogs.client.book_summary import duration_rows, price_lines
 from dialogs.client.guests import guests_problem
@@ -194,6 +196,8 @@ _FIELD_NAMES = {
 
 async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = answer.code or ""
+    if answer.is_text and (field := typed_field(answer.text or "", _offered(ctx), _name(ctx))):
+        code = f"edit:{field}"  # "modifier les invités": the field named in words
     if code.startswith("edit:") and code[5:] in EDITABLE:
         ctx.state.data["_return"] = "summary"
         return Go(code[5:])
@@ -230,6 +234,15 @@ async def summary_answer(ctx: Ctx, answer: Answer) -> Outcome:
         )
     )
     return Go("main", "menu", before=(sent,))
+
+
+def _offered(ctx: Ctx) -> list[str]:
+    """The fields the summary offers to edit (its options kept in the state)."""
+    return [p.partition("|edit:")[2] for _, p in ctx.state.options if "|edit:" in p]
+
+
+def _name(ctx: Ctx) -> Callable[[str], str]:
+    return lambda field: ctx.t(_FIELD_NAMES[field])
 
 
 async def _send_request(ctx: Ctx, cmd: RequestBooking) -> str:
