@@ -40,6 +40,27 @@ OPTION_WORDS = {
     # Continue after ticking choices; Done with photos or texts.
     "next": frozenset({"continue", "continuer", "suivant", "next", "ok", "تم", "التالي"} | DONE),
     "done": frozenset({"continue", "continuer", "ok", "تم", "متابعة", *DONE}),
+    # The provider's home: what providers write for its options rather than their labels
+    # ("mes services" for "My services", "gains" for "Earnings").
+    "svcs": frozenset(
+        {"services", "mes services", "my services", "prestations", "mes prestations", "tarifs"}
+        | {"mes tarifs", "prix", "prices", "خدماتي", "الخدمات", "خدمات", "الأسعار"}
+    ),
+    "pearn": frozenset(
+        {"gains", "mes gains", "revenus", "mes revenus", "earnings", "my earnings", "argent"}
+        | {"paiements", "mes paiements", "payments", "الأرباح", "أرباحي", "المداخيل", "مداخيلي"}
+    ),
+    "pdash": frozenset(
+        {"reservations", "mes reservations", "bookings", "my bookings", "حجوزاتي", "الحجوزات"}
+    ),
+    "avail": frozenset(
+        {"disponibilite", "disponibilites", "mes disponibilites", "horaires", "mes horaires"}
+        | {"availability", "hours", "opening hours", "أوقات العمل", "الأوقات", "التوفر"}
+    ),
+    "cal": frozenset({"calendrier", "mon calendrier", "agenda", "calendar", "التقويم"}),
+    "profile": frozenset(
+        {"profil", "mon profil", "profile", "my profile", "الملف", "ملفي", "البروفايل"}
+    ),
 }
 
 

@@ -194,7 +194,7 @@ async def home_answer(ctx: Ctx, answer: Answer) -> Outcome:
     listed = any(payload.partition("|")[2].startswith("req:") for _, payload in ctx.state.options)
     if not listed:
         return Invalid(ctx.t("Please choose an option."))
-    return Invalid(ctx.t("Please choose a request from the list."))
+    return Invalid(ctx.t("Please choose a request or an option from the list."))
 
 
 async def _intent(ctx: Ctx, text: str) -> Intent:

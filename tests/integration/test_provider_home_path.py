@@ -166,7 +166,7 @@ async def test_a_reference_typed_at_home_opens_that_booking_s_card(
     await chat.send("/start")
     await chat.send(references[theirs])
     assert references[theirs] not in chat.text
-    assert FR("Please choose a request from the list.") in chat.text
+    assert FR("Please choose a request or an option from the list.") in chat.text
 
 
 async def test_the_home_leads_to_help_and_to_our_team(
@@ -211,3 +211,30 @@ async def test_the_home_says_when_nobody_can_book_for_want_of_hours(
         await uow.commit()
     await chat.send("/start")
     assert closed in chat.text
+
+
+async def test_the_home_s_options_written_as_providers_say_them(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """On WhatsApp the home is ten numbered options: providers write "mes services" for
+    "My services" or "gains" for "Earnings" (each was "choose a request" in a walk); a word
+    naming none of them says so, in words that fit a home with more than requests."""
+    chat, _, _ = await _provider_with_request(uows, clock)
+    for typed, position in [
+        ("mes services", "psvc:list"),
+        ("Mes horaires", "pavail:week"),
+        ("agenda", "pcal:menu"),
+        ("mes réservations", "pdash:list"),
+    ]:
+        await chat.send(typed)
+        assert await chat.position() == position, typed
+        await chat.send("/start")
+    await chat.send("gains")
+    assert FR("Your earnings") in chat.text
+    await chat.send("/start")
+    await chat.send("mon profil")
+    assert await chat.position() != "phome:home"
+    await chat.send("/start")
+    await chat.send("photos de mariage")
+    assert await chat.position() == "phome:home"
+    assert FR("Please choose a request or an option from the list.") in chat.text
