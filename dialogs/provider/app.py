@@ -229,6 +229,12 @@ async def open_request(ctx: Ctx, arg: str) -> Outcome:
         # Not a button that can only be refused: from when it can be marked delivered.
         text += "\n\n" + explain(early, ctx.t)
         buttons = ()
+    if not buttons:
+        # Nothing to decide (an accepted booking awaits its deposit): the dashboard's screen
+        # of it (paid, history, help with the booking), not a card without any option, a
+        # dead end on WhatsApp. A request keeps its three answers alone: one quick reply.
+        more = global_button("🔎 " + ctx.t("Details and history"), f"pbk:{card.booking.id}")
+        buttons = ((more,),)
     return Show((Reply(text, buttons, rtl=ctx.t.rtl),))
 
 

@@ -320,14 +320,17 @@ async def test_a_provider_s_greeting_shows_the_home_without_a_reproach(stack: St
     await stack.flush()  # the request's notice
     await stack.say(PROVIDER_PHONE, "Salam")  # the home, listing it
     (noted,) = await stack.say(PROVIDER_PHONE, "xyz")
-    assert (noted.body or "").startswith("Veuillez choisir une demande dans la liste."), noted.body
+    assert (noted.body or "").startswith(
+        "Veuillez choisir une demande ou une option dans la liste."
+    ), noted.body
 
 
 async def test_back_typed_under_a_booking_card_with_nothing_to_do_shows_the_home(
     stack: Stack,
 ) -> None:
-    """A confirmed booking before its day has no option on its card (nothing to do yet):
-    "retour" typed under it is the home again, not a wrong answer."""
+    """A confirmed booking before its day has nothing to do yet: its card offers its whole
+    screen (details and history), and "retour" typed under it is the home again, not a
+    wrong answer."""
     owner, _, service_id = await provider_with_phone(stack)
     client = await make_user(stack.uows, stack.clock.now())
     booking_id = await request(stack.uows, stack.clock.now(), client, service_id, FIRST)
@@ -340,9 +343,15 @@ async def test_back_typed_under_a_booking_card_with_nothing_to_do_shows_the_home
     assert "1. MSB-" in (home.body or ""), home.body
     (card,) = await stack.say(PROVIDER_PHONE, "1")
     assert "L'événement n'a pas encore commencé" in (card.body or ""), card.body
+    assert (card.body or "").endswith("1. 🔎 Détails et historique"), card.body
     for back in ("retour", "Back"):
         (shown,) = await stack.say(PROVIDER_PHONE, back)
         assert (shown.body or "").startswith("Bonjour studio-atlas."), shown.body
+    await stack.say(PROVIDER_PHONE, "1")
+    (whole,) = await stack.say(PROVIDER_PHONE, "1")  # the booking's screen under Bookings
+    assert "🕘 Historique" in (whole.body or "") and "Montant payé: " in (whole.body or ""), (
+        whole.body
+    )
 
 
 async def test_after_help_the_numbers_still_name_the_menu(stack: Stack) -> None:

@@ -87,7 +87,11 @@ async def test_another_process_s_change_shows_at_once(
     assert FR(WAITING, name="studio-atlas", n=0) in chat.text
     await chat.click(f"req:{booking_id}")
     assert state_label("accepted", FR) in chat.text
-    assert chat.buttons() == []  # nothing to decide: the deposit is awaited
+    # Nothing to decide, the deposit is awaited: the booking's whole screen, no dead end.
+    assert chat.buttons() == [f"g|pbk:{booking_id}"]
+    await chat.press(f"g|pbk:{booking_id}")
+    assert await chat.position() == "pdash:booking"
+    assert {"hist", "help"} <= set(chat.buttons())
 
 
 async def test_a_forged_card_is_refused_on_the_read_only_path(
