@@ -2,7 +2,8 @@
 the first words of one option alone ("حجز" for "حجز: تغطية", the profile's only service).
 
 WhatsApp has no inline buttons, so options are listed as numbers; people also type a
-label instead of tapping on Telegram. The last prompt's options are kept in the state.
+label instead of tapping on Telegram, or its last words ("même date" for "Garder la même
+date"). The last prompt's options are kept in the state.
 
 Back and Cancel are words, not numbers (issue 19): they come last, take no number, and
 "retour", "back", "رجوع" (or "annuler", "cancel", "إلغاء") pick them in any language. So
@@ -61,7 +62,18 @@ OPTION_WORDS = {
     "profile": frozenset(
         {"profil", "mon profil", "profile", "my profile", "الملف", "ملفي", "البروفايل"}
     ),
+    # A client's answer to other terms ("Do you accept?" under them).
+    "cpa": frozenset(
+        {"yes", "oui", "نعم", "واخا", "wakha", "j'accepte", "i accept", "d'accord", "ok"}
+        | {"موافق", "موافقة", "قبلت"}
+    ),
+    "cpr": frozenset({*NO, "je refuse", "i refuse", "non merci", "no thanks", "رفضت", "ما بغيتش"}),
 }
+
+
+def _word_key(payload: str) -> str:
+    code = payload.partition("|")[2]
+    return code if code in _FOLDED_WORDS else code.partition(":")[0]
 
 
 def is_navigation(payload: str) -> bool:
@@ -100,10 +112,11 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
     for label, payload in options:  # "حلويات" for "الحلويات", "رباط" for "الرباط"
         if bare and without_article(folded_label(label)) == bare:
             return payload
-    for _, payload in options:
-        code = payload.partition("|")[2]
-        if code in _FOLDED_WORDS and wanted in _FOLDED_WORDS[code]:
-            return payload
+    # A word of an option's code ("oui" for Yes); "cpa" stands for "cpa:12", the Accept of
+    # proposal 12. One such option only: two proposals to accept, "oui" names neither.
+    worded = [p for _, p in options if wanted in _FOLDED_WORDS.get(_word_key(p), ())]
+    if len(worded) == 1:
+        return worded[0]
     if wanted in _FOLDED_WORDS["nav:back"]:
         # A screen with a way back of its own instead of Back ("« Menu", "🏠 Home"):
         # "retour" takes it, as Back elsewhere. One only: two would be a guess.
@@ -114,6 +127,11 @@ def chosen_option(options: list[list[str]], text: str) -> str | None:
         opened = [p for label, p in options if folded_label(label).startswith(wanted + " ")]
         if len(opened) == 1:  # two services to book: "Book" names neither
             return opened[0]
+        # Or its last words: "même date" for "Garder la même date", "reportage" for
+        # "Réserver: Reportage". One option only, as above.
+        ending = [p for label, p in options if folded_label(label).endswith(" " + wanted)]
+        if len(ending) == 1:
+            return ending[0]
     numbered = [payload for _, payload in options if not is_navigation(payload)]
     digits = text.strip().translate(_ARABIC_DIGITS)
     # Where labels are numbers themselves (guests: 50, 100…), a number is a value, not a rank.

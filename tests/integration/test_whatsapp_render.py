@@ -128,6 +128,28 @@ def test_words_for_skip_no_yes_and_confirm_pick_those_options() -> None:
     assert chosen_option(options("skip"), "Salle Al Amal") is None
 
 
+def test_the_last_words_of_one_option_alone_pick_it() -> None:
+    """ "même date" at "Propose another date" (option "Garder la même date") was read as a
+    date and refused (a walk through the webhook, 2026-12-07)."""
+    keep = option_list(reply_with(["Garder la même date", "retour"]))
+    for typed in ("même date", "la meme date", "Même date"):
+        assert chosen_option(keep, typed) == "3|opt:0", typed
+    two = option_list(reply_with(["Garder la même date", "Changer la date"]))
+    assert chosen_option(two, "date") is None  # the end of both: names neither
+    assert chosen_option(two, "la date") == "3|opt:1"  # the end of one
+    assert chosen_option(keep, "te") is None  # too little to name anything
+
+
+def test_yes_and_no_answer_other_terms_when_one_proposal_asks() -> None:
+    """ "Acceptez-vous?" under other terms: "non" got "Please choose an option". The codes
+    carry the proposal's id ("cpr:12"); with two proposals on a list, "oui" names neither."""
+    one = [["✅ Accepter", "g|cpa:12"], ["✖ Refuser", "g|cpr:12"], ["💬 Aide", "5|help"]]
+    for typed, code in [("non", "cpr:12"), ("لا", "cpr:12"), ("oui", "cpa:12"), ("واخا", "cpa:12")]:
+        assert chosen_option(one, typed) == f"g|{code}", typed
+    two = [*one, ["✅ Accepter · MSB-2", "g|cpa:13"], ["✖ Refuser · MSB-2", "g|cpr:13"]]
+    assert chosen_option(two, "oui") is None
+
+
 def test_numeric_labels_are_bulleted_since_a_number_is_then_a_value() -> None:
     reply = reply_with(["50", "100", "200", "« Back"])
     assert option_lines(reply) == ["• 50", "• 100", "• 200", "• « Back"]
