@@ -60,6 +60,9 @@ class Question:
     details: Callable[[Ctx], str] | None = None  # said under the question
 
 
+OWN_CATEGORIES = "own_categories"  # the provider's, in the state of a new service
+
+
 def draft(ctx: Ctx) -> Draft:
     found: Draft = ctx.state.data.setdefault("draft", {})
     return found
@@ -234,6 +237,14 @@ def _buffer(minutes: int | None) -> Parsed:
     return None if minutes is None else checked(minutes, rules.buffer_problem(minutes))
 
 
+def _own_first(ctx: Ctx) -> list[str]:
+    """Every category, the provider's own first (those of its services, or the one of the
+    service being changed)."""
+    own = ctx.state.data.get(OWN_CATEGORIES) or [draft(ctx).get("category")]
+    first = [c for c in own if c in CATEGORIES]
+    return first + [c for c in CATEGORIES if c not in first]
+
+
 def _typed_category(text: str) -> Parsed:
     """ "gâteaux", "negafa", "مصور": a category as clients search for it."""
     code = shared_lexicon().categories.first(normalize(text))
@@ -254,7 +265,7 @@ QUESTIONS: dict[str, Question] = {
     "category": Question(
         N_("Which category is this service in?"),
         N_("Please choose a category from the list."),
-        lambda ctx: [(labels.category(c, ctx.t), c) for c in CATEGORIES],
+        lambda ctx: [(labels.category(c, ctx.t), c) for c in _own_first(ctx)],
         lambda ctx, code: _category(code),
         lambda ctx, text: _typed_category(text),
         lambda ctx, v: labels.category(v, ctx.t),

@@ -22,7 +22,7 @@ from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, S
 from dialogs.framework.replies import Button, Reply
 from dialogs.provider.owner import own_provider
 from dialogs.provider.service_draft import FIELDS, draft_of, spec_from
-from dialogs.provider.service_fields import field_steps
+from dialogs.provider.service_fields import OWN_CATEGORIES, field_steps
 from dialogs.provider.service_text import FIELD_LABELS, price_text, service_card
 
 DIAGRAM = Path(__file__).with_name("services.mmd")
@@ -48,7 +48,10 @@ async def list_prompt(ctx: Ctx) -> Reply:
 async def list_answer(ctx: Ctx, answer: Answer) -> Outcome:
     code = answer.code or ""
     if code == "new":
-        ctx.state.data = {"draft": {}}
+        services = await provider_services(ctx.uow, (await own_provider(ctx)).id)
+        # Its categories first at "which category?": a caterer's second menu is catering.
+        own = list(dict.fromkeys(s.category for s in services))
+        ctx.state.data = {"draft": {}, OWN_CATEGORIES: own}
         return Go("category")
     if code == "home":
         return Go("home", "phome", reset=True)

@@ -13,7 +13,7 @@ from core.booking.actions import refund_due_on_cancel
 from core.booking.actors import Actor
 from core.booking.policy import PolicyPreset, preset_policy
 from core.booking.states import BookingState, Role
-from core.catalog.vocabulary import MARKET_TZ
+from core.catalog.vocabulary import CATEGORIES, MARKET_TZ
 from core.clock import FixedClock
 from core.db.tables import Blackout, Booking, Service, WeeklyRule
 from core.uow import UnitOfWorkFactory
@@ -369,3 +369,19 @@ async def test_a_new_service_s_category_typed_as_clients_search_for_it(
     assert FR("Please choose a category from the list.") in provider.text
     await provider.send("gâteaux")
     assert (await provider.state()).data["draft"]["category"] == "pastry"
+
+
+async def test_a_new_service_s_categories_list_the_provider_s_own_first(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A caterer's second menu is catering: on WhatsApp the categories are numbered, and
+    the provider's own came eighth or ninth among every category."""
+    owner, _, _ = await make_provider(db, clock.now(), category="caterer")
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/services")
+    await provider.click("new")
+    choices = [b for b in provider.buttons() if b.startswith("v:")]
+    assert choices[0] == "v:caterer"
+    assert sorted(choices) == sorted(f"v:{c}" for c in CATEGORIES)  # each once
+    await provider.send("1")  # the first listed: its own
+    assert (await provider.state()).data["draft"]["category"] == "caterer"
