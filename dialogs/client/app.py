@@ -11,7 +11,7 @@ from dialogs.client.deeplinks import parse_deeplink
 from dialogs.client.discover_order import next_step
 from dialogs.client.free_text import help_text
 from dialogs.client.menu import LANGUAGE, MENU, switch_language
-from dialogs.client.questions import TO_SUPPORT
+from dialogs.client.questions import TO_MY_BOOKINGS, TO_SUPPORT
 from dialogs.framework.context import Ctx
 from dialogs.framework.engine import Command, DialogApp
 from dialogs.framework.flow import Go, Outcome, Remind, reading, writing
@@ -106,6 +106,7 @@ CLIENT_APP = DialogApp(
         "cdl": writing(proposal_answers.confirm_delivery),
         "alt": writing(alternatives.open_alternative),
         TO_SUPPORT: reading(jump("support", "category")),  # under the FAQ's answers
+        TO_MY_BOOKINGS: reading(jump("mybookings", "list")),  # under some of them
         SWITCH: writing(switch_language),  # offered when Arabic is typed (issue 14)
     },
 )

@@ -3,6 +3,8 @@ answer, a complaint opens support as one, anything else an honest "I can help wi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dialogs.faq import FAQ_BY_TOPIC
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.flow import Show
@@ -30,9 +32,20 @@ def is_search(result: NluResult, asked: Asked) -> bool:
     )
 
 
+# Questions asked to do something with a booking ("je veux annuler ma réservation", "je
+# veux payer l'acompte"): the answer says it is done from the bookings, so it opens them.
+ABOUT_A_BOOKING = frozenset({"payment", "deposit", "cancellation"})
+TO_MY_BOOKINGS = "mybookings"  # a global button, as the /mybookings command
+
+
 def faq_answer(ctx: Ctx, topic: str) -> Show:
-    """The FAQ's answer, as the site has it, with the way to a person under it."""
-    return Show((_with_support(ctx, faq_text(ctx, topic)),))
+    """The FAQ's answer, as the site has it, with the way to a person under it (and to the
+    client's bookings, where the answer sends them)."""
+    reply = _with_support(ctx, faq_text(ctx, topic))
+    if topic in ABOUT_A_BOOKING:
+        bookings = global_button("📅 " + ctx.t("My bookings"), TO_MY_BOOKINGS)
+        reply = replace(reply, buttons=((bookings,), *reply.buttons))
+    return Show((reply,))
 
 
 def faq_text(ctx: Ctx, topic: str) -> str:

@@ -24,6 +24,7 @@ from core.booking.states import Action, BookingState, Role
 from core.clock import FixedClock
 from core.db.tables import Booking, Ticket
 from core.uow import UnitOfWorkFactory
+from dialogs.client.questions import ABOUT_A_BOOKING
 from dialogs.faq import FAQ
 from dialogs.framework.errors import state_label
 from dialogs.i18n.translator import translator
@@ -336,6 +337,25 @@ async def test_common_questions_get_the_faq_answer(
     [entry] = [e for e in FAQ if e.question == question]
     assert t(entry.question) in chat.text and t(entry.answer) in chat.text
     assert await chat.position() == "menu:main"
+    # An answer that sends the client to their bookings ("Yes, from your bookings") opens
+    # them; every answer leads to our team.
+    assert ("g|mybookings" in chat.buttons()) == (entry.topic in ABOUT_A_BOOKING)
+    assert "g|sup" in chat.buttons()
+
+
+async def test_i_want_to_cancel_my_booking_leads_to_it(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "je veux annuler ma réservation" from the menu: the answer says it is done from
+    the bookings, and had only "Talk to our team" under it (a walk, 2026-12-07)."""
+    _, _, service = await make_provider(db, clock.now())
+    chat = await started(db, clock, language="fr")
+    await request(db, clock.now(), (await user_of(chat)).id, service, DAY)
+    await chat.send("je veux annuler ma réservation")
+    assert FR("Can I cancel?") in chat.text
+    await chat.click("g|mybookings")
+    assert await chat.position() == "mybookings:list"
+    assert FR("You have no bookings yet.") not in chat.text
 
 
 @pytest.mark.parametrize(
