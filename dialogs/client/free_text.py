@@ -33,7 +33,7 @@ async def route_text(ctx: Ctx, answer: Answer, *, fallback: str) -> Outcome:
     # "combien coûte un DJ à Fès ?" names what to look for: its results show the prices.
     priced_search = asked.topic == PRICE_TOPIC and has_search_slots(result)
     if asked.topic and (asked.question or not is_search(result, asked)) and not priced_search:
-        return faq_answer(ctx, asked.topic)  # "est-ce que je peux payer en espèces ?"
+        return await faq_answer(ctx, asked.topic)  # "est-ce que je peux payer en espèces ?"
     if result.intent is Intent.MY_BOOKINGS:
         return Go("list", "mybookings")
     if result.intent is Intent.SUPPORT:

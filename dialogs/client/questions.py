@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from core.booking.queries import BookingLine
+from core.booking.states import BookingState
 from dialogs.faq import FAQ_BY_TOPIC
 from dialogs.framework.context import Ctx, global_button
 from dialogs.framework.flow import Show
 from dialogs.framework.replies import Reply
+from dialogs.i18n.translator import N_
 from dialogs.nlu.asked import Asked
 from dialogs.nlu.model import NluResult
 
@@ -38,14 +41,34 @@ ABOUT_A_BOOKING = frozenset({"payment", "deposit", "cancellation"})
 TO_MY_BOOKINGS = "mybookings"  # a global button, as the /mybookings command
 
 
-def faq_answer(ctx: Ctx, topic: str) -> Show:
+PAYING = frozenset({"payment", "deposit"})
+DUE = {
+    BookingState.ACCEPTED.value: N_("Pay the deposit"),
+    BookingState.PAYMENT_DUE.value: N_("Pay the balance"),
+}
+LOOKED_AT = 20  # the client's latest bookings, where one to pay would be
+
+
+async def faq_answer(ctx: Ctx, topic: str) -> Show:
     """The FAQ's answer, as the site has it, with the way to a person under it (and to the
-    client's bookings, where the answer sends them)."""
+    client's bookings, where the answer sends them; to the payment itself when one booking
+    waits for it: "je veux payer l'acompte")."""
     reply = _with_support(ctx, faq_text(ctx, topic))
     if topic in ABOUT_A_BOOKING:
-        bookings = global_button("📅 " + ctx.t("My bookings"), TO_MY_BOOKINGS)
-        reply = replace(reply, buttons=((bookings,), *reply.buttons))
+        rows = [(global_button("📅 " + ctx.t("My bookings"), TO_MY_BOOKINGS),)]
+        due = await _to_pay(ctx) if topic in PAYING else []
+        if len(due) == 1:
+            label = "💳 " + ctx.t(DUE[due[0].state])
+            rows.insert(0, (global_button(label, f"pay:{due[0].id}"),))
+        reply = replace(reply, buttons=(*rows, *reply.buttons))
     return Show((reply,))
+
+
+async def _to_pay(ctx: Ctx) -> list[BookingLine]:
+    if ctx.user.id is None:  # a first message: no booking yet
+        return []
+    lines = await ctx.reads.bookings_of_client(ctx.user.id, limit=LOOKED_AT)
+    return [line for line in lines if line.state in DUE]
 
 
 def faq_text(ctx: Ctx, topic: str) -> str:
