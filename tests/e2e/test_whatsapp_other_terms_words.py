@@ -9,21 +9,15 @@ from sqlalchemy import select
 
 from core.db.tables_proposals import BookingProposal
 from tests.e2e.test_whatsapp_journey import World, world  # noqa: F401 - the fixture
-
-REQUEST = (
-    "Salut", "1", "photographe", "rabat", "dans deux semaines", "1", "1", "mariage", "150",
-    "Salle Al Amal", "rien", "foo@example.ma", "envoyer",
-)  # fmt: skip
+from tests.e2e.whatsapp_words import A_REQUEST, texts_of
 
 
 async def test_other_terms_proposed_and_refused_in_words(world: World) -> None:  # noqa: F811
-    async def client(text: str) -> str:
-        return "\n".join(m.body or "" for m in await world.client_says(text))
+    client = texts_of(world.client_says)
 
-    async def provider(text: str) -> str:
-        return "\n".join(m.body or "" for m in await world.provider_says(text))
+    provider = texts_of(world.provider_says)
 
-    for text in REQUEST:
+    for text in A_REQUEST:
         await client(text)
     await provider("Bonjour")
     await provider("1")  # the request's card

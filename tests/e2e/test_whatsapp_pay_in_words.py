@@ -5,20 +5,15 @@ walk through the webhook, 2026-12-07)."""
 from __future__ import annotations
 
 from tests.e2e.test_whatsapp_journey import World, world  # noqa: F401 - the fixture
-
-REQUEST = (
-    "Salut", "1", "photographe", "rabat", "dans deux semaines", "1", "1", "mariage", "150",
-    "Salle Al Amal", "rien", "foo@example.ma", "envoyer",
-)  # fmt: skip
+from tests.e2e.whatsapp_words import A_REQUEST, texts_of
 
 
 async def test_i_want_to_pay_the_deposit_leads_to_its_link(world: World) -> None:  # noqa: F811
-    async def client(text: str) -> str:
-        return "\n".join(m.body or "" for m in await world.client_says(text))
+    client = texts_of(world.client_says)
 
     asked = await client("je veux payer l'acompte")  # nothing to pay yet: the bookings
     assert "1. 📅 Mes réservations\n2. 💬 Parler à notre équipe" in asked
-    for text in REQUEST:
+    for text in A_REQUEST:
         await client(text)
     await world.provider_says("Bonjour")
     await world.provider_says("1")  # the request's card

@@ -8,16 +8,11 @@ from sqlalchemy import select
 
 from core.db.tables import Booking
 from tests.e2e.test_whatsapp_journey import World, world  # noqa: F401 - the fixture
-
-TO_THE_SUMMARY = (
-    "Salut", "1", "photographe", "rabat", "dans deux semaines", "1", "1", "mariage", "150",
-    "Salle Al Amal", "rien", "foo@example.ma",
-)  # fmt: skip
+from tests.e2e.whatsapp_words import TO_THE_SUMMARY, texts_of
 
 
 async def test_a_field_named_in_words_is_edited_from_the_summary(world: World) -> None:  # noqa: F811
-    async def says(text: str) -> str:
-        return "\n".join(m.body or "" for m in await world.client_says(text))
+    says = texts_of(world.client_says)
 
     for text in TO_THE_SUMMARY:
         summary = await says(text)
