@@ -39,8 +39,7 @@ def is_search(result: NluResult, asked: Asked) -> bool:
 # veux payer l'acompte"): the answer says it is done from the bookings, so it opens them.
 ABOUT_A_BOOKING = frozenset({"payment", "deposit", "cancellation"})
 TO_MY_BOOKINGS = "mybookings"  # a global button, as the /mybookings command
-
-
+# And to pay ("je veux payer l'acompte"): the one booking waiting for a payment, if one is.
 PAYING = frozenset({"payment", "deposit"})
 DUE = {
     BookingState.ACCEPTED.value: N_("Pay the deposit"),

@@ -64,7 +64,8 @@ OPTION_WORDS = {
     ),
     # A client's answer to other terms ("Do you accept?" under them).
     "cpa": frozenset(
-        {"yes", "oui", "نعم", "واخا", "wakha", "j'accepte", "i accept", "d'accord", "ok"}
+        # Not "ok": said to anything, and this one agrees to pay what is proposed.
+        {"yes", "oui", "نعم", "واخا", "wakha", "j'accepte", "i accept", "d'accord"}
         | {"موافق", "موافقة", "قبلت"}
     ),
     "cpr": frozenset({*NO, "je refuse", "i refuse", "non merci", "no thanks", "رفضت", "ما بغيتش"}),
