@@ -18,6 +18,7 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.flow import SHOWS, WRITES, Answer, Flow, Go, Invalid, Outcome, Show, Step
 from dialogs.framework.replies import Reply
 from dialogs.i18n.translator import N_, Translator
+from dialogs.nlu.model import Intent
 
 TICKET_STATUS = {
     "open": N_("open"),
@@ -112,8 +113,8 @@ async def booking_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
     if answer.code == "sl":
         return Go("list")
     code = (answer.code or "").removeprefix("sb:")
-    if answer.text:  # they went straight to describing the problem
-        return await _open(audience, ctx, answer.text)
+    if answer.text and not await _only_greets(ctx, answer.text):
+        return await _open(audience, ctx, answer.text)  # straight to describing the problem
     if not code.isdigit():
         return Invalid(ctx.t("Please choose a booking, or 'Not about a booking'."))
     booking_id = int(code)
@@ -136,9 +137,21 @@ async def message_prompt(ctx: Ctx) -> Reply:
 
 
 async def message_answer(audience: str, ctx: Ctx, answer: Answer) -> Outcome:
-    if not answer.text:
+    if not answer.text or await _only_greets(ctx, answer.text):
         return Invalid(ctx.t("Please write a few words about the problem."))
     return await _open(audience, ctx, answer.text)
+
+
+GREETING_WORDS = 3  # "hello?", "salam alikoum": longer, a greeting opens a message
+
+
+async def _only_greets(ctx: Ctx, text: str) -> bool:
+    """ "hello?" typed while support waits: no ticket for our team to answer with "Hello,
+    what is the problem?" ("bonjour, le DJ n'est pas venu" is a problem)."""
+    if len(text.split()) > GREETING_WORDS:
+        return False
+    parsed = await ctx.deps.nlu.parse(text, today=ctx.today, locale=ctx.user.locale)
+    return parsed.intent is Intent.GREETING
 
 
 async def _open(audience: str, ctx: Ctx, text: str) -> Outcome:

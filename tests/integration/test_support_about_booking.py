@@ -13,7 +13,7 @@ from core.db.tables import Booking, Ticket
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n.translator import translator
 from tests.support.bookings import request
-from tests.support.chat import client_chat, link_provider, provider_chat
+from tests.support.chat import client_chat, link_provider, provider_chat, user_of
 from tests.support.factories import make_provider, make_user
 
 DAY = date(2026, 6, 14)
@@ -89,3 +89,33 @@ async def test_a_reference_typed_in_the_message_links_the_writer_s_own_booking(
     await provider.send("/support")
     await provider.send(f"Problème avec {ref_theirs}")
     assert await ticket_booking(uows, (await provider.state()).data["ticket_id"]) == theirs
+
+
+async def test_a_greeting_while_support_waits_opens_no_ticket(
+    uows: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "hello?" typed at "Is it about one of your bookings?" opened ticket #1 with "hello?"
+    for our team to answer (a walk, 2026-12-07); a problem that starts with a greeting
+    still opens one, with its words."""
+    now = clock.now()
+    _, _, service_id = await make_provider(uows, now)
+    chat = client_chat(uows, clock, language="en")
+    await chat.send("/start")
+    await request(uows, now, (await user_of(chat)).id, service_id, DAY)
+    t = translator("en")
+    for step, greeting in (("support:booking", "hello?"), ("support:message", "salam")):
+        await chat.send("/support")
+        await chat.click("sc:booking")
+        if step == "support:message":
+            await chat.click("sb:0")
+        await chat.send(greeting)
+        assert await chat.position() == step, greeting
+        async with uows() as uow:
+            assert await uow.session.scalar(select(Ticket.id)) is None
+    assert t("Please write a few words about the problem.") in chat.text
+    await chat.send("hello, the photographer wants to be paid in cash")
+    assert t("Ticket #{n} is open. Our team will answer you here.", n=1) in chat.text
+    async with uows() as uow:
+        assert await uow.session.scalar(select(Ticket.subject)) == (
+            "hello, the photographer wants to be paid in cash"
+        )
