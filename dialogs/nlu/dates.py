@@ -69,6 +69,10 @@ RELATIVE_DAYS: Final[dict[str, tuple[str, ...]]] = {
         "بعد الغد, بعد غدوة, ba3d ghedda, ba3d ghda, mn ba3d ghedda, من بعد غدا"
     ),
 }
+WEEKEND: Final = words(
+    "weekend, week-end, week end, wiknd, wikend, lwiknd, الويكاند, ويكاند, الويكند, ويكند,"
+    "نهاية الأسبوع"
+)
 WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
     "0": words("monday, lundi, الاثنين, الإثنين, الاتنين, التنين, tnin, letnin, ltnin"),
     "1": words("tuesday, mardi, الثلاثاء, التلات, ltlat, ttlat, nhar tlat"),
@@ -77,10 +81,7 @@ WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
     "4": words("friday, vendredi, الجمعة, jem3a, jom3a, jam3a, jm3a, ljem3a, ljom3a, ljm3a"),
     # "The weekend" is read as its Saturday, as "next Saturday" is: the form then shows
     # the day it took, and the free dates, before anything is sent.
-    "5": words(
-        "saturday, samedi, السبت, sebt, sabt, ssebt, ssabt, weekend, week-end, week end,"
-        "wiknd, wikend, lwiknd, الويكاند, ويكاند, الويكند, ويكند, نهاية الأسبوع"
-    ),
+    "5": words("saturday, samedi, السبت, sebt, sabt, ssebt, ssabt") + WEEKEND,
     "6": words("sunday, dimanche, الأحد, الحد, l7ed, l7ad, lhed"),
 }
 # Offset unit -> (English unit for dateparser, count implied by an Arabic dual or None).

@@ -25,6 +25,7 @@ from dialogs.framework.context import Ctx
 from dialogs.framework.flow import WRITES, Answer, Flow, Go, Invalid, Outcome, Step
 from dialogs.framework.replies import Button, Reply
 from dialogs.i18n.translator import N_
+from dialogs.nlu.dates import WEEKDAYS, WEEKEND
 from dialogs.nlu.normalize import TermMatcher, normalize, words
 from dialogs.nlu.times import read_span
 from dialogs.provider.availability_text import (
@@ -112,6 +113,36 @@ async def week_prompt(ctx: Ctx) -> Reply:
     return ctx.reply(text, rows)
 
 
+# Between two days typed, what makes them a range ("lundi au vendredi", "من الاثنين إلى
+# الجمعة"), on normalized text ("إلى" is "الي" there); "et", "and", "و" list them.
+DAY_RANGE = re.compile(r"au|a|to|through|till|until|jusqu au|الي|حتي|حتى|l|-")
+# A day typed rather than its button ("samedi" for "sam.", "السبت"), or the weekend.
+TYPED_DAYS = TermMatcher(
+    {
+        **{d: [w for w in names if w not in WEEKEND] for d, names in WEEKDAYS.items()},
+        "5-6": WEEKEND,
+    },
+    inflect=False,
+    strip_article=False,
+)
+
+
+def typed_days(text: str) -> tuple[int, ...] | None:
+    """The weekdays typed ("samedi et dimanche", "le weekend", "every day"), or None."""
+    normal = normalize(text)
+    if EVERY_DAY.found(normal):
+        return DAY_SETS["0-6"]
+    found = list(TYPED_DAYS.pattern.finditer(normal))
+    codes = TYPED_DAYS.every(normal)
+    if len(found) == 2 and all(c.isdigit() for c in codes) and len(codes) == 2:
+        between = normal[found[0].end() : found[1].start()]
+        if DAY_RANGE.fullmatch(between.strip()):  # "du lundi au vendredi", wrapping too
+            first, last = int(codes[0]), int(codes[1])
+            return tuple(sorted((first + n) % 7 for n in range((last - first) % 7 + 1)))
+    days = sorted({d for code in codes for d in weekdays_of(code) or ()})
+    return tuple(days) or None
+
+
 def weekdays_of(code: str) -> tuple[int, ...] | None:
     if code in DAY_SETS:
         return DAY_SETS[code]
@@ -126,9 +157,10 @@ async def week_answer(ctx: Ctx, answer: Answer) -> Outcome:
     if code == "home":
         return Go("home", "phome", reset=True)
     days = weekdays_of(code[2:]) if code.startswith("d:") else None
-    if days is None and answer.text and EVERY_DAY.found(normalize(answer.text)):
-        days = DAY_SETS["0-6"]
-        if typed_spans(answer.text) is not None:  # "كل يوم من 9 حتى 20": the hours too
+    if days is None and answer.text:
+        days = typed_days(answer.text)
+        if days is not None and typed_spans(answer.text) is not None:
+            # "كل يوم من 9 حتى 20", "samedi 10h-18h": the hours too
             ctx.state.data["days"] = list(days)
             return await hours_answer(ctx, answer)
     if days is None:

@@ -227,6 +227,29 @@ async def test_weekly_hours_said_as_people_say_them(
     assert hours == [*((d, 9, 20) for d in range(6)), (6, 10, 18)]
 
 
+async def test_weekdays_typed_rather_than_their_buttons(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "samedi" on the week's screen, whose button reads "sam.", got "Please choose an
+    option" (a walk on WhatsApp, 2026-12-07); days are typed alone, listed, as a range, or
+    with their hours."""
+    owner, _, _ = await make_provider(db, clock.now())
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/availability")
+    await provider.send("samedi")
+    assert await provider.position() == "pavail:hours"
+    assert (await provider.state()).data["days"] == [5]
+    await provider.send("10h-14h")
+    await provider.send("du lundi au jeudi de 9h à 17h")  # days and hours at once
+    await provider.send("vendredi et dimanche")
+    assert (await provider.state()).data["days"] == [4, 6]
+    await provider.click("closed")
+    async with db() as uow:
+        rules = (await uow.session.scalars(select(WeeklyRule))).all()
+        hours = sorted((r.weekday, r.start.hour, r.end.hour) for r in rules)
+    assert hours == [*((d, 9, 17) for d in range(4)), (5, 10, 14)]
+
+
 async def test_delete_is_refused_while_bookings_are_under_way_and_pause_is_offered(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
