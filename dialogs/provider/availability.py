@@ -36,6 +36,7 @@ from dialogs.provider.availability_text import (
     run_text,
 )
 from dialogs.provider.owner import own_provider
+from dialogs.provider.typed_period import day_before, period_parts
 
 DIAGRAM = Path(__file__).with_name("availability.mmd")
 # Sets of weekdays offered in one press (0 = Monday), besides each day alone.
@@ -254,11 +255,27 @@ async def ask_first_day(ctx: Ctx) -> Reply:
 
 
 async def vacfrom_answer(ctx: Ctx, answer: Answer) -> Outcome:
+    period = await _typed_period(ctx, answer.text or "")
+    if period is not None:  # "du 1er au 10 août": the whole vacation at once
+        return await _close_period(ctx, *period)
     day = await typed_day(ctx, answer)
     if isinstance(day, str):
         return Invalid(day)
     ctx.state.data["from"] = day.isoformat()
     return Go("vacto")
+
+
+async def _typed_period(ctx: Ctx, text: str) -> tuple[date, date] | None:
+    parts = period_parts(text)
+    if parts is None:
+        return None
+    last = (await ctx.deps.nlu.parse(parts[1], today=ctx.today, locale=ctx.user.locale)).date
+    if last is None:
+        return None
+    first = day_before(parts[0], last)
+    if first is None:
+        first = (await ctx.deps.nlu.parse(parts[0], today=ctx.today, locale=ctx.user.locale)).date
+    return None if first is None else (first, last)
 
 
 async def ask_last_day(ctx: Ctx) -> Reply:
@@ -271,7 +288,13 @@ async def vacto_answer(ctx: Ctx, answer: Answer) -> Outcome:
     last = await typed_day(ctx, answer)
     if isinstance(last, str):
         return Invalid(last)
-    first = date.fromisoformat(ctx.state.data["from"])
+    return await _close_period(ctx, date.fromisoformat(ctx.state.data["from"]), last)
+
+
+async def _close_period(ctx: Ctx, first: date, last: date) -> Outcome:
+    for day in (first, last):
+        if (past := date_problem(ctx, day)) is not None:
+            return Invalid(past)
     problem = run_problem(first, last)
     if problem is not None:
         return Invalid(problem_text(problem, ctx))

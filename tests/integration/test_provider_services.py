@@ -227,6 +227,31 @@ async def test_weekly_hours_said_as_people_say_them(
     assert hours == [*((d, 9, 20) for d in range(6)), (6, 10, 18)]
 
 
+async def test_a_vacation_typed_whole_at_its_first_question(
+    db: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "du 1er au 10 août" at "what is the first day you are away?" was read as one date:
+    the 10th, and the vacation closed it alone (a walk on WhatsApp, 2026-12-07)."""
+    owner, _, _ = await make_provider(db, clock.now())
+    provider = await provider_chat(db, clock, owner)
+    await provider.send("/availability")
+    for typed in ("du 1er au 10 août", "from 28 September to 2 October", "من 1 إلى 3 دجنبر"):
+        await provider.click("vac")
+        await provider.send(typed)
+        assert await provider.position() == "pavail:week", typed
+    await provider.click("vac")
+    await provider.send("du 20 août au 18 août")  # backwards: said, and nothing closed
+    assert await provider.position() == "pavail:vacfrom"
+    async with db() as uow:
+        days = list((await uow.session.scalars(select(Blackout.day).order_by(Blackout.day))).all())
+    assert days == [
+        *(date(2026, 8, d) for d in range(1, 11)),
+        *(date(2026, 9, d) for d in range(28, 31)),
+        *(date(2026, 10, d) for d in (1, 2)),
+        *(date(2026, 12, d) for d in (1, 2, 3)),
+    ]
+
+
 async def test_weekdays_typed_rather_than_their_buttons(
     db: UnitOfWorkFactory, clock: FixedClock
 ) -> None:

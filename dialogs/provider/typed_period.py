@@ -1,0 +1,44 @@
+"""A period typed at once: "du 1er au 10 août", "from 28 July to 3 August", "من 1 إلى 10
+غشت", "1-10/08". A provider asked for the first day of a vacation writes the whole of it;
+read as one date, "du 1er au 10 août" closed the 10th alone (a walk, 2026-12-07).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+# What stands between the two days; and before the first ("du", "from", "من").
+_BETWEEN = re.compile(
+    r"\s+(?:au|à|a|to|till|until|jusqu'au|jusqu’au|jusqu au|إلى|الى|حتى|ل|l)\s+|\s*[-–—]\s*",
+    re.IGNORECASE,
+)
+_BEFORE = re.compile(r"^\s*(?:du|from|de|من|mn|men)\s+", re.IGNORECASE)
+# A first day given by its number alone ("1er", "1st", "28"): the last day's month.
+_DAY_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:er|ère|st|nd|rd|th)?\s*$", re.IGNORECASE)
+
+
+def period_parts(text: str) -> tuple[str, str] | None:
+    """The text of the first and the last day, or None when the text names one day."""
+    parts = _BETWEEN.split(_BEFORE.sub("", text.strip()), maxsplit=1)
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        return None
+    return parts[0].strip(), parts[1].strip()
+
+
+def day_before(first: str, last: date) -> date | None:
+    """A first day typed as its number alone, in the last day's month (or the month
+    before: "28 au 3 août"); None if it is more than a number or no such day."""
+    found = _DAY_NUMBER.match(first)
+    if found is None:
+        return None
+    number = int(found.group(1))
+    month_start = last.replace(day=1)
+    for start in (month_start, (month_start - timedelta(days=1)).replace(day=1)):
+        try:
+            day = start.replace(day=number)
+        except ValueError:
+            continue
+        if day <= last:
+            return day
+    return None
