@@ -88,12 +88,21 @@ async def summary(ctx: Ctx, owner: Provider) -> str:
     return availability_summary(windows, closed, ctx.t, today=ctx.today)
 
 
+def one_stop(sentence: str) -> str:
+    """ "fermé 28 sept. – 2 oct.." ends with one full stop: a month's short name may end
+    with its own (CLDR's French "oct.")."""
+    return DOUBLE_STOP.sub(".", sentence)
+
+
+DOUBLE_STOP = re.compile(r"(?<=\w)\.\.(?!\.)")
+
+
 async def week_prompt(ctx: Ctx) -> Reply:
     t = ctx.t
     owner = await own_provider(ctx)
     text = "\n\n".join(
         [
-            t("Your availability: {summary}.", summary=await summary(ctx, owner)),
+            one_stop(t("Your availability: {summary}.", summary=await summary(ctx, owner))),
             t("Choose days to set their hours, or close dates."),
         ]
     )
@@ -300,7 +309,7 @@ async def _close_period(ctx: Ctx, first: date, last: date) -> Outcome:
         return Invalid(problem_text(problem, ctx))
     await close_days(ctx.uow, (await own_provider(ctx)).id, first, last)
     period = run_text(first, last, ctx.t, this_year=ctx.today.year)
-    said = ctx.t("Closed {period}. Clients can't book those days.", period=period)
+    said = one_stop(ctx.t("Closed {period}. Clients can't book those days.", period=period))
     return Go("week", before=(ctx.reply(said),))
 
 

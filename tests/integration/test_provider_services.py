@@ -239,6 +239,7 @@ async def test_a_vacation_typed_whole_at_its_first_question(
         await provider.click("vac")
         await provider.send(typed)
         assert await provider.position() == "pavail:week", typed
+        assert ".." not in provider.text  # "2 oct.." (the short month's own full stop)
     await provider.click("vac")
     await provider.send("du 20 août au 18 août")  # backwards: said, and nothing closed
     assert await provider.position() == "pavail:vacfrom"
