@@ -125,7 +125,7 @@ async def week_prompt(ctx: Ctx) -> Reply:
 
 # Between two days typed, what makes them a range ("lundi au vendredi", "من الاثنين إلى
 # الجمعة"), on normalized text ("إلى" is "الي" there); "et", "and", "و" list them.
-DAY_RANGE = re.compile(r"au|a|to|through|till|until|jusqu au|الي|حتي|حتى|l|-")
+DAY_RANGE = re.compile(r"au|a|to|through|till|until|jusqu au|الي|حتي|l|-")
 # A day typed rather than its button ("samedi" for "sam.", "السبت"), or the weekend.
 TYPED_DAYS = TermMatcher(
     {

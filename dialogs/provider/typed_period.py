@@ -8,19 +8,20 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-# What stands between the two days; and before the first ("du", "from", "من").
-_BETWEEN = re.compile(
-    r"\s+(?:au|à|a|to|till|until|jusqu'au|jusqu’au|jusqu au|إلى|الى|حتى|ل|l)\s+|\s*[-–—]\s*",
-    re.IGNORECASE,
-)
-_BEFORE = re.compile(r"^\s*(?:du|from|de|من|mn|men)\s+", re.IGNORECASE)
+from dialogs.nlu.normalize import normalize
+
+# On normalized text (dialogs/nlu/normalize.py: "à" is "a" there, "إلى" "الي", "حتى"
+# "حتي"): what stands between the two days, and before the first ("du", "from", "من").
+_BETWEEN = re.compile(r"\s+(?:au|a|to|till|until|jusqu au|الي|حتي|ل|l)\s+|\s*[-–—]\s*")
+_BEFORE = re.compile(r"^\s*(?:du|from|de|من|mn|men)\s+")
 # A first day given by its number alone ("1er", "1st", "28"): the last day's month.
-_DAY_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:er|ère|st|nd|rd|th)?\s*$", re.IGNORECASE)
+_DAY_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:er|ere|st|nd|rd|th)?\s*$")
 
 
 def period_parts(text: str) -> tuple[str, str] | None:
-    """The text of the first and the last day, or None when the text names one day."""
-    parts = _BETWEEN.split(_BEFORE.sub("", text.strip()), maxsplit=1)
+    """The text of the first and the last day (normalized), or None when the text names
+    one day."""
+    parts = _BETWEEN.split(_BEFORE.sub("", normalize(text)), maxsplit=1)
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
         return None
     return parts[0].strip(), parts[1].strip()

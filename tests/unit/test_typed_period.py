@@ -11,8 +11,10 @@ from dialogs.provider.typed_period import day_before, period_parts
 @pytest.mark.parametrize(
     ("text", "parts"),
     [
-        ("du 1er au 10 août", ("1er", "10 août")),
-        ("from 28 July to 3 August", ("28 July", "3 August")),
+        # Normalized, as the NLU reads them: lower case, no accents.
+        ("du 1er au 10 août", ("1er", "10 aout")),
+        ("from 28 July to 3 August", ("28 july", "3 august")),
+        ("من 1 حتى 5 دجنبر", ("1", "5 دجنبر")),
         ("من 1 إلى 10 غشت", ("1", "10 غشت")),
         ("1-10/08", ("1", "10/08")),
         ("1er février", None),
