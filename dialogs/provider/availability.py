@@ -36,7 +36,7 @@ from dialogs.provider.availability_text import (
     run_text,
 )
 from dialogs.provider.owner import own_provider
-from dialogs.provider.typed_period import day_before, period_parts
+from dialogs.provider.typed_period import RANGE_WORDS, day_before, period_parts
 
 DIAGRAM = Path(__file__).with_name("availability.mmd")
 # Sets of weekdays offered in one press (0 = Monday), besides each day alone.
@@ -125,7 +125,7 @@ async def week_prompt(ctx: Ctx) -> Reply:
 
 # Between two days typed, what makes them a range ("lundi au vendredi", "من الاثنين إلى
 # الجمعة"), on normalized text ("إلى" is "الي" there); "et", "and", "و" list them.
-DAY_RANGE = re.compile(r"au|a|to|through|till|until|jusqu au|الي|حتي|l|-")
+DAY_RANGE = re.compile(rf"{RANGE_WORDS}|-")
 # A day typed rather than its button ("samedi" for "sam.", "السبت"), or the weekend.
 TYPED_DAYS = TermMatcher(
     {
@@ -265,6 +265,8 @@ async def ask_first_day(ctx: Ctx) -> Reply:
 
 async def vacfrom_answer(ctx: Ctx, answer: Answer) -> Outcome:
     period = await _typed_period(ctx, answer.text or "")
+    if period is not None and period[1] < period[0]:  # asked the first day: say it so
+        return Invalid(ctx.t("The last day comes before the first one. Please type them again."))
     if period is not None:  # "du 1er au 10 août": the whole vacation at once
         return await _close_period(ctx, *period)
     day = await typed_day(ctx, answer)

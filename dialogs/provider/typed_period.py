@@ -12,7 +12,8 @@ from dialogs.nlu.normalize import normalize
 
 # On normalized text (dialogs/nlu/normalize.py: "à" is "a" there, "إلى" "الي", "حتى"
 # "حتي"): what stands between the two days, and before the first ("du", "from", "من").
-_BETWEEN = re.compile(r"\s+(?:au|a|to|till|until|jusqu au|الي|حتي|ل|l)\s+|\s*[-–—]\s*")
+RANGE_WORDS = r"au|a|to|through|till|until|jusqu au|الي|حتي|ل|l"  # also between two weekdays
+_BETWEEN = re.compile(rf"\s+(?:{RANGE_WORDS})\s+|\s*[-–—]\s*")
 _BEFORE = re.compile(r"^\s*(?:du|from|de|من|mn|men)\s+")
 # A first day given by its number alone ("1er", "1st", "28"): the last day's month.
 _DAY_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:er|ere|st|nd|rd|th)?\s*$")

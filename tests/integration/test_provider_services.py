@@ -243,6 +243,7 @@ async def test_a_vacation_typed_whole_at_its_first_question(
     await provider.click("vac")
     await provider.send("du 20 août au 18 août")  # backwards: said, and nothing closed
     assert await provider.position() == "pavail:vacfrom"
+    assert FR("The last day comes before the first one. Please type them again.") in (provider.text)
     async with db() as uow:
         days = list((await uow.session.scalars(select(Blackout.day).order_by(Blackout.day))).all())
     assert days == [
