@@ -145,11 +145,16 @@ async def test_a_payment_the_booking_cannot_take_is_refunded_after_the_webhook(
         assert await expire_due(uow, now=stack.clock.now()) == [booking_id]
         await uow.commit()
     stack.fake.slow["/refunds"] = SLOW
-    started = time.monotonic()
     for event in late:
-        assert await stack.fake.deliver(event) == [200, 200, 200]
-    took = time.monotonic() - started
-    assert took < QUICK, f"Stripe's webhook waited {took:.1f} s for Stripe's refund"
+        # Each post on its own: one that waited for the refund takes SLOW at least. (The
+        # nine posts together once took 3.1 s against 1.5 on a loaded CI machine, each
+        # quick: a sum measured the machine, not the wait.)
+        took = []
+        for _ in range(3):  # Stripe's retries and duplicates, as `deliver` sends them
+            started = time.monotonic()
+            assert await stack.fake.post_event(event) == 200
+            took.append(time.monotonic() - started)
+        assert max(took) < QUICK, f"Stripe's webhook waited {max(took):.1f} s for the refund"
 
     async def booked() -> bool:
         [payment] = await stack.payments(booking_id)
