@@ -26,12 +26,23 @@ READ_ONLY = "mounasabet_read_only"
 # execution_options={LONG_READ: True})`). On SQLite it runs in the driver's thread, so
 # the event loop serves other requests while SQLite works (core/db/sqlite_driver.py).
 LONG_READ = "mounasabet_long_read"
+# SQLite connections kept open, for as many sessions as the web process has under way at
+# once (a webhook's step holds one while it waits its turn to write). SQLAlchemy's default
+# keeps 5 and closes any other as it comes back: under 50 chats at once the provider
+# benchmark opened and closed a connection every fourth update, each paying aiosqlite's
+# thread, five PRAGMAs and a cold page cache, a quarter of its CPU (bench/README.md). Taken
+# last in, first out, so that a quiet process works on the same few warm connections.
+SQLITE_POOL_SIZE = 64
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build an engine; SQLite gets foreign keys, WAL and write-serialising transactions."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if ":memory:" not in url and "mode=memory" not in url:
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
+            kwargs.setdefault("pool_use_lifo", True)
         if url.startswith("sqlite+aiosqlite"):
             kwargs.setdefault("module", OneTripDbapi())  # most statements in the loop, no trip
         engine = create_async_engine(url, **kwargs)
