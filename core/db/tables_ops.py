@@ -16,9 +16,37 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import ColumnElement
 
 from core.db.base import Base, BigId
+
+# The outbox's messages still to send (pending, held, or sending: its lease may run out),
+# as the SQL of a partial index's condition, which the worker's claim states word for word
+# (`Waiting`): a database uses a partial index for a query whose own condition says so.
+WAITING = "status IN ('pending', 'held', 'sending')"
+# On SQLite with a unary plus, SQLite's documented way to keep a term from using an index:
+# without statistics its planner takes ix_outbox_due for the claim (an equality on its
+# first column) and sorts every waiting message rather than read ix_outbox_waiting's head.
+WAITING_SQLITE = "+" + WAITING
+
+
+class Waiting(ColumnElement[bool]):
+    """The condition of ix_outbox_waiting, in each database's words. Of no SQL type: a
+    Boolean one would be written "... = 1" on SQLite, which is no longer the index's."""
+
+    inherit_cache = True
+
+
+@compiles(Waiting)
+def _waiting(_element: Waiting, _compiler: Any, **_kw: Any) -> str:
+    return WAITING
+
+
+@compiles(Waiting, "sqlite")
+def _waiting_on_sqlite(_element: Waiting, _compiler: Any, **_kw: Any) -> str:
+    return WAITING_SQLITE
 
 
 class OutboxMessage(Base):
@@ -27,6 +55,16 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The waiting messages in the order the worker takes them: the next one is the
+        # index's first that is due, where a sort of every waiting message cost 0.5 ms a
+        # claim with 600 waiting (bench/README.md, "Telegram webhook").
+        Index(
+            "ix_outbox_waiting",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text(WAITING_SQLITE),
+            postgresql_where=text(WAITING),
+        ),
         UniqueConstraint("dedupe_key"),
     )
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Select, Table, bindparam, case, insert, selec
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.db.tables import OutboxMessage
+from core.db.tables_ops import Waiting
 from core.redaction import redact
 from core.tracing import current_trace
 from core.uow import UnitOfWorkFactory
@@ -196,7 +197,6 @@ def backoff(attempts: int) -> timedelta:
 # its send. A crash mid-send is repeated after this long: keep it short.
 LEASE = timedelta(seconds=30)
 HOLD_RECHECK = timedelta(minutes=10)
-DUE_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.HELD.value, OutboxStatus.SENDING.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +324,7 @@ class _Round:
             return self._taken(following)
 
     async def _follow(self, conn: AsyncConnection, user_id: int) -> Envelope | None:
-        """The oldest due message of anyone not being sent to; once there is none, only
+        """The message due the longest of anyone not being sent to; once there is none, only
         the next one of the person this lane has just sent to."""
         claim = partial(_claim_on, conn, now=self.now, lease=self.lease)
         if self.dry:
@@ -362,16 +362,19 @@ async def _record_on(
 
 @cache
 def _due(skipping: bool, only: bool) -> Select[Any]:
-    """The oldest due message, by bound values (``now``, and ``skipping``, ``only`` as
-    asked): built once per shape, for the worker asks for one after every attempt."""
-    due = select(OUTBOX).where(
-        OUTBOX.c.status.in_(DUE_STATUSES), OUTBOX.c.next_attempt_at <= bindparam("now")
-    )
+    """The message due the longest (then the oldest), by bound values (``now``, and
+    ``skipping``, ``only`` as asked): built once per shape, for the worker asks for one
+    after every attempt. Found at the head of the waiting messages' index, whatever their
+    number: ordered by id instead, every due message was read and sorted for each claim.
+    A person's messages are due in the order they were queued, but for a retry or a lease
+    run out (then the others went first meanwhile, as before)."""
+    due = select(OUTBOX).where(Waiting(), OUTBOX.c.next_attempt_at <= bindparam("now"))
     if skipping:
         due = due.where(OUTBOX.c.user_id.not_in(bindparam("skipping", expanding=True)))
     if only:
         due = due.where(OUTBOX.c.user_id == bindparam("only"))
-    return due.order_by(OUTBOX.c.id).limit(1).with_for_update(skip_locked=True)
+    order = (OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+    return due.order_by(*order).limit(1).with_for_update(skip_locked=True)
 
 
 # The claim's write, by bound values: the attempt counted, the lease set.
@@ -395,7 +398,7 @@ async def claim_next(
     skipping: Collection[int] = (),
     only: int | None = None,
 ) -> Envelope | None:
-    """Take the oldest due message for one attempt, counted now (a crash shows in
+    """Take the message due the longest for one attempt, counted now (a crash shows in
     `attempts`); workers side by side each take another (SKIP LOCKED). ``skipping``: the
     recipients whose messages wait (an attempt to them is under way); ``only``: the one
     recipient whose message to take."""
