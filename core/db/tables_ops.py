@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -34,8 +34,11 @@ WAITING_SQLITE = "+" + WAITING
 
 class Waiting(ColumnElement[bool]):
     """The condition of ix_outbox_waiting, in each database's words. Of no SQL type: a
-    Boolean one would be written "... = 1" on SQLite, which is no longer the index's."""
+    Boolean one would be written "... = 1" on SQLite, which is no longer the index's. No
+    state of its own: its class is its whole cache key (without one, SQLAlchemy compiled
+    the worker's claim again for every message)."""
 
+    _traverse_internals: ClassVar[list[tuple[str, Any]]] = []
     inherit_cache = True
 
 
