@@ -310,23 +310,3 @@ async def test_a_statement_behind_a_trip_under_way_takes_the_trip_too(
         assert adapter.trips.idle()
         assert (await conn.execute(text("SELECT 3"))).scalar() == 3
         assert trips == ["_run"]  # in the loop again
-
-
-async def test_the_sessions_of_a_busy_moment_keep_their_connections(engine: AsyncEngine) -> None:
-    """Forty writers waiting their turn at once, twice: the second wave opens no connection
-    (SQLAlchemy's default pool kept 5 and closed the others as they came back)."""
-    opened: list[object] = []
-    event.listen(engine.sync_engine, "connect", lambda conn, _record: opened.append(conn))
-
-    async def write(n: int) -> None:
-        async with engine.begin() as conn:
-            await conn.execute(insert(_Row).values(name=f"row {n}"))
-            await asyncio.sleep(0)  # the others take their connections meanwhile
-
-    await asyncio.gather(*(write(n) for n in range(40)))
-    first_wave = len(opened)
-    await asyncio.gather(*(write(n) for n in range(40, 80)))
-    assert first_wave > 5  # they did hold connections at the same time
-    assert len(opened) == first_wave
-    async with engine.connect() as conn:
-        assert len((await conn.execute(select(_Row.id))).all()) == 80
