@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -38,7 +38,7 @@ class Waiting(ColumnElement[bool]):
     state of its own: its class is its whole cache key (without one, SQLAlchemy compiled
     the worker's claim again for every message)."""
 
-    _traverse_internals: ClassVar[list[tuple[str, Any]]] = []
+    _traverse_internals = []  # noqa: RUF012  (SQLAlchemy reads it from the class)
     inherit_cache = True
 
 
